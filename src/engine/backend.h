@@ -1,0 +1,72 @@
+/* The backend interface: a small table of functions, in the manner of
+ * ggml's backends. Adding a backend touches no other backend: write the
+ * table and list it in backend_registry.c.
+ *
+ * Ownership (DESIGN.md §1): weights are prepared once per device by
+ * weights_create and are read-only afterwards; any number of contexts share
+ * them. A context belongs to one worker thread and holds only that worker's
+ * mutable state (scratch buffers, cached primitives, streams). Contexts are
+ * never shared between threads; weights may be. */
+#ifndef VSR_ENGINE_BACKEND_H
+#define VSR_ENGINE_BACKEND_H
+
+#include <stddef.h>
+
+#include "engine/graph.h"
+#include "util/error.h"
+
+typedef enum vsr_precision {
+    VSR_PRECISION_FP32,
+    VSR_PRECISION_BF16,
+    VSR_PRECISION_FP16,
+} vsr_precision;
+
+typedef struct vsr_backend_config {
+    int threads;             /* CPU threads per context; 0 = backend default */
+    vsr_precision precision; /* compute precision; storage may differ */
+    int device;              /* GPU ordinal for GPU backends */
+} vsr_backend_config;
+
+/* A batch of images in planar float layout: N x C x H x W, contiguous,
+ * host memory. Model inputs are RGB in [0, 1]. */
+typedef struct vsr_tensor {
+    int n, c, h, w;
+    float *data;
+} vsr_tensor;
+
+typedef struct vsr_backend_ops {
+    const char *name;
+    const char *description;
+
+    /* 1 if the backend can run here (CPU features, a GPU present); if not,
+     * why in err. */
+    int (*available)(vsr_error *err);
+
+    /* Prepares g's weights for this backend (repacking, conversion, device
+     * upload). g must outlive the result. */
+    int (*weights_create)(const vsr_graph *g, const vsr_backend_config *cfg, void **weights,
+                          vsr_error *err);
+    void (*weights_destroy)(void *weights);
+
+    /* One execution context for one worker. */
+    int (*context_create)(const vsr_graph *g, const void *weights, const vsr_backend_config *cfg,
+                          void **ctx, vsr_error *err);
+    void (*context_destroy)(void *ctx);
+
+    /* Runs g on in (N x in_channels x H x W) into out, which the caller
+     * allocated as N x out_channels x (H*scale) x (W*scale). Values are not
+     * clamped. Contexts may cache work per input size. */
+    int (*run)(void *ctx, const vsr_tensor *in, vsr_tensor *out, vsr_error *err);
+
+    /* Bytes of device or scratch memory a context needs per input pixel
+     * beyond the graph's own estimate; 0 if none. May be NULL. */
+    size_t (*extra_bytes_per_pixel)(const vsr_graph *g, const vsr_backend_config *cfg);
+} vsr_backend_ops;
+
+/* The backends compiled into this build, NULL-terminated. */
+const vsr_backend_ops *const *vsr_backend_list(void);
+
+/* NULL (and a message listing the known names) when name is unknown. */
+const vsr_backend_ops *vsr_backend_find(const char *name, vsr_error *err);
+
+#endif

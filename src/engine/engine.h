@@ -1,0 +1,68 @@
+/* The engine: upscales frames with a graph on a backend.
+ *
+ * vsr_engine is shared and immutable after creation (graph + prepared
+ * weights on one device); vsr_engine_ctx is one worker's execution context.
+ * The engine splits frames into tiles with a halo equal to the model's
+ * receptive radius, so that tiled output equals untiled output up to float
+ * rounding; the tile size comes from a memory budget unless set. */
+#ifndef VSR_ENGINE_ENGINE_H
+#define VSR_ENGINE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/backend.h"
+#include "engine/graph.h"
+#include "util/error.h"
+
+typedef enum vsr_pixel_format {
+    VSR_PIX_RGB24,  /* packed 8-bit R,G,B */
+    VSR_PIX_RGBF32, /* packed float R,G,B in [0,1] */
+} vsr_pixel_format;
+
+/* A packed RGB image in host memory; stride in bytes. */
+typedef struct vsr_image {
+    int width, height;
+    vsr_pixel_format format;
+    size_t stride;
+    void *data;
+} vsr_image;
+
+typedef struct vsr_engine vsr_engine;
+typedef struct vsr_engine_ctx vsr_engine_ctx;
+
+typedef struct vsr_engine_options {
+    const char *backend;       /* "ref", "cpu", "cuda" */
+    vsr_backend_config config;
+    int tile;                  /* tile edge in input pixels; 0 = from memory_budget */
+    size_t memory_budget;      /* bytes per context for activations; 0 = default */
+} vsr_engine_options;
+
+void vsr_engine_options_default(vsr_engine_options *opt);
+
+/* The engine keeps a pointer to graph, which must outlive it. */
+int vsr_engine_create(const vsr_graph *graph, const vsr_engine_options *opt, vsr_engine **engine,
+                      vsr_error *err);
+void vsr_engine_destroy(vsr_engine *engine);
+
+const vsr_graph *vsr_engine_graph(const vsr_engine *engine);
+const vsr_backend_ops *vsr_engine_backend(const vsr_engine *engine);
+
+int vsr_engine_ctx_create(vsr_engine *engine, vsr_engine_ctx **ctx, vsr_error *err);
+void vsr_engine_ctx_destroy(vsr_engine_ctx *ctx);
+
+/* The tile edge (input pixels, halo excluded) this context uses for a
+ * frame of w x h; equals max(w, h) when the frame is not split. */
+int vsr_engine_tile_size(const vsr_engine_ctx *ctx, int w, int h);
+
+/* Upscales in into out. out must have width and height = in's x scale and
+ * its own format: RGB24 output is clamp(round(x * 255)), RGBF32 output is
+ * clamped to [0, 1]. */
+int vsr_engine_upscale(vsr_engine_ctx *ctx, const vsr_image *in, vsr_image *out, vsr_error *err);
+
+/* Allocates a packed image (stride = width * pixel size); free with
+ * vsr_image_free. */
+int vsr_image_alloc(vsr_image *img, int width, int height, vsr_pixel_format format, vsr_error *err);
+void vsr_image_free(vsr_image *img);
+
+#endif

@@ -1,0 +1,154 @@
+/* The graph IR every loader produces and every backend runs.
+ *
+ * A graph is a list of nodes in topological order over numbered blobs (the
+ * tensors between nodes). Tensors are one image at a time conceptually,
+ * C x H x W; backends may batch N images. Split layers of the source format
+ * are resolved at load time into blob aliases, so a blob may have many
+ * consumers. Weights are fp32, converted at load, and immutable once the
+ * graph is finalized: any number of execution contexts may read them. */
+#ifndef VSR_ENGINE_GRAPH_H
+#define VSR_ENGINE_GRAPH_H
+
+#include <stddef.h>
+
+#include "util/error.h"
+
+#define VSR_NAME_MAX 64
+#define VSR_MAX_NODE_INPUTS 8
+
+typedef enum vsr_op_type {
+    VSR_OP_CONV,          /* 2-D convolution, groups = 1, optional fused activation */
+    VSR_OP_ACTIVATION,    /* standalone activation (incl. PReLU) */
+    VSR_OP_PIXEL_SHUFFLE, /* depth to space, PyTorch channel order */
+    VSR_OP_INTERP,        /* resize: nearest, bilinear, bicubic (ncnn conventions) */
+    VSR_OP_BINARY,        /* a op b, same shape, or a op scalar */
+    VSR_OP_ELTWISE,       /* sum (with coefficients), product or max of N inputs */
+    VSR_OP_CONCAT,        /* along channels */
+} vsr_op_type;
+
+typedef enum vsr_act_type {
+    VSR_ACT_NONE,
+    VSR_ACT_RELU,    /* max(x, 0) */
+    VSR_ACT_LEAKY,   /* x > 0 ? x : alpha * x */
+    VSR_ACT_PRELU,   /* x > 0 ? x : slope[c] * x (one slope: all channels) */
+    VSR_ACT_CLIP,    /* min(max(x, alpha), beta) */
+    VSR_ACT_SIGMOID, /* 1 / (1 + exp(-x)) */
+} vsr_act_type;
+
+typedef struct vsr_activation {
+    vsr_act_type type;
+    float alpha, beta;   /* leaky slope; clip min and max */
+    int n_slopes;        /* PReLU: 1 or the channel count */
+    const float *slopes; /* PReLU: points into the graph's weight storage */
+} vsr_activation;
+
+typedef struct vsr_conv_params {
+    int out_c, in_c;
+    int kernel_h, kernel_w;
+    int stride_h, stride_w;
+    int dilation_h, dilation_w;
+    int pad_top, pad_left, pad_bottom, pad_right; /* zero padding */
+    const float *weight; /* out_c x in_c x kernel_h x kernel_w (OIHW) */
+    const float *bias;   /* out_c values, or NULL */
+    vsr_activation act;  /* applied after bias */
+} vsr_conv_params;
+
+typedef enum vsr_interp_mode {
+    VSR_INTERP_NEAREST = 1,
+    VSR_INTERP_BILINEAR = 2,
+    VSR_INTERP_BICUBIC = 3,
+} vsr_interp_mode;
+
+typedef struct vsr_interp_params {
+    vsr_interp_mode mode;
+    float scale_h, scale_w; /* output size = (int)(input size * scale) */
+    int align_corners;
+} vsr_interp_params;
+
+typedef enum vsr_binary_op {
+    VSR_BIN_ADD,
+    VSR_BIN_SUB,
+    VSR_BIN_MUL,
+    VSR_BIN_DIV,
+    VSR_BIN_MAX,
+    VSR_BIN_MIN,
+} vsr_binary_op;
+
+typedef struct vsr_binary_params {
+    vsr_binary_op op;
+    int with_scalar; /* 1: out = a op scalar (one input) */
+    float scalar;
+} vsr_binary_params;
+
+typedef enum vsr_eltwise_op {
+    VSR_ELT_PROD,
+    VSR_ELT_SUM,
+    VSR_ELT_MAX,
+} vsr_eltwise_op;
+
+typedef struct vsr_eltwise_params {
+    vsr_eltwise_op op;
+    int n_coeffs;                       /* 0: all 1; else one per input (SUM only) */
+    float coeffs[VSR_MAX_NODE_INPUTS];
+} vsr_eltwise_params;
+
+typedef struct vsr_node {
+    vsr_op_type type;
+    char name[VSR_NAME_MAX];
+    int n_inputs;
+    int inputs[VSR_MAX_NODE_INPUTS]; /* blob ids */
+    int output;                      /* blob id, produced only by this node */
+    union {
+        vsr_conv_params conv;
+        vsr_activation act;
+        int shuffle_factor;
+        vsr_interp_params interp;
+        vsr_binary_params binary;
+        vsr_eltwise_params eltwise;
+    } p;
+} vsr_node;
+
+typedef struct vsr_shape {
+    int c, h, w;
+} vsr_shape;
+
+typedef struct vsr_graph {
+    char name[VSR_NAME_MAX]; /* model name, e.g. realesr-animevideov3-x4 */
+    int n_nodes;
+    vsr_node *nodes;
+    int n_blobs;
+    char (*blob_names)[VSR_NAME_MAX];
+    int input_blob;  /* the single graph input, C x H x W */
+    int output_blob; /* the single graph output */
+
+    /* Filled by vsr_graph_finalize(): */
+    int *blob_last_use;  /* index of the last node reading each blob (n_nodes for the output) */
+    int in_channels;     /* 3 for RGB models */
+    int out_channels;
+    int scale;           /* output size = input size x scale */
+    int receptive_radius;    /* input pixels a tile needs around it (halo) for exact output */
+    double flops_per_pixel;  /* multiply-adds x 2 per input pixel */
+    size_t peak_bytes_per_pixel; /* fp32 activations alive at once, per input pixel */
+
+    /* Owned storage of all weights (fp32). */
+    float *weights;
+    size_t n_weights;
+} vsr_graph;
+
+/* Validates the graph (topological order, one producer per blob, shapes of
+ * weights) and fills the derived fields. Ops that change the spatial size
+ * must give an integer overall scale. Returns 0 or a negative vsr_status. */
+int vsr_graph_finalize(vsr_graph *g, vsr_error *err);
+
+/* Shape of every blob for an input of c x h x w. shapes has g->n_blobs
+ * entries. Fails (with the layer name) when an op cannot take its inputs. */
+int vsr_graph_infer_shapes(const vsr_graph *g, int h, int w, vsr_shape *shapes, vsr_error *err);
+
+/* Output size of an interp layer for an input size, as ncnn computes it. */
+int vsr_interp_output_size(int in, float scale);
+
+void vsr_graph_free(vsr_graph *g);
+
+const char *vsr_op_name(vsr_op_type t);
+
+#endif

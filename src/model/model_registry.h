@@ -1,0 +1,41 @@
+/* Finds models by name or path.
+ *
+ * Installed models live in a models directory as NAME.param + NAME.bin:
+ * --models-dir if given, else $VSR_MODELS_DIR, else
+ * ${XDG_CACHE_HOME:-~/.cache}/vsr/models (where scripts/fetch-models.sh puts
+ * them). A family name plus a scale picks a file: realesr-animevideov3 with
+ * scale 2 is realesr-animevideov3-x2. A path ending in .param is loaded with
+ * the .bin beside it. */
+#ifndef VSR_MODEL_MODEL_REGISTRY_H
+#define VSR_MODEL_MODEL_REGISTRY_H
+
+#include <stddef.h>
+
+#include "engine/graph.h"
+#include "util/error.h"
+
+#define VSR_DEFAULT_MODEL "realesr-animevideov3"
+
+/* Writes the models directory in use into buf. */
+int vsr_models_dir(const char *override_dir, char *buf, size_t len, vsr_error *err);
+
+/* Resolves name_or_path (+ scale, 0 = the model's own) to the .param and
+ * .bin paths; fails naming what was looked for and where. */
+int vsr_model_resolve(const char *name_or_path, int scale, const char *models_dir, char *param_path,
+                      char *bin_path, size_t path_len, vsr_error *err);
+
+/* Resolves and loads; the loaded graph's scale must equal scale when
+ * scale != 0. */
+int vsr_model_load(const char *name_or_path, int scale, const char *models_dir, vsr_graph *g,
+                   vsr_error *err);
+
+typedef struct vsr_model_entry {
+    char name[VSR_NAME_MAX];
+    char param_path[4096];
+} vsr_model_entry;
+
+/* Lists NAME.param files with a NAME.bin beside them in dir, sorted.
+ * *entries is malloc'd; free it. */
+int vsr_models_list(const char *dir, vsr_model_entry **entries, int *count, vsr_error *err);
+
+#endif
