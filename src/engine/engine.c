@@ -1,0 +1,270 @@
+/* The engine: frame in, upscaled frame out, tile by tile.
+ *
+ * Tiles carry a halo of the model's receptive radius on every side that has
+ * image there; only the tile's own region of the result is kept. Since every
+ * output pixel then sees exactly the input it would see in a whole-frame run
+ * (the zero padding happens at the image border in both cases), tiled output
+ * equals untiled output up to float rounding. */
+#include "engine/engine.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MEMORY_BUDGET ((size_t)1 << 30)
+#define MIN_TILE 16
+
+struct vsr_engine {
+    const vsr_graph *graph;
+    const vsr_backend_ops *backend;
+    vsr_backend_config config;
+    void *weights; /* backend-prepared, read-only, shared by all contexts */
+    int tile;
+    size_t memory_budget;
+};
+
+struct vsr_engine_ctx {
+    vsr_engine *engine;
+    void *backend_ctx;
+    vsr_tensor in, out; /* one tile, planar float; grown as needed */
+    size_t in_cap, out_cap;
+};
+
+void vsr_engine_options_default(vsr_engine_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->backend = "cpu";
+    opt->config.precision = VSR_PRECISION_FP32;
+}
+
+int vsr_engine_create(const vsr_graph *graph, const vsr_engine_options *opt, vsr_engine **engine,
+                      vsr_error *err)
+{
+    *engine = NULL;
+    const vsr_backend_ops *be = vsr_backend_find(opt->backend ? opt->backend : "cpu", err);
+    if (!be)
+        return VSR_ERR_INVALID;
+    if (!be->available(err)) {
+        vsr_error_prefix(err, "backend %s is not available", be->name);
+        return err && err->code ? err->code : VSR_ERR_UNSUPPORTED;
+    }
+    if (opt->tile < 0)
+        return vsr_error_set(err, VSR_ERR_INVALID, "tile size must be >= 0, got %d", opt->tile);
+    vsr_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
+    e->graph = graph;
+    e->backend = be;
+    e->config = opt->config;
+    e->tile = opt->tile;
+    e->memory_budget = opt->memory_budget ? opt->memory_budget : DEFAULT_MEMORY_BUDGET;
+    int rc = be->weights_create(graph, &e->config, &e->weights, err);
+    if (rc) {
+        vsr_error_prefix(err, "%s: preparing %s", be->name, graph->name);
+        free(e);
+        return rc;
+    }
+    *engine = e;
+    return VSR_OK;
+}
+
+void vsr_engine_destroy(vsr_engine *e)
+{
+    if (!e)
+        return;
+    e->backend->weights_destroy(e->weights);
+    free(e);
+}
+
+const vsr_graph *vsr_engine_graph(const vsr_engine *e)
+{
+    return e->graph;
+}
+
+const vsr_backend_ops *vsr_engine_backend(const vsr_engine *e)
+{
+    return e->backend;
+}
+
+int vsr_engine_ctx_create(vsr_engine *e, vsr_engine_ctx **ctx, vsr_error *err)
+{
+    *ctx = NULL;
+    vsr_engine_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
+    c->engine = e;
+    int rc = e->backend->context_create(e->graph, e->weights, &e->config, &c->backend_ctx, err);
+    if (rc) {
+        vsr_error_prefix(err, "%s: creating a context", e->backend->name);
+        free(c);
+        return rc;
+    }
+    *ctx = c;
+    return VSR_OK;
+}
+
+void vsr_engine_ctx_destroy(vsr_engine_ctx *c)
+{
+    if (!c)
+        return;
+    c->engine->backend->context_destroy(c->backend_ctx);
+    free(c->in.data);
+    free(c->out.data);
+    free(c);
+}
+
+int vsr_engine_tile_size(const vsr_engine_ctx *c, int w, int h)
+{
+    const vsr_engine *e = c->engine;
+    int whole = w > h ? w : h;
+    if (e->tile > 0)
+        return e->tile < whole ? e->tile : whole;
+    size_t per_pixel = e->graph->peak_bytes_per_pixel;
+    if (e->backend->extra_bytes_per_pixel)
+        per_pixel += e->backend->extra_bytes_per_pixel(e->graph, &e->config);
+    if (per_pixel == 0)
+        per_pixel = 1;
+    double pixels = (double)e->memory_budget / (double)per_pixel;
+    if ((double)w * h <= pixels)
+        return whole;
+    int tile = (int)sqrt(pixels) - 2 * e->graph->receptive_radius;
+    if (tile < MIN_TILE)
+        tile = MIN_TILE;
+    return tile < whole ? tile : whole;
+}
+
+static int ensure(float **buf, size_t *cap, size_t count, vsr_error *err)
+{
+    if (count <= *cap)
+        return VSR_OK;
+    float *p = realloc(*buf, count * sizeof(float));
+    if (!p)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory for a %zu-value tile buffer",
+                             count);
+    *buf = p;
+    *cap = count;
+    return VSR_OK;
+}
+
+/* Copies region [x0,x1) x [y0,y1) of img into planar float t (3 planes). */
+static void load_region(const vsr_image *img, int x0, int y0, int x1, int y1, vsr_tensor *t)
+{
+    const int w = x1 - x0, h = y1 - y0;
+    const size_t plane = (size_t)w * h;
+    for (int y = 0; y < h; y++) {
+        const unsigned char *row = (const unsigned char *)img->data + (size_t)(y0 + y) * img->stride;
+        float *r = t->data + (size_t)y * w, *g = r + plane, *b = g + plane;
+        if (img->format == VSR_PIX_RGB24) {
+            const unsigned char *p = row + (size_t)x0 * 3;
+            for (int x = 0; x < w; x++) {
+                r[x] = p[3 * x] * (1.f / 255.f);
+                g[x] = p[3 * x + 1] * (1.f / 255.f);
+                b[x] = p[3 * x + 2] * (1.f / 255.f);
+            }
+        } else {
+            const float *p = (const float *)row + (size_t)x0 * 3;
+            for (int x = 0; x < w; x++) {
+                r[x] = p[3 * x];
+                g[x] = p[3 * x + 1];
+                b[x] = p[3 * x + 2];
+            }
+        }
+    }
+}
+
+static float clamp01(float v)
+{
+    return v < 0.f ? 0.f : v > 1.f ? 1.f : v;
+}
+
+/* Writes the part of planar t that starts at (sx, sy) in t, of size w x h,
+ * to img at (dx, dy), converting to img's format. */
+static void store_region(const vsr_tensor *t, int sx, int sy, int w, int h, vsr_image *img,
+                         int dx, int dy)
+{
+    const size_t plane = (size_t)t->w * t->h;
+    for (int y = 0; y < h; y++) {
+        const float *r = t->data + (size_t)(sy + y) * t->w + sx, *g = r + plane, *b = g + plane;
+        unsigned char *row = (unsigned char *)img->data + (size_t)(dy + y) * img->stride;
+        if (img->format == VSR_PIX_RGB24) {
+            unsigned char *p = row + (size_t)dx * 3;
+            for (int x = 0; x < w; x++) {
+                p[3 * x] = (unsigned char)(clamp01(r[x]) * 255.f + 0.5f);
+                p[3 * x + 1] = (unsigned char)(clamp01(g[x]) * 255.f + 0.5f);
+                p[3 * x + 2] = (unsigned char)(clamp01(b[x]) * 255.f + 0.5f);
+            }
+        } else {
+            float *p = (float *)row + (size_t)dx * 3;
+            for (int x = 0; x < w; x++) {
+                p[3 * x] = clamp01(r[x]);
+                p[3 * x + 1] = clamp01(g[x]);
+                p[3 * x + 2] = clamp01(b[x]);
+            }
+        }
+    }
+}
+
+int vsr_engine_upscale(vsr_engine_ctx *c, const vsr_image *in, vsr_image *out, vsr_error *err)
+{
+    const vsr_graph *g = c->engine->graph;
+    const int s = g->scale, halo = g->receptive_radius;
+    if (g->in_channels != 3 || g->out_channels != 3)
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                             "model %s maps %d to %d channels; frames need RGB to RGB", g->name,
+                             g->in_channels, g->out_channels);
+    if (in->width <= 0 || in->height <= 0 || out->width != in->width * s ||
+        out->height != in->height * s)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "output %dx%d does not match input %dx%d x%d", out->width,
+                             out->height, in->width, in->height, s);
+    const int tile = vsr_engine_tile_size(c, in->width, in->height);
+    for (int ty = 0; ty < in->height; ty += tile) {
+        for (int tx = 0; tx < in->width; tx += tile) {
+            int x1 = tx + tile < in->width ? tx + tile : in->width;
+            int y1 = ty + tile < in->height ? ty + tile : in->height;
+            int hx0 = tx - halo > 0 ? tx - halo : 0, hy0 = ty - halo > 0 ? ty - halo : 0;
+            int hx1 = x1 + halo < in->width ? x1 + halo : in->width;
+            int hy1 = y1 + halo < in->height ? y1 + halo : in->height;
+            c->in = (vsr_tensor){1, 3, hy1 - hy0, hx1 - hx0, c->in.data};
+            c->out = (vsr_tensor){1, 3, c->in.h * s, c->in.w * s, c->out.data};
+            int rc = ensure(&c->in.data, &c->in_cap, (size_t)3 * c->in.h * c->in.w, err);
+            if (!rc)
+                rc = ensure(&c->out.data, &c->out_cap, (size_t)3 * c->out.h * c->out.w, err);
+            if (rc)
+                return rc;
+            load_region(in, hx0, hy0, hx1, hy1, &c->in);
+            rc = c->engine->backend->run(c->backend_ctx, &c->in, &c->out, err);
+            if (rc) {
+                vsr_error_prefix(err, "%s: tile at %d,%d", c->engine->backend->name, tx, ty);
+                return rc;
+            }
+            store_region(&c->out, (tx - hx0) * s, (ty - hy0) * s, (x1 - tx) * s, (y1 - ty) * s,
+                         out, tx * s, ty * s);
+        }
+    }
+    return VSR_OK;
+}
+
+int vsr_image_alloc(vsr_image *img, int width, int height, vsr_pixel_format format, vsr_error *err)
+{
+    memset(img, 0, sizeof *img);
+    size_t px = format == VSR_PIX_RGB24 ? 3 : 3 * sizeof(float);
+    if (width <= 0 || height <= 0 || (size_t)width > ((size_t)1 << 40) / px / (size_t)height)
+        return vsr_error_set(err, VSR_ERR_INVALID, "bad image size %dx%d", width, height);
+    img->data = malloc(px * width * height);
+    if (!img->data)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory for a %dx%d image", width, height);
+    img->width = width;
+    img->height = height;
+    img->format = format;
+    img->stride = px * width;
+    return VSR_OK;
+}
+
+void vsr_image_free(vsr_image *img)
+{
+    if (img) {
+        free(img->data);
+        img->data = NULL;
+    }
+}

@@ -1,0 +1,319 @@
+/* Graph validation and the facts derived from it: shapes, scale, receptive
+ * radius (the tile halo), cost and activation memory per pixel. */
+#include "engine/graph.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *vsr_op_name(vsr_op_type t)
+{
+    switch (t) {
+    case VSR_OP_CONV: return "Convolution";
+    case VSR_OP_ACTIVATION: return "Activation";
+    case VSR_OP_PIXEL_SHUFFLE: return "PixelShuffle";
+    case VSR_OP_INTERP: return "Interp";
+    case VSR_OP_BINARY: return "BinaryOp";
+    case VSR_OP_ELTWISE: return "Eltwise";
+    case VSR_OP_CONCAT: return "Concat";
+    }
+    return "unknown";
+}
+
+int vsr_interp_output_size(int in, float scale)
+{
+    /* ncnn: static_cast<int>(w * width_scale), in float arithmetic. */
+    return (int)((float)in * scale);
+}
+
+static int conv_output_size(int in, int kernel, int dilation, int stride, int pad0, int pad1)
+{
+    int extent = dilation * (kernel - 1) + 1;
+    return (in + pad0 + pad1 - extent) / stride + 1;
+}
+
+static int infer_node(const vsr_graph *g, const vsr_node *n, vsr_shape *shapes, vsr_error *err)
+{
+    const vsr_shape a = shapes[n->inputs[0]];
+    vsr_shape *o = &shapes[n->output];
+    switch (n->type) {
+    case VSR_OP_CONV: {
+        const vsr_conv_params *c = &n->p.conv;
+        if (a.c != c->in_c)
+            return vsr_error_set(err, VSR_ERR_FORMAT,
+                                 "layer %s: convolution expects %d input channels, gets %d",
+                                 n->name, c->in_c, a.c);
+        o->c = c->out_c;
+        o->h = conv_output_size(a.h, c->kernel_h, c->dilation_h, c->stride_h, c->pad_top,
+                                c->pad_bottom);
+        o->w = conv_output_size(a.w, c->kernel_w, c->dilation_w, c->stride_w, c->pad_left,
+                                c->pad_right);
+        if (c->act.type == VSR_ACT_PRELU && c->act.n_slopes != 1 && c->act.n_slopes != c->out_c)
+            return vsr_error_set(err, VSR_ERR_FORMAT, "layer %s: %d PReLU slopes for %d channels",
+                                 n->name, c->act.n_slopes, c->out_c);
+        break;
+    }
+    case VSR_OP_ACTIVATION:
+        if (n->p.act.type == VSR_ACT_PRELU && n->p.act.n_slopes != 1 && n->p.act.n_slopes != a.c)
+            return vsr_error_set(err, VSR_ERR_FORMAT, "layer %s: %d PReLU slopes for %d channels",
+                                 n->name, n->p.act.n_slopes, a.c);
+        *o = a;
+        break;
+    case VSR_OP_PIXEL_SHUFFLE: {
+        int r = n->p.shuffle_factor;
+        if (a.c % (r * r) != 0)
+            return vsr_error_set(err, VSR_ERR_FORMAT,
+                                 "layer %s: %d channels do not divide by factor %d squared",
+                                 n->name, a.c, r);
+        o->c = a.c / (r * r);
+        o->h = a.h * r;
+        o->w = a.w * r;
+        break;
+    }
+    case VSR_OP_INTERP:
+        o->c = a.c;
+        o->h = vsr_interp_output_size(a.h, n->p.interp.scale_h);
+        o->w = vsr_interp_output_size(a.w, n->p.interp.scale_w);
+        break;
+    case VSR_OP_BINARY:
+        if (!n->p.binary.with_scalar) {
+            vsr_shape b = shapes[n->inputs[1]];
+            if (a.c != b.c || a.h != b.h || a.w != b.w)
+                return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                                     "layer %s: operands %dx%dx%d and %dx%dx%d differ "
+                                     "(broadcasting is not supported)",
+                                     n->name, a.c, a.h, a.w, b.c, b.h, b.w);
+        }
+        *o = a;
+        break;
+    case VSR_OP_ELTWISE:
+        for (int i = 1; i < n->n_inputs; i++) {
+            vsr_shape b = shapes[n->inputs[i]];
+            if (a.c != b.c || a.h != b.h || a.w != b.w)
+                return vsr_error_set(err, VSR_ERR_FORMAT,
+                                     "layer %s: input %d is %dx%dx%d, input 0 is %dx%dx%d", n->name,
+                                     i, b.c, b.h, b.w, a.c, a.h, a.w);
+        }
+        *o = a;
+        break;
+    case VSR_OP_CONCAT:
+        *o = a;
+        for (int i = 1; i < n->n_inputs; i++) {
+            vsr_shape b = shapes[n->inputs[i]];
+            if (a.h != b.h || a.w != b.w)
+                return vsr_error_set(err, VSR_ERR_FORMAT,
+                                     "layer %s: input %d is %dx%d, input 0 is %dx%d", n->name, i,
+                                     b.h, b.w, a.h, a.w);
+            o->c += b.c;
+        }
+        break;
+    }
+    if (o->c <= 0 || o->h <= 0 || o->w <= 0)
+        return vsr_error_set(err, VSR_ERR_INVALID, "layer %s: input %dx%d gives an empty output",
+                             n->name, shapes[g->input_blob].w, shapes[g->input_blob].h);
+    return VSR_OK;
+}
+
+int vsr_graph_infer_shapes(const vsr_graph *g, int h, int w, vsr_shape *shapes, vsr_error *err)
+{
+    for (int i = 0; i < g->n_blobs; i++)
+        shapes[i] = (vsr_shape){0, 0, 0};
+    shapes[g->input_blob] = (vsr_shape){g->in_channels, h, w};
+    for (int i = 0; i < g->n_nodes; i++) {
+        int rc = infer_node(g, &g->nodes[i], shapes, err);
+        if (rc)
+            return rc;
+    }
+    return VSR_OK;
+}
+
+/* Checks the structural invariants every backend relies on. */
+static int validate(vsr_graph *g, vsr_error *err)
+{
+    if (g->n_nodes <= 0)
+        return vsr_error_set(err, VSR_ERR_FORMAT, "graph has no layers");
+    if (g->input_blob < 0 || g->input_blob >= g->n_blobs)
+        return vsr_error_set(err, VSR_ERR_FORMAT, "graph has no input");
+    char *produced = calloc((size_t)g->n_blobs, 1);
+    if (!produced)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
+    produced[g->input_blob] = 1;
+    int rc = VSR_OK;
+    for (int i = 0; i < g->n_nodes && !rc; i++) {
+        const vsr_node *n = &g->nodes[i];
+        int want = n->type == VSR_OP_BINARY && n->p.binary.with_scalar ? 1
+                   : n->type == VSR_OP_BINARY                        ? 2
+                   : n->type == VSR_OP_ELTWISE || n->type == VSR_OP_CONCAT ? -1
+                                                                            : 1;
+        if ((want > 0 && n->n_inputs != want) || n->n_inputs < 1 ||
+            n->n_inputs > VSR_MAX_NODE_INPUTS)
+            rc = vsr_error_set(err, VSR_ERR_FORMAT, "layer %s: %s takes %d inputs, has %d",
+                               n->name, vsr_op_name(n->type), want, n->n_inputs);
+        for (int k = 0; k < n->n_inputs && !rc; k++) {
+            int b = n->inputs[k];
+            if (b < 0 || b >= g->n_blobs || !produced[b])
+                rc = vsr_error_set(err, VSR_ERR_FORMAT,
+                                   "layer %s: input %d is not produced by an earlier layer",
+                                   n->name, k);
+        }
+        if (!rc && (n->output < 0 || n->output >= g->n_blobs || produced[n->output]))
+            rc = vsr_error_set(err, VSR_ERR_FORMAT, "layer %s: output blob is produced twice",
+                               n->name);
+        if (!rc)
+            produced[n->output] = 1;
+    }
+    free(produced);
+    if (rc)
+        return rc;
+    if (g->output_blob < 0 || g->output_blob >= g->n_blobs)
+        return vsr_error_set(err, VSR_ERR_FORMAT, "graph has no output");
+    return VSR_OK;
+}
+
+/* Halo: how far (in input pixels) an output pixel's value reaches back.
+ * Tracked per blob together with the blob's scale relative to the input. */
+static void compute_receptive_radius(vsr_graph *g, double *radius, double *scale)
+{
+    for (int i = 0; i < g->n_blobs; i++)
+        radius[i] = 0, scale[i] = 1;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const vsr_node *n = &g->nodes[i];
+        double r = 0, s = scale[n->inputs[0]];
+        for (int k = 0; k < n->n_inputs; k++)
+            if (radius[n->inputs[k]] > r)
+                r = radius[n->inputs[k]];
+        switch (n->type) {
+        case VSR_OP_CONV: {
+            const vsr_conv_params *c = &n->p.conv;
+            /* The farthest tap from the output position, on any side. */
+            int extent_h = c->dilation_h * (c->kernel_h - 1);
+            int extent_w = c->dilation_w * (c->kernel_w - 1);
+            int reach = c->pad_top;
+            int sides[3] = {c->pad_left, extent_h - c->pad_top, extent_w - c->pad_left};
+            for (int k = 0; k < 3; k++)
+                reach = sides[k] > reach ? sides[k] : reach;
+            r += reach / s;
+            s /= c->stride_h;
+            break;
+        }
+        case VSR_OP_PIXEL_SHUFFLE:
+            s *= n->p.shuffle_factor;
+            break;
+        case VSR_OP_INTERP: {
+            /* Taps reach 2 (bicubic), 1 (bilinear) or 1 (nearest) source
+             * pixels from the mapped coordinate. */
+            int taps = n->p.interp.mode == VSR_INTERP_BICUBIC ? 2 : 1;
+            r += taps / s;
+            s *= n->p.interp.scale_w;
+            break;
+        }
+        default:
+            break;
+        }
+        radius[n->output] = r;
+        scale[n->output] = s;
+    }
+}
+
+/* Simulates buffer lifetimes at one size: the largest sum of live blobs. */
+static size_t peak_live_floats(const vsr_graph *g, const vsr_shape *shapes)
+{
+    size_t live = (size_t)shapes[g->input_blob].c * shapes[g->input_blob].h *
+                  shapes[g->input_blob].w;
+    size_t peak = live;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const vsr_node *n = &g->nodes[i];
+        const vsr_shape *o = &shapes[n->output];
+        live += (size_t)o->c * o->h * o->w;
+        if (live > peak)
+            peak = live;
+        for (int k = 0; k < n->n_inputs; k++) {
+            int b = n->inputs[k];
+            int dup = 0;
+            for (int j = 0; j < k; j++)
+                dup |= n->inputs[j] == b;
+            if (!dup && g->blob_last_use[b] == i) {
+                const vsr_shape *s = &shapes[b];
+                live -= (size_t)s->c * s->h * s->w;
+            }
+        }
+    }
+    return peak;
+}
+
+int vsr_graph_finalize(vsr_graph *g, vsr_error *err)
+{
+    int rc = validate(g, err);
+    if (rc)
+        return rc;
+    if (g->in_channels <= 0)
+        g->in_channels = 3;
+
+    free(g->blob_last_use);
+    g->blob_last_use = malloc(sizeof(int) * (size_t)g->n_blobs);
+    vsr_shape *shapes = malloc(sizeof(vsr_shape) * (size_t)g->n_blobs);
+    double *radius = malloc(sizeof(double) * (size_t)g->n_blobs);
+    double *scale = malloc(sizeof(double) * (size_t)g->n_blobs);
+    if (!g->blob_last_use || !shapes || !radius || !scale) {
+        rc = vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int b = 0; b < g->n_blobs; b++)
+        g->blob_last_use[b] = -1;
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int k = 0; k < g->nodes[i].n_inputs; k++)
+            g->blob_last_use[g->nodes[i].inputs[k]] = i;
+    g->blob_last_use[g->output_blob] = g->n_nodes;
+
+    /* Probe two sizes: the output must scale by the same integer in both
+     * dimensions at both, or tiling (and the product) makes no sense. */
+    static const int probes[2][2] = {{64, 48}, {96, 80}};
+    for (int p = 0; p < 2; p++) {
+        int h = probes[p][0], w = probes[p][1];
+        rc = vsr_graph_infer_shapes(g, h, w, shapes, err);
+        if (rc)
+            goto done;
+        vsr_shape o = shapes[g->output_blob];
+        int s = o.h / h;
+        if (s < 1 || o.h != s * h || o.w != s * w || (p && s != g->scale)) {
+            rc = vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                               "output %dx%d for input %dx%d is not a fixed integer scale", o.w,
+                               o.h, w, h);
+            goto done;
+        }
+        g->scale = s;
+        g->out_channels = o.c;
+        if (p == 0) {
+            double flops = 0;
+            for (int i = 0; i < g->n_nodes; i++) {
+                const vsr_node *n = &g->nodes[i];
+                if (n->type != VSR_OP_CONV)
+                    continue;
+                const vsr_shape *y = &shapes[n->output];
+                flops += 2.0 * n->p.conv.in_c * n->p.conv.kernel_h * n->p.conv.kernel_w *
+                         (double)y->c * y->h * y->w;
+            }
+            g->flops_per_pixel = flops / ((double)h * w);
+            size_t floats = peak_live_floats(g, shapes);
+            g->peak_bytes_per_pixel = (floats * sizeof(float) + (size_t)h * w - 1) / ((size_t)h * w);
+        }
+    }
+    compute_receptive_radius(g, radius, scale);
+    g->receptive_radius = (int)ceil(radius[g->output_blob] - 1e-9);
+done:
+    free(shapes);
+    free(radius);
+    free(scale);
+    return rc;
+}
+
+void vsr_graph_free(vsr_graph *g)
+{
+    if (!g)
+        return;
+    free(g->nodes);
+    free(g->blob_names);
+    free(g->blob_last_use);
+    free(g->weights);
+    memset(g, 0, sizeof *g);
+}

@@ -1,0 +1,170 @@
+/* The reference backend: interprets the graph node by node with the
+ * plain-C kernels of ref_ops.c, one image at a time, single-threaded. It is
+ * the oracle every other backend is tested against. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/backend.h"
+#include "engine/ref/ref_ops.h"
+
+typedef struct ref_context {
+    const vsr_graph *g;
+    vsr_shape *shapes; /* per blob, for the current input size */
+    float **blobs;     /* per blob, live buffers during a run */
+} ref_context;
+
+static int ref_available(vsr_error *err)
+{
+    (void)err;
+    return 1;
+}
+
+/* The graph's own fp32 weights are what this backend runs on. */
+static int ref_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void **weights,
+                              vsr_error *err)
+{
+    if (cfg->precision != VSR_PRECISION_FP32)
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "the ref backend computes in fp32 only");
+    *weights = (void *)g;
+    return VSR_OK;
+}
+
+static void ref_weights_destroy(void *weights)
+{
+    (void)weights;
+}
+
+static int ref_context_create(const vsr_graph *g, const void *weights,
+                              const vsr_backend_config *cfg, void **ctx, vsr_error *err)
+{
+    (void)weights;
+    (void)cfg;
+    ref_context *c = calloc(1, sizeof *c);
+    if (c) {
+        c->g = g;
+        c->shapes = calloc((size_t)g->n_blobs, sizeof *c->shapes);
+        c->blobs = calloc((size_t)g->n_blobs, sizeof *c->blobs);
+    }
+    if (!c || !c->shapes || !c->blobs) {
+        if (c) {
+            free(c->shapes);
+            free(c->blobs);
+        }
+        free(c);
+        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory for a ref context");
+    }
+    *ctx = c;
+    return VSR_OK;
+}
+
+static void ref_context_destroy(void *ctx)
+{
+    ref_context *c = ctx;
+    if (!c)
+        return;
+    free(c->shapes);
+    free(c->blobs);
+    free(c);
+}
+
+static size_t elems(vsr_shape s)
+{
+    return (size_t)s.c * s.h * s.w;
+}
+
+static int run_node(ref_context *c, const vsr_node *n, vsr_error *err)
+{
+    vsr_shape is = c->shapes[n->inputs[0]], os = c->shapes[n->output];
+    const float *in = c->blobs[n->inputs[0]];
+    float *out = malloc(elems(os) * sizeof(float));
+    if (!out)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "layer %s: out of memory for %dx%dx%d", n->name,
+                             os.c, os.h, os.w);
+    c->blobs[n->output] = out;
+    const float *ins[VSR_MAX_NODE_INPUTS];
+    vsr_shape shapes[VSR_MAX_NODE_INPUTS];
+    for (int k = 0; k < n->n_inputs; k++) {
+        ins[k] = c->blobs[n->inputs[k]];
+        shapes[k] = c->shapes[n->inputs[k]];
+    }
+    switch (n->type) {
+    case VSR_OP_CONV: vsr_ref_conv(&n->p.conv, in, is, out, os); break;
+    case VSR_OP_ACTIVATION:
+        memcpy(out, in, elems(is) * sizeof(float));
+        vsr_ref_activation(&n->p.act, out, os);
+        break;
+    case VSR_OP_PIXEL_SHUFFLE: vsr_ref_pixel_shuffle(n->p.shuffle_factor, in, is, out); break;
+    case VSR_OP_INTERP:
+        if (vsr_ref_interp(&n->p.interp, in, is, out, os))
+            return vsr_error_set(err, VSR_ERR_NOMEM, "layer %s: out of memory", n->name);
+        break;
+    case VSR_OP_BINARY:
+        vsr_ref_binary(&n->p.binary, in, n->p.binary.with_scalar ? NULL : ins[1], is, out);
+        break;
+    case VSR_OP_ELTWISE: vsr_ref_eltwise(&n->p.eltwise, n->n_inputs, ins, is, out); break;
+    case VSR_OP_CONCAT: vsr_ref_concat(n->n_inputs, ins, shapes, out); break;
+    }
+    return VSR_OK;
+}
+
+static void release_inputs(ref_context *c, int node_index)
+{
+    const vsr_node *n = &c->g->nodes[node_index];
+    for (int k = 0; k < n->n_inputs; k++) {
+        int b = n->inputs[k];
+        if (b != c->g->input_blob && c->g->blob_last_use[b] == node_index) {
+            free(c->blobs[b]);
+            c->blobs[b] = NULL;
+        }
+    }
+}
+
+static int run_one(ref_context *c, float *in, float *out, vsr_error *err)
+{
+    const vsr_graph *g = c->g;
+    memset(c->blobs, 0, sizeof(float *) * (size_t)g->n_blobs);
+    c->blobs[g->input_blob] = in; /* borrowed, never freed here */
+    int rc = VSR_OK;
+    for (int i = 0; i < g->n_nodes && !rc; i++) {
+        rc = run_node(c, &g->nodes[i], err);
+        release_inputs(c, i);
+    }
+    if (!rc)
+        memcpy(out, c->blobs[g->output_blob], elems(c->shapes[g->output_blob]) * sizeof(float));
+    for (int b = 0; b < g->n_blobs; b++)
+        if (b != g->input_blob)
+            free(c->blobs[b]);
+    return rc;
+}
+
+static int ref_run(void *ctx, const vsr_tensor *in, vsr_tensor *out, vsr_error *err)
+{
+    ref_context *c = ctx;
+    const vsr_graph *g = c->g;
+    int rc = vsr_graph_infer_shapes(g, in->h, in->w, c->shapes, err);
+    if (rc)
+        return rc;
+    vsr_shape os = c->shapes[g->output_blob];
+    if (in->c != g->in_channels || out->n != in->n || out->c != os.c || out->h != os.h ||
+        out->w != os.w)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "ref: tensor shapes do not match the model (in %dx%dx%d, out "
+                             "%dx%dx%d, expected out %dx%dx%d)",
+                             in->c, in->h, in->w, out->c, out->h, out->w, os.c, os.h, os.w);
+    size_t in_size = (size_t)in->c * in->h * in->w, out_size = elems(os);
+    for (int i = 0; i < in->n && !rc; i++)
+        rc = run_one(c, in->data + i * in_size, out->data + i * out_size, err);
+    return rc;
+}
+
+const vsr_backend_ops vsr_backend_ref = {
+    .name = "ref",
+    .description = "plain C fp32 reference (single thread; the test oracle)",
+    .available = ref_available,
+    .weights_create = ref_weights_create,
+    .weights_destroy = ref_weights_destroy,
+    .context_create = ref_context_create,
+    .context_destroy = ref_context_destroy,
+    .run = ref_run,
+    .extra_bytes_per_pixel = NULL,
+};

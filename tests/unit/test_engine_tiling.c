@@ -1,0 +1,194 @@
+/* Tiled output equals untiled output (the halo is exact), with the tile
+ * size set by hand and chosen from a memory budget, for 8-bit and float
+ * frames. Runs on the ref backend with the real models. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "model/model_registry.h"
+#include "model/ncnn_loader.h"
+#include "test_util.h"
+
+/* A miniature SRVGGNetCompact with random weights: conv 3->8 + PReLU, conv
+ * 8->8 + PReLU, conv 8->48, PixelShuffle 4, plus the nearest-upsampled
+ * input, then (for x2/x3) ncnn's bicubic downscale. Its radius is small, so
+ * frames with many interior tiles stay cheap on the ref backend. */
+static int load_mini_srvgg(float final_scale, vsr_graph *g)
+{
+    char param[2048];
+    int n = snprintf(param, sizeof param,
+                     "7767517\n%d 12\n"
+                     "Input in 0 1 data\n"
+                     "Split sp 1 2 data a b\n"
+                     "Convolution c0 1 1 a x0 0=8 1=3 4=1 5=1 6=216\n"
+                     "PReLU p0 1 1 x0 x1 0=8\n"
+                     "Convolution c1 1 1 x1 x2 0=8 1=3 4=1 5=1 6=576\n"
+                     "PReLU p1 1 1 x2 x3 0=8\n"
+                     "Convolution c2 1 1 x3 x4 0=48 1=3 4=1 5=1 6=3456\n"
+                     "PixelShuffle ps 1 1 x4 x5 0=4\n"
+                     "Interp up 1 1 b x6 0=1 1=4.0 2=4.0\n"
+                     "BinaryOp add 2 1 x5 x6 %s 0=0\n",
+                     final_scale == 1.f ? 10 : 11, final_scale == 1.f ? "output" : "x7");
+    if (final_scale != 1.f)
+        snprintf(param + n, sizeof param - (size_t)n,
+                 "Interp down 1 1 x7 output 0=3 1=%f 2=%f\n", final_scale, final_scale);
+    static const int sizes[][2] = {{216, 1}, {8, 0}, {8, 0}, {576, 1}, {8, 0},
+                                   {8, 0},   {3456, 1}, {48, 0}};
+    static unsigned char bin[4 * 5000];
+    size_t len = 0;
+    unsigned seed = 99;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        if (sizes[i][1]) { /* tagged: raw fp32 */
+            memset(bin + len, 0, 4);
+            len += 4;
+        }
+        for (int k = 0; k < sizes[i][0]; k++) {
+            seed = seed * 1664525u + 1013904223u;
+            float v = ((float)(seed >> 9) / (float)(1u << 23) - 0.5f) * 0.4f;
+            memcpy(bin + len, &v, 4);
+            len += 4;
+        }
+    }
+    vsr_error err = {0};
+    int rc = vsr_ncnn_load_memory(param, strlen(param), "mini.param", bin, len, "mini.bin", g,
+                                  &err);
+    CHECK_MSG(rc == 0, "%s", err.msg);
+    return rc;
+}
+
+/* Smooth gradients plus deterministic noise: enough structure that a
+ * misplaced halo shows. */
+static void fill(vsr_image *img)
+{
+    unsigned seed = 7;
+    for (int y = 0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++)
+            for (int c = 0; c < 3; c++) {
+                seed = seed * 1664525u + 1013904223u;
+                int v = (x * 5 + y * 3 * (c + 1)) % 200 + (int)(seed >> 27);
+                unsigned char *row = (unsigned char *)img->data + (size_t)y * img->stride;
+                if (img->format == VSR_PIX_RGB24)
+                    row[3 * x + c] = (unsigned char)v;
+                else
+                    ((float *)row)[3 * x + c] = (float)v / 255.f;
+            }
+}
+
+static int run(const vsr_graph *g, int tile, size_t budget, vsr_pixel_format fmt, int w, int h,
+               vsr_image *out, int *tile_used)
+{
+    vsr_engine_options opt;
+    vsr_engine_options_default(&opt);
+    opt.backend = "ref";
+    opt.tile = tile;
+    opt.memory_budget = budget;
+    vsr_error err = {0};
+    vsr_engine *e = NULL;
+    vsr_engine_ctx *c = NULL;
+    vsr_image in = {0};
+    int rc = vsr_engine_create(g, &opt, &e, &err);
+    if (!rc)
+        rc = vsr_engine_ctx_create(e, &c, &err);
+    if (!rc)
+        rc = vsr_image_alloc(&in, w, h, fmt, &err);
+    if (!rc)
+        rc = vsr_image_alloc(out, w * g->scale, h * g->scale, fmt, &err);
+    if (!rc) {
+        fill(&in);
+        *tile_used = vsr_engine_tile_size(c, w, h);
+        rc = vsr_engine_upscale(c, &in, out, &err);
+    }
+    CHECK_MSG(rc == 0, "%s", err.msg);
+    vsr_image_free(&in);
+    vsr_engine_ctx_destroy(c);
+    vsr_engine_destroy(e);
+    return rc;
+}
+
+static double max_diff(const vsr_image *a, const vsr_image *b)
+{
+    double m = 0;
+    size_t n = (size_t)a->width * a->height * 3;
+    for (size_t i = 0; i < n; i++) {
+        double d = a->format == VSR_PIX_RGB24
+                       ? abs((int)((unsigned char *)a->data)[i] - ((unsigned char *)b->data)[i])
+                       : fabs(((float *)a->data)[i] - ((float *)b->data)[i]);
+        m = d > m ? d : m;
+    }
+    return m;
+}
+
+/* Whole vs hand-set tiles vs budget-chosen tiles, 8-bit and float. */
+static void check_graph(const vsr_graph *gp, const char *name, int w, int h, int tile, double tol8)
+{
+    const vsr_graph g = *gp;
+    vsr_image whole = {0}, tiled = {0}, budgeted = {0}, wf = {0}, tf = {0};
+    int used = 0;
+    if (run(gp, 0, 0, VSR_PIX_RGB24, w, h, &whole, &used) == 0) {
+        CHECK(used == (w > h ? w : h));
+        if (run(gp, tile, 0, VSR_PIX_RGB24, w, h, &tiled, &used) == 0) {
+            CHECK(used == tile);
+            double d = max_diff(&whole, &tiled);
+            CHECK_MSG(d <= tol8, "%s: tiled vs whole max diff %g", name, d);
+        }
+        /* A budget too small for the frame must split it, same result. */
+        size_t budget = g.peak_bytes_per_pixel * (size_t)(w * h) / 2;
+        if (run(gp, 0, budget, VSR_PIX_RGB24, w, h, &budgeted, &used) == 0) {
+            CHECK_MSG(used < (w > h ? w : h), "%s: budget %zu gave tile %d", name, budget, used);
+            double d = max_diff(&whole, &budgeted);
+            CHECK_MSG(d <= tol8, "%s: budget-tiled vs whole max diff %g", name, d);
+        }
+    }
+    if (run(gp, 0, 0, VSR_PIX_RGBF32, w, h, &wf, &used) == 0 &&
+        run(gp, tile, 0, VSR_PIX_RGBF32, w, h, &tf, &used) == 0) {
+        double d = max_diff(&wf, &tf);
+        CHECK_MSG(d <= 1e-5, "%s: float tiled vs whole max diff %g", name, d);
+    }
+    vsr_image_free(&whole);
+    vsr_image_free(&tiled);
+    vsr_image_free(&budgeted);
+    vsr_image_free(&wf);
+    vsr_image_free(&tf);
+}
+
+/* A real model, 8-bit only (the ref backend is slow on it). */
+static void check_model(const char *name, int w, int h, int tile, double tol8)
+{
+    vsr_graph g;
+    vsr_error err = {0};
+    int rc = vsr_model_load(name, 0, NULL, &g, &err);
+    CHECK_MSG(rc == 0, "%s", err.msg);
+    if (rc)
+        return;
+    vsr_image whole = {0}, tiled = {0};
+    int used = 0;
+    if (run(&g, 0, 0, VSR_PIX_RGB24, w, h, &whole, &used) == 0 &&
+        run(&g, tile, 0, VSR_PIX_RGB24, w, h, &tiled, &used) == 0) {
+        double d = max_diff(&whole, &tiled);
+        CHECK_MSG(d <= tol8, "%s: tiled vs whole max diff %g", name, d);
+    }
+    vsr_image_free(&whole);
+    vsr_image_free(&tiled);
+    vsr_graph_free(&g);
+}
+
+int main(void)
+{
+    /* Mini models: radius 3 (+1 for bicubic); 70x50 frames in tiles of 16
+     * have many interior tiles with halo on every side. */
+    static const float finals[3] = {1.f, 0.5f, 0.75f};
+    for (int i = 0; i < 3; i++) {
+        vsr_graph g;
+        if (load_mini_srvgg(finals[i], &g))
+            continue;
+        char name[32];
+        snprintf(name, sizeof name, "mini x%d", g.scale);
+        /* x3's bicubic ratio 4/3 is inexact in binary: allow rounding. */
+        check_graph(&g, name, 70, 50, 16, i == 2 ? 1 : 0);
+        vsr_graph_free(&g);
+    }
+    /* The real models: a middle tile with halo on both sides. */
+    check_model("realesr-animevideov3-x2", 60, 14, 20, 0);
+    check_model("realesr-general-x4v3", 100, 6, 30, 0);
+    return test_report("test_engine_tiling");
+}
