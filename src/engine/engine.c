@@ -21,6 +21,7 @@ struct vsr_engine {
     void *weights; /* backend-prepared, read-only, shared by all contexts */
     int tile;
     size_t memory_budget;
+    int pre_pad;
 };
 
 struct vsr_engine_ctx {
@@ -35,6 +36,7 @@ void vsr_engine_options_default(vsr_engine_options *opt)
     memset(opt, 0, sizeof *opt);
     opt->backend = "cpu";
     opt->config.precision = VSR_PRECISION_FP32;
+    opt->pre_pad = VSR_DEFAULT_PRE_PAD;
 }
 
 int vsr_engine_create(const vsr_graph *graph, const vsr_engine_options *opt, vsr_engine **engine,
@@ -50,6 +52,9 @@ int vsr_engine_create(const vsr_graph *graph, const vsr_engine_options *opt, vsr
     }
     if (opt->tile < 0)
         return vsr_error_set(err, VSR_ERR_INVALID, "tile size must be >= 0, got %d", opt->tile);
+    if (opt->pre_pad < 0 || opt->pre_pad > 1024)
+        return vsr_error_set(err, VSR_ERR_INVALID, "pre-padding must be 0..1024, got %d",
+                             opt->pre_pad);
     vsr_engine *e = calloc(1, sizeof *e);
     if (!e)
         return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
@@ -57,6 +62,7 @@ int vsr_engine_create(const vsr_graph *graph, const vsr_engine_options *opt, vsr
     e->backend = be;
     e->config = opt->config;
     e->tile = opt->tile;
+    e->pre_pad = opt->pre_pad;
     e->memory_budget = opt->memory_budget ? opt->memory_budget : DEFAULT_MEMORY_BUDGET;
     int rc = be->weights_create(graph, &e->config, &e->weights, err);
     if (rc) {
@@ -125,7 +131,7 @@ int vsr_engine_tile_size(const vsr_engine_ctx *c, int w, int h)
     if (per_pixel == 0)
         per_pixel = 1;
     double pixels = (double)e->memory_budget / (double)per_pixel;
-    if ((double)w * h <= pixels)
+    if ((double)(w + 2 * e->pre_pad) * (h + 2 * e->pre_pad) <= pixels)
         return whole;
     int tile = (int)sqrt(pixels) - 2 * e->graph->receptive_radius;
     if (tile < MIN_TILE)
@@ -146,27 +152,39 @@ static int ensure(float **buf, size_t *cap, size_t count, vsr_error *err)
     return VSR_OK;
 }
 
-/* Copies region [x0,x1) x [y0,y1) of img into planar float t (3 planes). */
+/* Mirror index without repeating the edge (-1 -> 1, n -> n - 2), folded
+ * until it lands inside [0, n): the virtual pre-padded frame. */
+static int reflect(int i, int n)
+{
+    if (n == 1)
+        return 0;
+    while (i < 0 || i >= n)
+        i = i < 0 ? -i : 2 * (n - 1) - i;
+    return i;
+}
+
+/* Copies region [x0,x1) x [y0,y1) of the virtual frame (img mirrored past
+ * its borders) into planar float t (3 planes). */
 static void load_region(const vsr_image *img, int x0, int y0, int x1, int y1, vsr_tensor *t)
 {
     const int w = x1 - x0, h = y1 - y0;
     const size_t plane = (size_t)w * h;
     for (int y = 0; y < h; y++) {
-        const unsigned char *row = (const unsigned char *)img->data + (size_t)(y0 + y) * img->stride;
+        const unsigned char *row =
+            (const unsigned char *)img->data + (size_t)reflect(y0 + y, img->height) * img->stride;
         float *r = t->data + (size_t)y * w, *g = r + plane, *b = g + plane;
-        if (img->format == VSR_PIX_RGB24) {
-            const unsigned char *p = row + (size_t)x0 * 3;
-            for (int x = 0; x < w; x++) {
-                r[x] = p[3 * x] * (1.f / 255.f);
-                g[x] = p[3 * x + 1] * (1.f / 255.f);
-                b[x] = p[3 * x + 2] * (1.f / 255.f);
-            }
-        } else {
-            const float *p = (const float *)row + (size_t)x0 * 3;
-            for (int x = 0; x < w; x++) {
-                r[x] = p[3 * x];
-                g[x] = p[3 * x + 1];
-                b[x] = p[3 * x + 2];
+        for (int x = 0; x < w; x++) {
+            int sx = reflect(x0 + x, img->width);
+            if (img->format == VSR_PIX_RGB24) {
+                const unsigned char *p = row + (size_t)sx * 3;
+                r[x] = p[0] * (1.f / 255.f);
+                g[x] = p[1] * (1.f / 255.f);
+                b[x] = p[2] * (1.f / 255.f);
+            } else {
+                const float *p = (const float *)row + (size_t)sx * 3;
+                r[x] = p[0];
+                g[x] = p[1];
+                b[x] = p[2];
             }
         }
     }
@@ -217,14 +235,18 @@ int vsr_engine_upscale(vsr_engine_ctx *c, const vsr_image *in, vsr_image *out, v
         return vsr_error_set(err, VSR_ERR_INVALID,
                              "output %dx%d does not match input %dx%d x%d", out->width,
                              out->height, in->width, in->height, s);
+    /* Tiles cover the frame; their halo reaches into the virtual frame,
+     * which extends pre_pad pixels past every border. */
     const int tile = vsr_engine_tile_size(c, in->width, in->height);
+    const int pad = c->engine->pre_pad;
     for (int ty = 0; ty < in->height; ty += tile) {
         for (int tx = 0; tx < in->width; tx += tile) {
             int x1 = tx + tile < in->width ? tx + tile : in->width;
             int y1 = ty + tile < in->height ? ty + tile : in->height;
-            int hx0 = tx - halo > 0 ? tx - halo : 0, hy0 = ty - halo > 0 ? ty - halo : 0;
-            int hx1 = x1 + halo < in->width ? x1 + halo : in->width;
-            int hy1 = y1 + halo < in->height ? y1 + halo : in->height;
+            int hx0 = tx - halo > -pad ? tx - halo : -pad;
+            int hy0 = ty - halo > -pad ? ty - halo : -pad;
+            int hx1 = x1 + halo < in->width + pad ? x1 + halo : in->width + pad;
+            int hy1 = y1 + halo < in->height + pad ? y1 + halo : in->height + pad;
             c->in = (vsr_tensor){1, 3, hy1 - hy0, hx1 - hx0, c->in.data};
             c->out = (vsr_tensor){1, 3, c->in.h * s, c->in.w * s, c->out.data};
             int rc = ensure(&c->in.data, &c->in_cap, (size_t)3 * c->in.h * c->in.w, err);

@@ -4,7 +4,13 @@
  * weights on one device); vsr_engine_ctx is one worker's execution context.
  * The engine splits frames into tiles with a halo equal to the model's
  * receptive radius, so that tiled output equals untiled output up to float
- * rounding; the tile size comes from a memory budget unless set. */
+ * rounding; the tile size comes from a memory budget unless set.
+ *
+ * Like realesrgan-ncnn-vulkan (the reference miner's engine), the frame is
+ * first extended by mirroring (pre_pad pixels, edge not repeated) and the
+ * network runs on that virtual frame; the mirrored border's output is
+ * dropped. It keeps border pixels from being darkened by zero padding, and
+ * it is what the golden test compares against. */
 #ifndef VSR_ENGINE_ENGINE_H
 #define VSR_ENGINE_ENGINE_H
 
@@ -36,7 +42,13 @@ typedef struct vsr_engine_options {
     vsr_backend_config config;
     int tile;                  /* tile edge in input pixels; 0 = from memory_budget */
     size_t memory_budget;      /* bytes per context for activations; 0 = default */
+    int pre_pad;               /* mirror the frame by this many pixels at its borders before
+                                  the network (realesrgan-ncnn-vulkan and video2x use 10);
+                                  0 = the network's own zero padding at the borders */
 } vsr_engine_options;
+
+/* The pre-padding of the reference engine (realesrgan-ncnn-vulkan). */
+#define VSR_DEFAULT_PRE_PAD 10
 
 void vsr_engine_options_default(vsr_engine_options *opt);
 

@@ -74,11 +74,12 @@ static void fill(vsr_image *img)
             }
 }
 
-static int run(const vsr_graph *g, int tile, size_t budget, vsr_pixel_format fmt, int w, int h,
-               vsr_image *out, int *tile_used)
+static int run(const vsr_graph *g, int pre_pad, int tile, size_t budget, vsr_pixel_format fmt,
+               int w, int h, vsr_image *out, int *tile_used)
 {
     vsr_engine_options opt;
     vsr_engine_options_default(&opt);
+    opt.pre_pad = pre_pad;
     opt.backend = "ref";
     opt.tile = tile;
     opt.memory_budget = budget;
@@ -119,28 +120,29 @@ static double max_diff(const vsr_image *a, const vsr_image *b)
 }
 
 /* Whole vs hand-set tiles vs budget-chosen tiles, 8-bit and float. */
-static void check_graph(const vsr_graph *gp, const char *name, int w, int h, int tile, double tol8)
+static void check_graph(const vsr_graph *gp, const char *name, int pre_pad, int w, int h, int tile,
+                        double tol8)
 {
     const vsr_graph g = *gp;
     vsr_image whole = {0}, tiled = {0}, budgeted = {0}, wf = {0}, tf = {0};
     int used = 0;
-    if (run(gp, 0, 0, VSR_PIX_RGB24, w, h, &whole, &used) == 0) {
+    if (run(gp, pre_pad, 0, 0, VSR_PIX_RGB24, w, h, &whole, &used) == 0) {
         CHECK(used == (w > h ? w : h));
-        if (run(gp, tile, 0, VSR_PIX_RGB24, w, h, &tiled, &used) == 0) {
+        if (run(gp, pre_pad, tile, 0, VSR_PIX_RGB24, w, h, &tiled, &used) == 0) {
             CHECK(used == tile);
             double d = max_diff(&whole, &tiled);
             CHECK_MSG(d <= tol8, "%s: tiled vs whole max diff %g", name, d);
         }
         /* A budget too small for the frame must split it, same result. */
         size_t budget = g.peak_bytes_per_pixel * (size_t)(w * h) / 2;
-        if (run(gp, 0, budget, VSR_PIX_RGB24, w, h, &budgeted, &used) == 0) {
+        if (run(gp, pre_pad, 0, budget, VSR_PIX_RGB24, w, h, &budgeted, &used) == 0) {
             CHECK_MSG(used < (w > h ? w : h), "%s: budget %zu gave tile %d", name, budget, used);
             double d = max_diff(&whole, &budgeted);
             CHECK_MSG(d <= tol8, "%s: budget-tiled vs whole max diff %g", name, d);
         }
     }
-    if (run(gp, 0, 0, VSR_PIX_RGBF32, w, h, &wf, &used) == 0 &&
-        run(gp, tile, 0, VSR_PIX_RGBF32, w, h, &tf, &used) == 0) {
+    if (run(gp, pre_pad, 0, 0, VSR_PIX_RGBF32, w, h, &wf, &used) == 0 &&
+        run(gp, pre_pad, tile, 0, VSR_PIX_RGBF32, w, h, &tf, &used) == 0) {
         double d = max_diff(&wf, &tf);
         CHECK_MSG(d <= 1e-5, "%s: float tiled vs whole max diff %g", name, d);
     }
@@ -151,7 +153,34 @@ static void check_graph(const vsr_graph *gp, const char *name, int w, int h, int
     vsr_image_free(&tf);
 }
 
-/* A real model, 8-bit only (the ref backend is slow on it). */
+/* Pre-padding changes only what is within the receptive radius of a
+ * border: the interior is identical with and without it. */
+static void check_pre_pad_effect(const vsr_graph *g, int w, int h)
+{
+    vsr_image zero = {0}, mirrored = {0};
+    int used, s = g->scale, r = g->receptive_radius;
+    if (run(g, 0, 0, 0, VSR_PIX_RGB24, w, h, &zero, &used) == 0 &&
+        run(g, VSR_DEFAULT_PRE_PAD, 0, 0, VSR_PIX_RGB24, w, h, &mirrored, &used) == 0) {
+        int border_diff = 0, interior_diff = 0;
+        for (int y = 0; y < h * s; y++)
+            for (int x = 0; x < w * s * 3; x++) {
+                size_t i = (size_t)y * zero.stride + x;
+                int d = ((unsigned char *)zero.data)[i] != ((unsigned char *)mirrored.data)[i];
+                int interior = y >= r * s && y < (h - r) * s && x / 3 >= r * s && x / 3 < (w - r) * s;
+                if (interior)
+                    interior_diff |= d;
+                else
+                    border_diff |= d;
+            }
+        CHECK(!interior_diff);
+        CHECK(border_diff);
+    }
+    vsr_image_free(&zero);
+    vsr_image_free(&mirrored);
+}
+
+/* A real model, 8-bit only and without pre-padding (the ref backend is
+ * slow on it; the mini models cover pre-padding). */
 static void check_model(const char *name, int w, int h, int tile, double tol8)
 {
     vsr_graph g;
@@ -162,8 +191,8 @@ static void check_model(const char *name, int w, int h, int tile, double tol8)
         return;
     vsr_image whole = {0}, tiled = {0};
     int used = 0;
-    if (run(&g, 0, 0, VSR_PIX_RGB24, w, h, &whole, &used) == 0 &&
-        run(&g, tile, 0, VSR_PIX_RGB24, w, h, &tiled, &used) == 0) {
+    if (run(&g, 0, 0, 0, VSR_PIX_RGB24, w, h, &whole, &used) == 0 &&
+        run(&g, 0, tile, 0, VSR_PIX_RGB24, w, h, &tiled, &used) == 0) {
         double d = max_diff(&whole, &tiled);
         CHECK_MSG(d <= tol8, "%s: tiled vs whole max diff %g", name, d);
     }
@@ -184,7 +213,9 @@ int main(void)
         char name[32];
         snprintf(name, sizeof name, "mini x%d", g.scale);
         /* x3's bicubic ratio 4/3 is inexact in binary: allow rounding. */
-        check_graph(&g, name, 70, 50, 16, i == 2 ? 1 : 0);
+        check_graph(&g, name, 0, 70, 50, 16, i == 2 ? 1 : 0);
+        check_graph(&g, name, VSR_DEFAULT_PRE_PAD, 70, 50, 16, i == 2 ? 1 : 0);
+        check_pre_pad_effect(&g, 40, 30);
         vsr_graph_free(&g);
     }
     /* The real models: a middle tile with halo on both sides. */
