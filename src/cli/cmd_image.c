@@ -1,0 +1,223 @@
+/* vsr image: upscales one image file with one model. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/engine_options.h"
+#include "cli/options.h"
+#include "media/image_io.h"
+
+static const char *const CMD = "image";
+
+enum { OPT_QUALITY = 0x2000 };
+
+static void help(void)
+{
+    printf("usage: vsr image -i INPUT -o OUTPUT [options]\n\n"
+           "Upscales one image. INPUT is any still image FFmpeg reads (PNG, JPEG, WebP,\n"
+           "BMP, TIFF, ...); OUTPUT's extension picks the format: .png (lossless) or\n"
+           ".jpg/.jpeg. OUTPUT is written whole or not at all.\n\n"
+           "  -i, --input FILE    image to upscale\n"
+           "  -o, --output FILE   where to write the result (.png, .jpg, .jpeg)\n"
+           "      --quality N     JPEG quality 1..100 (default %d)\n"
+           "  -v, --verbose       print the model, backend, tile size, times and GFLOP/s\n"
+           "  -h, --help          this help\n\n",
+           VSR_JPEG_QUALITY_DEFAULT);
+    vsr_cli_engine_help(stdout);
+    printf("\nExit status: 0 done, 1 failed (input, model, engine, output), 2 wrong usage.\n");
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Refuses, before any work, an output whose directory does not exist:
+ * otherwise the failure would come only after the upscale. */
+static int check_output_dir(const char *path, vsr_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return vsr_error_set(err, VSR_ERR_IO, "%s: is a directory; -o needs a file name", path);
+    char dir[PATH_MAX] = ".";
+    const char *slash = strrchr(path, '/');
+    if (slash) {
+        size_t n = slash == path ? 1 : (size_t)(slash - path);
+        if (n >= sizeof dir)
+            return vsr_error_set(err, VSR_ERR_INVALID, "%s: path too long", path);
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+    }
+    if (stat(dir, &st) != 0)
+        return vsr_error_set(err, VSR_ERR_IO, "%s: cannot write into %s: %s", path, dir,
+                             strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return vsr_error_set(err, VSR_ERR_IO, "%s: cannot write into %s: not a directory", path,
+                             dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return vsr_error_set(err, VSR_ERR_IO, "%s: cannot write into %s: %s", path, dir,
+                             strerror(errno));
+    return 0;
+}
+
+typedef struct image_args {
+    const char *input, *output;
+    vsr_image_write_options write;
+    int verbose;
+    vsr_cli_engine_opts engine;
+} image_args;
+
+/* Returns -1 to go on, else the exit status (help printed or usage
+ * error). */
+static int parse_args(int argc, char **argv, image_args *a)
+{
+    static const struct option longopts[] = {
+        {"input", required_argument, NULL, 'i'},
+        {"output", required_argument, NULL, 'o'},
+        {"quality", required_argument, NULL, OPT_QUALITY},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        VSR_CLI_ENGINE_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    memset(a, 0, sizeof *a);
+    vsr_image_write_options_default(&a->write);
+    vsr_cli_engine_default(&a->engine);
+    vsr_opt_begin();
+    int c, st;
+    while ((c = getopt_long(argc, argv, ":i:o:vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'i': a->input = optarg; break;
+        case 'o': a->output = optarg; break;
+        case OPT_QUALITY:
+            st = vsr_opt_int(CMD, "--quality", optarg, 1, 100, "a JPEG quality of 1..100",
+                             &a->write.jpeg_quality);
+            if (st)
+                return st;
+            break;
+        case 'v': a->verbose = 1; break;
+        case 'h': help(); return VSR_EXIT_OK;
+        default:
+            st = vsr_cli_engine_opt(CMD, &a->engine, c, optarg);
+            if (st == VSR_OPT_NOT_MINE)
+                return vsr_opt_unknown(CMD, c, argv);
+            if (st != VSR_OPT_TAKEN)
+                return st;
+        }
+    }
+    if ((st = vsr_opt_no_operands(CMD, argc, argv)))
+        return st;
+    if (!a->input || !*a->input)
+        return vsr_usage_error(CMD, "-i INPUT is required (the image to upscale)");
+    if (!a->output || !*a->output)
+        return vsr_usage_error(CMD, "-o OUTPUT is required (a .png, .jpg or .jpeg file)");
+    vsr_image_file_format ff;
+    vsr_error err;
+    vsr_error_clear(&err);
+    if (vsr_image_file_format_from_path(a->output, &ff, &err) < 0)
+        return vsr_usage_error(CMD, "-o: %s", err.msg);
+    return -1;
+}
+
+int vsr_cmd_image(int argc, char **argv)
+{
+    image_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+
+    vsr_error err;
+    vsr_error_clear(&err);
+    vsr_image in = {0}, out = {0};
+    vsr_graph g;
+    memset(&g, 0, sizeof g);
+    int have_graph = 0;
+    vsr_engine *engine = NULL;
+    vsr_engine_ctx *ctx = NULL;
+    rc = VSR_EXIT_FAILURE;
+
+    if (check_output_dir(a.output, &err) < 0)
+        goto fail;
+    double t0 = now_s();
+    if (vsr_image_read(a.input, &in, &err) < 0)
+        goto fail;
+    double t_read = now_s();
+    if (vsr_cli_engine_load_model(&a.engine, &g, &err) < 0)
+        goto fail;
+    have_graph = 1;
+    double t_load = now_s();
+
+    long long ow = (long long)in.width * g.scale, oh = (long long)in.height * g.scale;
+    if (ow > VSR_IMAGE_MAX_SIDE || oh > VSR_IMAGE_MAX_SIDE) {
+        vsr_error_set(&err, VSR_ERR_NOMEM,
+                      "%s: output would be %lldx%lld (x%d), larger than the limit of %d pixels a "
+                      "side",
+                      a.input, ow, oh, g.scale, VSR_IMAGE_MAX_SIDE);
+        goto fail;
+    }
+    if (vsr_image_check_size((int)ow, (int)oh, "the output image", &err) < 0) {
+        vsr_error_prefix(&err, "%s", a.input);
+        goto fail;
+    }
+
+    if (vsr_cli_engine_create(&a.engine, &g, &engine, &err) < 0 ||
+        vsr_engine_ctx_create(engine, &ctx, &err) < 0 ||
+        vsr_image_alloc(&out, (int)ow, (int)oh, VSR_PIX_RGB24, &err) < 0)
+        goto fail;
+    double t_ready = now_s();
+    if (vsr_engine_upscale(ctx, &in, &out, &err) < 0) {
+        vsr_error_prefix(&err, "upscale %s", a.input);
+        goto fail;
+    }
+    double t_up = now_s();
+    if (vsr_image_write(a.output, &out, &a.write, &err) < 0)
+        goto fail;
+    double t_write = now_s();
+
+    if (a.verbose) {
+        const vsr_backend_ops *be = vsr_engine_backend(engine);
+        double up = t_up - t_ready;
+        double gflop = g.flops_per_pixel * in.width * in.height / 1e9;
+        fprintf(stderr, "vsr image: model %s: x%d, %zu parameters, %.3f MFLOP per input pixel\n",
+                g.name, g.scale, g.n_weights, g.flops_per_pixel / 1e6);
+        char threads[32];
+        if (a.engine.threads)
+            snprintf(threads, sizeof threads, "%d", a.engine.threads);
+        else
+            snprintf(threads, sizeof threads, "the backend's default");
+        fprintf(stderr, "vsr image: backend %s, precision %s, threads %s, tile %d\n", be->name,
+                vsr_precision_name(a.engine.precision), threads,
+                vsr_engine_tile_size(ctx, in.width, in.height));
+        fprintf(stderr, "vsr image: %s %dx%d -> %s %dx%d\n", a.input, in.width, in.height, a.output,
+                out.width, out.height);
+        fprintf(stderr,
+                "vsr image: read %.3f s, model %.3f s, engine %.3f s, upscale %.3f s "
+                "(%.2f GFLOP, %.2f GFLOP/s), write %.3f s\n",
+                t_read - t0, t_load - t_read, t_ready - t_load, up, gflop,
+                up > 0 ? gflop / up : 0.0, t_write - t_up);
+    }
+    rc = VSR_EXIT_OK;
+    goto done;
+
+fail:
+    vsr_cli_fail(CMD, "%s", err.msg);
+done:
+    if (out.data)
+        vsr_image_free(&out);
+    if (ctx)
+        vsr_engine_ctx_destroy(ctx);
+    if (engine)
+        vsr_engine_destroy(engine);
+    if (have_graph)
+        vsr_graph_free(&g);
+    if (in.data)
+        vsr_image_free(&in);
+    return rc;
+}

@@ -1,0 +1,424 @@
+/* vsr upscale: a video through the pipeline (decode, per-worker engines,
+ * ordered encode), into an MP4 the Vidaio validator accepts by default. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libavutil/pixdesc.h>
+
+#include "cli/commands.h"
+#include "cli/engine_options.h"
+#include "cli/options.h"
+#include "model/model_registry.h"
+#include "pipeline/pipeline.h"
+
+static const char *const CMD = "upscale";
+
+/* Ctrl-C (or SIGTERM) sets this; the pipeline's watcher polls it and
+ * stops after the frames in progress, removing the partial output. */
+static volatile sig_atomic_t g_cancel;
+static struct timespec g_first_signal;
+
+static void on_signal(int sig)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now); /* async-signal-safe */
+    if (!g_cancel) {
+        g_cancel = 1;
+        g_first_signal = now;
+        return;
+    }
+    /* The same request often arrives twice (once to the process, once to
+     * its group, as `timeout` and some shells do); a second one a second
+     * or more later means "stop now": take the default action. */
+    if (now.tv_sec - g_first_signal.tv_sec >= 2) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+}
+
+enum {
+    OPT_TASK = 0x2000,
+    OPT_WORKERS,
+    OPT_SCHEDULE,
+    OPT_CHUNK,
+    OPT_QUEUE,
+    OPT_CODEC,
+    OPT_ENCODER,
+    OPT_CRF,
+    OPT_PRESET,
+    OPT_PROGRESS,
+    OPT_MAX_PIXELS,
+    OPT_HASH,
+    OPT_DUMP,
+    OPT_SHARED,
+    OPT_NO_SIZE_CAP,
+    OPT_ENC_THREADS,
+};
+
+/* Vidaio tasks (DESIGN.md §5) and their scales. */
+static int task_scale(const char *task)
+{
+    static const struct {
+        const char *name;
+        int scale;
+    } tasks[] = {
+        {"SD2HD", 2},
+        {"HD24K", 2},
+        {"SD24K", 4},
+        {"4K28K", 2},
+    };
+    for (size_t i = 0; i < sizeof tasks / sizeof tasks[0]; i++)
+        if (!strcasecmp(task, tasks[i].name))
+            return tasks[i].scale;
+    return 0;
+}
+
+static void help(void)
+{
+    printf("usage: vsr upscale -i IN -o OUT.mp4 (--task T | --scale N) [options]\n\n"
+           "Upscales a video: one decode thread, N workers each with its own engine\n"
+           "context (weights shared), one encode thread; frames in order, none dropped.\n"
+           "The default output (HEVC Main, yuv420p, MP4 +faststart, SAR 1:1, the\n"
+           "input's frame rate and timestamps) passes the Vidaio validator's gates;\n"
+           "check it with 'vsr check'.\n\n"
+           "  -i, --input FILE      input video (anything FFmpeg reads)\n"
+           "  -o, --output FILE     output MP4; written under a temporary name and\n"
+           "                        renamed when complete\n"
+           "  --task T              SD2HD, HD24K, 4K28K (x2) or SD24K (x4)\n\n");
+    vsr_cli_engine_help(stdout);
+    printf("\nPipeline:\n"
+           "  --workers N           inference workers, each with its own context\n"
+           "                        (default 1)\n"
+           "  --schedule S          dynamic (default: next free worker takes the next\n"
+           "                        frame) or chunked (contiguous runs per worker)\n"
+           "  --chunk-frames N      chunked: frames per run; 0 = one run per worker,\n"
+           "                        as the seed did (needs the whole clip in memory);\n"
+           "                        default %d\n"
+           "  --queue-depth N       most frames between decoder and encoder\n"
+           "                        (default: from the schedule)\n"
+           "  --max-pixels N        refuse inputs over N pixels (default 35389440 =\n"
+           "                        8192x4320)\n\n"
+           "Encoding:\n"
+           "  --codec C             hevc (default, libx265), av1 (libsvtav1) or h264\n"
+           "                        (libx264; the validator does not accept it)\n"
+           "  --encoder NAME        a libavcodec encoder (hevc_nvenc, av1_nvenc, ...)\n"
+           "  --crf N               quality (x265/x264 default 20, SVT-AV1 30, NVENC cq 35)\n"
+           "  --preset P            encoder preset (x265 fast, x264 medium, SVT-AV1 8,\n"
+           "                        NVENC p4)\n"
+           "  --encoder-threads N   encoder threads (default: the encoder's choice)\n"
+           "  --no-size-cap         do not cap the bitrate at half the validator's size\n"
+           "                        gate (8x input for x2, 20x for x4)\n\n"
+           "Output and diagnostics:\n"
+           "  --progress MODE       auto (default: a live line on a terminal), json\n"
+           "                        (one JSON object a line on stdout) or none\n"
+           "  --verbose             stream, colour, queue and memory details, stage times\n"
+           "  --dump-frames-hash F  write 'frame sha256' of every upscaled RGB frame\n"
+           "                        before encoding (sha256 of raw rgb24)\n"
+           "  --dump-input-frames D write every decoded RGB frame as D/frame_NNNNNN.png\n"
+           "  --shared-context      one engine context shared by all workers, fed a frame\n"
+           "                        at a time (the seed's server; for benchmarks)\n\n"
+           "Exit status: 0 done, 1 failed, 2 wrong usage, 130 interrupted.\n",
+           VSR_DEFAULT_CHUNK_FRAMES);
+}
+
+typedef struct progress_state {
+    int mode; /* 0 none, 1 tty line, 2 json */
+    int line_open;
+} progress_state;
+
+static void fmt_time(double s, char *buf, size_t n)
+{
+    if (s < 0) {
+        snprintf(buf, n, "--:--");
+        return;
+    }
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(buf, n, "%02ld:%02ld", t / 60, t % 60);
+}
+
+static void on_progress(void *opaque, const vsr_progress *p)
+{
+    progress_state *ps = opaque;
+    if (ps->mode == 2) {
+        printf("{\"event\":\"%s\",\"frames_done\":%lld,\"frames_total\":%lld,"
+               "\"total_is_estimate\":%s,\"decoded\":%lld,\"upscaled\":%lld,"
+               "\"elapsed_s\":%.3f,\"fps\":%.3f,\"eta_s\":%.1f,\"decode_fps\":%.2f,"
+               "\"infer_fps\":%.2f,\"encode_fps\":%.2f}\n",
+               p->done ? "done" : "progress", (long long)p->encoded, (long long)p->total,
+               p->total_is_estimate ? "true" : "false", (long long)p->decoded,
+               (long long)p->processed, p->elapsed_s, p->fps, p->eta_s, p->decode_fps, p->infer_fps,
+               p->encode_fps);
+        fflush(stdout);
+    } else if (ps->mode == 1) {
+        char eta[32];
+        fmt_time(p->eta_s, eta, sizeof eta);
+        char total[32];
+        if (p->total > 0)
+            snprintf(total, sizeof total, "%s%lld", p->total_is_estimate ? "~" : "",
+                     (long long)p->total);
+        else
+            snprintf(total, sizeof total, "?");
+        fprintf(stderr,
+                "\r\033[Kframe %lld/%s  %.2f fps  ETA %s  (decode %.1f, upscale %.2f, encode "
+                "%.1f fps)",
+                (long long)p->encoded, total, p->fps, eta, p->decode_fps, p->infer_fps,
+                p->encode_fps);
+        ps->line_open = 1;
+        if (p->done) {
+            fputc('\n', stderr);
+            ps->line_open = 0;
+        }
+        fflush(stderr);
+    }
+}
+
+static const char *colour_name(const vsr_colour *c, char *buf, size_t n)
+{
+    const char *m = av_color_space_name(c->matrix), *r = av_color_range_name(c->range),
+               *p = av_color_primaries_name(c->primaries), *t = av_color_transfer_name(c->trc);
+    snprintf(buf, n, "matrix %s, range %s, primaries %s, transfer %s", m ? m : "?", r ? r : "?",
+             p ? p : "?", t ? t : "?");
+    return buf;
+}
+
+static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_stats *st,
+                          const char *backend, const char *model)
+{
+    char buf[256];
+    fprintf(stderr, "vsr upscale: %s (%dx%d %s) -> %s (%dx%d, %s)\n", cfg->input, st->in_w,
+            st->in_h, st->in_pix_fmt, cfg->output, st->out_w, st->out_h, st->encoder);
+    fprintf(stderr, "  model %s on %s; %d worker(s), schedule %s", model, backend, st->workers,
+            vsr_schedule_name(cfg->schedule));
+    if (cfg->schedule == VSR_SCHEDULE_CHUNKED)
+        fprintf(stderr, " (runs of %lld frames)", (long long)st->chunk);
+    fprintf(stderr, "\n  decode colour: %s\n", colour_name(&st->in_colour, buf, sizeof buf));
+    fprintf(stderr, "  encode colour: %s\n", colour_name(&st->out_colour, buf, sizeof buf));
+    if (st->max_bitrate > 0)
+        fprintf(stderr, "  bitrate cap (size gate): %.0f kbit/s\n", st->max_bitrate / 1000.0);
+    fprintf(stderr,
+            "  memory: at most %d frames in flight, %d queue(s); frame buffers bounded by "
+            "%.1f MiB; peak RSS %.1f MiB\n",
+            st->max_in_flight, st->queues, st->frame_bytes_bound / 1048576.0,
+            st->peak_rss_kib / 1024.0);
+    double n = st->frames > 0 ? (double)st->frames : 1;
+    fprintf(stderr,
+            "  %lld frames in %.2f s = %.2f fps; busy: decode %.2f s (%.1f fps), upscale %.2f "
+            "s over %d workers (%.2f fps), colour %.2f s, encode %.2f s (%.1f fps)\n",
+            (long long)st->frames, st->wall_s, st->frames / (st->wall_s > 0 ? st->wall_s : 1),
+            st->decode_s, st->decode_s > 0 ? n / st->decode_s : 0, st->infer_s, st->workers,
+            st->infer_s > 0 ? n * st->workers / st->infer_s : 0, st->convert_s, st->encode_s,
+            st->encode_s > 0 ? n / st->encode_s : 0);
+    fprintf(stderr, "  output %.1f KiB\n", st->bytes_out / 1024.0);
+}
+
+int vsr_cmd_upscale(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"input", required_argument, NULL, 'i'},
+        {"output", required_argument, NULL, 'o'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"task", required_argument, NULL, OPT_TASK},
+        {"workers", required_argument, NULL, OPT_WORKERS},
+        {"schedule", required_argument, NULL, OPT_SCHEDULE},
+        {"chunk-frames", required_argument, NULL, OPT_CHUNK},
+        {"queue-depth", required_argument, NULL, OPT_QUEUE},
+        {"codec", required_argument, NULL, OPT_CODEC},
+        {"encoder", required_argument, NULL, OPT_ENCODER},
+        {"crf", required_argument, NULL, OPT_CRF},
+        {"preset", required_argument, NULL, OPT_PRESET},
+        {"encoder-threads", required_argument, NULL, OPT_ENC_THREADS},
+        {"progress", required_argument, NULL, OPT_PROGRESS},
+        {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
+        {"dump-frames-hash", required_argument, NULL, OPT_HASH},
+        {"dump-input-frames", required_argument, NULL, OPT_DUMP},
+        {"shared-context", no_argument, NULL, OPT_SHARED},
+        {"no-size-cap", no_argument, NULL, OPT_NO_SIZE_CAP},
+        VSR_CLI_ENGINE_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    vsr_cli_engine_opts eo;
+    vsr_cli_engine_default(&eo);
+    vsr_pipeline_config cfg;
+    vsr_pipeline_config_default(&cfg);
+    const char *task = NULL;
+    int verbose = 0, shared = 0, progress_mode = -1, chunk = VSR_DEFAULT_CHUNK_FRAMES, ival;
+    double max_pixels = (double)cfg.max_pixels;
+
+    vsr_opt_begin();
+    int c, r;
+    while ((c = getopt_long(argc, argv, ":hi:o:v", longopts, NULL)) != -1) {
+        r = vsr_cli_engine_opt(CMD, &eo, c, optarg);
+        if (r == VSR_OPT_TAKEN)
+            continue;
+        if (r != VSR_OPT_NOT_MINE)
+            return r;
+        switch (c) {
+        case 'h': help(); return VSR_EXIT_OK;
+        case 'i': cfg.input = optarg; break;
+        case 'o': cfg.output = optarg; break;
+        case 'v': verbose = 1; break;
+        case OPT_TASK:
+            if (!task_scale(optarg))
+                return vsr_usage_error(
+                    CMD, "--task: expected SD2HD, HD24K, SD24K or 4K28K, got '%s'", optarg);
+            task = optarg;
+            break;
+        case OPT_WORKERS:
+            if ((r = vsr_opt_int(CMD, "--workers", optarg, 1, 256, "1..256", &cfg.workers)))
+                return r;
+            break;
+        case OPT_SCHEDULE: {
+            static const char *const s[] = {"dynamic", "chunked", NULL};
+            if ((r = vsr_opt_choice(CMD, "--schedule", optarg, s, &ival)))
+                return r;
+            cfg.schedule = ival ? VSR_SCHEDULE_CHUNKED : VSR_SCHEDULE_DYNAMIC;
+            break;
+        }
+        case OPT_CHUNK:
+            if ((r = vsr_opt_int(CMD, "--chunk-frames", optarg, 0, 1 << 20,
+                                 "0 (one run per worker) or 1..1048576", &chunk)))
+                return r;
+            break;
+        case OPT_QUEUE:
+            if ((r = vsr_opt_int(CMD, "--queue-depth", optarg, 0, 1 << 16,
+                                 "0 (from the schedule) or 1..65536", &cfg.max_in_flight)))
+                return r;
+            break;
+        case OPT_CODEC: {
+            static const char *const s[] = {"hevc", "av1", "h264", NULL};
+            if ((r = vsr_opt_choice(CMD, "--codec", optarg, s, &ival)))
+                return r;
+            cfg.enc.codec = s[ival];
+            break;
+        }
+        case OPT_ENCODER:
+            if (!*optarg)
+                return vsr_usage_error(CMD, "--encoder: expected an encoder name, got ''");
+            cfg.enc.encoder = optarg;
+            break;
+        case OPT_CRF:
+            if ((r = vsr_opt_int(CMD, "--crf", optarg, 0, 63, "0..63", &cfg.enc.crf)))
+                return r;
+            break;
+        case OPT_PRESET:
+            if (!*optarg)
+                return vsr_usage_error(CMD, "--preset: expected a preset name, got ''");
+            cfg.enc.preset = optarg;
+            break;
+        case OPT_ENC_THREADS:
+            if ((r = vsr_opt_int(CMD, "--encoder-threads", optarg, 0, 1024,
+                                 "0 (automatic) or 1..1024", &cfg.enc.threads)))
+                return r;
+            break;
+        case OPT_PROGRESS: {
+            static const char *const s[] = {"none", "tty", "json", "auto", NULL};
+            if ((r = vsr_opt_choice(CMD, "--progress", optarg, s, &ival)))
+                return r;
+            progress_mode = ival == 3 ? -1 : ival;
+            break;
+        }
+        case OPT_MAX_PIXELS:
+            if ((r = vsr_opt_double(CMD, "--max-pixels", optarg, 1, 1e12, "1..1e12 pixels",
+                                    &max_pixels)))
+                return r;
+            break;
+        case OPT_HASH: cfg.hash_path = optarg; break;
+        case OPT_DUMP: cfg.dump_dir = optarg; break;
+        case OPT_SHARED: shared = 1; break;
+        case OPT_NO_SIZE_CAP: cfg.size_gate = 0; break;
+        default: return vsr_opt_unknown(CMD, c, argv);
+        }
+    }
+    if ((r = vsr_opt_no_operands(CMD, argc, argv)))
+        return r;
+    if (!cfg.input || !cfg.output)
+        return vsr_usage_error(CMD, "both -i INPUT and -o OUTPUT are needed");
+    if (!task && !eo.scale)
+        return vsr_usage_error(CMD,
+                               "give --task (SD2HD, HD24K, SD24K, 4K28K) or --scale (2, 3, 4)");
+    if (task && eo.scale && eo.scale != task_scale(task))
+        return vsr_usage_error(CMD, "--task %s means x%d, but --scale says %d", task,
+                               task_scale(task), eo.scale);
+    if (task)
+        eo.scale = task_scale(task);
+    cfg.max_pixels = (int64_t)max_pixels;
+    cfg.chunk_frames = chunk;
+    if (progress_mode < 0)
+        progress_mode = isatty(STDERR_FILENO) ? 1 : 0;
+
+    /* Workers share the machine's cores unless told otherwise: N workers
+     * each with every core would only fight over them. */
+    if (eo.threads == 0 && cfg.workers > 1) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        eo.threads = cores > cfg.workers ? (int)(cores / cfg.workers) : 1;
+    }
+
+    vsr_error err;
+    vsr_error_clear(&err);
+    vsr_graph graph;
+    memset(&graph, 0, sizeof graph);
+    if (vsr_cli_engine_load_model(&eo, &graph, &err) < 0)
+        return vsr_cli_fail(CMD, "%s", err.msg);
+    vsr_engine *engine = NULL;
+    if (vsr_cli_engine_create(&eo, &graph, &engine, &err) < 0) {
+        vsr_graph_free(&graph);
+        return vsr_cli_fail(CMD, "%s", err.msg);
+    }
+    vsr_upscaler up;
+    vsr_shared_engine_ctx shared_ctx = {0};
+    if (shared) {
+        if (vsr_upscaler_shared(&up, engine, &shared_ctx, &err) < 0) {
+            vsr_engine_destroy(engine);
+            vsr_graph_free(&graph);
+            return vsr_cli_fail(CMD, "%s", err.msg);
+        }
+    } else {
+        vsr_upscaler_per_worker(&up, engine);
+    }
+
+    progress_state ps = {.mode = progress_mode};
+    cfg.upscaler = &up;
+    cfg.cancel = &g_cancel;
+    cfg.on_progress = progress_mode ? on_progress : NULL;
+    cfg.progress_opaque = &ps;
+
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    g_cancel = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
+    vsr_pipeline_stats st;
+    int ret = vsr_pipeline_run(&cfg, &st, &err);
+
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (ps.line_open)
+        fputc('\n', stderr);
+    if (verbose && ret >= 0)
+        print_verbose(&cfg, &st, vsr_engine_backend(engine)->name, graph.name);
+    if (shared)
+        vsr_shared_engine_ctx_destroy(&shared_ctx);
+    vsr_engine_destroy(engine);
+    vsr_graph_free(&graph);
+    if (ret == VSR_ERR_CANCELLED) {
+        fprintf(stderr, "vsr upscale: %s\n", err.msg);
+        return 130;
+    }
+    if (ret < 0)
+        return vsr_cli_fail(CMD, "%s", err.msg);
+    return VSR_EXIT_OK;
+}

@@ -1,0 +1,125 @@
+#include "cli/engine_options.h"
+
+#include <string.h>
+
+#include "cli/options.h"
+#include "model/model_registry.h"
+
+void vsr_cli_engine_default(vsr_cli_engine_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->backend = "auto";
+    o->precision = VSR_PRECISION_FP32;
+    o->pre_pad = VSR_DEFAULT_PRE_PAD;
+}
+
+int vsr_cli_engine_opt(const char *cmd, vsr_cli_engine_opts *o, int c, const char *arg)
+{
+    switch (c) {
+    case VSR_OPT_MODEL:
+        if (!*arg)
+            return vsr_usage_error(cmd, "--model: expected a model name or a .param path, got ''");
+        o->model = arg;
+        return VSR_OPT_TAKEN;
+    case VSR_OPT_MODELS_DIR:
+        if (!*arg)
+            return vsr_usage_error(cmd, "--models-dir: expected a directory, got ''");
+        o->models_dir = arg;
+        return VSR_OPT_TAKEN;
+    case VSR_OPT_SCALE: return vsr_opt_scale(cmd, "--scale", arg, &o->scale);
+    case VSR_OPT_BACKEND: return vsr_opt_backend(cmd, "--backend", arg, &o->backend);
+    case VSR_OPT_PRECISION: return vsr_opt_precision(cmd, "--precision", arg, &o->precision);
+    case VSR_OPT_TILE:
+        return vsr_opt_int(cmd, "--tile", arg, 0, VSR_CLI_MAX_TILE,
+                           "0 (automatic) or a tile edge of 1..16384 input pixels", &o->tile);
+    case VSR_OPT_THREADS:
+        return vsr_opt_int(cmd, "--threads", arg, 0, VSR_CLI_MAX_THREADS,
+                           "0 (the backend's default) or 1..1024", &o->threads);
+    case VSR_OPT_PRE_PAD:
+        return vsr_opt_int(cmd, "--pre-pad", arg, 0, 1024, "0..1024 pixels", &o->pre_pad);
+    default: return VSR_OPT_NOT_MINE;
+    }
+}
+
+void vsr_cli_engine_help(FILE *to)
+{
+    const char *names[32];
+    vsr_opt_backend_names(names, 32);
+    char backends[256];
+    vsr_opt_join(names, backends, sizeof backends);
+
+    fprintf(to,
+            "Model and engine:\n"
+            "  --model NAME|PATH   model family (" VSR_DEFAULT_MODEL ", the default),\n"
+            "                      an installed model (realesr-animevideov3-x2) or a\n"
+            "                      .param file (its .bin beside it); see 'vsr models'\n"
+            "  --models-dir DIR    where installed models are (default: $VSR_MODELS_DIR,\n"
+            "                      else ~/.cache/vsr/models)\n"
+            "  --scale 2|3|4       upscaling factor (default: 4 for a family name, else\n"
+            "                      the model's own)\n"
+            "  --backend NAME      %s (default auto: the fastest available)\n"
+            "  --precision P       fp32 (default), bf16 or fp16 where the backend has it\n"
+            "  --tile N            tile edge in input pixels; 0 = from the memory budget\n"
+            "                      (default)\n"
+            "  --threads N         CPU threads; 0 = the backend's default\n"
+            "  --pre-pad N         mirror N pixels past the frame's borders before the\n"
+            "                      network, as realesrgan-ncnn-vulkan does (default 10;\n"
+            "                      0 = the network's zero padding)\n",
+            backends);
+}
+
+/* A name the registry should treat as a file, not a model name. */
+static int is_model_path(const char *s)
+{
+    size_t n = strlen(s);
+    return strchr(s, '/') != NULL || (n > 6 && !strcmp(s + n - 6, ".param"));
+}
+
+int vsr_cli_engine_load_model(const vsr_cli_engine_opts *o, vsr_graph *g, vsr_error *err)
+{
+    const char *name = o->model ? o->model : VSR_DEFAULT_MODEL;
+    int scale = o->scale;
+    if (scale == 0 && !is_model_path(name)) {
+        /* Not the full name of an installed model, so a family: its
+         * default is x4. A failed probe is not an error here; the load
+         * below reports what it looked for. */
+        char param[4096], bin[4096];
+        vsr_error probe;
+        vsr_error_clear(&probe);
+        if (vsr_model_resolve(name, 0, o->models_dir, param, bin, sizeof param, &probe) < 0)
+            scale = 4;
+    }
+    int st = vsr_model_load(name, scale, o->models_dir, g, err);
+    if (st < 0 && scale != o->scale)
+        vsr_error_prefix(err, "--model %s at x%d (the default scale for a family name)", name,
+                         scale);
+    return st;
+}
+
+const char *vsr_cli_engine_backend(const vsr_cli_engine_opts *o)
+{
+    if (strcmp(o->backend, "auto") != 0)
+        return o->backend;
+    static const char *const preferred[] = {"cuda", "cpu", "ref"};
+    for (size_t i = 0; i < sizeof preferred / sizeof preferred[0]; i++) {
+        vsr_error why;
+        vsr_error_clear(&why);
+        const vsr_backend_ops *ops = vsr_backend_find(preferred[i], NULL);
+        if (ops && (!ops->available || ops->available(&why) == 1))
+            return ops->name;
+    }
+    return "ref";
+}
+
+int vsr_cli_engine_create(const vsr_cli_engine_opts *o, const vsr_graph *g, vsr_engine **engine,
+                          vsr_error *err)
+{
+    vsr_engine_options eo;
+    vsr_engine_options_default(&eo);
+    eo.backend = vsr_cli_engine_backend(o);
+    eo.config.threads = o->threads;
+    eo.config.precision = o->precision;
+    eo.tile = o->tile;
+    eo.pre_pad = o->pre_pad;
+    return vsr_engine_create(g, &eo, engine, err);
+}

@@ -1,0 +1,83 @@
+/* The model and engine options every inference command takes (image,
+ * upscale, serve, bench, ...), their parsing, their --help text, and the
+ * steps from them to a loaded model and a ready engine.
+ *
+ * A command puts VSR_CLI_ENGINE_LONGOPTS in its getopt_long table, offers each
+ * option it gets to vsr_cli_engine_opt() and prints
+ * vsr_cli_engine_help() in its --help. */
+#ifndef VSR_CLI_ENGINE_OPTIONS_H
+#define VSR_CLI_ENGINE_OPTIONS_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "engine/engine.h"
+#include "util/error.h"
+
+/* getopt_long values of the shared options: above any character. */
+enum {
+    VSR_OPT_MODEL = 0x1000,
+    VSR_OPT_MODELS_DIR,
+    VSR_OPT_SCALE,
+    VSR_OPT_BACKEND,
+    VSR_OPT_PRECISION,
+    VSR_OPT_TILE,
+    VSR_OPT_THREADS,
+    VSR_OPT_PRE_PAD,
+};
+
+/* One option a line: */
+/* clang-format off */
+#define VSR_CLI_ENGINE_LONGOPTS                                  \
+    {"model", required_argument, NULL, VSR_OPT_MODEL},           \
+    {"models-dir", required_argument, NULL, VSR_OPT_MODELS_DIR}, \
+    {"scale", required_argument, NULL, VSR_OPT_SCALE},           \
+    {"backend", required_argument, NULL, VSR_OPT_BACKEND},       \
+    {"precision", required_argument, NULL, VSR_OPT_PRECISION},   \
+    {"tile", required_argument, NULL, VSR_OPT_TILE},             \
+    {"threads", required_argument, NULL, VSR_OPT_THREADS},       \
+    {"pre-pad", required_argument, NULL, VSR_OPT_PRE_PAD}
+/* clang-format on */
+
+/* Largest --tile and --threads accepted. */
+#define VSR_CLI_MAX_TILE 16384
+#define VSR_CLI_MAX_THREADS 1024
+
+typedef struct vsr_cli_engine_opts {
+    const char *model;      /* name or .param path; NULL = VSR_DEFAULT_MODEL */
+    const char *models_dir; /* NULL = the registry's default */
+    int scale;              /* 2, 3, 4; 0 = not given (see vsr_cli_engine_load_model) */
+    const char *backend;    /* "auto" or a compiled backend's name */
+    vsr_precision precision;
+    int tile;    /* 0 = from the memory budget */
+    int threads; /* 0 = the backend's default */
+    int pre_pad; /* mirrored border, VSR_DEFAULT_PRE_PAD unless set */
+} vsr_cli_engine_opts;
+
+void vsr_cli_engine_default(vsr_cli_engine_opts *o);
+
+/* Values returned by vsr_cli_engine_opt besides VSR_EXIT_USAGE. */
+enum { VSR_OPT_TAKEN = 0, VSR_OPT_NOT_MINE = -1 };
+
+/* Takes option c (a getopt_long return value) with its value arg if it
+ * is one of VSR_CLI_ENGINE_LONGOPTS: VSR_OPT_TAKEN, VSR_EXIT_USAGE on a bad
+ * value (reported), VSR_OPT_NOT_MINE for any other option. */
+int vsr_cli_engine_opt(const char *cmd, vsr_cli_engine_opts *o, int c, const char *arg);
+
+/* The --help lines of the shared options. */
+void vsr_cli_engine_help(FILE *to);
+
+/* Loads the model the options name. Without --scale, a family name
+ * (realesr-animevideov3) means its x4 model, while an installed model's
+ * full name or a .param path means that model at its own scale. */
+int vsr_cli_engine_load_model(const vsr_cli_engine_opts *o, vsr_graph *g, vsr_error *err);
+
+/* The backend "auto" stands for here: the first available of cuda, cpu,
+ * ref; an explicit name is returned as is. */
+const char *vsr_cli_engine_backend(const vsr_cli_engine_opts *o);
+
+/* Creates an engine for g on the chosen backend. */
+int vsr_cli_engine_create(const vsr_cli_engine_opts *o, const vsr_graph *g, vsr_engine **engine,
+                          vsr_error *err);
+
+#endif

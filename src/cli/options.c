@@ -1,0 +1,173 @@
+#include "cli/options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void vsr_opt_begin(void)
+{
+    /* 0, not 1: glibc then also resets its internal state (a cluster of
+     * short options left half-read by an earlier parse). */
+    optind = 0;
+    opterr = 0;
+}
+
+int vsr_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "vsr %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'vsr %s --help'.\n", cmd);
+    va_end(ap);
+    return VSR_EXIT_USAGE;
+}
+
+int vsr_cli_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "vsr %s: error: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return VSR_EXIT_FAILURE;
+}
+
+int vsr_opt_unknown(const char *cmd, int c, char **argv)
+{
+    /* getopt has moved optind past the offending word; for a short option
+     * inside a cluster (-xvf) optopt names the letter. */
+    const char *word = optind > 0 ? argv[optind - 1] : "?";
+    if (c == ':') {
+        if (optopt && optopt < 256 && word[0] == '-' && word[1] != '-')
+            return vsr_usage_error(cmd, "option -%c needs a value", optopt);
+        return vsr_usage_error(cmd, "option %s needs a value", word);
+    }
+    if (c == '?' && optopt && optopt < 256)
+        return vsr_usage_error(cmd, "unknown option -%c", optopt);
+    if (c == '?')
+        return vsr_usage_error(cmd, "unknown or ambiguous option '%s'", word);
+    /* an option in the command's table that its switch forgot */
+    return vsr_usage_error(cmd, "option '%s' is not handled here", word);
+}
+
+int vsr_opt_no_operands(const char *cmd, int argc, char **argv)
+{
+    if (optind < argc)
+        return vsr_usage_error(cmd, "unexpected argument '%s' (this command takes only options)",
+                               argv[optind]);
+    return 0;
+}
+
+int vsr_opt_int(const char *cmd, const char *opt, const char *arg, long min, long max,
+                const char *accepted, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end != '\0' || v < min || v > max)
+        return vsr_usage_error(cmd, "%s: expected %s, got '%s'", opt, accepted, arg);
+    *out = (int)v;
+    return 0;
+}
+
+int vsr_opt_double(const char *cmd, const char *opt, const char *arg, double min, double max,
+                   const char *accepted, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end != '\0' || isnan(v) || v < min || v > max)
+        return vsr_usage_error(cmd, "%s: expected %s, got '%s'", opt, accepted, arg);
+    *out = v;
+    return 0;
+}
+
+void vsr_opt_join(const char *const *items, char *buf, size_t len)
+{
+    size_t n = 0;
+    while (items[n])
+        n++;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < len; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+        int k = snprintf(buf + used, len - used, "%s%s", sep, items[i]);
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
+}
+
+int vsr_opt_choice(const char *cmd, const char *opt, const char *arg, const char *const *choices,
+                   int *index)
+{
+    for (int i = 0; choices[i]; i++) {
+        if (!strcmp(arg, choices[i])) {
+            *index = i;
+            return 0;
+        }
+    }
+    char list[512];
+    vsr_opt_join(choices, list, sizeof list);
+    return vsr_usage_error(cmd, "%s: expected %s, got '%s'", opt, list, arg);
+}
+
+int vsr_opt_scale(const char *cmd, const char *opt, const char *arg, int *scale)
+{
+    static const char *const scales[] = {"2", "3", "4", NULL};
+    int i = 0;
+    int st = vsr_opt_choice(cmd, opt, arg, scales, &i);
+    if (st == 0)
+        *scale = i + 2;
+    return st;
+}
+
+static const char *const precision_names[] = {"fp32", "bf16", "fp16", NULL};
+static const vsr_precision precision_values[] = {VSR_PRECISION_FP32, VSR_PRECISION_BF16,
+                                                 VSR_PRECISION_FP16};
+
+int vsr_opt_precision(const char *cmd, const char *opt, const char *arg, vsr_precision *p)
+{
+    int i = 0;
+    int st = vsr_opt_choice(cmd, opt, arg, precision_names, &i);
+    if (st == 0)
+        *p = precision_values[i];
+    return st;
+}
+
+const char *vsr_precision_name(vsr_precision p)
+{
+    for (int i = 0; precision_names[i]; i++)
+        if (precision_values[i] == p)
+            return precision_names[i];
+    return "unknown";
+}
+
+int vsr_opt_backend_names(const char **names, int max)
+{
+    const vsr_backend_ops *const *list = vsr_backend_list();
+    int n = 0;
+    if (max < 2)
+        return 0;
+    names[n++] = "auto";
+    for (int i = 0; list[i] && n < max - 1; i++)
+        names[n++] = list[i]->name;
+    names[n] = NULL;
+    return n;
+}
+
+int vsr_opt_backend(const char *cmd, const char *opt, const char *arg, const char **name)
+{
+    const char *names[32];
+    vsr_opt_backend_names(names, 32);
+    int i = 0;
+    int st = vsr_opt_choice(cmd, opt, arg, names, &i);
+    if (st == 0)
+        *name = names[i];
+    return st;
+}

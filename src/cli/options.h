@@ -1,0 +1,74 @@
+/* Option parsing helpers shared by every `vsr` command.
+ *
+ * Conventions: a command's getopt_long loop starts with vsr_opt_begin(),
+ * uses an optstring beginning with ':' (so a missing value is told apart
+ * from an unknown option) and passes anything it does not handle to
+ * vsr_opt_unknown(). Value parsers print "vsr CMD: --opt: expected ...,
+ * got '...'" and a hint to stderr and return VSR_EXIT_USAGE; they return
+ * 0 on success. */
+#ifndef VSR_CLI_OPTIONS_H
+#define VSR_CLI_OPTIONS_H
+
+#include <stdio.h>
+
+#include "engine/backend.h"
+
+enum {
+    VSR_EXIT_OK = 0,
+    VSR_EXIT_FAILURE = 1, /* the work failed: unreadable input, model error, ... */
+    VSR_EXIT_USAGE = 2,   /* the command line was wrong */
+};
+
+/* Resets getopt for a fresh parse of a command's argv (argv[0] = the
+ * command's name) and turns off getopt's own messages. */
+void vsr_opt_begin(void);
+
+/* Prints "vsr CMD: <message>" and "Try 'vsr CMD --help'." to stderr;
+ * returns VSR_EXIT_USAGE. */
+int vsr_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "vsr CMD: error: <message>" to stderr; returns VSR_EXIT_FAILURE. */
+int vsr_cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Reports what getopt_long returned for an option it could not take ('?':
+ * unknown or ambiguous, ':': missing value), or for an option the command
+ * lists but does not handle; returns VSR_EXIT_USAGE. */
+int vsr_opt_unknown(const char *cmd, int c, char **argv);
+
+/* Fails unless every argument was an option (no positional arguments). */
+int vsr_opt_no_operands(const char *cmd, int argc, char **argv);
+
+/* An integer in [min, max]; accepted describes the range for the message
+ * (e.g. "0 (automatic) or 1..1024"). */
+int vsr_opt_int(const char *cmd, const char *opt, const char *arg, long min, long max,
+                const char *accepted, int *out);
+
+/* A non-negative number; accepted as for vsr_opt_int. */
+int vsr_opt_double(const char *cmd, const char *opt, const char *arg, double min, double max,
+                   const char *accepted, double *out);
+
+/* One of choices (NULL-terminated); *index gets its position. The message
+ * lists the choices: "expected ref or cpu, got 'x'". */
+int vsr_opt_choice(const char *cmd, const char *opt, const char *arg, const char *const *choices,
+                   int *index);
+
+/* --scale: 2, 3 or 4. */
+int vsr_opt_scale(const char *cmd, const char *opt, const char *arg, int *scale);
+
+/* --precision: fp32, bf16 or fp16. */
+int vsr_opt_precision(const char *cmd, const char *opt, const char *arg, vsr_precision *p);
+
+/* --backend: "auto" or a backend compiled into this build. *name points
+ * into static strings (the backend table or "auto"). */
+int vsr_opt_backend(const char *cmd, const char *opt, const char *arg, const char **name);
+
+/* "auto" and the compiled backends' names, NULL-terminated, into names
+ * (max entries including the NULL); returns the count. */
+int vsr_opt_backend_names(const char **names, int max);
+
+const char *vsr_precision_name(vsr_precision p);
+
+/* Writes "a, b or c" for a NULL-terminated list into buf. */
+void vsr_opt_join(const char *const *items, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,52 @@
+/* The CUDA backend (vsr_backend_cuda) and its extras for benchmarks and
+ * device tests. C API; the implementation is CUDA C++ (cuda_backend.cu).
+ *
+ * Environment (read when weights / contexts are created):
+ *   VSR_CUDA_FUSED=0     no hand-written fused kernels: every convolution
+ *                        goes through cuDNN (or the direct kernel)
+ *   VSR_CUDA_VARIANT=k   body-conv kernel variant (vsr_cuda_variant_name);
+ *                        default: the fastest measured for the GPU (H100:
+ *                        wgmma_ss_stm_t2x128; sm_80-class: mma.sync)
+ *   VSR_CUDA_NO_CUDNN=1  never load cuDNN
+ *   VSR_CUDA_NO_FIRST=1, VSR_CUDA_NO_TAIL=1, VSR_CUDA_FIRST_FP32=1
+ *                        debugging: generic first layer / generic tail /
+ *                        first layer in fp32 FMA instead of tensor cores
+ * Compute is always fp16 storage with fp32 accumulation (the requested
+ * precision is not consulted). */
+#ifndef VSR_ENGINE_CUDA_BACKEND_H
+#define VSR_ENGINE_CUDA_BACKEND_H
+
+#include <stddef.h>
+
+#include "engine/backend.h"
+#include "util/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+extern const vsr_backend_ops vsr_backend_cuda;
+
+/* One line: GPU name, compute capability, SMs, memory, driver/runtime and
+ * cuDNN versions. */
+int vsr_cuda_device_info(int device, char *buf, size_t len, vsr_error *err);
+
+/* One line per step of the execution plan (what runs how). */
+int vsr_cuda_plan_describe(const void *weights, char *buf, size_t len);
+
+int vsr_cuda_num_variants(void);
+const char *vsr_cuda_variant_name(int v);
+void vsr_cuda_ctx_set_variant(void *ctx, int variant);
+
+/* Runs the graph on device-resident random input (n x C x h x w), output
+ * left on the device: warmup runs, then iters timed with events. Reports
+ * milliseconds per batch. With profile != 0 also prints per-step times
+ * (one extra run) to stdout. */
+int vsr_cuda_bench_device(void *ctx, int n, int h, int w, int warmup, int iters, int profile,
+                          double *ms_per_batch, vsr_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

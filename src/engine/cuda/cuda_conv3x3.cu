@@ -1,0 +1,1696 @@
+/* Fused 3x3 convolution, 64 input channels, stride 1, zero pad 1, as an
+ * implicit GEMM on tensor cores (mma.sync m16n8k16, fp16 in, fp32
+ * accumulate), for the SRVGGNetCompact body and tail.
+ *
+ * GEMM view per tile: M = output pixels (TILE_H rows x 16 columns), N =
+ * output channels (COUT), K = 9 taps x 64 input channels = 576.
+ * The whole weight matrix of the layer (COUT x 576 fp16, 72 KiB for COUT 64)
+ * stays in shared memory; the kernel is persistent (one or two blocks per
+ * SM loop over tiles) and loads the next input tile (TILE_H+2 x 18 pixels x
+ * 64 channels) with cp.async while computing the current one. A and B
+ * fragments come from shared memory through ldmatrix; both layouts swizzle
+ * 16-byte chunks (chunk ^ (row & 7)) so that ldmatrix is conflict-free.
+ *
+ * Epilogues: body: + bias, PReLU, fp16 NHWC store. Tail (COUT 48): + bias,
+ * PixelShuffle(4), + nearest-upsampled fp32 input, fp32 NCHW store. */
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+#include "engine/cuda/cuda_internal.h"
+
+/* the sm_90a helpers are unused in the other architectures' passes */
+#pragma nv_diag_suppress 177
+
+namespace vsrcuda {
+
+namespace {
+
+constexpr int CIN = 64;
+constexpr int KTOT = 9 * CIN; /* 576 */
+constexpr int TILE_W = 16;
+constexpr int IN_W = TILE_W + 2; /* 18 */
+
+__device__ __forceinline__ uint32_t smem_u32(const void *p) {
+    return (uint32_t)__cvta_generic_to_shared(p);
+}
+
+__device__ __forceinline__ void cp_async16(uint32_t dst, const void *src, int src_bytes) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src),
+                 "r"(src_bytes));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N> __device__ __forceinline__ void cp_async_wait() {
+    asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
+}
+
+__device__ __forceinline__ void ldsm_x4(uint32_t addr, uint32_t &r0, uint32_t &r1, uint32_t &r2,
+                                        uint32_t &r3) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3)
+                 : "r"(addr));
+}
+
+__device__ __forceinline__ void mma16816(float *c, const uint32_t *a, uint32_t b0, uint32_t b1) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
+                 "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+constexpr int TAIL_ROW = 4 * TILE_W + 4; /* staged output row, floats (padded) */
+
+template <int COUT, int TILE_H, int NSTAGE, bool TAIL = false> struct Smem {
+    static constexpr int W_BYTES = COUT * KTOT * 2;
+    static constexpr int IN_PIX = (TILE_H + 2) * IN_W;
+    static constexpr int IN_BYTES = IN_PIX * CIN * 2;
+    static constexpr int PARAM_BYTES = 2 * COUT * 4;
+    /* tail: the tile's fp32 output, 3 x (4 TILE_H) rows x (4 TILE_W) */
+    static constexpr int OUT_BYTES = TAIL ? 3 * 4 * TILE_H * TAIL_ROW * 4 : 0;
+    static constexpr int TOTAL = W_BYTES + NSTAGE * IN_BYTES + PARAM_BYTES + OUT_BYTES;
+};
+
+/* Loads the input tile whose top-left output pixel is (y0, x0) of image
+ * img into sIn (swizzled), zero outside the image. */
+template <int TILE_H, int NTHREADS>
+__device__ __forceinline__ void load_tile(__half *sIn, const __half *in, int img, int y0, int x0,
+                                          int H, int W) {
+    constexpr int IN_PIX = (TILE_H + 2) * IN_W;
+    const uint32_t base = smem_u32(sIn);
+    for (int idx = threadIdx.x; idx < IN_PIX * 8; idx += NTHREADS) {
+        int p = idx >> 3, c = idx & 7;
+        int iy = p / IN_W, ix = p - iy * IN_W;
+        int gy = y0 - 1 + iy, gx = x0 - 1 + ix;
+        bool ok = (unsigned)gy < (unsigned)H && (unsigned)gx < (unsigned)W;
+        const __half *src = ok ? in + ((((long long)img * H + gy) * W + gx) * CIN + c * 8) : in;
+        uint32_t dst = base + (uint32_t)(p * 128 + ((c ^ (p & 7)) << 4));
+        cp_async16(dst, src, ok ? 16 : 0);
+    }
+}
+
+/* COUT output channels; warps arranged WARPS_M x WARPS_N; each warp owns WM
+ * m16 tiles (= WM output rows of 16 pixels) and WN n8 tiles. */
+template <int COUT, int WARPS_M, int WARPS_N, int WM, int WN, int NSTAGE, int MINB, bool TAIL>
+__global__ void __launch_bounds__(WARPS_M *WARPS_N * 32, MINB)
+    conv3x3_kernel(const Conv3x3Args a) {
+    constexpr int NTHREADS = WARPS_M * WARPS_N * 32;
+    constexpr int TILE_H = WARPS_M * WM;
+    static_assert(WARPS_N * WN * 8 == COUT, "N split must cover COUT");
+    static_assert(WN % 2 == 0, "WN must be even (ldmatrix.x4 loads two n8 tiles)");
+    using S = Smem<COUT, TILE_H, NSTAGE, TAIL>;
+
+    extern __shared__ __align__(128) unsigned char smem[];
+    __half *sW = reinterpret_cast<__half *>(smem);
+    __half *sIn0 = reinterpret_cast<__half *>(smem + S::W_BYTES);
+    float *sBias = reinterpret_cast<float *>(smem + S::W_BYTES + NSTAGE * S::IN_BYTES);
+    float *sSlope = sBias + COUT;
+    float *sOut = sSlope + COUT; /* tail only */
+
+    const int H = a.h, W = a.w;
+    const int tiles_x = (W + TILE_W - 1) / TILE_W;
+    const int tiles_y = (H + TILE_H - 1) / TILE_H;
+    const int tiles_img = tiles_x * tiles_y;
+    const int tiles_total = tiles_img * a.n;
+
+    /* Weights: COUT rows of 72 chunks, swizzled within groups of 8. */
+    {
+        const uint32_t base = smem_u32(sW);
+        for (int idx = threadIdx.x; idx < COUT * (KTOT / 8); idx += NTHREADS) {
+            int n = idx / (KTOT / 8), c = idx - n * (KTOT / 8);
+            int pc = (c & ~7) | ((c ^ n) & 7);
+            cp_async16(base + (uint32_t)(n * KTOT * 2 + pc * 16), a.wt + (long long)n * KTOT + c * 8,
+                       16);
+        }
+        for (int i = threadIdx.x; i < COUT; i += NTHREADS) {
+            sBias[i] = a.bias ? a.bias[i] : 0.f;
+            sSlope[i] = a.slopes ? a.slopes[i] : 1.f;
+        }
+    }
+
+    auto tile_coords = [&](int t, int &img, int &y0, int &x0) {
+        img = t / tiles_img;
+        int r = t - img * tiles_img;
+        int ty = r / tiles_x;
+        y0 = ty * TILE_H;
+        x0 = (r - ty * tiles_x) * TILE_W;
+    };
+
+    int t = blockIdx.x;
+    if (NSTAGE == 2 && t < tiles_total) {
+        int img, y0, x0;
+        tile_coords(t, img, y0, x0);
+        load_tile<TILE_H, NTHREADS>(sIn0, a.in, img, y0, x0, H, W);
+    }
+    cp_async_commit();
+
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int wm = warp % WARPS_M, wn = warp / WARPS_M;
+    /* ldmatrix lane roles */
+    const int lj = lane >> 3, lr = lane & 7;
+    /* A: matrix lj: pixel column lr + (lj&1)*8, channel chunk +(lj>>1) */
+    const int a_px = lr + (lj & 1) * 8;
+    const int a_ch = lj >> 1;
+    const int a_p0 = (wm * WM) * IN_W + a_px; /* pixel index for row 0, tap (0,0) */
+    /* B: matrix lj: n row lr + (lj>>1)*8, k chunk +(lj&1) */
+    const int b_n0 = wn * WN * 8 + lr + (lj >> 1) * 8;
+    const int b_kc = lj & 1;
+    const uint32_t sW_base = smem_u32(sW);
+
+    for (int it = 0; t < tiles_total; t += gridDim.x, ++it) {
+        __half *sIn = sIn0 + (NSTAGE == 2 ? (it & 1) * (S::IN_BYTES / 2) : 0);
+        if (NSTAGE == 2) {
+            int tn = t + gridDim.x;
+            if (tn < tiles_total) {
+                int img, y0, x0;
+                tile_coords(tn, img, y0, x0);
+                load_tile<TILE_H, NTHREADS>(sIn0 + ((it + 1) & 1) * (S::IN_BYTES / 2), a.in, img,
+                                            y0, x0, H, W);
+            }
+            cp_async_commit();
+            cp_async_wait<1>();
+        } else {
+            int img, y0, x0;
+            tile_coords(t, img, y0, x0);
+            load_tile<TILE_H, NTHREADS>(sIn, a.in, img, y0, x0, H, W);
+            cp_async_commit();
+            cp_async_wait<0>();
+        }
+        __syncthreads();
+
+        float acc[WM][WN][4];
+#pragma unroll
+        for (int i = 0; i < WM; ++i)
+#pragma unroll
+            for (int j = 0; j < WN; ++j)
+#pragma unroll
+                for (int q = 0; q < 4; ++q) acc[i][j][q] = 0.f;
+
+        const uint32_t sIn_base = smem_u32(sIn);
+#pragma unroll 1
+        for (int tap = 0; tap < 9; ++tap) {
+            const int ky = tap / 3, kx = tap - ky * 3;
+#pragma unroll
+            for (int kc = 0; kc < 4; ++kc) {
+                uint32_t af[WM][4];
+#pragma unroll
+                for (int i = 0; i < WM; ++i) {
+                    int p = a_p0 + (i + ky) * IN_W + kx;
+                    int ch = kc * 2 + a_ch;
+                    ldsm_x4(sIn_base + (uint32_t)(p * 128 + ((ch ^ (p & 7)) << 4)), af[i][0],
+                            af[i][1], af[i][2], af[i][3]);
+                }
+                uint32_t bf[WN][2];
+#pragma unroll
+                for (int q = 0; q < WN / 2; ++q) {
+                    int n = b_n0 + q * 16;
+                    int c = (tap * 4 + kc) * 2 + b_kc;
+                    int pc = (c & ~7) | ((c ^ n) & 7);
+                    ldsm_x4(sW_base + (uint32_t)(n * KTOT * 2 + pc * 16), bf[2 * q][0],
+                            bf[2 * q][1], bf[2 * q + 1][0], bf[2 * q + 1][1]);
+                }
+#pragma unroll
+                for (int i = 0; i < WM; ++i)
+#pragma unroll
+                    for (int j = 0; j < WN; ++j) mma16816(acc[i][j], af[i], bf[j][0], bf[j][1]);
+            }
+        }
+
+        /* Epilogue */
+        int img, y0, x0;
+        tile_coords(t, img, y0, x0);
+        const int g = lane >> 2, tq = lane & 3;
+#pragma unroll
+        for (int i = 0; i < WM; ++i) {
+            const int gy = y0 + wm * WM + i;
+#pragma unroll
+            for (int hh = 0; hh < 2; ++hh) {
+                const int gx = x0 + g + hh * 8;
+                if (gy >= H || gx >= W) continue;
+#pragma unroll
+                for (int j = 0; j < WN; ++j) {
+                    const int ch = wn * WN * 8 + j * 8 + tq * 2;
+                    float v0 = acc[i][j][hh * 2 + 0] + sBias[ch];
+                    float v1 = acc[i][j][hh * 2 + 1] + sBias[ch + 1];
+                    if (!TAIL) {
+                        v0 = v0 > 0.f ? v0 : v0 * sSlope[ch];
+                        v1 = v1 > 0.f ? v1 : v1 * sSlope[ch + 1];
+                        __half2 hv = __floats2half2_rn(v0, v1);
+                        *reinterpret_cast<__half2 *>(
+                            a.out + (((long long)img * H + gy) * W + gx) * COUT + ch) = hv;
+                    } else {
+                        /* PixelShuffle(4): channel ch = c*16 + dy*4 + dx; staged */
+                        const int c = ch >> 4, dy = (ch >> 2) & 3, dx = ch & 3;
+                        const float r =
+                            a.resid[(((long long)img * 3 + c) * H + gy) * W + gx];
+                        const int ly = gy - y0, lx = gx - x0;
+                        *reinterpret_cast<float2 *>(
+                            sOut + (c * 4 * TILE_H + 4 * ly + dy) * TAIL_ROW + 4 * lx + dx) =
+                            make_float2(v0 + r, v1 + r);
+                    }
+                }
+            }
+        }
+        if (TAIL) {
+            /* coalesced fp32 NCHW rows: 16-byte stores, 4 output pixels each */
+            __syncthreads();
+            const long long OW = 4LL * W, OH = 4LL * H;
+            constexpr int Q = TILE_W; /* float4 per staged row */
+            for (int idx = threadIdx.x; idx < 3 * 4 * TILE_H * Q; idx += NTHREADS) {
+                int q = idx % Q, row = idx / Q; /* row = c * 4 TILE_H + oy */
+                int c = row / (4 * TILE_H), oy = row - c * 4 * TILE_H;
+                long long gyo = 4LL * y0 + oy;
+                int gxi = x0 + q;
+                if (gyo >= OH || gxi >= W) continue;
+                float4 v = *reinterpret_cast<const float4 *>(sOut + row * TAIL_ROW + 4 * q);
+                *reinterpret_cast<float4 *>(a.out_f32 + (((long long)img * 3 + c) * OH + gyo) * OW +
+                                            4LL * gxi) = v;
+            }
+        }
+        __syncthreads(); /* the buffer is refilled next iteration (NSTAGE 1) or the one after */
+    }
+    cp_async_wait<0>();
+}
+
+template <int COUT, int WARPS_M, int WARPS_N, int WM, int WN, int NSTAGE, int MINB, bool TAIL>
+cudaError_t launch_variant(const Conv3x3Args &a, int num_sms, cudaStream_t s) {
+    constexpr int TILE_H = WARPS_M * WM;
+    constexpr int NTHREADS = WARPS_M * WARPS_N * 32;
+    using S = Smem<COUT, TILE_H, NSTAGE, TAIL>;
+    auto kern = conv3x3_kernel<COUT, WARPS_M, WARPS_N, WM, WN, NSTAGE, MINB, TAIL>;
+    /* per device and cheap: set on every launch */
+    cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, S::TOTAL);
+    if (e != cudaSuccess) return e;
+    int per_sm = 0;
+    e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kern, NTHREADS, S::TOTAL);
+    if (e != cudaSuccess) return e;
+    if (per_sm < 1) return cudaErrorInvalidConfiguration;
+    long long tiles = (long long)((a.w + TILE_W - 1) / TILE_W) * ((a.h + TILE_H - 1) / TILE_H) * a.n;
+    long long grid = (long long)num_sms * per_sm;
+    if (grid > tiles) grid = tiles;
+    if (grid < 1) return cudaSuccess;
+    kern<<<(int)grid, NTHREADS, S::TOTAL, s>>>(a);
+    return cudaGetLastError();
+}
+
+/* ------------------------------------------------------------------------
+ * Hopper (sm_90a) variant: the same tiles, A fragments from shared memory
+ * through ldmatrix into registers as above, B (the weights) read by the
+ * tensor cores straight from shared memory through a wgmma descriptor
+ * (128-byte swizzle, K-major: for each tap, 64 rows n of 64 input channels,
+ * 16-byte chunk c of row n stored at c ^ (n & 7)). Each warpgroup (4 warps)
+ * computes WM m64n64 tiles: tile j covers the 4 image rows base + 4j + w
+ * (w = warp in the group), 16 pixels each. Per tap, 4 k16 steps x WM
+ * wgmma.m64n64k16 are issued asynchronously; the A fragments of the next tap
+ * load while they run (two register sets, wait_group 1).
+ * ---------------------------------------------------------------------- */
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define VSR_HAVE_WGMMA_CODE 1
+#endif
+
+__device__ __forceinline__ void wg_fence() {
+#ifdef VSR_HAVE_WGMMA_CODE
+    asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void wg_commit() {
+#ifdef VSR_HAVE_WGMMA_CODE
+    asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+#endif
+}
+template <int N> __device__ __forceinline__ void wg_wait() {
+#ifdef VSR_HAVE_WGMMA_CODE
+    asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
+#endif
+}
+__device__ __forceinline__ void fence_proxy_async() {
+#ifdef VSR_HAVE_WGMMA_CODE
+    asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void reg_fence(float &r) { asm volatile("" : "+f"(r)::"memory"); }
+
+/* D(64x64, fp32) += A(64x16, fp16, registers) * B(16x64, fp16, smem descriptor) */
+__device__ __forceinline__ void wgmma_m64n64k16_rs(float *d, const uint32_t *a, uint64_t desc_b) {
+#ifdef VSR_HAVE_WGMMA_CODE
+    asm volatile(
+        "{\n"
+        "wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, "
+        "{%32, %33, %34, %35}, %36, 1, 1, 1, 0;\n"
+        "}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]),
+          "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]),
+          "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]),
+          "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]),
+          "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b));
+#else
+    (void)d; (void)a; (void)desc_b;
+#endif
+}
+
+__device__ __forceinline__ uint64_t sw128_desc(uint32_t saddr) {
+    return (uint64_t)((saddr & 0x3FFFF) >> 4) | ((uint64_t)1 << 16) | ((uint64_t)(1024 >> 4) << 32) |
+           ((uint64_t)1 << 62);
+}
+
+template <int NWG, int WM> struct WgCfg {
+    static constexpr int NTHREADS = NWG * 128;
+    static constexpr int TILE_H = NWG * 4 * WM;
+    static constexpr int W_BYTES = 9 * 64 * 128;
+    static constexpr int IN_BYTES = (TILE_H + 2) * IN_W * CIN * 2;
+    static constexpr int IN_BYTES_AL = (IN_BYTES + 1023) & ~1023;
+    static constexpr int TOTAL = W_BYTES + 2 * IN_BYTES_AL + 2 * 64 * 4 + 1024; /* +1024: alignment slack */
+};
+
+template <int NWG, int WM>
+__global__ void __launch_bounds__(NWG * 128, 1) conv3x3_wgmma_kernel(const Conv3x3Args a) {
+#ifdef VSR_HAVE_WGMMA_CODE
+    using C = WgCfg<NWG, WM>;
+    constexpr int NTHREADS = C::NTHREADS, TILE_H = C::TILE_H;
+    extern __shared__ unsigned char smem_raw[];
+    /* 1024-byte alignment for the swizzle atoms */
+    unsigned char *smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
+    __half *sW = reinterpret_cast<__half *>(smem);
+    __half *sIn0 = reinterpret_cast<__half *>(smem + C::W_BYTES);
+    float *sBias = reinterpret_cast<float *>(smem + C::W_BYTES + 2 * C::IN_BYTES_AL);
+    float *sSlope = sBias + 64;
+
+    const int H = a.h, W = a.w;
+    const int tiles_x = (W + TILE_W - 1) / TILE_W;
+    const int tiles_y = (H + TILE_H - 1) / TILE_H;
+    const int tiles_img = tiles_x * tiles_y;
+    const int tiles_total = tiles_img * a.n;
+
+    const uint32_t sW_base = smem_u32(sW);
+    for (int idx = threadIdx.x; idx < 64 * 72; idx += NTHREADS) {
+        int n = idx / 72, c = idx - n * 72; /* c: 16-byte chunk of the 576 K */
+        int tap = c >> 3, cc = c & 7;
+        cp_async16(sW_base + (uint32_t)(tap * 8192 + n * 128 + ((cc ^ (n & 7)) << 4)),
+                   a.wt + (long long)n * KTOT + c * 8, 16);
+    }
+    for (int i = threadIdx.x; i < 64; i += NTHREADS) {
+        sBias[i] = a.bias ? a.bias[i] : 0.f;
+        sSlope[i] = a.slopes ? a.slopes[i] : 1.f;
+    }
+    auto tile_coords = [&](int t, int &img, int &y0, int &x0) {
+        img = t / tiles_img;
+        int r = t - img * tiles_img;
+        int ty = r / tiles_x;
+        y0 = ty * TILE_H;
+        x0 = (r - ty * tiles_x) * TILE_W;
+    };
+    int t = blockIdx.x;
+    if (t < tiles_total) {
+        int img, y0, x0;
+        tile_coords(t, img, y0, x0);
+        load_tile<TILE_H, NTHREADS>(sIn0, a.in, img, y0, x0, H, W);
+    }
+    cp_async_commit();
+
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int wg = warp >> 2, wq = warp & 3;
+    const int lj = lane >> 3, lr = lane & 7;
+    const int a_px = lr + (lj & 1) * 8;
+    const int a_ch = lj >> 1;
+    /* row of m-tile j for this warp: wg*4*WM + 4j + wq */
+    const int a_p0 = (wg * 4 * WM + wq) * IN_W + a_px;
+
+    for (int it = 0; t < tiles_total; t += gridDim.x, ++it) {
+        __half *sIn = sIn0 + (it & 1) * (C::IN_BYTES_AL / 2);
+        int tn = t + gridDim.x;
+        if (tn < tiles_total) {
+            int img, y0, x0;
+            tile_coords(tn, img, y0, x0);
+            load_tile<TILE_H, NTHREADS>(sIn0 + ((it + 1) & 1) * (C::IN_BYTES_AL / 2), a.in, img, y0,
+                                        x0, H, W);
+        }
+        cp_async_commit();
+        cp_async_wait<1>();
+        fence_proxy_async();
+        __syncthreads();
+
+        float acc[WM][32];
+#pragma unroll
+        for (int j = 0; j < WM; ++j)
+#pragma unroll
+            for (int q = 0; q < 32; ++q) acc[j][q] = 0.f;
+
+        const uint32_t sIn_base = smem_u32(sIn);
+        uint32_t af[2][WM][4][4];
+        auto loadA = [&](int tap, int b) {
+            const int ky = tap / 3, kx = tap - ky * 3;
+#pragma unroll
+            for (int j = 0; j < WM; ++j)
+#pragma unroll
+                for (int kc = 0; kc < 4; ++kc) {
+                    int p = a_p0 + (4 * j + ky) * IN_W + kx;
+                    int ch = kc * 2 + a_ch;
+                    ldsm_x4(sIn_base + (uint32_t)(p * 128 + ((ch ^ (p & 7)) << 4)), af[b][j][kc][0],
+                            af[b][j][kc][1], af[b][j][kc][2], af[b][j][kc][3]);
+                }
+        };
+        loadA(0, 0);
+#pragma unroll
+        for (int j = 0; j < WM; ++j)
+#pragma unroll
+            for (int q = 0; q < 32; ++q) reg_fence(acc[j][q]);
+#pragma unroll
+        for (int tap = 0; tap < 9; ++tap) {
+            wg_fence();
+#pragma unroll
+            for (int kc = 0; kc < 4; ++kc) {
+                const uint64_t desc = sw128_desc(sW_base + tap * 8192 + kc * 32);
+#pragma unroll
+                for (int j = 0; j < WM; ++j) wgmma_m64n64k16_rs(acc[j], af[tap & 1][j][kc], desc);
+            }
+            wg_commit();
+            wg_wait<1>();
+            if (tap < 8) loadA(tap + 1, (tap + 1) & 1);
+        }
+        wg_wait<0>();
+#pragma unroll
+        for (int j = 0; j < WM; ++j)
+#pragma unroll
+            for (int q = 0; q < 32; ++q) reg_fence(acc[j][q]);
+
+        int img, y0, x0;
+        tile_coords(t, img, y0, x0);
+        const int g = lane >> 2, tq = lane & 3;
+#pragma unroll
+        for (int j = 0; j < WM; ++j) {
+            const int gy = y0 + wg * 4 * WM + 4 * j + wq;
+#pragma unroll
+            for (int hh = 0; hh < 2; ++hh) {
+                const int gx = x0 + g + hh * 8;
+                if (gy >= H || gx >= W) continue;
+                __half *o = a.out + (((long long)img * H + gy) * W + gx) * 64;
+#pragma unroll
+                for (int jn = 0; jn < 8; ++jn) {
+                    const int ch = jn * 8 + tq * 2;
+                    float v0 = acc[j][jn * 4 + hh * 2 + 0] + sBias[ch];
+                    float v1 = acc[j][jn * 4 + hh * 2 + 1] + sBias[ch + 1];
+                    v0 = v0 > 0.f ? v0 : v0 * sSlope[ch];
+                    v1 = v1 > 0.f ? v1 : v1 * sSlope[ch + 1];
+                    *reinterpret_cast<__half2 *>(o + ch) = __floats2half2_rn(v0, v1);
+                }
+            }
+        }
+        __syncthreads();
+    }
+    cp_async_wait<0>();
+#else
+    (void)a;
+    __trap();
+#endif
+}
+
+template <int NWG, int WM>
+cudaError_t launch_wgmma_variant(const Conv3x3Args &a, int num_sms, cudaStream_t s) {
+    using C = WgCfg<NWG, WM>;
+    auto kern = conv3x3_wgmma_kernel<NWG, WM>;
+    cudaFuncAttributes fa;
+    cudaError_t e = cudaFuncGetAttributes(&fa, kern);
+    if (e != cudaSuccess) return e;
+    if (fa.binaryVersion != 90) return cudaErrorNoKernelImageForDevice; /* needs the sm_90a cubin */
+    e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::TOTAL);
+    if (e != cudaSuccess) return e;
+    long long tiles = (long long)((a.w + TILE_W - 1) / TILE_W) * ((a.h + C::TILE_H - 1) / C::TILE_H) * a.n;
+    long long grid = num_sms;
+    if (grid > tiles) grid = tiles;
+    if (grid < 1) return cudaSuccess;
+    kern<<<(int)grid, C::NTHREADS, C::TOTAL, s>>>(a);
+    return cudaGetLastError();
+}
+
+/* ------------------------------------------------------------------------
+ * Hopper (sm_90a), roles swapped, both operands from shared memory:
+ * D (64 output channels x 128 pixels) += W (64 x 16, the tap's weights) x
+ * X (16 x 128 pixels). A tile is 2 output rows x 128 pixels; warpgroup w
+ * computes row w: 9 taps x 4 k16 steps = 36 wgmma.m64n128k16, issued back
+ * to back, one wait. The input tile (4 rows x 130 pixels, 128 bytes a
+ * pixel, 128-byte swizzle by absolute pixel index) serves every tap: the B
+ * descriptor starts at pixel (w+ky)*130+kx, which is not 1024-byte aligned,
+ * so the descriptor's base offset carries the phase of the swizzle pattern
+ * (BO=1); BO=0 leaves it 0. The epilogue transposes through shared memory
+ * (channels of a pixel contiguous) and stores 16-byte chunks.
+ * ---------------------------------------------------------------------- */
+#define VSR_DEFAULT_HOPPER_VARIANT 9 /* wgmma_ss_stm_t2x128: fastest measured on H100 */
+
+constexpr int SS_TW = 128, SS_IN_W = SS_TW + 2, SS_ROWS = 2, SS_IN_ROWS = SS_ROWS + 2;
+constexpr int SS_IN_BYTES = SS_IN_ROWS * SS_IN_W * 128; /* 66560 = 65 KiB */
+constexpr int SS_W_BYTES = 9 * 64 * 128;
+constexpr int SS_TOTAL = SS_W_BYTES + 2 * SS_IN_BYTES + 2 * 64 * 4 + 1024;
+
+__device__ __forceinline__ void wgmma_m64n128k16_ss(float *d, uint64_t da, uint64_t db) {
+#ifdef VSR_HAVE_WGMMA_CODE
+    asm volatile(
+        "{\n"
+        "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
+        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
+        "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
+        "%64, %65, 1, 1, 1, 0, 0;\n"
+        "}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]),
+          "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]),
+          "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]),
+          "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]),
+          "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]),
+          "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]),
+          "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]),
+          "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]),
+          "+f"(d[62]), "+f"(d[63])
+        : "l"(da), "l"(db));
+#else
+    (void)d; (void)da; (void)db;
+#endif
+}
+
+__device__ __forceinline__ void load_tile_ss(uint32_t base, const __half *in, int img, int y0, int x0,
+                                             int H, int W) {
+    for (int idx = threadIdx.x; idx < SS_IN_ROWS * SS_IN_W * 8; idx += 256) {
+        int p = idx >> 3, c = idx & 7;
+        int iy = p / SS_IN_W, ix = p - iy * SS_IN_W;
+        int gy = y0 - 1 + iy, gx = x0 - 1 + ix;
+        bool ok = (unsigned)gy < (unsigned)H && (unsigned)gx < (unsigned)W;
+        const __half *src = ok ? in + ((((long long)img * H + gy) * W + gx) * CIN + c * 8) : in;
+        cp_async16(base + (uint32_t)(p * 128 + ((c ^ (p & 7)) << 4)), src, ok ? 16 : 0);
+    }
+}
+
+constexpr int SS_TAIL_ROW = 4 * SS_TW + 4; /* staged fp32 output row (padded) */
+
+/* TAIL: the SRVGG tail: 48 real output channels (rows 48..63 of the weight
+ * tile are zero), + bias, PixelShuffle(4), + nearest-x4 residual, fp32 NCHW */
+__device__ __forceinline__ void stsm_x4_trans(uint32_t addr, uint32_t r0, uint32_t r1, uint32_t r2,
+                                             uint32_t r3) {
+#ifdef VSR_HAVE_WGMMA_CODE
+    asm volatile("stmatrix.sync.aligned.m8n8.x4.trans.shared.b16 [%0], {%1, %2, %3, %4};\n" ::"r"(addr),
+                 "r"(r0), "r"(r1), "r"(r2), "r"(r3)
+                 : "memory");
+#else
+    (void)addr; (void)r0; (void)r1; (void)r2; (void)r3;
+#endif
+}
+__device__ __forceinline__ uint32_t pack_half2(float a, float b) {
+    __half2 h = __floats2half2_rn(a, b);
+    return *reinterpret_cast<uint32_t *>(&h);
+}
+
+/* STM: body epilogue through stmatrix.trans (8x8 blocks transposed into
+ * [pixel][channel] rows) instead of 2-byte stores. */
+template <int BO, bool TAIL, bool STM = false>
+__global__ void __launch_bounds__(256, 1) conv3x3_ss_kernel(const Conv3x3Args a) {
+#ifdef VSR_HAVE_WGMMA_CODE
+    extern __shared__ unsigned char smem_raw[];
+    unsigned char *smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
+    const uint32_t sW = smem_u32(smem);
+    const uint32_t sIn0 = sW + SS_W_BYTES;
+    unsigned char *sIn0p = smem + SS_W_BYTES;
+    float *sBias = reinterpret_cast<float *>(smem + SS_W_BYTES + 2 * SS_IN_BYTES);
+    float *sSlope = sBias + 64;
+
+    const int H = a.h, W = a.w;
+    const int tiles_x = (W + SS_TW - 1) / SS_TW;
+    const int tiles_y = (H + SS_ROWS - 1) / SS_ROWS;
+    const int tiles_img = tiles_x * tiles_y;
+    const int tiles_total = tiles_img * a.n;
+
+    constexpr int NREAL = TAIL ? 48 : 64;
+    for (int idx = threadIdx.x; idx < 64 * 72; idx += 256) {
+        int n = idx / 72, c = idx - n * 72;
+        int tap = c >> 3, cc = c & 7;
+        const bool ok = n < NREAL;
+        cp_async16(sW + (uint32_t)(tap * 8192 + n * 128 + ((cc ^ (n & 7)) << 4)),
+                   ok ? a.wt + (long long)n * KTOT + c * 8 : a.wt, ok ? 16 : 0);
+    }
+    for (int i = threadIdx.x; i < 64; i += 256) {
+        sBias[i] = a.bias && i < NREAL ? a.bias[i] : 0.f;
+        sSlope[i] = a.slopes && i < NREAL ? a.slopes[i] : 1.f;
+    }
+    auto tile_coords = [&](int t, int &img, int &y0, int &x0) {
+        img = t / tiles_img;
+        int r = t - img * tiles_img;
+        int ty = r / tiles_x;
+        y0 = ty * SS_ROWS;
+        x0 = (r - ty * tiles_x) * SS_TW;
+    };
+    int t = blockIdx.x;
+    if (t < tiles_total) {
+        int img, y0, x0;
+        tile_coords(t, img, y0, x0);
+        load_tile_ss(sIn0, a.in, img, y0, x0, H, W);
+    }
+    cp_async_commit();
+
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int wg = warp >> 2, wq = warp & 3;
+    const int g = lane >> 2, tq = lane & 3;
+
+    for (int it = 0; t < tiles_total; t += gridDim.x, ++it) {
+        const uint32_t buf = sIn0 + (uint32_t)((it & 1) * SS_IN_BYTES);
+        unsigned char *bufp = sIn0p + (it & 1) * SS_IN_BYTES;
+        int tn = t + gridDim.x;
+        if (tn < tiles_total) {
+            int img, y0, x0;
+            tile_coords(tn, img, y0, x0);
+            load_tile_ss(sIn0 + (uint32_t)(((it + 1) & 1) * SS_IN_BYTES), a.in, img, y0, x0, H, W);
+        }
+        cp_async_commit();
+        cp_async_wait<1>();
+        fence_proxy_async();
+        __syncthreads();
+
+        float acc[64];
+#pragma unroll
+        for (int q = 0; q < 64; ++q) acc[q] = 0.f;
+#pragma unroll
+        for (int q = 0; q < 64; ++q) reg_fence(acc[q]);
+        wg_fence();
+#pragma unroll
+        for (int tap = 0; tap < 9; ++tap) {
+            const int ky = tap / 3, kx = tap - ky * 3;
+            const uint32_t bstart = buf + (uint32_t)(((wg + ky) * SS_IN_W + kx) * 128);
+#pragma unroll
+            for (int kc = 0; kc < 4; ++kc) {
+                const uint64_t da = sw128_desc(sW + tap * 8192 + kc * 32);
+                uint64_t db = sw128_desc(bstart + kc * 32);
+                if (BO) db |= (uint64_t)((bstart >> 7) & 7) << 49;
+                wgmma_m64n128k16_ss(acc, da, db);
+            }
+        }
+        wg_commit();
+        wg_wait<0>();
+#pragma unroll
+        for (int q = 0; q < 64; ++q) reg_fence(acc[q]);
+        __syncthreads(); /* both warpgroups are done reading the tile: stage into it */
+
+        int img, y0, x0;
+        tile_coords(t, img, y0, x0);
+        if (TAIL) {
+            /* stage[c*4+dy][4 px + dx] per warpgroup (= output row y0 + wg) */
+            float *stage = reinterpret_cast<float *>(bufp + wg * (12 * SS_TAIL_ROW * 4));
+            const int gy = y0 + wg;
+            if (wq < 3 && gy < H) {
+#pragma unroll
+                for (int q2 = 0; q2 < 2; ++q2) {
+                    const int oc = 16 * wq + g + 8 * q2;
+                    const float b = sBias[oc];
+                    const int c = oc >> 4, dy = (oc >> 2) & 3, dx = oc & 3;
+                    const float *res = a.resid + (((long long)img * 3 + c) * H + gy) * W;
+                    float *srow = stage + (c * 4 + dy) * SS_TAIL_ROW + dx;
+#pragma unroll
+                    for (int jn = 0; jn < 16; ++jn)
+#pragma unroll
+                        for (int q1 = 0; q1 < 2; ++q1) {
+                            const int px = 8 * jn + 2 * tq + q1;
+                            const int gx = x0 + px;
+                            const float r = gx < W ? __ldg(res + gx) : 0.f;
+                            srow[4 * px] = acc[jn * 4 + q2 * 2 + q1] + b + r;
+                        }
+                }
+            }
+            __syncthreads();
+            const long long OW = 4LL * W, OH = 4LL * H;
+            for (int i = threadIdx.x; i < SS_ROWS * 12 * SS_TW; i += 256) {
+                int r = i / (12 * SS_TW), rem = i - r * 12 * SS_TW;
+                int row = rem / SS_TW, q = rem - row * SS_TW; /* row = c*4 + dy */
+                int gyy = y0 + r, gx = x0 + q;
+                if (gyy >= H || gx >= W) continue;
+                int c = row >> 2, dy = row & 3;
+                const float4 v = *reinterpret_cast<const float4 *>(
+                    bufp + r * (12 * SS_TAIL_ROW * 4) + (row * SS_TAIL_ROW + 4 * q) * 4);
+                *reinterpret_cast<float4 *>(a.out_f32 + (((long long)img * 3 + c) * OH + 4LL * gyy + dy) * OW +
+                                            4LL * gx) = v;
+            }
+            __syncthreads();
+            continue;
+        }
+        /* acc[jn*4 + q]: oc = 16 wq + g (+8 for q >= 2), px = 8 jn + 2 tq (+1 for odd q) */
+        __half *stage = reinterpret_cast<__half *>(bufp + wg * (SS_TW * 128));
+        if (STM) {
+            /* matrices (jn, q2), (jn, q2+1), (jn+1, ...): rows = oc (8), cols = px (8);
+             * stored transposed: row px gets 8 channels = one 16-byte chunk */
+            const uint32_t st_base = smem_u32(stage);
+            const int m = lane >> 3, i = lane & 7;
+            float bq[2], sq[2];
+#pragma unroll
+            for (int q2 = 0; q2 < 2; ++q2) {
+                bq[q2] = sBias[16 * wq + g + 8 * q2];
+                sq[q2] = sSlope[16 * wq + g + 8 * q2];
+            }
+#pragma unroll
+            for (int jn = 0; jn < 16; jn += 2) {
+                uint32_t r[4];
+#pragma unroll
+                for (int mm = 0; mm < 4; ++mm) {
+                    const int j = jn + (mm >> 1), q2 = mm & 1;
+                    float v0 = acc[j * 4 + q2 * 2 + 0] + bq[q2];
+                    float v1 = acc[j * 4 + q2 * 2 + 1] + bq[q2];
+                    v0 = v0 > 0.f ? v0 : v0 * sq[q2];
+                    v1 = v1 > 0.f ? v1 : v1 * sq[q2];
+                    r[mm] = pack_half2(v0, v1);
+                }
+                const int px = 8 * (jn + (m >> 1)) + i;
+                const int chunk = 2 * wq + (m & 1);
+                stsm_x4_trans(st_base + (uint32_t)(px * 128 + ((chunk ^ (px & 7)) << 4)), r[0], r[1],
+                              r[2], r[3]);
+            }
+        } else
+#pragma unroll
+        for (int q2 = 0; q2 < 2; ++q2) {
+            const int oc = 16 * wq + g + 8 * q2;
+            const float b = sBias[oc], sl = sSlope[oc];
+            const int chunk = oc >> 3, e = oc & 7;
+#pragma unroll
+            for (int jn = 0; jn < 16; ++jn)
+#pragma unroll
+                for (int q1 = 0; q1 < 2; ++q1) {
+                    const int px = 8 * jn + 2 * tq + q1;
+                    float v = acc[jn * 4 + q2 * 2 + q1] + b;
+                    v = v > 0.f ? v : v * sl;
+                    stage[px * 64 + ((chunk ^ (px & 7)) << 3) + e] = __float2half_rn(v);
+                }
+        }
+        __syncthreads();
+        for (int i = threadIdx.x; i < SS_ROWS * SS_TW * 8; i += 256) {
+            int r = i / (SS_TW * 8), rem = i - r * SS_TW * 8;
+            int px = rem >> 3, c = rem & 7;
+            int gy = y0 + r, gx = x0 + px;
+            if (gy >= H || gx >= W) continue;
+            const uint4 v = *reinterpret_cast<const uint4 *>(bufp + r * (SS_TW * 128) + px * 128 +
+                                                             ((c ^ (px & 7)) << 4));
+            *reinterpret_cast<uint4 *>(a.out + (((long long)img * H + gy) * W + gx) * 64 + c * 8) = v;
+        }
+        __syncthreads();
+    }
+    cp_async_wait<0>();
+#else
+    (void)a;
+    __trap();
+#endif
+}
+
+/* The same as conv3x3_ss_kernel, software-pipelined across tiles: two
+ * accumulator sets; the MMAs of tile k+1 run while the epilogue of tile k
+ * (transpose through shared memory, global stores) executes, and the input
+ * of tile k+2 loads into tile k's buffer once its epilogue is done. */
+template <bool TAIL>
+__global__ void __launch_bounds__(256, 1) conv3x3_ss2_kernel(const Conv3x3Args a) {
+#ifdef VSR_HAVE_WGMMA_CODE
+    extern __shared__ unsigned char smem_raw[];
+    unsigned char *smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
+    const uint32_t sW = smem_u32(smem);
+    const uint32_t sIn0 = sW + SS_W_BYTES;
+    unsigned char *sIn0p = smem + SS_W_BYTES;
+    float *sBias = reinterpret_cast<float *>(smem + SS_W_BYTES + 2 * SS_IN_BYTES);
+    float *sSlope = sBias + 64;
+
+    const int H = a.h, W = a.w;
+    const int tiles_x = (W + SS_TW - 1) / SS_TW;
+    const int tiles_y = (H + SS_ROWS - 1) / SS_ROWS;
+    const int tiles_img = tiles_x * tiles_y;
+    const int tiles_total = tiles_img * a.n;
+
+    constexpr int NREAL = TAIL ? 48 : 64;
+    for (int idx = threadIdx.x; idx < 64 * 72; idx += 256) {
+        int n = idx / 72, c = idx - n * 72;
+        int tap = c >> 3, cc = c & 7;
+        const bool ok = n < NREAL;
+        cp_async16(sW + (uint32_t)(tap * 8192 + n * 128 + ((cc ^ (n & 7)) << 4)),
+                   ok ? a.wt + (long long)n * KTOT + c * 8 : a.wt, ok ? 16 : 0);
+    }
+    for (int i = threadIdx.x; i < 64; i += 256) {
+        sBias[i] = a.bias && i < NREAL ? a.bias[i] : 0.f;
+        sSlope[i] = a.slopes && i < NREAL ? a.slopes[i] : 1.f;
+    }
+    auto tile_coords = [&](int t, int &img, int &y0, int &x0) {
+        img = t / tiles_img;
+        int r = t - img * tiles_img;
+        int ty = r / tiles_x;
+        y0 = ty * SS_ROWS;
+        x0 = (r - ty * tiles_x) * SS_TW;
+    };
+    auto load = [&](int t, int b) {
+        int img, y0, x0;
+        tile_coords(t, img, y0, x0);
+        load_tile_ss(sIn0 + (uint32_t)(b * SS_IN_BYTES), a.in, img, y0, x0, H, W);
+    };
+
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int wg = warp >> 2, wq = warp & 3;
+    const int g = lane >> 2, tq = lane & 3;
+
+    auto issue = [&](float *acc, int b) {
+        const uint32_t buf = sIn0 + (uint32_t)(b * SS_IN_BYTES);
+#pragma unroll
+        for (int q = 0; q < 64; ++q) acc[q] = 0.f;
+        wg_fence();
+#pragma unroll
+        for (int tap = 0; tap < 9; ++tap) {
+            const int ky = tap / 3, kx = tap - ky * 3;
+            const uint32_t bstart = buf + (uint32_t)(((wg + ky) * SS_IN_W + kx) * 128);
+#pragma unroll
+            for (int kc = 0; kc < 4; ++kc)
+                wgmma_m64n128k16_ss(acc, sw128_desc(sW + tap * 8192 + kc * 32),
+                                    sw128_desc(bstart + kc * 32));
+        }
+        wg_commit();
+    };
+
+    auto epilogue = [&](float *acc, int b, int t) {
+        unsigned char *bufp = sIn0p + b * SS_IN_BYTES;
+        int img, y0, x0;
+        tile_coords(t, img, y0, x0);
+        if (TAIL) {
+            float *stage = reinterpret_cast<float *>(bufp + wg * (12 * SS_TAIL_ROW * 4));
+            const int gy = y0 + wg;
+            if (wq < 3 && gy < H) {
+#pragma unroll
+                for (int q2 = 0; q2 < 2; ++q2) {
+                    const int oc = 16 * wq + g + 8 * q2;
+                    const float bb = sBias[oc];
+                    const int c = oc >> 4, dy = (oc >> 2) & 3, dx = oc & 3;
+                    const float *res = a.resid + (((long long)img * 3 + c) * H + gy) * W;
+                    float *srow = stage + (c * 4 + dy) * SS_TAIL_ROW + dx;
+#pragma unroll
+                    for (int jn = 0; jn < 16; ++jn)
+#pragma unroll
+                        for (int q1 = 0; q1 < 2; ++q1) {
+                            const int px = 8 * jn + 2 * tq + q1;
+                            const int gx = x0 + px;
+                            const float r = gx < W ? __ldg(res + gx) : 0.f;
+                            srow[4 * px] = acc[jn * 4 + q2 * 2 + q1] + bb + r;
+                        }
+                }
+            }
+            __syncthreads();
+            const long long OW = 4LL * W, OH = 4LL * H;
+            for (int i = threadIdx.x; i < SS_ROWS * 12 * SS_TW; i += 256) {
+                int r = i / (12 * SS_TW), rem = i - r * 12 * SS_TW;
+                int row = rem / SS_TW, q = rem - row * SS_TW;
+                int gyy = y0 + r, gx = x0 + q;
+                if (gyy >= H || gx >= W) continue;
+                int c = row >> 2, dy = row & 3;
+                const float4 v = *reinterpret_cast<const float4 *>(
+                    bufp + r * (12 * SS_TAIL_ROW * 4) + (row * SS_TAIL_ROW + 4 * q) * 4);
+                *reinterpret_cast<float4 *>(a.out_f32 + (((long long)img * 3 + c) * OH + 4LL * gyy + dy) * OW +
+                                            4LL * gx) = v;
+            }
+        } else {
+            __half *stage = reinterpret_cast<__half *>(bufp + wg * (SS_TW * 128));
+#pragma unroll
+            for (int q2 = 0; q2 < 2; ++q2) {
+                const int oc = 16 * wq + g + 8 * q2;
+                const float bb = sBias[oc], sl = sSlope[oc];
+                const int chunk = oc >> 3, e = oc & 7;
+#pragma unroll
+                for (int jn = 0; jn < 16; ++jn)
+#pragma unroll
+                    for (int q1 = 0; q1 < 2; ++q1) {
+                        const int px = 8 * jn + 2 * tq + q1;
+                        float v = acc[jn * 4 + q2 * 2 + q1] + bb;
+                        v = v > 0.f ? v : v * sl;
+                        stage[px * 64 + ((chunk ^ (px & 7)) << 3) + e] = __float2half_rn(v);
+                    }
+            }
+            __syncthreads();
+            for (int i = threadIdx.x; i < SS_ROWS * SS_TW * 8; i += 256) {
+                int r = i / (SS_TW * 8), rem = i - r * SS_TW * 8;
+                int px = rem >> 3, c = rem & 7;
+                int gy = y0 + r, gx = x0 + px;
+                if (gy >= H || gx >= W) continue;
+                const uint4 v = *reinterpret_cast<const uint4 *>(bufp + r * (SS_TW * 128) + px * 128 +
+                                                                 ((c ^ (px & 7)) << 4));
+                *reinterpret_cast<uint4 *>(a.out + (((long long)img * H + gy) * W + gx) * 64 + c * 8) = v;
+            }
+        }
+    };
+
+    /* One accumulator set for the wgmma pipeline; the finished tile's
+     * accumulators are copied out before the next tile's MMAs are issued, so
+     * the epilogue reads registers no wgmma in flight writes. */
+    float acc[64], accs[64];
+    const int t0 = blockIdx.x, G = gridDim.x;
+    if (t0 < tiles_total) load(t0, 0);
+    cp_async_commit();
+    if (t0 + G < tiles_total) load(t0 + G, 1);
+    cp_async_commit();
+    cp_async_wait<1>();
+    fence_proxy_async();
+    __syncthreads();
+    if (t0 < tiles_total) issue(acc, 0);
+    for (int k = 0;; ++k) {
+        const int t = t0 + k * G;
+        if (t >= tiles_total) break;
+        const int b = k & 1;
+        wg_wait<0>();
+#pragma unroll
+        for (int q = 0; q < 64; ++q) reg_fence(acc[q]);
+#pragma unroll
+        for (int q = 0; q < 64; ++q) accs[q] = acc[q];
+        cp_async_wait<0>();
+        fence_proxy_async();
+        __syncthreads(); /* tile k read by both warpgroups; tile k+1 landed */
+        if (t + G < tiles_total) issue(acc, b ^ 1);
+        epilogue(accs, b, t);
+        __syncthreads();
+        if (t + 2 * G < tiles_total) load(t + 2 * G, b);
+        cp_async_commit();
+    }
+    cp_async_wait<0>();
+    wg_wait<0>();
+#else
+    (void)a;
+    __trap();
+#endif
+}
+
+template <bool TAIL>
+cudaError_t launch_ss2_variant(const Conv3x3Args &a, int num_sms, cudaStream_t s) {
+    auto kern = conv3x3_ss2_kernel<TAIL>;
+    cudaFuncAttributes fa;
+    cudaError_t e = cudaFuncGetAttributes(&fa, kern);
+    if (e != cudaSuccess) return e;
+    if (fa.binaryVersion != 90) return cudaErrorNoKernelImageForDevice;
+    e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, SS_TOTAL);
+    if (e != cudaSuccess) return e;
+    long long tiles = (long long)((a.w + SS_TW - 1) / SS_TW) * ((a.h + SS_ROWS - 1) / SS_ROWS) * a.n;
+    long long grid = num_sms;
+    if (grid > tiles) grid = tiles;
+    if (grid < 1) return cudaSuccess;
+    kern<<<(int)grid, 256, SS_TOTAL, s>>>(a);
+    return cudaGetLastError();
+}
+
+/* Three-buffer pipelined variant: tiles of 2 rows x 96 pixels (1920, 960
+ * and 3840 are multiples of 96), three input buffers of 49 KiB. At step k
+ * the input of tile k+2 starts loading, the MMAs of tile k+1 are issued as
+ * soon as tile k's accumulators are copied out, and tile k's epilogue runs
+ * while they execute. */
+constexpr int S3_TW = 96, S3_IN_W = S3_TW + 2;
+constexpr int S3_IN_BYTES = SS_IN_ROWS * S3_IN_W * 128; /* 50176 = 49 KiB */
+constexpr int S3_TAIL_ROW = 4 * S3_TW + 4;
+constexpr int S3_TOTAL = SS_W_BYTES + 3 * S3_IN_BYTES + 2 * 64 * 4 + 1024;
+
+__device__ __forceinline__ void wgmma_m64n96k16_ss(float *d, uint64_t da, uint64_t db) {
+#ifdef VSR_HAVE_WGMMA_CODE
+    asm volatile(
+        "{\n"
+        "wgmma.mma_async.sync.aligned.m64n96k16.f32.f16.f16 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
+        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47}, "
+        "%48, %49, 1, 1, 1, 0, 0;\n"
+        "}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]),
+          "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]),
+          "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]),
+          "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]),
+          "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]),
+          "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]),
+          "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47])
+        : "l"(da), "l"(db));
+#else
+    (void)d; (void)da; (void)db;
+#endif
+}
+
+template <bool TAIL>
+__global__ void __launch_bounds__(256, 1) conv3x3_ss3_kernel(const Conv3x3Args a) {
+#ifdef VSR_HAVE_WGMMA_CODE
+    extern __shared__ unsigned char smem_raw[];
+    unsigned char *smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
+    const uint32_t sW = smem_u32(smem);
+    const uint32_t sIn0 = sW + SS_W_BYTES;
+    unsigned char *sIn0p = smem + SS_W_BYTES;
+    float *sBias = reinterpret_cast<float *>(smem + SS_W_BYTES + 3 * S3_IN_BYTES);
+    float *sSlope = sBias + 64;
+
+    const int H = a.h, W = a.w;
+    const int tiles_x = (W + S3_TW - 1) / S3_TW;
+    const int tiles_y = (H + SS_ROWS - 1) / SS_ROWS;
+    const int tiles_img = tiles_x * tiles_y;
+    const int tiles_total = tiles_img * a.n;
+
+    constexpr int NREAL = TAIL ? 48 : 64;
+    for (int idx = threadIdx.x; idx < 64 * 72; idx += 256) {
+        int n = idx / 72, c = idx - n * 72;
+        int tap = c >> 3, cc = c & 7;
+        const bool ok = n < NREAL;
+        cp_async16(sW + (uint32_t)(tap * 8192 + n * 128 + ((cc ^ (n & 7)) << 4)),
+                   ok ? a.wt + (long long)n * KTOT + c * 8 : a.wt, ok ? 16 : 0);
+    }
+    for (int i = threadIdx.x; i < 64; i += 256) {
+        sBias[i] = a.bias && i < NREAL ? a.bias[i] : 0.f;
+        sSlope[i] = a.slopes && i < NREAL ? a.slopes[i] : 1.f;
+    }
+    auto tile_coords = [&](int t, int &img, int &y0, int &x0) {
+        img = t / tiles_img;
+        int r = t - img * tiles_img;
+        int ty = r / tiles_x;
+        y0 = ty * SS_ROWS;
+        x0 = (r - ty * tiles_x) * S3_TW;
+    };
+    auto load = [&](int t, int b) {
+        int img, y0, x0;
+        tile_coords(t, img, y0, x0);
+        const uint32_t base = sIn0 + (uint32_t)(b * S3_IN_BYTES);
+        for (int idx = threadIdx.x; idx < SS_IN_ROWS * S3_IN_W * 8; idx += 256) {
+            int p = idx >> 3, c = idx & 7;
+            int iy = p / S3_IN_W, ix = p - iy * S3_IN_W;
+            int gy = y0 - 1 + iy, gx = x0 - 1 + ix;
+            bool ok = (unsigned)gy < (unsigned)H && (unsigned)gx < (unsigned)W;
+            const __half *src = ok ? a.in + ((((long long)img * H + gy) * W + gx) * CIN + c * 8) : a.in;
+            cp_async16(base + (uint32_t)(p * 128 + ((c ^ (p & 7)) << 4)), src, ok ? 16 : 0);
+        }
+    };
+
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int wg = warp >> 2, wq = warp & 3;
+    const int g = lane >> 2, tq = lane & 3;
+
+    auto issue = [&](float *acc, int b) {
+        const uint32_t buf = sIn0 + (uint32_t)(b * S3_IN_BYTES);
+#pragma unroll
+        for (int q = 0; q < 48; ++q) acc[q] = 0.f;
+        wg_fence();
+#pragma unroll
+        for (int tap = 0; tap < 9; ++tap) {
+            const int ky = tap / 3, kx = tap - ky * 3;
+            const uint32_t bstart = buf + (uint32_t)(((wg + ky) * S3_IN_W + kx) * 128);
+#pragma unroll
+            for (int kc = 0; kc < 4; ++kc)
+                wgmma_m64n96k16_ss(acc, sw128_desc(sW + tap * 8192 + kc * 32),
+                                   sw128_desc(bstart + kc * 32));
+        }
+        wg_commit();
+    };
+
+    auto epilogue = [&](const float *acc, int b, int t) {
+        unsigned char *bufp = sIn0p + b * S3_IN_BYTES;
+        int img, y0, x0;
+        tile_coords(t, img, y0, x0);
+        if (TAIL) {
+            float *stage = reinterpret_cast<float *>(bufp + wg * (12 * S3_TAIL_ROW * 4));
+            const int gy = y0 + wg;
+            if (wq < 3 && gy < H) {
+#pragma unroll
+                for (int q2 = 0; q2 < 2; ++q2) {
+                    const int oc = 16 * wq + g + 8 * q2;
+                    const float bb = sBias[oc];
+                    const int c = oc >> 4, dy = (oc >> 2) & 3, dx = oc & 3;
+                    const float *res = a.resid + (((long long)img * 3 + c) * H + gy) * W;
+                    float *srow = stage + (c * 4 + dy) * S3_TAIL_ROW + dx;
+#pragma unroll
+                    for (int jn = 0; jn < 12; ++jn)
+#pragma unroll
+                        for (int q1 = 0; q1 < 2; ++q1) {
+                            const int px = 8 * jn + 2 * tq + q1;
+                            const int gx = x0 + px;
+                            const float r = gx < W ? __ldg(res + gx) : 0.f;
+                            srow[4 * px] = acc[jn * 4 + q2 * 2 + q1] + bb + r;
+                        }
+                }
+            }
+            __syncthreads();
+            const long long OW = 4LL * W, OH = 4LL * H;
+            for (int i = threadIdx.x; i < SS_ROWS * 12 * S3_TW; i += 256) {
+                int r = i / (12 * S3_TW), rem = i - r * 12 * S3_TW;
+                int row = rem / S3_TW, q = rem - row * S3_TW;
+                int gyy = y0 + r, gx = x0 + q;
+                if (gyy >= H || gx >= W) continue;
+                int c = row >> 2, dy = row & 3;
+                const float4 v = *reinterpret_cast<const float4 *>(
+                    bufp + r * (12 * S3_TAIL_ROW * 4) + (row * S3_TAIL_ROW + 4 * q) * 4);
+                *reinterpret_cast<float4 *>(a.out_f32 + (((long long)img * 3 + c) * OH + 4LL * gyy + dy) * OW +
+                                            4LL * gx) = v;
+            }
+        } else {
+            __half *stage = reinterpret_cast<__half *>(bufp + wg * (S3_TW * 128));
+#pragma unroll
+            for (int q2 = 0; q2 < 2; ++q2) {
+                const int oc = 16 * wq + g + 8 * q2;
+                const float bb = sBias[oc], sl = sSlope[oc];
+                const int chunk = oc >> 3, e = oc & 7;
+#pragma unroll
+                for (int jn = 0; jn < 12; ++jn)
+#pragma unroll
+                    for (int q1 = 0; q1 < 2; ++q1) {
+                        const int px = 8 * jn + 2 * tq + q1;
+                        float v = acc[jn * 4 + q2 * 2 + q1] + bb;
+                        v = v > 0.f ? v : v * sl;
+                        stage[px * 64 + ((chunk ^ (px & 7)) << 3) + e] = __float2half_rn(v);
+                    }
+            }
+            __syncthreads();
+            for (int i = threadIdx.x; i < SS_ROWS * S3_TW * 8; i += 256) {
+                int r = i / (S3_TW * 8), rem = i - r * S3_TW * 8;
+                int px = rem >> 3, c = rem & 7;
+                int gy = y0 + r, gx = x0 + px;
+                if (gy >= H || gx >= W) continue;
+                const uint4 v = *reinterpret_cast<const uint4 *>(bufp + r * (S3_TW * 128) + px * 128 +
+                                                                 ((c ^ (px & 7)) << 4));
+                *reinterpret_cast<uint4 *>(a.out + (((long long)img * H + gy) * W + gx) * 64 + c * 8) = v;
+            }
+        }
+    };
+
+    float acc[48], accs[48];
+    const int t0 = blockIdx.x, G = gridDim.x;
+    if (t0 < tiles_total) load(t0, 0);
+    cp_async_commit();
+    if (t0 + G < tiles_total) load(t0 + G, 1);
+    cp_async_commit();
+    cp_async_wait<1>();
+    fence_proxy_async();
+    __syncthreads();
+    if (t0 < tiles_total) issue(acc, 0);
+    int b = 0; /* buffer of tile k */
+    for (int k = 0;; ++k) {
+        const int t = t0 + k * G;
+        if (t >= tiles_total) break;
+        const int b1 = b == 2 ? 0 : b + 1, b2 = b1 == 2 ? 0 : b1 + 1;
+        /* buffer b2 held tile k-1, whose epilogue ended with a barrier */
+        if (t + 2 * G < tiles_total) load(t + 2 * G, b2);
+        cp_async_commit();
+        wg_wait<0>();
+#pragma unroll
+        for (int q = 0; q < 48; ++q) reg_fence(acc[q]);
+#pragma unroll
+        for (int q = 0; q < 48; ++q) accs[q] = acc[q];
+        cp_async_wait<1>(); /* tile k+1 landed (tile k+2 may still be in flight) */
+        fence_proxy_async();
+        __syncthreads(); /* tile k read by both warpgroups; tile k+1 visible */
+        if (t + G < tiles_total) issue(acc, b1);
+        epilogue(accs, b, t);
+        __syncthreads();
+        b = b1;
+    }
+    cp_async_wait<0>();
+    wg_wait<0>();
+#else
+    (void)a;
+    __trap();
+#endif
+}
+
+template <bool TAIL>
+cudaError_t launch_ss3_variant(const Conv3x3Args &a, int num_sms, cudaStream_t s) {
+    auto kern = conv3x3_ss3_kernel<TAIL>;
+    cudaFuncAttributes fa;
+    cudaError_t e = cudaFuncGetAttributes(&fa, kern);
+    if (e != cudaSuccess) return e;
+    if (fa.binaryVersion != 90) return cudaErrorNoKernelImageForDevice;
+    e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, S3_TOTAL);
+    if (e != cudaSuccess) return e;
+    long long tiles = (long long)((a.w + S3_TW - 1) / S3_TW) * ((a.h + SS_ROWS - 1) / SS_ROWS) * a.n;
+    long long grid = num_sms;
+    if (grid > tiles) grid = tiles;
+    if (grid < 1) return cudaSuccess;
+    kern<<<(int)grid, 256, S3_TOTAL, s>>>(a);
+    return cudaGetLastError();
+}
+
+/* Variant 9 reordered so that a tile's global stores overlap the next
+ * tile's MMAs: step k issues the MMAs of tile k, then stores tile k-1 (staged
+ * in the other buffer), then starts loading tile k+1 into that buffer, waits
+ * for its MMAs and stages tile k. The tensor cores idle only while a tile is
+ * staged (stmatrix) and at the barriers. */
+template <bool TAIL>
+__global__ void __launch_bounds__(256, 1) conv3x3_sso_kernel(const Conv3x3Args a) {
+#ifdef VSR_HAVE_WGMMA_CODE
+    extern __shared__ unsigned char smem_raw[];
+    unsigned char *smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
+    const uint32_t sW = smem_u32(smem);
+    const uint32_t sIn0 = sW + SS_W_BYTES;
+    unsigned char *sIn0p = smem + SS_W_BYTES;
+    float *sBias = reinterpret_cast<float *>(smem + SS_W_BYTES + 2 * SS_IN_BYTES);
+    float *sSlope = sBias + 64;
+
+    const int H = a.h, W = a.w;
+    const int tiles_x = (W + SS_TW - 1) / SS_TW;
+    const int tiles_y = (H + SS_ROWS - 1) / SS_ROWS;
+    const int tiles_img = tiles_x * tiles_y;
+    const int tiles_total = tiles_img * a.n;
+
+    constexpr int NREAL = TAIL ? 48 : 64;
+    for (int idx = threadIdx.x; idx < 64 * 72; idx += 256) {
+        int n = idx / 72, c = idx - n * 72;
+        int tap = c >> 3, cc = c & 7;
+        const bool ok = n < NREAL;
+        cp_async16(sW + (uint32_t)(tap * 8192 + n * 128 + ((cc ^ (n & 7)) << 4)),
+                   ok ? a.wt + (long long)n * KTOT + c * 8 : a.wt, ok ? 16 : 0);
+    }
+    for (int i = threadIdx.x; i < 64; i += 256) {
+        sBias[i] = a.bias && i < NREAL ? a.bias[i] : 0.f;
+        sSlope[i] = a.slopes && i < NREAL ? a.slopes[i] : 1.f;
+    }
+    auto tile_coords = [&](int t, int &img, int &y0, int &x0) {
+        img = t / tiles_img;
+        int r = t - img * tiles_img;
+        int ty = r / tiles_x;
+        y0 = ty * SS_ROWS;
+        x0 = (r - ty * tiles_x) * SS_TW;
+    };
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int wg = warp >> 2, wq = warp & 3;
+    const int g = lane >> 2, tq = lane & 3;
+
+    /* global stores of a staged tile */
+    auto store = [&](int t, int b) {
+        const unsigned char *bufp = sIn0p + b * SS_IN_BYTES;
+        int img, y0, x0;
+        tile_coords(t, img, y0, x0);
+        if (TAIL) {
+            const long long OW = 4LL * W, OH = 4LL * H;
+            for (int i = threadIdx.x; i < SS_ROWS * 12 * SS_TW; i += 256) {
+                int r = i / (12 * SS_TW), rem = i - r * 12 * SS_TW;
+                int row = rem / SS_TW, q = rem - row * SS_TW;
+                int gyy = y0 + r, gx = x0 + q;
+                if (gyy >= H || gx >= W) continue;
+                int c = row >> 2, dy = row & 3;
+                const float4 v = *reinterpret_cast<const float4 *>(
+                    bufp + r * (12 * SS_TAIL_ROW * 4) + (row * SS_TAIL_ROW + 4 * q) * 4);
+                *reinterpret_cast<float4 *>(a.out_f32 + (((long long)img * 3 + c) * OH + 4LL * gyy + dy) * OW +
+                                            4LL * gx) = v;
+            }
+        } else {
+            for (int i = threadIdx.x; i < SS_ROWS * SS_TW * 8; i += 256) {
+                int r = i / (SS_TW * 8), rem = i - r * SS_TW * 8;
+                int px = rem >> 3, c = rem & 7;
+                int gy = y0 + r, gx = x0 + px;
+                if (gy >= H || gx >= W) continue;
+                const uint4 v = *reinterpret_cast<const uint4 *>(bufp + r * (SS_TW * 128) + px * 128 +
+                                                                 ((c ^ (px & 7)) << 4));
+                *reinterpret_cast<uint4 *>(a.out + (((long long)img * H + gy) * W + gx) * 64 + c * 8) = v;
+            }
+        }
+    };
+    /* stage tile t's accumulators into buffer b */
+    auto stage = [&](const float *acc, int t, int b) {
+        unsigned char *bufp = sIn0p + b * SS_IN_BYTES;
+        int img, y0, x0;
+        tile_coords(t, img, y0, x0);
+        if (TAIL) {
+            float *st = reinterpret_cast<float *>(bufp + wg * (12 * SS_TAIL_ROW * 4));
+            const int gy = y0 + wg;
+            if (wq < 3 && gy < H) {
+#pragma unroll
+                for (int q2 = 0; q2 < 2; ++q2) {
+                    const int oc = 16 * wq + g + 8 * q2;
+                    const float bb = sBias[oc];
+                    const int c = oc >> 4, dy = (oc >> 2) & 3, dx = oc & 3;
+                    const float *res = a.resid + (((long long)img * 3 + c) * H + gy) * W;
+                    float *srow = st + (c * 4 + dy) * SS_TAIL_ROW + dx;
+#pragma unroll
+                    for (int jn = 0; jn < 16; ++jn)
+#pragma unroll
+                        for (int q1 = 0; q1 < 2; ++q1) {
+                            const int px = 8 * jn + 2 * tq + q1;
+                            const int gx = x0 + px;
+                            const float r = gx < W ? __ldg(res + gx) : 0.f;
+                            srow[4 * px] = acc[jn * 4 + q2 * 2 + q1] + bb + r;
+                        }
+                }
+            }
+        } else {
+            const uint32_t st_base = smem_u32(bufp + wg * (SS_TW * 128));
+            const int m = lane >> 3, i = lane & 7;
+            float bq[2], sq[2];
+#pragma unroll
+            for (int q2 = 0; q2 < 2; ++q2) {
+                bq[q2] = sBias[16 * wq + g + 8 * q2];
+                sq[q2] = sSlope[16 * wq + g + 8 * q2];
+            }
+#pragma unroll
+            for (int jn = 0; jn < 16; jn += 2) {
+                uint32_t r[4];
+#pragma unroll
+                for (int mm = 0; mm < 4; ++mm) {
+                    const int j = jn + (mm >> 1), q2 = mm & 1;
+                    float v0 = acc[j * 4 + q2 * 2 + 0] + bq[q2];
+                    float v1 = acc[j * 4 + q2 * 2 + 1] + bq[q2];
+                    v0 = v0 > 0.f ? v0 : v0 * sq[q2];
+                    v1 = v1 > 0.f ? v1 : v1 * sq[q2];
+                    r[mm] = pack_half2(v0, v1);
+                }
+                const int px = 8 * (jn + (m >> 1)) + i;
+                const int chunk = 2 * wq + (m & 1);
+                stsm_x4_trans(st_base + (uint32_t)(px * 128 + ((chunk ^ (px & 7)) << 4)), r[0], r[1],
+                              r[2], r[3]);
+            }
+        }
+    };
+
+    const int t0 = blockIdx.x, G = gridDim.x;
+    if (t0 < tiles_total) {
+        int img, y0, x0;
+        tile_coords(t0, img, y0, x0);
+        load_tile_ss(sIn0, a.in, img, y0, x0, H, W);
+    }
+    cp_async_commit();
+    cp_async_wait<0>();
+    fence_proxy_async();
+    __syncthreads();
+
+    float acc[64];
+    int k = 0;
+    for (int t = t0; t < tiles_total; t += G, ++k) {
+        const int b = k & 1;
+        const uint32_t buf = sIn0 + (uint32_t)(b * SS_IN_BYTES);
+#pragma unroll
+        for (int q = 0; q < 64; ++q) acc[q] = 0.f;
+        wg_fence();
+#pragma unroll
+        for (int tap = 0; tap < 9; ++tap) {
+            const int ky = tap / 3, kx = tap - ky * 3;
+            const uint32_t bstart = buf + (uint32_t)(((wg + ky) * SS_IN_W + kx) * 128);
+#pragma unroll
+            for (int kc = 0; kc < 4; ++kc)
+                wgmma_m64n128k16_ss(acc, sw128_desc(sW + tap * 8192 + kc * 32),
+                                    sw128_desc(bstart + kc * 32));
+        }
+        wg_commit();
+        if (k > 0) store(t - G, b ^ 1);
+        __syncthreads(); /* buffer b^1 free */
+        if (t + G < tiles_total) {
+            int img, y0, x0;
+            tile_coords(t + G, img, y0, x0);
+            load_tile_ss(sIn0 + (uint32_t)((b ^ 1) * SS_IN_BYTES), a.in, img, y0, x0, H, W);
+        }
+        cp_async_commit();
+        wg_wait<0>();
+#pragma unroll
+        for (int q = 0; q < 64; ++q) reg_fence(acc[q]);
+        __syncthreads(); /* both warpgroups done reading buffer b */
+        stage(acc, t, b);
+        cp_async_wait<0>();
+        fence_proxy_async();
+        __syncthreads(); /* tile t staged; tile t+G landed */
+    }
+    if (k > 0) store(t0 + (k - 1) * G, (k - 1) & 1);
+#else
+    (void)a;
+    __trap();
+#endif
+}
+
+template <bool TAIL>
+cudaError_t launch_sso_variant(const Conv3x3Args &a, int num_sms, cudaStream_t s) {
+    auto kern = conv3x3_sso_kernel<TAIL>;
+    cudaFuncAttributes fa;
+    cudaError_t e = cudaFuncGetAttributes(&fa, kern);
+    if (e != cudaSuccess) return e;
+    if (fa.binaryVersion != 90) return cudaErrorNoKernelImageForDevice;
+    e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, SS_TOTAL);
+    if (e != cudaSuccess) return e;
+    long long tiles = (long long)((a.w + SS_TW - 1) / SS_TW) * ((a.h + SS_ROWS - 1) / SS_ROWS) * a.n;
+    long long grid = num_sms;
+    if (grid > tiles) grid = tiles;
+    if (grid < 1) return cudaSuccess;
+    kern<<<(int)grid, 256, SS_TOTAL, s>>>(a);
+    return cudaGetLastError();
+}
+
+/* Variant 9 with the weights held in registers for the kernel's lifetime
+ * (A operand of wgmma from registers: each warp keeps its 16 output channels
+ * x 576 K as 36 x 4 fragment registers), so the tensor cores read only the
+ * pixels from shared memory: less shared-memory traffic per tile (the
+ * operands of variant 9 take ~75% of its bandwidth at the tensor peak). */
+__device__ __forceinline__ void wgmma_m64n128k16_rs(float *d, const uint32_t *a, uint64_t db) {
+#ifdef VSR_HAVE_WGMMA_CODE
+    asm volatile(
+        "{\n"
+        "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
+        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
+        "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
+        "{%64, %65, %66, %67}, %68, 1, 1, 1, 0;\n"
+        "}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]),
+          "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]),
+          "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]),
+          "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]),
+          "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]),
+          "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]),
+          "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]),
+          "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]),
+          "+f"(d[62]), "+f"(d[63])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(db));
+#else
+    (void)d; (void)a; (void)db;
+#endif
+}
+
+constexpr int RS_TOTAL = 2 * SS_IN_BYTES + 2 * 64 * 4 + 1024;
+
+__global__ void __launch_bounds__(256, 1) conv3x3_rs_kernel(const Conv3x3Args a) {
+#ifdef VSR_HAVE_WGMMA_CODE
+    extern __shared__ unsigned char smem_raw[];
+    unsigned char *smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
+    const uint32_t sIn0 = smem_u32(smem);
+    unsigned char *sIn0p = smem;
+    float *sBias = reinterpret_cast<float *>(smem + 2 * SS_IN_BYTES);
+    float *sSlope = sBias + 64;
+
+    const int H = a.h, W = a.w;
+    const int tiles_x = (W + SS_TW - 1) / SS_TW;
+    const int tiles_y = (H + SS_ROWS - 1) / SS_ROWS;
+    const int tiles_img = tiles_x * tiles_y;
+    const int tiles_total = tiles_img * a.n;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int wg = warp >> 2, wq = warp & 3;
+    const int g = lane >> 2, tq = lane & 3;
+
+    /* A fragments: rows oc = 16 wq + g (+8), k = 16 s + 2 tq (+1) (+8) */
+    uint32_t wa[36][4];
+    {
+        const uint32_t *w0 = reinterpret_cast<const uint32_t *>(a.wt + (long long)(16 * wq + g) * KTOT);
+        const uint32_t *w8 = reinterpret_cast<const uint32_t *>(a.wt + (long long)(16 * wq + g + 8) * KTOT);
+#pragma unroll
+        for (int st = 0; st < 36; ++st) {
+            wa[st][0] = __ldg(w0 + (16 * st + 2 * tq) / 2);
+            wa[st][1] = __ldg(w8 + (16 * st + 2 * tq) / 2);
+            wa[st][2] = __ldg(w0 + (16 * st + 2 * tq + 8) / 2);
+            wa[st][3] = __ldg(w8 + (16 * st + 2 * tq + 8) / 2);
+        }
+    }
+    for (int i = threadIdx.x; i < 64; i += 256) {
+        sBias[i] = a.bias ? a.bias[i] : 0.f;
+        sSlope[i] = a.slopes ? a.slopes[i] : 1.f;
+    }
+    auto tile_coords = [&](int t, int &img, int &y0, int &x0) {
+        img = t / tiles_img;
+        int r = t - img * tiles_img;
+        int ty = r / tiles_x;
+        y0 = ty * SS_ROWS;
+        x0 = (r - ty * tiles_x) * SS_TW;
+    };
+    int t = blockIdx.x;
+    if (t < tiles_total) {
+        int img, y0, x0;
+        tile_coords(t, img, y0, x0);
+        load_tile_ss(sIn0, a.in, img, y0, x0, H, W);
+    }
+    cp_async_commit();
+
+    for (int it = 0; t < tiles_total; t += gridDim.x, ++it) {
+        const uint32_t buf = sIn0 + (uint32_t)((it & 1) * SS_IN_BYTES);
+        unsigned char *bufp = sIn0p + (it & 1) * SS_IN_BYTES;
+        int tn = t + gridDim.x;
+        if (tn < tiles_total) {
+            int img, y0, x0;
+            tile_coords(tn, img, y0, x0);
+            load_tile_ss(sIn0 + (uint32_t)(((it + 1) & 1) * SS_IN_BYTES), a.in, img, y0, x0, H, W);
+        }
+        cp_async_commit();
+        cp_async_wait<1>();
+        fence_proxy_async();
+        __syncthreads();
+
+        float acc[64];
+#pragma unroll
+        for (int q = 0; q < 64; ++q) acc[q] = 0.f;
+#pragma unroll
+        for (int q = 0; q < 64; ++q) reg_fence(acc[q]);
+        wg_fence();
+#pragma unroll
+        for (int tap = 0; tap < 9; ++tap) {
+            const int ky = tap / 3, kx = tap - ky * 3;
+            const uint32_t bstart = buf + (uint32_t)(((wg + ky) * SS_IN_W + kx) * 128);
+#pragma unroll
+            for (int kc = 0; kc < 4; ++kc)
+                wgmma_m64n128k16_rs(acc, wa[tap * 4 + kc], sw128_desc(bstart + kc * 32));
+        }
+        wg_commit();
+        wg_wait<0>();
+#pragma unroll
+        for (int q = 0; q < 64; ++q) reg_fence(acc[q]);
+        __syncthreads();
+
+        int img, y0, x0;
+        tile_coords(t, img, y0, x0);
+        {
+            const uint32_t st_base = smem_u32(bufp + wg * (SS_TW * 128));
+            const int m = lane >> 3, i = lane & 7;
+            float bq[2], sq[2];
+#pragma unroll
+            for (int q2 = 0; q2 < 2; ++q2) {
+                bq[q2] = sBias[16 * wq + g + 8 * q2];
+                sq[q2] = sSlope[16 * wq + g + 8 * q2];
+            }
+#pragma unroll
+            for (int jn = 0; jn < 16; jn += 2) {
+                uint32_t r[4];
+#pragma unroll
+                for (int mm = 0; mm < 4; ++mm) {
+                    const int j = jn + (mm >> 1), q2 = mm & 1;
+                    float v0 = acc[j * 4 + q2 * 2 + 0] + bq[q2];
+                    float v1 = acc[j * 4 + q2 * 2 + 1] + bq[q2];
+                    v0 = v0 > 0.f ? v0 : v0 * sq[q2];
+                    v1 = v1 > 0.f ? v1 : v1 * sq[q2];
+                    r[mm] = pack_half2(v0, v1);
+                }
+                const int px = 8 * (jn + (m >> 1)) + i;
+                const int chunk = 2 * wq + (m & 1);
+                stsm_x4_trans(st_base + (uint32_t)(px * 128 + ((chunk ^ (px & 7)) << 4)), r[0], r[1],
+                              r[2], r[3]);
+            }
+        }
+        __syncthreads();
+        for (int i = threadIdx.x; i < SS_ROWS * SS_TW * 8; i += 256) {
+            int r = i / (SS_TW * 8), rem = i - r * SS_TW * 8;
+            int px = rem >> 3, c = rem & 7;
+            int gy = y0 + r, gx = x0 + px;
+            if (gy >= H || gx >= W) continue;
+            const uint4 v = *reinterpret_cast<const uint4 *>(bufp + r * (SS_TW * 128) + px * 128 +
+                                                             ((c ^ (px & 7)) << 4));
+            *reinterpret_cast<uint4 *>(a.out + (((long long)img * H + gy) * W + gx) * 64 + c * 8) = v;
+        }
+        __syncthreads();
+    }
+    cp_async_wait<0>();
+#else
+    (void)a;
+    __trap();
+#endif
+}
+
+cudaError_t launch_rs_variant(const Conv3x3Args &a, int num_sms, cudaStream_t s) {
+    auto kern = conv3x3_rs_kernel;
+    cudaFuncAttributes fa;
+    cudaError_t e = cudaFuncGetAttributes(&fa, kern);
+    if (e != cudaSuccess) return e;
+    if (fa.binaryVersion != 90) return cudaErrorNoKernelImageForDevice;
+    e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, RS_TOTAL);
+    if (e != cudaSuccess) return e;
+    long long tiles = (long long)((a.w + SS_TW - 1) / SS_TW) * ((a.h + SS_ROWS - 1) / SS_ROWS) * a.n;
+    long long grid = num_sms;
+    if (grid > tiles) grid = tiles;
+    if (grid < 1) return cudaSuccess;
+    kern<<<(int)grid, 256, RS_TOTAL, s>>>(a);
+    return cudaGetLastError();
+}
+
+template <int BO, bool TAIL = false, bool STM = false>
+cudaError_t launch_ss_variant(const Conv3x3Args &a, int num_sms, cudaStream_t s) {
+    auto kern = conv3x3_ss_kernel<BO, TAIL, STM>;
+    cudaFuncAttributes fa;
+    cudaError_t e = cudaFuncGetAttributes(&fa, kern);
+    if (e != cudaSuccess) return e;
+    if (fa.binaryVersion != 90) return cudaErrorNoKernelImageForDevice;
+    e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, SS_TOTAL);
+    if (e != cudaSuccess) return e;
+    long long tiles = (long long)((a.w + SS_TW - 1) / SS_TW) * ((a.h + SS_ROWS - 1) / SS_ROWS) * a.n;
+    long long grid = num_sms;
+    if (grid > tiles) grid = tiles;
+    if (grid < 1) return cudaSuccess;
+    kern<<<(int)grid, 256, SS_TOTAL, s>>>(a);
+    return cudaGetLastError();
+}
+
+struct VariantInfo {
+    const char *name;
+    cudaError_t (*fn)(const Conv3x3Args &, int, cudaStream_t);
+};
+
+const VariantInfo kVariants[] = {
+    /* 8 warps, 16x16 px tile, warp 64px x 32ch, double-buffered, 1 block/SM */
+    {"w8_t16x16_wm4wn4_s2", launch_variant<64, 4, 2, 4, 4, 2, 1, false>},
+    /* 8 warps, 8x16 px tile, warp 32px x 32ch, single-buffered, 2 blocks/SM */
+    {"w8_t8x16_wm2wn4_s1", launch_variant<64, 4, 2, 2, 4, 1, 2, false>},
+    /* 16 warps, 16x16 px tile, warp 32px x 32ch, double-buffered, 1 block/SM */
+    {"w16_t16x16_wm2wn4_s2", launch_variant<64, 8, 2, 2, 4, 2, 1, false>},
+    /* 4 warps, 8x16 px tile, warp 32px x 64ch, single-buffered, 2 blocks/SM */
+    {"w4_t8x16_wm2wn8_s1", launch_variant<64, 4, 1, 2, 8, 1, 2, false>},
+    /* sm_90a: 2 warpgroups, 16x16 px tile, wgmma m64n64k16 (B from smem) */
+    {"wgmma_wg2_t16x16", launch_wgmma_variant<2, 2>},
+    /* sm_90a: 4 warpgroups, 16x16 px tile */
+    {"wgmma_wg4_t16x16", launch_wgmma_variant<4, 1>},
+    /* sm_90a: weights x pixels, both from smem, 2x128 px tile */
+    {"wgmma_ss_t2x128", launch_ss_variant<0>},
+    /* the same, pipelined: tile k+1's MMAs overlap tile k's epilogue (slower
+     * on H100: the next tile's input then loads too late) */
+    {"wgmma_ss_pipe_t2x128", launch_ss2_variant<false>},
+    /* three input buffers, 2x96 px tiles, pipelined */
+    {"wgmma_ss_pipe3_t2x96", launch_ss3_variant<false>},
+    /* variant 6 with its epilogue through stmatrix.trans */
+    {"wgmma_ss_stm_t2x128", launch_ss_variant<0, false, true>},
+    /* variant 9 with tile k-1's stores overlapping tile k's MMAs */
+    {"wgmma_ss_ovl_t2x128", launch_sso_variant<false>},
+    /* variant 9 with the weights in registers (wgmma A from registers) */
+    {"wgmma_rs_wreg_t2x128", launch_rs_variant},
+};
+
+} // namespace
+
+int conv3x3_num_variants(void) { return (int)(sizeof(kVariants) / sizeof(kVariants[0])); }
+const char *conv3x3_variant_name(int v) {
+    return v >= 0 && v < conv3x3_num_variants() ? kVariants[v].name : "?";
+}
+
+cudaError_t launch_conv3x3_body(int variant, const Conv3x3Args &a, int num_sms, cudaStream_t s) {
+    if (variant < 0 || variant >= conv3x3_num_variants()) variant = 0;
+    cudaError_t e = kVariants[variant].fn(a, num_sms, s);
+    if (e == cudaErrorNoKernelImageForDevice && variant != 0) {
+        cudaGetLastError();
+        e = kVariants[0].fn(a, num_sms, s); /* no sm_90a code for this GPU */
+    }
+    return e;
+}
+
+int conv3x3_default_variant(int device) {
+    cudaDeviceProp p;
+    if (cudaGetDeviceProperties(&p, device) != cudaSuccess) return 0;
+    cudaFuncAttributes fa;
+    if (p.major == 9 && p.minor == 0 &&
+        cudaFuncGetAttributes(&fa, conv3x3_wgmma_kernel<4, 1>) == cudaSuccess && fa.binaryVersion == 90)
+        return VSR_DEFAULT_HOPPER_VARIANT;
+    cudaGetLastError();
+    return 0;
+}
+
+cudaError_t launch_conv3x3_tail48(int variant, const Conv3x3Args &a, int num_sms, cudaStream_t s) {
+    if (variant >= 6) { /* with the sm_90a body kernels, the sm_90a tail */
+        cudaError_t e = variant == 10  ? launch_sso_variant<true>(a, num_sms, s)
+                        : variant == 8 ? launch_ss3_variant<true>(a, num_sms, s)
+                        : variant == 7 ? launch_ss2_variant<true>(a, num_sms, s)
+                                       : launch_ss_variant<0, true>(a, num_sms, s);
+        if (e != cudaErrorNoKernelImageForDevice) return e;
+        cudaGetLastError();
+    }
+    /* 8 warps along M, each 2 rows x 48 channels; 16x16 tile, double-buffered */
+    return launch_variant<48, 8, 1, 2, 6, 2, 1, true>(a, num_sms, s);
+}
+
+} // namespace vsrcuda

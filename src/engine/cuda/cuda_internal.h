@@ -1,0 +1,114 @@
+/* Internal declarations of the CUDA backend, shared by its .cu files only
+ * (CUDA C++; never include this from C). */
+#ifndef VSR_ENGINE_CUDA_INTERNAL_H
+#define VSR_ENGINE_CUDA_INTERNAL_H
+
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+namespace vsrcuda {
+
+/* Activation as the kernels see it (slopes: device pointer, cp entries). */
+struct DevAct {
+    int type; /* vsr_act_type */
+    float alpha, beta;
+    const float *slopes; /* PReLU: per padded channel (n_slopes==1 expanded) */
+};
+
+static inline int round_up8(int c) { return (c + 7) & ~7; }
+
+/* ---- cuda_kernels.cu ---- */
+
+/* fp32 NCHW (n x c x h x w) -> fp16 NHWC with cp channels (pad zeroed). */
+void launch_nchw_f32_to_nhwc_f16(const float *in, __half *out, int n, int c, int h, int w, int cp,
+                                 cudaStream_t s);
+/* fp16 NHWC (cp channels) -> fp32 NCHW (first c channels). */
+void launch_nhwc_f16_to_nchw_f32(const __half *in, float *out, int n, int c, int h, int w, int cp,
+                                 cudaStream_t s);
+
+/* out = act(x + bias[c]) for c < C, 0 for pad channels; in place allowed.
+ * bias may be NULL. */
+void launch_bias_act(const __half *in, __half *out, long long pixels, int c, int cp,
+                     const float *bias, DevAct act, cudaStream_t s);
+
+/* Direct convolution, fp32 math: in NHWC (cip), weights [kh][kw][cin][cop]
+ * fp32, out NHWC (cop), bias + activation fused. Any kernel/stride/dilation/pad. */
+struct DirectConvArgs {
+    const __half *in;
+    int n, h, w, cin, cip;
+    const float *wt;
+    const float *bias;
+    int cout, cop;
+    int kh, kw, sh, sw, dh, dw, pt, pl;
+    int oh, ow;
+    __half *out;
+    DevAct act;
+};
+void launch_conv_direct(const DirectConvArgs &a, cudaStream_t s);
+
+void launch_binary(const __half *a, const __half *b, __half *out, long long pixels, int c, int cp,
+                   int op, int with_scalar, float scalar, cudaStream_t s);
+
+/* ins: device array of n_in pointers. */
+void launch_eltwise(const __half *const *ins_dev, int n_in, __half *out, long long pixels, int c,
+                    int cp, int op, const float *coeffs_dev, cudaStream_t s);
+
+/* Copies c channels of in (cpi) to out (cpo) at channel offset off. */
+void launch_concat_part(const __half *in, int c, int cpi, __half *out, int cpo, int off,
+                        long long pixels, cudaStream_t s);
+void launch_zero_pad_channels(__half *out, long long pixels, int c, int cp, cudaStream_t s);
+
+void launch_pixel_shuffle(const __half *in, int cpi, __half *out, int c_out, int cpo, int n,
+                          int h, int w, int r, cudaStream_t s);
+
+/* Separable resize through per-axis tables: out(y,x) = sum_i sum_j
+ * ay[y][i] * ax[x][j] * in(yofs[y]+i, xofs[x]+j) with taps 1 (nearest),
+ * 2 (bilinear) or 4 (bicubic); indices are clamped to the image. */
+void launch_resize(const __half *in, int h, int w, __half *out, int oh, int ow, int n, int c,
+                   int cp, int taps, const int *yofs, const float *ay, const int *xofs,
+                   const float *ax, cudaStream_t s);
+
+/* Conv3x3 3->64, pad 1, + bias, x>0 ? x : slope*x, from the fp32 NCHW
+ * input to fp16 NHWC (64 channels). Weights OIHW. */
+struct FirstConvParams {
+    float w[64 * 27];
+    float bias[64];
+    float slope[64];
+};
+void launch_first_conv(const float *in, __half *out, int n, int h, int w, const FirstConvParams &p,
+                       cudaStream_t s);
+
+/* The same on tensor cores: wt is 64 x 32 fp16 (k = ci*9 + ky*3 + kx, 27..31
+ * zero), bias and slope 64 floats each (device). */
+void launch_first_conv_tc(const float *in, __half *out, int n, int h, int w, const __half *wt,
+                          const float *bias, const float *slope, cudaStream_t s);
+
+/* Fill fp32 with uniform [0,1) values (bench inputs). */
+void launch_fill_random(float *p, long long count, unsigned seed, cudaStream_t s);
+
+/* ---- cuda_conv3x3.cu: fused Conv3x3 64->64 (+bias+PReLU) and the SRVGG tail ---- */
+
+struct Conv3x3Args {
+    const __half *in;    /* N x H x W x 64, fp16 */
+    const __half *wt;    /* COUT x 576, K = (ky*3+kx)*64 + ci */
+    const float *bias;   /* COUT */
+    const float *slopes; /* COUT, or NULL: identity */
+    __half *out;         /* N x H x W x COUT (not tail) */
+    const float *resid;  /* tail: N x 3 x H x W fp32 graph input */
+    float *out_f32;      /* tail: N x 3 x 4H x 4W */
+    int n, h, w;
+};
+
+/* Number of kernel variants for the 64->64 body conv. */
+int conv3x3_num_variants(void);
+const char *conv3x3_variant_name(int v);
+/* The fastest variant measured for this device's architecture. */
+int conv3x3_default_variant(int device);
+cudaError_t launch_conv3x3_body(int variant, const Conv3x3Args &a, int num_sms, cudaStream_t s);
+/* Conv 64->48, bias, PixelShuffle(4), + nearest-x4(resid), fp32 NCHW out. */
+cudaError_t launch_conv3x3_tail48(int variant, const Conv3x3Args &a, int num_sms, cudaStream_t s);
+
+} // namespace vsrcuda
+
+#endif

@@ -1,0 +1,61 @@
+/* Colour handling between the codec's YUV and the engine's packed RGB.
+ *
+ * The decoder side picks the matrix and range from the stream's tags, with
+ * the usual guess for untagged streams (BT.601 below 720 lines, BT.709
+ * otherwise). The encoder side writes YUV 4:2:0 limited range with tags
+ * that match the input where it was tagged, and BT.709 (HD and larger) or
+ * BT.601 (SD) where it was not. Conversions go through swscale with the
+ * coefficients set explicitly, never swscale's silent BT.601 default. */
+#ifndef VSR_MEDIA_COLOUR_H
+#define VSR_MEDIA_COLOUR_H
+
+#include <libavutil/frame.h>
+#include <libavutil/pixfmt.h>
+
+#include "engine/engine.h"
+#include "util/error.h"
+
+/* The colour description of one side of the conversion. */
+typedef struct vsr_colour {
+    enum AVColorSpace matrix;
+    enum AVColorRange range;
+    enum AVColorPrimaries primaries;
+    enum AVColorTransferCharacteristic trc;
+} vsr_colour;
+
+/* The colour to decode with: the frame's tags, each unspecified one filled
+ * by the guess for a frame of height h (BT.601 when h < 720, else BT.709;
+ * limited range). */
+vsr_colour vsr_colour_for_input(enum AVColorSpace matrix, enum AVColorRange range,
+                                enum AVColorPrimaries primaries,
+                                enum AVColorTransferCharacteristic trc, int height);
+
+/* The colour to encode with for an output of height out_h, given the
+ * input's tags (unspecified ones get the guess for out_h). Always limited
+ * range: yuv420p output as the validator expects. */
+vsr_colour vsr_colour_for_output(enum AVColorSpace matrix, enum AVColorPrimaries primaries,
+                                 enum AVColorTransferCharacteristic trc, int out_h);
+
+/* One direction of conversion for one frame size; one per worker, since a
+ * swscale context is not thread-safe. */
+typedef struct vsr_yuv_to_rgb vsr_yuv_to_rgb;
+typedef struct vsr_rgb_to_yuv vsr_rgb_to_yuv;
+
+/* YUV (any format the decoder gives, 8 to 16 bits) to RGB24. The context
+ * adapts to the frame's format and tags; frame_no is for messages. */
+int vsr_yuv_to_rgb_create(vsr_yuv_to_rgb **c, vsr_error *err);
+int vsr_yuv_to_rgb_run(vsr_yuv_to_rgb *c, const AVFrame *in, vsr_image *out, long frame_no,
+                       vsr_error *err);
+void vsr_yuv_to_rgb_destroy(vsr_yuv_to_rgb *c);
+
+/* RGB24 to yuv420p with the given colour; out is allocated here (the
+ * caller owns the AVFrame and unrefs it). */
+int vsr_rgb_to_yuv_create(vsr_rgb_to_yuv **c, const vsr_colour *colour, vsr_error *err);
+int vsr_rgb_to_yuv_run(vsr_rgb_to_yuv *c, const vsr_image *in, AVFrame *out, long frame_no,
+                       vsr_error *err);
+void vsr_rgb_to_yuv_destroy(vsr_rgb_to_yuv *c);
+
+/* The swscale SWS_CS_* constant for a matrix. */
+int vsr_colour_sws_matrix(enum AVColorSpace matrix);
+
+#endif

@@ -1,0 +1,283 @@
+#include "media/decoder.h"
+
+#include <libavutil/pixdesc.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct vsr_decoder {
+    char path[4096];
+    vsr_decoder_options opt;
+    AVFormatContext *fmt;
+    AVCodecContext *codec;
+    AVPacket *pkt;
+    vsr_video_info info;
+    int64_t packets; /* video packets read */
+    int64_t frames;  /* frames returned */
+    int eof_sent;    /* the flush packet went to the decoder */
+    int done;
+};
+
+static int open_failed(vsr_decoder *d, int code, vsr_error *err)
+{
+    vsr_decoder_close(d);
+    return code ? code : (err ? err->code : VSR_ERR_INTERNAL);
+}
+
+int vsr_decoder_open(const char *path, const vsr_decoder_options *opt, vsr_decoder **out,
+                     vsr_error *err)
+{
+    *out = NULL;
+    vsr_decoder *d = calloc(1, sizeof *d);
+    if (!d)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", path);
+    snprintf(d->path, sizeof d->path, "%s", path);
+    if (opt)
+        d->opt = *opt;
+
+    d->fmt = avformat_alloc_context();
+    if (!d->fmt)
+        return open_failed(d, vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", path), err);
+    if (d->opt.interrupted) {
+        d->fmt->interrupt_callback.callback = d->opt.interrupted;
+        d->fmt->interrupt_callback.opaque = d->opt.opaque;
+    }
+    int ret = avformat_open_input(&d->fmt, path, NULL, NULL);
+    if (ret == AVERROR_EXIT)
+        return open_failed(d, vsr_error_set(err, VSR_ERR_CANCELLED, "%s: opening cancelled", path),
+                           err);
+    if (ret < 0) {
+        int code = ret == AVERROR(ENOENT) || ret == AVERROR(EACCES) ? VSR_ERR_IO : VSR_ERR_FORMAT;
+        return open_failed(
+            d, vsr_error_set(err, code, "%s: cannot open: %s", path, av_err2str(ret)), err);
+    }
+    ret = avformat_find_stream_info(d->fmt, NULL);
+    if (ret < 0)
+        return open_failed(d,
+                           vsr_error_set(err, VSR_ERR_FORMAT, "%s: cannot read stream info: %s",
+                                         path, av_err2str(ret)),
+                           err);
+    int idx = av_find_best_stream(d->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    if (idx < 0 || (d->fmt->streams[idx]->disposition & AV_DISPOSITION_ATTACHED_PIC))
+        return open_failed(d,
+                           vsr_error_set(err, VSR_ERR_FORMAT,
+                                         "%s: no video stream (format %s, %u streams)", path,
+                                         d->fmt->iformat->name, d->fmt->nb_streams),
+                           err);
+    AVStream *st = d->fmt->streams[idx];
+    AVCodecParameters *par = st->codecpar;
+    const AVCodec *codec = avcodec_find_decoder(par->codec_id);
+    if (!codec)
+        return open_failed(d,
+                           vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                                         "%s: no decoder for video codec '%s' in this FFmpeg build",
+                                         path, avcodec_get_name(par->codec_id)),
+                           err);
+    if (par->width <= 0 || par->height <= 0)
+        return open_failed(d,
+                           vsr_error_set(err, VSR_ERR_FORMAT,
+                                         "%s: video stream has no size (%dx%d)", path, par->width,
+                                         par->height),
+                           err);
+    if (d->opt.max_pixels > 0 && (int64_t)par->width * par->height > d->opt.max_pixels)
+        return open_failed(d,
+                           vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                                         "%s: video is %dx%d = %lld pixels, over the limit of %lld "
+                                         "(--max-pixels)",
+                                         path, par->width, par->height,
+                                         (long long)par->width * par->height,
+                                         (long long)d->opt.max_pixels),
+                           err);
+
+    d->codec = avcodec_alloc_context3(codec);
+    d->pkt = av_packet_alloc();
+    if (!d->codec || !d->pkt)
+        return open_failed(d, vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", path), err);
+    ret = avcodec_parameters_to_context(d->codec, par);
+    if (ret >= 0) {
+        d->codec->pkt_timebase = st->time_base;
+        d->codec->thread_count = d->opt.threads;
+        ret = avcodec_open2(d->codec, codec, NULL);
+    }
+    if (ret < 0)
+        return open_failed(d,
+                           vsr_error_set(err, VSR_ERR_UNSUPPORTED, "%s: cannot open %s decoder: %s",
+                                         path, codec->name, av_err2str(ret)),
+                           err);
+
+    /* Only the chosen video stream is decoded; streams the output copies
+     * stay readable, the rest are skipped in the demuxer. */
+    for (unsigned i = 0; i < d->fmt->nb_streams; i++) {
+        enum AVMediaType t = d->fmt->streams[i]->codecpar->codec_type;
+        int keep = (int)i == idx ||
+                   (d->opt.on_packet && (t == AVMEDIA_TYPE_AUDIO || t == AVMEDIA_TYPE_SUBTITLE));
+        if (!keep)
+            d->fmt->streams[i]->discard = AVDISCARD_ALL;
+    }
+
+    vsr_video_info *in = &d->info;
+    in->stream_index = idx;
+    in->width = par->width;
+    in->height = par->height;
+    in->pix_fmt = par->format;
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(par->format);
+    in->bit_depth = desc ? desc->comp[0].depth : 8;
+    in->codec_name = codec->name;
+    in->time_base = st->time_base;
+    in->avg_frame_rate = st->avg_frame_rate;
+    if (st->avg_frame_rate.num > 0 && st->avg_frame_rate.den > 0)
+        in->frame_rate = st->avg_frame_rate;
+    else if (st->r_frame_rate.num > 0 && st->r_frame_rate.den > 0)
+        in->frame_rate = st->r_frame_rate;
+    else
+        in->frame_rate = (AVRational){25, 1};
+    in->frames_expected = st->nb_frames > 0 ? st->nb_frames : -1;
+    if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+        in->duration_s = st->duration * av_q2d(st->time_base);
+    else if (d->fmt->duration > 0)
+        in->duration_s = d->fmt->duration / (double)AV_TIME_BASE;
+    in->frames_estimate = in->frames_expected > 0 ? in->frames_expected
+                          : in->duration_s > 0
+                              ? (int64_t)(in->duration_s * av_q2d(in->frame_rate) + 0.5)
+                              : -1;
+    in->file_size = d->fmt->pb ? avio_size(d->fmt->pb) : -1;
+    size_t sd_size = 0;
+    const uint8_t *sd = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &sd_size);
+    if (sd && sd_size >= sizeof in->display_matrix) {
+        memcpy(in->display_matrix, sd, sizeof in->display_matrix);
+        in->has_display_matrix = 1;
+    }
+    in->matrix = par->color_space;
+    in->range = par->color_range;
+    in->primaries = par->color_primaries;
+    in->trc = par->color_trc;
+    *out = d;
+    return VSR_OK;
+}
+
+void vsr_decoder_close(vsr_decoder *d)
+{
+    if (!d)
+        return;
+    av_packet_free(&d->pkt);
+    avcodec_free_context(&d->codec);
+    avformat_close_input(&d->fmt);
+    free(d);
+}
+
+const vsr_video_info *vsr_decoder_info(const vsr_decoder *d)
+{
+    return &d->info;
+}
+
+AVFormatContext *vsr_decoder_format(vsr_decoder *d)
+{
+    return d->fmt;
+}
+
+int64_t vsr_decoder_frames(const vsr_decoder *d)
+{
+    return d->frames;
+}
+
+/* Reads packets until one for the decoder is sent (or the flush packet). */
+static int feed(vsr_decoder *d, vsr_error *err)
+{
+    for (;;) {
+        int ret = av_read_frame(d->fmt, d->pkt);
+        if (ret == AVERROR_EOF) {
+            ret = avcodec_send_packet(d->codec, NULL);
+            d->eof_sent = 1;
+            if (ret < 0 && ret != AVERROR_EOF)
+                return vsr_error_set(err, VSR_ERR_FORMAT, "%s: flushing the decoder: %s", d->path,
+                                     av_err2str(ret));
+            return VSR_OK;
+        }
+        if (ret == AVERROR_EXIT)
+            return vsr_error_set(err, VSR_ERR_CANCELLED, "%s: reading cancelled", d->path);
+        if (ret < 0)
+            return vsr_error_set(err, VSR_ERR_FORMAT, "%s: read error after video packet %lld: %s",
+                                 d->path, (long long)d->packets, av_err2str(ret));
+        if (d->pkt->stream_index != d->info.stream_index) {
+            if (d->opt.on_packet) {
+                ret = d->opt.on_packet(d->opt.opaque, d->pkt, err);
+                av_packet_unref(d->pkt);
+                if (ret < 0)
+                    return ret;
+            } else {
+                av_packet_unref(d->pkt);
+            }
+            continue;
+        }
+        d->packets++;
+        if (d->pkt->flags & AV_PKT_FLAG_CORRUPT) {
+            av_packet_unref(d->pkt);
+            return vsr_error_set(err, VSR_ERR_FORMAT,
+                                 "%s: video packet %lld is corrupt or cut short (truncated file?)",
+                                 d->path, (long long)d->packets);
+        }
+        ret = avcodec_send_packet(d->codec, d->pkt);
+        av_packet_unref(d->pkt);
+        /* EAGAIN cannot happen: we only send after the decoder asked for
+         * input, so every failure here is the data's. */
+        if (ret < 0)
+            return vsr_error_set(
+                err, VSR_ERR_FORMAT, "%s: cannot decode video packet %lld (after frame %lld): %s",
+                d->path, (long long)d->packets, (long long)d->frames, av_err2str(ret));
+        return VSR_OK;
+    }
+}
+
+int vsr_decoder_next(vsr_decoder *d, AVFrame *frame, vsr_error *err)
+{
+    av_frame_unref(frame);
+    if (d->done)
+        return 0;
+    for (;;) {
+        int ret = avcodec_receive_frame(d->codec, frame);
+        if (ret >= 0) {
+            if (frame->decode_error_flags || (frame->flags & AV_FRAME_FLAG_CORRUPT)) {
+                av_frame_unref(frame);
+                return vsr_error_set(err, VSR_ERR_FORMAT, "%s: frame %lld decoded with errors",
+                                     d->path, (long long)d->frames);
+            }
+            if (frame->width != d->info.width || frame->height != d->info.height) {
+                int w = frame->width, h = frame->height;
+                av_frame_unref(frame);
+                return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                                     "%s: frame %lld is %dx%d but the stream is %dx%d; size "
+                                     "changes are not supported",
+                                     d->path, (long long)d->frames, w, h, d->info.width,
+                                     d->info.height);
+            }
+            d->frames++;
+            return 1;
+        }
+        if (ret == AVERROR_EOF) {
+            d->done = 1;
+            if (d->frames == 0)
+                return vsr_error_set(err, VSR_ERR_FORMAT, "%s: the video stream has no frames",
+                                     d->path);
+            /* A container that declares its sample count (MP4, MOV) lets
+             * us tell a complete file from one cut at a packet boundary.
+             * Packets, not frames, are compared: a decoder may rightly
+             * drop frames it cannot show (HEVC RASL pictures after a CRA
+             * at the start), but a missing packet is missing data. */
+            if (d->info.frames_expected > 0 && d->packets < d->info.frames_expected)
+                return vsr_error_set(err, VSR_ERR_FORMAT,
+                                     "%s: only %lld of the %lld video packets the container "
+                                     "declares could be read (truncated file?)",
+                                     d->path, (long long)d->packets,
+                                     (long long)d->info.frames_expected);
+            return 0;
+        }
+        if (ret != AVERROR(EAGAIN))
+            return vsr_error_set(err, VSR_ERR_FORMAT, "%s: decoding after frame %lld: %s", d->path,
+                                 (long long)d->frames, av_err2str(ret));
+        if (d->eof_sent)
+            return vsr_error_set(err, VSR_ERR_INTERNAL, "%s: decoder wants input after the flush",
+                                 d->path);
+        ret = feed(d, err);
+        if (ret < 0)
+            return ret;
+    }
+}

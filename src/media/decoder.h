@@ -1,0 +1,72 @@
+/* Demux and decode the video stream of a file (libavformat + libavcodec).
+ *
+ * One decoder belongs to one thread (the pipeline's decode thread). Packets
+ * of the other streams the output keeps (audio, subtitles) are handed to a
+ * callback as they are read, so that they can be copied without decoding. */
+#ifndef VSR_MEDIA_DECODER_H
+#define VSR_MEDIA_DECODER_H
+
+#include <stdint.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
+#include "util/error.h"
+
+typedef struct vsr_video_info {
+    int width, height;
+    enum AVPixelFormat pix_fmt; /* as the codec parameters say; frames may differ */
+    int bit_depth;
+    const char *codec_name;
+    AVRational time_base;      /* of the video stream */
+    AVRational frame_rate;     /* avg_frame_rate, else r_frame_rate, else 25 */
+    AVRational avg_frame_rate; /* as stored; 0/0 if unknown */
+    int64_t frames_expected;   /* from the container; -1 if unknown */
+    int64_t frames_estimate;   /* frames_expected or duration x rate; -1 if unknown */
+    double duration_s;         /* 0 if unknown */
+    int64_t file_size;         /* bytes; -1 if unknown */
+    enum AVColorSpace matrix;
+    enum AVColorRange range;
+    enum AVColorPrimaries primaries;
+    enum AVColorTransferCharacteristic trc;
+    int stream_index;
+    int has_display_matrix; /* rotation/flip for players (phone videos) */
+    int32_t display_matrix[9];
+} vsr_video_info;
+
+/* Receives one packet of a non-video stream; takes ownership of pkt's
+ * reference (the callee must unref or move it). */
+typedef int (*vsr_packet_fn)(void *opaque, AVPacket *pkt, vsr_error *err);
+
+typedef struct vsr_decoder_options {
+    int64_t max_pixels;      /* refuse larger frames; 0 = no limit */
+    int threads;             /* decoder threads; 0 = libavcodec's choice */
+    vsr_packet_fn on_packet; /* may be NULL: other streams are dropped */
+    void *opaque;
+    /* Polled while blocked in I/O (a slow URL): nonzero aborts the read,
+     * which then fails as cancelled. May be NULL. */
+    int (*interrupted)(void *opaque);
+} vsr_decoder_options;
+
+typedef struct vsr_decoder vsr_decoder;
+
+/* Opens path and its best video stream; refuses files without one, codecs
+ * we cannot decode and frames over the pixel limit, naming the file. */
+int vsr_decoder_open(const char *path, const vsr_decoder_options *opt, vsr_decoder **dec,
+                     vsr_error *err);
+void vsr_decoder_close(vsr_decoder *dec);
+
+const vsr_video_info *vsr_decoder_info(const vsr_decoder *dec);
+AVFormatContext *vsr_decoder_format(vsr_decoder *dec);
+
+/* Decodes the next frame into frame (unref'd first). Returns 1 with a
+ * frame, 0 at the end of the stream (after flushing the decoder: no frame
+ * is lost), or a negative vsr_status naming the file and frame number.
+ * Corrupt data and a stream that ends before the frame count its
+ * container declares are errors, not silent truncation. */
+int vsr_decoder_next(vsr_decoder *dec, AVFrame *frame, vsr_error *err);
+
+/* Frames returned so far. */
+int64_t vsr_decoder_frames(const vsr_decoder *dec);
+
+#endif

@@ -1,0 +1,403 @@
+#include "media/encoder.h"
+
+#include <errno.h>
+#include <libavutil/opt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct vsr_encoder {
+    char path[4096];
+    char tmp_path[4200];
+    AVFormatContext *mux;
+    AVCodecContext *codec;
+    AVStream *video;
+    AVPacket *pkt;
+    int *copy_map;       /* input stream index -> output stream index, -1 = dropped */
+    AVRational *copy_tb; /* input time base of each copied stream */
+    unsigned n_copy_map;
+    AVRational frame_dur; /* one frame in the codec time base, for packets that lack a duration */
+    int64_t frames_in, packets_out;
+    int64_t final_size; /* bytes of the finished file */
+    int header_written, finished;
+};
+
+void vsr_encoder_options_default(vsr_encoder_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->codec = "hevc";
+    opt->crf = -1;
+}
+
+static const char *default_encoder(const char *codec)
+{
+    if (!strcmp(codec, "hevc"))
+        return "libx265";
+    if (!strcmp(codec, "av1"))
+        return "libsvtav1";
+    if (!strcmp(codec, "h264"))
+        return "libx264";
+    return NULL;
+}
+
+static int has_option(AVCodecContext *c, const char *name)
+{
+    return c->priv_data && av_opt_find(c->priv_data, name, NULL, 0, 0) != NULL;
+}
+
+/* Quality and speed settings for the encoders we know; others get only
+ * what the caller passed, as generic options. The defaults follow the
+ * reference miner (x265 CRF 20, NVENC CQ 35) with faster presets, since
+ * the encoder is often the slowest stage (DESIGN.md §6). */
+static int configure(AVCodecContext *c, const char *name, const vsr_encoder_options *opt,
+                     AVDictionary **dict, vsr_error *err)
+{
+    int nvenc = strstr(name, "_nvenc") != NULL;
+    int crf = opt->crf;
+    const char *preset = opt->preset;
+    char buf[64];
+    if (!strcmp(name, "libx265")) {
+        if (crf < 0)
+            crf = 20;
+        if (!preset)
+            preset = "fast";
+        /* x265 prints a banner and statistics by default; errors still show. */
+        av_dict_set(dict, "x265-params", "log-level=error:info=0", 0);
+    } else if (!strcmp(name, "libx264")) {
+        if (crf < 0)
+            crf = 20;
+        if (!preset)
+            preset = "medium";
+    } else if (!strcmp(name, "libsvtav1")) {
+        /* SVT-AV1 logs through its own channel, set by the environment;
+         * keep its banner out unless the user asked for it. */
+        setenv("SVT_LOG", "1", 0);
+        if (crf < 0)
+            crf = 30;
+        if (!preset)
+            preset = "8";
+    } else if (nvenc) {
+        if (!preset)
+            preset = "p4";
+        av_dict_set(dict, "rc", "vbr", 0);
+        snprintf(buf, sizeof buf, "%d", crf < 0 ? 35 : crf);
+        av_dict_set(dict, "cq", buf, 0);
+        c->bit_rate = 0;
+        crf = -1;
+    }
+    if (crf >= 0) {
+        if (!has_option(c, "crf"))
+            return vsr_error_set(err, VSR_ERR_INVALID, "encoder %s has no crf option", name);
+        snprintf(buf, sizeof buf, "%d", crf);
+        av_dict_set(dict, "crf", buf, 0);
+    }
+    if (preset) {
+        if (!has_option(c, "preset"))
+            return vsr_error_set(err, VSR_ERR_INVALID, "encoder %s has no preset option", name);
+        av_dict_set(dict, "preset", preset, 0);
+    }
+    if (opt->max_bitrate > 0) {
+        /* A VBV ceiling over a capped-CRF encode: quality as asked, but the
+         * file cannot outgrow the validator's size gate on noisy input. */
+        int64_t buf = opt->max_bitrate / 2;
+        c->rc_max_rate = opt->max_bitrate;
+        c->rc_buffer_size = (int)(buf > INT32_MAX ? INT32_MAX : buf);
+    }
+    return VSR_OK;
+}
+
+static int open_fail(vsr_encoder *e, int code)
+{
+    vsr_encoder_destroy(e);
+    return code;
+}
+
+static void make_tmp_path(vsr_encoder *e)
+{
+    const char *slash = strrchr(e->path, '/');
+    int dir_len = slash ? (int)(slash - e->path) + 1 : 0;
+    snprintf(e->tmp_path, sizeof e->tmp_path, "%.*s.%s.vsr-partial-%ld", dir_len, e->path,
+             e->path + dir_len, (long)getpid());
+}
+
+static int add_copy_streams(vsr_encoder *e, AVFormatContext *in, vsr_error *err)
+{
+    e->n_copy_map = in->nb_streams;
+    e->copy_map = malloc(sizeof *e->copy_map * in->nb_streams);
+    e->copy_tb = malloc(sizeof *e->copy_tb * in->nb_streams);
+    if (!e->copy_map || !e->copy_tb)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", e->path);
+    for (unsigned i = 0; i < in->nb_streams; i++) {
+        AVStream *ist = in->streams[i];
+        e->copy_map[i] = -1;
+        e->copy_tb[i] = ist->time_base;
+        enum AVMediaType t = ist->codecpar->codec_type;
+        if (ist->discard == AVDISCARD_ALL ||
+            (t != AVMEDIA_TYPE_AUDIO && t != AVMEDIA_TYPE_SUBTITLE))
+            continue;
+        if (avformat_query_codec(e->mux->oformat, ist->codecpar->codec_id, FF_COMPLIANCE_NORMAL) !=
+            1) {
+            fprintf(stderr, "vsr: warning: %s stream %u (%s) cannot go into MP4; dropped\n",
+                    av_get_media_type_string(t), i, avcodec_get_name(ist->codecpar->codec_id));
+            continue;
+        }
+        AVStream *ost = avformat_new_stream(e->mux, NULL);
+        if (!ost)
+            return vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", e->path);
+        int ret = avcodec_parameters_copy(ost->codecpar, ist->codecpar);
+        if (ret < 0)
+            return vsr_error_set(err, VSR_ERR_INTERNAL, "%s: copying stream %u: %s", e->path, i,
+                                 av_err2str(ret));
+        ost->codecpar->codec_tag = 0;
+        ost->time_base = ist->time_base;
+        ost->disposition = ist->disposition;
+        av_dict_copy(&ost->metadata, ist->metadata, 0);
+        e->copy_map[i] = ost->index;
+    }
+    return VSR_OK;
+}
+
+int vsr_encoder_open(const char *path, const vsr_encoder_options *opt, const vsr_encoder_video *v,
+                     AVFormatContext *copy_from, vsr_encoder **out, vsr_error *err)
+{
+    *out = NULL;
+    vsr_encoder_options defaults;
+    if (!opt) {
+        vsr_encoder_options_default(&defaults);
+        opt = &defaults;
+    }
+    vsr_encoder *e = calloc(1, sizeof *e);
+    if (!e)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", path);
+    snprintf(e->path, sizeof e->path, "%s", path);
+    make_tmp_path(e);
+
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return open_fail(e,
+                         vsr_error_set(err, VSR_ERR_IO, "%s: cannot write: is a directory", path));
+    const char *codec_name = opt->codec ? opt->codec : "hevc";
+    const char *name = opt->encoder ? opt->encoder : default_encoder(codec_name);
+    if (!name)
+        return open_fail(e, vsr_error_set(err, VSR_ERR_INVALID,
+                                          "unknown codec '%s' (expected hevc, av1 or h264)",
+                                          codec_name));
+    const AVCodec *codec = avcodec_find_encoder_by_name(name);
+    if (!codec || codec->type != AVMEDIA_TYPE_VIDEO)
+        return open_fail(e, vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                                          "video encoder '%s' is not in this FFmpeg build", name));
+    if (v->width % 2 || v->height % 2)
+        return open_fail(e,
+                         vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                                       "output %dx%d has an odd side; YUV 4:2:0 needs even sizes",
+                                       v->width, v->height));
+
+    int ret = avformat_alloc_output_context2(&e->mux, NULL, "mp4", e->tmp_path);
+    if (ret < 0 || !e->mux)
+        return open_fail(
+            e, vsr_error_set(err, VSR_ERR_INTERNAL, "%s: MP4 muxer: %s", path, av_err2str(ret)));
+    e->codec = avcodec_alloc_context3(codec);
+    e->pkt = av_packet_alloc();
+    e->video = avformat_new_stream(e->mux, NULL);
+    if (!e->codec || !e->pkt || !e->video)
+        return open_fail(e, vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", path));
+
+    AVCodecContext *c = e->codec;
+    c->width = v->width;
+    c->height = v->height;
+    c->pix_fmt = AV_PIX_FMT_YUV420P;
+    c->time_base = v->time_base;
+    c->framerate = v->frame_rate;
+    c->sample_aspect_ratio = (AVRational){1, 1};
+    c->colorspace = v->colour.matrix;
+    c->color_range = v->colour.range;
+    c->color_primaries = v->colour.primaries;
+    c->color_trc = v->colour.trc;
+    c->thread_count = opt->threads;
+    if (e->mux->oformat->flags & AVFMT_GLOBALHEADER)
+        c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    e->frame_dur = av_inv_q(v->frame_rate);
+
+    AVDictionary *dict = NULL;
+    if (configure(c, name, opt, &dict, err) < 0) {
+        av_dict_free(&dict);
+        return open_fail(e, VSR_ERR_INVALID);
+    }
+    ret = avcodec_open2(c, codec, &dict);
+    /* An option the encoder did not take is a typo we should not ignore. */
+    AVDictionaryEntry *left = av_dict_get(dict, "", NULL, AV_DICT_IGNORE_SUFFIX);
+    char left_name[64];
+    snprintf(left_name, sizeof left_name, "%s", left ? left->key : "");
+    av_dict_free(&dict);
+    if (ret < 0)
+        return open_fail(e, vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                                          "cannot open encoder %s for %dx%d: %s%s", name, v->width,
+                                          v->height, av_err2str(ret),
+                                          strstr(name, "_nvenc")
+                                              ? " (needs an NVIDIA GPU with NVENC and its driver)"
+                                              : ""));
+    if (left_name[0])
+        return open_fail(e, vsr_error_set(err, VSR_ERR_INVALID, "encoder %s ignored option '%s'",
+                                          name, left_name));
+
+    ret = avcodec_parameters_from_context(e->video->codecpar, c);
+    if (ret < 0)
+        return open_fail(e, vsr_error_set(err, VSR_ERR_INTERNAL, "%s: stream parameters: %s", path,
+                                          av_err2str(ret)));
+    e->video->time_base = c->time_base;
+    e->video->avg_frame_rate = v->avg_frame_rate.num > 0 ? v->avg_frame_rate : v->frame_rate;
+    e->video->r_frame_rate = v->frame_rate;
+    e->video->sample_aspect_ratio = (AVRational){1, 1};
+    if (v->display_matrix) {
+        /* Rotation is a display instruction, as valid for the upscaled
+         * frames as for the input's: keep it, or phone videos turn. */
+        uint8_t *sd = av_stream_new_side_data(e->video, AV_PKT_DATA_DISPLAYMATRIX, 9 * 4);
+        if (!sd)
+            return open_fail(e, vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", path));
+        memcpy(sd, v->display_matrix, 9 * 4);
+    }
+
+    if (copy_from && add_copy_streams(e, copy_from, err) < 0)
+        return open_fail(e, VSR_ERR_NOMEM);
+
+    ret = avio_open(&e->mux->pb, e->tmp_path, AVIO_FLAG_WRITE);
+    if (ret < 0)
+        return open_fail(e, vsr_error_set(err, VSR_ERR_IO, "%s: cannot write (temporary %s): %s",
+                                          path, e->tmp_path, av_err2str(ret)));
+    av_dict_set(&dict, "movflags", "+faststart", 0);
+    ret = avformat_write_header(e->mux, &dict);
+    av_dict_free(&dict);
+    if (ret < 0)
+        return open_fail(e, vsr_error_set(err, VSR_ERR_IO, "%s: writing the MP4 header: %s", path,
+                                          av_err2str(ret)));
+    e->header_written = 1;
+    *out = e;
+    return VSR_OK;
+}
+
+const char *vsr_encoder_name(const vsr_encoder *e)
+{
+    return e->codec->codec->name;
+}
+
+int64_t vsr_encoder_bytes_written(const vsr_encoder *e)
+{
+    if (e->finished)
+        return e->final_size;
+    return e->mux && e->mux->pb ? avio_tell(e->mux->pb) : 0;
+}
+
+int vsr_encoder_copy_packet(vsr_encoder *e, AVPacket *pkt, vsr_error *err)
+{
+    int in = pkt->stream_index;
+    if (in < 0 || (unsigned)in >= e->n_copy_map || e->copy_map[in] < 0) {
+        av_packet_unref(pkt);
+        return VSR_OK;
+    }
+    AVStream *ost = e->mux->streams[e->copy_map[in]];
+    av_packet_rescale_ts(pkt, e->copy_tb[in], ost->time_base);
+    pkt->stream_index = ost->index;
+    pkt->pos = -1;
+    int ret = av_interleaved_write_frame(e->mux, pkt);
+    if (ret < 0)
+        return vsr_error_set(err, VSR_ERR_IO, "%s: writing a packet of copied stream %d: %s",
+                             e->path, in, av_err2str(ret));
+    return VSR_OK;
+}
+
+/* Muxes every packet the encoder has ready. */
+static int drain(vsr_encoder *e, int64_t frame_no, vsr_error *err)
+{
+    for (;;) {
+        int ret = avcodec_receive_packet(e->codec, e->pkt);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+            return VSR_OK;
+        if (ret < 0)
+            return vsr_error_set(err, VSR_ERR_BACKEND, "%s: encoder %s failed near frame %lld: %s",
+                                 e->path, e->codec->codec->name, (long long)frame_no,
+                                 av_err2str(ret));
+        if (e->pkt->duration <= 0)
+            e->pkt->duration = av_rescale_q(1, e->frame_dur, e->codec->time_base);
+        av_packet_rescale_ts(e->pkt, e->codec->time_base, e->video->time_base);
+        e->pkt->stream_index = e->video->index;
+        e->packets_out++;
+        ret = av_interleaved_write_frame(e->mux, e->pkt);
+        if (ret < 0)
+            return vsr_error_set(err, VSR_ERR_IO, "%s: writing video packet %lld: %s", e->path,
+                                 (long long)e->packets_out, av_err2str(ret));
+    }
+}
+
+int vsr_encoder_send(vsr_encoder *e, AVFrame *frame, int64_t frame_no, vsr_error *err)
+{
+    int ret = avcodec_send_frame(e->codec, frame);
+    if (ret < 0)
+        return vsr_error_set(err, VSR_ERR_BACKEND, "%s: encoder %s refused frame %lld: %s", e->path,
+                             e->codec->codec->name, (long long)frame_no, av_err2str(ret));
+    e->frames_in++;
+    return drain(e, frame_no, err);
+}
+
+int vsr_encoder_finish(vsr_encoder *e, vsr_error *err)
+{
+    int ret = avcodec_send_frame(e->codec, NULL);
+    if (ret < 0)
+        return vsr_error_set(err, VSR_ERR_BACKEND, "%s: flushing encoder %s: %s", e->path,
+                             e->codec->codec->name, av_err2str(ret));
+    if (drain(e, e->frames_in, err) < 0)
+        return err ? err->code : VSR_ERR_BACKEND;
+    if (e->packets_out != e->frames_in)
+        return vsr_error_set(
+            err, VSR_ERR_INTERNAL, "%s: encoder %s returned %lld packets for %lld frames", e->path,
+            e->codec->codec->name, (long long)e->packets_out, (long long)e->frames_in);
+    ret = av_write_trailer(e->mux);
+    if (ret < 0)
+        return vsr_error_set(err, VSR_ERR_IO, "%s: writing the MP4 index: %s", e->path,
+                             av_err2str(ret));
+    ret = avio_closep(&e->mux->pb);
+    if (ret < 0)
+        return vsr_error_set(err, VSR_ERR_IO, "%s: closing: %s", e->path, av_err2str(ret));
+    if (rename(e->tmp_path, e->path) != 0)
+        return vsr_error_set(err, VSR_ERR_IO, "%s: renaming from %s: %s", e->path, e->tmp_path,
+                             strerror(errno));
+    e->finished = 1;
+    struct stat sb;
+    e->final_size = stat(e->path, &sb) == 0 ? (int64_t)sb.st_size : -1;
+    return VSR_OK;
+}
+
+void vsr_encoder_destroy(vsr_encoder *e)
+{
+    if (!e)
+        return;
+    if (e->mux) {
+        if (e->mux->pb)
+            avio_closep(&e->mux->pb);
+        avformat_free_context(e->mux);
+    }
+    if (!e->finished)
+        unlink(e->tmp_path); /* may not exist: an open that failed early */
+    avcodec_free_context(&e->codec);
+    av_packet_free(&e->pkt);
+    free(e->copy_map);
+    free(e->copy_tb);
+    free(e);
+}
+
+/* LeakSanitizer's hook for suppressions built into the program, so that
+ * every run of a sanitizer build (tests, CI, by hand) has them without an
+ * environment variable; without ASan nothing calls it. It lives here, not
+ * in a file of its own, because a static library's object is only linked
+ * when something references it, and everything that encodes links this.
+ *
+ * libx265 3.5 (Debian 12) leaks a few buffers per encoder, allocated in
+ * x265::FrameFilter::init, that x265_encoder_close never frees: its bug,
+ * not ours, so only that library is suppressed. */
+const char *__lsan_default_suppressions(void);
+
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libx265.so\n";
+}

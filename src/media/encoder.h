@@ -1,0 +1,69 @@
+/* Encode the upscaled video and mux it, with the input's other streams
+ * copied, into an MP4 file.
+ *
+ * The file is written under a temporary name in the output's directory and
+ * renamed only by vsr_encoder_finish(), after the encoder has been flushed
+ * and the trailer written: a failed or interrupted run never leaves a
+ * plausible-looking output. One encoder belongs to one thread (the
+ * pipeline's encode thread). */
+#ifndef VSR_MEDIA_ENCODER_H
+#define VSR_MEDIA_ENCODER_H
+
+#include <stdint.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
+#include "media/colour.h"
+#include "util/error.h"
+
+typedef struct vsr_encoder_options {
+    const char *codec; /* "hevc" (default), "av1" or "h264" */
+    const char
+        *encoder; /* a libavcodec encoder name (libx265, hevc_nvenc, ...); NULL = codec's default */
+    int crf;      /* constant quality; -1 = the encoder's default here */
+    const char *preset;  /* NULL = the encoder's default here */
+    int threads;         /* encoder threads; 0 = the encoder's choice */
+    int64_t max_bitrate; /* bits/s ceiling (VBV) that keeps the size gate; 0 = none */
+} vsr_encoder_options;
+
+void vsr_encoder_options_default(vsr_encoder_options *opt);
+
+typedef struct vsr_encoder_video {
+    int width, height;         /* output size */
+    AVRational time_base;      /* of the frames' pts (the input stream's) */
+    AVRational frame_rate;     /* nominal rate for the encoder's rate control */
+    AVRational avg_frame_rate; /* written to the output stream; 0/0 = frame_rate */
+    vsr_colour colour;
+    const int32_t *display_matrix; /* the input's rotation, carried over; NULL = none */
+} vsr_encoder_video;
+
+typedef struct vsr_encoder vsr_encoder;
+
+/* Opens the temporary output file, the encoder and the muxer; streams of
+ * copy_from (may be NULL) that are audio or subtitles and that MP4 can
+ * hold are added for copying. Fails early (before any decoding) on an
+ * unwritable directory or an encoder this build or machine lacks. */
+int vsr_encoder_open(const char *path, const vsr_encoder_options *opt, const vsr_encoder_video *v,
+                     AVFormatContext *copy_from, vsr_encoder **enc, vsr_error *err);
+
+/* The encoder in use (e.g. "libx265"). */
+const char *vsr_encoder_name(const vsr_encoder *enc);
+
+/* Copies one packet of an input stream (its stream_index and time base as
+ * demuxed); packets of streams not kept are dropped. Takes pkt's ref. */
+int vsr_encoder_copy_packet(vsr_encoder *enc, AVPacket *pkt, vsr_error *err);
+
+/* Encodes one frame (pts in the video time base) and muxes what comes out. */
+int vsr_encoder_send(vsr_encoder *enc, AVFrame *frame, int64_t frame_no, vsr_error *err);
+
+/* Flushes the encoder, writes the trailer (moving the index to the front),
+ * checks that every frame sent came out and renames the file into place. */
+int vsr_encoder_finish(vsr_encoder *enc, vsr_error *err);
+
+/* Closes; removes the temporary file unless finish succeeded. */
+void vsr_encoder_destroy(vsr_encoder *enc);
+
+int64_t vsr_encoder_bytes_written(const vsr_encoder *enc);
+
+#endif

@@ -1,0 +1,77 @@
+#include "media/frame_dump.h"
+
+#include <libavcodec/avcodec.h>
+#include <libavutil/mem.h>
+#include <libavutil/sha.h>
+#include <stdio.h>
+
+int vsr_frame_sha256(const vsr_image *img, char hex[VSR_SHA256_HEX], vsr_error *err)
+{
+    if (img->format != VSR_PIX_RGB24)
+        return vsr_error_set(err, VSR_ERR_INVALID, "frame hash needs RGB24");
+    struct AVSHA *sha = av_sha_alloc();
+    if (!sha)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "frame hash: out of memory");
+    av_sha_init(sha, 256);
+    for (int y = 0; y < img->height; y++)
+        av_sha_update(sha, (const uint8_t *)img->data + (size_t)y * img->stride,
+                      (size_t)img->width * 3);
+    uint8_t digest[32];
+    av_sha_final(sha, digest);
+    av_free(sha);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    return VSR_OK;
+}
+
+int vsr_frame_write_png(const char *path, const vsr_image *img, vsr_error *err)
+{
+    if (img->format != VSR_PIX_RGB24)
+        return vsr_error_set(err, VSR_ERR_INVALID, "%s: PNG dump needs RGB24", path);
+    const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_PNG);
+    if (!codec)
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "%s: no PNG encoder in this FFmpeg", path);
+    AVCodecContext *c = avcodec_alloc_context3(codec);
+    AVFrame *f = av_frame_alloc();
+    AVPacket *pkt = av_packet_alloc();
+    FILE *fp = NULL;
+    int ret = VSR_OK;
+    if (!c || !f || !pkt) {
+        ret = vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    c->width = img->width;
+    c->height = img->height;
+    c->pix_fmt = AV_PIX_FMT_RGB24;
+    c->time_base = (AVRational){1, 1};
+    int r = avcodec_open2(c, codec, NULL);
+    if (r < 0) {
+        ret = vsr_error_set(err, VSR_ERR_INTERNAL, "%s: PNG encoder: %s", path, av_err2str(r));
+        goto done;
+    }
+    /* The encoder only reads the frame: borrow the image's pixels. */
+    f->format = AV_PIX_FMT_RGB24;
+    f->width = img->width;
+    f->height = img->height;
+    f->data[0] = img->data;
+    f->linesize[0] = (int)img->stride;
+    r = avcodec_send_frame(c, f);
+    if (r >= 0)
+        r = avcodec_receive_packet(c, pkt);
+    if (r < 0) {
+        ret = vsr_error_set(err, VSR_ERR_INTERNAL, "%s: PNG encoding: %s", path, av_err2str(r));
+        goto done;
+    }
+    fp = fopen(path, "wb");
+    if (!fp || fwrite(pkt->data, 1, (size_t)pkt->size, fp) != (size_t)pkt->size) {
+        ret = vsr_error_set(err, VSR_ERR_IO, "%s: cannot write", path);
+        goto done;
+    }
+done:
+    if (fp && fclose(fp) != 0 && ret == VSR_OK)
+        ret = vsr_error_set(err, VSR_ERR_IO, "%s: cannot write", path);
+    av_packet_free(&pkt);
+    av_frame_free(&f);
+    avcodec_free_context(&c);
+    return ret;
+}

@@ -1,0 +1,23 @@
+/* The Vidaio validator's gates (DESIGN.md §5): what an upscaled file must
+ * satisfy against its input, each failure scoring zero. */
+#ifndef VSR_MEDIA_GATES_H
+#define VSR_MEDIA_GATES_H
+
+#include "media/probe.h"
+
+typedef struct vsr_gate {
+    const char *name;
+    int pass;
+    char detail[256]; /* the values seen */
+} vsr_gate;
+
+#define VSR_MAX_GATES 12
+
+/* The size gate for a scale: output bytes <= factor x input bytes. */
+double vsr_size_gate_factor(int scale);
+
+/* Fills gates (at least VSR_MAX_GATES entries) for out against in at
+ * scale; returns how many were filled. */
+int vsr_gates_check(const vsr_probe *out, const vsr_probe *in, int scale, vsr_gate *gates);
+
+#endif

@@ -1,0 +1,693 @@
+#include "pipeline/pipeline.h"
+
+#include <errno.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "media/decoder.h"
+#include "media/frame_dump.h"
+#include "media/gates.h"
+#include "pipeline/index_queue.h"
+
+/* One frame on its way from decoder to encoder. Slot i % max_in_flight
+ * holds frame i: the in-flight limit guarantees the previous occupant was
+ * encoded before the decode thread reuses the slot. */
+typedef struct slot {
+    AVFrame *in;  /* decoded; released by the worker as soon as it is converted */
+    AVFrame *out; /* yuv420p, ready to encode */
+    int64_t pts, duration;
+    char hash[VSR_SHA256_HEX];
+    int ready; /* out is complete (under the lock) */
+} slot;
+
+/* A copied (audio, subtitle) packet waiting for the encode thread. */
+typedef struct copy_pkt {
+    AVPacket *pkt;
+    struct copy_pkt *next;
+} copy_pkt;
+
+typedef struct pipeline {
+    const vsr_pipeline_config *cfg;
+    vsr_schedule sched;
+    vsr_decoder *dec; /* used by the decode thread only */
+    vsr_encoder *enc; /* used by the encode thread only */
+    const vsr_video_info *info;
+    int out_w, out_h;
+    vsr_colour out_colour;
+    int64_t max_bitrate;
+    FILE *hash_file; /* encode thread only */
+    slot *slots;
+
+    /* Everything below is under lock. */
+    pthread_mutex_t lock;
+    pthread_cond_t cond_credit; /* decode thread: a slot is free */
+    pthread_cond_t cond_work;   /* workers: a frame is queued, or the input ended */
+    pthread_cond_t cond_ready;  /* encode thread: the next frame is ready */
+    pthread_cond_t cond_main;   /* calling thread: a thread finished */
+    vsr_index_queue *queues;
+    int64_t decoded, processed, encoded;
+    int64_t total; /* -1 until the input ended */
+    copy_pkt *copy_head, *copy_tail;
+    int stop, failed, threads_running;
+    vsr_error first_err;
+    double decode_s, convert_s, infer_s, encode_s;
+} pipeline;
+
+typedef struct worker {
+    pipeline *p;
+    int id;
+    pthread_t thread;
+    int started;
+} worker;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void vsr_pipeline_config_default(vsr_pipeline_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->workers = 1;
+    cfg->schedule = VSR_SCHEDULE_DYNAMIC;
+    cfg->max_pixels = 8192LL * 4320;
+    cfg->size_gate = 1;
+    vsr_encoder_options_default(&cfg->enc);
+}
+
+/* Records the first error and stops every thread. */
+static void fail(pipeline *p, const vsr_error *err)
+{
+    pthread_mutex_lock(&p->lock);
+    if (!p->failed) {
+        p->failed = 1;
+        p->first_err = *err;
+    }
+    p->stop = 1;
+    pthread_cond_broadcast(&p->cond_credit);
+    pthread_cond_broadcast(&p->cond_work);
+    pthread_cond_broadcast(&p->cond_ready);
+    pthread_cond_broadcast(&p->cond_main);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void thread_exit(pipeline *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->threads_running--;
+    pthread_cond_broadcast(&p->cond_main);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Decoder callback, on the decode thread: queue a packet to copy. */
+static int on_copy_packet(void *opaque, AVPacket *pkt, vsr_error *err)
+{
+    pipeline *p = opaque;
+    copy_pkt *c = malloc(sizeof *c);
+    AVPacket *ref = c ? av_packet_alloc() : NULL;
+    if (!ref) {
+        free(c);
+        return vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory for copied packets",
+                             p->cfg->input);
+    }
+    av_packet_move_ref(ref, pkt);
+    c->pkt = ref;
+    c->next = NULL;
+    /* Unbounded, but the decode thread runs at most max_in_flight frames
+     * ahead of the encoder, so this holds that much audio at most (plus
+     * the tail of streams longer than the video). */
+    pthread_mutex_lock(&p->lock);
+    if (p->copy_tail)
+        p->copy_tail->next = c;
+    else
+        p->copy_head = c;
+    p->copy_tail = c;
+    pthread_mutex_unlock(&p->lock);
+    return VSR_OK;
+}
+
+static void free_copy_list(copy_pkt *c)
+{
+    while (c) {
+        copy_pkt *next = c->next;
+        av_packet_free(&c->pkt);
+        free(c);
+        c = next;
+    }
+}
+
+static void *decode_main(void *arg)
+{
+    pipeline *p = arg;
+    vsr_error err = {0};
+    AVFrame *frame = av_frame_alloc();
+    int64_t last_pts = AV_NOPTS_VALUE, last_dur = 0;
+    AVRational tb = p->info->time_base;
+    int64_t nominal_dur = av_rescale_q(1, av_inv_q(p->info->frame_rate), tb);
+    if (nominal_dur <= 0)
+        nominal_dur = 1;
+    if (!frame) {
+        vsr_error_set(&err, VSR_ERR_NOMEM, "decode thread: out of memory");
+        fail(p, &err);
+        thread_exit(p);
+        return NULL;
+    }
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        while (!p->stop && p->decoded - p->encoded >= p->sched.max_in_flight)
+            pthread_cond_wait(&p->cond_credit, &p->lock);
+        int stop = p->stop;
+        pthread_mutex_unlock(&p->lock);
+        if (stop)
+            break;
+
+        double t0 = now_s();
+        int ret = vsr_decoder_next(p->dec, frame, &err);
+        double dt = now_s() - t0;
+        if (ret < 0) {
+            fail(p, &err);
+            break;
+        }
+        if (ret == 0) {
+            pthread_mutex_lock(&p->lock);
+            p->total = p->decoded;
+            p->decode_s += dt;
+            pthread_cond_broadcast(&p->cond_work);
+            pthread_cond_broadcast(&p->cond_ready);
+            pthread_mutex_unlock(&p->lock);
+            break;
+        }
+
+        /* Keep the input's timestamps; repair only what an encoder cannot
+         * take (missing or non-increasing pts). */
+        int64_t pts = frame->best_effort_timestamp;
+        if (pts == AV_NOPTS_VALUE)
+            pts = frame->pts;
+        if (pts == AV_NOPTS_VALUE)
+            pts = last_pts == AV_NOPTS_VALUE ? 0 : last_pts + last_dur;
+        if (last_pts != AV_NOPTS_VALUE && pts <= last_pts)
+            pts = last_pts + 1;
+        int64_t dur = frame->pkt_duration > 0 ? frame->pkt_duration : nominal_dur;
+        last_pts = pts;
+        last_dur = dur;
+
+        int64_t i = p->decoded; /* only this thread changes decoded */
+        slot *s = &p->slots[i % p->sched.max_in_flight];
+        av_frame_move_ref(s->in, frame);
+        s->pts = pts;
+        s->duration = dur; /* ready is already 0: the encode thread cleared it */
+
+        pthread_mutex_lock(&p->lock);
+        ret = vsr_index_queue_push(&p->queues[vsr_schedule_queue(&p->sched, i)], i);
+        p->decoded++;
+        p->decode_s += dt;
+        pthread_cond_broadcast(&p->cond_work);
+        pthread_mutex_unlock(&p->lock);
+        if (ret < 0) {
+            vsr_error_set(&err, VSR_ERR_INTERNAL, "frame %lld: work queue overflow", (long long)i);
+            fail(p, &err);
+            break;
+        }
+    }
+    av_frame_free(&frame);
+    thread_exit(p);
+    return NULL;
+}
+
+static int alloc_rgb(vsr_image *img, int w, int h, vsr_error *err)
+{
+    img->width = w;
+    img->height = h;
+    img->format = VSR_PIX_RGB24;
+    img->stride = (size_t)w * 3;
+    img->data = malloc(img->stride * (size_t)h);
+    if (!img->data)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "RGB frame %dx%d: out of memory", w, h);
+    return VSR_OK;
+}
+
+/* One frame through a worker: YUV->RGB, (dump), upscale, (hash), RGB->YUV. */
+static int process_frame(pipeline *p, int64_t i, void *ctx, vsr_yuv_to_rgb *to_rgb,
+                         vsr_rgb_to_yuv *to_yuv, vsr_image *rgb_in, vsr_image *rgb_out,
+                         double *convert_s, double *infer_s, vsr_error *err)
+{
+    slot *s = &p->slots[i % p->sched.max_in_flight];
+    double t0 = now_s();
+    int ret = vsr_yuv_to_rgb_run(to_rgb, s->in, rgb_in, (long)i, err);
+    av_frame_unref(s->in); /* the decoded frame is no longer needed: free it now */
+    if (ret < 0)
+        return ret;
+    double t1 = now_s();
+    if (p->cfg->dump_dir) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/frame_%06lld.png", p->cfg->dump_dir, (long long)i);
+        ret = vsr_frame_write_png(path, rgb_in, err);
+        if (ret < 0)
+            return ret;
+    }
+    double t2 = now_s();
+    ret = p->cfg->upscaler->run(ctx, rgb_in, rgb_out, err);
+    if (ret < 0) {
+        vsr_error_prefix(err, "frame %lld", (long long)i);
+        return ret;
+    }
+    double t3 = now_s();
+    if (p->hash_file) {
+        ret = vsr_frame_sha256(rgb_out, s->hash, err);
+        if (ret < 0)
+            return ret;
+    }
+    double t4 = now_s();
+    ret = vsr_rgb_to_yuv_run(to_yuv, rgb_out, s->out, (long)i, err);
+    if (ret < 0)
+        return ret;
+    *convert_s += (t1 - t0) + (now_s() - t4);
+    *infer_s += t3 - t2;
+    return VSR_OK;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    pipeline *p = w->p;
+    const vsr_upscaler *u = p->cfg->upscaler;
+    vsr_index_queue *q = &p->queues[p->sched.kind == VSR_SCHEDULE_CHUNKED ? w->id : 0];
+    vsr_error err = {0};
+    void *ctx = NULL;
+    vsr_yuv_to_rgb *to_rgb = NULL;
+    vsr_rgb_to_yuv *to_yuv = NULL;
+    vsr_image rgb_in = {0}, rgb_out = {0};
+
+    /* Everything this worker uses is its own, made on its own thread. */
+    int ret = u->ctx_create(u->shared, &ctx, &err);
+    if (ret < 0)
+        vsr_error_prefix(&err, "worker %d", w->id);
+    if (ret >= 0)
+        ret = vsr_yuv_to_rgb_create(&to_rgb, &err);
+    if (ret >= 0)
+        ret = vsr_rgb_to_yuv_create(&to_yuv, &p->out_colour, &err);
+    if (ret >= 0)
+        ret = alloc_rgb(&rgb_in, p->info->width, p->info->height, &err);
+    if (ret >= 0)
+        ret = alloc_rgb(&rgb_out, p->out_w, p->out_h, &err);
+    if (ret < 0)
+        fail(p, &err);
+
+    while (ret >= 0) {
+        pthread_mutex_lock(&p->lock);
+        while (!p->stop && vsr_index_queue_empty(q) && p->total < 0)
+            pthread_cond_wait(&p->cond_work, &p->lock);
+        if (p->stop || vsr_index_queue_empty(q)) {
+            pthread_mutex_unlock(&p->lock);
+            break; /* stopped, or the input ended and this queue is drained */
+        }
+        int64_t i = vsr_index_queue_pop(q);
+        pthread_mutex_unlock(&p->lock);
+
+        double convert_s = 0, infer_s = 0;
+        ret =
+            process_frame(p, i, ctx, to_rgb, to_yuv, &rgb_in, &rgb_out, &convert_s, &infer_s, &err);
+        if (ret < 0) {
+            fail(p, &err);
+            break;
+        }
+        pthread_mutex_lock(&p->lock);
+        p->slots[i % p->sched.max_in_flight].ready = 1;
+        p->processed++;
+        p->convert_s += convert_s;
+        p->infer_s += infer_s;
+        pthread_cond_broadcast(&p->cond_ready);
+        pthread_mutex_unlock(&p->lock);
+    }
+
+    free(rgb_in.data);
+    free(rgb_out.data);
+    vsr_rgb_to_yuv_destroy(to_yuv);
+    vsr_yuv_to_rgb_destroy(to_rgb);
+    if (ctx)
+        u->ctx_destroy(ctx);
+    thread_exit(p);
+    return NULL;
+}
+
+static int write_copies(pipeline *p, copy_pkt *list, vsr_error *err)
+{
+    int ret = VSR_OK;
+    while (list) {
+        copy_pkt *next = list->next;
+        if (ret >= 0)
+            ret = vsr_encoder_copy_packet(p->enc, list->pkt, err);
+        av_packet_free(&list->pkt);
+        free(list);
+        list = next;
+    }
+    return ret;
+}
+
+static void *encode_main(void *arg)
+{
+    pipeline *p = arg;
+    vsr_error err = {0};
+    int ret = VSR_OK;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        int64_t i = p->encoded; /* only this thread changes encoded */
+        slot *s = &p->slots[i % p->sched.max_in_flight];
+        while (!p->stop && !(i < p->decoded && s->ready) && !(p->total >= 0 && i == p->total))
+            pthread_cond_wait(&p->cond_ready, &p->lock);
+        int stop = p->stop, end = p->total >= 0 && i == p->total;
+        copy_pkt *copies = p->copy_head;
+        p->copy_head = p->copy_tail = NULL;
+        pthread_mutex_unlock(&p->lock);
+        if (stop) {
+            free_copy_list(copies);
+            break;
+        }
+        double t0 = now_s();
+        ret = write_copies(p, copies, &err);
+        if (ret < 0)
+            break;
+        if (end) {
+            ret = vsr_encoder_finish(p->enc, &err);
+            pthread_mutex_lock(&p->lock);
+            p->encode_s += now_s() - t0;
+            pthread_mutex_unlock(&p->lock);
+            break;
+        }
+        if (p->hash_file && fprintf(p->hash_file, "%06lld %s\n", (long long)i, s->hash) < 0) {
+            ret = vsr_error_set(&err, VSR_ERR_IO, "%s: cannot write", p->cfg->hash_path);
+            break;
+        }
+        s->out->pts = s->pts;
+        s->out->pkt_duration = s->duration;
+        ret = vsr_encoder_send(p->enc, s->out, i, &err);
+        av_frame_unref(s->out);
+        if (ret < 0)
+            break;
+        pthread_mutex_lock(&p->lock);
+        s->ready = 0;
+        p->encoded++;
+        p->encode_s += now_s() - t0;
+        pthread_cond_broadcast(&p->cond_credit);
+        pthread_mutex_unlock(&p->lock);
+    }
+    if (ret < 0)
+        fail(p, &err);
+    thread_exit(p);
+    return NULL;
+}
+
+static void snapshot(pipeline *p, double t_start, vsr_progress *pr)
+{
+    memset(pr, 0, sizeof *pr);
+    pr->decoded = p->decoded;
+    pr->processed = p->processed;
+    pr->encoded = p->encoded;
+    pr->total = p->total >= 0 ? p->total : p->info->frames_estimate;
+    pr->total_is_estimate = p->total < 0;
+    pr->elapsed_s = now_s() - t_start;
+    pr->fps = pr->elapsed_s > 0 ? pr->encoded / pr->elapsed_s : 0;
+    pr->eta_s = (pr->total > 0 && pr->fps > 0)
+                    ? (pr->total > pr->encoded ? (pr->total - pr->encoded) / pr->fps : 0)
+                    : -1;
+    pr->decode_fps = p->decode_s > 0 ? p->decoded / p->decode_s : 0;
+    pr->infer_fps = p->infer_s > 0 ? p->processed * p->sched.workers / p->infer_s : 0;
+    pr->encode_fps = p->encode_s > 0 ? p->encoded / p->encode_s : 0;
+}
+
+static size_t frame_bytes(enum AVPixelFormat fmt, int w, int h)
+{
+    int n = av_image_get_buffer_size(fmt, w, h, 1);
+    return n > 0 ? (size_t)n : (size_t)w * h * 3;
+}
+
+/* Starts the threads, watches them, joins them. */
+static int run_threads(pipeline *p, worker *workers, double t_start)
+{
+    const vsr_pipeline_config *cfg = p->cfg;
+    pthread_t dec_thread, enc_thread;
+    int dec_started = 0, enc_started = 0;
+    vsr_error err = {0};
+
+    pthread_mutex_lock(&p->lock);
+    p->threads_running = cfg->workers + 2;
+    pthread_mutex_unlock(&p->lock);
+    int not_started = 0;
+    if (pthread_create(&enc_thread, NULL, encode_main, p) == 0)
+        enc_started = 1;
+    else
+        not_started++;
+    for (int w = 0; w < cfg->workers; w++) {
+        workers[w].p = p;
+        workers[w].id = w;
+        if (pthread_create(&workers[w].thread, NULL, worker_main, &workers[w]) == 0) {
+            workers[w].started = 1;
+        } else {
+            not_started++;
+        }
+    }
+    if (pthread_create(&dec_thread, NULL, decode_main, p) == 0)
+        dec_started = 1;
+    else
+        not_started++;
+    if (not_started) {
+        pthread_mutex_lock(&p->lock);
+        p->threads_running -= not_started;
+        pthread_mutex_unlock(&p->lock);
+        vsr_error_set(&err, VSR_ERR_NOMEM, "cannot start %d pipeline threads: %s", not_started,
+                      strerror(errno));
+        fail(p, &err);
+    }
+
+    double interval = cfg->progress_interval_s > 0 ? cfg->progress_interval_s : 0.5;
+    double next_report = t_start + interval;
+    pthread_mutex_lock(&p->lock);
+    while (p->threads_running > 0) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 100 * 1000 * 1000; /* the cancel flag is polled this often */
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&p->cond_main, &p->lock, &until);
+        if (cfg->cancel && *cfg->cancel && !p->stop) {
+            pthread_mutex_unlock(&p->lock);
+            vsr_error_set(&err, VSR_ERR_CANCELLED, "%s: interrupted; partial output removed",
+                          cfg->output);
+            fail(p, &err);
+            pthread_mutex_lock(&p->lock);
+        }
+        if (cfg->on_progress && now_s() >= next_report && p->threads_running > 0) {
+            vsr_progress pr;
+            snapshot(p, t_start, &pr);
+            pr.bytes_out = -1; /* the muxer is the encode thread's */
+            pthread_mutex_unlock(&p->lock);
+            cfg->on_progress(cfg->progress_opaque, &pr);
+            pthread_mutex_lock(&p->lock);
+            next_report = now_s() + interval;
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+
+    if (dec_started)
+        pthread_join(dec_thread, NULL);
+    for (int w = 0; w < cfg->workers; w++)
+        if (workers[w].started)
+            pthread_join(workers[w].thread, NULL);
+    if (enc_started)
+        pthread_join(enc_thread, NULL);
+    return p->failed ? p->first_err.code : VSR_OK;
+}
+
+/* The demuxer's I/O interrupt: a slow or stalled URL must not keep the
+ * decode thread from seeing Ctrl-C or another thread's failure. */
+static int io_interrupted(void *opaque)
+{
+    pipeline *p = opaque;
+    if (p->cfg->cancel && *p->cfg->cancel)
+        return 1;
+    pthread_mutex_lock(&p->lock);
+    int stop = p->stop;
+    pthread_mutex_unlock(&p->lock);
+    return stop;
+}
+
+static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
+{
+    const vsr_upscaler *u = cfg->upscaler;
+    if (!u || u->scale < 1)
+        return vsr_error_set(err, VSR_ERR_INVALID, "no upscaler given");
+    vsr_decoder_options dopt = {
+        .max_pixels = cfg->max_pixels,
+        .threads = cfg->decoder_threads,
+        .on_packet = on_copy_packet,
+        .opaque = p,
+        .interrupted = io_interrupted,
+    };
+    int ret = vsr_decoder_open(cfg->input, &dopt, &p->dec, err);
+    if (ret < 0)
+        return ret;
+    p->info = vsr_decoder_info(p->dec);
+    ret = vsr_schedule_init(&p->sched, cfg->schedule, cfg->workers, cfg->chunk_frames,
+                            cfg->max_in_flight, p->info->frames_estimate, err);
+    if (ret < 0)
+        return ret;
+    p->out_w = p->info->width * u->scale;
+    p->out_h = p->info->height * u->scale;
+    p->out_colour =
+        vsr_colour_for_output(p->info->matrix, p->info->primaries, p->info->trc, p->out_h);
+
+    vsr_encoder_options eopt = cfg->enc;
+    if (cfg->size_gate && eopt.max_bitrate == 0 && p->info->file_size > 0 &&
+        p->info->duration_s > 0) {
+        /* Half the gate's rate, with a half-second buffer: even a one-second
+         * clip, whose first frames may spend the whole buffer, stays under. */
+        double gate_bps =
+            vsr_size_gate_factor(u->scale) * p->info->file_size * 8.0 / p->info->duration_s;
+        eopt.max_bitrate = (int64_t)(gate_bps * 0.5);
+    }
+    vsr_encoder_video v = {
+        .width = p->out_w,
+        .height = p->out_h,
+        .time_base = p->info->time_base,
+        .frame_rate = p->info->frame_rate,
+        .avg_frame_rate = p->info->avg_frame_rate,
+        .colour = p->out_colour,
+        .display_matrix = p->info->has_display_matrix ? p->info->display_matrix : NULL,
+    };
+    ret = vsr_encoder_open(cfg->output, &eopt, &v, vsr_decoder_format(p->dec), &p->enc, err);
+    if (ret < 0)
+        return ret;
+    p->max_bitrate = eopt.max_bitrate;
+    return VSR_OK;
+}
+
+int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, vsr_error *err)
+{
+    double t_start = now_s();
+    pipeline p;
+    memset(&p, 0, sizeof p);
+    p.cfg = cfg;
+    p.total = -1;
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.cond_credit, NULL);
+    pthread_cond_init(&p.cond_work, NULL);
+    pthread_cond_init(&p.cond_ready, NULL);
+    pthread_cond_init(&p.cond_main, NULL);
+    worker *workers = NULL;
+
+    int ret = setup(&p, cfg, err);
+    if (ret >= 0 && cfg->hash_path) {
+        p.hash_file = fopen(cfg->hash_path, "w");
+        if (!p.hash_file)
+            ret = vsr_error_set(err, VSR_ERR_IO, "%s: cannot write: %s", cfg->hash_path,
+                                strerror(errno));
+    }
+    if (ret >= 0) {
+        int n = p.sched.max_in_flight;
+        p.slots = calloc((size_t)n, sizeof *p.slots);
+        p.queues = calloc((size_t)p.sched.queues, sizeof *p.queues);
+        workers = calloc((size_t)cfg->workers, sizeof *workers);
+        if (!p.slots || !p.queues || !workers)
+            ret = vsr_error_set(err, VSR_ERR_NOMEM, "pipeline: out of memory");
+        for (int i = 0; ret >= 0 && i < n; i++) {
+            p.slots[i].in = av_frame_alloc();
+            p.slots[i].out = av_frame_alloc();
+            if (!p.slots[i].in || !p.slots[i].out)
+                ret = vsr_error_set(err, VSR_ERR_NOMEM, "pipeline: out of memory");
+        }
+        /* A queue never holds more than the frames in flight, so a push
+         * cannot find it full. */
+        for (int q = 0; ret >= 0 && q < p.sched.queues; q++)
+            ret = vsr_index_queue_init(&p.queues[q], n, err);
+    }
+    if (ret >= 0) {
+        ret = run_threads(&p, workers, t_start);
+        if (ret < 0)
+            *err = p.first_err;
+    }
+    if (ret >= 0 && p.hash_file && fflush(p.hash_file) != 0)
+        ret = vsr_error_set(err, VSR_ERR_IO, "%s: cannot write", cfg->hash_path);
+
+    if (stats) {
+        memset(stats, 0, sizeof *stats);
+        stats->frames = p.encoded;
+        stats->workers = cfg->workers;
+        stats->queues = p.sched.queues;
+        stats->max_in_flight = p.sched.max_in_flight;
+        stats->chunk = p.sched.chunk;
+        stats->wall_s = now_s() - t_start;
+        stats->decode_s = p.decode_s;
+        stats->convert_s = p.convert_s;
+        stats->infer_s = p.infer_s;
+        stats->encode_s = p.encode_s;
+        stats->max_bitrate = p.max_bitrate;
+        stats->out_colour = p.out_colour;
+        if (p.info) {
+            stats->in_w = p.info->width;
+            stats->in_h = p.info->height;
+            stats->out_w = p.out_w;
+            stats->out_h = p.out_h;
+            const char *pf = av_get_pix_fmt_name(p.info->pix_fmt);
+            snprintf(stats->in_pix_fmt, sizeof stats->in_pix_fmt, "%s", pf ? pf : "?");
+            stats->in_colour = vsr_colour_for_input(p.info->matrix, p.info->range,
+                                                    p.info->primaries, p.info->trc, p.info->height);
+            /* Decoded frames in the slots, YUV output frames, and each
+             * worker's two RGB buffers: what the queue depths allow. */
+            size_t in_b = frame_bytes(p.info->pix_fmt, p.info->width, p.info->height);
+            size_t out_b = frame_bytes(AV_PIX_FMT_YUV420P, p.out_w, p.out_h);
+            size_t rgb = (size_t)p.info->width * p.info->height * 3 + (size_t)p.out_w * p.out_h * 3;
+            stats->frame_bytes_bound =
+                (size_t)p.sched.max_in_flight * (in_b + out_b) + (size_t)cfg->workers * rgb;
+        }
+        if (p.enc) {
+            snprintf(stats->encoder, sizeof stats->encoder, "%s", vsr_encoder_name(p.enc));
+            stats->bytes_out = vsr_encoder_bytes_written(p.enc);
+        }
+        struct rusage ru;
+        if (getrusage(RUSAGE_SELF, &ru) == 0)
+            stats->peak_rss_kib = ru.ru_maxrss;
+    }
+    if (ret >= 0 && cfg->on_progress) {
+        vsr_progress pr;
+        snapshot(&p, t_start, &pr);
+        pr.bytes_out = stats ? stats->bytes_out : -1;
+        pr.done = 1;
+        cfg->on_progress(cfg->progress_opaque, &pr);
+    }
+
+    /* Teardown: the threads are joined, everything is this thread's. */
+    if (p.hash_file)
+        fclose(p.hash_file);
+    if (ret < 0 && cfg->hash_path)
+        remove(cfg->hash_path);
+    vsr_encoder_destroy(p.enc); /* removes the temporary file unless finished */
+    vsr_decoder_close(p.dec);
+    if (p.slots)
+        for (int i = 0; i < p.sched.max_in_flight; i++) {
+            av_frame_free(&p.slots[i].in);
+            av_frame_free(&p.slots[i].out);
+        }
+    free(p.slots);
+    if (p.queues)
+        for (int q = 0; q < p.sched.queues; q++)
+            vsr_index_queue_free(&p.queues[q]);
+    free(p.queues);
+    free(workers);
+    free_copy_list(p.copy_head);
+    pthread_cond_destroy(&p.cond_main);
+    pthread_cond_destroy(&p.cond_ready);
+    pthread_cond_destroy(&p.cond_work);
+    pthread_cond_destroy(&p.cond_credit);
+    pthread_mutex_destroy(&p.lock);
+    return ret;
+}

@@ -1,0 +1,85 @@
+/* The video pipeline (DESIGN.md §2):
+ *
+ *   decode thread -> queue(s) -> N workers -> reorder window -> encode thread
+ *
+ * The decode thread demuxes and decodes; each worker owns its upscaler
+ * context and its colour converters, and turns a decoded frame into an
+ * encoder-ready YUV frame (YUV->RGB, upscale, RGB->YUV); the encode thread
+ * takes finished frames in order, encodes and muxes them with the copied
+ * streams. At most max_in_flight frames exist between decode and encode, so
+ * memory is bounded by the queue depths whatever the clip's length. The
+ * calling thread only watches: progress, cancellation, and the join. */
+#ifndef VSR_PIPELINE_PIPELINE_H
+#define VSR_PIPELINE_PIPELINE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "media/colour.h"
+#include "media/encoder.h"
+#include "pipeline/schedule.h"
+#include "pipeline/upscaler.h"
+#include "util/error.h"
+
+typedef struct vsr_progress {
+    int64_t decoded, processed, encoded;
+    int64_t total; /* known total (after the input ended) or the estimate; -1 unknown */
+    int total_is_estimate;
+    double elapsed_s;
+    double fps;                               /* frames encoded per second of wall time */
+    double eta_s;                             /* -1 when unknown */
+    double decode_fps, infer_fps, encode_fps; /* each stage's own rate while busy */
+    int64_t bytes_out;
+    int done; /* the last report of a run */
+} vsr_progress;
+
+typedef void (*vsr_progress_fn)(void *opaque, const vsr_progress *p);
+
+typedef struct vsr_pipeline_config {
+    const char *input;
+    const char *output;
+    const vsr_upscaler *upscaler;
+    int workers;
+    vsr_schedule_kind schedule;
+    int64_t chunk_frames; /* chunked: 0 = the seed's one range per worker */
+    int max_in_flight;    /* 0 = the schedule's default */
+    int64_t max_pixels;   /* input frame limit; 0 = none */
+    int decoder_threads;  /* 0 = libavcodec's choice */
+    vsr_encoder_options enc;
+    int size_gate; /* cap the bitrate so the output stays within the validator's size gate */
+    const char *hash_path; /* write "frame sha256" of each pre-encode RGB frame; NULL = no */
+    const char *dump_dir;  /* write each decoded RGB frame as DIR/frame_NNNNNN.png; NULL = no */
+    volatile sig_atomic_t *cancel; /* nonzero: stop (Ctrl-C); may be NULL */
+    vsr_progress_fn on_progress;   /* called from the calling thread; may be NULL */
+    void *progress_opaque;
+    double progress_interval_s; /* 0 = 0.5 s */
+} vsr_pipeline_config;
+
+void vsr_pipeline_config_default(vsr_pipeline_config *cfg);
+
+typedef struct vsr_pipeline_stats {
+    int64_t frames;
+    int in_w, in_h, out_w, out_h;
+    int workers, queues, max_in_flight;
+    int64_t chunk;
+    double wall_s;
+    double decode_s;          /* decode thread busy (demux + decode) */
+    double convert_s;         /* colour conversion, summed over workers */
+    double infer_s;           /* upscaling, summed over workers */
+    double encode_s;          /* encode thread busy (encode + mux) */
+    size_t frame_bytes_bound; /* frame memory the queue depths allow */
+    long peak_rss_kib;
+    int64_t max_bitrate;
+    char encoder[32];
+    char in_pix_fmt[32];
+    vsr_colour in_colour, out_colour;
+    int64_t bytes_out;
+} vsr_pipeline_stats;
+
+/* Runs the pipeline to the end. On success the output exists under its
+ * name; on failure or cancellation (VSR_ERR_CANCELLED) nothing is left at
+ * the output path. stats may be NULL. */
+int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, vsr_error *err);
+
+#endif

@@ -1,0 +1,70 @@
+#include "pipeline/upscaler.h"
+
+static int per_worker_create(void *shared, void **ctx, vsr_error *err)
+{
+    return vsr_engine_ctx_create(shared, (vsr_engine_ctx **)ctx, err);
+}
+
+static void per_worker_destroy(void *ctx)
+{
+    vsr_engine_ctx_destroy(ctx);
+}
+
+static int per_worker_run(void *ctx, const vsr_image *in, vsr_image *out, vsr_error *err)
+{
+    return vsr_engine_upscale(ctx, in, out, err);
+}
+
+void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine)
+{
+    u->scale = vsr_engine_graph(engine)->scale;
+    u->shared = engine;
+    u->ctx_create = per_worker_create;
+    u->ctx_destroy = per_worker_destroy;
+    u->run = per_worker_run;
+}
+
+static int shared_create(void *shared, void **ctx, vsr_error *err)
+{
+    (void)err;
+    *ctx = shared;
+    return VSR_OK;
+}
+
+static void shared_destroy(void *ctx)
+{
+    (void)ctx; /* the state belongs to the caller of vsr_upscaler_shared */
+}
+
+static int shared_run(void *ctx, const vsr_image *in, vsr_image *out, vsr_error *err)
+{
+    vsr_shared_engine_ctx *s = ctx;
+    pthread_mutex_lock(&s->lock);
+    int ret = vsr_engine_upscale(s->ctx, in, out, err);
+    pthread_mutex_unlock(&s->lock);
+    return ret;
+}
+
+int vsr_upscaler_shared(vsr_upscaler *u, vsr_engine *engine, vsr_shared_engine_ctx *state,
+                        vsr_error *err)
+{
+    int ret = vsr_engine_ctx_create(engine, &state->ctx, err);
+    if (ret < 0)
+        return ret;
+    pthread_mutex_init(&state->lock, NULL);
+    u->scale = vsr_engine_graph(engine)->scale;
+    u->shared = state;
+    u->ctx_create = shared_create;
+    u->ctx_destroy = shared_destroy;
+    u->run = shared_run;
+    return VSR_OK;
+}
+
+void vsr_shared_engine_ctx_destroy(vsr_shared_engine_ctx *state)
+{
+    if (!state || !state->ctx)
+        return;
+    vsr_engine_ctx_destroy(state->ctx);
+    pthread_mutex_destroy(&state->lock);
+    state->ctx = NULL;
+}

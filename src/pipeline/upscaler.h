@@ -1,0 +1,40 @@
+/* What a pipeline worker runs on each frame: a small table, so that the
+ * pipeline does not care whether frames go through per-worker engine
+ * contexts (the design), one context shared behind a lock (the seed's
+ * server, kept for measuring against), or a test's stand-in.
+ *
+ * ctx_create and ctx_destroy are called on the worker thread that owns the
+ * context; run is only ever called by that thread. */
+#ifndef VSR_PIPELINE_UPSCALER_H
+#define VSR_PIPELINE_UPSCALER_H
+
+#include <pthread.h>
+
+#include "engine/engine.h"
+#include "util/error.h"
+
+typedef struct vsr_upscaler {
+    int scale;
+    void *shared; /* read-only state every context may use */
+    int (*ctx_create)(void *shared, void **ctx, vsr_error *err);
+    void (*ctx_destroy)(void *ctx);
+    /* in is RGB24 of the input size; out is RGB24 of in x scale. */
+    int (*run)(void *ctx, const vsr_image *in, vsr_image *out, vsr_error *err);
+} vsr_upscaler;
+
+/* Per-worker contexts of one shared engine (DESIGN.md §1). */
+void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine);
+
+/* One engine context shared by every worker and fed one frame at a time
+ * under a lock: the seed's server, to measure the design against. The
+ * state is the caller's and must outlive the pipeline run. */
+typedef struct vsr_shared_engine_ctx {
+    vsr_engine_ctx *ctx;
+    pthread_mutex_t lock;
+} vsr_shared_engine_ctx;
+
+int vsr_upscaler_shared(vsr_upscaler *u, vsr_engine *engine, vsr_shared_engine_ctx *state,
+                        vsr_error *err);
+void vsr_shared_engine_ctx_destroy(vsr_shared_engine_ctx *state);
+
+#endif

@@ -1,0 +1,214 @@
+/* Accuracy of the CUDA backend against the fp32 oracle (ref backend), on
+ * 8-bit output. Device-run tool, not part of CTest (CI has no GPU).
+ *
+ *   cuda_psnr make-ref MODEL IN.ppm OUT.ppm [backend]   oracle output (ref)
+ *   cuda_psnr check MODEL IN.ppm REF.ppm [TILE...]     cuda whole frame and
+ *                                                      tiled vs REF, >= 45 dB
+ *   cuda_psnr selftest MODEL W H                       ref and cuda (fused and
+ *                                                      cuDNN paths) on a
+ *                                                      synthetic W x H image
+ * Prints one PSNR line per comparison; exits 1 if any is under 45 dB. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/engine.h"
+#include "engine/graph.h"
+#include "model/model_registry.h"
+#include "util/error.h"
+
+#define MIN_PSNR 45.0
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int read_ppm(const char *path, vsr_image *img, vsr_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return vsr_error_set(err, VSR_ERR_IO, "open %s", path);
+    int w, h, maxv;
+    if (fscanf(f, "P6 %d %d %d", &w, &h, &maxv) != 3 || maxv != 255 || fgetc(f) == EOF) {
+        fclose(f);
+        return vsr_error_set(err, VSR_ERR_FORMAT, "%s: not a P6 PPM with maxval 255", path);
+    }
+    int rc = vsr_image_alloc(img, w, h, VSR_PIX_RGB24, err);
+    if (rc == 0 && fread(img->data, 1, (size_t)w * h * 3, f) != (size_t)w * h * 3)
+        rc = vsr_error_set(err, VSR_ERR_FORMAT, "%s: short file", path);
+    fclose(f);
+    return rc;
+}
+
+static int write_ppm(const char *path, const vsr_image *img, vsr_error *err)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return vsr_error_set(err, VSR_ERR_IO, "create %s", path);
+    fprintf(f, "P6\n%d %d\n255\n", img->width, img->height);
+    size_t n = (size_t)img->width * img->height * 3;
+    int ok = fwrite(img->data, 1, n, f) == n;
+    ok &= fclose(f) == 0;
+    return ok ? 0 : vsr_error_set(err, VSR_ERR_IO, "write %s", path);
+}
+
+static double psnr(const vsr_image *a, const vsr_image *b, int *maxdiff)
+{
+    const uint8_t *pa = a->data, *pb = b->data;
+    size_t n = (size_t)a->width * a->height * 3;
+    double se = 0;
+    int md = 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = (int)pa[i] - (int)pb[i];
+        se += (double)d * d;
+        if (abs(d) > md)
+            md = abs(d);
+    }
+    *maxdiff = md;
+    double mse = se / n;
+    return mse == 0 ? 99.0 : 10 * log10(255.0 * 255.0 / mse);
+}
+
+/* Upscales in with backend (tile 0: whole frame) into out (allocated). */
+static int upscale(const vsr_graph *g, const char *backend, int tile, const vsr_image *in,
+                   vsr_image *out, double *secs, vsr_error *err)
+{
+    vsr_engine_options opt;
+    vsr_engine_options_default(&opt);
+    opt.backend = backend;
+    opt.tile = tile;
+    opt.memory_budget = (size_t)16 << 30;
+    vsr_engine *e = NULL;
+    vsr_engine_ctx *c = NULL;
+    int rc = vsr_engine_create(g, &opt, &e, err);
+    if (rc == 0)
+        rc = vsr_engine_ctx_create(e, &c, err);
+    if (rc == 0)
+        rc = vsr_image_alloc(out, in->width * g->scale, in->height * g->scale, VSR_PIX_RGB24, err);
+    if (rc == 0) {
+        double t0 = now_s();
+        rc = vsr_engine_upscale(c, in, out, err);
+        *secs = now_s() - t0;
+    }
+    vsr_engine_ctx_destroy(c);
+    vsr_engine_destroy(e);
+    return rc;
+}
+
+static int load(const char *spec, vsr_graph *g, vsr_error *err)
+{
+    memset(g, 0, sizeof *g);
+    return vsr_model_load(spec, 0, NULL, g, err);
+}
+
+static int verdict(const char *what, const vsr_image *got, const vsr_image *ref, double secs)
+{
+    int md;
+    double p = psnr(got, ref, &md);
+    printf("PSNR %-60s %6.2f dB  max|diff| %3d  (%.3f s)  %s\n", what, p, md, secs,
+           p >= MIN_PSNR ? "ok" : "FAIL");
+    fflush(stdout);
+    return p >= MIN_PSNR ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    vsr_error err = {0};
+    if (argc < 3) {
+        fprintf(stderr, "usage: see the top of tests/gpu/cuda_psnr.c\n");
+        return 2;
+    }
+    const char *mode = argv[1];
+    vsr_graph g;
+    if (load(argv[2], &g, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 2;
+    }
+    int fails = 0;
+    vsr_image in = {0}, ref = {0}, out = {0};
+    double secs = 0;
+    if (!strcmp(mode, "make-ref") && argc >= 5) {
+        const char *be = argc >= 6 ? argv[5] : "ref";
+        if (read_ppm(argv[3], &in, &err) < 0 || upscale(&g, be, 0, &in, &out, &secs, &err) < 0 ||
+            write_ppm(argv[4], &out, &err) < 0) {
+            fprintf(stderr, "%s\n", err.msg);
+            return 2;
+        }
+        printf("%s: %s %dx%d -> %s in %.1f s (%s)\n", g.name, argv[3], in.width, in.height,
+               argv[4], secs, be);
+    } else if (!strcmp(mode, "check") && argc >= 5) {
+        if (read_ppm(argv[3], &in, &err) < 0 || read_ppm(argv[4], &ref, &err) < 0) {
+            fprintf(stderr, "%s\n", err.msg);
+            return 2;
+        }
+        for (int k = 5; k <= argc; k++) {
+            int tile = k < argc ? atoi(argv[k]) : 0;
+            if (upscale(&g, "cuda", tile, &in, &out, &secs, &err) < 0) {
+                fprintf(stderr, "cuda (tile %d): %s\n", tile, err.msg);
+                return 2;
+            }
+            char what[256];
+            snprintf(what, sizeof what, "%s %s %s", g.name, strrchr(argv[3], '/') ? strrchr(argv[3], '/') + 1 : argv[3],
+                     tile ? "tiled" : "whole");
+            if (tile)
+                snprintf(what + strlen(what), sizeof what - strlen(what), " %d", tile);
+            fails += verdict(what, &out, &ref, secs);
+            const char *dump = getenv("VSR_PSNR_DUMP");
+            if (dump && !tile)
+                write_ppm(dump, &out, &err);
+            vsr_image_free(&out);
+        }
+    } else if (!strcmp(mode, "selftest") && argc >= 5) {
+        int w = atoi(argv[3]), h = atoi(argv[4]);
+        if (vsr_image_alloc(&in, w, h, VSR_PIX_RGB24, &err) < 0) {
+            fprintf(stderr, "%s\n", err.msg);
+            return 2;
+        }
+        /* smooth gradients, edges and some noise, like a natural frame */
+        uint8_t *p = in.data;
+        unsigned s = 12345;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                for (int c = 0; c < 3; c++) {
+                    s = s * 1103515245u + 12345u;
+                    double v = 128 + 90 * sin(x * 0.05 * (c + 1) + y * 0.031) +
+                               ((x / 16 + y / 12) % 2 ? 20 : -20) + ((s >> 16) % 17) - 8;
+                    p[(size_t)(y * w + x) * 3 + c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+                }
+        if (upscale(&g, "ref", 0, &in, &ref, &secs, &err) < 0) {
+            fprintf(stderr, "ref: %s\n", err.msg);
+            return 2;
+        }
+        const char *paths[2] = {"1", "0"};
+        for (int k = 0; k < 2; k++) {
+            setenv("VSR_CUDA_FUSED", paths[k], 1);
+            for (int tile = 0; tile <= 1; tile++) {
+                int t = tile ? (w > 64 ? w / 3 : 16) : 0;
+                if (upscale(&g, "cuda", t, &in, &out, &secs, &err) < 0) {
+                    fprintf(stderr, "cuda: %s\n", err.msg);
+                    return 2;
+                }
+                char what[256];
+                snprintf(what, sizeof what, "%s synthetic %dx%d %s %s", g.name, w, h,
+                         k ? "cudnn-path" : "fused-path", tile ? "tiled" : "whole");
+                fails += verdict(what, &out, &ref, secs);
+                vsr_image_free(&out);
+            }
+        }
+        setenv("VSR_CUDA_FUSED", "1", 1);
+    } else {
+        fprintf(stderr, "bad arguments; see the top of tests/gpu/cuda_psnr.c\n");
+        return 2;
+    }
+    vsr_image_free(&in);
+    vsr_image_free(&ref);
+    vsr_image_free(&out);
+    vsr_graph_free(&g);
+    return fails ? 1 : 0;
+}

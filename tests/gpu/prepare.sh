@@ -1,0 +1,43 @@
+#!/bin/bash
+# Builds the CUDA tools (build-cuda/) and fills build-cuda-dev/ with what a
+# device run needs (tests/gpu/run_device.sh): the binaries, the models, test
+# images and their outputs from the ref backend (the fp32 oracle, computed
+# here: it is slow, and the device's time is not). Both directories must be
+# git-ignored; name build-cuda-dev in the device call's carry.
+#
+#   tests/gpu/prepare.sh [MODELS_DIR]
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+MODELS=${1:-${VSR_MODELS_DIR:-$HOME/.cache/vsr/models}}
+B=build-cuda
+D=build-cuda-dev
+cmake -S . -B $B -DCMAKE_BUILD_TYPE=Release -DVSR_WITH_CUDA=ON -DVSR_WITH_ONEDNN=OFF \
+  -DVSR_BUILD_TESTS=OFF >/dev/null
+cmake --build $B -j"$(nproc)" --target vsr_cuda_bench cuda_psnr
+mkdir -p $D/models $D/testdata
+cp $B/vsr_cuda_bench $B/cuda_psnr $D/
+for m in realesr-animevideov3-x4 realesr-animevideov3-x2 realesrgan-x4fast; do
+  for ext in param bin; do
+    f=$MODELS/$m.$ext
+    [ -f "$f" ] || f=$(ls /tmp/npm/x/package/real-esrgan/models/$m.$ext \
+      /tmp/npm/x/package/dist/upscaler/sub-classes/model-manager/models/$m.$ext 2>/dev/null | head -1)
+    cp "$f" $D/models/
+  done
+done
+# natural test images (Debian's mate-backgrounds photos), 480x270
+T=$D/testdata
+[ -f $T/elephants_480x270.ppm ] || ffmpeg -loglevel error -y \
+  -i /usr/share/backgrounds/mate/abstract/Elephants_3840x2160.jpg -vf crop=480:270:1700:1000 \
+  -frames:v 1 -vcodec ppm $T/elephants_480x270.ppm
+[ -f $T/ladybird_480x270.ppm ] || ffmpeg -loglevel error -y \
+  -i /usr/share/backgrounds/mate/nature/LadyBird.jpg -vf scale=480:270 \
+  -frames:v 1 -vcodec ppm $T/ladybird_480x270.ppm
+for tag in anime general; do
+  m=$D/models/realesr-animevideov3-x4.param
+  [ $tag = general ] && m=$D/models/realesrgan-x4fast.param
+  for img in ladybird elephants; do
+    [ -f $T/ref_${tag}_${img}.ppm ] || $B/cuda_psnr make-ref $m $T/${img}_480x270.ppm $T/ref_${tag}_${img}.ppm
+  done
+done
+du -sh $D

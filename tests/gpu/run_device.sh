@@ -1,0 +1,64 @@
+#!/bin/bash
+# GPU checks and benchmarks of the CUDA backend, run ON the device machine
+# (not part of CTest: CI has no GPU and must not pretend to run these).
+#
+# Prepare here (development machine) with tests/gpu/prepare.sh, which builds
+# build-cuda/ and fills build-cuda-dev/ (binaries, models, test images and
+# their ref-backend outputs); then on the device, from the repository root:
+#
+#   tests/gpu/run_device.sh check   # accuracy vs the fp32 oracle + quick bench
+#   tests/gpu/run_device.sh bench   # full benchmark + PyTorch baseline + GEMM peak
+#   tests/gpu/run_device.sh all     # both
+#   tests/gpu/run_device.sh accuracy  # the accuracy part only
+#
+# Logs go to $OUT (or ./gpu-out). Exit status: nonzero if an accuracy check
+# failed.
+set -u -o pipefail
+MODE=${1:-all}
+D=${VSR_DEV_DIR:-build-cuda-dev}
+OUT=${OUT:-gpu-out}
+mkdir -p "$OUT"
+M=$D/models
+ANIME=$M/realesr-animevideov3-x4.param
+ANIME2=$M/realesr-animevideov3-x2.param
+GENERAL=$M/realesrgan-x4fast.param
+T=$D/testdata
+fail=0
+
+echo "== $(date -u '+%Y-%m-%d %H:%M:%S UTC') mode=$MODE"
+nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm,power.limit --format=csv,noheader
+ls /usr/lib/x86_64-linux-gnu/libcudnn.so.9* 2>/dev/null | head -1
+
+if [ "$MODE" = check ] || [ "$MODE" = all ] || [ "$MODE" = accuracy ]; then
+  {
+    echo "== accuracy: CUDA vs ref (fp32 oracle), 8-bit output, threshold 45 dB"
+    for m in "$ANIME" "$GENERAL"; do
+      tag=anime; [ "$m" = "$GENERAL" ] && tag=general
+      for img in ladybird elephants; do
+        $D/cuda_psnr check "$m" "$T/${img}_480x270.ppm" "$T/ref_${tag}_${img}.ppm" 128 100 || fail=1
+      done
+    done
+    echo "== accuracy: synthetic frames, ref computed here, fused and cuDNN paths, whole and tiled"
+    $D/cuda_psnr selftest "$ANIME" 100 75 || fail=1
+    $D/cuda_psnr selftest "$GENERAL" 100 75 || fail=1
+    $D/cuda_psnr selftest "$ANIME2" 100 75 || fail=1
+    echo "== accuracy: every body-conv kernel variant (VSR_CUDA_VARIANT)"
+    for v in 0 1 2 3 4 5 6 7 8 9 10 11; do
+      VSR_CUDA_VARIANT=$v $D/cuda_psnr check "$ANIME" "$T/ladybird_480x270.ppm" "$T/ref_anime_ladybird.ppm" 100 | sed "s/^/variant $v: /" || fail=1
+    done
+    echo "accuracy: $([ $fail = 0 ] && echo ALL OK || echo FAILURES)"
+  } 2>&1 | tee "$OUT/accuracy.txt"
+  grep -q "ALL OK" "$OUT/accuracy.txt" || fail=1
+  if [ "$MODE" = check ]; then
+    $D/vsr_cuda_bench --quick --profile "$ANIME" "$GENERAL" 2>&1 | tee "$OUT/bench-quick.txt"
+    PYTHONUNBUFFERED=1 python3 bench/cuda_torch_baseline.py --quick "$ANIME" 2>&1 | tee "$OUT/torch-quick.txt"
+  fi
+fi
+
+if [ "$MODE" = bench ] || [ "$MODE" = all ]; then
+  echo "== benchmark: vsr cuda backend" | tee "$OUT/bench.txt"
+  $D/vsr_cuda_bench --profile "$ANIME" "$GENERAL" 2>&1 | tee -a "$OUT/bench.txt"
+  echo "== baseline: PyTorch (same call, same card)" | tee "$OUT/torch.txt"
+  PYTHONUNBUFFERED=1 python3 bench/cuda_torch_baseline.py ${VSR_TORCH_COMPILE:+--compile} "$ANIME" "$GENERAL" 2>&1 | tee -a "$OUT/torch.txt"
+fi
+exit $fail
