@@ -37,7 +37,7 @@ build:
 
 # Debug + AddressSanitizer/UBSan build into $(TEST_BUILD_DIR)/ (what CI tests).
 test-build:
-	cmake -S . -B $(TEST_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DVSR_SANITIZE=ON
+	cmake -S . -B $(TEST_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVSR_SANITIZE=ON
 	cmake --build $(TEST_BUILD_DIR) -j $(JOBS)
 
 # Steps run in order through sub-makes, so `make -j demo` keeps the order.
