@@ -30,15 +30,6 @@ static void help(void)
            "2 wrong usage.\n");
 }
 
-static int task_scale(const char *task)
-{
-    if (!strcasecmp(task, "SD2HD") || !strcasecmp(task, "HD24K") || !strcasecmp(task, "4K28K"))
-        return 2;
-    if (!strcasecmp(task, "SD24K"))
-        return 4;
-    return 0;
-}
-
 int vsr_cmd_check(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -57,10 +48,8 @@ int vsr_cmd_check(int argc, char **argv)
         case 'i':
         case OPT_INPUT: input = optarg; break;
         case OPT_TASK:
-            if (!task_scale(optarg))
-                return vsr_usage_error(
-                    CMD, "--task: expected SD2HD, HD24K, SD24K or 4K28K, got '%s'", optarg);
-            task = optarg;
+            if ((r = vsr_opt_task(CMD, optarg, &task)))
+                return r;
             break;
         case OPT_SCALE:
             if ((r = vsr_opt_scale(CMD, "--scale", optarg, &scale)))
@@ -74,14 +63,8 @@ int vsr_cmd_check(int argc, char **argv)
     const char *output = argv[optind];
     if (!input)
         return vsr_usage_error(CMD, "--input IN (the original clip) is needed");
-    if (!task && !scale)
-        return vsr_usage_error(CMD,
-                               "give --task (SD2HD, HD24K, SD24K, 4K28K) or --scale (2, 3, 4)");
-    if (task && scale && scale != task_scale(task))
-        return vsr_usage_error(CMD, "--task %s means x%d, but --scale says %d", task,
-                               task_scale(task), scale);
-    if (task)
-        scale = task_scale(task);
+    if ((r = vsr_opt_task_scale(CMD, task, &scale)))
+        return r;
 
     vsr_error err;
     vsr_error_clear(&err);

@@ -61,24 +61,6 @@ enum {
     OPT_ENC_THREADS,
 };
 
-/* Vidaio tasks (DESIGN.md §5) and their scales. */
-static int task_scale(const char *task)
-{
-    static const struct {
-        const char *name;
-        int scale;
-    } tasks[] = {
-        {"SD2HD", 2},
-        {"HD24K", 2},
-        {"SD24K", 4},
-        {"4K28K", 2},
-    };
-    for (size_t i = 0; i < sizeof tasks / sizeof tasks[0]; i++)
-        if (!strcasecmp(task, tasks[i].name))
-            return tasks[i].scale;
-    return 0;
-}
-
 static void help(void)
 {
     printf("usage: vsr upscale -i IN -o OUT.mp4 (--task T | --scale N) [options]\n\n"
@@ -268,10 +250,8 @@ int vsr_cmd_upscale(int argc, char **argv)
         case 'o': cfg.output = optarg; break;
         case 'v': verbose = 1; break;
         case OPT_TASK:
-            if (!task_scale(optarg))
-                return vsr_usage_error(
-                    CMD, "--task: expected SD2HD, HD24K, SD24K or 4K28K, got '%s'", optarg);
-            task = optarg;
+            if ((r = vsr_opt_task(CMD, optarg, &task)))
+                return r;
             break;
         case OPT_WORKERS:
             if ((r = vsr_opt_int(CMD, "--workers", optarg, 1, 256, "1..256", &cfg.workers)))
@@ -343,14 +323,8 @@ int vsr_cmd_upscale(int argc, char **argv)
         return r;
     if (!cfg.input || !cfg.output)
         return vsr_usage_error(CMD, "both -i INPUT and -o OUTPUT are needed");
-    if (!task && !eo.scale)
-        return vsr_usage_error(CMD,
-                               "give --task (SD2HD, HD24K, SD24K, 4K28K) or --scale (2, 3, 4)");
-    if (task && eo.scale && eo.scale != task_scale(task))
-        return vsr_usage_error(CMD, "--task %s means x%d, but --scale says %d", task,
-                               task_scale(task), eo.scale);
-    if (task)
-        eo.scale = task_scale(task);
+    if ((r = vsr_opt_task_scale(CMD, task, &eo.scale)))
+        return r;
     cfg.max_pixels = (int64_t)max_pixels;
     cfg.chunk_frames = chunk;
     if (progress_mode < 0)

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void vsr_opt_begin(void)
 {
@@ -125,6 +126,46 @@ int vsr_opt_scale(const char *cmd, const char *opt, const char *arg, int *scale)
     if (st == 0)
         *scale = i + 2;
     return st;
+}
+
+/* Vidaio tasks and their scales; 0 for anything else. */
+static int task_scale(const char *task)
+{
+    static const struct {
+        const char *name;
+        int scale;
+    } tasks[] = {
+        {"SD2HD", 2},
+        {"HD24K", 2},
+        {"SD24K", 4},
+        {"4K28K", 2},
+    };
+    for (size_t i = 0; i < sizeof tasks / sizeof tasks[0]; i++)
+        if (!strcasecmp(task, tasks[i].name))
+            return tasks[i].scale;
+    return 0;
+}
+
+int vsr_opt_task(const char *cmd, const char *arg, const char **task)
+{
+    if (!task_scale(arg))
+        return vsr_usage_error(cmd, "--task: expected SD2HD, HD24K, SD24K or 4K28K, got '%s'",
+                               arg);
+    *task = arg;
+    return 0;
+}
+
+int vsr_opt_task_scale(const char *cmd, const char *task, int *scale)
+{
+    if (!task && !*scale)
+        return vsr_usage_error(cmd,
+                               "give --task (SD2HD, HD24K, SD24K, 4K28K) or --scale (2, 3, 4)");
+    if (task && *scale && *scale != task_scale(task))
+        return vsr_usage_error(cmd, "--task %s means x%d, but --scale says %d", task,
+                               task_scale(task), *scale);
+    if (task)
+        *scale = task_scale(task);
+    return 0;
 }
 
 static const char *const precision_names[] = {"fp32", "bf16", "fp16", NULL};

@@ -55,6 +55,13 @@ int vsr_opt_choice(const char *cmd, const char *opt, const char *arg, const char
 /* --scale: 2, 3 or 4. */
 int vsr_opt_scale(const char *cmd, const char *opt, const char *arg, int *scale);
 
+/* --task: a Vidaio task (DESIGN.md §5), case-insensitive. */
+int vsr_opt_task(const char *cmd, const char *arg, const char **task);
+
+/* The scale a command runs at from --task and --scale (0 = not given):
+ * one of them is needed, and they must agree. */
+int vsr_opt_task_scale(const char *cmd, const char *task, int *scale);
+
 /* --precision: fp32, bf16 or fp16. */
 int vsr_opt_precision(const char *cmd, const char *opt, const char *arg, vsr_precision *p);
 
