@@ -1,6 +1,7 @@
 # A thin driver over CMake and scripts/. On a fresh Debian 12 machine (as
 # root, or with sudo):
-#   make demo   install packages, fetch models, build, upscale a sample photo
+#   make demo   install packages, fetch models, build, upscale a sample clip
+#               and check the output against the validator's gates
 #   make test   the same setup, then a sanitizer build and all tests (CI)
 # Other targets: deps models samples build test-build format clean help.
 
@@ -12,8 +13,8 @@ TEST_BUILD_DIR ?= build-test
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_JOBS ?= 2
 SAMPLES_DIR ?= $(or $(VSR_SAMPLES_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vsr/samples)
-DEMO_IN ?= $(SAMPLES_DIR)/sample.png
-DEMO_OUT ?= demo-out.png
+DEMO_IN ?= $(SAMPLES_DIR)/sample.mp4
+DEMO_OUT ?= demo-out.mp4
 FORMAT_DIRS := $(wildcard src tests bench)
 
 .PHONY: help deps models samples build test-build demo test format clean
@@ -46,14 +47,10 @@ demo:
 	$(MAKE) --no-print-directory models
 	$(MAKE) --no-print-directory build
 	$(MAKE) --no-print-directory samples
-	@echo "demo: $(BUILD_DIR)/vsr image -v -i $(DEMO_IN) -o $(DEMO_OUT)  (default model)"
-	@start=$$(date +%s.%N); \
-	$(BUILD_DIR)/vsr image -v -i "$(DEMO_IN)" -o "$(DEMO_OUT)"; \
-	end=$$(date +%s.%N); \
-	in=$$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0:s=x "$(DEMO_IN)"); \
-	out=$$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0:s=x "$(DEMO_OUT)"); \
-	awk -v a="$$start" -v b="$$end" -v i="$$in" -v o="$$out" -v f="$(DEMO_OUT)" \
-	    'BEGIN { printf "demo: upscaled %s (%s) to %s (%s) in %.1f s\n", "$(DEMO_IN)", i, f, o, b - a }'
+	@echo "demo: $(BUILD_DIR)/vsr upscale -i $(DEMO_IN) -o $(DEMO_OUT) --task SD2HD -v  (default model)"
+	$(BUILD_DIR)/vsr upscale -i "$(DEMO_IN)" -o "$(DEMO_OUT)" --task SD2HD -v
+	$(BUILD_DIR)/vsr check "$(DEMO_OUT)" --input "$(DEMO_IN)" --task SD2HD
+	@echo "demo: wrote $(DEMO_OUT)"
 
 test:
 	$(MAKE) --no-print-directory deps

@@ -2,7 +2,10 @@
 # Makes the demo and test sample images from natural photographs shipped by
 # Debian's mate-backgrounds package, with the ffmpeg CLI (scale + crop),
 # into ${VSR_SAMPLES_DIR:-${XDG_CACHE_HOME:-~/.cache}/vsr/samples}:
-#   sample.png                  480x270, the demo input (ladybird on a stem)
+#   sample.mp4                  480x270, 30 fps, 45 frames, H.264, no audio:
+#                               the demo clip (a slow pan across the ladybird),
+#                               shaped like a validator's clip
+#   sample.png                  480x270, the first still (ladybird on a stem)
 #   crop-ladybird-64x48.png     64x48 crops for the golden tests
 #   crop-flower-64x48.png
 #   crop-seeds-37x29.png        odd size
@@ -44,4 +47,18 @@ for s in "${samples[@]}"; do
         made=$((made + 1))
     fi
 done
-echo "make-samples: ${#samples[@]} samples in $out ($made new or changed)"
+
+# The demo clip: a pan across the photo. One x264 thread keeps it bit-exact
+# from machine to machine.
+clip=$out/sample.mp4
+ffmpeg -nostdin -v error -y -loop 1 -framerate 30 -i "$photos/LadyBird.jpg" \
+    -vf "scale=640:400:flags=bicubic,crop=480:270:x='min(n*2\,160)':y=65,format=yuv420p" \
+    -frames:v 45 -c:v libx264 -preset medium -crf 18 -threads 1 -an \
+    -map_metadata -1 -fflags +bitexact -flags:v +bitexact "$clip.part.mp4"
+if cmp -s "$clip.part.mp4" "$clip"; then
+    rm -f "$clip.part.mp4"
+else
+    mv -f "$clip.part.mp4" "$clip"
+    made=$((made + 1))
+fi
+echo "make-samples: $((${#samples[@]} + 1)) samples in $out ($made new or changed)"

@@ -51,10 +51,17 @@ static int nn_run(void *ctx, const vsr_image *in, vsr_image *out, vsr_error *err
     return VSR_OK;
 }
 
+/* A directory of this test's own: CTest runs tests in parallel, and the
+ * check that no partial output is left must not see another test's. */
 static const char *tmpdir(void)
 {
-    const char *t = getenv("VSR_TEST_TMP");
-    return t ? t : "/tmp";
+    static char dir[256];
+    if (!dir[0]) {
+        const char *t = getenv("VSR_TEST_TMP");
+        snprintf(dir, sizeof dir, "%s/pipeline_nearest", t ? t : "/tmp");
+        mkdir(dir, 0755);
+    }
+    return dir;
 }
 
 static int sh(const char *cmd)
