@@ -24,8 +24,11 @@ packages=(
     # natural photographs (JPEG) for the samples and golden tests:
     # /usr/share/backgrounds/mate/nature/*.jpg
     mate-backgrounds
-    # server (later issues): JSON, HTTP server, HTTP client, TLS
-    libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
+    # server: JSON, HTTP server, HTTP client, TLS and HMAC, pending deletions
+    libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
+    # server tests: curl as the client, jq to read its answers;
+    # /usr/bin/python3 runs tests/tools/payload_server.py (download tests)
+    curl jq python3
 )
 
 # npm fetches the models (scripts/fetch-models.sh). A Node.js from another

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "media/gates.h"
+
 void vsr_opt_begin(void)
 {
     /* 0, not 1: glibc then also resets its internal state (a cluster of
@@ -128,29 +130,10 @@ int vsr_opt_scale(const char *cmd, const char *opt, const char *arg, int *scale)
     return st;
 }
 
-/* Vidaio tasks and their scales; 0 for anything else. */
-static int task_scale(const char *task)
-{
-    static const struct {
-        const char *name;
-        int scale;
-    } tasks[] = {
-        {"SD2HD", 2},
-        {"HD24K", 2},
-        {"SD24K", 4},
-        {"4K28K", 2},
-    };
-    for (size_t i = 0; i < sizeof tasks / sizeof tasks[0]; i++)
-        if (!strcasecmp(task, tasks[i].name))
-            return tasks[i].scale;
-    return 0;
-}
-
 int vsr_opt_task(const char *cmd, const char *arg, const char **task)
 {
-    if (!task_scale(arg))
-        return vsr_usage_error(cmd, "--task: expected SD2HD, HD24K, SD24K or 4K28K, got '%s'",
-                               arg);
+    if (!vsr_task_scale(arg))
+        return vsr_usage_error(cmd, "--task: expected SD2HD, HD24K, SD24K or 4K28K, got '%s'", arg);
     *task = arg;
     return 0;
 }
@@ -160,11 +143,11 @@ int vsr_opt_task_scale(const char *cmd, const char *task, int *scale)
     if (!task && !*scale)
         return vsr_usage_error(cmd,
                                "give --task (SD2HD, HD24K, SD24K, 4K28K) or --scale (2, 3, 4)");
-    if (task && *scale && *scale != task_scale(task))
+    if (task && *scale && *scale != vsr_task_scale(task))
         return vsr_usage_error(cmd, "--task %s means x%d, but --scale says %d", task,
-                               task_scale(task), *scale);
+                               vsr_task_scale(task), *scale);
     if (task)
-        *scale = task_scale(task);
+        *scale = vsr_task_scale(task);
     return 0;
 }
 

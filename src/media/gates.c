@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static vsr_gate *add(vsr_gate *g, int *n, const char *name, int pass)
 {
@@ -20,6 +21,23 @@ static vsr_gate *add(vsr_gate *g, int *n, const char *name, int pass)
 static int tagged(int v, int unspecified, int zero_is_value)
 {
     return v != unspecified && v != 3 /* reserved */ && (v != 0 || zero_is_value);
+}
+
+int vsr_task_scale(const char *task)
+{
+    static const struct {
+        const char *name;
+        int scale;
+    } tasks[] = {
+        {"SD2HD", 2},
+        {"HD24K", 2},
+        {"SD24K", 4},
+        {"4K28K", 2},
+    };
+    for (size_t i = 0; i < sizeof tasks / sizeof tasks[0]; i++)
+        if (!strcasecmp(task, tasks[i].name))
+            return tasks[i].scale;
+    return 0;
 }
 
 double vsr_size_gate_factor(int scale)

@@ -13,6 +13,10 @@ typedef struct vsr_gate {
 
 #define VSR_MAX_GATES 12
 
+/* A Vidaio task's scale (SD2HD, HD24K, 4K28K: 2; SD24K: 4), matched
+ * case-insensitively; 0 for anything else. */
+int vsr_task_scale(const char *task);
+
 /* The size gate for a scale: output bytes <= factor x input bytes. */
 double vsr_size_gate_factor(int scale);
 

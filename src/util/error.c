@@ -59,6 +59,9 @@ const char *vsr_status_name(vsr_status code)
     case VSR_ERR_BACKEND: return "backend error";
     case VSR_ERR_CANCELLED: return "cancelled";
     case VSR_ERR_INTERNAL: return "internal error";
+    case VSR_ERR_BUSY: return "busy";
+    case VSR_ERR_TIMEOUT: return "timed out";
+    case VSR_ERR_REFUSED: return "refused";
     }
     return "unknown error";
 }

@@ -17,6 +17,9 @@ typedef enum vsr_status {
     VSR_ERR_BACKEND = -6,     /* backend (oneDNN, CUDA) reported failure */
     VSR_ERR_CANCELLED = -7,   /* stopped on request */
     VSR_ERR_INTERNAL = -8,    /* a bug: an invariant did not hold */
+    VSR_ERR_BUSY = -9,        /* a queue or limit is full: try again later */
+    VSR_ERR_TIMEOUT = -10,    /* a deadline passed */
+    VSR_ERR_REFUSED = -11,    /* refused by policy (address, path, credentials) */
 } vsr_status;
 
 #define VSR_ERROR_MSG_MAX 1024

@@ -1,0 +1,26 @@
+/* The endpoints of `vsr serve` (DESIGN.md §5):
+ *   POST /upscale-video  legacy: {payload_url, task_type} -> {uploaded_video_url}
+ *   POST /upscale        current: {video_paths, output_paths?, scale, task_id?,
+ *                        model?, codec?, cq?} -> {output_paths, output_urls, errors,
+ *                        success, queue_position, active_tasks, queued_tasks}
+ *   GET /health, GET /queue, GET /metrics
+ * Requests are checked field by field (400 naming the field), queued (429
+ * when full), and answered when their job has ended; every error body
+ * keeps the endpoint's own fields and adds "error". */
+#ifndef VSR_SERVER_API_H
+#define VSR_SERVER_API_H
+
+#include "server/http_server.h"
+#include "server/job_queue.h"
+#include "server/upscale_job.h"
+
+typedef struct vsr_api {
+    vsr_job_services services;
+    vsr_job_queue *queue;
+    const char *backend_name; /* for /health */
+} vsr_api;
+
+/* The vsr_http_handler of the server; opaque is a vsr_api. */
+void vsr_api_handle(void *opaque, const vsr_http_call *call, vsr_http_reply *reply);
+
+#endif

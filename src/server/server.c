@@ -1,0 +1,89 @@
+#include "server/server.h"
+
+#include <stdlib.h>
+
+#include "server/api.h"
+#include "server/deleter.h"
+#include "server/http_server.h"
+#include "server/s3_client.h"
+
+struct vsr_server {
+    vsr_metrics metrics;
+    vsr_api api;
+    vsr_http *http;
+};
+
+/* How often the deleter looks for due objects. */
+#define DELETER_POLL_MS 1000
+
+int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *err)
+{
+    *out = NULL;
+    vsr_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "server: out of memory");
+    vsr_metrics_init(&s->metrics);
+    vsr_job_services *sv = &s->api.services;
+    sv->cfg = cfg;
+    sv->metrics = &s->metrics;
+    s->api.backend_name = cfg->engine.backend;
+    int st;
+    if (vsr_server_config_has_storage(cfg)) {
+        vsr_s3_config sc = {
+            .endpoint = cfg->endpoint,
+            .bucket = cfg->bucket,
+            .access_key = cfg->access_key,
+            .secret_key = cfg->secret_key,
+            .region = cfg->region,
+            .retries = cfg->storage_retries,
+            .backoff_ms = cfg->storage_backoff_ms,
+            .timeout_ms = 120000,
+        };
+        if ((st = vsr_s3_create(&sc, &sv->s3, err)) < 0)
+            goto fail;
+        if ((st = vsr_deleter_start(cfg->deletions_db, sv->s3, DELETER_POLL_MS, &sv->deleter,
+                                    err)) < 0)
+            goto fail;
+    }
+    if ((st = vsr_model_cache_create(cfg->models_dir, &cfg->engine, &sv->models, err)) < 0 ||
+        (st = vsr_job_queue_create(cfg->max_running, cfg->max_queued, &s->api.queue, err)) < 0)
+        goto fail;
+    vsr_http_options ho = {
+        .host = cfg->listen_host ? cfg->listen_host : "127.0.0.1",
+        .port = cfg->listen_port,
+        .max_connections = cfg->max_connections,
+        .max_body_bytes = cfg->max_body_bytes,
+        .timeout_s = cfg->request_timeout_s,
+        .token = cfg->token,
+        .open_path = "/health",
+    };
+    if ((st = vsr_http_start(&ho, vsr_api_handle, &s->api, &s->http, err)) < 0)
+        goto fail;
+    *out = s;
+    return VSR_OK;
+fail:
+    vsr_server_stop(s);
+    return st;
+}
+
+int vsr_server_port(const vsr_server *s)
+{
+    return vsr_http_port(s->http);
+}
+
+void vsr_server_stop(vsr_server *s)
+{
+    if (!s)
+        return;
+    /* No new connections; then cancel every job, which ends the waits of
+     * the connections that carry them; then close the connections. */
+    vsr_http_quiesce(s->http);
+    vsr_job_queue_shutdown(s->api.queue);
+    vsr_http_stop(s->http);
+    vsr_job_queue_destroy(s->api.queue);
+    vsr_model_cache_destroy(s->api.services.models);
+    vsr_deleter_stop(s->api.services.deleter);
+    vsr_s3_destroy(s->api.services.s3);
+    vsr_metrics_destroy(&s->metrics);
+    free(s);
+}

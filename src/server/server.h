@@ -1,0 +1,22 @@
+/* `vsr serve` as a library: starts the pieces in order (storage, pending
+ * deletions, models, job queue, HTTP), stops them in reverse. Tests start
+ * it on port 0 in their own process. */
+#ifndef VSR_SERVER_SERVER_H
+#define VSR_SERVER_SERVER_H
+
+#include "server/server_config.h"
+#include "util/error.h"
+
+typedef struct vsr_server vsr_server;
+
+/* cfg must be validated and outlive the server. */
+int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *err);
+
+/* The port the server listens on. */
+int vsr_server_port(const vsr_server *s);
+
+/* Stops taking connections, cancels the jobs, waits for them and closes
+ * everything. Pending deletions stay on disk for the next start. */
+void vsr_server_stop(vsr_server *s);
+
+#endif

@@ -1,0 +1,232 @@
+#include "server/server_config.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+void vsr_server_config_default(vsr_server_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->listen_port = VSR_SERVE_DEFAULT_PORT;
+    c->max_connections = 64;
+    c->max_body_bytes = 1 << 20;
+    c->request_timeout_s = 60;
+    c->max_running = 2;
+    c->max_queued = 5;
+    c->job_timeout_s = 600;
+    c->workers = 1;
+    c->max_pixels = 3840 * 2160;
+    vsr_engine_options_default(&c->engine);
+    vsr_download_limits_default(&c->download);
+    c->storage_retries = 3;
+    c->storage_backoff_ms = 500;
+    c->presign_expiry_s = 7 * 24 * 3600;
+    c->delete_after_s = 600;
+}
+
+void vsr_server_config_free(vsr_server_config *c)
+{
+    char **strings[] = {&c->listen_host, &c->token,       &c->default_model, &c->models_dir,
+                        &c->backend,     &c->root,        &c->tmp_dir,       &c->allow_cidrs,
+                        &c->bucket,      &c->endpoint,    &c->access_key,    &c->secret_key,
+                        &c->region,      &c->deletions_db};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+        free(*strings[i]);
+        *strings[i] = NULL;
+    }
+}
+
+int vsr_server_config_set(char **field, const char *value, vsr_error *err)
+{
+    char *copy = NULL;
+    if (value && !(copy = strdup(value)))
+        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
+    free(*field);
+    *field = copy;
+    return VSR_OK;
+}
+
+/* The config file's keys: one row each, pointing into the struct. */
+typedef enum { KEY_STRING, KEY_INT, KEY_INT64, KEY_LONG, KEY_BOOL } key_type;
+
+typedef struct config_key {
+    const char *name;
+    key_type type;
+    size_t offset;
+} config_key;
+
+#define KEY(name, type, field)                         \
+    {                                                  \
+        name, type, offsetof(vsr_server_config, field) \
+    }
+static const config_key config_keys[] = {
+    KEY("listen_host", KEY_STRING, listen_host),
+    KEY("listen_port", KEY_INT, listen_port),
+    KEY("token", KEY_STRING, token),
+    KEY("max_connections", KEY_INT, max_connections),
+    KEY("max_body_bytes", KEY_INT64, max_body_bytes),
+    KEY("request_timeout_s", KEY_INT, request_timeout_s),
+    KEY("max_running", KEY_INT, max_running),
+    KEY("max_queued", KEY_INT, max_queued),
+    KEY("job_timeout_s", KEY_INT, job_timeout_s),
+    KEY("workers", KEY_INT, workers),
+    KEY("max_pixels", KEY_INT64, max_pixels),
+    KEY("model", KEY_STRING, default_model),
+    KEY("models_dir", KEY_STRING, models_dir),
+    KEY("backend", KEY_STRING, backend),
+    KEY("threads", KEY_INT, engine.config.threads),
+    KEY("tile", KEY_INT, engine.tile),
+    KEY("root", KEY_STRING, root),
+    KEY("tmp_dir", KEY_STRING, tmp_dir),
+    KEY("download_max_bytes", KEY_INT64, download.max_bytes),
+    KEY("download_connect_timeout_ms", KEY_LONG, download.connect_timeout_ms),
+    KEY("download_timeout_ms", KEY_LONG, download.total_timeout_ms),
+    KEY("download_stall_timeout_ms", KEY_LONG, download.stall_timeout_ms),
+    KEY("download_max_redirects", KEY_INT, download.max_redirects),
+    KEY("allow_private_urls", KEY_BOOL, download.allow_private),
+    KEY("allow_cidrs", KEY_STRING, allow_cidrs),
+    KEY("bucket", KEY_STRING, bucket),
+    KEY("endpoint", KEY_STRING, endpoint),
+    KEY("access_key", KEY_STRING, access_key),
+    KEY("secret_key", KEY_STRING, secret_key),
+    KEY("region", KEY_STRING, region),
+    KEY("storage_retries", KEY_INT, storage_retries),
+    KEY("storage_backoff_ms", KEY_LONG, storage_backoff_ms),
+    KEY("presign_expiry_s", KEY_LONG, presign_expiry_s),
+    KEY("delete_after_s", KEY_LONG, delete_after_s),
+    KEY("deletions_db", KEY_STRING, deletions_db),
+};
+#undef KEY
+
+static int apply_key(vsr_server_config *c, const config_key *k, json_t *v, const char *path,
+                     vsr_error *err)
+{
+    void *field = (char *)c + k->offset;
+    if (k->type == KEY_STRING) {
+        if (!json_is_string(v) && !json_is_null(v))
+            return vsr_error_set(err, VSR_ERR_INVALID, "%s: \"%s\" must be a string", path,
+                                 k->name);
+        return vsr_server_config_set(field, json_is_null(v) ? NULL : json_string_value(v), err);
+    }
+    if (k->type == KEY_BOOL) {
+        if (!json_is_boolean(v))
+            return vsr_error_set(err, VSR_ERR_INVALID, "%s: \"%s\" must be true or false", path,
+                                 k->name);
+        *(int *)field = json_is_true(v);
+        return VSR_OK;
+    }
+    if (!json_is_integer(v))
+        return vsr_error_set(err, VSR_ERR_INVALID, "%s: \"%s\" must be an integer", path, k->name);
+    json_int_t n = json_integer_value(v);
+    if (n < 0 || (k->type == KEY_INT && n > 0x7fffffff))
+        return vsr_error_set(err, VSR_ERR_INVALID, "%s: \"%s\" = %lld is out of range", path,
+                             k->name, (long long)n);
+    if (k->type == KEY_INT)
+        *(int *)field = (int)n;
+    else if (k->type == KEY_LONG)
+        *(long *)field = (long)n;
+    else
+        *(int64_t *)field = (int64_t)n;
+    return VSR_OK;
+}
+
+int vsr_server_config_load_file(vsr_server_config *c, const char *path, vsr_error *err)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return vsr_error_set(err, VSR_ERR_FORMAT, "config %s: line %d: %s", path, jerr.line,
+                             jerr.text);
+    int st = VSR_OK;
+    if (!json_is_object(root)) {
+        st = vsr_error_set(err, VSR_ERR_FORMAT, "config %s: expected a JSON object", path);
+        goto done;
+    }
+    const char *name;
+    json_t *v;
+    json_object_foreach(root, name, v)
+    {
+        const config_key *k = NULL;
+        for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0] && !k; i++)
+            if (!strcmp(config_keys[i].name, name))
+                k = &config_keys[i];
+        if (!k) {
+            st = vsr_error_set(err, VSR_ERR_INVALID, "config %s: unknown setting \"%s\"", path,
+                               name);
+            goto done;
+        }
+        if ((st = apply_key(c, k, v, path, err)) < 0)
+            goto done;
+    }
+done:
+    json_decref(root);
+    return st;
+}
+
+int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err)
+{
+    static const struct {
+        const char *var;
+        size_t offset;
+    } vars[] = {
+        {"BUCKET_NAME", offsetof(vsr_server_config, bucket)},
+        {"BUCKET_COMPATIBLE_ENDPOINT", offsetof(vsr_server_config, endpoint)},
+        {"BUCKET_COMPATIBLE_ACCESS_KEY", offsetof(vsr_server_config, access_key)},
+        {"BUCKET_COMPATIBLE_SECRET_KEY", offsetof(vsr_server_config, secret_key)},
+        {"BUCKET_REGION", offsetof(vsr_server_config, region)},
+        {"VSR_API_TOKEN", offsetof(vsr_server_config, token)},
+    };
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i].var);
+        if (v && *v && vsr_server_config_set((char **)((char *)c + vars[i].offset), v, err) < 0)
+            return err ? err->code : VSR_ERR_NOMEM;
+    }
+    return VSR_OK;
+}
+
+int vsr_server_config_has_storage(const vsr_server_config *c)
+{
+    return c->bucket && c->endpoint;
+}
+
+int vsr_server_config_validate(const vsr_server_config *c, vsr_error *err)
+{
+    if (c->listen_port < 0 || c->listen_port > 65535)
+        return vsr_error_set(err, VSR_ERR_INVALID, "listen port %d is not 0..65535",
+                             c->listen_port);
+    if (c->max_running < 1 || c->max_running > 256)
+        return vsr_error_set(err, VSR_ERR_INVALID, "max_running %d is not 1..256", c->max_running);
+    if (c->max_queued > 4096)
+        return vsr_error_set(err, VSR_ERR_INVALID, "max_queued %d is not 0..4096", c->max_queued);
+    /* Every running or waiting job holds a connection, and /health must
+     * still get one. */
+    if (c->max_connections < c->max_running + c->max_queued + 2)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "max_connections %d must exceed max_running + max_queued (%d) by 2",
+                             c->max_connections, c->max_running + c->max_queued);
+    if (c->max_body_bytes < 64)
+        return vsr_error_set(err, VSR_ERR_INVALID, "max_body_bytes %lld is too small",
+                             (long long)c->max_body_bytes);
+    if (c->job_timeout_s < 1)
+        return vsr_error_set(err, VSR_ERR_INVALID, "job_timeout_s must be at least 1");
+    if (c->workers < 1 || c->workers > 256)
+        return vsr_error_set(err, VSR_ERR_INVALID, "workers %d is not 1..256", c->workers);
+    if (c->presign_expiry_s < 1 || c->presign_expiry_s > 7 * 24 * 3600)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "presign_expiry_s %ld is not 1..604800 (SigV4 allows 7 days)",
+                             c->presign_expiry_s);
+    if (!!c->bucket != !!c->endpoint)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "storage needs both BUCKET_NAME and BUCKET_COMPATIBLE_ENDPOINT "
+                             "(only %s is set)",
+                             c->bucket ? "BUCKET_NAME" : "BUCKET_COMPATIBLE_ENDPOINT");
+    if (vsr_server_config_has_storage(c) && (!c->access_key || !c->secret_key))
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "storage needs BUCKET_COMPATIBLE_ACCESS_KEY and "
+                             "BUCKET_COMPATIBLE_SECRET_KEY");
+    if (vsr_server_config_has_storage(c) && !c->deletions_db)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "storage needs deletions_db (where pending deletions are kept)");
+    return VSR_OK;
+}

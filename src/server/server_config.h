@@ -1,0 +1,73 @@
+/* The settings of `vsr serve`: defaults, then a JSON config file, then the
+ * environment (the Vidaio variable names for storage), then the command
+ * line, each overriding the one before. The struct owns its strings. */
+#ifndef VSR_SERVER_SERVER_CONFIG_H
+#define VSR_SERVER_SERVER_CONFIG_H
+
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "server/download.h"
+#include "util/error.h"
+
+#define VSR_SERVE_DEFAULT_PORT 29115 /* the Vidaio miner's */
+
+typedef struct vsr_server_config {
+    char *listen_host; /* "127.0.0.1" unless told otherwise */
+    int listen_port;   /* 0 = any free port (tests) */
+    char *token;       /* bearer token every request but /health needs; NULL = none */
+
+    /* HTTP limits */
+    int max_connections;
+    int64_t max_body_bytes;
+    int request_timeout_s; /* idle time before a connection is dropped */
+
+    /* jobs */
+    int max_running;     /* jobs upscaling at once (Vidaio: 2) */
+    int max_queued;      /* jobs waiting; beyond: 429 (Vidaio: 5) */
+    int job_timeout_s;   /* a job's deadline from its arrival */
+    int workers;         /* pipeline workers per job */
+    int64_t max_pixels;  /* input frame limit */
+    char *default_model; /* family or model name; NULL = VSR_DEFAULT_MODEL */
+    char *models_dir;    /* NULL = the registry's default */
+    vsr_engine_options engine;
+    char *backend; /* owns engine.backend's string */
+
+    /* local files */
+    char *root;    /* video_paths/output_paths are confined here; NULL = local paths refused */
+    char *tmp_dir; /* job scratch (downloads, outputs before upload) */
+
+    /* downloads (payload_url, http(s) video_paths) */
+    vsr_download_limits download;
+    char *allow_cidrs; /* owns download.allow_cidrs's string */
+
+    /* storage: S3-compatible, configured when bucket and endpoint are set */
+    char *bucket, *endpoint, *access_key, *secret_key, *region;
+    int storage_retries;
+    long storage_backoff_ms;
+    long presign_expiry_s; /* at most 7 days */
+    long delete_after_s;   /* uploaded objects are deleted this long after upload */
+    char *deletions_db;    /* SQLite file of pending deletions */
+} vsr_server_config;
+
+void vsr_server_config_default(vsr_server_config *c);
+void vsr_server_config_free(vsr_server_config *c);
+
+/* Applies a JSON object of settings (keys as in docs/vsr-serve.example.json);
+ * an unknown key or a wrong type is an error naming it. */
+int vsr_server_config_load_file(vsr_server_config *c, const char *path, vsr_error *err);
+
+/* Applies BUCKET_NAME, BUCKET_COMPATIBLE_ENDPOINT, BUCKET_COMPATIBLE_ACCESS_KEY,
+ * BUCKET_COMPATIBLE_SECRET_KEY, BUCKET_REGION and VSR_API_TOKEN where set. */
+int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err);
+
+/* Replaces *field with a copy of value (NULL clears it). */
+int vsr_server_config_set(char **field, const char *value, vsr_error *err);
+
+/* Checks ranges and combinations (e.g. storage half configured). */
+int vsr_server_config_validate(const vsr_server_config *c, vsr_error *err);
+
+/* Whether uploads are configured. */
+int vsr_server_config_has_storage(const vsr_server_config *c);
+
+#endif

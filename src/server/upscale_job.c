@@ -1,0 +1,207 @@
+#include "server/upscale_job.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pipeline/pipeline.h"
+#include "server/deleter.h"
+#include "server/download.h"
+#include "server/s3_client.h"
+#include "server/uuid.h"
+
+int vsr_http_status_for(vsr_status code)
+{
+    switch (code) {
+    case VSR_OK: return 200;
+    case VSR_ERR_INVALID:
+    case VSR_ERR_FORMAT:
+    case VSR_ERR_UNSUPPORTED:
+    case VSR_ERR_REFUSED: return 400; /* the input: bad, unreadable or not allowed */
+    case VSR_ERR_BUSY: return 429;
+    case VSR_ERR_TIMEOUT: return 504;
+    case VSR_ERR_CANCELLED: return 503;
+    default: return 500;
+    }
+}
+
+static void clip_fail(vsr_clip *c, const vsr_error *err, int http_status)
+{
+    c->status = err->code ? err->code : VSR_ERR_INTERNAL;
+    c->http_status = http_status ? http_status : vsr_http_status_for(err->code);
+    snprintf(c->error, sizeof c->error, "%s", err->msg);
+}
+
+/* A cancelled pipeline says "cancelled"; the client wants to know why. */
+static void explain_cancel(const vsr_upscale_job *j, vsr_error *err)
+{
+    if (j->job.cancel == VSR_JOB_CANCEL_DEADLINE)
+        vsr_error_set(err, VSR_ERR_TIMEOUT, "the job's deadline (%d s) passed",
+                      j->services->cfg->job_timeout_s);
+    else if (j->job.cancel == VSR_JOB_CANCEL_SHUTDOWN)
+        vsr_error_set(err, VSR_ERR_CANCELLED, "the server is shutting down");
+    else if (j->job.cancel == VSR_JOB_CANCEL_CLIENT)
+        vsr_error_set(err, VSR_ERR_CANCELLED, "the client went away");
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+/* Uploads path under a fresh <uuid>_upscaled.mp4, presigns it and
+ * schedules its deletion. */
+static int deliver_upload(vsr_upscale_job *j, vsr_clip *c, const char *path, double *upload_s,
+                          vsr_error *err)
+{
+    const vsr_job_services *sv = j->services;
+    char uuid[VSR_UUID_LEN], key[VSR_UUID_LEN + 16];
+    int st = vsr_uuid_v4(uuid, err);
+    if (st < 0)
+        return st;
+    snprintf(key, sizeof key, "%s_upscaled.mp4", uuid);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    st = vsr_s3_put_file(sv->s3, key, path, "video/mp4", err);
+    *upload_s = seconds_since(&t0);
+    if (st < 0)
+        return st;
+    time_t now = time(NULL);
+    /* Schedule the deletion first: an object we cannot promise to delete
+     * is not handed out. */
+    if ((st = vsr_deleter_schedule(sv->deleter, key, now + sv->cfg->delete_after_s, err)) < 0 ||
+        (st = vsr_s3_presign_get(sv->s3, key, sv->cfg->presign_expiry_s, now, c->output_url,
+                                 sizeof c->output_url, err)) < 0) {
+        vsr_error cleanup;
+        vsr_error_clear(&cleanup);
+        vsr_s3_delete(sv->s3, key, &cleanup);
+        c->output_url[0] = '\0';
+        return st;
+    }
+    return VSR_OK;
+}
+
+static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
+{
+    const vsr_job_services *sv = j->services;
+    const vsr_server_config *cfg = sv->cfg;
+    vsr_clip *c = &j->clips[index];
+    vsr_error err;
+    vsr_error_clear(&err);
+    double stages[VSR_STAGE_COUNT] = {0};
+    char in_path[4200], out_path[4200];
+    const char *input = c->source;
+    in_path[0] = '\0';
+
+    if (j->job.cancel) {
+        explain_cancel(j, &err);
+        clip_fail(c, &err, 0);
+        return;
+    }
+    if (c->source_is_url) {
+        snprintf(in_path, sizeof in_path, "%s/input-%d", workdir, index);
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int st = vsr_download_file(c->source, in_path, &cfg->download, &err);
+        stages[VSR_STAGE_DOWNLOAD] = seconds_since(&t0);
+        if (st < 0) {
+            /* A refused address or URL is the client's; anything else
+             * went wrong between us and the payload server. */
+            int refused = st == VSR_ERR_REFUSED || st == VSR_ERR_INVALID;
+            vsr_error_prefix(&err, "clip %d: download", index);
+            clip_fail(c, &err, refused ? 400 : 502);
+            in_path[0] = '\0';
+            goto done;
+        }
+        input = in_path;
+    }
+
+    vsr_engine *engine;
+    if (vsr_model_cache_get(sv->models, j->model, j->scale, &engine, &err) < 0) {
+        vsr_error_prefix(&err, "clip %d: model %s x%d", index, j->model, j->scale);
+        clip_fail(c, &err, 500);
+        goto done;
+    }
+    vsr_upscaler up;
+    vsr_upscaler_per_worker(&up, engine);
+
+    int keep_local = c->output_path[0] != '\0';
+    if (keep_local)
+        snprintf(out_path, sizeof out_path, "%s", c->output_path);
+    else
+        snprintf(out_path, sizeof out_path, "%s/output-%d.mp4", workdir, index);
+
+    vsr_pipeline_config pc;
+    vsr_pipeline_config_default(&pc);
+    pc.input = input;
+    pc.output = out_path;
+    pc.upscaler = &up;
+    pc.workers = cfg->workers;
+    pc.max_pixels = cfg->max_pixels;
+    pc.enc = j->enc;
+    pc.cancel = &j->job.cancel;
+    vsr_pipeline_stats ps;
+    if (vsr_pipeline_run(&pc, &ps, &err) < 0) {
+        if (err.code == VSR_ERR_CANCELLED)
+            explain_cancel(j, &err);
+        vsr_error_prefix(&err, "clip %d", index);
+        clip_fail(c, &err, 0);
+        goto done;
+    }
+    stages[VSR_STAGE_DECODE] = ps.decode_s;
+    stages[VSR_STAGE_CONVERT] = ps.convert_s;
+    stages[VSR_STAGE_INFER] = ps.infer_s;
+    stages[VSR_STAGE_ENCODE] = ps.encode_s;
+
+    if (j->upload) {
+        if (deliver_upload(j, c, out_path, &stages[VSR_STAGE_UPLOAD], &err) < 0) {
+            vsr_error_prefix(&err, "clip %d: upload", index);
+            clip_fail(c, &err, 502);
+        }
+    }
+    vsr_metrics_clip(sv->metrics, ps.frames, ps.wall_s, stages);
+    if (!keep_local && unlink(out_path) != 0 && errno != ENOENT)
+        fprintf(stderr, "vsr serve: removing %s: %s\n", out_path, strerror(errno));
+done:
+    if (in_path[0] && unlink(in_path) != 0 && errno != ENOENT)
+        fprintf(stderr, "vsr serve: removing %s: %s\n", in_path, strerror(errno));
+    if (c->status)
+        vsr_metrics_error(sv->metrics, (vsr_status)c->status);
+}
+
+static void run_job(vsr_job *job, void *opaque)
+{
+    vsr_upscale_job *j = opaque;
+    (void)job;
+    char workdir[4096];
+    snprintf(workdir, sizeof workdir, "%s/vsr-job-XXXXXX", j->services->cfg->tmp_dir);
+    if (!mkdtemp(workdir)) {
+        vsr_error err;
+        vsr_error_set(&err, VSR_ERR_IO, "making a scratch directory in %s: %s",
+                      j->services->cfg->tmp_dir, strerror(errno));
+        for (int i = 0; i < j->n_clips; i++)
+            clip_fail(&j->clips[i], &err, 500);
+        vsr_metrics_error(j->services->metrics, VSR_ERR_IO);
+        return;
+    }
+    for (int i = 0; i < j->n_clips; i++)
+        run_clip(j, i, workdir);
+    if (rmdir(workdir) != 0)
+        fprintf(stderr, "vsr serve: removing %s: %s\n", workdir, strerror(errno));
+}
+
+void vsr_upscale_job_init(vsr_upscale_job *j, const vsr_job_services *services, const char *id,
+                          double deadline)
+{
+    memset(j, 0, sizeof *j);
+    j->services = services;
+    snprintf(j->job.id, sizeof j->job.id, "%s", id);
+    j->job.deadline = deadline;
+    j->job.run = run_job;
+    j->job.opaque = j;
+    vsr_encoder_options_default(&j->enc);
+}
