@@ -3,7 +3,7 @@
 #   make demo   install packages, fetch models, build, upscale a sample clip
 #               and check the output against the validator's gates
 #   make test   the same setup, then a sanitizer build and all tests (CI)
-# Other targets: deps models samples build test-build format clean help.
+# Other targets: deps models samples test-tools build test-build format clean help.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -17,7 +17,7 @@ DEMO_IN ?= $(SAMPLES_DIR)/sample.mp4
 DEMO_OUT ?= demo-out.mp4
 FORMAT_DIRS := $(wildcard src tests bench)
 
-.PHONY: help deps models samples build test-build demo test format clean
+.PHONY: help deps models samples test-tools build test-build demo test format clean
 
 help:
 	@sed -n '1,/^$$/p' Makefile | sed -n 's/^# \{0,1\}//p'
@@ -30,6 +30,10 @@ models:
 
 samples:
 	scripts/make-samples.sh
+
+# Tools only the tests use (s3rver, pinned by tests/s3rver/package-lock.json).
+test-tools:
+	scripts/fetch-test-tools.sh
 
 # Release build of vsr into $(BUILD_DIR)/.
 build:
@@ -56,6 +60,7 @@ test:
 	$(MAKE) --no-print-directory deps
 	$(MAKE) --no-print-directory models
 	$(MAKE) --no-print-directory samples
+	$(MAKE) --no-print-directory test-tools
 	$(MAKE) --no-print-directory test-build
 	ctest --test-dir $(TEST_BUILD_DIR) --output-on-failure -j $(CTEST_JOBS)
 
