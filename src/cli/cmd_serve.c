@@ -179,6 +179,17 @@ static int apply_engine(vsr_server_config *cfg, const vsr_cli_engine_opts *eo, v
     if (vsr_server_config_set(&cfg->backend, vsr_cli_engine_backend(&pick), err) < 0)
         return VSR_ERR_NOMEM;
     cfg->engine.backend = cfg->backend;
+    if (eo->devices && vsr_server_config_set(&cfg->devices_spec, eo->devices, err) < 0)
+        return VSR_ERR_NOMEM;
+    int st;
+    if (cfg->devices_spec && (st = vsr_parse_devices(cfg->devices_spec, cfg->backend, cfg->devices,
+                                                     &cfg->n_devices, err)) < 0)
+        return st;
+    if (eo->fail_device >= cfg->n_devices)
+        return vsr_error_set(err, VSR_ERR_INVALID, "--fail-device %d: only %d device(s)",
+                             eo->fail_device, cfg->n_devices);
+    cfg->fail_device = eo->fail_device;
+    cfg->fail_after = eo->fail_after;
     cfg->engine.config.precision = eo->precision;
     cfg->engine.pre_pad = eo->pre_pad;
     if (eo->tile)

@@ -173,13 +173,19 @@ static const char *colour_name(const vsr_colour *c, char *buf, size_t n)
 }
 
 static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_stats *st,
-                          const char *backend, const char *model)
+                          vsr_device_pool *pool, const char *model)
 {
     char buf[256];
     fprintf(stderr, "vsr upscale: %s (%dx%d %s) -> %s (%dx%d, %s)\n", cfg->input, st->in_w,
             st->in_h, st->in_pix_fmt, cfg->output, st->out_w, st->out_h, st->encoder);
-    fprintf(stderr, "  model %s on %s; %d worker(s), schedule %s", model, backend, st->workers,
-            vsr_schedule_name(cfg->schedule));
+    vsr_device_stat dev[VSR_MAX_DEVICES];
+    int n_dev = pool ? vsr_device_pool_stats(pool, dev, VSR_MAX_DEVICES) : 0;
+    fprintf(stderr, "  model %s on", model);
+    if (!pool)
+        fprintf(stderr, " one shared context");
+    for (int i = 0; i < n_dev; i++)
+        fprintf(stderr, "%s %s", i ? "," : "", dev[i].name);
+    fprintf(stderr, "; %d worker(s), schedule %s", st->workers, vsr_schedule_name(cfg->schedule));
     if (cfg->schedule == VSR_SCHEDULE_CHUNKED)
         fprintf(stderr, " (runs of %lld frames)", (long long)st->chunk);
     fprintf(stderr, "\n  decode colour: %s\n", colour_name(&st->in_colour, buf, sizeof buf));
@@ -200,6 +206,15 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
             st->infer_s > 0 ? n * st->workers / st->infer_s : 0, st->convert_s, st->encode_s,
             st->encode_s > 0 ? n / st->encode_s : 0);
     fprintf(stderr, "  output %.1f KiB\n", st->bytes_out / 1024.0);
+    for (int i = 0; i < n_dev; i++) {
+        fprintf(stderr, "  device %s: %lld frames, busy %.2f s (%.1f fps)", dev[i].name,
+                (long long)dev[i].frames, dev[i].busy_s,
+                dev[i].busy_s > 0 ? (double)dev[i].frames / dev[i].busy_s : 0.0);
+        if (dev[i].up)
+            fprintf(stderr, ", in rotation\n");
+        else
+            fprintf(stderr, ", taken out: %s\n", dev[i].fault);
+    }
 }
 
 int vsr_cmd_upscale(int argc, char **argv)
@@ -343,22 +358,27 @@ int vsr_cmd_upscale(int argc, char **argv)
     memset(&graph, 0, sizeof graph);
     if (vsr_cli_engine_load_model(&eo, &graph, &err) < 0)
         return vsr_cli_fail(CMD, "%s", err.msg);
+    /* Per-worker contexts on every --devices device (the design), or the
+     * seed's one context behind a lock (--shared-context, to measure). */
     vsr_engine *engine = NULL;
-    if (vsr_cli_engine_create(&eo, &graph, &engine, &err) < 0) {
+    vsr_device_pool *pool = NULL;
+    vsr_upscaler up;
+    vsr_shared_engine_ctx shared_ctx = {0};
+    if (shared && (eo.devices || eo.fail_device >= 0)) {
+        vsr_graph_free(&graph);
+        return vsr_usage_error(CMD, "--shared-context runs on one device: no --devices");
+    }
+    int made = shared ? vsr_cli_engine_create(&eo, &graph, &engine, &err)
+                      : vsr_cli_engine_pool_create(&eo, &graph, &pool, &err);
+    if (made >= 0 && shared)
+        made = vsr_upscaler_shared(&up, engine, &shared_ctx, &err);
+    if (made < 0) {
+        vsr_engine_destroy(engine);
         vsr_graph_free(&graph);
         return vsr_cli_fail(CMD, "%s", err.msg);
     }
-    vsr_upscaler up;
-    vsr_shared_engine_ctx shared_ctx = {0};
-    if (shared) {
-        if (vsr_upscaler_shared(&up, engine, &shared_ctx, &err) < 0) {
-            vsr_engine_destroy(engine);
-            vsr_graph_free(&graph);
-            return vsr_cli_fail(CMD, "%s", err.msg);
-        }
-    } else {
-        vsr_upscaler_per_worker(&up, engine);
-    }
+    if (pool)
+        vsr_upscaler_device_pool(&up, pool);
 
     progress_state ps = {.mode = progress_mode};
     cfg.upscaler = &up;
@@ -383,10 +403,11 @@ int vsr_cmd_upscale(int argc, char **argv)
     if (ps.line_open)
         fputc('\n', stderr);
     if (verbose && ret >= 0)
-        print_verbose(&cfg, &st, vsr_engine_backend(engine)->name, graph.name);
+        print_verbose(&cfg, &st, pool, graph.name);
     if (shared)
         vsr_shared_engine_ctx_destroy(&shared_ctx);
     vsr_engine_destroy(engine);
+    vsr_device_pool_destroy(pool);
     vsr_graph_free(&graph);
     if (ret == VSR_ERR_CANCELLED) {
         fprintf(stderr, "vsr upscale: %s\n", err.msg);

@@ -11,6 +11,8 @@ void vsr_cli_engine_default(vsr_cli_engine_opts *o)
     o->backend = "auto";
     o->precision = VSR_PRECISION_FP32;
     o->pre_pad = VSR_DEFAULT_PRE_PAD;
+    o->fail_device = -1;
+    o->fail_after = -1;
 }
 
 int vsr_cli_engine_opt(const char *cmd, vsr_cli_engine_opts *o, int c, const char *arg)
@@ -18,7 +20,8 @@ int vsr_cli_engine_opt(const char *cmd, vsr_cli_engine_opts *o, int c, const cha
     switch (c) {
     case VSR_OPT_MODEL:
         if (!*arg)
-            return vsr_usage_error(cmd, "--model: expected a model name or a .param path, got ''");
+            return vsr_usage_error(
+                cmd, "--model: expected a model name, a .param or an .onnx path, got ''");
         o->model = arg;
         return VSR_OPT_TAKEN;
     case VSR_OPT_MODELS_DIR:
@@ -37,6 +40,22 @@ int vsr_cli_engine_opt(const char *cmd, vsr_cli_engine_opts *o, int c, const cha
                            "0 (the backend's default) or 1..1024", &o->threads);
     case VSR_OPT_PRE_PAD:
         return vsr_opt_int(cmd, "--pre-pad", arg, 0, 1024, "0..1024 pixels", &o->pre_pad);
+    case VSR_OPT_DEVICES:
+        if (!*arg)
+            return vsr_usage_error(cmd, "--devices: expected all or a list like 0,1, got ''");
+        o->devices = arg;
+        return VSR_OPT_TAKEN;
+    case VSR_OPT_FAIL_DEVICE: {
+        int index;
+        long long after;
+        char end;
+        if (sscanf(arg, "%d:%lld%c", &index, &after, &end) != 2 || index < 0 ||
+            index >= VSR_MAX_DEVICES || after < 0)
+            return vsr_usage_error(cmd, "--fail-device: expected INDEX:FRAMES, got '%s'", arg);
+        o->fail_device = index;
+        o->fail_after = after;
+        return VSR_OPT_TAKEN;
+    }
     default: return VSR_OPT_NOT_MINE;
     }
 }
@@ -52,7 +71,8 @@ void vsr_cli_engine_help(FILE *to)
             "Model and engine:\n"
             "  --model NAME|PATH   model family (" VSR_DEFAULT_MODEL ", the default),\n"
             "                      an installed model (realesr-animevideov3-x2) or a\n"
-            "                      .param file (its .bin beside it); see 'vsr models'\n"
+            "                      .param file (its .bin beside it) or an .onnx file;\n"
+            "                      see 'vsr models'\n"
             "  --models-dir DIR    where installed models are (default: $VSR_MODELS_DIR,\n"
             "                      else ~/.cache/vsr/models)\n"
             "  --scale 2|3|4       upscaling factor (default: 4 for a family name, else\n"
@@ -64,7 +84,11 @@ void vsr_cli_engine_help(FILE *to)
             "  --threads N         CPU threads; 0 = the backend's default\n"
             "  --pre-pad N         mirror N pixels past the frame's borders before the\n"
             "                      network, as realesrgan-ncnn-vulkan does (default 10;\n"
-            "                      0 = the network's zero padding)\n",
+            "                      0 = the network's zero padding)\n"
+            "  --devices all|0,1   the devices to run on (GPUs; for cpu, engines that\n"
+            "                      share the cores); default the first\n"
+            "  --fail-device I:N   test only: the I-th device of --devices fails from its\n"
+            "                      N-th frame on (its frames are redone on the others)\n",
             backends);
 }
 
@@ -72,7 +96,8 @@ void vsr_cli_engine_help(FILE *to)
 static int is_model_path(const char *s)
 {
     size_t n = strlen(s);
-    return strchr(s, '/') != NULL || (n > 6 && !strcmp(s + n - 6, ".param"));
+    return strchr(s, '/') != NULL || (n > 6 && !strcmp(s + n - 6, ".param")) ||
+           (n > 5 && !strcmp(s + n - 5, ".onnx"));
 }
 
 int vsr_cli_engine_load_model(const vsr_cli_engine_opts *o, vsr_graph *g, vsr_error *err)
@@ -111,15 +136,39 @@ const char *vsr_cli_engine_backend(const vsr_cli_engine_opts *o)
     return "ref";
 }
 
+void vsr_cli_engine_options(const vsr_cli_engine_opts *o, vsr_engine_options *eo)
+{
+    vsr_engine_options_default(eo);
+    eo->backend = vsr_cli_engine_backend(o);
+    eo->config.threads = o->threads;
+    eo->config.precision = o->precision;
+    eo->tile = o->tile;
+    eo->pre_pad = o->pre_pad;
+}
+
 int vsr_cli_engine_create(const vsr_cli_engine_opts *o, const vsr_graph *g, vsr_engine **engine,
                           vsr_error *err)
 {
     vsr_engine_options eo;
-    vsr_engine_options_default(&eo);
-    eo.backend = vsr_cli_engine_backend(o);
-    eo.config.threads = o->threads;
-    eo.config.precision = o->precision;
-    eo.tile = o->tile;
-    eo.pre_pad = o->pre_pad;
+    vsr_cli_engine_options(o, &eo);
     return vsr_engine_create(g, &eo, engine, err);
+}
+
+int vsr_cli_engine_pool_create(const vsr_cli_engine_opts *o, const vsr_graph *g,
+                               vsr_device_pool **pool, vsr_error *err)
+{
+    vsr_engine_options eo;
+    vsr_cli_engine_options(o, &eo);
+    int devices[VSR_MAX_DEVICES] = {0}, n = 1;
+    int st;
+    if (o->devices && (st = vsr_parse_devices(o->devices, eo.backend, devices, &n, err)) < 0)
+        return st;
+    if (o->fail_device >= n)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "--fail-device %d: only %d device(s) in --devices", o->fail_device, n);
+    if ((st = vsr_device_pool_create(g, &eo, devices, n, pool, err)) < 0)
+        return st;
+    if (o->fail_device >= 0)
+        vsr_device_pool_inject_fault(*pool, o->fail_device, o->fail_after);
+    return VSR_OK;
 }

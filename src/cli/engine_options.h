@@ -9,9 +9,11 @@
 #define VSR_CLI_ENGINE_OPTIONS_H
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "engine/engine.h"
+#include "pipeline/device_pool.h"
 #include "util/error.h"
 
 /* getopt_long values of the shared options: above any character. */
@@ -24,6 +26,8 @@ enum {
     VSR_OPT_TILE,
     VSR_OPT_THREADS,
     VSR_OPT_PRE_PAD,
+    VSR_OPT_DEVICES,
+    VSR_OPT_FAIL_DEVICE,
 };
 
 /* One option a line: */
@@ -36,7 +40,9 @@ enum {
     {"precision", required_argument, NULL, VSR_OPT_PRECISION},   \
     {"tile", required_argument, NULL, VSR_OPT_TILE},             \
     {"threads", required_argument, NULL, VSR_OPT_THREADS},       \
-    {"pre-pad", required_argument, NULL, VSR_OPT_PRE_PAD}
+    {"pre-pad", required_argument, NULL, VSR_OPT_PRE_PAD},       \
+    {"devices", required_argument, NULL, VSR_OPT_DEVICES},       \
+    {"fail-device", required_argument, NULL, VSR_OPT_FAIL_DEVICE}
 /* clang-format on */
 
 /* Largest --tile and --threads accepted. */
@@ -49,9 +55,12 @@ typedef struct vsr_cli_engine_opts {
     int scale;              /* 2, 3, 4; 0 = not given (see vsr_cli_engine_load_model) */
     const char *backend;    /* "auto" or a compiled backend's name */
     vsr_precision precision;
-    int tile;    /* 0 = from the memory budget */
-    int threads; /* 0 = the backend's default */
-    int pre_pad; /* mirrored border, VSR_DEFAULT_PRE_PAD unless set */
+    int tile;            /* 0 = from the memory budget */
+    int threads;         /* 0 = the backend's default */
+    int pre_pad;         /* mirrored border, VSR_DEFAULT_PRE_PAD unless set */
+    const char *devices; /* "all" or "0,1,..."; NULL = device 0 */
+    int fail_device;     /* test only: this device index fails ... */
+    int64_t fail_after;  /* ... after this many frames; -1 = never */
 } vsr_cli_engine_opts;
 
 void vsr_cli_engine_default(vsr_cli_engine_opts *o);
@@ -75,6 +84,15 @@ int vsr_cli_engine_load_model(const vsr_cli_engine_opts *o, vsr_graph *g, vsr_er
 /* The backend "auto" stands for here: the first available of cuda, cpu,
  * ref; an explicit name is returned as is. */
 const char *vsr_cli_engine_backend(const vsr_cli_engine_opts *o);
+
+/* The engine options the command-line options stand for (backend
+ * resolved, threads, precision, tile, pre-pad). */
+void vsr_cli_engine_options(const vsr_cli_engine_opts *o, vsr_engine_options *eo);
+
+/* An engine of g on every device --devices names, with --fail-device's
+ * fault injected. */
+int vsr_cli_engine_pool_create(const vsr_cli_engine_opts *o, const vsr_graph *g,
+                               vsr_device_pool **pool, vsr_error *err);
 
 /* Creates an engine for g on the chosen backend. */
 int vsr_cli_engine_create(const vsr_cli_engine_opts *o, const vsr_graph *g, vsr_engine **engine,

@@ -61,6 +61,10 @@ typedef struct vsr_backend_ops {
     /* Bytes of device or scratch memory a context needs per input pixel
      * beyond the graph's own estimate; 0 if none. May be NULL. */
     size_t (*extra_bytes_per_pixel)(const vsr_graph *g, const vsr_backend_config *cfg);
+    /* How many devices the backend has here (GPUs); NULL for a backend
+     * whose "devices" are virtual (CPU: each its own engine and threads,
+     * any number of them). */
+    int (*device_count)(vsr_error *err);
 } vsr_backend_ops;
 
 /* The backends compiled into this build, NULL-terminated. */

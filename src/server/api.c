@@ -525,6 +525,39 @@ static void handle_queue(vsr_api *api, const route *rt, const vsr_http_call *cal
                          list));
 }
 
+/* The per-device families of /metrics; Prometheus wants each family's
+ * samples together, so one pass over the models per family. */
+static const struct {
+    const char *name, *type, *help;
+} device_families[] = {
+    {"vsr_device_up", "gauge", "Whether a device is in rotation, by model."},
+    {"vsr_device_frames_total", "counter", "Frames upscaled on a device."},
+    {"vsr_device_busy_seconds_total", "counter", "Time a device spent on frames."},
+    {"vsr_device_contexts", "gauge", "Worker contexts placed on a device."},
+};
+
+typedef struct device_pass {
+    FILE *f;
+    int family;
+} device_pass;
+
+static void device_metrics(void *opaque, const char *name, int scale, vsr_device_pool *pool)
+{
+    device_pass *p = opaque;
+    vsr_device_stat st[VSR_MAX_DEVICES];
+    int n = vsr_device_pool_stats(pool, st, VSR_MAX_DEVICES);
+    for (int i = 0; i < n && i < VSR_MAX_DEVICES; i++) {
+        fprintf(p->f, "%s{model=\"%s-x%d\",device=\"%s\"} ", device_families[p->family].name, name,
+                scale, st[i].name);
+        switch (p->family) {
+        case 0: fprintf(p->f, "%d\n", st[i].up); break;
+        case 1: fprintf(p->f, "%lld\n", (long long)st[i].frames); break;
+        case 2: fprintf(p->f, "%.3f\n", st[i].busy_s); break;
+        default: fprintf(p->f, "%d\n", st[i].contexts); break;
+        }
+    }
+}
+
 static void handle_metrics(vsr_api *api, const route *rt, const vsr_http_call *call,
                            vsr_http_reply *reply)
 {
@@ -532,7 +565,24 @@ static void handle_metrics(vsr_api *api, const route *rt, const vsr_http_call *c
     int running, waiting;
     vsr_job_queue_snapshot(api->queue, &running, &waiting, NULL, 0);
     long pending = api->services.deleter ? vsr_deleter_pending(api->services.deleter) : 0;
-    char *text = vsr_metrics_render(api->services.metrics, running, waiting, pending);
+    char *base = vsr_metrics_render(api->services.metrics, running, waiting, pending);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = base ? open_memstream(&text, &len) : NULL;
+    if (f) {
+        fputs(base, f);
+        for (int k = 0; k < (int)(sizeof device_families / sizeof device_families[0]); k++) {
+            fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", device_families[k].name,
+                    device_families[k].help, device_families[k].name, device_families[k].type);
+            device_pass pass = {f, k};
+            vsr_model_cache_foreach(api->services.models, device_metrics, &pass);
+        }
+        if (fclose(f) != 0) {
+            free(text);
+            text = NULL;
+        }
+    }
+    free(base);
     if (!text) {
         reply_error(api, rt, reply, 500, "out of memory");
         return;

@@ -10,28 +10,27 @@ typedef struct cache_entry {
     char *name;
     int scale;
     vsr_graph graph;
-    vsr_engine *engine;
+    vsr_device_pool *pool;
     struct cache_entry *next;
 } cache_entry;
 
 struct vsr_model_cache {
     pthread_mutex_t lock; /* held through a load: loads are rare and not worth racing */
-    char *models_dir;
-    vsr_engine_options engine_opt;
+    vsr_model_cache_options opt;
     cache_entry *entries;
     int count;
 };
 
-int vsr_model_cache_create(const char *models_dir, const vsr_engine_options *engine_opt,
-                           vsr_model_cache **out, vsr_error *err)
+int vsr_model_cache_create(const vsr_model_cache_options *opt, vsr_model_cache **out,
+                           vsr_error *err)
 {
     *out = NULL;
+    if (opt->n_devices < 1 || opt->n_devices > VSR_MAX_DEVICES)
+        return vsr_error_set(err, VSR_ERR_INVALID, "model cache: %d devices", opt->n_devices);
     vsr_model_cache *c = calloc(1, sizeof *c);
-    if (!c || (models_dir && !(c->models_dir = strdup(models_dir)))) {
-        free(c);
+    if (!c)
         return vsr_error_set(err, VSR_ERR_NOMEM, "model cache: out of memory");
-    }
-    c->engine_opt = *engine_opt;
+    c->opt = *opt;
     pthread_mutex_init(&c->lock, NULL);
     *out = c;
     return VSR_OK;
@@ -43,14 +42,13 @@ void vsr_model_cache_destroy(vsr_model_cache *c)
         return;
     for (cache_entry *e = c->entries; e;) {
         cache_entry *next = e->next;
-        vsr_engine_destroy(e->engine);
+        vsr_device_pool_destroy(e->pool);
         vsr_graph_free(&e->graph);
         free(e->name);
         free(e);
         e = next;
     }
     pthread_mutex_destroy(&c->lock);
-    free(c->models_dir);
     free(c);
 }
 
@@ -75,10 +73,10 @@ int vsr_model_name_is_safe(const char *name)
     return 1;
 }
 
-int vsr_model_cache_get(vsr_model_cache *c, const char *name, int scale, vsr_engine **engine,
+int vsr_model_cache_get(vsr_model_cache *c, const char *name, int scale, vsr_device_pool **pool,
                         vsr_error *err)
 {
-    *engine = NULL;
+    *pool = NULL;
     pthread_mutex_lock(&c->lock);
     int st = VSR_OK;
     cache_entry *e = c->entries;
@@ -92,18 +90,21 @@ int vsr_model_cache_get(vsr_model_cache *c, const char *name, int scale, vsr_eng
             goto done;
         }
         e->scale = scale;
-        if ((st = vsr_model_load(name, scale, c->models_dir, &e->graph, err)) < 0 ||
-            (st = vsr_engine_create(&e->graph, &c->engine_opt, &e->engine, err)) < 0) {
+        if ((st = vsr_model_load(name, scale, c->opt.models_dir, &e->graph, err)) < 0 ||
+            (st = vsr_device_pool_create(&e->graph, &c->opt.engine, c->opt.devices,
+                                         c->opt.n_devices, &e->pool, err)) < 0) {
             vsr_graph_free(&e->graph);
             free(e->name);
             free(e);
             goto done;
         }
+        if (c->opt.fail_device >= 0)
+            vsr_device_pool_inject_fault(e->pool, c->opt.fail_device, c->opt.fail_after);
         e->next = c->entries;
         c->entries = e;
         c->count++;
     }
-    *engine = e->engine;
+    *pool = e->pool;
 done:
     pthread_mutex_unlock(&c->lock);
     return st;
@@ -115,4 +116,15 @@ int vsr_model_cache_count(vsr_model_cache *c)
     int n = c->count;
     pthread_mutex_unlock(&c->lock);
     return n;
+}
+
+void vsr_model_cache_foreach(vsr_model_cache *c,
+                             void (*fn)(void *opaque, const char *name, int scale,
+                                        vsr_device_pool *pool),
+                             void *opaque)
+{
+    pthread_mutex_lock(&c->lock);
+    for (cache_entry *e = c->entries; e; e = e->next)
+        fn(opaque, e->name, e->scale, e->pool);
+    pthread_mutex_unlock(&c->lock);
 }

@@ -18,6 +18,9 @@ void vsr_server_config_default(vsr_server_config *c)
     c->workers = 1;
     c->max_pixels = 3840 * 2160;
     vsr_engine_options_default(&c->engine);
+    c->n_devices = 1; /* device 0 */
+    c->fail_device = -1;
+    c->fail_after = -1;
     vsr_download_limits_default(&c->download);
     c->storage_retries = 3;
     c->storage_backoff_ms = 500;
@@ -27,10 +30,10 @@ void vsr_server_config_default(vsr_server_config *c)
 
 void vsr_server_config_free(vsr_server_config *c)
 {
-    char **strings[] = {&c->listen_host, &c->token,       &c->default_model, &c->models_dir,
-                        &c->backend,     &c->root,        &c->tmp_dir,       &c->allow_cidrs,
-                        &c->bucket,      &c->endpoint,    &c->access_key,    &c->secret_key,
-                        &c->region,      &c->deletions_db};
+    char **strings[] = {&c->listen_host, &c->token,        &c->default_model, &c->models_dir,
+                        &c->backend,     &c->devices_spec, &c->root,          &c->tmp_dir,
+                        &c->allow_cidrs, &c->bucket,       &c->endpoint,      &c->access_key,
+                        &c->secret_key,  &c->region,       &c->deletions_db};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -75,6 +78,7 @@ static const config_key config_keys[] = {
     KEY("model", KEY_STRING, default_model),
     KEY("models_dir", KEY_STRING, models_dir),
     KEY("backend", KEY_STRING, backend),
+    KEY("devices", KEY_STRING, devices_spec),
     KEY("threads", KEY_INT, engine.config.threads),
     KEY("tile", KEY_INT, engine.tile),
     KEY("root", KEY_STRING, root),

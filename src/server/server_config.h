@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "engine/engine.h"
+#include "pipeline/device_pool.h"
 #include "server/download.h"
 #include "util/error.h"
 
@@ -31,7 +32,12 @@ typedef struct vsr_server_config {
     char *default_model; /* family or model name; NULL = VSR_DEFAULT_MODEL */
     char *models_dir;    /* NULL = the registry's default */
     vsr_engine_options engine;
-    char *backend; /* owns engine.backend's string */
+    char *backend;                /* owns engine.backend's string */
+    char *devices_spec;           /* "all" or "0,1,..."; NULL = the first device */
+    int devices[VSR_MAX_DEVICES]; /* devices_spec resolved (vsr_parse_devices) */
+    int n_devices;
+    int fail_device;    /* test only (--fail-device): this device index fails ... */
+    int64_t fail_after; /* ... from this frame on; -1 = never */
 
     /* local files */
     char *root;    /* video_paths/output_paths are confined here; NULL = local paths refused */

@@ -120,14 +120,14 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
         input = in_path;
     }
 
-    vsr_engine *engine;
-    if (vsr_model_cache_get(sv->models, j->model, j->scale, &engine, &err) < 0) {
+    vsr_device_pool *pool;
+    if (vsr_model_cache_get(sv->models, j->model, j->scale, &pool, &err) < 0) {
         vsr_error_prefix(&err, "clip %d: model %s x%d", index, j->model, j->scale);
         clip_fail(c, &err, 500);
         goto done;
     }
     vsr_upscaler up;
-    vsr_upscaler_per_worker(&up, engine);
+    vsr_upscaler_device_pool(&up, pool);
 
     int keep_local = c->output_path[0] != '\0';
     if (keep_local)
@@ -143,6 +143,13 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
     pc.workers = cfg->workers;
     pc.max_pixels = cfg->max_pixels;
     pc.enc = j->enc;
+    /* The cores the encoders have are shared fairly by the jobs that may
+     * run at once. */
+    if (pc.enc.threads == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        long share = cores / cfg->max_running;
+        pc.enc.threads = share > 1 ? (int)share : 1;
+    }
     pc.cancel = &j->job.cancel;
     vsr_pipeline_stats ps;
     if (vsr_pipeline_run(&pc, &ps, &err) < 0) {

@@ -989,6 +989,13 @@ int cuda_available(vsr_error *err) {
     return 1;
 }
 
+int cuda_device_count(vsr_error *err) {
+    if (!cuda_available(err)) return err ? err->code : VSR_ERR_UNSUPPORTED;
+    int count = 0;
+    CU(cudaGetDeviceCount(&count), "counting devices");
+    return count;
+}
+
 int cuda_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void **out,
                         vsr_error *err) {
     *out = nullptr;
@@ -1162,6 +1169,7 @@ const vsr_backend_ops vsr_backend_cuda = {
     cuda_context_destroy,
     cuda_run,
     cuda_extra_bytes_per_pixel,
+    cuda_device_count,
 };
 
 int vsr_cuda_device_info(int device, char *buf, size_t len, vsr_error *err) {

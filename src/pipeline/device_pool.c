@@ -1,0 +1,285 @@
+#include "pipeline/device_pool.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct device {
+    vsr_engine *engine;
+    int ordinal;
+    /* under the pool's lock */
+    int up;
+    int contexts;
+    int64_t frames;
+    double busy_s;
+    int64_t fail_after; /* test-only fault: -1 none */
+    char fault[VSR_ERROR_MSG_MAX + 16];
+} device;
+
+struct vsr_device_pool {
+    pthread_mutex_t lock;
+    const char *backend;
+    int n;
+    device dev[VSR_MAX_DEVICES];
+};
+
+int vsr_device_pool_create(const vsr_graph *g, const vsr_engine_options *eo, const int *devices,
+                           int n, vsr_device_pool **out, vsr_error *err)
+{
+    *out = NULL;
+    if (n < 1 || n > VSR_MAX_DEVICES)
+        return vsr_error_set(err, VSR_ERR_INVALID, "%d devices (1..%d)", n, VSR_MAX_DEVICES);
+    vsr_device_pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "device pool: out of memory");
+    pthread_mutex_init(&p->lock, NULL);
+    p->backend = eo->backend;
+    for (int i = 0; i < n; i++) {
+        vsr_engine_options o = *eo;
+        o.config.device = devices[i];
+        int st = vsr_engine_create(g, &o, &p->dev[i].engine, err);
+        if (st < 0) {
+            vsr_error_prefix(err, "%s:%d", eo->backend, devices[i]);
+            vsr_device_pool_destroy(p);
+            return st;
+        }
+        p->dev[i].ordinal = devices[i];
+        p->dev[i].up = 1;
+        p->dev[i].fail_after = -1;
+        p->n = i + 1;
+    }
+    *out = p;
+    return VSR_OK;
+}
+
+void vsr_device_pool_destroy(vsr_device_pool *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->n; i++)
+        vsr_engine_destroy(p->dev[i].engine);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}
+
+void vsr_device_pool_inject_fault(vsr_device_pool *p, int index, int64_t after_frames)
+{
+    pthread_mutex_lock(&p->lock);
+    if (index >= 0 && index < p->n)
+        p->dev[index].fail_after = after_frames;
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- the upscaler: one worker's context, placed on a device ------------ */
+
+typedef struct placed_ctx {
+    vsr_device_pool *pool;
+    int index; /* device; -1 when none */
+    vsr_engine_ctx *ctx;
+} placed_ctx;
+
+/* Under the lock: the healthy device with the fewest contexts, or -1. */
+static int least_loaded(const vsr_device_pool *p)
+{
+    int best = -1;
+    for (int i = 0; i < p->n; i++)
+        if (p->dev[i].up && (best < 0 || p->dev[i].contexts < p->dev[best].contexts))
+            best = i;
+    return best;
+}
+
+static void release(placed_ctx *c)
+{
+    if (c->index < 0)
+        return;
+    vsr_engine_ctx_destroy(c->ctx);
+    pthread_mutex_lock(&c->pool->lock);
+    c->pool->dev[c->index].contexts--;
+    pthread_mutex_unlock(&c->pool->lock);
+    c->ctx = NULL;
+    c->index = -1;
+}
+
+/* Gives c a context on a healthy device; a device whose context cannot be
+ * made is taken out too, and the next one is tried. */
+static int place(placed_ctx *c, vsr_error *err)
+{
+    vsr_device_pool *p = c->pool;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        int i = least_loaded(p);
+        if (i >= 0)
+            p->dev[i].contexts++;
+        pthread_mutex_unlock(&p->lock);
+        if (i < 0)
+            return vsr_error_set(err, VSR_ERR_BACKEND, "no %s device left in rotation (of %d)",
+                                 p->backend, p->n);
+        vsr_error why;
+        vsr_error_clear(&why);
+        if (vsr_engine_ctx_create(p->dev[i].engine, &c->ctx, &why) == VSR_OK) {
+            c->index = i;
+            return VSR_OK;
+        }
+        pthread_mutex_lock(&p->lock);
+        p->dev[i].contexts--;
+        if (p->dev[i].up) {
+            p->dev[i].up = 0;
+            snprintf(p->dev[i].fault, sizeof p->dev[i].fault, "context: %s", why.msg);
+        }
+        pthread_mutex_unlock(&p->lock);
+        fprintf(stderr, "vsr: %s:%d taken out of rotation: %s\n", p->backend, p->dev[i].ordinal,
+                why.msg);
+    }
+}
+
+static int pool_ctx_create(void *shared, void **out, vsr_error *err)
+{
+    placed_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "device pool: out of memory");
+    c->pool = shared;
+    c->index = -1;
+    int st = place(c, err);
+    if (st < 0) {
+        free(c);
+        return st;
+    }
+    *out = c;
+    return VSR_OK;
+}
+
+static void pool_ctx_destroy(void *opaque)
+{
+    placed_ctx *c = opaque;
+    if (!c)
+        return;
+    release(c);
+    free(c);
+}
+
+/* Errors that say the device, not the frame, is at fault. */
+static int is_device_fault(int code)
+{
+    return code == VSR_ERR_BACKEND || code == VSR_ERR_NOMEM;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int pool_run(void *opaque, const vsr_image *in, vsr_image *out, vsr_error *err)
+{
+    placed_ctx *c = opaque;
+    vsr_device_pool *p = c->pool;
+    for (;;) {
+        if (c->index < 0 || !p->dev[c->index].up) {
+            release(c);
+            int st = place(c, err);
+            if (st < 0)
+                return st;
+        }
+        device *d = &p->dev[c->index];
+        pthread_mutex_lock(&p->lock);
+        int injected = d->fail_after >= 0 && d->frames >= d->fail_after;
+        pthread_mutex_unlock(&p->lock);
+        double t0 = now_s();
+        int st = injected ? vsr_error_set(err, VSR_ERR_BACKEND, "injected fault (test)")
+                          : vsr_engine_upscale(c->ctx, in, out, err);
+        double dt = now_s() - t0;
+        pthread_mutex_lock(&p->lock);
+        d->busy_s += dt;
+        if (st == VSR_OK)
+            d->frames++;
+        else if (is_device_fault(st) && d->up) {
+            d->up = 0;
+            snprintf(d->fault, sizeof d->fault, "%s", err->msg);
+        }
+        pthread_mutex_unlock(&p->lock);
+        if (st == VSR_OK)
+            return VSR_OK;
+        if (!is_device_fault(st)) {
+            vsr_error_prefix(err, "%s:%d", p->backend, d->ordinal);
+            return st;
+        }
+        /* The device is out: this frame is redone on another one. */
+        fprintf(stderr, "vsr: %s:%d taken out of rotation: %s; redoing the frame elsewhere\n",
+                p->backend, d->ordinal, err->msg);
+        vsr_error_clear(err);
+    }
+}
+
+void vsr_upscaler_device_pool(vsr_upscaler *u, vsr_device_pool *p)
+{
+    u->scale = vsr_engine_graph(p->dev[0].engine)->scale;
+    u->shared = p;
+    u->ctx_create = pool_ctx_create;
+    u->ctx_destroy = pool_ctx_destroy;
+    u->run = pool_run;
+}
+
+int vsr_device_pool_stats(vsr_device_pool *p, vsr_device_stat *stats, int max)
+{
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; i < p->n && i < max; i++) {
+        const device *d = &p->dev[i];
+        snprintf(stats[i].name, sizeof stats[i].name, "%s:%d", p->backend, d->ordinal);
+        stats[i].up = d->up;
+        stats[i].contexts = d->contexts;
+        stats[i].frames = d->frames;
+        stats[i].busy_s = d->busy_s;
+        snprintf(stats[i].fault, sizeof stats[i].fault, "%s", d->fault);
+    }
+    int n = p->n;
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
+int vsr_parse_devices(const char *spec, const char *backend, int *devices, int *n, vsr_error *err)
+{
+    const vsr_backend_ops *ops = vsr_backend_find(backend, err);
+    if (!ops)
+        return VSR_ERR_INVALID;
+    int count = -1; /* unbounded: virtual devices */
+    if (ops->device_count && (count = ops->device_count(err)) < 0)
+        return count;
+    *n = 0;
+    if (!strcmp(spec, "all")) {
+        int k = count < 0 ? 1 : count;
+        if (k > VSR_MAX_DEVICES)
+            k = VSR_MAX_DEVICES;
+        for (int i = 0; i < k; i++)
+            devices[(*n)++] = i;
+        return *n ? VSR_OK : vsr_error_set(err, VSR_ERR_UNSUPPORTED, "no %s device", backend);
+    }
+    const char *s = spec;
+    while (*s) {
+        char *end;
+        errno = 0;
+        long d = strtol(s, &end, 10);
+        if (end == s || errno || d < 0 || d > 1023 || (*end && *end != ','))
+            return vsr_error_set(err, VSR_ERR_INVALID,
+                                 "--devices: expected all or a list like 0,1, got '%s'", spec);
+        if (count >= 0 && d >= count)
+            return vsr_error_set(err, VSR_ERR_INVALID, "--devices: %s has %d device(s), no %ld",
+                                 backend, count, d);
+        for (int i = 0; i < *n; i++)
+            if (devices[i] == d)
+                return vsr_error_set(err, VSR_ERR_INVALID, "--devices: %ld given twice", d);
+        if (*n == VSR_MAX_DEVICES)
+            return vsr_error_set(err, VSR_ERR_INVALID, "--devices: more than %d", VSR_MAX_DEVICES);
+        devices[(*n)++] = (int)d;
+        s = *end ? end + 1 : end;
+        if (*end && !*s)
+            return vsr_error_set(err, VSR_ERR_INVALID,
+                                 "--devices: expected all or a list like 0,1, got '%s'", spec);
+    }
+    return *n ? VSR_OK
+              : vsr_error_set(err, VSR_ERR_INVALID,
+                              "--devices: expected all or a list like 0,1, got ''");
+}

@@ -1,0 +1,56 @@
+/* All the devices one model runs on: an engine (weights) per device, loaded
+ * once and shared by every worker placed there (DESIGN.md §1).
+ *
+ * Placement: a worker's context goes to the healthy device with the fewest
+ * live contexts, so the workers of one clip, and of concurrent jobs using
+ * the same pool, spread over the devices by load.
+ *
+ * Faults: when a frame fails on a device with a device error (backend
+ * failure, out of memory), the device is taken out of rotation, the
+ * worker's context moves to another healthy device and the frame is run
+ * again there; the clip fails only when no device is left. A test-only
+ * fault makes a chosen device fail after N frames, so the path runs in CI
+ * on several CPU "devices" and on real GPUs in a device run. */
+#ifndef VSR_PIPELINE_DEVICE_POOL_H
+#define VSR_PIPELINE_DEVICE_POOL_H
+
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "pipeline/upscaler.h"
+#include "util/error.h"
+
+#define VSR_MAX_DEVICES 16
+
+typedef struct vsr_device_pool vsr_device_pool;
+
+/* One engine of g per device ordinal in devices[0..n) (eo->config.device
+ * is set for each). g and eo's strings must outlive the pool. */
+int vsr_device_pool_create(const vsr_graph *g, const vsr_engine_options *eo, const int *devices,
+                           int n, vsr_device_pool **out, vsr_error *err);
+void vsr_device_pool_destroy(vsr_device_pool *p);
+
+/* Test only: device index (into the devices given at create) fails every
+ * frame from its after_frames-th on. */
+void vsr_device_pool_inject_fault(vsr_device_pool *p, int index, int64_t after_frames);
+
+/* Workers of u get contexts placed and moved as above. */
+void vsr_upscaler_device_pool(vsr_upscaler *u, vsr_device_pool *p);
+
+typedef struct vsr_device_stat {
+    char name[32]; /* "cuda:0", "cpu:1" */
+    int up;        /* in rotation */
+    int contexts;  /* live worker contexts */
+    int64_t frames;
+    double busy_s;
+    char fault[VSR_ERROR_MSG_MAX + 16]; /* why it was taken out; "" while up */
+} vsr_device_stat;
+
+/* Fills up to max entries; returns the number of devices. */
+int vsr_device_pool_stats(vsr_device_pool *p, vsr_device_stat *stats, int max);
+
+/* The device ordinals --devices names: "all" (every device the backend
+ * has) or a comma-separated list of distinct ordinals below the count. */
+int vsr_parse_devices(const char *spec, const char *backend, int *devices, int *n, vsr_error *err);
+
+#endif

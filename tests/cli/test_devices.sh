@@ -1,0 +1,86 @@
+#!/bin/bash
+# Several devices in one process, on CPU "devices" (each its own engine and
+# weights): workers spread over them, a device that fails mid-clip is taken
+# out of rotation and its frame redone elsewhere, so the clip still
+# completes with the very frames of a one-device run; a clip fails only
+# when no device is left. The server shows each device's state in /metrics.
+. "$(dirname "$0")/cli_lib.sh"
+need ffmpeg "apt-get install ffmpeg"
+need curl "apt-get install curl"
+
+BACKEND=ref
+if "$VSR_BIN" --version | grep -qw cpu && ! "$VSR_BIN" --version | grep -q "cpu (unavailable"; then
+    BACKEND=cpu
+fi
+up() { "$VSR_BIN" upscale --backend "$BACKEND" --progress none --scale 2 "$@"; }
+
+ffmpeg -v error -y -f lavfi -i testsrc2=size=48x32:rate=30 -frames:v 24 -c:v libx264 \
+    -pix_fmt yuv420p "$WORK/in.mp4"
+
+# The reference: one device.
+expect 0 "" up -i "$WORK/in.mp4" -o "$WORK/one.mp4" --dump-frames-hash "$WORK/one.txt"
+
+# Three devices, three workers: every device works.
+expect 0 "" up -i "$WORK/in.mp4" -o "$WORK/three.mp4" --devices 0,1,2 --workers 3 -v \
+    --dump-frames-hash "$WORK/three.txt"
+for d in 0 1 2; do
+    checks=$((checks + 1))
+    grep -Eq "device $BACKEND:$d: [1-9][0-9]* frames.*in rotation" <<<"$OUT" \
+        || fail "three devices: $BACKEND:$d did no frames:"$'\n'"$OUT"
+done
+check "three devices: same frames as one" cmp -s "$WORK/one.txt" "$WORK/three.txt"
+
+# Device 1 fails from its 3rd frame: taken out, its frame redone, same frames.
+expect 0 "taken out: injected fault" up -i "$WORK/in.mp4" -o "$WORK/fault.mp4" --devices 0,1,2 \
+    --workers 3 --fail-device 1:3 -v --dump-frames-hash "$WORK/fault.txt"
+checks=$((checks + 1))
+grep -Eq "device $BACKEND:1: 3 frames" <<<"$OUT" || fail "fault: device 1 did not stop at 3 frames:"$'\n'"$OUT"
+check "fault: same frames as one device" cmp -s "$WORK/one.txt" "$WORK/fault.txt"
+expect 0 "all 11 gates passed" "$VSR_BIN" check "$WORK/fault.mp4" --input "$WORK/in.mp4" --scale 2
+
+# The only device fails: the clip fails, saying so, and leaves no output.
+expect 1 "no $BACKEND device left in rotation" up -i "$WORK/in.mp4" -o "$WORK/none.mp4" \
+    --devices 0 --fail-device 0:5
+checks=$((checks + 1))
+[ ! -e "$WORK/none.mp4" ] && ! ls -a "$WORK" | grep -q vsr-partial || fail "failed run left output"
+
+# Bad --devices and --fail-device values.
+expect 1 "given twice" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --devices 0,0
+expect 1 "expected all or a list" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --devices 0,,1
+expect 1 "expected all or a list" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --devices gpu0
+expect 1 "only 2 device" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --devices 0,1 --fail-device 2:1
+expect 2 "expected INDEX:FRAMES" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --fail-device 1
+expect 2 "no --devices" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --shared-context --devices 0,1
+if "$VSR_BIN" --version | grep -q "cuda (unavailable"; then
+    expect 1 "cuda" "$VSR_BIN" upscale --backend cuda --devices all -i "$WORK/in.mp4" -o "$WORK/x.mp4" --scale 2
+fi
+
+# The server: jobs on two devices, one failing; /metrics shows it out of rotation.
+mkdir -p "$WORK/root/out"
+cp "$WORK/in.mp4" "$WORK/root/in.mp4"
+"$VSR_BIN" serve --listen 127.0.0.1:0 --port-file "$WORK/port" --root "$WORK/root" \
+    --backend "$BACKEND" --devices 0,1 --workers 2 --fail-device 0:2 2>"$WORK/serve.log" &
+SERVE=$!
+trap 'kill $SERVE 2>/dev/null' EXIT
+for _ in $(seq 300); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+P=$(cat "$WORK/port")
+code=$(curl -s -o "$WORK/resp.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary '{"video_paths": ["in.mp4"], "output_paths": ["out/o.mp4"], "scale": 2}' \
+    "http://127.0.0.1:$P/upscale")
+checks=$((checks + 1))
+[ "$code" = 200 ] || fail "serve with a failing device: status $code: $(cat "$WORK/resp.json")"
+expect 0 "all 11 gates passed" "$VSR_BIN" check "$WORK/root/out/o.mp4" --input "$WORK/in.mp4" --scale 2
+metrics=$(curl -s "http://127.0.0.1:$P/metrics")
+checks=$((checks + 1))
+grep -q "^vsr_device_up{model=\"realesr-animevideov3-x2\",device=\"$BACKEND:0\"} 0" <<<"$metrics" &&
+    grep -q "^vsr_device_up{model=\"realesr-animevideov3-x2\",device=\"$BACKEND:1\"} 1" <<<"$metrics" &&
+    grep -Eq "^vsr_device_frames_total\{model=\"realesr-animevideov3-x2\",device=\"$BACKEND:1\"\} [1-9]" <<<"$metrics" ||
+    fail "metrics: device state:"$'\n'"$(grep vsr_device "$metrics" 2>/dev/null || grep vsr_device <<<"$metrics")"
+kill -TERM $SERVE
+wait $SERVE
+rc=$?
+checks=$((checks + 1))
+[ "$rc" = 0 ] || fail "server exited with $rc: $(tail -5 "$WORK/serve.log")"
+trap - EXIT
+
+finish
