@@ -109,9 +109,10 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
         int st = vsr_download_file(c->source, in_path, &cfg->download, &err);
         stages[VSR_STAGE_DOWNLOAD] = seconds_since(&t0);
         if (st < 0) {
-            /* A refused address or URL is the client's; anything else
-             * went wrong between us and the payload server. */
-            int refused = st == VSR_ERR_REFUSED || st == VSR_ERR_INVALID;
+            /* A refused address or URL, or a payload over the size cap,
+             * is the client's; anything else went wrong between us and
+             * the payload server. */
+            int refused = st == VSR_ERR_REFUSED || st == VSR_ERR_INVALID || st == VSR_ERR_NOMEM;
             vsr_error_prefix(&err, "clip %d: download", index);
             clip_fail(c, &err, refused ? 400 : 502);
             in_path[0] = '\0';
