@@ -251,6 +251,16 @@ static int parse_upscale(vsr_api *api, json_t *root, vsr_upscale_job *j, char *w
     } else {
         snprintf(j->model, sizeof j->model, "%s", default_model);
     }
+    /* An uninstalled model, or a scale the model has not, is the request's
+     * fault: say so now rather than fail the job. Loading it here also
+     * keeps the first job's deadline free of the load. */
+    vsr_device_pool *pool;
+    vsr_error merr;
+    vsr_error_clear(&merr);
+    if (vsr_model_cache_get(api->services.models, j->model, j->scale, &pool, &merr) < 0) {
+        snprintf(why, why_len, "model: %.64s at x%d: %.700s", j->model, j->scale, merr.msg);
+        return -1;
+    }
 
     json_t *codec = json_object_get(root, "codec");
     if (codec && !json_is_null(codec) &&
