@@ -61,6 +61,15 @@ typedef struct vsr_backend_ops {
     /* Bytes of device or scratch memory a context needs per input pixel
      * beyond the graph's own estimate; 0 if none. May be NULL. */
     size_t (*extra_bytes_per_pixel)(const vsr_graph *g, const vsr_backend_config *cfg);
+    /* Optional, the 8-bit path: runs g on in, packed RGB24 of w x h
+     * (compact: stride w * 3; a region of the mirror-padded frame), and
+     * writes the output region [ox, ox + ow) x [oy, oy + oh) (output
+     * pixels) as clamp(round(v * 255)) packed RGB24 into out (compact:
+     * stride ow * 3). The same values as run followed by the engine's host
+     * conversion, without the host's float conversions and with a quarter
+     * of the copies. NULL: the engine converts on the host. */
+    int (*run_rgb24)(void *ctx, const unsigned char *in, int w, int h, int ox, int oy, int ow,
+                     int oh, unsigned char *out, vsr_error *err);
     /* How many devices the backend has here (GPUs); NULL for a backend
      * whose "devices" are virtual (CPU: each its own engine and threads,
      * any number of them). */

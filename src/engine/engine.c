@@ -22,6 +22,7 @@ struct vsr_engine {
     int tile;
     size_t memory_budget;
     int pre_pad;
+    int host_conversion;
 };
 
 struct vsr_engine_ctx {
@@ -29,6 +30,8 @@ struct vsr_engine_ctx {
     void *backend_ctx;
     vsr_tensor in, out; /* one tile, planar float; grown as needed */
     size_t in_cap, out_cap;
+    unsigned char *in8, *out8; /* one tile, packed RGB24 (the 8-bit path) */
+    size_t in8_cap, out8_cap;
 };
 
 void vsr_engine_options_default(vsr_engine_options *opt)
@@ -63,6 +66,7 @@ int vsr_engine_create(const vsr_graph *graph, const vsr_engine_options *opt, vsr
     e->config = opt->config;
     e->tile = opt->tile;
     e->pre_pad = opt->pre_pad;
+    e->host_conversion = opt->host_conversion;
     e->memory_budget = opt->memory_budget ? opt->memory_budget : DEFAULT_MEMORY_BUDGET;
     int rc = be->weights_create(graph, &e->config, &e->weights, err);
     if (rc) {
@@ -116,6 +120,8 @@ void vsr_engine_ctx_destroy(vsr_engine_ctx *c)
     c->engine->backend->context_destroy(c->backend_ctx);
     free(c->in.data);
     free(c->out.data);
+    free(c->in8);
+    free(c->out8);
     free(c);
 }
 
@@ -190,6 +196,42 @@ static void load_region(const vsr_image *img, int x0, int y0, int x1, int y1, vs
     }
 }
 
+static int ensure_bytes(unsigned char **buf, size_t *cap, size_t bytes, vsr_error *err)
+{
+    if (bytes <= *cap)
+        return VSR_OK;
+    unsigned char *p = realloc(*buf, bytes);
+    if (!p)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory for a %zu-byte tile buffer", bytes);
+    *buf = p;
+    *cap = bytes;
+    return VSR_OK;
+}
+
+/* As load_region, for the 8-bit path: packed RGB24, compact. */
+static void load_region_rgb24(const vsr_image *img, int x0, int y0, int x1, int y1,
+                              unsigned char *dst)
+{
+    const int w = x1 - x0;
+    for (int y = y0; y < y1; y++) {
+        const unsigned char *row =
+            (const unsigned char *)img->data + (size_t)reflect(y, img->height) * img->stride;
+        unsigned char *d = dst + (size_t)(y - y0) * w * 3;
+        int x = x0;
+        /* the mirrored left border, the frame's own pixels (one copy), the right border */
+        for (; x < 0 && x < x1; x++, d += 3)
+            memcpy(d, row + (size_t)reflect(x, img->width) * 3, 3);
+        int inside = (x1 < img->width ? x1 : img->width) - x;
+        if (inside > 0) {
+            memcpy(d, row + (size_t)x * 3, (size_t)inside * 3);
+            d += (size_t)inside * 3;
+            x += inside;
+        }
+        for (; x < x1; x++, d += 3)
+            memcpy(d, row + (size_t)reflect(x, img->width) * 3, 3);
+    }
+}
+
 static float clamp01(float v)
 {
     return v < 0.f ? 0.f : v > 1.f ? 1.f : v;
@@ -239,6 +281,9 @@ int vsr_engine_upscale(vsr_engine_ctx *c, const vsr_image *in, vsr_image *out, v
      * which extends pre_pad pixels past every border. */
     const int tile = vsr_engine_tile_size(c, in->width, in->height);
     const int pad = c->engine->pre_pad;
+    /* 8-bit frames go to the backend as bytes where it takes them. */
+    const int eight_bit = c->engine->backend->run_rgb24 && in->format == VSR_PIX_RGB24 &&
+                          out->format == VSR_PIX_RGB24 && !c->engine->host_conversion;
     for (int ty = 0; ty < in->height; ty += tile) {
         for (int tx = 0; tx < in->width; tx += tile) {
             int x1 = tx + tile < in->width ? tx + tile : in->width;
@@ -247,9 +292,28 @@ int vsr_engine_upscale(vsr_engine_ctx *c, const vsr_image *in, vsr_image *out, v
             int hy0 = ty - halo > -pad ? ty - halo : -pad;
             int hx1 = x1 + halo < in->width + pad ? x1 + halo : in->width + pad;
             int hy1 = y1 + halo < in->height + pad ? y1 + halo : in->height + pad;
+            int rc;
+            if (eight_bit) {
+                const int rw = hx1 - hx0, rh = hy1 - hy0, ow = (x1 - tx) * s, oh = (y1 - ty) * s;
+                if ((rc = ensure_bytes(&c->in8, &c->in8_cap, (size_t)rw * rh * 3, err)) ||
+                    (rc = ensure_bytes(&c->out8, &c->out8_cap, (size_t)ow * oh * 3, err)))
+                    return rc;
+                load_region_rgb24(in, hx0, hy0, hx1, hy1, c->in8);
+                rc = c->engine->backend->run_rgb24(c->backend_ctx, c->in8, rw, rh, (tx - hx0) * s,
+                                                   (ty - hy0) * s, ow, oh, c->out8, err);
+                if (rc) {
+                    vsr_error_prefix(err, "%s: tile at %d,%d", c->engine->backend->name, tx, ty);
+                    return rc;
+                }
+                for (int y = 0; y < oh; y++)
+                    memcpy((unsigned char *)out->data + (size_t)(ty * s + y) * out->stride +
+                               (size_t)tx * s * 3,
+                           c->out8 + (size_t)y * ow * 3, (size_t)ow * 3);
+                continue;
+            }
             c->in = (vsr_tensor){1, 3, hy1 - hy0, hx1 - hx0, c->in.data};
             c->out = (vsr_tensor){1, 3, c->in.h * s, c->in.w * s, c->out.data};
-            int rc = ensure(&c->in.data, &c->in_cap, (size_t)3 * c->in.h * c->in.w, err);
+            rc = ensure(&c->in.data, &c->in_cap, (size_t)3 * c->in.h * c->in.w, err);
             if (!rc)
                 rc = ensure(&c->out.data, &c->out_cap, (size_t)3 * c->out.h * c->out.w, err);
             if (rc)

@@ -45,6 +45,8 @@ typedef struct vsr_engine_options {
     int pre_pad;               /* mirror the frame by this many pixels at its borders before
                                   the network (realesrgan-ncnn-vulkan and video2x use 10);
                                   0 = the network's own zero padding at the borders */
+    int host_conversion;       /* 1: convert 8-bit frames to float on the host even where the
+                                  backend takes bytes (tests compare the two paths) */
 } vsr_engine_options;
 
 /* The pre-padding of the reference engine (realesrgan-ncnn-vulkan). */

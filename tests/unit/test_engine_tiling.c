@@ -74,11 +74,14 @@ static void fill(vsr_image *img)
             }
 }
 
-static int run(const vsr_graph *g, int pre_pad, int tile, size_t budget, vsr_pixel_format fmt,
-               int w, int h, vsr_image *out, int *tile_used)
+/* host: 8-bit frames converted on the host (not through the backend's
+ * 8-bit path). */
+static int run_path(const vsr_graph *g, int pre_pad, int tile, size_t budget,
+                    vsr_pixel_format fmt, int w, int h, int host, vsr_image *out, int *tile_used)
 {
     vsr_engine_options opt;
     vsr_engine_options_default(&opt);
+    opt.host_conversion = host;
     opt.pre_pad = pre_pad;
     opt.backend = "ref";
     opt.tile = tile;
@@ -104,6 +107,12 @@ static int run(const vsr_graph *g, int pre_pad, int tile, size_t budget, vsr_pix
     vsr_engine_ctx_destroy(c);
     vsr_engine_destroy(e);
     return rc;
+}
+
+static int run(const vsr_graph *g, int pre_pad, int tile, size_t budget, vsr_pixel_format fmt,
+               int w, int h, vsr_image *out, int *tile_used)
+{
+    return run_path(g, pre_pad, tile, budget, fmt, w, h, 0, out, tile_used);
 }
 
 static double max_diff(const vsr_image *a, const vsr_image *b)
@@ -132,6 +141,17 @@ static void check_graph(const vsr_graph *gp, const char *name, int pre_pad, int 
             CHECK(used == tile);
             double d = max_diff(&whole, &tiled);
             CHECK_MSG(d <= tol8, "%s: tiled vs whole max diff %g", name, d);
+        }
+        /* The backend's 8-bit path (tiles cropped by the backend) gives the
+         * very bytes of the host's conversion, whole and tiled. */
+        vsr_image host = {0};
+        for (int t = 0; t < 2; t++) {
+            if (run_path(gp, pre_pad, t ? tile : 0, 0, VSR_PIX_RGB24, w, h, 1, &host, &used) == 0) {
+                double d = max_diff(t ? &tiled : &whole, &host);
+                CHECK_MSG(d == 0, "%s: 8-bit path vs host conversion (%s) max diff %g", name,
+                          t ? "tiled" : "whole", d);
+            }
+            vsr_image_free(&host);
         }
         /* A budget too small for the frame must split it, same result. */
         size_t budget = g.peak_bytes_per_pixel * (size_t)(w * h) / 2;

@@ -498,6 +498,9 @@ struct Ctx {
     std::vector<void *> bufs;
     float *d_in = nullptr, *d_out = nullptr;
     size_t in_count = 0, out_count = 0;
+    /* the 8-bit path's frames on the device (grown as needed) */
+    unsigned char *d_u8_in = nullptr, *d_u8_out = nullptr;
+    size_t u8_in_cap = 0, u8_out_cap = 0;
     void *ws = nullptr;
     size_t ws_bytes = 0;
     std::vector<StepRT> rt;
@@ -1115,6 +1118,8 @@ void cuda_context_destroy(void *p) {
         if (c->pinned[k]) cudaFreeHost(c->pinned[k]);
         if (c->ev[k]) cudaEventDestroy(c->ev[k]);
     }
+    cudaFree(c->d_u8_in);
+    cudaFree(c->d_u8_out);
     if (c->t0) cudaEventDestroy(c->t0);
     if (c->t1) cudaEventDestroy(c->t1);
     if (c->stream) cudaStreamDestroy(c->stream);
@@ -1149,6 +1154,53 @@ int cuda_run(void *p, const vsr_tensor *in, vsr_tensor *out, vsr_error *err) {
     return rc;
 }
 
+/* Grows a device byte buffer to at least bytes. */
+int ensure_device_bytes(unsigned char **buf, size_t *cap, size_t bytes, vsr_error *err) {
+    if (bytes <= *cap) return 0;
+    cudaFree(*buf);
+    *buf = nullptr;
+    *cap = 0;
+    CU(cudaMalloc((void **)buf, bytes), "allocating an 8-bit frame buffer");
+    *cap = bytes;
+    return 0;
+}
+
+int cuda_run_rgb24(void *p, const unsigned char *in, int w, int h, int ox, int oy, int ow, int oh,
+                   unsigned char *out, vsr_error *err) {
+    Ctx *c = (Ctx *)p;
+    const vsr_graph *g = c->W->g;
+    if (g->in_channels != 3 || g->out_channels != 3)
+        return vsr_error_set(err, VSR_ERR_INVALID, "cuda: the 8-bit path needs an RGB model");
+    CU(cudaSetDevice(c->device), "selecting the device");
+    int rc = plan_for(c, 1, h, w, err);
+    if (rc < 0) {
+        release_plan(c);
+        vsr_error_prefix(err, "cuda: preparing 1 x %dx%d", w, h);
+        return rc;
+    }
+    const vsr_shape &os = c->shapes[g->output_blob];
+    if (ox < 0 || oy < 0 || ow < 1 || oh < 1 || ox + ow > os.w || oy + oh > os.h)
+        return vsr_error_set(err, VSR_ERR_INVALID, "cuda: output region %dx%d at %d,%d outside %dx%d",
+                             ow, oh, ox, oy, os.w, os.h);
+    const size_t in_bytes = (size_t)w * h * 3, out_bytes = (size_t)ow * oh * 3;
+    rc = ensure_device_bytes(&c->d_u8_in, &c->u8_in_cap, in_bytes, err);
+    if (rc == 0) rc = ensure_device_bytes(&c->d_u8_out, &c->u8_out_cap, out_bytes, err);
+    if (rc == 0) rc = h2d_staged(c, c->d_u8_in, in, in_bytes, err);
+    if (rc == 0) {
+        launch_rgb24_to_nchw_f32(c->d_u8_in, c->d_in, h, w, c->stream);
+        rc = run_graph(c, nullptr, err);
+    }
+    if (rc == 0) {
+        launch_nchw_f32_to_rgb24(c->d_out, os.h, os.w, ox, oy, ow, oh, c->d_u8_out, c->stream);
+        rc = d2h_staged(c, out, c->d_u8_out, out_bytes, err);
+    }
+    if (rc < 0) {
+        cudaStreamSynchronize(c->stream);
+        cudaGetLastError();
+    }
+    return rc;
+}
+
 size_t cuda_extra_bytes_per_pixel(const vsr_graph *g, const vsr_backend_config *cfg) {
     (void)cfg;
     /* fp32 input and output copies on the device */
@@ -1169,6 +1221,7 @@ const vsr_backend_ops vsr_backend_cuda = {
     cuda_context_destroy,
     cuda_run,
     cuda_extra_bytes_per_pixel,
+    cuda_run_rgb24,
     cuda_device_count,
 };
 

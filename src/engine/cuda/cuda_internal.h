@@ -86,6 +86,13 @@ void launch_first_conv_tc(const float *in, __half *out, int n, int h, int w, con
 
 /* Fill fp32 with uniform [0,1) values (bench inputs). */
 void launch_fill_random(float *p, long long count, unsigned seed, cudaStream_t s);
+/* The 8-bit path's conversions (n = 1): packed RGB24 -> fp32 NCHW in
+ * [0, 1], and the region [ox, ox + ow) x [oy, oy + oh) of fp32 NCHW (c x h
+ * x w) -> packed RGB24, clamp(round(v * 255)); with the host's exact
+ * float operations (no contraction), so both paths give the same bytes. */
+void launch_rgb24_to_nchw_f32(const unsigned char *in, float *out, int h, int w, cudaStream_t s);
+void launch_nchw_f32_to_rgb24(const float *in, int h, int w, int ox, int oy, int ow, int oh,
+                              unsigned char *out, cudaStream_t s);
 
 /* ---- cuda_conv3x3.cu: fused Conv3x3 64->64 (+bias+PReLU) and the SRVGG tail ---- */
 

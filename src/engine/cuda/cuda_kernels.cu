@@ -311,6 +311,40 @@ void launch_fill_random(float *p, long long count, unsigned seed, cudaStream_t s
     k_fill_random<<<blocks_for(count, 256), 256, 0, s>>>(p, count, seed);
 }
 
+__global__ void k_rgb24_to_nchw(const unsigned char *in, float *out, int h, int w) {
+    long long total = (long long)h * w;
+    for (long long p = blockIdx.x * (long long)blockDim.x + threadIdx.x; p < total;
+         p += (long long)gridDim.x * blockDim.x) {
+        const unsigned char *px = in + p * 3;
+        for (int ch = 0; ch < 3; ++ch) out[ch * total + p] = __fmul_rn((float)px[ch], 1.f / 255.f);
+    }
+}
+
+__global__ void k_nchw_to_rgb24(const float *in, int h, int w, int ox, int oy, int ow, int oh,
+                                unsigned char *out) {
+    long long total = (long long)ow * oh, plane = (long long)h * w;
+    for (long long p = blockIdx.x * (long long)blockDim.x + threadIdx.x; p < total;
+         p += (long long)gridDim.x * blockDim.x) {
+        int y = (int)(p / ow), x = (int)(p - (long long)y * ow);
+        const float *src = in + (long long)(oy + y) * w + ox + x;
+        for (int ch = 0; ch < 3; ++ch) {
+            float v = src[ch * plane];
+            v = v < 0.f ? 0.f : v > 1.f ? 1.f : v;
+            out[p * 3 + ch] = (unsigned char)__fadd_rn(__fmul_rn(v, 255.f), 0.5f);
+        }
+    }
+}
+
+void launch_rgb24_to_nchw_f32(const unsigned char *in, float *out, int h, int w, cudaStream_t s) {
+    k_rgb24_to_nchw<<<blocks_for((long long)h * w, 256), 256, 0, s>>>(in, out, h, w);
+}
+
+void launch_nchw_f32_to_rgb24(const float *in, int h, int w, int ox, int oy, int ow, int oh,
+                              unsigned char *out, cudaStream_t s) {
+    k_nchw_to_rgb24<<<blocks_for((long long)ow * oh, 256), 256, 0, s>>>(in, h, w, ox, oy, ow, oh,
+                                                                         out);
+}
+
 } // namespace vsrcuda
 
 /* ---- first layer: Conv3x3 3->64 (+bias, slopes) straight from the fp32

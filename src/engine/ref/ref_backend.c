@@ -157,6 +157,40 @@ static int ref_run(void *ctx, const vsr_tensor *in, vsr_tensor *out, vsr_error *
     return rc;
 }
 
+/* The 8-bit path, on the host: the same conversions as the engine's own,
+ * so that the engine's tiling and cropping of that path are tested in CI
+ * against its float path (a GPU backend is where the path pays). */
+static int ref_run_rgb24(void *ctx, const unsigned char *in, int w, int h, int ox, int oy, int ow,
+                         int oh, unsigned char *out, vsr_error *err)
+{
+    ref_context *c = ctx;
+    const vsr_graph *g = c->g;
+    const int s = g->scale;
+    if (g->in_channels != 3 || g->out_channels != 3 || ox < 0 || oy < 0 || ox + ow > w * s ||
+        oy + oh > h * s)
+        return vsr_error_set(err, VSR_ERR_INVALID, "ref: 8-bit region %dx%d at %d,%d of %dx%d",
+                             ow, oh, ox, oy, w * s, h * s);
+    const size_t plane = (size_t)w * h, oplane = plane * s * s;
+    vsr_tensor ti = {1, 3, h, w, malloc(plane * 3 * sizeof(float))};
+    vsr_tensor to = {1, 3, h * s, w * s, malloc(oplane * 3 * sizeof(float))};
+    int rc = ti.data && to.data ? VSR_OK : vsr_error_set(err, VSR_ERR_NOMEM, "ref: out of memory");
+    for (size_t i = 0; !rc && i < plane; i++)
+        for (int ch = 0; ch < 3; ch++)
+            ti.data[ch * plane + i] = in[i * 3 + ch] * (1.f / 255.f);
+    if (!rc)
+        rc = ref_run(ctx, &ti, &to, err);
+    for (int y = 0; !rc && y < oh; y++)
+        for (int x = 0; x < ow; x++)
+            for (int ch = 0; ch < 3; ch++) {
+                float v = to.data[ch * oplane + (size_t)(oy + y) * w * s + ox + x];
+                v = v < 0.f ? 0.f : v > 1.f ? 1.f : v;
+                out[((size_t)y * ow + x) * 3 + ch] = (unsigned char)(v * 255.f + 0.5f);
+            }
+    free(ti.data);
+    free(to.data);
+    return rc;
+}
+
 const vsr_backend_ops vsr_backend_ref = {
     .name = "ref",
     .description = "plain C fp32 reference (single thread; the test oracle)",
@@ -167,4 +201,5 @@ const vsr_backend_ops vsr_backend_ref = {
     .context_destroy = ref_context_destroy,
     .run = ref_run,
     .extra_bytes_per_pixel = NULL,
+    .run_rgb24 = ref_run_rgb24,
 };
