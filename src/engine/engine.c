@@ -12,6 +12,11 @@
 #include <string.h>
 
 #define DEFAULT_MEMORY_BUDGET ((size_t)1 << 30)
+/* A GPU (a backend with devices) has tens of GiB: 4 GiB a context keeps a
+ * 1920x1080 input in one tile for animevideov3 and a 3840x2160 one in two
+ * (a tile's halo is work done twice), with room for several workers per
+ * card. */
+#define DEFAULT_GPU_MEMORY_BUDGET ((size_t)4 << 30)
 #define MIN_TILE 16
 
 struct vsr_engine {
@@ -67,7 +72,9 @@ int vsr_engine_create(const vsr_graph *graph, const vsr_engine_options *opt, vsr
     e->tile = opt->tile;
     e->pre_pad = opt->pre_pad;
     e->host_conversion = opt->host_conversion;
-    e->memory_budget = opt->memory_budget ? opt->memory_budget : DEFAULT_MEMORY_BUDGET;
+    e->memory_budget = opt->memory_budget ? opt->memory_budget
+                       : be->device_count ? DEFAULT_GPU_MEMORY_BUDGET
+                                          : DEFAULT_MEMORY_BUDGET;
     int rc = be->weights_create(graph, &e->config, &e->weights, err);
     if (rc) {
         vsr_error_prefix(err, "%s: preparing %s", be->name, graph->name);
