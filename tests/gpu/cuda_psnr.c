@@ -7,6 +7,10 @@
  *   cuda_psnr selftest MODEL W H                       ref and cuda (fused and
  *                                                      cuDNN paths) on a
  *                                                      synthetic W x H image
+ *   cuda_psnr paths MODEL W H FRAMES                   cuda's 8-bit path vs the
+ *                                                      host's float conversion:
+ *                                                      same bytes (whole, tiled),
+ *                                                      and fps of each
  * Prints one PSNR line per comparison; exits 1 if any is under 45 dB. */
 #include <math.h>
 #include <stdint.h>
@@ -75,14 +79,16 @@ static double psnr(const vsr_image *a, const vsr_image *b, int *maxdiff)
     return mse == 0 ? 99.0 : 10 * log10(255.0 * 255.0 / mse);
 }
 
-/* Upscales in with backend (tile 0: whole frame) into out (allocated). */
-static int upscale(const vsr_graph *g, const char *backend, int tile, const vsr_image *in,
-                   vsr_image *out, double *secs, vsr_error *err)
+/* Upscales in with backend (tile 0: whole frame) into out (allocated),
+ * frames times (host: 8-bit frames converted on the host). */
+static int upscale_n(const vsr_graph *g, const char *backend, int tile, int host, int frames,
+                     const vsr_image *in, vsr_image *out, double *secs, vsr_error *err)
 {
     vsr_engine_options opt;
     vsr_engine_options_default(&opt);
     opt.backend = backend;
     opt.tile = tile;
+    opt.host_conversion = host;
     opt.memory_budget = (size_t)16 << 30;
     vsr_engine *e = NULL;
     vsr_engine_ctx *c = NULL;
@@ -91,14 +97,38 @@ static int upscale(const vsr_graph *g, const char *backend, int tile, const vsr_
         rc = vsr_engine_ctx_create(e, &c, err);
     if (rc == 0)
         rc = vsr_image_alloc(out, in->width * g->scale, in->height * g->scale, VSR_PIX_RGB24, err);
+    if (rc == 0 && frames > 1)
+        rc = vsr_engine_upscale(c, in, out, err); /* warm-up: plans, cuDNN algorithms */
     if (rc == 0) {
         double t0 = now_s();
-        rc = vsr_engine_upscale(c, in, out, err);
+        for (int k = 0; k < frames && rc == 0; k++)
+            rc = vsr_engine_upscale(c, in, out, err);
         *secs = now_s() - t0;
     }
     vsr_engine_ctx_destroy(c);
     vsr_engine_destroy(e);
     return rc;
+}
+
+static int upscale(const vsr_graph *g, const char *backend, int tile, const vsr_image *in,
+                   vsr_image *out, double *secs, vsr_error *err)
+{
+    return upscale_n(g, backend, tile, 0, 1, in, out, secs, err);
+}
+
+/* Smooth gradients, edges and some noise, like a natural frame. */
+static void fill_synthetic(vsr_image *in)
+{
+    uint8_t *p = in->data;
+    unsigned s = 12345;
+    for (int y = 0; y < in->height; y++)
+        for (int x = 0; x < in->width; x++)
+            for (int c = 0; c < 3; c++) {
+                s = s * 1103515245u + 12345u;
+                double v = 128 + 90 * sin(x * 0.05 * (c + 1) + y * 0.031) +
+                           ((x / 16 + y / 12) % 2 ? 20 : -20) + ((s >> 16) % 17) - 8;
+                p[(size_t)(y * in->width + x) * 3 + c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
 }
 
 static int load(const char *spec, vsr_graph *g, vsr_error *err)
@@ -164,23 +194,39 @@ int main(int argc, char **argv)
                 write_ppm(dump, &out, &err);
             vsr_image_free(&out);
         }
+    } else if (!strcmp(mode, "paths") && argc >= 6) {
+        int w = atoi(argv[3]), h = atoi(argv[4]), frames = atoi(argv[5]);
+        if (vsr_image_alloc(&in, w, h, VSR_PIX_RGB24, &err) < 0) {
+            fprintf(stderr, "%s\n", err.msg);
+            return 2;
+        }
+        fill_synthetic(&in);
+        for (int tile = 0; tile <= 1; tile++) {
+            int t = tile ? (w > 64 ? w / 3 : 16) : 0;
+            double s8 = 0, sh = 0;
+            if (upscale_n(&g, "cuda", t, 0, frames, &in, &out, &s8, &err) < 0 ||
+                upscale_n(&g, "cuda", t, 1, frames, &in, &ref, &sh, &err) < 0) {
+                fprintf(stderr, "cuda: %s\n", err.msg);
+                return 2;
+            }
+            int md;
+            double pv = psnr(&out, &ref, &md);
+            printf("PATHS %s %dx%d %s: 8-bit path %.1f fps, host conversion %.1f fps (%.2fx); "
+                   "max|diff| %d (%.2f dB) %s\n",
+                   g.name, w, h, tile ? "tiled" : "whole", frames / s8, frames / sh, sh / s8, md,
+                   pv, md == 0 ? "ok" : "FAIL");
+            fflush(stdout);
+            fails += md != 0;
+            vsr_image_free(&out);
+            vsr_image_free(&ref);
+        }
     } else if (!strcmp(mode, "selftest") && argc >= 5) {
         int w = atoi(argv[3]), h = atoi(argv[4]);
         if (vsr_image_alloc(&in, w, h, VSR_PIX_RGB24, &err) < 0) {
             fprintf(stderr, "%s\n", err.msg);
             return 2;
         }
-        /* smooth gradients, edges and some noise, like a natural frame */
-        uint8_t *p = in.data;
-        unsigned s = 12345;
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                for (int c = 0; c < 3; c++) {
-                    s = s * 1103515245u + 12345u;
-                    double v = 128 + 90 * sin(x * 0.05 * (c + 1) + y * 0.031) +
-                               ((x / 16 + y / 12) % 2 ? 20 : -20) + ((s >> 16) % 17) - 8;
-                    p[(size_t)(y * w + x) * 3 + c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-                }
+        fill_synthetic(&in);
         if (upscale(&g, "ref", 0, &in, &ref, &secs, &err) < 0) {
             fprintf(stderr, "ref: %s\n", err.msg);
             return 2;
