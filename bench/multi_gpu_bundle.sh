@@ -1,6 +1,6 @@
 #!/bin/bash
-# Packs what the multi-GPU device run needs (bench/multi_gpu_run.sh): vsr and
-# device_pool_bench from a CUDA build, the libraries they load (FFmpeg,
+# Packs what the GPU device runs need (bench/multi_gpu_run.sh,
+# bench/gpu_8bit_run.sh): vsr, device_pool_bench and cuda_psnr from a CUDA build, the libraries they load (FFmpeg,
 # oneDNN, ...; the device has none of them), the animevideov3 models and
 # validator-shaped clips. The output stays under the 64 MiB carry limit.
 #
@@ -14,14 +14,17 @@ OUT=$(cd "$OUT" && pwd)
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 
-cmake --build "$BUILD" --target vsr device_pool_bench -j"$(nproc)" >/dev/null
+TOOLS=(vsr device_pool_bench)
+# cuda_psnr (tests/gpu) when the build has it: the 8-bit path's device check.
+[ -x "$BUILD/cuda_psnr" ] && TOOLS+=(cuda_psnr)
+cmake --build "$BUILD" --target "${TOOLS[@]}" -j"$(nproc)" >/dev/null
 mkdir -p "$STAGE/b/lib" "$STAGE/b/models"
 # Every shared library but the C runtime's and CUDA's (the device has its own).
-ldd "$BUILD/vsr" "$BUILD/device_pool_bench" | awk '$3 ~ /^\// {print $3}' | sort -u |
+(cd "$BUILD" && ldd "${TOOLS[@]}") | awk '$3 ~ /^\// {print $3}' | sort -u |
     grep -vE '/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*|libcuda|libcudart|libcudnn[^/]*|libstdc\+\+|libgcc_s)\.so' |
     xargs -I{} cp -L {} "$STAGE/b/lib/"
-cp "$BUILD/vsr" "$BUILD/device_pool_bench" "$STAGE/b/"
-cp "$MODELS"/realesr-animevideov3-x2.* "$STAGE/b/models/"
+(cd "$BUILD" && cp "${TOOLS[@]}" "$STAGE/b/")
+cp "$MODELS"/realesr-animevideov3-x2.* "$MODELS"/realesr-animevideov3-x4.* "$STAGE/b/models/"
 tar -C "$STAGE/b" -cf - . | xz -T"$(nproc)" -6 >"$OUT/bundle.tar.xz"
 
 # Clips: 2 s pans over a Debian photo, 30 fps, H.264, the SD2HD and HD24K sizes.
