@@ -26,6 +26,15 @@ packages=(
     mate-backgrounds
     # server: JSON, HTTP server, HTTP client, TLS and HMAC, pending deletions
     libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
+    # ONNX models: protoc-c generates the loader's protobuf C code at build
+    # time from libonnx-dev's onnx.proto, linked with libprotobuf-c; the
+    # tests write their ONNX files with python3-onnx (and numpy, the oracle
+    # of the op tests)
+    libprotobuf-c-dev protobuf-c-compiler libonnx-dev python3-onnx python3-numpy
+    # the ONNX loader's fuzz test: clang with libFuzzer (libclang-rt-14-dev
+    # holds libclang_rt.fuzzer: only recommended by clang-14's packages, so
+    # --no-install-recommends would leave it out)
+    clang libclang-rt-14-dev
     # server tests: curl as the client, jq to read its answers;
     # /usr/bin/python3 runs tests/tools/payload_server.py (download tests)
     curl jq python3

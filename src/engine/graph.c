@@ -16,6 +16,10 @@ const char *vsr_op_name(vsr_op_type t)
     case VSR_OP_BINARY: return "BinaryOp";
     case VSR_OP_ELTWISE: return "Eltwise";
     case VSR_OP_CONCAT: return "Concat";
+    case VSR_OP_GROUP_CONV: return "GroupConvolution";
+    case VSR_OP_DECONV: return "Deconvolution";
+    case VSR_OP_PAD: return "Pad";
+    case VSR_OP_SLICE: return "Slice";
     }
     return "unknown";
 }
@@ -30,6 +34,27 @@ static int conv_output_size(int in, int kernel, int dilation, int stride, int pa
 {
     int extent = dilation * (kernel - 1) + 1;
     return (in + pad0 + pad1 - extent) / stride + 1;
+}
+
+static int deconv_output_size(int in, int kernel, int dilation, int stride, int pad0, int pad1,
+                              int out_pad)
+{
+    return (in - 1) * stride - pad0 - pad1 + dilation * (kernel - 1) + out_pad + 1;
+}
+
+void vsr_slice_range(int start, int end, int size, int *lo, int *hi)
+{
+    long s = start < 0 ? (long)start + size : start;
+    long e = end < 0 ? (long)end + size : end;
+    s = s < 0 ? 0 : s > size ? size : s;
+    e = e < 0 ? 0 : e > size ? size : e;
+    *lo = (int)s;
+    *hi = (int)(e > s ? e : s);
+}
+
+static int groups_of(const vsr_conv_params *c)
+{
+    return c->groups > 1 ? c->groups : 1;
 }
 
 static int infer_node(const vsr_graph *g, const vsr_node *n, vsr_shape *shapes, vsr_error *err)
@@ -51,6 +76,67 @@ static int infer_node(const vsr_graph *g, const vsr_node *n, vsr_shape *shapes, 
         if (c->act.type == VSR_ACT_PRELU && c->act.n_slopes != 1 && c->act.n_slopes != c->out_c)
             return vsr_error_set(err, VSR_ERR_FORMAT, "layer %s: %d PReLU slopes for %d channels",
                                  n->name, c->act.n_slopes, c->out_c);
+        break;
+    }
+    case VSR_OP_GROUP_CONV: {
+        const vsr_conv_params *c = &n->p.conv;
+        int groups = groups_of(c);
+        if (a.c != c->in_c * groups || c->out_c % groups)
+            return vsr_error_set(err, VSR_ERR_FORMAT,
+                                 "layer %s: grouped convolution of %d groups expects %d input "
+                                 "channels and a multiple of %d outputs, gets %d in, %d out",
+                                 n->name, groups, c->in_c * groups, groups, a.c, c->out_c);
+        o->c = c->out_c;
+        o->h = conv_output_size(a.h, c->kernel_h, c->dilation_h, c->stride_h, c->pad_top,
+                                c->pad_bottom);
+        o->w = conv_output_size(a.w, c->kernel_w, c->dilation_w, c->stride_w, c->pad_left,
+                                c->pad_right);
+        if (c->act.type == VSR_ACT_PRELU && c->act.n_slopes != 1 && c->act.n_slopes != c->out_c)
+            return vsr_error_set(err, VSR_ERR_FORMAT, "layer %s: %d PReLU slopes for %d channels",
+                                 n->name, c->act.n_slopes, c->out_c);
+        break;
+    }
+    case VSR_OP_DECONV: {
+        const vsr_conv_params *c = &n->p.conv;
+        int groups = groups_of(c);
+        if (a.c != c->in_c || c->in_c % groups || c->out_c % groups)
+            return vsr_error_set(err, VSR_ERR_FORMAT,
+                                 "layer %s: deconvolution of %d groups expects %d input channels, "
+                                 "gets %d",
+                                 n->name, groups, c->in_c, a.c);
+        o->c = c->out_c;
+        o->h = deconv_output_size(a.h, c->kernel_h, c->dilation_h, c->stride_h, c->pad_top,
+                                  c->pad_bottom, c->out_pad_h);
+        o->w = deconv_output_size(a.w, c->kernel_w, c->dilation_w, c->stride_w, c->pad_left,
+                                  c->pad_right, c->out_pad_w);
+        if (c->act.type == VSR_ACT_PRELU && c->act.n_slopes != 1 && c->act.n_slopes != c->out_c)
+            return vsr_error_set(err, VSR_ERR_FORMAT, "layer %s: %d PReLU slopes for %d channels",
+                                 n->name, c->act.n_slopes, c->out_c);
+        break;
+    }
+    case VSR_OP_PAD: {
+        const vsr_pad_params *p = &n->p.pad;
+        if (p->mode == VSR_PAD_REFLECT &&
+            (p->top >= a.h || p->bottom >= a.h || p->left >= a.w || p->right >= a.w))
+            return vsr_error_set(err, VSR_ERR_INVALID,
+                                 "layer %s: reflect padding by %d,%d,%d,%d needs an input larger "
+                                 "than that, gets %dx%d",
+                                 n->name, p->top, p->left, p->bottom, p->right, a.w, a.h);
+        o->c = a.c;
+        o->h = a.h + p->top + p->bottom;
+        o->w = a.w + p->left + p->right;
+        break;
+    }
+    case VSR_OP_SLICE: {
+        int size[3] = {a.c, a.h, a.w}, len[3];
+        for (int k = 0; k < 3; k++) {
+            int lo, hi;
+            vsr_slice_range(n->p.slice.start[k], n->p.slice.end[k], size[k], &lo, &hi);
+            len[k] = hi - lo;
+        }
+        o->c = len[0];
+        o->h = len[1];
+        o->w = len[2];
         break;
     }
     case VSR_OP_ACTIVATION:
@@ -111,6 +197,14 @@ static int infer_node(const vsr_graph *g, const vsr_node *n, vsr_shape *shapes, 
     if (o->c <= 0 || o->h <= 0 || o->w <= 0)
         return vsr_error_set(err, VSR_ERR_INVALID, "layer %s: input %dx%d gives an empty output",
                              n->name, shapes[g->input_blob].w, shapes[g->input_blob].h);
+    /* Bounds every size so that the next op's arithmetic cannot overflow
+     * (a chain of upscaling layers in a hostile model file). */
+    if (o->c > VSR_MAX_DIM || o->h > VSR_MAX_DIM || o->w > VSR_MAX_DIM)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "layer %s: input %dx%d gives an output of %dx%dx%d, over the limit "
+                             "of %d",
+                             n->name, shapes[g->input_blob].w, shapes[g->input_blob].h, o->c, o->h,
+                             o->w, VSR_MAX_DIM);
     return VSR_OK;
 }
 
@@ -156,6 +250,10 @@ static int validate(vsr_graph *g, vsr_error *err)
                                    "layer %s: input %d is not produced by an earlier layer",
                                    n->name, k);
         }
+        if (!rc && n->type == VSR_OP_CONV && n->p.conv.groups > 1)
+            rc = vsr_error_set(err, VSR_ERR_FORMAT,
+                               "layer %s: a Convolution of %d groups must be a GroupConvolution",
+                               n->name, n->p.conv.groups);
         if (!rc && (n->output < 0 || n->output >= g->n_blobs || produced[n->output]))
             rc = vsr_error_set(err, VSR_ERR_FORMAT, "layer %s: output blob is produced twice",
                                n->name);
@@ -183,7 +281,8 @@ static void compute_receptive_radius(vsr_graph *g, double *radius, double *scale
             if (radius[n->inputs[k]] > r)
                 r = radius[n->inputs[k]];
         switch (n->type) {
-        case VSR_OP_CONV: {
+        case VSR_OP_CONV:
+        case VSR_OP_GROUP_CONV: {
             const vsr_conv_params *c = &n->p.conv;
             /* The farthest tap from the output position, on any side. */
             int extent_h = c->dilation_h * (c->kernel_h - 1);
@@ -194,6 +293,43 @@ static void compute_receptive_radius(vsr_graph *g, double *radius, double *scale
                 reach = sides[k] > reach ? sides[k] : reach;
             r += reach / s;
             s /= c->stride_h;
+            break;
+        }
+        case VSR_OP_DECONV: {
+            /* Output o reads inputs (o + pad - k x dilation) / stride: up to
+             * max(pad, extent - pad) / stride + 1 input pixels away. */
+            const vsr_conv_params *c = &n->p.conv;
+            int extent = c->dilation_h * (c->kernel_h - 1);
+            int ew = c->dilation_w * (c->kernel_w - 1);
+            int reach = c->pad_top;
+            int sides[5] = {c->pad_left, c->pad_bottom, c->pad_right, extent - c->pad_top,
+                            ew - c->pad_left};
+            for (int k = 0; k < 5; k++)
+                reach = sides[k] > reach ? sides[k] : reach;
+            r += (reach / (double)c->stride_h + 1) / s;
+            s *= c->stride_h;
+            break;
+        }
+        case VSR_OP_PAD: {
+            /* Padding shifts coordinates: count the shift as reach. */
+            const vsr_pad_params *p = &n->p.pad;
+            int m = p->top > p->left ? p->top : p->left;
+            m = p->bottom > m ? p->bottom : m;
+            m = p->right > m ? p->right : m;
+            r += m / s;
+            break;
+        }
+        case VSR_OP_SLICE: {
+            /* So does cropping; an end counted from the far side shifts by
+             * its distance to it. */
+            int m = 0;
+            for (int k = 1; k < 3; k++) {
+                int a = n->p.slice.start[k] < 0 ? 0 : n->p.slice.start[k];
+                int b = n->p.slice.end[k] < 0 ? -n->p.slice.end[k] : 0;
+                m = a > m ? a : m;
+                m = b > m ? b : m;
+            }
+            r += m / s;
             break;
         }
         case VSR_OP_PIXEL_SHUFFLE:
@@ -287,11 +423,15 @@ int vsr_graph_finalize(vsr_graph *g, vsr_error *err)
             double flops = 0;
             for (int i = 0; i < g->n_nodes; i++) {
                 const vsr_node *n = &g->nodes[i];
-                if (n->type != VSR_OP_CONV)
-                    continue;
-                const vsr_shape *y = &shapes[n->output];
-                flops += 2.0 * n->p.conv.in_c * n->p.conv.kernel_h * n->p.conv.kernel_w *
-                         (double)y->c * y->h * y->w;
+                const vsr_conv_params *c = &n->p.conv;
+                if (n->type == VSR_OP_CONV || n->type == VSR_OP_GROUP_CONV) {
+                    const vsr_shape *y = &shapes[n->output];
+                    flops += 2.0 * c->in_c * c->kernel_h * c->kernel_w * (double)y->c * y->h * y->w;
+                } else if (n->type == VSR_OP_DECONV) {
+                    const vsr_shape *x = &shapes[n->inputs[0]];
+                    flops += 2.0 * c->out_c / groups_of(c) * c->kernel_h * c->kernel_w *
+                             (double)x->c * x->h * x->w;
+                }
             }
             g->flops_per_pixel = flops / ((double)h * w);
             size_t floats = peak_live_floats(g, shapes);

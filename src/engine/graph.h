@@ -15,6 +15,7 @@
 
 #define VSR_NAME_MAX 64
 #define VSR_MAX_NODE_INPUTS 8
+#define VSR_MAX_DIM (1 << 20) /* largest channel count, height or width of a blob */
 
 typedef enum vsr_op_type {
     VSR_OP_CONV,          /* 2-D convolution, groups = 1, optional fused activation */
@@ -24,6 +25,13 @@ typedef enum vsr_op_type {
     VSR_OP_BINARY,        /* a op b, same shape, or a op scalar */
     VSR_OP_ELTWISE,       /* sum (with coefficients), product or max of N inputs */
     VSR_OP_CONCAT,        /* along channels */
+    /* Ops of the ONNX loader that the SRVGG models do not use. They have
+     * their own kinds (not flags on the ones above) so that a backend that
+     * does not know them refuses them by kind instead of misrunning them. */
+    VSR_OP_GROUP_CONV, /* grouped (incl. depthwise) convolution: p.conv, groups > 1 */
+    VSR_OP_DECONV,     /* transposed convolution: p.conv, weight IOHW (see below) */
+    VSR_OP_PAD,        /* spatial padding: constant, reflect or edge */
+    VSR_OP_SLICE,      /* a window along channels, rows and columns, step 1 */
 } vsr_op_type;
 
 typedef enum vsr_act_type {
@@ -42,6 +50,14 @@ typedef struct vsr_activation {
     const float *slopes; /* PReLU: points into the graph's weight storage */
 } vsr_activation;
 
+/* VSR_OP_CONV: in_c is the input channel count, weight is OIHW.
+ * VSR_OP_GROUP_CONV: in_c is the input channels of one group (the input has
+ * in_c x groups), weight is out_c x in_c x kh x kw, output channel o reads
+ * group o / (out_c / groups).
+ * VSR_OP_DECONV: in_c and out_c are the whole input and output channel
+ * counts; weight is in_c x (out_c / groups) x kh x kw (ONNX and PyTorch
+ * order); the output size is (in - 1) x stride - pads + dilation x (kernel
+ * - 1) + output_pad + 1; pads crop the full transposed output. */
 typedef struct vsr_conv_params {
     int out_c, in_c;
     int kernel_h, kernel_w;
@@ -51,6 +67,10 @@ typedef struct vsr_conv_params {
     const float *weight; /* out_c x in_c x kernel_h x kernel_w (OIHW) */
     const float *bias;   /* out_c values, or NULL */
     vsr_activation act;  /* applied after bias */
+    /* GROUP_CONV and DECONV: the group count (0 or 1: one group); DECONV:
+     * the extra output rows and columns at the bottom and right. */
+    int groups;
+    int out_pad_h, out_pad_w;
 } vsr_conv_params;
 
 typedef enum vsr_interp_mode {
@@ -92,6 +112,25 @@ typedef struct vsr_eltwise_params {
     float coeffs[VSR_MAX_NODE_INPUTS];
 } vsr_eltwise_params;
 
+typedef enum vsr_pad_mode {
+    VSR_PAD_CONSTANT, /* value */
+    VSR_PAD_REFLECT,  /* mirror without repeating the edge (needs pad < size) */
+    VSR_PAD_EDGE,     /* repeat the edge pixel */
+} vsr_pad_mode;
+
+typedef struct vsr_pad_params {
+    vsr_pad_mode mode;
+    int top, bottom, left, right; /* >= 0 */
+    float value;
+} vsr_pad_params;
+
+/* Per axis (0 channels, 1 rows, 2 columns) the half-open range [start,
+ * end) with ONNX's rules: negative values count from the end, then both
+ * are clamped to [0, size]. */
+typedef struct vsr_slice_params {
+    int start[3], end[3];
+} vsr_slice_params;
+
 typedef struct vsr_node {
     vsr_op_type type;
     char name[VSR_NAME_MAX];
@@ -105,6 +144,8 @@ typedef struct vsr_node {
         vsr_interp_params interp;
         vsr_binary_params binary;
         vsr_eltwise_params eltwise;
+        vsr_pad_params pad;
+        vsr_slice_params slice;
     } p;
 } vsr_node;
 
@@ -143,6 +184,9 @@ int vsr_graph_finalize(vsr_graph *g, vsr_error *err);
 /* Shape of every blob for an input of c x h x w. shapes has g->n_blobs
  * entries. Fails (with the layer name) when an op cannot take its inputs. */
 int vsr_graph_infer_shapes(const vsr_graph *g, int h, int w, vsr_shape *shapes, vsr_error *err);
+
+/* The [start, end) range a slice takes from an axis of length size. */
+void vsr_slice_range(int start, int end, int size, int *lo, int *hi);
 
 /* Output size of an interp layer for an input size, as ncnn computes it. */
 int vsr_interp_output_size(int in, float scale);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "model/ncnn_loader.h"
+#include "model/onnx_loader.h"
 
 int vsr_models_dir(const char *override_dir, char *buf, size_t len, vsr_error *err)
 {
@@ -43,6 +44,31 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* An ONNX file: named .onnx, or (any other name but .param) starting as a
+ * serialized ModelProto does, with field 1 (ir_version) as a varint. */
+static int is_onnx_path(const char *path)
+{
+    if (ends_with(path, ".onnx"))
+        return 1;
+    if (ends_with(path, ".param"))
+        return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    int c = fgetc(f);
+    fclose(f);
+    return c == 0x08;
+}
+
+/* NAME.onnx in dir, if it exists (param gets its path, bin is empty). */
+static int try_onnx(const char *dir, const char *name, char *param, char *bin, size_t len)
+{
+    int a = snprintf(param, len, "%s/%s.onnx", dir, name);
+    if (len)
+        bin[0] = '\0';
+    return a > 0 && (size_t)a < len && is_file(param);
+}
+
 /* The pair NAME.param / NAME.bin in dir, if both exist. */
 static int try_pair(const char *dir, const char *name, char *param, char *bin, size_t len)
 {
@@ -56,12 +82,24 @@ int vsr_model_resolve(const char *name_or_path, int scale, const char *models_di
 {
     if (!name_or_path || !*name_or_path)
         return vsr_error_set(err, VSR_ERR_INVALID, "empty model name");
+    if (ends_with(name_or_path, ".onnx") ||
+        (strchr(name_or_path, '/') && is_onnx_path(name_or_path))) {
+        /* A path to an ONNX model: one file, weights inside. */
+        if (strlen(name_or_path) + 1 > path_len)
+            return vsr_error_set(err, VSR_ERR_INVALID, "model path too long");
+        snprintf(param_path, path_len, "%s", name_or_path);
+        bin_path[0] = '\0';
+        if (!is_file(param_path))
+            return vsr_error_set(err, VSR_ERR_IO, "model file %s not found", param_path);
+        return VSR_OK;
+    }
     if (ends_with(name_or_path, ".param") || strchr(name_or_path, '/')) {
         /* A path: NAME.param with NAME.bin beside it. */
         size_t n = strlen(name_or_path);
         if (!ends_with(name_or_path, ".param"))
             return vsr_error_set(err, VSR_ERR_INVALID,
-                                 "model path %s: expected a .param file (with the .bin beside it)",
+                                 "model path %s: expected a .param file (with the .bin beside "
+                                 "it) or an .onnx file",
                                  name_or_path);
         if (n + 1 > path_len)
             return vsr_error_set(err, VSR_ERR_INVALID, "model path too long");
@@ -85,10 +123,12 @@ int vsr_model_resolve(const char *name_or_path, int scale, const char *models_di
     if (scale > 0) {
         char scaled[VSR_NAME_MAX + 8];
         snprintf(scaled, sizeof scaled, "%s-x%d", name_or_path, scale);
-        if (try_pair(dir, scaled, param_path, bin_path, path_len))
+        if (try_pair(dir, scaled, param_path, bin_path, path_len) ||
+            try_onnx(dir, scaled, param_path, bin_path, path_len))
             return VSR_OK;
     }
-    if (try_pair(dir, name_or_path, param_path, bin_path, path_len))
+    if (try_pair(dir, name_or_path, param_path, bin_path, path_len) ||
+        try_onnx(dir, name_or_path, param_path, bin_path, path_len))
         return VSR_OK;
     return vsr_error_set(err, VSR_ERR_IO,
                          "model '%s'%s not found in %s (run scripts/fetch-models.sh, or `vsr "
@@ -103,7 +143,8 @@ int vsr_model_load(const char *name_or_path, int scale, const char *models_dir, 
     int rc = vsr_model_resolve(name_or_path, scale, models_dir, param, bin, sizeof param, err);
     if (rc)
         return rc;
-    rc = vsr_ncnn_load_files(param, bin, g, err);
+    /* An empty .bin path is what resolve gives for an ONNX file. */
+    rc = bin[0] ? vsr_ncnn_load_files(param, bin, g, err) : vsr_onnx_load_file(param, g, err);
     if (rc)
         return rc;
     if (scale > 0 && g->scale != scale) {
@@ -132,15 +173,17 @@ int vsr_models_list(const char *dir, vsr_model_entry **entries, int *count, vsr_
     int n = 0, cap = 0, rc = VSR_OK;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        if (!ends_with(de->d_name, ".param"))
+        int onnx = ends_with(de->d_name, ".onnx");
+        if (!onnx && !ends_with(de->d_name, ".param"))
             continue;
-        size_t base = strlen(de->d_name) - strlen(".param");
+        size_t base = strlen(de->d_name) - strlen(onnx ? ".onnx" : ".param");
         if (base == 0 || base >= VSR_NAME_MAX)
             continue;
         vsr_model_entry e;
         snprintf(e.name, sizeof e.name, "%.*s", (int)base, de->d_name);
         char bin[4096];
-        if (!try_pair(dir, e.name, e.param_path, bin, sizeof bin))
+        if (onnx ? !try_onnx(dir, e.name, e.param_path, bin, sizeof bin)
+                 : !try_pair(dir, e.name, e.param_path, bin, sizeof bin))
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 16;

@@ -5,7 +5,9 @@
  * ${XDG_CACHE_HOME:-~/.cache}/vsr/models (where scripts/fetch-models.sh puts
  * them). A family name plus a scale picks a file: realesr-animevideov3 with
  * scale 2 is realesr-animevideov3-x2. A path ending in .param is loaded with
- * the .bin beside it. */
+ * the .bin beside it. ONNX models (one file, weights inside) are NAME.onnx
+ * in the models directory or a path ending in .onnx (or any other path
+ * whose content is an ONNX model). */
 #ifndef VSR_MODEL_MODEL_REGISTRY_H
 #define VSR_MODEL_MODEL_REGISTRY_H
 
@@ -20,7 +22,8 @@
 int vsr_models_dir(const char *override_dir, char *buf, size_t len, vsr_error *err);
 
 /* Resolves name_or_path (+ scale, 0 = the model's own) to the .param and
- * .bin paths; fails naming what was looked for and where. */
+ * .bin paths, or for an ONNX model its path in param_path and "" in
+ * bin_path; fails naming what was looked for and where. */
 int vsr_model_resolve(const char *name_or_path, int scale, const char *models_dir, char *param_path,
                       char *bin_path, size_t path_len, vsr_error *err);
 
@@ -34,7 +37,8 @@ typedef struct vsr_model_entry {
     char param_path[4096];
 } vsr_model_entry;
 
-/* Lists NAME.param files with a NAME.bin beside them in dir, sorted.
+/* Lists NAME.param files with a NAME.bin beside them, and NAME.onnx
+ * files, in dir, sorted (param_path: the .param or .onnx file).
  * *entries is malloc'd; free it. */
 int vsr_models_list(const char *dir, vsr_model_entry **entries, int *count, vsr_error *err);
 

@@ -20,7 +20,13 @@ int cpu_ops_supported(const vsr_node *node)
     case VSR_OP_INTERP:
     case VSR_OP_BINARY:
     case VSR_OP_ELTWISE:
-    case VSR_OP_CONCAT: return 1;
+    case VSR_OP_CONCAT:
+    /* The ONNX loader's rarer ops: correct through the ref kernels, not
+     * fast (none is in the SRVGG models). */
+    case VSR_OP_GROUP_CONV:
+    case VSR_OP_DECONV:
+    case VSR_OP_PAD:
+    case VSR_OP_SLICE: return 1;
     case VSR_OP_CONV:
     case VSR_OP_ACTIVATION: return 0;
     }
@@ -46,6 +52,10 @@ int cpu_ops_run(const vsr_node *node, const float *const *in, const vsr_shape *i
         vsr_ref_eltwise(&node->p.eltwise, node->n_inputs, in, ins[0], out);
         return VSR_OK;
     case VSR_OP_CONCAT: vsr_ref_concat(node->n_inputs, in, ins, out); return VSR_OK;
+    case VSR_OP_GROUP_CONV: vsr_ref_conv(&node->p.conv, in[0], ins[0], out, *outs); return VSR_OK;
+    case VSR_OP_DECONV: vsr_ref_deconv(&node->p.conv, in[0], ins[0], out, *outs); return VSR_OK;
+    case VSR_OP_PAD: vsr_ref_pad(&node->p.pad, in[0], ins[0], out, *outs); return VSR_OK;
+    case VSR_OP_SLICE: vsr_ref_slice(&node->p.slice, in[0], ins[0], out, *outs); return VSR_OK;
     case VSR_OP_CONV:
     case VSR_OP_ACTIVATION: break;
     }
@@ -59,7 +69,7 @@ int cpu_ops_run(const vsr_node *node, const float *const *in, const vsr_shape *i
 static int channelwise(const vsr_node *node)
 {
     return node->type == VSR_OP_PIXEL_SHUFFLE || node->type == VSR_OP_INTERP ||
-           node->type == VSR_OP_BINARY || node->type == VSR_OP_ELTWISE;
+           node->type == VSR_OP_BINARY || node->type == VSR_OP_ELTWISE || node->type == VSR_OP_PAD;
 }
 
 int cpu_ops_run_batch(const vsr_node *node, int n, float *const *in, const vsr_shape *ins,

@@ -103,6 +103,10 @@ static int run_node(ref_context *c, const vsr_node *n, vsr_error *err)
         break;
     case VSR_OP_ELTWISE: vsr_ref_eltwise(&n->p.eltwise, n->n_inputs, ins, is, out); break;
     case VSR_OP_CONCAT: vsr_ref_concat(n->n_inputs, ins, shapes, out); break;
+    case VSR_OP_GROUP_CONV: vsr_ref_conv(&n->p.conv, in, is, out, os); break;
+    case VSR_OP_DECONV: vsr_ref_deconv(&n->p.conv, in, is, out, os); break;
+    case VSR_OP_PAD: vsr_ref_pad(&n->p.pad, in, is, out, os); break;
+    case VSR_OP_SLICE: vsr_ref_slice(&n->p.slice, in, is, out, os); break;
     }
     return VSR_OK;
 }

@@ -35,13 +35,17 @@ void vsr_ref_conv(const vsr_conv_params *p, const float *in, vsr_shape is, float
 {
     const size_t in_plane = (size_t)is.h * is.w, out_plane = (size_t)os.h * os.w;
     const int kh = p->kernel_h, kw = p->kernel_w;
+    /* Groups (GROUP_CONV): output channel oc reads the in_c input channels
+     * of its group; with one group that is all of them. */
+    const int groups = p->groups > 1 ? p->groups : 1, out_per_group = os.c / groups;
     for (int oc = 0; oc < os.c; oc++) {
         float *o = out + oc * out_plane;
         float b = p->bias ? p->bias[oc] : 0.f;
+        const float *group_in = in + (size_t)(oc / out_per_group) * p->in_c * in_plane;
         for (size_t i = 0; i < out_plane; i++)
             o[i] = 0.f;
-        for (int ic = 0; ic < is.c; ic++) {
-            const float *src = in + ic * in_plane;
+        for (int ic = 0; ic < p->in_c; ic++) {
+            const float *src = group_in + ic * in_plane;
             const float *w = p->weight + ((size_t)oc * p->in_c + ic) * kh * kw;
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++) {
@@ -276,4 +280,90 @@ void vsr_ref_concat(int n, const float *const *in, const vsr_shape *shapes, floa
         memcpy(out, in[k], count * sizeof(float));
         out += count;
     }
+}
+
+/* Scatter form: every input pixel adds its weighted kernel into the output
+ * (the transpose of the convolution's gather), then bias and activation. */
+void vsr_ref_deconv(const vsr_conv_params *p, const float *in, vsr_shape is, float *out,
+                    vsr_shape os)
+{
+    const size_t in_plane = (size_t)is.h * is.w, out_plane = (size_t)os.h * os.w;
+    const int kh = p->kernel_h, kw = p->kernel_w;
+    const int groups = p->groups > 1 ? p->groups : 1;
+    const int in_per_group = p->in_c / groups, out_per_group = p->out_c / groups;
+    for (size_t i = 0; i < (size_t)os.c * out_plane; i++)
+        out[i] = 0.f;
+    for (int ic = 0; ic < is.c; ic++) {
+        const float *src = in + ic * in_plane;
+        int g = ic / in_per_group;
+        for (int j = 0; j < out_per_group; j++) {
+            int oc = g * out_per_group + j;
+            float *o = out + (size_t)oc * out_plane;
+            const float *w = p->weight + ((size_t)ic * out_per_group + j) * kh * kw;
+            for (int iy = 0; iy < is.h; iy++)
+                for (int ky = 0; ky < kh; ky++) {
+                    int oy = iy * p->stride_h + ky * p->dilation_h - p->pad_top;
+                    if (oy < 0 || oy >= os.h)
+                        continue;
+                    for (int ix = 0; ix < is.w; ix++) {
+                        float v = src[(size_t)iy * is.w + ix];
+                        for (int kx = 0; kx < kw; kx++) {
+                            int ox = ix * p->stride_w + kx * p->dilation_w - p->pad_left;
+                            if (ox >= 0 && ox < os.w)
+                                o[(size_t)oy * os.w + ox] += v * w[ky * kw + kx];
+                        }
+                    }
+                }
+        }
+    }
+    for (int oc = 0; oc < os.c; oc++) {
+        float b = p->bias ? p->bias[oc] : 0.f;
+        float *o = out + (size_t)oc * out_plane;
+        for (size_t i = 0; i < out_plane; i++)
+            o[i] = activate(&p->act, o[i] + b, oc);
+    }
+}
+
+/* Source index of padded coordinate i (may be outside [0, n)), or -1 for
+ * the constant. Reflect needs pad < n, which shape inference checks. */
+static int pad_source(vsr_pad_mode mode, int i, int n)
+{
+    if (i >= 0 && i < n)
+        return i;
+    switch (mode) {
+    case VSR_PAD_CONSTANT: return -1;
+    case VSR_PAD_EDGE: return i < 0 ? 0 : n - 1;
+    case VSR_PAD_REFLECT: return i < 0 ? -i : 2 * (n - 1) - i;
+    }
+    return -1;
+}
+
+void vsr_ref_pad(const vsr_pad_params *p, const float *in, vsr_shape is, float *out, vsr_shape os)
+{
+    for (int c = 0; c < os.c; c++) {
+        const float *src = in + (size_t)c * is.h * is.w;
+        float *dst = out + (size_t)c * os.h * os.w;
+        for (int y = 0; y < os.h; y++) {
+            int sy = pad_source(p->mode, y - p->top, is.h);
+            for (int x = 0; x < os.w; x++) {
+                int sx = pad_source(p->mode, x - p->left, is.w);
+                dst[(size_t)y * os.w + x] =
+                    sy < 0 || sx < 0 ? p->value : src[(size_t)sy * is.w + sx];
+            }
+        }
+    }
+}
+
+void vsr_ref_slice(const vsr_slice_params *p, const float *in, vsr_shape is, float *out,
+                   vsr_shape os)
+{
+    int c0, c1, y0, y1, x0, x1;
+    vsr_slice_range(p->start[0], p->end[0], is.c, &c0, &c1);
+    vsr_slice_range(p->start[1], p->end[1], is.h, &y0, &y1);
+    vsr_slice_range(p->start[2], p->end[2], is.w, &x0, &x1);
+    (void)c1, (void)y1, (void)x1;
+    for (int c = 0; c < os.c; c++)
+        for (int y = 0; y < os.h; y++)
+            memcpy(out + ((size_t)c * os.h + y) * os.w,
+                   in + ((size_t)(c + c0) * is.h + y + y0) * is.w + x0, sizeof(float) * os.w);
 }

@@ -7,9 +7,20 @@
 
 #include "engine/graph.h"
 
-/* out (shape os) = conv(in (shape is)) + bias, then the fused activation. */
+/* out (shape os) = conv(in (shape is)) + bias, then the fused activation;
+ * grouped when p->groups > 1 (VSR_OP_GROUP_CONV). */
 void vsr_ref_conv(const vsr_conv_params *p, const float *in, vsr_shape is, float *out,
                   vsr_shape os);
+
+/* Transposed convolution (VSR_OP_DECONV), weight in_c x out_c/groups x kh x
+ * kw, then bias and the fused activation. */
+void vsr_ref_deconv(const vsr_conv_params *p, const float *in, vsr_shape is, float *out,
+                    vsr_shape os);
+
+void vsr_ref_pad(const vsr_pad_params *p, const float *in, vsr_shape is, float *out, vsr_shape os);
+
+void vsr_ref_slice(const vsr_slice_params *p, const float *in, vsr_shape is, float *out,
+                   vsr_shape os);
 
 /* In place. */
 void vsr_ref_activation(const vsr_activation *act, float *data, vsr_shape s);
