@@ -3,7 +3,6 @@
  * order as each layer is parsed, exactly as ncnn does. */
 #include "model/ncnn_loader.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "model/ncnn_bin.h"
 #include "model/ncnn_param.h"
+#include "util/file_read.h"
 
 #define NCNN_MAGIC 7767517
 #define MAX_LAYERS 100000
@@ -159,8 +159,10 @@ static int parse_activation(loader *l, const ncnn_params *p, vsr_activation *act
     case 4: act->type = VSR_ACT_SIGMOID; return VSR_OK;
     }
     char msg[96];
-    snprintf(msg, sizeof msg, "fused activation type %d is not supported (have none, ReLU, "
-                              "LeakyReLU, Clip, Sigmoid)", type);
+    snprintf(msg, sizeof msg,
+             "fused activation type %d is not supported (have none, ReLU, "
+             "LeakyReLU, Clip, Sigmoid)",
+             type);
     return refuse(l, err, msg);
 }
 
@@ -533,8 +535,8 @@ static int load(loader *l, char *text, vsr_error *err)
     if (layer_count < 0)
         return vsr_error_set(err, VSR_ERR_FORMAT, "%s: empty or missing header", l->param_name);
     if (layers_seen != layer_count)
-        return vsr_error_set(err, VSR_ERR_FORMAT, "%s: %d layers declared, %d found",
-                             l->param_name, layer_count, layers_seen);
+        return vsr_error_set(err, VSR_ERR_FORMAT, "%s: %d layers declared, %d found", l->param_name,
+                             layer_count, layers_seen);
     if (g->input_blob < 0)
         return vsr_error_set(err, VSR_ERR_FORMAT, "%s: no Input layer", l->param_name);
     if (l->bin.pos != l->bin.len)
@@ -589,55 +591,14 @@ int vsr_ncnn_load_memory(const char *param_text, size_t param_len, const char *p
     return VSR_OK;
 }
 
-static int read_file(const char *path, size_t max, unsigned char **data, size_t *len,
-                     vsr_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vsr_error_set(err, VSR_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    unsigned char *buf = NULL;
-    size_t n = 0, cap = 0;
-    int rc = VSR_OK;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= max) {
-                rc = vsr_error_set(err, VSR_ERR_FORMAT, "%s: larger than %zu bytes", path, max);
-                break;
-            }
-            cap = cap ? cap * 2 : 1 << 16;
-            unsigned char *p = realloc(buf, cap + 1);
-            if (!p) {
-                rc = vsr_error_set(err, VSR_ERR_NOMEM, "out of memory reading %s", path);
-                break;
-            }
-            buf = p;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f))
-                rc = vsr_error_set(err, VSR_ERR_IO, "read error on %s", path);
-            break;
-        }
-    }
-    fclose(f);
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    *data = buf;
-    *len = n;
-    return VSR_OK;
-}
-
 int vsr_ncnn_load_files(const char *param_path, const char *bin_path, vsr_graph *g, vsr_error *err)
 {
     unsigned char *param = NULL, *bin = NULL;
     size_t param_len = 0, bin_len = 0;
     memset(g, 0, sizeof *g);
-    int rc = read_file(param_path, MAX_PARAM_BYTES, &param, &param_len, err);
+    int rc = vsr_read_file(param_path, MAX_PARAM_BYTES, NULL, &param, &param_len, err);
     if (!rc)
-        rc = read_file(bin_path, MAX_BIN_BYTES, &bin, &bin_len, err);
+        rc = vsr_read_file(bin_path, MAX_BIN_BYTES, NULL, &bin, &bin_len, err);
     if (!rc)
         rc = vsr_ncnn_load_memory((const char *)param, param_len, param_path, bin, bin_len,
                                   bin_path, g, err);

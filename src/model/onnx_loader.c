@@ -6,12 +6,12 @@
  * causes it. */
 #include "model/onnx_loader.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/onnx_internal.h"
+#include "util/file_read.h"
 
 #define ONNX_MAX_FILE_BYTES ((size_t)2 << 30) /* protobuf's own limit */
 /* Load-time shape inference is quadratic in the node count: this bounds it
@@ -390,55 +390,13 @@ int vsr_onnx_load_memory(const unsigned char *data, size_t len, const char *name
     return VSR_OK;
 }
 
-static int read_file(const char *path, unsigned char **data, size_t *len, vsr_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return vsr_error_set(err, VSR_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    unsigned char *buf = NULL;
-    size_t n = 0, cap = 0;
-    int rc = VSR_OK;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= ONNX_MAX_FILE_BYTES) {
-                rc = vsr_error_set(err, VSR_ERR_FORMAT,
-                                   "%s: larger than 2 GiB, not an ONNX "
-                                   "model with its weights inside",
-                                   path);
-                break;
-            }
-            cap = cap ? cap * 2 : 1 << 16;
-            unsigned char *p = realloc(buf, cap);
-            if (!p) {
-                rc = vsr_error_set(err, VSR_ERR_NOMEM, "out of memory reading %s", path);
-                break;
-            }
-            buf = p;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f))
-                rc = vsr_error_set(err, VSR_ERR_IO, "read error on %s", path);
-            break;
-        }
-    }
-    fclose(f);
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    *data = buf;
-    *len = n;
-    return VSR_OK;
-}
-
 int vsr_onnx_load_file(const char *path, vsr_graph *g, vsr_error *err)
 {
     unsigned char *data = NULL;
     size_t len = 0;
     memset(g, 0, sizeof *g);
-    int rc = read_file(path, &data, &len, err);
+    int rc = vsr_read_file(path, ONNX_MAX_FILE_BYTES, "not an ONNX model with its weights inside",
+                           &data, &len, err);
     if (!rc)
         rc = vsr_onnx_load_memory(data, len, path, g, err);
     free(data);
