@@ -62,29 +62,15 @@ static int infer_node(const vsr_graph *g, const vsr_node *n, vsr_shape *shapes, 
     const vsr_shape a = shapes[n->inputs[0]];
     vsr_shape *o = &shapes[n->output];
     switch (n->type) {
-    case VSR_OP_CONV: {
-        const vsr_conv_params *c = &n->p.conv;
-        if (a.c != c->in_c)
-            return vsr_error_set(err, VSR_ERR_FORMAT,
-                                 "layer %s: convolution expects %d input channels, gets %d",
-                                 n->name, c->in_c, a.c);
-        o->c = c->out_c;
-        o->h = conv_output_size(a.h, c->kernel_h, c->dilation_h, c->stride_h, c->pad_top,
-                                c->pad_bottom);
-        o->w = conv_output_size(a.w, c->kernel_w, c->dilation_w, c->stride_w, c->pad_left,
-                                c->pad_right);
-        if (c->act.type == VSR_ACT_PRELU && c->act.n_slopes != 1 && c->act.n_slopes != c->out_c)
-            return vsr_error_set(err, VSR_ERR_FORMAT, "layer %s: %d PReLU slopes for %d channels",
-                                 n->name, c->act.n_slopes, c->out_c);
-        break;
-    }
+    case VSR_OP_CONV:
     case VSR_OP_GROUP_CONV: {
+        /* A plain convolution is the one-group case. */
         const vsr_conv_params *c = &n->p.conv;
-        int groups = groups_of(c);
+        int groups = n->type == VSR_OP_GROUP_CONV ? groups_of(c) : 1;
         if (a.c != c->in_c * groups || c->out_c % groups)
             return vsr_error_set(err, VSR_ERR_FORMAT,
-                                 "layer %s: grouped convolution of %d groups expects %d input "
-                                 "channels and a multiple of %d outputs, gets %d in, %d out",
+                                 "layer %s: convolution of %d group(s) expects %d input channels "
+                                 "and a multiple of %d outputs, gets %d in, %d out",
                                  n->name, groups, c->in_c * groups, groups, a.c, c->out_c);
         o->c = c->out_c;
         o->h = conv_output_size(a.h, c->kernel_h, c->dilation_h, c->stride_h, c->pad_top,
