@@ -38,7 +38,8 @@ static void help(void)
            "  --max-running N       jobs upscaling at once (default 2)\n"
            "  --max-queued N        jobs waiting; more get 429 (default 5)\n"
            "  --job-timeout SEC     a job's deadline from its arrival (default 600)\n"
-           "  --workers N           pipeline workers per job (default 1)\n"
+           "  --workers N           pipeline workers per job (default: 2 per GPU, 1 on\n"
+           "                        the CPU)\n"
            "  --allow-private-urls  fetch from loopback and private addresses too (tests)\n"
            "  --allow-cidrs LIST    fetch from these ranges despite the policy\n"
            "                        (e.g. 10.1.0.0/16,192.168.5.7/32)\n"
@@ -190,6 +191,12 @@ static int apply_engine(vsr_server_config *cfg, const vsr_cli_engine_opts *eo, v
                              eo->fail_device, cfg->n_devices);
     cfg->fail_device = eo->fail_device;
     cfg->fail_after = eo->fail_after;
+    /* Two workers a GPU keep it busy while the other converts and copies;
+     * on the CPU one worker with every core it gets does best. */
+    if (cfg->workers == 0) {
+        const vsr_backend_ops *ops = vsr_backend_find(cfg->backend, NULL);
+        cfg->workers = ops && ops->device_count ? 2 * cfg->n_devices : 1;
+    }
     cfg->engine.config.precision = eo->precision;
     cfg->engine.pre_pad = eo->pre_pad;
     if (eo->tile)
@@ -199,7 +206,7 @@ static int apply_engine(vsr_server_config *cfg, const vsr_cli_engine_opts *eo, v
     /* Every running job's workers share the cores. */
     if (cfg->engine.config.threads == 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        long share = cores / ((long)cfg->max_running * cfg->workers);
+        long share = cores / ((long)cfg->max_running * (cfg->workers > 0 ? cfg->workers : 1));
         cfg->engine.config.threads = share > 1 ? (int)share : 1;
     }
     return VSR_OK;

@@ -15,7 +15,7 @@ void vsr_server_config_default(vsr_server_config *c)
     c->max_running = 2;
     c->max_queued = 5;
     c->job_timeout_s = 600;
-    c->workers = 1;
+    c->workers = 0; /* resolved by the command: 2 a GPU, else 1 */
     c->max_pixels = 3840 * 2160;
     vsr_engine_options_default(&c->engine);
     c->n_devices = 1; /* device 0 */
@@ -214,8 +214,9 @@ int vsr_server_config_validate(const vsr_server_config *c, vsr_error *err)
                              (long long)c->max_body_bytes);
     if (c->job_timeout_s < 1)
         return vsr_error_set(err, VSR_ERR_INVALID, "job_timeout_s must be at least 1");
-    if (c->workers < 1 || c->workers > 256)
-        return vsr_error_set(err, VSR_ERR_INVALID, "workers %d is not 1..256", c->workers);
+    if (c->workers < 0 || c->workers > 256)
+        return vsr_error_set(err, VSR_ERR_INVALID, "workers %d is not 0 (automatic) or 1..256",
+                             c->workers);
     if (c->presign_expiry_s < 1 || c->presign_expiry_s > 7 * 24 * 3600)
         return vsr_error_set(err, VSR_ERR_INVALID,
                              "presign_expiry_s %ld is not 1..604800 (SigV4 allows 7 days)",

@@ -141,7 +141,7 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
     pc.input = input;
     pc.output = out_path;
     pc.upscaler = &up;
-    pc.workers = cfg->workers;
+    pc.workers = cfg->workers > 0 ? cfg->workers : 1;
     pc.max_pixels = cfg->max_pixels;
     pc.enc = j->enc;
     /* The cores the encoders have are shared fairly by the jobs that may

@@ -30,7 +30,7 @@ ffmpeg -v error -y -f lavfi -i testsrc2=size=64x48:rate=30 -frames:v 12 -c:v lib
     -pix_fmt yuv420p "$WORK/payload/clip.mp4"
 ffmpeg -v error -y -f lavfi -i testsrc2=size=64x48:rate=30 -frames:v 40 -c:v libx264 \
     -pix_fmt yuv420p "$WORK/payload/burst.mp4"
-ffmpeg -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -frames:v 900 -c:v libx264 \
+ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=30 -frames:v 900 -c:v libx264 \
     -preset ultrafast -pix_fmt yuv420p "$ROOT/long.mp4"
 head -c 20000 /dev/urandom >"$WORK/payload/corrupt.mp4"
 cp "$WORK/payload/clip.mp4" "$ROOT/in.mp4"
@@ -288,7 +288,7 @@ curl -s -o /dev/null --max-time 1 -X POST "${AUTH[@]}" -H 'Content-Type: applica
     --data-binary '{"video_paths": ["long.mp4"], "output_paths": ["out/gone.mp4"], "scale": 4}' \
     "http://127.0.0.1:$C/upscale"
 cancelled=0
-for _ in $(seq 40); do
+for _ in $(seq 120); do
     req "$C" GET /metrics "" "${AUTH[@]}"
     grep -Eq '^vsr_jobs_total\{outcome="cancelled"\} [1-9]' <<<"$BODY" && { cancelled=1; break; }
     sleep 0.25
