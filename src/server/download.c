@@ -160,6 +160,7 @@ typedef struct dl_ctx {
     int tried;
     /* Stall detection: when the byte count last moved. */
     int stalled;
+    int cancelled;
     curl_off_t last_now;
     int64_t last_change_ms;
 } dl_ctx;
@@ -263,6 +264,10 @@ static int xferinfo_cb(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl
     (void)ultotal;
     (void)ulnow;
     dl_ctx *c = clientp;
+    if (c->l->cancel && *c->l->cancel) {
+        c->cancelled = 1;
+        return 1;
+    }
     int64_t t = now_ms();
     if (dlnow != c->last_now) {
         c->last_now = dlnow;
@@ -390,6 +395,8 @@ static int transfer_error(CURL *curl, CURLcode res, const dl_ctx *c, const char 
                              c->l->max_bytes, where);
     if (c->write_errno)
         return vsr_error_set(err, VSR_ERR_IO, "write %s: %s", c->path, strerror(c->write_errno));
+    if (c->cancelled)
+        return vsr_error_set(err, VSR_ERR_CANCELLED, "cancelled%s", where);
     if (c->stalled)
         return vsr_error_set(err, VSR_ERR_IO, "no data for %ld ms, gave up%s",
                              c->l->stall_timeout_ms, where);

@@ -8,6 +8,7 @@
 #ifndef VSR_SERVER_DOWNLOAD_H
 #define VSR_SERVER_DOWNLOAD_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,9 @@ typedef struct vsr_download_limits {
     int max_redirects;       /* 0: a redirect is an error */
     int allow_private;       /* --allow-private-urls: no address policy at all */
     const char *allow_cidrs; /* NULL or "127.0.0.1/32,10.1.0.0/16": allowed despite the policy */
+    /* Nonzero stops the transfer within about a second (the job that wants
+     * the file was cancelled); may be NULL. */
+    volatile sig_atomic_t *cancel;
 } vsr_download_limits;
 
 /* 2 GiB, connect 10 s, total 300 s, stall 30 s, 5 redirects, policy on, no
@@ -38,6 +42,7 @@ void vsr_download_limits_default(vsr_download_limits *l);
  *                    or an address the policy refuses (before or after a
  *                    redirect);
  *   VSR_ERR_NOMEM    the body is over max_bytes;
+ *   VSR_ERR_CANCELLED  *cancel was set;
  *   VSR_ERR_IO       everything else: DNS, connect, TLS, HTTP status >= 400
  *                    (the message has the status), too many redirects,
  *                    timeouts, stalls, a dropped connection, writing path. */

@@ -106,15 +106,19 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
         snprintf(in_path, sizeof in_path, "%s/input-%d", workdir, index);
         struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        int st = vsr_download_file(c->source, in_path, &cfg->download, &err);
+        vsr_download_limits limits = cfg->download;
+        limits.cancel = &j->job.cancel;
+        int st = vsr_download_file(c->source, in_path, &limits, &err);
         stages[VSR_STAGE_DOWNLOAD] = seconds_since(&t0);
         if (st < 0) {
             /* A refused address or URL, or a payload over the size cap,
              * is the client's; anything else went wrong between us and
              * the payload server. */
             int refused = st == VSR_ERR_REFUSED || st == VSR_ERR_INVALID || st == VSR_ERR_NOMEM;
+            if (st == VSR_ERR_CANCELLED)
+                explain_cancel(j, &err);
             vsr_error_prefix(&err, "clip %d: download", index);
-            clip_fail(c, &err, refused ? 400 : 502);
+            clip_fail(c, &err, refused ? 400 : st == VSR_ERR_CANCELLED ? 0 : 502);
             in_path[0] = '\0';
             goto done;
         }

@@ -235,6 +235,20 @@ grep -Eq '^vsr_jobs_total\{outcome="succeeded"\} [1-9]' <<<"$BODY" &&
     grep -Eq '^vsr_http_requests_total\{route="/upscale",status="400"\} [1-9]' <<<"$BODY" &&
     grep -Eq '^vsr_pending_deletions [1-9]' <<<"$BODY" || fail "metrics: $BODY"
 
+# A client that hangs up while its input downloads (a 50 s drip): the
+# download stops, the job ends as cancelled within seconds.
+curl -s -o /dev/null --max-time 1 -X POST -H 'Content-Type: application/json' \
+    --data-binary "{\"payload_url\": \"$PAYLOAD/drip?n=1000&ms=50\", \"task_type\": \"SD2HD\"}" \
+    "http://127.0.0.1:$A/upscale-video"
+cancelled=0
+for _ in $(seq 40); do
+    req "$A" GET /metrics
+    grep -Eq '^vsr_jobs_total\{outcome="cancelled"\} [1-9]' <<<"$BODY" && { cancelled=1; break; }
+    sleep 0.25
+done
+checks=$((checks + 1))
+[ "$cancelled" = 1 ] || fail "hang-up during download: job not cancelled within 10 s"
+
 # Scheduled deletion: the legacy upload is gone after delete_after_s (8 s).
 gone=0
 for _ in $(seq 60); do

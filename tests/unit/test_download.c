@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -330,6 +331,14 @@ static void expect_error(const char *what, const char *url, const vsr_download_l
     printf("  %-22s %5lld ms  %s\n", what, (long long)ms, err.msg);
 }
 
+/* Sets *flag after 300 ms: a job cancelled while its input downloads. */
+static void *cancel_later(void *flag)
+{
+    usleep(300 * 1000);
+    *(volatile sig_atomic_t *)flag = 1;
+    return NULL;
+}
+
 static void test_schemes_and_urls(void)
 {
     char url[512];
@@ -416,6 +425,16 @@ static void test_transfer_errors(void)
     total.total_timeout_ms = 1500;
     snprintf(url, sizeof url, "http://127.0.0.1:%d/drip?n=100&ms=100", srv_a.port);
     expect_error("total timeout", url, &total, VSR_ERR_IO, "timed out", 4000);
+
+    /* Cancelled mid-body (a 10 s drip): stops within about a second. */
+    volatile sig_atomic_t cancel = 0;
+    vsr_download_limits cancellable = l;
+    cancellable.cancel = &cancel;
+    pthread_t canceller;
+    pthread_create(&canceller, NULL, cancel_later, (void *)&cancel);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/drip?n=100&ms=100", srv_a.port);
+    expect_error("cancelled", url, &cancellable, VSR_ERR_CANCELLED, "cancelled", 2500);
+    pthread_join(canceller, NULL);
 
     vsr_download_limits cap = l;
     cap.max_bytes = 100000;
