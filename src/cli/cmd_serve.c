@@ -201,6 +201,9 @@ static int apply_engine(vsr_server_config *cfg, const vsr_cli_engine_opts *eo, v
     cfg->engine.pre_pad = eo->pre_pad;
     if (eo->tile)
         cfg->engine.tile = eo->tile;
+    if (eo->memory_mib)
+        cfg->memory_mib = eo->memory_mib;
+    cfg->engine.memory_budget = (size_t)cfg->memory_mib << 20;
     if (eo->threads)
         cfg->engine.config.threads = eo->threads;
     /* Every running job's workers share the cores. */

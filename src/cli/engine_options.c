@@ -45,6 +45,10 @@ int vsr_cli_engine_opt(const char *cmd, vsr_cli_engine_opts *o, int c, const cha
             return vsr_usage_error(cmd, "--devices: expected all or a list like 0,1, got ''");
         o->devices = arg;
         return VSR_OPT_TAKEN;
+    case VSR_OPT_MEMORY:
+        return vsr_opt_int(cmd, "--memory", arg, 0, 1 << 20,
+                           "0 (the default: 1 GiB on the CPU, 4 GiB on a GPU) or 1..1048576 MiB",
+                           &o->memory_mib);
     case VSR_OPT_FAIL_DEVICE: {
         int index;
         long long after;
@@ -87,6 +91,9 @@ void vsr_cli_engine_help(FILE *to)
             "                      0 = the network's zero padding)\n"
             "  --devices all|0,1   the devices to run on (GPUs; for cpu, engines that\n"
             "                      share the cores); default the first\n"
+            "  --memory MIB        activation memory per worker context (on each device);\n"
+            "                      frames beyond it are tiled (default 1 GiB on the CPU,\n"
+            "                      4 GiB on a GPU)\n"
             "  --fail-device I:N   test only: the I-th device of --devices fails from its\n"
             "                      N-th frame on (its frames are redone on the others)\n",
             backends);
@@ -144,6 +151,7 @@ void vsr_cli_engine_options(const vsr_cli_engine_opts *o, vsr_engine_options *eo
     eo->config.precision = o->precision;
     eo->tile = o->tile;
     eo->pre_pad = o->pre_pad;
+    eo->memory_budget = (size_t)o->memory_mib << 20;
 }
 
 int vsr_cli_engine_create(const vsr_cli_engine_opts *o, const vsr_graph *g, vsr_engine **engine,

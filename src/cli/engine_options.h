@@ -28,6 +28,7 @@ enum {
     VSR_OPT_PRE_PAD,
     VSR_OPT_DEVICES,
     VSR_OPT_FAIL_DEVICE,
+    VSR_OPT_MEMORY,
 };
 
 /* One option a line: */
@@ -42,7 +43,8 @@ enum {
     {"threads", required_argument, NULL, VSR_OPT_THREADS},       \
     {"pre-pad", required_argument, NULL, VSR_OPT_PRE_PAD},       \
     {"devices", required_argument, NULL, VSR_OPT_DEVICES},       \
-    {"fail-device", required_argument, NULL, VSR_OPT_FAIL_DEVICE}
+    {"fail-device", required_argument, NULL, VSR_OPT_FAIL_DEVICE}, \
+    {"memory", required_argument, NULL, VSR_OPT_MEMORY}
 /* clang-format on */
 
 /* Largest --tile and --threads accepted. */
@@ -58,6 +60,7 @@ typedef struct vsr_cli_engine_opts {
     int tile;            /* 0 = from the memory budget */
     int threads;         /* 0 = the backend's default */
     int pre_pad;         /* mirrored border, VSR_DEFAULT_PRE_PAD unless set */
+    int memory_mib;      /* activation memory per worker context; 0 = the engine's default */
     const char *devices; /* "all" or "0,1,..."; NULL = device 0 */
     int fail_device;     /* test only: this device index fails ... */
     int64_t fail_after;  /* ... after this many frames; -1 = never */

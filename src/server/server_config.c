@@ -81,6 +81,7 @@ static const config_key config_keys[] = {
     KEY("devices", KEY_STRING, devices_spec),
     KEY("threads", KEY_INT, engine.config.threads),
     KEY("tile", KEY_INT, engine.tile),
+    KEY("memory_mib", KEY_INT, memory_mib),
     KEY("root", KEY_STRING, root),
     KEY("tmp_dir", KEY_STRING, tmp_dir),
     KEY("download_max_bytes", KEY_INT64, download.max_bytes),

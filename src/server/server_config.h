@@ -33,6 +33,7 @@ typedef struct vsr_server_config {
     char *models_dir;    /* NULL = the registry's default */
     vsr_engine_options engine;
     char *backend;                /* owns engine.backend's string */
+    int memory_mib;               /* activation memory per worker context; 0 = the default */
     char *devices_spec;           /* "all" or "0,1,..."; NULL = the first device */
     int devices[VSR_MAX_DEVICES]; /* devices_spec resolved (vsr_parse_devices) */
     int n_devices;

@@ -44,6 +44,11 @@ expect 1 "no $BACKEND device left in rotation" up -i "$WORK/in.mp4" -o "$WORK/no
 checks=$((checks + 1))
 [ ! -e "$WORK/none.mp4" ] && ! ls -a "$WORK" | grep -q vsr-partial || fail "failed run left output"
 
+# A small per-context memory budget tiles the frames; the clip still passes.
+expect 0 "" up -i "$WORK/in.mp4" -o "$WORK/small.mp4" --devices 0,1 --workers 2 --memory 1
+expect 0 "all 11 gates passed" "$VSR_BIN" check "$WORK/small.mp4" --input "$WORK/in.mp4" --scale 2
+expect 2 "--memory: expected 0" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --memory -5
+
 # Bad --devices and --fail-device values.
 expect 1 "given twice" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --devices 0,0
 expect 1 "expected all or a list" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --devices 0,,1
