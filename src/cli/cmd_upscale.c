@@ -59,6 +59,9 @@ enum {
     OPT_SHARED,
     OPT_NO_SIZE_CAP,
     OPT_ENC_THREADS,
+    OPT_PROFILE,
+    OPT_SEGMENTS,
+    OPT_SEGMENT_FRAMES,
 };
 
 static void help(void)
@@ -90,10 +93,18 @@ static void help(void)
            "  --codec C             hevc (default, libx265), av1 (libsvtav1) or h264\n"
            "                        (libx264; the validator does not accept it)\n"
            "  --encoder NAME        a libavcodec encoder (hevc_nvenc, av1_nvenc, ...)\n"
-           "  --crf N               quality (x265/x264 default 20, SVT-AV1 30, NVENC cq 35)\n"
-           "  --preset P            encoder preset (x265 fast, x264 medium, SVT-AV1 8,\n"
-           "                        NVENC p4)\n"
-           "  --encoder-threads N   encoder threads (default: the encoder's choice)\n"
+           "  --profile P           fast, balanced (default) or quality: preset and CRF\n"
+           "                        by encoder and output size (balanced x265: veryfast\n"
+           "                        up to 1080p, superfast to 4K, ultrafast above;\n"
+           "                        CRF 20); see docs/pipeline.md\n"
+           "  --crf N               quality, over the profile's (NVENC cq 35)\n"
+           "  --preset P            encoder preset, over the profile's (NVENC p4)\n"
+           "  --encoder-threads N   threads per encoder (default: the encoder's choice;\n"
+           "                        with segments, the cores shared among them)\n"
+           "  --encode-segments N   encode N segments in parallel, joined into one\n"
+           "                        track without re-encoding; auto: from the cores and\n"
+           "                        output size; 1 = one encoder (default)\n"
+           "  --segment-frames N    frames per segment (default: 2 s of video)\n"
            "  --no-size-cap         do not cap the bitrate at half the validator's size\n"
            "                        gate (8x input for x2, 20x for x4)\n\n"
            "Output and diagnostics:\n"
@@ -112,6 +123,7 @@ static void help(void)
 typedef struct progress_state {
     int mode; /* 0 none, 1 tty line, 2 json */
     int line_open;
+    const vsr_pipeline_stats *stats; /* complete when the "done" report comes */
 } progress_state;
 
 static void fmt_time(double s, char *buf, size_t n)
@@ -134,11 +146,23 @@ static void on_progress(void *opaque, const vsr_progress *p)
         printf("{\"event\":\"%s\",\"frames_done\":%lld,\"frames_total\":%lld,"
                "\"total_is_estimate\":%s,\"decoded\":%lld,\"upscaled\":%lld,"
                "\"elapsed_s\":%.3f,\"fps\":%.3f,\"eta_s\":%.1f,\"decode_fps\":%.2f,"
-               "\"infer_fps\":%.2f,\"encode_fps\":%.2f}\n",
+               "\"infer_fps\":%.2f,\"encode_fps\":%.2f,\"colour_fps\":%.2f,\"mux_fps\":%.2f",
                p->done ? "done" : "progress", (long long)p->encoded, (long long)p->total,
                p->total_is_estimate ? "true" : "false", (long long)p->decoded,
                (long long)p->processed, p->elapsed_s, p->fps, p->eta_s, p->decode_fps, p->infer_fps,
-               p->encode_fps);
+               p->encode_fps, p->colour_fps, p->mux_fps);
+        if (p->done && ps->stats) {
+            /* The last line: every stage's busy time and rate, and the
+             * slowest, from the run's final statistics. */
+            vsr_stage_time st[VSR_MAX_STAGES];
+            int slowest, n = vsr_pipeline_stages(ps->stats, st, &slowest);
+            printf(",\"encoders\":%d,\"stages\":{", ps->stats->encoders);
+            for (int i = 0; i < n; i++)
+                printf("%s\"%s\":{\"busy_s\":%.3f,\"fps\":%.2f}", i ? "," : "", st[i].name,
+                       st[i].busy_s, st[i].fps);
+            printf("},\"slowest_stage\":\"%s\"", slowest >= 0 ? st[slowest].name : "");
+        }
+        printf("}\n");
         fflush(stdout);
     } else if (ps->mode == 1) {
         char eta[32];
@@ -190,6 +214,19 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
         fprintf(stderr, " (runs of %lld frames)", (long long)st->chunk);
     fprintf(stderr, "\n  decode colour: %s\n", colour_name(&st->in_colour, buf, sizeof buf));
     fprintf(stderr, "  encode colour: %s\n", colour_name(&st->out_colour, buf, sizeof buf));
+    fprintf(stderr, "  encoder %s, profile %s: preset %s, crf ", st->encoder,
+            vsr_encoder_profile_name(cfg->enc.profile), st->preset[0] ? st->preset : "-");
+    if (st->crf >= 0)
+        fprintf(stderr, "%d", st->crf);
+    else
+        fprintf(stderr, "-");
+    if (st->encoders > 1)
+        fprintf(stderr,
+                "; %d segment encoders, %lld segments of %lld frames joined (%lld DTS repaired)\n",
+                st->encoders, (long long)st->segments, (long long)st->segment_frames,
+                (long long)st->dts_rewritten);
+    else
+        fprintf(stderr, "; one encoder\n");
     if (st->max_bitrate > 0)
         fprintf(stderr, "  bitrate cap (size gate): %.0f kbit/s\n", st->max_bitrate / 1000.0);
     fprintf(stderr,
@@ -197,14 +234,22 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
             "%.1f MiB; peak RSS %.1f MiB\n",
             st->max_in_flight, st->queues, st->frame_bytes_bound / 1048576.0,
             st->peak_rss_kib / 1024.0);
-    double n = st->frames > 0 ? (double)st->frames : 1;
-    fprintf(stderr,
-            "  %lld frames in %.2f s = %.2f fps; busy: decode %.2f s (%.1f fps), upscale %.2f "
-            "s over %d workers (%.2f fps), colour %.2f s, encode %.2f s (%.1f fps)\n",
-            (long long)st->frames, st->wall_s, st->frames / (st->wall_s > 0 ? st->wall_s : 1),
-            st->decode_s, st->decode_s > 0 ? n / st->decode_s : 0, st->infer_s, st->workers,
-            st->infer_s > 0 ? n * st->workers / st->infer_s : 0, st->convert_s, st->encode_s,
-            st->encode_s > 0 ? n / st->encode_s : 0);
+    fprintf(stderr, "  %lld frames in %.2f s = %.2f fps\n", (long long)st->frames, st->wall_s,
+            st->frames / (st->wall_s > 0 ? st->wall_s : 1));
+    /* Each stage's busy time and its rate as a stage alone (frames x its
+     * parallel instances / summed busy time): the slowest bounds the run. */
+    vsr_stage_time stages[VSR_MAX_STAGES];
+    int slowest, n_st = vsr_pipeline_stages(st, stages, &slowest);
+    const int par[VSR_MAX_STAGES] = {1, st->workers, st->workers, st->encoders, 1};
+    for (int i = 0; i < n_st; i++) {
+        fprintf(stderr, "  stage %-12s busy %8.3f s", stages[i].name, stages[i].busy_s);
+        if (par[i] > 1)
+            fprintf(stderr, " over %d threads", par[i]);
+        fprintf(stderr, "  %9.2f fps\n", stages[i].fps);
+    }
+    if (slowest >= 0)
+        fprintf(stderr, "  slowest stage: %s (%.1f fps)\n", stages[slowest].name,
+                stages[slowest].fps);
     fprintf(stderr, "  output %.1f KiB\n", st->bytes_out / 1024.0);
     for (int i = 0; i < n_dev; i++) {
         fprintf(stderr, "  device %s: %lld frames, busy %.2f s (%.1f fps)", dev[i].name,
@@ -240,6 +285,9 @@ int vsr_cmd_upscale(int argc, char **argv)
         {"dump-input-frames", required_argument, NULL, OPT_DUMP},
         {"shared-context", no_argument, NULL, OPT_SHARED},
         {"no-size-cap", no_argument, NULL, OPT_NO_SIZE_CAP},
+        {"profile", required_argument, NULL, OPT_PROFILE},
+        {"encode-segments", required_argument, NULL, OPT_SEGMENTS},
+        {"segment-frames", required_argument, NULL, OPT_SEGMENT_FRAMES},
         VSR_CLI_ENGINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -331,6 +379,25 @@ int vsr_cmd_upscale(int argc, char **argv)
         case OPT_DUMP: cfg.dump_dir = optarg; break;
         case OPT_SHARED: shared = 1; break;
         case OPT_NO_SIZE_CAP: cfg.size_gate = 0; break;
+        case OPT_PROFILE: {
+            static const char *const s[] = {"fast", "balanced", "quality", NULL};
+            if ((r = vsr_opt_choice(CMD, "--profile", optarg, s, &ival)))
+                return r;
+            vsr_encoder_profile_parse(s[ival], &cfg.enc.profile);
+            break;
+        }
+        case OPT_SEGMENTS:
+            if (!strcmp(optarg, "auto"))
+                cfg.encode_segments = 0;
+            else if ((r = vsr_opt_int(CMD, "--encode-segments", optarg, 1, 64, "1..64 or auto",
+                                      &cfg.encode_segments)))
+                return r;
+            break;
+        case OPT_SEGMENT_FRAMES:
+            if ((r = vsr_opt_int(CMD, "--segment-frames", optarg, 1, 1 << 16, "1..65536", &ival)))
+                return r;
+            cfg.segment_frames = ival;
+            break;
         default: return vsr_opt_unknown(CMD, c, argv);
         }
     }
@@ -396,6 +463,7 @@ int vsr_cmd_upscale(int argc, char **argv)
     sigaction(SIGTERM, &sa, &old_term);
 
     vsr_pipeline_stats st;
+    ps.stats = &st;
     int ret = vsr_pipeline_run(&cfg, &st, &err);
 
     sigaction(SIGINT, &old_int, NULL);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct vsr_encoder {
@@ -19,7 +20,12 @@ struct vsr_encoder {
     AVRational *copy_tb; /* input time base of each copied stream */
     unsigned n_copy_map;
     AVRational frame_dur; /* one frame in the codec time base, for packets that lack a duration */
+    AVRational codec_tb;  /* the time base of encoded packets (the muxer may change the stream's) */
+    char name[32];        /* the encoder's; kept when a segmented open closes it */
+    char preset[32];      /* as applied; "" = none */
+    int crf;              /* as applied; -1 = none */
     int64_t frames_in, packets_out;
+    double mux_s;
     int64_t final_size; /* bytes of the finished file */
     int header_written, finished;
 };
@@ -48,36 +54,39 @@ static int has_option(AVCodecContext *c, const char *name)
 }
 
 /* Quality and speed settings for the encoders we know; others get only
- * what the caller passed, as generic options. The defaults follow the
- * reference miner (x265 CRF 20, NVENC CQ 35) with faster presets, since
- * the encoder is often the slowest stage (DESIGN.md §6). */
+ * what the caller passed, as generic options. Preset and CRF come from
+ * the profile for the output's size (media/encoder_profile.h) unless given
+ * explicitly; NVENC keeps the reference miner's CQ 35. *applied_preset and
+ * *applied_crf report the result. */
 static int configure(AVCodecContext *c, const char *name, const vsr_encoder_options *opt,
-                     AVDictionary **dict, vsr_error *err)
+                     AVDictionary **dict, const char **applied_preset, int *applied_crf,
+                     vsr_error *err)
 {
     int nvenc = strstr(name, "_nvenc") != NULL;
     int crf = opt->crf;
     const char *preset = opt->preset;
     char buf[64];
+    vsr_encoder_setting prof;
+    if (vsr_encoder_profile_pick(opt->profile, name, c->width, c->height, &prof)) {
+        if (crf < 0)
+            crf = prof.crf;
+        if (!preset)
+            preset = prof.preset;
+    }
     if (!strcmp(name, "libx265")) {
-        if (crf < 0)
-            crf = 20;
-        if (!preset)
-            preset = "fast";
-        /* x265 prints a banner and statistics by default; errors still show. */
-        av_dict_set(dict, "x265-params", "log-level=error:info=0", 0);
-    } else if (!strcmp(name, "libx264")) {
-        if (crf < 0)
-            crf = 20;
-        if (!preset)
-            preset = "medium";
+        /* x265 prints a banner and statistics by default; errors still show.
+         * libavcodec does not pass thread_count on to x265, whose pool
+         * would otherwise take every core: give the thread count as the
+         * pool size, so that parallel segment encoders share the cores. */
+        if (opt->threads > 0)
+            snprintf(buf, sizeof buf, "log-level=error:info=0:pools=%d", opt->threads);
+        else
+            snprintf(buf, sizeof buf, "log-level=error:info=0");
+        av_dict_set(dict, "x265-params", buf, 0);
     } else if (!strcmp(name, "libsvtav1")) {
         /* SVT-AV1 logs through its own channel, set by the environment;
          * keep its banner out unless the user asked for it. */
         setenv("SVT_LOG", "1", 0);
-        if (crf < 0)
-            crf = 30;
-        if (!preset)
-            preset = "8";
     } else if (nvenc) {
         if (!preset)
             preset = "p4";
@@ -105,7 +114,125 @@ static int configure(AVCodecContext *c, const char *name, const vsr_encoder_opti
         c->rc_max_rate = opt->max_bitrate;
         c->rc_buffer_size = (int)(buf > INT32_MAX ? INT32_MAX : buf);
     }
+    *applied_preset = preset;
+    *applied_crf = nvenc ? -1 : crf;
     return VSR_OK;
+}
+
+static const char *encoder_for(const vsr_encoder_options *opt, vsr_error *err)
+{
+    const char *codec_name = opt->codec ? opt->codec : "hevc";
+    const char *name = opt->encoder ? opt->encoder : default_encoder(codec_name);
+    if (!name)
+        vsr_error_set(err, VSR_ERR_INVALID, "unknown codec '%s' (expected hevc, av1 or h264)",
+                      codec_name);
+    return name;
+}
+
+static int codec_open(const vsr_encoder_options *opt, const vsr_encoder_video *v, int global_header,
+                      AVCodecContext **out, const char **applied_preset, int *applied_crf,
+                      vsr_error *err)
+{
+    *out = NULL;
+    const char *name = encoder_for(opt, err);
+    if (!name)
+        return VSR_ERR_INVALID;
+    const AVCodec *codec = avcodec_find_encoder_by_name(name);
+    if (!codec || codec->type != AVMEDIA_TYPE_VIDEO)
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                             "video encoder '%s' is not in this FFmpeg build", name);
+    if (v->width % 2 || v->height % 2)
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                             "output %dx%d has an odd side; YUV 4:2:0 needs even sizes", v->width,
+                             v->height);
+    AVCodecContext *c = avcodec_alloc_context3(codec);
+    if (!c)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "encoder %s: out of memory", name);
+    c->width = v->width;
+    c->height = v->height;
+    c->pix_fmt = AV_PIX_FMT_YUV420P;
+    c->time_base = v->time_base;
+    c->framerate = v->frame_rate;
+    c->sample_aspect_ratio = (AVRational){1, 1};
+    c->colorspace = v->colour.matrix;
+    c->color_range = v->colour.range;
+    c->color_primaries = v->colour.primaries;
+    c->color_trc = v->colour.trc;
+    c->thread_count = opt->threads;
+    if (global_header)
+        c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+
+    AVDictionary *dict = NULL;
+    if (configure(c, name, opt, &dict, applied_preset, applied_crf, err) < 0) {
+        av_dict_free(&dict);
+        avcodec_free_context(&c);
+        return VSR_ERR_INVALID;
+    }
+    int ret = avcodec_open2(c, codec, &dict);
+    /* An option the encoder did not take is a typo we should not ignore. */
+    AVDictionaryEntry *left = av_dict_get(dict, "", NULL, AV_DICT_IGNORE_SUFFIX);
+    char left_name[64];
+    snprintf(left_name, sizeof left_name, "%s", left ? left->key : "");
+    av_dict_free(&dict);
+    if (ret < 0) {
+        avcodec_free_context(&c);
+        return vsr_error_set(
+            err, VSR_ERR_UNSUPPORTED, "cannot open encoder %s for %dx%d: %s%s", name, v->width,
+            v->height, av_err2str(ret),
+            strstr(name, "_nvenc") ? " (needs an NVIDIA GPU with NVENC and its driver)" : "");
+    }
+    if (left_name[0]) {
+        avcodec_free_context(&c);
+        return vsr_error_set(err, VSR_ERR_INVALID, "encoder %s ignored option '%s'", name,
+                             left_name);
+    }
+    *out = c;
+    return VSR_OK;
+}
+
+void vsr_encoder_codec_close_unused(AVCodecContext **codec)
+{
+    AVCodecContext *c = *codec;
+    if (c && !strcmp(c->codec->name, "libsvtav1")) {
+        /* SVT-AV1 1.4 cannot close an encoder that never saw a frame: its
+         * deinit waits for an end of stream, and an end of stream with no
+         * frame before it waits forever. One blank frame lets it finish. */
+        AVFrame *f = av_frame_alloc();
+        AVPacket *pkt = av_packet_alloc();
+        if (f && pkt) {
+            f->format = c->pix_fmt;
+            f->width = c->width;
+            f->height = c->height;
+            f->pts = 0;
+            if (av_frame_get_buffer(f, 0) >= 0) {
+                for (int p = 0; p < 3; p++) {
+                    int h = p ? (c->height + 1) / 2 : c->height;
+                    memset(f->data[p], p ? 128 : 16, (size_t)f->linesize[p] * (size_t)h);
+                }
+                if (avcodec_send_frame(c, f) >= 0 && avcodec_send_frame(c, NULL) >= 0)
+                    while (avcodec_receive_packet(c, pkt) >= 0)
+                        av_packet_unref(pkt);
+            }
+        }
+        av_frame_free(&f);
+        av_packet_free(&pkt);
+    }
+    avcodec_free_context(codec);
+}
+
+int vsr_encoder_codec_open(const vsr_encoder_options *opt, const vsr_encoder_video *v,
+                           int global_header, AVCodecContext **codec, vsr_error *err)
+{
+    const char *preset;
+    int crf;
+    return codec_open(opt, v, global_header, codec, &preset, &crf, err);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static int open_fail(vsr_encoder *e, int code)
@@ -178,69 +305,27 @@ int vsr_encoder_open(const char *path, const vsr_encoder_options *opt, const vsr
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
         return open_fail(e,
                          vsr_error_set(err, VSR_ERR_IO, "%s: cannot write: is a directory", path));
-    const char *codec_name = opt->codec ? opt->codec : "hevc";
-    const char *name = opt->encoder ? opt->encoder : default_encoder(codec_name);
-    if (!name)
-        return open_fail(e, vsr_error_set(err, VSR_ERR_INVALID,
-                                          "unknown codec '%s' (expected hevc, av1 or h264)",
-                                          codec_name));
-    const AVCodec *codec = avcodec_find_encoder_by_name(name);
-    if (!codec || codec->type != AVMEDIA_TYPE_VIDEO)
-        return open_fail(e, vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                                          "video encoder '%s' is not in this FFmpeg build", name));
-    if (v->width % 2 || v->height % 2)
-        return open_fail(e,
-                         vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                                       "output %dx%d has an odd side; YUV 4:2:0 needs even sizes",
-                                       v->width, v->height));
+    if (!encoder_for(opt, err))
+        return open_fail(e, VSR_ERR_INVALID);
 
     int ret = avformat_alloc_output_context2(&e->mux, NULL, "mp4", e->tmp_path);
     if (ret < 0 || !e->mux)
         return open_fail(
             e, vsr_error_set(err, VSR_ERR_INTERNAL, "%s: MP4 muxer: %s", path, av_err2str(ret)));
-    e->codec = avcodec_alloc_context3(codec);
     e->pkt = av_packet_alloc();
     e->video = avformat_new_stream(e->mux, NULL);
-    if (!e->codec || !e->pkt || !e->video)
+    if (!e->pkt || !e->video)
         return open_fail(e, vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", path));
-
-    AVCodecContext *c = e->codec;
-    c->width = v->width;
-    c->height = v->height;
-    c->pix_fmt = AV_PIX_FMT_YUV420P;
-    c->time_base = v->time_base;
-    c->framerate = v->frame_rate;
-    c->sample_aspect_ratio = (AVRational){1, 1};
-    c->colorspace = v->colour.matrix;
-    c->color_range = v->colour.range;
-    c->color_primaries = v->colour.primaries;
-    c->color_trc = v->colour.trc;
-    c->thread_count = opt->threads;
-    if (e->mux->oformat->flags & AVFMT_GLOBALHEADER)
-        c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    e->frame_dur = av_inv_q(v->frame_rate);
-
-    AVDictionary *dict = NULL;
-    if (configure(c, name, opt, &dict, err) < 0) {
-        av_dict_free(&dict);
-        return open_fail(e, VSR_ERR_INVALID);
-    }
-    ret = avcodec_open2(c, codec, &dict);
-    /* An option the encoder did not take is a typo we should not ignore. */
-    AVDictionaryEntry *left = av_dict_get(dict, "", NULL, AV_DICT_IGNORE_SUFFIX);
-    char left_name[64];
-    snprintf(left_name, sizeof left_name, "%s", left ? left->key : "");
-    av_dict_free(&dict);
+    const char *preset = NULL;
+    ret = codec_open(opt, v, (e->mux->oformat->flags & AVFMT_GLOBALHEADER) != 0, &e->codec, &preset,
+                     &e->crf, err);
     if (ret < 0)
-        return open_fail(e, vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                                          "cannot open encoder %s for %dx%d: %s%s", name, v->width,
-                                          v->height, av_err2str(ret),
-                                          strstr(name, "_nvenc")
-                                              ? " (needs an NVIDIA GPU with NVENC and its driver)"
-                                              : ""));
-    if (left_name[0])
-        return open_fail(e, vsr_error_set(err, VSR_ERR_INVALID, "encoder %s ignored option '%s'",
-                                          name, left_name));
+        return open_fail(e, ret);
+    AVCodecContext *c = e->codec;
+    snprintf(e->name, sizeof e->name, "%s", c->codec->name);
+    snprintf(e->preset, sizeof e->preset, "%s", preset ? preset : "");
+    e->frame_dur = av_inv_q(v->frame_rate);
+    e->codec_tb = c->time_base;
 
     ret = avcodec_parameters_from_context(e->video->codecpar, c);
     if (ret < 0)
@@ -266,6 +351,7 @@ int vsr_encoder_open(const char *path, const vsr_encoder_options *opt, const vsr
     if (ret < 0)
         return open_fail(e, vsr_error_set(err, VSR_ERR_IO, "%s: cannot write (temporary %s): %s",
                                           path, e->tmp_path, av_err2str(ret)));
+    AVDictionary *dict = NULL;
     av_dict_set(&dict, "movflags", "+faststart", 0);
     ret = avformat_write_header(e->mux, &dict);
     av_dict_free(&dict);
@@ -273,13 +359,65 @@ int vsr_encoder_open(const char *path, const vsr_encoder_options *opt, const vsr
         return open_fail(e, vsr_error_set(err, VSR_ERR_IO, "%s: writing the MP4 header: %s", path,
                                           av_err2str(ret)));
     e->header_written = 1;
+    if (opt->segmented) {
+        /* The stream has its parameter sets; the segment encoders do the
+         * encoding. An idle encoder (x265 at 8K: hundreds of MiB) would
+         * only hold memory. */
+        vsr_encoder_codec_close_unused(&e->codec);
+    }
     *out = e;
     return VSR_OK;
 }
 
 const char *vsr_encoder_name(const vsr_encoder *e)
 {
-    return e->codec->codec->name;
+    return e->name;
+}
+
+const char *vsr_encoder_preset(const vsr_encoder *e)
+{
+    return e->preset[0] ? e->preset : NULL;
+}
+
+int vsr_encoder_crf(const vsr_encoder *e)
+{
+    return e->crf;
+}
+
+const uint8_t *vsr_encoder_extradata(const vsr_encoder *e, int *size)
+{
+    *size = e->video->codecpar->extradata_size;
+    return e->video->codecpar->extradata;
+}
+
+double vsr_encoder_mux_seconds(const vsr_encoder *e)
+{
+    return e->mux_s;
+}
+
+/* Muxes one video packet in the codec time base. */
+static int write_video(vsr_encoder *e, AVPacket *pkt, vsr_error *err)
+{
+    if (pkt->duration <= 0)
+        pkt->duration = av_rescale_q(1, e->frame_dur, e->codec_tb);
+    av_packet_rescale_ts(pkt, e->codec_tb, e->video->time_base);
+    pkt->stream_index = e->video->index;
+    pkt->pos = -1;
+    e->packets_out++;
+    double t0 = now_s();
+    int ret = av_interleaved_write_frame(e->mux, pkt);
+    e->mux_s += now_s() - t0;
+    if (ret < 0)
+        return vsr_error_set(err, VSR_ERR_IO, "%s: writing video packet %lld: %s", e->path,
+                             (long long)e->packets_out, av_err2str(ret));
+    return VSR_OK;
+}
+
+int vsr_encoder_write_video_packet(vsr_encoder *e, AVPacket *pkt, vsr_error *err)
+{
+    int ret = write_video(e, pkt, err);
+    av_packet_unref(pkt);
+    return ret;
 }
 
 int64_t vsr_encoder_bytes_written(const vsr_encoder *e)
@@ -300,7 +438,9 @@ int vsr_encoder_copy_packet(vsr_encoder *e, AVPacket *pkt, vsr_error *err)
     av_packet_rescale_ts(pkt, e->copy_tb[in], ost->time_base);
     pkt->stream_index = ost->index;
     pkt->pos = -1;
+    double t0 = now_s();
     int ret = av_interleaved_write_frame(e->mux, pkt);
+    e->mux_s += now_s() - t0;
     if (ret < 0)
         return vsr_error_set(err, VSR_ERR_IO, "%s: writing a packet of copied stream %d: %s",
                              e->path, in, av_err2str(ret));
@@ -316,43 +456,45 @@ static int drain(vsr_encoder *e, int64_t frame_no, vsr_error *err)
             return VSR_OK;
         if (ret < 0)
             return vsr_error_set(err, VSR_ERR_BACKEND, "%s: encoder %s failed near frame %lld: %s",
-                                 e->path, e->codec->codec->name, (long long)frame_no,
-                                 av_err2str(ret));
-        if (e->pkt->duration <= 0)
-            e->pkt->duration = av_rescale_q(1, e->frame_dur, e->codec->time_base);
-        av_packet_rescale_ts(e->pkt, e->codec->time_base, e->video->time_base);
-        e->pkt->stream_index = e->video->index;
-        e->packets_out++;
-        ret = av_interleaved_write_frame(e->mux, e->pkt);
+                                 e->path, e->name, (long long)frame_no, av_err2str(ret));
+        ret = write_video(e, e->pkt, err);
+        av_packet_unref(e->pkt);
         if (ret < 0)
-            return vsr_error_set(err, VSR_ERR_IO, "%s: writing video packet %lld: %s", e->path,
-                                 (long long)e->packets_out, av_err2str(ret));
+            return ret;
     }
 }
 
 int vsr_encoder_send(vsr_encoder *e, AVFrame *frame, int64_t frame_no, vsr_error *err)
 {
+    if (!e->codec)
+        return vsr_error_set(err, VSR_ERR_INTERNAL, "%s: frame %lld sent to a segmented encoder",
+                             e->path, (long long)frame_no);
     int ret = avcodec_send_frame(e->codec, frame);
     if (ret < 0)
         return vsr_error_set(err, VSR_ERR_BACKEND, "%s: encoder %s refused frame %lld: %s", e->path,
-                             e->codec->codec->name, (long long)frame_no, av_err2str(ret));
+                             e->name, (long long)frame_no, av_err2str(ret));
     e->frames_in++;
     return drain(e, frame_no, err);
 }
 
 int vsr_encoder_finish(vsr_encoder *e, vsr_error *err)
 {
-    int ret = avcodec_send_frame(e->codec, NULL);
-    if (ret < 0)
-        return vsr_error_set(err, VSR_ERR_BACKEND, "%s: flushing encoder %s: %s", e->path,
-                             e->codec->codec->name, av_err2str(ret));
-    if (drain(e, e->frames_in, err) < 0)
-        return err ? err->code : VSR_ERR_BACKEND;
-    if (e->packets_out != e->frames_in)
-        return vsr_error_set(
-            err, VSR_ERR_INTERNAL, "%s: encoder %s returned %lld packets for %lld frames", e->path,
-            e->codec->codec->name, (long long)e->packets_out, (long long)e->frames_in);
+    int ret;
+    if (e->codec) {
+        ret = avcodec_send_frame(e->codec, NULL);
+        if (ret < 0)
+            return vsr_error_set(err, VSR_ERR_BACKEND, "%s: flushing encoder %s: %s", e->path,
+                                 e->name, av_err2str(ret));
+        if (drain(e, e->frames_in, err) < 0)
+            return err ? err->code : VSR_ERR_BACKEND;
+        if (e->packets_out != e->frames_in)
+            return vsr_error_set(err, VSR_ERR_INTERNAL,
+                                 "%s: encoder %s returned %lld packets for %lld frames", e->path,
+                                 e->name, (long long)e->packets_out, (long long)e->frames_in);
+    }
+    double t0 = now_s();
     ret = av_write_trailer(e->mux);
+    e->mux_s += now_s() - t0;
     if (ret < 0)
         return vsr_error_set(err, VSR_ERR_IO, "%s: writing the MP4 index: %s", e->path,
                              av_err2str(ret));
@@ -379,6 +521,8 @@ void vsr_encoder_destroy(vsr_encoder *e)
     }
     if (!e->finished)
         unlink(e->tmp_path); /* may not exist: an open that failed early */
+    if (e->frames_in == 0)
+        vsr_encoder_codec_close_unused(&e->codec); /* failed or cancelled before a frame */
     avcodec_free_context(&e->codec);
     av_packet_free(&e->pkt);
     free(e->copy_map);

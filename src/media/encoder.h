@@ -15,16 +15,23 @@
 #include <libavformat/avformat.h>
 
 #include "media/colour.h"
+#include "media/encoder_profile.h"
 #include "util/error.h"
 
 typedef struct vsr_encoder_options {
     const char *codec; /* "hevc" (default), "av1" or "h264" */
     const char
         *encoder; /* a libavcodec encoder name (libx265, hevc_nvenc, ...); NULL = codec's default */
-    int crf;      /* constant quality; -1 = the encoder's default here */
-    const char *preset;  /* NULL = the encoder's default here */
-    int threads;         /* encoder threads; 0 = the encoder's choice */
-    int64_t max_bitrate; /* bits/s ceiling (VBV) that keeps the size gate; 0 = none */
+    int crf;      /* constant quality; -1 = the profile's */
+    const char *preset;          /* NULL = the profile's */
+    vsr_encoder_profile profile; /* preset and CRF by encoder and output size */
+    int threads;                 /* encoder threads; 0 = the encoder's choice */
+    int64_t max_bitrate;         /* bits/s ceiling (VBV) that keeps the size gate; 0 = none */
+    /* Segment-parallel encoding: video packets come from encoders the
+     * caller runs (vsr_encoder_codec_open) through
+     * vsr_encoder_write_video_packet; this encoder is opened only to give
+     * the stream its parameter sets, then closed to free its memory. */
+    int segmented;
 } vsr_encoder_options;
 
 void vsr_encoder_options_default(vsr_encoder_options *opt);
@@ -47,8 +54,33 @@ typedef struct vsr_encoder vsr_encoder;
 int vsr_encoder_open(const char *path, const vsr_encoder_options *opt, const vsr_encoder_video *v,
                      AVFormatContext *copy_from, vsr_encoder **enc, vsr_error *err);
 
-/* The encoder in use (e.g. "libx265"). */
+/* Opens a video encoder (no muxer) configured exactly as vsr_encoder_open
+ * configures its own: the same options and frames give the same parameter
+ * sets, which segment-parallel encoding relies on. global_header: parameter
+ * sets in extradata, not in the stream (what MP4 wants). */
+int vsr_encoder_codec_open(const vsr_encoder_options *opt, const vsr_encoder_video *v,
+                           int global_header, AVCodecContext **codec, vsr_error *err);
+
+/* Frees an encoder that was given no frame (flushing it first: some
+ * encoders cannot close otherwise). */
+void vsr_encoder_codec_close_unused(AVCodecContext **codec);
+
+/* The encoder in use (e.g. "libx265"), its preset and CRF after the
+ * profile was applied (NULL / -1 where the encoder has none). */
 const char *vsr_encoder_name(const vsr_encoder *enc);
+const char *vsr_encoder_preset(const vsr_encoder *enc);
+int vsr_encoder_crf(const vsr_encoder *enc);
+
+/* The output video stream's parameter sets (the codec's extradata). */
+const uint8_t *vsr_encoder_extradata(const vsr_encoder *enc, int *size);
+
+/* Segmented mode: muxes one encoded video packet, timestamps in the video
+ * time base given to vsr_encoder_open. Takes pkt's ref. */
+int vsr_encoder_write_video_packet(vsr_encoder *enc, AVPacket *pkt, vsr_error *err);
+
+/* Seconds spent in the muxer (writing packets, the trailer, faststart's
+ * move of the index), apart from encoding. */
+double vsr_encoder_mux_seconds(const vsr_encoder *enc);
 
 /* Copies one packet of an input stream (its stream_index and time base as
  * demuxed); packets of streams not kept are dropped. Takes pkt's ref. */
@@ -58,7 +90,8 @@ int vsr_encoder_copy_packet(vsr_encoder *enc, AVPacket *pkt, vsr_error *err);
 int vsr_encoder_send(vsr_encoder *enc, AVFrame *frame, int64_t frame_no, vsr_error *err);
 
 /* Flushes the encoder, writes the trailer (moving the index to the front),
- * checks that every frame sent came out and renames the file into place. */
+ * checks that every frame sent came out and renames the file into place.
+ * Segmented: no encoder to flush; the caller checks the packet count. */
 int vsr_encoder_finish(vsr_encoder *enc, vsr_error *err);
 
 /* Closes; removes the temporary file unless finish succeeded. */

@@ -9,11 +9,13 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "media/decoder.h"
 #include "media/frame_dump.h"
 #include "media/gates.h"
 #include "pipeline/index_queue.h"
+#include "pipeline/segment_pool.h"
 
 /* One frame on its way from decoder to encoder. Slot i % max_in_flight
  * holds frame i: the in-flight limit guarantees the previous occupant was
@@ -37,6 +39,12 @@ typedef struct pipeline {
     vsr_schedule sched;
     vsr_decoder *dec; /* used by the decode thread only */
     vsr_encoder *enc; /* used by the encode thread only */
+    /* Segment mode: the encoder threads, and the joiner (encode thread
+     * only); NULL with one encoder. */
+    vsr_segment_pool *segs;
+    vsr_segment_join join;
+    int encoders;
+    int64_t segment_frames;
     const vsr_video_info *info;
     int out_w, out_h;
     vsr_colour out_colour;
@@ -56,7 +64,7 @@ typedef struct pipeline {
     copy_pkt *copy_head, *copy_tail;
     int stop, failed, threads_running;
     vsr_error first_err;
-    double decode_s, convert_s, infer_s, encode_s;
+    double decode_s, convert_s, infer_s, encode_s, mux_s;
 } pipeline;
 
 typedef struct worker {
@@ -65,6 +73,15 @@ typedef struct worker {
     pthread_t thread;
     int started;
 } worker;
+
+/* What "auto" segment encoders may hold in queued frames. */
+#define VSR_SEGMENT_MEMORY_BUDGET ((size_t)8 << 30)
+
+static size_t frame_bytes(enum AVPixelFormat fmt, int w, int h)
+{
+    int n = av_image_get_buffer_size(fmt, w, h, 1);
+    return n > 0 ? (size_t)n : (size_t)w * h * 3;
+}
 
 static double now_s(void)
 {
@@ -80,6 +97,7 @@ void vsr_pipeline_config_default(vsr_pipeline_config *cfg)
     cfg->schedule = VSR_SCHEDULE_DYNAMIC;
     cfg->max_pixels = 8192LL * 4320;
     cfg->size_gate = 1;
+    cfg->encode_segments = 1;
     vsr_encoder_options_default(&cfg->enc);
 }
 
@@ -97,6 +115,14 @@ static void fail(pipeline *p, const vsr_error *err)
     pthread_cond_broadcast(&p->cond_ready);
     pthread_cond_broadcast(&p->cond_main);
     pthread_mutex_unlock(&p->lock);
+    /* The encode thread may wait on the segment encoders' queues. */
+    vsr_segment_pool_stop(p->segs);
+}
+
+/* A segment encoder failed: the whole run fails with its error. */
+static void on_segment_error(void *opaque, const vsr_error *err)
+{
+    fail(opaque, err);
 }
 
 static void thread_exit(pipeline *p)
@@ -376,9 +402,13 @@ static void *encode_main(void *arg)
         if (ret < 0)
             break;
         if (end) {
-            ret = vsr_encoder_finish(p->enc, &err);
+            if (p->segs)
+                ret = vsr_segment_pool_finish(p->segs, &p->join, i, &err);
+            if (ret >= 0)
+                ret = vsr_encoder_finish(p->enc, &err);
             pthread_mutex_lock(&p->lock);
             p->encode_s += now_s() - t0;
+            p->mux_s = vsr_encoder_mux_seconds(p->enc);
             pthread_mutex_unlock(&p->lock);
             break;
         }
@@ -388,7 +418,15 @@ static void *encode_main(void *arg)
         }
         s->out->pts = s->pts;
         s->out->pkt_duration = s->duration;
-        ret = vsr_encoder_send(p->enc, s->out, i, &err);
+        if (p->segs) {
+            /* The frame moves to its segment's encoder (no copy); joining
+             * what finished meanwhile keeps the muxer on this thread. */
+            ret = vsr_segment_pool_push(p->segs, s->out, i, &err);
+            if (ret >= 0)
+                ret = vsr_segment_pool_write_ready(p->segs, &p->join, &err);
+        } else {
+            ret = vsr_encoder_send(p->enc, s->out, i, &err);
+        }
         av_frame_unref(s->out);
         if (ret < 0)
             break;
@@ -396,6 +434,7 @@ static void *encode_main(void *arg)
         s->ready = 0;
         p->encoded++;
         p->encode_s += now_s() - t0;
+        p->mux_s = vsr_encoder_mux_seconds(p->enc);
         pthread_cond_broadcast(&p->cond_credit);
         pthread_mutex_unlock(&p->lock);
     }
@@ -420,13 +459,13 @@ static void snapshot(pipeline *p, double t_start, vsr_progress *pr)
                     : -1;
     pr->decode_fps = p->decode_s > 0 ? p->decoded / p->decode_s : 0;
     pr->infer_fps = p->infer_s > 0 ? p->processed * p->sched.workers / p->infer_s : 0;
-    pr->encode_fps = p->encode_s > 0 ? p->encoded / p->encode_s : 0;
-}
-
-static size_t frame_bytes(enum AVPixelFormat fmt, int w, int h)
-{
-    int n = av_image_get_buffer_size(fmt, w, h, 1);
-    return n > 0 ? (size_t)n : (size_t)w * h * 3;
+    pr->colour_fps = p->convert_s > 0 ? p->processed * p->sched.workers / p->convert_s : 0;
+    pr->mux_fps = p->mux_s > 0 ? p->encoded / p->mux_s : 0;
+    /* Segment mode: frames handed to the encoders over their summed busy
+     * time, times their number; one encoder: its thread's time apart from
+     * muxing. */
+    double enc_s = p->segs ? vsr_segment_pool_busy_s(p->segs) : p->encode_s - p->mux_s;
+    pr->encode_fps = enc_s > 0 ? p->encoded * p->encoders / enc_s : 0;
 }
 
 /* Starts the threads, watches them, joins them. */
@@ -564,10 +603,51 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
         .colour = p->out_colour,
         .display_matrix = p->info->has_display_matrix ? p->info->display_matrix : NULL,
     };
+    p->encoders = 1;
+    if (cfg->encode_segments != 1) {
+        p->segment_frames = cfg->segment_frames;
+        if (p->segment_frames <= 0) {
+            /* 2 s: short enough for the clip's length to be unknown, long
+             * enough that a segment's extra IDR frame costs little. */
+            AVRational fr = p->info->frame_rate;
+            p->segment_frames = fr.num > 0 && fr.den > 0 ? av_rescale(2, fr.num, fr.den) : 60;
+            if (p->segment_frames < 8)
+                p->segment_frames = 8;
+        }
+        p->encoders = cfg->encode_segments;
+        if (p->encoders <= 0) {
+            long cores = sysconf(_SC_NPROCESSORS_ONLN);
+            p->encoders = vsr_segment_pool_auto(
+                cores, p->out_w, p->out_h, p->segment_frames, p->info->frames_estimate,
+                frame_bytes(AV_PIX_FMT_YUV420P, p->out_w, p->out_h), VSR_SEGMENT_MEMORY_BUDGET);
+        }
+    }
+    if (p->encoders > 1) {
+        eopt.segmented = 1;
+        if (eopt.threads == 0) {
+            /* The encoders share the cores rather than each taking all. */
+            long cores = sysconf(_SC_NPROCESSORS_ONLN);
+            eopt.threads = cores > p->encoders ? (int)(cores / p->encoders) : 1;
+        }
+    }
     ret = vsr_encoder_open(cfg->output, &eopt, &v, vsr_decoder_format(p->dec), &p->enc, err);
     if (ret < 0)
         return ret;
     p->max_bitrate = eopt.max_bitrate;
+    if (p->encoders > 1) {
+        vsr_segment_pool_config sc = {
+            .encoders = p->encoders,
+            .segment_frames = p->segment_frames,
+            .enc = eopt,
+            .video = v,
+            .on_error = on_segment_error,
+            .opaque = p,
+        };
+        vsr_segment_join_init(&p->join, p->enc);
+        ret = vsr_segment_pool_start(&sc, &p->segs, err);
+        if (ret < 0)
+            return ret;
+    }
     return VSR_OK;
 }
 
@@ -629,7 +709,12 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
         stats->decode_s = p.decode_s;
         stats->convert_s = p.convert_s;
         stats->infer_s = p.infer_s;
-        stats->encode_s = p.encode_s;
+        stats->mux_s = p.enc ? vsr_encoder_mux_seconds(p.enc) : 0;
+        stats->encode_s = p.segs ? vsr_segment_pool_busy_s(p.segs) : p.encode_s - stats->mux_s;
+        stats->encoders = p.encoders;
+        stats->segment_frames = p.segs ? p.segment_frames : 0;
+        stats->segments = p.join.segments;
+        stats->dts_rewritten = p.join.rewritten;
         stats->max_bitrate = p.max_bitrate;
         stats->out_colour = p.out_colour;
         if (p.info) {
@@ -648,9 +733,14 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
             size_t rgb = (size_t)p.info->width * p.info->height * 3 + (size_t)p.out_w * p.out_h * 3;
             stats->frame_bytes_bound =
                 (size_t)p.sched.max_in_flight * (in_b + out_b) + (size_t)cfg->workers * rgb;
+            if (p.segs) /* frames queued for the segment encoders */
+                stats->frame_bytes_bound += (size_t)vsr_segment_pool_max_queued(p.segs) * out_b;
         }
         if (p.enc) {
             snprintf(stats->encoder, sizeof stats->encoder, "%s", vsr_encoder_name(p.enc));
+            const char *preset = vsr_encoder_preset(p.enc);
+            snprintf(stats->preset, sizeof stats->preset, "%s", preset ? preset : "");
+            stats->crf = vsr_encoder_crf(p.enc);
             stats->bytes_out = vsr_encoder_bytes_written(p.enc);
         }
         struct rusage ru;
@@ -670,7 +760,8 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
         fclose(p.hash_file);
     if (ret < 0 && cfg->hash_path)
         remove(cfg->hash_path);
-    vsr_encoder_destroy(p.enc); /* removes the temporary file unless finished */
+    vsr_segment_pool_destroy(p.segs); /* joins its threads: before the encoder goes */
+    vsr_encoder_destroy(p.enc);       /* removes the temporary file unless finished */
     vsr_decoder_close(p.dec);
     if (p.slots)
         for (int i = 0; i < p.sched.max_in_flight; i++) {
@@ -690,4 +781,29 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
     pthread_cond_destroy(&p.cond_credit);
     pthread_mutex_destroy(&p.lock);
     return ret;
+}
+
+int vsr_pipeline_stages(const vsr_pipeline_stats *st, vsr_stage_time *stages, int *slowest)
+{
+    double n = (double)st->frames;
+    int workers = st->workers > 0 ? st->workers : 1, encoders = st->encoders > 0 ? st->encoders : 1;
+    const struct {
+        const char *name;
+        double busy, parallel;
+    } in[VSR_MAX_STAGES] = {
+        {"demux+decode", st->decode_s, 1},
+        {"colour", st->convert_s, workers},
+        {"upscale", st->infer_s, workers},
+        {"encode", st->encode_s, encoders},
+        {"mux", st->mux_s, 1},
+    };
+    *slowest = -1;
+    for (int i = 0; i < VSR_MAX_STAGES; i++) {
+        stages[i].name = in[i].name;
+        stages[i].busy_s = in[i].busy;
+        stages[i].fps = in[i].busy > 0 ? n * in[i].parallel / in[i].busy : 0;
+        if (in[i].busy > 0 && (*slowest < 0 || stages[i].fps < stages[*slowest].fps))
+            *slowest = i;
+    }
+    return VSR_MAX_STAGES;
 }

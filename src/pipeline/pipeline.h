@@ -30,6 +30,7 @@ typedef struct vsr_progress {
     double fps;                               /* frames encoded per second of wall time */
     double eta_s;                             /* -1 when unknown */
     double decode_fps, infer_fps, encode_fps; /* each stage's own rate while busy */
+    double colour_fps, mux_fps;
     int64_t bytes_out;
     int done; /* the last report of a run */
 } vsr_progress;
@@ -47,6 +48,10 @@ typedef struct vsr_pipeline_config {
     int64_t max_pixels;   /* input frame limit; 0 = none */
     int decoder_threads;  /* 0 = libavcodec's choice */
     vsr_encoder_options enc;
+    /* Segment-parallel encoding (pipeline/segment_pool.h): 1 = one encoder
+     * (default), N = N encoders, 0 = auto (cores, output size, memory). */
+    int encode_segments;
+    int64_t segment_frames; /* frames per segment; 0 = 2 s at the input's frame rate */
     int size_gate; /* cap the bitrate so the output stays within the validator's size gate */
     const char *hash_path; /* write "frame sha256" of each pre-encode RGB frame; NULL = no */
     const char *dump_dir;  /* write each decoded RGB frame as DIR/frame_NNNNNN.png; NULL = no */
@@ -67,11 +72,18 @@ typedef struct vsr_pipeline_stats {
     double decode_s;          /* decode thread busy (demux + decode) */
     double convert_s;         /* colour conversion, summed over workers */
     double infer_s;           /* upscaling, summed over workers */
-    double encode_s;          /* encode thread busy (encode + mux) */
+    double encode_s;          /* encoding: the encode thread, or summed over segment encoders */
+    double mux_s;             /* muxing (video, copied streams, the index) */
+    int encoders;             /* encoder instances at once: 1, or the segment encoders */
+    int64_t segment_frames;   /* segment mode: frames per segment */
+    int64_t segments;         /* segment mode: segments joined */
+    int64_t dts_rewritten;    /* segment mode: DTS values repaired at joins */
     size_t frame_bytes_bound; /* frame memory the queue depths allow */
     long peak_rss_kib;
     int64_t max_bitrate;
     char encoder[32];
+    char preset[32]; /* as applied ("" = none) */
+    int crf;         /* as applied (-1 = none) */
     char in_pix_fmt[32];
     vsr_colour in_colour, out_colour;
     int64_t bytes_out;
@@ -81,5 +93,17 @@ typedef struct vsr_pipeline_stats {
  * name; on failure or cancellation (VSR_ERR_CANCELLED) nothing is left at
  * the output path. stats may be NULL. */
 int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, vsr_error *err);
+
+/* The stages of a finished run with their busy time and throughput (frames
+ * per second of one stage's capacity: frames x parallel instances / summed
+ * busy time), for reports; returns how many (at most VSR_MAX_STAGES) and
+ * sets *slowest to the index of the slowest, or -1. */
+#define VSR_MAX_STAGES 5
+typedef struct vsr_stage_time {
+    const char *name; /* demux+decode, colour, upscale, encode, mux */
+    double busy_s;
+    double fps;
+} vsr_stage_time;
+int vsr_pipeline_stages(const vsr_pipeline_stats *st, vsr_stage_time *stages, int *slowest);
 
 #endif

@@ -1,0 +1,133 @@
+/* Encode stage alone, as vsr upscale runs it: a lossless clip of the frames
+ * before encoding (yuv420p, at the output size) is decoded into memory,
+ * then encoded and muxed with one encoder or with segment-parallel
+ * encoders (pipeline/segment_pool.h), timed. For bench/encoder_profiles.sh.
+ *
+ *   encoder_encode SRC OUT.mp4 CODEC PROFILE SEGMENTS SEGMENT_FRAMES MAX_BITRATE
+ *
+ * Prints one line: frames, encode seconds, fps, encoder, preset, crf. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libavutil/log.h>
+
+#include "media/decoder.h"
+#include "media/encoder.h"
+#include "media/segment_join.h"
+#include "pipeline/segment_pool.h"
+
+static void die(const char *what, const vsr_error *err)
+{
+    fprintf(stderr, "encoder_encode: %s: %s\n", what, err->msg);
+    exit(1);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 8) {
+        fprintf(stderr, "usage: encoder_encode SRC OUT.mp4 CODEC PROFILE SEGMENTS SEGMENT_FRAMES "
+                        "MAX_BITRATE\n");
+        return 2;
+    }
+    av_log_set_level(AV_LOG_ERROR); /* the muxer's faststart note is not a result */
+    vsr_error err = {0};
+    vsr_decoder *dec;
+    vsr_decoder_options dopt = {0};
+    if (vsr_decoder_open(argv[1], &dopt, &dec, &err) < 0)
+        die("decoder", &err);
+    const vsr_video_info *info = vsr_decoder_info(dec);
+    int cap = 16, n = 0;
+    AVFrame **frames = malloc(sizeof *frames * (size_t)cap);
+    for (;;) {
+        if (n == cap) {
+            cap *= 2;
+            frames = realloc(frames, sizeof *frames * (size_t)cap);
+        }
+        frames[n] = av_frame_alloc();
+        int r = vsr_decoder_next(dec, frames[n], &err);
+        if (r < 0)
+            die("decode", &err);
+        if (r == 0)
+            break;
+        if (frames[n]->format != AV_PIX_FMT_YUV420P) {
+            fprintf(stderr, "encoder_encode: %s is not yuv420p\n", argv[1]);
+            return 1;
+        }
+        frames[n]->pts = frames[n]->best_effort_timestamp;
+        /* FFV1 marks every frame as an I frame, and libx265 obeys a frame's
+         * picture type: clear it, as the pipeline's frames are clear. */
+        frames[n]->pict_type = AV_PICTURE_TYPE_NONE;
+        frames[n]->key_frame = 0;
+        n++;
+    }
+    av_frame_free(&frames[n]);
+
+    vsr_encoder_options eopt;
+    vsr_encoder_options_default(&eopt);
+    eopt.codec = argv[3];
+    if (vsr_encoder_profile_parse(argv[4], &eopt.profile) < 0) {
+        fprintf(stderr, "encoder_encode: unknown profile %s\n", argv[4]);
+        return 2;
+    }
+    int segments = atoi(argv[5]);
+    eopt.max_bitrate = atoll(argv[7]);
+    vsr_encoder_video v = {
+        .width = info->width,
+        .height = info->height,
+        .time_base = info->time_base,
+        .frame_rate = info->frame_rate,
+        .colour = {AVCOL_SPC_BT709, AVCOL_RANGE_MPEG, AVCOL_PRI_BT709, AVCOL_TRC_BT709},
+    };
+    if (segments > 1) {
+        eopt.segmented = 1;
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        eopt.threads = cores > segments ? (int)(cores / segments) : 1;
+    }
+    double t0 = now_s();
+    vsr_encoder *enc;
+    if (vsr_encoder_open(argv[2], &eopt, &v, NULL, &enc, &err) < 0)
+        die("encoder", &err);
+    if (segments > 1) {
+        vsr_segment_pool_config sc = {
+            .encoders = segments, .segment_frames = atoi(argv[6]), .enc = eopt, .video = v};
+        vsr_segment_pool *pool;
+        vsr_segment_join join;
+        vsr_segment_join_init(&join, enc);
+        if (vsr_segment_pool_start(&sc, &pool, &err) < 0)
+            die("segment encoders", &err);
+        for (int i = 0; i < n; i++) {
+            if (vsr_segment_pool_push(pool, frames[i], i, &err) < 0 ||
+                vsr_segment_pool_write_ready(pool, &join, &err) < 0)
+                die("encode", &err);
+        }
+        if (vsr_segment_pool_finish(pool, &join, n, &err) < 0)
+            die("finish", &err);
+        vsr_segment_pool_destroy(pool);
+    } else {
+        for (int i = 0; i < n; i++)
+            if (vsr_encoder_send(enc, frames[i], i, &err) < 0)
+                die("encode", &err);
+    }
+    if (vsr_encoder_finish(enc, &err) < 0)
+        die("finish", &err);
+    double dt = now_s() - t0;
+    const char *preset = vsr_encoder_preset(enc);
+    printf("frames %d encode_s %.3f fps %.3f encoder %s preset %s crf %d\n", n, dt, n / dt,
+           vsr_encoder_name(enc), preset ? preset : "-", vsr_encoder_crf(enc));
+    vsr_encoder_destroy(enc);
+    for (int i = 0; i < n; i++)
+        av_frame_free(&frames[i]);
+    free(frames);
+    vsr_decoder_close(dec);
+    return 0;
+}

@@ -1,0 +1,405 @@
+#include "pipeline/segment_pool.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "media/segment_encoder.h"
+
+/* A finished segment waiting for its turn to be joined. */
+typedef struct done_seg {
+    vsr_segment_encoder *se;
+    struct done_seg *next;
+} done_seg;
+
+typedef struct enc_thread {
+    vsr_segment_pool *pool;
+    int id;
+    pthread_t thread;
+    int started;
+    /* Under the pool's lock: a ring of frames and their indices. */
+    AVFrame **frames;
+    int64_t *index;
+    int head, count;
+    double busy_s;
+} enc_thread;
+
+struct vsr_segment_pool {
+    vsr_segment_pool_config cfg;
+    int qcap; /* frames per thread's queue */
+    enc_thread *t;
+
+    /* Everything below is under lock. */
+    pthread_mutex_t lock;
+    pthread_cond_t cond_frames; /* threads: a frame was queued, the input ended, or stop */
+    pthread_cond_t cond_room;   /* pusher: a queue has room, or stop */
+    pthread_cond_t cond_done;   /* joiner: a segment finished, a thread exited, or stop */
+    int ended, stop, failed, running;
+    vsr_error first_err;
+    done_seg *done;    /* finished segments, by index */
+    int64_t next_join; /* the segment to join next */
+    int64_t pushed;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int vsr_segment_pool_auto(long cores, int out_w, int out_h, int64_t segment_frames,
+                          int64_t frames_estimate, size_t frame_bytes, size_t memory_budget)
+{
+    int per_instance = (int64_t)out_w * out_h <= 1920LL * 1088 ? 4 : 8;
+    long k = cores / per_instance;
+    if (k < 1)
+        k = 1;
+    if (frames_estimate > 0 && segment_frames > 0) {
+        int64_t segments = (frames_estimate + segment_frames - 1) / segment_frames;
+        if (k > segments)
+            k = (long)segments;
+    }
+    while (k > 1 &&
+           (double)k * (double)segment_frames * (double)frame_bytes > (double)memory_budget)
+        k--;
+    return k < 1 ? 1 : (int)k;
+}
+
+/* Records the pool's first error and stops every thread; the owner hears
+ * of it through on_error. */
+static void pool_fail(vsr_segment_pool *pool, const vsr_error *err)
+{
+    pthread_mutex_lock(&pool->lock);
+    int first = !pool->failed;
+    if (first) {
+        pool->failed = 1;
+        pool->first_err = *err;
+    }
+    pool->stop = 1;
+    pthread_cond_broadcast(&pool->cond_frames);
+    pthread_cond_broadcast(&pool->cond_room);
+    pthread_cond_broadcast(&pool->cond_done);
+    pthread_mutex_unlock(&pool->lock);
+    if (first && pool->cfg.on_error)
+        pool->cfg.on_error(pool->cfg.opaque, err);
+}
+
+/* Puts a finished segment in the done list, which stays sorted. */
+static void add_done(vsr_segment_pool *pool, done_seg *d)
+{
+    int64_t idx = vsr_segment_encoder_index(d->se);
+    pthread_mutex_lock(&pool->lock);
+    done_seg **at = &pool->done;
+    while (*at && vsr_segment_encoder_index((*at)->se) < idx)
+        at = &(*at)->next;
+    d->next = *at;
+    *at = d;
+    pthread_cond_broadcast(&pool->cond_done);
+    pthread_mutex_unlock(&pool->lock);
+}
+
+/* Finishes the thread's open segment and hands it to the joiner. */
+static int close_segment(vsr_segment_pool *pool, vsr_segment_encoder **se, vsr_error *err)
+{
+    int ret = vsr_segment_encoder_finish(*se, err);
+    if (ret < 0)
+        return ret;
+    done_seg *d = malloc(sizeof *d);
+    if (!d)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "segment %lld: out of memory",
+                             (long long)vsr_segment_encoder_index(*se));
+    d->se = *se;
+    *se = NULL;
+    add_done(pool, d);
+    return VSR_OK;
+}
+
+static void *enc_main(void *arg)
+{
+    enc_thread *t = arg;
+    vsr_segment_pool *pool = t->pool;
+    const int64_t len = pool->cfg.segment_frames;
+    vsr_segment_encoder *se = NULL;
+    vsr_error err = {0};
+    int ret = VSR_OK;
+    for (;;) {
+        pthread_mutex_lock(&pool->lock);
+        while (!pool->stop && t->count == 0 && !pool->ended)
+            pthread_cond_wait(&pool->cond_frames, &pool->lock);
+        if (pool->stop) {
+            pthread_mutex_unlock(&pool->lock);
+            break;
+        }
+        if (t->count == 0) { /* the input ended: flush the last, shorter segment */
+            pthread_mutex_unlock(&pool->lock);
+            if (se)
+                ret = close_segment(pool, &se, &err);
+            break;
+        }
+        AVFrame *frame = t->frames[t->head];
+        int64_t i = t->index[t->head];
+        t->frames[t->head] = NULL;
+        t->head = (t->head + 1) % pool->qcap;
+        t->count--;
+        pthread_cond_broadcast(&pool->cond_room);
+        pthread_mutex_unlock(&pool->lock);
+
+        double t0 = now_s();
+        int64_t seg = i / len;
+        if (se && vsr_segment_encoder_index(se) != seg)
+            ret = vsr_error_set(&err, VSR_ERR_INTERNAL,
+                                "encoder %d: frame %lld of segment %lld arrived before segment "
+                                "%lld was complete",
+                                t->id, (long long)i, (long long)seg,
+                                (long long)vsr_segment_encoder_index(se));
+        if (ret >= 0 && !se)
+            ret = vsr_segment_encoder_open(&pool->cfg.enc, &pool->cfg.video, seg, i, &se, &err);
+        if (ret >= 0)
+            ret = vsr_segment_encoder_send(se, frame, &err);
+        av_frame_free(&frame);
+        if (ret >= 0 && i % len == len - 1)
+            ret = close_segment(pool, &se, &err);
+        pthread_mutex_lock(&pool->lock);
+        t->busy_s += now_s() - t0;
+        pthread_mutex_unlock(&pool->lock);
+        if (ret < 0)
+            break;
+    }
+    vsr_segment_encoder_free(se); /* an unfinished segment: stopped or failed */
+    if (ret < 0)
+        pool_fail(pool, &err);
+    pthread_mutex_lock(&pool->lock);
+    pool->running--;
+    pthread_cond_broadcast(&pool->cond_done);
+    pthread_mutex_unlock(&pool->lock);
+    return NULL;
+}
+
+int vsr_segment_pool_start(const vsr_segment_pool_config *cfg, vsr_segment_pool **out,
+                           vsr_error *err)
+{
+    *out = NULL;
+    if (cfg->encoders < 1 || cfg->segment_frames < 1 || cfg->segment_frames > (1 << 20))
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "segment encoders: %d encoders of %lld-frame segments", cfg->encoders,
+                             (long long)cfg->segment_frames);
+    vsr_segment_pool *pool = calloc(1, sizeof *pool);
+    if (!pool)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "segment encoders: out of memory");
+    pool->cfg = *cfg;
+    pool->qcap = (int)cfg->segment_frames;
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->cond_frames, NULL);
+    pthread_cond_init(&pool->cond_room, NULL);
+    pthread_cond_init(&pool->cond_done, NULL);
+    pool->t = calloc((size_t)cfg->encoders, sizeof *pool->t);
+    if (!pool->t) {
+        vsr_segment_pool_destroy(pool);
+        return vsr_error_set(err, VSR_ERR_NOMEM, "segment encoders: out of memory");
+    }
+    for (int k = 0; k < cfg->encoders; k++) {
+        enc_thread *t = &pool->t[k];
+        t->pool = pool;
+        t->id = k;
+        t->frames = calloc((size_t)pool->qcap, sizeof *t->frames);
+        t->index = calloc((size_t)pool->qcap, sizeof *t->index);
+        if (!t->frames || !t->index) {
+            vsr_segment_pool_destroy(pool);
+            return vsr_error_set(err, VSR_ERR_NOMEM, "segment encoders: out of memory");
+        }
+    }
+    for (int k = 0; k < cfg->encoders; k++) {
+        pthread_mutex_lock(&pool->lock);
+        pool->running++;
+        pthread_mutex_unlock(&pool->lock);
+        int e = pthread_create(&pool->t[k].thread, NULL, enc_main, &pool->t[k]);
+        if (e != 0) {
+            pthread_mutex_lock(&pool->lock);
+            pool->running--;
+            pthread_mutex_unlock(&pool->lock);
+            vsr_segment_pool_destroy(pool);
+            return vsr_error_set(err, VSR_ERR_NOMEM, "cannot start segment encoder %d: %s", k,
+                                 strerror(e));
+        }
+        pool->t[k].started = 1;
+    }
+    *out = pool;
+    return VSR_OK;
+}
+
+/* The pool's error, or a cancellation when something else stopped it. */
+static int stopped_error(vsr_segment_pool *pool, vsr_error *err)
+{
+    if (pool->failed) {
+        if (err)
+            *err = pool->first_err;
+        return pool->first_err.code;
+    }
+    return vsr_error_set(err, VSR_ERR_CANCELLED, "segment encoders stopped");
+}
+
+int vsr_segment_pool_push(vsr_segment_pool *pool, AVFrame *frame, int64_t index, vsr_error *err)
+{
+    if (index != pool->pushed)
+        return vsr_error_set(err, VSR_ERR_INTERNAL,
+                             "segment encoders: frame %lld pushed after %lld", (long long)index,
+                             (long long)pool->pushed - 1);
+    AVFrame *f = av_frame_alloc();
+    if (!f)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "frame %lld: out of memory", (long long)index);
+    av_frame_move_ref(f, frame);
+    enc_thread *t = &pool->t[(index / pool->cfg.segment_frames) % pool->cfg.encoders];
+    pthread_mutex_lock(&pool->lock);
+    while (!pool->stop && t->count == pool->qcap)
+        pthread_cond_wait(&pool->cond_room, &pool->lock);
+    if (pool->stop) {
+        int ret = stopped_error(pool, err);
+        pthread_mutex_unlock(&pool->lock);
+        av_frame_free(&f);
+        return ret;
+    }
+    int at = (t->head + t->count) % pool->qcap;
+    t->frames[at] = f;
+    t->index[at] = index;
+    t->count++;
+    pool->pushed++;
+    pthread_cond_broadcast(&pool->cond_frames);
+    pthread_mutex_unlock(&pool->lock);
+    return VSR_OK;
+}
+
+/* Takes the next segment to join if it is finished (under the lock). */
+static done_seg *take_next(vsr_segment_pool *pool)
+{
+    done_seg *d = pool->done;
+    if (!d || vsr_segment_encoder_index(d->se) != pool->next_join)
+        return NULL;
+    pool->done = d->next;
+    pool->next_join++;
+    return d;
+}
+
+static int join_one(done_seg *d, vsr_segment_join *join, vsr_error *err)
+{
+    int ret = vsr_segment_join_add(join, d->se, err);
+    vsr_segment_encoder_free(d->se);
+    free(d);
+    return ret;
+}
+
+int vsr_segment_pool_write_ready(vsr_segment_pool *pool, vsr_segment_join *join, vsr_error *err)
+{
+    for (;;) {
+        pthread_mutex_lock(&pool->lock);
+        done_seg *d = take_next(pool);
+        pthread_mutex_unlock(&pool->lock);
+        if (!d)
+            return VSR_OK;
+        int ret = join_one(d, join, err);
+        if (ret < 0)
+            return ret;
+    }
+}
+
+int vsr_segment_pool_finish(vsr_segment_pool *pool, vsr_segment_join *join, int64_t frames,
+                            vsr_error *err)
+{
+    pthread_mutex_lock(&pool->lock);
+    pool->ended = 1;
+    pthread_cond_broadcast(&pool->cond_frames);
+    pthread_mutex_unlock(&pool->lock);
+    for (;;) {
+        pthread_mutex_lock(&pool->lock);
+        done_seg *d = NULL;
+        while (!pool->stop && !(d = take_next(pool)) && pool->running > 0)
+            pthread_cond_wait(&pool->cond_done, &pool->lock);
+        if (pool->stop) {
+            int ret = stopped_error(pool, err);
+            pthread_mutex_unlock(&pool->lock);
+            if (d) {
+                vsr_segment_encoder_free(d->se);
+                free(d);
+            }
+            return ret;
+        }
+        int left = pool->done != NULL;
+        pthread_mutex_unlock(&pool->lock);
+        if (!d) {
+            if (left)
+                return vsr_error_set(err, VSR_ERR_INTERNAL,
+                                     "segment encoders: segment %lld missing at the end",
+                                     (long long)pool->next_join);
+            break;
+        }
+        int ret = join_one(d, join, err);
+        if (ret < 0)
+            return ret;
+    }
+    if (pool->pushed != frames || join->packets != frames)
+        return vsr_error_set(err, VSR_ERR_INTERNAL,
+                             "segment encoders: %lld frames in, %lld pushed, %lld packets joined",
+                             (long long)frames, (long long)pool->pushed, (long long)join->packets);
+    return VSR_OK;
+}
+
+void vsr_segment_pool_stop(vsr_segment_pool *pool)
+{
+    if (!pool)
+        return;
+    pthread_mutex_lock(&pool->lock);
+    pool->stop = 1;
+    pthread_cond_broadcast(&pool->cond_frames);
+    pthread_cond_broadcast(&pool->cond_room);
+    pthread_cond_broadcast(&pool->cond_done);
+    pthread_mutex_unlock(&pool->lock);
+}
+
+void vsr_segment_pool_destroy(vsr_segment_pool *pool)
+{
+    if (!pool)
+        return;
+    vsr_segment_pool_stop(pool);
+    if (pool->t) {
+        for (int k = 0; k < pool->cfg.encoders; k++)
+            if (pool->t[k].started)
+                pthread_join(pool->t[k].thread, NULL);
+        for (int k = 0; k < pool->cfg.encoders; k++) {
+            enc_thread *t = &pool->t[k];
+            if (t->frames)
+                for (int q = 0; q < pool->qcap; q++)
+                    av_frame_free(&t->frames[q]);
+            free(t->frames);
+            free(t->index);
+        }
+    }
+    free(pool->t);
+    while (pool->done) {
+        done_seg *d = pool->done;
+        pool->done = d->next;
+        vsr_segment_encoder_free(d->se);
+        free(d);
+    }
+    pthread_cond_destroy(&pool->cond_done);
+    pthread_cond_destroy(&pool->cond_room);
+    pthread_cond_destroy(&pool->cond_frames);
+    pthread_mutex_destroy(&pool->lock);
+    free(pool);
+}
+
+double vsr_segment_pool_busy_s(vsr_segment_pool *pool)
+{
+    double s = 0;
+    pthread_mutex_lock(&pool->lock);
+    for (int k = 0; k < pool->cfg.encoders; k++)
+        s += pool->t[k].busy_s;
+    pthread_mutex_unlock(&pool->lock);
+    return s;
+}
+
+int64_t vsr_segment_pool_max_queued(const vsr_segment_pool *pool)
+{
+    return (int64_t)pool->cfg.encoders * pool->qcap;
+}

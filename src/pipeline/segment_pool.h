@@ -1,0 +1,83 @@
+/* Segment-parallel encoding: K encoder threads, each encoding whole
+ * segments of segment_frames consecutive frames with a fresh encoder
+ * instance (media/segment_encoder.h); segment s goes to thread s mod K.
+ *
+ * One encoder instance cannot use 16 cores at 1080p (x265's parallelism is
+ * bounded by its CTU rows and frame threads), so the encoder, not the GPU,
+ * bounds a clip's time (DESIGN.md §6). Segments cut at fixed lengths need
+ * no frame count in advance (the decoder's is an estimate): the last
+ * segment is simply shorter.
+ *
+ * Frames arrive in order from the pipeline's encode thread (push), which
+ * also joins finished segments into the output in order (write_ready,
+ * finish; media/segment_join.h) and so stays the muxer's only user. Each
+ * thread's queue holds at most one segment's frames, so at most K x
+ * segment_frames encoder-ready frames wait here: the memory bound, and
+ * what keeps every thread busy (thread t receives its next segment while
+ * the others encode theirs). Encoded segments wait in memory for their
+ * turn; compressed, they are small. */
+#ifndef VSR_PIPELINE_SEGMENT_POOL_H
+#define VSR_PIPELINE_SEGMENT_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libavutil/frame.h>
+
+#include "media/encoder.h"
+#include "media/segment_join.h"
+#include "util/error.h"
+
+typedef struct vsr_segment_pool_config {
+    int encoders;            /* parallel encoder threads, >= 1 */
+    int64_t segment_frames;  /* frames per segment (the last may be shorter), >= 1 */
+    vsr_encoder_options enc; /* every instance's (threads: each instance's) */
+    vsr_encoder_video video;
+    /* Called from an encoder thread, with no lock held, on the pool's first
+     * error, so that the owner can stop the rest of its pipeline. */
+    void (*on_error)(void *opaque, const vsr_error *err);
+    void *opaque;
+} vsr_segment_pool_config;
+
+typedef struct vsr_segment_pool vsr_segment_pool;
+
+/* How many encoders "auto" means: enough instances to occupy the cores,
+ * counting the threads one instance keeps busy at this output size (4 up
+ * to 1080p, 8 above: x265's wavefront has twice the rows), no more
+ * segments than the clip has (frames_estimate; -1 unknown), and no more
+ * queued frames than memory_budget bytes of frame_bytes each allow. */
+int vsr_segment_pool_auto(long cores, int out_w, int out_h, int64_t segment_frames,
+                          int64_t frames_estimate, size_t frame_bytes, size_t memory_budget);
+
+/* Starts the encoder threads (which wait for frames). */
+int vsr_segment_pool_start(const vsr_segment_pool_config *cfg, vsr_segment_pool **pool,
+                           vsr_error *err);
+
+/* Hands frame `index` (frames come in order from 0) to its segment's
+ * thread, taking frame's reference; waits while that thread's queue is
+ * full. Fails with the pool's error once it failed or was stopped. */
+int vsr_segment_pool_push(vsr_segment_pool *pool, AVFrame *frame, int64_t index, vsr_error *err);
+
+/* Joins every finished segment whose turn it is. */
+int vsr_segment_pool_write_ready(vsr_segment_pool *pool, vsr_segment_join *join, vsr_error *err);
+
+/* The input ended after `frames` frames: flushes the last segments, waits
+ * for every thread, joins the rest and checks that every frame pushed came
+ * out as exactly one packet. */
+int vsr_segment_pool_finish(vsr_segment_pool *pool, vsr_segment_join *join, int64_t frames,
+                            vsr_error *err);
+
+/* Stops every thread after its current frame (an error elsewhere, Ctrl-C);
+ * safe from any thread, with no pipeline lock held. */
+void vsr_segment_pool_stop(vsr_segment_pool *pool);
+
+/* Stops, joins the threads and frees everything. NULL is ignored. */
+void vsr_segment_pool_destroy(vsr_segment_pool *pool);
+
+/* Seconds the encoder threads spent encoding, summed over threads. */
+double vsr_segment_pool_busy_s(vsr_segment_pool *pool);
+
+/* Encoder-ready frames the queues may hold at once. */
+int64_t vsr_segment_pool_max_queued(const vsr_segment_pool *pool);
+
+#endif
