@@ -10,6 +10,7 @@
 
 #include "model/ncnn_bin.h"
 #include "model/ncnn_param.h"
+#include "util/array.h"
 #include "util/file_read.h"
 
 #define NCNN_MAGIC 7767517
@@ -42,21 +43,6 @@ typedef struct loader {
     char where[512]; /* "file:line (layer name)" for messages */
 } loader;
 
-static int grow(void **ptr, int *cap, int need, size_t elem, vsr_error *err)
-{
-    if (need <= *cap)
-        return VSR_OK;
-    int n = *cap ? *cap * 2 : 64;
-    while (n < need)
-        n *= 2;
-    void *p = realloc(*ptr, (size_t)n * elem);
-    if (!p)
-        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-    *ptr = p;
-    *cap = n;
-    return VSR_OK;
-}
-
 static int find_blob(const loader *l, const char *name)
 {
     for (int i = l->n_aliases - 1; i >= 0; i--)
@@ -73,7 +59,8 @@ static int add_alias(loader *l, const char *name, int id, vsr_error *err)
     if (find_blob(l, name) >= 0)
         return vsr_error_set(err, VSR_ERR_FORMAT, "%s: blob '%s' is produced twice", l->where,
                              name);
-    int rc = grow((void **)&l->aliases, &l->cap_aliases, l->n_aliases + 1, sizeof(blob_alias), err);
+    int rc = vsr_array_grow((void **)&l->aliases, &l->cap_aliases, l->n_aliases + 1,
+                            sizeof(blob_alias), err);
     if (rc)
         return rc;
     snprintf(l->aliases[l->n_aliases].name, VSR_NAME_MAX, "%s", name);
@@ -85,7 +72,8 @@ static int add_alias(loader *l, const char *name, int id, vsr_error *err)
 static int new_blob(loader *l, const char *name, int *id, vsr_error *err)
 {
     vsr_graph *g = l->g;
-    int rc = grow((void **)&g->blob_names, &l->cap_blobs, g->n_blobs + 1, VSR_NAME_MAX, err);
+    int rc =
+        vsr_array_grow((void **)&g->blob_names, &l->cap_blobs, g->n_blobs + 1, VSR_NAME_MAX, err);
     if (rc)
         return rc;
     rc = add_alias(l, name, g->n_blobs, err);
@@ -344,9 +332,11 @@ static int parse_layer(loader *l, char **tok, int ntok, vsr_error *err)
         return vsr_error_set(err, VSR_ERR_FORMAT, "%s: %s must have exactly 1 output, has %ld",
                              l->where, type, n_out);
 
-    int rc = grow((void **)&g->nodes, &l->cap_nodes, g->n_nodes + 1, sizeof(vsr_node), err);
+    int rc =
+        vsr_array_grow((void **)&g->nodes, &l->cap_nodes, g->n_nodes + 1, sizeof(vsr_node), err);
     if (!rc)
-        rc = grow((void **)&l->refs, &l->cap_refs, g->n_nodes + 1, sizeof(weight_refs), err);
+        rc = vsr_array_grow((void **)&l->refs, &l->cap_refs, g->n_nodes + 1, sizeof(weight_refs),
+                            err);
     if (rc)
         return rc;
     vsr_node *n = &g->nodes[g->n_nodes];

@@ -11,27 +11,13 @@
 #include <string.h>
 
 #include "model/onnx_internal.h"
+#include "util/array.h"
 #include "util/file_read.h"
 
 #define ONNX_MAX_FILE_BYTES ((size_t)2 << 30) /* protobuf's own limit */
 /* Load-time shape inference is quadratic in the node count: this bounds it
  * (an SR network has hundreds). */
 #define ONNX_MAX_NODES 20000
-
-static int grow(void **ptr, int *cap, int need, size_t elem, vsr_error *err)
-{
-    if (need <= *cap)
-        return VSR_OK;
-    int n = *cap ? *cap * 2 : 64;
-    while (n < need)
-        n *= 2;
-    void *p = realloc(*ptr, (size_t)n * elem);
-    if (!p)
-        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-    *ptr = p;
-    *cap = n;
-    return VSR_OK;
-}
 
 const onnx_value *onnx_lookup(const onnx_loader *l, const char *name)
 {
@@ -50,7 +36,8 @@ int onnx_bind(onnx_loader *l, const char *name, onnx_value_kind kind, int id, vs
     if (onnx_lookup(l, name))
         return vsr_error_set(err, VSR_ERR_FORMAT, "%s: tensor '%.200s' is produced twice", l->where,
                              name);
-    int rc = grow((void **)&l->values, &l->cap_values, l->n_values + 1, sizeof(onnx_value), err);
+    int rc = vsr_array_grow((void **)&l->values, &l->cap_values, l->n_values + 1,
+                            sizeof(onnx_value), err);
     if (rc)
         return rc;
     l->values[l->n_values++] = (onnx_value){name, kind, id};
@@ -59,7 +46,8 @@ int onnx_bind(onnx_loader *l, const char *name, onnx_value_kind kind, int id, vs
 
 int onnx_add_const(onnx_loader *l, onnx_const *c, int *id, vsr_error *err)
 {
-    int rc = grow((void **)&l->consts, &l->cap_consts, l->n_consts + 1, sizeof(onnx_const), err);
+    int rc = vsr_array_grow((void **)&l->consts, &l->cap_consts, l->n_consts + 1,
+                            sizeof(onnx_const), err);
     if (rc) {
         onnx_const_free(c);
         return rc;
@@ -93,7 +81,8 @@ int onnx_add_weights(onnx_loader *l, const float *src, size_t count, long *offse
 static int new_blob(onnx_loader *l, const char *name, int *id, vsr_error *err)
 {
     vsr_graph *g = l->g;
-    int rc = grow((void **)&g->blob_names, &l->cap_blobs, g->n_blobs + 1, VSR_NAME_MAX, err);
+    int rc =
+        vsr_array_grow((void **)&g->blob_names, &l->cap_blobs, g->n_blobs + 1, VSR_NAME_MAX, err);
     if (!rc && name)
         rc = onnx_bind(l, name, ONNX_BLOB, g->n_blobs, err);
     if (rc)
@@ -112,9 +101,11 @@ int onnx_new_node(onnx_loader *l, vsr_op_type type, const char *name, vsr_node *
                   onnx_weight_refs **refs, vsr_error *err)
 {
     vsr_graph *g = l->g;
-    int rc = grow((void **)&g->nodes, &l->cap_nodes, g->n_nodes + 1, sizeof(vsr_node), err);
+    int rc =
+        vsr_array_grow((void **)&g->nodes, &l->cap_nodes, g->n_nodes + 1, sizeof(vsr_node), err);
     if (!rc)
-        rc = grow((void **)&l->refs, &l->cap_refs, g->n_nodes + 1, sizeof(onnx_weight_refs), err);
+        rc = vsr_array_grow((void **)&l->refs, &l->cap_refs, g->n_nodes + 1,
+                            sizeof(onnx_weight_refs), err);
     if (rc)
         return rc;
     vsr_node *n = &g->nodes[g->n_nodes];
