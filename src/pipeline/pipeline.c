@@ -604,6 +604,7 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
         .display_matrix = p->info->has_display_matrix ? p->info->display_matrix : NULL,
     };
     p->encoders = 1;
+    const long cores = cfg->encoder_cores > 0 ? cfg->encoder_cores : sysconf(_SC_NPROCESSORS_ONLN);
     if (cfg->encode_segments != 1) {
         p->segment_frames = cfg->segment_frames;
         if (p->segment_frames <= 0) {
@@ -616,7 +617,6 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
         }
         p->encoders = cfg->encode_segments;
         if (p->encoders <= 0) {
-            long cores = sysconf(_SC_NPROCESSORS_ONLN);
             p->encoders = vsr_segment_pool_auto(
                 cores, p->out_w, p->out_h, p->segment_frames, p->info->frames_estimate,
                 frame_bytes(AV_PIX_FMT_YUV420P, p->out_w, p->out_h), VSR_SEGMENT_MEMORY_BUDGET);
@@ -624,11 +624,10 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
     }
     if (p->encoders > 1) {
         eopt.segmented = 1;
-        if (eopt.threads == 0) {
-            /* The encoders share the cores rather than each taking all. */
-            long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        if (eopt.threads == 0) /* the encoders share the cores rather than each taking all */
             eopt.threads = cores > p->encoders ? (int)(cores / p->encoders) : 1;
-        }
+    } else if (eopt.threads == 0 && cfg->encoder_cores > 0) {
+        eopt.threads = cfg->encoder_cores;
     }
     ret = vsr_encoder_open(cfg->output, &eopt, &v, vsr_decoder_format(p->dec), &p->enc, err);
     if (ret < 0)

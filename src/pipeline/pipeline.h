@@ -52,6 +52,10 @@ typedef struct vsr_pipeline_config {
      * (default), N = N encoders, 0 = auto (cores, output size, memory). */
     int encode_segments;
     int64_t segment_frames; /* frames per segment; 0 = 2 s at the input's frame rate */
+    /* The cores this run's encoders may use together (a server job's share
+     * of the machine); 0 = every core. Sets the auto segment count and,
+     * unless enc.threads is given, the threads of each encoder. */
+    int encoder_cores;
     int size_gate; /* cap the bitrate so the output stays within the validator's size gate */
     const char *hash_path; /* write "frame sha256" of each pre-encode RGB frame; NULL = no */
     const char *dump_dir;  /* write each decoded RGB frame as DIR/frame_NNNNNN.png; NULL = no */

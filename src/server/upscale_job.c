@@ -149,12 +149,11 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
     pc.max_pixels = cfg->max_pixels;
     pc.enc = j->enc;
     /* The cores the encoders have are shared fairly by the jobs that may
-     * run at once. */
-    if (pc.enc.threads == 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        long share = cores / cfg->max_running;
-        pc.enc.threads = share > 1 ? (int)share : 1;
-    }
+     * run at once; within its share a job encodes segments in parallel
+     * where one encoder would not use them all. */
+    long share = sysconf(_SC_NPROCESSORS_ONLN) / cfg->max_running;
+    pc.encoder_cores = share > 1 ? (int)share : 1;
+    pc.encode_segments = 0;
     pc.cancel = &j->job.cancel;
     vsr_pipeline_stats ps;
     if (vsr_pipeline_run(&pc, &ps, &err) < 0) {
