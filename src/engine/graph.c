@@ -433,6 +433,20 @@ done:
     return rc;
 }
 
+void vsr_graph_resolve_weights(vsr_graph *g, const vsr_weight_refs *refs)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        vsr_node *n = &g->nodes[i];
+        const vsr_weight_refs *r = &refs[i];
+        if (n->type == VSR_OP_CONV || n->type == VSR_OP_GROUP_CONV || n->type == VSR_OP_DECONV) {
+            n->p.conv.weight = g->weights + r->weight;
+            n->p.conv.bias = r->bias >= 0 ? g->weights + r->bias : NULL;
+        } else if (n->type == VSR_OP_ACTIVATION && n->p.act.type == VSR_ACT_PRELU) {
+            n->p.act.slopes = g->weights + r->slopes;
+        }
+    }
+}
+
 void vsr_graph_free(vsr_graph *g)
 {
     if (!g)

@@ -191,6 +191,16 @@ void vsr_slice_range(int start, int end, int size, int *lo, int *hi);
 /* Output size of an interp layer for an input size, as ncnn computes it. */
 int vsr_interp_output_size(int in, float scale);
 
+/* Where a node's weights are in g->weights, kept by a loader while the
+ * array still grows (and moves); -1 = none. */
+typedef struct vsr_weight_refs {
+    long weight, bias, slopes;
+} vsr_weight_refs;
+
+/* Points every node's weight, bias and PReLU slopes into g->weights, from
+ * refs (one per node), once the array has stopped growing. */
+void vsr_graph_resolve_weights(vsr_graph *g, const vsr_weight_refs *refs);
+
 void vsr_graph_free(vsr_graph *g);
 
 const char *vsr_op_name(vsr_op_type t);

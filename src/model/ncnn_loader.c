@@ -24,19 +24,13 @@ typedef struct blob_alias {
     int id;
 } blob_alias;
 
-/* Where a node's weights will be in the graph's weight array; resolved into
- * pointers once the array stops growing. -1 = none. */
-typedef struct weight_refs {
-    long weight, bias, slopes;
-} weight_refs;
-
 typedef struct loader {
     const char *param_name;
     vsr_graph *g;
     int cap_nodes, cap_refs, cap_blobs;
     blob_alias *aliases;
     int n_aliases, cap_aliases;
-    weight_refs *refs;
+    vsr_weight_refs *refs;
     size_t cap_weights;
     ncnn_bin_reader bin;
     int n_inputs_seen;
@@ -154,7 +148,7 @@ static int parse_activation(loader *l, const ncnn_params *p, vsr_activation *act
     return refuse(l, err, msg);
 }
 
-static int parse_convolution(loader *l, const ncnn_params *p, vsr_node *n, weight_refs *refs,
+static int parse_convolution(loader *l, const ncnn_params *p, vsr_node *n, vsr_weight_refs *refs,
                              vsr_error *err)
 {
     vsr_conv_params *c = &n->p.conv;
@@ -335,12 +329,12 @@ static int parse_layer(loader *l, char **tok, int ntok, vsr_error *err)
     int rc =
         vsr_array_grow((void **)&g->nodes, &l->cap_nodes, g->n_nodes + 1, sizeof(vsr_node), err);
     if (!rc)
-        rc = vsr_array_grow((void **)&l->refs, &l->cap_refs, g->n_nodes + 1, sizeof(weight_refs),
-                            err);
+        rc = vsr_array_grow((void **)&l->refs, &l->cap_refs, g->n_nodes + 1,
+                            sizeof(vsr_weight_refs), err);
     if (rc)
         return rc;
     vsr_node *n = &g->nodes[g->n_nodes];
-    weight_refs *refs = &l->refs[g->n_nodes];
+    vsr_weight_refs *refs = &l->refs[g->n_nodes];
     memset(n, 0, sizeof *n);
     refs->weight = refs->bias = refs->slopes = -1;
     if (strlen(name) >= VSR_NAME_MAX)
@@ -443,21 +437,6 @@ static int pick_output(loader *l, vsr_error *err)
     return VSR_OK;
 }
 
-static void resolve_weight_pointers(loader *l)
-{
-    vsr_graph *g = l->g;
-    for (int i = 0; i < g->n_nodes; i++) {
-        vsr_node *n = &g->nodes[i];
-        const weight_refs *r = &l->refs[i];
-        if (n->type == VSR_OP_CONV) {
-            n->p.conv.weight = g->weights + r->weight;
-            n->p.conv.bias = r->bias >= 0 ? g->weights + r->bias : NULL;
-        } else if (n->type == VSR_OP_ACTIVATION && n->p.act.type == VSR_ACT_PRELU) {
-            n->p.act.slopes = g->weights + r->slopes;
-        }
-    }
-}
-
 /* Splits line into whitespace-separated tokens in place. */
 static int tokenize(char *line, char **tok, int max)
 {
@@ -537,7 +516,7 @@ static int load(loader *l, char *text, vsr_error *err)
     int rc = pick_output(l, err);
     if (rc)
         return rc;
-    resolve_weight_pointers(l);
+    vsr_graph_resolve_weights(l->g, l->refs);
     rc = vsr_graph_finalize(g, err);
     if (rc)
         vsr_error_prefix(err, "%s", l->param_name);

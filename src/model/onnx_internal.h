@@ -40,12 +40,6 @@ typedef struct onnx_value {
     int id; /* blob id or index into consts */
 } onnx_value;
 
-/* Where a node's weights are in the graph's weight array, resolved into
- * pointers once the array stops growing. -1 = none. */
-typedef struct onnx_weight_refs {
-    long weight, bias, slopes;
-} onnx_weight_refs;
-
 typedef struct onnx_loader {
     const char *source; /* file name, for messages */
     const Onnx__GraphProto *graph;
@@ -53,7 +47,7 @@ typedef struct onnx_loader {
     vsr_graph *g;
     int cap_nodes, cap_blobs;
     size_t cap_weights;
-    onnx_weight_refs *refs; /* per IR node */
+    vsr_weight_refs *refs; /* per IR node */
     int cap_refs;
     onnx_value *values;
     int n_values, cap_values;
@@ -77,7 +71,7 @@ int onnx_bind(onnx_loader *l, const char *name, onnx_value_kind kind, int id, vs
 /* Appends a zeroed IR node named name (truncated to fit) with no inputs
  * yet; the node and its refs are valid until the next call. */
 int onnx_new_node(onnx_loader *l, vsr_op_type type, const char *name, vsr_node **node,
-                  onnx_weight_refs **refs, vsr_error *err);
+                  vsr_weight_refs **refs, vsr_error *err);
 /* Gives the last new node its output blob, bound to output_name (NULL: an
  * internal blob no ONNX name refers to, id g->n_blobs - 1 after), and
  * infers its shape (a mismatch fails here, naming the node). */

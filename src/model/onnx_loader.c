@@ -98,14 +98,14 @@ static int new_blob(onnx_loader *l, const char *name, int *id, vsr_error *err)
 }
 
 int onnx_new_node(onnx_loader *l, vsr_op_type type, const char *name, vsr_node **node,
-                  onnx_weight_refs **refs, vsr_error *err)
+                  vsr_weight_refs **refs, vsr_error *err)
 {
     vsr_graph *g = l->g;
     int rc =
         vsr_array_grow((void **)&g->nodes, &l->cap_nodes, g->n_nodes + 1, sizeof(vsr_node), err);
     if (!rc)
         rc = vsr_array_grow((void **)&l->refs, &l->cap_refs, g->n_nodes + 1,
-                            sizeof(onnx_weight_refs), err);
+                            sizeof(vsr_weight_refs), err);
     if (rc)
         return rc;
     vsr_node *n = &g->nodes[g->n_nodes];
@@ -113,7 +113,7 @@ int onnx_new_node(onnx_loader *l, vsr_op_type type, const char *name, vsr_node *
     n->type = type;
     n->output = -1;
     snprintf(n->name, sizeof n->name, "%.*s", VSR_NAME_MAX - 1, name);
-    l->refs[g->n_nodes] = (onnx_weight_refs){-1, -1, -1};
+    l->refs[g->n_nodes] = (vsr_weight_refs){-1, -1, -1};
     *node = n;
     if (refs)
         *refs = &l->refs[g->n_nodes];
@@ -286,21 +286,6 @@ static int set_output(onnx_loader *l, vsr_error *err)
     return VSR_OK;
 }
 
-static void resolve_weight_pointers(onnx_loader *l)
-{
-    vsr_graph *g = l->g;
-    for (int i = 0; i < g->n_nodes; i++) {
-        vsr_node *n = &g->nodes[i];
-        const onnx_weight_refs *r = &l->refs[i];
-        if (n->type == VSR_OP_CONV || n->type == VSR_OP_GROUP_CONV || n->type == VSR_OP_DECONV) {
-            n->p.conv.weight = g->weights + r->weight;
-            n->p.conv.bias = r->bias >= 0 ? g->weights + r->bias : NULL;
-        } else if (n->type == VSR_OP_ACTIVATION && n->p.act.type == VSR_ACT_PRELU) {
-            n->p.act.slopes = g->weights + r->slopes;
-        }
-    }
-}
-
 static int load(onnx_loader *l, const Onnx__ModelProto *m, vsr_error *err)
 {
     vsr_graph *g = l->g;
@@ -335,7 +320,7 @@ static int load(onnx_loader *l, const Onnx__ModelProto *m, vsr_error *err)
         rc = set_output(l, err);
     if (rc)
         return rc;
-    resolve_weight_pointers(l);
+    vsr_graph_resolve_weights(l->g, l->refs);
     rc = vsr_graph_finalize(g, err);
     if (rc)
         vsr_error_prefix(err, "%s", l->source);

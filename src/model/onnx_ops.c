@@ -179,7 +179,7 @@ static vsr_shape shape_of(const op_ctx *o, int blob)
 }
 
 /* Emits a one-input node and finishes it. */
-static int emit1(op_ctx *o, vsr_op_type type, int in, vsr_node **node, onnx_weight_refs **refs,
+static int emit1(op_ctx *o, vsr_op_type type, int in, vsr_node **node, vsr_weight_refs **refs,
                  vsr_error *err)
 {
     int rc = onnx_new_node(o->l, type, o->name, node, refs, err);
@@ -315,7 +315,7 @@ static int op_prelu(op_ctx *o, vsr_error *err)
                              "over %d channels",
                              o->l->where, slope->count, slope->ndims, channels);
     vsr_node *node;
-    onnx_weight_refs *refs;
+    vsr_weight_refs *refs;
     rc = emit1(o, VSR_OP_ACTIVATION, in, &node, &refs, err);
     if (!rc)
         rc = onnx_add_weights(o->l, slope->f, (size_t)n, &refs->slopes, err);
@@ -444,7 +444,7 @@ static int op_conv_common(op_ctx *o, int transposed, vsr_error *err)
                              o->l->where, b->count, out_c);
     vsr_op_type type = transposed ? VSR_OP_DECONV : a.group > 1 ? VSR_OP_GROUP_CONV : VSR_OP_CONV;
     vsr_node *n;
-    onnx_weight_refs *refs;
+    vsr_weight_refs *refs;
     rc = emit1(o, type, in, &n, &refs, err);
     if (!rc)
         rc = onnx_add_weights(o->l, w->f, w->count, &refs->weight, err);
@@ -496,7 +496,7 @@ static int emit_affine(op_ctx *o, int in, const float *scale, const float *shift
         b[k] = shift[n == 1 ? 0 : k];
     }
     vsr_node *node;
-    onnx_weight_refs *refs;
+    vsr_weight_refs *refs;
     if (!rc)
         rc = emit1(o, VSR_OP_GROUP_CONV, in, &node, &refs, err);
     if (!rc)
@@ -645,7 +645,7 @@ static int emit_permute(op_ctx *o, int in, const int *perm, int channels, int *o
     for (int k = 0; k < channels; k++)
         w[(size_t)k * channels + perm[k]] = 1.f;
     vsr_node *n;
-    onnx_weight_refs *refs;
+    vsr_weight_refs *refs;
     int rc = emit1(o, VSR_OP_CONV, in, &n, &refs, err);
     if (!rc)
         rc = onnx_add_weights(o->l, w, (size_t)channels * channels, &refs->weight, err);
