@@ -11,6 +11,7 @@
 #include "cli/engine_options.h"
 #include "cli/options.h"
 #include "media/image_io.h"
+#include "util/clock.h"
 
 static const char *const CMD = "image";
 
@@ -30,13 +31,6 @@ static void help(void)
            VSR_JPEG_QUALITY_DEFAULT);
     vsr_cli_engine_help(stdout);
     printf("\nExit status: 0 done, 1 failed (input, model, engine, output), 2 wrong usage.\n");
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* Refuses, before any work, an output whose directory does not exist:
@@ -145,14 +139,14 @@ int vsr_cmd_image(int argc, char **argv)
 
     if (check_output_dir(a.output, &err) < 0)
         goto fail;
-    double t0 = now_s();
+    double t0 = vsr_now_s();
     if (vsr_image_read(a.input, &in, &err) < 0)
         goto fail;
-    double t_read = now_s();
+    double t_read = vsr_now_s();
     if (vsr_cli_engine_load_model(&a.engine, &g, &err) < 0)
         goto fail;
     have_graph = 1;
-    double t_load = now_s();
+    double t_load = vsr_now_s();
 
     long long ow = (long long)in.width * g.scale, oh = (long long)in.height * g.scale;
     if (ow > VSR_IMAGE_MAX_SIDE || oh > VSR_IMAGE_MAX_SIDE) {
@@ -171,15 +165,15 @@ int vsr_cmd_image(int argc, char **argv)
         vsr_engine_ctx_create(engine, &ctx, &err) < 0 ||
         vsr_image_alloc(&out, (int)ow, (int)oh, VSR_PIX_RGB24, &err) < 0)
         goto fail;
-    double t_ready = now_s();
+    double t_ready = vsr_now_s();
     if (vsr_engine_upscale(ctx, &in, &out, &err) < 0) {
         vsr_error_prefix(&err, "upscale %s", a.input);
         goto fail;
     }
-    double t_up = now_s();
+    double t_up = vsr_now_s();
     if (vsr_image_write(a.output, &out, &a.write, &err) < 0)
         goto fail;
-    double t_write = now_s();
+    double t_write = vsr_now_s();
 
     if (a.verbose) {
         const vsr_backend_ops *be = vsr_engine_backend(engine);

@@ -1,4 +1,5 @@
 #include "media/encoder.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <libavutil/opt.h>
@@ -228,13 +229,6 @@ int vsr_encoder_codec_open(const vsr_encoder_options *opt, const vsr_encoder_vid
     return codec_open(opt, v, global_header, codec, &preset, &crf, err);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static int open_fail(vsr_encoder *e, int code)
 {
     vsr_encoder_destroy(e);
@@ -404,9 +398,9 @@ static int write_video(vsr_encoder *e, AVPacket *pkt, vsr_error *err)
     pkt->stream_index = e->video->index;
     pkt->pos = -1;
     e->packets_out++;
-    double t0 = now_s();
+    double t0 = vsr_now_s();
     int ret = av_interleaved_write_frame(e->mux, pkt);
-    e->mux_s += now_s() - t0;
+    e->mux_s += vsr_now_s() - t0;
     if (ret < 0)
         return vsr_error_set(err, VSR_ERR_IO, "%s: writing video packet %lld: %s", e->path,
                              (long long)e->packets_out, av_err2str(ret));
@@ -438,9 +432,9 @@ int vsr_encoder_copy_packet(vsr_encoder *e, AVPacket *pkt, vsr_error *err)
     av_packet_rescale_ts(pkt, e->copy_tb[in], ost->time_base);
     pkt->stream_index = ost->index;
     pkt->pos = -1;
-    double t0 = now_s();
+    double t0 = vsr_now_s();
     int ret = av_interleaved_write_frame(e->mux, pkt);
-    e->mux_s += now_s() - t0;
+    e->mux_s += vsr_now_s() - t0;
     if (ret < 0)
         return vsr_error_set(err, VSR_ERR_IO, "%s: writing a packet of copied stream %d: %s",
                              e->path, in, av_err2str(ret));
@@ -492,9 +486,9 @@ int vsr_encoder_finish(vsr_encoder *e, vsr_error *err)
                                  "%s: encoder %s returned %lld packets for %lld frames", e->path,
                                  e->name, (long long)e->packets_out, (long long)e->frames_in);
     }
-    double t0 = now_s();
+    double t0 = vsr_now_s();
     ret = av_write_trailer(e->mux);
-    e->mux_s += now_s() - t0;
+    e->mux_s += vsr_now_s() - t0;
     if (ret < 0)
         return vsr_error_set(err, VSR_ERR_IO, "%s: writing the MP4 index: %s", e->path,
                              av_err2str(ret));

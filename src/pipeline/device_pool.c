@@ -1,11 +1,11 @@
 #include "pipeline/device_pool.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct device {
     vsr_engine *engine;
@@ -166,13 +166,6 @@ static int is_device_fault(int code)
     return code == VSR_ERR_BACKEND || code == VSR_ERR_NOMEM;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int pool_run(void *opaque, const vsr_image *in, vsr_image *out, vsr_error *err)
 {
     placed_ctx *c = opaque;
@@ -188,10 +181,10 @@ static int pool_run(void *opaque, const vsr_image *in, vsr_image *out, vsr_error
         pthread_mutex_lock(&p->lock);
         int injected = d->fail_after >= 0 && d->frames >= d->fail_after;
         pthread_mutex_unlock(&p->lock);
-        double t0 = now_s();
+        double t0 = vsr_now_s();
         int st = injected ? vsr_error_set(err, VSR_ERR_BACKEND, "injected fault (test)")
                           : vsr_engine_upscale(c->ctx, in, out, err);
-        double dt = now_s() - t0;
+        double dt = vsr_now_s() - t0;
         pthread_mutex_lock(&p->lock);
         d->busy_s += dt;
         if (st == VSR_OK)

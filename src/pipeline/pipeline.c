@@ -16,6 +16,7 @@
 #include "media/gates.h"
 #include "pipeline/index_queue.h"
 #include "pipeline/segment_pool.h"
+#include "util/clock.h"
 
 /* One frame on its way from decoder to encoder. Slot i % max_in_flight
  * holds frame i: the in-flight limit guarantees the previous occupant was
@@ -81,13 +82,6 @@ static size_t frame_bytes(enum AVPixelFormat fmt, int w, int h)
 {
     int n = av_image_get_buffer_size(fmt, w, h, 1);
     return n > 0 ? (size_t)n : (size_t)w * h * 3;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 void vsr_pipeline_config_default(vsr_pipeline_config *cfg)
@@ -195,9 +189,9 @@ static void *decode_main(void *arg)
         if (stop)
             break;
 
-        double t0 = now_s();
+        double t0 = vsr_now_s();
         int ret = vsr_decoder_next(p->dec, frame, &err);
-        double dt = now_s() - t0;
+        double dt = vsr_now_s() - t0;
         if (ret < 0) {
             fail(p, &err);
             break;
@@ -266,12 +260,12 @@ static int process_frame(pipeline *p, int64_t i, void *ctx, vsr_yuv_to_rgb *to_r
                          double *convert_s, double *infer_s, vsr_error *err)
 {
     slot *s = &p->slots[i % p->sched.max_in_flight];
-    double t0 = now_s();
+    double t0 = vsr_now_s();
     int ret = vsr_yuv_to_rgb_run(to_rgb, s->in, rgb_in, (long)i, err);
     av_frame_unref(s->in); /* the decoded frame is no longer needed: free it now */
     if (ret < 0)
         return ret;
-    double t1 = now_s();
+    double t1 = vsr_now_s();
     if (p->cfg->dump_dir) {
         char path[4200];
         snprintf(path, sizeof path, "%s/frame_%06lld.png", p->cfg->dump_dir, (long long)i);
@@ -279,23 +273,23 @@ static int process_frame(pipeline *p, int64_t i, void *ctx, vsr_yuv_to_rgb *to_r
         if (ret < 0)
             return ret;
     }
-    double t2 = now_s();
+    double t2 = vsr_now_s();
     ret = p->cfg->upscaler->run(ctx, rgb_in, rgb_out, err);
     if (ret < 0) {
         vsr_error_prefix(err, "frame %lld", (long long)i);
         return ret;
     }
-    double t3 = now_s();
+    double t3 = vsr_now_s();
     if (p->hash_file) {
         ret = vsr_frame_sha256(rgb_out, s->hash, err);
         if (ret < 0)
             return ret;
     }
-    double t4 = now_s();
+    double t4 = vsr_now_s();
     ret = vsr_rgb_to_yuv_run(to_yuv, rgb_out, s->out, (long)i, err);
     if (ret < 0)
         return ret;
-    *convert_s += (t1 - t0) + (now_s() - t4);
+    *convert_s += (t1 - t0) + (vsr_now_s() - t4);
     *infer_s += t3 - t2;
     return VSR_OK;
 }
@@ -397,7 +391,7 @@ static void *encode_main(void *arg)
             free_copy_list(copies);
             break;
         }
-        double t0 = now_s();
+        double t0 = vsr_now_s();
         ret = write_copies(p, copies, &err);
         if (ret < 0)
             break;
@@ -407,7 +401,7 @@ static void *encode_main(void *arg)
             if (ret >= 0)
                 ret = vsr_encoder_finish(p->enc, &err);
             pthread_mutex_lock(&p->lock);
-            p->encode_s += now_s() - t0;
+            p->encode_s += vsr_now_s() - t0;
             p->mux_s = vsr_encoder_mux_seconds(p->enc);
             pthread_mutex_unlock(&p->lock);
             break;
@@ -433,7 +427,7 @@ static void *encode_main(void *arg)
         pthread_mutex_lock(&p->lock);
         s->ready = 0;
         p->encoded++;
-        p->encode_s += now_s() - t0;
+        p->encode_s += vsr_now_s() - t0;
         p->mux_s = vsr_encoder_mux_seconds(p->enc);
         pthread_cond_broadcast(&p->cond_credit);
         pthread_mutex_unlock(&p->lock);
@@ -452,7 +446,7 @@ static void snapshot(pipeline *p, double t_start, vsr_progress *pr)
     pr->encoded = p->encoded;
     pr->total = p->total >= 0 ? p->total : p->info->frames_estimate;
     pr->total_is_estimate = p->total < 0;
-    pr->elapsed_s = now_s() - t_start;
+    pr->elapsed_s = vsr_now_s() - t_start;
     pr->fps = pr->elapsed_s > 0 ? pr->encoded / pr->elapsed_s : 0;
     pr->eta_s = (pr->total > 0 && pr->fps > 0)
                     ? (pr->total > pr->encoded ? (pr->total - pr->encoded) / pr->fps : 0)
@@ -525,14 +519,14 @@ static int run_threads(pipeline *p, worker *workers, double t_start)
             fail(p, &err);
             pthread_mutex_lock(&p->lock);
         }
-        if (cfg->on_progress && now_s() >= next_report && p->threads_running > 0) {
+        if (cfg->on_progress && vsr_now_s() >= next_report && p->threads_running > 0) {
             vsr_progress pr;
             snapshot(p, t_start, &pr);
             pr.bytes_out = -1; /* the muxer is the encode thread's */
             pthread_mutex_unlock(&p->lock);
             cfg->on_progress(cfg->progress_opaque, &pr);
             pthread_mutex_lock(&p->lock);
-            next_report = now_s() + interval;
+            next_report = vsr_now_s() + interval;
         }
     }
     pthread_mutex_unlock(&p->lock);
@@ -652,7 +646,7 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
 
 int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, vsr_error *err)
 {
-    double t_start = now_s();
+    double t_start = vsr_now_s();
     pipeline p;
     memset(&p, 0, sizeof p);
     p.cfg = cfg;
@@ -704,7 +698,7 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
         stats->queues = p.sched.queues;
         stats->max_in_flight = p.sched.max_in_flight;
         stats->chunk = p.sched.chunk;
-        stats->wall_s = now_s() - t_start;
+        stats->wall_s = vsr_now_s() - t_start;
         stats->decode_s = p.decode_s;
         stats->convert_s = p.convert_s;
         stats->infer_s = p.infer_s;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "media/segment_encoder.h"
+#include "util/clock.h"
 
 /* A finished segment waiting for its turn to be joined. */
 typedef struct done_seg {
@@ -42,13 +43,6 @@ struct vsr_segment_pool {
     int64_t next_join; /* the segment to join next */
     int64_t pushed;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 int vsr_segment_pool_auto(long cores, int out_w, int out_h, int64_t segment_frames,
                           int64_t frames_estimate, size_t frame_bytes, size_t memory_budget)
@@ -147,7 +141,7 @@ static void *enc_main(void *arg)
         pthread_cond_broadcast(&pool->cond_room);
         pthread_mutex_unlock(&pool->lock);
 
-        double t0 = now_s();
+        double t0 = vsr_now_s();
         int64_t seg = i / len;
         if (se && vsr_segment_encoder_index(se) != seg)
             ret = vsr_error_set(&err, VSR_ERR_INTERNAL,
@@ -163,7 +157,7 @@ static void *enc_main(void *arg)
         if (ret >= 0 && i % len == len - 1)
             ret = close_segment(pool, &se, &err);
         pthread_mutex_lock(&pool->lock);
-        t->busy_s += now_s() - t0;
+        t->busy_s += vsr_now_s() - t0;
         pthread_mutex_unlock(&pool->lock);
         if (ret < 0)
             break;

@@ -12,6 +12,7 @@
 #include "server/deleter.h"
 #include "server/path_confine.h"
 #include "server/uuid.h"
+#include "util/clock.h"
 
 /* How often a waiting request looks at its client and its deadline. */
 #define WAIT_POLL_S 0.25
@@ -347,8 +348,7 @@ static vsr_upscale_job *new_job(vsr_api *api, const char *id)
 {
     vsr_upscale_job *j = malloc(sizeof *j);
     if (j)
-        vsr_upscale_job_init(j, &api->services, id,
-                             vsr_job_queue_now() + api->services.cfg->job_timeout_s);
+        vsr_upscale_job_init(j, &api->services, id, vsr_now_s() + api->services.cfg->job_timeout_s);
     return j;
 }
 

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "server/address_policy.h"
+#include "util/clock.h"
 
 /* The longest URL accepted; presigned S3 URLs run to about 1.5 KB. */
 #define URL_MAX 8192
@@ -165,13 +166,6 @@ typedef struct dl_ctx {
     int64_t last_change_ms;
 } dl_ctx;
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int check_address(dl_ctx *c, const struct sockaddr *sa, size_t len)
 {
     vsr_addr_class cls;
@@ -268,7 +262,7 @@ static int xferinfo_cb(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl
         c->cancelled = 1;
         return 1;
     }
-    int64_t t = now_ms();
+    int64_t t = (int64_t)(vsr_now_s() * 1000);
     if (dlnow != c->last_now) {
         c->last_now = dlnow;
         c->last_change_ms = t;
@@ -494,7 +488,7 @@ int vsr_download_file(const char *url, const char *path, const vsr_download_limi
         rc = vsr_error_set(err, VSR_ERR_IO, "create %s: %s", path, strerror(errno));
         goto done;
     }
-    c.last_change_ms = now_ms();
+    c.last_change_ms = (int64_t)(vsr_now_s() * 1000);
 
     CURLcode res = curl_easy_perform(curl);
     if (res != CURLE_OK) {

@@ -1,4 +1,5 @@
 #include "server/http_server.h"
+#include "util/clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 struct vsr_http {
@@ -28,15 +28,8 @@ typedef struct request {
     size_t len, cap;
     int reject_status;
     const char *reject_reason;
-    struct timespec started;
+    double started; /* vsr_now_s() */
 } request;
-
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) * 1e-9;
-}
 
 /* A hung-up client shows as end-of-file on its socket; a client that
  * pipelines a next request shows as data, and one that only waits shows
@@ -101,7 +94,7 @@ static enum MHD_Result respond(vsr_http *h, struct MHD_Connection *conn, const c
     MHD_destroy_response(resp);
     /* The access log: one line a request. */
     fprintf(stderr, "vsr serve: %s %s %d %.3f s\n", method, path, reply.status,
-            seconds_since(&r->started));
+            vsr_now_s() - r->started);
     return ret;
 }
 
@@ -116,7 +109,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* The headers are in: decide what can be decided before the body. */
         if (!(r = calloc(1, sizeof *r)))
             return MHD_NO;
-        clock_gettime(CLOCK_MONOTONIC, &r->started);
+        r->started = vsr_now_s();
         *con_cls = r;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (h->token && !(h->open_path && !strcmp(url, h->open_path)) && !token_ok(h, conn)) {
@@ -133,7 +126,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (seconds_since(&r->started) > h->opt.timeout_s)
+        if (vsr_now_s() - r->started > h->opt.timeout_s)
             return MHD_NO; /* a body trickling in for ever holds a thread: drop it */
         if (r->reject_status)
             return MHD_YES; /* over the limit (chunked): read and discard */

@@ -1,4 +1,5 @@
 #include "server/job_queue.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,13 +19,6 @@ struct vsr_job_queue {
     int runners_started;
     int stopping;
 };
-
-double vsr_job_queue_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 typedef struct runner_arg {
     vsr_job_queue *q;
@@ -49,7 +43,7 @@ static void *runner_main(void *opaque)
             q->tail = NULL;
         q->waiting--;
         job->next = NULL;
-        if (!job->cancel && vsr_job_queue_now() > job->deadline)
+        if (!job->cancel && vsr_now_s() > job->deadline)
             job->cancel = VSR_JOB_CANCEL_DEADLINE;
         if (job->cancel) {
             job->state = VSR_JOB_CANCELLED;
@@ -221,13 +215,13 @@ void vsr_job_queue_wait(vsr_job_queue *q, vsr_job *job, double poll_s,
 {
     pthread_mutex_lock(&q->lock);
     while (job->state == VSR_JOB_QUEUED || job->state == VSR_JOB_RUNNING) {
-        double until = vsr_job_queue_now() + poll_s;
+        double until = vsr_now_s() + poll_s;
         struct timespec ts = {.tv_sec = (time_t)until,
                               .tv_nsec = (long)((until - (double)(time_t)until) * 1e9)};
         pthread_cond_timedwait(&q->ended, &q->lock, &ts);
         if (job->state != VSR_JOB_QUEUED && job->state != VSR_JOB_RUNNING)
             break;
-        if (vsr_job_queue_now() > job->deadline) {
+        if (vsr_now_s() > job->deadline) {
             cancel_locked(q, job, VSR_JOB_CANCEL_DEADLINE);
             continue;
         }

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include "util/clock.h"
 #include "util/error.h"
 
 typedef enum vsr_job_state {
@@ -28,7 +29,7 @@ enum { VSR_JOB_CANCEL_CLIENT = 1, VSR_JOB_CANCEL_DEADLINE, VSR_JOB_CANCEL_SHUTDO
 typedef struct vsr_job vsr_job;
 struct vsr_job {
     char id[80];
-    double deadline; /* vsr_job_queue_now() seconds; a job past it is cancelled */
+    double deadline; /* vsr_now_s() seconds; a job past it is cancelled */
     void (*run)(vsr_job *job, void *opaque);
     void *opaque;
     volatile sig_atomic_t cancel; /* VSR_JOB_CANCEL_*, set by the queue; run() checks it */
@@ -39,9 +40,6 @@ struct vsr_job {
 };
 
 typedef struct vsr_job_queue vsr_job_queue;
-
-/* A monotonic clock in seconds, for deadlines. */
-double vsr_job_queue_now(void);
 
 int vsr_job_queue_create(int max_running, int max_queued, vsr_job_queue **q, vsr_error *err);
 

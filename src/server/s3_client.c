@@ -17,6 +17,7 @@
 #include "server/s3_client.h"
 
 #include "server/sigv4.h"
+#include "util/clock.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -493,13 +494,6 @@ static void sleep_ms(long ms)
         ;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Runs c with retries. On failure, *status is the last HTTP status (0 when
  * the last attempt got no answer) and err says what happened, where, and
  * after how many attempts. */
@@ -508,7 +502,7 @@ static int request(const vsr_s3 *s3, const s3_call *c, long *status, vsr_error *
     attempt_result *res = malloc(sizeof *res);
     if (!res)
         return vsr_error_set(err, VSR_ERR_NOMEM, "S3: out of memory");
-    double t0 = now_s();
+    double t0 = vsr_now_s();
     int attempts = 0;
     int rc = VSR_OK;
     long backoff = s3->backoff_ms;
@@ -538,7 +532,7 @@ static int request(const vsr_s3 *s3, const s3_call *c, long *status, vsr_error *
     if (rc == VSR_ERR_IO) {
         char what[512], tail[64];
         snprintf(tail, sizeof tail, "%d attempt%s in %.1f s", attempts, attempts == 1 ? "" : "s",
-                 now_s() - t0);
+                 vsr_now_s() - t0);
         if (res->curl == CURLE_OK) {
             char code[128], msg[256];
             xml_field(res->body.data, "Code", code, sizeof code);

@@ -11,6 +11,7 @@
 #include "server/download.h"
 #include "server/s3_client.h"
 #include "server/uuid.h"
+#include "util/clock.h"
 
 int vsr_http_status_for(vsr_status code)
 {
@@ -46,13 +47,6 @@ static void explain_cancel(const vsr_upscale_job *j, vsr_error *err)
         vsr_error_set(err, VSR_ERR_CANCELLED, "the client went away");
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) * 1e-9;
-}
-
 /* Uploads path under a fresh <uuid>_upscaled.mp4, presigns it and
  * schedules its deletion. */
 static int deliver_upload(vsr_upscale_job *j, vsr_clip *c, const char *path, double *upload_s,
@@ -64,10 +58,9 @@ static int deliver_upload(vsr_upscale_job *j, vsr_clip *c, const char *path, dou
     if (st < 0)
         return st;
     snprintf(key, sizeof key, "%s_upscaled.mp4", uuid);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = vsr_now_s();
     st = vsr_s3_put_file(sv->s3, key, path, "video/mp4", err);
-    *upload_s = seconds_since(&t0);
+    *upload_s = vsr_now_s() - t0;
     if (st < 0)
         return st;
     time_t now = time(NULL);
@@ -104,12 +97,11 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
     }
     if (c->source_is_url) {
         snprintf(in_path, sizeof in_path, "%s/input-%d", workdir, index);
-        struct timespec t0;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        double t0 = vsr_now_s();
         vsr_download_limits limits = cfg->download;
         limits.cancel = &j->job.cancel;
         int st = vsr_download_file(c->source, in_path, &limits, &err);
-        stages[VSR_STAGE_DOWNLOAD] = seconds_since(&t0);
+        stages[VSR_STAGE_DOWNLOAD] = vsr_now_s() - t0;
         if (st < 0) {
             /* A refused address or URL, or a payload over the size cap,
              * is the client's; anything else went wrong between us and

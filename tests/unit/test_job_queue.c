@@ -7,6 +7,7 @@
 
 #include "server/job_queue.h"
 #include "test_util.h"
+#include "util/clock.h"
 
 /* A stand-in job: runs until released (or cancelled), records its order. */
 typedef struct fake {
@@ -80,7 +81,7 @@ int main(void)
     memset(f, 0, sizeof f);
     for (int i = 0; i < 6; i++) {
         snprintf(f[i].job.id, sizeof f[i].job.id, "job-%d", i);
-        f[i].job.deadline = vsr_job_queue_now() + 60;
+        f[i].job.deadline = vsr_now_s() + 60;
         f[i].job.run = fake_run;
         f[i].job.opaque = &f[i];
         f[i].lock = &lock;
@@ -119,7 +120,7 @@ int main(void)
     CHECK(pos == 2);
 
     /* A running job whose deadline passes is told to stop. */
-    f[0].job.deadline = vsr_job_queue_now() - 1;
+    f[0].job.deadline = vsr_now_s() - 1;
     waiter_arg w0 = {q, &f[0].job, 1};
     wait_thread(&w0);
     CHECK(f[0].job.state == VSR_JOB_DONE);
@@ -131,7 +132,7 @@ int main(void)
     CHECK(!started(&f[4]));
 
     /* A waiting job past its deadline is cancelled when a runner reaches it. */
-    f[4].job.deadline = vsr_job_queue_now() - 1;
+    f[4].job.deadline = vsr_now_s() - 1;
     pthread_mutex_lock(&lock);
     release = 1;
     pthread_mutex_unlock(&lock);
@@ -149,7 +150,7 @@ int main(void)
     pthread_mutex_lock(&lock);
     release = 0;
     pthread_mutex_unlock(&lock);
-    f[5].job.deadline = vsr_job_queue_now() + 60;
+    f[5].job.deadline = vsr_now_s() + 60;
     CHECK(vsr_job_queue_submit(q, &f[5].job, &pos, &err) == VSR_OK);
     WAIT_UNTIL(started(&f[5]));
     vsr_job_queue_shutdown(q);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "engine/cpu/cpu_plan.h"
+#include "util/clock.h"
 
 #define MAX_PLANS 8
 
@@ -100,18 +101,11 @@ static void *resolve(const cpu_buf *buf, const cpu_bind *bind)
     return NULL;
 }
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 int cpu_plan_execute(cpu_ctx *ctx, cpu_plan *p, const cpu_bind *bind, vsr_error *err)
 {
     const vsr_graph *g = ctx->g;
     int profile = ctx->verbose >= 2;
-    double t_step = profile ? now_s() : 0, t_total = t_step;
+    double t_step = profile ? vsr_now_s() : 0, t_total = t_step;
     dnnl_status_t st;
     for (int i = 0; i < p->n_mems; i++) {
         st = dnnl_memory_set_data_handle(p->mems[i].mem, resolve(&p->mems[i].buf, bind));
@@ -158,7 +152,7 @@ int cpu_plan_execute(cpu_ctx *ctx, cpu_plan *p, const cpu_bind *bind, vsr_error 
                 return rc;
         }
         if (profile) {
-            double t = now_s();
+            double t = vsr_now_s();
             fprintf(stderr, "vsr cpu:   %-20s %-12s %-28s %8.2f ms\n", n->name, s->what, s->impl,
                     (t - t_step) * 1e3);
             t_step = t;
@@ -166,7 +160,7 @@ int cpu_plan_execute(cpu_ctx *ctx, cpu_plan *p, const cpu_bind *bind, vsr_error 
     }
     if (profile)
         fprintf(stderr, "vsr cpu: run %dx%dx%d: %.1f ms\n", p->n, p->h, p->w,
-                (now_s() - t_total) * 1e3);
+                (vsr_now_s() - t_total) * 1e3);
     if (pending) {
         st = dnnl_stream_wait(ctx->stream);
         if (st != dnnl_success)
