@@ -8,10 +8,7 @@
 need ffmpeg "apt-get install ffmpeg"
 need curl "apt-get install curl"
 
-BACKEND=ref
-if "$VSR_BIN" --version | grep -qw cpu && ! "$VSR_BIN" --version | grep -q "cpu (unavailable"; then
-    BACKEND=cpu
-fi
+. "$(dirname "$0")/video_lib.sh"
 up() { "$VSR_BIN" upscale --backend "$BACKEND" --progress none --scale 2 "$@"; }
 
 ffmpeg -v error -y -f lavfi -i testsrc2=size=48x32:rate=30 -frames:v 24 -c:v libx264 \

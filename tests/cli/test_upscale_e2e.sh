@@ -10,15 +10,10 @@ rm -rf "$T" && mkdir -p "$T"
 fail=0
 die() { echo "FAIL: $*" >&2; fail=1; }
 
-# The oneDNN backend where this build has it (fast); else the reference.
-BACKEND=ref
-if "$VSR_BIN" --version | grep -qw cpu && ! "$VSR_BIN" --version | grep -q "cpu (unavailable"; then
-    BACKEND=cpu
-fi
+. "$(dirname "$0")/video_lib.sh"
 echo "backend: $BACKEND"
 up() { "$VSR_BIN" upscale --backend "$BACKEND" --progress none "$@"; }
 
-frames() { ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }
 
 # 34x26 (not a multiple of 8), 9 frames at 24 fps, H.264 with B-frames, AAC audio.
 ffmpeg -v error -y -f lavfi -i testsrc2=size=34x26:rate=24 -f lavfi -i sine=frequency=440:sample_rate=48000 \
@@ -101,7 +96,6 @@ done
 ffmpeg -v error -y -f lavfi -i testsrc2=size=32x24:rate=30 -frames:v 10 \
     -vf "setpts='N/30/TB+gt(N\,4)*0.05/TB'" -fps_mode passthrough -c:v libx264 -bf 0 "$T/vfr.mp4"
 up -i "$T/vfr.mp4" -o "$T/vfr_x2.mp4" --scale 2 || die "upscale vfr"
-pts() { ffprobe -v error -select_streams v:0 -show_entries frame=pts_time -of default=nw=1:nk=1 "$1" | sort -n | tr '\n' ' '; }
 [ "$(pts "$T/vfr.mp4")" = "$(pts "$T/vfr_x2.mp4")" ] || die "vfr timestamps: $(pts "$T/vfr.mp4") vs $(pts "$T/vfr_x2.mp4")"
 
 # Rotation metadata (a phone video's display matrix) is carried over.

@@ -13,14 +13,9 @@ rm -rf "$T" && mkdir -p "$T"
 fail=0
 die() { echo "FAIL: $*" >&2; fail=1; }
 
-BACKEND=ref
-if "$VSR_BIN" --version | grep -qw cpu && ! "$VSR_BIN" --version | grep -q "cpu (unavailable"; then
-    BACKEND=cpu
-fi
+. "$(dirname "$0")/video_lib.sh"
 echo "backend: $BACKEND"
 up() { "$VSR_BIN" upscale --backend "$BACKEND" --progress none "$@"; }
-frames() { ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }
-pts() { ffprobe -v error -select_streams v:0 -show_entries frame=pts_time -of default=nw=1:nk=1 "$1" | sort -n | tr '\n' ' '; }
 # Every video packet's DTS must exceed the one before (decode order).
 dts_increasing() {
     ffprobe -v error -select_streams v:0 -show_entries packet=dts -of csv=p=0 "$1" |
