@@ -62,6 +62,7 @@ enum {
     OPT_PROFILE,
     OPT_SEGMENTS,
     OPT_SEGMENT_FRAMES,
+    OPT_COLOUR_PATH,
 };
 
 static void help(void)
@@ -105,14 +106,18 @@ static void help(void)
            "                        track without re-encoding; auto: from the cores and\n"
            "                        output size; 1 = one encoder (default)\n"
            "  --segment-frames N    frames per segment (default: 2 s of video)\n"
+           "  --colour-path P       where output frames become YUV: auto (default: on\n"
+           "                        the GPU with --backend cuda, else swscale), swscale,\n"
+           "                        or engine (the engine's own conversion)\n"
            "  --no-size-cap         do not cap the bitrate at half the validator's size\n"
            "                        gate (8x input for x2, 20x for x4)\n\n"
            "Output and diagnostics:\n"
            "  --progress MODE       auto (default: a live line on a terminal), json\n"
            "                        (one JSON object a line on stdout) or none\n"
            "  --verbose             stream, colour, queue and memory details, stage times\n"
-           "  --dump-frames-hash F  write 'frame sha256' of every upscaled RGB frame\n"
-           "                        before encoding (sha256 of raw rgb24)\n"
+           "  --dump-frames-hash F  write 'frame sha256' of every upscaled frame before\n"
+           "                        encoding (sha256 of raw rgb24, or of raw yuv420p\n"
+           "                        when the engine converts: see --colour-path)\n"
            "  --dump-input-frames D write every decoded RGB frame as D/frame_NNNNNN.png\n"
            "  --shared-context      one engine context shared by all workers, fed a frame\n"
            "                        at a time (the seed's server; for benchmarks)\n\n"
@@ -213,7 +218,9 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
     if (cfg->schedule == VSR_SCHEDULE_CHUNKED)
         fprintf(stderr, " (runs of %lld frames)", (long long)st->chunk);
     fprintf(stderr, "\n  decode colour: %s\n", colour_name(&st->in_colour, buf, sizeof buf));
-    fprintf(stderr, "  encode colour: %s\n", colour_name(&st->out_colour, buf, sizeof buf));
+    fprintf(stderr, "  encode colour: %s, converted by %s\n",
+            colour_name(&st->out_colour, buf, sizeof buf),
+            st->colour_on_upscaler ? "the engine" : "swscale");
     fprintf(stderr, "  encoder %s, profile %s: preset %s, crf ", st->encoder,
             vsr_encoder_profile_name(cfg->enc.profile), st->preset[0] ? st->preset : "-");
     if (st->crf >= 0)
@@ -288,6 +295,7 @@ int vsr_cmd_upscale(int argc, char **argv)
         {"profile", required_argument, NULL, OPT_PROFILE},
         {"encode-segments", required_argument, NULL, OPT_SEGMENTS},
         {"segment-frames", required_argument, NULL, OPT_SEGMENT_FRAMES},
+        {"colour-path", required_argument, NULL, OPT_COLOUR_PATH},
         VSR_CLI_ENGINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -393,6 +401,15 @@ int vsr_cmd_upscale(int argc, char **argv)
                                       &cfg.encode_segments)))
                 return r;
             break;
+        case OPT_COLOUR_PATH: {
+            static const char *const s[] = {"auto", "swscale", "engine", NULL};
+            static const vsr_colour_path path[] = {VSR_COLOUR_AUTO, VSR_COLOUR_SWSCALE,
+                                                   VSR_COLOUR_ENGINE};
+            if ((r = vsr_opt_choice(CMD, "--colour-path", optarg, s, &ival)))
+                return r;
+            cfg.colour_path = path[ival];
+            break;
+        }
         case OPT_SEGMENT_FRAMES:
             if ((r = vsr_opt_int(CMD, "--segment-frames", optarg, 1, 1 << 16, "1..65536", &ival)))
                 return r;

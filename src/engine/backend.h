@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "engine/graph.h"
+#include "engine/yuv420.h"
 #include "util/error.h"
 
 typedef enum vsr_precision {
@@ -70,6 +71,12 @@ typedef struct vsr_backend_ops {
      * of the copies. NULL: the engine converts on the host. */
     int (*run_rgb24)(void *ctx, const unsigned char *in, int w, int h, int ox, int oy, int ow,
                      int oh, unsigned char *out, vsr_error *err);
+    /* Optional: as run_rgb24, with the output region converted to YUV
+     * 4:2:0 (vsr_yuv_block's arithmetic, blocks aligned to the region's
+     * top-left; ow and oh even) and written as compact I420: ow x oh luma,
+     * then (ow/2) x (oh/2) Cb, then Cr. NULL: the engine converts. */
+    int (*run_yuv420)(void *ctx, const unsigned char *in, int w, int h, int ox, int oy, int ow,
+                      int oh, const vsr_yuv_coeffs *k, unsigned char *out, vsr_error *err);
     /* How many devices the backend has here (GPUs); NULL for a backend
      * whose "devices" are virtual (CPU: each its own engine and threads,
      * any number of them). */

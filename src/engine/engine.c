@@ -103,6 +103,11 @@ const vsr_backend_ops *vsr_engine_backend(const vsr_engine *e)
     return e->backend;
 }
 
+int vsr_engine_prefers_yuv420(const vsr_engine *e)
+{
+    return e->backend->run_yuv420 && e->backend->device_count && !e->host_conversion;
+}
+
 int vsr_engine_ctx_create(vsr_engine *e, vsr_engine_ctx **ctx, vsr_error *err)
 {
     *ctx = NULL;
@@ -246,8 +251,8 @@ static float clamp01(float v)
 
 /* Writes the part of planar t that starts at (sx, sy) in t, of size w x h,
  * to img at (dx, dy), converting to img's format. */
-static void store_region(const vsr_tensor *t, int sx, int sy, int w, int h, vsr_image *img,
-                         int dx, int dy)
+static void store_region(const vsr_tensor *t, int sx, int sy, int w, int h, vsr_image *img, int dx,
+                         int dy)
 {
     const size_t plane = (size_t)t->w * t->h;
     for (int y = 0; y < h; y++) {
@@ -271,68 +276,191 @@ static void store_region(const vsr_tensor *t, int sx, int sy, int w, int h, vsr_
     }
 }
 
-int vsr_engine_upscale(vsr_engine_ctx *c, const vsr_image *in, vsr_image *out, vsr_error *err)
+/* One tile: its own region [tx, x1) x [ty, y1) of the input and, around
+ * it, the halo clipped to the virtual (pre-padded) frame. */
+typedef struct tile {
+    int tx, ty, x1, y1;
+    int hx0, hy0, hx1, hy1;
+} tile;
+
+static tile tile_at(const vsr_engine_ctx *c, const vsr_image *in, int tx, int ty, int size)
+{
+    const int halo = c->engine->graph->receptive_radius, pad = c->engine->pre_pad;
+    tile t = {.tx = tx, .ty = ty};
+    t.x1 = tx + size < in->width ? tx + size : in->width;
+    t.y1 = ty + size < in->height ? ty + size : in->height;
+    t.hx0 = tx - halo > -pad ? tx - halo : -pad;
+    t.hy0 = ty - halo > -pad ? ty - halo : -pad;
+    t.hx1 = t.x1 + halo < in->width + pad ? t.x1 + halo : in->width + pad;
+    t.hy1 = t.y1 + halo < in->height + pad ? t.y1 + halo : in->height + pad;
+    return t;
+}
+
+static int check_frame(const vsr_engine_ctx *c, const vsr_image *in, int out_w, int out_h,
+                       vsr_error *err)
 {
     const vsr_graph *g = c->engine->graph;
-    const int s = g->scale, halo = g->receptive_radius;
     if (g->in_channels != 3 || g->out_channels != 3)
         return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
                              "model %s maps %d to %d channels; frames need RGB to RGB", g->name,
                              g->in_channels, g->out_channels);
-    if (in->width <= 0 || in->height <= 0 || out->width != in->width * s ||
-        out->height != in->height * s)
-        return vsr_error_set(err, VSR_ERR_INVALID,
-                             "output %dx%d does not match input %dx%d x%d", out->width,
-                             out->height, in->width, in->height, s);
-    /* Tiles cover the frame; their halo reaches into the virtual frame,
-     * which extends pre_pad pixels past every border. */
-    const int tile = vsr_engine_tile_size(c, in->width, in->height);
-    const int pad = c->engine->pre_pad;
-    /* 8-bit frames go to the backend as bytes where it takes them. */
-    const int eight_bit = c->engine->backend->run_rgb24 && in->format == VSR_PIX_RGB24 &&
-                          out->format == VSR_PIX_RGB24 && !c->engine->host_conversion;
-    for (int ty = 0; ty < in->height; ty += tile) {
-        for (int tx = 0; tx < in->width; tx += tile) {
-            int x1 = tx + tile < in->width ? tx + tile : in->width;
-            int y1 = ty + tile < in->height ? ty + tile : in->height;
-            int hx0 = tx - halo > -pad ? tx - halo : -pad;
-            int hy0 = ty - halo > -pad ? ty - halo : -pad;
-            int hx1 = x1 + halo < in->width + pad ? x1 + halo : in->width + pad;
-            int hy1 = y1 + halo < in->height + pad ? y1 + halo : in->height + pad;
-            int rc;
-            if (eight_bit) {
-                const int rw = hx1 - hx0, rh = hy1 - hy0, ow = (x1 - tx) * s, oh = (y1 - ty) * s;
-                if ((rc = ensure_bytes(&c->in8, &c->in8_cap, (size_t)rw * rh * 3, err)) ||
-                    (rc = ensure_bytes(&c->out8, &c->out8_cap, (size_t)ow * oh * 3, err)))
+    if (in->width <= 0 || in->height <= 0 || out_w != in->width * g->scale ||
+        out_h != in->height * g->scale)
+        return vsr_error_set(err, VSR_ERR_INVALID, "output %dx%d does not match input %dx%d x%d",
+                             out_w, out_h, in->width, in->height, g->scale);
+    return VSR_OK;
+}
+
+static int tile_failed(const vsr_engine_ctx *c, const tile *t, int rc, vsr_error *err)
+{
+    vsr_error_prefix(err, "%s: tile at %d,%d", c->engine->backend->name, t->tx, t->ty);
+    return rc;
+}
+
+/* Loads the tile's input as compact RGB24 into c->in8 and makes room for
+ * out_bytes of output in c->out8 (the backend's 8-bit paths). */
+static int stage_tile_bytes(vsr_engine_ctx *c, const vsr_image *in, const tile *t, size_t out_bytes,
+                            vsr_error *err)
+{
+    const size_t rw = (size_t)(t->hx1 - t->hx0), rh = (size_t)(t->hy1 - t->hy0);
+    int rc = ensure_bytes(&c->in8, &c->in8_cap, rw * rh * 3, err);
+    if (!rc)
+        rc = ensure_bytes(&c->out8, &c->out8_cap, out_bytes, err);
+    if (!rc)
+        load_region_rgb24(in, t->hx0, t->hy0, t->hx1, t->hy1, c->in8);
+    return rc;
+}
+
+/* The tile's output through the backend's 8-bit path: compact RGB24 in
+ * c->out8. */
+static int run_tile_rgb24(vsr_engine_ctx *c, const vsr_image *in, const tile *t, vsr_error *err)
+{
+    const int s = c->engine->graph->scale, ow = (t->x1 - t->tx) * s, oh = (t->y1 - t->ty) * s;
+    int rc = stage_tile_bytes(c, in, t, (size_t)ow * oh * 3, err);
+    if (!rc)
+        rc = c->engine->backend->run_rgb24(c->backend_ctx, c->in8, t->hx1 - t->hx0, t->hy1 - t->hy0,
+                                           (t->tx - t->hx0) * s, (t->ty - t->hy0) * s, ow, oh,
+                                           c->out8, err);
+    return rc ? tile_failed(c, t, rc, err) : VSR_OK;
+}
+
+/* The tile's output through the float path: planar float in c->out (the
+ * whole haloed tile, upscaled). */
+static int run_tile_float(vsr_engine_ctx *c, const vsr_image *in, const tile *t, vsr_error *err)
+{
+    const int s = c->engine->graph->scale;
+    c->in = (vsr_tensor){1, 3, t->hy1 - t->hy0, t->hx1 - t->hx0, c->in.data};
+    c->out = (vsr_tensor){1, 3, c->in.h * s, c->in.w * s, c->out.data};
+    int rc = ensure(&c->in.data, &c->in_cap, (size_t)3 * c->in.h * c->in.w, err);
+    if (!rc)
+        rc = ensure(&c->out.data, &c->out_cap, (size_t)3 * c->out.h * c->out.w, err);
+    if (rc)
+        return rc;
+    load_region(in, t->hx0, t->hy0, t->hx1, t->hy1, &c->in);
+    rc = c->engine->backend->run(c->backend_ctx, &c->in, &c->out, err);
+    return rc ? tile_failed(c, t, rc, err) : VSR_OK;
+}
+
+/* Writes the tile's own output region from the float result into img at
+ * (dx, dy). */
+static void store_tile(const vsr_engine_ctx *c, const tile *t, vsr_image *img, int dx, int dy)
+{
+    const int s = c->engine->graph->scale;
+    store_region(&c->out, (t->tx - t->hx0) * s, (t->ty - t->hy0) * s, (t->x1 - t->tx) * s,
+                 (t->y1 - t->ty) * s, img, dx, dy);
+}
+
+/* 8-bit frames go to the backend as bytes where it takes them. */
+static int use_rgb24_path(const vsr_engine_ctx *c)
+{
+    return c->engine->backend->run_rgb24 && !c->engine->host_conversion;
+}
+
+int vsr_engine_upscale(vsr_engine_ctx *c, const vsr_image *in, vsr_image *out, vsr_error *err)
+{
+    int rc = check_frame(c, in, out->width, out->height, err);
+    if (rc)
+        return rc;
+    const int s = c->engine->graph->scale;
+    const int size = vsr_engine_tile_size(c, in->width, in->height);
+    const int eight_bit =
+        use_rgb24_path(c) && in->format == VSR_PIX_RGB24 && out->format == VSR_PIX_RGB24;
+    for (int ty = 0; ty < in->height; ty += size) {
+        for (int tx = 0; tx < in->width; tx += size) {
+            const tile t = tile_at(c, in, tx, ty, size);
+            if (!eight_bit) {
+                if ((rc = run_tile_float(c, in, &t, err)))
                     return rc;
-                load_region_rgb24(in, hx0, hy0, hx1, hy1, c->in8);
-                rc = c->engine->backend->run_rgb24(c->backend_ctx, c->in8, rw, rh, (tx - hx0) * s,
-                                                   (ty - hy0) * s, ow, oh, c->out8, err);
-                if (rc) {
-                    vsr_error_prefix(err, "%s: tile at %d,%d", c->engine->backend->name, tx, ty);
-                    return rc;
-                }
-                for (int y = 0; y < oh; y++)
-                    memcpy((unsigned char *)out->data + (size_t)(ty * s + y) * out->stride +
-                               (size_t)tx * s * 3,
-                           c->out8 + (size_t)y * ow * 3, (size_t)ow * 3);
+                store_tile(c, &t, out, tx * s, ty * s);
                 continue;
             }
-            c->in = (vsr_tensor){1, 3, hy1 - hy0, hx1 - hx0, c->in.data};
-            c->out = (vsr_tensor){1, 3, c->in.h * s, c->in.w * s, c->out.data};
-            rc = ensure(&c->in.data, &c->in_cap, (size_t)3 * c->in.h * c->in.w, err);
-            if (!rc)
-                rc = ensure(&c->out.data, &c->out_cap, (size_t)3 * c->out.h * c->out.w, err);
+            if ((rc = run_tile_rgb24(c, in, &t, err)))
+                return rc;
+            const size_t row = (size_t)(t.x1 - tx) * s * 3;
+            for (int y = 0; y < (t.y1 - ty) * s; y++)
+                memcpy((unsigned char *)out->data + (size_t)(ty * s + y) * out->stride +
+                           (size_t)tx * s * 3,
+                       c->out8 + (size_t)y * row, row);
+        }
+    }
+    return VSR_OK;
+}
+
+/* Copies a compact I420 block of w x h (the backend's output) into out at
+ * (x, y). */
+static void store_i420(const unsigned char *src, int w, int h, vsr_yuv420 *out, int x, int y)
+{
+    for (int p = 0; p < 3; p++) {
+        const int pw = p ? w / 2 : w, ph = p ? h / 2 : h, px = p ? x / 2 : x, py = p ? y / 2 : y;
+        for (int r = 0; r < ph; r++)
+            memcpy(out->plane[p] + (size_t)(py + r) * out->stride[p] + px, src + (size_t)r * pw,
+                   (size_t)pw);
+        src += (size_t)pw * ph;
+    }
+}
+
+int vsr_engine_upscale_yuv420(vsr_engine_ctx *c, const vsr_image *in, vsr_yuv420 *out,
+                              const vsr_yuv_coeffs *k, vsr_error *err)
+{
+    int rc = check_frame(c, in, out->width, out->height, err);
+    if (rc)
+        return rc;
+    if (in->format != VSR_PIX_RGB24 || out->width % 2 || out->height % 2)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "YUV 4:2:0 output needs an RGB24 input and even sizes (%dx%d)",
+                             out->width, out->height);
+    const vsr_backend_ops *be = c->engine->backend;
+    const int s = c->engine->graph->scale;
+    int size = vsr_engine_tile_size(c, in->width, in->height);
+    /* Chroma blocks must not straddle tiles: tiles start at even output
+     * coordinates (with an odd scale, that needs an even tile edge). */
+    if (s % 2 && size % 2 && size < (in->width > in->height ? in->width : in->height))
+        size--;
+    for (int ty = 0; ty < in->height; ty += size) {
+        for (int tx = 0; tx < in->width; tx += size) {
+            const tile t = tile_at(c, in, tx, ty, size);
+            const int ow = (t.x1 - tx) * s, oh = (t.y1 - ty) * s;
+            if (be->run_yuv420 && !c->engine->host_conversion) {
+                if ((rc = stage_tile_bytes(c, in, &t, (size_t)ow * oh * 3 / 2, err)))
+                    return rc;
+                rc = be->run_yuv420(c->backend_ctx, c->in8, t.hx1 - t.hx0, t.hy1 - t.hy0,
+                                    (tx - t.hx0) * s, (ty - t.hy0) * s, ow, oh, k, c->out8, err);
+                if (rc)
+                    return tile_failed(c, &t, rc, err);
+                store_i420(c->out8, ow, oh, out, tx * s, ty * s);
+                continue;
+            }
+            /* No YUV output in the backend: its RGB24 tile, converted here. */
+            if (use_rgb24_path(c)) {
+                rc = run_tile_rgb24(c, in, &t, err);
+            } else if (!(rc = run_tile_float(c, in, &t, err)) &&
+                       !(rc = ensure_bytes(&c->out8, &c->out8_cap, (size_t)ow * oh * 3, err))) {
+                vsr_image rgb = {ow, oh, VSR_PIX_RGB24, (size_t)ow * 3, c->out8};
+                store_tile(c, &t, &rgb, 0, 0);
+            }
             if (rc)
                 return rc;
-            load_region(in, hx0, hy0, hx1, hy1, &c->in);
-            rc = c->engine->backend->run(c->backend_ctx, &c->in, &c->out, err);
-            if (rc) {
-                vsr_error_prefix(err, "%s: tile at %d,%d", c->engine->backend->name, tx, ty);
-                return rc;
-            }
-            store_region(&c->out, (tx - hx0) * s, (ty - hy0) * s, (x1 - tx) * s, (y1 - ty) * s,
-                         out, tx * s, ty * s);
+            vsr_rgb24_to_yuv420(c->out8, (size_t)ow * 3, ow, oh, k, out, tx * s, ty * s);
         }
     }
     return VSR_OK;

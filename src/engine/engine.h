@@ -19,6 +19,7 @@
 
 #include "engine/backend.h"
 #include "engine/graph.h"
+#include "engine/yuv420.h"
 #include "util/error.h"
 
 typedef enum vsr_pixel_format {
@@ -38,15 +39,15 @@ typedef struct vsr_engine vsr_engine;
 typedef struct vsr_engine_ctx vsr_engine_ctx;
 
 typedef struct vsr_engine_options {
-    const char *backend;       /* "ref", "cpu", "cuda" */
+    const char *backend; /* "ref", "cpu", "cuda" */
     vsr_backend_config config;
-    int tile;                  /* tile edge in input pixels; 0 = from memory_budget */
-    size_t memory_budget;      /* bytes per context for activations; 0 = default */
-    int pre_pad;               /* mirror the frame by this many pixels at its borders before
-                                  the network (realesrgan-ncnn-vulkan and video2x use 10);
-                                  0 = the network's own zero padding at the borders */
-    int host_conversion;       /* 1: convert 8-bit frames to float on the host even where the
-                                  backend takes bytes (tests compare the two paths) */
+    int tile;             /* tile edge in input pixels; 0 = from memory_budget */
+    size_t memory_budget; /* bytes per context for activations; 0 = default */
+    int pre_pad;          /* mirror the frame by this many pixels at its borders before
+                             the network (realesrgan-ncnn-vulkan and video2x use 10);
+                             0 = the network's own zero padding at the borders */
+    int host_conversion;  /* 1: convert 8-bit frames to float on the host even where the
+                             backend takes bytes (tests compare the two paths) */
 } vsr_engine_options;
 
 /* The pre-padding of the reference engine (realesrgan-ncnn-vulkan). */
@@ -73,6 +74,17 @@ int vsr_engine_tile_size(const vsr_engine_ctx *ctx, int w, int h);
  * its own format: RGB24 output is clamp(round(x * 255)), RGBF32 output is
  * clamped to [0, 1]. */
 int vsr_engine_upscale(vsr_engine_ctx *ctx, const vsr_image *in, vsr_image *out, vsr_error *err);
+
+/* As vsr_engine_upscale from an RGB24 frame, with the output converted to
+ * YUV 4:2:0 (engine/yuv420.h) into out's planes: by the backend where it
+ * can (on a GPU, so only the YUV frame comes back to the host), else here
+ * from each RGB24 tile; the same bytes either way. */
+int vsr_engine_upscale_yuv420(vsr_engine_ctx *ctx, const vsr_image *in, vsr_yuv420 *out,
+                              const vsr_yuv_coeffs *k, vsr_error *err);
+
+/* 1 when YUV output costs less than RGB24 plus a host conversion: the
+ * backend converts on its own device (a GPU). */
+int vsr_engine_prefers_yuv420(const vsr_engine *engine);
 
 /* Allocates a packed image (stride = width * pixel size); free with
  * vsr_image_free. */

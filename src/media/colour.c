@@ -1,5 +1,6 @@
 #include "media/colour.h"
 
+#include <libavutil/csp.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 #include <stdlib.h>
@@ -78,6 +79,21 @@ int vsr_colour_sws_matrix(enum AVColorSpace matrix)
     case AVCOL_SPC_SMPTE170M:
     default: return SWS_CS_ITU601;
     }
+}
+
+void vsr_colour_yuv_coeffs(const vsr_colour *colour, vsr_yuv_coeffs *k)
+{
+    /* the matrices swscale knows (vsr_colour_sws_matrix), by their own tags */
+    enum AVColorSpace m;
+    switch (vsr_colour_sws_matrix(colour->matrix)) {
+    case SWS_CS_ITU709: m = AVCOL_SPC_BT709; break;
+    case SWS_CS_FCC: m = AVCOL_SPC_FCC; break;
+    case SWS_CS_SMPTE240M: m = AVCOL_SPC_SMPTE240M; break;
+    case SWS_CS_BT2020: m = AVCOL_SPC_BT2020_NCL; break;
+    default: m = AVCOL_SPC_SMPTE170M; break;
+    }
+    const AVLumaCoefficients *luma = av_csp_luma_coeffs_from_avcsp(m);
+    vsr_yuv_coeffs_init(k, av_q2d(luma->cr), av_q2d(luma->cb));
 }
 
 struct vsr_yuv_to_rgb {
@@ -193,25 +209,34 @@ int vsr_rgb_to_yuv_run(vsr_rgb_to_yuv *c, const vsr_image *in, AVFrame *out, lon
         c->w = in->width;
         c->h = in->height;
     }
-    av_frame_unref(out);
-    out->format = AV_PIX_FMT_YUV420P;
-    out->width = in->width;
-    out->height = in->height;
-    int ret = av_frame_get_buffer(out, 0);
+    int ret = vsr_yuv_frame_alloc(out, in->width, in->height, &c->colour, frame_no, err);
     if (ret < 0)
-        return vsr_error_set(err, VSR_ERR_NOMEM, "frame %ld: YUV frame %dx%d: %s", frame_no,
-                             in->width, in->height, av_err2str(ret));
-    out->colorspace = c->colour.matrix;
-    out->color_range = c->colour.range;
-    out->color_primaries = c->colour.primaries;
-    out->color_trc = c->colour.trc;
-    out->sample_aspect_ratio = (AVRational){1, 1};
+        return ret;
     const uint8_t *src[4] = {in->data, NULL, NULL, NULL};
     int src_stride[4] = {(int)in->stride, 0, 0, 0};
     int rows = sws_scale(c->sws, src, src_stride, 0, in->height, out->data, out->linesize);
     if (rows != in->height)
         return vsr_error_set(err, VSR_ERR_INTERNAL, "frame %ld: RGB to YUV converted %d of %d rows",
                              frame_no, rows, in->height);
+    return VSR_OK;
+}
+
+int vsr_yuv_frame_alloc(AVFrame *out, int w, int h, const vsr_colour *colour, long frame_no,
+                        vsr_error *err)
+{
+    av_frame_unref(out);
+    out->format = AV_PIX_FMT_YUV420P;
+    out->width = w;
+    out->height = h;
+    int ret = av_frame_get_buffer(out, 0);
+    if (ret < 0)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "frame %ld: YUV frame %dx%d: %s", frame_no, w, h,
+                             av_err2str(ret));
+    out->colorspace = colour->matrix;
+    out->color_range = colour->range;
+    out->color_primaries = colour->primaries;
+    out->color_trc = colour->trc;
+    out->sample_aspect_ratio = (AVRational){1, 1};
     return VSR_OK;
 }
 

@@ -55,6 +55,15 @@ int vsr_rgb_to_yuv_run(vsr_rgb_to_yuv *c, const vsr_image *in, AVFrame *out, lon
                        vsr_error *err);
 void vsr_rgb_to_yuv_destroy(vsr_rgb_to_yuv *c);
 
+/* Allocates out as a yuv420p frame of w x h carrying colour's tags (the
+ * caller owns the AVFrame and unrefs it). */
+int vsr_yuv_frame_alloc(AVFrame *out, int w, int h, const vsr_colour *colour, long frame_no,
+                        vsr_error *err);
+
+/* The engine's fixed-point RGB to YUV coefficients for colour's matrix,
+ * with swscale's fallback (BT.601) for a matrix it does not know. */
+void vsr_colour_yuv_coeffs(const vsr_colour *colour, vsr_yuv_coeffs *k);
+
 /* The swscale SWS_CS_* constant for a matrix. */
 int vsr_colour_sws_matrix(enum AVColorSpace matrix);
 

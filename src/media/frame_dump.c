@@ -5,23 +5,41 @@
 #include <libavutil/sha.h>
 #include <stdio.h>
 
-int vsr_frame_sha256(const vsr_image *img, char hex[VSR_SHA256_HEX], vsr_error *err)
+/* SHA-256 of n planes of rows. */
+static int planes_sha256(int n, const uint8_t *const *plane, const size_t *stride,
+                         const size_t *row_bytes, const int *rows, char hex[VSR_SHA256_HEX],
+                         vsr_error *err)
 {
-    if (img->format != VSR_PIX_RGB24)
-        return vsr_error_set(err, VSR_ERR_INVALID, "frame hash needs RGB24");
     struct AVSHA *sha = av_sha_alloc();
     if (!sha)
         return vsr_error_set(err, VSR_ERR_NOMEM, "frame hash: out of memory");
     av_sha_init(sha, 256);
-    for (int y = 0; y < img->height; y++)
-        av_sha_update(sha, (const uint8_t *)img->data + (size_t)y * img->stride,
-                      (size_t)img->width * 3);
+    for (int p = 0; p < n; p++)
+        for (int y = 0; y < rows[p]; y++)
+            av_sha_update(sha, plane[p] + (size_t)y * stride[p], row_bytes[p]);
     uint8_t digest[32];
     av_sha_final(sha, digest);
     av_free(sha);
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", digest[i]);
     return VSR_OK;
+}
+
+int vsr_frame_sha256(const vsr_image *img, char hex[VSR_SHA256_HEX], vsr_error *err)
+{
+    if (img->format != VSR_PIX_RGB24)
+        return vsr_error_set(err, VSR_ERR_INVALID, "frame hash needs RGB24");
+    const uint8_t *plane = img->data;
+    size_t row = (size_t)img->width * 3;
+    return planes_sha256(1, &plane, &img->stride, &row, &img->height, hex, err);
+}
+
+int vsr_yuv420_sha256(const vsr_yuv420 *img, char hex[VSR_SHA256_HEX], vsr_error *err)
+{
+    const uint8_t *planes[3] = {img->plane[0], img->plane[1], img->plane[2]};
+    size_t rows_bytes[3] = {(size_t)img->width, (size_t)img->width / 2, (size_t)img->width / 2};
+    int rows[3] = {img->height, img->height / 2, img->height / 2};
+    return planes_sha256(3, planes, img->stride, rows_bytes, rows, hex, err);
 }
 
 int vsr_frame_write_png(const char *path, const vsr_image *img, vsr_error *err)

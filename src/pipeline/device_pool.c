@@ -166,9 +166,11 @@ static int is_device_fault(int code)
     return code == VSR_ERR_BACKEND || code == VSR_ERR_NOMEM;
 }
 
-static int pool_run(void *opaque, const vsr_image *in, vsr_image *out, vsr_error *err)
+/* Runs one frame on c's device (RGB24 into rgb, or YUV into yuv), moving
+ * to another device while the one it is on fails. */
+static int pool_run_frame(placed_ctx *c, const vsr_image *in, vsr_image *rgb, vsr_yuv420 *yuv,
+                          const vsr_yuv_coeffs *k, vsr_error *err)
 {
-    placed_ctx *c = opaque;
     vsr_device_pool *p = c->pool;
     for (;;) {
         if (c->index < 0 || !p->dev[c->index].up) {
@@ -183,7 +185,8 @@ static int pool_run(void *opaque, const vsr_image *in, vsr_image *out, vsr_error
         pthread_mutex_unlock(&p->lock);
         double t0 = vsr_now_s();
         int st = injected ? vsr_error_set(err, VSR_ERR_BACKEND, "injected fault (test)")
-                          : vsr_engine_upscale(c->ctx, in, out, err);
+                 : yuv    ? vsr_engine_upscale_yuv420(c->ctx, in, yuv, k, err)
+                          : vsr_engine_upscale(c->ctx, in, rgb, err);
         double dt = vsr_now_s() - t0;
         pthread_mutex_lock(&p->lock);
         d->busy_s += dt;
@@ -207,6 +210,17 @@ static int pool_run(void *opaque, const vsr_image *in, vsr_image *out, vsr_error
     }
 }
 
+static int pool_run(void *opaque, const vsr_image *in, vsr_image *out, vsr_error *err)
+{
+    return pool_run_frame(opaque, in, out, NULL, NULL, err);
+}
+
+static int pool_run_yuv420(void *opaque, const vsr_image *in, vsr_yuv420 *out,
+                           const vsr_yuv_coeffs *k, vsr_error *err)
+{
+    return pool_run_frame(opaque, in, NULL, out, k, err);
+}
+
 void vsr_upscaler_device_pool(vsr_upscaler *u, vsr_device_pool *p)
 {
     u->scale = vsr_engine_graph(p->dev[0].engine)->scale;
@@ -214,6 +228,8 @@ void vsr_upscaler_device_pool(vsr_upscaler *u, vsr_device_pool *p)
     u->ctx_create = pool_ctx_create;
     u->ctx_destroy = pool_ctx_destroy;
     u->run = pool_run;
+    u->run_yuv420 = pool_run_yuv420;
+    u->prefers_yuv420 = vsr_engine_prefers_yuv420(p->dev[0].engine);
 }
 
 int vsr_device_pool_stats(vsr_device_pool *p, vsr_device_stat *stats, int max)

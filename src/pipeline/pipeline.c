@@ -49,6 +49,8 @@ typedef struct pipeline {
     const vsr_video_info *info;
     int out_w, out_h;
     vsr_colour out_colour;
+    int yuv_from_upscaler; /* the upscaler writes the YUV frame (colour_path) */
+    vsr_yuv_coeffs yuv_coeffs;
     int64_t max_bitrate;
     FILE *hash_file; /* encode thread only */
     slot *slots;
@@ -254,7 +256,29 @@ static int alloc_rgb(vsr_image *img, int w, int h, vsr_error *err)
     return VSR_OK;
 }
 
-/* One frame through a worker: YUV->RGB, (dump), upscale, (hash), RGB->YUV. */
+/* The upscaler writes the encoder's YUV frame itself (on the GPU). */
+static int upscale_to_yuv(pipeline *p, int64_t i, void *ctx, const vsr_image *rgb_in, slot *s,
+                          vsr_error *err)
+{
+    int ret = vsr_yuv_frame_alloc(s->out, p->out_w, p->out_h, &p->out_colour, (long)i, err);
+    if (ret < 0)
+        return ret;
+    vsr_yuv420 yuv = {
+        p->out_w,
+        p->out_h,
+        {s->out->data[0], s->out->data[1], s->out->data[2]},
+        {(size_t)s->out->linesize[0], (size_t)s->out->linesize[1], (size_t)s->out->linesize[2]}};
+    ret = p->cfg->upscaler->run_yuv420(ctx, rgb_in, &yuv, &p->yuv_coeffs, err);
+    if (ret < 0)
+        vsr_error_prefix(err, "frame %lld", (long long)i);
+    else if (p->hash_file)
+        ret = vsr_yuv420_sha256(&yuv, s->hash, err);
+    return ret;
+}
+
+/* One frame through a worker: YUV->RGB, (dump), upscale, (hash), RGB->YUV;
+ * or, when the upscaler gives YUV, its YUV frame (hashed) after the
+ * upscale. */
 static int process_frame(pipeline *p, int64_t i, void *ctx, vsr_yuv_to_rgb *to_rgb,
                          vsr_rgb_to_yuv *to_yuv, vsr_image *rgb_in, vsr_image *rgb_out,
                          double *convert_s, double *infer_s, vsr_error *err)
@@ -274,6 +298,12 @@ static int process_frame(pipeline *p, int64_t i, void *ctx, vsr_yuv_to_rgb *to_r
             return ret;
     }
     double t2 = vsr_now_s();
+    if (p->yuv_from_upscaler) {
+        ret = upscale_to_yuv(p, i, ctx, rgb_in, s, err);
+        *convert_s += t1 - t0;
+        *infer_s += vsr_now_s() - t2;
+        return ret;
+    }
     ret = p->cfg->upscaler->run(ctx, rgb_in, rgb_out, err);
     if (ret < 0) {
         vsr_error_prefix(err, "frame %lld", (long long)i);
@@ -316,7 +346,7 @@ static void *worker_main(void *arg)
         ret = vsr_rgb_to_yuv_create(&to_yuv, &p->out_colour, &err);
     if (ret >= 0)
         ret = alloc_rgb(&rgb_in, p->info->width, p->info->height, &err);
-    if (ret >= 0)
+    if (ret >= 0 && !p->yuv_from_upscaler)
         ret = alloc_rgb(&rgb_out, p->out_w, p->out_h, &err);
     if (ret < 0)
         fail(p, &err);
@@ -578,6 +608,15 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
     p->out_h = p->info->height * u->scale;
     p->out_colour =
         vsr_colour_for_output(p->info->matrix, p->info->primaries, p->info->trc, p->out_h);
+    p->yuv_from_upscaler = cfg->colour_path == VSR_COLOUR_ENGINE ||
+                           (cfg->colour_path == VSR_COLOUR_AUTO && u->prefers_yuv420);
+    if (p->yuv_from_upscaler && !u->run_yuv420)
+        return vsr_error_set(err, VSR_ERR_INVALID, "this upscaler gives no YUV output");
+    if (p->yuv_from_upscaler && (p->out_w % 2 || p->out_h % 2))
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                             "output %dx%d has an odd side; YUV 4:2:0 needs even sizes", p->out_w,
+                             p->out_h);
+    vsr_colour_yuv_coeffs(&p->out_colour, &p->yuv_coeffs);
 
     vsr_encoder_options eopt = cfg->enc;
     if (cfg->size_gate && eopt.max_bitrate == 0 && p->info->file_size > 0 &&
@@ -710,6 +749,7 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
         stats->dts_rewritten = p.join.rewritten;
         stats->max_bitrate = p.max_bitrate;
         stats->out_colour = p.out_colour;
+        stats->colour_on_upscaler = p.yuv_from_upscaler;
         if (p.info) {
             stats->in_w = p.info->width;
             stats->in_h = p.info->height;

@@ -37,6 +37,13 @@ typedef struct vsr_progress {
 
 typedef void (*vsr_progress_fn)(void *opaque, const vsr_progress *p);
 
+/* Where the output frame becomes YUV. */
+typedef enum vsr_colour_path {
+    VSR_COLOUR_AUTO,    /* the upscaler's own YUV output where it converts on a GPU, else swscale */
+    VSR_COLOUR_SWSCALE, /* RGB24 from the upscaler, converted by swscale on the worker */
+    VSR_COLOUR_ENGINE,  /* YUV 4:2:0 from the upscaler (vsr_engine_upscale_yuv420) */
+} vsr_colour_path;
+
 typedef struct vsr_pipeline_config {
     const char *input;
     const char *output;
@@ -57,7 +64,9 @@ typedef struct vsr_pipeline_config {
      * unless enc.threads is given, the threads of each encoder. */
     int encoder_cores;
     int size_gate; /* cap the bitrate so the output stays within the validator's size gate */
-    const char *hash_path; /* write "frame sha256" of each pre-encode RGB frame; NULL = no */
+    vsr_colour_path colour_path;
+    const char *hash_path; /* write "frame sha256" of each pre-encode frame (RGB24, or YUV
+                              4:2:0 when the upscaler gives YUV); NULL = no */
     const char *dump_dir;  /* write each decoded RGB frame as DIR/frame_NNNNNN.png; NULL = no */
     volatile sig_atomic_t *cancel; /* nonzero: stop (Ctrl-C); may be NULL */
     vsr_progress_fn on_progress;   /* called from the calling thread; may be NULL */
@@ -86,8 +95,9 @@ typedef struct vsr_pipeline_stats {
     long peak_rss_kib;
     int64_t max_bitrate;
     char encoder[32];
-    char preset[32]; /* as applied ("" = none) */
-    int crf;         /* as applied (-1 = none) */
+    char preset[32];        /* as applied ("" = none) */
+    int crf;                /* as applied (-1 = none) */
+    int colour_on_upscaler; /* the output's YUV came from the upscaler (not swscale) */
     char in_pix_fmt[32];
     vsr_colour in_colour, out_colour;
     int64_t bytes_out;

@@ -15,6 +15,12 @@ static int per_worker_run(void *ctx, const vsr_image *in, vsr_image *out, vsr_er
     return vsr_engine_upscale(ctx, in, out, err);
 }
 
+static int per_worker_run_yuv420(void *ctx, const vsr_image *in, vsr_yuv420 *out,
+                                 const vsr_yuv_coeffs *k, vsr_error *err)
+{
+    return vsr_engine_upscale_yuv420(ctx, in, out, k, err);
+}
+
 void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine)
 {
     u->scale = vsr_engine_graph(engine)->scale;
@@ -22,6 +28,8 @@ void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine)
     u->ctx_create = per_worker_create;
     u->ctx_destroy = per_worker_destroy;
     u->run = per_worker_run;
+    u->run_yuv420 = per_worker_run_yuv420;
+    u->prefers_yuv420 = vsr_engine_prefers_yuv420(engine);
 }
 
 static int shared_create(void *shared, void **ctx, vsr_error *err)
@@ -57,6 +65,8 @@ int vsr_upscaler_shared(vsr_upscaler *u, vsr_engine *engine, vsr_shared_engine_c
     u->ctx_create = shared_create;
     u->ctx_destroy = shared_destroy;
     u->run = shared_run;
+    u->run_yuv420 = NULL; /* the seed's path: RGB24 and swscale */
+    u->prefers_yuv420 = 0;
     return VSR_OK;
 }
 

@@ -20,6 +20,10 @@ typedef struct vsr_upscaler {
     void (*ctx_destroy)(void *ctx);
     /* in is RGB24 of the input size; out is RGB24 of in x scale. */
     int (*run)(void *ctx, const vsr_image *in, vsr_image *out, vsr_error *err);
+    /* Optional: as run, with the output as YUV 4:2:0 (vsr_engine_upscale_yuv420). */
+    int (*run_yuv420)(void *ctx, const vsr_image *in, vsr_yuv420 *out, const vsr_yuv_coeffs *k,
+                      vsr_error *err);
+    int prefers_yuv420; /* run_yuv420 converts on a GPU: cheaper than run + swscale */
 } vsr_upscaler;
 
 /* Per-worker contexts of one shared engine (DESIGN.md §1). */

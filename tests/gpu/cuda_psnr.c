@@ -8,9 +8,11 @@
  *                                                      cuDNN paths) on a
  *                                                      synthetic W x H image
  *   cuda_psnr paths MODEL W H FRAMES                   cuda's 8-bit path vs the
- *                                                      host's float conversion:
- *                                                      same bytes (whole, tiled),
- *                                                      and fps of each
+ *                                                      host's float conversion,
+ *                                                      and its YUV output vs the
+ *                                                      host's conversion of its
+ *                                                      RGB: same bytes (whole,
+ *                                                      tiled); fps of each
  * Prints one PSNR line per comparison; exits 1 if any is under 45 dB. */
 #include <math.h>
 #include <stdint.h>
@@ -79,10 +81,22 @@ static double psnr(const vsr_image *a, const vsr_image *b, int *maxdiff)
     return mse == 0 ? 99.0 : 10 * log10(255.0 * 255.0 / mse);
 }
 
-/* Upscales in with backend (tile 0: whole frame) into out (allocated),
- * frames times (host: 8-bit frames converted on the host). */
-static int upscale_n(const vsr_graph *g, const char *backend, int tile, int host, int frames,
-                     const vsr_image *in, vsr_image *out, double *secs, vsr_error *err)
+/* One frame into out, or into yuv (as YUV 4:2:0) when yuv is not NULL. */
+static int run_once(vsr_engine_ctx *c, const vsr_image *in, vsr_image *out, vsr_yuv420 *yuv,
+                    vsr_error *err)
+{
+    vsr_yuv_coeffs k;
+    vsr_yuv_coeffs_init(&k, 0.2126, 0.0722);
+    return yuv ? vsr_engine_upscale_yuv420(c, in, yuv, &k, err)
+               : vsr_engine_upscale(c, in, out, err);
+}
+
+/* Upscales in with backend (tile 0: whole frame) into out (allocated), or
+ * into yuv when not NULL, frames times (host: 8-bit frames converted on
+ * the host). */
+static int upscale_any(const vsr_graph *g, const char *backend, int tile, int host, int frames,
+                       const vsr_image *in, vsr_image *out, vsr_yuv420 *yuv, double *secs,
+                       vsr_error *err)
 {
     vsr_engine_options opt;
     vsr_engine_options_default(&opt);
@@ -95,19 +109,38 @@ static int upscale_n(const vsr_graph *g, const char *backend, int tile, int host
     int rc = vsr_engine_create(g, &opt, &e, err);
     if (rc == 0)
         rc = vsr_engine_ctx_create(e, &c, err);
-    if (rc == 0)
+    if (rc == 0 && !yuv)
         rc = vsr_image_alloc(out, in->width * g->scale, in->height * g->scale, VSR_PIX_RGB24, err);
     if (rc == 0 && frames > 1)
-        rc = vsr_engine_upscale(c, in, out, err); /* warm-up: plans, cuDNN algorithms */
+        rc = run_once(c, in, out, yuv, err); /* warm-up: plans, cuDNN algorithms */
     if (rc == 0) {
         double t0 = now_s();
         for (int k = 0; k < frames && rc == 0; k++)
-            rc = vsr_engine_upscale(c, in, out, err);
+            rc = run_once(c, in, out, yuv, err);
         *secs = now_s() - t0;
     }
     vsr_engine_ctx_destroy(c);
     vsr_engine_destroy(e);
     return rc;
+}
+
+static int upscale_n(const vsr_graph *g, const char *backend, int tile, int host, int frames,
+                     const vsr_image *in, vsr_image *out, double *secs, vsr_error *err)
+{
+    return upscale_any(g, backend, tile, host, frames, in, out, NULL, secs, err);
+}
+
+/* I420 of w x h in one buffer (free data.plane[0]). */
+static int alloc_i420(vsr_yuv420 *y, int w, int h, vsr_error *err)
+{
+    unsigned char *p = malloc((size_t)w * h * 3 / 2);
+    if (!p)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
+    *y = (vsr_yuv420){w,
+                      h,
+                      {p, p + (size_t)w * h, p + (size_t)w * h * 5 / 4},
+                      {(size_t)w, (size_t)w / 2, (size_t)w / 2}};
+    return 0;
 }
 
 static int upscale(const vsr_graph *g, const char *backend, int tile, const vsr_image *in,
@@ -170,8 +203,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s\n", err.msg);
             return 2;
         }
-        printf("%s: %s %dx%d -> %s in %.1f s (%s)\n", g.name, argv[3], in.width, in.height,
-               argv[4], secs, be);
+        printf("%s: %s %dx%d -> %s in %.1f s (%s)\n", g.name, argv[3], in.width, in.height, argv[4],
+               secs, be);
     } else if (!strcmp(mode, "check") && argc >= 5) {
         if (read_ppm(argv[3], &in, &err) < 0 || read_ppm(argv[4], &ref, &err) < 0) {
             fprintf(stderr, "%s\n", err.msg);
@@ -184,7 +217,8 @@ int main(int argc, char **argv)
                 return 2;
             }
             char what[256];
-            snprintf(what, sizeof what, "%s %s %s", g.name, strrchr(argv[3], '/') ? strrchr(argv[3], '/') + 1 : argv[3],
+            snprintf(what, sizeof what, "%s %s %s", g.name,
+                     strrchr(argv[3], '/') ? strrchr(argv[3], '/') + 1 : argv[3],
                      tile ? "tiled" : "whole");
             if (tile)
                 snprintf(what + strlen(what), sizeof what - strlen(what), " %d", tile);
@@ -217,6 +251,30 @@ int main(int argc, char **argv)
                    pv, md == 0 ? "ok" : "FAIL");
             fflush(stdout);
             fails += md != 0;
+            /* The YUV output converted on the GPU: the bytes of the C
+             * conversion of the 8-bit path's RGB frame. */
+            vsr_yuv420 gpu, host;
+            double sy = 0;
+            if (alloc_i420(&gpu, w * g.scale, h * g.scale, &err) < 0 ||
+                alloc_i420(&host, w * g.scale, h * g.scale, &err) < 0 ||
+                upscale_any(&g, "cuda", t, 0, frames, &in, NULL, &gpu, &sy, &err) < 0) {
+                fprintf(stderr, "cuda yuv: %s\n", err.msg);
+                return 2;
+            }
+            vsr_yuv_coeffs k;
+            vsr_yuv_coeffs_init(&k, 0.2126, 0.0722);
+            vsr_rgb24_to_yuv420(out.data, out.stride, out.width, out.height, &k, &host, 0, 0);
+            size_t n = (size_t)out.width * out.height * 3 / 2, diff = 0;
+            for (size_t i = 0; i < n; i++)
+                diff += gpu.plane[0][i] != host.plane[0][i];
+            printf("YUV %s %dx%d %s: GPU conversion %.1f fps (%.2fx the RGB24 path); %zu of %zu "
+                   "bytes differ from the host's conversion %s\n",
+                   g.name, w, h, tile ? "tiled" : "whole", frames / sy, s8 / sy, diff, n,
+                   diff == 0 ? "ok" : "FAIL");
+            fflush(stdout);
+            fails += diff != 0;
+            free(gpu.plane[0]);
+            free(host.plane[0]);
             vsr_image_free(&out);
             vsr_image_free(&ref);
         }

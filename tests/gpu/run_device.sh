@@ -43,7 +43,7 @@ if [ "$MODE" = check ] || [ "$MODE" = all ] || [ "$MODE" = accuracy ]; then
     $D/cuda_psnr selftest "$GENERAL" 100 75 || fail=1
     $D/cuda_psnr selftest "$ANIME2" 100 75 || fail=1
     echo "== accuracy: every body-conv kernel variant (VSR_CUDA_VARIANT)"
-    for v in 0 1 2 3 4 5 6 7 8 9 10 11; do
+    for v in 0 1; do
       VSR_CUDA_VARIANT=$v $D/cuda_psnr check "$ANIME" "$T/ladybird_480x270.ppm" "$T/ref_anime_ladybird.ppm" 100 | sed "s/^/variant $v: /" || fail=1
     done
     echo "accuracy: $([ $fail = 0 ] && echo ALL OK || echo FAILURES)"

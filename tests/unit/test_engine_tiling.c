@@ -30,10 +30,10 @@ static int load_mini_srvgg(float final_scale, vsr_graph *g)
                      "BinaryOp add 2 1 x5 x6 %s 0=0\n",
                      final_scale == 1.f ? 10 : 11, final_scale == 1.f ? "output" : "x7");
     if (final_scale != 1.f)
-        snprintf(param + n, sizeof param - (size_t)n,
-                 "Interp down 1 1 x7 output 0=3 1=%f 2=%f\n", final_scale, final_scale);
-    static const int sizes[][2] = {{216, 1}, {8, 0}, {8, 0}, {576, 1}, {8, 0},
-                                   {8, 0},   {3456, 1}, {48, 0}};
+        snprintf(param + n, sizeof param - (size_t)n, "Interp down 1 1 x7 output 0=3 1=%f 2=%f\n",
+                 final_scale, final_scale);
+    static const int sizes[][2] = {{216, 1}, {8, 0}, {8, 0},    {576, 1},
+                                   {8, 0},   {8, 0}, {3456, 1}, {48, 0}};
     static unsigned char bin[4 * 5000];
     size_t len = 0;
     unsigned seed = 99;
@@ -50,8 +50,8 @@ static int load_mini_srvgg(float final_scale, vsr_graph *g)
         }
     }
     vsr_error err = {0};
-    int rc = vsr_ncnn_load_memory(param, strlen(param), "mini.param", bin, len, "mini.bin", g,
-                                  &err);
+    int rc =
+        vsr_ncnn_load_memory(param, strlen(param), "mini.param", bin, len, "mini.bin", g, &err);
     CHECK_MSG(rc == 0, "%s", err.msg);
     return rc;
 }
@@ -76,8 +76,8 @@ static void fill(vsr_image *img)
 
 /* host: 8-bit frames converted on the host (not through the backend's
  * 8-bit path). */
-static int run_path(const vsr_graph *g, int pre_pad, int tile, size_t budget,
-                    vsr_pixel_format fmt, int w, int h, int host, vsr_image *out, int *tile_used)
+static int run_path(const vsr_graph *g, int pre_pad, int tile, size_t budget, vsr_pixel_format fmt,
+                    int w, int h, int host, vsr_image *out, int *tile_used)
 {
     vsr_engine_options opt;
     vsr_engine_options_default(&opt);
@@ -173,6 +173,79 @@ static void check_graph(const vsr_graph *gp, const char *name, int pre_pad, int 
     vsr_image_free(&tf);
 }
 
+/* The engine's YUV output (the GPU path's colour conversion, here on
+ * ref): through the backend's own conversion of each tile (run_yuv420) and
+ * through the engine's conversion of RGB24 tiles, it is the conversion of
+ * the RGB24 frame, byte for byte, whole and tiled. */
+static int run_yuv(const vsr_graph *g, int pre_pad, int tile, int host, int w, int h,
+                   unsigned char *out)
+{
+    vsr_engine_options opt;
+    vsr_engine_options_default(&opt);
+    opt.host_conversion = host;
+    opt.pre_pad = pre_pad;
+    opt.backend = "ref";
+    opt.tile = tile;
+    vsr_error err = {0};
+    vsr_engine *e = NULL;
+    vsr_engine_ctx *c = NULL;
+    vsr_image in = {0};
+    const int ow = w * g->scale, oh = h * g->scale;
+    vsr_yuv420 yuv = {ow,
+                      oh,
+                      {out, out + ow * oh, out + ow * oh * 5 / 4},
+                      {(size_t)ow, (size_t)ow / 2, (size_t)ow / 2}};
+    vsr_yuv_coeffs k;
+    vsr_yuv_coeffs_init(&k, 0.2126, 0.0722);
+    int rc = vsr_engine_create(g, &opt, &e, &err);
+    if (!rc)
+        rc = vsr_engine_ctx_create(e, &c, &err);
+    if (!rc)
+        rc = vsr_image_alloc(&in, w, h, VSR_PIX_RGB24, &err);
+    if (!rc) {
+        fill(&in);
+        rc = vsr_engine_upscale_yuv420(c, &in, &yuv, &k, &err);
+    }
+    CHECK_MSG(rc == 0, "%s", err.msg);
+    vsr_image_free(&in);
+    vsr_engine_ctx_destroy(c);
+    vsr_engine_destroy(e);
+    return rc;
+}
+
+static void check_yuv(const vsr_graph *g, const char *name, int pre_pad, int w, int h, int tile)
+{
+    const int ow = w * g->scale, oh = h * g->scale;
+    const size_t bytes = (size_t)ow * oh * 3 / 2;
+    unsigned char *want = malloc(bytes), *got = malloc(bytes), *other = malloc(bytes);
+    vsr_image rgb = {0};
+    vsr_yuv_coeffs k;
+    vsr_yuv_coeffs_init(&k, 0.2126, 0.0722);
+    for (int t = 0; t < 2; t++) {
+        int used;
+        if (run_path(g, pre_pad, t ? tile : 0, 0, VSR_PIX_RGB24, w, h, 1, &rgb, &used))
+            break;
+        vsr_yuv420 yuv = {ow,
+                          oh,
+                          {want, want + ow * oh, want + ow * oh * 5 / 4},
+                          {(size_t)ow, (size_t)ow / 2, (size_t)ow / 2}};
+        vsr_rgb24_to_yuv420(rgb.data, rgb.stride, ow, oh, &k, &yuv, 0, 0);
+        vsr_image_free(&rgb);
+        for (int host = 0; host < 2; host++)
+            if (run_yuv(g, pre_pad, t ? tile : 0, host, w, h, got) == 0)
+                CHECK_MSG(!memcmp(want, got, bytes), "%s: YUV %s, %s: not the RGB frame's", name,
+                          t ? "tiled" : "whole", host ? "engine conversion" : "backend conversion");
+    }
+    /* An odd tile edge with an odd scale would split chroma blocks: the
+     * engine takes the even edge below it. */
+    if (g->scale % 2 && run_yuv(g, pre_pad, tile - 1, 0, w, h, got) == 0 &&
+        run_yuv(g, pre_pad, tile - 2, 0, w, h, other) == 0)
+        CHECK_MSG(!memcmp(got, other, bytes), "%s: odd tile %d not made even", name, tile - 1);
+    free(want);
+    free(got);
+    free(other);
+}
+
 /* Pre-padding changes only what is within the receptive radius of a
  * border: the interior is identical with and without it. */
 static void check_pre_pad_effect(const vsr_graph *g, int w, int h)
@@ -186,7 +259,8 @@ static void check_pre_pad_effect(const vsr_graph *g, int w, int h)
             for (int x = 0; x < w * s * 3; x++) {
                 size_t i = (size_t)y * zero.stride + x;
                 int d = ((unsigned char *)zero.data)[i] != ((unsigned char *)mirrored.data)[i];
-                int interior = y >= r * s && y < (h - r) * s && x / 3 >= r * s && x / 3 < (w - r) * s;
+                int interior =
+                    y >= r * s && y < (h - r) * s && x / 3 >= r * s && x / 3 < (w - r) * s;
                 if (interior)
                     interior_diff |= d;
                 else
@@ -236,6 +310,7 @@ int main(void)
         check_graph(&g, name, 0, 70, 50, 16, i == 2 ? 1 : 0);
         check_graph(&g, name, VSR_DEFAULT_PRE_PAD, 70, 50, 16, i == 2 ? 1 : 0);
         check_pre_pad_effect(&g, 40, 30);
+        check_yuv(&g, name, VSR_DEFAULT_PRE_PAD, 70, 50, 16);
         vsr_graph_free(&g);
     }
     /* The real models: a middle tile with halo on both sides. */

@@ -58,7 +58,8 @@ static long peak_rss_kib(void)
 static int run(const char *in, const char *out, vsr_schedule_kind sched, int chunk,
                vsr_pipeline_stats *st)
 {
-    vsr_upscaler u = {2, NULL, nn_create, nn_destroy, nn_run};
+    vsr_upscaler u = {
+        .scale = 2, .ctx_create = nn_create, .ctx_destroy = nn_destroy, .run = nn_run};
     vsr_pipeline_config cfg;
     vsr_pipeline_config_default(&cfg);
     cfg.input = in;

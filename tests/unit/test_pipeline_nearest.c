@@ -112,7 +112,11 @@ static char *slurp(const char *path)
 static int run(const char *in, const char *out, const char *hash, int workers,
                vsr_schedule_kind sched, int chunk, nn_shared *shared, vsr_error *err)
 {
-    vsr_upscaler u = {shared->scale, shared, nn_create, nn_destroy, nn_run};
+    vsr_upscaler u = {.scale = shared->scale,
+                      .shared = shared,
+                      .ctx_create = nn_create,
+                      .ctx_destroy = nn_destroy,
+                      .run = nn_run};
     vsr_pipeline_config cfg;
     vsr_pipeline_config_default(&cfg);
     cfg.input = in;

@@ -1165,9 +1165,12 @@ int ensure_device_bytes(unsigned char **buf, size_t *cap, size_t bytes, vsr_erro
     return 0;
 }
 
-int cuda_run_rgb24(void *p, const unsigned char *in, int w, int h, int ox, int oy, int ow, int oh,
-                   unsigned char *out, vsr_error *err) {
-    Ctx *c = (Ctx *)p;
+/* The 8-bit paths: a compact RGB24 region in, the graph, then convert
+ * (enqueues the conversion of output region (ox, oy, ow, oh) into
+ * d_u8_out) and out_bytes copied back to out. */
+template <class Convert>
+int run_8bit(Ctx *c, const unsigned char *in, int w, int h, int ox, int oy, int ow, int oh,
+             size_t out_bytes, unsigned char *out, Convert convert, vsr_error *err) {
     const vsr_graph *g = c->W->g;
     if (g->in_channels != 3 || g->out_channels != 3)
         return vsr_error_set(err, VSR_ERR_INVALID, "cuda: the 8-bit path needs an RGB model");
@@ -1182,7 +1185,7 @@ int cuda_run_rgb24(void *p, const unsigned char *in, int w, int h, int ox, int o
     if (ox < 0 || oy < 0 || ow < 1 || oh < 1 || ox + ow > os.w || oy + oh > os.h)
         return vsr_error_set(err, VSR_ERR_INVALID, "cuda: output region %dx%d at %d,%d outside %dx%d",
                              ow, oh, ox, oy, os.w, os.h);
-    const size_t in_bytes = (size_t)w * h * 3, out_bytes = (size_t)ow * oh * 3;
+    const size_t in_bytes = (size_t)w * h * 3;
     rc = ensure_device_bytes(&c->d_u8_in, &c->u8_in_cap, in_bytes, err);
     if (rc == 0) rc = ensure_device_bytes(&c->d_u8_out, &c->u8_out_cap, out_bytes, err);
     if (rc == 0) rc = h2d_staged(c, c->d_u8_in, in, in_bytes, err);
@@ -1191,7 +1194,7 @@ int cuda_run_rgb24(void *p, const unsigned char *in, int w, int h, int ox, int o
         rc = run_graph(c, nullptr, err);
     }
     if (rc == 0) {
-        launch_nchw_f32_to_rgb24(c->d_out, os.h, os.w, ox, oy, ow, oh, c->d_u8_out, c->stream);
+        convert(c->d_out, os.h, os.w, c->d_u8_out, c->stream);
         rc = d2h_staged(c, out, c->d_u8_out, out_bytes, err);
     }
     if (rc < 0) {
@@ -1199,6 +1202,27 @@ int cuda_run_rgb24(void *p, const unsigned char *in, int w, int h, int ox, int o
         cudaGetLastError();
     }
     return rc;
+}
+
+int cuda_run_rgb24(void *p, const unsigned char *in, int w, int h, int ox, int oy, int ow, int oh,
+                   unsigned char *out, vsr_error *err) {
+    return run_8bit((Ctx *)p, in, w, h, ox, oy, ow, oh, (size_t)ow * oh * 3, out,
+                    [&](const float *src, int sh, int sw, unsigned char *dst, cudaStream_t st) {
+                        launch_nchw_f32_to_rgb24(src, sh, sw, ox, oy, ow, oh, dst, st);
+                    },
+                    err);
+}
+
+/* Only the encoder's YUV frame (half of RGB24's bytes) comes back. */
+int cuda_run_yuv420(void *p, const unsigned char *in, int w, int h, int ox, int oy, int ow, int oh,
+                    const vsr_yuv_coeffs *k, unsigned char *out, vsr_error *err) {
+    if (ow % 2 || oh % 2)
+        return vsr_error_set(err, VSR_ERR_INVALID, "cuda: YUV 4:2:0 region %dx%d is odd", ow, oh);
+    return run_8bit((Ctx *)p, in, w, h, ox, oy, ow, oh, (size_t)ow * oh * 3 / 2, out,
+                    [&](const float *src, int sh, int sw, unsigned char *dst, cudaStream_t st) {
+                        launch_nchw_f32_to_i420(src, sh, sw, ox, oy, ow, oh, *k, dst, st);
+                    },
+                    err);
 }
 
 size_t cuda_extra_bytes_per_pixel(const vsr_graph *g, const vsr_backend_config *cfg) {
@@ -1222,6 +1246,7 @@ const vsr_backend_ops vsr_backend_cuda = {
     cuda_run,
     cuda_extra_bytes_per_pixel,
     cuda_run_rgb24,
+    cuda_run_yuv420,
     cuda_device_count,
 };
 

@@ -7,6 +7,8 @@
 #include <cuda_runtime.h>
 #include <stdint.h>
 
+#include "engine/yuv420.h"
+
 namespace vsrcuda {
 
 /* Activation as the kernels see it (slopes: device pointer, cp entries). */
@@ -93,6 +95,10 @@ void launch_fill_random(float *p, long long count, unsigned seed, cudaStream_t s
 void launch_rgb24_to_nchw_f32(const unsigned char *in, float *out, int h, int w, cudaStream_t s);
 void launch_nchw_f32_to_rgb24(const float *in, int h, int w, int ox, int oy, int ow, int oh,
                               unsigned char *out, cudaStream_t s);
+/* The same region's RGB24 values converted to compact I420 (ow, oh even)
+ * by vsr_yuv_block, the host's own integer arithmetic. */
+void launch_nchw_f32_to_i420(const float *in, int h, int w, int ox, int oy, int ow, int oh,
+                             const vsr_yuv_coeffs &k, unsigned char *out, cudaStream_t s);
 
 /* ---- cuda_conv3x3.cu: fused Conv3x3 64->64 (+bias+PReLU) and the SRVGG tail ---- */
 

@@ -320,6 +320,11 @@ __global__ void k_rgb24_to_nchw(const unsigned char *in, float *out, int h, int 
     }
 }
 
+__device__ __forceinline__ unsigned char to_u8(float v) {
+    v = v < 0.f ? 0.f : v > 1.f ? 1.f : v;
+    return (unsigned char)__fadd_rn(__fmul_rn(v, 255.f), 0.5f);
+}
+
 __global__ void k_nchw_to_rgb24(const float *in, int h, int w, int ox, int oy, int ow, int oh,
                                 unsigned char *out) {
     long long total = (long long)ow * oh, plane = (long long)h * w;
@@ -327,11 +332,30 @@ __global__ void k_nchw_to_rgb24(const float *in, int h, int w, int ox, int oy, i
          p += (long long)gridDim.x * blockDim.x) {
         int y = (int)(p / ow), x = (int)(p - (long long)y * ow);
         const float *src = in + (long long)(oy + y) * w + ox + x;
-        for (int ch = 0; ch < 3; ++ch) {
-            float v = src[ch * plane];
-            v = v < 0.f ? 0.f : v > 1.f ? 1.f : v;
-            out[p * 3 + ch] = (unsigned char)__fadd_rn(__fmul_rn(v, 255.f), 0.5f);
+        for (int ch = 0; ch < 3; ++ch) out[p * 3 + ch] = to_u8(src[ch * plane]);
+    }
+}
+
+/* One thread per 2x2 block of the region. */
+__global__ void k_nchw_to_i420(const float *in, int h, int w, int ox, int oy, int ow, int oh,
+                               const vsr_yuv_coeffs k, unsigned char *out) {
+    const int cw = ow / 2;
+    long long blocks = (long long)cw * (oh / 2), plane = (long long)h * w;
+    unsigned char *cb = out + (long long)ow * oh, *cr = cb + blocks;
+    for (long long b = blockIdx.x * (long long)blockDim.x + threadIdx.x; b < blocks;
+         b += (long long)gridDim.x * blockDim.x) {
+        int by = (int)(b / cw), bx = (int)(b - (long long)by * cw);
+        unsigned char px[12], luma[4];
+        for (int i = 0; i < 4; ++i) {
+            const float *src = in + (long long)(oy + 2 * by + i / 2) * w + ox + 2 * bx + i % 2;
+            for (int ch = 0; ch < 3; ++ch) px[3 * i + ch] = to_u8(src[ch * plane]);
         }
+        vsr_yuv_block(&k, px, luma, cb + b, cr + b);
+        unsigned char *y0 = out + (long long)(2 * by) * ow + 2 * bx;
+        y0[0] = luma[0];
+        y0[1] = luma[1];
+        y0[ow] = luma[2];
+        y0[ow + 1] = luma[3];
     }
 }
 
@@ -343,6 +367,12 @@ void launch_nchw_f32_to_rgb24(const float *in, int h, int w, int ox, int oy, int
                               unsigned char *out, cudaStream_t s) {
     k_nchw_to_rgb24<<<blocks_for((long long)ow * oh, 256), 256, 0, s>>>(in, h, w, ox, oy, ow, oh,
                                                                          out);
+}
+
+void launch_nchw_f32_to_i420(const float *in, int h, int w, int ox, int oy, int ow, int oh,
+                             const vsr_yuv_coeffs &k, unsigned char *out, cudaStream_t s) {
+    k_nchw_to_i420<<<blocks_for((long long)(ow / 2) * (oh / 2), 256), 256, 0, s>>>(
+        in, h, w, ox, oy, ow, oh, k, out);
 }
 
 } // namespace vsrcuda

@@ -172,8 +172,8 @@ static int ref_run_rgb24(void *ctx, const unsigned char *in, int w, int h, int o
     const int s = g->scale;
     if (g->in_channels != 3 || g->out_channels != 3 || ox < 0 || oy < 0 || ox + ow > w * s ||
         oy + oh > h * s)
-        return vsr_error_set(err, VSR_ERR_INVALID, "ref: 8-bit region %dx%d at %d,%d of %dx%d",
-                             ow, oh, ox, oy, w * s, h * s);
+        return vsr_error_set(err, VSR_ERR_INVALID, "ref: 8-bit region %dx%d at %d,%d of %dx%d", ow,
+                             oh, ox, oy, w * s, h * s);
     const size_t plane = (size_t)w * h, oplane = plane * s * s;
     vsr_tensor ti = {1, 3, h, w, malloc(plane * 3 * sizeof(float))};
     vsr_tensor to = {1, 3, h * s, w * s, malloc(oplane * 3 * sizeof(float))};
@@ -195,6 +195,29 @@ static int ref_run_rgb24(void *ctx, const unsigned char *in, int w, int h, int o
     return rc;
 }
 
+/* The YUV output on the host, for the same reason: the engine's handling
+ * of a backend's compact I420 tiles is tested in CI. */
+static int ref_run_yuv420(void *ctx, const unsigned char *in, int w, int h, int ox, int oy, int ow,
+                          int oh, const vsr_yuv_coeffs *k, unsigned char *out, vsr_error *err)
+{
+    if (ow % 2 || oh % 2)
+        return vsr_error_set(err, VSR_ERR_INVALID, "ref: YUV 4:2:0 region %dx%d is odd", ow, oh);
+    unsigned char *rgb = malloc((size_t)ow * oh * 3);
+    if (!rgb)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "ref: out of memory");
+    int rc = ref_run_rgb24(ctx, in, w, h, ox, oy, ow, oh, rgb, err);
+    if (!rc) {
+        const size_t luma = (size_t)ow * oh;
+        vsr_yuv420 i420 = {ow,
+                           oh,
+                           {out, out + luma, out + luma + luma / 4},
+                           {(size_t)ow, (size_t)ow / 2, (size_t)ow / 2}};
+        vsr_rgb24_to_yuv420(rgb, (size_t)ow * 3, ow, oh, k, &i420, 0, 0);
+    }
+    free(rgb);
+    return rc;
+}
+
 const vsr_backend_ops vsr_backend_ref = {
     .name = "ref",
     .description = "plain C fp32 reference (single thread; the test oracle)",
@@ -206,4 +229,5 @@ const vsr_backend_ops vsr_backend_ref = {
     .run = ref_run,
     .extra_bytes_per_pixel = NULL,
     .run_rgb24 = ref_run_rgb24,
+    .run_yuv420 = ref_run_yuv420,
 };
