@@ -63,6 +63,7 @@ enum {
     OPT_SEGMENTS,
     OPT_SEGMENT_FRAMES,
     OPT_COLOUR_PATH,
+    OPT_DECODE,
 };
 
 static void help(void)
@@ -106,6 +107,8 @@ static void help(void)
            "                        track without re-encoding; auto: from the cores and\n"
            "                        output size; 1 = one encoder (default)\n"
            "  --segment-frames N    frames per segment (default: 2 s of video)\n"
+           "  --decode D            auto (default: NVDEC with --backend cuda where it\n"
+           "                        takes the stream, else the CPU), cpu, or nvdec\n"
            "  --colour-path P       where output frames become YUV: auto (default: on\n"
            "                        the GPU with --backend cuda, else swscale), swscale,\n"
            "                        or engine (the engine's own conversion)\n"
@@ -217,6 +220,12 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
     fprintf(stderr, "; %d worker(s), schedule %s", st->workers, vsr_schedule_name(cfg->schedule));
     if (cfg->schedule == VSR_SCHEDULE_CHUNKED)
         fprintf(stderr, " (runs of %lld frames)", (long long)st->chunk);
+    if (st->nvdec_device >= 0)
+        fprintf(stderr, "\n  decode: NVDEC on cuda:%d, %lld of %lld frames", st->nvdec_device,
+                (long long)st->nvdec_frames, (long long)st->frames);
+    else
+        fprintf(stderr, "\n  decode: CPU%s%s", st->nvdec_note[0] ? "; no NVDEC: " : "",
+                st->nvdec_note);
     fprintf(stderr, "\n  decode colour: %s\n", colour_name(&st->in_colour, buf, sizeof buf));
     fprintf(stderr, "  encode colour: %s, converted by %s\n",
             colour_name(&st->out_colour, buf, sizeof buf),
@@ -296,6 +305,7 @@ int vsr_cmd_upscale(int argc, char **argv)
         {"encode-segments", required_argument, NULL, OPT_SEGMENTS},
         {"segment-frames", required_argument, NULL, OPT_SEGMENT_FRAMES},
         {"colour-path", required_argument, NULL, OPT_COLOUR_PATH},
+        {"decode", required_argument, NULL, OPT_DECODE},
         VSR_CLI_ENGINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -408,6 +418,15 @@ int vsr_cmd_upscale(int argc, char **argv)
             if ((r = vsr_opt_choice(CMD, "--colour-path", optarg, s, &ival)))
                 return r;
             cfg.colour_path = path[ival];
+            break;
+        }
+        case OPT_DECODE: {
+            static const char *const s[] = {"auto", "cpu", "nvdec", NULL};
+            static const vsr_decode_path path[] = {VSR_DECODE_AUTO, VSR_DECODE_CPU,
+                                                   VSR_DECODE_NVDEC};
+            if ((r = vsr_opt_choice(CMD, "--decode", optarg, s, &ival)))
+                return r;
+            cfg.decode_path = path[ival];
             break;
         }
         case OPT_SEGMENT_FRAMES:

@@ -103,6 +103,11 @@ const vsr_backend_ops *vsr_engine_backend(const vsr_engine *e)
     return e->backend;
 }
 
+int vsr_engine_device(const vsr_engine *e)
+{
+    return e->config.device;
+}
+
 int vsr_engine_prefers_yuv420(const vsr_engine *e)
 {
     return e->backend->run_yuv420 && e->backend->device_count && !e->host_conversion;

@@ -62,6 +62,7 @@ void vsr_engine_destroy(vsr_engine *engine);
 
 const vsr_graph *vsr_engine_graph(const vsr_engine *engine);
 const vsr_backend_ops *vsr_engine_backend(const vsr_engine *engine);
+int vsr_engine_device(const vsr_engine *engine); /* the config's device ordinal */
 
 int vsr_engine_ctx_create(vsr_engine *engine, vsr_engine_ctx **ctx, vsr_error *err);
 void vsr_engine_ctx_destroy(vsr_engine_ctx *ctx);

@@ -1,5 +1,6 @@
 #include "media/decoder.h"
 
+#include <libavutil/hwcontext.h>
 #include <libavutil/pixdesc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,11 +12,71 @@ struct vsr_decoder {
     AVCodecContext *codec;
     AVPacket *pkt;
     vsr_video_info info;
-    int64_t packets; /* video packets read */
-    int64_t frames;  /* frames returned */
-    int eof_sent;    /* the flush packet went to the decoder */
+    int64_t packets;   /* video packets read */
+    int64_t frames;    /* frames returned */
+    int64_t hw_frames; /* of them, decoded by NVDEC */
+    AVBufferRef *hw;   /* the CUDA device context; NULL: CPU decoding */
+    AVFrame *hw_frame; /* an NVDEC frame, before its copy to the host */
+    int eof_sent;      /* the flush packet went to the decoder */
     int done;
 };
+
+/* Picks the CUDA surface format when the codec offers it (NVDEC can decode
+ * this stream), else the first software format (libavcodec offers the
+ * software ones after a hwaccel that failed to start). */
+static enum AVPixelFormat pick_format(AVCodecContext *c, const enum AVPixelFormat *fmts)
+{
+    const enum AVPixelFormat *f = fmts;
+    for (; *f != AV_PIX_FMT_NONE; f++)
+        if (*f == AV_PIX_FMT_CUDA && c->hw_device_ctx)
+            return *f;
+    for (f = fmts; *f != AV_PIX_FMT_NONE; f++) {
+        const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(*f);
+        if (d && !(d->flags & AV_PIX_FMT_FLAG_HWACCEL))
+            return *f;
+    }
+    return AV_PIX_FMT_NONE;
+}
+
+/* Sets up NVDEC for the decoder when asked and possible; otherwise leaves
+ * it on the CPU with the reason in hw_note, or fails if NVDEC is required. */
+static int setup_nvdec(vsr_decoder *d, const AVCodec *codec, vsr_error *err)
+{
+    vsr_video_info *in = &d->info;
+    in->hw_device = -1;
+    if (d->opt.nvdec == VSR_NVDEC_OFF)
+        return VSR_OK;
+    int supported = 0;
+    for (int i = 0;; i++) {
+        const AVCodecHWConfig *hc = avcodec_get_hw_config(codec, i);
+        if (!hc)
+            break;
+        if (hc->device_type == AV_HWDEVICE_TYPE_CUDA &&
+            (hc->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX))
+            supported = 1;
+    }
+    char dev[16];
+    snprintf(dev, sizeof dev, "%d", d->opt.nvdec_device);
+    int ret = 0;
+    if (!supported)
+        snprintf(in->hw_note, sizeof in->hw_note, "FFmpeg has no NVDEC decoding for %s",
+                 codec->name);
+    else if ((ret = av_hwdevice_ctx_create(&d->hw, AV_HWDEVICE_TYPE_CUDA, dev, NULL, 0)) < 0)
+        snprintf(in->hw_note, sizeof in->hw_note, "no CUDA device %s for NVDEC: %s", dev,
+                 av_err2str(ret));
+    if (!d->hw) {
+        if (d->opt.nvdec == VSR_NVDEC_REQUIRE)
+            return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "%s: %s", d->path, in->hw_note);
+        return VSR_OK;
+    }
+    d->codec->hw_device_ctx = av_buffer_ref(d->hw);
+    d->hw_frame = av_frame_alloc();
+    if (!d->codec->hw_device_ctx || !d->hw_frame)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", d->path);
+    d->codec->get_format = pick_format;
+    in->hw_device = d->opt.nvdec_device;
+    return VSR_OK;
+}
 
 static int open_failed(vsr_decoder *d, int code, vsr_error *err)
 {
@@ -94,6 +155,9 @@ int vsr_decoder_open(const char *path, const vsr_decoder_options *opt, vsr_decod
         return open_failed(d, vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", path), err);
     ret = avcodec_parameters_to_context(d->codec, par);
     if (ret >= 0) {
+        int st_ret = setup_nvdec(d, codec, err);
+        if (st_ret < 0)
+            return open_failed(d, st_ret, err);
         d->codec->pkt_timebase = st->time_base;
         d->codec->thread_count = d->opt.threads;
         ret = avcodec_open2(d->codec, codec, NULL);
@@ -159,7 +223,9 @@ void vsr_decoder_close(vsr_decoder *d)
     if (!d)
         return;
     av_packet_free(&d->pkt);
+    av_frame_free(&d->hw_frame);
     avcodec_free_context(&d->codec);
+    av_buffer_unref(&d->hw);
     avformat_close_input(&d->fmt);
     free(d);
 }
@@ -177,6 +243,27 @@ AVFormatContext *vsr_decoder_format(vsr_decoder *d)
 int64_t vsr_decoder_frames(const vsr_decoder *d)
 {
     return d->frames;
+}
+
+int64_t vsr_decoder_hw_frames(const vsr_decoder *d)
+{
+    return d->hw_frames;
+}
+
+/* An NVDEC frame (in GPU memory) copied to the host, in place. */
+static int download_frame(vsr_decoder *d, AVFrame *frame, vsr_error *err)
+{
+    av_frame_unref(d->hw_frame);
+    int ret = av_hwframe_transfer_data(d->hw_frame, frame, 0);
+    if (ret >= 0)
+        ret = av_frame_copy_props(d->hw_frame, frame);
+    av_frame_unref(frame);
+    if (ret < 0)
+        return vsr_error_set(err, VSR_ERR_BACKEND, "%s: frame %lld: copying from NVDEC: %s",
+                             d->path, (long long)d->frames, av_err2str(ret));
+    av_frame_move_ref(frame, d->hw_frame);
+    d->hw_frames++;
+    return VSR_OK;
 }
 
 /* Reads packets until one for the decoder is sent (or the flush packet). */
@@ -248,6 +335,15 @@ int vsr_decoder_next(vsr_decoder *d, AVFrame *frame, vsr_error *err)
                                      "changes are not supported",
                                      d->path, (long long)d->frames, w, h, d->info.width,
                                      d->info.height);
+            }
+            if (frame->format == AV_PIX_FMT_CUDA && (ret = download_frame(d, frame, err)) < 0)
+                return ret;
+            if (d->hw && d->opt.nvdec == VSR_NVDEC_REQUIRE && d->hw_frames <= d->frames) {
+                av_frame_unref(frame);
+                return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                                     "%s: frame %lld: NVDEC cannot decode this stream (libavcodec "
+                                     "fell back to the CPU)",
+                                     d->path, (long long)d->frames);
             }
             d->frames++;
             return 1;

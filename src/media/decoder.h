@@ -32,11 +32,19 @@ typedef struct vsr_video_info {
     int stream_index;
     int has_display_matrix; /* rotation/flip for players (phone videos) */
     int32_t display_matrix[9];
+    int hw_device;     /* the CUDA device NVDEC decodes on; -1: decoded on the CPU */
+    char hw_note[160]; /* why NVDEC is not used, when it was asked for; "" otherwise */
 } vsr_video_info;
 
 /* Receives one packet of a non-video stream; takes ownership of pkt's
  * reference (the callee must unref or move it). */
 typedef int (*vsr_packet_fn)(void *opaque, AVPacket *pkt, vsr_error *err);
+
+typedef enum vsr_nvdec_use {
+    VSR_NVDEC_OFF,     /* decode on the CPU */
+    VSR_NVDEC_PREFER,  /* NVDEC where it can decode the stream, else the CPU (why: hw_note) */
+    VSR_NVDEC_REQUIRE, /* NVDEC or fail */
+} vsr_nvdec_use;
 
 typedef struct vsr_decoder_options {
     int64_t max_pixels;      /* refuse larger frames; 0 = no limit */
@@ -46,6 +54,11 @@ typedef struct vsr_decoder_options {
     /* Polled while blocked in I/O (a slow URL): nonzero aborts the read,
      * which then fails as cancelled. May be NULL. */
     int (*interrupted)(void *opaque);
+    /* NVDEC (FFmpeg's cuda hwaccel) on CUDA device nvdec_device. Frames
+     * still come back in host memory (NV12/P010), so everything after the
+     * decoder is the same; only the decoding leaves the CPU. */
+    vsr_nvdec_use nvdec;
+    int nvdec_device;
 } vsr_decoder_options;
 
 typedef struct vsr_decoder vsr_decoder;
@@ -66,7 +79,8 @@ AVFormatContext *vsr_decoder_format(vsr_decoder *dec);
  * container declares are errors, not silent truncation. */
 int vsr_decoder_next(vsr_decoder *dec, AVFrame *frame, vsr_error *err);
 
-/* Frames returned so far. */
+/* Frames returned so far, and of them those NVDEC decoded. */
 int64_t vsr_decoder_frames(const vsr_decoder *dec);
+int64_t vsr_decoder_hw_frames(const vsr_decoder *dec);
 
 #endif

@@ -230,6 +230,7 @@ void vsr_upscaler_device_pool(vsr_upscaler *u, vsr_device_pool *p)
     u->run = pool_run;
     u->run_yuv420 = pool_run_yuv420;
     u->prefers_yuv420 = vsr_engine_prefers_yuv420(p->dev[0].engine);
+    u->cuda_device = vsr_engine_cuda_device(p->dev[0].engine);
 }
 
 int vsr_device_pool_stats(vsr_device_pool *p, vsr_device_stat *stats, int max)

@@ -595,6 +595,10 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
         .on_packet = on_copy_packet,
         .opaque = p,
         .interrupted = io_interrupted,
+        .nvdec = cfg->decode_path == VSR_DECODE_NVDEC                         ? VSR_NVDEC_REQUIRE
+                 : cfg->decode_path == VSR_DECODE_AUTO && u->cuda_device >= 0 ? VSR_NVDEC_PREFER
+                                                                              : VSR_NVDEC_OFF,
+        .nvdec_device = u->cuda_device >= 0 ? u->cuda_device : 0,
     };
     int ret = vsr_decoder_open(cfg->input, &dopt, &p->dec, err);
     if (ret < 0)
@@ -750,7 +754,11 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
         stats->max_bitrate = p.max_bitrate;
         stats->out_colour = p.out_colour;
         stats->colour_on_upscaler = p.yuv_from_upscaler;
+        stats->nvdec_device = -1;
         if (p.info) {
+            stats->nvdec_device = p.info->hw_device;
+            stats->nvdec_frames = vsr_decoder_hw_frames(p.dec);
+            snprintf(stats->nvdec_note, sizeof stats->nvdec_note, "%s", p.info->hw_note);
             stats->in_w = p.info->width;
             stats->in_h = p.info->height;
             stats->out_w = p.out_w;

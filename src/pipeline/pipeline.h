@@ -44,6 +44,13 @@ typedef enum vsr_colour_path {
     VSR_COLOUR_ENGINE,  /* YUV 4:2:0 from the upscaler (vsr_engine_upscale_yuv420) */
 } vsr_colour_path;
 
+/* Where the input is decoded. */
+typedef enum vsr_decode_path {
+    VSR_DECODE_AUTO, /* NVDEC when the upscaler runs on CUDA and NVDEC takes the stream, else CPU */
+    VSR_DECODE_CPU,  /* libavcodec on the CPU */
+    VSR_DECODE_NVDEC, /* NVDEC (on the upscaler's GPU, else GPU 0) or fail */
+} vsr_decode_path;
+
 typedef struct vsr_pipeline_config {
     const char *input;
     const char *output;
@@ -65,6 +72,7 @@ typedef struct vsr_pipeline_config {
     int encoder_cores;
     int size_gate; /* cap the bitrate so the output stays within the validator's size gate */
     vsr_colour_path colour_path;
+    vsr_decode_path decode_path;
     const char *hash_path; /* write "frame sha256" of each pre-encode frame (RGB24, or YUV
                               4:2:0 when the upscaler gives YUV); NULL = no */
     const char *dump_dir;  /* write each decoded RGB frame as DIR/frame_NNNNNN.png; NULL = no */
@@ -98,6 +106,9 @@ typedef struct vsr_pipeline_stats {
     char preset[32];        /* as applied ("" = none) */
     int crf;                /* as applied (-1 = none) */
     int colour_on_upscaler; /* the output's YUV came from the upscaler (not swscale) */
+    int nvdec_device;       /* the CUDA device NVDEC decoded on; -1: the CPU */
+    int64_t nvdec_frames;   /* frames NVDEC decoded */
+    char nvdec_note[160];   /* why NVDEC was not used under VSR_DECODE_AUTO; "" if it was */
     char in_pix_fmt[32];
     vsr_colour in_colour, out_colour;
     int64_t bytes_out;

@@ -1,5 +1,12 @@
 #include "pipeline/upscaler.h"
 
+#include <string.h>
+
+int vsr_engine_cuda_device(const vsr_engine *engine)
+{
+    return strcmp(vsr_engine_backend(engine)->name, "cuda") ? -1 : vsr_engine_device(engine);
+}
+
 static int per_worker_create(void *shared, void **ctx, vsr_error *err)
 {
     return vsr_engine_ctx_create(shared, (vsr_engine_ctx **)ctx, err);
@@ -30,6 +37,7 @@ void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine)
     u->run = per_worker_run;
     u->run_yuv420 = per_worker_run_yuv420;
     u->prefers_yuv420 = vsr_engine_prefers_yuv420(engine);
+    u->cuda_device = vsr_engine_cuda_device(engine);
 }
 
 static int shared_create(void *shared, void **ctx, vsr_error *err)
@@ -67,6 +75,7 @@ int vsr_upscaler_shared(vsr_upscaler *u, vsr_engine *engine, vsr_shared_engine_c
     u->run = shared_run;
     u->run_yuv420 = NULL; /* the seed's path: RGB24 and swscale */
     u->prefers_yuv420 = 0;
+    u->cuda_device = vsr_engine_cuda_device(engine);
     return VSR_OK;
 }
 

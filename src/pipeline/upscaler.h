@@ -24,7 +24,11 @@ typedef struct vsr_upscaler {
     int (*run_yuv420)(void *ctx, const vsr_image *in, vsr_yuv420 *out, const vsr_yuv_coeffs *k,
                       vsr_error *err);
     int prefers_yuv420; /* run_yuv420 converts on a GPU: cheaper than run + swscale */
+    int cuda_device;    /* a CUDA device it runs on (where NVDEC may decode); -1: none */
 } vsr_upscaler;
+
+/* The CUDA device an engine runs on; -1 for other backends. */
+int vsr_engine_cuda_device(const vsr_engine *engine);
 
 /* Per-worker contexts of one shared engine (DESIGN.md §1). */
 void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine);

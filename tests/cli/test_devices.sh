@@ -58,6 +58,18 @@ awk -v p="$psnr" 'BEGIN { exit !(p == "inf" || p + 0 >= 40) }' ||
 expect 0 "converted by swscale" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --colour-path swscale -v
 expect 2 "--colour-path" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --colour-path gpu
 
+# Decoding: on the CPU unless NVDEC is asked for; asked for without a
+# driver, it fails saying why and leaves nothing (the device run covers
+# NVDEC itself).
+expect 0 "decode: CPU$" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --decode auto -v
+expect 0 "decode: CPU$" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --decode cpu -v
+if ! ldconfig -p | grep -q "libcuda.so.1 "; then
+    expect 1 "no CUDA device 0 for NVDEC" up -i "$WORK/in.mp4" -o "$WORK/nvdec.mp4" --decode nvdec
+    checks=$((checks + 1))
+    [ ! -e "$WORK/nvdec.mp4" ] || fail "a failed NVDEC run left output"
+fi
+expect 2 "--decode" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --decode gpu
+
 # A small per-context memory budget tiles the frames; the clip still passes.
 expect 0 "" up -i "$WORK/in.mp4" -o "$WORK/small.mp4" --devices 0,1 --workers 2 --memory 1
 expect 0 "all 11 gates passed" "$VSR_BIN" check "$WORK/small.mp4" --input "$WORK/in.mp4" --scale 2
