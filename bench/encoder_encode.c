@@ -3,7 +3,11 @@
  * then encoded and muxed with one encoder or with segment-parallel
  * encoders (pipeline/segment_pool.h), timed. For bench/encoder_profiles.sh.
  *
- *   encoder_encode SRC OUT.mp4 CODEC PROFILE SEGMENTS SEGMENT_FRAMES MAX_BITRATE
+ *   encoder_encode SRC OUT.mp4 CODEC PROFILE SEGMENTS SEGMENT_FRAMES MAX_BITRATE [WxH]
+ *
+ * With WxH, SRC may be any yuv420p clip: its frames are scaled to W x H
+ * (Lanczos) as they are read, a stand-in for the network's output when
+ * timing the encoder alone on a device run (bench/e2e_tasks_run.sh).
  *
  * Prints one line: frames, encode seconds, fps, encoder, preset, crf. */
 #include <stdio.h>
@@ -13,6 +17,7 @@
 #include <unistd.h>
 
 #include <libavutil/log.h>
+#include <libswscale/swscale.h>
 
 #include "media/decoder.h"
 #include "media/encoder.h"
@@ -32,11 +37,31 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* f (yuv420p) scaled to w x h, with its properties. */
+static AVFrame *scaled(const AVFrame *f, int w, int h)
+{
+    AVFrame *out = av_frame_alloc();
+    struct SwsContext *sws = sws_getContext(f->width, f->height, AV_PIX_FMT_YUV420P, w, h,
+                                            AV_PIX_FMT_YUV420P, SWS_LANCZOS, NULL, NULL, NULL);
+    out->format = AV_PIX_FMT_YUV420P;
+    out->width = w;
+    out->height = h;
+    if (!out || !sws || av_frame_get_buffer(out, 0) < 0 || av_frame_copy_props(out, f) < 0 ||
+        sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, out->data,
+                  out->linesize) != h) {
+        fprintf(stderr, "encoder_encode: cannot scale a frame to %dx%d\n", w, h);
+        exit(1);
+    }
+    sws_freeContext(sws);
+    return out;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 8) {
+    int out_w = 0, out_h = 0;
+    if (argc != 8 && !(argc == 9 && sscanf(argv[8], "%dx%d", &out_w, &out_h) == 2)) {
         fprintf(stderr, "usage: encoder_encode SRC OUT.mp4 CODEC PROFILE SEGMENTS SEGMENT_FRAMES "
-                        "MAX_BITRATE\n");
+                        "MAX_BITRATE [WxH]\n");
         return 2;
     }
     av_log_set_level(AV_LOG_ERROR); /* the muxer's faststart note is not a result */
@@ -63,6 +88,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "encoder_encode: %s is not yuv420p\n", argv[1]);
             return 1;
         }
+        if (out_w > 0) {
+            AVFrame *big = scaled(frames[n], out_w, out_h);
+            av_frame_free(&frames[n]);
+            frames[n] = big;
+        }
         frames[n]->pts = frames[n]->best_effort_timestamp;
         /* FFV1 marks every frame as an I frame, and libx265 obeys a frame's
          * picture type: clear it, as the pipeline's frames are clear. */
@@ -82,8 +112,8 @@ int main(int argc, char **argv)
     int segments = atoi(argv[5]);
     eopt.max_bitrate = atoll(argv[7]);
     vsr_encoder_video v = {
-        .width = info->width,
-        .height = info->height,
+        .width = out_w > 0 ? out_w : info->width,
+        .height = out_h > 0 ? out_h : info->height,
         .time_base = info->time_base,
         .frame_rate = info->frame_rate,
         .colour = {AVCOL_SPC_BT709, AVCOL_RANGE_MPEG, AVCOL_PRI_BT709, AVCOL_TRC_BT709},

@@ -38,12 +38,7 @@ done
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
-cmake --build "$BUILD" --target vsrcore -j"$(nproc)" > /dev/null
-DNNL=""
-if grep -q "VSR_WITH_ONEDNN:BOOL=ON" "$BUILD/CMakeCache.txt"; then DNNL="-ldnnl"; fi
-cc -O2 -std=c11 -D_GNU_SOURCE -I"$SRC/src" "$SRC/bench/encoder_encode.c" "$BUILD/libvsrcore.a" \
-    $(pkg-config --cflags --libs libavformat libavcodec libavutil libswscale) $DNNL -lpthread -lm \
-    -o "$OUT/encoder_encode"
+cmake --build "$BUILD" --target encoder_encode -j"$(nproc)" >/dev/null
 
 PHOTO=$(ls -S /usr/share/backgrounds/mate/nature/*.jpg 2>/dev/null | head -n 1 || true)
 [ -n "$PHOTO" ] || { echo "no photo in /usr/share/backgrounds/mate/nature (apt-get install mate-backgrounds)" >&2; exit 1; }
@@ -76,7 +71,7 @@ for size in $SIZES; do
         for prof in $PROFILES; do
             for k in $SEGMENTS; do
                 o="$OUT/o_${size}_${codec}_${prof}_$k.mp4"
-                line=$("$OUT/encoder_encode" "$OUT/ref_$size.mkv" "$o" "$codec" "$prof" "$k" "$SEG_FRAMES" "$cap")
+                line=$("$BUILD/encoder_encode" "$OUT/ref_$size.mkv" "$o" "$codec" "$prof" "$k" "$SEG_FRAMES" "$cap")
                 echo "raw: $size $codec $prof segments=$k: $line" >&2
                 read -r _ _ _ _ _ fps _ _ _ preset _ crf <<<"$line"
                 bytes=$(stat -c %s "$o")

@@ -7,12 +7,11 @@
 #   3. vsr upscale end to end (SD2HD, HD24K) with vsr check.
 #   bench/gpu_8bit_run.sh BUNDLE_DIR OUT_DIR
 set -uo pipefail
+. "$(dirname "$0")/device_lib.sh"
 BUNDLE=$(cd "$1" && pwd)
 OUT=$2
-B=/tmp/vsr-bundle
-mkdir -p "$B" "$OUT"
-tar -C "$B" -xJf "$BUNDLE/bundle.tar.xz"
-export LD_LIBRARY_PATH=$B/lib VSR_MODELS_DIR=$B/models
+mkdir -p "$OUT"
+unpack_bundle "$BUNDLE"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 M2=$B/models/realesr-animevideov3-x2.param
 M4=$B/models/realesr-animevideov3-x4.param

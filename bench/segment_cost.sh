@@ -22,12 +22,7 @@ while [ $# -gt 0 ]; do
 done
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
-cmake --build "$BUILD" --target vsrcore -j"$(nproc)" > /dev/null
-DNNL=""
-if grep -q "VSR_WITH_ONEDNN:BOOL=ON" "$BUILD/CMakeCache.txt"; then DNNL="-ldnnl"; fi
-cc -O2 -std=c11 -D_GNU_SOURCE -I"$SRC/src" "$SRC/bench/encoder_encode.c" "$BUILD/libvsrcore.a" \
-    $(pkg-config --cflags --libs libavformat libavcodec libavutil libswscale) $DNNL -lpthread -lm \
-    -o "$OUT/encoder_encode"
+cmake --build "$BUILD" --target encoder_encode -j"$(nproc)" >/dev/null
 PHOTO=$(ls -S /usr/share/backgrounds/mate/nature/*.jpg 2>/dev/null | head -n 1 || true)
 [ -n "$PHOTO" ] || { echo "no photo in /usr/share/backgrounds/mate/nature" >&2; exit 1; }
 ffmpeg -v error -y -loop 1 -framerate 30 -i "$PHOTO" \
@@ -43,7 +38,7 @@ quality() {
 echo "| configuration | encode fps | size KiB | PSNR dB | SSIM |"
 echo "|---|---|---|---|---|"
 for k in 1 2; do
-    line=$("$OUT/encoder_encode" "$OUT/ref.mkv" "$OUT/seg$k.mp4" hevc balanced "$k" "$SEG" 0)
+    line=$("$BUILD/encoder_encode" "$OUT/ref.mkv" "$OUT/seg$k.mp4" hevc balanced "$k" "$SEG" 0)
     echo "raw: segments=$k: $line" >&2
     read -r _ _ _ _ _ fps _ <<<"$line"
     q=$(quality "$OUT/seg$k.mp4")

@@ -1,0 +1,86 @@
+# Helpers for the GPU device-run scripts (sourced, not run): the bundle of
+# bench/multi_gpu_bundle.sh unpacked, and the validator's five-clip batch
+# through `vsr serve` with the machine's utilisation while it runs.
+
+# unpack_bundle BUNDLE_DIR: unpacks BUNDLE_DIR/bundle.tar.xz into $B and
+# points the loader and the model lookup at it.
+unpack_bundle() {
+    B=/tmp/vsr-bundle
+    mkdir -p "$B"
+    tar -C "$B" -xJf "$1/bundle.tar.xz"
+    export LD_LIBRARY_PATH=$B/lib VSR_MODELS_DIR=$B/models
+}
+
+# The system's curl, not linked against the bundle's older libcurl.
+hcurl() { env -u LD_LIBRARY_PATH curl "$@"; }
+
+# sample_utilisation FILE: until killed, appends "gpu%,cpu%" every 0.5 s
+# (nvidia-smi's utilisation of the first GPU listed, or the mean of all;
+# the CPU's busy share from /proc/stat).
+sample_utilisation() {
+    local out=$1 prev cur
+    prev=$(awk '/^cpu /{print $2+$3+$4+$6+$7+$8, $5}' /proc/stat)
+    while sleep 0.5; do
+        cur=$(awk '/^cpu /{print $2+$3+$4+$6+$7+$8, $5}' /proc/stat)
+        local gpu
+        gpu=$(nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits |
+            awk '{s += $1; n++} END {printf "%.0f", n ? s / n : 0}')
+        awk -v p="$prev" -v c="$cur" -v g="$gpu" 'BEGIN {
+            split(p, a, " "); split(c, b, " ");
+            busy = b[1] - a[1]; idle = b[2] - a[2];
+            printf "%s,%.0f\n", g, (busy + idle > 0 ? 100 * busy / (busy + idle) : 0) }' >>"$out"
+        prev=$cur
+    done
+}
+
+# utilisation_summary FILE: mean and peak of the samples.
+utilisation_summary() {
+    awk -F, '{g += $1; c += $2; n++; if ($1 > gm) gm = $1; if ($2 > cm) cm = $2}
+        END { if (n) printf "utilisation over %d samples: GPU mean %.0f%% (peak %d%%), CPU mean %.0f%% (peak %d%%)\n",
+                     n, g / n, gm, c / n, cm }' "$1"
+}
+
+# five_clips CLIPS_DIR SERVE_ARGS...: the validator's batch, 3 SD2HD
+# (sd.mp4) + 2 HD24K (hd.mp4) requests sent at once to a fresh `vsr serve
+# --backend cuda SERVE_ARGS...`; prints each request, the batch's wall time,
+# the utilisation, the server's device and stage metrics, and `vsr check`
+# of every output.
+five_clips() {
+    local clips=$1 root=/tmp/vsr-root
+    shift
+    rm -rf "$root" /tmp/port /tmp/util.csv
+    mkdir -p "$root/out"
+    cp "$clips/sd.mp4" "$clips/hd.mp4" "$root/"
+    "$B/vsr" serve --listen 127.0.0.1:0 --port-file /tmp/port --root "$root" --backend cuda \
+        --max-running 5 --max-queued 0 "$@" 2>/tmp/serve.log &
+    local pid=$!
+    for _ in $(seq 300); do [ -s /tmp/port ] && break; sleep 0.1; done
+    local port i in t0 t1 sampler curls=()
+    port=$(cat /tmp/port)
+    sample_utilisation /tmp/util.csv &
+    sampler=$!
+    t0=$(date +%s.%N)
+    for i in 1 2 3 4 5; do
+        in=sd.mp4
+        [ "$i" -gt 3 ] && in=hd.mp4
+        hcurl -s -o "/tmp/r$i.json" -w "clip $i ($in): %{http_code} in %{time_total} s\n" \
+            -H 'Content-Type: application/json' \
+            --data-binary "{\"video_paths\": [\"$in\"], \"output_paths\": [\"out/o$i.mp4\"], \"scale\": 2}" \
+            "http://127.0.0.1:$port/upscale" &
+        curls+=($!)
+    done
+    wait "${curls[@]}"
+    t1=$(date +%s.%N)
+    kill "$sampler"
+    wait "$sampler" 2>/dev/null
+    awk -v a="$t0" -v b="$t1" -v s="$*" 'BEGIN { printf "WALL five-clips (%s) %.2f s\n", s, b - a }'
+    utilisation_summary /tmp/util.csv
+    hcurl -s "http://127.0.0.1:$port/metrics" | grep -E '^vsr_(device|stage_seconds|frames_total)'
+    kill -TERM "$pid"
+    wait "$pid"
+    for i in 1 2 3 4 5; do
+        in=sd.mp4
+        [ "$i" -gt 3 ] && in=hd.mp4
+        "$B/vsr" check "$root/out/o$i.mp4" --input "$root/$in" --scale 2 | tail -n 1
+    done
+}
