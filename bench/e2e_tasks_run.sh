@@ -79,7 +79,7 @@ for mode in $MODES; do
             encode_alone "$2-gpu" "$1" "$3"
         done
         echo "== 4K28K: more segment encoders than auto"
-        for k in 3 4; do
+        for k in 4; do
             up "4K28K-seg$k" uhd.mp4 4K28K --encode-segments "$k"
             encode_alone "4K28K-seg$k" uhd.mp4 7680x4320
         done
