@@ -187,8 +187,9 @@ int vsr_cmd_image(int argc, char **argv)
         else
             snprintf(threads, sizeof threads, "the backend's default");
         fprintf(stderr, "vsr image: backend %s, precision %s, threads %s, tile %d\n", be->name,
-                vsr_precision_name(a.engine.precision), threads,
-                vsr_engine_tile_size(ctx, in.width, in.height));
+                vsr_precision_name(a.engine.precision == VSR_PRECISION_AUTO ? be->native_precision
+                                                                            : a.engine.precision),
+                threads, vsr_engine_tile_size(ctx, in.width, in.height));
         fprintf(stderr, "vsr image: %s %dx%d -> %s %dx%d\n", a.input, in.width, in.height, a.output,
                 out.width, out.height);
         fprintf(stderr,

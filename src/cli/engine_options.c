@@ -9,7 +9,7 @@ void vsr_cli_engine_default(vsr_cli_engine_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->backend = "auto";
-    o->precision = VSR_PRECISION_FP32;
+    o->precision = VSR_PRECISION_AUTO;
     o->pre_pad = VSR_DEFAULT_PRE_PAD;
     o->fail_device = -1;
     o->fail_after = -1;
@@ -82,7 +82,8 @@ void vsr_cli_engine_help(FILE *to)
             "  --scale 2|3|4       upscaling factor (default: 4 for a family name, else\n"
             "                      the model's own)\n"
             "  --backend NAME      %s (default auto: the fastest available)\n"
-            "  --precision P       fp32 (default), bf16 or fp16 where the backend has it\n"
+            "  --precision P       auto (default: fp32 on the CPU, fp16 on a GPU), fp32,\n"
+            "                      bf16 or fp16 where the backend has it\n"
             "  --tile N            tile edge in input pixels; 0 = from the memory budget\n"
             "                      (default)\n"
             "  --threads N         CPU threads; 0 = the backend's default\n"

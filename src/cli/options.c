@@ -151,9 +151,9 @@ int vsr_opt_task_scale(const char *cmd, const char *task, int *scale)
     return 0;
 }
 
-static const char *const precision_names[] = {"fp32", "bf16", "fp16", NULL};
-static const vsr_precision precision_values[] = {VSR_PRECISION_FP32, VSR_PRECISION_BF16,
-                                                 VSR_PRECISION_FP16};
+static const char *const precision_names[] = {"auto", "fp32", "bf16", "fp16", NULL};
+static const vsr_precision precision_values[] = {VSR_PRECISION_AUTO, VSR_PRECISION_FP32,
+                                                 VSR_PRECISION_BF16, VSR_PRECISION_FP16};
 
 int vsr_opt_precision(const char *cmd, const char *opt, const char *arg, vsr_precision *p)
 {

@@ -62,7 +62,7 @@ int vsr_opt_task(const char *cmd, const char *arg, const char **task);
  * one of them is needed, and they must agree. */
 int vsr_opt_task_scale(const char *cmd, const char *task, int *scale);
 
-/* --precision: fp32, bf16 or fp16. */
+/* --precision: auto (the backend's own), fp32, bf16 or fp16. */
 int vsr_opt_precision(const char *cmd, const char *opt, const char *arg, vsr_precision *p);
 
 /* --backend: "auto" or a backend compiled into this build. *name points

@@ -20,6 +20,7 @@ typedef enum vsr_precision {
     VSR_PRECISION_FP32,
     VSR_PRECISION_BF16,
     VSR_PRECISION_FP16,
+    VSR_PRECISION_AUTO, /* the backend's native_precision (the engine resolves it) */
 } vsr_precision;
 
 typedef struct vsr_backend_config {
@@ -81,6 +82,8 @@ typedef struct vsr_backend_ops {
      * whose "devices" are virtual (CPU: each its own engine and threads,
      * any number of them). */
     int (*device_count)(vsr_error *err);
+    /* What VSR_PRECISION_AUTO means here (fp32 on CPUs, fp16 on GPUs). */
+    vsr_precision native_precision;
 } vsr_backend_ops;
 
 /* The backends compiled into this build, NULL-terminated. */

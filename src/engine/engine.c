@@ -43,7 +43,7 @@ void vsr_engine_options_default(vsr_engine_options *opt)
 {
     memset(opt, 0, sizeof *opt);
     opt->backend = "cpu";
-    opt->config.precision = VSR_PRECISION_FP32;
+    opt->config.precision = VSR_PRECISION_AUTO;
     opt->pre_pad = VSR_DEFAULT_PRE_PAD;
 }
 
@@ -69,6 +69,8 @@ int vsr_engine_create(const vsr_graph *graph, const vsr_engine_options *opt, vsr
     e->graph = graph;
     e->backend = be;
     e->config = opt->config;
+    if (e->config.precision == VSR_PRECISION_AUTO)
+        e->config.precision = be->native_precision;
     e->tile = opt->tile;
     e->pre_pad = opt->pre_pad;
     e->host_conversion = opt->host_conversion;

@@ -33,8 +33,11 @@ expect 2 "--scale: expected 2, 3 or 4, got '5'" "$VSR_BIN" image -i "$IN" -o "$O
 expect 2 "--scale: expected 2, 3 or 4, got 'x2'" "$VSR_BIN" image -i "$IN" -o "$O" --scale=x2
 expect 2 "--backend: expected auto, (.+, )?ref(, .+)? or .+, got 'gpu'|--backend: expected auto or ref, got 'gpu'" \
     "$VSR_BIN" image -i "$IN" -o "$O" --backend gpu
-expect 2 "--precision: expected fp32, bf16 or fp16, got 'int8'" \
+expect 2 "--precision: expected auto, fp32, bf16 or fp16, got 'int8'" \
     "$VSR_BIN" image -i "$IN" -o "$O" --precision int8
+# A precision the backend does not compute in is refused, saying which it has.
+expect 1 "the ref backend computes in fp32 only" \
+    "$VSR_BIN" image -i "$IN" -o "$O" --backend ref --precision fp16
 expect 2 "--tile: expected 0 \(automatic\) or .*got '-3'" "$VSR_BIN" image -i "$IN" -o "$O" --tile -3
 expect 2 "--tile: .*got '12abc'" "$VSR_BIN" image -i "$IN" -o "$O" --tile 12abc
 expect 2 "--threads: expected .*got 'many'" "$VSR_BIN" image -i "$IN" -o "$O" --threads many

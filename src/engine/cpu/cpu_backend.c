@@ -426,4 +426,5 @@ const vsr_backend_ops vsr_backend_cpu = {
     .context_destroy = cpu_context_destroy,
     .run = cpu_run,
     .extra_bytes_per_pixel = cpu_extra_bytes_per_pixel,
+    .native_precision = VSR_PRECISION_FP32,
 };

@@ -1002,6 +1002,10 @@ int cuda_device_count(vsr_error *err) {
 int cuda_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void **out,
                         vsr_error *err) {
     *out = nullptr;
+    if (cfg && cfg->precision != VSR_PRECISION_FP16)
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                             "the cuda backend computes in fp16 (tensor cores, fp32 "
+                             "accumulation); fp32 and bf16 are the cpu backend's");
     if (!cuda_available(err)) return err ? err->code : VSR_ERR_UNSUPPORTED;
     Weights *W = new (std::nothrow) Weights();
     if (!W) return vsr_error_set(err, VSR_ERR_NOMEM, "cuda: out of host memory");
@@ -1248,6 +1252,7 @@ const vsr_backend_ops vsr_backend_cuda = {
     cuda_run_rgb24,
     cuda_run_yuv420,
     cuda_device_count,
+    VSR_PRECISION_FP16,
 };
 
 int vsr_cuda_device_info(int device, char *buf, size_t len, vsr_error *err) {

@@ -230,4 +230,5 @@ const vsr_backend_ops vsr_backend_ref = {
     .extra_bytes_per_pixel = NULL,
     .run_rgb24 = ref_run_rgb24,
     .run_yuv420 = ref_run_yuv420,
+    .native_precision = VSR_PRECISION_FP32,
 };
