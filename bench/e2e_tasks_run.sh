@@ -5,12 +5,11 @@
 # output gets `vsr check`.
 #   tasks:    the GPU's YUV output checked against the host's conversion
 #             (cuda_psnr paths); each task with the default profile as vsr
-#             runs it (colour conversion on the GPU, decoding on NVDEC)
-#             and with both on the CPU, wall time and stages (-v); the
-#             encoder alone with the same settings on as many frames of the
-#             output size (encoder_encode, Lanczos stand-in), for the
-#             end-to-end / slowest-stage ratio; 4K28K with more segment
-#             encoders than auto gives;
+#             runs it (colour conversion on the GPU, decoding on NVDEC),
+#             with the decoding on the CPU, and with both on the CPU, wall
+#             time and stages (-v); the encoder alone with the same
+#             settings on as many frames of the output size (encoder_encode,
+#             Lanczos stand-in), for the end-to-end / slowest-stage ratio;
 #   profiles: each task with the fast and quality profiles;
 #   load:     five clips at once (the validator's batch: 3 SD2HD + 2 HD24K)
 #             through `vsr serve`, with GPU and CPU utilisation;
@@ -75,13 +74,9 @@ for mode in $MODES; do
         for t in "${TASKS[@]}"; do
             set -- $t
             up "$2-cpu" "$1" "$2" --colour-path swscale --decode cpu --encode-segments auto
+            up "$2-gpucolour" "$1" "$2" --decode cpu --encode-segments auto
             up "$2-gpu" "$1" "$2" --encode-segments auto
             encode_alone "$2-gpu" "$1" "$3"
-        done
-        echo "== 4K28K: more segment encoders than auto"
-        for k in 4; do
-            up "4K28K-seg$k" uhd.mp4 4K28K --encode-segments "$k"
-            encode_alone "4K28K-seg$k" uhd.mp4 7680x4320
         done
         ;;
     profiles)

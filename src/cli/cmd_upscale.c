@@ -236,7 +236,7 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
         fprintf(stderr, "%d", st->crf);
     else
         fprintf(stderr, "-");
-    if (st->encoders > 1)
+    if (st->segments > 0)
         fprintf(stderr,
                 "; %d segment encoders, %lld segments of %lld frames joined (%lld DTS repaired)\n",
                 st->encoders, (long long)st->segments, (long long)st->segment_frames,

@@ -659,7 +659,11 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
                 frame_bytes(AV_PIX_FMT_YUV420P, p->out_w, p->out_h), VSR_SEGMENT_MEMORY_BUDGET);
         }
     }
-    if (p->encoders > 1) {
+    /* A share that changes is followed segment by segment, even with one
+     * encoder at a time. */
+    const int segmented =
+        p->encoders > 1 || (cfg->encode_segments == 0 && cfg->encoder_cores_now != NULL);
+    if (segmented) {
         eopt.segmented = 1;
         if (eopt.threads == 0) /* the encoders share the cores rather than each taking all */
             eopt.threads = cores > p->encoders ? (int)(cores / p->encoders) : 1;
@@ -670,7 +674,7 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
     if (ret < 0)
         return ret;
     p->max_bitrate = eopt.max_bitrate;
-    if (p->encoders > 1) {
+    if (segmented) {
         vsr_segment_pool_config sc = {
             .encoders = p->encoders,
             .segment_frames = p->segment_frames,
@@ -678,6 +682,8 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
             .video = v,
             .on_error = on_segment_error,
             .opaque = p,
+            .cores_now = cfg->encoder_cores_now,
+            .cores_opaque = cfg->encoder_cores_opaque,
         };
         vsr_segment_join_init(&p->join, p->enc);
         ret = vsr_segment_pool_start(&sc, &p->segs, err);

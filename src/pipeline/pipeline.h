@@ -70,6 +70,13 @@ typedef struct vsr_pipeline_config {
      * of the machine); 0 = every core. Sets the auto segment count and,
      * unless enc.threads is given, the threads of each encoder. */
     int encoder_cores;
+    /* Optional: the cores this run's encoders may use at this moment (a
+     * server job's share while other jobs start and end); with auto
+     * segments, every segment's encoder takes the share of its moment, so
+     * a job left alone gets the cores the others freed. Called from
+     * encoder threads. NULL: encoder_cores throughout. */
+    int (*encoder_cores_now)(void *opaque);
+    void *encoder_cores_opaque;
     int size_gate; /* cap the bitrate so the output stays within the validator's size gate */
     vsr_colour_path colour_path;
     vsr_decode_path decode_path;

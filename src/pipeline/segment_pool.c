@@ -149,8 +149,14 @@ static void *enc_main(void *arg)
                                 "%lld was complete",
                                 t->id, (long long)i, (long long)seg,
                                 (long long)vsr_segment_encoder_index(se));
-        if (ret >= 0 && !se)
-            ret = vsr_segment_encoder_open(&pool->cfg.enc, &pool->cfg.video, seg, i, &se, &err);
+        if (ret >= 0 && !se) {
+            vsr_encoder_options eo = pool->cfg.enc;
+            if (pool->cfg.cores_now) {
+                int cores = pool->cfg.cores_now(pool->cfg.cores_opaque);
+                eo.threads = cores > pool->cfg.encoders ? cores / pool->cfg.encoders : 1;
+            }
+            ret = vsr_segment_encoder_open(&eo, &pool->cfg.video, seg, i, &se, &err);
+        }
         if (ret >= 0)
             ret = vsr_segment_encoder_send(se, frame, &err);
         av_frame_free(&frame);

@@ -37,6 +37,12 @@ typedef struct vsr_segment_pool_config {
      * error, so that the owner can stop the rest of its pipeline. */
     void (*on_error)(void *opaque, const vsr_error *err);
     void *opaque;
+    /* Optional: the cores the pool's encoders may use together now (a
+     * server job's share as other jobs start and end); asked, from an
+     * encoder thread, as each segment's encoder opens, which then takes an
+     * equal part of them. NULL: enc.threads throughout. */
+    int (*cores_now)(void *cores_opaque);
+    void *cores_opaque;
 } vsr_segment_pool_config;
 
 typedef struct vsr_segment_pool vsr_segment_pool;

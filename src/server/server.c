@@ -57,6 +57,7 @@ int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *
     if ((st = vsr_model_cache_create(&mo, &sv->models, err)) < 0 ||
         (st = vsr_job_queue_create(cfg->max_running, cfg->max_queued, &s->api.queue, err)) < 0)
         goto fail;
+    sv->queue = s->api.queue;
     vsr_http_options ho = {
         .host = cfg->listen_host ? cfg->listen_host : "127.0.0.1",
         .port = cfg->listen_port,

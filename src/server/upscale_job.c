@@ -78,6 +78,19 @@ static int deliver_upload(vsr_upscale_job *j, vsr_clip *c, const char *path, dou
     return VSR_OK;
 }
 
+/* A job's share of the cores for its encoders: the machine's, split
+ * evenly between the jobs running at this moment (so a job left alone
+ * takes the cores the finished ones freed, segment by segment). */
+static int job_cores_now(void *opaque)
+{
+    const vsr_job_services *sv = opaque;
+    int running = 1, waiting = 0;
+    if (sv->queue)
+        vsr_job_queue_snapshot(sv->queue, &running, &waiting, NULL, 0);
+    long share = sysconf(_SC_NPROCESSORS_ONLN) / (running > 1 ? running : 1);
+    return share > 1 ? (int)share : 1;
+}
+
 static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
 {
     const vsr_job_services *sv = j->services;
@@ -140,11 +153,12 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
     pc.workers = cfg->workers > 0 ? cfg->workers : 1;
     pc.max_pixels = cfg->max_pixels;
     pc.enc = j->enc;
-    /* The cores the encoders have are shared fairly by the jobs that may
-     * run at once; within its share a job encodes segments in parallel
-     * where one encoder would not use them all. */
-    long share = sysconf(_SC_NPROCESSORS_ONLN) / cfg->max_running;
-    pc.encoder_cores = share > 1 ? (int)share : 1;
+    /* The cores are shared evenly by the jobs running: within its share a
+     * job encodes segments in parallel where one encoder would not use
+     * them all, and each segment's encoder takes the share of its moment. */
+    pc.encoder_cores = job_cores_now((void *)sv);
+    pc.encoder_cores_now = job_cores_now;
+    pc.encoder_cores_opaque = (void *)sv;
     pc.encode_segments = 0;
     pc.cancel = &j->job.cancel;
     vsr_pipeline_stats ps;

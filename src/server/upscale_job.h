@@ -26,6 +26,7 @@ typedef struct vsr_job_services {
     vsr_s3 *s3;           /* NULL: no storage */
     vsr_deleter *deleter; /* with s3 */
     vsr_metrics *metrics;
+    vsr_job_queue *queue; /* how many jobs run now (their share of the cores) */
 } vsr_job_services;
 
 typedef struct vsr_clip {

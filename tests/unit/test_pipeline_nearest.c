@@ -2,6 +2,7 @@
  * exact frame count, order and timestamps kept, identical pre-encode frames
  * for every worker count and schedule, partial output removed on failure.
  * The clips come from the ffmpeg command-line tool (lavfi testsrc2). */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,8 +110,22 @@ static char *slurp(const char *path)
     return buf;
 }
 
+/* A share of the cores that changes while a run goes on (a server job's):
+ * counts the times it is asked and answers 1, 2, 3, ... */
+typedef struct share_counter {
+    atomic_int asked;
+} share_counter;
+
+static int changing_share(void *opaque)
+{
+    share_counter *c = opaque;
+    return atomic_fetch_add(&c->asked, 1) + 1;
+}
+
+/* share: NULL, or auto segments of 5 frames following that share. */
 static int run(const char *in, const char *out, const char *hash, int workers,
-               vsr_schedule_kind sched, int chunk, nn_shared *shared, vsr_error *err)
+               vsr_schedule_kind sched, int chunk, nn_shared *shared, share_counter *share,
+               vsr_error *err)
 {
     vsr_upscaler u = {.scale = shared->scale,
                       .shared = shared,
@@ -127,6 +142,13 @@ static int run(const char *in, const char *out, const char *hash, int workers,
     cfg.chunk_frames = chunk;
     cfg.hash_path = hash;
     cfg.enc.preset = "ultrafast";
+    if (share) {
+        cfg.encode_segments = 0;
+        cfg.segment_frames = 5;
+        cfg.encoder_cores = 1;
+        cfg.encoder_cores_now = changing_share;
+        cfg.encoder_cores_opaque = share;
+    }
     vsr_pipeline_stats st;
     int ret = vsr_pipeline_run(&cfg, &st, err);
     if (ret < 0)
@@ -157,7 +179,7 @@ int main(void)
     nn_shared s = {.scale = 2};
     pthread_mutex_init(&s.lock, NULL);
     vsr_error err = {0};
-    CHECK(run(in, out, hash_ref, 1, VSR_SCHEDULE_DYNAMIC, 0, &s, &err) == 0);
+    CHECK(run(in, out, hash_ref, 1, VSR_SCHEDULE_DYNAMIC, 0, &s, NULL, &err) == 0);
     CHECK_MSG(count_frames(out) == n_in, "output frames %lld, input %lld",
               (long long)count_frames(out), (long long)n_in);
     char *ref = slurp(hash_ref);
@@ -175,18 +197,31 @@ int main(void)
         {2, VSR_SCHEDULE_CHUNKED, 1},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        CHECK(run(in, out, hash, cases[c].workers, cases[c].sched, cases[c].chunk, &s, &err) == 0);
+        CHECK(run(in, out, hash, cases[c].workers, cases[c].sched, cases[c].chunk, &s, NULL,
+                  &err) == 0);
         char *h = slurp(hash);
         CHECK_MSG(ref && h && !strcmp(ref, h), "case %zu: pre-encode frames differ", c);
         free(h);
         CHECK(count_frames(out) == n_in);
     }
 
+    /* A share of the cores that changes (a server job's): with one encoder
+     * at a time, auto segments still cut the clip, and every segment's
+     * encoder asks for the share of its moment; same frames, all there. */
+    share_counter share = {0};
+    CHECK(run(in, out, hash, 2, VSR_SCHEDULE_DYNAMIC, 0, &s, &share, &err) == 0);
+    CHECK_MSG(atomic_load(&share.asked) == 5, "share asked %d times for 5 segments",
+              atomic_load(&share.asked));
+    char *h = slurp(hash);
+    CHECK_MSG(ref && h && !strcmp(ref, h), "changing share: pre-encode frames differ");
+    free(h);
+    CHECK(count_frames(out) == n_in);
+
     /* A failure mid-run: an error naming the frame, and no output left. */
     unlink(out);
     s.fail_at_call = 9;
     s.calls = 0;
-    CHECK(run(in, out, NULL, 3, VSR_SCHEDULE_DYNAMIC, 0, &s, &err) == VSR_ERR_BACKEND);
+    CHECK(run(in, out, NULL, 3, VSR_SCHEDULE_DYNAMIC, 0, &s, NULL, &err) == VSR_ERR_BACKEND);
     CHECK_MSG(strstr(err.msg, "stand-in failure") && strstr(err.msg, "frame"), "%s", err.msg);
     struct stat sb;
     CHECK(stat(out, &sb) != 0);
