@@ -3,13 +3,15 @@
 # of bench/multi_gpu_bundle.sh plus 10 s, 30 fps clips (CLIPS_DIR: sd.mp4
 # 960x540, hd.mp4 1920x1080, uhd.mp4 3840x2160, 300 frames each). Every
 # output gets `vsr check`.
-#   tasks:    the GPU's YUV output checked against the host's conversion
-#             (cuda_psnr paths); each task with the default profile as vsr
-#             runs it (colour conversion on the GPU, decoding on NVDEC),
-#             with the decoding on the CPU, and with both on the CPU, wall
-#             time and stages (-v); the encoder alone with the same
-#             settings on as many frames of the output size (encoder_encode,
-#             Lanczos stand-in), for the end-to-end / slowest-stage ratio;
+#   yuv:      the GPU's YUV output checked against the host's conversion
+#             (cuda_psnr paths), and its speed;
+#   tasks:    each task with the default profile as vsr runs it (colour
+#             conversion on the GPU, decoding on NVDEC), with the decoding
+#             on the CPU, with both on the CPU, and with CUDA's spinning
+#             waits (VSR_CUDA_SPIN=1), wall time and stages (-v); the
+#             encoder alone with the same settings on as many frames of the
+#             output size (encoder_encode, Lanczos stand-in), for the
+#             end-to-end / slowest-stage ratio;
 #   profiles: each task with the fast and quality profiles;
 #   load:     five clips at once (the validator's batch: 3 SD2HD + 2 HD24K)
 #             through `vsr serve`, with GPU and CPU utilisation;
@@ -22,7 +24,7 @@ BUNDLE=$(cd "$1" && pwd)
 CLIPS=$(cd "$2" && pwd)
 OUT=$3
 shift 3
-MODES=${*:-tasks profiles load fault}
+MODES=${*:-yuv tasks profiles load fault}
 mkdir -p "$OUT"
 unpack_bundle "$BUNDLE"
 nvidia-smi -L
@@ -62,7 +64,7 @@ encode_alone() {
 
 for mode in $MODES; do
     case $mode in
-    tasks)
+    yuv)
         echo "== GPU colour conversion: the 8-bit path's YUV output vs the host's conversion"
         M2=$B/models/realesr-animevideov3-x2.param
         M4=$B/models/realesr-animevideov3-x4.param
@@ -70,12 +72,16 @@ for mode in $MODES; do
         "$B/cuda_psnr" paths "$M2" 1920 1080 20
         "$B/cuda_psnr" paths "$M4" 960 540 20
         "$B/cuda_psnr" paths "$M2" 333 197 10
-        echo "== tasks, default profile, segments auto: CPU colour + decode, then GPU (the default)"
+        ;;
+    tasks)
+        echo "== tasks, default profile, segments auto: CPU colour + decode, GPU colour + CPU"
+        echo "== decode, the default (GPU colour + NVDEC), the default with spinning CUDA waits"
         for t in "${TASKS[@]}"; do
             set -- $t
             up "$2-cpu" "$1" "$2" --colour-path swscale --decode cpu --encode-segments auto
             up "$2-gpucolour" "$1" "$2" --decode cpu --encode-segments auto
             up "$2-gpu" "$1" "$2" --encode-segments auto
+            VSR_CUDA_SPIN=1 up "$2-spin" "$1" "$2" --encode-segments auto
             encode_alone "$2-gpu" "$1" "$3"
         done
         ;;

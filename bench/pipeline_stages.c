@@ -174,7 +174,7 @@ int main(int argc, char **argv)
     vsr_colour oc = vsr_colour_for_output(vinfo.matrix, vinfo.primaries, vinfo.trc, h * scale);
     vsr_rgb_to_yuv *to_yuv;
     vsr_yuv_to_rgb_create(&to_rgb, &err);
-    vsr_rgb_to_yuv_create(&to_yuv, &oc, &err);
+    vsr_rgb_to_yuv_create(&to_yuv, &oc, NULL, &err);
     double t_y2r = 0;
     for (int i = 0; i < n; i++) {
         if (vsr_image_alloc(&rgb[i], w, h, VSR_PIX_RGB24, &err) < 0 ||

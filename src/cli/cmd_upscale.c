@@ -221,7 +221,8 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
     if (cfg->schedule == VSR_SCHEDULE_CHUNKED)
         fprintf(stderr, " (runs of %lld frames)", (long long)st->chunk);
     if (st->nvdec_device >= 0)
-        fprintf(stderr, "\n  decode: NVDEC on cuda:%d, %lld of %lld frames", st->nvdec_device,
+        fprintf(stderr, "\n  decode: NVDEC on cuda:%d (%s context), %lld of %lld frames",
+                st->nvdec_device, st->nvdec_shared_context ? "shared" : "own",
                 (long long)st->nvdec_frames, (long long)st->frames);
     else
         fprintf(stderr, "\n  decode: CPU%s%s", st->nvdec_note[0] ? "; no NVDEC: " : "",

@@ -1,6 +1,7 @@
 #include "media/colour.h"
 
 #include <libavutil/csp.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 #include <stdlib.h>
@@ -174,14 +175,17 @@ struct vsr_rgb_to_yuv {
     struct SwsContext *sws;
     int w, h;
     vsr_colour colour;
+    AVBufferPool *pool;
 };
 
-int vsr_rgb_to_yuv_create(vsr_rgb_to_yuv **c, const vsr_colour *colour, vsr_error *err)
+int vsr_rgb_to_yuv_create(vsr_rgb_to_yuv **c, const vsr_colour *colour, AVBufferPool *pool,
+                          vsr_error *err)
 {
     *c = calloc(1, sizeof **c);
     if (!*c)
         return vsr_error_set(err, VSR_ERR_NOMEM, "RGB to YUV converter: out of memory");
     (*c)->colour = *colour;
+    (*c)->pool = pool;
     return VSR_OK;
 }
 
@@ -209,7 +213,7 @@ int vsr_rgb_to_yuv_run(vsr_rgb_to_yuv *c, const vsr_image *in, AVFrame *out, lon
         c->w = in->width;
         c->h = in->height;
     }
-    int ret = vsr_yuv_frame_alloc(out, in->width, in->height, &c->colour, frame_no, err);
+    int ret = vsr_yuv_frame_alloc(c->pool, out, in->width, in->height, &c->colour, frame_no, err);
     if (ret < 0)
         return ret;
     const uint8_t *src[4] = {in->data, NULL, NULL, NULL};
@@ -221,14 +225,33 @@ int vsr_rgb_to_yuv_run(vsr_rgb_to_yuv *c, const vsr_image *in, AVFrame *out, lon
     return VSR_OK;
 }
 
-int vsr_yuv_frame_alloc(AVFrame *out, int w, int h, const vsr_colour *colour, long frame_no,
-                        vsr_error *err)
+#define VSR_FRAME_ALIGN 64
+
+AVBufferPool *vsr_yuv_frame_pool(int w, int h)
+{
+    int size = av_image_get_buffer_size(AV_PIX_FMT_YUV420P, w, h, VSR_FRAME_ALIGN);
+    return size > 0 ? av_buffer_pool_init((size_t)size, av_buffer_allocz) : NULL;
+}
+
+int vsr_yuv_frame_alloc(AVBufferPool *pool, AVFrame *out, int w, int h, const vsr_colour *colour,
+                        long frame_no, vsr_error *err)
 {
     av_frame_unref(out);
     out->format = AV_PIX_FMT_YUV420P;
     out->width = w;
     out->height = h;
-    int ret = av_frame_get_buffer(out, 0);
+    int ret;
+    if (!pool) {
+        ret = av_frame_get_buffer(out, 0);
+    } else if (!(out->buf[0] = av_buffer_pool_get(pool))) {
+        ret = AVERROR(ENOMEM);
+    } else {
+        ret = av_image_fill_arrays(out->data, out->linesize, out->buf[0]->data, AV_PIX_FMT_YUV420P,
+                                   w, h, VSR_FRAME_ALIGN);
+        if (ret >= 0 && (size_t)ret > out->buf[0]->size)
+            ret = AVERROR(EINVAL); /* a pool made for another size */
+        out->extended_data = out->data;
+    }
     if (ret < 0)
         return vsr_error_set(err, VSR_ERR_NOMEM, "frame %ld: YUV frame %dx%d: %s", frame_no, w, h,
                              av_err2str(ret));

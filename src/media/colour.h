@@ -48,17 +48,26 @@ int vsr_yuv_to_rgb_run(vsr_yuv_to_rgb *c, const AVFrame *in, vsr_image *out, lon
                        vsr_error *err);
 void vsr_yuv_to_rgb_destroy(vsr_yuv_to_rgb *c);
 
-/* RGB24 to yuv420p with the given colour; out is allocated here (the
- * caller owns the AVFrame and unrefs it). */
-int vsr_rgb_to_yuv_create(vsr_rgb_to_yuv **c, const vsr_colour *colour, vsr_error *err);
+/* RGB24 to yuv420p with the given colour; out is allocated here, from pool
+ * (NULL: fresh buffers; the caller owns the AVFrame and unrefs it). */
+int vsr_rgb_to_yuv_create(vsr_rgb_to_yuv **c, const vsr_colour *colour, AVBufferPool *pool,
+                          vsr_error *err);
 int vsr_rgb_to_yuv_run(vsr_rgb_to_yuv *c, const vsr_image *in, AVFrame *out, long frame_no,
                        vsr_error *err);
 void vsr_rgb_to_yuv_destroy(vsr_rgb_to_yuv *c);
 
-/* Allocates out as a yuv420p frame of w x h carrying colour's tags (the
- * caller owns the AVFrame and unrefs it). */
-int vsr_yuv_frame_alloc(AVFrame *out, int w, int h, const vsr_colour *colour, long frame_no,
-                        vsr_error *err);
+/* A pool of yuv420p frame buffers of w x h (64-byte aligned rows), for
+ * frames made at the video's rate: a fresh multi-megabyte buffer per frame
+ * costs its page faults every time (measured: ~10 ms a 3840x2160 frame).
+ * Thread-safe; av_buffer_pool_uninit it when done (buffers still in frames
+ * return to it and are freed last). */
+AVBufferPool *vsr_yuv_frame_pool(int w, int h);
+
+/* Makes out a yuv420p frame of w x h carrying colour's tags, its buffer
+ * from pool (one of vsr_yuv_frame_pool(w, h)), or a fresh one if pool is
+ * NULL (the caller owns the AVFrame and unrefs it). */
+int vsr_yuv_frame_alloc(AVBufferPool *pool, AVFrame *out, int w, int h, const vsr_colour *colour,
+                        long frame_no, vsr_error *err);
 
 /* The engine's fixed-point RGB to YUV coefficients for colour's matrix,
  * with swscale's fallback (BT.601) for a matrix it does not know. */

@@ -23,10 +23,10 @@ struct vsr_decoder {
 
 /* AV_CUDA_USE_PRIMARY_CONTEXT of libavutil/hwcontext_cuda.h, which cannot
  * be included without CUDA's own headers. NVDEC then works in the device's
- * primary context, the one the CUDA runtime (our backend) uses: with a
- * context of its own, the GPU time-slices between the two and every kernel
- * of the upscaler waits for the decoder's copies (measured on an H100: the
- * upscale stage ~35% slower). */
+ * primary context, the one the CUDA runtime (our backend) uses, instead of
+ * a second context the GPU time-slices with ours. FFmpeg refuses it when
+ * the context is active with other scheduling flags than its own (blocking
+ * sync, which the cuda backend sets); then NVDEC gets a context of its own. */
 #define VSR_CUDA_USE_PRIMARY_CONTEXT (1 << 0)
 
 /* Picks the CUDA surface format when the codec offers it (NVDEC can decode
@@ -69,8 +69,10 @@ static int setup_nvdec(vsr_decoder *d, const AVCodec *codec, vsr_error *err)
     if (!supported)
         snprintf(in->hw_note, sizeof in->hw_note, "FFmpeg has no NVDEC decoding for %s",
                  codec->name);
-    else if ((ret = av_hwdevice_ctx_create(&d->hw, AV_HWDEVICE_TYPE_CUDA, dev, NULL,
-                                           VSR_CUDA_USE_PRIMARY_CONTEXT)) < 0)
+    else if (av_hwdevice_ctx_create(&d->hw, AV_HWDEVICE_TYPE_CUDA, dev, NULL,
+                                    VSR_CUDA_USE_PRIMARY_CONTEXT) >= 0)
+        in->hw_shared_context = 1;
+    else if ((ret = av_hwdevice_ctx_create(&d->hw, AV_HWDEVICE_TYPE_CUDA, dev, NULL, 0)) < 0)
         snprintf(in->hw_note, sizeof in->hw_note, "no CUDA device %s for NVDEC: %s", dev,
                  av_err2str(ret));
     if (!d->hw) {

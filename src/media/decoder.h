@@ -32,8 +32,9 @@ typedef struct vsr_video_info {
     int stream_index;
     int has_display_matrix; /* rotation/flip for players (phone videos) */
     int32_t display_matrix[9];
-    int hw_device;     /* the CUDA device NVDEC decodes on; -1: decoded on the CPU */
-    char hw_note[160]; /* why NVDEC is not used, when it was asked for; "" otherwise */
+    int hw_device;         /* the CUDA device NVDEC decodes on; -1: decoded on the CPU */
+    int hw_shared_context; /* NVDEC shares the CUDA runtime's primary context */
+    char hw_note[160];     /* why NVDEC is not used, when it was asked for; "" otherwise */
 } vsr_video_info;
 
 /* Receives one packet of a non-video stream; takes ownership of pkt's

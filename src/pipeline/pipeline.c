@@ -51,6 +51,7 @@ typedef struct pipeline {
     vsr_colour out_colour;
     int yuv_from_upscaler; /* the upscaler writes the YUV frame (colour_path) */
     vsr_yuv_coeffs yuv_coeffs;
+    AVBufferPool *out_pool; /* the output frames' buffers (workers take, encoders return) */
     int64_t max_bitrate;
     FILE *hash_file; /* encode thread only */
     slot *slots;
@@ -260,7 +261,8 @@ static int alloc_rgb(vsr_image *img, int w, int h, vsr_error *err)
 static int upscale_to_yuv(pipeline *p, int64_t i, void *ctx, const vsr_image *rgb_in, slot *s,
                           vsr_error *err)
 {
-    int ret = vsr_yuv_frame_alloc(s->out, p->out_w, p->out_h, &p->out_colour, (long)i, err);
+    int ret =
+        vsr_yuv_frame_alloc(p->out_pool, s->out, p->out_w, p->out_h, &p->out_colour, (long)i, err);
     if (ret < 0)
         return ret;
     vsr_yuv420 yuv = {
@@ -343,7 +345,7 @@ static void *worker_main(void *arg)
     if (ret >= 0)
         ret = vsr_yuv_to_rgb_create(&to_rgb, &err);
     if (ret >= 0)
-        ret = vsr_rgb_to_yuv_create(&to_yuv, &p->out_colour, &err);
+        ret = vsr_rgb_to_yuv_create(&to_yuv, &p->out_colour, p->out_pool, &err);
     if (ret >= 0)
         ret = alloc_rgb(&rgb_in, p->info->width, p->info->height, &err);
     if (ret >= 0 && !p->yuv_from_upscaler)
@@ -621,6 +623,10 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
                              "output %dx%d has an odd side; YUV 4:2:0 needs even sizes", p->out_w,
                              p->out_h);
     vsr_colour_yuv_coeffs(&p->out_colour, &p->yuv_coeffs);
+    p->out_pool = vsr_yuv_frame_pool(p->out_w, p->out_h);
+    if (!p->out_pool)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "frame pool for %dx%d output frames", p->out_w,
+                             p->out_h);
 
     vsr_encoder_options eopt = cfg->enc;
     if (cfg->size_gate && eopt.max_bitrate == 0 && p->info->file_size > 0 &&
@@ -763,6 +769,7 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
         stats->nvdec_device = -1;
         if (p.info) {
             stats->nvdec_device = p.info->hw_device;
+            stats->nvdec_shared_context = p.info->hw_shared_context;
             stats->nvdec_frames = vsr_decoder_hw_frames(p.dec);
             snprintf(stats->nvdec_note, sizeof stats->nvdec_note, "%s", p.info->hw_note);
             stats->in_w = p.info->width;
@@ -816,6 +823,7 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
             av_frame_free(&p.slots[i].out);
         }
     free(p.slots);
+    av_buffer_pool_uninit(&p.out_pool); /* freed once its last frame is */
     if (p.queues)
         for (int q = 0; q < p.sched.queues; q++)
             vsr_index_queue_free(&p.queues[q]);

@@ -110,12 +110,13 @@ typedef struct vsr_pipeline_stats {
     long peak_rss_kib;
     int64_t max_bitrate;
     char encoder[32];
-    char preset[32];        /* as applied ("" = none) */
-    int crf;                /* as applied (-1 = none) */
-    int colour_on_upscaler; /* the output's YUV came from the upscaler (not swscale) */
-    int nvdec_device;       /* the CUDA device NVDEC decoded on; -1: the CPU */
-    int64_t nvdec_frames;   /* frames NVDEC decoded */
-    char nvdec_note[160];   /* why NVDEC was not used under VSR_DECODE_AUTO; "" if it was */
+    char preset[32];          /* as applied ("" = none) */
+    int crf;                  /* as applied (-1 = none) */
+    int colour_on_upscaler;   /* the output's YUV came from the upscaler (not swscale) */
+    int nvdec_device;         /* the CUDA device NVDEC decoded on; -1: the CPU */
+    int nvdec_shared_context; /* in the CUDA runtime's primary context (else its own) */
+    int64_t nvdec_frames;     /* frames NVDEC decoded */
+    char nvdec_note[160];     /* why NVDEC was not used under VSR_DECODE_AUTO; "" if it was */
     char in_pix_fmt[32];
     vsr_colour in_colour, out_colour;
     int64_t bytes_out;

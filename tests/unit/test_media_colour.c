@@ -129,7 +129,7 @@ int main(void)
     vsr_colour out = vsr_colour_for_output(AVCOL_SPC_UNSPECIFIED, AVCOL_PRI_UNSPECIFIED,
                                            AVCOL_TRC_UNSPECIFIED, 720);
     vsr_rgb_to_yuv *r2y;
-    CHECK(vsr_rgb_to_yuv_create(&r2y, &out, &err) == 0);
+    CHECK(vsr_rgb_to_yuv_create(&r2y, &out, NULL, &err) == 0);
     uint8_t px[32 * 32 * 3];
     for (int i = 0; i < 32 * 32; i++) {
         px[3 * i] = 200;

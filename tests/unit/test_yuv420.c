@@ -60,9 +60,13 @@ static void compare_with_swscale(enum AVColorSpace matrix, const char *name)
     vsr_rgb_to_yuv *sws = NULL;
     AVFrame *ref = av_frame_alloc(), *ours = av_frame_alloc();
     vsr_image img = {w, h, VSR_PIX_RGB24, (size_t)w * 3, rgb};
-    CHECK(vsr_rgb_to_yuv_create(&sws, &colour, &err) == 0);
+    CHECK(vsr_rgb_to_yuv_create(&sws, &colour, NULL, &err) == 0);
     CHECK_MSG(vsr_rgb_to_yuv_run(sws, &img, ref, 0, &err) == 0, "%s", err.msg);
-    CHECK_MSG(vsr_yuv_frame_alloc(ours, w, h, &colour, 0, &err) == 0, "%s", err.msg);
+    /* our frame's buffer from a pool, as the pipeline's */
+    AVBufferPool *pool = vsr_yuv_frame_pool(w, h);
+    CHECK_MSG(vsr_yuv_frame_alloc(pool, ours, w, h, &colour, 0, &err) == 0, "%s", err.msg);
+    CHECK(ours->linesize[0] % 64 == 0 && ours->linesize[1] >= w / 2 &&
+          ours->data[2] + ours->linesize[2] * (h / 2) <= ours->buf[0]->data + ours->buf[0]->size);
     vsr_yuv_coeffs k;
     vsr_colour_yuv_coeffs(&colour, &k);
     vsr_yuv420 out = {
@@ -89,6 +93,7 @@ static void compare_with_swscale(enum AVColorSpace matrix, const char *name)
     }
     av_frame_free(&ref);
     av_frame_free(&ours);
+    av_buffer_pool_uninit(&pool);
     vsr_rgb_to_yuv_destroy(sws);
     free(rgb);
 }

@@ -1016,6 +1016,13 @@ int cuda_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void 
     int rc;
     {
         cudaError_t e = cudaSetDevice(W->device);
+        /* Threads waiting for the GPU sleep instead of spinning: a worker
+         * waits for most of a frame, and in a video pipeline the CPU cores
+         * belong to the encoders. (Also the flags FFmpeg's NVDEC asks of
+         * the primary context it shares with us.) VSR_CUDA_SPIN=1 keeps
+         * the runtime's default, for measuring. */
+        if (e == cudaSuccess && !env_flag("VSR_CUDA_SPIN", false))
+            e = cudaSetDeviceFlags(cudaDeviceScheduleBlockingSync);
         if (e != cudaSuccess) {
             delete W;
             rc = cu_fail(err, e, "selecting the device", __LINE__);
