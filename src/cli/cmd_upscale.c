@@ -97,7 +97,7 @@ static void help(void)
            "  --encoder NAME        a libavcodec encoder (hevc_nvenc, av1_nvenc, ...)\n"
            "  --profile P           fast, balanced (default) or quality: preset and CRF\n"
            "                        by encoder and output size (balanced x265:\n"
-           "                        superfast up to 4K, ultrafast above; CRF 20);\n"
+           "                        superfast up to 1080p, ultrafast above; CRF 20);\n"
            "                        see docs/pipeline.md\n"
            "  --crf N               quality, over the profile's (NVENC cq 35)\n"
            "  --preset P            encoder preset, over the profile's (NVENC p4)\n"

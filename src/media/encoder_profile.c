@@ -25,18 +25,19 @@ typedef struct profile_row {
 /* Speeds on the 16-core target (DESIGN.md §6, one instance): x265
  * ultrafast 106/26/4.5 fps at 1080p/2160p/4320p, superfast 90/18/2.6,
  * veryfast 49/11/1.8, slow 18.8 at 1080p; SVT-AV1 preset 12 41/8.7/1.8.
- * balanced (the default) is chosen so that encoding a 10 s clip fits the
- * task's deadline on that host (SD2HD's 4 s needed superfast at 1080p:
- * bench/results/2026-11-27-h100-e2e-tasks.md) and steps the preset down as
- * the frame grows; its PSNR against the frames before encoding stays above
- * 38 dB (50.2 dB at 1080p: bench/encoder_profiles.sh, bench/results/
+ * balanced (the default) is chosen so that a 10 s clip, end to end, fits
+ * its task's deadline on that host: SD2HD's 4 s needed superfast at 1080p
+ * (veryfast: 4.1-4.5 s), HD24K's 10 s ultrafast at 4K (superfast: 8.9-11.3
+ * s on four H100 hosts; bench/results/2026-11-27-h100-e2e-tasks.md). Its
+ * PSNR against the frames before encoding stays far above 38 dB (50.2 dB at
+ * 1080p, 50.6 dB at 4K: bench/encoder_profiles.sh, bench/results/
  * 2026-11-27-encoder-profiles.md).
  * quality at 1080p is the reference miner's x265 slow CRF 20. */
 static const profile_row TABLE[] = {
     {"libx265",
      {
          [VSR_PROFILE_FAST] = {{"ultrafast", 22}, {"ultrafast", 22}, {"ultrafast", 22}},
-         [VSR_PROFILE_BALANCED] = {{"superfast", 20}, {"superfast", 20}, {"ultrafast", 20}},
+         [VSR_PROFILE_BALANCED] = {{"superfast", 20}, {"ultrafast", 20}, {"ultrafast", 20}},
          [VSR_PROFILE_QUALITY] = {{"slow", 20}, {"medium", 20}, {"veryfast", 20}},
      }},
     {"libsvtav1",
@@ -48,7 +49,7 @@ static const profile_row TABLE[] = {
     {"libx264",
      {
          [VSR_PROFILE_FAST] = {{"ultrafast", 23}, {"ultrafast", 23}, {"ultrafast", 23}},
-         [VSR_PROFILE_BALANCED] = {{"superfast", 20}, {"superfast", 20}, {"ultrafast", 20}},
+         [VSR_PROFILE_BALANCED] = {{"veryfast", 20}, {"superfast", 20}, {"ultrafast", 20}},
          [VSR_PROFILE_QUALITY] = {{"medium", 18}, {"fast", 18}, {"veryfast", 18}},
      }},
 };
