@@ -12,6 +12,8 @@
 #             encoder alone with the same settings on as many frames of the
 #             output size (encoder_encode, Lanczos stand-in), for the
 #             end-to-end / slowest-stage ratio;
+#   default:  each task once as vsr runs it by default, with the encoder
+#             alone for the ratio (the short form of tasks);
 #   profiles: each task with the fast and quality profiles;
 #   load:     five clips at once (the validator's batch: 3 SD2HD + 2 HD24K)
 #             through `vsr serve`, with GPU and CPU utilisation;
@@ -83,6 +85,14 @@ for mode in $MODES; do
             up "$2-gpu" "$1" "$2" --encode-segments auto
             VSR_CUDA_SPIN=1 up "$2-spin" "$1" "$2" --encode-segments auto
             encode_alone "$2-gpu" "$1" "$3"
+        done
+        ;;
+    default)
+        echo "== tasks, as vsr runs them by default"
+        for t in "${TASKS[@]}"; do
+            set -- $t
+            up "$2" "$1" "$2"
+            encode_alone "$2" "$1" "$3"
         done
         ;;
     profiles)

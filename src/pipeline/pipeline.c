@@ -94,7 +94,7 @@ void vsr_pipeline_config_default(vsr_pipeline_config *cfg)
     cfg->schedule = VSR_SCHEDULE_DYNAMIC;
     cfg->max_pixels = 8192LL * 4320;
     cfg->size_gate = 1;
-    cfg->encode_segments = 1;
+    cfg->encode_segments = 0; /* auto: one encoder unless the cores call for more */
     vsr_encoder_options_default(&cfg->enc);
 }
 

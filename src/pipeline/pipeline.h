@@ -62,8 +62,9 @@ typedef struct vsr_pipeline_config {
     int64_t max_pixels;   /* input frame limit; 0 = none */
     int decoder_threads;  /* 0 = libavcodec's choice */
     vsr_encoder_options enc;
-    /* Segment-parallel encoding (pipeline/segment_pool.h): 1 = one encoder
-     * (default), N = N encoders, 0 = auto (cores, output size, memory). */
+    /* Segment-parallel encoding (pipeline/segment_pool.h): 1 = one encoder,
+     * N = N encoders, 0 = auto (default: cores, output size, memory; one
+     * encoder on a machine of few cores). */
     int encode_segments;
     int64_t segment_frames; /* frames per segment; 0 = 2 s at the input's frame rate */
     /* The cores this run's encoders may use together (a server job's share
