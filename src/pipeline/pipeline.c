@@ -664,6 +664,9 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
                 cores, p->out_w, p->out_h, p->segment_frames, p->info->frames_estimate,
                 frame_bytes(AV_PIX_FMT_YUV420P, p->out_w, p->out_h), VSR_SEGMENT_MEMORY_BUDGET);
         }
+        if (cfg->segment_frames <= 0)
+            p->segment_frames = vsr_segment_pool_balanced_length(p->segment_frames, p->encoders,
+                                                                 p->info->frames_estimate);
     }
     /* A share that changes is followed segment by segment, even with one
      * encoder at a time. */

@@ -62,6 +62,25 @@ int vsr_segment_pool_auto(long cores, int out_w, int out_h, int64_t segment_fram
     return k < 1 ? 1 : (int)k;
 }
 
+int64_t vsr_segment_pool_balanced_length(int64_t nominal, int encoders, int64_t frames_estimate)
+{
+    if (encoders <= 1 || frames_estimate <= 0 || nominal <= 0)
+        return nominal;
+    /* Whole rounds of one segment per encoder, segments no longer than
+     * nominal: shorter ones also let the later encoders start sooner, as
+     * the frames arrive in order. */
+    int64_t round = nominal * encoders;
+    int64_t first = (frames_estimate + round - 1) / round * encoders;
+    /* ceil(frames / len) can fall short of the segments asked for (2970
+     * frames in 56 segments of 54 are 55): the next whole rounds may fit */
+    for (int64_t segments = first; segments <= first + 8 * encoders; segments += encoders) {
+        int64_t len = (frames_estimate + segments - 1) / segments;
+        if ((frames_estimate + len - 1) / len == segments)
+            return len;
+    }
+    return (frames_estimate + first - 1) / first;
+}
+
 /* Records the pool's first error and stops every thread; the owner hears
  * of it through on_error. */
 static void pool_fail(vsr_segment_pool *pool, const vsr_error *err)

@@ -55,6 +55,15 @@ typedef struct vsr_segment_pool vsr_segment_pool;
 int vsr_segment_pool_auto(long cores, int out_w, int out_h, int64_t segment_frames,
                           int64_t frames_estimate, size_t frame_bytes, size_t memory_budget);
 
+/* A segment length of at most nominal that gives each of the encoders the
+ * same number of segments of a clip of frames_estimate frames (-1 unknown:
+ * nominal). Segment s goes to encoder s mod K, so 5 segments on 2
+ * encoders leave one encoding the fifth alone while the other waits: 3
+ * segments' time instead of 2.5 (300 frames, 2 encoders: 6 of 50). Exact
+ * for clips up to 40 s at 30 fps; a longer one may end a segment short of
+ * a round, where that tail weighs less. */
+int64_t vsr_segment_pool_balanced_length(int64_t nominal, int encoders, int64_t frames_estimate);
+
 /* Starts the encoder threads (which wait for frames). */
 int vsr_segment_pool_start(const vsr_segment_pool_config *cfg, vsr_segment_pool **pool,
                            vsr_error *err);

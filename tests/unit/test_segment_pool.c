@@ -1,0 +1,47 @@
+/* The segment pool's planning: how many encoders "auto" means, and the
+ * segment length that gives every encoder the same number of segments. */
+#include "pipeline/segment_pool.h"
+#include "test_util.h"
+
+static int64_t segments_of(int64_t frames, int64_t len)
+{
+    return (frames + len - 1) / len;
+}
+
+int main(void)
+{
+    /* 10 s at 30 fps, 2 s nominal segments. */
+    CHECK(vsr_segment_pool_balanced_length(60, 1, 300) == 60);
+    CHECK(vsr_segment_pool_balanced_length(60, 2, 300) == 50); /* 6 segments, 3 each */
+    CHECK(vsr_segment_pool_balanced_length(60, 4, 300) == 38); /* 8 segments, 2 each */
+    CHECK(vsr_segment_pool_balanced_length(60, 5, 300) == 60); /* 5 already fit */
+    CHECK(vsr_segment_pool_balanced_length(60, 2, -1) == 60);  /* length unknown */
+    CHECK(vsr_segment_pool_balanced_length(60, 2, 30) == 15);  /* a short clip: one round */
+    /* Never longer than nominal; whole rounds for clips of two rounds up
+     * to 40 s at 30 fps (longer ones may end one segment short of a round:
+     * a smaller tail among more segments). */
+    static const int64_t nominal[] = {48, 50, 60, 120};
+    for (size_t n = 0; n < sizeof nominal / sizeof nominal[0]; n++)
+        for (int k = 1; k <= 8; k++)
+            for (int64_t f = 1; f <= 1200; f++) {
+                int64_t len = vsr_segment_pool_balanced_length(nominal[n], k, f);
+                CHECK_MSG(len >= 1 && len <= nominal[n],
+                          "nominal %lld, %d encoders, %lld frames: %lld", (long long)nominal[n], k,
+                          (long long)f, (long long)len);
+                if (f >= 2 * nominal[n] * k)
+                    CHECK_MSG(segments_of(f, len) % k == 0,
+                              "nominal %lld, %d encoders, %lld frames: %lld segments of %lld",
+                              (long long)nominal[n], k, (long long)f,
+                              (long long)segments_of(f, len), (long long)len);
+            }
+
+    /* auto: one encoder per 4 cores up to 1080p output (8 above), no more
+     * than the clip's segments, no more than the memory holds. */
+    const size_t hd = 1920 * 1080 * 3 / 2, uhd = 3840 * 2160 * 3 / 2;
+    CHECK(vsr_segment_pool_auto(16, 1920, 1080, 60, 300, hd, (size_t)8 << 30) == 4);
+    CHECK(vsr_segment_pool_auto(16, 3840, 2160, 60, 300, uhd, (size_t)8 << 30) == 2);
+    CHECK(vsr_segment_pool_auto(2, 1920, 1080, 60, 300, hd, (size_t)8 << 30) == 1);
+    CHECK(vsr_segment_pool_auto(64, 1920, 1080, 60, 120, hd, (size_t)8 << 30) == 2);
+    CHECK(vsr_segment_pool_auto(64, 3840, 2160, 60, 3000, uhd, (size_t)1 << 30) == 1);
+    return test_report("test_segment_pool");
+}
