@@ -52,14 +52,15 @@ up() { # NAME CLIP TASK ARGS...: one run; its -v report is left in /tmp/NAME.log
 }
 
 # encode_alone NAME CLIP SIZE: the encoder with NAME's settings (profile,
-# segment encoders, bitrate cap, from its -v report) on CLIP's frames
-# scaled to SIZE.
+# segment encoders and length, bitrate cap, from its -v report) on CLIP's
+# frames scaled to SIZE.
 encode_alone() {
-    local log=/tmp/$1.log segs cap profile
+    local log=/tmp/$1.log segs len cap profile
     segs=$(sed -n 's/.*; \([0-9]*\) segment encoders.*/\1/p' "$log")
+    len=$(sed -n 's/.* segments of \([0-9]*\) frames.*/\1/p' "$log")
     cap=$(sed -n 's/.*bitrate cap (size gate): \([0-9]*\) kbit.*/\1/p' "$log")
     profile=$(sed -n 's/.*profile \([a-z]*\):.*/\1/p' "$log")
-    "$B/encoder_encode" "$CLIPS/$2" /tmp/alone.mp4 hevc "${profile:-balanced}" "${segs:-1}" 60 \
+    "$B/encoder_encode" "$CLIPS/$2" /tmp/alone.mp4 hevc "${profile:-balanced}" "${segs:-1}" "${len:-60}" \
         "$((${cap:-0} * 1000))" "$3" | sed "s/^/ENCODE-ALONE $1: /"
     rm -f /tmp/alone.mp4
 }
