@@ -11,8 +11,10 @@
  *   VSR_CUDA_NO_FIRST=1, VSR_CUDA_NO_TAIL=1, VSR_CUDA_FIRST_FP32=1
  *                        debugging: generic first layer / generic tail /
  *                        first layer in fp32 FMA instead of tensor cores
- * Compute is always fp16 storage with fp32 accumulation (the requested
- * precision is not consulted). */
+ *   VSR_CUDA_SPIN=1      spin while waiting for the GPU (default: block,
+ *                        leaving the cores to the encoders)
+ * Compute is fp16 storage with fp32 accumulation: --precision auto or fp16;
+ * fp32 and bf16 are refused. */
 #ifndef VSR_ENGINE_CUDA_BACKEND_H
 #define VSR_ENGINE_CUDA_BACKEND_H
 
