@@ -75,9 +75,10 @@ static void fill(vsr_image *img)
 }
 
 /* host: 8-bit frames converted on the host (not through the backend's
- * 8-bit path). */
-static int run_path(const vsr_graph *g, int pre_pad, int tile, size_t budget, vsr_pixel_format fmt,
-                    int w, int h, int host, vsr_image *out, int *tile_used)
+ * 8-bit path). yuv: NULL, or the output is YUV 4:2:0 (BT.709) into these
+ * bytes (I420) instead of out. */
+static int run_any(const vsr_graph *g, int pre_pad, int tile, size_t budget, vsr_pixel_format fmt,
+                   int w, int h, int host, vsr_image *out, int *tile_used, unsigned char *yuv)
 {
     vsr_engine_options opt;
     vsr_engine_options_default(&opt);
@@ -90,23 +91,40 @@ static int run_path(const vsr_graph *g, int pre_pad, int tile, size_t budget, vs
     vsr_engine *e = NULL;
     vsr_engine_ctx *c = NULL;
     vsr_image in = {0};
+    const int ow = w * g->scale, oh = h * g->scale;
     int rc = vsr_engine_create(g, &opt, &e, &err);
     if (!rc)
         rc = vsr_engine_ctx_create(e, &c, &err);
     if (!rc)
         rc = vsr_image_alloc(&in, w, h, fmt, &err);
-    if (!rc)
-        rc = vsr_image_alloc(out, w * g->scale, h * g->scale, fmt, &err);
+    if (!rc && !yuv)
+        rc = vsr_image_alloc(out, ow, oh, fmt, &err);
     if (!rc) {
         fill(&in);
         *tile_used = vsr_engine_tile_size(c, w, h);
-        rc = vsr_engine_upscale(c, &in, out, &err);
+        if (yuv) {
+            vsr_yuv420 i420 = {ow,
+                               oh,
+                               {yuv, yuv + ow * oh, yuv + ow * oh * 5 / 4},
+                               {(size_t)ow, (size_t)ow / 2, (size_t)ow / 2}};
+            vsr_yuv_coeffs k;
+            vsr_yuv_coeffs_init(&k, 0.2126, 0.0722);
+            rc = vsr_engine_upscale_yuv420(c, &in, &i420, &k, &err);
+        } else {
+            rc = vsr_engine_upscale(c, &in, out, &err);
+        }
     }
     CHECK_MSG(rc == 0, "%s", err.msg);
     vsr_image_free(&in);
     vsr_engine_ctx_destroy(c);
     vsr_engine_destroy(e);
     return rc;
+}
+
+static int run_path(const vsr_graph *g, int pre_pad, int tile, size_t budget, vsr_pixel_format fmt,
+                    int w, int h, int host, vsr_image *out, int *tile_used)
+{
+    return run_any(g, pre_pad, tile, budget, fmt, w, h, host, out, tile_used, NULL);
 }
 
 static int run(const vsr_graph *g, int pre_pad, int tile, size_t budget, vsr_pixel_format fmt,
@@ -180,37 +198,8 @@ static void check_graph(const vsr_graph *gp, const char *name, int pre_pad, int 
 static int run_yuv(const vsr_graph *g, int pre_pad, int tile, int host, int w, int h,
                    unsigned char *out)
 {
-    vsr_engine_options opt;
-    vsr_engine_options_default(&opt);
-    opt.host_conversion = host;
-    opt.pre_pad = pre_pad;
-    opt.backend = "ref";
-    opt.tile = tile;
-    vsr_error err = {0};
-    vsr_engine *e = NULL;
-    vsr_engine_ctx *c = NULL;
-    vsr_image in = {0};
-    const int ow = w * g->scale, oh = h * g->scale;
-    vsr_yuv420 yuv = {ow,
-                      oh,
-                      {out, out + ow * oh, out + ow * oh * 5 / 4},
-                      {(size_t)ow, (size_t)ow / 2, (size_t)ow / 2}};
-    vsr_yuv_coeffs k;
-    vsr_yuv_coeffs_init(&k, 0.2126, 0.0722);
-    int rc = vsr_engine_create(g, &opt, &e, &err);
-    if (!rc)
-        rc = vsr_engine_ctx_create(e, &c, &err);
-    if (!rc)
-        rc = vsr_image_alloc(&in, w, h, VSR_PIX_RGB24, &err);
-    if (!rc) {
-        fill(&in);
-        rc = vsr_engine_upscale_yuv420(c, &in, &yuv, &k, &err);
-    }
-    CHECK_MSG(rc == 0, "%s", err.msg);
-    vsr_image_free(&in);
-    vsr_engine_ctx_destroy(c);
-    vsr_engine_destroy(e);
-    return rc;
+    int used;
+    return run_any(g, pre_pad, tile, 0, VSR_PIX_RGB24, w, h, host, NULL, &used, out);
 }
 
 static void check_yuv(const vsr_graph *g, const char *name, int pre_pad, int w, int h, int tile)
