@@ -10,6 +10,7 @@
 
 struct vsr_server {
     vsr_metrics metrics;
+    atomic_int active_clips; /* the jobs' clips in their pipeline now */
     vsr_api api;
     vsr_http *http;
 };
@@ -27,6 +28,7 @@ int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *
     vsr_job_services *sv = &s->api.services;
     sv->cfg = cfg;
     sv->metrics = &s->metrics;
+    sv->active_clips = &s->active_clips;
     s->api.backend_name = cfg->engine.backend;
     int st;
     if (vsr_server_config_has_storage(cfg)) {
@@ -57,7 +59,6 @@ int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *
     if ((st = vsr_model_cache_create(&mo, &sv->models, err)) < 0 ||
         (st = vsr_job_queue_create(cfg->max_running, cfg->max_queued, &s->api.queue, err)) < 0)
         goto fail;
-    sv->queue = s->api.queue;
     vsr_http_options ho = {
         .host = cfg->listen_host ? cfg->listen_host : "127.0.0.1",
         .port = cfg->listen_port,

@@ -1,6 +1,7 @@
 #include "server/upscale_job.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -78,16 +79,15 @@ static int deliver_upload(vsr_upscale_job *j, vsr_clip *c, const char *path, dou
     return VSR_OK;
 }
 
-/* A job's share of the cores for its encoders: the machine's, split
- * evenly between the jobs running at this moment (so a job left alone
- * takes the cores the finished ones freed, segment by segment). */
-static int job_cores_now(void *opaque)
+/* A clip's share of the cores for its encoders: the machine's, split
+ * evenly between the clips being upscaled at this moment, of every job (so
+ * a clip left alone takes the cores the finished ones freed, segment by
+ * segment). */
+static int clip_cores_now(void *opaque)
 {
     const vsr_job_services *sv = opaque;
-    int running = 1, waiting = 0;
-    if (sv->queue)
-        vsr_job_queue_snapshot(sv->queue, &running, &waiting, NULL, 0);
-    long share = sysconf(_SC_NPROCESSORS_ONLN) / (running > 1 ? running : 1);
+    int active = sv->active_clips ? atomic_load(sv->active_clips) : 1;
+    long share = sysconf(_SC_NPROCESSORS_ONLN) / (active > 1 ? active : 1);
     return share > 1 ? (int)share : 1;
 }
 
@@ -153,16 +153,22 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
     pc.workers = cfg->workers > 0 ? cfg->workers : 1;
     pc.max_pixels = cfg->max_pixels;
     pc.enc = j->enc;
-    /* The cores are shared evenly by the jobs running: within its share a
-     * job encodes segments in parallel where one encoder would not use
-     * them all, and each segment's encoder takes the share of its moment. */
-    pc.encoder_cores = job_cores_now((void *)sv);
-    pc.encoder_cores_now = job_cores_now;
+    /* The cores are shared evenly by the clips being upscaled: within its
+     * share a clip encodes segments in parallel where one encoder would not
+     * use them all, and each segment's encoder takes the share of its
+     * moment. */
+    if (sv->active_clips)
+        atomic_fetch_add(sv->active_clips, 1);
+    pc.encoder_cores = clip_cores_now((void *)sv);
+    pc.encoder_cores_now = clip_cores_now;
     pc.encoder_cores_opaque = (void *)sv;
     pc.encode_segments = 0;
     pc.cancel = &j->job.cancel;
     vsr_pipeline_stats ps;
-    if (vsr_pipeline_run(&pc, &ps, &err) < 0) {
+    int run = vsr_pipeline_run(&pc, &ps, &err);
+    if (sv->active_clips)
+        atomic_fetch_sub(sv->active_clips, 1);
+    if (run < 0) {
         if (err.code == VSR_ERR_CANCELLED)
             explain_cancel(j, &err);
         vsr_error_prefix(&err, "clip %d", index);
@@ -190,6 +196,21 @@ done:
         vsr_metrics_error(sv->metrics, (vsr_status)c->status);
 }
 
+typedef struct clip_task {
+    vsr_upscale_job *job;
+    int index;
+    const char *workdir;
+    int started;
+    pthread_t thread;
+} clip_task;
+
+static void *clip_main(void *arg)
+{
+    clip_task *t = arg;
+    run_clip(t->job, t->index, t->workdir);
+    return NULL;
+}
+
 static void run_job(vsr_job *job, void *opaque)
 {
     vsr_upscale_job *j = opaque;
@@ -205,8 +226,23 @@ static void run_job(vsr_job *job, void *opaque)
         vsr_metrics_error(j->services->metrics, VSR_ERR_IO);
         return;
     }
-    for (int i = 0; i < j->n_clips; i++)
-        run_clip(j, i, workdir);
+    /* The clips of a request run at once (the validator sends five with
+     * one deadline): each on a thread of its own, the first on this one;
+     * a thread that cannot be started runs its clip here afterwards. */
+    clip_task tasks[VSR_MAX_CLIPS];
+    for (int i = 0; i < j->n_clips; i++) {
+        tasks[i] = (clip_task){.job = j, .index = i, .workdir = workdir};
+        if (i > 0)
+            tasks[i].started = pthread_create(&tasks[i].thread, NULL, clip_main, &tasks[i]) == 0;
+    }
+    if (j->n_clips > 0)
+        run_clip(j, 0, workdir);
+    for (int i = 1; i < j->n_clips; i++) {
+        if (tasks[i].started)
+            pthread_join(tasks[i].thread, NULL);
+        else
+            run_clip(j, i, workdir);
+    }
     if (rmdir(workdir) != 0)
         fprintf(stderr, "vsr serve: removing %s: %s\n", workdir, strerror(errno));
 }

@@ -7,6 +7,8 @@
 #ifndef VSR_SERVER_UPSCALE_JOB_H
 #define VSR_SERVER_UPSCALE_JOB_H
 
+#include <stdatomic.h>
+
 #include "media/encoder.h"
 #include "server/job_queue.h"
 #include "server/metrics.h"
@@ -26,7 +28,8 @@ typedef struct vsr_job_services {
     vsr_s3 *s3;           /* NULL: no storage */
     vsr_deleter *deleter; /* with s3 */
     vsr_metrics *metrics;
-    vsr_job_queue *queue; /* how many jobs run now (their share of the cores) */
+    atomic_int *active_clips; /* clips in their pipeline now, over all jobs (their share
+                                 of the cores); the server's counter */
 } vsr_job_services;
 
 typedef struct vsr_clip {

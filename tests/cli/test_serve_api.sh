@@ -126,6 +126,15 @@ req "$A" POST /upscale '{"video_paths": ["in.mp4"], "output_paths": ["out/in_x2.
 expect_reply "current, local" 200 '.success == true and .task_id == "t-local" and .errors == [null] and (.output_paths[0] | endswith("/out/in_x2.mp4")) and (.output_urls[0] | startswith("http")) and .queue_position == 0 and has("active_tasks") and has("queued_tasks")'
 expect 0 "all 11 gates passed" "$VSR_BIN" check "$ROOT/out/in_x2.mp4" --input "$ROOT/in.mp4" --scale 2
 
+# Several clips in one request (the validator sends five): they run at
+# once, each to its own output and URL, every one valid.
+cp "$ROOT/in.mp4" "$ROOT/in2.mp4"
+req "$A" POST /upscale "{\"video_paths\": [\"in.mp4\", \"$PAYLOAD/file/clip.mp4\", \"in2.mp4\"], \"output_paths\": [\"out/m0.mp4\", \"out/m1.mp4\", \"out/m2.mp4\"], \"scale\": 2}"
+expect_reply "three clips" 200 '.success == true and .errors == [null, null, null] and (.output_paths | map(endswith(".mp4")) == [true, true, true]) and (.output_urls | map(startswith("http")) == [true, true, true]) and (.output_urls | unique | length) == 3'
+expect 0 "all 11 gates passed" "$VSR_BIN" check "$ROOT/out/m0.mp4" --input "$ROOT/in.mp4" --scale 2
+expect 0 "all 11 gates passed" "$VSR_BIN" check "$ROOT/out/m1.mp4" --input "$WORK/payload/clip.mp4" --scale 2
+expect 0 "all 11 gates passed" "$VSR_BIN" check "$ROOT/out/m2.mp4" --input "$ROOT/in2.mp4" --scale 2
+
 # Current flow, a URL in, AV1 at x4, the output only uploaded.
 req "$A" POST /upscale "{\"video_paths\": [\"$PAYLOAD/file/clip.mp4\"], \"scale\": 4, \"codec\": \"av1\", \"cq\": 35}"
 expect_reply "current, url" 200 '.success == true and .output_paths == [null] and (.output_urls[0] | test("_upscaled\\.mp4\\?"))'
