@@ -37,6 +37,7 @@ struct vsr_engine_ctx {
     size_t in_cap, out_cap;
     unsigned char *in8, *out8; /* one tile, packed RGB24 (the 8-bit path) */
     size_t in8_cap, out8_cap;
+    int tile_cap; /* the largest tile edge that fit in memory so far; 0 = no cap */
 };
 
 void vsr_engine_options_default(vsr_engine_options *opt)
@@ -144,12 +145,17 @@ void vsr_engine_ctx_destroy(vsr_engine_ctx *c)
     free(c);
 }
 
+static int capped(const vsr_engine_ctx *c, int tile)
+{
+    return c->tile_cap > 0 && tile > c->tile_cap ? c->tile_cap : tile;
+}
+
 int vsr_engine_tile_size(const vsr_engine_ctx *c, int w, int h)
 {
     const vsr_engine *e = c->engine;
     int whole = w > h ? w : h;
     if (e->tile > 0)
-        return e->tile < whole ? e->tile : whole;
+        return capped(c, e->tile < whole ? e->tile : whole);
     size_t per_pixel = e->graph->peak_bytes_per_pixel;
     if (e->backend->extra_bytes_per_pixel)
         per_pixel += e->backend->extra_bytes_per_pixel(e->graph, &e->config);
@@ -157,11 +163,24 @@ int vsr_engine_tile_size(const vsr_engine_ctx *c, int w, int h)
         per_pixel = 1;
     double pixels = (double)e->memory_budget / (double)per_pixel;
     if ((double)(w + 2 * e->pre_pad) * (h + 2 * e->pre_pad) <= pixels)
-        return whole;
+        return capped(c, whole);
     int tile = (int)sqrt(pixels) - 2 * e->graph->receptive_radius;
     if (tile < MIN_TILE)
         tile = MIN_TILE;
-    return tile < whole ? tile : whole;
+    return capped(c, tile < whole ? tile : whole);
+}
+
+/* A tile the device had no memory for (its memory is shared with other
+ * contexts and jobs) is not the frame's fault: the frame is done again in
+ * tiles of half the edge, down to MIN_TILE, and the context keeps the
+ * smaller edge. Returns 1 to try again. */
+static int shrink_after(vsr_engine_ctx *c, int rc, int size, vsr_error *err)
+{
+    if (rc != VSR_ERR_NOMEM || size <= MIN_TILE)
+        return 0;
+    c->tile_cap = size / 2 > MIN_TILE ? size / 2 : MIN_TILE;
+    vsr_error_clear(err);
+    return 1;
 }
 
 static int ensure(float **buf, size_t *cap, size_t count, vsr_error *err)
@@ -383,13 +402,12 @@ static int use_rgb24_path(const vsr_engine_ctx *c)
     return c->engine->backend->run_rgb24 && !c->engine->host_conversion;
 }
 
-int vsr_engine_upscale(vsr_engine_ctx *c, const vsr_image *in, vsr_image *out, vsr_error *err)
+/* One pass over the frame in tiles of edge size. */
+static int upscale_rgb_tiles(vsr_engine_ctx *c, const vsr_image *in, vsr_image *out, int size,
+                             vsr_error *err)
 {
-    int rc = check_frame(c, in, out->width, out->height, err);
-    if (rc)
-        return rc;
+    int rc;
     const int s = c->engine->graph->scale;
-    const int size = vsr_engine_tile_size(c, in->width, in->height);
     const int eight_bit =
         use_rgb24_path(c) && in->format == VSR_PIX_RGB24 && out->format == VSR_PIX_RGB24;
     for (int ty = 0; ty < in->height; ty += size) {
@@ -413,6 +431,17 @@ int vsr_engine_upscale(vsr_engine_ctx *c, const vsr_image *in, vsr_image *out, v
     return VSR_OK;
 }
 
+int vsr_engine_upscale(vsr_engine_ctx *c, const vsr_image *in, vsr_image *out, vsr_error *err)
+{
+    int rc = check_frame(c, in, out->width, out->height, err);
+    for (int again = !rc; again;) {
+        const int size = vsr_engine_tile_size(c, in->width, in->height);
+        rc = upscale_rgb_tiles(c, in, out, size, err);
+        again = shrink_after(c, rc, size, err);
+    }
+    return rc;
+}
+
 /* Copies a compact I420 block of w x h (the backend's output) into out at
  * (x, y). */
 static void store_i420(const unsigned char *src, int w, int h, vsr_yuv420 *out, int x, int y)
@@ -426,23 +455,13 @@ static void store_i420(const unsigned char *src, int w, int h, vsr_yuv420 *out, 
     }
 }
 
-int vsr_engine_upscale_yuv420(vsr_engine_ctx *c, const vsr_image *in, vsr_yuv420 *out,
-                              const vsr_yuv_coeffs *k, vsr_error *err)
+/* One pass over the frame in tiles of edge size (even at an odd scale). */
+static int upscale_yuv_tiles(vsr_engine_ctx *c, const vsr_image *in, vsr_yuv420 *out,
+                             const vsr_yuv_coeffs *k, int size, vsr_error *err)
 {
-    int rc = check_frame(c, in, out->width, out->height, err);
-    if (rc)
-        return rc;
-    if (in->format != VSR_PIX_RGB24 || out->width % 2 || out->height % 2)
-        return vsr_error_set(err, VSR_ERR_INVALID,
-                             "YUV 4:2:0 output needs an RGB24 input and even sizes (%dx%d)",
-                             out->width, out->height);
+    int rc;
     const vsr_backend_ops *be = c->engine->backend;
     const int s = c->engine->graph->scale;
-    int size = vsr_engine_tile_size(c, in->width, in->height);
-    /* Chroma blocks must not straddle tiles: tiles start at even output
-     * coordinates (with an odd scale, that needs an even tile edge). */
-    if (s % 2 && size % 2 && size < (in->width > in->height ? in->width : in->height))
-        size--;
     for (int ty = 0; ty < in->height; ty += size) {
         for (int tx = 0; tx < in->width; tx += size) {
             const tile t = tile_at(c, in, tx, ty, size);
@@ -471,6 +490,27 @@ int vsr_engine_upscale_yuv420(vsr_engine_ctx *c, const vsr_image *in, vsr_yuv420
         }
     }
     return VSR_OK;
+}
+
+int vsr_engine_upscale_yuv420(vsr_engine_ctx *c, const vsr_image *in, vsr_yuv420 *out,
+                              const vsr_yuv_coeffs *k, vsr_error *err)
+{
+    int rc = check_frame(c, in, out->width, out->height, err);
+    if (!rc && (in->format != VSR_PIX_RGB24 || out->width % 2 || out->height % 2))
+        rc = vsr_error_set(err, VSR_ERR_INVALID,
+                           "YUV 4:2:0 output needs an RGB24 input and even sizes (%dx%d)",
+                           out->width, out->height);
+    for (int again = !rc; again;) {
+        int size = vsr_engine_tile_size(c, in->width, in->height);
+        /* Chroma blocks must not straddle tiles: tiles start at even output
+         * coordinates (with an odd scale, that needs an even tile edge). */
+        if (c->engine->graph->scale % 2 && size % 2 &&
+            size < (in->width > in->height ? in->width : in->height))
+            size--;
+        rc = upscale_yuv_tiles(c, in, out, k, size, err);
+        again = shrink_after(c, rc, size, err);
+    }
+    return rc;
 }
 
 int vsr_image_alloc(vsr_image *img, int width, int height, vsr_pixel_format format, vsr_error *err)

@@ -68,12 +68,15 @@ int vsr_engine_ctx_create(vsr_engine *engine, vsr_engine_ctx **ctx, vsr_error *e
 void vsr_engine_ctx_destroy(vsr_engine_ctx *ctx);
 
 /* The tile edge (input pixels, halo excluded) this context uses for a
- * frame of w x h; equals max(w, h) when the frame is not split. */
+ * frame of w x h; equals max(w, h) when the frame is not split (and no
+ * smaller edge was needed for memory). */
 int vsr_engine_tile_size(const vsr_engine_ctx *ctx, int w, int h);
 
 /* Upscales in into out. out must have width and height = in's x scale and
  * its own format: RGB24 output is clamp(round(x * 255)), RGBF32 output is
- * clamped to [0, 1]. */
+ * clamped to [0, 1]. A tile the backend has no memory for (a GPU shared
+ * with other contexts) is not an error: the frame is done again in tiles
+ * of half the edge, down to 16 pixels, and the context keeps that edge. */
 int vsr_engine_upscale(vsr_engine_ctx *ctx, const vsr_image *in, vsr_image *out, vsr_error *err);
 
 /* As vsr_engine_upscale from an RGB24 frame, with the output converted to

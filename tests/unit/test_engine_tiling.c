@@ -235,6 +235,52 @@ static void check_yuv(const vsr_graph *g, const char *name, int pre_pad, int w, 
     free(other);
 }
 
+/* A tile the backend has no memory for is done again in tiles of half the
+ * edge (ref fails tiles over VSR_REF_FAIL_ABOVE_PIXELS as a full GPU
+ * would): the frame is the one tiles of that edge give; when even the
+ * smallest tile fails, the error says so. */
+static void check_out_of_memory(const vsr_graph *g, const char *name)
+{
+    const int w = 70, h = 50;
+    vsr_image want = {0}, got = {0};
+    int used = 0;
+    if (run(g, 0, 35, 0, VSR_PIX_RGB24, w, h, &want, &used) == 0) {
+        setenv("VSR_REF_FAIL_ABOVE_PIXELS", "1700", 1); /* 70x50 whole fails; 41x41 fits */
+        if (run(g, 0, 0, 0, VSR_PIX_RGB24, w, h, &got, &used) == 0)
+            CHECK_MSG(max_diff(&want, &got) == 0,
+                      "%s: after the fallback, not the frame of tiles of 35", name);
+        unsetenv("VSR_REF_FAIL_ABOVE_PIXELS");
+    }
+    vsr_image_free(&want);
+    vsr_image_free(&got);
+
+    setenv("VSR_REF_FAIL_ABOVE_PIXELS", "100", 1); /* not even a 16-pixel tile */
+    vsr_engine_options opt;
+    vsr_engine_options_default(&opt);
+    opt.backend = "ref";
+    opt.pre_pad = 0;
+    vsr_error err = {0};
+    vsr_engine *e = NULL;
+    vsr_engine_ctx *c = NULL;
+    vsr_image in = {0}, out = {0};
+    int rc = vsr_engine_create(g, &opt, &e, &err);
+    if (!rc)
+        rc = vsr_engine_ctx_create(e, &c, &err);
+    if (!rc && !(rc = vsr_image_alloc(&in, w, h, VSR_PIX_RGB24, &err)) &&
+        !(rc = vsr_image_alloc(&out, w * g->scale, h * g->scale, VSR_PIX_RGB24, &err))) {
+        fill(&in);
+        rc = vsr_engine_upscale(c, &in, &out, &err);
+        CHECK_MSG(rc == VSR_ERR_NOMEM && strstr(err.msg, "VSR_REF_FAIL_ABOVE_PIXELS") &&
+                      strstr(err.msg, "tile at"),
+                  "%s: smallest tile out of memory: %d %s", name, rc, err.msg);
+    }
+    unsetenv("VSR_REF_FAIL_ABOVE_PIXELS");
+    vsr_image_free(&in);
+    vsr_image_free(&out);
+    vsr_engine_ctx_destroy(c);
+    vsr_engine_destroy(e);
+}
+
 /* Pre-padding changes only what is within the receptive radius of a
  * border: the interior is identical with and without it. */
 static void check_pre_pad_effect(const vsr_graph *g, int w, int h)
@@ -300,6 +346,8 @@ int main(void)
         check_graph(&g, name, VSR_DEFAULT_PRE_PAD, 70, 50, 16, i == 2 ? 1 : 0);
         check_pre_pad_effect(&g, 40, 30);
         check_yuv(&g, name, VSR_DEFAULT_PRE_PAD, 70, 50, 16);
+        if (i == 0)
+            check_out_of_memory(&g, name);
         vsr_graph_free(&g);
     }
     /* The real models: a middle tile with halo on both sides. */

@@ -11,6 +11,10 @@ typedef struct ref_context {
     const vsr_graph *g;
     vsr_shape *shapes; /* per blob, for the current input size */
     float **blobs;     /* per blob, live buffers during a run */
+    /* Test only (VSR_REF_FAIL_ABOVE_PIXELS): tiles larger than this fail
+     * as out of memory, as a GPU's do, so that the engine's fallback to
+     * smaller tiles runs in CI. 0 = no limit. */
+    long fail_above_pixels;
 } ref_context;
 
 static int ref_available(vsr_error *err)
@@ -42,6 +46,8 @@ static int ref_context_create(const vsr_graph *g, const void *weights,
     ref_context *c = calloc(1, sizeof *c);
     if (c) {
         c->g = g;
+        const char *limit = getenv("VSR_REF_FAIL_ABOVE_PIXELS");
+        c->fail_above_pixels = limit ? atol(limit) : 0;
         c->shapes = calloc((size_t)g->n_blobs, sizeof *c->shapes);
         c->blobs = calloc((size_t)g->n_blobs, sizeof *c->blobs);
     }
@@ -145,6 +151,10 @@ static int ref_run(void *ctx, const vsr_tensor *in, vsr_tensor *out, vsr_error *
 {
     ref_context *c = ctx;
     const vsr_graph *g = c->g;
+    if (c->fail_above_pixels > 0 && (long)in->h * in->w > c->fail_above_pixels)
+        return vsr_error_set(err, VSR_ERR_NOMEM,
+                             "ref: a %dx%d tile is over VSR_REF_FAIL_ABOVE_PIXELS=%ld (test)",
+                             in->w, in->h, c->fail_above_pixels);
     int rc = vsr_graph_infer_shapes(g, in->h, in->w, c->shapes, err);
     if (rc)
         return rc;
