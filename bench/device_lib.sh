@@ -44,7 +44,8 @@ utilisation_summary() {
 # (sd.mp4) + 2 HD24K (hd.mp4) requests sent at once to a fresh `vsr serve
 # --backend cuda SERVE_ARGS...`; prints each request, the batch's wall time,
 # the utilisation, the server's device and stage metrics, and `vsr check`
-# of every output.
+# of every output. With FIVE_IN_ONE=1, the five clips go in one request (as
+# the validator sends them).
 five_clips() {
     local clips=$1 root=/tmp/vsr-root
     shift
@@ -60,16 +61,23 @@ five_clips() {
     sample_utilisation /tmp/util.csv &
     sampler=$!
     t0=$(date +%s.%N)
-    for i in 1 2 3 4 5; do
-        in=sd.mp4
-        [ "$i" -gt 3 ] && in=hd.mp4
-        hcurl -s -o "/tmp/r$i.json" -w "clip $i ($in): %{http_code} in %{time_total} s\n" \
+    if [ "${FIVE_IN_ONE:-0}" = 1 ]; then
+        hcurl -s -o /tmp/r.json -w "one request of five clips: %{http_code} in %{time_total} s\n" \
             -H 'Content-Type: application/json' \
-            --data-binary "{\"video_paths\": [\"$in\"], \"output_paths\": [\"out/o$i.mp4\"], \"scale\": 2}" \
-            "http://127.0.0.1:$port/upscale" &
-        curls+=($!)
-    done
-    wait "${curls[@]}"
+            --data-binary '{"video_paths": ["sd.mp4", "sd.mp4", "sd.mp4", "hd.mp4", "hd.mp4"], "output_paths": ["out/o1.mp4", "out/o2.mp4", "out/o3.mp4", "out/o4.mp4", "out/o5.mp4"], "scale": 2}' \
+            "http://127.0.0.1:$port/upscale"
+    else
+        for i in 1 2 3 4 5; do
+            in=sd.mp4
+            [ "$i" -gt 3 ] && in=hd.mp4
+            hcurl -s -o "/tmp/r$i.json" -w "clip $i ($in): %{http_code} in %{time_total} s\n" \
+                -H 'Content-Type: application/json' \
+                --data-binary "{\"video_paths\": [\"$in\"], \"output_paths\": [\"out/o$i.mp4\"], \"scale\": 2}" \
+                "http://127.0.0.1:$port/upscale" &
+            curls+=($!)
+        done
+        wait "${curls[@]}"
+    fi
     t1=$(date +%s.%N)
     kill "$sampler"
     wait "$sampler" 2>/dev/null

@@ -17,6 +17,7 @@
 #   profiles: each task with the fast and quality profiles;
 #   load:     five clips at once (the validator's batch: 3 SD2HD + 2 HD24K)
 #             through `vsr serve`, with GPU and CPU utilisation;
+#   load1:    the same five clips in one request (as the validator sends);
 #   fault:    with 2+ GPUs, a GPU taken out mid-clip (--fail-device), the
 #             clip completing with the frames of a fault-free run.
 #   bench/e2e_tasks_run.sh BUNDLE_DIR CLIPS_DIR OUT_DIR [MODE...]   (default: all)
@@ -108,6 +109,10 @@ for mode in $MODES; do
     load)
         echo "== five clips at once through vsr serve (3 SD2HD + 2 HD24K)"
         five_clips "$CLIPS" --devices "$ALL"
+        ;;
+    load1)
+        echo "== the same five clips in one request"
+        FIVE_IN_ONE=1 five_clips "$CLIPS" --devices "$ALL"
         ;;
     fault)
         [ "$NGPU" -ge 2 ] || continue
