@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
+
 const char *vsr_op_name(vsr_op_type t)
 {
     switch (t) {
@@ -221,14 +223,14 @@ static int validate(vsr_graph *g, vsr_error *err)
     int rc = VSR_OK;
     for (int i = 0; i < g->n_nodes && !rc; i++) {
         const vsr_node *n = &g->nodes[i];
-        int want = n->type == VSR_OP_BINARY && n->p.binary.with_scalar ? 1
-                   : n->type == VSR_OP_BINARY                        ? 2
+        int want = n->type == VSR_OP_BINARY && n->p.binary.with_scalar     ? 1
+                   : n->type == VSR_OP_BINARY                              ? 2
                    : n->type == VSR_OP_ELTWISE || n->type == VSR_OP_CONCAT ? -1
-                                                                            : 1;
+                                                                           : 1;
         if ((want > 0 && n->n_inputs != want) || n->n_inputs < 1 ||
             n->n_inputs > VSR_MAX_NODE_INPUTS)
-            rc = vsr_error_set(err, VSR_ERR_FORMAT, "layer %s: %s takes %d inputs, has %d",
-                               n->name, vsr_op_name(n->type), want, n->n_inputs);
+            rc = vsr_error_set(err, VSR_ERR_FORMAT, "layer %s: %s takes %d inputs, has %d", n->name,
+                               vsr_op_name(n->type), want, n->n_inputs);
         for (int k = 0; k < n->n_inputs && !rc; k++) {
             int b = n->inputs[k];
             if (b < 0 || b >= g->n_blobs || !produced[b])
@@ -318,9 +320,7 @@ static void compute_receptive_radius(vsr_graph *g, double *radius, double *scale
             r += m / s;
             break;
         }
-        case VSR_OP_PIXEL_SHUFFLE:
-            s *= n->p.shuffle_factor;
-            break;
+        case VSR_OP_PIXEL_SHUFFLE: s *= n->p.shuffle_factor; break;
         case VSR_OP_INTERP: {
             /* Taps reach 2 (bicubic), 1 (bilinear) or 1 (nearest) source
              * pixels from the mapped coordinate. */
@@ -329,8 +329,7 @@ static void compute_receptive_radius(vsr_graph *g, double *radius, double *scale
             s *= n->p.interp.scale_w;
             break;
         }
-        default:
-            break;
+        default: break;
         }
         radius[n->output] = r;
         scale[n->output] = s;
@@ -340,8 +339,8 @@ static void compute_receptive_radius(vsr_graph *g, double *radius, double *scale
 /* Simulates buffer lifetimes at one size: the largest sum of live blobs. */
 static size_t peak_live_floats(const vsr_graph *g, const vsr_shape *shapes)
 {
-    size_t live = (size_t)shapes[g->input_blob].c * shapes[g->input_blob].h *
-                  shapes[g->input_blob].w;
+    size_t live =
+        (size_t)shapes[g->input_blob].c * shapes[g->input_blob].h * shapes[g->input_blob].w;
     size_t peak = live;
     for (int i = 0; i < g->n_nodes; i++) {
         const vsr_node *n = &g->nodes[i];
@@ -421,7 +420,8 @@ int vsr_graph_finalize(vsr_graph *g, vsr_error *err)
             }
             g->flops_per_pixel = flops / ((double)h * w);
             size_t floats = peak_live_floats(g, shapes);
-            g->peak_bytes_per_pixel = (floats * sizeof(float) + (size_t)h * w - 1) / ((size_t)h * w);
+            g->peak_bytes_per_pixel =
+                (floats * sizeof(float) + (size_t)h * w - 1) / ((size_t)h * w);
         }
     }
     compute_receptive_radius(g, radius, scale);
@@ -431,6 +431,22 @@ done:
     free(radius);
     free(scale);
     return rc;
+}
+
+int vsr_graph_append_node(vsr_graph *g, int *cap_nodes, vsr_weight_refs **refs, int *cap_refs,
+                          vsr_node **node, vsr_weight_refs **ref, vsr_error *err)
+{
+    int rc = vsr_array_grow((void **)&g->nodes, cap_nodes, g->n_nodes + 1, sizeof(vsr_node), err);
+    if (!rc)
+        rc = vsr_array_grow((void **)refs, cap_refs, g->n_nodes + 1, sizeof(vsr_weight_refs), err);
+    if (rc)
+        return rc;
+    *node = &g->nodes[g->n_nodes];
+    memset(*node, 0, sizeof **node);
+    (*node)->output = -1;
+    *ref = &(*refs)[g->n_nodes];
+    **ref = (vsr_weight_refs){-1, -1, -1};
+    return VSR_OK;
 }
 
 void vsr_graph_resolve_weights(vsr_graph *g, const vsr_weight_refs *refs)

@@ -64,9 +64,9 @@ typedef struct vsr_conv_params {
     int stride_h, stride_w;
     int dilation_h, dilation_w;
     int pad_top, pad_left, pad_bottom, pad_right; /* zero padding */
-    const float *weight; /* out_c x in_c x kernel_h x kernel_w (OIHW) */
-    const float *bias;   /* out_c values, or NULL */
-    vsr_activation act;  /* applied after bias */
+    const float *weight;                          /* out_c x in_c x kernel_h x kernel_w (OIHW) */
+    const float *bias;                            /* out_c values, or NULL */
+    vsr_activation act;                           /* applied after bias */
     /* GROUP_CONV and DECONV: the group count (0 or 1: one group); DECONV:
      * the extra output rows and columns at the bottom and right. */
     int groups;
@@ -108,7 +108,7 @@ typedef enum vsr_eltwise_op {
 
 typedef struct vsr_eltwise_params {
     vsr_eltwise_op op;
-    int n_coeffs;                       /* 0: all 1; else one per input (SUM only) */
+    int n_coeffs; /* 0: all 1; else one per input (SUM only) */
     float coeffs[VSR_MAX_NODE_INPUTS];
 } vsr_eltwise_params;
 
@@ -163,12 +163,12 @@ typedef struct vsr_graph {
     int output_blob; /* the single graph output */
 
     /* Filled by vsr_graph_finalize(): */
-    int *blob_last_use;  /* index of the last node reading each blob (n_nodes for the output) */
-    int in_channels;     /* 3 for RGB models */
+    int *blob_last_use; /* index of the last node reading each blob (n_nodes for the output) */
+    int in_channels;    /* 3 for RGB models */
     int out_channels;
-    int scale;           /* output size = input size x scale */
-    int receptive_radius;    /* input pixels a tile needs around it (halo) for exact output */
-    double flops_per_pixel;  /* multiply-adds x 2 per input pixel */
+    int scale;                   /* output size = input size x scale */
+    int receptive_radius;        /* input pixels a tile needs around it (halo) for exact output */
+    double flops_per_pixel;      /* multiply-adds x 2 per input pixel */
     size_t peak_bytes_per_pixel; /* fp32 activations alive at once, per input pixel */
 
     /* Owned storage of all weights (fp32). */
@@ -196,6 +196,12 @@ int vsr_interp_output_size(int in, float scale);
 typedef struct vsr_weight_refs {
     long weight, bias, slopes;
 } vsr_weight_refs;
+
+/* Appends a zeroed node (output -1) to g and its weight references (all
+ * -1) to refs, which grows beside g->nodes; the capacities are the
+ * loader's. The node counts once the loader increments g->n_nodes. */
+int vsr_graph_append_node(vsr_graph *g, int *cap_nodes, vsr_weight_refs **refs, int *cap_refs,
+                          vsr_node **node, vsr_weight_refs **ref, vsr_error *err);
 
 /* Points every node's weight, bias and PReLU slopes into g->weights, from
  * refs (one per node), once the array has stopped growing. */

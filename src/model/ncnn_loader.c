@@ -326,17 +326,11 @@ static int parse_layer(loader *l, char **tok, int ntok, vsr_error *err)
         return vsr_error_set(err, VSR_ERR_FORMAT, "%s: %s must have exactly 1 output, has %ld",
                              l->where, type, n_out);
 
-    int rc =
-        vsr_array_grow((void **)&g->nodes, &l->cap_nodes, g->n_nodes + 1, sizeof(vsr_node), err);
-    if (!rc)
-        rc = vsr_array_grow((void **)&l->refs, &l->cap_refs, g->n_nodes + 1,
-                            sizeof(vsr_weight_refs), err);
+    vsr_node *n;
+    vsr_weight_refs *refs;
+    int rc = vsr_graph_append_node(g, &l->cap_nodes, &l->refs, &l->cap_refs, &n, &refs, err);
     if (rc)
         return rc;
-    vsr_node *n = &g->nodes[g->n_nodes];
-    vsr_weight_refs *refs = &l->refs[g->n_nodes];
-    memset(n, 0, sizeof *n);
-    refs->weight = refs->bias = refs->slopes = -1;
     if (strlen(name) >= VSR_NAME_MAX)
         return vsr_error_set(err, VSR_ERR_FORMAT, "%s: layer name too long (max %d)", l->where,
                              VSR_NAME_MAX - 1);

@@ -100,23 +100,16 @@ static int new_blob(onnx_loader *l, const char *name, int *id, vsr_error *err)
 int onnx_new_node(onnx_loader *l, vsr_op_type type, const char *name, vsr_node **node,
                   vsr_weight_refs **refs, vsr_error *err)
 {
-    vsr_graph *g = l->g;
-    int rc =
-        vsr_array_grow((void **)&g->nodes, &l->cap_nodes, g->n_nodes + 1, sizeof(vsr_node), err);
-    if (!rc)
-        rc = vsr_array_grow((void **)&l->refs, &l->cap_refs, g->n_nodes + 1,
-                            sizeof(vsr_weight_refs), err);
+    vsr_node *n;
+    vsr_weight_refs *r;
+    int rc = vsr_graph_append_node(l->g, &l->cap_nodes, &l->refs, &l->cap_refs, &n, &r, err);
     if (rc)
         return rc;
-    vsr_node *n = &g->nodes[g->n_nodes];
-    memset(n, 0, sizeof *n);
     n->type = type;
-    n->output = -1;
     snprintf(n->name, sizeof n->name, "%.*s", VSR_NAME_MAX - 1, name);
-    l->refs[g->n_nodes] = (vsr_weight_refs){-1, -1, -1};
     *node = n;
     if (refs)
-        *refs = &l->refs[g->n_nodes];
+        *refs = r;
     return VSR_OK;
 }
 
