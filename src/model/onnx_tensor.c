@@ -236,43 +236,41 @@ int onnx_tensor_decode(const Onnx__TensorProto *t, const char *what, onnx_const 
     return VSR_OK;
 }
 
-static int from_floats(const float *v, size_t n, int scalar, onnx_const *c, vsr_error *err)
+/* c as an empty 1-D (or scalar) constant of n values, both views allocated. */
+static int const_alloc(size_t n, int scalar, int is_float, onnx_const *c, vsr_error *err)
 {
     memset(c, 0, sizeof *c);
     c->ndims = scalar ? 0 : 1;
     c->dims[0] = (int64_t)n;
     c->count = n;
-    c->is_float = 1;
+    c->is_float = is_float;
     c->f = malloc(sizeof(float) * (n ? n : 1));
     c->i = malloc(sizeof(int64_t) * (n ? n : 1));
     if (!c->f || !c->i) {
         onnx_const_free(c);
         return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-    }
-    for (size_t k = 0; k < n; k++) {
-        c->f[k] = v[k];
-        c->i[k] = isnan(v[k]) ? 0 : (int64_t)fmax(fmin(v[k], 9.2e18), -9.2e18);
     }
     return VSR_OK;
 }
 
+static int from_floats(const float *v, size_t n, int scalar, onnx_const *c, vsr_error *err)
+{
+    int rc = const_alloc(n, scalar, 1, c, err);
+    for (size_t k = 0; !rc && k < n; k++) {
+        c->f[k] = v[k];
+        c->i[k] = isnan(v[k]) ? 0 : (int64_t)fmax(fmin(v[k], 9.2e18), -9.2e18);
+    }
+    return rc;
+}
+
 static int from_ints(const int64_t *v, size_t n, int scalar, onnx_const *c, vsr_error *err)
 {
-    memset(c, 0, sizeof *c);
-    c->ndims = scalar ? 0 : 1;
-    c->dims[0] = (int64_t)n;
-    c->count = n;
-    c->f = malloc(sizeof(float) * (n ? n : 1));
-    c->i = malloc(sizeof(int64_t) * (n ? n : 1));
-    if (!c->f || !c->i) {
-        onnx_const_free(c);
-        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-    }
-    for (size_t k = 0; k < n; k++) {
+    int rc = const_alloc(n, scalar, 0, c, err);
+    for (size_t k = 0; !rc && k < n; k++) {
         c->i[k] = v[k];
         c->f[k] = (float)v[k];
     }
-    return VSR_OK;
+    return rc;
 }
 
 int onnx_constant_attr(const Onnx__NodeProto *n, const char *what, onnx_const *c, vsr_error *err)
