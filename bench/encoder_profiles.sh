@@ -15,6 +15,7 @@
 # network's output. Not a test: numbers depend
 # on the machine. Prints markdown tables.
 set -euo pipefail
+. "$(dirname "$0")/encoder_lib.sh"
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$SRC/build-enc-rel
 SIZES="1920x1080 3840x2160 7680x4320"
@@ -35,14 +36,7 @@ while [ $# -gt 0 ]; do
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
-OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
-
-cmake --build "$BUILD" --target encoder_encode -j"$(nproc)" >/dev/null
-
-PHOTO=$(ls -S /usr/share/backgrounds/mate/nature/*.jpg 2>/dev/null | head -n 1 || true)
-[ -n "$PHOTO" ] || { echo "no photo in /usr/share/backgrounds/mate/nature (apt-get install mate-backgrounds)" >&2; exit 1; }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%F)"
+encoder_bench_setup "$BUILD"
 echo "source: pan over $(basename "$PHOTO")"
 echo
 
@@ -58,12 +52,8 @@ for size in $SIZES; do
     # before encoding: that input upscaled x2 with Lanczos, a stand-in for
     # the network's output (which is as smooth or smoother: these numbers
     # are, if anything, pessimistic), kept lossless (FFV1).
-    w=$((W / 2)); h=$((H / 2))
-    ffmpeg -v error -y -loop 1 -framerate 30 -i "$PHOTO" \
-        -vf "scale=$((w * 13 / 10)):-2,crop=$w:$h:x='t*$((w / 16))':y=(ih-$h)/2,format=yuv420p" \
-        -frames:v "$n" -c:v libx264 -crf 23 "$OUT/in_$size.mp4"
-    ffmpeg -v error -y -i "$OUT/in_$size.mp4" -vf "scale=$W:$H:flags=lanczos,format=yuv420p" -c:v ffv1 \
-        "$OUT/ref_$size.mkv"
+    pan_clip $((W / 2)) $((H / 2)) "$n" "$OUT/in_$size.mp4"
+    lanczos_ref "$OUT/in_$size.mp4" "$W" "$H" "$OUT/ref_$size.mkv"
     in_bytes=$(stat -c %s "$OUT/in_$size.mp4")
     gate=$((in_bytes * 8))
     cap=$(awk -v b="$in_bytes" -v n="$n" 'BEGIN { printf "%d", 0.5 * 8 * b * 8 / (n / 30.0) }')
@@ -75,10 +65,7 @@ for size in $SIZES; do
                 echo "raw: $size $codec $prof segments=$k: $line" >&2
                 read -r _ _ _ _ _ fps _ _ _ preset _ crf <<<"$line"
                 bytes=$(stat -c %s "$o")
-                q=$(ffmpeg -v info -i "$o" -i "$OUT/ref_$size.mkv" \
-                    -lavfi "[0:v]setpts=N/(30*TB),split[a][b];[1:v]setpts=N/(30*TB),split[c][d];[a][c]psnr;[b][d]ssim" -f null - 2>&1 | grep -E "PSNR|SSIM")
-                psnr=$(grep -o 'PSNR y:[^ ]* u:[^ ]* v:[^ ]* average:[0-9.inf]*' <<<"$q" | sed 's/.*average://')
-                ssim=$(grep -o 'SSIM Y:[^ ]* .*All:[0-9.]*' <<<"$q" | sed 's/.*All://')
+                read -r psnr ssim <<<"$(psnr_ssim "$o" "$OUT/ref_$size.mkv")"
                 echo "| $codec | $size | $prof | $preset | $crf | $k | $n | $fps | $((bytes / 1024)) | $(awk -v a="$bytes" -v g="$gate" 'BEGIN { printf "%.1f%%", 100 * a / g }') | $psnr | $ssim |"
             done
         done
