@@ -21,6 +21,7 @@
 #include "model/model_registry.h"
 #include "model/onnx_loader.h"
 #include "test_util.h"
+#include "util/file_read.h"
 
 static char dir[4096];
 
@@ -46,22 +47,12 @@ static int generate(void)
     return rc == 0 ? 0 : -1;
 }
 
+/* The whole file (NULL if it cannot be read). */
 static unsigned char *read_all(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
+    unsigned char *data = NULL;
+    vsr_error err = {0};
+    return vsr_read_file(path, (size_t)1 << 30, NULL, &data, len, &err) == 0 ? data : NULL;
 }
 
 /* NAME.in / NAME.out: int32 c, h, w, then floats. */

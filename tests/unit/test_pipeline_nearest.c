@@ -15,6 +15,7 @@
 #include "media/decoder.h"
 #include "pipeline/pipeline.h"
 #include "test_util.h"
+#include "util/file_read.h"
 
 typedef struct nn_shared {
     int scale;
@@ -93,21 +94,13 @@ static int64_t count_frames(const char *path)
     return ret < 0 ? -1 : n;
 }
 
+/* The whole file as a string (NULL if it cannot be read). */
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = calloc(1, (size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    return buf;
+    unsigned char *data = NULL;
+    size_t len;
+    vsr_error err = {0};
+    return vsr_read_file(path, (size_t)1 << 30, NULL, &data, &len, &err) == 0 ? (char *)data : NULL;
 }
 
 /* A share of the cores that changes while a run goes on (a server job's):
