@@ -9,7 +9,7 @@ need ffmpeg "apt-get install ffmpeg"
 need curl "apt-get install curl"
 
 . "$(dirname "$0")/video_lib.sh"
-up() { "$VSR_BIN" upscale --backend "$BACKEND" --progress none --scale 2 "$@"; }
+up() { "$VSR_BIN" upscale --backend "$BACKEND" --progress none --scale 2 "$@"; } # all at x2
 
 ffmpeg -v error -y -f lavfi -i testsrc2=size=48x32:rate=30 -frames:v 24 -c:v libx264 \
     -pix_fmt yuv420p "$WORK/in.mp4"

@@ -12,7 +12,6 @@ die() { echo "FAIL: $*" >&2; fail=1; }
 
 . "$(dirname "$0")/video_lib.sh"
 echo "backend: $BACKEND"
-up() { "$VSR_BIN" upscale --backend "$BACKEND" --progress none "$@"; }
 
 
 # 34x26 (not a multiple of 8), 9 frames at 24 fps, H.264 with B-frames, AAC audio.

@@ -15,7 +15,6 @@ die() { echo "FAIL: $*" >&2; fail=1; }
 
 . "$(dirname "$0")/video_lib.sh"
 echo "backend: $BACKEND"
-up() { "$VSR_BIN" upscale --backend "$BACKEND" --progress none "$@"; }
 # Every video packet's DTS must exceed the one before (decode order).
 dts_increasing() {
     ffprobe -v error -select_streams v:0 -show_entries packet=dts -of csv=p=0 "$1" |

@@ -8,6 +8,9 @@ if "$VSR_BIN" --version | grep -qw cpu && ! "$VSR_BIN" --version | grep -q "cpu 
     BACKEND=cpu
 fi
 
+# up ARGS...: vsr upscale on that backend, without a progress line.
+up() { "$VSR_BIN" upscale --backend "$BACKEND" --progress none "$@"; }
+
 # frames FILE: the video stream's decoded frame count.
 frames() { ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }
 
