@@ -40,6 +40,7 @@
 
 void vsr_download_limits_default(vsr_download_limits *l)
 {
+    memset(l, 0, sizeof *l); /* every field: no cancel flag unless the caller sets one */
     l->max_bytes = (int64_t)2 << 30;
     l->connect_timeout_ms = 10 * 1000;
     l->total_timeout_ms = 300 * 1000;
