@@ -42,6 +42,25 @@ static int test_checks;
         }                                                                             \
     } while (0)
 
+/* A fresh, empty scratch directory $VSR_TEST_TMP/name into dir (its own,
+ * so tests can run in parallel); 0, or -1 after saying why. */
+static inline int test_scratch_dir(const char *name, char *dir, size_t size)
+{
+    const char *tmp = getenv("VSR_TEST_TMP");
+    if (!tmp || !*tmp) {
+        fprintf(stderr, "%s: VSR_TEST_TMP is not set (run through ctest)\n", name);
+        return -1;
+    }
+    snprintf(dir, size, "%s/%s", tmp, name);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "%s: cannot make %s\n", name, dir);
+        return -1;
+    }
+    return 0;
+}
+
 /* Prints a summary line CTest logs keep, returns the exit status. */
 static inline int test_report(const char *name)
 {

@@ -478,18 +478,8 @@ static void test_redact(void)
 
 int main(void)
 {
-    const char *tmp = getenv("VSR_TEST_TMP");
-    if (!tmp) {
-        fprintf(stderr, "test_download: VSR_TEST_TMP is not set (run through ctest)\n");
+    if (test_scratch_dir("test_download", dir, sizeof dir) != 0)
         return 1;
-    }
-    snprintf(dir, sizeof dir, "%s/test_download", tmp);
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "test_download: cannot make %s\n", dir);
-        return 1;
-    }
     /* The payload: deterministic noise, so a mixed-up byte shows. */
     payload = malloc(PAYLOAD_SIZE);
     uint32_t seed = 12345;

@@ -72,18 +72,8 @@ static void refused(const char *user, vsr_path_use use, const char *want_msg)
 
 int main(void)
 {
-    const char *tmp = getenv("VSR_TEST_TMP");
-    if (!tmp) {
-        fprintf(stderr, "test_path_confine: VSR_TEST_TMP is not set (run through ctest)\n");
+    if (test_scratch_dir("test_path_confine", base, sizeof base) != 0)
         return 1;
-    }
-    snprintf(base, sizeof base, "%s/test_path_confine", tmp);
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", base, base);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "cannot make %s\n", base);
-        return 1;
-    }
     snprintf(root, sizeof root, "%s/root", base);
 
     /* base/
