@@ -221,13 +221,22 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
     if (cfg->schedule == VSR_SCHEDULE_CHUNKED)
         fprintf(stderr, " (runs of %lld frames)", (long long)st->chunk);
     if (st->nvdec_device >= 0)
-        fprintf(stderr, "\n  decode: NVDEC on cuda:%d (%s context), %lld of %lld frames",
+        fprintf(stderr,
+                "\n  decode: NVDEC on cuda:%d (%s context), %lld of %lld frames, %lld of them "
+                "read by the engine on the GPU",
                 st->nvdec_device, st->nvdec_shared_context ? "shared" : "own",
-                (long long)st->nvdec_frames, (long long)st->frames);
+                (long long)st->nvdec_frames, (long long)st->frames,
+                (long long)st->nvdec_gpu_frames);
     else
         fprintf(stderr, "\n  decode: CPU%s%s", st->nvdec_note[0] ? "; no NVDEC: " : "",
                 st->nvdec_note);
-    fprintf(stderr, "\n  decode colour: %s\n", colour_name(&st->in_colour, buf, sizeof buf));
+    fprintf(stderr, "\n  decode colour: %s, converted by ",
+            colour_name(&st->in_colour, buf, sizeof buf));
+    if (st->yuv_in_frames)
+        fprintf(stderr, "the engine (%lld of %lld frames)\n", (long long)st->yuv_in_frames,
+                (long long)st->frames);
+    else
+        fprintf(stderr, "swscale\n");
     fprintf(stderr, "  encode colour: %s, converted by %s\n",
             colour_name(&st->out_colour, buf, sizeof buf),
             st->colour_on_upscaler ? "the engine" : "swscale");

@@ -14,6 +14,7 @@
 
 #include "engine/graph.h"
 #include "engine/yuv420.h"
+#include "engine/yuv_to_rgb.h"
 #include "util/error.h"
 
 typedef enum vsr_precision {
@@ -78,6 +79,14 @@ typedef struct vsr_backend_ops {
      * then (ow/2) x (oh/2) Cb, then Cr. NULL: the engine converts. */
     int (*run_yuv420)(void *ctx, const unsigned char *in, int w, int h, int ox, int oy, int ow,
                       int oh, const vsr_yuv_coeffs *k, unsigned char *out, vsr_error *err);
+    /* Optional: as run_yuv420, with the input read from a 4:2:0 frame
+     * (for a GPU: in its memory, another GPU's or the host's; see
+     * vsr_yuv_in): region [x0, x0 + w) x [y0, y0 + h) of the frame
+     * mirrored past its borders, converted to RGB24 with kin
+     * (vsr_yuv_in_pixel's arithmetic). NULL: frames come as RGB24 only. */
+    int (*run_from_yuv)(void *ctx, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, int x0, int y0,
+                        int w, int h, int ox, int oy, int ow, int oh, const vsr_yuv_coeffs *k,
+                        unsigned char *out, vsr_error *err);
     /* How many devices the backend has here (GPUs); NULL for a backend
      * whose "devices" are virtual (CPU: each its own engine and threads,
      * any number of them). */

@@ -7,6 +7,8 @@
  * equals untiled output up to float rounding. */
 #include "engine/engine.h"
 
+#include "engine/yuv_to_rgb.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +39,8 @@ struct vsr_engine_ctx {
     size_t in_cap, out_cap;
     unsigned char *in8, *out8; /* one tile, packed RGB24 (the 8-bit path) */
     size_t in8_cap, out8_cap;
-    int tile_cap; /* the largest tile edge that fit in memory so far; 0 = no cap */
+    int tile_cap;        /* the largest tile edge that fit in memory so far; 0 = no cap */
+    vsr_image frame_rgb; /* a YUV frame converted here, for a backend that takes RGB only */
 };
 
 void vsr_engine_options_default(vsr_engine_options *opt)
@@ -142,6 +145,7 @@ void vsr_engine_ctx_destroy(vsr_engine_ctx *c)
     free(c->out.data);
     free(c->in8);
     free(c->out8);
+    vsr_image_free(&c->frame_rgb);
     free(c);
 }
 
@@ -196,17 +200,6 @@ static int ensure(float **buf, size_t *cap, size_t count, vsr_error *err)
     return VSR_OK;
 }
 
-/* Mirror index without repeating the edge (-1 -> 1, n -> n - 2), folded
- * until it lands inside [0, n): the virtual pre-padded frame. */
-static int reflect(int i, int n)
-{
-    if (n == 1)
-        return 0;
-    while (i < 0 || i >= n)
-        i = i < 0 ? -i : 2 * (n - 1) - i;
-    return i;
-}
-
 /* Copies region [x0,x1) x [y0,y1) of the virtual frame (img mirrored past
  * its borders) into planar float t (3 planes). */
 static void load_region(const vsr_image *img, int x0, int y0, int x1, int y1, vsr_tensor *t)
@@ -214,11 +207,11 @@ static void load_region(const vsr_image *img, int x0, int y0, int x1, int y1, vs
     const int w = x1 - x0, h = y1 - y0;
     const size_t plane = (size_t)w * h;
     for (int y = 0; y < h; y++) {
-        const unsigned char *row =
-            (const unsigned char *)img->data + (size_t)reflect(y0 + y, img->height) * img->stride;
+        const unsigned char *row = (const unsigned char *)img->data +
+                                   (size_t)vsr_mirror(y0 + y, img->height) * img->stride;
         float *r = t->data + (size_t)y * w, *g = r + plane, *b = g + plane;
         for (int x = 0; x < w; x++) {
-            int sx = reflect(x0 + x, img->width);
+            int sx = vsr_mirror(x0 + x, img->width);
             if (img->format == VSR_PIX_RGB24) {
                 const unsigned char *p = row + (size_t)sx * 3;
                 r[x] = p[0] * (1.f / 255.f);
@@ -253,12 +246,12 @@ static void load_region_rgb24(const vsr_image *img, int x0, int y0, int x1, int 
     const int w = x1 - x0;
     for (int y = y0; y < y1; y++) {
         const unsigned char *row =
-            (const unsigned char *)img->data + (size_t)reflect(y, img->height) * img->stride;
+            (const unsigned char *)img->data + (size_t)vsr_mirror(y, img->height) * img->stride;
         unsigned char *d = dst + (size_t)(y - y0) * w * 3;
         int x = x0;
         /* the mirrored left border, the frame's own pixels (one copy), the right border */
         for (; x < 0 && x < x1; x++, d += 3)
-            memcpy(d, row + (size_t)reflect(x, img->width) * 3, 3);
+            memcpy(d, row + (size_t)vsr_mirror(x, img->width) * 3, 3);
         int inside = (x1 < img->width ? x1 : img->width) - x;
         if (inside > 0) {
             memcpy(d, row + (size_t)x * 3, (size_t)inside * 3);
@@ -266,7 +259,7 @@ static void load_region_rgb24(const vsr_image *img, int x0, int y0, int x1, int 
             x += inside;
         }
         for (; x < x1; x++, d += 3)
-            memcpy(d, row + (size_t)reflect(x, img->width) * 3, 3);
+            memcpy(d, row + (size_t)vsr_mirror(x, img->width) * 3, 3);
     }
 }
 
@@ -309,20 +302,20 @@ typedef struct tile {
     int hx0, hy0, hx1, hy1;
 } tile;
 
-static tile tile_at(const vsr_engine_ctx *c, const vsr_image *in, int tx, int ty, int size)
+static tile tile_at(const vsr_engine_ctx *c, int width, int height, int tx, int ty, int size)
 {
     const int halo = c->engine->graph->receptive_radius, pad = c->engine->pre_pad;
     tile t = {.tx = tx, .ty = ty};
-    t.x1 = tx + size < in->width ? tx + size : in->width;
-    t.y1 = ty + size < in->height ? ty + size : in->height;
+    t.x1 = tx + size < width ? tx + size : width;
+    t.y1 = ty + size < height ? ty + size : height;
     t.hx0 = tx - halo > -pad ? tx - halo : -pad;
     t.hy0 = ty - halo > -pad ? ty - halo : -pad;
-    t.hx1 = t.x1 + halo < in->width + pad ? t.x1 + halo : in->width + pad;
-    t.hy1 = t.y1 + halo < in->height + pad ? t.y1 + halo : in->height + pad;
+    t.hx1 = t.x1 + halo < width + pad ? t.x1 + halo : width + pad;
+    t.hy1 = t.y1 + halo < height + pad ? t.y1 + halo : height + pad;
     return t;
 }
 
-static int check_frame(const vsr_engine_ctx *c, const vsr_image *in, int out_w, int out_h,
+static int check_frame(const vsr_engine_ctx *c, int in_w, int in_h, int out_w, int out_h,
                        vsr_error *err)
 {
     const vsr_graph *g = c->engine->graph;
@@ -330,10 +323,9 @@ static int check_frame(const vsr_engine_ctx *c, const vsr_image *in, int out_w, 
         return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
                              "model %s maps %d to %d channels; frames need RGB to RGB", g->name,
                              g->in_channels, g->out_channels);
-    if (in->width <= 0 || in->height <= 0 || out_w != in->width * g->scale ||
-        out_h != in->height * g->scale)
+    if (in_w <= 0 || in_h <= 0 || out_w != in_w * g->scale || out_h != in_h * g->scale)
         return vsr_error_set(err, VSR_ERR_INVALID, "output %dx%d does not match input %dx%d x%d",
-                             out_w, out_h, in->width, in->height, g->scale);
+                             out_w, out_h, in_w, in_h, g->scale);
     return VSR_OK;
 }
 
@@ -412,7 +404,7 @@ static int upscale_rgb_tiles(vsr_engine_ctx *c, const vsr_image *in, vsr_image *
         use_rgb24_path(c) && in->format == VSR_PIX_RGB24 && out->format == VSR_PIX_RGB24;
     for (int ty = 0; ty < in->height; ty += size) {
         for (int tx = 0; tx < in->width; tx += size) {
-            const tile t = tile_at(c, in, tx, ty, size);
+            const tile t = tile_at(c, in->width, in->height, tx, ty, size);
             if (!eight_bit) {
                 if ((rc = run_tile_float(c, in, &t, err)))
                     return rc;
@@ -433,7 +425,7 @@ static int upscale_rgb_tiles(vsr_engine_ctx *c, const vsr_image *in, vsr_image *
 
 int vsr_engine_upscale(vsr_engine_ctx *c, const vsr_image *in, vsr_image *out, vsr_error *err)
 {
-    int rc = check_frame(c, in, out->width, out->height, err);
+    int rc = check_frame(c, in->width, in->height, out->width, out->height, err);
     for (int again = !rc; again;) {
         const int size = vsr_engine_tile_size(c, in->width, in->height);
         rc = upscale_rgb_tiles(c, in, out, size, err);
@@ -455,24 +447,53 @@ static void store_i420(const unsigned char *src, int w, int h, vsr_yuv420 *out, 
     }
 }
 
+/* A frame to upscale to YUV: packed RGB24 on the host, or 4:2:0 YUV (a
+ * decoder's frame, maybe on the GPU) with its colour. */
+typedef struct yuv_source {
+    int width, height;
+    const vsr_image *rgb;
+    const vsr_yuv_in *yuv;
+    const vsr_rgb_coeffs *yuv_colour_in;
+} yuv_source;
+
+/* The tile's output from the backend, converted to YUV there, in c->out8
+ * as compact I420. */
+static int run_tile_yuv420(vsr_engine_ctx *c, const yuv_source *src, const tile *t,
+                           const vsr_yuv_coeffs *k, vsr_error *err)
+{
+    const vsr_backend_ops *be = c->engine->backend;
+    const int s = c->engine->graph->scale, ow = (t->x1 - t->tx) * s, oh = (t->y1 - t->ty) * s;
+    const int hw = t->hx1 - t->hx0, hh = t->hy1 - t->hy0, ox = (t->tx - t->hx0) * s,
+              oy = (t->ty - t->hy0) * s;
+    const size_t out_bytes = (size_t)ow * oh * 3 / 2;
+    int rc;
+    if (src->yuv) {
+        rc = ensure_bytes(&c->out8, &c->out8_cap, out_bytes, err);
+        if (!rc)
+            rc = be->run_from_yuv(c->backend_ctx, src->yuv, src->yuv_colour_in, t->hx0, t->hy0, hw,
+                                  hh, ox, oy, ow, oh, k, c->out8, err);
+    } else {
+        rc = stage_tile_bytes(c, src->rgb, t, out_bytes, err);
+        if (!rc)
+            rc = be->run_yuv420(c->backend_ctx, c->in8, hw, hh, ox, oy, ow, oh, k, c->out8, err);
+    }
+    return rc ? tile_failed(c, t, rc, err) : VSR_OK;
+}
+
 /* One pass over the frame in tiles of edge size (even at an odd scale). */
-static int upscale_yuv_tiles(vsr_engine_ctx *c, const vsr_image *in, vsr_yuv420 *out,
+static int upscale_yuv_tiles(vsr_engine_ctx *c, const yuv_source *src, vsr_yuv420 *out,
                              const vsr_yuv_coeffs *k, int size, vsr_error *err)
 {
     int rc;
-    const vsr_backend_ops *be = c->engine->backend;
     const int s = c->engine->graph->scale;
-    for (int ty = 0; ty < in->height; ty += size) {
-        for (int tx = 0; tx < in->width; tx += size) {
-            const tile t = tile_at(c, in, tx, ty, size);
+    const vsr_image *in = src->rgb;
+    for (int ty = 0; ty < src->height; ty += size) {
+        for (int tx = 0; tx < src->width; tx += size) {
+            const tile t = tile_at(c, src->width, src->height, tx, ty, size);
             const int ow = (t.x1 - tx) * s, oh = (t.y1 - ty) * s;
-            if (be->run_yuv420 && !c->engine->host_conversion) {
-                if ((rc = stage_tile_bytes(c, in, &t, (size_t)ow * oh * 3 / 2, err)))
+            if (src->yuv || (c->engine->backend->run_yuv420 && !c->engine->host_conversion)) {
+                if ((rc = run_tile_yuv420(c, src, &t, k, err)))
                     return rc;
-                rc = be->run_yuv420(c->backend_ctx, c->in8, t.hx1 - t.hx0, t.hy1 - t.hy0,
-                                    (tx - t.hx0) * s, (ty - t.hy0) * s, ow, oh, k, c->out8, err);
-                if (rc)
-                    return tile_failed(c, &t, rc, err);
                 store_i420(c->out8, ow, oh, out, tx * s, ty * s);
                 continue;
             }
@@ -492,25 +513,60 @@ static int upscale_yuv_tiles(vsr_engine_ctx *c, const vsr_image *in, vsr_yuv420 
     return VSR_OK;
 }
 
-int vsr_engine_upscale_yuv420(vsr_engine_ctx *c, const vsr_image *in, vsr_yuv420 *out,
-                              const vsr_yuv_coeffs *k, vsr_error *err)
+static int upscale_yuv(vsr_engine_ctx *c, const yuv_source *src, vsr_yuv420 *out,
+                       const vsr_yuv_coeffs *k, vsr_error *err)
 {
-    int rc = check_frame(c, in, out->width, out->height, err);
-    if (!rc && (in->format != VSR_PIX_RGB24 || out->width % 2 || out->height % 2))
-        rc = vsr_error_set(err, VSR_ERR_INVALID,
-                           "YUV 4:2:0 output needs an RGB24 input and even sizes (%dx%d)",
+    const int w = src->width, h = src->height;
+    int rc = check_frame(c, w, h, out->width, out->height, err);
+    if (!rc && (out->width % 2 || out->height % 2))
+        rc = vsr_error_set(err, VSR_ERR_INVALID, "YUV 4:2:0 output needs even sizes (%dx%d)",
                            out->width, out->height);
     for (int again = !rc; again;) {
-        int size = vsr_engine_tile_size(c, in->width, in->height);
+        int size = vsr_engine_tile_size(c, w, h);
         /* Chroma blocks must not straddle tiles: tiles start at even output
          * coordinates (with an odd scale, that needs an even tile edge). */
-        if (c->engine->graph->scale % 2 && size % 2 &&
-            size < (in->width > in->height ? in->width : in->height))
+        if (c->engine->graph->scale % 2 && size % 2 && size < (w > h ? w : h))
             size--;
-        rc = upscale_yuv_tiles(c, in, out, k, size, err);
+        rc = upscale_yuv_tiles(c, src, out, k, size, err);
         again = shrink_after(c, rc, size, err);
     }
     return rc;
+}
+
+int vsr_engine_upscale_yuv420(vsr_engine_ctx *c, const vsr_image *in, vsr_yuv420 *out,
+                              const vsr_yuv_coeffs *k, vsr_error *err)
+{
+    if (in->format != VSR_PIX_RGB24)
+        return vsr_error_set(err, VSR_ERR_INVALID, "YUV 4:2:0 output needs an RGB24 input");
+    const yuv_source src = {in->width, in->height, in, NULL, NULL};
+    return upscale_yuv(c, &src, out, k, err);
+}
+
+int vsr_engine_reads_device_yuv(const vsr_engine *e)
+{
+    return e->backend->run_from_yuv && e->backend->device_count && !e->host_conversion;
+}
+
+int vsr_engine_upscale_from_yuv(vsr_engine_ctx *c, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin,
+                                vsr_yuv420 *out, const vsr_yuv_coeffs *k, vsr_error *err)
+{
+    const vsr_engine *e = c->engine;
+    if (e->backend->run_from_yuv && (!e->host_conversion || in->device >= 0)) {
+        const yuv_source src = {in->width, in->height, NULL, in, kin};
+        return upscale_yuv(c, &src, out, k, err);
+    }
+    if (in->device >= 0)
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "backend %s cannot read frames on a GPU",
+                             e->backend->name);
+    /* The backend takes RGB only: the same conversion here, whole frame. */
+    if (c->frame_rgb.width != in->width || c->frame_rgb.height != in->height) {
+        vsr_image_free(&c->frame_rgb);
+        int rc = vsr_image_alloc(&c->frame_rgb, in->width, in->height, VSR_PIX_RGB24, err);
+        if (rc)
+            return rc;
+    }
+    vsr_yuv_in_to_rgb24(in, kin, 0, 0, in->width, in->height, c->frame_rgb.data);
+    return vsr_engine_upscale_yuv420(c, &c->frame_rgb, out, k, err);
 }
 
 int vsr_image_alloc(vsr_image *img, int width, int height, vsr_pixel_format format, vsr_error *err)

@@ -20,6 +20,7 @@
 #include "engine/backend.h"
 #include "engine/graph.h"
 #include "engine/yuv420.h"
+#include "engine/yuv_to_rgb.h"
 #include "util/error.h"
 
 typedef enum vsr_pixel_format {
@@ -85,6 +86,20 @@ int vsr_engine_upscale(vsr_engine_ctx *ctx, const vsr_image *in, vsr_image *out,
  * from each RGB24 tile; the same bytes either way. */
 int vsr_engine_upscale_yuv420(vsr_engine_ctx *ctx, const vsr_image *in, vsr_yuv420 *out,
                               const vsr_yuv_coeffs *k, vsr_error *err);
+
+/* As vsr_engine_upscale_yuv420 from a decoded 4:2:0 frame, converted to
+ * RGB with kin (engine/yuv_to_rgb.h) by the backend where it can: on a
+ * GPU, from a frame NVDEC decoded there (it never crosses to the host), on
+ * another GPU, or in host memory (half the bytes of RGB24 to upload, no
+ * conversion on the CPU); for a backend that takes RGB only, here (the
+ * frame must then be in host memory). The same bytes either way. */
+int vsr_engine_upscale_from_yuv(vsr_engine_ctx *ctx, const vsr_yuv_in *in,
+                                const vsr_rgb_coeffs *kin, vsr_yuv420 *out, const vsr_yuv_coeffs *k,
+                                vsr_error *err);
+
+/* 1 when the backend reads 4:2:0 frames in its device's memory (a GPU's:
+ * a decoder may leave its frames there). */
+int vsr_engine_reads_device_yuv(const vsr_engine *engine);
 
 /* 1 when YUV output costs less than RGB24 plus a host conversion: the
  * backend converts on its own device (a GPU). */

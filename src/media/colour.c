@@ -1,6 +1,7 @@
 #include "media/colour.h"
 
 #include <libavutil/csp.h>
+#include <libavutil/hwcontext.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
@@ -82,9 +83,10 @@ int vsr_colour_sws_matrix(enum AVColorSpace matrix)
     }
 }
 
-void vsr_colour_yuv_coeffs(const vsr_colour *colour, vsr_yuv_coeffs *k)
+/* The luma weights of colour's matrix, for the matrices swscale knows
+ * (vsr_colour_sws_matrix) and its BT.601 fallback for the others. */
+static void luma_weights(const vsr_colour *colour, double *kr, double *kb)
 {
-    /* the matrices swscale knows (vsr_colour_sws_matrix), by their own tags */
     enum AVColorSpace m;
     switch (vsr_colour_sws_matrix(colour->matrix)) {
     case SWS_CS_ITU709: m = AVCOL_SPC_BT709; break;
@@ -94,7 +96,55 @@ void vsr_colour_yuv_coeffs(const vsr_colour *colour, vsr_yuv_coeffs *k)
     default: m = AVCOL_SPC_SMPTE170M; break;
     }
     const AVLumaCoefficients *luma = av_csp_luma_coeffs_from_avcsp(m);
-    vsr_yuv_coeffs_init(k, av_q2d(luma->cr), av_q2d(luma->cb));
+    *kr = av_q2d(luma->cr);
+    *kb = av_q2d(luma->cb);
+}
+
+void vsr_colour_yuv_coeffs(const vsr_colour *colour, vsr_yuv_coeffs *k)
+{
+    double kr, kb;
+    luma_weights(colour, &kr, &kb);
+    vsr_yuv_coeffs_init(k, kr, kb);
+}
+
+void vsr_colour_rgb_coeffs(const vsr_colour *colour, vsr_rgb_coeffs *k)
+{
+    double kr, kb;
+    luma_weights(colour, &kr, &kb);
+    vsr_rgb_coeffs_init(k, kr, kb, colour->range == AVCOL_RANGE_JPEG);
+}
+
+int vsr_colour_yuv_in(const AVFrame *f, int gpu, vsr_yuv_in *in, vsr_rgb_coeffs *k)
+{
+    enum AVPixelFormat fmt = f->format;
+    int device = -1;
+    if (fmt == AV_PIX_FMT_CUDA) {
+        if (!f->hw_frames_ctx)
+            return 0;
+        fmt = ((const AVHWFramesContext *)f->hw_frames_ctx->data)->sw_format;
+        device = gpu;
+    }
+    const int planar = fmt == AV_PIX_FMT_YUV420P || fmt == AV_PIX_FMT_YUVJ420P;
+    if (!(planar && f->linesize[1] == f->linesize[2]) && fmt != AV_PIX_FMT_NV12)
+        return 0;
+    *in = (vsr_yuv_in){
+        .width = f->width,
+        .height = f->height,
+        .luma = f->data[0],
+        .cb = f->data[1],
+        .cr = planar ? f->data[2] : f->data[1] + 1,
+        .luma_stride = (size_t)f->linesize[0],
+        .chroma_stride = (size_t)f->linesize[1],
+        .chroma_step = planar ? 1 : 2,
+        .device = device,
+        .ready_stream = NULL, /* NVDEC's copies: the legacy default stream (decoder.h) */
+    };
+    vsr_colour c = vsr_colour_for_input(f->colorspace, f->color_range, f->color_primaries,
+                                        f->color_trc, f->height);
+    if (fmt == AV_PIX_FMT_YUVJ420P)
+        c.range = AVCOL_RANGE_JPEG;
+    vsr_colour_rgb_coeffs(&c, k);
+    return 1;
 }
 
 struct vsr_yuv_to_rgb {

@@ -72,6 +72,18 @@ int vsr_yuv_frame_alloc(AVBufferPool *pool, AVFrame *out, int w, int h, const vs
  * with swscale's fallback (BT.601) for a matrix it does not know. */
 void vsr_colour_yuv_coeffs(const vsr_colour *colour, vsr_yuv_coeffs *k);
 
+/* The engine's fixed-point YUV to RGB coefficients for colour's matrix
+ * (the same fallback) and range: a GPU's conversion of decoded frames. */
+void vsr_colour_rgb_coeffs(const vsr_colour *colour, vsr_rgb_coeffs *k);
+
+/* Describes a decoded 8-bit 4:2:0 frame for the engine's own conversion
+ * (vsr_engine_upscale_from_yuv): yuv420p and yuvj420p (full range,
+ * whatever the tag says) or nv12 in host memory, or an NVDEC frame in GPU
+ * memory (AV_PIX_FMT_CUDA holding NV12) on CUDA device gpu; with the
+ * coefficients for its tags (vsr_colour_for_input). Returns 0 for any
+ * other frame (10-bit, 4:2:2, ...): swscale converts those. */
+int vsr_colour_yuv_in(const AVFrame *f, int gpu, vsr_yuv_in *in, vsr_rgb_coeffs *k);
+
 /* The swscale SWS_CS_* constant for a matrix. */
 int vsr_colour_sws_matrix(enum AVColorSpace matrix);
 

@@ -12,12 +12,13 @@ struct vsr_decoder {
     AVCodecContext *codec;
     AVPacket *pkt;
     vsr_video_info info;
-    int64_t packets;   /* video packets read */
-    int64_t frames;    /* frames returned */
-    int64_t hw_frames; /* of them, decoded by NVDEC */
-    AVBufferRef *hw;   /* the CUDA device context; NULL: CPU decoding */
-    AVFrame *hw_frame; /* an NVDEC frame, before its copy to the host */
-    int eof_sent;      /* the flush packet went to the decoder */
+    int64_t packets;    /* video packets read */
+    int64_t frames;     /* frames returned */
+    int64_t hw_frames;  /* of them, decoded by NVDEC */
+    int64_t gpu_frames; /* of those, returned in GPU memory */
+    AVBufferRef *hw;    /* the CUDA device context; NULL: CPU decoding */
+    AVFrame *hw_frame;  /* an NVDEC frame, before its copy to the host */
+    int eof_sent;       /* the flush packet went to the decoder */
     int done;
 };
 
@@ -261,6 +262,21 @@ int64_t vsr_decoder_hw_frames(const vsr_decoder *d)
     return d->hw_frames;
 }
 
+int64_t vsr_decoder_gpu_frames(const vsr_decoder *d)
+{
+    return d->gpu_frames;
+}
+
+/* An NVDEC frame stays on the GPU for a consumer that asked for it and can
+ * read it: 8-bit 4:2:0 (NV12), in the context the consumer uses. */
+static int stays_on_gpu(const vsr_decoder *d, const AVFrame *frame)
+{
+    if (!d->opt.keep_on_gpu || !d->info.hw_shared_context || !frame->hw_frames_ctx)
+        return 0;
+    const AVHWFramesContext *fc = (const AVHWFramesContext *)frame->hw_frames_ctx->data;
+    return fc->sw_format == AV_PIX_FMT_NV12;
+}
+
 /* An NVDEC frame (in GPU memory) copied to the host, in place. */
 static int download_frame(vsr_decoder *d, AVFrame *frame, vsr_error *err)
 {
@@ -347,8 +363,13 @@ int vsr_decoder_next(vsr_decoder *d, AVFrame *frame, vsr_error *err)
                                      d->path, (long long)d->frames, w, h, d->info.width,
                                      d->info.height);
             }
-            if (frame->format == AV_PIX_FMT_CUDA && (ret = download_frame(d, frame, err)) < 0)
+            if (frame->format == AV_PIX_FMT_CUDA && stays_on_gpu(d, frame)) {
+                d->hw_frames++;
+                d->gpu_frames++;
+            } else if (frame->format == AV_PIX_FMT_CUDA &&
+                       (ret = download_frame(d, frame, err)) < 0) {
                 return ret;
+            }
             if (d->hw && d->opt.nvdec == VSR_NVDEC_REQUIRE && d->hw_frames <= d->frames) {
                 av_frame_unref(frame);
                 return vsr_error_set(err, VSR_ERR_UNSUPPORTED,

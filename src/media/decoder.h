@@ -56,10 +56,17 @@ typedef struct vsr_decoder_options {
      * which then fails as cancelled. May be NULL. */
     int (*interrupted)(void *opaque);
     /* NVDEC (FFmpeg's cuda hwaccel) on CUDA device nvdec_device. Frames
-     * still come back in host memory (NV12/P010), so everything after the
-     * decoder is the same; only the decoding leaves the CPU. */
+     * come back in host memory (NV12/P010), so everything after the
+     * decoder is the same; only the decoding leaves the CPU... */
     vsr_nvdec_use nvdec;
     int nvdec_device;
+    /* ...unless keep_on_gpu: then 8-bit frames (NV12) stay in GPU memory,
+     * as AV_PIX_FMT_CUDA frames, for a consumer that reads them there (the
+     * cuda backend). Only when NVDEC shares the CUDA runtime's primary
+     * context, where the consumer's pointers are valid; the copy into the
+     * frame is then pending on the legacy default stream (the device
+     * context made here has no stream of its own). */
+    int keep_on_gpu;
 } vsr_decoder_options;
 
 typedef struct vsr_decoder vsr_decoder;
@@ -80,8 +87,10 @@ AVFormatContext *vsr_decoder_format(vsr_decoder *dec);
  * container declares are errors, not silent truncation. */
 int vsr_decoder_next(vsr_decoder *dec, AVFrame *frame, vsr_error *err);
 
-/* Frames returned so far, and of them those NVDEC decoded. */
+/* Frames returned so far, of them those NVDEC decoded, and of those the
+ * ones returned in GPU memory (keep_on_gpu). */
 int64_t vsr_decoder_frames(const vsr_decoder *dec);
 int64_t vsr_decoder_hw_frames(const vsr_decoder *dec);
+int64_t vsr_decoder_gpu_frames(const vsr_decoder *dec);
 
 #endif

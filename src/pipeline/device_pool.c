@@ -166,10 +166,30 @@ static int is_device_fault(int code)
     return code == VSR_ERR_BACKEND || code == VSR_ERR_NOMEM;
 }
 
-/* Runs one frame on c's device (RGB24 into rgb, or YUV into yuv), moving
- * to another device while the one it is on fails. */
-static int pool_run_frame(placed_ctx *c, const vsr_image *in, vsr_image *rgb, vsr_yuv420 *yuv,
-                          const vsr_yuv_coeffs *k, vsr_error *err)
+/* One frame's work: RGB24 in and out, RGB24 in and YUV out, or YUV (a
+ * decoded frame, maybe in a GPU's memory) in and YUV out. */
+typedef struct frame_job {
+    const vsr_image *rgb_in;
+    const vsr_yuv_in *yuv_in;
+    const vsr_rgb_coeffs *yuv_colour_in;
+    vsr_image *rgb_out;
+    vsr_yuv420 *yuv_out;
+    const vsr_yuv_coeffs *yuv_colour;
+} frame_job;
+
+static int run_job(vsr_engine_ctx *ctx, const frame_job *j, vsr_error *err)
+{
+    if (j->yuv_in)
+        return vsr_engine_upscale_from_yuv(ctx, j->yuv_in, j->yuv_colour_in, j->yuv_out,
+                                           j->yuv_colour, err);
+    if (j->yuv_out)
+        return vsr_engine_upscale_yuv420(ctx, j->rgb_in, j->yuv_out, j->yuv_colour, err);
+    return vsr_engine_upscale(ctx, j->rgb_in, j->rgb_out, err);
+}
+
+/* Runs one frame on c's device, moving to another device while the one
+ * it is on fails. */
+static int pool_run_frame(placed_ctx *c, const frame_job *job, vsr_error *err)
 {
     vsr_device_pool *p = c->pool;
     for (;;) {
@@ -185,8 +205,7 @@ static int pool_run_frame(placed_ctx *c, const vsr_image *in, vsr_image *rgb, vs
         pthread_mutex_unlock(&p->lock);
         double t0 = vsr_now_s();
         int st = injected ? vsr_error_set(err, VSR_ERR_BACKEND, "injected fault (test)")
-                 : yuv    ? vsr_engine_upscale_yuv420(c->ctx, in, yuv, k, err)
-                          : vsr_engine_upscale(c->ctx, in, rgb, err);
+                          : run_job(c->ctx, job, err);
         double dt = vsr_now_s() - t0;
         pthread_mutex_lock(&p->lock);
         d->busy_s += dt;
@@ -212,13 +231,22 @@ static int pool_run_frame(placed_ctx *c, const vsr_image *in, vsr_image *rgb, vs
 
 static int pool_run(void *opaque, const vsr_image *in, vsr_image *out, vsr_error *err)
 {
-    return pool_run_frame(opaque, in, out, NULL, NULL, err);
+    const frame_job job = {.rgb_in = in, .rgb_out = out};
+    return pool_run_frame(opaque, &job, err);
 }
 
 static int pool_run_yuv420(void *opaque, const vsr_image *in, vsr_yuv420 *out,
                            const vsr_yuv_coeffs *k, vsr_error *err)
 {
-    return pool_run_frame(opaque, in, NULL, out, k, err);
+    const frame_job job = {.rgb_in = in, .yuv_out = out, .yuv_colour = k};
+    return pool_run_frame(opaque, &job, err);
+}
+
+static int pool_run_from_yuv(void *opaque, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin,
+                             vsr_yuv420 *out, const vsr_yuv_coeffs *k, vsr_error *err)
+{
+    const frame_job job = {.yuv_in = in, .yuv_colour_in = kin, .yuv_out = out, .yuv_colour = k};
+    return pool_run_frame(opaque, &job, err);
 }
 
 void vsr_upscaler_device_pool(vsr_upscaler *u, vsr_device_pool *p)
@@ -229,6 +257,8 @@ void vsr_upscaler_device_pool(vsr_upscaler *u, vsr_device_pool *p)
     u->ctx_destroy = pool_ctx_destroy;
     u->run = pool_run;
     u->run_yuv420 = pool_run_yuv420;
+    u->run_from_yuv = pool_run_from_yuv;
+    u->reads_device_yuv = vsr_engine_reads_device_yuv(p->dev[0].engine);
     u->prefers_yuv420 = vsr_engine_prefers_yuv420(p->dev[0].engine);
     u->cuda_device = vsr_engine_cuda_device(p->dev[0].engine);
 }

@@ -50,6 +50,8 @@ typedef struct pipeline {
     int out_w, out_h;
     vsr_colour out_colour;
     int yuv_from_upscaler; /* the upscaler writes the YUV frame (colour_path) */
+    int yuv_to_upscaler;   /* ...and converts the decoded YUV frame itself where it can */
+    int64_t yuv_in_frames; /* frames it did (under lock) */
     vsr_yuv_coeffs yuv_coeffs;
     AVBufferPool *out_pool; /* the output frames' buffers (workers take, encoders return) */
     int64_t max_bitrate;
@@ -257,8 +259,11 @@ static int alloc_rgb(vsr_image *img, int w, int h, vsr_error *err)
     return VSR_OK;
 }
 
-/* The upscaler writes the encoder's YUV frame itself (on the GPU). */
-static int upscale_to_yuv(pipeline *p, int64_t i, void *ctx, const vsr_image *rgb_in, slot *s,
+/* The upscaler writes the encoder's YUV frame itself (on the GPU), from
+ * rgb_in, or, when that is NULL, from the slot's decoded frame (yuv_in,
+ * kin: its colour), which it converts itself. */
+static int upscale_to_yuv(pipeline *p, int64_t i, void *ctx, const vsr_image *rgb_in,
+                          const vsr_yuv_in *yuv_in, const vsr_rgb_coeffs *kin, slot *s,
                           vsr_error *err)
 {
     int ret =
@@ -270,7 +275,8 @@ static int upscale_to_yuv(pipeline *p, int64_t i, void *ctx, const vsr_image *rg
         p->out_h,
         {s->out->data[0], s->out->data[1], s->out->data[2]},
         {(size_t)s->out->linesize[0], (size_t)s->out->linesize[1], (size_t)s->out->linesize[2]}};
-    ret = p->cfg->upscaler->run_yuv420(ctx, rgb_in, &yuv, &p->yuv_coeffs, err);
+    ret = rgb_in ? p->cfg->upscaler->run_yuv420(ctx, rgb_in, &yuv, &p->yuv_coeffs, err)
+                 : p->cfg->upscaler->run_from_yuv(ctx, yuv_in, kin, &yuv, &p->yuv_coeffs, err);
     if (ret < 0)
         vsr_error_prefix(err, "frame %lld", (long long)i);
     else if (p->hash_file)
@@ -283,10 +289,21 @@ static int upscale_to_yuv(pipeline *p, int64_t i, void *ctx, const vsr_image *rg
  * upscale. */
 static int process_frame(pipeline *p, int64_t i, void *ctx, vsr_yuv_to_rgb *to_rgb,
                          vsr_rgb_to_yuv *to_yuv, vsr_image *rgb_in, vsr_image *rgb_out,
-                         double *convert_s, double *infer_s, vsr_error *err)
+                         double *convert_s, double *infer_s, int *yuv_in, vsr_error *err)
 {
     slot *s = &p->slots[i % p->sched.max_in_flight];
     double t0 = vsr_now_s();
+    vsr_yuv_in frame;
+    vsr_rgb_coeffs kin;
+    *yuv_in = p->yuv_to_upscaler && vsr_colour_yuv_in(s->in, p->info->hw_device, &frame, &kin);
+    if (*yuv_in) {
+        /* both conversions on the upscaler's device (NVDEC's frame may
+         * never have left it) */
+        int ret = upscale_to_yuv(p, i, ctx, NULL, &frame, &kin, s, err);
+        av_frame_unref(s->in);
+        *infer_s += vsr_now_s() - t0;
+        return ret;
+    }
     int ret = vsr_yuv_to_rgb_run(to_rgb, s->in, rgb_in, (long)i, err);
     av_frame_unref(s->in); /* the decoded frame is no longer needed: free it now */
     if (ret < 0)
@@ -301,7 +318,7 @@ static int process_frame(pipeline *p, int64_t i, void *ctx, vsr_yuv_to_rgb *to_r
     }
     double t2 = vsr_now_s();
     if (p->yuv_from_upscaler) {
-        ret = upscale_to_yuv(p, i, ctx, rgb_in, s, err);
+        ret = upscale_to_yuv(p, i, ctx, rgb_in, NULL, NULL, s, err);
         *convert_s += t1 - t0;
         *infer_s += vsr_now_s() - t2;
         return ret;
@@ -365,8 +382,9 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->lock);
 
         double convert_s = 0, infer_s = 0;
-        ret =
-            process_frame(p, i, ctx, to_rgb, to_yuv, &rgb_in, &rgb_out, &convert_s, &infer_s, &err);
+        int yuv_in = 0;
+        ret = process_frame(p, i, ctx, to_rgb, to_yuv, &rgb_in, &rgb_out, &convert_s, &infer_s,
+                            &yuv_in, &err);
         if (ret < 0) {
             fail(p, &err);
             break;
@@ -374,6 +392,7 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&p->lock);
         p->slots[i % p->sched.max_in_flight].ready = 1;
         p->processed++;
+        p->yuv_in_frames += yuv_in;
         p->convert_s += convert_s;
         p->infer_s += infer_s;
         pthread_cond_broadcast(&p->cond_ready);
@@ -591,6 +610,13 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
     const vsr_upscaler *u = cfg->upscaler;
     if (!u || u->scale < 1)
         return vsr_error_set(err, VSR_ERR_INVALID, "no upscaler given");
+    p->yuv_from_upscaler = cfg->colour_path == VSR_COLOUR_ENGINE ||
+                           (cfg->colour_path == VSR_COLOUR_AUTO && u->prefers_yuv420);
+    if (p->yuv_from_upscaler && !u->run_yuv420)
+        return vsr_error_set(err, VSR_ERR_INVALID, "this upscaler gives no YUV output");
+    /* NVDEC's frames then go to it without leaving the GPU; frames to be
+     * dumped are needed in RGB here. */
+    p->yuv_to_upscaler = p->yuv_from_upscaler && u->run_from_yuv && !cfg->dump_dir;
     vsr_decoder_options dopt = {
         .max_pixels = cfg->max_pixels,
         .threads = cfg->decoder_threads,
@@ -601,6 +627,7 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
                  : cfg->decode_path == VSR_DECODE_AUTO && u->cuda_device >= 0 ? VSR_NVDEC_PREFER
                                                                               : VSR_NVDEC_OFF,
         .nvdec_device = u->cuda_device >= 0 ? u->cuda_device : 0,
+        .keep_on_gpu = p->yuv_to_upscaler && u->reads_device_yuv,
     };
     int ret = vsr_decoder_open(cfg->input, &dopt, &p->dec, err);
     if (ret < 0)
@@ -614,10 +641,6 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
     p->out_h = p->info->height * u->scale;
     p->out_colour =
         vsr_colour_for_output(p->info->matrix, p->info->primaries, p->info->trc, p->out_h);
-    p->yuv_from_upscaler = cfg->colour_path == VSR_COLOUR_ENGINE ||
-                           (cfg->colour_path == VSR_COLOUR_AUTO && u->prefers_yuv420);
-    if (p->yuv_from_upscaler && !u->run_yuv420)
-        return vsr_error_set(err, VSR_ERR_INVALID, "this upscaler gives no YUV output");
     if (p->yuv_from_upscaler && (p->out_w % 2 || p->out_h % 2))
         return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
                              "output %dx%d has an odd side; YUV 4:2:0 needs even sizes", p->out_w,
@@ -769,11 +792,13 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
         stats->max_bitrate = p.max_bitrate;
         stats->out_colour = p.out_colour;
         stats->colour_on_upscaler = p.yuv_from_upscaler;
+        stats->yuv_in_frames = p.yuv_in_frames;
         stats->nvdec_device = -1;
         if (p.info) {
             stats->nvdec_device = p.info->hw_device;
             stats->nvdec_shared_context = p.info->hw_shared_context;
             stats->nvdec_frames = vsr_decoder_hw_frames(p.dec);
+            stats->nvdec_gpu_frames = vsr_decoder_gpu_frames(p.dec);
             snprintf(stats->nvdec_note, sizeof stats->nvdec_note, "%s", p.info->hw_note);
             stats->in_w = p.info->width;
             stats->in_h = p.info->height;

@@ -114,9 +114,11 @@ typedef struct vsr_pipeline_stats {
     char preset[32];          /* as applied ("" = none) */
     int crf;                  /* as applied (-1 = none) */
     int colour_on_upscaler;   /* the output's YUV came from the upscaler (not swscale) */
+    int64_t yuv_in_frames;    /* frames whose decoded YUV the upscaler converted itself */
     int nvdec_device;         /* the CUDA device NVDEC decoded on; -1: the CPU */
     int nvdec_shared_context; /* in the CUDA runtime's primary context (else its own) */
     int64_t nvdec_frames;     /* frames NVDEC decoded */
+    int64_t nvdec_gpu_frames; /* of them, read by the upscaler in GPU memory (not copied) */
     char nvdec_note[160];     /* why NVDEC was not used under VSR_DECODE_AUTO; "" if it was */
     char in_pix_fmt[32];
     vsr_colour in_colour, out_colour;

@@ -28,6 +28,12 @@ static int per_worker_run_yuv420(void *ctx, const vsr_image *in, vsr_yuv420 *out
     return vsr_engine_upscale_yuv420(ctx, in, out, k, err);
 }
 
+static int per_worker_run_from_yuv(void *ctx, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin,
+                                   vsr_yuv420 *out, const vsr_yuv_coeffs *k, vsr_error *err)
+{
+    return vsr_engine_upscale_from_yuv(ctx, in, kin, out, k, err);
+}
+
 void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine)
 {
     u->scale = vsr_engine_graph(engine)->scale;
@@ -36,6 +42,8 @@ void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine)
     u->ctx_destroy = per_worker_destroy;
     u->run = per_worker_run;
     u->run_yuv420 = per_worker_run_yuv420;
+    u->run_from_yuv = per_worker_run_from_yuv;
+    u->reads_device_yuv = vsr_engine_reads_device_yuv(engine);
     u->prefers_yuv420 = vsr_engine_prefers_yuv420(engine);
     u->cuda_device = vsr_engine_cuda_device(engine);
 }
@@ -74,6 +82,8 @@ int vsr_upscaler_shared(vsr_upscaler *u, vsr_engine *engine, vsr_shared_engine_c
     u->ctx_destroy = shared_destroy;
     u->run = shared_run;
     u->run_yuv420 = NULL; /* the seed's path: RGB24 and swscale */
+    u->run_from_yuv = NULL;
+    u->reads_device_yuv = 0;
     u->prefers_yuv420 = 0;
     u->cuda_device = vsr_engine_cuda_device(engine);
     return VSR_OK;

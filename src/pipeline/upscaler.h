@@ -23,8 +23,13 @@ typedef struct vsr_upscaler {
     /* Optional: as run, with the output as YUV 4:2:0 (vsr_engine_upscale_yuv420). */
     int (*run_yuv420)(void *ctx, const vsr_image *in, vsr_yuv420 *out, const vsr_yuv_coeffs *k,
                       vsr_error *err);
-    int prefers_yuv420; /* run_yuv420 converts on a GPU: cheaper than run + swscale */
-    int cuda_device;    /* a CUDA device it runs on (where NVDEC may decode); -1: none */
+    /* Optional: as run_yuv420 from a decoded 4:2:0 frame, converted by
+     * the engine (vsr_engine_upscale_from_yuv). */
+    int (*run_from_yuv)(void *ctx, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, vsr_yuv420 *out,
+                        const vsr_yuv_coeffs *k, vsr_error *err);
+    int reads_device_yuv; /* run_from_yuv takes frames in GPU memory (NVDEC's) */
+    int prefers_yuv420;   /* run_yuv420 converts on a GPU: cheaper than run + swscale */
+    int cuda_device;      /* a CUDA device it runs on (where NVDEC may decode); -1: none */
 } vsr_upscaler;
 
 /* The CUDA device an engine runs on; -1 for other backends. */

@@ -13,6 +13,12 @@
  *                                                      host's conversion of its
  *                                                      RGB: same bytes (whole,
  *                                                      tiled); fps of each
+ *   cuda_psnr yuv-in MODEL W H FRAMES                  YUV output from a 4:2:0
+ *                                                      frame (NV12 in GPU memory,
+ *                                                      NV12 and I420 in host
+ *                                                      memory) vs from its C
+ *                                                      conversion to RGB24: same
+ *                                                      bytes (whole, tiled)
  * Prints one PSNR line per comparison; exits 1 if any is under 45 dB. */
 #include <math.h>
 #include <stdint.h>
@@ -20,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <cuda_runtime.h>
 
 #include "engine/engine.h"
 #include "engine/graph.h"
@@ -81,22 +89,26 @@ static double psnr(const vsr_image *a, const vsr_image *b, int *maxdiff)
     return mse == 0 ? 99.0 : 10 * log10(255.0 * 255.0 / mse);
 }
 
-/* One frame into out, or into yuv (as YUV 4:2:0) when yuv is not NULL. */
-static int run_once(vsr_engine_ctx *c, const vsr_image *in, vsr_image *out, vsr_yuv420 *yuv,
-                    vsr_error *err)
+/* One frame (in, or yuv_in when not NULL) into out, or into yuv (as YUV
+ * 4:2:0) when yuv is not NULL. */
+static int run_once(vsr_engine_ctx *c, const vsr_image *in, const vsr_yuv_in *yuv_in,
+                    vsr_image *out, vsr_yuv420 *yuv, vsr_error *err)
 {
     vsr_yuv_coeffs k;
     vsr_yuv_coeffs_init(&k, 0.2126, 0.0722);
-    return yuv ? vsr_engine_upscale_yuv420(c, in, yuv, &k, err)
-               : vsr_engine_upscale(c, in, out, err);
+    vsr_rgb_coeffs kin;
+    vsr_rgb_coeffs_init(&kin, 0.2126, 0.0722, 0);
+    return yuv_in ? vsr_engine_upscale_from_yuv(c, yuv_in, &kin, yuv, &k, err)
+           : yuv  ? vsr_engine_upscale_yuv420(c, in, yuv, &k, err)
+                  : vsr_engine_upscale(c, in, out, err);
 }
 
-/* Upscales in with backend (tile 0: whole frame) into out (allocated), or
- * into yuv when not NULL, frames times (host: 8-bit frames converted on
- * the host). */
+/* Upscales in (or yuv_in when not NULL) with backend (tile 0: whole frame)
+ * into out (allocated), or into yuv when not NULL, frames times (host:
+ * 8-bit frames converted on the host). */
 static int upscale_any(const vsr_graph *g, const char *backend, int tile, int host, int frames,
-                       const vsr_image *in, vsr_image *out, vsr_yuv420 *yuv, double *secs,
-                       vsr_error *err)
+                       const vsr_image *in, const vsr_yuv_in *yuv_in, vsr_image *out,
+                       vsr_yuv420 *yuv, double *secs, vsr_error *err)
 {
     vsr_engine_options opt;
     vsr_engine_options_default(&opt);
@@ -112,11 +124,11 @@ static int upscale_any(const vsr_graph *g, const char *backend, int tile, int ho
     if (rc == 0 && !yuv)
         rc = vsr_image_alloc(out, in->width * g->scale, in->height * g->scale, VSR_PIX_RGB24, err);
     if (rc == 0 && frames > 1)
-        rc = run_once(c, in, out, yuv, err); /* warm-up: plans, cuDNN algorithms */
+        rc = run_once(c, in, yuv_in, out, yuv, err); /* warm-up: plans, cuDNN algorithms */
     if (rc == 0) {
         double t0 = now_s();
         for (int k = 0; k < frames && rc == 0; k++)
-            rc = run_once(c, in, out, yuv, err);
+            rc = run_once(c, in, yuv_in, out, yuv, err);
         *secs = now_s() - t0;
     }
     vsr_engine_ctx_destroy(c);
@@ -127,7 +139,7 @@ static int upscale_any(const vsr_graph *g, const char *backend, int tile, int ho
 static int upscale_n(const vsr_graph *g, const char *backend, int tile, int host, int frames,
                      const vsr_image *in, vsr_image *out, double *secs, vsr_error *err)
 {
-    return upscale_any(g, backend, tile, host, frames, in, out, NULL, secs, err);
+    return upscale_any(g, backend, tile, host, frames, in, NULL, out, NULL, secs, err);
 }
 
 /* I420 of w x h in one buffer (free data.plane[0]). */
@@ -178,6 +190,107 @@ static int verdict(const char *what, const vsr_image *got, const vsr_image *ref,
            p >= MIN_PSNR ? "ok" : "FAIL");
     fflush(stdout);
     return p >= MIN_PSNR ? 0 : 1;
+}
+
+static size_t count_diff(const vsr_yuv420 *a, const vsr_yuv420 *b)
+{
+    size_t n = (size_t)a->width * a->height * 3 / 2, diff = 0;
+    for (size_t i = 0; i < n; i++)
+        diff += a->plane[0][i] != b->plane[0][i];
+    return diff;
+}
+
+/* A w x h 4:2:0 frame (odd sizes allowed) upscaled to YUV from NV12 in
+ * GPU memory (the NVDEC path), from NV12 and I420 in host memory (the
+ * backend's copy path, a CPU decoder's frames) and from its C conversion
+ * to RGB24: all must give the same bytes. Returns the number of failures. */
+static int yuv_paths(const vsr_graph *g, int w, int h, int frames)
+{
+    vsr_error err = {0};
+    const size_t cw = (size_t)(w + 1) / 2, ch = (size_t)(h + 1) / 2;
+    const size_t luma = (size_t)w * h, bytes = luma + 2 * cw * ch;
+    unsigned char *nv12 = malloc(bytes), *i420 = malloc(bytes);
+    vsr_image rgb = {0};
+    void *dev = NULL;
+    if (!nv12 || !i420 || vsr_image_alloc(&rgb, w, h, VSR_PIX_RGB24, &err) < 0 ||
+        cudaMalloc(&dev, bytes) != cudaSuccess) {
+        fprintf(stderr, "yuv: out of memory\n");
+        return 1;
+    }
+    unsigned s = 777;
+    for (size_t i = 0; i < bytes; i++) {
+        s = s * 1103515245u + 12345u;
+        const size_t c = i - luma, x = i < luma ? i % w : c % (2 * cw),
+                     y = i < luma ? i / w : c / (2 * cw);
+        nv12[i] = (unsigned char)(i < luma ? 40 + (x * 3 + y * 2) % 160 + (s >> 16) % 30
+                                           : 90 + (x * 5 + y * 7) % 80 + (s >> 16) % 9);
+        if (i < luma)
+            i420[i] = nv12[i];
+        else /* de-interleaved: Cb plane, then Cr plane */
+            i420[luma + (x % 2) * cw * ch + y * cw + x / 2] = nv12[i];
+    }
+    cudaMemcpy(dev, nv12, bytes, cudaMemcpyHostToDevice);
+    vsr_yuv_in in[3];
+    in[0] = (vsr_yuv_in){.width = w,
+                         .height = h,
+                         .luma = nv12,
+                         .cb = nv12 + luma,
+                         .cr = nv12 + luma + 1,
+                         .luma_stride = (size_t)w,
+                         .chroma_stride = 2 * cw,
+                         .chroma_step = 2,
+                         .device = -1};
+    in[1] = in[0];
+    in[1].luma = dev;
+    in[1].cb = (unsigned char *)dev + luma;
+    in[1].cr = in[1].cb + 1;
+    in[1].device = 0;
+    in[2] = (vsr_yuv_in){.width = w,
+                         .height = h,
+                         .luma = i420,
+                         .cb = i420 + luma,
+                         .cr = i420 + luma + cw * ch,
+                         .luma_stride = (size_t)w,
+                         .chroma_stride = cw,
+                         .chroma_step = 1,
+                         .device = -1};
+    const char *names[3] = {"host NV12", "GPU NV12", "host I420"};
+    vsr_rgb_coeffs kin;
+    vsr_rgb_coeffs_init(&kin, 0.2126, 0.0722, 0);
+    vsr_yuv_in_to_rgb24(&in[0], &kin, 0, 0, w, h, rgb.data);
+    int fails = 0;
+    for (int tile = 0; tile <= 1; tile++) {
+        int t = tile ? (w > 64 ? w / 3 : 16) : 0;
+        vsr_yuv420 want, got;
+        double s_rgb = 0, secs = 0;
+        if (alloc_i420(&want, w * g->scale, h * g->scale, &err) < 0 ||
+            alloc_i420(&got, w * g->scale, h * g->scale, &err) < 0 ||
+            upscale_any(g, "cuda", t, 0, frames, &rgb, NULL, NULL, &want, &s_rgb, &err) < 0) {
+            fprintf(stderr, "cuda: %s\n", err.msg);
+            return fails + 1;
+        }
+        for (int k = 0; k < 3; k++) {
+            memset(got.plane[0], 0, (size_t)got.width * got.height * 3 / 2);
+            if (upscale_any(g, "cuda", t, 0, frames, NULL, &in[k], NULL, &got, &secs, &err) < 0) {
+                fprintf(stderr, "cuda %s: %s\n", names[k], err.msg);
+                return fails + 1;
+            }
+            size_t d = count_diff(&got, &want);
+            printf("YUV-IN %s %dx%d %s, %s: %.1f fps (RGB24 path %.1f fps); %zu bytes differ "
+                   "from the RGB24 path %s\n",
+                   g->name, w, h, tile ? "tiled" : "whole", names[k], frames / secs, frames / s_rgb,
+                   d, d == 0 ? "ok" : "FAIL");
+            fflush(stdout);
+            fails += d != 0;
+        }
+        free(want.plane[0]);
+        free(got.plane[0]);
+    }
+    cudaFree(dev);
+    free(nv12);
+    free(i420);
+    vsr_image_free(&rgb);
+    return fails;
 }
 
 int main(int argc, char **argv)
@@ -257,7 +370,7 @@ int main(int argc, char **argv)
             double sy = 0;
             if (alloc_i420(&gpu, w * g.scale, h * g.scale, &err) < 0 ||
                 alloc_i420(&host, w * g.scale, h * g.scale, &err) < 0 ||
-                upscale_any(&g, "cuda", t, 0, frames, &in, NULL, &gpu, &sy, &err) < 0) {
+                upscale_any(&g, "cuda", t, 0, frames, &in, NULL, NULL, &gpu, &sy, &err) < 0) {
                 fprintf(stderr, "cuda yuv: %s\n", err.msg);
                 return 2;
             }
@@ -278,6 +391,8 @@ int main(int argc, char **argv)
             vsr_image_free(&out);
             vsr_image_free(&ref);
         }
+    } else if (!strcmp(mode, "yuv-in") && argc >= 6) {
+        fails += yuv_paths(&g, atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     } else if (!strcmp(mode, "selftest") && argc >= 5) {
         int w = atoi(argv[3]), h = atoi(argv[4]);
         if (vsr_image_alloc(&in, w, h, VSR_PIX_RGB24, &err) < 0) {

@@ -235,6 +235,77 @@ static void check_yuv(const vsr_graph *g, const char *name, int pre_pad, int w, 
     free(other);
 }
 
+/* The engine's YUV output from a 4:2:0 frame (the NVDEC path; here on
+ * ref, an NV12 frame in host memory) is that from the frame's C
+ * conversion to RGB24, byte for byte, whole and tiled, odd sizes
+ * included: the engine hands the backend the same mirrored regions either
+ * way, or converts the frame itself. */
+static void check_yuv_in(const vsr_graph *g, const char *name, int w, int h, int tile)
+{
+    const int cw = 2 * ((w + 1) / 2), ch = (h + 1) / 2, ow = w * g->scale, oh = h * g->scale;
+    const size_t luma = (size_t)w * h, bytes = (size_t)ow * oh * 3 / 2;
+    unsigned char *planes = malloc(luma + (size_t)cw * ch);
+    unsigned char *want = malloc(bytes), *got = malloc(bytes);
+    vsr_image rgb = {w, h, VSR_PIX_RGB24, (size_t)w * 3, malloc(luma * 3)};
+    for (size_t i = 0; i < luma + (size_t)cw * ch; i++)
+        planes[i] = (unsigned char)(i < luma ? 20 + (i % w * 7 + i / w * 3) % 200
+                                             : 100 + ((i - luma) * 13 % 57));
+    const vsr_yuv_in f = {.width = w,
+                          .height = h,
+                          .luma = planes,
+                          .cb = planes + luma,
+                          .cr = planes + luma + 1,
+                          .luma_stride = (size_t)w,
+                          .chroma_stride = (size_t)cw,
+                          .chroma_step = 2,
+                          .device = -1};
+    vsr_rgb_coeffs kin;
+    vsr_rgb_coeffs_init(&kin, 0.299, 0.114, 0);
+    vsr_yuv_in_to_rgb24(&f, &kin, 0, 0, w, h, rgb.data);
+    vsr_yuv_coeffs k;
+    vsr_yuv_coeffs_init(&k, 0.2126, 0.0722);
+    vsr_yuv420 a = {ow,
+                    oh,
+                    {want, want + ow * oh, want + ow * oh * 5 / 4},
+                    {(size_t)ow, (size_t)ow / 2, (size_t)ow / 2}};
+    vsr_yuv420 b = {ow,
+                    oh,
+                    {got, got + ow * oh, got + ow * oh * 5 / 4},
+                    {(size_t)ow, (size_t)ow / 2, (size_t)ow / 2}};
+    for (int run = 0; run < 4; run++) {
+        /* whole and tiled; through the backend's conversion, and (host
+         * conversion) the engine's own, as for a backend that takes RGB */
+        const int tiled = run % 2, host = run / 2;
+        vsr_engine_options opt;
+        vsr_engine_options_default(&opt);
+        opt.backend = "ref";
+        opt.tile = tiled ? tile : 0;
+        opt.host_conversion = host;
+        vsr_error err = {0};
+        vsr_engine *e = NULL;
+        vsr_engine_ctx *c = NULL;
+        int rc = vsr_engine_create(g, &opt, &e, &err);
+        if (!rc)
+            rc = vsr_engine_ctx_create(e, &c, &err);
+        if (!rc) {
+            CHECK(!vsr_engine_reads_device_yuv(e)); /* ref: host memory only */
+            rc = vsr_engine_upscale_yuv420(c, &rgb, &a, &k, &err);
+        }
+        if (!rc)
+            rc = vsr_engine_upscale_from_yuv(c, &f, &kin, &b, &k, &err);
+        CHECK_MSG(rc == 0, "%s: %s", name, err.msg);
+        if (!rc)
+            CHECK_MSG(!memcmp(want, got, bytes), "%s %dx%d: YUV in, %s%s: not the RGB24 frame's",
+                      name, w, h, tiled ? "tiled" : "whole", host ? ", host conversion" : "");
+        vsr_engine_ctx_destroy(c);
+        vsr_engine_destroy(e);
+    }
+    free(planes);
+    free(want);
+    free(got);
+    vsr_image_free(&rgb);
+}
+
 /* A tile the backend has no memory for is done again in tiles of half the
  * edge (ref fails tiles over VSR_REF_FAIL_ABOVE_PIXELS as a full GPU
  * would): the frame is the one tiles of that edge give; when even the
@@ -346,6 +417,9 @@ int main(void)
         check_graph(&g, name, VSR_DEFAULT_PRE_PAD, 70, 50, 16, i == 2 ? 1 : 0);
         check_pre_pad_effect(&g, 40, 30);
         check_yuv(&g, name, VSR_DEFAULT_PRE_PAD, 70, 50, 16);
+        check_yuv_in(&g, name, 70, 50, 16);
+        if (g.scale % 2 == 0)
+            check_yuv_in(&g, name, 69, 49, 16);
         if (i == 0)
             check_out_of_memory(&g, name);
         vsr_graph_free(&g);

@@ -359,6 +359,26 @@ __global__ void k_nchw_to_i420(const float *in, int h, int w, int ox, int oy, in
     }
 }
 
+/* Region (x0, y0, w, h) of the mirrored 4:2:0 frame, converted by the
+ * shared fixed-point code to the bytes the RGB24 path would upload, then
+ * to floats exactly as k_rgb24_to_nchw makes them. */
+__global__ void k_yuv_in_to_nchw(const vsr_yuv_in f, const vsr_rgb_coeffs k, int x0, int y0, int w,
+                               int h, float *out) {
+    long long total = (long long)h * w;
+    for (long long p = blockIdx.x * (long long)blockDim.x + threadIdx.x; p < total;
+         p += (long long)gridDim.x * blockDim.x) {
+        int y = (int)(p / w), x = (int)(p - (long long)y * w);
+        unsigned char rgb[3];
+        vsr_yuv_in_pixel(&f, &k, vsr_mirror(x0 + x, f.width), vsr_mirror(y0 + y, f.height), rgb);
+        for (int ch = 0; ch < 3; ++ch) out[ch * total + p] = __fmul_rn((float)rgb[ch], 1.f / 255.f);
+    }
+}
+
+void launch_yuv_in_to_nchw_f32(const vsr_yuv_in &f, const vsr_rgb_coeffs &k, int x0, int y0, int w,
+                             int h, float *out, cudaStream_t s) {
+    k_yuv_in_to_nchw<<<blocks_for((long long)h * w, 256), 256, 0, s>>>(f, k, x0, y0, w, h, out);
+}
+
 void launch_rgb24_to_nchw_f32(const unsigned char *in, float *out, int h, int w, cudaStream_t s) {
     k_rgb24_to_nchw<<<blocks_for((long long)h * w, 256), 256, 0, s>>>(in, out, h, w);
 }
