@@ -5,6 +5,9 @@
  *
  *   encoder_encode SRC OUT.mp4 CODEC PROFILE SEGMENTS SEGMENT_FRAMES MAX_BITRATE [WxH]
  *
+ * SEGMENT_FRAMES is N, or L+N: a first round of segments of L frames, then
+ * of N (vsr upscale's auto segments; -v says which).
+ *
  * With WxH, SRC may be any yuv420p clip: its frames are scaled to W x H
  * (Lanczos) as they are read, a stand-in for the network's output when
  * timing the encoder alone on a device run (bench/e2e_tasks_run.sh).
@@ -128,8 +131,16 @@ int main(int argc, char **argv)
     if (vsr_encoder_open(argv[2], &eopt, &v, NULL, &enc, &err) < 0)
         die("encoder", &err);
     if (segments > 1) {
-        vsr_segment_pool_config sc = {
-            .encoders = segments, .segment_frames = atoi(argv[6]), .enc = eopt, .video = v};
+        long lead = 0, len = 0;
+        if (sscanf(argv[6], "%ld+%ld", &lead, &len) != 2) {
+            lead = 0;
+            len = atol(argv[6]);
+        }
+        vsr_segment_pool_config sc = {.encoders = segments,
+                                      .segment_frames = len,
+                                      .lead_frames = lead,
+                                      .enc = eopt,
+                                      .video = v};
         vsr_segment_pool *pool;
         vsr_segment_join join;
         vsr_segment_join_init(&join, enc);

@@ -46,12 +46,16 @@ typedef struct pipeline {
     vsr_segment_join join;
     int encoders;
     int64_t segment_frames;
+    int64_t lead_frames; /* the first round's segments (segment_pool.h); 0: segment_frames */
     const vsr_video_info *info;
     int out_w, out_h;
     vsr_colour out_colour;
     int yuv_from_upscaler; /* the upscaler writes the YUV frame (colour_path) */
     int yuv_to_upscaler;   /* ...and converts the decoded YUV frame itself where it can */
     int64_t yuv_in_frames; /* frames it did (under lock) */
+    /* the timeline (vsr_now_s(); under lock): threads started, the first
+     * frame decoded, the first frame upscaled */
+    double t_threads, t_first_decoded, t_first_upscaled;
     vsr_yuv_coeffs yuv_coeffs;
     AVBufferPool *out_pool; /* the output frames' buffers (workers take, encoders return) */
     int64_t max_bitrate;
@@ -232,7 +236,8 @@ static void *decode_main(void *arg)
 
         pthread_mutex_lock(&p->lock);
         ret = vsr_index_queue_push(&p->queues[vsr_schedule_queue(&p->sched, i)], i);
-        p->decoded++;
+        if (p->decoded++ == 0)
+            p->t_first_decoded = vsr_now_s();
         p->decode_s += dt;
         pthread_cond_broadcast(&p->cond_work);
         pthread_mutex_unlock(&p->lock);
@@ -391,7 +396,8 @@ static void *worker_main(void *arg)
         }
         pthread_mutex_lock(&p->lock);
         p->slots[i % p->sched.max_in_flight].ready = 1;
-        p->processed++;
+        if (p->processed++ == 0)
+            p->t_first_upscaled = vsr_now_s();
         p->yuv_in_frames += yuv_in;
         p->convert_s += convert_s;
         p->infer_s += infer_s;
@@ -687,9 +693,22 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
                 cores, p->out_w, p->out_h, p->segment_frames, p->info->frames_estimate,
                 frame_bytes(AV_PIX_FMT_YUV420P, p->out_w, p->out_h), VSR_SEGMENT_MEMORY_BUDGET);
         }
-        if (cfg->segment_frames <= 0)
-            p->segment_frames = vsr_segment_pool_balanced_length(p->segment_frames, p->encoders,
-                                                                 p->info->frames_estimate);
+        if (cfg->segment_frames <= 0) {
+            /* A short first round (a quarter segment, at least 8 frames)
+             * starts the last encoder K - 1 quarters in instead of K - 1
+             * whole segments; the rest is balanced (equal rounds). */
+            const int64_t nominal = p->segment_frames, frames = p->info->frames_estimate;
+            const int64_t lead = nominal / 4 > 8 ? nominal / 4 : 8;
+            if (p->encoders > 1 && lead < nominal && frames > 2 * lead * p->encoders) {
+                p->segment_frames = vsr_segment_pool_balanced_length(nominal, p->encoders,
+                                                                     frames - lead * p->encoders);
+                p->lead_frames = p->segment_frames >= lead ? lead : 0;
+            } else if (p->encoders > 1 && lead < nominal && frames <= 0) {
+                p->lead_frames = lead; /* length unknown: nominal segments after it */
+            }
+            if (p->encoders > 1 && p->lead_frames == 0)
+                p->segment_frames = vsr_segment_pool_balanced_length(nominal, p->encoders, frames);
+        }
     }
     /* A share that changes is followed segment by segment, even with one
      * encoder at a time. */
@@ -710,6 +729,7 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
         vsr_segment_pool_config sc = {
             .encoders = p->encoders,
             .segment_frames = p->segment_frames,
+            .lead_frames = p->lead_frames,
             .enc = eopt,
             .video = v,
             .on_error = on_segment_error,
@@ -765,6 +785,7 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
             ret = vsr_index_queue_init(&p.queues[q], n, err);
     }
     if (ret >= 0) {
+        p.t_threads = vsr_now_s();
         ret = run_threads(&p, workers, t_start);
         if (ret < 0)
             *err = p.first_err;
@@ -780,6 +801,17 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
         stats->max_in_flight = p.sched.max_in_flight;
         stats->chunk = p.sched.chunk;
         stats->wall_s = vsr_now_s() - t_start;
+        stats->threads_at_s = p.t_threads > 0 ? p.t_threads - t_start : 0;
+        stats->first_decoded_at_s = p.t_first_decoded > 0 ? p.t_first_decoded - t_start : 0;
+        stats->first_upscaled_at_s = p.t_first_upscaled > 0 ? p.t_first_upscaled - t_start : 0;
+        if (p.segs) {
+            double first[2], last[2];
+            vsr_segment_pool_timeline(p.segs, first, last);
+            for (int k = 0; k < 2; k++) {
+                stats->encoders_started_at_s[k] = first[k] > 0 ? first[k] - t_start : 0;
+                stats->encoders_done_at_s[k] = last[k] > 0 ? last[k] - t_start : 0;
+            }
+        }
         stats->decode_s = p.decode_s;
         stats->convert_s = p.convert_s;
         stats->infer_s = p.infer_s;
@@ -787,6 +819,7 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
         stats->encode_s = p.segs ? vsr_segment_pool_busy_s(p.segs) : p.encode_s - stats->mux_s;
         stats->encoders = p.encoders;
         stats->segment_frames = p.segs ? p.segment_frames : 0;
+        stats->lead_frames = p.segs ? p.lead_frames : 0;
         stats->segments = p.join.segments;
         stats->dts_rewritten = p.join.rewritten;
         stats->max_bitrate = p.max_bitrate;

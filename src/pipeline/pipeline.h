@@ -98,12 +98,19 @@ typedef struct vsr_pipeline_stats {
     int workers, queues, max_in_flight;
     int64_t chunk;
     double wall_s;
+    /* The timeline, seconds from the start (0: did not happen): set up
+     * (decoder, encoders) and threads started; the first frame decoded and
+     * upscaled; the segment encoders' first frames and ends (earliest,
+     * latest). */
+    double threads_at_s, first_decoded_at_s, first_upscaled_at_s;
+    double encoders_started_at_s[2], encoders_done_at_s[2];
     double decode_s;          /* decode thread busy (demux + decode) */
     double convert_s;         /* colour conversion, summed over workers */
     double infer_s;           /* upscaling, summed over workers */
     double encode_s;          /* encoding: the encode thread, or summed over segment encoders */
     double mux_s;             /* muxing (video, copied streams, the index) */
     int encoders;             /* encoder instances at once: 1, or the segment encoders */
+    int64_t lead_frames;      /* the first round's segment length; 0: segment_frames */
     int64_t segment_frames;   /* segment mode: frames per segment */
     int64_t segments;         /* segment mode: segments joined */
     int64_t dts_rewritten;    /* segment mode: DTS values repaired at joins */

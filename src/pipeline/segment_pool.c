@@ -25,6 +25,7 @@ typedef struct enc_thread {
     int64_t *index;
     int head, count;
     double busy_s;
+    double first_s, done_s; /* first frame taken; last segment closed */
 } enc_thread;
 
 struct vsr_segment_pool {
@@ -81,6 +82,13 @@ int64_t vsr_segment_pool_balanced_length(int64_t nominal, int encoders, int64_t 
     return (frames_estimate + first - 1) / first;
 }
 
+int64_t vsr_segment_pool_segment_of(const vsr_segment_pool_config *cfg, int64_t index)
+{
+    const int64_t lead = cfg->lead_frames > 0 ? cfg->lead_frames : cfg->segment_frames;
+    const int64_t round = lead * cfg->encoders;
+    return index < round ? index / lead : cfg->encoders + (index - round) / cfg->segment_frames;
+}
+
 /* Records the pool's first error and stops every thread; the owner hears
  * of it through on_error. */
 static void pool_fail(vsr_segment_pool *pool, const vsr_error *err)
@@ -134,7 +142,6 @@ static void *enc_main(void *arg)
 {
     enc_thread *t = arg;
     vsr_segment_pool *pool = t->pool;
-    const int64_t len = pool->cfg.segment_frames;
     vsr_segment_encoder *se = NULL;
     vsr_error err = {0};
     int ret = VSR_OK;
@@ -150,6 +157,7 @@ static void *enc_main(void *arg)
             pthread_mutex_unlock(&pool->lock);
             if (se)
                 ret = close_segment(pool, &se, &err);
+            t->done_s = vsr_now_s();
             break;
         }
         AVFrame *frame = t->frames[t->head];
@@ -161,7 +169,9 @@ static void *enc_main(void *arg)
         pthread_mutex_unlock(&pool->lock);
 
         double t0 = vsr_now_s();
-        int64_t seg = i / len;
+        if (t->first_s == 0)
+            t->first_s = t0; /* only this thread writes it; read after the join */
+        const int64_t seg = vsr_segment_pool_segment_of(&pool->cfg, i);
         if (se && vsr_segment_encoder_index(se) != seg)
             ret = vsr_error_set(&err, VSR_ERR_INTERNAL,
                                 "encoder %d: frame %lld of segment %lld arrived before segment "
@@ -179,7 +189,7 @@ static void *enc_main(void *arg)
         if (ret >= 0)
             ret = vsr_segment_encoder_send(se, frame, &err);
         av_frame_free(&frame);
-        if (ret >= 0 && i % len == len - 1)
+        if (ret >= 0 && vsr_segment_pool_segment_of(&pool->cfg, i + 1) != seg)
             ret = close_segment(pool, &se, &err);
         pthread_mutex_lock(&pool->lock);
         t->busy_s += vsr_now_s() - t0;
@@ -201,10 +211,12 @@ int vsr_segment_pool_start(const vsr_segment_pool_config *cfg, vsr_segment_pool 
                            vsr_error *err)
 {
     *out = NULL;
-    if (cfg->encoders < 1 || cfg->segment_frames < 1 || cfg->segment_frames > (1 << 20))
+    if (cfg->encoders < 1 || cfg->segment_frames < 1 || cfg->segment_frames > (1 << 20) ||
+        cfg->lead_frames < 0 || cfg->lead_frames > cfg->segment_frames)
         return vsr_error_set(err, VSR_ERR_INVALID,
-                             "segment encoders: %d encoders of %lld-frame segments", cfg->encoders,
-                             (long long)cfg->segment_frames);
+                             "segment encoders: %d encoders of %lld-frame segments (first %lld)",
+                             cfg->encoders, (long long)cfg->segment_frames,
+                             (long long)cfg->lead_frames);
     vsr_segment_pool *pool = calloc(1, sizeof *pool);
     if (!pool)
         return vsr_error_set(err, VSR_ERR_NOMEM, "segment encoders: out of memory");
@@ -270,7 +282,7 @@ int vsr_segment_pool_push(vsr_segment_pool *pool, AVFrame *frame, int64_t index,
     if (!f)
         return vsr_error_set(err, VSR_ERR_NOMEM, "frame %lld: out of memory", (long long)index);
     av_frame_move_ref(f, frame);
-    enc_thread *t = &pool->t[(index / pool->cfg.segment_frames) % pool->cfg.encoders];
+    enc_thread *t = &pool->t[vsr_segment_pool_segment_of(&pool->cfg, index) % pool->cfg.encoders];
     pthread_mutex_lock(&pool->lock);
     while (!pool->stop && t->count == pool->qcap)
         pthread_cond_wait(&pool->cond_room, &pool->lock);
@@ -416,6 +428,24 @@ double vsr_segment_pool_busy_s(vsr_segment_pool *pool)
         s += pool->t[k].busy_s;
     pthread_mutex_unlock(&pool->lock);
     return s;
+}
+
+void vsr_segment_pool_timeline(vsr_segment_pool *pool, double first[2], double last[2])
+{
+    first[0] = first[1] = last[0] = last[1] = 0;
+    pthread_mutex_lock(&pool->lock); /* the threads' last writes came before their exit's lock */
+    for (int k = 0; k < pool->cfg.encoders; k++) {
+        const enc_thread *t = &pool->t[k];
+        if (t->first_s > 0) {
+            first[0] = first[0] == 0 || t->first_s < first[0] ? t->first_s : first[0];
+            first[1] = t->first_s > first[1] ? t->first_s : first[1];
+        }
+        if (t->done_s > 0) {
+            last[0] = last[0] == 0 || t->done_s < last[0] ? t->done_s : last[0];
+            last[1] = t->done_s > last[1] ? t->done_s : last[1];
+        }
+    }
+    pthread_mutex_unlock(&pool->lock);
 }
 
 int64_t vsr_segment_pool_max_queued(const vsr_segment_pool *pool)

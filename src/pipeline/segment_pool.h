@@ -1,6 +1,10 @@
 /* Segment-parallel encoding: K encoder threads, each encoding whole
- * segments of segment_frames consecutive frames with a fresh encoder
- * instance (media/segment_encoder.h); segment s goes to thread s mod K.
+ * segments of consecutive frames with a fresh encoder instance
+ * (media/segment_encoder.h); segment s goes to thread s mod K. The first
+ * round of K segments may be shorter (lead_frames) than the rest
+ * (segment_frames): frames arrive in order as the network makes them, and
+ * thread k can start only when its first segment does, at frame
+ * k x lead_frames; every thread still gets one short segment.
  *
  * One encoder instance cannot use 16 cores at 1080p (x265's parallelism is
  * bounded by its CTU rows and frame threads), so the encoder, not the GPU,
@@ -31,6 +35,8 @@
 typedef struct vsr_segment_pool_config {
     int encoders;            /* parallel encoder threads, >= 1 */
     int64_t segment_frames;  /* frames per segment (the last may be shorter), >= 1 */
+    int64_t lead_frames;     /* frames in each of the first round's segments, 1..segment_frames;
+                                0: segment_frames */
     vsr_encoder_options enc; /* every instance's (threads: each instance's) */
     vsr_encoder_video video;
     /* Called from an encoder thread, with no lock held, on the pool's first
@@ -91,6 +97,14 @@ void vsr_segment_pool_destroy(vsr_segment_pool *pool);
 
 /* Seconds the encoder threads spent encoding, summed over threads. */
 double vsr_segment_pool_busy_s(vsr_segment_pool *pool);
+
+/* When the threads took their first frame (earliest, latest) and finished
+ * their last segment (earliest, latest), in vsr_now_s() seconds; 0 for a
+ * thread that has not. After vsr_segment_pool_finish. */
+void vsr_segment_pool_timeline(vsr_segment_pool *pool, double first[2], double last[2]);
+
+/* The segment frame `index` belongs to. */
+int64_t vsr_segment_pool_segment_of(const vsr_segment_pool_config *cfg, int64_t index);
 
 /* Encoder-ready frames the queues may hold at once. */
 int64_t vsr_segment_pool_max_queued(const vsr_segment_pool *pool);

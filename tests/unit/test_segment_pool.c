@@ -17,6 +17,18 @@ int main(void)
     CHECK(vsr_segment_pool_balanced_length(60, 5, 300) == 60); /* 5 already fit */
     CHECK(vsr_segment_pool_balanced_length(60, 2, -1) == 60);  /* length unknown */
     CHECK(vsr_segment_pool_balanced_length(60, 2, 30) == 15);  /* a short clip: one round */
+    /* A first round of 2 x 12 frames, then segments of 18: frames 0-11 are
+     * segment 0, 12-23 segment 1, then 24-41, 42-59, ... */
+    vsr_segment_pool_config lead = {.encoders = 2, .segment_frames = 18, .lead_frames = 12};
+    static const int64_t at[][2] = {{0, 0},  {11, 0}, {12, 1}, {23, 1}, {24, 2},
+                                    {41, 2}, {42, 3}, {59, 3}, {60, 4}};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
+        CHECK_MSG(vsr_segment_pool_segment_of(&lead, at[i][0]) == at[i][1],
+                  "frame %lld: segment %lld", (long long)at[i][0],
+                  (long long)vsr_segment_pool_segment_of(&lead, at[i][0]));
+    lead.lead_frames = 0; /* none: every segment of 18 */
+    CHECK(vsr_segment_pool_segment_of(&lead, 17) == 0 &&
+          vsr_segment_pool_segment_of(&lead, 18) == 1);
     /* Never longer than nominal; whole rounds for clips of two rounds up
      * to 40 s at 30 fps (longer ones may end one segment short of a round:
      * a smaller tail among more segments). */
