@@ -5,6 +5,10 @@
 # output gets `vsr check`.
 #   yuv:      the GPU's YUV output checked against the host's conversion
 #             (cuda_psnr paths), and its speed;
+#   yuv-in:   the decoded frame's YUV to RGB on the GPU: the same bytes as
+#             the C conversion (cuda_psnr yuv-in: NV12 in GPU memory, NV12
+#             and I420 in host memory), and NVDEC's frames read in place
+#             giving the frames of CPU-decoded ones (frame hashes);
 #   tasks:    each task with the default profile as vsr runs it (colour
 #             conversion on the GPU, decoding on NVDEC), with the decoding
 #             on the CPU, with both on the CPU, and with CUDA's spinning
@@ -27,7 +31,7 @@ BUNDLE=$(cd "$1" && pwd)
 CLIPS=$(cd "$2" && pwd)
 OUT=$3
 shift 3
-MODES=${*:-yuv tasks profiles load fault}
+MODES=${*:-yuv yuv-in tasks profiles load fault}
 mkdir -p "$OUT"
 unpack_bundle "$BUNDLE"
 nvidia-smi -L
@@ -77,6 +81,31 @@ for mode in $MODES; do
         "$B/cuda_psnr" paths "$M2" 1920 1080 20
         "$B/cuda_psnr" paths "$M4" 960 540 20
         "$B/cuda_psnr" paths "$M2" 333 197 10
+        ;;
+    yuv-in)
+        echo "== decoded frames converted on the GPU: the C conversion's bytes"
+        M2=$B/models/realesr-animevideov3-x2.param
+        M4=$B/models/realesr-animevideov3-x4.param
+        "$B/cuda_psnr" yuv-in "$M2" 960 540 60
+        "$B/cuda_psnr" yuv-in "$M2" 1920 1080 20
+        "$B/cuda_psnr" yuv-in "$M4" 960 540 20
+        "$B/cuda_psnr" yuv-in "$M2" 333 197 10
+        echo "== NVDEC frames read in place vs CPU-decoded frames uploaded as YUV"
+        for t in "sd.mp4 SD2HD" "hd.mp4 HD24K"; do
+            set -- $t
+            for d in nvdec cpu; do
+                "$B/vsr" upscale -i "$CLIPS/$1" -o "/tmp/$d.mp4" --task "$2" --backend cuda \
+                    --devices "$ALL" --workers "$W" --progress none --decode "$d" -v \
+                    --dump-frames-hash "/tmp/$d.txt" 2>&1 | grep -E "decode|frames in" | sed "s/^/$2 $d: /"
+            done
+            if cmp -s /tmp/nvdec.txt /tmp/cpu.txt; then
+                echo "YUV-IN $2: frames identical ($(wc -l </tmp/cpu.txt) hashes)"
+            else
+                echo "YUV-IN $2: frames DIFFER"
+            fi
+            "$B/vsr" check /tmp/nvdec.mp4 --input "$CLIPS/$1" --task "$2" | tail -n 1
+            rm -f /tmp/nvdec.mp4 /tmp/cpu.mp4
+        done
         ;;
     tasks)
         echo "== tasks, default profile, segments auto: CPU colour + decode, GPU colour + CPU"
