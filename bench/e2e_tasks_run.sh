@@ -18,6 +18,8 @@
 #             end-to-end / slowest-stage ratio;
 #   default:  each task once as vsr runs it by default, with the encoder
 #             alone for the ratio (the short form of tasks);
+#   spin:     SD2HD and HD24K with CUDA's spinning waits (VSR_CUDA_SPIN=1):
+#             every run prints its CPU time, to compare;
 #   profiles: each task with the fast and quality profiles;
 #   load:     five clips at once (the validator's batch: 3 SD2HD + 2 HD24K)
 #             through `vsr serve`, with GPU and CPU utilisation;
@@ -26,6 +28,7 @@
 #             clip completing with the frames of a fault-free run.
 #   bench/e2e_tasks_run.sh BUNDLE_DIR CLIPS_DIR OUT_DIR [MODE...]   (default: all)
 set -uo pipefail
+TIMEFORMAT="user %U s, sys %S s, real %R s"
 . "$(dirname "$0")/device_lib.sh"
 BUNDLE=$(cd "$1" && pwd)
 CLIPS=$(cd "$2" && pwd)
@@ -47,9 +50,11 @@ up() { # NAME CLIP TASK ARGS...: one run; its -v report is left in /tmp/NAME.log
     shift 3
     local t0 t1
     t0=$(date +%s.%N)
-    "$B/vsr" upscale -i "$CLIPS/$clip" -o "/tmp/$name.mp4" --task "$task" --backend cuda \
-        --devices "$ALL" --workers "$W" -v --progress none "$@" >"/tmp/$name.log" 2>&1
+    # the process's CPU time (all threads) next to its wall time
+    { time "$B/vsr" upscale -i "$CLIPS/$clip" -o "/tmp/$name.mp4" --task "$task" --backend cuda \
+        --devices "$ALL" --workers "$W" -v --progress none "$@" >"/tmp/$name.log" 2>&1; } 2>"/tmp/$name.cpu"
     t1=$(date +%s.%N)
+    sed "s/^/CPU $name: /" "/tmp/$name.cpu"
     grep -vE "^  (decode colour|memory)" "/tmp/$name.log"
     awk -v a="$t0" -v b="$t1" -v n="$name" 'BEGIN { printf "WALL %s %.2f s\n", n, b - a }'
     "$B/vsr" check "/tmp/$name.mp4" --input "$CLIPS/$clip" --task "$task" | tail -n 1
@@ -125,6 +130,13 @@ for mode in $MODES; do
             set -- $t
             up "$2" "$1" "$2"
             encode_alone "$2" "$1" "$3"
+        done
+        ;;
+    spin)
+        echo "== SD2HD and HD24K with spinning CUDA waits (VSR_CUDA_SPIN=1), for the CPU time"
+        for t in "sd.mp4 SD2HD" "hd.mp4 HD24K"; do
+            set -- $t
+            VSR_CUDA_SPIN=1 up "$2-spin" "$1" "$2"
         done
         ;;
     profiles)

@@ -12,10 +12,12 @@
  * (Lanczos) as they are read, a stand-in for the network's output when
  * timing the encoder alone on a device run (bench/e2e_tasks_run.sh).
  *
- * Prints one line: frames, encode seconds, fps, encoder, preset, crf. */
+ * Prints one line: frames, encode seconds, fps, encoder, preset, crf, and
+ * the CPU seconds the encoding took (all threads). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +59,14 @@ static AVFrame *scaled(const AVFrame *f, int w, int h)
     }
     sws_freeContext(sws);
     return out;
+}
+
+/* CPU time of every thread of the process so far. */
+static double cpu_s(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 int main(int argc, char **argv)
@@ -126,7 +136,7 @@ int main(int argc, char **argv)
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         eopt.threads = cores > segments ? (int)(cores / segments) : 1;
     }
-    double t0 = now_s();
+    double t0 = now_s(), cpu0 = cpu_s();
     vsr_encoder *enc;
     if (vsr_encoder_open(argv[2], &eopt, &v, NULL, &enc, &err) < 0)
         die("encoder", &err);
@@ -161,10 +171,10 @@ int main(int argc, char **argv)
     }
     if (vsr_encoder_finish(enc, &err) < 0)
         die("finish", &err);
-    double dt = now_s() - t0;
+    double dt = now_s() - t0, cpu = cpu_s() - cpu0;
     const char *preset = vsr_encoder_preset(enc);
-    printf("frames %d encode_s %.3f fps %.3f encoder %s preset %s crf %d\n", n, dt, n / dt,
-           vsr_encoder_name(enc), preset ? preset : "-", vsr_encoder_crf(enc));
+    printf("frames %d encode_s %.3f fps %.3f encoder %s preset %s crf %d cpu_s %.1f\n", n, dt,
+           n / dt, vsr_encoder_name(enc), preset ? preset : "-", vsr_encoder_crf(enc), cpu);
     vsr_encoder_destroy(enc);
     for (int i = 0; i < n; i++)
         av_frame_free(&frames[i]);

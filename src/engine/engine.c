@@ -456,26 +456,37 @@ typedef struct yuv_source {
     const vsr_rgb_coeffs *yuv_colour_in;
 } yuv_source;
 
-/* The tile's output from the backend, converted to YUV there, in c->out8
- * as compact I420. */
+/* out's planes as one compact I420 buffer (Cb right after Y, Cr after
+ * Cb, rows unpadded: the pipeline's frames at most sizes), or NULL. */
+static unsigned char *compact_i420(const vsr_yuv420 *o)
+{
+    const size_t w = (size_t)o->width, luma = w * (size_t)o->height;
+    const int compact = o->stride[0] == w && o->stride[1] == w / 2 && o->stride[2] == w / 2 &&
+                        o->plane[1] == o->plane[0] + luma && o->plane[2] == o->plane[1] + luma / 4;
+    return compact ? o->plane[0] : NULL;
+}
+
+/* The tile's output from the backend, converted to YUV there, as compact
+ * I420 into dst, or into c->out8 when dst is NULL. */
 static int run_tile_yuv420(vsr_engine_ctx *c, const yuv_source *src, const tile *t,
-                           const vsr_yuv_coeffs *k, vsr_error *err)
+                           const vsr_yuv_coeffs *k, unsigned char *dst, vsr_error *err)
 {
     const vsr_backend_ops *be = c->engine->backend;
     const int s = c->engine->graph->scale, ow = (t->x1 - t->tx) * s, oh = (t->y1 - t->ty) * s;
     const int hw = t->hx1 - t->hx0, hh = t->hy1 - t->hy0, ox = (t->tx - t->hx0) * s,
               oy = (t->ty - t->hy0) * s;
-    const size_t out_bytes = (size_t)ow * oh * 3 / 2;
+    const size_t out_bytes = dst ? 0 : (size_t)ow * oh * 3 / 2;
     int rc;
     if (src->yuv) {
         rc = ensure_bytes(&c->out8, &c->out8_cap, out_bytes, err);
         if (!rc)
             rc = be->run_from_yuv(c->backend_ctx, src->yuv, src->yuv_colour_in, t->hx0, t->hy0, hw,
-                                  hh, ox, oy, ow, oh, k, c->out8, err);
+                                  hh, ox, oy, ow, oh, k, dst ? dst : c->out8, err);
     } else {
         rc = stage_tile_bytes(c, src->rgb, t, out_bytes, err);
         if (!rc)
-            rc = be->run_yuv420(c->backend_ctx, c->in8, hw, hh, ox, oy, ow, oh, k, c->out8, err);
+            rc = be->run_yuv420(c->backend_ctx, c->in8, hw, hh, ox, oy, ow, oh, k,
+                                dst ? dst : c->out8, err);
     }
     return rc ? tile_failed(c, t, rc, err) : VSR_OK;
 }
@@ -492,9 +503,14 @@ static int upscale_yuv_tiles(vsr_engine_ctx *c, const yuv_source *src, vsr_yuv42
             const tile t = tile_at(c, src->width, src->height, tx, ty, size);
             const int ow = (t.x1 - tx) * s, oh = (t.y1 - ty) * s;
             if (src->yuv || (c->engine->backend->run_yuv420 && !c->engine->host_conversion)) {
-                if ((rc = run_tile_yuv420(c, src, &t, k, err)))
+                /* a whole frame goes straight into a compact frame: one
+                 * frame-sized copy less */
+                unsigned char *direct =
+                    ow == out->width && oh == out->height ? compact_i420(out) : NULL;
+                if ((rc = run_tile_yuv420(c, src, &t, k, direct, err)))
                     return rc;
-                store_i420(c->out8, ow, oh, out, tx * s, ty * s);
+                if (!direct)
+                    store_i420(c->out8, ow, oh, out, tx * s, ty * s);
                 continue;
             }
             /* No YUV output in the backend: its RGB24 tile, converted here. */

@@ -210,6 +210,7 @@ struct Weights {
     bool tail_writes_output = false;
     bool input_f16_needed = true; /* some step reads the input blob as fp16 NHWC */
     bool fused = true;
+    bool spin = false; /* VSR_CUDA_SPIN: waits spin (the runtime's default), for measuring */
     bool first_fp32 = false; /* VSR_CUDA_FIRST_FP32=1: first layer on fp32 FMA, not tensor cores */
     unsigned char *dev = nullptr;
     size_t dev_bytes = 0;
@@ -1022,8 +1023,8 @@ int cuda_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void 
          * belong to the encoders. (Also the flags FFmpeg's NVDEC asks of
          * the primary context it shares with us.) VSR_CUDA_SPIN=1 keeps
          * the runtime's default, for measuring. */
-        if (e == cudaSuccess && !env_flag("VSR_CUDA_SPIN", false))
-            e = cudaSetDeviceFlags(cudaDeviceScheduleBlockingSync);
+        W->spin = env_flag("VSR_CUDA_SPIN", false);
+        if (e == cudaSuccess && !W->spin) e = cudaSetDeviceFlags(cudaDeviceScheduleBlockingSync);
         if (e != cudaSuccess) {
             delete W;
             rc = cu_fail(err, e, "selecting the device", __LINE__);
@@ -1090,7 +1091,10 @@ int cuda_context_create(const vsr_graph *g, const void *weights, const vsr_backe
     int rc = 0;
     cudaError_t e = cudaSetDevice(c->device);
     if (e == cudaSuccess) e = cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking);
-    for (int k = 0; k < 2 && e == cudaSuccess; ++k) e = cudaEventCreateWithFlags(&c->ev[k], cudaEventDisableTiming);
+    /* The events a worker waits on for its frame: sleeping, like the
+     * device's other waits (an event spins unless made blocking). */
+    const unsigned ev_flags = cudaEventDisableTiming | (W->spin ? 0 : cudaEventBlockingSync);
+    for (int k = 0; k < 2 && e == cudaSuccess; ++k) e = cudaEventCreateWithFlags(&c->ev[k], ev_flags);
     if (e == cudaSuccess) e = cudaEventCreateWithFlags(&c->ev_frame, cudaEventDisableTiming);
     if (e == cudaSuccess) e = cudaEventCreate(&c->t0);
     if (e == cudaSuccess) e = cudaEventCreate(&c->t1);
@@ -1100,7 +1104,11 @@ int cuda_context_create(const vsr_graph *g, const void *weights, const vsr_backe
         cuda_context_destroy(c);
         return rc;
     }
-    if (const CudnnApi *d = cudnn()) {
+    /* A cuDNN handle costs tens of milliseconds a context (the server
+     * makes contexts per job): only for plans with a cuDNN step. */
+    bool needs_dnn = false;
+    for (const Step &st : W->steps) needs_dnn |= st.kind == S_CONV_CUDNN;
+    if (const CudnnApi *d = needs_dnn ? cudnn() : nullptr) {
         cudnnStatus_t s = d->cudnnCreate(&c->dnn);
         if (s == CUDNN_STATUS_SUCCESS) s = d->cudnnSetStream(c->dnn, c->stream);
         if (s != CUDNN_STATUS_SUCCESS) {
@@ -1109,8 +1117,6 @@ int cuda_context_create(const vsr_graph *g, const void *weights, const vsr_backe
             return rc;
         }
     }
-    bool needs_dnn = false;
-    for (const Step &st : W->steps) needs_dnn |= st.kind == S_CONV_CUDNN;
     if (needs_dnn && !c->dnn) {
         cuda_context_destroy(c);
         return vsr_error_set(err, VSR_ERR_BACKEND, "cuda: cuDNN needed but unavailable: %s",
