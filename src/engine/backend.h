@@ -87,6 +87,10 @@ typedef struct vsr_backend_ops {
     int (*run_from_yuv)(void *ctx, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, int x0, int y0,
                         int w, int h, int ox, int oy, int ow, int oh, const vsr_yuv_coeffs *k,
                         unsigned char *out, vsr_error *err);
+    /* Optional: readies ctx for inputs of w x h (plans, buffers, the first
+     * launches), so that the first frame does not wait for it; a worker
+     * calls it while the decoder starts. */
+    int (*prepare)(void *ctx, int w, int h, vsr_error *err);
     /* How many devices the backend has here (GPUs); NULL for a backend
      * whose "devices" are virtual (CPU: each its own engine and threads,
      * any number of them). */

@@ -423,6 +423,14 @@ static int upscale_rgb_tiles(vsr_engine_ctx *c, const vsr_image *in, vsr_image *
     return VSR_OK;
 }
 
+int vsr_engine_ctx_prepare(vsr_engine_ctx *c, int w, int h, vsr_error *err)
+{
+    if (!c->engine->backend->prepare || w <= 0 || h <= 0)
+        return VSR_OK;
+    const tile t = tile_at(c, w, h, 0, 0, vsr_engine_tile_size(c, w, h));
+    return c->engine->backend->prepare(c->backend_ctx, t.hx1 - t.hx0, t.hy1 - t.hy0, err);
+}
+
 int vsr_engine_upscale(vsr_engine_ctx *c, const vsr_image *in, vsr_image *out, vsr_error *err)
 {
     int rc = check_frame(c, in->width, in->height, out->width, out->height, err);

@@ -73,6 +73,11 @@ void vsr_engine_ctx_destroy(vsr_engine_ctx *ctx);
  * smaller edge was needed for memory). */
 int vsr_engine_tile_size(const vsr_engine_ctx *ctx, int w, int h);
 
+/* Readies ctx for w x h frames where the backend can (plans and buffers
+ * for the tile size the frame gets), so that the first frame is not
+ * slower than the rest. Optional: frames work without it. */
+int vsr_engine_ctx_prepare(vsr_engine_ctx *ctx, int w, int h, vsr_error *err);
+
 /* Upscales in into out. out must have width and height = in's x scale and
  * its own format: RGB24 output is clamp(round(x * 255)), RGBF32 output is
  * clamped to [0, 1]. A tile the backend has no memory for (a GPU shared

@@ -249,6 +249,12 @@ static int pool_run_from_yuv(void *opaque, const vsr_yuv_in *in, const vsr_rgb_c
     return pool_run_frame(opaque, &job, err);
 }
 
+static int pool_prepare(void *opaque, int w, int h, vsr_error *err)
+{
+    placed_ctx *c = opaque;
+    return c->index >= 0 ? vsr_engine_ctx_prepare(c->ctx, w, h, err) : VSR_OK;
+}
+
 void vsr_upscaler_device_pool(vsr_upscaler *u, vsr_device_pool *p)
 {
     u->scale = vsr_engine_graph(p->dev[0].engine)->scale;
@@ -259,6 +265,7 @@ void vsr_upscaler_device_pool(vsr_upscaler *u, vsr_device_pool *p)
     u->run_yuv420 = pool_run_yuv420;
     u->run_from_yuv = pool_run_from_yuv;
     u->reads_device_yuv = vsr_engine_reads_device_yuv(p->dev[0].engine);
+    u->prepare = pool_prepare;
     u->prefers_yuv420 = vsr_engine_prefers_yuv420(p->dev[0].engine);
     u->cuda_device = vsr_engine_cuda_device(p->dev[0].engine);
 }

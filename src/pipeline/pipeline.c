@@ -374,6 +374,11 @@ static void *worker_main(void *arg)
         ret = alloc_rgb(&rgb_out, p->out_w, p->out_h, &err);
     if (ret < 0)
         fail(p, &err);
+    /* Plans and buffers while the decoder starts. Best effort: a context
+     * that cannot get ready meets the same trouble on its first frame,
+     * which reports it (or, out of memory, retries in smaller tiles). */
+    if (ret >= 0 && u->prepare && u->prepare(ctx, p->info->width, p->info->height, &err) < 0)
+        vsr_error_clear(&err);
 
     while (ret >= 0) {
         pthread_mutex_lock(&p->lock);

@@ -34,6 +34,11 @@ static int per_worker_run_from_yuv(void *ctx, const vsr_yuv_in *in, const vsr_rg
     return vsr_engine_upscale_from_yuv(ctx, in, kin, out, k, err);
 }
 
+static int per_worker_prepare(void *ctx, int w, int h, vsr_error *err)
+{
+    return vsr_engine_ctx_prepare(ctx, w, h, err);
+}
+
 void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine)
 {
     u->scale = vsr_engine_graph(engine)->scale;
@@ -44,6 +49,7 @@ void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine)
     u->run_yuv420 = per_worker_run_yuv420;
     u->run_from_yuv = per_worker_run_from_yuv;
     u->reads_device_yuv = vsr_engine_reads_device_yuv(engine);
+    u->prepare = per_worker_prepare;
     u->prefers_yuv420 = vsr_engine_prefers_yuv420(engine);
     u->cuda_device = vsr_engine_cuda_device(engine);
 }
@@ -84,6 +90,7 @@ int vsr_upscaler_shared(vsr_upscaler *u, vsr_engine *engine, vsr_shared_engine_c
     u->run_yuv420 = NULL; /* the seed's path: RGB24 and swscale */
     u->run_from_yuv = NULL;
     u->reads_device_yuv = 0;
+    u->prepare = NULL;
     u->prefers_yuv420 = 0;
     u->cuda_device = vsr_engine_cuda_device(engine);
     return VSR_OK;

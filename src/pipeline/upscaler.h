@@ -28,8 +28,10 @@ typedef struct vsr_upscaler {
     int (*run_from_yuv)(void *ctx, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, vsr_yuv420 *out,
                         const vsr_yuv_coeffs *k, vsr_error *err);
     int reads_device_yuv; /* run_from_yuv takes frames in GPU memory (NVDEC's) */
-    int prefers_yuv420;   /* run_yuv420 converts on a GPU: cheaper than run + swscale */
-    int cuda_device;      /* a CUDA device it runs on (where NVDEC may decode); -1: none */
+    /* Optional: readies a context for frames of w x h (vsr_engine_ctx_prepare). */
+    int (*prepare)(void *ctx, int w, int h, vsr_error *err);
+    int prefers_yuv420; /* run_yuv420 converts on a GPU: cheaper than run + swscale */
+    int cuda_device;    /* a CUDA device it runs on (where NVDEC may decode); -1: none */
 } vsr_upscaler;
 
 /* The CUDA device an engine runs on; -1 for other backends. */

@@ -21,6 +21,7 @@
 #include <cudnn.h>
 #include <dlfcn.h>
 #include <math.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,12 @@ struct Step {
     std::shared_ptr<FirstConvParams> first; /* S_CONV_FIRST: launch parameters */
 };
 
+/* How a worker waits for its frame's events (VSR_CUDA_WAIT, for
+ * measuring): the driver's blocking wait (sleeps; woken by an interrupt),
+ * its spinning wait (a core each), or polling with sched_yield between
+ * polls (the core goes to any other runnable thread, the encoders'). */
+enum FrameWait { WAIT_BLOCK, WAIT_SPIN, WAIT_YIELD };
+
 struct Weights {
     const vsr_graph *g = nullptr;
     int device = 0;
@@ -211,6 +218,7 @@ struct Weights {
     bool input_f16_needed = true; /* some step reads the input blob as fp16 NHWC */
     bool fused = true;
     bool spin = false; /* VSR_CUDA_SPIN: waits spin (the runtime's default), for measuring */
+    int frame_wait = 0; /* how a worker waits for its frame: a FrameWait */
     bool first_fp32 = false; /* VSR_CUDA_FIRST_FP32=1: first layer on fp32 FMA, not tensor cores */
     unsigned char *dev = nullptr;
     size_t dev_bytes = 0;
@@ -923,12 +931,22 @@ int run_graph(Ctx *c, std::vector<cudaEvent_t> *marks, vsr_error *err) {
     return 0;
 }
 
+/* Waits for one of the context's staging events, as frame_wait says. */
+cudaError_t wait_event(const Ctx *c, cudaEvent_t ev) {
+    if (c->W->frame_wait != WAIT_YIELD) return cudaEventSynchronize(ev);
+    for (;;) {
+        cudaError_t e = cudaEventQuery(ev);
+        if (e != cudaErrorNotReady) return e;
+        sched_yield();
+    }
+}
+
 int h2d_staged(Ctx *c, void *dst, const void *src, size_t bytes, vsr_error *err) {
     size_t off = 0;
     for (int k = 0; off < bytes; ++k, off += STAGE_CHUNK) {
         size_t len = std::min(STAGE_CHUNK, bytes - off);
         int b = k & 1;
-        CU(cudaEventSynchronize(c->ev[b]), "waiting for a host-to-device copy");
+        CU(wait_event(c, c->ev[b]), "waiting for a host-to-device copy");
         memcpy(c->pinned[b], (const char *)src + off, len);
         CU(cudaMemcpyAsync((char *)dst + off, c->pinned[b], len, cudaMemcpyHostToDevice, c->stream),
            "copying the input to the device");
@@ -952,7 +970,7 @@ int d2h_staged(Ctx *c, void *dst, const void *src, size_t bytes, vsr_error *err)
     if (rc < 0) return rc;
     for (size_t k = 0; k < nchunks; ++k) {
         if (k + 1 < nchunks && (rc = enqueue(k + 1)) < 0) return rc;
-        CU(cudaEventSynchronize(c->ev[k & 1]), "waiting for the device (frame computation)");
+        CU(wait_event(c, c->ev[k & 1]), "waiting for the device (frame computation)");
         size_t off = k * STAGE_CHUNK, len = std::min(STAGE_CHUNK, bytes - off);
         memcpy((char *)dst + off, c->pinned[k & 1], len);
     }
@@ -1024,6 +1042,11 @@ int cuda_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void 
          * the primary context it shares with us.) VSR_CUDA_SPIN=1 keeps
          * the runtime's default, for measuring. */
         W->spin = env_flag("VSR_CUDA_SPIN", false);
+        const char *wait = getenv("VSR_CUDA_WAIT");
+        W->frame_wait = W->spin                             ? WAIT_SPIN
+                        : wait && !strcmp(wait, "spin")  ? WAIT_SPIN
+                        : wait && !strcmp(wait, "yield") ? WAIT_YIELD
+                                                         : WAIT_BLOCK;
         if (e == cudaSuccess && !W->spin) e = cudaSetDeviceFlags(cudaDeviceScheduleBlockingSync);
         if (e != cudaSuccess) {
             delete W;
@@ -1093,7 +1116,8 @@ int cuda_context_create(const vsr_graph *g, const void *weights, const vsr_backe
     if (e == cudaSuccess) e = cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking);
     /* The events a worker waits on for its frame: sleeping, like the
      * device's other waits (an event spins unless made blocking). */
-    const unsigned ev_flags = cudaEventDisableTiming | (W->spin ? 0 : cudaEventBlockingSync);
+    const unsigned ev_flags =
+        cudaEventDisableTiming | (W->frame_wait == WAIT_BLOCK ? cudaEventBlockingSync : 0);
     for (int k = 0; k < 2 && e == cudaSuccess; ++k) e = cudaEventCreateWithFlags(&c->ev[k], ev_flags);
     if (e == cudaSuccess) e = cudaEventCreateWithFlags(&c->ev_frame, cudaEventDisableTiming);
     if (e == cudaSuccess) e = cudaEventCreate(&c->t0);
@@ -1326,6 +1350,24 @@ int cuda_run_from_yuv(void *p, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, 
         [&](vsr_error *e) { return load_yuv(c, in, kin, x0, y0, w, h, e); }, err);
 }
 
+/* The plan for w x h and one run of the graph on zeros: buffers, cuDNN
+ * choices and the kernels' first (lazy) loading, off the first frame. */
+int cuda_prepare(void *p, int w, int h, vsr_error *err) {
+    Ctx *c = (Ctx *)p;
+    CU(cudaSetDevice(c->device), "selecting the device");
+    int rc = plan_for(c, 1, h, w, err);
+    if (rc < 0) {
+        release_plan(c);
+        vsr_error_prefix(err, "cuda: preparing 1 x %dx%d", w, h);
+        return rc;
+    }
+    CU(cudaMemsetAsync(c->d_in, 0, c->in_count * sizeof(float), c->stream), "clearing the input");
+    rc = run_graph(c, nullptr, err);
+    cudaError_t e = cudaStreamSynchronize(c->stream);
+    if (rc == 0) CU(e, "preparing the context");
+    return rc;
+}
+
 size_t cuda_extra_bytes_per_pixel(const vsr_graph *g, const vsr_backend_config *cfg) {
     (void)cfg;
     /* fp32 input and output copies on the device */
@@ -1349,6 +1391,7 @@ const vsr_backend_ops vsr_backend_cuda = {
     cuda_run_rgb24,
     cuda_run_yuv420,
     cuda_run_from_yuv,
+    cuda_prepare,
     cuda_device_count,
     VSR_PRECISION_FP16,
 };
