@@ -20,8 +20,8 @@
 #             alone for the ratio (the short form of tasks);
 #   spin:     SD2HD and HD24K with CUDA's spinning waits (VSR_CUDA_SPIN=1):
 #             every run prints its CPU time, to compare;
-#   waits:    SD2HD and HD24K with each way a worker can wait for its frame
-#             (VSR_CUDA_WAIT, VSR_CUDA_SPIN), twice, interleaved;
+#   encoders: SD2HD, HD24K, SD24K with the auto count of segment encoders
+#             and more, twice, interleaved; 4K28K with 2 and 3;
 #   profiles: each task with the fast and quality profiles;
 #   load:     five clips at once (the validator's batch: 3 SD2HD + 2 HD24K)
 #             through `vsr serve`, with GPU and CPU utilisation;
@@ -141,21 +141,22 @@ for mode in $MODES; do
             VSR_CUDA_SPIN=1 up "$2-spin" "$1" "$2"
         done
         ;;
-    waits)
-        echo "== how workers wait for their frames (VSR_CUDA_WAIT), twice each, interleaved:"
-        echo "== block (default), yield (poll + sched_yield), spin (events spin, NVDEC still"
-        echo "== shares the context), allspin (VSR_CUDA_SPIN=1: NVDEC in its own context)"
+    encoders)
+        echo "== segment encoders at each output size: the auto count and more, twice, interleaved"
         for rep in 1 2; do
-            for t in "sd.mp4 SD2HD" "hd.mp4 HD24K"; do
+            for t in "sd.mp4 SD2HD 4 6" "hd.mp4 HD24K 2 3 4" "sd.mp4 SD24K 2 3 4"; do
                 set -- $t
-                for w in block yield spin allspin; do
-                    if [ "$w" = allspin ]; then
-                        VSR_CUDA_SPIN=1 up "$2-$w-$rep" "$1" "$2" | grep -E "^(CPU|WALL)|frames in|encode  "
-                    else
-                        VSR_CUDA_WAIT=$w up "$2-$w-$rep" "$1" "$2" | grep -E "^(CPU|WALL)|frames in|encode  "
-                    fi
+                clip=$1 task=$2
+                shift 2
+                for k in "$@"; do
+                    up "$task-k$k-$rep" "$clip" "$task" --encode-segments "$k" |
+                        grep -E "^(CPU|WALL)|frames in|encoder libx265|gates"
                 done
             done
+        done
+        for k in 2 3; do
+            up "4K28K-k$k" uhd.mp4 4K28K --encode-segments "$k" |
+                grep -E "^(CPU|WALL)|frames in|encoder libx265|gates"
         done
         ;;
     profiles)

@@ -48,7 +48,8 @@ struct vsr_segment_pool {
 int vsr_segment_pool_auto(long cores, int out_w, int out_h, int64_t segment_frames,
                           int64_t frames_estimate, size_t frame_bytes, size_t memory_budget)
 {
-    int per_instance = (int64_t)out_w * out_h <= 1920LL * 1088 ? 4 : 8;
+    const int64_t px = (int64_t)out_w * out_h;
+    const int per_instance = px <= 1920LL * 1088 ? 4 : px <= 3840LL * 2176 ? 5 : 8;
     long k = cores / per_instance;
     if (k < 1)
         k = 1;

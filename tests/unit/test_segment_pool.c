@@ -47,11 +47,12 @@ int main(void)
                               (long long)segments_of(f, len), (long long)len);
             }
 
-    /* auto: one encoder per 4 cores up to 1080p output (8 above), no more
+    /* auto: one encoder per 4 cores up to 1080p output (5 to 2160p, 8 above), no more
      * than the clip's segments, no more than the memory holds. */
     const size_t hd = 1920 * 1080 * 3 / 2, uhd = 3840 * 2160 * 3 / 2;
     CHECK(vsr_segment_pool_auto(16, 1920, 1080, 60, 300, hd, (size_t)8 << 30) == 4);
-    CHECK(vsr_segment_pool_auto(16, 3840, 2160, 60, 300, uhd, (size_t)8 << 30) == 2);
+    CHECK(vsr_segment_pool_auto(16, 3840, 2160, 60, 300, uhd, (size_t)8 << 30) == 3);
+    CHECK(vsr_segment_pool_auto(16, 7680, 4320, 60, 300, 4 * uhd, (size_t)8 << 30) == 2);
     CHECK(vsr_segment_pool_auto(2, 1920, 1080, 60, 300, hd, (size_t)8 << 30) == 1);
     CHECK(vsr_segment_pool_auto(64, 1920, 1080, 60, 120, hd, (size_t)8 << 30) == 2);
     CHECK(vsr_segment_pool_auto(64, 3840, 2160, 60, 3000, uhd, (size_t)1 << 30) == 1);
