@@ -26,6 +26,9 @@ typedef struct enc_thread {
     int head, count;
     double busy_s;
     double first_s, done_s; /* first frame taken; last segment closed */
+    /* Under the pool's lock: frames handed to the thread, and of them the
+     * frames of the segments it has finished: the rest is its backlog. */
+    int64_t assigned, finished;
 } enc_thread;
 
 struct vsr_segment_pool {
@@ -43,6 +46,10 @@ struct vsr_segment_pool {
     done_seg *done;    /* finished segments, by index */
     int64_t next_join; /* the segment to join next */
     int64_t pushed;
+    /* The pusher's own (one thread): the segment being pushed and the
+     * thread it went to. */
+    int64_t push_seg;
+    int push_thread;
 };
 
 int vsr_segment_pool_auto(long cores, int out_w, int out_h, int64_t segment_frames,
@@ -123,9 +130,11 @@ static void add_done(vsr_segment_pool *pool, done_seg *d)
     pthread_mutex_unlock(&pool->lock);
 }
 
-/* Finishes the thread's open segment and hands it to the joiner. */
-static int close_segment(vsr_segment_pool *pool, vsr_segment_encoder **se, vsr_error *err)
+/* Finishes the thread's open segment (of *frames frames, then 0) and hands
+ * it to the joiner. */
+static int close_segment(enc_thread *t, vsr_segment_encoder **se, int64_t *frames, vsr_error *err)
 {
+    vsr_segment_pool *pool = t->pool;
     int ret = vsr_segment_encoder_finish(*se, err);
     if (ret < 0)
         return ret;
@@ -136,6 +145,10 @@ static int close_segment(vsr_segment_pool *pool, vsr_segment_encoder **se, vsr_e
     d->se = *se;
     *se = NULL;
     add_done(pool, d);
+    pthread_mutex_lock(&pool->lock);
+    t->finished += *frames;
+    pthread_mutex_unlock(&pool->lock);
+    *frames = 0;
     return VSR_OK;
 }
 
@@ -144,6 +157,7 @@ static void *enc_main(void *arg)
     enc_thread *t = arg;
     vsr_segment_pool *pool = t->pool;
     vsr_segment_encoder *se = NULL;
+    int64_t seg_frames = 0; /* sent in the open segment */
     vsr_error err = {0};
     int ret = VSR_OK;
     for (;;) {
@@ -157,7 +171,7 @@ static void *enc_main(void *arg)
         if (t->count == 0) { /* the input ended: flush the last, shorter segment */
             pthread_mutex_unlock(&pool->lock);
             if (se)
-                ret = close_segment(pool, &se, &err);
+                ret = close_segment(t, &se, &seg_frames, &err);
             t->done_s = vsr_now_s();
             break;
         }
@@ -187,11 +201,11 @@ static void *enc_main(void *arg)
             }
             ret = vsr_segment_encoder_open(&eo, &pool->cfg.video, seg, i, &se, &err);
         }
-        if (ret >= 0)
-            ret = vsr_segment_encoder_send(se, frame, &err);
+        if (ret >= 0 && (ret = vsr_segment_encoder_send(se, frame, &err)) >= 0)
+            seg_frames++;
         av_frame_free(&frame);
         if (ret >= 0 && vsr_segment_pool_segment_of(&pool->cfg, i + 1) != seg)
-            ret = close_segment(pool, &se, &err);
+            ret = close_segment(t, &se, &seg_frames, &err);
         pthread_mutex_lock(&pool->lock);
         t->busy_s += vsr_now_s() - t0;
         pthread_mutex_unlock(&pool->lock);
@@ -283,8 +297,22 @@ int vsr_segment_pool_push(vsr_segment_pool *pool, AVFrame *frame, int64_t index,
     if (!f)
         return vsr_error_set(err, VSR_ERR_NOMEM, "frame %lld: out of memory", (long long)index);
     av_frame_move_ref(f, frame);
-    enc_thread *t = &pool->t[vsr_segment_pool_segment_of(&pool->cfg, index) % pool->cfg.encoders];
+    const int64_t seg = vsr_segment_pool_segment_of(&pool->cfg, index);
     pthread_mutex_lock(&pool->lock);
+    if (index == 0 || seg != pool->push_seg) {
+        /* A new segment goes to the thread with the smallest backlog (the
+         * frames of its unfinished segments): the one likely to be free
+         * first. Threads run at different speeds; with segment s on
+         * thread s mod K they drifted apart and the last finished alone. */
+        int best = 0;
+        for (int k = 1; k < pool->cfg.encoders; k++)
+            if (pool->t[k].assigned - pool->t[k].finished <
+                pool->t[best].assigned - pool->t[best].finished)
+                best = k;
+        pool->push_seg = seg;
+        pool->push_thread = best;
+    }
+    enc_thread *t = &pool->t[pool->push_thread];
     while (!pool->stop && t->count == pool->qcap)
         pthread_cond_wait(&pool->cond_room, &pool->lock);
     if (pool->stop) {
@@ -297,6 +325,7 @@ int vsr_segment_pool_push(vsr_segment_pool *pool, AVFrame *frame, int64_t index,
     t->frames[at] = f;
     t->index[at] = index;
     t->count++;
+    t->assigned++;
     pool->pushed++;
     pthread_cond_broadcast(&pool->cond_frames);
     pthread_mutex_unlock(&pool->lock);

@@ -1,6 +1,7 @@
 /* Segment-parallel encoding: K encoder threads, each encoding whole
  * segments of consecutive frames with a fresh encoder instance
- * (media/segment_encoder.h); segment s goes to thread s mod K. The first
+ * (media/segment_encoder.h); a segment goes to the thread with the
+ * smallest backlog when its first frame arrives. The first
  * round of K segments may be shorter (lead_frames) than the rest
  * (segment_frames): frames arrive in order as the network makes them, and
  * thread k can start only when its first segment does, at frame
@@ -64,7 +65,7 @@ int vsr_segment_pool_auto(long cores, int out_w, int out_h, int64_t segment_fram
 
 /* A segment length of at most nominal that gives each of the encoders the
  * same number of segments of a clip of frames_estimate frames (-1 unknown:
- * nominal). Segment s goes to encoder s mod K, so 5 segments on 2
+ * nominal). Segments go to the encoder free first, so 5 segments on 2
  * encoders leave one encoding the fifth alone while the other waits: 3
  * segments' time instead of 2.5 (300 frames, 2 encoders: 6 of 50). Exact
  * for clips up to 40 s at 30 fps; a longer one may end a segment short of
