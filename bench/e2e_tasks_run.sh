@@ -20,6 +20,8 @@
 #             alone for the ratio (the short form of tasks);
 #   spin:     SD2HD and HD24K with CUDA's spinning waits (VSR_CUDA_SPIN=1):
 #             every run prints its CPU time, to compare;
+#   ab-prev:  every task with this build and with BUNDLE_DIR/vsr-prev.xz (an
+#             earlier commit's vsr, same libraries), interleaved;
 #   encoders: SD2HD, HD24K, SD24K with the auto count of segment encoders
 #             and more, twice, interleaved; 4K28K with 2 and 3;
 #   profiles: each task with the fast and quality profiles;
@@ -27,7 +29,9 @@
 #             through `vsr serve`, with GPU and CPU utilisation;
 #   load1:    the same five clips in one request (as the validator sends);
 #   fault:    with 2+ GPUs, a GPU taken out mid-clip (--fail-device), the
-#             clip completing with the frames of a fault-free run.
+#             clip completing with the frames of a fault-free run; and those
+#             frames (NVDEC's, copied to the other GPU for its contexts)
+#             identical to one GPU's.
 #   bench/e2e_tasks_run.sh BUNDLE_DIR CLIPS_DIR OUT_DIR [MODE...]   (default: all)
 set -uo pipefail
 TIMEFORMAT="user %U s, sys %S s, real %R s"
@@ -53,7 +57,7 @@ up() { # NAME CLIP TASK ARGS...: one run; its -v report is left in /tmp/NAME.log
     local t0 t1
     t0=$(date +%s.%N)
     # the process's CPU time (all threads) next to its wall time
-    { time "$B/vsr" upscale -i "$CLIPS/$clip" -o "/tmp/$name.mp4" --task "$task" --backend cuda \
+    { time "${VSR_UNDER_TEST:-$B/vsr}" upscale -i "$CLIPS/$clip" -o "/tmp/$name.mp4" --task "$task" --backend cuda \
         --devices "$ALL" --workers "$W" -v --progress none "$@" >"/tmp/$name.log" 2>&1; } 2>"/tmp/$name.cpu"
     t1=$(date +%s.%N)
     sed "s/^/CPU $name: /" "/tmp/$name.cpu"
@@ -141,6 +145,23 @@ for mode in $MODES; do
             VSR_CUDA_SPIN=1 up "$2-spin" "$1" "$2"
         done
         ;;
+    ab-prev)
+        # BUNDLE_DIR/vsr-prev.xz: vsr of an earlier commit (same libraries)
+        [ -f "$BUNDLE/vsr-prev.xz" ] || { echo "ab-prev: no $BUNDLE/vsr-prev.xz" >&2; continue; }
+        xz -dc "$BUNDLE/vsr-prev.xz" >"$B/vsr-prev" && chmod +x "$B/vsr-prev"
+        echo "== this build (new) against vsr-prev (prev), default settings, interleaved"
+        for rep in 1 2; do
+            for t in "sd.mp4 SD2HD" "hd.mp4 HD24K" "sd.mp4 SD24K"; do
+                set -- $t
+                VSR_UNDER_TEST=$B/vsr-prev up "$2-prev-$rep" "$1" "$2" |
+                    grep -E "^(CPU|WALL)|frames in|timeline|gates"
+                up "$2-new-$rep" "$1" "$2" | grep -E "^(CPU|WALL)|frames in|timeline|gates"
+            done
+        done
+        VSR_UNDER_TEST=$B/vsr-prev up "4K28K-prev" uhd.mp4 4K28K |
+            grep -E "^(CPU|WALL)|frames in|timeline|gates"
+        up "4K28K-new" uhd.mp4 4K28K | grep -E "^(CPU|WALL)|frames in|timeline|gates"
+        ;;
     encoders)
         echo "== segment encoders at each output size: the auto count and more, twice, interleaved"
         for rep in 1 2; do
@@ -180,7 +201,8 @@ for mode in $MODES; do
         [ "$NGPU" -ge 2 ] || continue
         echo "== a GPU taken out mid-clip"
         "$B/vsr" upscale -i "$CLIPS/hd.mp4" -o /tmp/nofault.mp4 --task HD24K --backend cuda \
-            --devices "$ALL" --workers "$W" --progress none --dump-frames-hash /tmp/nofault.txt
+            --devices "$ALL" --workers "$W" --progress none -v --dump-frames-hash /tmp/nofault.txt \
+            2>&1 | grep -E "decode: |device cuda|frames in"
         "$B/vsr" upscale -i "$CLIPS/hd.mp4" -o /tmp/fault.mp4 --task HD24K --backend cuda \
             --devices "$ALL" --workers "$W" --progress none --fail-device 1:40 -v \
             --dump-frames-hash /tmp/fault.txt 2>&1 | grep -E "device|frames in"
@@ -189,6 +211,16 @@ for mode in $MODES; do
             echo "FAULT: frames identical to the fault-free run"
         else
             echo "FAULT: frames DIFFER from the fault-free run"
+        fi
+        # NVDEC decodes on the first GPU; the other GPU's contexts copy each
+        # frame over (cudaMemcpy2DAsync across devices) before converting it
+        "$B/vsr" upscale -i "$CLIPS/hd.mp4" -o /tmp/one.mp4 --task HD24K --backend cuda \
+            --devices 0 --workers 4 --progress none -v --dump-frames-hash /tmp/one.txt 2>&1 |
+            grep -E "decode: |device cuda"
+        if cmp -s /tmp/nofault.txt /tmp/one.txt; then
+            echo "CROSS-GPU: frames on $NGPU GPUs identical to one GPU's (NVDEC frames read in place)"
+        else
+            echo "CROSS-GPU: frames on $NGPU GPUs DIFFER from one GPU's"
         fi
         ;;
     *) echo "unknown mode $mode" >&2 ;;

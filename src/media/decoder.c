@@ -17,8 +17,12 @@ struct vsr_decoder {
     int64_t hw_frames;  /* of them, decoded by NVDEC */
     int64_t gpu_frames; /* of those, returned in GPU memory */
     AVBufferRef *hw;    /* the CUDA device context; NULL: CPU decoding */
-    AVFrame *hw_frame;  /* an NVDEC frame, before its copy to the host */
-    int eof_sent;       /* the flush packet went to the decoder */
+    AVFrame *hw_frame;  /* an NVDEC frame, before its copy to the host or our pool */
+    /* GPU frames of our own (keep_on_gpu): NVDEC's frames copied there on
+     * the GPU; NULL until the first, or when the copy failed once */
+    AVBufferRef *gpu_pool;
+    int gpu_pool_failed;
+    int eof_sent; /* the flush packet went to the decoder */
     int done;
 };
 
@@ -236,6 +240,7 @@ void vsr_decoder_close(vsr_decoder *d)
         return;
     av_packet_free(&d->pkt);
     av_frame_free(&d->hw_frame);
+    av_buffer_unref(&d->gpu_pool);
     avcodec_free_context(&d->codec);
     av_buffer_unref(&d->hw);
     avformat_close_input(&d->fmt);
@@ -290,6 +295,52 @@ static int download_frame(vsr_decoder *d, AVFrame *frame, vsr_error *err)
                              d->path, (long long)d->frames, av_err2str(ret));
     av_frame_move_ref(frame, d->hw_frame);
     d->hw_frames++;
+    return VSR_OK;
+}
+
+/* A pool of NV12 frames on the decoder's GPU, of the frame's size. */
+static int make_gpu_pool(vsr_decoder *d, const AVFrame *frame)
+{
+    d->gpu_pool = av_hwframe_ctx_alloc(d->hw);
+    if (!d->gpu_pool)
+        return AVERROR(ENOMEM);
+    AVHWFramesContext *fc = (AVHWFramesContext *)d->gpu_pool->data;
+    fc->format = AV_PIX_FMT_CUDA;
+    fc->sw_format = AV_PIX_FMT_NV12;
+    fc->width = (frame->width + 1) & ~1;
+    fc->height = (frame->height + 1) & ~1;
+    return av_hwframe_ctx_init(d->gpu_pool);
+}
+
+/* An NVDEC frame that stays on the GPU is first copied, on the GPU, into a
+ * frame of our own pool: FFmpeg's frame holds one of the decoder's few
+ * surfaces until freed, and the pipeline holds a frame for a while (18
+ * frames in flight on two GPUs ran NVDEC out of surfaces). Where the copy
+ * fails, frames go to the host instead (the consumer gets the same bytes
+ * either way). */
+static int keep_frame(vsr_decoder *d, AVFrame *frame, vsr_error *err)
+{
+    int ret = d->gpu_pool_failed ? -1 : 0;
+    if (ret >= 0 && !d->gpu_pool)
+        ret = make_gpu_pool(d, frame);
+    av_frame_unref(d->hw_frame);
+    if (ret >= 0)
+        ret = av_hwframe_get_buffer(d->gpu_pool, d->hw_frame, 0);
+    if (ret >= 0) {
+        d->hw_frame->width = frame->width;
+        d->hw_frame->height = frame->height;
+        ret = av_hwframe_transfer_data(d->hw_frame, frame, 0);
+    }
+    if (ret >= 0)
+        ret = av_frame_copy_props(d->hw_frame, frame);
+    if (ret < 0) {
+        d->gpu_pool_failed = 1;
+        return download_frame(d, frame, err);
+    }
+    av_frame_unref(frame);
+    av_frame_move_ref(frame, d->hw_frame);
+    d->hw_frames++;
+    d->gpu_frames++;
     return VSR_OK;
 }
 
@@ -363,13 +414,10 @@ int vsr_decoder_next(vsr_decoder *d, AVFrame *frame, vsr_error *err)
                                      d->path, (long long)d->frames, w, h, d->info.width,
                                      d->info.height);
             }
-            if (frame->format == AV_PIX_FMT_CUDA && stays_on_gpu(d, frame)) {
-                d->hw_frames++;
-                d->gpu_frames++;
-            } else if (frame->format == AV_PIX_FMT_CUDA &&
-                       (ret = download_frame(d, frame, err)) < 0) {
+            if (frame->format == AV_PIX_FMT_CUDA &&
+                (ret = stays_on_gpu(d, frame) ? keep_frame(d, frame, err)
+                                              : download_frame(d, frame, err)) < 0)
                 return ret;
-            }
             if (d->hw && d->opt.nvdec == VSR_NVDEC_REQUIRE && d->hw_frames <= d->frames) {
                 av_frame_unref(frame);
                 return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
