@@ -291,7 +291,8 @@ static int upscale_to_yuv(pipeline *p, int64_t i, void *ctx, const vsr_image *rg
 
 /* One frame through a worker: YUV->RGB, (dump), upscale, (hash), RGB->YUV;
  * or, when the upscaler gives YUV, its YUV frame (hashed) after the
- * upscale. */
+ * upscale; or, when it also takes the decoded 4:2:0 frame as it is (*yuv_in
+ * set), both conversions its own. */
 static int process_frame(pipeline *p, int64_t i, void *ctx, vsr_yuv_to_rgb *to_rgb,
                          vsr_rgb_to_yuv *to_yuv, vsr_image *rgb_in, vsr_image *rgb_out,
                          double *convert_s, double *infer_s, int *yuv_in, vsr_error *err)

@@ -1148,19 +1148,26 @@ void cuda_context_destroy(void *p) {
     delete c;
 }
 
+/* Selects the context's device and plans for n x h x w; a failed plan is
+ * released, leaving the context usable (e.g. for smaller tiles). */
+int select_and_plan(Ctx *c, int n, int h, int w, vsr_error *err) {
+    CU(cudaSetDevice(c->device), "selecting the device");
+    int rc = plan_for(c, n, h, w, err);
+    if (rc < 0) {
+        release_plan(c);
+        vsr_error_prefix(err, "cuda: preparing %d x %dx%d", n, w, h);
+    }
+    return rc;
+}
+
 int cuda_run(void *p, const vsr_tensor *in, vsr_tensor *out, vsr_error *err) {
     Ctx *c = (Ctx *)p;
     const vsr_graph *g = c->W->g;
     if (in->c != g->in_channels)
         return vsr_error_set(err, VSR_ERR_INVALID, "cuda: input has %d channels, model wants %d",
                              in->c, g->in_channels);
-    CU(cudaSetDevice(c->device), "selecting the device");
-    int rc = plan_for(c, in->n, in->h, in->w, err);
-    if (rc < 0) {
-        release_plan(c); /* leave the context usable (e.g. for smaller tiles) */
-        vsr_error_prefix(err, "cuda: preparing %d x %dx%d", in->n, in->w, in->h);
-        return rc;
-    }
+    int rc = select_and_plan(c, in->n, in->h, in->w, err);
+    if (rc < 0) return rc;
     const vsr_shape &os = c->shapes[g->output_blob];
     if (out->n != in->n || out->c != os.c || out->h != os.h || out->w != os.w)
         return vsr_error_set(err, VSR_ERR_INVALID,
@@ -1196,13 +1203,8 @@ int run_8bit(Ctx *c, int w, int h, int ox, int oy, int ow, int oh, size_t out_by
     const vsr_graph *g = c->W->g;
     if (g->in_channels != 3 || g->out_channels != 3)
         return vsr_error_set(err, VSR_ERR_INVALID, "cuda: the 8-bit path needs an RGB model");
-    CU(cudaSetDevice(c->device), "selecting the device");
-    int rc = plan_for(c, 1, h, w, err);
-    if (rc < 0) {
-        release_plan(c);
-        vsr_error_prefix(err, "cuda: preparing 1 x %dx%d", w, h);
-        return rc;
-    }
+    int rc = select_and_plan(c, 1, h, w, err);
+    if (rc < 0) return rc;
     const vsr_shape &os = c->shapes[g->output_blob];
     if (ox < 0 || oy < 0 || ow < 1 || oh < 1 || ox + ow > os.w || oy + oh > os.h)
         return vsr_error_set(err, VSR_ERR_INVALID, "cuda: output region %dx%d at %d,%d outside %dx%d",
@@ -1332,13 +1334,8 @@ int cuda_run_from_yuv(void *p, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, 
  * choices and the kernels' first (lazy) loading, off the first frame. */
 int cuda_prepare(void *p, int w, int h, vsr_error *err) {
     Ctx *c = (Ctx *)p;
-    CU(cudaSetDevice(c->device), "selecting the device");
-    int rc = plan_for(c, 1, h, w, err);
-    if (rc < 0) {
-        release_plan(c);
-        vsr_error_prefix(err, "cuda: preparing 1 x %dx%d", w, h);
-        return rc;
-    }
+    int rc = select_and_plan(c, 1, h, w, err);
+    if (rc < 0) return rc;
     CU(cudaMemsetAsync(c->d_in, 0, c->in_count * sizeof(float), c->stream), "clearing the input");
     rc = run_graph(c, nullptr, err);
     cudaError_t e = cudaStreamSynchronize(c->stream);
@@ -1414,12 +1411,8 @@ void vsr_cuda_ctx_set_variant(void *ctx, int variant) {
 int vsr_cuda_bench_device(void *ctx, int n, int h, int w, int warmup, int iters, int profile,
                           double *ms_per_batch, vsr_error *err) {
     Ctx *c = (Ctx *)ctx;
-    CU(cudaSetDevice(c->device), "selecting the device");
-    int rc = plan_for(c, n, h, w, err);
-    if (rc < 0) {
-        release_plan(c);
-        return rc;
-    }
+    int rc = select_and_plan(c, n, h, w, err);
+    if (rc < 0) return rc;
     launch_fill_random(c->d_in, (long long)c->in_count, 12345u, c->stream);
     for (int i = 0; i < warmup; ++i)
         if ((rc = run_graph(c, nullptr, err)) < 0) return rc;
