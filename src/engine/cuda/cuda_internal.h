@@ -7,8 +7,8 @@
 #include <cuda_runtime.h>
 #include <stdint.h>
 
-#include "engine/yuv_to_rgb.h"
 #include "engine/yuv420.h"
+#include "engine/yuv_to_rgb.h"
 
 namespace vsrcuda {
 
@@ -97,7 +97,7 @@ void launch_rgb24_to_nchw_f32(const unsigned char *in, float *out, int h, int w,
 /* Region (x0, y0, w, h) of a 4:2:0 frame on this device, mirrored past its
  * borders, to fp32 NCHW: the bytes vsr_yuv_in_pixel gives, then as above. */
 void launch_yuv_in_to_nchw_f32(const vsr_yuv_in &f, const vsr_rgb_coeffs &k, int x0, int y0, int w,
-                             int h, float *out, cudaStream_t s);
+                               int h, float *out, cudaStream_t s);
 void launch_nchw_f32_to_rgb24(const float *in, int h, int w, int ox, int oy, int ow, int oh,
                               unsigned char *out, cudaStream_t s);
 /* The same region's RGB24 values converted to compact I420 (ow, oh even)

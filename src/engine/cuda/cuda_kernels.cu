@@ -375,7 +375,7 @@ __global__ void k_yuv_in_to_nchw(const vsr_yuv_in f, const vsr_rgb_coeffs k, int
 }
 
 void launch_yuv_in_to_nchw_f32(const vsr_yuv_in &f, const vsr_rgb_coeffs &k, int x0, int y0, int w,
-                             int h, float *out, cudaStream_t s) {
+                               int h, float *out, cudaStream_t s) {
     k_yuv_in_to_nchw<<<blocks_for((long long)h * w, 256), 256, 0, s>>>(f, k, x0, y0, w, h, out);
 }
 
