@@ -52,7 +52,7 @@ five_clips() {
     rm -rf "$root" /tmp/port /tmp/util.csv
     mkdir -p "$root/out"
     cp "$clips/sd.mp4" "$clips/hd.mp4" "$root/"
-    "$B/vsr" serve --listen 127.0.0.1:0 --port-file /tmp/port --root "$root" --backend cuda \
+    "${VSR_UNDER_TEST:-$B/vsr}" serve --listen 127.0.0.1:0 --port-file /tmp/port --root "$root" --backend cuda \
         --max-running 5 --max-queued 0 "$@" 2>/tmp/serve.log &
     local pid=$!
     for _ in $(seq 300); do [ -s /tmp/port ] && break; sleep 0.1; done

@@ -22,6 +22,8 @@
 #             every run prints its CPU time, to compare;
 #   ab-prev:  every task with this build and with BUNDLE_DIR/vsr-prev.xz (an
 #             earlier commit's vsr, same libraries), interleaved;
+#   ab-load:  the five-clip batch with vsr-prev.xz and with this build,
+#             alternately, twice;
 #   encoders: SD2HD, HD24K, SD24K with the auto count of segment encoders
 #             and more, twice, interleaved; 4K28K with 2 and 3;
 #   profiles: each task with the fast and quality profiles;
@@ -161,6 +163,17 @@ for mode in $MODES; do
         VSR_UNDER_TEST=$B/vsr-prev up "4K28K-prev" uhd.mp4 4K28K |
             grep -E "^(CPU|WALL)|frames in|timeline|gates"
         up "4K28K-new" uhd.mp4 4K28K | grep -E "^(CPU|WALL)|frames in|timeline|gates"
+        ;;
+    ab-load)
+        [ -f "$BUNDLE/vsr-prev.xz" ] || { echo "ab-load: no $BUNDLE/vsr-prev.xz" >&2; continue; }
+        xz -dc "$BUNDLE/vsr-prev.xz" >"$B/vsr-prev" && chmod +x "$B/vsr-prev"
+        echo "== five clips at once: vsr-prev (prev) and this build (new), alternately, twice"
+        for rep in 1 2; do
+            echo "-- prev $rep"
+            VSR_UNDER_TEST=$B/vsr-prev five_clips "$CLIPS" --devices "$ALL" | grep -E "^(clip|WALL|util)|gates"
+            echo "-- new $rep"
+            five_clips "$CLIPS" --devices "$ALL" | grep -E "^(clip|WALL|util)|gates"
+        done
         ;;
     encoders)
         echo "== segment encoders at each output size: the auto count and more, twice, interleaved"
