@@ -695,12 +695,8 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
         }
         p->encoders = cfg->encode_segments;
         if (p->encoders <= 0) {
-            /* A share that follows the jobs may grow to the whole machine
-             * (the job left alone): enough encoders for that, each taking
-             * its part of the share of the moment. */
-            const long count_cores = cfg->encoder_cores_now ? sysconf(_SC_NPROCESSORS_ONLN) : cores;
             p->encoders = vsr_segment_pool_auto(
-                count_cores, p->out_w, p->out_h, p->segment_frames, p->info->frames_estimate,
+                cores, p->out_w, p->out_h, p->segment_frames, p->info->frames_estimate,
                 frame_bytes(AV_PIX_FMT_YUV420P, p->out_w, p->out_h), VSR_SEGMENT_MEMORY_BUDGET);
         }
         if (cfg->segment_frames <= 0) {

@@ -68,10 +68,8 @@ typedef struct vsr_pipeline_config {
     int encode_segments;
     int64_t segment_frames; /* frames per segment; 0 = 2 s at the input's frame rate */
     /* The cores this run's encoders may use together (a server job's share
-     * of the machine); 0 = every core. Sets the auto segment count (from
-     * the machine's cores when encoder_cores_now is given: the share may
-     * grow to all of them) and, unless enc.threads is given, the threads
-     * of each encoder. */
+     * of the machine); 0 = every core. Sets the auto segment count and,
+     * unless enc.threads is given, the threads of each encoder. */
     int encoder_cores;
     /* Optional: the cores this run's encoders may use at this moment (a
      * server job's share while other jobs start and end); with auto
