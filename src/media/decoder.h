@@ -63,9 +63,11 @@ typedef struct vsr_decoder_options {
     /* ...unless keep_on_gpu: then 8-bit frames (NV12) stay in GPU memory,
      * as AV_PIX_FMT_CUDA frames, for a consumer that reads them there (the
      * cuda backend). Only when NVDEC shares the CUDA runtime's primary
-     * context, where the consumer's pointers are valid; the copy into the
-     * frame is then pending on the legacy default stream (the device
-     * context made here has no stream of its own). */
+     * context, where the consumer's pointers are valid. Each is copied on
+     * the GPU into a frame of the decoder's own pool (FFmpeg's would hold
+     * one of NVDEC's few surfaces while the consumer keeps it); that copy
+     * is then pending on the legacy default stream (the device context
+     * made here has no stream of its own). */
     int keep_on_gpu;
 } vsr_decoder_options;
 
