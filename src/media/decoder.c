@@ -282,19 +282,38 @@ static int stays_on_gpu(const vsr_decoder *d, const AVFrame *frame)
     return fc->sw_format == AV_PIX_FMT_NV12;
 }
 
-/* An NVDEC frame (in GPU memory) copied to the host, in place. */
-static int download_frame(vsr_decoder *d, AVFrame *frame, vsr_error *err)
+/* Replaces frame (NVDEC's, in GPU memory) by a copy of it: in host memory
+ * (pool NULL), or in a frame of pool on the GPU. frame is untouched on
+ * failure. */
+static int copy_frame(vsr_decoder *d, AVFrame *frame, AVBufferRef *pool)
 {
     av_frame_unref(d->hw_frame);
-    int ret = av_hwframe_transfer_data(d->hw_frame, frame, 0);
+    int ret = pool ? av_hwframe_get_buffer(pool, d->hw_frame, 0) : 0;
+    if (ret >= 0 && pool) {
+        d->hw_frame->width = frame->width; /* the pool's may be rounded up to even */
+        d->hw_frame->height = frame->height;
+    }
+    if (ret >= 0)
+        ret = av_hwframe_transfer_data(d->hw_frame, frame, 0);
     if (ret >= 0)
         ret = av_frame_copy_props(d->hw_frame, frame);
-    av_frame_unref(frame);
     if (ret < 0)
-        return vsr_error_set(err, VSR_ERR_BACKEND, "%s: frame %lld: copying from NVDEC: %s",
-                             d->path, (long long)d->frames, av_err2str(ret));
+        return ret;
+    av_frame_unref(frame);
     av_frame_move_ref(frame, d->hw_frame);
     d->hw_frames++;
+    return 0;
+}
+
+/* An NVDEC frame copied to the host, in place. */
+static int download_frame(vsr_decoder *d, AVFrame *frame, vsr_error *err)
+{
+    int ret = copy_frame(d, frame, NULL);
+    if (ret < 0) {
+        av_frame_unref(frame);
+        return vsr_error_set(err, VSR_ERR_BACKEND, "%s: frame %lld: copying from NVDEC: %s",
+                             d->path, (long long)d->frames, av_err2str(ret));
+    }
     return VSR_OK;
 }
 
@@ -323,23 +342,12 @@ static int keep_frame(vsr_decoder *d, AVFrame *frame, vsr_error *err)
     int ret = d->gpu_pool_failed ? -1 : 0;
     if (ret >= 0 && !d->gpu_pool)
         ret = make_gpu_pool(d, frame);
-    av_frame_unref(d->hw_frame);
     if (ret >= 0)
-        ret = av_hwframe_get_buffer(d->gpu_pool, d->hw_frame, 0);
-    if (ret >= 0) {
-        d->hw_frame->width = frame->width;
-        d->hw_frame->height = frame->height;
-        ret = av_hwframe_transfer_data(d->hw_frame, frame, 0);
-    }
-    if (ret >= 0)
-        ret = av_frame_copy_props(d->hw_frame, frame);
+        ret = copy_frame(d, frame, d->gpu_pool);
     if (ret < 0) {
         d->gpu_pool_failed = 1;
         return download_frame(d, frame, err);
     }
-    av_frame_unref(frame);
-    av_frame_move_ref(frame, d->hw_frame);
-    d->hw_frames++;
     d->gpu_frames++;
     return VSR_OK;
 }
