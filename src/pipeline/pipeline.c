@@ -699,22 +699,9 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
                 cores, p->out_w, p->out_h, p->segment_frames, p->info->frames_estimate,
                 frame_bytes(AV_PIX_FMT_YUV420P, p->out_w, p->out_h), VSR_SEGMENT_MEMORY_BUDGET);
         }
-        if (cfg->segment_frames <= 0) {
-            /* A short first round (a quarter segment, at least 8 frames)
-             * starts the last encoder K - 1 quarters in instead of K - 1
-             * whole segments; the rest is balanced (equal rounds). */
-            const int64_t nominal = p->segment_frames, frames = p->info->frames_estimate;
-            const int64_t lead = nominal / 4 > 8 ? nominal / 4 : 8;
-            if (p->encoders > 1 && lead < nominal && frames > 2 * lead * p->encoders) {
-                p->segment_frames = vsr_segment_pool_balanced_length(nominal, p->encoders,
-                                                                     frames - lead * p->encoders);
-                p->lead_frames = p->segment_frames >= lead ? lead : 0;
-            } else if (p->encoders > 1 && lead < nominal && frames <= 0) {
-                p->lead_frames = lead; /* length unknown: nominal segments after it */
-            }
-            if (p->encoders > 1 && p->lead_frames == 0)
-                p->segment_frames = vsr_segment_pool_balanced_length(nominal, p->encoders, frames);
-        }
+        if (cfg->segment_frames <= 0)
+            vsr_segment_pool_auto_layout(p->segment_frames, p->encoders, p->info->frames_estimate,
+                                         &p->lead_frames, &p->segment_frames);
     }
     /* A share that changes is followed segment by segment, even with one
      * encoder at a time. */

@@ -97,6 +97,30 @@ int64_t vsr_segment_pool_segment_of(const vsr_segment_pool_config *cfg, int64_t 
     return index < round ? index / lead : cfg->encoders + (index - round) / cfg->segment_frames;
 }
 
+void vsr_segment_pool_auto_layout(int64_t nominal, int encoders, int64_t frames_estimate,
+                                  int64_t *lead, int64_t *segment_frames)
+{
+    const int64_t quarter = nominal / 4 > 8 ? nominal / 4 : 8;
+    *lead = 0;
+    *segment_frames = nominal;
+    if (encoders <= 1)
+        return;
+    if (quarter < nominal && frames_estimate <= 0) {
+        *lead = quarter; /* length unknown: nominal segments after it */
+        return;
+    }
+    if (quarter < nominal && frames_estimate > 2 * quarter * encoders) {
+        int64_t len = vsr_segment_pool_balanced_length(nominal, encoders,
+                                                       frames_estimate - quarter * encoders);
+        if (len >= quarter) {
+            *lead = quarter;
+            *segment_frames = len;
+            return;
+        }
+    }
+    *segment_frames = vsr_segment_pool_balanced_length(nominal, encoders, frames_estimate);
+}
+
 /* Records the pool's first error and stops every thread; the owner hears
  * of it through on_error. */
 static void pool_fail(vsr_segment_pool *pool, const vsr_error *err)

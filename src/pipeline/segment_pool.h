@@ -72,6 +72,15 @@ int vsr_segment_pool_auto(long cores, int out_w, int out_h, int64_t segment_fram
  * a round, where that tail weighs less. */
 int64_t vsr_segment_pool_balanced_length(int64_t nominal, int encoders, int64_t frames_estimate);
 
+/* The auto layout for a clip of frames_estimate frames (-1 unknown) on K
+ * encoders, segments of at most nominal: with K > 1, a first round of
+ * segments of a quarter of nominal (at least 8 frames), which starts the
+ * last encoder K - 1 quarters in instead of K - 1 whole segments, then the
+ * rest balanced (vsr_segment_pool_balanced_length); a clip too short for
+ * that gets balanced segments only (*lead 0). */
+void vsr_segment_pool_auto_layout(int64_t nominal, int encoders, int64_t frames_estimate,
+                                  int64_t *lead, int64_t *segment_frames);
+
 /* Starts the encoder threads (which wait for frames). */
 int vsr_segment_pool_start(const vsr_segment_pool_config *cfg, vsr_segment_pool **pool,
                            vsr_error *err);

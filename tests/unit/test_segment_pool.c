@@ -17,6 +17,23 @@ int main(void)
     CHECK(vsr_segment_pool_balanced_length(60, 5, 300) == 60); /* 5 already fit */
     CHECK(vsr_segment_pool_balanced_length(60, 2, -1) == 60);  /* length unknown */
     CHECK(vsr_segment_pool_balanced_length(60, 2, 30) == 15);  /* a short clip: one round */
+    /* The auto layout: 300 frames on 2 encoders, 2 of 15 then 45; on 4, 4
+     * of 15 then 60; a clip too short for a first round is balanced as
+     * before; one encoder and an unknown length keep nominal segments. */
+    int64_t lead_len, seg_len;
+    vsr_segment_pool_auto_layout(60, 2, 300, &lead_len, &seg_len);
+    CHECK(lead_len == 15 && seg_len == 45);
+    vsr_segment_pool_auto_layout(60, 4, 300, &lead_len, &seg_len);
+    CHECK(lead_len == 15 && seg_len == 60);
+    vsr_segment_pool_auto_layout(60, 2, 50, &lead_len, &seg_len);
+    CHECK(lead_len == 0 && seg_len == 25);
+    vsr_segment_pool_auto_layout(60, 2, -1, &lead_len, &seg_len);
+    CHECK(lead_len == 15 && seg_len == 60);
+    vsr_segment_pool_auto_layout(60, 1, 300, &lead_len, &seg_len);
+    CHECK(lead_len == 0 && seg_len == 60);
+    vsr_segment_pool_auto_layout(48, 2, 60, &lead_len, &seg_len); /* test_upscale_segments' */
+    CHECK(lead_len == 12 && seg_len == 18);
+
     /* A first round of 2 x 12 frames, then segments of 18: frames 0-11 are
      * segment 0, 12-23 segment 1, then 24-41, 42-59, ... */
     vsr_segment_pool_config lead = {.encoders = 2, .segment_frames = 18, .lead_frames = 12};
