@@ -1322,8 +1322,8 @@ int cuda_run_yuv420(void *p, const unsigned char *in, int w, int h, int ox, int 
 /* The decoder's frame never leaves the GPU: only the YUV output comes to
  * the host. */
 int cuda_run_from_yuv(void *p, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, int x0, int y0,
-                         int w, int h, int ox, int oy, int ow, int oh, const vsr_yuv_coeffs *k,
-                         unsigned char *out, vsr_error *err) {
+                      int w, int h, int ox, int oy, int ow, int oh, const vsr_yuv_coeffs *k,
+                      unsigned char *out, vsr_error *err) {
     Ctx *c = (Ctx *)p;
     return run_to_yuv420(
         c, w, h, ox, oy, ow, oh, k, out,
