@@ -17,12 +17,15 @@ cmake -S . -B $B -DCMAKE_BUILD_TYPE=Release -DVSR_WITH_CUDA=ON -DVSR_WITH_ONEDNN
 cmake --build $B -j"$(nproc)" --target vsr_cuda_bench cuda_psnr
 mkdir -p $D/models $D/testdata
 cp $B/vsr_cuda_bench $B/cuda_psnr $D/
-for m in realesr-animevideov3-x4 realesr-animevideov3-x2 realesrgan-x4fast; do
+# the shared libraries the device lacks (protobuf-c, ...): all but the C
+# runtime's and CUDA's; run_device.sh puts $D/lib on the library path
+mkdir -p $D/lib
+ldd $B/vsr_cuda_bench $B/cuda_psnr | awk '$3 ~ /^\// {print $3}' | sort -u |
+  grep -vE '/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*|libcuda|libcudart|libcudnn[^/]*|libstdc\+\+|libgcc_s)\.so' |
+  xargs -r -I{} cp -L {} $D/lib/
+for m in realesr-animevideov3-x4 realesr-animevideov3-x2 realesr-general-x4v3; do
   for ext in param bin; do
-    f=$MODELS/$m.$ext
-    [ -f "$f" ] || f=$(ls /tmp/npm/x/package/real-esrgan/models/$m.$ext \
-      /tmp/npm/x/package/dist/upscaler/sub-classes/model-manager/models/$m.$ext 2>/dev/null | head -1)
-    cp "$f" $D/models/
+    cp "$MODELS/$m.$ext" $D/models/ # scripts/fetch-models.sh puts them there
   done
 done
 # natural test images (Debian's mate-backgrounds photos), 480x270
@@ -35,7 +38,7 @@ T=$D/testdata
   -frames:v 1 -vcodec ppm $T/ladybird_480x270.ppm
 for tag in anime general; do
   m=$D/models/realesr-animevideov3-x4.param
-  [ $tag = general ] && m=$D/models/realesrgan-x4fast.param
+  [ $tag = general ] && m=$D/models/realesr-general-x4v3.param
   for img in ladybird elephants; do
     [ -f $T/ref_${tag}_${img}.ppm ] || $B/cuda_psnr make-ref $m $T/${img}_480x270.ppm $T/ref_${tag}_${img}.ppm
   done

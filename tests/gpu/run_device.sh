@@ -17,11 +17,12 @@ set -u -o pipefail
 MODE=${1:-all}
 D=${VSR_DEV_DIR:-build-cuda-dev}
 OUT=${OUT:-gpu-out}
+export LD_LIBRARY_PATH=$D/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 mkdir -p "$OUT"
 M=$D/models
 ANIME=$M/realesr-animevideov3-x4.param
 ANIME2=$M/realesr-animevideov3-x2.param
-GENERAL=$M/realesrgan-x4fast.param
+GENERAL=$M/realesr-general-x4v3.param
 T=$D/testdata
 fail=0
 
@@ -43,9 +44,12 @@ if [ "$MODE" = check ] || [ "$MODE" = all ] || [ "$MODE" = accuracy ]; then
     $D/cuda_psnr selftest "$GENERAL" 100 75 || fail=1
     $D/cuda_psnr selftest "$ANIME2" 100 75 || fail=1
     echo "== accuracy: every body-conv kernel variant (VSR_CUDA_VARIANT)"
-    for v in 0 1; do
+    for v in 0 1 2; do
       VSR_CUDA_VARIANT=$v $D/cuda_psnr check "$ANIME" "$T/ladybird_480x270.ppm" "$T/ref_anime_ladybird.ppm" 100 | sed "s/^/variant $v: /" || fail=1
     done
+    echo "== accuracy: every variant vs variant 0 on batches and odd sizes"
+    $D/cuda_psnr variants "$ANIME" || fail=1
+    $D/cuda_psnr variants "$GENERAL" || fail=1
     echo "accuracy: $([ $fail = 0 ] && echo ALL OK || echo FAILURES)"
   } 2>&1 | tee "$OUT/accuracy.txt"
   grep -q "ALL OK" "$OUT/accuracy.txt" || fail=1
