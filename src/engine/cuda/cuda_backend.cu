@@ -206,6 +206,7 @@ struct Weights {
     const vsr_graph *g = nullptr;
     int device = 0;
     int num_sms = 0;
+    TensorMapEncodeTiledFn encode_tiled = nullptr; /* from the driver; NULL: no TMA kernel */
     std::vector<Step> steps;
     bool tail_writes_output = false;
     bool input_f16_needed = true; /* some step reads the input blob as fp16 NHWC */
@@ -786,12 +787,12 @@ int run_step(Ctx *c, int s, vsr_error *err) {
             a.out = buf(st.out_blob);
             a.resid = nullptr;
             a.out_f32 = nullptr;
-            e = launch_conv3x3_body(c->variant, a, W->num_sms, stream);
+            e = launch_conv3x3_body(c->variant, a, {W->num_sms, W->encode_tiled, stream});
         } else {
             a.out = nullptr;
             a.resid = c->d_in;
             a.out_f32 = c->d_out;
-            e = launch_conv3x3_tail48(c->variant, a, W->num_sms, stream);
+            e = launch_conv3x3_tail48(c->variant, a, {W->num_sms, W->encode_tiled, stream});
         }
         break;
     }
@@ -1045,6 +1046,16 @@ int cuda_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void 
             return rc;
         }
         W->num_sms = p.multiProcessorCount;
+        /* the TMA kernel's tensor maps are encoded by the driver; without
+         * the entry point the other kernels serve */
+        void *fn = nullptr;
+        cudaDriverEntryPointQueryResult q;
+        if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &fn, 12000, cudaEnableDefault,
+                                             &q) == cudaSuccess &&
+            q == cudaDriverEntryPointSuccess)
+            W->encode_tiled = reinterpret_cast<TensorMapEncodeTiledFn>(fn);
+        else
+            cudaGetLastError();
     }
     Blob blob;
     rc = build_plan(g, W, blob, err);

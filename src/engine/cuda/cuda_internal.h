@@ -3,6 +3,7 @@
 #ifndef VSR_ENGINE_CUDA_INTERNAL_H
 #define VSR_ENGINE_CUDA_INTERNAL_H
 
+#include <cuda.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 #include <stdint.h>
@@ -118,14 +119,38 @@ struct Conv3x3Args {
     int n, h, w;
 };
 
+/* cuTensorMapEncodeTiled, as the driver gives it (cudaGetDriverEntryPointByVersion) */
+typedef CUresult (*TensorMapEncodeTiledFn)(CUtensorMap *, CUtensorMapDataType, cuuint32_t, void *,
+                                           const cuuint64_t *, const cuuint64_t *,
+                                           const cuuint32_t *, const cuuint32_t *,
+                                           CUtensorMapInterleave, CUtensorMapSwizzle,
+                                           CUtensorMapL2promotion, CUtensorMapFloatOOBfill);
+
+/* What a convolution launch needs of its device and worker. */
+struct ConvLaunch {
+    int num_sms;
+    TensorMapEncodeTiledFn encode_tiled; /* NULL: the TMA kernel is not used */
+    cudaStream_t stream;
+};
+
 /* Number of kernel variants for the 64->64 body conv. */
 int conv3x3_num_variants(void);
 const char *conv3x3_variant_name(int v);
 /* The fastest variant measured for this device's architecture. */
 int conv3x3_default_variant(int device);
-cudaError_t launch_conv3x3_body(int variant, const Conv3x3Args &a, int num_sms, cudaStream_t s);
+cudaError_t launch_conv3x3_body(int variant, const Conv3x3Args &a, const ConvLaunch &l);
 /* Conv 64->48, bias, PixelShuffle(4), + nearest-x4(resid), fp32 NCHW out. */
-cudaError_t launch_conv3x3_tail48(int variant, const Conv3x3Args &a, int num_sms, cudaStream_t s);
+cudaError_t launch_conv3x3_tail48(int variant, const Conv3x3Args &a, const ConvLaunch &l);
+
+/* ---- cuda_conv3x3_tma.cu ---- */
+
+/* The body conv on Hopper with rows brought in by TMA and two consumer
+ * warpgroups in ping-pong, tiles of tile_w (128 or 160) pixels;
+ * cudaErrorNoKernelImageForDevice without sm_90a code,
+ * cudaErrorNotSupported without l.encode_tiled. */
+cudaError_t launch_conv3x3_tma_pingpong(const Conv3x3Args &a, const ConvLaunch &l, int tile_w);
+/* The same kernel as the SRVGG tail (launch_conv3x3_tail48's work). */
+cudaError_t launch_conv3x3_tma_pingpong_tail(const Conv3x3Args &a, const ConvLaunch &l);
 
 } // namespace vsrcuda
 
