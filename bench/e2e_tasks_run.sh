@@ -76,9 +76,7 @@ encode_alone() {
     local log=/tmp/$1.log segs len cap profile
     segs=$(sed -n 's/.*; \([0-9]*\) segment encoders.*/\1/p' "$log")
     len=$(sed -n -e 's/.* segments of \([0-9]*\) frames.*/\1/p' \
-        -e 's/.* segments ([0-9]* of \([0-9]*\) frames, then \([0-9]*\)).*/\1+\2/p' \
-        -e 's/.* segments ([0-9]* of \([0-9]*\) frames, then \([0-9]*\), then \([0-9]*\) from frame \([0-9]*\)).*/\1+\2+\3@\4/p' \
-        "$log")
+        -e 's/.* segments ([0-9]* of \([0-9]*\) frames, then \([0-9]*\)).*/\1+\2/p' "$log")
     cap=$(sed -n 's/.*bitrate cap (size gate): \([0-9]*\) kbit.*/\1/p' "$log")
     profile=$(sed -n 's/.*profile \([a-z]*\):.*/\1/p' "$log")
     "$B/encoder_encode" "$CLIPS/$2" /tmp/alone.mp4 hevc "${profile:-balanced}" "${segs:-1}" "${len:-60}" \

@@ -6,8 +6,7 @@
  *   encoder_encode SRC OUT.mp4 CODEC PROFILE SEGMENTS SEGMENT_FRAMES MAX_BITRATE [WxH]
  *
  * SEGMENT_FRAMES is N, or L+N: a first round of segments of L frames, then
- * of N, or L+N+T@F: the same, then segments of T frames from frame F (vsr
- * upscale's auto segments; -v says which).
+ * of N (vsr upscale's auto segments; -v says which).
  *
  * With WxH, SRC may be any yuv420p clip: its frames are scaled to W x H
  * (Lanczos) as they are read, a stand-in for the network's output when
@@ -142,17 +141,14 @@ int main(int argc, char **argv)
     if (vsr_encoder_open(argv[2], &eopt, &v, NULL, &enc, &err) < 0)
         die("encoder", &err);
     if (segments > 1) {
-        long lead = 0, len = 0, tail = 0, from = 0;
-        if (sscanf(argv[6], "%ld+%ld+%ld@%ld", &lead, &len, &tail, &from) != 4 &&
-            sscanf(argv[6], "%ld+%ld", &lead, &len) != 2) {
+        long lead = 0, len = 0;
+        if (sscanf(argv[6], "%ld+%ld", &lead, &len) != 2) {
             lead = 0;
             len = atol(argv[6]);
         }
         vsr_segment_pool_config sc = {.encoders = segments,
-                                      .layout = {.segment_frames = len,
-                                                 .lead_frames = lead,
-                                                 .tail_from = from,
-                                                 .tail_frames = tail},
+                                      .segment_frames = len,
+                                      .lead_frames = lead,
                                       .enc = eopt,
                                       .video = v};
         vsr_segment_pool *pool;

@@ -246,21 +246,18 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
         fprintf(stderr, "%d", st->crf);
     else
         fprintf(stderr, "-");
-    const vsr_segment_layout *l = &st->segment_layout;
-    if (st->segments > 0) {
-        fprintf(stderr, "; %d segment encoders, %lld segments ", st->encoders,
-                (long long)st->segments);
-        if (l->lead_frames > 0)
-            fprintf(stderr, "(%d of %lld frames, then %lld", st->encoders,
-                    (long long)l->lead_frames, (long long)l->segment_frames);
-        else
-            fprintf(stderr, "of %lld frames", (long long)l->segment_frames);
-        if (l->tail_from > 0)
-            fprintf(stderr, ", then %lld from frame %lld", (long long)l->tail_frames,
-                    (long long)l->tail_from);
-        fprintf(stderr, "%s joined (%lld DTS repaired)\n", l->lead_frames > 0 ? ")" : "",
+    if (st->segments > 0 && st->lead_frames > 0)
+        fprintf(stderr,
+                "; %d segment encoders, %lld segments (%d of %lld frames, then %lld) joined (%lld "
+                "DTS repaired)\n",
+                st->encoders, (long long)st->segments, st->encoders, (long long)st->lead_frames,
+                (long long)st->segment_frames, (long long)st->dts_rewritten);
+    else if (st->segments > 0)
+        fprintf(stderr,
+                "; %d segment encoders, %lld segments of %lld frames joined (%lld DTS repaired)\n",
+                st->encoders, (long long)st->segments, (long long)st->segment_frames,
                 (long long)st->dts_rewritten);
-    } else
+    else
         fprintf(stderr, "; one encoder\n");
     if (st->max_bitrate > 0)
         fprintf(stderr, "  bitrate cap (size gate): %.0f kbit/s\n", st->max_bitrate / 1000.0);

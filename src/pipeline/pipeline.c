@@ -45,7 +45,8 @@ typedef struct pipeline {
     vsr_segment_pool *segs;
     vsr_segment_join join;
     int encoders;
-    vsr_segment_layout layout; /* segment mode (segment_pool.h) */
+    int64_t segment_frames;
+    int64_t lead_frames; /* the first round's segments (segment_pool.h); 0: segment_frames */
     const vsr_video_info *info;
     int out_w, out_h;
     vsr_colour out_colour;
@@ -683,25 +684,24 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
     p->encoders = 1;
     const long cores = cfg->encoder_cores > 0 ? cfg->encoder_cores : sysconf(_SC_NPROCESSORS_ONLN);
     if (cfg->encode_segments != 1) {
-        int64_t nominal = cfg->segment_frames;
-        if (nominal <= 0) {
+        p->segment_frames = cfg->segment_frames;
+        if (p->segment_frames <= 0) {
             /* 2 s: short enough for the clip's length to be unknown, long
              * enough that a segment's extra IDR frame costs little. */
             AVRational fr = p->info->frame_rate;
-            nominal = fr.num > 0 && fr.den > 0 ? av_rescale(2, fr.num, fr.den) : 60;
-            if (nominal < 8)
-                nominal = 8;
+            p->segment_frames = fr.num > 0 && fr.den > 0 ? av_rescale(2, fr.num, fr.den) : 60;
+            if (p->segment_frames < 8)
+                p->segment_frames = 8;
         }
         p->encoders = cfg->encode_segments;
         if (p->encoders <= 0) {
             p->encoders = vsr_segment_pool_auto(
-                cores, p->out_w, p->out_h, nominal, p->info->frames_estimate,
+                cores, p->out_w, p->out_h, p->segment_frames, p->info->frames_estimate,
                 frame_bytes(AV_PIX_FMT_YUV420P, p->out_w, p->out_h), VSR_SEGMENT_MEMORY_BUDGET);
         }
-        p->layout =
-            cfg->segment_frames > 0
-                ? (vsr_segment_layout){.segment_frames = nominal}
-                : vsr_segment_pool_auto_layout(nominal, p->encoders, p->info->frames_estimate);
+        if (cfg->segment_frames <= 0)
+            vsr_segment_pool_auto_layout(p->segment_frames, p->encoders, p->info->frames_estimate,
+                                         &p->lead_frames, &p->segment_frames);
     }
     /* A share that changes is followed segment by segment, even with one
      * encoder at a time. */
@@ -721,7 +721,8 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
     if (segmented) {
         vsr_segment_pool_config sc = {
             .encoders = p->encoders,
-            .layout = p->layout,
+            .segment_frames = p->segment_frames,
+            .lead_frames = p->lead_frames,
             .enc = eopt,
             .video = v,
             .on_error = on_segment_error,
@@ -810,8 +811,8 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
         stats->mux_s = p.enc ? vsr_encoder_mux_seconds(p.enc) : 0;
         stats->encode_s = p.segs ? vsr_segment_pool_busy_s(p.segs) : p.encode_s - stats->mux_s;
         stats->encoders = p.encoders;
-        if (p.segs)
-            stats->segment_layout = p.layout;
+        stats->segment_frames = p.segs ? p.segment_frames : 0;
+        stats->lead_frames = p.segs ? p.lead_frames : 0;
         stats->segments = p.join.segments;
         stats->dts_rewritten = p.join.rewritten;
         stats->max_bitrate = p.max_bitrate;

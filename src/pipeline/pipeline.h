@@ -19,7 +19,6 @@
 #include "media/colour.h"
 #include "media/encoder.h"
 #include "pipeline/schedule.h"
-#include "pipeline/segment_pool.h"
 #include "pipeline/upscaler.h"
 #include "util/error.h"
 
@@ -105,16 +104,17 @@ typedef struct vsr_pipeline_stats {
      * latest). */
     double threads_at_s, first_decoded_at_s, first_upscaled_at_s;
     double encoders_started_at_s[2], encoders_done_at_s[2];
-    double decode_s;  /* decode thread busy (demux + decode) */
-    double convert_s; /* colour conversion, summed over workers */
-    double infer_s;   /* upscaling, summed over workers */
-    double encode_s;  /* encoding: the encode thread, or summed over segment encoders */
-    double mux_s;     /* muxing (video, copied streams, the index) */
-    int encoders;     /* encoder instances at once: 1, or the segment encoders */
-    vsr_segment_layout segment_layout; /* segment mode: where the segments began */
-    int64_t segments;                  /* segment mode: segments joined */
-    int64_t dts_rewritten;             /* segment mode: DTS values repaired at joins */
-    size_t frame_bytes_bound;          /* frame memory the queue depths allow */
+    double decode_s;          /* decode thread busy (demux + decode) */
+    double convert_s;         /* colour conversion, summed over workers */
+    double infer_s;           /* upscaling, summed over workers */
+    double encode_s;          /* encoding: the encode thread, or summed over segment encoders */
+    double mux_s;             /* muxing (video, copied streams, the index) */
+    int encoders;             /* encoder instances at once: 1, or the segment encoders */
+    int64_t lead_frames;      /* the first round's segment length; 0: segment_frames */
+    int64_t segment_frames;   /* segment mode: frames per segment */
+    int64_t segments;         /* segment mode: segments joined */
+    int64_t dts_rewritten;    /* segment mode: DTS values repaired at joins */
+    size_t frame_bytes_bound; /* frame memory the queue depths allow */
     long peak_rss_kib;
     int64_t max_bitrate;
     char encoder[32];

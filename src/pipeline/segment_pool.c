@@ -92,45 +92,33 @@ int64_t vsr_segment_pool_balanced_length(int64_t nominal, int encoders, int64_t 
 
 int64_t vsr_segment_pool_segment_of(const vsr_segment_pool_config *cfg, int64_t index)
 {
-    const vsr_segment_layout *l = &cfg->layout;
-    const int64_t lead = l->lead_frames > 0 ? l->lead_frames : l->segment_frames;
+    const int64_t lead = cfg->lead_frames > 0 ? cfg->lead_frames : cfg->segment_frames;
     const int64_t round = lead * cfg->encoders;
-    if (index < round)
-        return index / lead;
-    if (l->tail_from <= 0 || index < l->tail_from)
-        return cfg->encoders + (index - round) / l->segment_frames;
-    const int64_t middle = (l->tail_from - round + l->segment_frames - 1) / l->segment_frames;
-    return cfg->encoders + middle + (index - l->tail_from) / l->tail_frames;
+    return index < round ? index / lead : cfg->encoders + (index - round) / cfg->segment_frames;
 }
 
-vsr_segment_layout vsr_segment_pool_auto_layout(int64_t nominal, int encoders,
-                                                int64_t frames_estimate)
+void vsr_segment_pool_auto_layout(int64_t nominal, int encoders, int64_t frames_estimate,
+                                  int64_t *lead, int64_t *segment_frames)
 {
     const int64_t quarter = nominal / 4 > 8 ? nominal / 4 : 8;
-    const int64_t round = quarter * encoders;
-    vsr_segment_layout l = {.segment_frames = nominal};
+    *lead = 0;
+    *segment_frames = nominal;
     if (encoders <= 1)
-        return l;
+        return;
     if (quarter < nominal && frames_estimate <= 0) {
-        l.lead_frames = quarter; /* length unknown: nominal segments after it */
-        return l;
+        *lead = quarter; /* length unknown: nominal segments after it */
+        return;
     }
-    if (quarter < nominal && frames_estimate > 3 * round) {
-        const int64_t middle = frames_estimate - 2 * round;
-        int64_t len = vsr_segment_pool_balanced_length(nominal, encoders, middle);
-        if (len >= quarter)
-            return (vsr_segment_layout){.segment_frames = len,
-                                        .lead_frames = quarter,
-                                        .tail_from = round + middle,
-                                        .tail_frames = quarter};
+    if (quarter < nominal && frames_estimate > 2 * quarter * encoders) {
+        int64_t len = vsr_segment_pool_balanced_length(nominal, encoders,
+                                                       frames_estimate - quarter * encoders);
+        if (len >= quarter) {
+            *lead = quarter;
+            *segment_frames = len;
+            return;
+        }
     }
-    if (quarter < nominal && frames_estimate > 2 * round) {
-        int64_t len = vsr_segment_pool_balanced_length(nominal, encoders, frames_estimate - round);
-        if (len >= quarter)
-            return (vsr_segment_layout){.segment_frames = len, .lead_frames = quarter};
-    }
-    l.segment_frames = vsr_segment_pool_balanced_length(nominal, encoders, frames_estimate);
-    return l;
+    *segment_frames = vsr_segment_pool_balanced_length(nominal, encoders, frames_estimate);
 }
 
 /* Records the pool's first error and stops every thread; the owner hears
@@ -262,23 +250,17 @@ int vsr_segment_pool_start(const vsr_segment_pool_config *cfg, vsr_segment_pool 
                            vsr_error *err)
 {
     *out = NULL;
-    const vsr_segment_layout *l = &cfg->layout;
-    if (cfg->encoders < 1 || l->segment_frames < 1 || l->segment_frames > (1 << 20) ||
-        l->lead_frames < 0 || l->lead_frames > l->segment_frames ||
-        (l->tail_from > 0 &&
-         (l->tail_frames < 1 || l->tail_frames > l->segment_frames ||
-          l->tail_from <=
-              (l->lead_frames > 0 ? l->lead_frames : l->segment_frames) * cfg->encoders)))
+    if (cfg->encoders < 1 || cfg->segment_frames < 1 || cfg->segment_frames > (1 << 20) ||
+        cfg->lead_frames < 0 || cfg->lead_frames > cfg->segment_frames)
         return vsr_error_set(err, VSR_ERR_INVALID,
-                             "segment encoders: %d encoders of %lld-frame segments (first %lld, "
-                             "from frame %lld %lld)",
-                             cfg->encoders, (long long)l->segment_frames, (long long)l->lead_frames,
-                             (long long)l->tail_from, (long long)l->tail_frames);
+                             "segment encoders: %d encoders of %lld-frame segments (first %lld)",
+                             cfg->encoders, (long long)cfg->segment_frames,
+                             (long long)cfg->lead_frames);
     vsr_segment_pool *pool = calloc(1, sizeof *pool);
     if (!pool)
         return vsr_error_set(err, VSR_ERR_NOMEM, "segment encoders: out of memory");
     pool->cfg = *cfg;
-    pool->qcap = (int)l->segment_frames;
+    pool->qcap = (int)cfg->segment_frames;
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->cond_frames, NULL);
     pthread_cond_init(&pool->cond_room, NULL);

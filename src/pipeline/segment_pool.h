@@ -5,9 +5,7 @@
  * round of K segments may be shorter (lead_frames) than the rest
  * (segment_frames): frames arrive in order as the network makes them, and
  * thread k can start only when its first segment does, at frame
- * k x lead_frames; every thread still gets one short segment. So may the
- * last round (tail_frames, from frame tail_from): the threads started at
- * different times, and the last segments decide when the last one ends.
+ * k x lead_frames; every thread still gets one short segment.
  *
  * One encoder instance cannot use 16 cores at 1080p (x265's parallelism is
  * bounded by its CTU rows and frame threads), so the encoder, not the GPU,
@@ -35,20 +33,11 @@
 #include "media/segment_join.h"
 #include "util/error.h"
 
-/* Where a clip's segments begin: a first round of one segment per encoder
- * of lead_frames, then segments of segment_frames (the last before the
- * tail may be shorter), then from frame tail_from on segments of
- * tail_frames (the clip's last may be shorter). */
-typedef struct vsr_segment_layout {
-    int64_t segment_frames; /* >= 1, the longest segment */
-    int64_t lead_frames;    /* 1..segment_frames; 0: segment_frames */
-    int64_t tail_from;      /* 0: no tail; else after the first round */
-    int64_t tail_frames;    /* 1..segment_frames where tail_from > 0 */
-} vsr_segment_layout;
-
 typedef struct vsr_segment_pool_config {
-    int encoders; /* parallel encoder threads, >= 1 */
-    vsr_segment_layout layout;
+    int encoders;            /* parallel encoder threads, >= 1 */
+    int64_t segment_frames;  /* frames per segment (the last may be shorter), >= 1 */
+    int64_t lead_frames;     /* frames in each of the first round's segments, 1..segment_frames;
+                                0: segment_frames */
     vsr_encoder_options enc; /* every instance's (threads: each instance's) */
     vsr_encoder_video video;
     /* Called from an encoder thread, with no lock held, on the pool's first
@@ -87,13 +76,10 @@ int64_t vsr_segment_pool_balanced_length(int64_t nominal, int encoders, int64_t 
  * encoders, segments of at most nominal: with K > 1, a first round of
  * segments of a quarter of nominal (at least 8 frames), which starts the
  * last encoder K - 1 quarters in instead of K - 1 whole segments, then the
- * rest balanced (vsr_segment_pool_balanced_length), and where the clip is
- * long enough (over 3 short rounds), a last round of short segments, so
- * that the encoders that started first take more of the end and all
- * finish closer together. A clip too short for a first round gets balanced
- * segments only. */
-vsr_segment_layout vsr_segment_pool_auto_layout(int64_t nominal, int encoders,
-                                                int64_t frames_estimate);
+ * rest balanced (vsr_segment_pool_balanced_length); a clip too short for
+ * that gets balanced segments only (*lead 0). */
+void vsr_segment_pool_auto_layout(int64_t nominal, int encoders, int64_t frames_estimate,
+                                  int64_t *lead, int64_t *segment_frames);
 
 /* Starts the encoder threads (which wait for frames). */
 int vsr_segment_pool_start(const vsr_segment_pool_config *cfg, vsr_segment_pool **pool,

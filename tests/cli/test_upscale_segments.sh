@@ -83,24 +83,23 @@ check "$T/short_seg.mp4" "$T/short.mp4"
 up -i "$T/a.mp4" -o "$T/auto.mp4" --scale 2 --encode-segments auto || die "auto"
 check "$T/auto.mp4" "$T/a.mp4"
 
-# The auto layout with 2 encoders: a short first round (a quarter of 2 s
-# at 24 fps: 12 frames each), the middle balanced (52 frames: 2 of 26),
-# then a short last round from frame 76; every frame as one encoder makes
-# it; the timeline names the encoders.
-ffmpeg -v error -y -f lavfi -i testsrc2=size=32x32:rate=24 -frames:v 100 -c:v libx264 -pix_fmt yuv420p "$T/b.mp4"
-up -i "$T/b.mp4" -o "$T/b_one.mp4" --scale 2 --dump-frames-hash "$T/hb_one.txt" || die "100 frames, one encoder"
+# The auto length with 2 encoders: a short first round (a quarter of 2 s
+# at 24 fps: 12 frames each), then the rest balanced (36 frames: 2 of 18),
+# every frame as one encoder makes it; the timeline names the encoders.
+ffmpeg -v error -y -f lavfi -i testsrc2=size=32x32:rate=24 -frames:v 60 -c:v libx264 -pix_fmt yuv420p "$T/b.mp4"
+up -i "$T/b.mp4" -o "$T/b_one.mp4" --scale 2 --dump-frames-hash "$T/hb_one.txt" || die "60 frames, one encoder"
 up -i "$T/b.mp4" -o "$T/b_lead.mp4" --scale 2 --encode-segments 2 -v --dump-frames-hash "$T/hb_lead.txt" \
-    2> "$T/lead.txt" || die "100 frames, 2 encoders"
-grep -q "2 segment encoders, 6 segments (2 of 12 frames, then 26, then 12 from frame 76) joined" "$T/lead.txt" ||
-    die "auto layout: $(grep segment "$T/lead.txt")"
+    2> "$T/lead.txt" || die "60 frames, 2 encoders"
+grep -q "2 segment encoders, 4 segments (2 of 12 frames, then 18) joined" "$T/lead.txt" ||
+    die "lead round: $(grep segment "$T/lead.txt")"
 grep -Eq "timeline: set up [0-9.]+ s, first frame decoded [0-9.]+ s, upscaled [0-9.]+ s; encoders started [0-9.]+-[0-9.]+ s, done [0-9.]+-[0-9.]+ s" \
     "$T/lead.txt" || die "timeline: $(grep timeline "$T/lead.txt")"
 check "$T/b_lead.mp4" "$T/b.mp4"
-[ "$(frames "$T/b_lead.mp4")" = 100 ] || die "auto layout: frame count $(frames "$T/b_lead.mp4")"
-cmp -s "$T/hb_one.txt" "$T/hb_lead.txt" || die "auto layout: pre-encode frames differ from one encoder"
-dts_increasing "$T/b_lead.mp4" || die "auto layout: DTS not strictly increasing"
-[ "$(pts "$T/b_lead.mp4")" = "$(pts "$T/b.mp4")" ] || die "auto layout: timestamps differ"
-[ "$(keyframes "$T/b_lead.mp4")" -ge 6 ] || die "auto layout: $(keyframes "$T/b_lead.mp4") keyframes, expected >= 6"
+[ "$(frames "$T/b_lead.mp4")" = 60 ] || die "lead round: frame count $(frames "$T/b_lead.mp4")"
+cmp -s "$T/hb_one.txt" "$T/hb_lead.txt" || die "lead round: pre-encode frames differ from one encoder"
+dts_increasing "$T/b_lead.mp4" || die "lead round: DTS not strictly increasing"
+[ "$(pts "$T/b_lead.mp4")" = "$(pts "$T/b.mp4")" ] || die "lead round: timestamps differ"
+[ "$(keyframes "$T/b_lead.mp4")" -ge 4 ] || die "lead round: $(keyframes "$T/b_lead.mp4") keyframes, expected >= 4"
 
 # Variable frame rate: the input's timestamps, through 3 segment encoders.
 ffmpeg -v error -y -f lavfi -i testsrc2=size=32x24:rate=30 -frames:v 19 \

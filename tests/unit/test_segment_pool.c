@@ -17,85 +17,35 @@ int main(void)
     CHECK(vsr_segment_pool_balanced_length(60, 5, 300) == 60); /* 5 already fit */
     CHECK(vsr_segment_pool_balanced_length(60, 2, -1) == 60);  /* length unknown */
     CHECK(vsr_segment_pool_balanced_length(60, 2, 30) == 15);  /* a short clip: one round */
-    /* The auto layout: 300 frames on 2 encoders, 2 of 15, 4 of 60, 2 of 15
-     * (from frame 270); on 4, 4 of 15, 4 of 45, 4 of 15; a clip too short
-     * for a last round keeps the first (60 frames on 2: 2 of 12 then 18,
-     * test_upscale_segments'), one too short for both is balanced as
+    /* The auto layout: 300 frames on 2 encoders, 2 of 15 then 45; on 4, 4
+     * of 15 then 60; a clip too short for a first round is balanced as
      * before; one encoder and an unknown length keep nominal segments. */
-    vsr_segment_layout l = vsr_segment_pool_auto_layout(60, 2, 300);
-    CHECK(l.lead_frames == 15 && l.segment_frames == 60 && l.tail_from == 270 &&
-          l.tail_frames == 15);
-    l = vsr_segment_pool_auto_layout(60, 4, 300);
-    CHECK(l.lead_frames == 15 && l.segment_frames == 45 && l.tail_from == 240 &&
-          l.tail_frames == 15);
-    l = vsr_segment_pool_auto_layout(48, 2, 60);
-    CHECK(l.lead_frames == 12 && l.segment_frames == 18 && l.tail_from == 0);
-    l = vsr_segment_pool_auto_layout(60, 2, 50);
-    CHECK(l.lead_frames == 0 && l.segment_frames == 25 && l.tail_from == 0);
-    l = vsr_segment_pool_auto_layout(60, 2, -1);
-    CHECK(l.lead_frames == 15 && l.segment_frames == 60 && l.tail_from == 0);
-    l = vsr_segment_pool_auto_layout(60, 1, 300);
-    CHECK(l.lead_frames == 0 && l.segment_frames == 60 && l.tail_from == 0);
+    int64_t lead_len, seg_len;
+    vsr_segment_pool_auto_layout(60, 2, 300, &lead_len, &seg_len);
+    CHECK(lead_len == 15 && seg_len == 45);
+    vsr_segment_pool_auto_layout(60, 4, 300, &lead_len, &seg_len);
+    CHECK(lead_len == 15 && seg_len == 60);
+    vsr_segment_pool_auto_layout(60, 2, 50, &lead_len, &seg_len);
+    CHECK(lead_len == 0 && seg_len == 25);
+    vsr_segment_pool_auto_layout(60, 2, -1, &lead_len, &seg_len);
+    CHECK(lead_len == 15 && seg_len == 60);
+    vsr_segment_pool_auto_layout(60, 1, 300, &lead_len, &seg_len);
+    CHECK(lead_len == 0 && seg_len == 60);
+    vsr_segment_pool_auto_layout(48, 2, 60, &lead_len, &seg_len); /* test_upscale_segments' */
+    CHECK(lead_len == 12 && seg_len == 18);
 
     /* A first round of 2 x 12 frames, then segments of 18: frames 0-11 are
      * segment 0, 12-23 segment 1, then 24-41, 42-59, ... */
-    vsr_segment_pool_config lead = {.encoders = 2,
-                                    .layout = {.segment_frames = 18, .lead_frames = 12}};
+    vsr_segment_pool_config lead = {.encoders = 2, .segment_frames = 18, .lead_frames = 12};
     static const int64_t at[][2] = {{0, 0},  {11, 0}, {12, 1}, {23, 1}, {24, 2},
                                     {41, 2}, {42, 3}, {59, 3}, {60, 4}};
     for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
         CHECK_MSG(vsr_segment_pool_segment_of(&lead, at[i][0]) == at[i][1],
                   "frame %lld: segment %lld", (long long)at[i][0],
                   (long long)vsr_segment_pool_segment_of(&lead, at[i][0]));
-    /* with segments of 6 from frame 50: 42-49 end segment 3 early, then
-     * 50-55, 56-61, ... */
-    lead.layout.tail_from = 50;
-    lead.layout.tail_frames = 6;
-    static const int64_t tail_at[][2] = {{41, 2}, {42, 3}, {49, 3}, {50, 4}, {55, 4}, {56, 5}};
-    for (size_t i = 0; i < sizeof tail_at / sizeof tail_at[0]; i++)
-        CHECK_MSG(vsr_segment_pool_segment_of(&lead, tail_at[i][0]) == tail_at[i][1],
-                  "frame %lld: segment %lld", (long long)tail_at[i][0],
-                  (long long)vsr_segment_pool_segment_of(&lead, tail_at[i][0]));
-    lead.layout = (vsr_segment_layout){.segment_frames = 18}; /* every segment of 18 */
+    lead.lead_frames = 0; /* none: every segment of 18 */
     CHECK(vsr_segment_pool_segment_of(&lead, 17) == 0 &&
           vsr_segment_pool_segment_of(&lead, 18) == 1);
-
-    /* Every auto layout: segments numbered in order without gaps, none
-     * longer than segment_frames, the pool accepts it, and with a last
-     * round, whole rounds of one segment per encoder (clips up to 40 s). */
-    for (int64_t nominal = 48; nominal <= 120; nominal += 12)
-        for (int k = 1; k <= 8; k++)
-            for (int64_t f = 1; f <= 1200; f++) {
-                vsr_segment_pool_config c = {.encoders = k,
-                                             .layout = vsr_segment_pool_auto_layout(nominal, k, f)};
-                int64_t seg = 0, run = 0, longest = 0;
-                for (int64_t i = 0; i < f; i++) {
-                    int64_t s = vsr_segment_pool_segment_of(&c, i);
-                    if (s != seg) {
-                        CHECK_MSG(s == seg + 1,
-                                  "nominal %lld, %d encoders, %lld frames: frame "
-                                  "%lld in segment %lld after %lld",
-                                  (long long)nominal, k, (long long)f, (long long)i, (long long)s,
-                                  (long long)seg);
-                        seg = s;
-                        run = 0;
-                    }
-                    run++;
-                    longest = run > longest ? run : longest;
-                }
-                CHECK(longest <= c.layout.segment_frames);
-                if (c.layout.tail_from > 0)
-                    CHECK_MSG((seg + 1) % k == 0,
-                              "nominal %lld, %d encoders, %lld frames: %lld "
-                              "segments",
-                              (long long)nominal, k, (long long)f, (long long)seg + 1);
-                if (f % 97 == 0) { /* (threads: a sample) */
-                    vsr_segment_pool *pool = NULL;
-                    vsr_error err = {0};
-                    CHECK_MSG(vsr_segment_pool_start(&c, &pool, &err) == 0, "%s", err.msg);
-                    vsr_segment_pool_destroy(pool);
-                }
-            }
     /* Never longer than nominal; whole rounds for clips of two rounds up
      * to 40 s at 30 fps (longer ones may end one segment short of a round:
      * a smaller tail among more segments). */
