@@ -16,6 +16,7 @@
 #include "cli/options.h"
 #include "model/model_registry.h"
 #include "pipeline/pipeline.h"
+#include "util/clock.h"
 
 static const char *const CMD = "upscale";
 
@@ -481,6 +482,7 @@ int vsr_cmd_upscale(int argc, char **argv)
 
     vsr_error err;
     vsr_error_clear(&err);
+    const double started_s = vsr_now_s(); /* -v: what the run costs beside the pipeline */
     vsr_graph graph;
     memset(&graph, 0, sizeof graph);
     if (vsr_cli_engine_load_model(&eo, &graph, &err) < 0)
@@ -524,7 +526,9 @@ int vsr_cmd_upscale(int argc, char **argv)
 
     vsr_pipeline_stats st;
     ps.stats = &st;
+    const double ready_s = vsr_now_s();
     int ret = vsr_pipeline_run(&cfg, &st, &err);
+    const double ran_s = vsr_now_s();
 
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
@@ -537,6 +541,9 @@ int vsr_cmd_upscale(int argc, char **argv)
     vsr_engine_destroy(engine);
     vsr_device_pool_destroy(pool);
     vsr_graph_free(&graph);
+    if (verbose && ret >= 0)
+        fprintf(stderr, "  beside the pipeline: %.2f s before (model, devices), %.2f s after\n",
+                ready_s - started_s, vsr_now_s() - ran_s);
     if (ret == VSR_ERR_CANCELLED) {
         fprintf(stderr, "vsr upscale: %s\n", err.msg);
         return 130;
