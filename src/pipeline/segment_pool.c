@@ -17,39 +17,31 @@ typedef struct done_seg {
 
 typedef struct enc_thread {
     vsr_segment_pool *pool;
-    int id;
     pthread_t thread;
     int started;
-    /* Under the pool's lock: a ring of frames and their indices. */
-    AVFrame **frames;
-    int64_t *index;
-    int head, count;
     double busy_s;
     double first_s, done_s; /* first frame taken; last segment closed */
-    /* Under the pool's lock: frames handed to the thread, and of them the
-     * frames of the segments it has finished: the rest is its backlog. */
-    int64_t assigned, finished;
 } enc_thread;
 
 struct vsr_segment_pool {
     vsr_segment_pool_config cfg;
-    int qcap; /* frames per thread's queue */
     enc_thread *t;
 
     /* Everything below is under lock. */
     pthread_mutex_t lock;
-    pthread_cond_t cond_frames; /* threads: a frame was queued, the input ended, or stop */
-    pthread_cond_t cond_room;   /* pusher: a queue has room, or stop */
+    pthread_cond_t cond_frames; /* threads: a frame was pushed, the input ended, or stop */
+    pthread_cond_t cond_room;   /* pusher: a slot was freed, or stop */
     pthread_cond_t cond_done;   /* joiner: a segment finished, a thread exited, or stop */
     int ended, stop, failed, running;
     vsr_error first_err;
-    done_seg *done;    /* finished segments, by index */
-    int64_t next_join; /* the segment to join next */
-    int64_t pushed;
-    /* The pusher's own (one thread): the segment being pushed and the
-     * thread it went to. */
-    int64_t push_seg;
-    int push_thread;
+    /* Frames pushed and not yet taken, frame i in ring[i % cap]: the
+     * K x segment_frames frames the memory bound allows. */
+    AVFrame **ring;
+    int64_t cap;
+    int64_t pushed;     /* frames pushed: the next one's index */
+    int64_t next_claim; /* the first segment no thread has claimed */
+    done_seg *done;     /* finished segments, by index */
+    int64_t next_join;  /* the segment to join next */
 };
 
 int vsr_segment_pool_auto(long cores, int out_w, int out_h, int64_t segment_frames,
@@ -95,6 +87,14 @@ int64_t vsr_segment_pool_segment_of(const vsr_segment_pool_config *cfg, int64_t 
     const int64_t lead = cfg->lead_frames > 0 ? cfg->lead_frames : cfg->segment_frames;
     const int64_t round = lead * cfg->encoders;
     return index < round ? index / lead : cfg->encoders + (index - round) / cfg->segment_frames;
+}
+
+/* The first frame of segment seg (segment_of's inverse). */
+static int64_t segment_start(const vsr_segment_pool_config *cfg, int64_t seg)
+{
+    const int64_t lead = cfg->lead_frames > 0 ? cfg->lead_frames : cfg->segment_frames;
+    return seg < cfg->encoders ? seg * lead
+                               : lead * cfg->encoders + (seg - cfg->encoders) * cfg->segment_frames;
 }
 
 void vsr_segment_pool_auto_layout(int64_t nominal, int encoders, int64_t frames_estimate,
@@ -154,11 +154,9 @@ static void add_done(vsr_segment_pool *pool, done_seg *d)
     pthread_mutex_unlock(&pool->lock);
 }
 
-/* Finishes the thread's open segment (of *frames frames, then 0) and hands
- * it to the joiner. */
-static int close_segment(enc_thread *t, vsr_segment_encoder **se, int64_t *frames, vsr_error *err)
+/* Finishes the thread's open segment and hands it to the joiner. */
+static int close_segment(vsr_segment_pool *pool, vsr_segment_encoder **se, vsr_error *err)
 {
-    vsr_segment_pool *pool = t->pool;
     int ret = vsr_segment_encoder_finish(*se, err);
     if (ret < 0)
         return ret;
@@ -169,55 +167,49 @@ static int close_segment(enc_thread *t, vsr_segment_encoder **se, int64_t *frame
     d->se = *se;
     *se = NULL;
     add_done(pool, d);
-    pthread_mutex_lock(&pool->lock);
-    t->finished += *frames;
-    pthread_mutex_unlock(&pool->lock);
-    *frames = 0;
     return VSR_OK;
 }
 
+/* An encoder thread: claims the first segment nobody has (so the next
+ * segment goes to whichever thread is free first, which keeps their ends
+ * together), takes its frames from the ring as they are pushed, encodes
+ * and closes it; until no segment is left. */
 static void *enc_main(void *arg)
 {
     enc_thread *t = arg;
     vsr_segment_pool *pool = t->pool;
     vsr_segment_encoder *se = NULL;
-    int64_t seg_frames = 0; /* sent in the open segment */
     vsr_error err = {0};
     int ret = VSR_OK;
+    int64_t seg = -1, i = 0; /* the claimed segment, the next frame of it */
     for (;;) {
         pthread_mutex_lock(&pool->lock);
-        while (!pool->stop && t->count == 0 && !pool->ended)
+        if (seg < 0) {
+            seg = pool->next_claim++;
+            i = segment_start(&pool->cfg, seg);
+        }
+        while (!pool->stop && i >= pool->pushed && !pool->ended)
             pthread_cond_wait(&pool->cond_frames, &pool->lock);
         if (pool->stop) {
             pthread_mutex_unlock(&pool->lock);
             break;
         }
-        if (t->count == 0) { /* the input ended: flush the last, shorter segment */
+        if (i >= pool->pushed) { /* the input ended: close the last, shorter segment */
             pthread_mutex_unlock(&pool->lock);
             if (se)
-                ret = close_segment(t, &se, &seg_frames, &err);
+                ret = close_segment(pool, &se, &err);
             t->done_s = vsr_now_s();
             break;
         }
-        AVFrame *frame = t->frames[t->head];
-        int64_t i = t->index[t->head];
-        t->frames[t->head] = NULL;
-        t->head = (t->head + 1) % pool->qcap;
-        t->count--;
+        AVFrame *frame = pool->ring[i % pool->cap];
+        pool->ring[i % pool->cap] = NULL;
         pthread_cond_broadcast(&pool->cond_room);
         pthread_mutex_unlock(&pool->lock);
 
         double t0 = vsr_now_s();
         if (t->first_s == 0)
             t->first_s = t0; /* only this thread writes it; read after the join */
-        const int64_t seg = vsr_segment_pool_segment_of(&pool->cfg, i);
-        if (se && vsr_segment_encoder_index(se) != seg)
-            ret = vsr_error_set(&err, VSR_ERR_INTERNAL,
-                                "encoder %d: frame %lld of segment %lld arrived before segment "
-                                "%lld was complete",
-                                t->id, (long long)i, (long long)seg,
-                                (long long)vsr_segment_encoder_index(se));
-        if (ret >= 0 && !se) {
+        if (!se) {
             vsr_encoder_options eo = pool->cfg.enc;
             if (pool->cfg.cores_now) {
                 int cores = pool->cfg.cores_now(pool->cfg.cores_opaque);
@@ -225,11 +217,13 @@ static void *enc_main(void *arg)
             }
             ret = vsr_segment_encoder_open(&eo, &pool->cfg.video, seg, i, &se, &err);
         }
-        if (ret >= 0 && (ret = vsr_segment_encoder_send(se, frame, &err)) >= 0)
-            seg_frames++;
+        if (ret >= 0)
+            ret = vsr_segment_encoder_send(se, frame, &err);
         av_frame_free(&frame);
-        if (ret >= 0 && vsr_segment_pool_segment_of(&pool->cfg, i + 1) != seg)
-            ret = close_segment(t, &se, &seg_frames, &err);
+        if (ret >= 0 && vsr_segment_pool_segment_of(&pool->cfg, ++i) != seg) {
+            ret = close_segment(pool, &se, &err);
+            seg = -1;
+        }
         pthread_mutex_lock(&pool->lock);
         t->busy_s += vsr_now_s() - t0;
         pthread_mutex_unlock(&pool->lock);
@@ -260,27 +254,19 @@ int vsr_segment_pool_start(const vsr_segment_pool_config *cfg, vsr_segment_pool 
     if (!pool)
         return vsr_error_set(err, VSR_ERR_NOMEM, "segment encoders: out of memory");
     pool->cfg = *cfg;
-    pool->qcap = (int)cfg->segment_frames;
+    pool->cap = (int64_t)cfg->encoders * cfg->segment_frames;
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->cond_frames, NULL);
     pthread_cond_init(&pool->cond_room, NULL);
     pthread_cond_init(&pool->cond_done, NULL);
     pool->t = calloc((size_t)cfg->encoders, sizeof *pool->t);
-    if (!pool->t) {
+    pool->ring = calloc((size_t)pool->cap, sizeof *pool->ring);
+    if (!pool->t || !pool->ring) {
         vsr_segment_pool_destroy(pool);
         return vsr_error_set(err, VSR_ERR_NOMEM, "segment encoders: out of memory");
     }
-    for (int k = 0; k < cfg->encoders; k++) {
-        enc_thread *t = &pool->t[k];
-        t->pool = pool;
-        t->id = k;
-        t->frames = calloc((size_t)pool->qcap, sizeof *t->frames);
-        t->index = calloc((size_t)pool->qcap, sizeof *t->index);
-        if (!t->frames || !t->index) {
-            vsr_segment_pool_destroy(pool);
-            return vsr_error_set(err, VSR_ERR_NOMEM, "segment encoders: out of memory");
-        }
-    }
+    for (int k = 0; k < cfg->encoders; k++)
+        pool->t[k].pool = pool;
     for (int k = 0; k < cfg->encoders; k++) {
         pthread_mutex_lock(&pool->lock);
         pool->running++;
@@ -321,23 +307,9 @@ int vsr_segment_pool_push(vsr_segment_pool *pool, AVFrame *frame, int64_t index,
     if (!f)
         return vsr_error_set(err, VSR_ERR_NOMEM, "frame %lld: out of memory", (long long)index);
     av_frame_move_ref(f, frame);
-    const int64_t seg = vsr_segment_pool_segment_of(&pool->cfg, index);
     pthread_mutex_lock(&pool->lock);
-    if (index == 0 || seg != pool->push_seg) {
-        /* A new segment goes to the thread with the smallest backlog (the
-         * frames of its unfinished segments): the one likely to be free
-         * first. Threads run at different speeds; with segment s on
-         * thread s mod K they drifted apart and the last finished alone. */
-        int best = 0;
-        for (int k = 1; k < pool->cfg.encoders; k++)
-            if (pool->t[k].assigned - pool->t[k].finished <
-                pool->t[best].assigned - pool->t[best].finished)
-                best = k;
-        pool->push_seg = seg;
-        pool->push_thread = best;
-    }
-    enc_thread *t = &pool->t[pool->push_thread];
-    while (!pool->stop && t->count == pool->qcap)
+    /* the slot's earlier frame is taken once its segment's thread gets to it */
+    while (!pool->stop && pool->ring[index % pool->cap])
         pthread_cond_wait(&pool->cond_room, &pool->lock);
     if (pool->stop) {
         int ret = stopped_error(pool, err);
@@ -345,11 +317,7 @@ int vsr_segment_pool_push(vsr_segment_pool *pool, AVFrame *frame, int64_t index,
         av_frame_free(&f);
         return ret;
     }
-    int at = (t->head + t->count) % pool->qcap;
-    t->frames[at] = f;
-    t->index[at] = index;
-    t->count++;
-    t->assigned++;
+    pool->ring[index % pool->cap] = f;
     pool->pushed++;
     pthread_cond_broadcast(&pool->cond_frames);
     pthread_mutex_unlock(&pool->lock);
@@ -451,15 +419,11 @@ void vsr_segment_pool_destroy(vsr_segment_pool *pool)
         for (int k = 0; k < pool->cfg.encoders; k++)
             if (pool->t[k].started)
                 pthread_join(pool->t[k].thread, NULL);
-        for (int k = 0; k < pool->cfg.encoders; k++) {
-            enc_thread *t = &pool->t[k];
-            if (t->frames)
-                for (int q = 0; q < pool->qcap; q++)
-                    av_frame_free(&t->frames[q]);
-            free(t->frames);
-            free(t->index);
-        }
     }
+    if (pool->ring)
+        for (int64_t q = 0; q < pool->cap; q++)
+            av_frame_free(&pool->ring[q]);
+    free(pool->ring);
     free(pool->t);
     while (pool->done) {
         done_seg *d = pool->done;
@@ -504,5 +468,5 @@ void vsr_segment_pool_timeline(vsr_segment_pool *pool, double first[2], double l
 
 int64_t vsr_segment_pool_max_queued(const vsr_segment_pool *pool)
 {
-    return (int64_t)pool->cfg.encoders * pool->qcap;
+    return pool->cap;
 }

@@ -1,11 +1,15 @@
 /* Segment-parallel encoding: K encoder threads, each encoding whole
  * segments of consecutive frames with a fresh encoder instance
- * (media/segment_encoder.h); a segment goes to the thread with the
- * smallest backlog when its first frame arrives. The first
- * round of K segments may be shorter (lead_frames) than the rest
- * (segment_frames): frames arrive in order as the network makes them, and
- * thread k can start only when its first segment does, at frame
- * k x lead_frames; every thread still gets one short segment.
+ * (media/segment_encoder.h). A thread that is free claims the first
+ * segment no thread has, and takes its frames as they arrive: the next
+ * segment goes to whichever thread is free first, so the threads end close
+ * together (when a segment went to a thread as its first frame arrived,
+ * chosen by backlog, the last long segments sometimes queued on one thread
+ * while the others idled: 2 s apart at 2160p). The first round of K
+ * segments may be shorter (lead_frames) than the rest (segment_frames):
+ * frames arrive in order as the network makes them, and thread k can start
+ * only when its first segment does, at frame k x lead_frames; every thread
+ * still gets one short segment.
  *
  * One encoder instance cannot use 16 cores at 1080p (x265's parallelism is
  * bounded by its CTU rows and frame threads), so the encoder, not the GPU,
@@ -15,12 +19,11 @@
  *
  * Frames arrive in order from the pipeline's encode thread (push), which
  * also joins finished segments into the output in order (write_ready,
- * finish; media/segment_join.h) and so stays the muxer's only user. Each
- * thread's queue holds at most one segment's frames, so at most K x
- * segment_frames encoder-ready frames wait here: the memory bound, and
- * what keeps every thread busy (thread t receives its next segment while
- * the others encode theirs). Encoded segments wait in memory for their
- * turn; compressed, they are small. */
+ * finish; media/segment_join.h) and so stays the muxer's only user. Pushed
+ * frames wait in a ring of K x segment_frames until their segment's thread
+ * takes them: the memory bound, and enough for every thread to find its
+ * next segment's frames waiting when it gets to it. Encoded segments wait
+ * in memory for their turn; compressed, they are small. */
 #ifndef VSR_PIPELINE_SEGMENT_POOL_H
 #define VSR_PIPELINE_SEGMENT_POOL_H
 
