@@ -321,9 +321,7 @@ constexpr int SS_TAIL_ROW = 4 * SS_TW + 4; /* staged fp32 output row (padded) */
 /* TAIL: the SRVGG tail: 48 real output channels (rows 48..63 of the weight
  * tile are zero), + bias, PixelShuffle(4), + nearest-x4 residual, fp32 NCHW */
 
-/* STM: body epilogue through stmatrix.trans (8x8 blocks transposed into
- * [pixel][channel] rows) instead of 2-byte stores. */
-template <int BO, bool TAIL, bool STM = false>
+template <int BO, bool TAIL>
 __global__ void __launch_bounds__(256, 1) conv3x3_ss_kernel(const Conv3x3Args a) {
 #ifdef VSR_HAVE_WGMMA_CODE
     extern __shared__ unsigned char smem_raw[];
@@ -450,52 +448,10 @@ __global__ void __launch_bounds__(256, 1) conv3x3_ss_kernel(const Conv3x3Args a)
             __syncthreads();
             continue;
         }
-        /* acc[jn*4 + q]: oc = 16 wq + g (+8 for q >= 2), px = 8 jn + 2 tq (+1 for odd q) */
-        __half *stage = reinterpret_cast<__half *>(bufp + wg * (SS_TW * 128));
-        if (STM) {
-            /* matrices (jn, q2), (jn, q2+1), (jn+1, ...): rows = oc (8), cols = px (8);
-             * stored transposed: row px gets 8 channels = one 16-byte chunk */
-            const uint32_t st_base = smem_u32(stage);
-            const int m = lane >> 3, i = lane & 7;
-            float bq[2], sq[2];
-#pragma unroll
-            for (int q2 = 0; q2 < 2; ++q2) {
-                bq[q2] = sBias[16 * wq + g + 8 * q2];
-                sq[q2] = sSlope[16 * wq + g + 8 * q2];
-            }
-#pragma unroll
-            for (int jn = 0; jn < 16; jn += 2) {
-                uint32_t r[4];
-#pragma unroll
-                for (int mm = 0; mm < 4; ++mm) {
-                    const int j = jn + (mm >> 1), q2 = mm & 1;
-                    float v0 = acc[j * 4 + q2 * 2 + 0] + bq[q2];
-                    float v1 = acc[j * 4 + q2 * 2 + 1] + bq[q2];
-                    v0 = v0 > 0.f ? v0 : v0 * sq[q2];
-                    v1 = v1 > 0.f ? v1 : v1 * sq[q2];
-                    r[mm] = pack_half2(v0, v1);
-                }
-                const int px = 8 * (jn + (m >> 1)) + i;
-                const int chunk = 2 * wq + (m & 1);
-                stsm_x4_trans(st_base + (uint32_t)(px * 128 + ((chunk ^ (px & 7)) << 4)), r[0], r[1],
-                              r[2], r[3]);
-            }
-        } else
-#pragma unroll
-        for (int q2 = 0; q2 < 2; ++q2) {
-            const int oc = 16 * wq + g + 8 * q2;
-            const float b = sBias[oc], sl = sSlope[oc];
-            const int chunk = oc >> 3, e = oc & 7;
-#pragma unroll
-            for (int jn = 0; jn < 16; ++jn)
-#pragma unroll
-                for (int q1 = 0; q1 < 2; ++q1) {
-                    const int px = 8 * jn + 2 * tq + q1;
-                    float v = acc[jn * 4 + q2 * 2 + q1] + b;
-                    v = v > 0.f ? v : v * sl;
-                    stage[px * 64 + ((chunk ^ (px & 7)) << 3) + e] = __float2half_rn(v);
-                }
-        }
+        /* each warpgroup's output row, transposed into its half of the tile */
+        const float bq[2] = {sBias[16 * wq + g], sBias[16 * wq + g + 8]};
+        const float sq[2] = {sSlope[16 * wq + g], sSlope[16 * wq + g + 8]};
+        stage_bias_prelu<SS_TW>(acc, smem_u32(bufp + wg * (SS_TW * 128)), wq, lane, bq, sq);
         __syncthreads();
         for (int i = threadIdx.x; i < SS_ROWS * SS_TW * 8; i += 256) {
             int r = i / (SS_TW * 8), rem = i - r * SS_TW * 8;
@@ -515,9 +471,9 @@ __global__ void __launch_bounds__(256, 1) conv3x3_ss_kernel(const Conv3x3Args a)
 #endif
 }
 
-template <int BO, bool TAIL = false, bool STM = false>
+template <int BO, bool TAIL = false>
 cudaError_t launch_ss_variant(const Conv3x3Args &a, const ConvLaunch &l) {
-    auto kern = conv3x3_ss_kernel<BO, TAIL, STM>;
+    auto kern = conv3x3_ss_kernel<BO, TAIL>;
     cudaFuncAttributes fa;
     cudaError_t e = cudaFuncGetAttributes(&fa, kern);
     if (e != cudaSuccess) return e;
@@ -550,7 +506,7 @@ const VariantInfo kVariants[] = {
     {"w8_t16x16_wm4wn4_s2", launch_variant<64, 4, 2, 4, 4, 2, 1, false>},
     /* 1: sm_90a, wgmma: weights x pixels, both from smem, 2x128 px tile,
      * epilogue through stmatrix.trans (variant 9 of the notes' history) */
-    {"wgmma_ss_stm_t2x128", launch_ss_variant<0, false, true>},
+    {"wgmma_ss_stm_t2x128", launch_ss_variant<0, false>},
     /* 2: sm_90a, wgmma: 1x160 (or 1x128) px tiles from a ring of input
      * rows that a producer warp fills through TMA; two consumer warpgroups
      * in ping-pong (one's epilogue under the other's MMAs) */
@@ -582,7 +538,7 @@ int conv3x3_default_variant(int device) {
     if (cudaGetDeviceProperties(&p, device) != cudaSuccess) return 0;
     cudaFuncAttributes fa;
     if (p.major == 9 && p.minor == 0 &&
-        cudaFuncGetAttributes(&fa, conv3x3_ss_kernel<0, false, true>) == cudaSuccess &&
+        cudaFuncGetAttributes(&fa, conv3x3_ss_kernel<0, false>) == cudaSuccess &&
         fa.binaryVersion == 90)
         return VSR_TMA_VARIANT;
     cudaGetLastError();

@@ -300,27 +300,7 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                           bq);
             continue;
         }
-        /* stmatrix.trans writes pixel rows of 8 channels */
-        {
-            const int m8 = lane >> 3, i8 = lane & 7;
-#pragma unroll
-            for (int jn = 0; jn < TW / 8; jn += 2) {
-                uint32_t r[4];
-#pragma unroll
-                for (int mm = 0; mm < 4; ++mm) {
-                    const int jj = jn + (mm >> 1), q2 = mm & 1;
-                    float v0 = acc[jj * 4 + q2 * 2 + 0] + bq[q2];
-                    float v1 = acc[jj * 4 + q2 * 2 + 1] + bq[q2];
-                    v0 = v0 > 0.f ? v0 : v0 * sq[q2];
-                    v1 = v1 > 0.f ? v1 : v1 * sq[q2];
-                    r[mm] = pack_half2(v0, v1);
-                }
-                const int px = 8 * (jn + (m8 >> 1)) + i8;
-                const int chunk = 2 * wq + (m8 & 1);
-                stsm_x4_trans(st_base + (uint32_t)(px * 128 + ((chunk ^ (px & 7)) << 4)), r[0], r[1],
-                              r[2], r[3]);
-            }
-        }
+        stage_bias_prelu<TW>(acc, st_base, wq, lane, bq, sq);
         named_sync(BAR_WG0 + wg, 128);
         __half *orow = a.out + (((long long)img * H + t.y) * W + x0) * 64;
 #pragma unroll

@@ -132,6 +132,36 @@ __device__ __forceinline__ uint32_t pack_half2(float a, float b) {
     return *reinterpret_cast<uint32_t *>(&h);
 }
 
+/* The body epilogue of a warpgroup's wgmma.m64nNk16 accumulators (D =
+ * 64 channels x N pixels; thread (warp wq of the group, lane): acc[jn*4 +
+ * q] is channel 16 wq + lane/4 (+8 for q >= 2), pixel 8 jn + 2 (lane % 4)
+ * (+1 for odd q)): + bias, PReLU (bq, sq: this thread's two channels'),
+ * fp16, written through stmatrix.trans as pixel rows of 128 bytes (64
+ * channels) at st_base, 16-byte chunk c of pixel px at px * 128 +
+ * ((c ^ (px & 7)) << 4). */
+template <int N>
+__device__ __forceinline__ void stage_bias_prelu(const float *acc, uint32_t st_base, int wq,
+                                                 int lane, const float *bq, const float *sq) {
+    const int m8 = lane >> 3, i8 = lane & 7;
+#pragma unroll
+    for (int jn = 0; jn < N / 8; jn += 2) {
+        uint32_t r[4];
+#pragma unroll
+        for (int mm = 0; mm < 4; ++mm) {
+            const int jj = jn + (mm >> 1), q2 = mm & 1;
+            float v0 = acc[jj * 4 + q2 * 2 + 0] + bq[q2];
+            float v1 = acc[jj * 4 + q2 * 2 + 1] + bq[q2];
+            v0 = v0 > 0.f ? v0 : v0 * sq[q2];
+            v1 = v1 > 0.f ? v1 : v1 * sq[q2];
+            r[mm] = pack_half2(v0, v1);
+        }
+        const int px = 8 * (jn + (m8 >> 1)) + i8;
+        const int chunk = 2 * wq + (m8 & 1);
+        stsm_x4_trans(st_base + (uint32_t)(px * 128 + ((chunk ^ (px & 7)) << 4)), r[0], r[1], r[2],
+                      r[3]);
+    }
+}
+
 /* ------------------------------------------------------------------------
  * Hopper (sm_90) asynchronous copies: mbarriers and the bulk tensor copy
  * engine (TMA). A full/empty pair of mbarriers guards each shared-memory
