@@ -247,16 +247,21 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
         fprintf(stderr, "%d", st->crf);
     else
         fprintf(stderr, "-");
+    char busy[48] = "";
+    if (st->encoders_peak < st->encoders) /* a share of the cores held fewer */
+        snprintf(busy, sizeof busy, " (at most %d at once)", st->encoders_peak);
     if (st->segments > 0 && st->lead_frames > 0)
         fprintf(stderr,
-                "; %d segment encoders, %lld segments (%d of %lld frames, then %lld) joined (%lld "
-                "DTS repaired)\n",
-                st->encoders, (long long)st->segments, st->encoders, (long long)st->lead_frames,
-                (long long)st->segment_frames, (long long)st->dts_rewritten);
+                "; %d segment encoders%s, %lld segments (%d of %lld frames, then %lld) joined "
+                "(%lld DTS repaired)\n",
+                st->encoders, busy, (long long)st->segments, st->encoders,
+                (long long)st->lead_frames, (long long)st->segment_frames,
+                (long long)st->dts_rewritten);
     else if (st->segments > 0)
         fprintf(stderr,
-                "; %d segment encoders, %lld segments of %lld frames joined (%lld DTS repaired)\n",
-                st->encoders, (long long)st->segments, (long long)st->segment_frames,
+                "; %d segment encoders%s, %lld segments of %lld frames joined (%lld DTS "
+                "repaired)\n",
+                st->encoders, busy, (long long)st->segments, (long long)st->segment_frames,
                 (long long)st->dts_rewritten);
     else
         fprintf(stderr, "; one encoder\n");

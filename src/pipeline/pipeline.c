@@ -695,8 +695,12 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
         }
         p->encoders = cfg->encode_segments;
         if (p->encoders <= 0) {
+            /* With a share that changes, threads for the whole machine's
+             * cores: as many of them encode at once as the share of the
+             * moment holds (segment_pool.h). */
+            const long most = cfg->encoder_cores_now ? sysconf(_SC_NPROCESSORS_ONLN) : cores;
             p->encoders = vsr_segment_pool_auto(
-                cores, p->out_w, p->out_h, p->segment_frames, p->info->frames_estimate,
+                most, p->out_w, p->out_h, p->segment_frames, p->info->frames_estimate,
                 frame_bytes(AV_PIX_FMT_YUV420P, p->out_w, p->out_h), VSR_SEGMENT_MEMORY_BUDGET);
         }
         if (cfg->segment_frames <= 0)
@@ -811,6 +815,7 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
         stats->mux_s = p.enc ? vsr_encoder_mux_seconds(p.enc) : 0;
         stats->encode_s = p.segs ? vsr_segment_pool_busy_s(p.segs) : p.encode_s - stats->mux_s;
         stats->encoders = p.encoders;
+        stats->encoders_peak = p.segs ? vsr_segment_pool_peak_encoders(p.segs) : 1;
         stats->segment_frames = p.segs ? p.segment_frames : 0;
         stats->lead_frames = p.segs ? p.lead_frames : 0;
         stats->segments = p.join.segments;

@@ -109,7 +109,8 @@ typedef struct vsr_pipeline_stats {
     double infer_s;           /* upscaling, summed over workers */
     double encode_s;          /* encoding: the encode thread, or summed over segment encoders */
     double mux_s;             /* muxing (video, copied streams, the index) */
-    int encoders;             /* encoder instances at once: 1, or the segment encoders */
+    int encoders;             /* encoder threads: 1, or the segment encoders */
+    int encoders_peak;        /* the most of them that encoded at once */
     int64_t lead_frames;      /* the first round's segment length; 0: segment_frames */
     int64_t segment_frames;   /* segment mode: frames per segment */
     int64_t segments;         /* segment mode: segments joined */

@@ -40,16 +40,23 @@ struct vsr_segment_pool {
     int64_t cap;
     int64_t pushed;     /* frames pushed: the next one's index */
     int64_t next_claim; /* the first segment no thread has claimed */
+    int active, peak;   /* threads holding a claimed segment: now, at most */
     done_seg *done;     /* finished segments, by index */
     int64_t next_join;  /* the segment to join next */
 };
 
+/* The cores one encoder instance keeps busy at this output size (x265,
+ * measured on 16 cores). */
+static int cores_per_instance(int out_w, int out_h)
+{
+    const int64_t px = (int64_t)out_w * out_h;
+    return px <= 1920LL * 1088 ? 4 : px <= 3840LL * 2176 ? 5 : 8;
+}
+
 int vsr_segment_pool_auto(long cores, int out_w, int out_h, int64_t segment_frames,
                           int64_t frames_estimate, size_t frame_bytes, size_t memory_budget)
 {
-    const int64_t px = (int64_t)out_w * out_h;
-    const int per_instance = px <= 1920LL * 1088 ? 4 : px <= 3840LL * 2176 ? 5 : 8;
-    long k = cores / per_instance;
+    long k = cores / cores_per_instance(out_w, out_h);
     if (k < 1)
         k = 1;
     if (frames_estimate > 0 && segment_frames > 0) {
@@ -170,6 +177,33 @@ static int close_segment(vsr_segment_pool *pool, vsr_segment_encoder **se, vsr_e
     return VSR_OK;
 }
 
+/* Under the lock: whether the thread may claim a segment now, and if so
+ * the encoder threads its instance takes (*threads). With a share of the
+ * cores (cores_now), only as many threads encode at once as it holds
+ * instances. */
+static int may_claim(vsr_segment_pool *pool, int *threads)
+{
+    if (!pool->cfg.cores_now) {
+        *threads = pool->cfg.enc.threads;
+        return 1;
+    }
+    const int cores = pool->cfg.cores_now(pool->cfg.cores_opaque);
+    const int per = cores_per_instance(pool->cfg.video.width, pool->cfg.video.height);
+    int allowed = (cores + per / 2) / per;
+    allowed = allowed < 1 ? 1 : allowed > pool->cfg.encoders ? pool->cfg.encoders : allowed;
+    if (pool->active >= allowed)
+        return 0;
+    *threads = cores > allowed ? cores / allowed : 1;
+    return 1;
+}
+
+/* Under the lock: one thread fewer holds a segment. */
+static void release_claim(vsr_segment_pool *pool)
+{
+    pool->active--;
+    pthread_cond_broadcast(&pool->cond_frames); /* a waiting thread may claim */
+}
+
 /* An encoder thread: claims the first segment nobody has (so the next
  * segment goes to whichever thread is free first, which keeps their ends
  * together), takes its frames from the ring as they are pushed, encodes
@@ -182,23 +216,43 @@ static void *enc_main(void *arg)
     vsr_error err = {0};
     int ret = VSR_OK;
     int64_t seg = -1, i = 0; /* the claimed segment, the next frame of it */
+    int threads = 0;         /* its encoder's */
     for (;;) {
         pthread_mutex_lock(&pool->lock);
-        if (seg < 0) {
-            seg = pool->next_claim++;
-            i = segment_start(&pool->cfg, seg);
+        while (seg < 0 && !pool->stop) {
+            if (pool->ended && segment_start(&pool->cfg, pool->next_claim) >= pool->pushed)
+                break; /* no segment left */
+            if (may_claim(pool, &threads)) {
+                seg = pool->next_claim++;
+                i = segment_start(&pool->cfg, seg);
+                pool->peak = ++pool->active > pool->peak ? pool->active : pool->peak;
+                break;
+            }
+            /* the share is full: look again when a thread lets go of its
+             * segment, or shortly (the share grows as other clips end) */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += 50 * 1000 * 1000;
+            if (until.tv_nsec >= 1000 * 1000 * 1000) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000 * 1000 * 1000;
+            }
+            pthread_cond_timedwait(&pool->cond_frames, &pool->lock, &until);
         }
-        while (!pool->stop && i >= pool->pushed && !pool->ended)
+        while (!pool->stop && seg >= 0 && i >= pool->pushed && !pool->ended)
             pthread_cond_wait(&pool->cond_frames, &pool->lock);
         if (pool->stop) {
             pthread_mutex_unlock(&pool->lock);
             break;
         }
-        if (i >= pool->pushed) { /* the input ended: close the last, shorter segment */
+        if (seg < 0 || i >= pool->pushed) { /* the input ended: close the last, shorter segment */
+            if (seg >= 0)
+                release_claim(pool);
             pthread_mutex_unlock(&pool->lock);
             if (se)
                 ret = close_segment(pool, &se, &err);
-            t->done_s = vsr_now_s();
+            if (t->first_s > 0)
+                t->done_s = vsr_now_s();
             break;
         }
         AVFrame *frame = pool->ring[i % pool->cap];
@@ -211,21 +265,21 @@ static void *enc_main(void *arg)
             t->first_s = t0; /* only this thread writes it; read after the join */
         if (!se) {
             vsr_encoder_options eo = pool->cfg.enc;
-            if (pool->cfg.cores_now) {
-                int cores = pool->cfg.cores_now(pool->cfg.cores_opaque);
-                eo.threads = cores > pool->cfg.encoders ? cores / pool->cfg.encoders : 1;
-            }
+            eo.threads = threads;
             ret = vsr_segment_encoder_open(&eo, &pool->cfg.video, seg, i, &se, &err);
         }
         if (ret >= 0)
             ret = vsr_segment_encoder_send(se, frame, &err);
         av_frame_free(&frame);
-        if (ret >= 0 && vsr_segment_pool_segment_of(&pool->cfg, ++i) != seg) {
+        const int closing = ret >= 0 && vsr_segment_pool_segment_of(&pool->cfg, ++i) != seg;
+        if (closing)
             ret = close_segment(pool, &se, &err);
-            seg = -1;
-        }
         pthread_mutex_lock(&pool->lock);
         t->busy_s += vsr_now_s() - t0;
+        if (closing) {
+            release_claim(pool);
+            seg = -1;
+        }
         pthread_mutex_unlock(&pool->lock);
         if (ret < 0)
             break;
@@ -464,6 +518,14 @@ void vsr_segment_pool_timeline(vsr_segment_pool *pool, double first[2], double l
         }
     }
     pthread_mutex_unlock(&pool->lock);
+}
+
+int vsr_segment_pool_peak_encoders(vsr_segment_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    int peak = pool->peak;
+    pthread_mutex_unlock(&pool->lock);
+    return peak;
 }
 
 int64_t vsr_segment_pool_max_queued(const vsr_segment_pool *pool)

@@ -49,8 +49,11 @@ typedef struct vsr_segment_pool_config {
     void *opaque;
     /* Optional: the cores the pool's encoders may use together now (a
      * server job's share as other jobs start and end); asked, from an
-     * encoder thread, as each segment's encoder opens, which then takes an
-     * equal part of them. NULL: enc.threads throughout. */
+     * encoder thread, as it claims a segment: as many threads encode at
+     * once as the share holds encoder instances (the auto rule's cores
+     * per instance, rounded: 8 cores at 2160p hold 2), each taking an
+     * equal part of the share. NULL: all `encoders` threads encode, with
+     * enc.threads each. */
     int (*cores_now)(void *cores_opaque);
     void *cores_opaque;
 } vsr_segment_pool_config;
@@ -119,6 +122,9 @@ void vsr_segment_pool_timeline(vsr_segment_pool *pool, double first[2], double l
 
 /* The segment frame `index` belongs to. */
 int64_t vsr_segment_pool_segment_of(const vsr_segment_pool_config *cfg, int64_t index);
+
+/* The most threads that encoded at once (after vsr_segment_pool_finish). */
+int vsr_segment_pool_peak_encoders(vsr_segment_pool *pool);
 
 /* Encoder-ready frames the queues may hold at once. */
 int64_t vsr_segment_pool_max_queued(const vsr_segment_pool *pool);

@@ -104,18 +104,22 @@ static char *slurp(const char *path)
 }
 
 /* A share of the cores that changes while a run goes on (a server job's):
- * counts the times it is asked and answers 1, 2, 3, ... */
+ * counts the times it is asked and answers 1, 2, 3, ... (fixed 0), or
+ * always fixed; segments: the encoder threads (0: auto), and what the run
+ * reported: the most of them that encoded at once. */
 typedef struct share_counter {
     atomic_int asked;
+    int fixed, segments, peak;
 } share_counter;
 
 static int changing_share(void *opaque)
 {
     share_counter *c = opaque;
-    return atomic_fetch_add(&c->asked, 1) + 1;
+    int n = atomic_fetch_add(&c->asked, 1) + 1;
+    return c->fixed ? c->fixed : n;
 }
 
-/* share: NULL, or auto segments of 5 frames following that share. */
+/* share: NULL, or segments of 5 frames following that share. */
 static int run(const char *in, const char *out, const char *hash, int workers,
                vsr_schedule_kind sched, int chunk, nn_shared *shared, share_counter *share,
                vsr_error *err)
@@ -136,7 +140,7 @@ static int run(const char *in, const char *out, const char *hash, int workers,
     cfg.hash_path = hash;
     cfg.enc.preset = "ultrafast";
     if (share) {
-        cfg.encode_segments = 0;
+        cfg.encode_segments = share->segments;
         cfg.segment_frames = 5;
         cfg.encoder_cores = 1;
         cfg.encoder_cores_now = changing_share;
@@ -144,6 +148,8 @@ static int run(const char *in, const char *out, const char *hash, int workers,
     }
     vsr_pipeline_stats st;
     int ret = vsr_pipeline_run(&cfg, &st, err);
+    if (share && ret >= 0)
+        share->peak = st.encoders_peak;
     if (ret < 0)
         fprintf(stderr, "pipeline (%d workers, %s): %s\n", workers, vsr_schedule_name(sched),
                 err->msg);
@@ -208,6 +214,22 @@ int main(void)
     char *h = slurp(hash);
     CHECK_MSG(ref && h && !strcmp(ref, h), "changing share: pre-encode frames differ");
     free(h);
+    CHECK(count_frames(out) == n_in);
+
+    /* Three encoder threads on a share of 4 cores, which holds one encoder
+     * instance at this size: one encodes at a time; same frames. Then 12
+     * cores: up to three. */
+    share_counter small = {.fixed = 4, .segments = 3};
+    CHECK(run(in, out, hash, 2, VSR_SCHEDULE_DYNAMIC, 0, &s, &small, &err) == 0);
+    CHECK_MSG(small.peak == 1, "share of 4 cores: %d encoders at once", small.peak);
+    h = slurp(hash);
+    CHECK_MSG(ref && h && !strcmp(ref, h), "share of 4 cores: pre-encode frames differ");
+    free(h);
+    CHECK(count_frames(out) == n_in);
+    share_counter large = {.fixed = 12, .segments = 3};
+    CHECK(run(in, out, hash, 2, VSR_SCHEDULE_DYNAMIC, 0, &s, &large, &err) == 0);
+    CHECK_MSG(large.peak >= 1 && large.peak <= 3, "share of 12 cores: %d encoders at once",
+              large.peak);
     CHECK(count_frames(out) == n_in);
 
     /* A failure mid-run: an error naming the frame, and no output left. */
