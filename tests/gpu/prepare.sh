@@ -36,9 +36,10 @@ T=$D/testdata
 [ -f $T/ladybird_480x270.ppm ] || ffmpeg -loglevel error -y \
   -i /usr/share/backgrounds/mate/nature/LadyBird.jpg -vf scale=480:270 \
   -frames:v 1 -vcodec ppm $T/ladybird_480x270.ppm
-for tag in anime general; do
+for tag in anime general anime2; do
   m=$D/models/realesr-animevideov3-x4.param
   [ $tag = general ] && m=$D/models/realesr-general-x4v3.param
+  [ $tag = anime2 ] && m=$D/models/realesr-animevideov3-x2.param
   for img in ladybird elephants; do
     [ -f $T/ref_${tag}_${img}.ppm ] || $B/cuda_psnr make-ref $m $T/${img}_480x270.ppm $T/ref_${tag}_${img}.ppm
   done

@@ -33,8 +33,8 @@ ls /usr/lib/x86_64-linux-gnu/libcudnn.so.9* 2>/dev/null | head -1
 if [ "$MODE" = check ] || [ "$MODE" = all ] || [ "$MODE" = accuracy ]; then
   {
     echo "== accuracy: CUDA vs ref (fp32 oracle), 8-bit output, threshold 45 dB"
-    for m in "$ANIME" "$GENERAL"; do
-      tag=anime; [ "$m" = "$GENERAL" ] && tag=general
+    for m in "$ANIME" "$GENERAL" "$ANIME2"; do
+      tag=anime; [ "$m" = "$GENERAL" ] && tag=general; [ "$m" = "$ANIME2" ] && tag=anime2
       for img in ladybird elephants; do
         $D/cuda_psnr check "$m" "$T/${img}_480x270.ppm" "$T/ref_${tag}_${img}.ppm" 128 100 || fail=1
       done
@@ -50,6 +50,7 @@ if [ "$MODE" = check ] || [ "$MODE" = all ] || [ "$MODE" = accuracy ]; then
     echo "== accuracy: every variant vs variant 0 on batches and odd sizes"
     $D/cuda_psnr variants "$ANIME" || fail=1
     $D/cuda_psnr variants "$GENERAL" || fail=1
+    $D/cuda_psnr variants "$ANIME2" || fail=1
     echo "accuracy: $([ $fail = 0 ] && echo ALL OK || echo FAILURES)"
   } 2>&1 | tee "$OUT/accuracy.txt"
   grep -q "ALL OK" "$OUT/accuracy.txt" || fail=1

@@ -161,6 +161,7 @@ enum StepKind {
     S_CONV_FIRST,  /* 3x3 3->64 from the fp32 graph input, bias + PReLU fused */
     S_CONV_MMA,    /* 3x3 64->64 hand kernel, bias + PReLU fused */
     S_CONV_TAIL,   /* 3x3 64->48 + shuffle 4 + nearest-x4 residual, fp32 output */
+    S_RESIZE_OUT,  /* the tail's fp32 output resized into the graph output (x2 models) */
     S_CONV_DIRECT, /* direct kernel, bias + act fused */
     S_CONV_CUDNN,  /* cuDNN + bias/act kernel */
     S_ACT,
@@ -176,6 +177,7 @@ const char *step_kind_name(StepKind k) {
     case S_CONV_FIRST: return "conv3x3-first(fp32 in)";
     case S_CONV_MMA: return "conv3x3-mma";
     case S_CONV_TAIL: return "conv3x3-tail(shuffle+residual)";
+    case S_RESIZE_OUT: return "interp(fp32, to output)";
     case S_CONV_DIRECT: return "conv-direct";
     case S_CONV_CUDNN: return "conv-cudnn";
     case S_ACT: return "activation";
@@ -193,6 +195,7 @@ struct Step {
     int node;      /* the main node */
     int act_node;  /* fused activation node, or -1 */
     int out_blob;  /* blob written (graph output for the tail) */
+    bool to_scratch = false; /* the tail: into Ctx::d_tail, for an S_RESIZE_OUT step */
     std::vector<int> in_blobs;
     vsr_activation act; /* effective activation */
     /* offsets into the weights' device block (-1: none) */
@@ -304,7 +307,7 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
             if (fused && !env_flag("VSR_CUDA_NO_TAIL", false) && st.act_node < 0 &&
                 c.act.type == VSR_ACT_NONE && conv_is_3x3_same(c) &&
                 c.in_c == 64 && c.out_c == 48 && consumers[nd.output] == 1) {
-                int ps = -1, add = -1, interp = -1;
+                int ps = -1, add = -1, interp = -1, resize = -1;
                 for (int j = i + 1; j < nn; ++j)
                     if (g->nodes[j].n_inputs >= 1 && g->nodes[j].inputs[0] == nd.output) ps = j;
                 if (ps >= 0 && g->nodes[ps].type == VSR_OP_PIXEL_SHUFFLE &&
@@ -315,9 +318,17 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                             if (g->nodes[j].inputs[k] == pso) add = j;
                     if (add >= 0) {
                         const vsr_node &ad = g->nodes[add];
+                        /* the sum is the output, or is resized into it (the x2
+                         * models: the x4 network, then bicubic x0.5) */
+                        for (int j = add + 1; j < nn && ad.output != g->output_blob; ++j)
+                            if (g->nodes[j].type == VSR_OP_INTERP && g->nodes[j].n_inputs == 1 &&
+                                g->nodes[j].inputs[0] == ad.output &&
+                                g->nodes[j].output == g->output_blob &&
+                                consumers[ad.output] == 1)
+                                resize = j;
                         if (ad.type == VSR_OP_BINARY && ad.p.binary.op == VSR_BIN_ADD &&
                             !ad.p.binary.with_scalar && ad.n_inputs == 2 &&
-                            ad.output == g->output_blob) {
+                            (ad.output == g->output_blob || resize >= 0)) {
                             int other = ad.inputs[0] == pso ? ad.inputs[1] : ad.inputs[0];
                             int pr = producer[other];
                             if (pr >= 0 && g->nodes[pr].type == VSR_OP_INTERP &&
@@ -332,6 +343,7 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                 if (interp >= 0) {
                     st.kind = S_CONV_TAIL;
                     st.out_blob = g->output_blob;
+                    st.to_scratch = resize >= 0;
                     done[ps] = done[add] = 1;
                     /* the interp node runs only if something else reads it */
                     if (consumers[g->nodes[interp].output] == 1) done[interp] = 1;
@@ -348,6 +360,16 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                     st.flops_per_out_pixel = 2.0 * 48 * 576;
                     W->tail_writes_output = true;
                     W->steps.push_back(st);
+                    if (resize >= 0) {
+                        Step rs;
+                        rs.kind = S_RESIZE_OUT;
+                        rs.node = resize;
+                        rs.act_node = -1;
+                        rs.out_blob = g->output_blob;
+                        memset(&rs.act, 0, sizeof rs.act);
+                        W->steps.push_back(rs);
+                        done[resize] = 1;
+                    }
                     break;
                 }
             }
@@ -500,6 +522,7 @@ struct Ctx {
     std::vector<int> buf_of_blob;
     std::vector<void *> bufs;
     float *d_in = nullptr, *d_out = nullptr;
+    float *d_tail = nullptr; /* the tail's fp32 output before S_RESIZE_OUT */
     size_t in_count = 0, out_count = 0;
     /* the 8-bit path's frames on the device (grown as needed) */
     unsigned char *d_u8_in = nullptr, *d_u8_out = nullptr;
@@ -525,8 +548,9 @@ void release_plan(Ctx *c) {
     c->bufs.clear();
     cudaFree(c->d_in);
     cudaFree(c->d_out);
+    cudaFree(c->d_tail);
     cudaFree(c->ws);
-    c->d_in = c->d_out = nullptr;
+    c->d_in = c->d_out = c->d_tail = nullptr;
     c->ws = nullptr;
     c->ws_bytes = 0;
     c->planned = false;
@@ -631,7 +655,7 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
     }
     for (int s = 0; s < ns; ++s) {
         const Step &st = W->steps[s];
-        if (st.kind != S_CONV_TAIL) take(st.out_blob);
+        if (st.kind != S_CONV_TAIL && st.kind != S_RESIZE_OUT) take(st.out_blob);
         for (int b : st.in_blobs)
             if (last[b] == s && c->buf_of_blob[b] >= 0) slot_free[c->buf_of_blob[b]] = 1;
     }
@@ -643,6 +667,10 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
     c->out_count = (size_t)n * os.c * os.h * os.w;
     CU(cudaMalloc(&c->d_in, c->in_count * sizeof(float)), "allocating the input buffer");
     CU(cudaMalloc(&c->d_out, c->out_count * sizeof(float)), "allocating the output buffer");
+    for (const Step &st : W->steps)
+        if (st.to_scratch)
+            CU(cudaMalloc(&c->d_tail, (size_t)n * 3 * (4 * h) * (4 * w) * sizeof(float)),
+               "allocating the tail's output");
 
     /* per step: cuDNN descriptors, interp tables, eltwise pointer arrays */
     c->rt.assign(ns, StepRT());
@@ -700,7 +728,7 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
                                      "cudnn: layer %s: no forward algorithm for this shape", nd.name);
             ws_need = std::max(ws_need, r.dnn.ws);
 #undef DNN
-        } else if (st.kind == S_INTERP) {
+        } else if (st.kind == S_INTERP || st.kind == S_RESIZE_OUT) {
             const vsr_shape &is = c->shapes[nd.inputs[0]], &os2 = c->shapes[nd.output];
             std::vector<int> yo, xo;
             std::vector<float> ya, xa;
@@ -791,7 +819,7 @@ int run_step(Ctx *c, int s, vsr_error *err) {
         } else {
             a.out = nullptr;
             a.resid = c->d_in;
-            a.out_f32 = c->d_out;
+            a.out_f32 = st.to_scratch ? c->d_tail : c->d_out;
             e = launch_conv3x3_tail48(c->variant, a, {W->num_sms, W->encode_tiled, stream});
         }
         break;
@@ -858,6 +886,13 @@ int run_step(Ctx *c, int s, vsr_error *err) {
         const StepRT &r = c->rt[s];
         launch_resize(buf(nd.inputs[0]), is.h, is.w, buf(st.out_blob), os.h, os.w, n, os.c,
                       c->cp[st.out_blob], r.taps, r.yofs, r.ay, r.xofs, r.ax, stream);
+        break;
+    }
+    case S_RESIZE_OUT: {
+        const vsr_shape &is = c->shapes[nd.inputs[0]];
+        const StepRT &r = c->rt[s];
+        launch_resize_nchw_f32(c->d_tail, is.h, is.w, c->d_out, os.h, os.w, n * os.c, r.taps,
+                               r.yofs, r.ay, r.xofs, r.ax, stream);
         break;
     }
     case S_BINARY: {

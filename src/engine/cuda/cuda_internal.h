@@ -73,6 +73,11 @@ void launch_resize(const __half *in, int h, int w, __half *out, int oh, int ow, 
                    int cp, int taps, const int *yofs, const float *ay, const int *xofs,
                    const float *ax, cudaStream_t s);
 
+/* The same on fp32 planes (planes = images x channels, each h x w). */
+void launch_resize_nchw_f32(const float *in, int h, int w, float *out, int oh, int ow, int planes,
+                            int taps, const int *yofs, const float *ay, const int *xofs,
+                            const float *ax, cudaStream_t s);
+
 /* Conv3x3 3->64, pad 1, + bias, x>0 ? x : slope*x, from the fp32 NCHW
  * input to fp16 NHWC (64 channels). Weights OIHW. */
 struct FirstConvParams {

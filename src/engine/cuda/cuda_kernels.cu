@@ -307,6 +307,42 @@ void launch_resize(const __half *in, int h, int w, __half *out, int oh, int ow, 
                                                     xofs, ax);
 }
 
+__global__ void k_resize_nchw_f32(const float *in, int h, int w, float *out, int oh, int ow,
+                                  int planes, int taps, const int *yofs, const float *ay,
+                                  const int *xofs, const float *ax) {
+    const long long total = (long long)planes * oh * ow;
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+         i += (long long)gridDim.x * blockDim.x) {
+        const int x = (int)(i % ow);
+        const long long t = i / ow;
+        const int y = (int)(t % oh);
+        const float *plane = in + (t / oh) * h * w;
+        float v = 0.f;
+        for (int a = 0; a < taps; ++a) {
+            int sy = yofs[y] + a;
+            sy = sy < 0 ? 0 : (sy >= h ? h - 1 : sy);
+            const float wy = ay[y * taps + a];
+            if (wy == 0.f) continue;
+            float row = 0.f;
+            for (int b = 0; b < taps; ++b) {
+                int sx = xofs[x] + b;
+                sx = sx < 0 ? 0 : (sx >= w ? w - 1 : sx);
+                row += ax[x * taps + b] * __ldg(plane + (long long)sy * w + sx);
+            }
+            v += wy * row;
+        }
+        out[i] = v;
+    }
+}
+
+void launch_resize_nchw_f32(const float *in, int h, int w, float *out, int oh, int ow, int planes,
+                            int taps, const int *yofs, const float *ay, const int *xofs,
+                            const float *ax, cudaStream_t s) {
+    const long long total = (long long)planes * oh * ow;
+    k_resize_nchw_f32<<<blocks_for(total, 256), 256, 0, s>>>(in, h, w, out, oh, ow, planes, taps,
+                                                             yofs, ay, xofs, ax);
+}
+
 void launch_fill_random(float *p, long long count, unsigned seed, cudaStream_t s) {
     k_fill_random<<<blocks_for(count, 256), 256, 0, s>>>(p, count, seed);
 }
