@@ -8,9 +8,11 @@
  * size, pinned staging buffers for host transfers.
  *
  * Convolutions: Conv3x3 64->64 (+ PReLU/ReLU/leaky, fused with a following
- * activation node) runs the hand-written tensor-core kernel
- * (cuda_conv3x3.cu); the SRVGG tail (Conv 64->48, PixelShuffle 4, + nearest
- * x4 of the input) is one kernel writing the fp32 output; convolutions with
+ * activation node) runs a hand-written tensor-core kernel (cuda_conv3x3.cu;
+ * on Hopper cuda_conv3x3_tma.cu); the SRVGG tail (Conv 64->48, PixelShuffle
+ * 4, + nearest x4 of the input) is one kernel writing the fp32 output, or,
+ * where a resize of that sum is the output (the x2 models), an fp32 scratch
+ * that one resize step reads; convolutions with
  * <= 8 input channels or asymmetric padding run a direct kernel; all others
  * go through cuDNN (legacy API, NHWC fp16, tensor-op math) plus a bias +
  * activation kernel. cuDNN is loaded at run time (dlopen libcudnn.so.9): a

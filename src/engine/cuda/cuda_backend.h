@@ -6,7 +6,7 @@
  *                        goes through cuDNN (or the direct kernel)
  *   VSR_CUDA_VARIANT=k   body-conv kernel variant (vsr_cuda_variant_name);
  *                        default: the fastest measured for the GPU (H100:
- *                        wgmma_ss_stm_t2x128; sm_80-class: mma.sync)
+ *                        wgmma_tma_pingpong; sm_80-class: mma.sync)
  *   VSR_CUDA_NO_CUDNN=1  never load cuDNN
  *   VSR_CUDA_NO_FIRST=1, VSR_CUDA_NO_TAIL=1, VSR_CUDA_FIRST_FP32=1
  *                        debugging: generic first layer / generic tail /
