@@ -59,6 +59,13 @@ static int setup_nvdec(vsr_decoder *d, const AVCodec *codec, vsr_error *err)
     in->hw_device = -1;
     if (d->opt.nvdec == VSR_NVDEC_OFF)
         return VSR_OK;
+    if (d->opt.nvdec == VSR_NVDEC_PREFER &&
+        (int64_t)d->codec->width * d->codec->height < d->opt.nvdec_min_pixels) {
+        snprintf(in->hw_note, sizeof in->hw_note,
+                 "%dx%d is under %lld pixels: the CPU gives the first frame sooner",
+                 d->codec->width, d->codec->height, (long long)d->opt.nvdec_min_pixels);
+        return VSR_OK;
+    }
     int supported = 0;
     for (int i = 0;; i++) {
         const AVCodecHWConfig *hc = avcodec_get_hw_config(codec, i);

@@ -60,6 +60,10 @@ typedef struct vsr_decoder_options {
      * decoder is the same; only the decoding leaves the CPU... */
     vsr_nvdec_use nvdec;
     int nvdec_device;
+    /* With VSR_NVDEC_PREFER, frames of fewer pixels decode on the CPU (0:
+     * any size goes to NVDEC): its session takes longer to give the first
+     * frame than the CPU does, which small frames do not win back. */
+    int64_t nvdec_min_pixels;
     /* ...unless keep_on_gpu: then 8-bit frames (NV12) stay in GPU memory,
      * as AV_PIX_FMT_CUDA frames, for a consumer that reads them there (the
      * cuda backend). Only when NVDEC shares the CUDA runtime's primary

@@ -639,6 +639,9 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
                  : cfg->decode_path == VSR_DECODE_AUTO && u->cuda_device >= 0 ? VSR_NVDEC_PREFER
                                                                               : VSR_NVDEC_OFF,
         .nvdec_device = u->cuda_device >= 0 ? u->cuda_device : 0,
+        /* measured on the H100 host: at 960x540, CPU decoding gave the
+         * first frame 0.06 s sooner and SD2HD 4% sooner (3 of 3 pairs) */
+        .nvdec_min_pixels = 1280 * 720,
         .keep_on_gpu = p->yuv_to_upscaler && u->reads_device_yuv,
     };
     int ret = vsr_decoder_open(cfg->input, &dopt, &p->dec, err);

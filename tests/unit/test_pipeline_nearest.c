@@ -175,6 +175,21 @@ int main(void)
     int64_t n_in = count_frames(in);
     CHECK(n_in == 23);
 
+    /* NVDEC preferred but for frames under a size: these 34x26 frames stay
+     * on the CPU, and the decoder says why (a GPU or not). */
+    {
+        vsr_decoder_options dopt = {.nvdec = VSR_NVDEC_PREFER, .nvdec_min_pixels = 1280 * 720};
+        vsr_decoder *d = NULL;
+        vsr_error derr = {0};
+        CHECK_MSG(vsr_decoder_open(in, &dopt, &d, &derr) == 0, "%s", derr.msg);
+        if (d) {
+            const vsr_video_info *vi = vsr_decoder_info(d);
+            CHECK(vi->hw_device == -1);
+            CHECK_MSG(strstr(vi->hw_note, "34x26 is under 921600 pixels"), "note: %s", vi->hw_note);
+            vsr_decoder_close(d);
+        }
+    }
+
     nn_shared s = {.scale = 2};
     pthread_mutex_init(&s.lock, NULL);
     vsr_error err = {0};
