@@ -567,13 +567,8 @@ static int run_threads(pipeline *p, worker *workers, double t_start)
     double next_report = t_start + interval;
     pthread_mutex_lock(&p->lock);
     while (p->threads_running > 0) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 100 * 1000 * 1000; /* the cancel flag is polled this often */
-        if (until.tv_nsec >= 1000000000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000;
-        }
+        /* the cancel flag is polled this often */
+        const struct timespec until = vsr_deadline_after(0.1);
         pthread_cond_timedwait(&p->cond_main, &p->lock, &until);
         if (cfg->cancel && *cfg->cancel && !p->stop) {
             pthread_mutex_unlock(&p->lock);
@@ -756,7 +751,7 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
     pthread_cond_init(&p.cond_credit, NULL);
     pthread_cond_init(&p.cond_work, NULL);
     pthread_cond_init(&p.cond_ready, NULL);
-    pthread_cond_init(&p.cond_main, NULL);
+    vsr_cond_init_monotonic(&p.cond_main);
     worker *workers = NULL;
 
     int ret = setup(&p, cfg, err);

@@ -4,7 +4,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "media/segment_encoder.h"
 #include "util/clock.h"
@@ -89,9 +88,15 @@ int64_t vsr_segment_pool_balanced_length(int64_t nominal, int encoders, int64_t 
     return (frames_estimate + first - 1) / first;
 }
 
+/* The first round's segment length. */
+static int64_t lead_length(const vsr_segment_pool_config *cfg)
+{
+    return cfg->lead_frames > 0 ? cfg->lead_frames : cfg->segment_frames;
+}
+
 int64_t vsr_segment_pool_segment_of(const vsr_segment_pool_config *cfg, int64_t index)
 {
-    const int64_t lead = cfg->lead_frames > 0 ? cfg->lead_frames : cfg->segment_frames;
+    const int64_t lead = lead_length(cfg);
     const int64_t round = lead * cfg->encoders;
     return index < round ? index / lead : cfg->encoders + (index - round) / cfg->segment_frames;
 }
@@ -99,7 +104,7 @@ int64_t vsr_segment_pool_segment_of(const vsr_segment_pool_config *cfg, int64_t 
 /* The first frame of segment seg (segment_of's inverse). */
 static int64_t segment_start(const vsr_segment_pool_config *cfg, int64_t seg)
 {
-    const int64_t lead = cfg->lead_frames > 0 ? cfg->lead_frames : cfg->segment_frames;
+    const int64_t lead = lead_length(cfg);
     return seg < cfg->encoders ? seg * lead
                                : lead * cfg->encoders + (seg - cfg->encoders) * cfg->segment_frames;
 }
@@ -230,13 +235,7 @@ static void *enc_main(void *arg)
             }
             /* the share is full: look again when a thread lets go of its
              * segment, or shortly (the share grows as other clips end) */
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += 50 * 1000 * 1000;
-            if (until.tv_nsec >= 1000 * 1000 * 1000) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000 * 1000 * 1000;
-            }
+            const struct timespec until = vsr_deadline_after(0.05);
             pthread_cond_timedwait(&pool->cond_frames, &pool->lock, &until);
         }
         while (!pool->stop && seg >= 0 && i >= pool->pushed && !pool->ended)
@@ -310,7 +309,7 @@ int vsr_segment_pool_start(const vsr_segment_pool_config *cfg, vsr_segment_pool 
     pool->cfg = *cfg;
     pool->cap = (int64_t)cfg->encoders * cfg->segment_frames;
     pthread_mutex_init(&pool->lock, NULL);
-    pthread_cond_init(&pool->cond_frames, NULL);
+    vsr_cond_init_monotonic(&pool->cond_frames); /* timed waits: monotonic */
     pthread_cond_init(&pool->cond_room, NULL);
     pthread_cond_init(&pool->cond_done, NULL);
     pool->t = calloc((size_t)cfg->encoders, sizeof *pool->t);

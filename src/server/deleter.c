@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "util/clock.h"
 
 #define BATCH 32
 #define MAX_RETRY_DELAY_S 3600L
@@ -172,14 +175,7 @@ static void record(vsr_deleter *d, const due_row *r, bool ok, const char *error)
 
 static void wait_ms(vsr_deleter *d, long ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    const struct timespec ts = vsr_deadline_after(ms / 1000.0);
     /* Any signal ends the wait: stop, or a schedule() that may be due now.
      * A spurious wakeup only polls early. */
     if (!d->stop)
@@ -261,11 +257,7 @@ int vsr_deleter_start(const char *db_path, vsr_s3 *s3, long poll_ms, vsr_deleter
         return rc;
     }
 
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    int e = pthread_cond_init(&d->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    int e = vsr_cond_init_monotonic(&d->wake);
     if (e == 0 && (e = pthread_mutex_init(&d->lock, NULL)) != 0)
         pthread_cond_destroy(&d->wake);
     if (e == 0 && (e = pthread_create(&d->thread, NULL, deleter_main, d)) != 0) {

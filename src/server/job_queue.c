@@ -78,13 +78,9 @@ int vsr_job_queue_create(int max_running, int max_queued, vsr_job_queue **out, v
     q->max_queued = max_queued;
     q->running = calloc((size_t)max_running, sizeof *q->running);
     q->runners = calloc((size_t)max_running, sizeof *q->runners);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* deadlines are monotonic */
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->work, NULL);
-    pthread_cond_init(&q->ended, &ca);
-    pthread_condattr_destroy(&ca);
+    vsr_cond_init_monotonic(&q->ended); /* deadlines are monotonic */
     if (!q->running || !q->runners) {
         vsr_job_queue_destroy(q);
         return vsr_error_set(err, VSR_ERR_NOMEM, "job queue: out of memory");
@@ -215,9 +211,7 @@ void vsr_job_queue_wait(vsr_job_queue *q, vsr_job *job, double poll_s,
 {
     pthread_mutex_lock(&q->lock);
     while (job->state == VSR_JOB_QUEUED || job->state == VSR_JOB_RUNNING) {
-        double until = vsr_now_s() + poll_s;
-        struct timespec ts = {.tv_sec = (time_t)until,
-                              .tv_nsec = (long)((until - (double)(time_t)until) * 1e9)};
+        const struct timespec ts = vsr_deadline_after(poll_s);
         pthread_cond_timedwait(&q->ended, &q->lock, &ts);
         if (job->state != VSR_JOB_QUEUED && job->state != VSR_JOB_RUNNING)
             break;
