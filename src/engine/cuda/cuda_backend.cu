@@ -669,10 +669,6 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
     c->out_count = (size_t)n * os.c * os.h * os.w;
     CU(cudaMalloc(&c->d_in, c->in_count * sizeof(float)), "allocating the input buffer");
     CU(cudaMalloc(&c->d_out, c->out_count * sizeof(float)), "allocating the output buffer");
-    for (const Step &st : W->steps)
-        if (st.to_scratch)
-            CU(cudaMalloc(&c->d_tail, (size_t)n * 3 * (4 * h) * (4 * w) * sizeof(float)),
-               "allocating the tail's output");
 
     /* per step: cuDNN descriptors, interp tables, eltwise pointer arrays */
     c->rt.assign(ns, StepRT());
@@ -732,6 +728,9 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
 #undef DNN
         } else if (st.kind == S_INTERP || st.kind == S_RESIZE_OUT) {
             const vsr_shape &is = c->shapes[nd.inputs[0]], &os2 = c->shapes[nd.output];
+            if (st.kind == S_RESIZE_OUT) /* the tail's fp32 output, which it resizes */
+                CU(cudaMalloc(&c->d_tail, (size_t)n * is.c * is.h * is.w * sizeof(float)),
+                   "allocating the tail's output");
             std::vector<int> yo, xo;
             std::vector<float> ya, xa;
             int taps = 1;

@@ -202,6 +202,30 @@ __global__ void k_pixel_shuffle(const __half *in, int cpi, __half *out, int c_ou
     }
 }
 
+/* Output pixel (y, x) of a separable resize through per-axis tables (see
+ * launch_resize), reading the source through at(sy, sx); indices clamped
+ * to the h x w source. */
+template <class At>
+__device__ __forceinline__ float resize_pixel(int y, int x, int h, int w, int taps,
+                                              const int *yofs, const float *ay, const int *xofs,
+                                              const float *ax, At at) {
+    float v = 0.f;
+    for (int a = 0; a < taps; ++a) {
+        int sy = yofs[y] + a;
+        sy = sy < 0 ? 0 : (sy >= h ? h - 1 : sy);
+        float wy = ay[y * taps + a];
+        if (wy == 0.f) continue;
+        float row = 0.f;
+        for (int b = 0; b < taps; ++b) {
+            int sx = xofs[x] + b;
+            sx = sx < 0 ? 0 : (sx >= w ? w - 1 : sx);
+            row += ax[x * taps + b] * at(sy, sx);
+        }
+        v += wy * row;
+    }
+    return v;
+}
+
 __global__ void k_resize(const __half *in, int h, int w, __half *out, int oh, int ow, int n, int c,
                          int cp, int taps, const int *yofs, const float *ay, const int *xofs,
                          const float *ax) {
@@ -215,22 +239,10 @@ __global__ void k_resize(const __half *in, int h, int w, __half *out, int oh, in
         int y = (int)(t % oh);
         int img = (int)(t / oh);
         float v = 0.f;
-        if (ch < c) {
-            for (int a = 0; a < taps; ++a) {
-                int sy = yofs[y] + a;
-                sy = sy < 0 ? 0 : (sy >= h ? h - 1 : sy);
-                float wy = ay[y * taps + a];
-                if (wy == 0.f) continue;
-                float row = 0.f;
-                for (int b = 0; b < taps; ++b) {
-                    int sx = xofs[x] + b;
-                    sx = sx < 0 ? 0 : (sx >= w ? w - 1 : sx);
-                    row += ax[x * taps + b] *
-                           __half2float(in[(((long long)img * h + sy) * w + sx) * cp + ch]);
-                }
-                v += wy * row;
-            }
-        }
+        if (ch < c)
+            v = resize_pixel(y, x, h, w, taps, yofs, ay, xofs, ax, [&](int sy, int sx) {
+                return __half2float(in[(((long long)img * h + sy) * w + sx) * cp + ch]);
+            });
         out[i] = __float2half_rn(v);
     }
 }
@@ -317,21 +329,9 @@ __global__ void k_resize_nchw_f32(const float *in, int h, int w, float *out, int
         const long long t = i / ow;
         const int y = (int)(t % oh);
         const float *plane = in + (t / oh) * h * w;
-        float v = 0.f;
-        for (int a = 0; a < taps; ++a) {
-            int sy = yofs[y] + a;
-            sy = sy < 0 ? 0 : (sy >= h ? h - 1 : sy);
-            const float wy = ay[y * taps + a];
-            if (wy == 0.f) continue;
-            float row = 0.f;
-            for (int b = 0; b < taps; ++b) {
-                int sx = xofs[x] + b;
-                sx = sx < 0 ? 0 : (sx >= w ? w - 1 : sx);
-                row += ax[x * taps + b] * __ldg(plane + (long long)sy * w + sx);
-            }
-            v += wy * row;
-        }
-        out[i] = v;
+        out[i] = resize_pixel(y, x, h, w, taps, yofs, ay, xofs, ax, [&](int sy, int sx) {
+            return __ldg(plane + (long long)sy * w + sx);
+        });
     }
 }
 
