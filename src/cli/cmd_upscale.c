@@ -248,23 +248,18 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
         fprintf(stderr, "%d", st->crf);
     else
         fprintf(stderr, "-");
-    char busy[48] = "";
-    if (st->encoders_peak < st->encoders) /* a share of the cores held fewer */
-        snprintf(busy, sizeof busy, " (at most %d at once)", st->encoders_peak);
-    if (st->segments > 0 && st->lead_frames > 0)
-        fprintf(stderr,
-                "; %d segment encoders%s, %lld segments (%d of %lld frames, then %lld) joined "
-                "(%lld DTS repaired)\n",
-                st->encoders, busy, (long long)st->segments, st->encoders,
-                (long long)st->lead_frames, (long long)st->segment_frames,
-                (long long)st->dts_rewritten);
-    else if (st->segments > 0)
-        fprintf(stderr,
-                "; %d segment encoders%s, %lld segments of %lld frames joined (%lld DTS "
-                "repaired)\n",
-                st->encoders, busy, (long long)st->segments, (long long)st->segment_frames,
-                (long long)st->dts_rewritten);
-    else
+    if (st->segments > 0) {
+        char busy[48] = "", layout[96];
+        if (st->encoders_peak < st->encoders) /* a share of the cores held fewer */
+            snprintf(busy, sizeof busy, " (at most %d at once)", st->encoders_peak);
+        if (st->lead_frames > 0)
+            snprintf(layout, sizeof layout, "(%d of %lld frames, then %lld)", st->encoders,
+                     (long long)st->lead_frames, (long long)st->segment_frames);
+        else
+            snprintf(layout, sizeof layout, "of %lld frames", (long long)st->segment_frames);
+        fprintf(stderr, "; %d segment encoders%s, %lld segments %s joined (%lld DTS repaired)\n",
+                st->encoders, busy, (long long)st->segments, layout, (long long)st->dts_rewritten);
+    } else
         fprintf(stderr, "; one encoder\n");
     if (st->max_bitrate > 0)
         fprintf(stderr, "  bitrate cap (size gate): %.0f kbit/s\n", st->max_bitrate / 1000.0);
