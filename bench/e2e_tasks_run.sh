@@ -26,6 +26,11 @@
 #             alternately, twice;
 #   encoders: SD2HD, HD24K, SD24K with the auto count of segment encoders
 #             and more, twice, interleaved; 4K28K with 2 and 3;
+#   threads:  SD2HD with 4 (the default: the cores shared), 8 and 16
+#             threads per segment encoder, HD24K and SD24K with the default
+#             and twice it, twice, interleaved, each with the encoder alone
+#             given the same threads: whether encoders that may use the
+#             cores another leaves idle (start, end) finish sooner;
 #   profiles: each task with the fast and quality profiles;
 #   load:     five clips at once (the validator's batch: 3 SD2HD + 2 HD24K)
 #             through `vsr serve`, with GPU and CPU utilisation;
@@ -191,6 +196,24 @@ for mode in $MODES; do
         for k in 2 3; do
             up "4K28K-k$k" uhd.mp4 4K28K --encode-segments "$k" |
                 grep -E "^(CPU|WALL)|frames in|encoder libx265|gates"
+        done
+        ;;
+    threads)
+        echo "== threads per segment encoder: the default (cores shared) and more, twice, interleaved"
+        for rep in 1 2; do
+            for t in "sd.mp4 SD2HD 1920x1080 0 8 16" "hd.mp4 HD24K 3840x2160 0 10" \
+                "sd.mp4 SD24K 3840x2160 0 10"; do
+                set -- $t
+                clip=$1 task=$2 size=$3
+                shift 3
+                for n in "$@"; do
+                    args=()
+                    [ "$n" -gt 0 ] && args=(--encoder-threads "$n")
+                    up "$task-t$n-$rep" "$clip" "$task" "${args[@]}" |
+                        grep -E "^(CPU|WALL)|frames in|timeline|stage encode|gates"
+                    VSR_BENCH_ENCODER_THREADS=$n encode_alone "$task-t$n-$rep" "$clip" "$size"
+                done
+            done
         done
         ;;
     profiles)

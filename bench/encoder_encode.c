@@ -8,6 +8,9 @@
  * SEGMENT_FRAMES is N, or L+N: a first round of segments of L frames, then
  * of N (vsr upscale's auto segments; -v says which).
  *
+ * VSR_BENCH_ENCODER_THREADS=N gives each encoder N threads (vsr upscale's
+ * --encoder-threads) instead of the cores shared among the segments.
+ *
  * With WxH, SRC may be any yuv420p clip: its frames are scaled to W x H
  * (Lanczos) as they are read, a stand-in for the network's output when
  * timing the encoder alone on a device run (bench/e2e_tasks_run.sh).
@@ -136,6 +139,9 @@ int main(int argc, char **argv)
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         eopt.threads = cores > segments ? (int)(cores / segments) : 1;
     }
+    const char *threads = getenv("VSR_BENCH_ENCODER_THREADS");
+    if (threads && atoi(threads) > 0)
+        eopt.threads = atoi(threads);
     double t0 = now_s(), cpu0 = cpu_s();
     vsr_encoder *enc;
     if (vsr_encoder_open(argv[2], &eopt, &v, NULL, &enc, &err) < 0)

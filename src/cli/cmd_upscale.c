@@ -285,13 +285,16 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
         fprintf(stderr, "  slowest stage: %s (%.1f fps)\n", stages[slowest].name,
                 stages[slowest].fps);
     /* where the time before the slowest stage's first frame went */
-    fprintf(stderr, "  timeline: set up %.2f s, first frame decoded %.2f s, upscaled %.2f s",
-            st->threads_at_s, st->first_decoded_at_s, st->first_upscaled_at_s);
+    fprintf(stderr,
+            "  timeline: set up %.2f s, workers ready %.2f-%.2f s, first frame decoded %.2f s, "
+            "upscaled %.2f s",
+            st->threads_at_s, st->workers_ready_at_s[0], st->workers_ready_at_s[1],
+            st->first_decoded_at_s, st->first_upscaled_at_s);
     if (st->encoders_started_at_s[1] > 0)
         fprintf(stderr, "; encoders started %.2f-%.2f s, done %.2f-%.2f s",
                 st->encoders_started_at_s[0], st->encoders_started_at_s[1],
                 st->encoders_done_at_s[0], st->encoders_done_at_s[1]);
-    fprintf(stderr, "\n");
+    fprintf(stderr, "; output complete %.2f s\n", st->output_done_at_s);
     fprintf(stderr, "  output %.1f KiB\n", st->bytes_out / 1024.0);
     for (int i = 0; i < n_dev; i++) {
         fprintf(stderr, "  device %s: %lld frames, busy %.2f s (%.1f fps)", dev[i].name,

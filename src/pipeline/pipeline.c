@@ -53,9 +53,10 @@ typedef struct pipeline {
     int yuv_from_upscaler; /* the upscaler writes the YUV frame (colour_path) */
     int yuv_to_upscaler;   /* ...and converts the decoded YUV frame itself where it can */
     int64_t yuv_in_frames; /* frames it did (under lock) */
-    /* the timeline (vsr_now_s(); under lock): threads started, the first
-     * frame decoded, the first frame upscaled */
-    double t_threads, t_first_decoded, t_first_upscaled;
+    /* the timeline (vsr_now_s(); under lock): threads started, workers'
+     * contexts ready (earliest, latest), the first frame decoded, the first
+     * frame upscaled, the output complete */
+    double t_threads, t_workers_ready[2], t_first_decoded, t_first_upscaled, t_output_done;
     vsr_yuv_coeffs yuv_coeffs;
     AVBufferPool *out_pool; /* the output frames' buffers (workers take, encoders return) */
     int64_t max_bitrate;
@@ -380,6 +381,12 @@ static void *worker_main(void *arg)
      * which reports it (or, out of memory, retries in smaller tiles). */
     if (ret >= 0 && u->prepare && u->prepare(ctx, p->info->width, p->info->height, &err) < 0)
         vsr_error_clear(&err);
+    pthread_mutex_lock(&p->lock);
+    const double ready = vsr_now_s();
+    if (p->t_workers_ready[0] == 0)
+        p->t_workers_ready[0] = ready;
+    p->t_workers_ready[1] = ready;
+    pthread_mutex_unlock(&p->lock);
 
     while (ret >= 0) {
         pthread_mutex_lock(&p->lock);
@@ -464,7 +471,8 @@ static void *encode_main(void *arg)
             if (ret >= 0)
                 ret = vsr_encoder_finish(p->enc, &err);
             pthread_mutex_lock(&p->lock);
-            p->encode_s += vsr_now_s() - t0;
+            p->t_output_done = vsr_now_s();
+            p->encode_s += p->t_output_done - t0;
             p->mux_s = vsr_encoder_mux_seconds(p->enc);
             pthread_mutex_unlock(&p->lock);
             break;
@@ -799,6 +807,10 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
         stats->threads_at_s = p.t_threads > 0 ? p.t_threads - t_start : 0;
         stats->first_decoded_at_s = p.t_first_decoded > 0 ? p.t_first_decoded - t_start : 0;
         stats->first_upscaled_at_s = p.t_first_upscaled > 0 ? p.t_first_upscaled - t_start : 0;
+        for (int k = 0; k < 2; k++)
+            stats->workers_ready_at_s[k] =
+                p.t_workers_ready[k] > 0 ? p.t_workers_ready[k] - t_start : 0;
+        stats->output_done_at_s = p.t_output_done > 0 ? p.t_output_done - t_start : 0;
         if (p.segs) {
             double first[2], last[2];
             vsr_segment_pool_timeline(p.segs, first, last);

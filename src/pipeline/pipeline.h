@@ -99,11 +99,14 @@ typedef struct vsr_pipeline_stats {
     int64_t chunk;
     double wall_s;
     /* The timeline, seconds from the start (0: did not happen): set up
-     * (decoder, encoders) and threads started; the first frame decoded and
-     * upscaled; the segment encoders' first frames and ends (earliest,
-     * latest). */
+     * (decoder, encoders) and threads started; the workers' contexts ready
+     * (earliest, latest); the first frame decoded and upscaled; the segment
+     * encoders' first frames and ends (earliest, latest); the output file
+     * complete (index written, renamed). */
     double threads_at_s, first_decoded_at_s, first_upscaled_at_s;
+    double workers_ready_at_s[2];
     double encoders_started_at_s[2], encoders_done_at_s[2];
+    double output_done_at_s;
     double decode_s;          /* decode thread busy (demux + decode) */
     double convert_s;         /* colour conversion, summed over workers */
     double infer_s;           /* upscaling, summed over workers */

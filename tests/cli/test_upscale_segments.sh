@@ -92,7 +92,7 @@ up -i "$T/b.mp4" -o "$T/b_lead.mp4" --scale 2 --encode-segments 2 -v --dump-fram
     2> "$T/lead.txt" || die "60 frames, 2 encoders"
 grep -q "2 segment encoders, 4 segments (2 of 12 frames, then 18) joined" "$T/lead.txt" ||
     die "lead round: $(grep segment "$T/lead.txt")"
-grep -Eq "timeline: set up [0-9.]+ s, first frame decoded [0-9.]+ s, upscaled [0-9.]+ s; encoders started [0-9.]+-[0-9.]+ s, done [0-9.]+-[0-9.]+ s" \
+grep -Eq "timeline: set up [0-9.]+ s, workers ready [0-9.]+-[0-9.]+ s, first frame decoded [0-9.]+ s, upscaled [0-9.]+ s; encoders started [0-9.]+-[0-9.]+ s, done [0-9.]+-[0-9.]+ s; output complete [0-9.]+ s" \
     "$T/lead.txt" || die "timeline: $(grep timeline "$T/lead.txt")"
 check "$T/b_lead.mp4" "$T/b.mp4"
 [ "$(frames "$T/b_lead.mp4")" = 60 ] || die "lead round: frame count $(frames "$T/b_lead.mp4")"
