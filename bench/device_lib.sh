@@ -92,3 +92,45 @@ five_clips() {
         "$B/vsr" check "$root/out/o$i.mp4" --input "$root/$in" --scale 2 | tail -n 1
     done
 }
+
+# serve_one_at_a_time CLIPS_DIR SERVE_ARGS...: one `vsr serve --backend
+# cuda SERVE_ARGS...`; a first clip to warm it (model loaded, worker
+# contexts made), then each task's clip alone, twice (4K28K once), timed
+# from request to complete MP4 (curl's total: the request is answered when
+# the output is written); `vsr check` of every output.
+serve_one_at_a_time() {
+    local clips=$1 root=/tmp/vsr-root
+    shift
+    rm -rf "$root" /tmp/port
+    mkdir -p "$root/out"
+    cp "$clips/sd.mp4" "$clips/hd.mp4" "$clips/uhd.mp4" "$root/"
+    "${VSR_UNDER_TEST:-$B/vsr}" serve --listen 127.0.0.1:0 --port-file /tmp/port --root "$root" --backend cuda \
+        "$@" 2>/tmp/serve.log &
+    local pid=$!
+    for _ in $(seq 300); do [ -s /tmp/port ] && break; sleep 0.1; done
+    local port n=0 runs=()
+    port=$(cat /tmp/port)
+    one() { # NAME INPUT SCALE
+        n=$((n + 1))
+        hcurl -s -o "/tmp/r$n.json" -w "SERVE $1: %{http_code} in %{time_total} s\n" \
+            -H 'Content-Type: application/json' \
+            --data-binary "{\"video_paths\": [\"$2\"], \"output_paths\": [\"out/o$n.mp4\"], \"scale\": $3}" \
+            "http://127.0.0.1:$port/upscale"
+        runs+=("$n $2 $3")
+    }
+    one warm-up sd.mp4 2
+    for rep in 1 2; do
+        one "SD2HD-$rep" sd.mp4 2
+        one "HD24K-$rep" hd.mp4 2
+        one "SD24K-$rep" sd.mp4 4
+    done
+    one 4K28K uhd.mp4 2
+    hcurl -s "http://127.0.0.1:$port/metrics" | grep -E '^vsr_device_(idle_)?contexts'
+    kill -TERM "$pid"
+    wait "$pid"
+    local r
+    for r in "${runs[@]}"; do
+        set -- $r
+        "$B/vsr" check "$root/out/o$1.mp4" --input "$root/$2" --scale "$3" | tail -n 1
+    done
+}

@@ -35,6 +35,9 @@
 #   load:     five clips at once (the validator's batch: 3 SD2HD + 2 HD24K)
 #             through `vsr serve`, with GPU and CPU utilisation;
 #   load1:    the same five clips in one request (as the validator sends);
+#   serve1:   each task's clip alone through one `vsr serve` that has run
+#             a clip before (model loaded, worker contexts kept): request
+#             to complete MP4, as a validator's single request sees it;
 #   fault:    with 2+ GPUs, a GPU taken out mid-clip (--fail-device), the
 #             clip completing with the frames of a fault-free run; and those
 #             frames (NVDEC's, copied to the other GPU for its contexts)
@@ -232,6 +235,10 @@ for mode in $MODES; do
     load1)
         echo "== the same five clips in one request"
         FIVE_IN_ONE=1 five_clips "$CLIPS" --devices "$ALL"
+        ;;
+    serve1)
+        echo "== one clip at a time through a warm vsr serve"
+        serve_one_at_a_time "$CLIPS" --devices "$ALL"
         ;;
     fault)
         [ "$NGPU" -ge 2 ] || continue

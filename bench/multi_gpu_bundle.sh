@@ -1,6 +1,6 @@
 #!/bin/bash
 # Packs what the GPU device runs need (bench/multi_gpu_run.sh,
-# bench/gpu_8bit_run.sh, bench/e2e_tasks_run.sh): vsr, device_pool_bench,
+# bench/gpu_8bit_run.sh, bench/e2e_tasks_run.sh): vsr, device_pool_bench, context_cost,
 # encoder_encode and cuda_psnr from a CUDA build, the libraries they load (FFmpeg,
 # oneDNN, ...; the device has none of them), the animevideov3 models and
 # validator-shaped clips. The output stays under the 64 MiB carry limit.
@@ -15,7 +15,7 @@ OUT=$(cd "$OUT" && pwd)
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 
-TOOLS=(vsr device_pool_bench encoder_encode)
+TOOLS=(vsr device_pool_bench context_cost encoder_encode)
 # cuda_psnr (tests/gpu) when the build has it: the 8-bit path's device check.
 [ -x "$BUILD/cuda_psnr" ] && TOOLS+=(cuda_psnr)
 cmake --build "$BUILD" --target "${TOOLS[@]}" -j"$(nproc)" >/dev/null

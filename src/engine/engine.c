@@ -154,6 +154,11 @@ static int capped(const vsr_engine_ctx *c, int tile)
     return c->tile_cap > 0 && tile > c->tile_cap ? c->tile_cap : tile;
 }
 
+int vsr_engine_ctx_tiles_capped(const vsr_engine_ctx *c)
+{
+    return c->tile_cap > 0;
+}
+
 int vsr_engine_tile_size(const vsr_engine_ctx *c, int w, int h)
 {
     const vsr_engine *e = c->engine;

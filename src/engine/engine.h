@@ -68,6 +68,10 @@ int vsr_engine_device(const vsr_engine *engine); /* the config's device ordinal 
 int vsr_engine_ctx_create(vsr_engine *engine, vsr_engine_ctx **ctx, vsr_error *err);
 void vsr_engine_ctx_destroy(vsr_engine_ctx *ctx);
 
+/* Whether ctx ran out of device memory and now keeps to smaller tiles
+ * (its own tiles, for as long as it lives). */
+int vsr_engine_ctx_tiles_capped(const vsr_engine_ctx *ctx);
+
 /* The tile edge (input pixels, halo excluded) this context uses for a
  * frame of w x h; equals max(w, h) when the frame is not split (and no
  * smaller edge was needed for memory). */

@@ -7,12 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Contexts a device keeps for the next clip. Making a context (stream,
+ * pinned staging) and planning it (buffers for the frame size) took 60-150
+ * ms before a clip's first frame (bench/context_cost.c: 4 workers at once,
+ * H200 host); a kept one is ready at once for a frame of the size it last
+ * had. Each holds its buffers (at most the engine's memory budget), so the
+ * count is capped; one that ran out of memory is not kept. */
+#define IDLE_PER_DEVICE 16
+
 typedef struct device {
     vsr_engine *engine;
     int ordinal;
     /* under the pool's lock */
     int up;
-    int contexts;
+    int contexts; /* live: held by workers */
+    vsr_engine_ctx *idle[IDLE_PER_DEVICE];
+    int n_idle;
     int64_t frames;
     double busy_s;
     int64_t fail_after; /* test-only fault: -1 none */
@@ -59,8 +69,11 @@ void vsr_device_pool_destroy(vsr_device_pool *p)
 {
     if (!p)
         return;
-    for (int i = 0; i < p->n; i++)
+    for (int i = 0; i < p->n; i++) {
+        for (int k = 0; k < p->dev[i].n_idle; k++)
+            vsr_engine_ctx_destroy(p->dev[i].idle[k]);
         vsr_engine_destroy(p->dev[i].engine);
+    }
     pthread_mutex_destroy(&p->lock);
     free(p);
 }
@@ -91,32 +104,50 @@ static int least_loaded(const vsr_device_pool *p)
     return best;
 }
 
+/* Gives c's context back: kept for the next clip while its device is in
+ * rotation and has room, else destroyed. */
 static void release(placed_ctx *c)
 {
     if (c->index < 0)
         return;
-    vsr_engine_ctx_destroy(c->ctx);
+    device *d = &c->pool->dev[c->index];
+    vsr_engine_ctx *drop = c->ctx;
     pthread_mutex_lock(&c->pool->lock);
-    c->pool->dev[c->index].contexts--;
+    d->contexts--;
+    if (d->up && d->n_idle < IDLE_PER_DEVICE && !vsr_engine_ctx_tiles_capped(c->ctx)) {
+        d->idle[d->n_idle++] = c->ctx;
+        drop = NULL;
+    }
     pthread_mutex_unlock(&c->pool->lock);
+    vsr_engine_ctx_destroy(drop);
     c->ctx = NULL;
     c->index = -1;
 }
 
-/* Gives c a context on a healthy device; a device whose context cannot be
- * made is taken out too, and the next one is tried. */
+/* Gives c a context on a healthy device, a kept one where it has one; a
+ * device whose context cannot be made is taken out too, and the next one
+ * is tried. */
 static int place(placed_ctx *c, vsr_error *err)
 {
     vsr_device_pool *p = c->pool;
     for (;;) {
         pthread_mutex_lock(&p->lock);
         int i = least_loaded(p);
-        if (i >= 0)
+        vsr_engine_ctx *kept = NULL;
+        if (i >= 0) {
             p->dev[i].contexts++;
+            if (p->dev[i].n_idle > 0)
+                kept = p->dev[i].idle[--p->dev[i].n_idle];
+        }
         pthread_mutex_unlock(&p->lock);
         if (i < 0)
             return vsr_error_set(err, VSR_ERR_BACKEND, "no %s device left in rotation (of %d)",
                                  p->backend, p->n);
+        if (kept) {
+            c->ctx = kept;
+            c->index = i;
+            return VSR_OK;
+        }
         vsr_error why;
         vsr_error_clear(&why);
         if (vsr_engine_ctx_create(p->dev[i].engine, &c->ctx, &why) == VSR_OK) {
@@ -278,6 +309,7 @@ int vsr_device_pool_stats(vsr_device_pool *p, vsr_device_stat *stats, int max)
         snprintf(stats[i].name, sizeof stats[i].name, "%s:%d", p->backend, d->ordinal);
         stats[i].up = d->up;
         stats[i].contexts = d->contexts;
+        stats[i].idle = d->n_idle;
         stats[i].frames = d->frames;
         stats[i].busy_s = d->busy_s;
         snprintf(stats[i].fault, sizeof stats[i].fault, "%s", d->fault);

@@ -5,6 +5,11 @@
  * live contexts, so the workers of one clip, and of concurrent jobs using
  * the same pool, spread over the devices by load.
  *
+ * Contexts outlive their clip: a worker's context, let go, is kept by its
+ * device (up to a cap) and given to the next worker placed there, ready
+ * for frames of the size it last had (device_pool.c says why and how
+ * many).
+ *
  * Faults: when a frame fails on a device with a device error (backend
  * failure, out of memory), the device is taken out of rotation, the
  * worker's context moves to another healthy device and the frame is run
@@ -41,6 +46,7 @@ typedef struct vsr_device_stat {
     char name[32]; /* "cuda:0", "cpu:1" */
     int up;        /* in rotation */
     int contexts;  /* live worker contexts */
+    int idle;      /* contexts kept for the next clip */
     int64_t frames;
     double busy_s;
     char fault[VSR_ERROR_MSG_MAX + 16]; /* why it was taken out; "" while up */

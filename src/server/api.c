@@ -544,6 +544,7 @@ static const struct {
     {"vsr_device_frames_total", "counter", "Frames upscaled on a device."},
     {"vsr_device_busy_seconds_total", "counter", "Time a device spent on frames."},
     {"vsr_device_contexts", "gauge", "Worker contexts placed on a device."},
+    {"vsr_device_idle_contexts", "gauge", "Worker contexts a device keeps for the next clip."},
 };
 
 typedef struct device_pass {
@@ -563,7 +564,8 @@ static void device_metrics(void *opaque, const char *name, int scale, vsr_device
         case 0: fprintf(p->f, "%d\n", st[i].up); break;
         case 1: fprintf(p->f, "%lld\n", (long long)st[i].frames); break;
         case 2: fprintf(p->f, "%.3f\n", st[i].busy_s); break;
-        default: fprintf(p->f, "%d\n", st[i].contexts); break;
+        case 3: fprintf(p->f, "%d\n", st[i].contexts); break;
+        default: fprintf(p->f, "%d\n", st[i].idle); break;
         }
     }
 }

@@ -116,6 +116,23 @@ grep -q "^vsr_device_up{model=\"realesr-animevideov3-x2\",device=\"$BACKEND:0\"}
     grep -q "^vsr_device_up{model=\"realesr-animevideov3-x2\",device=\"$BACKEND:1\"} 1" <<<"$metrics" &&
     grep -Eq "^vsr_device_frames_total\{model=\"realesr-animevideov3-x2\",device=\"$BACKEND:1\"\} [1-9]" <<<"$metrics" ||
     fail "metrics: device state:"$'\n'"$(grep vsr_device "$metrics" 2>/dev/null || grep vsr_device <<<"$metrics")"
+# The job's two workers ended on device 1, which keeps their contexts; the
+# failed device keeps none. The next job's workers take them back.
+idle_ok() {
+    grep -q "^vsr_device_idle_contexts{model=\"realesr-animevideov3-x2\",device=\"$BACKEND:0\"} 0" <<<"$1" &&
+        grep -q "^vsr_device_idle_contexts{model=\"realesr-animevideov3-x2\",device=\"$BACKEND:1\"} 2" <<<"$1"
+}
+checks=$((checks + 1))
+idle_ok "$metrics" || fail "metrics: kept contexts after a job:"$'\n'"$(grep idle <<<"$metrics")"
+code=$(curl -s -o "$WORK/resp.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary '{"video_paths": ["in.mp4"], "output_paths": ["out/o2.mp4"], "scale": 2}' \
+    "http://127.0.0.1:$P/upscale")
+checks=$((checks + 1))
+[ "$code" = 200 ] || fail "second job on kept contexts: status $code: $(cat "$WORK/resp.json")"
+check "second job on kept contexts: the first job's output" cmp -s "$WORK/root/out/o.mp4" "$WORK/root/out/o2.mp4"
+metrics=$(curl -s "http://127.0.0.1:$P/metrics")
+checks=$((checks + 1))
+idle_ok "$metrics" || fail "metrics: kept contexts after a second job:"$'\n'"$(grep idle <<<"$metrics")"
 kill -TERM $SERVE
 wait $SERVE
 rc=$?

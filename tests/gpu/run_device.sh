@@ -10,6 +10,7 @@
 #   tests/gpu/run_device.sh bench   # full benchmark + PyTorch baseline + GEMM peak
 #   tests/gpu/run_device.sh all     # both
 #   tests/gpu/run_device.sh accuracy  # the accuracy part only
+#   tests/gpu/run_device.sh contexts  # a worker context's cost before its first frame
 #
 # Logs go to $OUT (or ./gpu-out). Exit status: nonzero if an accuracy check
 # failed.
@@ -65,5 +66,13 @@ if [ "$MODE" = bench ] || [ "$MODE" = all ]; then
   $D/vsr_cuda_bench --profile "$ANIME" "$GENERAL" 2>&1 | tee -a "$OUT/bench.txt"
   echo "== baseline: PyTorch (same call, same card)" | tee "$OUT/torch.txt"
   PYTHONUNBUFFERED=1 python3 bench/cuda_torch_baseline.py ${VSR_TORCH_COMPILE:+--compile} "$ANIME" "$GENERAL" 2>&1 | tee -a "$OUT/torch.txt"
+fi
+if [ "$MODE" = contexts ]; then
+  # 4 workers at once (the pipeline's default on one GPU), 3 clips in a row
+  {
+    VSR_MODELS_DIR=$M $D/context_cost cuda realesr-animevideov3 2 960x540 4 3
+    VSR_MODELS_DIR=$M $D/context_cost cuda realesr-animevideov3 2 1920x1080 4 3
+    VSR_MODELS_DIR=$M $D/context_cost cuda realesr-animevideov3 4 960x540 4 3
+  } 2>&1 | tee "$OUT/contexts.txt"
 fi
 exit $fail
