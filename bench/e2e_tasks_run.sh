@@ -30,7 +30,8 @@
 #             threads per segment encoder, HD24K and SD24K with the default
 #             and twice it, twice, interleaved, each with the encoder alone
 #             given the same threads: whether encoders that may use the
-#             cores another leaves idle (start, end) finish sooner;
+#             cores another leaves idle (start, end) finish sooner
+#             (THREADS_REPS, THREADS_SD2HD_ONLY: see the mode);
 #   profiles: each task with the fast and quality profiles;
 #   load:     five clips at once (the validator's batch: 3 SD2HD + 2 HD24K)
 #             through `vsr serve`, with GPU and CPU utilisation;
@@ -203,9 +204,11 @@ for mode in $MODES; do
         ;;
     threads)
         echo "== threads per segment encoder: the default (cores shared) and more, twice, interleaved"
-        for rep in 1 2; do
-            for t in "sd.mp4 SD2HD 1920x1080 0 8 16" "hd.mp4 HD24K 3840x2160 0 10" \
-                "sd.mp4 SD24K 3840x2160 0 10"; do
+        # THREADS_REPS=N repeats (2), THREADS_SD2HD_ONLY=1: SD2HD, 4 and 8 only
+        sets=("sd.mp4 SD2HD 1920x1080 0 8 16" "hd.mp4 HD24K 3840x2160 0 10" "sd.mp4 SD24K 3840x2160 0 10")
+        [ "${THREADS_SD2HD_ONLY:-0}" = 1 ] && sets=("sd.mp4 SD2HD 1920x1080 0 8")
+        for rep in $(seq "${THREADS_REPS:-2}"); do
+            for t in "${sets[@]}"; do
                 set -- $t
                 clip=$1 task=$2 size=$3
                 shift 3

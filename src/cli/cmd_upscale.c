@@ -257,8 +257,12 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
                      (long long)st->lead_frames, (long long)st->segment_frames);
         else
             snprintf(layout, sizeof layout, "of %lld frames", (long long)st->segment_frames);
-        fprintf(stderr, "; %d segment encoders%s, %lld segments %s joined (%lld DTS repaired)\n",
-                st->encoders, busy, (long long)st->segments, layout, (long long)st->dts_rewritten);
+        char threads[32] = "";
+        if (st->encoder_threads > 0)
+            snprintf(threads, sizeof threads, " of %d threads", st->encoder_threads);
+        fprintf(stderr, "; %d segment encoders%s%s, %lld segments %s joined (%lld DTS repaired)\n",
+                st->encoders, threads, busy, (long long)st->segments, layout,
+                (long long)st->dts_rewritten);
     } else
         fprintf(stderr, "; one encoder\n");
     if (st->max_bitrate > 0)

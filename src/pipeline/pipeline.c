@@ -60,7 +60,8 @@ typedef struct pipeline {
     vsr_yuv_coeffs yuv_coeffs;
     AVBufferPool *out_pool; /* the output frames' buffers (workers take, encoders return) */
     int64_t max_bitrate;
-    FILE *hash_file; /* encode thread only */
+    int encoder_threads; /* each encoder's; 0 = the encoder's choice */
+    FILE *hash_file;     /* encode thread only */
     slot *slots;
 
     /* Everything below is under lock. */
@@ -720,7 +721,7 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
     if (segmented) {
         eopt.segmented = 1;
         if (eopt.threads == 0) /* the encoders share the cores rather than each taking all */
-            eopt.threads = cores > p->encoders ? (int)(cores / p->encoders) : 1;
+            eopt.threads = vsr_segment_pool_encoder_threads(cores, p->encoders, p->out_w, p->out_h);
     } else if (eopt.threads == 0 && cfg->encoder_cores > 0) {
         eopt.threads = cfg->encoder_cores;
     }
@@ -728,6 +729,7 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
     if (ret < 0)
         return ret;
     p->max_bitrate = eopt.max_bitrate;
+    p->encoder_threads = eopt.threads;
     if (segmented) {
         vsr_segment_pool_config sc = {
             .encoders = p->encoders,
@@ -831,6 +833,7 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
         stats->segments = p.join.segments;
         stats->dts_rewritten = p.join.rewritten;
         stats->max_bitrate = p.max_bitrate;
+        stats->encoder_threads = p.encoder_threads;
         stats->out_colour = p.out_colour;
         stats->colour_on_upscaler = p.yuv_from_upscaler;
         stats->yuv_in_frames = p.yuv_in_frames;

@@ -90,7 +90,7 @@ ffmpeg -v error -y -f lavfi -i testsrc2=size=32x32:rate=24 -frames:v 60 -c:v lib
 up -i "$T/b.mp4" -o "$T/b_one.mp4" --scale 2 --dump-frames-hash "$T/hb_one.txt" || die "60 frames, one encoder"
 up -i "$T/b.mp4" -o "$T/b_lead.mp4" --scale 2 --encode-segments 2 -v --dump-frames-hash "$T/hb_lead.txt" \
     2> "$T/lead.txt" || die "60 frames, 2 encoders"
-grep -q "2 segment encoders, 4 segments (2 of 12 frames, then 18) joined" "$T/lead.txt" ||
+grep -Eq "2 segment encoders of [0-9]+ threads, 4 segments \(2 of 12 frames, then 18\) joined" "$T/lead.txt" ||
     die "lead round: $(grep segment "$T/lead.txt")"
 grep -Eq "timeline: set up [0-9.]+ s, workers ready [0-9.]+-[0-9.]+ s, first frame decoded [0-9.]+ s, upscaled [0-9.]+ s; encoders started [0-9.]+-[0-9.]+ s, done [0-9.]+-[0-9.]+ s; output complete [0-9.]+ s" \
     "$T/lead.txt" || die "timeline: $(grep timeline "$T/lead.txt")"
@@ -116,7 +116,7 @@ for s in demux+decode colour upscale encode mux; do
     grep -Eq "stage ${s//+/\\+} +busy +[0-9.]+ s.* [0-9.]+ fps" "$T/v.txt" || die "--verbose lacks stage $s"
 done
 grep -Eq "slowest stage: (demux\+decode|colour|upscale|encode|mux) \([0-9.]+ fps\)" "$T/v.txt" || die "--verbose: no slowest stage"
-grep -q "2 segment encoders, 3 segments of 6 frames joined" "$T/v.txt" || die "--verbose: segments: $(grep segment "$T/v.txt")"
+grep -Eq "2 segment encoders of [0-9]+ threads, 3 segments of 6 frames joined" "$T/v.txt" || die "--verbose: segments: $(grep segment "$T/v.txt")"
 "$VSR_BIN" upscale --backend "$BACKEND" --progress json -i "$T/a.mp4" -o "$T/v.mp4" --scale 2 > "$T/p.jsonl" || die "json"
 tail -n 1 "$T/p.jsonl" | grep -Eq '"stages":\{"demux\+decode":\{"busy_s":[0-9.]+,"fps":[0-9.]+\},"colour".*"mux".*"slowest_stage":"[a-z+]+"\}$' \
     || die "progress json: $(tail -n 1 "$T/p.jsonl")"

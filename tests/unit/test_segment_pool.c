@@ -1,5 +1,6 @@
-/* The segment pool's planning: how many encoders "auto" means, and the
- * segment length that gives every encoder the same number of segments. */
+/* The segment pool's planning: how many encoders "auto" means, the segment
+ * length that gives every encoder the same number of segments, and the
+ * threads each encoder gets. */
 #include "pipeline/segment_pool.h"
 #include "test_util.h"
 
@@ -73,5 +74,13 @@ int main(void)
     CHECK(vsr_segment_pool_auto(2, 1920, 1080, 60, 300, hd, (size_t)8 << 30) == 1);
     CHECK(vsr_segment_pool_auto(64, 1920, 1080, 60, 120, hd, (size_t)8 << 30) == 2);
     CHECK(vsr_segment_pool_auto(64, 3840, 2160, 60, 3000, uhd, (size_t)1 << 30) == 1);
+
+    /* Threads each: twice the even share up to 1080p output with more than
+     * one encoder, the share above it; one encoder takes the cores. */
+    CHECK(vsr_segment_pool_encoder_threads(16, 4, 1920, 1080) == 8);
+    CHECK(vsr_segment_pool_encoder_threads(16, 3, 3840, 2160) == 5);
+    CHECK(vsr_segment_pool_encoder_threads(16, 2, 7680, 4320) == 8);
+    CHECK(vsr_segment_pool_encoder_threads(16, 1, 1920, 1080) == 16);
+    CHECK(vsr_segment_pool_encoder_threads(2, 4, 1920, 1080) == 2); /* fewer cores than encoders */
     return test_report("test_segment_pool");
 }
