@@ -137,7 +137,7 @@ int main(int argc, char **argv)
     if (segments > 1) {
         eopt.segmented = 1;
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        eopt.threads = vsr_segment_pool_encoder_threads(cores, segments, v.width, v.height);
+        eopt.threads = vsr_segment_pool_encoder_threads(cores, cores, segments, v.width, v.height);
     }
     const char *threads = getenv("VSR_BENCH_ENCODER_THREADS");
     if (threads && atoi(threads) > 0)

@@ -721,7 +721,8 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
     if (segmented) {
         eopt.segmented = 1;
         if (eopt.threads == 0) /* the encoders share the cores rather than each taking all */
-            eopt.threads = vsr_segment_pool_encoder_threads(cores, p->encoders, p->out_w, p->out_h);
+            eopt.threads = vsr_segment_pool_encoder_threads(cores, sysconf(_SC_NPROCESSORS_ONLN),
+                                                            p->encoders, p->out_w, p->out_h);
     } else if (eopt.threads == 0 && cfg->encoder_cores > 0) {
         eopt.threads = cfg->encoder_cores;
     }

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "media/segment_encoder.h"
 #include "util/clock.h"
@@ -69,10 +70,12 @@ int vsr_segment_pool_auto(long cores, int out_w, int out_h, int64_t segment_fram
     return k < 1 ? 1 : (int)k;
 }
 
-int vsr_segment_pool_encoder_threads(long cores, int encoders, int out_w, int out_h)
+int vsr_segment_pool_encoder_threads(long cores, long machine_cores, int encoders, int out_w,
+                                     int out_h)
 {
     const int share = encoders > 0 && cores > encoders ? (int)(cores / encoders) : 1;
-    return encoders > 1 && (int64_t)out_w * out_h <= 1920LL * 1088 ? 2 * share : share;
+    const int alone = cores >= machine_cores;
+    return alone && encoders > 1 && (int64_t)out_w * out_h <= 1920LL * 1088 ? 2 * share : share;
 }
 
 int64_t vsr_segment_pool_balanced_length(int64_t nominal, int encoders, int64_t frames_estimate)
@@ -204,8 +207,8 @@ static int may_claim(vsr_segment_pool *pool, int *threads)
     allowed = allowed < 1 ? 1 : allowed > pool->cfg.encoders ? pool->cfg.encoders : allowed;
     if (pool->active >= allowed)
         return 0;
-    *threads = vsr_segment_pool_encoder_threads(cores, allowed, pool->cfg.video.width,
-                                                pool->cfg.video.height);
+    *threads = vsr_segment_pool_encoder_threads(cores, sysconf(_SC_NPROCESSORS_ONLN), allowed,
+                                                pool->cfg.video.width, pool->cfg.video.height);
     return 1;
 }
 

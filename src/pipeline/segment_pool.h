@@ -69,16 +69,21 @@ typedef struct vsr_segment_pool vsr_segment_pool;
 int vsr_segment_pool_auto(long cores, int out_w, int out_h, int64_t segment_frames,
                           int64_t frames_estimate, size_t frame_bytes, size_t memory_budget);
 
-/* Threads for each of `encoders` instances that share `cores`, for output
- * of out_w x out_h: the even share, or twice it up to 1080p, where an
+/* Threads for each of `encoders` instances that share `cores` (of the
+ * machine's machine_cores), for output of out_w x out_h: the even share,
+ * or twice it up to 1080p while the clip has the whole machine, where an
  * instance's pool then takes up the cores another leaves idle (waiting for
  * its first frames, flushing at its segment's end). Measured on SD2HD (16
  * cores, 4 encoders, H200 host): 8 threads each instead of 4 ended the
  * encoders 0.06-0.14 s apart instead of 0.06-0.30 s, and the pipeline 11%
  * sooner on average (4 of 5 pairs), the encoder alone unchanged; 16 each
  * was slower than 8; at 2160p output twice the share gained nothing
- * (HD24K, SD24K, 2 pairs each). */
-int vsr_segment_pool_encoder_threads(long cores, int encoders, int out_w, int out_h);
+ * (HD24K, SD24K, 2 pairs each). Beside other clips (a share of the
+ * machine) their encoders take up those cores: in the five-clip batch, a
+ * build that doubled them within shares too was 1% and 10% slower (2
+ * pairs). */
+int vsr_segment_pool_encoder_threads(long cores, long machine_cores, int encoders, int out_w,
+                                     int out_h);
 
 /* A segment length of at most nominal that gives each of the encoders the
  * same number of segments of a clip of frames_estimate frames (-1 unknown:

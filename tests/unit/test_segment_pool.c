@@ -76,11 +76,14 @@ int main(void)
     CHECK(vsr_segment_pool_auto(64, 3840, 2160, 60, 3000, uhd, (size_t)1 << 30) == 1);
 
     /* Threads each: twice the even share up to 1080p output with more than
-     * one encoder, the share above it; one encoder takes the cores. */
-    CHECK(vsr_segment_pool_encoder_threads(16, 4, 1920, 1080) == 8);
-    CHECK(vsr_segment_pool_encoder_threads(16, 3, 3840, 2160) == 5);
-    CHECK(vsr_segment_pool_encoder_threads(16, 2, 7680, 4320) == 8);
-    CHECK(vsr_segment_pool_encoder_threads(16, 1, 1920, 1080) == 16);
-    CHECK(vsr_segment_pool_encoder_threads(2, 4, 1920, 1080) == 2); /* fewer cores than encoders */
+     * one encoder while the clip has the machine, the share above 1080p or
+     * beside other clips; one encoder takes the cores. */
+    CHECK(vsr_segment_pool_encoder_threads(16, 16, 4, 1920, 1080) == 8);
+    CHECK(vsr_segment_pool_encoder_threads(8, 16, 2, 1920, 1080) == 4); /* a share */
+    CHECK(vsr_segment_pool_encoder_threads(16, 16, 3, 3840, 2160) == 5);
+    CHECK(vsr_segment_pool_encoder_threads(16, 16, 2, 7680, 4320) == 8);
+    CHECK(vsr_segment_pool_encoder_threads(16, 16, 1, 1920, 1080) == 16);
+    CHECK(vsr_segment_pool_encoder_threads(2, 2, 4, 1920, 1080) ==
+          2); /* fewer cores than encoders */
     return test_report("test_segment_pool");
 }
