@@ -16,10 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "model/model_registry.h"
 #include "pipeline/device_pool.h"
+#include "util/clock.h"
 
 enum { CREATE, PREPARE, FIRST, SECOND, DESTROY, STEPS };
 static const char *const step_name[STEPS] = {"create", "prepare", "first frame", "second frame",
@@ -34,13 +34,6 @@ typedef struct worker {
     int failed;
 } worker;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void *work(void *opaque)
 {
     worker *w = opaque;
@@ -50,29 +43,29 @@ static void *work(void *opaque)
     vsr_image out = {w->in->width * w->up->scale, w->in->height * w->up->scale, VSR_PIX_RGB24,
                      (size_t)w->in->width * w->up->scale * 3, NULL};
     out.data = malloc(out.stride * (size_t)out.height);
-    double t = now_s();
+    double t = vsr_now_s();
     int rc = out.data ? w->up->ctx_create(w->up->shared, &ctx, &err) : -1;
-    w->step_s[CREATE] = now_s() - t;
+    w->step_s[CREATE] = vsr_now_s() - t;
     if (rc >= 0 && w->up->prepare) {
-        t = now_s();
+        t = vsr_now_s();
         rc = w->up->prepare(ctx, w->in->width, w->in->height, &err);
-        w->step_s[PREPARE] = now_s() - t;
+        w->step_s[PREPARE] = vsr_now_s() - t;
     }
     for (int k = FIRST; rc >= 0 && k <= SECOND; k++) {
-        t = now_s();
+        t = vsr_now_s();
         rc = w->up->run(ctx, w->in, &out, &err);
-        w->step_s[k] = now_s() - t;
+        w->step_s[k] = vsr_now_s() - t;
         if (k == FIRST)
-            w->first_done_at = now_s() - w->t_start;
+            w->first_done_at = vsr_now_s() - w->t_start;
     }
     if (rc < 0) {
         fprintf(stderr, "worker: %s\n", out.data ? err.msg : "out of memory");
         w->failed = 1;
     }
-    t = now_s();
+    t = vsr_now_s();
     if (ctx)
         w->up->ctx_destroy(ctx);
-    w->step_s[DESTROY] = now_s() - t;
+    w->step_s[DESTROY] = vsr_now_s() - t;
     free(out.data);
     return NULL;
 }
@@ -119,7 +112,7 @@ int main(int argc, char **argv)
     for (int r = 0; r < rounds && !failed; r++) {
         worker ws[64];
         pthread_t th[64];
-        const double t0 = now_s();
+        const double t0 = vsr_now_s();
         for (int i = 0; i < nw; i++) {
             ws[i] = (worker){.up = &up, .in = &in, .t_start = t0};
             if (pthread_create(&th[i], NULL, work, &ws[i]) != 0) {

@@ -107,16 +107,15 @@ typedef struct vsr_pipeline_stats {
     double workers_ready_at_s[2];
     double encoders_started_at_s[2], encoders_done_at_s[2];
     double output_done_at_s;
-    double decode_s;     /* decode thread busy (demux + decode) */
-    double convert_s;    /* colour conversion, summed over workers */
-    double infer_s;      /* upscaling, summed over workers */
-    double encode_s;     /* encoding: the encode thread, or summed over segment encoders */
-    double mux_s;        /* muxing (video, copied streams, the index) */
-    int encoders;        /* encoder threads: 1, or the segment encoders */
-    int encoders_peak;   /* the most of them that encoded at once */
-    int encoder_threads; /* threads of each (a share's: when it claimed); 0 = the encoder's choice
-                          */
-    int64_t lead_frames; /* the first round's segment length; 0: segment_frames */
+    double decode_s;          /* decode thread busy (demux + decode) */
+    double convert_s;         /* colour conversion, summed over workers */
+    double infer_s;           /* upscaling, summed over workers */
+    double encode_s;          /* encoding: the encode thread, or summed over segment encoders */
+    double mux_s;             /* muxing (video, copied streams, the index) */
+    int encoders;             /* encoder threads: 1, or the segment encoders */
+    int encoders_peak;        /* the most of them that encoded at once */
+    int encoder_threads;      /* threads of each (at the start); 0 = the encoder's choice */
+    int64_t lead_frames;      /* the first round's segment length; 0: segment_frames */
     int64_t segment_frames;   /* segment mode: frames per segment */
     int64_t segments;         /* segment mode: segments joined */
     int64_t dts_rewritten;    /* segment mode: DTS values repaired at joins */

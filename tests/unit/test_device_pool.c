@@ -13,7 +13,8 @@
 
 static vsr_graph g_model;
 
-static vsr_device_pool *make_pool(int n)
+/* A pool of n ref devices and its upscaler in *u; NULL on failure. */
+static vsr_device_pool *make_pool(int n, vsr_upscaler *u)
 {
     const int devices[2] = {0, 1};
     vsr_engine_options eo;
@@ -24,6 +25,8 @@ static vsr_device_pool *make_pool(int n)
     vsr_error err = {0};
     CHECK_MSG(vsr_device_pool_create(&g_model, &eo, devices, n, &pool, &err) == 0, "pool: %s",
               err.msg);
+    if (pool)
+        vsr_upscaler_device_pool(u, pool);
     return pool;
 }
 
@@ -76,11 +79,10 @@ static int same(const vsr_image *a, const vsr_image *b)
  * size and at a new one, are a fresh context's. */
 static void check_reuse(void)
 {
-    vsr_device_pool *pool = make_pool(1);
+    vsr_upscaler u;
+    vsr_device_pool *pool = make_pool(1, &u);
     if (!pool)
         return;
-    vsr_upscaler u;
-    vsr_upscaler_device_pool(&u, pool);
     vsr_error err = {0};
     void *a = NULL, *b = NULL;
     vsr_image fresh = {0}, fresh_other = {0}, again = {0}, other = {0};
@@ -119,12 +121,11 @@ static void check_reuse(void)
  * go is destroyed; the device that did the work keeps its context. */
 static void check_fault(void)
 {
-    vsr_device_pool *pool = make_pool(2);
+    vsr_upscaler u;
+    vsr_device_pool *pool = make_pool(2, &u);
     if (!pool)
         return;
     vsr_device_pool_inject_fault(pool, 0, 0);
-    vsr_upscaler u;
-    vsr_upscaler_device_pool(&u, pool);
     vsr_error err = {0};
     void *a = NULL;
     vsr_image out = {0};
@@ -146,11 +147,10 @@ static void check_fault(void)
  * is not handed to the next clip. */
 static void check_out_of_memory_not_kept(void)
 {
-    vsr_device_pool *pool = make_pool(1);
+    vsr_upscaler u;
+    vsr_device_pool *pool = make_pool(1, &u);
     if (!pool)
         return;
-    vsr_upscaler u;
-    vsr_upscaler_device_pool(&u, pool);
     vsr_error err = {0};
     void *a = NULL;
     vsr_image out = {0};
@@ -172,11 +172,10 @@ static void check_out_of_memory_not_kept(void)
 static void check_cap(void)
 {
     enum { N = 20 };
-    vsr_device_pool *pool = make_pool(1);
+    vsr_upscaler u;
+    vsr_device_pool *pool = make_pool(1, &u);
     if (!pool)
         return;
-    vsr_upscaler u;
-    vsr_upscaler_device_pool(&u, pool);
     vsr_error err = {0};
     void *c[N] = {0};
     int made = 0, idle[2];
