@@ -17,7 +17,8 @@
 #             output size (encoder_encode, Lanczos stand-in), for the
 #             end-to-end / slowest-stage ratio;
 #   default:  each task once as vsr runs it by default, with the encoder
-#             alone for the ratio (the short form of tasks);
+#             alone for the ratio (the short form of tasks), on the
+#             stand-in and (up to 2160p output) on the network's frames;
 #   spin:     SD2HD and HD24K with CUDA's spinning waits (VSR_CUDA_SPIN=1):
 #             every run prints its CPU time, to compare;
 #   ab-prev:  every task with this build and with BUNDLE_DIR/vsr-prev.xz (an
@@ -93,6 +94,26 @@ encode_alone() {
     rm -f /tmp/alone.mp4
 }
 
+# encode_alone_real NAME CLIP TASK: as encode_alone, on the very frames
+# the network gave (vsr upscale writes them losslessly first: x264 CRF 0,
+# High 4:4:4 Predictive, 4:2:0 kept), not a Lanczos stand-in, which is
+# smoother and so may encode at another speed. Up to 2160p output (at
+# 4320p the lossless clip and its 15 GB of decoded frames are too much).
+encode_alone_real() {
+    local log=/tmp/$1.log segs len cap profile
+    segs=$(sed -n 's/.*; \([0-9]*\) segment encoders.*/\1/p' "$log")
+    len=$(sed -n -e 's/.* segments of \([0-9]*\) frames.*/\1/p' \
+        -e 's/.* segments ([0-9]* of \([0-9]*\) frames, then \([0-9]*\)).*/\1+\2/p' "$log")
+    cap=$(sed -n 's/.*bitrate cap (size gate): \([0-9]*\) kbit.*/\1/p' "$log")
+    profile=$(sed -n 's/.*profile \([a-z]*\):.*/\1/p' "$log")
+    "$B/vsr" upscale -i "$CLIPS/$2" -o /tmp/frames.mp4 --task "$3" --backend cuda --devices "$ALL" \
+        --workers "$W" --codec h264 --crf 0 --preset ultrafast --no-size-cap --encode-segments 1 \
+        --progress none || return
+    "$B/encoder_encode" /tmp/frames.mp4 /tmp/alone.mp4 hevc "${profile:-balanced}" "${segs:-1}" \
+        "${len:-60}" "$((${cap:-0} * 1000))" | sed "s/^/ENCODE-ALONE-REAL $1: /"
+    rm -f /tmp/alone.mp4 /tmp/frames.mp4
+}
+
 for mode in $MODES; do
     case $mode in
     yuv)
@@ -147,6 +168,7 @@ for mode in $MODES; do
             set -- $t
             up "$2" "$1" "$2"
             encode_alone "$2" "$1" "$3"
+            [ "$2" = 4K28K ] || encode_alone_real "$2" "$1" "$2"
         done
         ;;
     spin)
