@@ -79,19 +79,25 @@ up() { # NAME CLIP TASK ARGS...: one run; its -v report is left in /tmp/NAME.log
     rm -f "/tmp/$name.mp4"
 }
 
-# encode_alone NAME CLIP SIZE: the encoder with NAME's settings (profile,
-# segment encoders and length, bitrate cap, from its -v report) on CLIP's
-# frames scaled to SIZE.
-encode_alone() {
+# encode_like NAME LABEL SRC [WxH]: encoder_encode with NAME's settings
+# (profile, segment encoders and length, bitrate cap, from its -v report)
+# on SRC's frames (scaled to WxH when given), its line prefixed LABEL NAME.
+encode_like() {
     local log=/tmp/$1.log segs len cap profile
     segs=$(sed -n 's/.*; \([0-9]*\) segment encoders.*/\1/p' "$log")
     len=$(sed -n -e 's/.* segments of \([0-9]*\) frames.*/\1/p' \
         -e 's/.* segments ([0-9]* of \([0-9]*\) frames, then \([0-9]*\)).*/\1+\2/p' "$log")
     cap=$(sed -n 's/.*bitrate cap (size gate): \([0-9]*\) kbit.*/\1/p' "$log")
     profile=$(sed -n 's/.*profile \([a-z]*\):.*/\1/p' "$log")
-    "$B/encoder_encode" "$CLIPS/$2" /tmp/alone.mp4 hevc "${profile:-balanced}" "${segs:-1}" "${len:-60}" \
-        "$((${cap:-0} * 1000))" "$3" | sed "s/^/ENCODE-ALONE $1: /"
+    "$B/encoder_encode" "$3" /tmp/alone.mp4 hevc "${profile:-balanced}" "${segs:-1}" "${len:-60}" \
+        "$((${cap:-0} * 1000))" ${4:+"$4"} | sed "s/^/$2 $1: /"
     rm -f /tmp/alone.mp4
+}
+
+# encode_alone NAME CLIP SIZE: the encoder with NAME's settings on CLIP's
+# frames scaled to SIZE (Lanczos: a stand-in for the network's output).
+encode_alone() {
+    encode_like "$1" ENCODE-ALONE "$CLIPS/$2" "$3"
 }
 
 # encode_alone_real NAME CLIP TASK: as encode_alone, on the very frames
@@ -100,18 +106,11 @@ encode_alone() {
 # smoother and so may encode at another speed. Up to 2160p output (at
 # 4320p the lossless clip and its 15 GB of decoded frames are too much).
 encode_alone_real() {
-    local log=/tmp/$1.log segs len cap profile
-    segs=$(sed -n 's/.*; \([0-9]*\) segment encoders.*/\1/p' "$log")
-    len=$(sed -n -e 's/.* segments of \([0-9]*\) frames.*/\1/p' \
-        -e 's/.* segments ([0-9]* of \([0-9]*\) frames, then \([0-9]*\)).*/\1+\2/p' "$log")
-    cap=$(sed -n 's/.*bitrate cap (size gate): \([0-9]*\) kbit.*/\1/p' "$log")
-    profile=$(sed -n 's/.*profile \([a-z]*\):.*/\1/p' "$log")
     "$B/vsr" upscale -i "$CLIPS/$2" -o /tmp/frames.mp4 --task "$3" --backend cuda --devices "$ALL" \
         --workers "$W" --codec h264 --crf 0 --preset ultrafast --no-size-cap --encode-segments 1 \
         --progress none || return
-    "$B/encoder_encode" /tmp/frames.mp4 /tmp/alone.mp4 hevc "${profile:-balanced}" "${segs:-1}" \
-        "${len:-60}" "$((${cap:-0} * 1000))" | sed "s/^/ENCODE-ALONE-REAL $1: /"
-    rm -f /tmp/alone.mp4 /tmp/frames.mp4
+    encode_like "$1" ENCODE-ALONE-REAL /tmp/frames.mp4
+    rm -f /tmp/frames.mp4
 }
 
 for mode in $MODES; do
