@@ -11,12 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "engine/backend.h"
 #include "engine/cuda/cuda_backend.h"
 #include "engine/graph.h"
 #include "model/model_registry.h"
+#include "util/clock.h"
 #include "util/error.h"
 
 typedef struct size_case {
@@ -29,13 +29,6 @@ static const size_case k_sizes[] = {
     {"1920x1080", 1, 1920, 1080},
     {"3840x2160", 1, 3840, 2160},
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int iters_for(const vsr_graph *g, const size_case *s, int quick)
 {
@@ -123,7 +116,8 @@ static int bench_model(const char *spec, int quick, int profile, int host)
             /* the backend's run(): host fp32 NCHW in and out */
             vsr_tensor in = {s->n, g.in_channels, s->h, s->w, NULL};
             vsr_tensor out = {s->n, g.out_channels, s->h * g.scale, s->w * g.scale, NULL};
-            size_t ni = (size_t)in.n * in.c * in.h * in.w, no = (size_t)out.n * out.c * out.h * out.w;
+            size_t ni = (size_t)in.n * in.c * in.h * in.w,
+                   no = (size_t)out.n * out.c * out.h * out.w;
             in.data = malloc(ni * sizeof(float));
             out.data = malloc(no * sizeof(float));
             if (!in.data || !out.data) {
@@ -142,13 +136,13 @@ static int bench_model(const char *spec, int quick, int profile, int host)
                 free(out.data);
                 goto done;
             }
-            double t0 = now_s();
+            double t0 = vsr_now_s();
             for (int i = 0; i < hit; i++)
                 if (vsr_backend_cuda.run(ctx, &in, &out, &err) < 0) {
                     fprintf(stderr, "run: %s\n", err.msg);
                     break;
                 }
-            double ms_host = (now_s() - t0) * 1000.0 / hit;
+            double ms_host = (vsr_now_s() - t0) * 1000.0 / hit;
             report(g.name, "fused-best+host-fp32-io", s, &g, ms_host);
             free(in.data);
             free(out.data);
@@ -167,7 +161,8 @@ static int bench_model(const char *spec, int quick, int profile, int host)
     for (size_t si = 0; si < sizeof k_sizes / sizeof k_sizes[0]; si++) {
         const size_case *s = &k_sizes[si];
         double ms = 0;
-        if (vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 2, iters_for(&g, s, 1), 0, &ms, &err) < 0) {
+        if (vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 2, iters_for(&g, s, 1), 0, &ms, &err) <
+            0) {
             fprintf(stderr, "bench cudnn %s: %s\n", s->label, err.msg);
             goto done;
         }

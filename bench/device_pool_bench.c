@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "model/model_registry.h"
 #include "pipeline/device_pool.h"
+#include "util/clock.h"
 
 typedef struct worker {
     vsr_upscaler *up;
@@ -25,13 +25,6 @@ typedef struct worker {
     atomic_long *frames;
     int failed;
 } worker;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void *work(void *opaque)
 {
@@ -48,7 +41,7 @@ static void *work(void *opaque)
         free(out.data);
         return NULL;
     }
-    while (now_s() < w->until) {
+    while (vsr_now_s() < w->until) {
         if (w->up->run(ctx, w->in, &out, &err) < 0) {
             fprintf(stderr, "worker: %s\n", err.msg);
             w->failed = 1;
@@ -79,14 +72,14 @@ static double measure(const vsr_graph *g, const vsr_engine_options *eo, const in
     pthread_t *th = calloc((size_t)nw, sizeof *th);
     atomic_long frames = 0, warm = 0;
     /* Warm-up: every worker makes its context and runs a second, uncounted. */
-    double t0 = now_s();
+    double t0 = vsr_now_s();
     for (int i = 0; i < nw; i++) {
         ws[i] = (worker){&up, in, t0 + 1.0, &warm, 0};
         pthread_create(&th[i], NULL, work, &ws[i]);
     }
     for (int i = 0; i < nw; i++)
         pthread_join(th[i], NULL);
-    t0 = now_s();
+    t0 = vsr_now_s();
     for (int i = 0; i < nw; i++) {
         ws[i] = (worker){&up, in, t0 + seconds, &frames, 0};
         pthread_create(&th[i], NULL, work, &ws[i]);
@@ -96,7 +89,7 @@ static double measure(const vsr_graph *g, const vsr_engine_options *eo, const in
         pthread_join(th[i], NULL);
         failed |= ws[i].failed;
     }
-    double fps = (double)atomic_load(&frames) / (now_s() - t0);
+    double fps = (double)atomic_load(&frames) / (vsr_now_s() - t0);
     vsr_device_stat st[VSR_MAX_DEVICES];
     int k = vsr_device_pool_stats(pool, st, VSR_MAX_DEVICES);
     for (int i = 0; i < k; i++)
@@ -118,8 +111,7 @@ int main(int argc, char **argv)
     const char *backend = argv[1], *model = argv[2];
     int scale = atoi(argv[3]), w = 0, h = 0, per_device = atoi(argv[6]);
     double seconds = atof(argv[7]);
-    if (sscanf(argv[4], "%dx%d", &w, &h) != 2 || w < 1 || h < 1 || per_device < 1 ||
-        seconds <= 0) {
+    if (sscanf(argv[4], "%dx%d", &w, &h) != 2 || w < 1 || h < 1 || per_device < 1 || seconds <= 0) {
         fprintf(stderr, "bad arguments\n");
         return 2;
     }
@@ -145,8 +137,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < (size_t)w * h * 3; i++)
         ((unsigned char *)in.data)[i] = (unsigned char)(i * 2654435761u >> 24);
 
-    printf("%s x%d on %s, %dx%d, %d worker(s) per device, %.0f s each\n", g.name, g.scale,
-           backend, w, h, per_device, seconds);
+    printf("%s x%d on %s, %dx%d, %d worker(s) per device, %.0f s each\n", g.name, g.scale, backend,
+           w, h, per_device, seconds);
     printf("  1 device:\n");
     double one = measure(&g, &eo, devices, 1, per_device, seconds, &in);
     printf("  %.1f fps\n", one);

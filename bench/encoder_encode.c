@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libavutil/log.h>
@@ -31,18 +30,12 @@
 #include "media/encoder.h"
 #include "media/segment_join.h"
 #include "pipeline/segment_pool.h"
+#include "util/clock.h"
 
 static void die(const char *what, const vsr_error *err)
 {
     fprintf(stderr, "encoder_encode: %s: %s\n", what, err->msg);
     exit(1);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* f (yuv420p) scaled to w x h, with its properties. */
@@ -142,7 +135,7 @@ int main(int argc, char **argv)
     const char *threads = getenv("VSR_BENCH_ENCODER_THREADS");
     if (threads && atoi(threads) > 0)
         eopt.threads = atoi(threads);
-    double t0 = now_s(), cpu0 = cpu_s();
+    double t0 = vsr_now_s(), cpu0 = cpu_s();
     vsr_encoder *enc;
     if (vsr_encoder_open(argv[2], &eopt, &v, NULL, &enc, &err) < 0)
         die("encoder", &err);
@@ -177,7 +170,7 @@ int main(int argc, char **argv)
     }
     if (vsr_encoder_finish(enc, &err) < 0)
         die("finish", &err);
-    double dt = now_s() - t0, cpu = cpu_s() - cpu0;
+    double dt = vsr_now_s() - t0, cpu = cpu_s() - cpu0;
     const char *preset = vsr_encoder_preset(enc);
     printf("frames %d encode_s %.3f fps %.3f encoder %s preset %s crf %d cpu_s %.1f\n", n, dt,
            n / dt, vsr_encoder_name(enc), preset ? preset : "-", vsr_encoder_crf(enc), cpu);

@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cuda_runtime.h>
 
@@ -40,16 +39,10 @@
 #include "engine/engine.h"
 #include "engine/graph.h"
 #include "model/model_registry.h"
+#include "util/clock.h"
 #include "util/error.h"
 
 #define MIN_PSNR 45.0
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int read_ppm(const char *path, vsr_image *img, vsr_error *err)
 {
@@ -134,10 +127,10 @@ static int upscale_any(const vsr_graph *g, const char *backend, int tile, int ho
     if (rc == 0 && frames > 1)
         rc = run_once(c, in, yuv_in, out, yuv, err); /* warm-up: plans, cuDNN algorithms */
     if (rc == 0) {
-        double t0 = now_s();
+        double t0 = vsr_now_s();
         for (int k = 0; k < frames && rc == 0; k++)
             rc = run_once(c, in, yuv_in, out, yuv, err);
-        *secs = now_s() - t0;
+        *secs = vsr_now_s() - t0;
     }
     vsr_engine_ctx_destroy(c);
     vsr_engine_destroy(e);
