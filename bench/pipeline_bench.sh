@@ -34,14 +34,10 @@ H=${SIZE#*x}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
-cmake --build "$BUILD" --target vsr vsrcore -j"$(nproc)" > /dev/null
-DNNL=""
-if grep -q "VSR_WITH_ONEDNN:BOOL=ON" "$BUILD/CMakeCache.txt"; then DNNL="-ldnnl"; fi
-CUDA=""
-if grep -q "VSR_WITH_CUDA:BOOL=ON" "$BUILD/CMakeCache.txt"; then CUDA="-lcudart -lcudnn -lstdc++ -L/usr/local/cuda/lib64"; fi
-cc -O2 -std=c11 -D_GNU_SOURCE -I"$SRC/src" "$SRC/bench/pipeline_stages.c" "$BUILD/libvsrcore.a" \
-    $(pkg-config --cflags --libs libavformat libavcodec libavutil libswscale) $DNNL $CUDA -lpthread -lm \
-    -o "$OUT/pipeline_stages"
+# built by CMake like every tool: the libraries vsrcore needs (oneDNN,
+# OpenMP, protobuf-c, CUDA) come with it
+cmake -S "$SRC" -B "$BUILD" > /dev/null # an existing build keeps its options
+cmake --build "$BUILD" --target vsr pipeline_stages -j"$(nproc)" > /dev/null
 
 # A slow pan over a photo: natural detail, motion the encoder must follow.
 PHOTO=$(ls -S /usr/share/backgrounds/mate/nature/*.jpg /usr/share/backgrounds/gnome/*.webp 2>/dev/null | head -n 1 || true)
@@ -59,7 +55,7 @@ echo
 
 for n in $WORKERS; do
     echo "### $n worker(s)"
-    "$OUT/pipeline_stages" "$OUT/clip.mp4" "$OUT" "$SCALE" "$BACKEND" "$n" "$PRESET"
+    "$BUILD/pipeline_stages" "$OUT/clip.mp4" "$OUT" "$SCALE" "$BACKEND" "$n" "$PRESET"
     echo
 done
 

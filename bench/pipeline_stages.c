@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libavutil/log.h>
@@ -30,13 +29,7 @@
 #include "media/encoder.h"
 #include "model/model_registry.h"
 #include "pipeline/pipeline.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "util/clock.h"
 
 static void die(const char *what, const vsr_error *err)
 {
@@ -87,12 +80,12 @@ static double run_infer(vsr_engine *engine, vsr_shared_engine_ctx *shared, vsr_i
 {
     infer_job j = {engine, shared, in, out, n, 0, PTHREAD_MUTEX_INITIALIZER};
     pthread_t t[256];
-    double t0 = now_s();
+    double t0 = vsr_now_s();
     for (int w = 0; w < workers; w++)
         pthread_create(&t[w], NULL, infer_thread, &j);
     for (int w = 0; w < workers; w++)
         pthread_join(t[w], NULL);
-    return now_s() - t0;
+    return vsr_now_s() - t0;
 }
 
 static vsr_engine *make_engine(const vsr_graph *g, const char *backend, int threads)
@@ -122,10 +115,10 @@ static double run_e2e(const char *in, const char *out, const vsr_upscaler *u, in
     cfg.chunk_frames = chunk;
     cfg.enc = *eopt;
     vsr_error err = {0};
-    double t0 = now_s();
+    double t0 = vsr_now_s();
     if (vsr_pipeline_run(&cfg, st, &err) < 0)
         die("pipeline", &err);
-    return now_s() - t0;
+    return vsr_now_s() - t0;
 }
 
 int main(int argc, char **argv)
@@ -156,9 +149,9 @@ int main(int argc, char **argv)
     double t_dec = 0;
     for (;;) {
         AVFrame *f = av_frame_alloc();
-        double t0 = now_s();
+        double t0 = vsr_now_s();
         int ret = vsr_decoder_next(dec, f, &err);
-        t_dec += now_s() - t0;
+        t_dec += vsr_now_s() - t0;
         if (ret < 0)
             die("decode", &err);
         if (ret == 0 || n == cap) {
@@ -180,10 +173,10 @@ int main(int argc, char **argv)
         if (vsr_image_alloc(&rgb[i], w, h, VSR_PIX_RGB24, &err) < 0 ||
             vsr_image_alloc(&up[i], w * scale, h * scale, VSR_PIX_RGB24, &err) < 0)
             die("alloc", &err);
-        double t0 = now_s();
+        double t0 = vsr_now_s();
         if (vsr_yuv_to_rgb_run(to_rgb, yuv_in[i], &rgb[i], i, &err) < 0)
             die("yuv->rgb", &err);
-        t_y2r += now_s() - t0;
+        t_y2r += vsr_now_s() - t0;
         av_frame_free(&yuv_in[i]);
     }
 
@@ -216,20 +209,26 @@ int main(int argc, char **argv)
     double t_r2y = 0;
     for (int i = 0; i < n; i++) {
         yuv_out[i] = av_frame_alloc();
-        double t0 = now_s();
+        double t0 = vsr_now_s();
         if (vsr_rgb_to_yuv_run(to_yuv, &up[i], yuv_out[i], i, &err) < 0)
             die("rgb->yuv", &err);
-        t_r2y += now_s() - t0;
+        t_r2y += vsr_now_s() - t0;
     }
     vsr_encoder_options eopt;
     vsr_encoder_options_default(&eopt);
     eopt.preset = preset;
     vsr_encoder_video v = {
-        w * scale, h * scale, vinfo.time_base, vinfo.frame_rate, vinfo.avg_frame_rate, oc};
+        .width = w * scale,
+        .height = h * scale,
+        .time_base = vinfo.time_base,
+        .frame_rate = vinfo.frame_rate,
+        .avg_frame_rate = vinfo.avg_frame_rate,
+        .colour = oc,
+    };
     char out[4096];
     snprintf(out, sizeof out, "%s/encode_alone.mp4", dir);
     vsr_encoder *enc;
-    double t0 = now_s();
+    double t0 = vsr_now_s();
     if (vsr_encoder_open(out, &eopt, &v, NULL, &enc, &err) < 0)
         die("encoder", &err);
     int64_t pts = 0, dur = av_rescale_q(1, av_inv_q(vinfo.frame_rate), vinfo.time_base);
@@ -241,7 +240,7 @@ int main(int argc, char **argv)
     }
     if (vsr_encoder_finish(enc, &err) < 0)
         die("encode finish", &err);
-    double t_enc = now_s() - t0;
+    double t_enc = vsr_now_s() - t0;
     vsr_encoder_destroy(enc);
 
     /* end to end */
