@@ -45,12 +45,16 @@ struct vsr_segment_pool {
     int64_t next_join;  /* the segment to join next */
 };
 
+static int up_to_1080p(int out_w, int out_h)
+{
+    return (int64_t)out_w * out_h <= 1920LL * 1088;
+}
+
 /* The cores one encoder instance keeps busy at this output size (x265,
  * measured on 16 cores). */
 static int cores_per_instance(int out_w, int out_h)
 {
-    const int64_t px = (int64_t)out_w * out_h;
-    return px <= 1920LL * 1088 ? 4 : px <= 3840LL * 2176 ? 5 : 8;
+    return up_to_1080p(out_w, out_h) ? 4 : (int64_t)out_w * out_h <= 3840LL * 2176 ? 5 : 8;
 }
 
 int vsr_segment_pool_auto(long cores, int out_w, int out_h, int64_t segment_frames,
@@ -75,7 +79,7 @@ int vsr_segment_pool_encoder_threads(long cores, long machine_cores, int encoder
 {
     const int share = encoders > 0 && cores > encoders ? (int)(cores / encoders) : 1;
     const int alone = cores >= machine_cores;
-    return alone && encoders > 1 && (int64_t)out_w * out_h <= 1920LL * 1088 ? 2 * share : share;
+    return alone && encoders > 1 && up_to_1080p(out_w, out_h) ? 2 * share : share;
 }
 
 int64_t vsr_segment_pool_balanced_length(int64_t nominal, int encoders, int64_t frames_estimate)
