@@ -689,7 +689,8 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
         .display_matrix = p->info->has_display_matrix ? p->info->display_matrix : NULL,
     };
     p->encoders = 1;
-    const long cores = cfg->encoder_cores > 0 ? cfg->encoder_cores : sysconf(_SC_NPROCESSORS_ONLN);
+    const long machine = sysconf(_SC_NPROCESSORS_ONLN);
+    const long cores = cfg->encoder_cores > 0 ? cfg->encoder_cores : machine;
     if (cfg->encode_segments != 1) {
         p->segment_frames = cfg->segment_frames;
         if (p->segment_frames <= 0) {
@@ -705,7 +706,7 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
             /* With a share that changes, threads for the whole machine's
              * cores: as many of them encode at once as the share of the
              * moment holds (segment_pool.h). */
-            const long most = cfg->encoder_cores_now ? sysconf(_SC_NPROCESSORS_ONLN) : cores;
+            const long most = cfg->encoder_cores_now ? machine : cores;
             p->encoders = vsr_segment_pool_auto(
                 most, p->out_w, p->out_h, p->segment_frames, p->info->frames_estimate,
                 frame_bytes(AV_PIX_FMT_YUV420P, p->out_w, p->out_h), VSR_SEGMENT_MEMORY_BUDGET);
@@ -721,8 +722,8 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
     if (segmented) {
         eopt.segmented = 1;
         if (eopt.threads == 0) /* the encoders share the cores rather than each taking all */
-            eopt.threads = vsr_segment_pool_encoder_threads(cores, sysconf(_SC_NPROCESSORS_ONLN),
-                                                            p->encoders, p->out_w, p->out_h);
+            eopt.threads =
+                vsr_segment_pool_encoder_threads(cores, machine, p->encoders, p->out_w, p->out_h);
     } else if (eopt.threads == 0 && cfg->encoder_cores > 0) {
         eopt.threads = cfg->encoder_cores;
     }

@@ -25,6 +25,7 @@ typedef struct enc_thread {
 
 struct vsr_segment_pool {
     vsr_segment_pool_config cfg;
+    long machine_cores; /* the machine's, read once: shares are compared with it */
     enc_thread *t;
 
     /* Everything below is under lock. */
@@ -211,7 +212,7 @@ static int may_claim(vsr_segment_pool *pool, int *threads)
     allowed = allowed < 1 ? 1 : allowed > pool->cfg.encoders ? pool->cfg.encoders : allowed;
     if (pool->active >= allowed)
         return 0;
-    *threads = vsr_segment_pool_encoder_threads(cores, sysconf(_SC_NPROCESSORS_ONLN), allowed,
+    *threads = vsr_segment_pool_encoder_threads(cores, pool->machine_cores, allowed,
                                                 pool->cfg.video.width, pool->cfg.video.height);
     return 1;
 }
@@ -321,6 +322,7 @@ int vsr_segment_pool_start(const vsr_segment_pool_config *cfg, vsr_segment_pool 
     if (!pool)
         return vsr_error_set(err, VSR_ERR_NOMEM, "segment encoders: out of memory");
     pool->cfg = *cfg;
+    pool->machine_cores = sysconf(_SC_NPROCESSORS_ONLN);
     pool->cap = (int64_t)cfg->encoders * cfg->segment_frames;
     pthread_mutex_init(&pool->lock, NULL);
     vsr_cond_init_monotonic(&pool->cond_frames); /* timed waits: monotonic */
