@@ -1,0 +1,215 @@
+/* vsr quality: scores a distorted clip against a reference with VMAF
+ * v0.6.1 and v0.6.1neg (what the Vidaio validators compute), PSNR and
+ * optionally SSIM; per-frame and pooled, as text or JSON. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "pipeline/clip_quality.h"
+
+static const char *const CMD = "quality";
+
+enum {
+    OPT_REFERENCE = 0x2000,
+    OPT_MODEL,
+    OPT_REFERENCE_SCALE,
+    OPT_SUBSAMPLE,
+    OPT_THREADS,
+    OPT_JSON,
+    OPT_SSIM,
+    OPT_MODEL_FILE,
+    OPT_NEG_MODEL_FILE,
+};
+
+static void help(void)
+{
+    printf("usage: vsr quality DISTORTED --reference REF [options]\n\n"
+           "Scores DISTORTED against REF, frame by frame: VMAF v0.6.1 and its NEG variant\n"
+           "(libvmaf's float models, built in), PSNR (Y and the (6Y+U+V)/8 mean) and, on\n"
+           "request, SSIM on Y. Both clips are decoded by vsr; they must have the same\n"
+           "frame count and 8-bit 4:2:0 pictures. A reference of another size is scaled\n"
+           "to the distorted size first (the validators' NEG gate compares an upscaled\n"
+           "output with its input Lanczos-scaled).\n\n"
+           "  --reference FILE        the clip to compare with (required)\n"
+           "  --model M               vmaf, vmaf-neg, both (default) or none\n"
+           "  --reference-scale S     lanczos (default) or bicubic\n"
+           "  --subsample N           score frames 0, N, 2N, ... (default 1: all)\n"
+           "  --threads N             threads (default: every core)\n"
+           "  --ssim                  also SSIM\n"
+           "  --model-file FILE       a libvmaf JSON model instead of the built-in v0.6.1\n"
+           "  --neg-model-file FILE   the same for the NEG model\n"
+           "  --json                  print one JSON object (per-frame scores included)\n\n"
+           "Exit status: 0 scored, 1 a file was unreadable or unsuitable, 2 wrong usage.\n");
+}
+
+static json_t *pooled_json(const vsr_quality_pooled *p)
+{
+    return json_pack("{s:f,s:f,s:f,s:f}", "mean", p->mean, "harmonic_mean", p->harmonic_mean,
+                     "min", p->min, "max", p->max);
+}
+
+static int print_json(const char *dist, const char *ref, const vsr_clip_quality *cq,
+                      unsigned metrics)
+{
+    const vsr_quality_summary *s = &cq->summary;
+    json_t *root = json_pack("{s:s,s:s,s:i,s:i,s:I,s:I,s:b,s:f}", "distorted", dist, "reference",
+                             ref, "width", cq->width, "height", cq->height, "frame_count",
+                             (json_int_t)s->pictures, "scored_frames", (json_int_t)s->scored,
+                             "reference_scaled", cq->reference_scaled, "seconds", cq->seconds);
+    json_t *pooled = json_object();
+    json_t *frames = json_array();
+    if (!root || !pooled || !frames)
+        goto oom;
+    json_object_set_new(root, "pooled", pooled);
+    json_object_set_new(root, "frames", frames);
+    if (metrics & VSR_QUALITY_VMAF)
+        json_object_set_new(pooled, "vmaf", pooled_json(&s->vmaf));
+    if (metrics & VSR_QUALITY_VMAF_NEG)
+        json_object_set_new(pooled, "vmaf_neg", pooled_json(&s->vmaf_neg));
+    json_object_set_new(pooled, "psnr_y", pooled_json(&s->psnr_y));
+    json_object_set_new(pooled, "psnr_yuv", pooled_json(&s->psnr_yuv));
+    if (metrics & VSR_QUALITY_SSIM)
+        json_object_set_new(pooled, "ssim", pooled_json(&s->ssim));
+    if ((metrics & VSR_QUALITY_VMAF) && (metrics & VSR_QUALITY_VMAF_NEG))
+        json_object_set_new(root, "neg_delta", json_real(s->vmaf.mean - s->vmaf_neg.mean));
+    int64_t n;
+    const vsr_quality_frame *f = vsr_quality_frames(cq->session, &n);
+    for (int64_t i = 0; i < n; i++) {
+        json_t *o = json_pack("{s:I,s:f,s:f,s:f,s:f,s:f}", "frame", (json_int_t)f[i].index,
+                              "psnr_y", f[i].psnr_y, "psnr_u", f[i].psnr_u, "psnr_v",
+                              f[i].psnr_v, "psnr_yuv", f[i].psnr_yuv, "seconds", 0.0);
+        if (!o)
+            goto oom;
+        json_object_del(o, "seconds");
+        if (metrics & VSR_QUALITY_VMAF)
+            json_object_set_new(o, "vmaf", json_real(f[i].vmaf));
+        if (metrics & VSR_QUALITY_VMAF_NEG)
+            json_object_set_new(o, "vmaf_neg", json_real(f[i].vmaf_neg));
+        if (metrics & VSR_QUALITY_SSIM)
+            json_object_set_new(o, "ssim", json_real(f[i].ssim));
+        json_array_append_new(frames, o);
+    }
+    char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
+    json_decref(root);
+    if (!text)
+        return vsr_cli_fail(CMD, "out of memory");
+    puts(text);
+    free(text);
+    return VSR_EXIT_OK;
+oom:
+    json_decref(root);
+    return vsr_cli_fail(CMD, "out of memory");
+}
+
+static void print_pooled(const char *name, const vsr_quality_pooled *p, const char *unit)
+{
+    printf("  %-9s mean %8.4f%s  harmonic mean %8.4f  min %8.4f  max %8.4f\n", name, p->mean, unit,
+           p->harmonic_mean, p->min, p->max);
+}
+
+static void print_text(const char *dist, const char *ref, const vsr_clip_quality *cq,
+                       unsigned metrics)
+{
+    const vsr_quality_summary *s = &cq->summary;
+    printf("%s against %s: %lld frames of %dx%d", dist, ref, (long long)s->pictures, cq->width,
+           cq->height);
+    if (s->scored != s->pictures)
+        printf(" (%lld scored)", (long long)s->scored);
+    if (cq->reference_scaled)
+        printf(", reference scaled from %dx%d", cq->reference_width, cq->reference_height);
+    printf(", %.2f s (%.1f fps)\n", cq->seconds,
+           cq->seconds > 0 ? (double)s->pictures / cq->seconds : 0.0);
+    if (metrics & VSR_QUALITY_VMAF)
+        print_pooled("VMAF", &s->vmaf, "");
+    if (metrics & VSR_QUALITY_VMAF_NEG)
+        print_pooled("VMAF NEG", &s->vmaf_neg, "");
+    if ((metrics & VSR_QUALITY_VMAF) && (metrics & VSR_QUALITY_VMAF_NEG))
+        printf("  NEG delta %.4f (the validators' gate: <= 3)\n", s->vmaf.mean - s->vmaf_neg.mean);
+    print_pooled("PSNR Y", &s->psnr_y, " dB");
+    print_pooled("PSNR YUV", &s->psnr_yuv, " dB");
+    if (metrics & VSR_QUALITY_SSIM)
+        print_pooled("SSIM", &s->ssim, "");
+}
+
+int vsr_cmd_quality(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"reference", required_argument, NULL, OPT_REFERENCE},
+        {"model", required_argument, NULL, OPT_MODEL},
+        {"reference-scale", required_argument, NULL, OPT_REFERENCE_SCALE},
+        {"subsample", required_argument, NULL, OPT_SUBSAMPLE},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"ssim", no_argument, NULL, OPT_SSIM},
+        {"model-file", required_argument, NULL, OPT_MODEL_FILE},
+        {"neg-model-file", required_argument, NULL, OPT_NEG_MODEL_FILE},
+        {NULL, 0, NULL, 0},
+    };
+    static const char *const models[] = {"both", "vmaf", "vmaf-neg", "none", NULL};
+    static const unsigned model_metrics[] = {VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG,
+                                             VSR_QUALITY_VMAF, VSR_QUALITY_VMAF_NEG, 0};
+    static const char *const scales[] = {"lanczos", "bicubic", NULL};
+    const char *reference = NULL;
+    int model = 0, scale = 0, json = 0, r, c;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    vsr_clip_quality_options opt = {
+        .quality = {.threads = cores > 0 ? (int)cores : 1, .subsample = 1},
+        .reference_scale = VSR_REFERENCE_SCALE_LANCZOS,
+    };
+    unsigned extra = VSR_QUALITY_PSNR;
+    vsr_opt_begin();
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h': help(); return VSR_EXIT_OK;
+        case OPT_REFERENCE: reference = optarg; break;
+        case OPT_MODEL:
+            if ((r = vsr_opt_choice(CMD, "--model", optarg, models, &model)))
+                return r;
+            break;
+        case OPT_REFERENCE_SCALE:
+            if ((r = vsr_opt_choice(CMD, "--reference-scale", optarg, scales, &scale)))
+                return r;
+            break;
+        case OPT_SUBSAMPLE:
+            if ((r = vsr_opt_int(CMD, "--subsample", optarg, 1, 1000, "1..1000",
+                                 &opt.quality.subsample)))
+                return r;
+            break;
+        case OPT_THREADS:
+            if ((r = vsr_opt_int(CMD, "--threads", optarg, 1, 1024, "1..1024",
+                                 &opt.quality.threads)))
+                return r;
+            break;
+        case OPT_JSON: json = 1; break;
+        case OPT_SSIM: extra |= VSR_QUALITY_SSIM; break;
+        case OPT_MODEL_FILE: opt.quality.vmaf_model_path = optarg; break;
+        case OPT_NEG_MODEL_FILE: opt.quality.vmaf_neg_model_path = optarg; break;
+        default: return vsr_opt_unknown(CMD, c, argv);
+        }
+    }
+    if (optind != argc - 1)
+        return vsr_usage_error(CMD, "expected one distorted clip, got %d", argc - optind);
+    if (!reference)
+        return vsr_usage_error(CMD, "--reference REF (the clip to compare with) is needed");
+    const char *distorted = argv[optind];
+    opt.quality.metrics = model_metrics[model] | extra;
+    opt.reference_scale = scale == 1 ? VSR_REFERENCE_SCALE_BICUBIC : VSR_REFERENCE_SCALE_LANCZOS;
+
+    vsr_error err;
+    vsr_error_clear(&err);
+    vsr_clip_quality cq;
+    if (vsr_clip_quality_measure(distorted, reference, &opt, &cq, &err) < 0)
+        return vsr_cli_fail(CMD, "%s", err.msg);
+    int status = VSR_EXIT_OK;
+    if (json)
+        status = print_json(distorted, reference, &cq, opt.quality.metrics);
+    else
+        print_text(distorted, reference, &cq, opt.quality.metrics);
+    vsr_clip_quality_free(&cq);
+    return status;
+}

@@ -1,0 +1,259 @@
+/* VIF, after libvmaf's float_vif (vif.c, vif_tools.c): see vif.h. Each
+ * output row is made from the input rows around it in one pass (vertical
+ * filter of the five moments into row buffers, horizontal filter, the
+ * statistic), so no full-size moment image is ever stored. */
+#include "quality/vif.h"
+
+#include <omp.h>
+#include <stdlib.h>
+
+#include "quality/vmaf_math.h"
+
+/* libvmaf's vif_filter1d_table_s for kernelscale 1.0, one per scale. */
+static const float vif_filter_s0[17] = {
+    0.00745626912f, 0.0142655009f, 0.0250313189f, 0.0402820669f, 0.0594526194f, 0.0804751068f,
+    0.0999041125f,  0.113746084f,  0.118773937f,  0.113746084f,  0.0999041125f, 0.0804751068f,
+    0.0594526194f,  0.0402820669f, 0.0250313189f, 0.0142655009f, 0.00745626912f};
+static const float vif_filter_s1[9] = {0.0189780835f, 0.0558981746f, 0.120920904f,
+                                       0.192116052f,  0.224173605f,  0.192116052f,
+                                       0.120920904f,  0.0558981746f, 0.0189780835f};
+static const float vif_filter_s2[5] = {0.054488685f, 0.244201347f, 0.402619958f, 0.244201347f,
+                                       0.054488685f};
+static const float vif_filter_s3[3] = {0.166378498f, 0.667243004f, 0.166378498f};
+
+static const float *const vif_filters[VSR_VIF_SCALES] = {vif_filter_s0, vif_filter_s1,
+                                                         vif_filter_s2, vif_filter_s3};
+static const int vif_filter_width[VSR_VIF_SCALES] = {17, 9, 5, 3};
+
+#define VIF_MAX_RADIUS 8
+#define VIF_MOMENTS 5 /* mu1, mu2, ref^2, dis^2, ref*dis */
+
+struct vsr_vif {
+    int width, height, threads;
+    float *scaled[2][2];  /* [ref|dis][ping|pong]: the decimated pictures of scales 1-3 */
+    float *row_sums;      /* (1 + VSR_VIF_MAX_LIMITS) sums per row */
+    float *row_buffers;   /* per thread: 2 x VIF_MOMENTS rows of row_stride floats */
+    int row_stride;
+};
+
+int vsr_vif_create(int width, int height, int threads, vsr_vif **out, vsr_error *err)
+{
+    *out = NULL;
+    if (width < 32 || height < 32)
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                             "VIF: %dx%d is too small (at least 32x32)", width, height);
+    vsr_vif *v = calloc(1, sizeof *v);
+    if (!v)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "VIF: out of memory");
+    v->width = width;
+    v->height = height;
+    v->threads = threads > 0 ? threads : 1;
+    v->row_stride = width + 2 * VIF_MAX_RADIUS + 16;
+    size_t scaled = (size_t)(width / 2) * (size_t)(height / 2);
+    int ok = 1;
+    for (int p = 0; p < 2; p++)
+        for (int b = 0; b < 2; b++)
+            ok &= (v->scaled[p][b] = malloc(scaled * sizeof(float))) != NULL;
+    ok &= (v->row_sums = malloc((size_t)height * (1 + VSR_VIF_MAX_LIMITS) * sizeof(float))) !=
+          NULL;
+    ok &= (v->row_buffers = malloc((size_t)v->threads * 2 * VIF_MOMENTS * (size_t)v->row_stride *
+                                   sizeof(float))) != NULL;
+    if (!ok) {
+        vsr_vif_free(v);
+        return vsr_error_set(err, VSR_ERR_NOMEM, "VIF: out of memory for %dx%d", width, height);
+    }
+    *out = v;
+    return VSR_OK;
+}
+
+void vsr_vif_free(vsr_vif *v)
+{
+    if (!v)
+        return;
+    for (int p = 0; p < 2; p++)
+        for (int b = 0; b < 2; b++)
+            free(v->scaled[p][b]);
+    free(v->row_sums);
+    free(v->row_buffers);
+    free(v);
+}
+
+/* Fills the r floats on each side of row[r .. r+w) by libvmaf's mirror. */
+static void mirror_row_edges(float *row, int w, int r)
+{
+    for (int k = 1; k <= r; k++) {
+        row[r - k] = row[r + k];
+        row[r + w - 1 + k] = row[r + w - k];
+    }
+}
+
+/* out[j] = sum_k f[k] * ext[j + k], for j < w (ext holds the mirrored row). */
+static void filter_horizontal(const float *restrict ext, const float *restrict f, int fw, int w,
+                              float *restrict out)
+{
+    for (int j = 0; j < w; j++)
+        out[j] = 0.0f;
+    for (int k = 0; k < fw; k++) {
+        const float c = f[k];
+        for (int j = 0; j < w; j++)
+            out[j] += c * ext[j + k];
+    }
+}
+
+/* The VIF statistic of one row: libvmaf's vif_statistic_s. Adds the row's
+ * numerators (one per limit) and denominator into sums. */
+static void vif_row_statistic(const float *restrict mu1, const float *restrict mu2,
+                              const float *restrict xx, const float *restrict yy,
+                              const float *restrict xy, int w, const double *gain_limits,
+                              int n_limits, float *sums)
+{
+    const float sigma_nsq = 2.0f, sigma_max_inv = 4.0f / (255.0f * 255.0f), eps = 1.0e-10f;
+    float limit[VSR_VIF_MAX_LIMITS];
+    for (int l = 0; l < n_limits; l++)
+        limit[l] = (float)gain_limits[l];
+    float num[VSR_VIF_MAX_LIMITS] = {0}, den = 0.0f;
+    for (int j = 0; j < w; j++) {
+        float sigma1_sq = xx[j] - mu1[j] * mu1[j];
+        float sigma2_sq = yy[j] - mu2[j] * mu2[j];
+        float sigma12 = xy[j] - mu1[j] * mu2[j];
+        sigma1_sq = sigma1_sq > 0.0f ? sigma1_sq : 0.0f;
+        sigma2_sq = sigma2_sq > 0.0f ? sigma2_sq : 0.0f;
+        float g = sigma12 / (sigma1_sq + eps);
+        float sv_sq = sigma2_sq - g * sigma12;
+        if (sigma1_sq < eps) {
+            g = 0.0f;
+            sv_sq = sigma2_sq;
+            sigma1_sq = 0.0f;
+        }
+        if (sigma2_sq < eps) {
+            g = 0.0f;
+            sv_sq = 0.0f;
+        }
+        if (g < 0.0f) {
+            sv_sq = sigma2_sq;
+            g = 0.0f;
+        }
+        sv_sq = sv_sq > eps ? sv_sq : eps;
+        int flat = sigma1_sq < sigma_nsq;
+        den += flat ? 1.0f : vsr_vmaf_log2f(1.0f + sigma1_sq / sigma_nsq);
+        for (int l = 0; l < n_limits; l++) {
+            float gl = g < limit[l] ? g : limit[l];
+            float n = vsr_vmaf_log2f(1.0f + (gl * gl * sigma1_sq) / (sv_sq + sigma_nsq));
+            if (sigma12 < 0.0f)
+                n = 0.0f;
+            if (flat)
+                n = 1.0f - sigma2_sq * sigma_max_inv;
+            num[l] += n;
+        }
+    }
+    sums[0] = den;
+    for (int l = 0; l < n_limits; l++)
+        sums[1 + l] = num[l];
+}
+
+/* One scale's statistic over a w x h pair (stride in floats). */
+static void vif_scale_statistic(vsr_vif *v, const float *ref, const float *dis, int stride, int w,
+                                int h, int scale, const double *gain_limits, int n_limits,
+                                vsr_vif_result *out)
+{
+    const float *f = vif_filters[scale];
+    const int fw = vif_filter_width[scale], r = fw / 2, rs = v->row_stride;
+    float *sums = v->row_sums;
+#pragma omp parallel for num_threads(v->threads) schedule(static)
+    for (int i = 0; i < h; i++) {
+        float *buf = v->row_buffers + (size_t)omp_get_thread_num() * 2 * VIF_MOMENTS * rs;
+        float *ext[VIF_MOMENTS], *res[VIF_MOMENTS];
+        for (int m = 0; m < VIF_MOMENTS; m++) {
+            ext[m] = buf + (size_t)m * rs;
+            for (int j = 0; j < w; j++)
+                ext[m][r + j] = 0.0f;
+        }
+        /* vertical pass of the five moments, taps in libvmaf's order */
+        for (int k = 0; k < fw; k++) {
+            int ii = vsr_vmaf_mirror(i - r + k, h);
+            const float *restrict a = ref + (size_t)ii * stride;
+            const float *restrict b = dis + (size_t)ii * stride;
+            const float c = f[k];
+            float *restrict e0 = ext[0] + r, *restrict e1 = ext[1] + r, *restrict e2 = ext[2] + r,
+                            *restrict e3 = ext[3] + r, *restrict e4 = ext[4] + r;
+            for (int j = 0; j < w; j++) {
+                e0[j] += c * a[j];
+                e1[j] += c * b[j];
+                e2[j] += c * (a[j] * a[j]);
+                e3[j] += c * (b[j] * b[j]);
+                e4[j] += c * (a[j] * b[j]);
+            }
+        }
+        for (int m = 0; m < VIF_MOMENTS; m++) {
+            mirror_row_edges(ext[m], w, r);
+            res[m] = buf + (size_t)(VIF_MOMENTS + m) * rs;
+            filter_horizontal(ext[m], f, fw, w, res[m]);
+        }
+        vif_row_statistic(res[0], res[1], res[2], res[3], res[4], w, gain_limits, n_limits,
+                          sums + (size_t)i * (1 + VSR_VIF_MAX_LIMITS));
+    }
+    double den = 0.0, num[VSR_VIF_MAX_LIMITS] = {0};
+    for (int i = 0; i < h; i++) {
+        const float *s = sums + (size_t)i * (1 + VSR_VIF_MAX_LIMITS);
+        den += s[0];
+        for (int l = 0; l < n_limits; l++)
+            num[l] += s[1 + l];
+    }
+    out->den[scale] = den;
+    for (int l = 0; l < n_limits; l++)
+        out->num[l][scale] = num[l];
+}
+
+/* dst (w/2 x h/2) = the even rows and columns of src filtered by f:
+ * libvmaf filters the whole picture and then keeps every other sample;
+ * only the kept ones are computed here. */
+static void vif_decimate(vsr_vif *v, const float *src, int src_stride, int w, int h,
+                         const float *f, int fw, float *dst)
+{
+    const int r = fw / 2, rs = v->row_stride, dw = w / 2, dh = h / 2;
+#pragma omp parallel for num_threads(v->threads) schedule(static)
+    for (int i = 0; i < dh; i++) {
+        float *ext = v->row_buffers + (size_t)omp_get_thread_num() * 2 * VIF_MOMENTS * rs;
+        for (int j = 0; j < w; j++)
+            ext[r + j] = 0.0f;
+        for (int k = 0; k < fw; k++) {
+            const float *restrict a = src + (size_t)vsr_vmaf_mirror(2 * i - r + k, h) * src_stride;
+            const float c = f[k];
+            float *restrict e = ext + r;
+            for (int j = 0; j < w; j++)
+                e[j] += c * a[j];
+        }
+        mirror_row_edges(ext, w, r);
+        float *out = dst + (size_t)i * dw;
+        for (int j = 0; j < dw; j++) {
+            float acc = 0.0f;
+            for (int k = 0; k < fw; k++)
+                acc += f[k] * ext[2 * j + k];
+            out[j] = acc;
+        }
+    }
+}
+
+void vsr_vif_compute(vsr_vif *v, const float *ref, const float *dis, int stride,
+                     const double *gain_limits, int n_limits, vsr_vif_result *out)
+{
+    int w = v->width, h = v->height, cur_stride = stride, pong = 0;
+    const float *cur_ref = ref, *cur_dis = dis;
+    for (int scale = 0; scale < VSR_VIF_SCALES; scale++) {
+        if (scale > 0) {
+            const float *f = vif_filters[scale];
+            int fw = vif_filter_width[scale];
+            float *nref = v->scaled[0][pong], *ndis = v->scaled[1][pong];
+            vif_decimate(v, cur_ref, cur_stride, w, h, f, fw, nref);
+            vif_decimate(v, cur_dis, cur_stride, w, h, f, fw, ndis);
+            w /= 2;
+            h /= 2;
+            cur_ref = nref;
+            cur_dis = ndis;
+            cur_stride = w;
+            pong ^= 1;
+        }
+        vif_scale_statistic(v, cur_ref, cur_dis, cur_stride, w, h, scale, gain_limits, n_limits,
+                            out);
+    }
+}

@@ -1,0 +1,35 @@
+/* VIF (visual information fidelity) at four scales, as libvmaf's float_vif
+ * extractor computes it for VMAF: Gaussian filters of widths 17, 9, 5, 3,
+ * decimation by 2 between scales, the "matching_matlab" statistic with
+ * sigma_nsq = 2, and the enhancement gain limit (1.0 for VMAF NEG, 100 for
+ * the default model).
+ *
+ * One context per thread of work: it holds the scratch buffers of one
+ * picture size. The rows of each pass are split over `threads` OpenMP
+ * threads; the sums are added in row order, so results do not depend on
+ * the thread count. */
+#ifndef VSR_QUALITY_VIF_H
+#define VSR_QUALITY_VIF_H
+
+#include "util/error.h"
+
+#define VSR_VIF_SCALES 4
+#define VSR_VIF_MAX_LIMITS 2
+
+typedef struct vsr_vif vsr_vif;
+
+typedef struct vsr_vif_result {
+    double num[VSR_VIF_MAX_LIMITS][VSR_VIF_SCALES]; /* per gain limit */
+    double den[VSR_VIF_SCALES];                     /* the same for every limit */
+} vsr_vif_result;
+
+/* Scratch for width x height pictures (each at least 32). */
+int vsr_vif_create(int width, int height, int threads, vsr_vif **out, vsr_error *err);
+void vsr_vif_free(vsr_vif *vif);
+
+/* ref and dis: width x height floats (pixel - 128), stride in floats.
+ * gain_limits: n_limits (1..VSR_VIF_MAX_LIMITS) values >= 1. */
+void vsr_vif_compute(vsr_vif *vif, const float *ref, const float *dis, int stride,
+                     const double *gain_limits, int n_limits, vsr_vif_result *out);
+
+#endif
