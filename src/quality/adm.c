@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "quality/vmaf_math.h"
+#include "quality/vmaf_simd.h"
 
 #define ADM_BORDER_FACTOR 0.1
 #define ADM_NOISE_WEIGHT (1.0 / 32.0)
@@ -110,65 +111,86 @@ static void dwt_indices(int *index[4], int n)
             index[k][i] = vsr_vmaf_mirror(2 * i - 1 + k, n);
 }
 
+static const float db2_lo[4] = {0.482962913144690f, 0.836516303737469f, 0.224143868041857f,
+                                -0.129409522550921f};
+static const float db2_hi[4] = {-0.129409522550921f, -0.224143868041857f, 0.836516303737469f,
+                                -0.482962913144690f};
+
+/* The vertical pass of one output row: low and high pass of the four
+ * source rows, in libvmaf's order of taps. */
+VSR_QUALITY_KERNEL
+static void dwt_vertical(const float *restrict s0, const float *restrict s1,
+                         const float *restrict s2, const float *restrict s3, float *restrict tlo,
+                         float *restrict thi, int w)
+{
+    for (int j = 0; j < w; j++) {
+        float lo = 0.0f, hi = 0.0f;
+        lo += db2_lo[0] * s0[j];
+        lo += db2_lo[1] * s1[j];
+        lo += db2_lo[2] * s2[j];
+        lo += db2_lo[3] * s3[j];
+        hi += db2_hi[0] * s0[j];
+        hi += db2_hi[1] * s1[j];
+        hi += db2_hi[2] * s2[j];
+        hi += db2_hi[3] * s3[j];
+        tlo[j] = lo;
+        thi[j] = hi;
+    }
+}
+
+static inline float dwt_tap4(const float *f, float a, float b, float c, float d)
+{
+    float acc = 0.0f;
+    acc += f[0] * a;
+    acc += f[1] * b;
+    acc += f[2] * c;
+    acc += f[3] * d;
+    return acc;
+}
+
+/* The horizontal pass of one output row for columns [j0, j1), whose four
+ * source columns 2j-1 .. 2j+2 all lie inside the row (no mirroring). */
+VSR_QUALITY_KERNEL
+static void dwt_horizontal_inner(const float *restrict tlo, const float *restrict thi,
+                                 float *restrict ba, float *restrict bv, float *restrict bh,
+                                 float *restrict bd, int j0, int j1)
+{
+    for (int j = j0; j < j1; j++) {
+        const float *l = tlo + 2 * j - 1, *h = thi + 2 * j - 1;
+        ba[j] = dwt_tap4(db2_lo, l[0], l[1], l[2], l[3]);
+        bv[j] = dwt_tap4(db2_hi, l[0], l[1], l[2], l[3]);
+        bh[j] = dwt_tap4(db2_lo, h[0], h[1], h[2], h[3]);
+        bd[j] = dwt_tap4(db2_hi, h[0], h[1], h[2], h[3]);
+    }
+}
+
 /* One level of libvmaf's db2 transform (adm_dwt2_s) of a w x h picture. */
 static void adm_dwt2(vsr_adm *a, const float *src, int stride, int w, int h, adm_bands *dst)
 {
-    static const float lo[4] = {0.482962913144690f, 0.836516303737469f, 0.224143868041857f,
-                                -0.129409522550921f};
-    static const float hi[4] = {-0.129409522550921f, -0.224143868041857f, 0.836516303737469f,
-                                -0.482962913144690f};
     const int w2 = half_up(w), h2 = half_up(h);
+    /* columns whose taps 2j-1 .. 2j+2 are all inside: 1 <= j <= (w-3)/2 */
+    const int inner0 = 1, inner1 = (w - 3) / 2 + 1;
 #pragma omp parallel for num_threads(a->threads) schedule(static)
     for (int i = 0; i < h2; i++) {
-        float *restrict tlo = a->row_buffers + (size_t)omp_get_thread_num() * 2 * a->width;
-        float *restrict thi = tlo + a->width;
-        const float *restrict s0 = src + (size_t)a->row_index[0][i] * stride;
-        const float *restrict s1 = src + (size_t)a->row_index[1][i] * stride;
-        const float *restrict s2 = src + (size_t)a->row_index[2][i] * stride;
-        const float *restrict s3 = src + (size_t)a->row_index[3][i] * stride;
-        for (int j = 0; j < w; j++) {
-            float acc = 0.0f;
-            acc += lo[0] * s0[j];
-            acc += lo[1] * s1[j];
-            acc += lo[2] * s2[j];
-            acc += lo[3] * s3[j];
-            tlo[j] = acc;
-            acc = 0.0f;
-            acc += hi[0] * s0[j];
-            acc += hi[1] * s1[j];
-            acc += hi[2] * s2[j];
-            acc += hi[3] * s3[j];
-            thi[j] = acc;
-        }
+        float *tlo = a->row_buffers + (size_t)omp_get_thread_num() * 2 * a->width;
+        float *thi = tlo + a->width;
+        dwt_vertical(src + (size_t)a->row_index[0][i] * stride,
+                     src + (size_t)a->row_index[1][i] * stride,
+                     src + (size_t)a->row_index[2][i] * stride,
+                     src + (size_t)a->row_index[3][i] * stride, tlo, thi, w);
         float *ba = dst->b[BAND_A] + (size_t)i * w2, *bv = dst->b[BAND_V] + (size_t)i * w2;
         float *bh = dst->b[BAND_H] + (size_t)i * w2, *bd = dst->b[BAND_D] + (size_t)i * w2;
+        dwt_horizontal_inner(tlo, thi, ba, bv, bh, bd, inner0, inner1);
         for (int j = 0; j < w2; j++) {
-            const int j0 = a->col_index[0][j], j1 = a->col_index[1][j];
-            const int j2 = a->col_index[2][j], j3 = a->col_index[3][j];
-            float acc = 0.0f;
-            acc += lo[0] * tlo[j0];
-            acc += lo[1] * tlo[j1];
-            acc += lo[2] * tlo[j2];
-            acc += lo[3] * tlo[j3];
-            ba[j] = acc;
-            acc = 0.0f;
-            acc += hi[0] * tlo[j0];
-            acc += hi[1] * tlo[j1];
-            acc += hi[2] * tlo[j2];
-            acc += hi[3] * tlo[j3];
-            bv[j] = acc;
-            acc = 0.0f;
-            acc += lo[0] * thi[j0];
-            acc += lo[1] * thi[j1];
-            acc += lo[2] * thi[j2];
-            acc += lo[3] * thi[j3];
-            bh[j] = acc;
-            acc = 0.0f;
-            acc += hi[0] * thi[j0];
-            acc += hi[1] * thi[j1];
-            acc += hi[2] * thi[j2];
-            acc += hi[3] * thi[j3];
-            bd[j] = acc;
+            if (j == inner0)
+                j = inner1 > inner0 ? inner1 : inner0;
+            if (j >= w2)
+                break;
+            const int *c[4] = {a->col_index[0], a->col_index[1], a->col_index[2], a->col_index[3]};
+            ba[j] = dwt_tap4(db2_lo, tlo[c[0][j]], tlo[c[1][j]], tlo[c[2][j]], tlo[c[3][j]]);
+            bv[j] = dwt_tap4(db2_hi, tlo[c[0][j]], tlo[c[1][j]], tlo[c[2][j]], tlo[c[3][j]]);
+            bh[j] = dwt_tap4(db2_lo, thi[c[0][j]], thi[c[1][j]], thi[c[2][j]], thi[c[3][j]]);
+            bd[j] = dwt_tap4(db2_hi, thi[c[0][j]], thi[c[1][j]], thi[c[2][j]], thi[c[3][j]]);
         }
     }
 }
@@ -239,22 +261,85 @@ static float adm_scale_den(vsr_adm *a, const adm_bands *ref, int w, int h, const
 }
 
 /* Decouples one pixel's detail (libvmaf's adm_decouple_s with
- * ADM_OPT_AVOID_ATAN): *restored is the part of t the reference o
- * explains, capped by the gain limit where both point the same way. */
-static inline float adm_restore(float o, float t, int same_angle, double limit)
+ * ADM_OPT_AVOID_ATAN): the part of t that the reference o explains,
+ * capped by the gain limit where both point the same way. Branch-free. */
+static inline float adm_restore(float o, float t, int same_angle, float limit)
 {
     const float eps = 1e-30f;
     float k = t / (o + eps);
     k = k < 0.0f ? 0.0f : (k > 1.0f ? 1.0f : k);
-    float rst = k * o;
-    if (same_angle && rst > 0.0f) {
-        double c = rst * limit;
-        rst = (float)(c < t ? c : t);
-    } else if (same_angle && rst < 0.0f) {
-        double c = rst * limit;
-        rst = (float)(c > t ? c : t);
+    const float rst = k * o, c = rst * limit;
+    const float up = c < t ? c : t, down = c > t ? c : t;
+    return same_angle ? (rst > 0.0f ? up : (rst < 0.0f ? down : rst)) : rst;
+}
+
+/* One row of decoupling, csf weighting and the masking sums. */
+VSR_QUALITY_KERNEL
+static void adm_decouple_row(const float *restrict oh, const float *restrict ov,
+                             const float *restrict od, const float *restrict th,
+                             const float *restrict tv, const float *restrict td,
+                             float *restrict xh, float *restrict xv, float *restrict xd,
+                             float *restrict ms, float *restrict mc, int j0, int j1,
+                             const float rf[3], float limit, float cos_1deg_sq)
+{
+    const float f0 = rf[0], f1 = rf[1], f2 = rf[2];
+    for (int j = j0; j < j1; j++) {
+        const float ot_dp = oh[j] * th[j] + ov[j] * tv[j];
+        const float o_mag_sq = oh[j] * oh[j] + ov[j] * ov[j];
+        const float t_mag_sq = th[j] * th[j] + tv[j] * tv[j];
+        const int same = (ot_dp >= 0.0f) & (ot_dp * ot_dp >= cos_1deg_sq * o_mag_sq * t_mag_sq);
+        const float rh = adm_restore(oh[j], th[j], same, limit);
+        const float rv = adm_restore(ov[j], tv[j], same, limit);
+        const float rd = adm_restore(od[j], td[j], same, limit);
+        const float ah = fabsf(f0 * (th[j] - rh)), av = fabsf(f1 * (tv[j] - rv)),
+                    ad = fabsf(f2 * (td[j] - rd));
+        xh[j] = f0 * rh;
+        xv[j] = f1 * rv;
+        xd[j] = f2 * rd;
+        ms[j] = ADM_ONE_BY_30 * ah + ADM_ONE_BY_30 * av + ADM_ONE_BY_30 * ad;
+        mc[j] = ADM_ONE_BY_15 * ah + ADM_ONE_BY_15 * av + ADM_ONE_BY_15 * ad;
     }
-    return rst;
+}
+
+/* Contrast masking and cubic pooling of one row over columns [j0, j1),
+ * which must have both neighbours inside the row. */
+VSR_QUALITY_KERNEL
+static void adm_cm_row(const float *restrict up, const float *restrict mid,
+                       const float *restrict down, const float *restrict center,
+                       const float *restrict xh, const float *restrict xv,
+                       const float *restrict xd, int j0, int j1, float acc_out[3])
+{
+    float ah = 0.0f, av = 0.0f, ad = 0.0f;
+#pragma omp simd reduction(+ : ah, av, ad)
+    for (int j = j0; j < j1; j++) {
+        const float thr = up[j - 1] + up[j] + up[j + 1] + mid[j - 1] + center[j] + mid[j + 1] +
+                          down[j - 1] + down[j] + down[j + 1];
+        float h = fabsf(xh[j]) - thr, v = fabsf(xv[j]) - thr, d = fabsf(xd[j]) - thr;
+        h = h < 0.0f ? 0.0f : h;
+        v = v < 0.0f ? 0.0f : v;
+        d = d < 0.0f ? 0.0f : d;
+        ah += h * h * h;
+        av += v * v * v;
+        ad += d * d * d;
+    }
+    acc_out[0] += ah;
+    acc_out[1] += av;
+    acc_out[2] += ad;
+}
+
+/* The same for one column at a picture edge (mirrored neighbours). */
+static void adm_cm_edge(const float *up, const float *mid, const float *down,
+                        const float *center, const float *const x[3], int j, int w,
+                        float acc_out[3])
+{
+    const int jl = vsr_vmaf_mirror(j - 1, w), jr = vsr_vmaf_mirror(j + 1, w);
+    const float thr = up[jl] + up[j] + up[jr] + mid[jl] + center[j] + mid[jr] + down[jl] +
+                      down[j] + down[jr];
+    for (int t = 0; t < 3; t++) {
+        float v = fabsf(x[t][j]) - thr;
+        v = v < 0.0f ? 0.0f : v;
+        acc_out[t] += v * v * v;
+    }
 }
 
 /* The numerator of one scale for one gain limit: decoupling, csf weights,
@@ -275,48 +360,31 @@ static float adm_scale_num(vsr_adm *a, const adm_bands *ref, const adm_bands *di
 #pragma omp parallel for num_threads(a->threads) schedule(static)
     for (int i = top; i < bottom; i++) {
         const size_t row = (size_t)i * w;
-        const float *oh = ref->b[BAND_H] + row, *ov = ref->b[BAND_V] + row,
-                    *od = ref->b[BAND_D] + row;
-        const float *th = dis->b[BAND_H] + row, *tv = dis->b[BAND_V] + row,
-                    *td = dis->b[BAND_D] + row;
-        float *xh = a->restored[0] + row, *xv = a->restored[1] + row, *xd = a->restored[2] + row;
-        float *ms = a->mask_sum + row, *mc = a->mask_center + row;
-        for (int j = left; j < right; j++) {
-            float ot_dp = oh[j] * th[j] + ov[j] * tv[j];
-            float o_mag_sq = oh[j] * oh[j] + ov[j] * ov[j];
-            float t_mag_sq = th[j] * th[j] + tv[j] * tv[j];
-            int same = (ot_dp >= 0.0f) && (ot_dp * ot_dp >= cos_1deg_sq * o_mag_sq * t_mag_sq);
-            float rh = adm_restore(oh[j], th[j], same, limit);
-            float rv = adm_restore(ov[j], tv[j], same, limit);
-            float rd = adm_restore(od[j], td[j], same, limit);
-            float ah = rf[0] * (th[j] - rh), av = rf[1] * (tv[j] - rv), ad = rf[2] * (td[j] - rd);
-            xh[j] = rf[0] * rh;
-            xv[j] = rf[1] * rv;
-            xd[j] = rf[2] * rd;
-            ms[j] = ADM_ONE_BY_30 * fabsf(ah) + ADM_ONE_BY_30 * fabsf(av) +
-                    ADM_ONE_BY_30 * fabsf(ad);
-            mc[j] = ADM_ONE_BY_15 * fabsf(ah) + ADM_ONE_BY_15 * fabsf(av) +
-                    ADM_ONE_BY_15 * fabsf(ad);
-        }
+        adm_decouple_row(ref->b[BAND_H] + row, ref->b[BAND_V] + row, ref->b[BAND_D] + row,
+                         dis->b[BAND_H] + row, dis->b[BAND_V] + row, dis->b[BAND_D] + row,
+                         a->restored[0] + row, a->restored[1] + row, a->restored[2] + row,
+                         a->mask_sum + row, a->mask_center + row, left, right, rf, (float)limit,
+                         cos_1deg_sq);
     }
+    /* columns with both neighbours inside the row go through the vector
+     * kernel; the (rare) edge columns through the mirrored one */
+    const int in0 = r.left > 1 ? r.left : 1, in1 = r.right < w - 1 ? r.right : w - 1;
     float *sums = a->row_sums;
 #pragma omp parallel for num_threads(a->threads) schedule(static)
     for (int i = r.top; i < r.bottom; i++) {
+        const size_t row = (size_t)i * w;
         const float *up = a->mask_sum + (size_t)vsr_vmaf_mirror(i - 1, h) * w;
-        const float *mid = a->mask_sum + (size_t)i * w;
+        const float *mid = a->mask_sum + row;
         const float *down = a->mask_sum + (size_t)vsr_vmaf_mirror(i + 1, h) * w;
-        const float *center = a->mask_center + (size_t)i * w;
+        const float *center = a->mask_center + row;
+        const float *const x[3] = {a->restored[0] + row, a->restored[1] + row,
+                                   a->restored[2] + row};
         float acc[3] = {0.0f, 0.0f, 0.0f};
-        for (int j = r.left; j < r.right; j++) {
-            int jl = vsr_vmaf_mirror(j - 1, w), jr = vsr_vmaf_mirror(j + 1, w);
-            float thr = up[jl] + up[j] + up[jr] + mid[jl] + center[j] + mid[jr] + down[jl] +
-                        down[j] + down[jr];
-            for (int t = 0; t < 3; t++) {
-                float x = fabsf(a->restored[t][(size_t)i * w + j]) - thr;
-                x = x < 0.0f ? 0.0f : x;
-                acc[t] += x * x * x;
-            }
-        }
+        for (int j = r.left; j < in0; j++)
+            adm_cm_edge(up, mid, down, center, x, j, w, acc);
+        adm_cm_row(up, mid, down, center, x[0], x[1], x[2], in0, in1, acc);
+        for (int j = in1 > in0 ? in1 : in0; j < r.right; j++)
+            adm_cm_edge(up, mid, down, center, x, j, w, acc);
         for (int t = 0; t < 3; t++)
             sums[(size_t)i * 3 + t] = acc[t];
     }

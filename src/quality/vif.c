@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "quality/vmaf_math.h"
+#include "quality/vmaf_simd.h"
 
 /* libvmaf's vif_filter1d_table_s for kernelscale 1.0, one per scale. */
 static const float vif_filter_s0[17] = {
@@ -87,7 +88,31 @@ static void mirror_row_edges(float *row, int w, int r)
     }
 }
 
+/* The vertical pass of one tap for the five moments: e_m[j] += c * moment_m(a[j], b[j]). */
+VSR_QUALITY_KERNEL
+static void vif_vertical_tap(float *restrict e0, float *restrict e1, float *restrict e2,
+                             float *restrict e3, float *restrict e4, const float *restrict a,
+                             const float *restrict b, float c, int w)
+{
+    for (int j = 0; j < w; j++) {
+        e0[j] += c * a[j];
+        e1[j] += c * b[j];
+        e2[j] += c * (a[j] * a[j]);
+        e3[j] += c * (b[j] * b[j]);
+        e4[j] += c * (a[j] * b[j]);
+    }
+}
+
+/* e[j] += c * a[j]: one tap of a vertical pass. */
+VSR_QUALITY_KERNEL
+static void vif_vertical_tap1(float *restrict e, const float *restrict a, float c, int w)
+{
+    for (int j = 0; j < w; j++)
+        e[j] += c * a[j];
+}
+
 /* out[j] = sum_k f[k] * ext[j + k], for j < w (ext holds the mirrored row). */
+VSR_QUALITY_KERNEL
 static void filter_horizontal(const float *restrict ext, const float *restrict f, int fw, int w,
                               float *restrict out)
 {
@@ -95,23 +120,24 @@ static void filter_horizontal(const float *restrict ext, const float *restrict f
         out[j] = 0.0f;
     for (int k = 0; k < fw; k++) {
         const float c = f[k];
+        const float *restrict e = ext + k;
         for (int j = 0; j < w; j++)
-            out[j] += c * ext[j + k];
+            out[j] += c * e[j];
     }
 }
 
-/* The VIF statistic of one row: libvmaf's vif_statistic_s. Adds the row's
- * numerators (one per limit) and denominator into sums. */
+/* The VIF statistic of one row for one gain limit: libvmaf's
+ * vif_statistic_s, written without branches so that it vectorises. Adds
+ * the row's numerator and denominator into *num and *den. */
+VSR_QUALITY_KERNEL
 static void vif_row_statistic(const float *restrict mu1, const float *restrict mu2,
                               const float *restrict xx, const float *restrict yy,
-                              const float *restrict xy, int w, const double *gain_limits,
-                              int n_limits, float *sums)
+                              const float *restrict xy, int w, float limit, float *num_out,
+                              float *den_out)
 {
     const float sigma_nsq = 2.0f, sigma_max_inv = 4.0f / (255.0f * 255.0f), eps = 1.0e-10f;
-    float limit[VSR_VIF_MAX_LIMITS];
-    for (int l = 0; l < n_limits; l++)
-        limit[l] = (float)gain_limits[l];
-    float num[VSR_VIF_MAX_LIMITS] = {0}, den = 0.0f;
+    float num = 0.0f, den = 0.0f;
+#pragma omp simd reduction(+ : num, den)
     for (int j = 0; j < w; j++) {
         float sigma1_sq = xx[j] - mu1[j] * mu1[j];
         float sigma2_sq = yy[j] - mu2[j] * mu2[j];
@@ -120,35 +146,29 @@ static void vif_row_statistic(const float *restrict mu1, const float *restrict m
         sigma2_sq = sigma2_sq > 0.0f ? sigma2_sq : 0.0f;
         float g = sigma12 / (sigma1_sq + eps);
         float sv_sq = sigma2_sq - g * sigma12;
-        if (sigma1_sq < eps) {
-            g = 0.0f;
-            sv_sq = sigma2_sq;
-            sigma1_sq = 0.0f;
-        }
-        if (sigma2_sq < eps) {
-            g = 0.0f;
-            sv_sq = 0.0f;
-        }
-        if (g < 0.0f) {
-            sv_sq = sigma2_sq;
-            g = 0.0f;
-        }
+        const int s1_zero = sigma1_sq < eps;
+        g = s1_zero ? 0.0f : g;
+        sv_sq = s1_zero ? sigma2_sq : sv_sq;
+        sigma1_sq = s1_zero ? 0.0f : sigma1_sq;
+        const int s2_zero = sigma2_sq < eps;
+        g = s2_zero ? 0.0f : g;
+        sv_sq = s2_zero ? 0.0f : sv_sq;
+        const int g_neg = g < 0.0f;
+        sv_sq = g_neg ? sigma2_sq : sv_sq;
+        g = g_neg ? 0.0f : g;
         sv_sq = sv_sq > eps ? sv_sq : eps;
-        int flat = sigma1_sq < sigma_nsq;
-        den += flat ? 1.0f : vsr_vmaf_log2f(1.0f + sigma1_sq / sigma_nsq);
-        for (int l = 0; l < n_limits; l++) {
-            float gl = g < limit[l] ? g : limit[l];
-            float n = vsr_vmaf_log2f(1.0f + (gl * gl * sigma1_sq) / (sv_sq + sigma_nsq));
-            if (sigma12 < 0.0f)
-                n = 0.0f;
-            if (flat)
-                n = 1.0f - sigma2_sq * sigma_max_inv;
-            num[l] += n;
-        }
+        g = g < limit ? g : limit;
+        float n = vsr_vmaf_log2f(1.0f + (g * g * sigma1_sq) / (sv_sq + sigma_nsq));
+        float d = vsr_vmaf_log2f(1.0f + sigma1_sq / sigma_nsq);
+        n = sigma12 < 0.0f ? 0.0f : n;
+        const int flat = sigma1_sq < sigma_nsq;
+        n = flat ? 1.0f - sigma2_sq * sigma_max_inv : n;
+        d = flat ? 1.0f : d;
+        num += n;
+        den += d;
     }
-    sums[0] = den;
-    for (int l = 0; l < n_limits; l++)
-        sums[1 + l] = num[l];
+    *num_out = num;
+    *den_out = den;
 }
 
 /* One scale's statistic over a w x h pair (stride in floats). */
@@ -171,26 +191,18 @@ static void vif_scale_statistic(vsr_vif *v, const float *ref, const float *dis, 
         /* vertical pass of the five moments, taps in libvmaf's order */
         for (int k = 0; k < fw; k++) {
             int ii = vsr_vmaf_mirror(i - r + k, h);
-            const float *restrict a = ref + (size_t)ii * stride;
-            const float *restrict b = dis + (size_t)ii * stride;
-            const float c = f[k];
-            float *restrict e0 = ext[0] + r, *restrict e1 = ext[1] + r, *restrict e2 = ext[2] + r,
-                            *restrict e3 = ext[3] + r, *restrict e4 = ext[4] + r;
-            for (int j = 0; j < w; j++) {
-                e0[j] += c * a[j];
-                e1[j] += c * b[j];
-                e2[j] += c * (a[j] * a[j]);
-                e3[j] += c * (b[j] * b[j]);
-                e4[j] += c * (a[j] * b[j]);
-            }
+            vif_vertical_tap(ext[0] + r, ext[1] + r, ext[2] + r, ext[3] + r, ext[4] + r,
+                             ref + (size_t)ii * stride, dis + (size_t)ii * stride, f[k], w);
         }
         for (int m = 0; m < VIF_MOMENTS; m++) {
             mirror_row_edges(ext[m], w, r);
             res[m] = buf + (size_t)(VIF_MOMENTS + m) * rs;
             filter_horizontal(ext[m], f, fw, w, res[m]);
         }
-        vif_row_statistic(res[0], res[1], res[2], res[3], res[4], w, gain_limits, n_limits,
-                          sums + (size_t)i * (1 + VSR_VIF_MAX_LIMITS));
+        float *row = sums + (size_t)i * (1 + VSR_VIF_MAX_LIMITS);
+        for (int l = 0; l < n_limits; l++)
+            vif_row_statistic(res[0], res[1], res[2], res[3], res[4], w, (float)gain_limits[l],
+                              &row[1 + l], &row[0]);
     }
     double den = 0.0, num[VSR_VIF_MAX_LIMITS] = {0};
     for (int i = 0; i < h; i++) {
@@ -216,21 +228,17 @@ static void vif_decimate(vsr_vif *v, const float *src, int src_stride, int w, in
         float *ext = v->row_buffers + (size_t)omp_get_thread_num() * 2 * VIF_MOMENTS * rs;
         for (int j = 0; j < w; j++)
             ext[r + j] = 0.0f;
-        for (int k = 0; k < fw; k++) {
-            const float *restrict a = src + (size_t)vsr_vmaf_mirror(2 * i - r + k, h) * src_stride;
-            const float c = f[k];
-            float *restrict e = ext + r;
-            for (int j = 0; j < w; j++)
-                e[j] += c * a[j];
-        }
+        for (int k = 0; k < fw; k++)
+            vif_vertical_tap1(ext + r, src + (size_t)vsr_vmaf_mirror(2 * i - r + k, h) * src_stride,
+                              f[k], w);
         mirror_row_edges(ext, w, r);
+        /* the whole row filtered (vectorised), then every other sample kept:
+         * each kept value is the same sum as libvmaf's */
+        float *full = ext + rs;
+        filter_horizontal(ext, f, fw, w, full);
         float *out = dst + (size_t)i * dw;
-        for (int j = 0; j < dw; j++) {
-            float acc = 0.0f;
-            for (int k = 0; k < fw; k++)
-                acc += f[k] * ext[2 * j + k];
-            out[j] = acc;
-        }
+        for (int j = 0; j < dw; j++)
+            out[j] = full[2 * j];
     }
 }
 
