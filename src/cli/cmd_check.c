@@ -2,22 +2,25 @@
  * (DESIGN.md §5) against its input? Prints every gate with the values seen;
  * the exit status says whether all passed. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "media/gates.h"
 #include "media/probe.h"
+#include "pipeline/clip_quality.h"
 
 static const char *const CMD = "check";
 
-enum { OPT_INPUT = 0x2000, OPT_TASK, OPT_SCALE };
+enum { OPT_INPUT = 0x2000, OPT_TASK, OPT_SCALE, OPT_REFERENCE, OPT_THREADS };
 
 static void help(void)
 {
-    printf("usage: vsr check OUT --input IN (--task T | --scale N)\n\n"
+    printf("usage: vsr check OUT --input IN (--task T | --scale N) [--reference PRISTINE]\n\n"
            "Checks an upscaled video against its input with the Vidaio validator's\n"
            "gates: resolution = input x scale; file size <= 8x input (x2) or 20x (x4);\n"
            "frame count within 5 (the exact counts are printed); HEVC Main/Main 10 or\n"
@@ -25,9 +28,50 @@ static void help(void)
            "matrix, transfer and primaries equal where both files are tagged.\n\n"
            "  --input FILE   the original clip\n"
            "  --task T       SD2HD, HD24K, 4K28K (x2) or SD24K (x4)\n"
-           "  --scale N      2, 3 or 4\n\n"
+           "  --scale N      2, 3 or 4\n"
+           "  --reference PRISTINE\n"
+           "                 also the quality gates: VMAF v0.6.1 >= 50 against the pristine\n"
+           "                 original, and |VMAF - VMAF NEG| <= 3 against the input\n"
+           "                 Lanczos-scaled to the output size (decodes all three clips)\n"
+           "  --threads N    threads for the quality gates (default: every core)\n\n"
            "Exit status: 0 every gate passed, 1 a gate failed or a file was unreadable,\n"
            "2 wrong usage.\n");
+}
+
+/* The validators' quality gates (DESIGN.md §5): VMAF >= 50 against the
+ * pristine original, and the NEG delta <= 3 against the input scaled to
+ * the output's size with Lanczos. Fills two gates; -1 after printing why
+ * a clip could not be measured. */
+static int quality_gates(const char *output, const char *input, const char *pristine, int threads,
+                         vsr_gate *gates)
+{
+    vsr_error err;
+    vsr_error_clear(&err);
+    vsr_clip_quality_options opt = {
+        .quality = {.metrics = VSR_QUALITY_VMAF, .threads = threads, .subsample = 1},
+        .reference_scale = VSR_REFERENCE_SCALE_LANCZOS,
+    };
+    vsr_clip_quality cq;
+    if (vsr_clip_quality_measure(output, pristine, &opt, &cq, &err) < 0)
+        return vsr_cli_fail(CMD, "VMAF against the pristine clip: %s", err.msg), -1;
+    const double vmaf = cq.summary.vmaf.mean;
+    vsr_clip_quality_free(&cq);
+    gates[0].name = "vmaf";
+    gates[0].pass = vmaf >= 50.0;
+    snprintf(gates[0].detail, sizeof gates[0].detail, "VMAF %.3f against %s (needs >= 50)", vmaf,
+             pristine);
+
+    opt.quality.metrics = VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG;
+    if (vsr_clip_quality_measure(output, input, &opt, &cq, &err) < 0)
+        return vsr_cli_fail(CMD, "VMAF NEG against the input: %s", err.msg), -1;
+    const double v = cq.summary.vmaf.mean, neg = cq.summary.vmaf_neg.mean;
+    vsr_clip_quality_free(&cq);
+    gates[1].name = "neg_delta";
+    gates[1].pass = fabs(v - neg) <= 3.0;
+    snprintf(gates[1].detail, sizeof gates[1].detail,
+             "|VMAF %.3f - NEG %.3f| = %.3f against the input Lanczos-scaled (needs <= 3)", v, neg,
+             fabs(v - neg));
+    return 0;
 }
 
 int vsr_cmd_check(int argc, char **argv)
@@ -37,10 +81,13 @@ int vsr_cmd_check(int argc, char **argv)
         {"input", required_argument, NULL, OPT_INPUT},
         {"task", required_argument, NULL, OPT_TASK},
         {"scale", required_argument, NULL, OPT_SCALE},
+        {"reference", required_argument, NULL, OPT_REFERENCE},
+        {"threads", required_argument, NULL, OPT_THREADS},
         {NULL, 0, NULL, 0},
     };
-    const char *input = NULL, *task = NULL;
-    int scale = 0, r, c;
+    const char *input = NULL, *task = NULL, *reference = NULL;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int scale = 0, threads = cores > 0 ? (int)cores : 1, r, c;
     vsr_opt_begin();
     while ((c = getopt_long(argc, argv, ":hi:", longopts, NULL)) != -1) {
         switch (c) {
@@ -53,6 +100,11 @@ int vsr_cmd_check(int argc, char **argv)
             break;
         case OPT_SCALE:
             if ((r = vsr_opt_scale(CMD, "--scale", optarg, &scale)))
+                return r;
+            break;
+        case OPT_REFERENCE: reference = optarg; break;
+        case OPT_THREADS:
+            if ((r = vsr_opt_int(CMD, "--threads", optarg, 1, 1024, "1..1024", &threads)))
                 return r;
             break;
         default: return vsr_opt_unknown(CMD, c, argv);
@@ -74,8 +126,11 @@ int vsr_cmd_check(int argc, char **argv)
     if (vsr_probe_file(output, &out, &err) < 0)
         return vsr_cli_fail(CMD, "output: %s", err.msg);
 
-    vsr_gate gates[VSR_MAX_GATES];
+    vsr_gate gates[VSR_MAX_GATES + 2];
     int n = vsr_gates_check(&out, &in, scale, gates);
+    if (reference && (r = quality_gates(output, input, reference, threads, gates + n)) < 0)
+        return VSR_EXIT_FAILURE;
+    n += reference ? 2 : 0;
     int failed = 0;
     printf("%s against %s (x%d%s%s)\n", output, input, scale, task ? ", task " : "",
            task ? task : "");

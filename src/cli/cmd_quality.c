@@ -48,8 +48,8 @@ static void help(void)
 
 static json_t *pooled_json(const vsr_quality_pooled *p)
 {
-    return json_pack("{s:f,s:f,s:f,s:f}", "mean", p->mean, "harmonic_mean", p->harmonic_mean,
-                     "min", p->min, "max", p->max);
+    return json_pack("{s:f,s:f,s:f,s:f}", "mean", p->mean, "harmonic_mean", p->harmonic_mean, "min",
+                     p->min, "max", p->max);
 }
 
 static int print_json(const char *dist, const char *ref, const vsr_clip_quality *cq,
@@ -80,8 +80,8 @@ static int print_json(const char *dist, const char *ref, const vsr_clip_quality 
     const vsr_quality_frame *f = vsr_quality_frames(cq->session, &n);
     for (int64_t i = 0; i < n; i++) {
         json_t *o = json_pack("{s:I,s:f,s:f,s:f,s:f,s:f}", "frame", (json_int_t)f[i].index,
-                              "psnr_y", f[i].psnr_y, "psnr_u", f[i].psnr_u, "psnr_v",
-                              f[i].psnr_v, "psnr_yuv", f[i].psnr_yuv, "seconds", 0.0);
+                              "psnr_y", f[i].psnr_y, "psnr_u", f[i].psnr_u, "psnr_v", f[i].psnr_v,
+                              "psnr_yuv", f[i].psnr_yuv, "seconds", 0.0);
         if (!o)
             goto oom;
         json_object_del(o, "seconds");

@@ -143,9 +143,9 @@ int vsr_clip_quality_measure(const char *distorted, const char *reference,
             if (!sws) {
                 int flags =
                     opt->reference_scale == VSR_REFERENCE_SCALE_BICUBIC ? SWS_BICUBIC : SWS_LANCZOS;
-                sws = sws_getContext(rf->width, rf->height, (enum AVPixelFormat)rf->format,
-                                     df->width, df->height, AV_PIX_FMT_YUV420P, flags, NULL, NULL,
-                                     NULL);
+                sws =
+                    sws_getContext(rf->width, rf->height, (enum AVPixelFormat)rf->format, df->width,
+                                   df->height, AV_PIX_FMT_YUV420P, flags, NULL, NULL, NULL);
                 scaled = av_frame_alloc();
                 if (!sws || !scaled) {
                     rc = vsr_error_set(err, VSR_ERR_NOMEM,
@@ -157,16 +157,17 @@ int vsr_clip_quality_measure(const char *distorted, const char *reference,
                 scaled->width = df->width;
                 scaled->height = df->height;
                 if (av_frame_get_buffer(scaled, 0) < 0) {
-                    rc = vsr_error_set(err, VSR_ERR_NOMEM, "reference %s: out of memory",
-                                       reference);
+                    rc =
+                        vsr_error_set(err, VSR_ERR_NOMEM, "reference %s: out of memory", reference);
                     break;
                 }
                 out->reference_scaled = 1;
             }
             if (sws_scale(sws, (const uint8_t *const *)rf->data, rf->linesize, 0, rf->height,
                           scaled->data, scaled->linesize) != df->height) {
-                rc = vsr_error_set(err, VSR_ERR_INTERNAL, "reference %s, frame %lld: scaling failed",
-                                   reference, (long long)ref.frames - 1);
+                rc =
+                    vsr_error_set(err, VSR_ERR_INTERNAL, "reference %s, frame %lld: scaling failed",
+                                  reference, (long long)ref.frames - 1);
                 break;
             }
             rp = picture_of(scaled);

@@ -26,10 +26,10 @@ typedef struct vsr_clip_quality_options {
 typedef struct vsr_clip_quality {
     vsr_quality *session; /* per-frame scores: vsr_quality_frames(session) */
     vsr_quality_summary summary;
-    int width, height;                   /* the distorted clip's (the scoring size) */
+    int width, height; /* the distorted clip's (the scoring size) */
     int reference_width, reference_height;
-    int reference_scaled;                /* the reference was resized */
-    double seconds;                      /* wall time of decoding and scoring */
+    int reference_scaled; /* the reference was resized */
+    double seconds;       /* wall time of decoding and scoring */
 } vsr_clip_quality;
 
 /* Decodes and scores every frame. The clips must have the same number of

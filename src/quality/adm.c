@@ -45,8 +45,8 @@ int vsr_adm_create(int width, int height, int threads, vsr_adm **out, vsr_error 
 {
     *out = NULL;
     if (width < 32 || height < 32)
-        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                             "ADM: %dx%d is too small (at least 32x32)", width, height);
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "ADM: %dx%d is too small (at least 32x32)",
+                             width, height);
     vsr_adm *a = calloc(1, sizeof *a);
     if (!a)
         return vsr_error_set(err, VSR_ERR_NOMEM, "ADM: out of memory");
@@ -67,8 +67,7 @@ int vsr_adm_create(int width, int height, int threads, vsr_adm **out, vsr_error 
     ok &= (a->mask_sum = malloc(n0 * sizeof(float))) != NULL;
     ok &= (a->mask_center = malloc(n0 * sizeof(float))) != NULL;
     ok &= (a->row_sums = malloc((size_t)height * 3 * sizeof(float))) != NULL;
-    ok &= (a->row_buffers = malloc((size_t)a->threads * 2 * (size_t)width * sizeof(float))) !=
-          NULL;
+    ok &= (a->row_buffers = malloc((size_t)a->threads * 2 * (size_t)width * sizeof(float))) != NULL;
     for (int k = 0; k < 4; k++) {
         ok &= (a->row_index[k] = malloc((size_t)half_up(height) * sizeof(int))) != NULL;
         ok &= (a->col_index[k] = malloc((size_t)half_up(width) * sizeof(int))) != NULL;
@@ -277,10 +276,10 @@ static inline float adm_restore(float o, float t, int same_angle, float limit)
 VSR_QUALITY_KERNEL
 static void adm_decouple_row(const float *restrict oh, const float *restrict ov,
                              const float *restrict od, const float *restrict th,
-                             const float *restrict tv, const float *restrict td,
-                             float *restrict xh, float *restrict xv, float *restrict xd,
-                             float *restrict ms, float *restrict mc, int j0, int j1,
-                             const float rf[3], float limit, float cos_1deg_sq)
+                             const float *restrict tv, const float *restrict td, float *restrict xh,
+                             float *restrict xv, float *restrict xd, float *restrict ms,
+                             float *restrict mc, int j0, int j1, const float rf[3], float limit,
+                             float cos_1deg_sq)
 {
     const float f0 = rf[0], f1 = rf[1], f2 = rf[2];
     for (int j = j0; j < j1; j++) {
@@ -306,8 +305,8 @@ static void adm_decouple_row(const float *restrict oh, const float *restrict ov,
 VSR_QUALITY_KERNEL
 static void adm_cm_row(const float *restrict up, const float *restrict mid,
                        const float *restrict down, const float *restrict center,
-                       const float *restrict xh, const float *restrict xv,
-                       const float *restrict xd, int j0, int j1, float acc_out[3])
+                       const float *restrict xh, const float *restrict xv, const float *restrict xd,
+                       int j0, int j1, float acc_out[3])
 {
     float ah = 0.0f, av = 0.0f, ad = 0.0f;
 #pragma omp simd reduction(+ : ah, av, ad)
@@ -328,13 +327,12 @@ static void adm_cm_row(const float *restrict up, const float *restrict mid,
 }
 
 /* The same for one column at a picture edge (mirrored neighbours). */
-static void adm_cm_edge(const float *up, const float *mid, const float *down,
-                        const float *center, const float *const x[3], int j, int w,
-                        float acc_out[3])
+static void adm_cm_edge(const float *up, const float *mid, const float *down, const float *center,
+                        const float *const x[3], int j, int w, float acc_out[3])
 {
     const int jl = vsr_vmaf_mirror(j - 1, w), jr = vsr_vmaf_mirror(j + 1, w);
-    const float thr = up[jl] + up[j] + up[jr] + mid[jl] + center[j] + mid[jr] + down[jl] +
-                      down[j] + down[jr];
+    const float thr =
+        up[jl] + up[j] + up[jr] + mid[jl] + center[j] + mid[jr] + down[jl] + down[j] + down[jr];
     for (int t = 0; t < 3; t++) {
         float v = fabsf(x[t][j]) - thr;
         v = v < 0.0f ? 0.0f : v;

@@ -34,8 +34,7 @@ int vsr_motion_create(int width, int height, int threads, vsr_motion **out, vsr_
     m->row_sad = malloc((size_t)height * sizeof(double));
     if (!m->blur[0] || !m->blur[1] || !m->row_buffers || !m->row_sad) {
         vsr_motion_free(m);
-        return vsr_error_set(err, VSR_ERR_NOMEM, "motion: out of memory for %dx%d", width,
-                             height);
+        return vsr_error_set(err, VSR_ERR_NOMEM, "motion: out of memory for %dx%d", width, height);
     }
     *out = m;
     return VSR_OK;

@@ -58,15 +58,15 @@ int vsr_quality_create(const vsr_quality_options *opt, int width, int height, vs
                        vsr_error *err)
 {
     *out = NULL;
-    if (!(opt->metrics & (VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG | VSR_QUALITY_PSNR |
-                          VSR_QUALITY_SSIM)))
+    if (!(opt->metrics &
+          (VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG | VSR_QUALITY_PSNR | VSR_QUALITY_SSIM)))
         return vsr_error_set(err, VSR_ERR_INVALID, "quality: no metric asked for");
     if (opt->threads < 1 || opt->subsample < 1)
         return vsr_error_set(err, VSR_ERR_INVALID, "quality: threads and subsample must be >= 1");
     if (width < 32 || height < 32 || (width & 1) || (height & 1))
         return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                             "quality: %dx%d: pictures must be at least 32x32, of even size",
-                             width, height);
+                             "quality: %dx%d: pictures must be at least 32x32, of even size", width,
+                             height);
     if ((int64_t)width * height > (int64_t)8192 * 8192)
         return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "quality: %dx%d is over 8192x8192", width,
                              height);
@@ -179,8 +179,8 @@ int vsr_quality_add(vsr_quality *q, const vsr_quality_picture *ref, const vsr_qu
     const int w = q->width, h = q->height, t = q->opt.threads;
     int rc;
     if (wants_vmaf(q)) {
-        if ((rc = grow((void **)&q->motion_scores, &q->motion_cap, q->pictures + 1,
-                       sizeof(double), err)) < 0)
+        if ((rc = grow((void **)&q->motion_scores, &q->motion_cap, q->pictures + 1, sizeof(double),
+                       err)) < 0)
             return rc;
         luma_to_float(ref->data[0], ref->stride[0], w, h, q->ref_f, t);
         q->motion_scores[q->pictures] = vsr_motion_add(q->motion, q->ref_f, w);
@@ -220,8 +220,8 @@ int vsr_quality_add(vsr_quality *q, const vsr_quality_picture *ref, const vsr_qu
         f->psnr_yuv = (6.0 * db[0] + db[1] + db[2]) / 8.0;
     }
     if (q->ssim)
-        f->ssim = vsr_ssim_compute(q->ssim, ref->data[0], ref->stride[0], dis->data[0],
-                                   dis->stride[0]);
+        f->ssim =
+            vsr_ssim_compute(q->ssim, ref->data[0], ref->stride[0], dis->data[0], dis->stride[0]);
     q->n_frames++;
     return VSR_OK;
 }
@@ -278,11 +278,11 @@ int vsr_quality_finish(vsr_quality *q, vsr_quality_summary *summary, vsr_error *
     memset(summary, 0, sizeof *summary);
     summary->pictures = q->pictures;
     summary->scored = q->n_frames;
-#define POOL(field)                                                                                \
-    do {                                                                                           \
-        for (int64_t i = 0; i < q->n_frames; i++)                                                  \
-            column[i] = q->frames[i].field;                                                        \
-        summary->field = vsr_quality_pool(column, q->n_frames);                                    \
+#define POOL(field)                                             \
+    do {                                                        \
+        for (int64_t i = 0; i < q->n_frames; i++)               \
+            column[i] = q->frames[i].field;                     \
+        summary->field = vsr_quality_pool(column, q->n_frames); \
     } while (0)
     POOL(vmaf);
     POOL(vmaf_neg);

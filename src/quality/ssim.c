@@ -37,8 +37,7 @@ int vsr_ssim_create(int width, int height, int threads, vsr_ssim **out, vsr_erro
     }
     for (int k = 0; k < SSIM_TAPS; k++)
         s->window[k] = (float)(g[k] / sum);
-    s->row_buffers =
-        malloc((size_t)s->threads * 2 * SSIM_MOMENTS * (size_t)width * sizeof(float));
+    s->row_buffers = malloc((size_t)s->threads * 2 * SSIM_MOMENTS * (size_t)width * sizeof(float));
     s->row_sums = malloc((size_t)height * sizeof(double));
     if (!s->row_buffers || !s->row_sums) {
         vsr_ssim_free(s);

@@ -31,9 +31,9 @@ static const int vif_filter_width[VSR_VIF_SCALES] = {17, 9, 5, 3};
 
 struct vsr_vif {
     int width, height, threads;
-    float *scaled[2][2];  /* [ref|dis][ping|pong]: the decimated pictures of scales 1-3 */
-    float *row_sums;      /* (1 + VSR_VIF_MAX_LIMITS) sums per row */
-    float *row_buffers;   /* per thread: 2 x VIF_MOMENTS rows of row_stride floats */
+    float *scaled[2][2]; /* [ref|dis][ping|pong]: the decimated pictures of scales 1-3 */
+    float *row_sums;     /* (1 + VSR_VIF_MAX_LIMITS) sums per row */
+    float *row_buffers;  /* per thread: 2 x VIF_MOMENTS rows of row_stride floats */
     int row_stride;
 };
 
@@ -41,8 +41,8 @@ int vsr_vif_create(int width, int height, int threads, vsr_vif **out, vsr_error 
 {
     *out = NULL;
     if (width < 32 || height < 32)
-        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                             "VIF: %dx%d is too small (at least 32x32)", width, height);
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "VIF: %dx%d is too small (at least 32x32)",
+                             width, height);
     vsr_vif *v = calloc(1, sizeof *v);
     if (!v)
         return vsr_error_set(err, VSR_ERR_NOMEM, "VIF: out of memory");
@@ -55,8 +55,7 @@ int vsr_vif_create(int width, int height, int threads, vsr_vif **out, vsr_error 
     for (int p = 0; p < 2; p++)
         for (int b = 0; b < 2; b++)
             ok &= (v->scaled[p][b] = malloc(scaled * sizeof(float))) != NULL;
-    ok &= (v->row_sums = malloc((size_t)height * (1 + VSR_VIF_MAX_LIMITS) * sizeof(float))) !=
-          NULL;
+    ok &= (v->row_sums = malloc((size_t)height * (1 + VSR_VIF_MAX_LIMITS) * sizeof(float))) != NULL;
     ok &= (v->row_buffers = malloc((size_t)v->threads * 2 * VIF_MOMENTS * (size_t)v->row_stride *
                                    sizeof(float))) != NULL;
     if (!ok) {
@@ -219,8 +218,8 @@ static void vif_scale_statistic(vsr_vif *v, const float *ref, const float *dis, 
 /* dst (w/2 x h/2) = the even rows and columns of src filtered by f:
  * libvmaf filters the whole picture and then keeps every other sample;
  * only the kept ones are computed here. */
-static void vif_decimate(vsr_vif *v, const float *src, int src_stride, int w, int h,
-                         const float *f, int fw, float *dst)
+static void vif_decimate(vsr_vif *v, const float *src, int src_stride, int w, int h, const float *f,
+                         int fw, float *dst)
 {
     const int r = fw / 2, rs = v->row_stride, dw = w / 2, dh = h / 2;
 #pragma omp parallel for num_threads(v->threads) schedule(static)

@@ -24,7 +24,8 @@ static inline int vsr_vmaf_mirror(int i, int n)
 
 /* libvmaf's VIF_OPT_FAST_LOG2: exponent plus a degree-8 polynomial in the
  * mantissa (Horner's rule, the same steps as libvmaf's). Only called with
- * x >= 1 (VIF takes log2(1 + non-negative)). Written with no loop so that it vectorises inside the VIF statistic. */
+ * x >= 1 (VIF takes log2(1 + non-negative)). Written with no loop so that it vectorises inside the
+ * VIF statistic. */
 static inline float vsr_vmaf_log2f(float x)
 {
     uint32_t bits;

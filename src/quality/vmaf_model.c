@@ -65,8 +65,8 @@ static int read_number_array(json_t *arr, double *dst, size_t n, const char *key
                              vsr_error *err)
 {
     if (!json_is_array(arr) || json_array_size(arr) != n)
-        return vsr_error_set(err, VSR_ERR_FORMAT, "VMAF model %s: \"%s\" must be %zu numbers",
-                             name, key, n);
+        return vsr_error_set(err, VSR_ERR_FORMAT, "VMAF model %s: \"%s\" must be %zu numbers", name,
+                             key, n);
     for (size_t i = 0; i < n; i++) {
         json_t *v = json_array_get(arr, i);
         if (!json_is_number(v))
@@ -159,8 +159,8 @@ static int parse_svm(vsr_vmaf_model *m, const char *text, const char *name, vsr_
             p++;
         else if (s + 1 < total_sv)
             return vsr_error_set(err, VSR_ERR_FORMAT,
-                                 "VMAF model %s: %d support vectors, total_sv says %d", name,
-                                 s + 1, total_sv);
+                                 "VMAF model %s: %d support vectors, total_sv says %d", name, s + 1,
+                                 total_sv);
     }
     return VSR_OK;
 }
@@ -187,8 +187,8 @@ static int parse_model_dict(vsr_vmaf_model *m, json_t *md, const char *name, vsr
         if (!json_is_string(n) || !feature_from_name(json_string_value(n), &f) ||
             (seen & (1u << f)))
             return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                                 "VMAF model %s: feature %zu (%s) is not one vsr computes", name,
-                                 i, json_is_string(n) ? json_string_value(n) : "?");
+                                 "VMAF model %s: feature %zu (%s) is not one vsr computes", name, i,
+                                 json_is_string(n) ? json_string_value(n) : "?");
         seen |= 1u << f;
         m->order[i] = f;
     }
@@ -220,13 +220,11 @@ static int parse_model_dict(vsr_vmaf_model *m, json_t *md, const char *name, vsr
                                                                         : NULL;
                 if (!dst)
                     return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                                         "VMAF model %s: unknown feature option \"%s\"", name,
-                                         key);
+                                         "VMAF model %s: unknown feature option \"%s\"", name, key);
                 if (!json_is_number(v) || json_number_value(v) < 1.0 ||
                     json_number_value(v) > 100.0)
                     return vsr_error_set(err, VSR_ERR_FORMAT,
-                                         "VMAF model %s: %s must be a number in 1..100", name,
-                                         key);
+                                         "VMAF model %s: %s must be a number in 1..100", name, key);
                 *dst = json_number_value(v);
             }
         }
@@ -273,8 +271,7 @@ int vsr_vmaf_model_parse(const char *text, size_t len, const char *name, vsr_vma
     json_t *md = json_object_get(root, "model_dict");
     if (!json_is_object(md)) {
         json_decref(root);
-        return vsr_error_set(err, VSR_ERR_FORMAT, "VMAF model %s: no \"model_dict\" object",
-                             name);
+        return vsr_error_set(err, VSR_ERR_FORMAT, "VMAF model %s: no \"model_dict\" object", name);
     }
     vsr_vmaf_model *m = calloc(1, sizeof *m);
     if (!m) {

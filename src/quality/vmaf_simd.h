@@ -6,7 +6,8 @@
 #ifndef VSR_QUALITY_VMAF_SIMD_H
 #define VSR_QUALITY_VMAF_SIMD_H
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
 #define VSR_QUALITY_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define VSR_QUALITY_KERNEL
