@@ -6,7 +6,6 @@
 #include "quality/adm.h"
 
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 
 #include "quality/vmaf_math.h"
@@ -26,13 +25,13 @@ typedef struct adm_bands {
 } adm_bands;
 
 struct vsr_adm {
-    int width, height, threads;
+    int width, height;
     adm_bands ref[2], dis[2]; /* [even|odd scale]: odd scales are a quarter the size */
     float *restored[3];       /* csf-weighted restored detail, per orientation */
     float *mask_sum;          /* sum over orientations of |csf impairment| / 30 */
     float *mask_center;       /* sum over orientations of |csf impairment| / 15 */
     float *row_sums;          /* 3 per row */
-    float *row_buffers;       /* per thread: 2 rows of width floats */
+    float *row_buffers;       /* 2 rows of width floats */
     int *row_index[4], *col_index[4];
 };
 
@@ -41,7 +40,7 @@ static int half_up(int n)
     return (n + 1) / 2;
 }
 
-int vsr_adm_create(int width, int height, int threads, vsr_adm **out, vsr_error *err)
+int vsr_adm_create(int width, int height, vsr_adm **out, vsr_error *err)
 {
     *out = NULL;
     if (width < 32 || height < 32)
@@ -52,7 +51,6 @@ int vsr_adm_create(int width, int height, int threads, vsr_adm **out, vsr_error 
         return vsr_error_set(err, VSR_ERR_NOMEM, "ADM: out of memory");
     a->width = width;
     a->height = height;
-    a->threads = threads > 0 ? threads : 1;
     size_t n0 = (size_t)half_up(width) * (size_t)half_up(height);
     size_t n1 = (size_t)half_up(half_up(width)) * (size_t)half_up(half_up(height));
     int ok = 1;
@@ -67,7 +65,7 @@ int vsr_adm_create(int width, int height, int threads, vsr_adm **out, vsr_error 
     ok &= (a->mask_sum = malloc(n0 * sizeof(float))) != NULL;
     ok &= (a->mask_center = malloc(n0 * sizeof(float))) != NULL;
     ok &= (a->row_sums = malloc((size_t)height * 3 * sizeof(float))) != NULL;
-    ok &= (a->row_buffers = malloc((size_t)a->threads * 2 * (size_t)width * sizeof(float))) != NULL;
+    ok &= (a->row_buffers = malloc((size_t)2 * (size_t)width * sizeof(float))) != NULL;
     for (int k = 0; k < 4; k++) {
         ok &= (a->row_index[k] = malloc((size_t)half_up(height) * sizeof(int))) != NULL;
         ok &= (a->col_index[k] = malloc((size_t)half_up(width) * sizeof(int))) != NULL;
@@ -169,9 +167,8 @@ static void adm_dwt2(vsr_adm *a, const float *src, int stride, int w, int h, adm
     const int w2 = half_up(w), h2 = half_up(h);
     /* columns whose taps 2j-1 .. 2j+2 are all inside: 1 <= j <= (w-3)/2 */
     const int inner0 = 1, inner1 = (w - 3) / 2 + 1;
-#pragma omp parallel for num_threads(a->threads) schedule(static)
     for (int i = 0; i < h2; i++) {
-        float *tlo = a->row_buffers + (size_t)omp_get_thread_num() * 2 * a->width;
+        float *tlo = a->row_buffers;
         float *thi = tlo + a->width;
         dwt_vertical(src + (size_t)a->row_index[0][i] * stride,
                      src + (size_t)a->row_index[1][i] * stride,
@@ -236,7 +233,6 @@ static float adm_scale_den(vsr_adm *a, const adm_bands *ref, int w, int h, const
 {
     const adm_region r = adm_pool_region(w, h);
     float *sums = a->row_sums;
-#pragma omp parallel for num_threads(a->threads) schedule(static)
     for (int i = r.top; i < r.bottom; i++) {
         for (int t = 0; t < 3; t++) {
             const float *restrict x = ref->b[BAND_H + t] + (size_t)i * w;
@@ -355,7 +351,6 @@ static float adm_scale_num(vsr_adm *a, const adm_bands *ref, const adm_bands *di
     bottom = bottom > h ? h : bottom;
     const float cos_1deg_sq = (float)(cos(1.0 * 3.14159265358979323846 / 180.0) *
                                       cos(1.0 * 3.14159265358979323846 / 180.0));
-#pragma omp parallel for num_threads(a->threads) schedule(static)
     for (int i = top; i < bottom; i++) {
         const size_t row = (size_t)i * w;
         adm_decouple_row(ref->b[BAND_H] + row, ref->b[BAND_V] + row, ref->b[BAND_D] + row,
@@ -368,7 +363,6 @@ static float adm_scale_num(vsr_adm *a, const adm_bands *ref, const adm_bands *di
      * kernel; the (rare) edge columns through the mirrored one */
     const int in0 = r.left > 1 ? r.left : 1, in1 = r.right < w - 1 ? r.right : w - 1;
     float *sums = a->row_sums;
-#pragma omp parallel for num_threads(a->threads) schedule(static)
     for (int i = r.top; i < r.bottom; i++) {
         const size_t row = (size_t)i * w;
         const float *up = a->mask_sum + (size_t)vsr_vmaf_mirror(i - 1, h) * w;

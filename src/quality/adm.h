@@ -8,8 +8,8 @@
  * enhancement gain limit (1.0 for VMAF NEG, 100 for the default model)
  * caps how much of a sharpened detail counts as restored.
  *
- * One context per thread of work, like vif.h; rows are split over OpenMP
- * threads and summed in row order. */
+ * A context holds the scratch of one picture size and belongs to one
+ * thread, like vif.h's. */
 #ifndef VSR_QUALITY_ADM_H
 #define VSR_QUALITY_ADM_H
 
@@ -21,7 +21,7 @@
 typedef struct vsr_adm vsr_adm;
 
 /* Scratch for width x height pictures (each at least 32). */
-int vsr_adm_create(int width, int height, int threads, vsr_adm **out, vsr_error *err);
+int vsr_adm_create(int width, int height, vsr_adm **out, vsr_error *err);
 void vsr_adm_free(vsr_adm *adm);
 
 /* The adm2 score of ref/dis (floats, stride in floats) for each of

@@ -1,9 +1,19 @@
-/* A scoring session: see quality.h. The VMAF features of both models come
- * from one pass: the wavelet transform, the VIF filters and the motion
- * blur are shared, and only the parts that depend on the enhancement gain
- * limit are computed once per model. */
+/* A scoring session: see quality.h.
+ *
+ * Pictures are scored by `threads` workers, each owning the scratch of
+ * every measure (one picture pair at a time, no sharing): the caller's
+ * thread copies each pair into a ring of job slots, a free worker scores
+ * the next waiting slot, and the caller collects the results in order.
+ * Whole pictures per worker rather than rows per thread: no barrier
+ * inside a picture, so scoring keeps its pace beside busy encoders. With
+ * one thread there are no workers: pictures are scored in the call.
+ *
+ * The VMAF features of both models come from one pass: the wavelet
+ * transform, the VIF filters and the motion blur are shared, and only the
+ * parts that depend on the enhancement gain limit are computed per model. */
 #include "quality/quality.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,11 +27,35 @@
 enum { MODEL_VMAF, MODEL_NEG, N_MODELS };
 
 /* The features of one scored picture that do not depend on its
- * neighbours, per model (motion2 is added at the end). */
+ * neighbours, per gain-limit variant (motion2 is added at the end). */
 typedef struct scored_features {
     double adm[N_MODELS];
     double vif[N_MODELS][VSR_VIF_SCALES];
 } scored_features;
+
+/* One picture pair on its way through a worker. */
+typedef struct quality_job {
+    int64_t index;
+    int scored;      /* every subsample'th picture; the others only give motion */
+    int has_prev;    /* a previous reference picture is in prev_y */
+    uint8_t *planes; /* ref Y U V, dis Y U V, prev ref Y: packed, stride = width */
+    int done;        /* results below are valid */
+    double motion;
+    vsr_quality_frame frame;
+    scored_features features;
+} quality_job;
+
+/* What one worker owns. */
+typedef struct quality_worker {
+    struct vsr_quality *q;
+    pthread_t thread;
+    int started;
+    vsr_vif *vif;
+    vsr_adm *adm;
+    vsr_motion *motion;
+    vsr_ssim *ssim;
+    float *ref_f, *dis_f, *prev_f; /* Y as floats, pixel - 128 (libvmaf's picture_copy) */
+} quality_worker;
 
 struct vsr_quality {
     vsr_quality_options opt;
@@ -30,11 +64,17 @@ struct vsr_quality {
     int n_variants;                  /* gain-limit sets computed (1 or 2) */
     int variant_of[N_MODELS];        /* which set each model reads */
     double adm_limits[N_MODELS], vif_limits[N_MODELS];
-    vsr_vif *vif;
-    vsr_adm *adm;
-    vsr_motion *motion;
-    vsr_ssim *ssim;
-    float *ref_f, *dis_f; /* Y as floats, pixel - 128 (libvmaf's picture_copy) */
+
+    quality_worker *workers;
+    int n_workers;
+    quality_job *jobs; /* ring of n_jobs slots */
+    int n_jobs;
+    int64_t head, run, tail; /* collected < run (taken by workers) <= tail (filled) */
+    int stop;
+    pthread_mutex_t lock;
+    pthread_cond_t work, done;
+    int sync_ok;
+
     int64_t pictures;
     double *motion_scores; /* one per picture */
     int64_t motion_cap;
@@ -49,9 +89,158 @@ static int wants_vmaf(const vsr_quality *q)
     return q->model[MODEL_VMAF] || q->model[MODEL_NEG];
 }
 
+static size_t plane_bytes(const vsr_quality *q, int p)
+{
+    return p == 0 ? (size_t)q->width * q->height : (size_t)(q->width / 2) * (q->height / 2);
+}
+
+/* Where plane p (0-2 ref Y U V, 3-5 dis Y U V, 6 previous ref Y) lives. */
+static uint8_t *job_plane(const vsr_quality *q, const quality_job *job, int p)
+{
+    size_t off = 0;
+    for (int i = 0; i < p; i++)
+        off += plane_bytes(q, i % 3 == 0 || i == 6 ? 0 : 1);
+    return job->planes + off;
+}
+
+static size_t job_bytes(const vsr_quality *q)
+{
+    return 3 * plane_bytes(q, 0) + 4 * plane_bytes(q, 1);
+}
+
+static void luma_to_float(const uint8_t *src, int w, int h, float *dst)
+{
+    const size_t n = (size_t)w * h;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (float)src[i] - 128.0f;
+}
+
+/* Scores one job with one worker's scratch. */
+static void score_job(quality_worker *wk, quality_job *job)
+{
+    vsr_quality *q = wk->q;
+    const int w = q->width, h = q->height;
+    const uint8_t *ry = job_plane(q, job, 0), *dy = job_plane(q, job, 3);
+    job->motion = 0.0;
+    if (wants_vmaf(q)) {
+        luma_to_float(ry, w, h, wk->ref_f);
+        if (job->has_prev) {
+            luma_to_float(job_plane(q, job, 6), w, h, wk->prev_f);
+            job->motion = vsr_motion_score(wk->motion, wk->prev_f, wk->ref_f, w);
+        }
+    }
+    if (!job->scored)
+        return;
+    vsr_quality_frame *f = &job->frame;
+    scored_features *sf = &job->features;
+    memset(f, 0, sizeof *f);
+    memset(sf, 0, sizeof *sf);
+    f->index = job->index;
+    if (wants_vmaf(q)) {
+        luma_to_float(dy, w, h, wk->dis_f);
+        vsr_vif_result vif;
+        vsr_vif_compute(wk->vif, wk->ref_f, wk->dis_f, w, q->vif_limits, q->n_variants, &vif);
+        vsr_adm_compute(wk->adm, wk->ref_f, wk->dis_f, w, q->adm_limits, q->n_variants, sf->adm);
+        for (int k = 0; k < q->n_variants; k++)
+            for (int s = 0; s < VSR_VIF_SCALES; s++)
+                sf->vif[k][s] = vif.den[s] == 0.0 ? 1.0 : vif.num[k][s] / vif.den[s];
+    }
+    if (q->opt.metrics & VSR_QUALITY_PSNR) {
+        double db[3];
+        for (int p = 0; p < 3; p++) {
+            const int pw = p ? w / 2 : w, ph = p ? h / 2 : h;
+            db[p] = vsr_psnr_from_sse(
+                vsr_plane_sse(job_plane(q, job, p), pw, job_plane(q, job, 3 + p), pw, pw, ph),
+                (uint64_t)pw * (uint64_t)ph);
+        }
+        f->psnr_y = db[0];
+        f->psnr_u = db[1];
+        f->psnr_v = db[2];
+        f->psnr_yuv = (6.0 * db[0] + db[1] + db[2]) / 8.0;
+    }
+    if (wk->ssim)
+        f->ssim = vsr_ssim_compute(wk->ssim, ry, w, dy, w);
+}
+
+static void *worker_main(void *arg)
+{
+    quality_worker *wk = arg;
+    vsr_quality *q = wk->q;
+    pthread_mutex_lock(&q->lock);
+    for (;;) {
+        while (q->run == q->tail && !q->stop)
+            pthread_cond_wait(&q->work, &q->lock);
+        if (q->run == q->tail)
+            break; /* stopping, nothing left */
+        quality_job *job = &q->jobs[q->run % q->n_jobs];
+        q->run++;
+        pthread_mutex_unlock(&q->lock);
+        score_job(wk, job);
+        pthread_mutex_lock(&q->lock);
+        job->done = 1;
+        pthread_cond_broadcast(&q->done);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return NULL;
+}
+
+static void worker_free(quality_worker *wk)
+{
+    vsr_vif_free(wk->vif);
+    vsr_adm_free(wk->adm);
+    vsr_motion_free(wk->motion);
+    vsr_ssim_free(wk->ssim);
+    free(wk->ref_f);
+    free(wk->dis_f);
+    free(wk->prev_f);
+}
+
+static int worker_init(vsr_quality *q, quality_worker *wk, vsr_error *err)
+{
+    const int w = q->width, h = q->height;
+    int rc = VSR_OK;
+    wk->q = q;
+    if (wants_vmaf(q)) {
+        size_t n = (size_t)w * (size_t)h;
+        wk->ref_f = malloc(n * sizeof(float));
+        wk->dis_f = malloc(n * sizeof(float));
+        wk->prev_f = malloc(n * sizeof(float));
+        if (!wk->ref_f || !wk->dis_f || !wk->prev_f)
+            return vsr_error_set(err, VSR_ERR_NOMEM, "quality: out of memory for %dx%d", w, h);
+        if ((rc = vsr_vif_create(w, h, &wk->vif, err)) < 0 ||
+            (rc = vsr_adm_create(w, h, &wk->adm, err)) < 0 ||
+            (rc = vsr_motion_create(w, h, &wk->motion, err)) < 0)
+            return rc;
+    }
+    if (q->opt.metrics & VSR_QUALITY_SSIM)
+        rc = vsr_ssim_create(w, h, &wk->ssim, err);
+    return rc;
+}
+
 static int load_model(const char *path, const char *builtin, vsr_vmaf_model **out, vsr_error *err)
 {
     return path ? vsr_vmaf_model_load(path, out, err) : vsr_vmaf_model_builtin(builtin, out, err);
+}
+
+/* The distinct gain-limit sets of the models asked for. */
+static void plan_variants(vsr_quality *q)
+{
+    for (int m = 0; m < N_MODELS; m++) {
+        if (!q->model[m])
+            continue;
+        double a = vsr_vmaf_model_adm_gain_limit(q->model[m]);
+        double v = vsr_vmaf_model_vif_gain_limit(q->model[m]);
+        int k;
+        for (k = 0; k < q->n_variants; k++)
+            if (q->adm_limits[k] == a && q->vif_limits[k] == v)
+                break;
+        if (k == q->n_variants) {
+            q->adm_limits[k] = a;
+            q->vif_limits[k] = v;
+            q->n_variants++;
+        }
+        q->variant_of[m] = k;
+    }
 }
 
 int vsr_quality_create(const vsr_quality_options *opt, int width, int height, vsr_quality **out,
@@ -61,8 +250,9 @@ int vsr_quality_create(const vsr_quality_options *opt, int width, int height, vs
     if (!(opt->metrics &
           (VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG | VSR_QUALITY_PSNR | VSR_QUALITY_SSIM)))
         return vsr_error_set(err, VSR_ERR_INVALID, "quality: no metric asked for");
-    if (opt->threads < 1 || opt->subsample < 1)
-        return vsr_error_set(err, VSR_ERR_INVALID, "quality: threads and subsample must be >= 1");
+    if (opt->threads < 1 || opt->threads > 1024 || opt->subsample < 1)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "quality: threads (1..1024) and subsample (>= 1) out of range");
     if (width < 32 || height < 32 || (width & 1) || (height & 1))
         return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
                              "quality: %dx%d: pictures must be at least 32x32, of even size", width,
@@ -84,40 +274,40 @@ int vsr_quality_create(const vsr_quality_options *opt, int width, int height, vs
         rc = load_model(opt->vmaf_neg_model_path, "vmaf_v0.6.1neg", &q->model[MODEL_NEG], err);
     if (rc < 0)
         goto fail;
-    for (int m = 0; m < N_MODELS; m++) {
-        if (!q->model[m])
-            continue;
-        double a = vsr_vmaf_model_adm_gain_limit(q->model[m]);
-        double v = vsr_vmaf_model_vif_gain_limit(q->model[m]);
-        int k;
-        for (k = 0; k < q->n_variants; k++)
-            if (q->adm_limits[k] == a && q->vif_limits[k] == v)
-                break;
-        if (k == q->n_variants) {
-            q->adm_limits[k] = a;
-            q->vif_limits[k] = v;
-            q->n_variants++;
-        }
-        q->variant_of[m] = k;
+    plan_variants(q);
+
+    q->n_workers = opt->threads;
+    q->n_jobs = opt->threads == 1 ? 1 : 2 * opt->threads;
+    q->workers = calloc((size_t)q->n_workers, sizeof *q->workers);
+    q->jobs = calloc((size_t)q->n_jobs, sizeof *q->jobs);
+    if (!q->workers || !q->jobs) {
+        rc = vsr_error_set(err, VSR_ERR_NOMEM, "quality: out of memory");
+        goto fail;
     }
-    const int t = opt->threads;
-    if (wants_vmaf(q)) {
-        size_t n = (size_t)width * (size_t)height;
-        q->ref_f = malloc(n * sizeof(float));
-        q->dis_f = malloc(n * sizeof(float));
-        if (!q->ref_f || !q->dis_f) {
+    for (int i = 0; i < q->n_jobs; i++)
+        if (!(q->jobs[i].planes = malloc(job_bytes(q)))) {
             rc = vsr_error_set(err, VSR_ERR_NOMEM, "quality: out of memory for %dx%d", width,
                                height);
             goto fail;
         }
-        if ((rc = vsr_vif_create(width, height, t, &q->vif, err)) < 0 ||
-            (rc = vsr_adm_create(width, height, t, &q->adm, err)) < 0 ||
-            (rc = vsr_motion_create(width, height, t, &q->motion, err)) < 0)
+    for (int i = 0; i < q->n_workers; i++)
+        if ((rc = worker_init(q, &q->workers[i], err)) < 0)
             goto fail;
-    }
-    if ((opt->metrics & VSR_QUALITY_SSIM) &&
-        (rc = vsr_ssim_create(width, height, t, &q->ssim, err)) < 0)
+    if (pthread_mutex_init(&q->lock, NULL) != 0) {
+        rc = vsr_error_set(err, VSR_ERR_INTERNAL, "quality: cannot make a mutex");
         goto fail;
+    }
+    pthread_cond_init(&q->work, NULL);
+    pthread_cond_init(&q->done, NULL);
+    q->sync_ok = 1;
+    if (q->n_workers > 1)
+        for (int i = 0; i < q->n_workers; i++) {
+            if (pthread_create(&q->workers[i].thread, NULL, worker_main, &q->workers[i]) != 0) {
+                rc = vsr_error_set(err, VSR_ERR_INTERNAL, "quality: cannot start worker %d", i);
+                goto fail;
+            }
+            q->workers[i].started = 1;
+        }
     *out = q;
     return VSR_OK;
 fail:
@@ -125,18 +315,39 @@ fail:
     return rc;
 }
 
+static void stop_workers(vsr_quality *q)
+{
+    if (!q->sync_ok)
+        return;
+    pthread_mutex_lock(&q->lock);
+    q->stop = 1;
+    pthread_cond_broadcast(&q->work);
+    pthread_mutex_unlock(&q->lock);
+    for (int i = 0; i < q->n_workers; i++)
+        if (q->workers[i].started) {
+            pthread_join(q->workers[i].thread, NULL);
+            q->workers[i].started = 0;
+        }
+}
+
 void vsr_quality_free(vsr_quality *q)
 {
     if (!q)
         return;
+    stop_workers(q);
+    if (q->sync_ok) {
+        pthread_mutex_destroy(&q->lock);
+        pthread_cond_destroy(&q->work);
+        pthread_cond_destroy(&q->done);
+    }
+    for (int i = 0; q->workers && i < q->n_workers; i++)
+        worker_free(&q->workers[i]);
+    for (int i = 0; q->jobs && i < q->n_jobs; i++)
+        free(q->jobs[i].planes);
+    free(q->workers);
+    free(q->jobs);
     for (int m = 0; m < N_MODELS; m++)
         vsr_vmaf_model_free(q->model[m]);
-    vsr_vif_free(q->vif);
-    vsr_adm_free(q->adm);
-    vsr_motion_free(q->motion);
-    vsr_ssim_free(q->ssim);
-    free(q->ref_f);
-    free(q->dis_f);
     free(q->motion_scores);
     free(q->frames);
     free(q->features);
@@ -159,16 +370,53 @@ static int grow(void **p, int64_t *cap, int64_t need, size_t elem, vsr_error *er
     return VSR_OK;
 }
 
-static void luma_to_float(const uint8_t *src, ptrdiff_t stride, int w, int h, float *dst,
-                          int threads)
+/* Moves a finished job's results into the session's arrays (the caller's
+ * thread, in picture order). */
+static int collect(vsr_quality *q, quality_job *job, vsr_error *err)
 {
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int i = 0; i < h; i++) {
-        const uint8_t *s = src + i * stride;
-        float *d = dst + (size_t)i * w;
-        for (int j = 0; j < w; j++)
-            d[j] = (float)s[j] - 128.0f;
+    int rc;
+    if ((rc = grow((void **)&q->motion_scores, &q->motion_cap, job->index + 1, sizeof(double),
+                   err)) < 0)
+        return rc;
+    q->motion_scores[job->index] = job->motion;
+    if (!job->scored)
+        return VSR_OK;
+    if ((rc = grow((void **)&q->frames, &q->frames_cap, q->n_frames + 1, sizeof(vsr_quality_frame),
+                   err)) < 0 ||
+        (rc = grow((void **)&q->features, &q->features_cap, q->n_frames + 1,
+                   sizeof(scored_features), err)) < 0)
+        return rc;
+    q->frames[q->n_frames] = job->frame;
+    q->features[q->n_frames] = job->features;
+    q->n_frames++;
+    return VSR_OK;
+}
+
+/* Collects finished jobs in order: all of them (wait_all), or until a
+ * slot is free. Called with the lock held. */
+static int collect_ready(vsr_quality *q, int wait_all, vsr_error *err)
+{
+    while (q->head < q->tail) {
+        quality_job *job = &q->jobs[q->head % q->n_jobs];
+        if (!job->done) {
+            if (!wait_all && q->tail - q->head < q->n_jobs)
+                return VSR_OK;
+            pthread_cond_wait(&q->done, &q->lock);
+            continue;
+        }
+        int rc = collect(q, job, err);
+        job->done = 0;
+        q->head++;
+        if (rc < 0)
+            return rc;
     }
+    return VSR_OK;
+}
+
+static void copy_plane(uint8_t *dst, const uint8_t *src, ptrdiff_t stride, int w, int h)
+{
+    for (int i = 0; i < h; i++)
+        memcpy(dst + (size_t)i * w, src + i * stride, (size_t)w);
 }
 
 int vsr_quality_add(vsr_quality *q, const vsr_quality_picture *ref, const vsr_quality_picture *dis,
@@ -176,53 +424,41 @@ int vsr_quality_add(vsr_quality *q, const vsr_quality_picture *ref, const vsr_qu
 {
     if (q->finished)
         return vsr_error_set(err, VSR_ERR_INTERNAL, "quality: picture added after finish");
-    const int w = q->width, h = q->height, t = q->opt.threads;
-    int rc;
-    if (wants_vmaf(q)) {
-        if ((rc = grow((void **)&q->motion_scores, &q->motion_cap, q->pictures + 1, sizeof(double),
-                       err)) < 0)
-            return rc;
-        luma_to_float(ref->data[0], ref->stride[0], w, h, q->ref_f, t);
-        q->motion_scores[q->pictures] = vsr_motion_add(q->motion, q->ref_f, w);
-    }
-    if (q->pictures++ % q->opt.subsample != 0)
-        return VSR_OK;
-
-    if ((rc = grow((void **)&q->frames, &q->frames_cap, q->n_frames + 1, sizeof(vsr_quality_frame),
-                   err)) < 0 ||
-        (rc = grow((void **)&q->features, &q->features_cap, q->n_frames + 1,
-                   sizeof(scored_features), err)) < 0)
+    const int w = q->width, h = q->height;
+    pthread_mutex_lock(&q->lock);
+    int rc = collect_ready(q, 0, err);
+    pthread_mutex_unlock(&q->lock);
+    if (rc < 0)
         return rc;
-    vsr_quality_frame *f = &q->frames[q->n_frames];
-    scored_features *sf = &q->features[q->n_frames];
-    memset(f, 0, sizeof *f);
-    memset(sf, 0, sizeof *sf);
-    f->index = q->pictures - 1;
-    if (wants_vmaf(q)) {
-        luma_to_float(dis->data[0], dis->stride[0], w, h, q->dis_f, t);
-        vsr_vif_result vif;
-        vsr_vif_compute(q->vif, q->ref_f, q->dis_f, w, q->vif_limits, q->n_variants, &vif);
-        vsr_adm_compute(q->adm, q->ref_f, q->dis_f, w, q->adm_limits, q->n_variants, sf->adm);
-        for (int k = 0; k < q->n_variants; k++)
-            for (int s = 0; s < VSR_VIF_SCALES; s++)
-                sf->vif[k][s] = vif.den[s] == 0.0 ? 1.0 : vif.num[k][s] / vif.den[s];
+    quality_job *job = &q->jobs[q->tail % q->n_jobs];
+    const quality_job *prev = q->tail > 0 ? &q->jobs[(q->tail - 1) % q->n_jobs] : NULL;
+    job->index = q->pictures;
+    job->scored = q->pictures % q->opt.subsample == 0;
+    job->has_prev = prev != NULL && wants_vmaf(q);
+    /* the previous reference first: with one slot, prev is this slot */
+    if (job->has_prev)
+        memmove(job_plane(q, job, 6), job_plane(q, prev, 0), plane_bytes(q, 0));
+    for (int p = 0; p < 3; p++) {
+        const int pw = p ? w / 2 : w, ph = p ? h / 2 : h;
+        copy_plane(job_plane(q, job, p), ref->data[p], ref->stride[p], pw, ph);
+        if (job->scored)
+            copy_plane(job_plane(q, job, 3 + p), dis->data[p], dis->stride[p], pw, ph);
     }
-    if (q->opt.metrics & VSR_QUALITY_PSNR) {
-        const int pw[3] = {w, w / 2, w / 2}, ph[3] = {h, h / 2, h / 2};
-        double db[3];
-        for (int p = 0; p < 3; p++)
-            db[p] = vsr_psnr_from_sse(vsr_plane_sse(ref->data[p], ref->stride[p], dis->data[p],
-                                                    dis->stride[p], pw[p], ph[p]),
-                                      (uint64_t)pw[p] * (uint64_t)ph[p]);
-        f->psnr_y = db[0];
-        f->psnr_u = db[1];
-        f->psnr_v = db[2];
-        f->psnr_yuv = (6.0 * db[0] + db[1] + db[2]) / 8.0;
+    q->pictures++;
+    if (q->n_workers == 1) {
+        score_job(&q->workers[0], job);
+        job->done = 1;
+        q->tail++;
+        q->run = q->tail;
+        pthread_mutex_lock(&q->lock);
+        rc = collect_ready(q, 1, err);
+        pthread_mutex_unlock(&q->lock);
+        return rc;
     }
-    if (q->ssim)
-        f->ssim =
-            vsr_ssim_compute(q->ssim, ref->data[0], ref->stride[0], dis->data[0], dis->stride[0]);
-    q->n_frames++;
+    pthread_mutex_lock(&q->lock);
+    q->tail++;
+    pthread_cond_signal(&q->work);
+    pthread_mutex_unlock(&q->lock);
     return VSR_OK;
 }
 
@@ -247,6 +483,13 @@ vsr_quality_pooled vsr_quality_pool(const double *values, int64_t n)
 
 int vsr_quality_finish(vsr_quality *q, vsr_quality_summary *summary, vsr_error *err)
 {
+    if (!q->finished) {
+        pthread_mutex_lock(&q->lock);
+        int rc = collect_ready(q, 1, err);
+        pthread_mutex_unlock(&q->lock);
+        if (rc < 0)
+            return rc;
+    }
     if (q->n_frames == 0)
         return vsr_error_set(err, VSR_ERR_FORMAT, "quality: no picture to score");
     if (!q->finished) {
@@ -260,8 +503,7 @@ int vsr_quality_finish(vsr_quality *q, vsr_quality_summary *summary, vsr_error *
                 int k = q->variant_of[m];
                 double x[VSR_VMAF_N_FEATURES];
                 x[VSR_VMAF_ADM2] = sf->adm[k];
-                x[VSR_VMAF_MOTION2] =
-                    vsr_motion2(q->motion_scores, (int)q->pictures, (int)f->index);
+                x[VSR_VMAF_MOTION2] = vsr_motion2(q->motion_scores, q->pictures, f->index);
                 for (int s = 0; s < VSR_VIF_SCALES; s++)
                     x[VSR_VMAF_VIF0 + s] = sf->vif[k][s];
                 double score = vsr_vmaf_model_predict(q->model[m], x);

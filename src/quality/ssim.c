@@ -4,20 +4,19 @@
 #include "quality/ssim.h"
 
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 
 #define SSIM_TAPS 11
 #define SSIM_MOMENTS 5
 
 struct vsr_ssim {
-    int width, height, threads;
+    int width, height;
     float window[SSIM_TAPS];
-    float *row_buffers; /* per thread: 2 x SSIM_MOMENTS rows of width */
+    float *row_buffers; /* 2 x SSIM_MOMENTS rows of width */
     double *row_sums;
 };
 
-int vsr_ssim_create(int width, int height, int threads, vsr_ssim **out, vsr_error *err)
+int vsr_ssim_create(int width, int height, vsr_ssim **out, vsr_error *err)
 {
     *out = NULL;
     if (width < SSIM_TAPS || height < SSIM_TAPS)
@@ -28,7 +27,6 @@ int vsr_ssim_create(int width, int height, int threads, vsr_ssim **out, vsr_erro
         return vsr_error_set(err, VSR_ERR_NOMEM, "SSIM: out of memory");
     s->width = width;
     s->height = height;
-    s->threads = threads > 0 ? threads : 1;
     double sum = 0.0, g[SSIM_TAPS];
     for (int k = 0; k < SSIM_TAPS; k++) {
         double x = k - SSIM_TAPS / 2;
@@ -37,7 +35,7 @@ int vsr_ssim_create(int width, int height, int threads, vsr_ssim **out, vsr_erro
     }
     for (int k = 0; k < SSIM_TAPS; k++)
         s->window[k] = (float)(g[k] / sum);
-    s->row_buffers = malloc((size_t)s->threads * 2 * SSIM_MOMENTS * (size_t)width * sizeof(float));
+    s->row_buffers = malloc((size_t)2 * SSIM_MOMENTS * (size_t)width * sizeof(float));
     s->row_sums = malloc((size_t)height * sizeof(double));
     if (!s->row_buffers || !s->row_sums) {
         vsr_ssim_free(s);
@@ -61,10 +59,9 @@ double vsr_ssim_compute(vsr_ssim *s, const uint8_t *ref, ptrdiff_t ref_stride, c
 {
     const int w = s->width, out_h = s->height - SSIM_TAPS + 1, out_w = w - SSIM_TAPS + 1;
     const float c1 = (0.01f * 255.0f) * (0.01f * 255.0f), c2 = (0.03f * 255.0f) * (0.03f * 255.0f);
-#pragma omp parallel for num_threads(s->threads) schedule(static)
     for (int i = 0; i < out_h; i++) {
         float *v[SSIM_MOMENTS], *hsum[SSIM_MOMENTS];
-        float *buf = s->row_buffers + (size_t)omp_get_thread_num() * 2 * SSIM_MOMENTS * w;
+        float *buf = s->row_buffers + 0;
         for (int m = 0; m < SSIM_MOMENTS; m++) {
             v[m] = buf + (size_t)m * w;
             hsum[m] = buf + (size_t)(SSIM_MOMENTS + m) * w;

@@ -13,7 +13,7 @@
 
 typedef struct vsr_ssim vsr_ssim;
 
-int vsr_ssim_create(int width, int height, int threads, vsr_ssim **out, vsr_error *err);
+int vsr_ssim_create(int width, int height, vsr_ssim **out, vsr_error *err);
 void vsr_ssim_free(vsr_ssim *s);
 double vsr_ssim_compute(vsr_ssim *s, const uint8_t *ref, ptrdiff_t ref_stride, const uint8_t *dis,
                         ptrdiff_t dis_stride);

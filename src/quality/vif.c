@@ -4,7 +4,6 @@
  * statistic), so no full-size moment image is ever stored. */
 #include "quality/vif.h"
 
-#include <omp.h>
 #include <stdlib.h>
 
 #include "quality/vmaf_math.h"
@@ -30,14 +29,14 @@ static const int vif_filter_width[VSR_VIF_SCALES] = {17, 9, 5, 3};
 #define VIF_MOMENTS 5 /* mu1, mu2, ref^2, dis^2, ref*dis */
 
 struct vsr_vif {
-    int width, height, threads;
+    int width, height;
     float *scaled[2][2]; /* [ref|dis][ping|pong]: the decimated pictures of scales 1-3 */
     float *row_sums;     /* (1 + VSR_VIF_MAX_LIMITS) sums per row */
-    float *row_buffers;  /* per thread: 2 x VIF_MOMENTS rows of row_stride floats */
+    float *row_buffers;  /* 2 x VIF_MOMENTS rows of row_stride floats */
     int row_stride;
 };
 
-int vsr_vif_create(int width, int height, int threads, vsr_vif **out, vsr_error *err)
+int vsr_vif_create(int width, int height, vsr_vif **out, vsr_error *err)
 {
     *out = NULL;
     if (width < 32 || height < 32)
@@ -48,7 +47,6 @@ int vsr_vif_create(int width, int height, int threads, vsr_vif **out, vsr_error 
         return vsr_error_set(err, VSR_ERR_NOMEM, "VIF: out of memory");
     v->width = width;
     v->height = height;
-    v->threads = threads > 0 ? threads : 1;
     v->row_stride = width + 2 * VIF_MAX_RADIUS + 16;
     size_t scaled = (size_t)(width / 2) * (size_t)(height / 2);
     int ok = 1;
@@ -56,8 +54,8 @@ int vsr_vif_create(int width, int height, int threads, vsr_vif **out, vsr_error 
         for (int b = 0; b < 2; b++)
             ok &= (v->scaled[p][b] = malloc(scaled * sizeof(float))) != NULL;
     ok &= (v->row_sums = malloc((size_t)height * (1 + VSR_VIF_MAX_LIMITS) * sizeof(float))) != NULL;
-    ok &= (v->row_buffers = malloc((size_t)v->threads * 2 * VIF_MOMENTS * (size_t)v->row_stride *
-                                   sizeof(float))) != NULL;
+    ok &= (v->row_buffers =
+               malloc((size_t)2 * VIF_MOMENTS * (size_t)v->row_stride * sizeof(float))) != NULL;
     if (!ok) {
         vsr_vif_free(v);
         return vsr_error_set(err, VSR_ERR_NOMEM, "VIF: out of memory for %dx%d", width, height);
@@ -178,9 +176,8 @@ static void vif_scale_statistic(vsr_vif *v, const float *ref, const float *dis, 
     const float *f = vif_filters[scale];
     const int fw = vif_filter_width[scale], r = fw / 2, rs = v->row_stride;
     float *sums = v->row_sums;
-#pragma omp parallel for num_threads(v->threads) schedule(static)
     for (int i = 0; i < h; i++) {
-        float *buf = v->row_buffers + (size_t)omp_get_thread_num() * 2 * VIF_MOMENTS * rs;
+        float *buf = v->row_buffers;
         float *ext[VIF_MOMENTS], *res[VIF_MOMENTS];
         for (int m = 0; m < VIF_MOMENTS; m++) {
             ext[m] = buf + (size_t)m * rs;
@@ -222,9 +219,8 @@ static void vif_decimate(vsr_vif *v, const float *src, int src_stride, int w, in
                          int fw, float *dst)
 {
     const int r = fw / 2, rs = v->row_stride, dw = w / 2, dh = h / 2;
-#pragma omp parallel for num_threads(v->threads) schedule(static)
     for (int i = 0; i < dh; i++) {
-        float *ext = v->row_buffers + (size_t)omp_get_thread_num() * 2 * VIF_MOMENTS * rs;
+        float *ext = v->row_buffers;
         for (int j = 0; j < w; j++)
             ext[r + j] = 0.0f;
         for (int k = 0; k < fw; k++)

@@ -4,10 +4,9 @@
  * sigma_nsq = 2, and the enhancement gain limit (1.0 for VMAF NEG, 100 for
  * the default model).
  *
- * One context per thread of work: it holds the scratch buffers of one
- * picture size. The rows of each pass are split over `threads` OpenMP
- * threads; the sums are added in row order, so results do not depend on
- * the thread count. */
+ * A context holds the scratch buffers of one picture size and belongs to
+ * one thread (a scoring worker); rows are summed in order, so a result
+ * does not depend on which worker made it. */
 #ifndef VSR_QUALITY_VIF_H
 #define VSR_QUALITY_VIF_H
 
@@ -24,7 +23,7 @@ typedef struct vsr_vif_result {
 } vsr_vif_result;
 
 /* Scratch for width x height pictures (each at least 32). */
-int vsr_vif_create(int width, int height, int threads, vsr_vif **out, vsr_error *err);
+int vsr_vif_create(int width, int height, vsr_vif **out, vsr_error *err);
 void vsr_vif_free(vsr_vif *vif);
 
 /* ref and dis: width x height floats (pixel - 128), stride in floats.
