@@ -9,6 +9,36 @@
 #include "quality/vmaf_math.h"
 #include "quality/vmaf_simd.h"
 
+/* The scores to match are libvmaf's integer VIF (integer_vif.c), the one
+ * its vmaf_v0.6.1 and v0.6.1neg models name. Its fixed-point pipeline
+ * differs from float_vif's in three ways, followed here:
+ * - it works on pixel values 0..255 (no -128 offset);
+ * - the vertical pass of each mean (mu) is rounded to 1/256 (Q8) at every
+ *   scale (filter1d_8: (accum + 128) >> 8; filter1d_16: >> 16), and so are
+ *   both passes of the decimation filter (filter1d_rd_*, uint16 pictures);
+ * - its vertical border mirror does not repeat the last row
+ *   (pad_top_and_bottom: row h-1+k reads row h-1-k).
+ * The rounded means put noise of about 2 * mu * 2^-9 into sigma = E[x^2] -
+ * mu^2. Where the distorted picture is locally a linear function of the
+ * reference (contrast, sharpening, upscaling), sv_sq is ~0 and that noise,
+ * clamped at 0, raises it: VIF drops by ~0.002-0.003 at scales 1-3. With
+ * the NEG gain limit (g <= 1) the score is no longer saturated and that
+ * is ~0.3 VMAF NEG on a contrast-enhanced clip. */
+#define VIF_PIXEL_OFFSET 128.0f /* the input is pixel - 128 (see quality.c) */
+
+/* x rounded to a multiple of 1/256, half up: x >= 0 here (means of
+ * non-negative pixels, positive filter taps), so truncation is floor. */
+static inline float vif_round_q8(float x)
+{
+    return (float)(int)(x * 256.0f + 0.5f) * (1.0f / 256.0f);
+}
+
+/* libvmaf integer VIF's row mirror: -k reads k, h-1+k reads h-1-k. */
+static inline int vif_mirror_row(int i, int h)
+{
+    return i < 0 ? -i : (i >= h ? 2 * h - i - 2 : i);
+}
+
 /* libvmaf's vif_filter1d_table_s for kernelscale 1.0, one per scale. */
 static const float vif_filter_s0[17] = {
     0.00745626912f, 0.0142655009f, 0.0250313189f, 0.0402820669f, 0.0594526194f, 0.0804751068f,
@@ -89,23 +119,33 @@ static void mirror_row_edges(float *row, int w, int r)
 VSR_QUALITY_KERNEL
 static void vif_vertical_tap(float *restrict e0, float *restrict e1, float *restrict e2,
                              float *restrict e3, float *restrict e4, const float *restrict a,
-                             const float *restrict b, float c, int w)
+                             const float *restrict b, float c, float offset, int w)
 {
     for (int j = 0; j < w; j++) {
-        e0[j] += c * a[j];
-        e1[j] += c * b[j];
-        e2[j] += c * (a[j] * a[j]);
-        e3[j] += c * (b[j] * b[j]);
-        e4[j] += c * (a[j] * b[j]);
+        const float x = a[j] + offset, y = b[j] + offset;
+        e0[j] += c * x;
+        e1[j] += c * y;
+        e2[j] += c * (x * x);
+        e3[j] += c * (y * y);
+        e4[j] += c * (x * y);
     }
+}
+
+/* e[j] rounded to 1/256: see vif_round_q8. */
+VSR_QUALITY_KERNEL
+static void vif_round_row_q8(float *restrict e, int w)
+{
+    for (int j = 0; j < w; j++)
+        e[j] = vif_round_q8(e[j]);
 }
 
 /* e[j] += c * a[j]: one tap of a vertical pass. */
 VSR_QUALITY_KERNEL
-static void vif_vertical_tap1(float *restrict e, const float *restrict a, float c, int w)
+static void vif_vertical_tap1(float *restrict e, const float *restrict a, float c, float offset,
+                              int w)
 {
     for (int j = 0; j < w; j++)
-        e[j] += c * a[j];
+        e[j] += c * (a[j] + offset);
 }
 
 /* out[j] = sum_k f[k] * ext[j + k], for j < w (ext holds the mirrored row). */
@@ -170,8 +210,8 @@ static void vif_row_statistic(const float *restrict mu1, const float *restrict m
 
 /* One scale's statistic over a w x h pair (stride in floats). */
 static void vif_scale_statistic(vsr_vif *v, const float *ref, const float *dis, int stride, int w,
-                                int h, int scale, const double *gain_limits, int n_limits,
-                                vsr_vif_result *out)
+                                int h, int scale, float offset, const double *gain_limits,
+                                int n_limits, vsr_vif_result *out)
 {
     const float *f = vif_filters[scale];
     const int fw = vif_filter_width[scale], r = fw / 2, rs = v->row_stride;
@@ -186,10 +226,12 @@ static void vif_scale_statistic(vsr_vif *v, const float *ref, const float *dis, 
         }
         /* vertical pass of the five moments, taps in libvmaf's order */
         for (int k = 0; k < fw; k++) {
-            int ii = vsr_vmaf_mirror(i - r + k, h);
+            int ii = vif_mirror_row(i - r + k, h);
             vif_vertical_tap(ext[0] + r, ext[1] + r, ext[2] + r, ext[3] + r, ext[4] + r,
-                             ref + (size_t)ii * stride, dis + (size_t)ii * stride, f[k], w);
+                             ref + (size_t)ii * stride, dis + (size_t)ii * stride, f[k], offset, w);
         }
+        vif_round_row_q8(ext[0] + r, w);
+        vif_round_row_q8(ext[1] + r, w);
         for (int m = 0; m < VIF_MOMENTS; m++) {
             mirror_row_edges(ext[m], w, r);
             res[m] = buf + (size_t)(VIF_MOMENTS + m) * rs;
@@ -216,7 +258,7 @@ static void vif_scale_statistic(vsr_vif *v, const float *ref, const float *dis, 
  * libvmaf filters the whole picture and then keeps every other sample;
  * only the kept ones are computed here. */
 static void vif_decimate(vsr_vif *v, const float *src, int src_stride, int w, int h, const float *f,
-                         int fw, float *dst)
+                         int fw, float offset, float *dst)
 {
     const int r = fw / 2, rs = v->row_stride, dw = w / 2, dh = h / 2;
     for (int i = 0; i < dh; i++) {
@@ -224,8 +266,9 @@ static void vif_decimate(vsr_vif *v, const float *src, int src_stride, int w, in
         for (int j = 0; j < w; j++)
             ext[r + j] = 0.0f;
         for (int k = 0; k < fw; k++)
-            vif_vertical_tap1(ext + r, src + (size_t)vsr_vmaf_mirror(2 * i - r + k, h) * src_stride,
-                              f[k], w);
+            vif_vertical_tap1(ext + r, src + (size_t)vif_mirror_row(2 * i - r + k, h) * src_stride,
+                              f[k], offset, w);
+        vif_round_row_q8(ext + r, w);
         mirror_row_edges(ext, w, r);
         /* the whole row filtered (vectorised), then every other sample kept:
          * each kept value is the same sum as libvmaf's */
@@ -233,7 +276,7 @@ static void vif_decimate(vsr_vif *v, const float *src, int src_stride, int w, in
         filter_horizontal(ext, f, fw, w, full);
         float *out = dst + (size_t)i * dw;
         for (int j = 0; j < dw; j++)
-            out[j] = full[2 * j];
+            out[j] = vif_round_q8(full[2 * j]);
     }
 }
 
@@ -247,8 +290,10 @@ void vsr_vif_compute(vsr_vif *v, const float *ref, const float *dis, int stride,
             const float *f = vif_filters[scale];
             int fw = vif_filter_width[scale];
             float *nref = v->scaled[0][pong], *ndis = v->scaled[1][pong];
-            vif_decimate(v, cur_ref, cur_stride, w, h, f, fw, nref);
-            vif_decimate(v, cur_dis, cur_stride, w, h, f, fw, ndis);
+            /* scale 0 is pixel - 128; the decimated pictures are 0..255 */
+            const float offset = scale == 1 ? VIF_PIXEL_OFFSET : 0.0f;
+            vif_decimate(v, cur_ref, cur_stride, w, h, f, fw, offset, nref);
+            vif_decimate(v, cur_dis, cur_stride, w, h, f, fw, offset, ndis);
             w /= 2;
             h /= 2;
             cur_ref = nref;
@@ -256,7 +301,7 @@ void vsr_vif_compute(vsr_vif *v, const float *ref, const float *dis, int stride,
             cur_stride = w;
             pong ^= 1;
         }
-        vif_scale_statistic(v, cur_ref, cur_dis, cur_stride, w, h, scale, gain_limits, n_limits,
-                            out);
+        vif_scale_statistic(v, cur_ref, cur_dis, cur_stride, w, h, scale,
+                            scale == 0 ? VIF_PIXEL_OFFSET : 0.0f, gain_limits, n_limits, out);
     }
 }

@@ -1,5 +1,6 @@
-/* VIF (visual information fidelity) at four scales, as libvmaf's float_vif
- * extractor computes it for VMAF: Gaussian filters of widths 17, 9, 5, 3,
+/* VIF (visual information fidelity) at four scales, as libvmaf computes it
+ * for VMAF: float_vif's arithmetic with the roundings of the integer
+ * extractor the validators run (vif.c says which); Gaussian filters of widths 17, 9, 5, 3,
  * decimation by 2 between scales, the "matching_matlab" statistic with
  * sigma_nsq = 2, and the enhancement gain limit (1.0 for VMAF NEG, 100 for
  * the default model).
