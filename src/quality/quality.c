@@ -1,7 +1,9 @@
 /* A scoring session: see quality.h. The VMAF features of both models come
  * from one pass: the wavelet transform, the VIF filters and the motion
  * blur are shared, and only the parts that depend on the enhancement gain
- * limit are computed once per model. */
+ * limit are computed once per model. With use_cuda they come from
+ * vmaf_cuda.h instead, asynchronously: each add() takes the results that
+ * are ready, finish() waits for the rest. */
 #include "quality/quality.h"
 
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "quality/psnr.h"
 #include "quality/ssim.h"
 #include "quality/vif.h"
+#include "quality/vmaf_cuda.h"
 #include "quality/vmaf_model.h"
 
 enum { MODEL_VMAF, MODEL_NEG, N_MODELS };
@@ -34,6 +37,9 @@ struct vsr_quality {
     vsr_adm *adm;
     vsr_motion *motion;
     vsr_ssim *ssim;
+    vsr_vmaf_cuda *cuda;           /* the VMAF features on CUDA (use_cuda) */
+    vsr_vmaf_cuda_features *cuda_out;
+    int64_t cuda_frame;            /* the next scored frame the device's results fill */
     float *ref_f, *dis_f; /* Y as floats, pixel - 128 (libvmaf's picture_copy) */
     int64_t pictures;
     double *motion_scores; /* one per picture */
@@ -101,7 +107,20 @@ int vsr_quality_create(const vsr_quality_options *opt, int width, int height, vs
         q->variant_of[m] = k;
     }
     const int t = opt->threads;
-    if (wants_vmaf(q)) {
+    if (wants_vmaf(q) && opt->use_cuda) {
+        vsr_vmaf_cuda_options co = {.device = opt->cuda_device, .width = width, .height = height,
+                                    .n_limits = q->n_variants};
+        for (int k = 0; k < q->n_variants; k++) {
+            co.adm_gain_limits[k] = q->adm_limits[k];
+            co.vif_gain_limits[k] = q->vif_limits[k];
+        }
+        if ((rc = vsr_vmaf_cuda_create(&co, &q->cuda, err)) < 0)
+            goto fail;
+        if (!(q->cuda_out = malloc(64 * sizeof *q->cuda_out))) {
+            rc = vsr_error_set(err, VSR_ERR_NOMEM, "quality: out of memory");
+            goto fail;
+        }
+    } else if (wants_vmaf(q)) {
         size_t n = (size_t)width * (size_t)height;
         q->ref_f = malloc(n * sizeof(float));
         q->dis_f = malloc(n * sizeof(float));
@@ -135,6 +154,8 @@ void vsr_quality_free(vsr_quality *q)
     vsr_adm_free(q->adm);
     vsr_motion_free(q->motion);
     vsr_ssim_free(q->ssim);
+    vsr_vmaf_cuda_free(q->cuda);
+    free(q->cuda_out);
     free(q->ref_f);
     free(q->dis_f);
     free(q->motion_scores);
@@ -171,6 +192,77 @@ static void luma_to_float(const uint8_t *src, ptrdiff_t stride, int w, int h, fl
     }
 }
 
+/* Takes the device's finished frames (all of them with wait): motion
+ * scores and the scored frames' features, in order. */
+static int cuda_drain(vsr_quality *q, int wait, vsr_error *err)
+{
+    for (;;) {
+        int n = vsr_vmaf_cuda_collect(q->cuda, q->cuda_out, 64, wait, err);
+        if (n <= 0)
+            return n;
+        for (int i = 0; i < n; i++) {
+            const vsr_vmaf_cuda_features *f = &q->cuda_out[i];
+            q->motion_scores[f->index] = f->motion;
+            if (!f->scored)
+                continue;
+            if (q->cuda_frame >= q->n_frames || q->frames[q->cuda_frame].index != f->index)
+                return vsr_error_set(err, VSR_ERR_INTERNAL,
+                                     "quality: CUDA results out of order (picture %lld)",
+                                     (long long)f->index);
+            scored_features *sf = &q->features[q->cuda_frame++];
+            for (int k = 0; k < q->n_variants; k++)
+                vsr_vmaf_cuda_model_features(f, k, q->width, q->height, &sf->adm[k], sf->vif[k]);
+        }
+    }
+}
+
+/* The bookkeeping of the next picture on the CUDA path; *scored: whether
+ * it is scored (a frame entry was added for it). */
+static int cuda_next(vsr_quality *q, int *scored, vsr_error *err)
+{
+    int rc;
+    if (q->finished)
+        return vsr_error_set(err, VSR_ERR_INTERNAL, "quality: picture added after finish");
+    if ((rc = grow((void **)&q->motion_scores, &q->motion_cap, q->pictures + 1, sizeof(double),
+                   err)) < 0)
+        return rc;
+    *scored = q->pictures++ % q->opt.subsample == 0;
+    if (!*scored)
+        return VSR_OK;
+    if ((rc = grow((void **)&q->frames, &q->frames_cap, q->n_frames + 1, sizeof(vsr_quality_frame),
+                   err)) < 0 ||
+        (rc = grow((void **)&q->features, &q->features_cap, q->n_frames + 1,
+                   sizeof(scored_features), err)) < 0)
+        return rc;
+    memset(&q->frames[q->n_frames], 0, sizeof q->frames[0]);
+    memset(&q->features[q->n_frames], 0, sizeof q->features[0]);
+    q->frames[q->n_frames].index = q->pictures - 1;
+    return VSR_OK;
+}
+
+int vsr_quality_add_device(vsr_quality *q, const uint8_t *ref_y, size_t ref_pitch,
+                           const uint8_t *dis_y, size_t dis_pitch, void *stream, vsr_error *err)
+{
+    if (!q->cuda)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "quality: device pictures need a session with use_cuda and VMAF");
+    if (q->opt.metrics & (VSR_QUALITY_PSNR | VSR_QUALITY_SSIM))
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "quality: PSNR and SSIM are not measured on device pictures");
+    int scored = 0, rc;
+    if ((rc = cuda_next(q, &scored, err)) < 0)
+        return rc;
+    if (scored && !dis_y)
+        return vsr_error_set(err, VSR_ERR_INVALID, "quality: picture %lld is scored but has no "
+                             "distorted plane", (long long)(q->pictures - 1));
+    if ((rc = vsr_vmaf_cuda_submit(q->cuda, ref_y, ref_pitch, scored ? dis_y : NULL, dis_pitch,
+                                   stream, err)) < 0)
+        return rc;
+    if (scored)
+        q->n_frames++;
+    return cuda_drain(q, 0, err);
+}
+
 int vsr_quality_add(vsr_quality *q, const vsr_quality_picture *ref, const vsr_quality_picture *dis,
                     vsr_error *err)
 {
@@ -178,6 +270,17 @@ int vsr_quality_add(vsr_quality *q, const vsr_quality_picture *ref, const vsr_qu
         return vsr_error_set(err, VSR_ERR_INTERNAL, "quality: picture added after finish");
     const int w = q->width, h = q->height, t = q->opt.threads;
     int rc;
+    if (q->cuda) {
+        int scored = 0;
+        if ((rc = cuda_next(q, &scored, err)) < 0 ||
+            (rc = vsr_vmaf_cuda_submit_host(q->cuda, ref->data[0], ref->stride[0],
+                                            scored ? dis->data[0] : NULL, dis->stride[0],
+                                            err)) < 0)
+            return rc;
+        if (!scored)
+            return cuda_drain(q, 0, err);
+        goto host_metrics; /* PSNR and SSIM, on the frame entry cuda_next added */
+    }
     if (wants_vmaf(q)) {
         if ((rc = grow((void **)&q->motion_scores, &q->motion_cap, q->pictures + 1,
                        sizeof(double), err)) < 0)
@@ -193,12 +296,11 @@ int vsr_quality_add(vsr_quality *q, const vsr_quality_picture *ref, const vsr_qu
         (rc = grow((void **)&q->features, &q->features_cap, q->n_frames + 1,
                    sizeof(scored_features), err)) < 0)
         return rc;
-    vsr_quality_frame *f = &q->frames[q->n_frames];
-    scored_features *sf = &q->features[q->n_frames];
-    memset(f, 0, sizeof *f);
-    memset(sf, 0, sizeof *sf);
-    f->index = q->pictures - 1;
+    memset(&q->frames[q->n_frames], 0, sizeof q->frames[0]);
+    memset(&q->features[q->n_frames], 0, sizeof q->features[0]);
+    q->frames[q->n_frames].index = q->pictures - 1;
     if (wants_vmaf(q)) {
+        scored_features *sf = &q->features[q->n_frames];
         luma_to_float(dis->data[0], dis->stride[0], w, h, q->dis_f, t);
         vsr_vif_result vif;
         vsr_vif_compute(q->vif, q->ref_f, q->dis_f, w, q->vif_limits, q->n_variants, &vif);
@@ -207,6 +309,8 @@ int vsr_quality_add(vsr_quality *q, const vsr_quality_picture *ref, const vsr_qu
             for (int s = 0; s < VSR_VIF_SCALES; s++)
                 sf->vif[k][s] = vif.den[s] == 0.0 ? 1.0 : vif.num[k][s] / vif.den[s];
     }
+host_metrics:;
+    vsr_quality_frame *f = &q->frames[q->n_frames];
     if (q->opt.metrics & VSR_QUALITY_PSNR) {
         const int pw[3] = {w, w / 2, w / 2}, ph[3] = {h, h / 2, h / 2};
         double db[3];
@@ -223,7 +327,7 @@ int vsr_quality_add(vsr_quality *q, const vsr_quality_picture *ref, const vsr_qu
         f->ssim = vsr_ssim_compute(q->ssim, ref->data[0], ref->stride[0], dis->data[0],
                                    dis->stride[0]);
     q->n_frames++;
-    return VSR_OK;
+    return q->cuda ? cuda_drain(q, 0, err) : VSR_OK;
 }
 
 vsr_quality_pooled vsr_quality_pool(const double *values, int64_t n)
@@ -249,6 +353,13 @@ int vsr_quality_finish(vsr_quality *q, vsr_quality_summary *summary, vsr_error *
 {
     if (q->n_frames == 0)
         return vsr_error_set(err, VSR_ERR_FORMAT, "quality: no picture to score");
+    if (!q->finished && q->cuda) {
+        int rc = cuda_drain(q, 1, err);
+        if (rc < 0)
+            return rc;
+        if (q->cuda_frame != q->n_frames || vsr_vmaf_cuda_pending(q->cuda) != 0)
+            return vsr_error_set(err, VSR_ERR_INTERNAL, "quality: CUDA results missing");
+    }
     if (!q->finished) {
         q->finished = 1;
         for (int64_t i = 0; i < q->n_frames && wants_vmaf(q); i++) {
