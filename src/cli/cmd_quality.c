@@ -23,6 +23,7 @@ enum {
     OPT_SSIM,
     OPT_MODEL_FILE,
     OPT_NEG_MODEL_FILE,
+    OPT_CUDA_DEVICE,
 };
 
 static void help(void)
@@ -42,6 +43,7 @@ static void help(void)
            "  --ssim                  also SSIM\n"
            "  --model-file FILE       a libvmaf JSON model instead of the built-in v0.6.1\n"
            "  --neg-model-file FILE   the same for the NEG model\n"
+           "  --cuda-device N         VMAF's features on CUDA device N (PSNR, SSIM on the CPU)\n"
            "  --json                  print one JSON object (per-frame scores included)\n\n"
            "Exit status: 0 scored, 1 a file was unreadable or unsuitable, 2 wrong usage.\n");
 }
@@ -148,6 +150,7 @@ int vsr_cmd_quality(int argc, char **argv)
         {"ssim", no_argument, NULL, OPT_SSIM},
         {"model-file", required_argument, NULL, OPT_MODEL_FILE},
         {"neg-model-file", required_argument, NULL, OPT_NEG_MODEL_FILE},
+        {"cuda-device", required_argument, NULL, OPT_CUDA_DEVICE},
         {NULL, 0, NULL, 0},
     };
     static const char *const models[] = {"both", "vmaf", "vmaf-neg", "none", NULL};
@@ -189,6 +192,12 @@ int vsr_cmd_quality(int argc, char **argv)
         case OPT_SSIM: extra |= VSR_QUALITY_SSIM; break;
         case OPT_MODEL_FILE: opt.quality.vmaf_model_path = optarg; break;
         case OPT_NEG_MODEL_FILE: opt.quality.vmaf_neg_model_path = optarg; break;
+        case OPT_CUDA_DEVICE:
+            if ((r = vsr_opt_int(CMD, "--cuda-device", optarg, 0, 63, "0..63",
+                                 &opt.quality.cuda_device)))
+                return r;
+            opt.quality.use_cuda = 1;
+            break;
         default: return vsr_opt_unknown(CMD, c, argv);
         }
     }

@@ -10,7 +10,14 @@
  *
  * The VMAF features of both models come from one pass: the wavelet
  * transform, the VIF filters and the motion blur are shared, and only the
- * parts that depend on the enhancement gain limit are computed per model. */
+ * parts that depend on the enhancement gain limit are computed per model.
+ * With use_cuda they come from vmaf_cuda.h instead, asynchronously: each
+ * add() takes the results that are ready, finish() waits for the rest;
+ * the workers then measure only PSNR and SSIM, when asked.
+ *
+ * Every picture's entries (its motion score and, if scored, its frame and
+ * features) are made by add() in the caller's thread; workers and the
+ * device only fill entries made before. */
 #include "quality/quality.h"
 
 #include <pthread.h>
@@ -22,9 +29,12 @@
 #include "quality/psnr.h"
 #include "quality/ssim.h"
 #include "quality/vif.h"
+#include "quality/vmaf_cuda.h"
 #include "quality/vmaf_model.h"
 
 enum { MODEL_VMAF, MODEL_NEG, N_MODELS };
+
+#define CUDA_COLLECT_MAX 64 /* device results taken per collect call */
 
 /* The features of one scored picture that do not depend on its
  * neighbours, per gain-limit variant (motion2 is added at the end). */
@@ -36,6 +46,7 @@ typedef struct scored_features {
 /* One picture pair on its way through a worker. */
 typedef struct quality_job {
     int64_t index;
+    int64_t ordinal; /* its entry in frames[] and features[]; -1: not scored */
     int scored;      /* every subsample'th picture; the others only give motion */
     int has_prev;    /* a previous reference picture is in prev_y */
     uint8_t *planes; /* ref Y U V, dis Y U V, prev ref Y: packed, stride = width */
@@ -75,6 +86,10 @@ struct vsr_quality {
     pthread_cond_t work, done;
     int sync_ok;
 
+    vsr_vmaf_cuda *cuda; /* the VMAF features on CUDA (use_cuda), else NULL */
+    vsr_vmaf_cuda_features *cuda_out;
+    int64_t cuda_frame; /* the next scored frame the device's results fill */
+
     int64_t pictures;
     double *motion_scores; /* one per picture */
     int64_t motion_cap;
@@ -87,6 +102,18 @@ struct vsr_quality {
 static int wants_vmaf(const vsr_quality *q)
 {
     return q->model[MODEL_VMAF] || q->model[MODEL_NEG];
+}
+
+/* VMAF's features are computed by the workers (not on CUDA). */
+static int cpu_vmaf(const vsr_quality *q)
+{
+    return wants_vmaf(q) && !q->cuda;
+}
+
+/* The workers have something to do for each scored picture. */
+static int needs_jobs(const vsr_quality *q)
+{
+    return cpu_vmaf(q) || (q->opt.metrics & (VSR_QUALITY_PSNR | VSR_QUALITY_SSIM));
 }
 
 static size_t plane_bytes(const vsr_quality *q, int p)
@@ -122,7 +149,7 @@ static void score_job(quality_worker *wk, quality_job *job)
     const int w = q->width, h = q->height;
     const uint8_t *ry = job_plane(q, job, 0), *dy = job_plane(q, job, 3);
     job->motion = 0.0;
-    if (wants_vmaf(q)) {
+    if (cpu_vmaf(q)) {
         luma_to_float(ry, w, h, wk->ref_f);
         if (job->has_prev) {
             luma_to_float(job_plane(q, job, 6), w, h, wk->prev_f);
@@ -136,7 +163,7 @@ static void score_job(quality_worker *wk, quality_job *job)
     memset(f, 0, sizeof *f);
     memset(sf, 0, sizeof *sf);
     f->index = job->index;
-    if (wants_vmaf(q)) {
+    if (cpu_vmaf(q)) {
         luma_to_float(dy, w, h, wk->dis_f);
         vsr_vif_result vif;
         vsr_vif_compute(wk->vif, wk->ref_f, wk->dis_f, w, q->vif_limits, q->n_variants, &vif);
@@ -200,7 +227,7 @@ static int worker_init(vsr_quality *q, quality_worker *wk, vsr_error *err)
     const int w = q->width, h = q->height;
     int rc = VSR_OK;
     wk->q = q;
-    if (wants_vmaf(q)) {
+    if (cpu_vmaf(q)) {
         size_t n = (size_t)w * (size_t)h;
         wk->ref_f = malloc(n * sizeof(float));
         wk->dis_f = malloc(n * sizeof(float));
@@ -275,6 +302,22 @@ int vsr_quality_create(const vsr_quality_options *opt, int width, int height, vs
     if (rc < 0)
         goto fail;
     plan_variants(q);
+    if (wants_vmaf(q) && opt->use_cuda) {
+        vsr_vmaf_cuda_options co = {.device = opt->cuda_device,
+                                    .width = width,
+                                    .height = height,
+                                    .n_limits = q->n_variants};
+        for (int k = 0; k < q->n_variants; k++) {
+            co.adm_gain_limits[k] = q->adm_limits[k];
+            co.vif_gain_limits[k] = q->vif_limits[k];
+        }
+        if ((rc = vsr_vmaf_cuda_create(&co, &q->cuda, err)) < 0)
+            goto fail;
+        if (!(q->cuda_out = malloc(CUDA_COLLECT_MAX * sizeof *q->cuda_out))) {
+            rc = vsr_error_set(err, VSR_ERR_NOMEM, "quality: out of memory");
+            goto fail;
+        }
+    }
 
     q->n_workers = opt->threads;
     q->n_jobs = opt->threads == 1 ? 1 : 2 * opt->threads;
@@ -346,6 +389,8 @@ void vsr_quality_free(vsr_quality *q)
         free(q->jobs[i].planes);
     free(q->workers);
     free(q->jobs);
+    vsr_vmaf_cuda_free(q->cuda);
+    free(q->cuda_out);
     for (int m = 0; m < N_MODELS; m++)
         vsr_vmaf_model_free(q->model[m]);
     free(q->motion_scores);
@@ -370,31 +415,71 @@ static int grow(void **p, int64_t *cap, int64_t need, size_t elem, vsr_error *er
     return VSR_OK;
 }
 
-/* Moves a finished job's results into the session's arrays (the caller's
- * thread, in picture order). */
-static int collect(vsr_quality *q, quality_job *job, vsr_error *err)
+/* Moves a finished job's results into the entries add() made for its
+ * picture (the caller's thread). */
+static void collect(vsr_quality *q, const quality_job *job)
+{
+    if (cpu_vmaf(q))
+        q->motion_scores[job->index] = job->motion;
+    if (job->ordinal < 0)
+        return;
+    q->frames[job->ordinal] = job->frame;
+    if (cpu_vmaf(q))
+        q->features[job->ordinal] = job->features;
+}
+
+/* Takes the device's finished frames (all of them with wait): motion
+ * scores, and the scored frames' features in order. */
+static int cuda_drain(vsr_quality *q, int wait, vsr_error *err)
+{
+    for (;;) {
+        int n = vsr_vmaf_cuda_collect(q->cuda, q->cuda_out, CUDA_COLLECT_MAX, wait, err);
+        if (n <= 0)
+            return n;
+        for (int i = 0; i < n; i++) {
+            const vsr_vmaf_cuda_features *f = &q->cuda_out[i];
+            q->motion_scores[f->index] = f->motion;
+            if (!f->scored)
+                continue;
+            if (q->cuda_frame >= q->n_frames || q->frames[q->cuda_frame].index != f->index)
+                return vsr_error_set(err, VSR_ERR_INTERNAL,
+                                     "quality: CUDA results out of order (picture %lld)",
+                                     (long long)f->index);
+            scored_features *sf = &q->features[q->cuda_frame++];
+            for (int k = 0; k < q->n_variants; k++)
+                vsr_vmaf_cuda_model_features(f, k, q->width, q->height, &sf->adm[k], sf->vif[k]);
+        }
+    }
+}
+
+/* Makes the next picture's entries: its motion score and, when it is
+ * scored, its frame (index set) and features. Returns its ordinal among
+ * the scored pictures, -1 if it is not scored, or a negative status. */
+static int64_t reserve_picture(vsr_quality *q, vsr_error *err)
 {
     int rc;
-    if ((rc = grow((void **)&q->motion_scores, &q->motion_cap, job->index + 1, sizeof(double),
+    const int scored = q->pictures % q->opt.subsample == 0;
+    if ((rc = grow((void **)&q->motion_scores, &q->motion_cap, q->pictures + 1, sizeof(double),
                    err)) < 0)
         return rc;
-    q->motion_scores[job->index] = job->motion;
-    if (!job->scored)
-        return VSR_OK;
-    if ((rc = grow((void **)&q->frames, &q->frames_cap, q->n_frames + 1, sizeof(vsr_quality_frame),
-                   err)) < 0 ||
-        (rc = grow((void **)&q->features, &q->features_cap, q->n_frames + 1,
-                   sizeof(scored_features), err)) < 0)
-        return rc;
-    q->frames[q->n_frames] = job->frame;
-    q->features[q->n_frames] = job->features;
-    q->n_frames++;
-    return VSR_OK;
+    q->motion_scores[q->pictures] = 0.0;
+    if (scored) {
+        if ((rc = grow((void **)&q->frames, &q->frames_cap, q->n_frames + 1,
+                       sizeof(vsr_quality_frame), err)) < 0 ||
+            (rc = grow((void **)&q->features, &q->features_cap, q->n_frames + 1,
+                       sizeof(scored_features), err)) < 0)
+            return rc;
+        memset(&q->frames[q->n_frames], 0, sizeof q->frames[0]);
+        memset(&q->features[q->n_frames], 0, sizeof q->features[0]);
+        q->frames[q->n_frames].index = q->pictures;
+    }
+    q->pictures++;
+    return scored ? q->n_frames++ : -1;
 }
 
 /* Collects finished jobs in order: all of them (wait_all), or until a
  * slot is free. Called with the lock held. */
-static int collect_ready(vsr_quality *q, int wait_all, vsr_error *err)
+static int collect_ready(vsr_quality *q, int wait_all)
 {
     while (q->head < q->tail) {
         quality_job *job = &q->jobs[q->head % q->n_jobs];
@@ -404,11 +489,9 @@ static int collect_ready(vsr_quality *q, int wait_all, vsr_error *err)
             pthread_cond_wait(&q->done, &q->lock);
             continue;
         }
-        int rc = collect(q, job, err);
+        collect(q, job);
         job->done = 0;
         q->head++;
-        if (rc < 0)
-            return rc;
     }
     return VSR_OK;
 }
@@ -426,15 +509,29 @@ int vsr_quality_add(vsr_quality *q, const vsr_quality_picture *ref, const vsr_qu
         return vsr_error_set(err, VSR_ERR_INTERNAL, "quality: picture added after finish");
     const int w = q->width, h = q->height;
     pthread_mutex_lock(&q->lock);
-    int rc = collect_ready(q, 0, err);
+    collect_ready(q, 0);
     pthread_mutex_unlock(&q->lock);
-    if (rc < 0)
+    const int has_prev = q->pictures > 0;
+    const int64_t ordinal = reserve_picture(q, err);
+    if (ordinal < -1)
+        return (int)ordinal;
+    int rc;
+    if (q->cuda && ((rc = vsr_vmaf_cuda_submit_host(q->cuda, ref->data[0], ref->stride[0],
+                                                    ordinal >= 0 ? dis->data[0] : NULL,
+                                                    dis->stride[0], err)) < 0 ||
+                    (rc = cuda_drain(q, 0, err)) < 0))
         return rc;
+    /* a job for the workers: every picture for VMAF on the CPU (motion),
+     * else only the scored ones, for PSNR and SSIM */
+    if (!needs_jobs(q) || (ordinal < 0 && !cpu_vmaf(q)))
+        return VSR_OK;
+
     quality_job *job = &q->jobs[q->tail % q->n_jobs];
     const quality_job *prev = q->tail > 0 ? &q->jobs[(q->tail - 1) % q->n_jobs] : NULL;
-    job->index = q->pictures;
-    job->scored = q->pictures % q->opt.subsample == 0;
-    job->has_prev = prev != NULL && wants_vmaf(q);
+    job->index = q->pictures - 1;
+    job->ordinal = ordinal;
+    job->scored = ordinal >= 0;
+    job->has_prev = has_prev && prev && cpu_vmaf(q);
     /* the previous reference first: with one slot, prev is this slot */
     if (job->has_prev)
         memmove(job_plane(q, job, 6), job_plane(q, prev, 0), plane_bytes(q, 0));
@@ -444,22 +541,41 @@ int vsr_quality_add(vsr_quality *q, const vsr_quality_picture *ref, const vsr_qu
         if (job->scored)
             copy_plane(job_plane(q, job, 3 + p), dis->data[p], dis->stride[p], pw, ph);
     }
-    q->pictures++;
     if (q->n_workers == 1) {
         score_job(&q->workers[0], job);
-        job->done = 1;
+        collect(q, job);
         q->tail++;
-        q->run = q->tail;
-        pthread_mutex_lock(&q->lock);
-        rc = collect_ready(q, 1, err);
-        pthread_mutex_unlock(&q->lock);
-        return rc;
+        q->head = q->run = q->tail;
+        return VSR_OK;
     }
     pthread_mutex_lock(&q->lock);
     q->tail++;
     pthread_cond_signal(&q->work);
     pthread_mutex_unlock(&q->lock);
     return VSR_OK;
+}
+
+int vsr_quality_add_device(vsr_quality *q, const uint8_t *ref_y, size_t ref_pitch,
+                           const uint8_t *dis_y, size_t dis_pitch, void *stream, vsr_error *err)
+{
+    if (!q->cuda)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "quality: device pictures need a session with use_cuda and VMAF");
+    if (q->opt.metrics & (VSR_QUALITY_PSNR | VSR_QUALITY_SSIM))
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "quality: PSNR and SSIM are not measured on device pictures");
+    if (q->finished)
+        return vsr_error_set(err, VSR_ERR_INTERNAL, "quality: picture added after finish");
+    const int64_t ordinal = reserve_picture(q, err);
+    if (ordinal < -1)
+        return (int)ordinal;
+    if (ordinal >= 0 && !dis_y)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "quality: picture %lld is scored but has no distorted plane",
+                             (long long)(q->pictures - 1));
+    int rc = vsr_vmaf_cuda_submit(q->cuda, ref_y, ref_pitch, ordinal >= 0 ? dis_y : NULL, dis_pitch,
+                                  stream, err);
+    return rc < 0 ? rc : cuda_drain(q, 0, err);
 }
 
 vsr_quality_pooled vsr_quality_pool(const double *values, int64_t n)
@@ -485,10 +601,15 @@ int vsr_quality_finish(vsr_quality *q, vsr_quality_summary *summary, vsr_error *
 {
     if (!q->finished) {
         pthread_mutex_lock(&q->lock);
-        int rc = collect_ready(q, 1, err);
+        collect_ready(q, 1);
         pthread_mutex_unlock(&q->lock);
-        if (rc < 0)
-            return rc;
+        if (q->cuda) {
+            int rc = cuda_drain(q, 1, err);
+            if (rc < 0)
+                return rc;
+            if (q->cuda_frame != q->n_frames || vsr_vmaf_cuda_pending(q->cuda) != 0)
+                return vsr_error_set(err, VSR_ERR_INTERNAL, "quality: CUDA results missing");
+        }
     }
     if (q->n_frames == 0)
         return vsr_error_set(err, VSR_ERR_FORMAT, "quality: no picture to score");

@@ -28,6 +28,9 @@ typedef struct vsr_quality_options {
     int subsample;                   /* score pictures 0, N, 2N, ... (>= 1) */
     const char *vmaf_model_path;     /* NULL: the built-in vmaf_v0.6.1 */
     const char *vmaf_neg_model_path; /* NULL: the built-in vmaf_v0.6.1neg */
+    int use_cuda;    /* 1: the VMAF features on CUDA device cuda_device (vmaf_cuda.h);
+                        PSNR and SSIM stay on the CPU. A build without CUDA fails create */
+    int cuda_device;
 } vsr_quality_options;
 
 typedef struct vsr_quality_picture {
@@ -61,6 +64,14 @@ void vsr_quality_free(vsr_quality *q);
 /* Scores the next pair of pictures. */
 int vsr_quality_add(vsr_quality *q, const vsr_quality_picture *ref, const vsr_quality_picture *dis,
                     vsr_error *err);
+
+/* Scores the next pair from 8-bit luma planes in device memory (pitch in
+ * bytes), ordered after the work on `stream` (a cudaStream_t, NULL: the
+ * default stream): a session with use_cuda that measures VMAF only (PSNR
+ * and SSIM need the host planes). dis_y may be NULL for a picture that
+ * subsampling skips. Nothing waits on the device here. */
+int vsr_quality_add_device(vsr_quality *q, const uint8_t *ref_y, size_t ref_pitch,
+                           const uint8_t *dis_y, size_t dis_pitch, void *stream, vsr_error *err);
 
 /* After the last picture: completes the VMAF scores (the last picture's
  * motion is known only then) and pools. Fails if no picture was given. */
