@@ -13,8 +13,8 @@
 #include <stddef.h>
 
 #include "engine/graph.h"
-#include "engine/yuv420.h"
-#include "engine/yuv_to_rgb.h"
+#include "frame/yuv420.h"
+#include "frame/yuv_to_rgb.h"
 #include "util/error.h"
 
 typedef enum vsr_precision {

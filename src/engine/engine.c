@@ -7,7 +7,7 @@
  * equals untiled output up to float rounding. */
 #include "engine/engine.h"
 
-#include "engine/yuv_to_rgb.h"
+#include "frame/yuv_to_rgb.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -596,28 +596,4 @@ int vsr_engine_upscale_from_yuv(vsr_engine_ctx *c, const vsr_yuv_in *in, const v
     }
     vsr_yuv_in_to_rgb24(in, kin, 0, 0, in->width, in->height, c->frame_rgb.data);
     return vsr_engine_upscale_yuv420(c, &c->frame_rgb, out, k, err);
-}
-
-int vsr_image_alloc(vsr_image *img, int width, int height, vsr_pixel_format format, vsr_error *err)
-{
-    memset(img, 0, sizeof *img);
-    size_t px = format == VSR_PIX_RGB24 ? 3 : 3 * sizeof(float);
-    if (width <= 0 || height <= 0 || (size_t)width > ((size_t)1 << 40) / px / (size_t)height)
-        return vsr_error_set(err, VSR_ERR_INVALID, "bad image size %dx%d", width, height);
-    img->data = malloc(px * width * height);
-    if (!img->data)
-        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory for a %dx%d image", width, height);
-    img->width = width;
-    img->height = height;
-    img->format = format;
-    img->stride = px * width;
-    return VSR_OK;
-}
-
-void vsr_image_free(vsr_image *img)
-{
-    if (img) {
-        free(img->data);
-        img->data = NULL;
-    }
 }
