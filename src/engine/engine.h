@@ -28,7 +28,9 @@ typedef struct vsr_engine vsr_engine;
 typedef struct vsr_engine_ctx vsr_engine_ctx;
 
 typedef struct vsr_engine_options {
-    const char *backend; /* "ref", "cpu", "cuda" */
+    const char *backend; /* a compiled backend's name ("ref", "cpu", "cuda"), or "auto":
+                            the first that is available and supports the graph
+                            (vsr_backend_auto) */
     vsr_backend_config config;
     int tile;             /* tile edge in input pixels; 0 = from memory_budget */
     size_t memory_budget; /* bytes per context for activations; 0 = default */
@@ -97,6 +99,11 @@ int vsr_engine_upscale_from_yuv(vsr_engine_ctx *ctx, const vsr_yuv_in *in,
 /* 1 when the backend reads 4:2:0 frames in its device's memory (a GPU's:
  * a decoder may leave its frames there). */
 int vsr_engine_reads_device_yuv(const vsr_engine *engine);
+
+/* The device a hardware decoder should leave its frames on for this
+ * engine (the backend reads decoder surfaces there: NVDEC's for the cuda
+ * backend), or -1 when its backend takes no decoder surfaces. */
+int vsr_engine_decoder_device(const vsr_engine *engine);
 
 /* 1 when YUV output costs less than RGB24 plus a host conversion: the
  * backend converts on its own device (a GPU). */
