@@ -34,7 +34,7 @@ H=${SIZE#*x}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
-# built by CMake like every tool: the libraries vsrcore needs (oneDNN,
+# built by CMake like every tool: the libraries its layers need (oneDNN,
 # OpenMP, protobuf-c, CUDA) come with it
 cmake -S "$SRC" -B "$BUILD" > /dev/null # an existing build keeps its options
 cmake --build "$BUILD" --target vsr pipeline_stages -j"$(nproc)" > /dev/null

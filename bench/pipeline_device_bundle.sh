@@ -24,11 +24,10 @@ OUT=$(cd "$OUT" && pwd)
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 
-cmake --build "$BUILD" --target vsr -j"$(nproc)" > /dev/null
-cc -O2 -std=c11 -D_GNU_SOURCE -I"$SRC/src" -c "$SRC/bench/pipeline_stages.c" -o "$STAGE/ps.o"
-# The same libraries as vsr, from CMake's own link line.
-g++ "$STAGE/ps.o" -o "$STAGE/ps" $(tr -d '"' < "$BUILD/CMakeFiles/vsr.dir/linkLibs.rsp" | sed "s|libvsrcore.a|$BUILD/libvsrcore.a|") \
-    -L/usr/local/cuda/targets/x86_64-linux/lib/stubs -L/usr/local/cuda/targets/x86_64-linux/lib
+# pipeline_stages is built by CMake like every tool (the layers' libraries
+# and their dependencies come with it)
+cmake --build "$BUILD" --target vsr pipeline_stages -j"$(nproc)" > /dev/null
+cp "$BUILD/pipeline_stages" "$STAGE/ps"
 
 # Every shared library except the C runtime and CUDA's (the device has its own).
 mkdir -p "$STAGE/b/lib" "$STAGE/b/models"

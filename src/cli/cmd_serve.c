@@ -177,7 +177,7 @@ static int apply_engine(vsr_server_config *cfg, const vsr_cli_engine_opts *eo, v
     vsr_cli_engine_opts pick = *eo;
     if (strcmp(eo->backend, "auto") == 0 && cfg->backend)
         pick.backend = cfg->backend;
-    if (vsr_server_config_set(&cfg->backend, vsr_cli_engine_backend(&pick), err) < 0)
+    if (vsr_server_config_set(&cfg->backend, vsr_cli_engine_backend(&pick, NULL), err) < 0)
         return VSR_ERR_NOMEM;
     cfg->engine.backend = cfg->backend;
     if (eo->devices && vsr_server_config_set(&cfg->devices_spec, eo->devices, err) < 0)
@@ -195,7 +195,7 @@ static int apply_engine(vsr_server_config *cfg, const vsr_cli_engine_opts *eo, v
      * on the CPU one worker with every core it gets does best. */
     if (cfg->workers == 0) {
         const vsr_backend_ops *ops = vsr_backend_find(cfg->backend, NULL);
-        cfg->workers = ops && ops->device_count ? 2 * cfg->n_devices : 1;
+        cfg->workers = ops && ops->device_type == VSR_DEVICE_GPU ? 2 * cfg->n_devices : 1;
     }
     cfg->engine.config.precision = eo->precision;
     cfg->engine.pre_pad = eo->pre_pad;

@@ -129,25 +129,22 @@ int vsr_cli_engine_load_model(const vsr_cli_engine_opts *o, vsr_graph *g, vsr_er
     return st;
 }
 
-const char *vsr_cli_engine_backend(const vsr_cli_engine_opts *o)
+const char *vsr_cli_engine_backend(const vsr_cli_engine_opts *o, const vsr_graph *g)
 {
     if (strcmp(o->backend, "auto") != 0)
         return o->backend;
-    static const char *const preferred[] = {"cuda", "cpu", "ref"};
-    for (size_t i = 0; i < sizeof preferred / sizeof preferred[0]; i++) {
-        vsr_error why;
-        vsr_error_clear(&why);
-        const vsr_backend_ops *ops = vsr_backend_find(preferred[i], NULL);
-        if (ops && (!ops->available || ops->available(&why) == 1))
-            return ops->name;
-    }
-    return "ref";
+    vsr_backend_config cfg = {.threads = o->threads, .precision = o->precision};
+    const vsr_backend_ops *be = vsr_backend_auto(g, &cfg, NULL);
+    /* none runs it (a precision none computes in): ref, whose refusal
+     * then says why */
+    return be ? be->name : "ref";
 }
 
-void vsr_cli_engine_options(const vsr_cli_engine_opts *o, vsr_engine_options *eo)
+void vsr_cli_engine_options(const vsr_cli_engine_opts *o, const vsr_graph *g,
+                            vsr_engine_options *eo)
 {
     vsr_engine_options_default(eo);
-    eo->backend = vsr_cli_engine_backend(o);
+    eo->backend = vsr_cli_engine_backend(o, g);
     eo->config.threads = o->threads;
     eo->config.precision = o->precision;
     eo->tile = o->tile;
@@ -159,7 +156,7 @@ int vsr_cli_engine_create(const vsr_cli_engine_opts *o, const vsr_graph *g, vsr_
                           vsr_error *err)
 {
     vsr_engine_options eo;
-    vsr_cli_engine_options(o, &eo);
+    vsr_cli_engine_options(o, g, &eo);
     return vsr_engine_create(g, &eo, engine, err);
 }
 
@@ -167,7 +164,7 @@ int vsr_cli_engine_pool_create(const vsr_cli_engine_opts *o, const vsr_graph *g,
                                vsr_device_pool **pool, vsr_error *err)
 {
     vsr_engine_options eo;
-    vsr_cli_engine_options(o, &eo);
+    vsr_cli_engine_options(o, g, &eo);
     int devices[VSR_MAX_DEVICES] = {0}, n = 1;
     int st;
     if (o->devices && (st = vsr_parse_devices(o->devices, eo.backend, devices, &n, err)) < 0)

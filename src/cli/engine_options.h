@@ -84,13 +84,16 @@ void vsr_cli_engine_help(FILE *to);
  * full name or a .param path means that model at its own scale. */
 int vsr_cli_engine_load_model(const vsr_cli_engine_opts *o, vsr_graph *g, vsr_error *err);
 
-/* The backend "auto" stands for here: the first available of cuda, cpu,
- * ref; an explicit name is returned as is. */
-const char *vsr_cli_engine_backend(const vsr_cli_engine_opts *o);
+/* The backend "auto" stands for here (the engine's choice,
+ * vsr_backend_auto: available, and running g at the precision asked; g
+ * NULL, as for the server before any model is loaded: the precision
+ * only); an explicit name is returned as is. */
+const char *vsr_cli_engine_backend(const vsr_cli_engine_opts *o, const vsr_graph *g);
 
 /* The engine options the command-line options stand for (backend
- * resolved, threads, precision, tile, pre-pad). */
-void vsr_cli_engine_options(const vsr_cli_engine_opts *o, vsr_engine_options *eo);
+ * resolved for g, threads, precision, tile, pre-pad). */
+void vsr_cli_engine_options(const vsr_cli_engine_opts *o, const vsr_graph *g,
+                            vsr_engine_options *eo);
 
 /* An engine of g on every device --devices names, with --fail-device's
  * fault injected. */

@@ -2,6 +2,11 @@
  * ggml's backends. Adding a backend touches no other backend: write the
  * table and list it in backend_registry.c.
  *
+ * A backend also says what it is and what it can run (device type,
+ * capabilities, precisions, supports()), so that the layers above choose
+ * and use one by what it can do, never by its name: only engine/ compares
+ * names (vsr_backend_find, for --backend).
+ *
  * Ownership (DESIGN.md §1): weights are prepared once per device by
  * weights_create and are read-only afterwards; any number of contexts share
  * them. A context belongs to one worker thread and holds only that worker's
@@ -13,8 +18,8 @@
 #include <stddef.h>
 
 #include "engine/graph.h"
-#include "engine/yuv420.h"
-#include "engine/yuv_to_rgb.h"
+#include "frame/yuv420.h"
+#include "frame/yuv_to_rgb.h"
 #include "util/error.h"
 
 typedef enum vsr_precision {
@@ -23,6 +28,26 @@ typedef enum vsr_precision {
     VSR_PRECISION_FP16,
     VSR_PRECISION_AUTO, /* the backend's native_precision (the engine resolves it) */
 } vsr_precision;
+
+/* Where a backend computes. */
+typedef enum vsr_device_type {
+    VSR_DEVICE_CPU, /* the host's cores; its "devices" are virtual: each its own engine and
+                       threads, any number of them */
+    VSR_DEVICE_GPU, /* GPUs, device_count of them, each with its own memory */
+} vsr_device_type;
+
+/* What a backend can do beyond run(), as bits of vsr_backend_ops.caps. */
+enum {
+    /* run_from_yuv reads frames a hardware decoder (NVDEC) left in the
+     * memory of the backend's device: the pipeline may decode there. */
+    VSR_BACKEND_CAP_DECODER_SURFACES = 1u << 0,
+    /* run on N > 1 images costs less per image than N runs (a GPU's
+     * batched launches); every backend accepts N > 1. */
+    VSR_BACKEND_CAP_BATCH = 1u << 1,
+};
+
+/* The bit of precision p in vsr_backend_ops.precisions. */
+#define VSR_PRECISION_BIT(p) (1u << (p))
 
 typedef struct vsr_backend_config {
     int threads;             /* CPU threads per context; 0 = backend default */
@@ -44,6 +69,15 @@ typedef struct vsr_backend_ops {
     /* 1 if the backend can run here (CPU features, a GPU present); if not,
      * why in err. */
     int (*available)(vsr_error *err);
+
+    /* Whether the backend can run g at cfg's precision (resolved: not
+     * AUTO), from the graph and the host alone (no device is touched): 1,
+     * or 0 with why in err (the layer and op it lacks, the precisions it
+     * has). g NULL: the precision only. Asked before a backend is chosen
+     * (vsr_backend_auto) and by the engine before weights_create, which
+     * may still refuse for what only the device tells (memory, compute
+     * capability). */
+    int (*supports)(const vsr_graph *g, const vsr_backend_config *cfg, vsr_error *err);
 
     /* Prepares g's weights for this backend (repacking, conversion, device
      * upload). g must outlive the result. */
@@ -91,12 +125,15 @@ typedef struct vsr_backend_ops {
      * launches), so that the first frame does not wait for it; a worker
      * calls it while the decoder starts. */
     int (*prepare)(void *ctx, int w, int h, vsr_error *err);
-    /* How many devices the backend has here (GPUs); NULL for a backend
-     * whose "devices" are virtual (CPU: each its own engine and threads,
-     * any number of them). */
+    /* How many devices the backend has here (GPUs); NULL for a CPU
+     * backend (device_type VSR_DEVICE_CPU: its devices are virtual). */
     int (*device_count)(vsr_error *err);
     /* What VSR_PRECISION_AUTO means here (fp32 on CPUs, fp16 on GPUs). */
     vsr_precision native_precision;
+    vsr_device_type device_type;
+    unsigned caps;       /* VSR_BACKEND_CAP_* */
+    unsigned precisions; /* VSR_PRECISION_BIT of each precision it may compute in (the
+                            host may still rule one out: supports() says) */
 } vsr_backend_ops;
 
 /* The backends compiled into this build, NULL-terminated. */
@@ -104,5 +141,20 @@ const vsr_backend_ops *const *vsr_backend_list(void);
 
 /* NULL (and a message listing the known names) when name is unknown. */
 const vsr_backend_ops *vsr_backend_find(const char *name, vsr_error *err);
+
+/* The backend "auto" stands for: the first of GPU, then the optimised CPU
+ * backend, then ref, that is available here and, when g is given,
+ * supports it at cfg's precision (cfg may be NULL: each backend's native
+ * precision). ref supports every graph at fp32, so only an explicit
+ * precision no available backend computes in leaves NULL, with why in
+ * err. */
+const vsr_backend_ops *vsr_backend_auto(const vsr_graph *g, const vsr_backend_config *cfg,
+                                        vsr_error *err);
+
+/* supports() with the precision resolved as the engine resolves it (AUTO
+ * or cfg NULL: the backend's native precision); g may be NULL. What every
+ * caller outside a backend asks. */
+int vsr_backend_supports(const vsr_backend_ops *be, const vsr_graph *g,
+                         const vsr_backend_config *cfg, vsr_error *err);
 
 #endif

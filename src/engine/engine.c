@@ -7,7 +7,7 @@
  * equals untiled output up to float rounding. */
 #include "engine/engine.h"
 
-#include "engine/yuv_to_rgb.h"
+#include "frame/yuv_to_rgb.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -55,9 +55,15 @@ int vsr_engine_create(const vsr_graph *graph, const vsr_engine_options *opt, vsr
                       vsr_error *err)
 {
     *engine = NULL;
-    const vsr_backend_ops *be = vsr_backend_find(opt->backend ? opt->backend : "cpu", err);
-    if (!be)
-        return VSR_ERR_INVALID;
+    const char *name = opt->backend ? opt->backend : "cpu";
+    const vsr_backend_ops *be = strcmp(name, "auto") == 0
+                                    ? vsr_backend_auto(graph, &opt->config, err)
+                                    : vsr_backend_find(name, err);
+    if (!be) {
+        if (strcmp(name, "auto") == 0)
+            vsr_error_prefix(err, "backend auto: no backend runs %s", graph->name);
+        return err && err->code ? err->code : VSR_ERR_INVALID;
+    }
     if (!be->available(err)) {
         vsr_error_prefix(err, "backend %s is not available", be->name);
         return err && err->code ? err->code : VSR_ERR_UNSUPPORTED;
@@ -78,10 +84,14 @@ int vsr_engine_create(const vsr_graph *graph, const vsr_engine_options *opt, vsr
     e->tile = opt->tile;
     e->pre_pad = opt->pre_pad;
     e->host_conversion = opt->host_conversion;
-    e->memory_budget = opt->memory_budget ? opt->memory_budget
-                       : be->device_count ? DEFAULT_GPU_MEMORY_BUDGET
-                                          : DEFAULT_MEMORY_BUDGET;
-    int rc = be->weights_create(graph, &e->config, &e->weights, err);
+    e->memory_budget = opt->memory_budget                  ? opt->memory_budget
+                       : be->device_type == VSR_DEVICE_GPU ? DEFAULT_GPU_MEMORY_BUDGET
+                                                           : DEFAULT_MEMORY_BUDGET;
+    /* asked first: a graph the backend cannot run is refused naming the
+     * layer before any device memory is touched */
+    int rc = vsr_backend_supports(be, graph, &e->config, err)
+                 ? be->weights_create(graph, &e->config, &e->weights, err)
+                 : (err && err->code ? err->code : VSR_ERR_UNSUPPORTED);
     if (rc) {
         vsr_error_prefix(err, "%s: preparing %s", be->name, graph->name);
         free(e);
@@ -116,7 +126,8 @@ int vsr_engine_device(const vsr_engine *e)
 
 int vsr_engine_prefers_yuv420(const vsr_engine *e)
 {
-    return e->backend->run_yuv420 && e->backend->device_count && !e->host_conversion;
+    return e->backend->run_yuv420 && e->backend->device_type == VSR_DEVICE_GPU &&
+           !e->host_conversion;
 }
 
 int vsr_engine_ctx_create(vsr_engine *e, vsr_engine_ctx **ctx, vsr_error *err)
@@ -573,7 +584,13 @@ int vsr_engine_upscale_yuv420(vsr_engine_ctx *c, const vsr_image *in, vsr_yuv420
 
 int vsr_engine_reads_device_yuv(const vsr_engine *e)
 {
-    return e->backend->run_from_yuv && e->backend->device_count && !e->host_conversion;
+    return e->backend->run_from_yuv && e->backend->device_type == VSR_DEVICE_GPU &&
+           !e->host_conversion;
+}
+
+int vsr_engine_decoder_device(const vsr_engine *e)
+{
+    return e->backend->caps & VSR_BACKEND_CAP_DECODER_SURFACES ? e->config.device : -1;
 }
 
 int vsr_engine_upscale_from_yuv(vsr_engine_ctx *c, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin,
@@ -596,28 +613,4 @@ int vsr_engine_upscale_from_yuv(vsr_engine_ctx *c, const vsr_yuv_in *in, const v
     }
     vsr_yuv_in_to_rgb24(in, kin, 0, 0, in->width, in->height, c->frame_rgb.data);
     return vsr_engine_upscale_yuv420(c, &c->frame_rgb, out, k, err);
-}
-
-int vsr_image_alloc(vsr_image *img, int width, int height, vsr_pixel_format format, vsr_error *err)
-{
-    memset(img, 0, sizeof *img);
-    size_t px = format == VSR_PIX_RGB24 ? 3 : 3 * sizeof(float);
-    if (width <= 0 || height <= 0 || (size_t)width > ((size_t)1 << 40) / px / (size_t)height)
-        return vsr_error_set(err, VSR_ERR_INVALID, "bad image size %dx%d", width, height);
-    img->data = malloc(px * width * height);
-    if (!img->data)
-        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory for a %dx%d image", width, height);
-    img->width = width;
-    img->height = height;
-    img->format = format;
-    img->stride = px * width;
-    return VSR_OK;
-}
-
-void vsr_image_free(vsr_image *img)
-{
-    if (img) {
-        free(img->data);
-        img->data = NULL;
-    }
 }

@@ -19,28 +19,18 @@
 
 #include "engine/backend.h"
 #include "engine/graph.h"
-#include "engine/yuv420.h"
-#include "engine/yuv_to_rgb.h"
+#include "frame/image.h"
+#include "frame/yuv420.h"
+#include "frame/yuv_to_rgb.h"
 #include "util/error.h"
-
-typedef enum vsr_pixel_format {
-    VSR_PIX_RGB24,  /* packed 8-bit R,G,B */
-    VSR_PIX_RGBF32, /* packed float R,G,B in [0,1] */
-} vsr_pixel_format;
-
-/* A packed RGB image in host memory; stride in bytes. */
-typedef struct vsr_image {
-    int width, height;
-    vsr_pixel_format format;
-    size_t stride;
-    void *data;
-} vsr_image;
 
 typedef struct vsr_engine vsr_engine;
 typedef struct vsr_engine_ctx vsr_engine_ctx;
 
 typedef struct vsr_engine_options {
-    const char *backend; /* "ref", "cpu", "cuda" */
+    const char *backend; /* a compiled backend's name ("ref", "cpu", "cuda"), or "auto":
+                            the first that is available and supports the graph
+                            (vsr_backend_auto) */
     vsr_backend_config config;
     int tile;             /* tile edge in input pixels; 0 = from memory_budget */
     size_t memory_budget; /* bytes per context for activations; 0 = default */
@@ -90,14 +80,14 @@ int vsr_engine_ctx_prepare(vsr_engine_ctx *ctx, int w, int h, vsr_error *err);
 int vsr_engine_upscale(vsr_engine_ctx *ctx, const vsr_image *in, vsr_image *out, vsr_error *err);
 
 /* As vsr_engine_upscale from an RGB24 frame, with the output converted to
- * YUV 4:2:0 (engine/yuv420.h) into out's planes: by the backend where it
+ * YUV 4:2:0 (frame/yuv420.h) into out's planes: by the backend where it
  * can (on a GPU, so only the YUV frame comes back to the host), else here
  * from each RGB24 tile; the same bytes either way. */
 int vsr_engine_upscale_yuv420(vsr_engine_ctx *ctx, const vsr_image *in, vsr_yuv420 *out,
                               const vsr_yuv_coeffs *k, vsr_error *err);
 
 /* As vsr_engine_upscale_yuv420 from a decoded 4:2:0 frame, converted to
- * RGB with kin (engine/yuv_to_rgb.h) by the backend where it can: on a
+ * RGB with kin (frame/yuv_to_rgb.h) by the backend where it can: on a
  * GPU, from a frame NVDEC decoded there (it never crosses to the host), on
  * another GPU, or in host memory (half the bytes of RGB24 to upload, no
  * conversion on the CPU); for a backend that takes RGB only, here (the
@@ -110,13 +100,13 @@ int vsr_engine_upscale_from_yuv(vsr_engine_ctx *ctx, const vsr_yuv_in *in,
  * a decoder may leave its frames there). */
 int vsr_engine_reads_device_yuv(const vsr_engine *engine);
 
+/* The device a hardware decoder should leave its frames on for this
+ * engine (the backend reads decoder surfaces there: NVDEC's for the cuda
+ * backend), or -1 when its backend takes no decoder surfaces. */
+int vsr_engine_decoder_device(const vsr_engine *engine);
+
 /* 1 when YUV output costs less than RGB24 plus a host conversion: the
  * backend converts on its own device (a GPU). */
 int vsr_engine_prefers_yuv420(const vsr_engine *engine);
-
-/* Allocates a packed image (stride = width * pixel size); free with
- * vsr_image_free. */
-int vsr_image_alloc(vsr_image *img, int width, int height, vsr_pixel_format format, vsr_error *err);
-void vsr_image_free(vsr_image *img);
 
 #endif

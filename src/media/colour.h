@@ -12,7 +12,9 @@
 #include <libavutil/frame.h>
 #include <libavutil/pixfmt.h>
 
-#include "engine/engine.h"
+#include "frame/image.h"
+#include "frame/yuv420.h"
+#include "frame/yuv_to_rgb.h"
 #include "util/error.h"
 
 /* The colour description of one side of the conversion. */

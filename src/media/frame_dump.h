@@ -3,7 +3,8 @@
 #ifndef VSR_MEDIA_FRAME_DUMP_H
 #define VSR_MEDIA_FRAME_DUMP_H
 
-#include "engine/engine.h"
+#include "frame/image.h"
+#include "frame/yuv420.h"
 #include "util/error.h"
 
 #define VSR_SHA256_HEX 65

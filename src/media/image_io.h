@@ -11,7 +11,7 @@
 #ifndef VSR_MEDIA_IMAGE_IO_H
 #define VSR_MEDIA_IMAGE_IO_H
 
-#include "engine/engine.h"
+#include "frame/image.h"
 #include "util/error.h"
 
 /* Size limits for images read or written. Together they keep every frame

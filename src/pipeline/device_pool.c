@@ -298,7 +298,7 @@ void vsr_upscaler_device_pool(vsr_upscaler *u, vsr_device_pool *p)
     u->reads_device_yuv = vsr_engine_reads_device_yuv(p->dev[0].engine);
     u->prepare = pool_prepare;
     u->prefers_yuv420 = vsr_engine_prefers_yuv420(p->dev[0].engine);
-    u->cuda_device = vsr_engine_cuda_device(p->dev[0].engine);
+    u->decoder_device = vsr_engine_decoder_device(p->dev[0].engine);
 }
 
 int vsr_device_pool_stats(vsr_device_pool *p, vsr_device_stat *stats, int max)
@@ -325,7 +325,7 @@ int vsr_parse_devices(const char *spec, const char *backend, int *devices, int *
     if (!ops)
         return VSR_ERR_INVALID;
     int count = -1; /* unbounded: virtual devices */
-    if (ops->device_count && (count = ops->device_count(err)) < 0)
+    if (ops->device_type == VSR_DEVICE_GPU && (count = ops->device_count(err)) < 0)
         return count;
     *n = 0;
     if (!strcmp(spec, "all")) {

@@ -639,10 +639,10 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
         .on_packet = on_copy_packet,
         .opaque = p,
         .interrupted = io_interrupted,
-        .nvdec = cfg->decode_path == VSR_DECODE_NVDEC                         ? VSR_NVDEC_REQUIRE
-                 : cfg->decode_path == VSR_DECODE_AUTO && u->cuda_device >= 0 ? VSR_NVDEC_PREFER
-                                                                              : VSR_NVDEC_OFF,
-        .nvdec_device = u->cuda_device >= 0 ? u->cuda_device : 0,
+        .nvdec = cfg->decode_path == VSR_DECODE_NVDEC                            ? VSR_NVDEC_REQUIRE
+                 : cfg->decode_path == VSR_DECODE_AUTO && u->decoder_device >= 0 ? VSR_NVDEC_PREFER
+                                                                                 : VSR_NVDEC_OFF,
+        .nvdec_device = u->decoder_device >= 0 ? u->decoder_device : 0,
         /* measured on the H100 host: at 960x540, CPU decoding gave the
          * first frame 0.06 s sooner and SD2HD 4% sooner (3 of 3 pairs) */
         .nvdec_min_pixels = 1280 * 720,

@@ -2,11 +2,6 @@
 
 #include <string.h>
 
-int vsr_engine_cuda_device(const vsr_engine *engine)
-{
-    return strcmp(vsr_engine_backend(engine)->name, "cuda") ? -1 : vsr_engine_device(engine);
-}
-
 static int per_worker_create(void *shared, void **ctx, vsr_error *err)
 {
     return vsr_engine_ctx_create(shared, (vsr_engine_ctx **)ctx, err);
@@ -51,7 +46,7 @@ void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine)
     u->reads_device_yuv = vsr_engine_reads_device_yuv(engine);
     u->prepare = per_worker_prepare;
     u->prefers_yuv420 = vsr_engine_prefers_yuv420(engine);
-    u->cuda_device = vsr_engine_cuda_device(engine);
+    u->decoder_device = vsr_engine_decoder_device(engine);
 }
 
 static int shared_create(void *shared, void **ctx, vsr_error *err)
@@ -92,7 +87,7 @@ int vsr_upscaler_shared(vsr_upscaler *u, vsr_engine *engine, vsr_shared_engine_c
     u->reads_device_yuv = 0;
     u->prepare = NULL;
     u->prefers_yuv420 = 0;
-    u->cuda_device = vsr_engine_cuda_device(engine);
+    u->decoder_device = vsr_engine_decoder_device(engine);
     return VSR_OK;
 }
 

@@ -31,11 +31,9 @@ typedef struct vsr_upscaler {
     /* Optional: readies a context for frames of w x h (vsr_engine_ctx_prepare). */
     int (*prepare)(void *ctx, int w, int h, vsr_error *err);
     int prefers_yuv420; /* run_yuv420 converts on a GPU: cheaper than run + swscale */
-    int cuda_device;    /* a CUDA device it runs on (where NVDEC may decode); -1: none */
+    int decoder_device; /* the device a hardware decoder (NVDEC) may decode on, its frames
+                           read there (vsr_engine_decoder_device); -1: none */
 } vsr_upscaler;
-
-/* The CUDA device an engine runs on; -1 for other backends. */
-int vsr_engine_cuda_device(const vsr_engine *engine);
 
 /* Per-worker contexts of one shared engine (DESIGN.md §1). */
 void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine);

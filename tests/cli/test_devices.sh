@@ -61,7 +61,7 @@ psnr=$(ffmpeg -v info -i "$WORK/engine.mp4" -i "$WORK/one.mp4" -lavfi psnr -f nu
 checks=$((checks + 1))
 # 37 dB: this clip's colour bars have sharp chroma edges, which swscale
 # places half a luma row lower than the engine's centred siting (with
-# swscale's siting the engine's path scores 44 dB; engine/yuv_to_rgb.h).
+# swscale's siting the engine's path scores 44 dB; frame/yuv_to_rgb.h).
 awk -v p="$psnr" 'BEGIN { exit !(p == "inf" || p + 0 >= 35) }' ||
     fail "engine vs swscale colour conversion: PSNR '$psnr' dB (want >= 35)"
 expect 0 "converted by swscale" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --colour-path swscale -v

@@ -11,6 +11,8 @@
 #   tests/gpu/run_device.sh all     # both
 #   tests/gpu/run_device.sh accuracy  # the accuracy part only
 #   tests/gpu/run_device.sh contexts  # a worker context's cost before its first frame
+#   tests/gpu/run_device.sh ops     # every op of the cuda backend vs ref (test_backend_ops);
+#                                   # also part of check, all and accuracy
 #
 # Logs go to $OUT (or ./gpu-out). Exit status: nonzero if an accuracy check
 # failed.
@@ -52,6 +54,8 @@ if [ "$MODE" = check ] || [ "$MODE" = all ] || [ "$MODE" = accuracy ]; then
     $D/cuda_psnr variants "$ANIME" || fail=1
     $D/cuda_psnr variants "$GENERAL" || fail=1
     $D/cuda_psnr variants "$ANIME2" || fail=1
+    echo "== conformance: every op of the IR on the cuda backend vs ref (test_backend_ops)"
+    $D/backend_ops_device cuda || fail=1
     echo "accuracy: $([ $fail = 0 ] && echo ALL OK || echo FAILURES)"
   } 2>&1 | tee "$OUT/accuracy.txt"
   grep -q "ALL OK" "$OUT/accuracy.txt" || fail=1
@@ -66,6 +70,10 @@ if [ "$MODE" = bench ] || [ "$MODE" = all ]; then
   $D/vsr_cuda_bench --profile "$ANIME" "$GENERAL" 2>&1 | tee -a "$OUT/bench.txt"
   echo "== baseline: PyTorch (same call, same card)" | tee "$OUT/torch.txt"
   PYTHONUNBUFFERED=1 python3 bench/cuda_torch_baseline.py ${VSR_TORCH_COMPILE:+--compile} "$ANIME" "$GENERAL" 2>&1 | tee -a "$OUT/torch.txt"
+fi
+if [ "$MODE" = ops ]; then
+  $D/backend_ops_device cuda 2>&1 | tee "$OUT/backend-ops.txt"
+  [ "${PIPESTATUS[0]}" = 0 ] || fail=1
 fi
 if [ "$MODE" = contexts ]; then
   # 4 workers at once (the pipeline's default on one GPU), 3 clips in a row

@@ -7,7 +7,7 @@
 
 #include <libavutil/frame.h>
 
-#include "engine/yuv420.h"
+#include "frame/yuv420.h"
 #include "media/colour.h"
 #include "test_util.h"
 

@@ -10,7 +10,7 @@
 
 #include <libavutil/frame.h>
 
-#include "engine/yuv_to_rgb.h"
+#include "frame/yuv_to_rgb.h"
 #include "media/colour.h"
 #include "test_util.h"
 

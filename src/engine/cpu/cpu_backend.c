@@ -66,6 +66,23 @@ static int check_precision(const vsr_backend_config *cfg, vsr_error *err)
                          "the cpu backend computes in fp32 or bf16, not fp16");
 }
 
+/* oneDNN runs the convolutions and activations, the ref kernels the rest
+ * (cpu_ops.c); fp32, or bf16 where the CPU has it. */
+static int cpu_supports(const vsr_graph *g, const vsr_backend_config *cfg, vsr_error *err)
+{
+    if (check_precision(cfg, err))
+        return 0;
+    for (int i = 0; g && i < g->n_nodes; i++) {
+        const vsr_node *n = &g->nodes[i];
+        if (n->type != VSR_OP_CONV && n->type != VSR_OP_ACTIVATION && !cpu_ops_supported(n)) {
+            vsr_error_set(err, VSR_ERR_UNSUPPORTED, "layer %s: the cpu backend lacks op %s",
+                          n->name, vsr_op_name(n->type));
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* ---- weights ---- */
 
 /* The algorithm to try first for a convolution: Winograd (oneDNN's
@@ -215,9 +232,9 @@ static void cpu_weights_destroy(void *p)
 static int cpu_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void **out,
                               vsr_error *err)
 {
-    int rc = check_precision(cfg, err);
-    if (rc)
-        return rc;
+    if (!cpu_supports(g, cfg, err))
+        return err ? err->code : VSR_ERR_UNSUPPORTED;
+    int rc;
     *out = NULL;
     cpu_weights *w = calloc(1, sizeof *w);
     if (!w)
@@ -262,10 +279,7 @@ static int cpu_weights_create(const vsr_graph *g, const vsr_backend_config *cfg,
         } else if (n->type == VSR_OP_ACTIVATION) {
             a = &n->p.act;
             channels = shapes[n->inputs[0]].c;
-        } else if (!cpu_ops_supported(n)) {
-            rc = vsr_error_set(err, VSR_ERR_UNSUPPORTED, "layer %s: the cpu backend lacks op %s",
-                               n->name, vsr_op_name(n->type));
-        }
+        } /* the other ops run through the ref kernels (cpu_supports checked them) */
         if (!rc && a && a->type == VSR_ACT_PRELU) {
             w->slopes[i] = expand_slopes(a, channels);
             if (!w->slopes[i])
@@ -420,6 +434,7 @@ const vsr_backend_ops vsr_backend_cpu = {
     .name = "cpu",
     .description = "oneDNN on the CPU (fp32; bf16 with AVX512_BF16 or AMX)",
     .available = cpu_available,
+    .supports = cpu_supports,
     .weights_create = cpu_weights_create,
     .weights_destroy = cpu_weights_destroy,
     .context_create = cpu_context_create,
@@ -427,4 +442,7 @@ const vsr_backend_ops vsr_backend_cpu = {
     .run = cpu_run,
     .extra_bytes_per_pixel = cpu_extra_bytes_per_pixel,
     .native_precision = VSR_PRECISION_FP32,
+    .device_type = VSR_DEVICE_CPU,
+    .caps = 0,
+    .precisions = VSR_PRECISION_BIT(VSR_PRECISION_FP32) | VSR_PRECISION_BIT(VSR_PRECISION_BF16),
 };

@@ -36,33 +36,12 @@ int cpu_ops_supported(const vsr_node *node)
 int cpu_ops_run(const vsr_node *node, const float *const *in, const vsr_shape *ins, float *out,
                 const vsr_shape *outs, vsr_error *err)
 {
-    switch (node->type) {
-    case VSR_OP_PIXEL_SHUFFLE:
-        vsr_ref_pixel_shuffle(node->p.shuffle_factor, in[0], ins[0], out);
-        return VSR_OK;
-    case VSR_OP_INTERP:
-        if (vsr_ref_interp(&node->p.interp, in[0], ins[0], out, *outs))
-            return vsr_error_set(err, VSR_ERR_NOMEM, "layer %s: out of memory", node->name);
-        return VSR_OK;
-    case VSR_OP_BINARY:
-        vsr_ref_binary(&node->p.binary, in[0], node->p.binary.with_scalar ? NULL : in[1], ins[0],
-                       out);
-        return VSR_OK;
-    case VSR_OP_ELTWISE:
-        vsr_ref_eltwise(&node->p.eltwise, node->n_inputs, in, ins[0], out);
-        return VSR_OK;
-    case VSR_OP_CONCAT: vsr_ref_concat(node->n_inputs, in, ins, out); return VSR_OK;
-    case VSR_OP_GROUP_CONV: vsr_ref_conv(&node->p.conv, in[0], ins[0], out, *outs); return VSR_OK;
-    case VSR_OP_DECONV: vsr_ref_deconv(&node->p.conv, in[0], ins[0], out, *outs); return VSR_OK;
-    case VSR_OP_PAD: vsr_ref_pad(&node->p.pad, in[0], ins[0], out, *outs); return VSR_OK;
-    case VSR_OP_SLICE: vsr_ref_slice(&node->p.slice, in[0], ins[0], out, *outs); return VSR_OK;
-    case VSR_OP_CONV:
-    case VSR_OP_ACTIVATION: break;
-    }
-    return vsr_error_set(err, VSR_ERR_INTERNAL,
-                         "layer %s: op %s is not a plain op of the cpu "
-                         "backend",
-                         node->name, vsr_op_name(node->type));
+    /* convolutions and activations are the planner's (oneDNN), never here */
+    if (!cpu_ops_supported(node))
+        return vsr_error_set(err, VSR_ERR_INTERNAL,
+                             "layer %s: op %s is not a plain op of the cpu backend", node->name,
+                             vsr_op_name(node->type));
+    return vsr_ref_node(node, in, ins, out, *outs, err);
 }
 
 /* Channel-wise ops split into one unit per (image, output channel). */

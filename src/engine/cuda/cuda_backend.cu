@@ -1042,13 +1042,40 @@ int cuda_device_count(vsr_error *err) {
     return count;
 }
 
+/* fp16, and the ops the planner (plan_graph) has steps for; what only the
+ * device or the input's shapes tell (compute capability, memory, PReLU
+ * slopes against the channels) is refused later, by weights_create or
+ * run. Touches no GPU: "auto" asks it on machines without one. */
+int cuda_supports(const vsr_graph *g, const vsr_backend_config *cfg, vsr_error *err) {
+    if (cfg && cfg->precision != VSR_PRECISION_FP16) {
+        vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                      "the cuda backend computes in fp16 (tensor cores, fp32 "
+                      "accumulation); fp32 and bf16 are the cpu backend's");
+        return 0;
+    }
+    for (int i = 0; g && i < g->n_nodes; ++i) {
+        const vsr_node &nd = g->nodes[i];
+        switch (nd.type) {
+        case VSR_OP_CONV:
+        case VSR_OP_ACTIVATION:
+        case VSR_OP_PIXEL_SHUFFLE:
+        case VSR_OP_INTERP:
+        case VSR_OP_BINARY:
+        case VSR_OP_ELTWISE:
+        case VSR_OP_CONCAT: break;
+        default:
+            vsr_error_set(err, VSR_ERR_UNSUPPORTED, "cuda: layer %s: op %s not supported", nd.name,
+                          vsr_op_name(nd.type));
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int cuda_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void **out,
                         vsr_error *err) {
     *out = nullptr;
-    if (cfg && cfg->precision != VSR_PRECISION_FP16)
-        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                             "the cuda backend computes in fp16 (tensor cores, fp32 "
-                             "accumulation); fp32 and bf16 are the cpu backend's");
+    if (!cuda_supports(g, cfg, err)) return err ? err->code : VSR_ERR_UNSUPPORTED;
     if (!cuda_available(err)) return err ? err->code : VSR_ERR_UNSUPPORTED;
     Weights *W = new (std::nothrow) Weights();
     if (!W) return vsr_error_set(err, VSR_ERR_NOMEM, "cuda: out of host memory");
@@ -1410,6 +1437,7 @@ const vsr_backend_ops vsr_backend_cuda = {
     "cuda",
     "NVIDIA GPU: fp16 tensor cores (fused SRVGG kernels, cuDNN for the rest)",
     cuda_available,
+    cuda_supports,
     cuda_weights_create,
     cuda_weights_destroy,
     cuda_context_create,
@@ -1422,6 +1450,10 @@ const vsr_backend_ops vsr_backend_cuda = {
     cuda_prepare,
     cuda_device_count,
     VSR_PRECISION_FP16,
+    VSR_DEVICE_GPU,
+    /* NVDEC's frames are read where they lie; batches fill the GPU */
+    VSR_BACKEND_CAP_DECODER_SURFACES | VSR_BACKEND_CAP_BATCH,
+    VSR_PRECISION_BIT(VSR_PRECISION_FP16),
 };
 
 int vsr_cuda_device_info(int device, char *buf, size_t len, vsr_error *err) {

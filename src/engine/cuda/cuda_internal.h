@@ -8,8 +8,8 @@
 #include <cuda_runtime.h>
 #include <stdint.h>
 
-#include "engine/yuv420.h"
-#include "engine/yuv_to_rgb.h"
+#include "frame/yuv420.h"
+#include "frame/yuv_to_rgb.h"
 
 namespace vsrcuda {
 

@@ -23,12 +23,23 @@ static int ref_available(vsr_error *err)
     return 1;
 }
 
+/* Every op of the IR, in fp32. */
+static int ref_supports(const vsr_graph *g, const vsr_backend_config *cfg, vsr_error *err)
+{
+    (void)g;
+    if (cfg && cfg->precision != VSR_PRECISION_FP32) {
+        vsr_error_set(err, VSR_ERR_UNSUPPORTED, "the ref backend computes in fp32 only");
+        return 0;
+    }
+    return 1;
+}
+
 /* The graph's own fp32 weights are what this backend runs on. */
 static int ref_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void **weights,
                               vsr_error *err)
 {
-    if (cfg->precision != VSR_PRECISION_FP32)
-        return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "the ref backend computes in fp32 only");
+    if (!ref_supports(g, cfg, err))
+        return err ? err->code : VSR_ERR_UNSUPPORTED;
     *weights = (void *)g;
     return VSR_OK;
 }
@@ -80,8 +91,7 @@ static size_t elems(vsr_shape s)
 
 static int run_node(ref_context *c, const vsr_node *n, vsr_error *err)
 {
-    vsr_shape is = c->shapes[n->inputs[0]], os = c->shapes[n->output];
-    const float *in = c->blobs[n->inputs[0]];
+    vsr_shape os = c->shapes[n->output];
     float *out = malloc(elems(os) * sizeof(float));
     if (!out)
         return vsr_error_set(err, VSR_ERR_NOMEM, "layer %s: out of memory for %dx%dx%d", n->name,
@@ -93,28 +103,7 @@ static int run_node(ref_context *c, const vsr_node *n, vsr_error *err)
         ins[k] = c->blobs[n->inputs[k]];
         shapes[k] = c->shapes[n->inputs[k]];
     }
-    switch (n->type) {
-    case VSR_OP_CONV: vsr_ref_conv(&n->p.conv, in, is, out, os); break;
-    case VSR_OP_ACTIVATION:
-        memcpy(out, in, elems(is) * sizeof(float));
-        vsr_ref_activation(&n->p.act, out, os);
-        break;
-    case VSR_OP_PIXEL_SHUFFLE: vsr_ref_pixel_shuffle(n->p.shuffle_factor, in, is, out); break;
-    case VSR_OP_INTERP:
-        if (vsr_ref_interp(&n->p.interp, in, is, out, os))
-            return vsr_error_set(err, VSR_ERR_NOMEM, "layer %s: out of memory", n->name);
-        break;
-    case VSR_OP_BINARY:
-        vsr_ref_binary(&n->p.binary, in, n->p.binary.with_scalar ? NULL : ins[1], is, out);
-        break;
-    case VSR_OP_ELTWISE: vsr_ref_eltwise(&n->p.eltwise, n->n_inputs, ins, is, out); break;
-    case VSR_OP_CONCAT: vsr_ref_concat(n->n_inputs, ins, shapes, out); break;
-    case VSR_OP_GROUP_CONV: vsr_ref_conv(&n->p.conv, in, is, out, os); break;
-    case VSR_OP_DECONV: vsr_ref_deconv(&n->p.conv, in, is, out, os); break;
-    case VSR_OP_PAD: vsr_ref_pad(&n->p.pad, in, is, out, os); break;
-    case VSR_OP_SLICE: vsr_ref_slice(&n->p.slice, in, is, out, os); break;
-    }
-    return VSR_OK;
+    return vsr_ref_node(n, ins, shapes, out, os, err);
 }
 
 static void release_inputs(ref_context *c, int node_index)
@@ -248,6 +237,7 @@ const vsr_backend_ops vsr_backend_ref = {
     .name = "ref",
     .description = "plain C fp32 reference (single thread; the test oracle)",
     .available = ref_available,
+    .supports = ref_supports,
     .weights_create = ref_weights_create,
     .weights_destroy = ref_weights_destroy,
     .context_create = ref_context_create,
@@ -258,4 +248,7 @@ const vsr_backend_ops vsr_backend_ref = {
     .run_yuv420 = ref_run_yuv420,
     .run_from_yuv = ref_run_from_yuv,
     .native_precision = VSR_PRECISION_FP32,
+    .device_type = VSR_DEVICE_CPU,
+    .caps = 0,
+    .precisions = VSR_PRECISION_BIT(VSR_PRECISION_FP32),
 };

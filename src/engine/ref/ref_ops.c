@@ -30,8 +30,7 @@ void vsr_ref_activation(const vsr_activation *act, float *data, vsr_shape s)
  * tap lands inside the input, so the padding needs no branches. Every output
  * value sums its taps in the same order wherever it sits in the image, so
  * tiles reproduce whole-frame results bit for bit. */
-void vsr_ref_conv(const vsr_conv_params *p, const float *in, vsr_shape is, float *out,
-                  vsr_shape os)
+void vsr_ref_conv(const vsr_conv_params *p, const float *in, vsr_shape is, float *out, vsr_shape os)
 {
     const size_t in_plane = (size_t)is.h * is.w, out_plane = (size_t)os.h * os.w;
     const int kh = p->kernel_h, kw = p->kernel_w;
@@ -205,7 +204,7 @@ static void interp_plane(const vsr_interp_params *p, const float *src, int ih, i
 }
 
 int vsr_ref_interp(const vsr_interp_params *p, const float *in, vsr_shape is, float *out,
-                    vsr_shape os)
+                   vsr_shape os)
 {
     int *xofs = malloc(sizeof(int) * (size_t)os.w);
     int *yofs = malloc(sizeof(int) * (size_t)os.h);
@@ -366,4 +365,34 @@ void vsr_ref_slice(const vsr_slice_params *p, const float *in, vsr_shape is, flo
         for (int y = 0; y < os.h; y++)
             memcpy(out + ((size_t)c * os.h + y) * os.w,
                    in + ((size_t)(c + c0) * is.h + y + y0) * is.w + x0, sizeof(float) * os.w);
+}
+
+int vsr_ref_node(const vsr_node *n, const float *const *in, const vsr_shape *ins, float *out,
+                 vsr_shape os, vsr_error *err)
+{
+    switch (n->type) {
+    case VSR_OP_CONV:
+    case VSR_OP_GROUP_CONV: vsr_ref_conv(&n->p.conv, in[0], ins[0], out, os); break;
+    case VSR_OP_ACTIVATION:
+        if (out != in[0])
+            memcpy(out, in[0], (size_t)ins[0].c * ins[0].h * ins[0].w * sizeof(float));
+        vsr_ref_activation(&n->p.act, out, os);
+        break;
+    case VSR_OP_PIXEL_SHUFFLE:
+        vsr_ref_pixel_shuffle(n->p.shuffle_factor, in[0], ins[0], out);
+        break;
+    case VSR_OP_INTERP:
+        if (vsr_ref_interp(&n->p.interp, in[0], ins[0], out, os))
+            return vsr_error_set(err, VSR_ERR_NOMEM, "layer %s: out of memory", n->name);
+        break;
+    case VSR_OP_BINARY:
+        vsr_ref_binary(&n->p.binary, in[0], n->p.binary.with_scalar ? NULL : in[1], ins[0], out);
+        break;
+    case VSR_OP_ELTWISE: vsr_ref_eltwise(&n->p.eltwise, n->n_inputs, in, ins[0], out); break;
+    case VSR_OP_CONCAT: vsr_ref_concat(n->n_inputs, in, ins, out); break;
+    case VSR_OP_DECONV: vsr_ref_deconv(&n->p.conv, in[0], ins[0], out, os); break;
+    case VSR_OP_PAD: vsr_ref_pad(&n->p.pad, in[0], ins[0], out, os); break;
+    case VSR_OP_SLICE: vsr_ref_slice(&n->p.slice, in[0], ins[0], out, os); break;
+    }
+    return VSR_OK;
 }

@@ -6,6 +6,15 @@
 #define VSR_ENGINE_REF_REF_OPS_H
 
 #include "engine/graph.h"
+#include "util/error.h"
+
+/* One node of any op: its inputs in[k] of shapes ins[k] (n->n_inputs of
+ * them) into out of shape os. The one dispatch from the IR's ops to the
+ * kernels below, shared by the ref backend and by any backend that runs
+ * an op through them (cpu: the ops it has no fast path for). Returns 0, or
+ * VSR_ERR_NOMEM with the layer named. */
+int vsr_ref_node(const vsr_node *n, const float *const *in, const vsr_shape *ins, float *out,
+                 vsr_shape os, vsr_error *err);
 
 /* out (shape os) = conv(in (shape is)) + bias, then the fused activation;
  * grouped when p->groups > 1 (VSR_OP_GROUP_CONV). */
@@ -31,7 +40,7 @@ void vsr_ref_pixel_shuffle(int factor, const float *in, vsr_shape is, float *out
  * weights), half-pixel centres unless align_corners. Returns 0, or
  * VSR_ERR_NOMEM when its small coefficient tables cannot be allocated. */
 int vsr_ref_interp(const vsr_interp_params *p, const float *in, vsr_shape is, float *out,
-                    vsr_shape os);
+                   vsr_shape os);
 
 /* b is NULL when p->with_scalar. */
 void vsr_ref_binary(const vsr_binary_params *p, const float *a, const float *b, vsr_shape s,

@@ -1,4 +1,4 @@
-#include "engine/yuv_to_rgb.h"
+#include "frame/yuv_to_rgb.h"
 
 #include <math.h>
 

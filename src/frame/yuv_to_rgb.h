@@ -11,13 +11,13 @@
  * interpolation does across (the pipeline's CPU path); down, swscale puts
  * chroma half a luma row lower than centred siting, and differs on sharp
  * vertical chroma edges (test_yuv_to_rgb). */
-#ifndef VSR_ENGINE_YUV_TO_RGB_H
-#define VSR_ENGINE_YUV_TO_RGB_H
+#ifndef VSR_FRAME_YUV_TO_RGB_H
+#define VSR_FRAME_YUV_TO_RGB_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/yuv420.h" /* VSR_HOST_DEVICE, vsr_yuv_clip */
+#include "frame/yuv420.h" /* VSR_HOST_DEVICE, vsr_yuv_clip */
 
 /* YUV to RGB weights scaled by 2^16, the range folded in. */
 typedef struct vsr_rgb_coeffs {

@@ -9,8 +9,8 @@
  * it byte for byte). Chroma is the mean of each 2x2 block (centred
  * siting, what swscale's area filter gives); the pipeline's CPU path keeps
  * swscale, and a unit test holds the two within a code value. */
-#ifndef VSR_ENGINE_YUV420_H
-#define VSR_ENGINE_YUV420_H
+#ifndef VSR_FRAME_YUV420_H
+#define VSR_FRAME_YUV420_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "engine/yuv420.h"
+#include "frame/yuv420.h"
 
 #include <math.h>
 #include <string.h>
