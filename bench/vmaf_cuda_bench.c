@@ -1,4 +1,4 @@
-/* VMAF on CUDA against the CPU (device run: bench/device/vmaf_cuda.sh).
+/* VMAF on CUDA against the CPU (device run: tests/gpu/run_device.sh vmaf).
  *
  *   vmaf_cuda_bench [--quick] [--threads N] [--device D]
  *

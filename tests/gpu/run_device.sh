@@ -13,6 +13,8 @@
 #   tests/gpu/run_device.sh contexts  # a worker context's cost before its first frame
 #   tests/gpu/run_device.sh ops     # every op of the cuda backend vs ref (test_backend_ops);
 #                                   # also part of check, all and accuracy
+#   tests/gpu/run_device.sh vmaf    # VMAF on CUDA vs the CPU session on the same frames,
+#                                   # fps at 1080p and 2160p (vmaf_cuda_bench)
 #
 # Logs go to $OUT (or ./gpu-out). Exit status: nonzero if an accuracy check
 # failed.
@@ -75,6 +77,10 @@ if [ "$MODE" = ops ]; then
   $D/backend_ops_device cuda 2>&1 | tee "$OUT/backend-ops.txt"
   [ "${PIPESTATUS[0]}" = 0 ] || fail=1
 fi
+if [ "$MODE" = vmaf ]; then
+  $D/vmaf_cuda_bench --threads "$(nproc)" 2>&1 | tee "$OUT/vmaf.txt" || fail=1
+fi
+
 if [ "$MODE" = contexts ]; then
   # 4 workers at once (the pipeline's default on one GPU), 3 clips in a row
   {
