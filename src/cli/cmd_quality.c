@@ -24,6 +24,7 @@ enum {
     OPT_MODEL_FILE,
     OPT_NEG_MODEL_FILE,
     OPT_CUDA_DEVICE,
+    OPT_FEATURES,
 };
 
 static void help(void)
@@ -41,6 +42,9 @@ static void help(void)
            "  --subsample N           score frames 0, N, 2N, ... (default 1: all)\n"
            "  --threads N             threads (default: every core)\n"
            "  --ssim                  also SSIM\n"
+           "  --features F            integer (default: libvmaf's integer extractors, what\n"
+           "                          the validators run) or float (its float extractors,\n"
+           "                          the only ones of libvmaf 1.x); they differ in VIF\n"
            "  --model-file FILE       a libvmaf JSON model instead of the built-in v0.6.1\n"
            "  --neg-model-file FILE   the same for the NEG model\n"
            "  --cuda-device N         VMAF's features on CUDA device N (PSNR, SSIM on the CPU)\n"
@@ -151,12 +155,14 @@ int vsr_cmd_quality(int argc, char **argv)
         {"model-file", required_argument, NULL, OPT_MODEL_FILE},
         {"neg-model-file", required_argument, NULL, OPT_NEG_MODEL_FILE},
         {"cuda-device", required_argument, NULL, OPT_CUDA_DEVICE},
+        {"features", required_argument, NULL, OPT_FEATURES},
         {NULL, 0, NULL, 0},
     };
     static const char *const models[] = {"both", "vmaf", "vmaf-neg", "none", NULL};
     static const unsigned model_metrics[] = {VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG,
                                              VSR_QUALITY_VMAF, VSR_QUALITY_VMAF_NEG, 0};
     static const char *const scales[] = {"lanczos", "bicubic", NULL};
+    static const char *const features[] = {"integer", "float", NULL};
     const char *reference = NULL;
     int model = 0, scale = 0, json = 0, r, c;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -192,6 +198,11 @@ int vsr_cmd_quality(int argc, char **argv)
         case OPT_SSIM: extra |= VSR_QUALITY_SSIM; break;
         case OPT_MODEL_FILE: opt.quality.vmaf_model_path = optarg; break;
         case OPT_NEG_MODEL_FILE: opt.quality.vmaf_neg_model_path = optarg; break;
+        case OPT_FEATURES:
+            if ((r = vsr_opt_choice(CMD, "--features", optarg, features,
+                                    &opt.quality.float_models)))
+                return r;
+            break;
         case OPT_CUDA_DEVICE:
             if ((r = vsr_opt_int(CMD, "--cuda-device", optarg, 0, 63, "0..63",
                                  &opt.quality.cuda_device)))

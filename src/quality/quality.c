@@ -73,6 +73,7 @@ struct vsr_quality {
     int width, height;
     vsr_vmaf_model *model[N_MODELS]; /* NULL where not asked */
     int n_variants;                  /* gain-limit sets computed (1 or 2) */
+    vsr_vif_flavour flavour;         /* the VIF the models name (one for all) */
     int variant_of[N_MODELS];        /* which set each model reads */
     double adm_limits[N_MODELS], vif_limits[N_MODELS];
 
@@ -166,7 +167,8 @@ static void score_job(quality_worker *wk, quality_job *job)
     if (cpu_vmaf(q)) {
         luma_to_float(dy, w, h, wk->dis_f);
         vsr_vif_result vif;
-        vsr_vif_compute(wk->vif, wk->ref_f, wk->dis_f, w, q->vif_limits, q->n_variants, &vif);
+        vsr_vif_compute(wk->vif, wk->ref_f, wk->dis_f, w, q->flavour, q->vif_limits, q->n_variants,
+                        &vif);
         vsr_adm_compute(wk->adm, wk->ref_f, wk->dis_f, w, q->adm_limits, q->n_variants, sf->adm);
         for (int k = 0; k < q->n_variants; k++)
             for (int s = 0; s < VSR_VIF_SCALES; s++)
@@ -249,12 +251,21 @@ static int load_model(const char *path, const char *builtin, vsr_vmaf_model **ou
     return path ? vsr_vmaf_model_load(path, out, err) : vsr_vmaf_model_builtin(builtin, out, err);
 }
 
-/* The distinct gain-limit sets of the models asked for. */
-static void plan_variants(vsr_quality *q)
+/* The distinct gain-limit sets of the models asked for, and the VIF they
+ * name (both models must name the same). */
+static int plan_variants(vsr_quality *q, vsr_error *err)
 {
+    int flavour = -1;
     for (int m = 0; m < N_MODELS; m++) {
         if (!q->model[m])
             continue;
+        int f = vsr_vmaf_model_integer(q->model[m]) ? VSR_VIF_INTEGER : VSR_VIF_FLOAT;
+        if (flavour >= 0 && f != flavour)
+            return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                                 "quality: the VMAF and NEG models name different extractors "
+                                 "(one integer, one float)");
+        flavour = f;
+        q->flavour = (vsr_vif_flavour)f;
         double a = vsr_vmaf_model_adm_gain_limit(q->model[m]);
         double v = vsr_vmaf_model_vif_gain_limit(q->model[m]);
         int k;
@@ -268,6 +279,7 @@ static void plan_variants(vsr_quality *q)
         }
         q->variant_of[m] = k;
     }
+    return VSR_OK;
 }
 
 int vsr_quality_create(const vsr_quality_options *opt, int width, int height, vsr_quality **out,
@@ -296,12 +308,23 @@ int vsr_quality_create(const vsr_quality_options *opt, int width, int height, vs
     q->height = height;
     int rc = VSR_OK;
     if (opt->metrics & VSR_QUALITY_VMAF)
-        rc = load_model(opt->vmaf_model_path, "vmaf_v0.6.1", &q->model[MODEL_VMAF], err);
+        rc = load_model(opt->vmaf_model_path,
+                        opt->float_models ? "vmaf_float_v0.6.1" : "vmaf_v0.6.1",
+                        &q->model[MODEL_VMAF], err);
     if (rc >= 0 && (opt->metrics & VSR_QUALITY_VMAF_NEG))
-        rc = load_model(opt->vmaf_neg_model_path, "vmaf_v0.6.1neg", &q->model[MODEL_NEG], err);
+        rc = load_model(opt->vmaf_neg_model_path,
+                        opt->float_models ? "vmaf_float_v0.6.1neg" : "vmaf_v0.6.1neg",
+                        &q->model[MODEL_NEG], err);
     if (rc < 0)
         goto fail;
-    plan_variants(q);
+    if ((rc = plan_variants(q, err)) < 0)
+        goto fail;
+    if (wants_vmaf(q) && opt->use_cuda && q->flavour != VSR_VIF_INTEGER) {
+        rc = vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                           "quality: VMAF on CUDA computes the integer extractors' VIF; "
+                           "float models (vmaf_float_*) run on the CPU");
+        goto fail;
+    }
     if (wants_vmaf(q) && opt->use_cuda) {
         vsr_vmaf_cuda_options co = {.device = opt->cuda_device,
                                     .width = width,

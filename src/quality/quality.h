@@ -28,8 +28,10 @@ typedef struct vsr_quality_options {
     int subsample;                   /* score pictures 0, N, 2N, ... (>= 1) */
     const char *vmaf_model_path;     /* NULL: the built-in vmaf_v0.6.1 */
     const char *vmaf_neg_model_path; /* NULL: the built-in vmaf_v0.6.1neg */
-    int use_cuda;    /* 1: the VMAF features on CUDA device cuda_device (vmaf_cuda.h);
-                        PSNR and SSIM stay on the CPU. A build without CUDA fails create */
+    int float_models;                /* the built-in models of libvmaf's float extractors
+                                        (vmaf_float_v0.6.1*; libvmaf 1.x computed only these) */
+    int use_cuda; /* 1: the VMAF features on CUDA device cuda_device (vmaf_cuda.h);
+                     PSNR and SSIM stay on the CPU. A build without CUDA fails create */
     int cuda_device;
 } vsr_quality_options;
 

@@ -9,9 +9,10 @@
 #include "quality/vmaf_math.h"
 #include "quality/vmaf_simd.h"
 
-/* The scores to match are libvmaf's integer VIF (integer_vif.c), the one
- * its vmaf_v0.6.1 and v0.6.1neg models name. Its fixed-point pipeline
- * differs from float_vif's in three ways, followed here:
+/* The scores the validators see come from libvmaf's integer VIF
+ * (integer_vif.c), the one its vmaf_v0.6.1 and v0.6.1neg models name. Its
+ * fixed-point pipeline differs from float_vif's in three ways, followed
+ * here for VSR_VIF_INTEGER (VSR_VIF_FLOAT is float_vif as it is):
  * - it works on pixel values 0..255 (no -128 offset);
  * - the vertical pass of each mean (mu) is rounded to 1/256 (Q8) at every
  *   scale (filter1d_8: (accum + 128) >> 8; filter1d_16: >> 16), and so are
@@ -210,11 +211,14 @@ static void vif_row_statistic(const float *restrict mu1, const float *restrict m
 
 /* One scale's statistic over a w x h pair (stride in floats). */
 static void vif_scale_statistic(vsr_vif *v, const float *ref, const float *dis, int stride, int w,
-                                int h, int scale, float offset, const double *gain_limits,
-                                int n_limits, vsr_vif_result *out)
+                                int h, int scale, vsr_vif_flavour flavour,
+                                const double *gain_limits, int n_limits, vsr_vif_result *out)
 {
     const float *f = vif_filters[scale];
     const int fw = vif_filter_width[scale], r = fw / 2, rs = v->row_stride;
+    const int integer = flavour == VSR_VIF_INTEGER;
+    /* the integer extractor reads 0..255 pixels at scale 0 (see above) */
+    const float offset = integer && scale == 0 ? VIF_PIXEL_OFFSET : 0.0f;
     float *sums = v->row_sums;
     for (int i = 0; i < h; i++) {
         float *buf = v->row_buffers;
@@ -226,12 +230,14 @@ static void vif_scale_statistic(vsr_vif *v, const float *ref, const float *dis, 
         }
         /* vertical pass of the five moments, taps in libvmaf's order */
         for (int k = 0; k < fw; k++) {
-            int ii = vif_mirror_row(i - r + k, h);
+            int ii = integer ? vif_mirror_row(i - r + k, h) : vsr_vmaf_mirror(i - r + k, h);
             vif_vertical_tap(ext[0] + r, ext[1] + r, ext[2] + r, ext[3] + r, ext[4] + r,
                              ref + (size_t)ii * stride, dis + (size_t)ii * stride, f[k], offset, w);
         }
-        vif_round_row_q8(ext[0] + r, w);
-        vif_round_row_q8(ext[1] + r, w);
+        if (integer) {
+            vif_round_row_q8(ext[0] + r, w);
+            vif_round_row_q8(ext[1] + r, w);
+        }
         for (int m = 0; m < VIF_MOMENTS; m++) {
             mirror_row_edges(ext[m], w, r);
             res[m] = buf + (size_t)(VIF_MOMENTS + m) * rs;
@@ -258,17 +264,22 @@ static void vif_scale_statistic(vsr_vif *v, const float *ref, const float *dis, 
  * libvmaf filters the whole picture and then keeps every other sample;
  * only the kept ones are computed here. */
 static void vif_decimate(vsr_vif *v, const float *src, int src_stride, int w, int h, const float *f,
-                         int fw, float offset, float *dst)
+                         int fw, vsr_vif_flavour flavour, float offset, float *dst)
 {
     const int r = fw / 2, rs = v->row_stride, dw = w / 2, dh = h / 2;
+    const int integer = flavour == VSR_VIF_INTEGER;
     for (int i = 0; i < dh; i++) {
         float *ext = v->row_buffers;
         for (int j = 0; j < w; j++)
             ext[r + j] = 0.0f;
         for (int k = 0; k < fw; k++)
-            vif_vertical_tap1(ext + r, src + (size_t)vif_mirror_row(2 * i - r + k, h) * src_stride,
+            vif_vertical_tap1(ext + r,
+                              src + (size_t)(integer ? vif_mirror_row(2 * i - r + k, h)
+                                                     : vsr_vmaf_mirror(2 * i - r + k, h)) *
+                                        src_stride,
                               f[k], offset, w);
-        vif_round_row_q8(ext + r, w);
+        if (integer)
+            vif_round_row_q8(ext + r, w);
         mirror_row_edges(ext, w, r);
         /* the whole row filtered (vectorised), then every other sample kept:
          * each kept value is the same sum as libvmaf's */
@@ -276,12 +287,13 @@ static void vif_decimate(vsr_vif *v, const float *src, int src_stride, int w, in
         filter_horizontal(ext, f, fw, w, full);
         float *out = dst + (size_t)i * dw;
         for (int j = 0; j < dw; j++)
-            out[j] = vif_round_q8(full[2 * j]);
+            out[j] = integer ? vif_round_q8(full[2 * j]) : full[2 * j];
     }
 }
 
 void vsr_vif_compute(vsr_vif *v, const float *ref, const float *dis, int stride,
-                     const double *gain_limits, int n_limits, vsr_vif_result *out)
+                     vsr_vif_flavour flavour, const double *gain_limits, int n_limits,
+                     vsr_vif_result *out)
 {
     int w = v->width, h = v->height, cur_stride = stride, pong = 0;
     const float *cur_ref = ref, *cur_dis = dis;
@@ -290,10 +302,11 @@ void vsr_vif_compute(vsr_vif *v, const float *ref, const float *dis, int stride,
             const float *f = vif_filters[scale];
             int fw = vif_filter_width[scale];
             float *nref = v->scaled[0][pong], *ndis = v->scaled[1][pong];
-            /* scale 0 is pixel - 128; the decimated pictures are 0..255 */
-            const float offset = scale == 1 ? VIF_PIXEL_OFFSET : 0.0f;
-            vif_decimate(v, cur_ref, cur_stride, w, h, f, fw, offset, nref);
-            vif_decimate(v, cur_dis, cur_stride, w, h, f, fw, offset, ndis);
+            /* integer: scale 0 is pixel - 128, the decimated pictures are
+             * 0..255; float: pixel - 128 throughout */
+            const float offset = flavour == VSR_VIF_INTEGER && scale == 1 ? VIF_PIXEL_OFFSET : 0.0f;
+            vif_decimate(v, cur_ref, cur_stride, w, h, f, fw, flavour, offset, nref);
+            vif_decimate(v, cur_dis, cur_stride, w, h, f, fw, flavour, offset, ndis);
             w /= 2;
             h /= 2;
             cur_ref = nref;
@@ -301,7 +314,7 @@ void vsr_vif_compute(vsr_vif *v, const float *ref, const float *dis, int stride,
             cur_stride = w;
             pong ^= 1;
         }
-        vif_scale_statistic(v, cur_ref, cur_dis, cur_stride, w, h, scale,
-                            scale == 0 ? VIF_PIXEL_OFFSET : 0.0f, gain_limits, n_limits, out);
+        vif_scale_statistic(v, cur_ref, cur_dis, cur_stride, w, h, scale, flavour, gain_limits,
+                            n_limits, out);
     }
 }

@@ -37,8 +37,8 @@ void vsr_vmaf_cuda_free(vsr_vmaf_cuda *c)
     (void)c;
 }
 
-int vsr_vmaf_cuda_submit(vsr_vmaf_cuda *c, const uint8_t *ref, size_t ref_pitch,
-                         const uint8_t *dis, size_t dis_pitch, void *stream, vsr_error *err)
+int vsr_vmaf_cuda_submit(vsr_vmaf_cuda *c, const uint8_t *ref, size_t ref_pitch, const uint8_t *dis,
+                         size_t dis_pitch, void *stream, vsr_error *err)
 {
     (void)c, (void)ref, (void)ref_pitch, (void)dis, (void)dis_pitch, (void)stream;
     return no_cuda(err);

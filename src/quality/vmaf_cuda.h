@@ -62,8 +62,8 @@ void vsr_vmaf_cuda_free(vsr_vmaf_cuda *c);
  * luma planes (width x height, pitch in bytes), ordered after the work
  * already on `stream`. dis NULL: the frame counts for motion only (a
  * subsampled session still gives every reference picture). */
-int vsr_vmaf_cuda_submit(vsr_vmaf_cuda *c, const uint8_t *ref, size_t ref_pitch,
-                         const uint8_t *dis, size_t dis_pitch, void *stream, vsr_error *err);
+int vsr_vmaf_cuda_submit(vsr_vmaf_cuda *c, const uint8_t *ref, size_t ref_pitch, const uint8_t *dis,
+                         size_t dis_pitch, void *stream, vsr_error *err);
 
 /* The same from host memory (uploaded by the context; for tools and for
  * clips decoded on the host). */

@@ -20,6 +20,7 @@ struct vsr_vmaf_model {
     vsr_vmaf_feature order[VSR_VMAF_N_FEATURES];
     double slope[1 + VSR_VMAF_N_FEATURES], intercept[1 + VSR_VMAF_N_FEATURES];
     double adm_gain_limit, vif_gain_limit;
+    int integer; /* names libvmaf's integer extractors */
     int transform, out_gte_in, out_lte_in;
     double p0, p1, p2;
     int clip;
@@ -39,7 +40,7 @@ void vsr_vmaf_model_free(vsr_vmaf_model *m)
     free(m);
 }
 
-static int feature_from_name(const char *name, vsr_vmaf_feature *out)
+static int feature_from_name(const char *name, vsr_vmaf_feature *out, int *integer)
 {
     static const struct {
         const char *suffix;
@@ -55,6 +56,7 @@ static int feature_from_name(const char *name, vsr_vmaf_feature *out)
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
             if (strcmp(name + pl, names[i].suffix) == 0) {
                 *out = names[i].f;
+                *integer = p == 1;
                 return 1;
             }
     }
@@ -184,13 +186,15 @@ static int parse_model_dict(vsr_vmaf_model *m, json_t *md, const char *name, vsr
     for (size_t i = 0; i < VSR_VMAF_N_FEATURES; i++) {
         json_t *n = json_array_get(names, i);
         vsr_vmaf_feature f;
-        if (!json_is_string(n) || !feature_from_name(json_string_value(n), &f) ||
-            (seen & (1u << f)))
+        int integer = 0;
+        if (!json_is_string(n) || !feature_from_name(json_string_value(n), &f, &integer) ||
+            (seen & (1u << f)) || (i > 0 && integer != m->integer))
             return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
                                  "VMAF model %s: feature %zu (%s) is not one vsr computes", name, i,
                                  json_is_string(n) ? json_string_value(n) : "?");
         seen |= 1u << f;
         m->order[i] = f;
+        m->integer = integer;
     }
     int rc;
     if ((rc = read_number_array(json_object_get(md, "slopes"), m->slope, 1 + VSR_VMAF_N_FEATURES,
@@ -308,6 +312,11 @@ int vsr_vmaf_model_builtin(const char *name, vsr_vmaf_model **out, vsr_error *er
                                         vsr_vmaf_builtin_models[i].size, name, out, err);
     *out = NULL;
     return vsr_error_set(err, VSR_ERR_INVALID, "no built-in VMAF model \"%s\"", name);
+}
+
+int vsr_vmaf_model_integer(const vsr_vmaf_model *m)
+{
+    return m->integer;
 }
 
 double vsr_vmaf_model_adm_gain_limit(const vsr_vmaf_model *m)

@@ -4,9 +4,9 @@
  * an optional polynomial transform, and a clip. The feature options
  * (feature_opts_dicts) carry NEG's enhancement gain limits.
  *
- * Both the float-extractor files (vmaf_float_v0.6.1*.json) and the
- * integer-extractor ones (vmaf_v0.6.1*.json) load: they hold the same
- * SVM; vsr computes the float features for either. */
+ * Both the integer-extractor files (vmaf_v0.6.1*.json) and the float ones
+ * (vmaf_float_v0.6.1*.json) load: they hold the same SVM; vsr computes the
+ * features each names (they differ in VIF's roundings, vif.h). */
 #ifndef VSR_QUALITY_VMAF_MODEL_H
 #define VSR_QUALITY_VMAF_MODEL_H
 
@@ -37,11 +37,17 @@ void vsr_vmaf_model_free(vsr_vmaf_model *m);
 double vsr_vmaf_model_adm_gain_limit(const vsr_vmaf_model *m);
 double vsr_vmaf_model_vif_gain_limit(const vsr_vmaf_model *m);
 
+/* Whether the model names libvmaf's integer extractors
+ * (VMAF_integer_feature_*: vmaf_v0.6.1.json, what the validators run) or
+ * its float ones (VMAF_feature_*: vmaf_float_v0.6.1.json). */
+int vsr_vmaf_model_integer(const vsr_vmaf_model *m);
+
 /* The score of one frame from its features (indexed by vsr_vmaf_feature). */
 double vsr_vmaf_model_predict(const vsr_vmaf_model *m, const double features[VSR_VMAF_N_FEATURES]);
 
-/* The models built into vsr: "vmaf_v0.6.1" and "vmaf_v0.6.1neg" (the
- * float-extractor files of libvmaf, data/vmaf/). */
+/* The models built into vsr (data/vmaf/): "vmaf_v0.6.1" and
+ * "vmaf_v0.6.1neg" (libvmaf's defaults, integer extractors), and
+ * "vmaf_float_v0.6.1" and "vmaf_float_v0.6.1neg" (float extractors). */
 int vsr_vmaf_model_builtin(const char *name, vsr_vmaf_model **out, vsr_error *err);
 
 #endif

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 typedef struct vsr_vmaf_builtin_model {
-    const char *name; /* "vmaf_v0.6.1", "vmaf_v0.6.1neg" */
+    const char *name; /* "vmaf_v0.6.1", "vmaf_float_v0.6.1neg", ... */
     const unsigned char *data;
     size_t size;
 } vsr_vmaf_builtin_model;

@@ -5,7 +5,9 @@
 # blur, x264, x265 and SVT-AV1 at several CRFs, upscalers' outputs; 640x360
 # and 1920x1080), vsr's pooled VMAF v0.6.1 (mean) is within 0.1 of the
 # oracle's, with data/vmaf/vmaf_float_v0.6.1.pkl, and both scored the same
-# frames. Prints a table of both. No oracle: the test fails.
+# frames. libvmaf 1.3 has only the float extractors, so vsr runs them too
+# (--features float); the integer ones the validators run are checked
+# against libvmaf 3.2 by test_quality_vectors.sh. Prints a table of both. No oracle: the test fails.
 set -uo pipefail
 : "${VSR_BIN:?}" "${VSR_SOURCE_DIR:?}" "${VSR_TEST_TMP:?}"
 T="$VSR_TEST_TMP/quality_oracle"
@@ -31,7 +33,7 @@ while read -r dist ref; do
     name=${dist%.*}
     bash "$tools/vmaf_oracle.sh" "$T/clips/$dist" "$T/clips/$ref" >"$T/$name.oracle.json" ||
         { die "$dist: the oracle failed"; continue; }
-    "$VSR_BIN" quality "$T/clips/$dist" --reference "$T/clips/$ref" --model vmaf --json \
+    "$VSR_BIN" quality "$T/clips/$dist" --reference "$T/clips/$ref" --model vmaf --features float --json \
         >"$T/$name.vsr.json" 2>"$T/$name.vsr.err"
     rc=$?
     [ $rc = 0 ] || { die "$dist: vsr quality exit $rc"; cat "$T/$name.vsr.err" >&2; }

@@ -4,8 +4,9 @@
 # pairs; scores.json holds libvmaf's per-frame and pooled scores): with
 # --model both, the pooled VMAF v0.6.1 (key "vmaf") and v0.6.1neg (key
 # "vmaf_neg"), mean and harmonic mean, within 0.1; every frame within 0.5;
-# the frame counts equal; neg_delta = |vmaf mean - vmaf_neg mean|. Prints
-# a table.
+# the frame counts equal; neg_delta = |vmaf mean - vmaf_neg mean|; and with
+# --features float --model vmaf, libvmaf's float extractors (key
+# "vmaf_float") within the same bounds. Prints a table.
 set -uo pipefail
 : "${VSR_BIN:?}" "${VSR_SOURCE_DIR:?}" "${VSR_TEST_TMP:?}"
 T="$VSR_TEST_TMP/quality_vectors"
@@ -33,6 +34,10 @@ for name in $names; do
         >"$T/$name.json" 2>"$T/$name.err"
     rc=$?
     [ $rc = 0 ] || { die "$name: vsr quality exit $rc"; cat "$T/$name.err" >&2; }
+    "$VSR_BIN" quality "$V/$name.mkv" --reference "$V/$ref" --model vmaf --features float \
+        --json >"$T/$name.float.json" 2>"$T/$name.float.err"
+    rc=$?
+    [ $rc = 0 ] || { die "$name: vsr quality --features float exit $rc"; cat "$T/$name.float.err" >&2; }
 done
 echo "vsr quality on $(wc -w <<<"$names") pairs in $(($(date +%s) - start)) s"
 
@@ -42,7 +47,7 @@ import json, sys
 work, scores_path, ptol, ftol = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
 scores = json.load(open(scores_path))["scores"]
 bad = 0
-print(f"{'pair':16} {'model':8} {'mean':>9} {'vsr':>9} {'diff':>8} {'h.mean':>9} {'vsr':>9} {'diff':>8} {'max frame diff':>14}")
+print(f"{'pair':16} {'model':10} {'mean':>9} {'vsr':>9} {'diff':>8} {'h.mean':>9} {'vsr':>9} {'diff':>8} {'max frame diff':>14}")
 for name in sorted(scores):
     want = scores[name]
     try:
@@ -57,11 +62,14 @@ for name in sorted(scores):
         if got["frame_count"] != len(want["frames"]) or len(got["frames"]) != len(want["frames"]):
             problems.append(f"{got['frame_count']} frames ({len(got['frames'])} listed), "
                             f"libvmaf {len(want['frames'])}")
-        for model in ("vmaf", "vmaf_neg"):
-            w, g = want["pooled"][model], got["pooled"][model]
+        flt = json.load(open(f"{work}/{name}.float.json"))
+        # (libvmaf's key, vsr's answer, vsr's key in it)
+        for model, answer, key in (("vmaf", got, "vmaf"), ("vmaf_neg", got, "vmaf_neg"),
+                                   ("vmaf_float", flt, "vmaf")):
+            w, g = want["pooled"][model], answer["pooled"][key]
             dm = g["mean"] - w["mean"]
             dh = g["harmonic_mean"] - w["harmonic_mean"]
-            fd = [abs(gf[model] - wf[model]) for gf, wf in zip(got["frames"], want["frames"])]
+            fd = [abs(gf[key] - wf[model]) for gf, wf in zip(answer["frames"], want["frames"])]
             worst = max(range(len(fd)), key=fd.__getitem__) if fd else None
             line_bad = []
             if not abs(dm) <= ptol:
@@ -70,7 +78,7 @@ for name in sorted(scores):
                 line_bad.append(f"harmonic mean off by more than {ptol}")
             if worst is not None and not fd[worst] <= ftol:
                 line_bad.append(f"frame {worst} off by more than {ftol}")
-            print(f"{name:16} {model:8} {w['mean']:9.4f} {g['mean']:9.4f} {dm:+8.4f} "
+            print(f"{name:16} {model:10} {w['mean']:9.4f} {g['mean']:9.4f} {dm:+8.4f} "
                   f"{w['harmonic_mean']:9.4f} {g['harmonic_mean']:9.4f} {dh:+8.4f} "
                   f"{(fd[worst] if fd else float('nan')):14.4f}"
                   + ("   FAIL: " + "; ".join(line_bad) if line_bad else ""))
@@ -78,7 +86,7 @@ for name in sorted(scores):
         delta = abs(got["pooled"]["vmaf"]["mean"] - got["pooled"]["vmaf_neg"]["mean"])
         if not abs(abs(got["neg_delta"]) - delta) <= 1e-3:
             problems.append(f"neg_delta {got['neg_delta']} is not |vmaf - vmaf_neg| = {delta:.6f}")
-    except (KeyError, TypeError, ValueError) as e:
+    except (OSError, KeyError, TypeError, ValueError) as e:
         problems.append(f"vsr's JSON lacks {e!r}")
     if problems:
         print(f"{name:16} FAIL: " + "; ".join(problems))
