@@ -680,11 +680,12 @@ static int pick_preset(compress_ctx *c, vsr_error *err)
             double least = clip_cost(c, 1);
             if (least > left)
                 return vsr_error_set(err, VSR_ERR_TIMEOUT,
-                                     "%s: the deadline of %.1f s is too short: %.1f s are left "
-                                     "and one encode and measurement of the %lld frames at the "
-                                     "fastest preset (%s) takes about %.1f s",
-                                     c->opt->input, c->opt->deadline_s, left, (long long)c->frames,
-                                     preset(c), least);
+                                     "%s: the deadline of %.1f s is too short: after %.1f s "
+                                     "(reading the clip, timing the encoder), one encode and "
+                                     "measurement of its %lld frames at the fastest preset (%s) "
+                                     "needs about %.1f s more",
+                                     c->opt->input, c->opt->deadline_s, elapsed(c),
+                                     (long long)c->frames, preset(c), least);
             return VSR_OK;
         }
     }
