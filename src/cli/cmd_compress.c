@@ -32,6 +32,7 @@ enum {
     OPT_OPERATOR,
     OPT_PRESET,
     OPT_SAMPLES,
+    OPT_SEGMENTS,
     OPT_JSON,
 };
 
@@ -55,6 +56,8 @@ static void help(void)
            "  --preset P            the encoder preset, instead of the deadline's choice\n"
            "  --threads N           cores to use (default: every core)\n"
            "  --samples N           samples of the clip, 1..5 (default: by length)\n"
+           "  --encode-segments N   encode the whole clip as N segments in parallel (auto,\n"
+           "                        the default: one encoder per 4 cores up to 1080p)\n"
            "  --operator-id STR     mark the file with STR's hash (MP4 comment) so that two\n"
            "                        operators' outputs differ in bytes and size\n"
            "  -v, --verbose         print each step with its numbers\n"
@@ -121,6 +124,7 @@ int vsr_cmd_compress(int argc, char **argv)
         {"operator-id", required_argument, NULL, OPT_OPERATOR},
         {"preset", required_argument, NULL, OPT_PRESET},
         {"samples", required_argument, NULL, OPT_SAMPLES},
+        {"encode-segments", required_argument, NULL, OPT_SEGMENTS},
         {"json", no_argument, NULL, OPT_JSON},
         {NULL, 0, NULL, 0},
     };
@@ -172,6 +176,13 @@ int vsr_cmd_compress(int argc, char **argv)
             break;
         case OPT_SAMPLES:
             if ((r = vsr_opt_int(CMD, "--samples", optarg, 1, 5, "1..5", &opt.samples)))
+                return r;
+            break;
+        case OPT_SEGMENTS:
+            if (!strcmp(optarg, "auto"))
+                opt.encoders = 0;
+            else if ((r = vsr_opt_int(CMD, "--encode-segments", optarg, 1, 64, "1..64 or auto",
+                                      &opt.encoders)))
                 return r;
             break;
         case OPT_JSON: json = 1; break;

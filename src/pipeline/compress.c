@@ -865,6 +865,10 @@ static int compress(compress_ctx *c, vsr_error *err)
     c->encoders = vsr_segment_pool_auto(
         c->cores, c->info.width, c->info.height, (c->frames + 1) / 2, c->frames,
         (size_t)c->info.width * (size_t)c->info.height * 3 / 2, (size_t)4 << 30);
+    if (opt->encoders > 0)
+        c->encoders = opt->encoders;
+    if (c->encoders > c->frames)
+        c->encoders = (int)c->frames;
     if (c->encoders < 1)
         c->encoders = 1;
     res->width = c->info.width;

@@ -50,6 +50,7 @@ typedef struct vsr_compress_options {
     const char *operator_id; /* NULL: no mark (see vsr_compress_operator_comment) */
     const char *preset;      /* NULL: chosen by the deadline */
     int samples;             /* 0 = auto */
+    int encoders;            /* whole-clip segment encoders; 0 = auto (from the cores) */
     volatile sig_atomic_t *cancel; /* nonzero: stop (Ctrl-C); may be NULL */
     /* Progress lines for -v; may be NULL. */
     void (*log)(void *opaque, const char *line);
