@@ -219,8 +219,10 @@ int vsr_cmd_compress(int argc, char **argv)
     sigaction(SIGTERM, &old_term, NULL);
     if (ret < 0) {
         free(res);
-        if (ret == VSR_ERR_CANCELLED)
+        if (ret == VSR_ERR_CANCELLED) {
+            fprintf(stderr, "vsr compress: cancelled; nothing written\n");
             return 130;
+        }
         return vsr_cli_fail(CMD, "%s", err.msg);
     }
     int status = VSR_EXIT_OK;
