@@ -93,14 +93,12 @@ static int clip_make(clip *c, int w, int h, int n)
         if (!r || !d)
             return -1;
         const float scale = 3840.0f / (float)w; /* the same scene at every size */
-#pragma omp parallel for schedule(static)
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
                 float v = texture((x + 3.7f * t) * scale * 0.5f, (y + 1.3f * t) * scale * 0.5f);
                 float noise = ((float)(hash3(x, y, 100 + t) & 0xff) / 255.0f - 0.5f) * 6.0f;
                 r[(size_t)y * w + x] = clamp8(30.0f + 190.0f * v + noise);
             }
-#pragma omp parallel for schedule(static)
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
                 float s = 0.0f;
@@ -112,7 +110,6 @@ static int clip_make(clip *c, int w, int h, int n)
                     }
                 blur[(size_t)y * w + x] = s / 9.0f;
             }
-#pragma omp parallel for schedule(static)
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
                 size_t i = (size_t)y * w + x;

@@ -15,6 +15,7 @@
 #include "cli/engine_options.h"
 #include "cli/options.h"
 #include "model/model_registry.h"
+#include "pipeline/compress.h"
 #include "pipeline/pipeline.h"
 #include "util/clock.h"
 
@@ -62,6 +63,7 @@ enum {
     OPT_ENC_THREADS,
     OPT_PROFILE,
     OPT_SEGMENTS,
+    OPT_OPERATOR,
     OPT_SEGMENT_FRAMES,
     OPT_COLOUR_PATH,
     OPT_DECODE,
@@ -108,6 +110,8 @@ static void help(void)
            "                        track without re-encoding; auto (default): from the\n"
            "                        cores and output size; 1 = one encoder\n"
            "  --segment-frames N    frames per segment (default: 2 s of video)\n"
+           "  --operator-id STR     mark the file with STR's hash (MP4 comment) so that two\n"
+           "                        operators' outputs differ in bytes and size\n"
            "  --decode D            auto (default: NVDEC with --backend cuda where it\n"
            "                        takes the stream and frames are 1280x720 or more,\n"
            "                        else the CPU), cpu, or nvdec\n"
@@ -336,6 +340,7 @@ int vsr_cmd_upscale(int argc, char **argv)
         {"no-size-cap", no_argument, NULL, OPT_NO_SIZE_CAP},
         {"profile", required_argument, NULL, OPT_PROFILE},
         {"encode-segments", required_argument, NULL, OPT_SEGMENTS},
+        {"operator-id", required_argument, NULL, OPT_OPERATOR},
         {"segment-frames", required_argument, NULL, OPT_SEGMENT_FRAMES},
         {"colour-path", required_argument, NULL, OPT_COLOUR_PATH},
         {"decode", required_argument, NULL, OPT_DECODE},
@@ -345,6 +350,7 @@ int vsr_cmd_upscale(int argc, char **argv)
     vsr_cli_engine_opts eo;
     vsr_cli_engine_default(&eo);
     vsr_pipeline_config cfg;
+    static char operator_comment[VSR_COMPRESS_COMMENT_MAX];
     vsr_pipeline_config_default(&cfg);
     const char *task = NULL;
     int verbose = 0, shared = 0, progress_mode = -1, chunk = VSR_DEFAULT_CHUNK_FRAMES, ival;
@@ -437,6 +443,12 @@ int vsr_cmd_upscale(int argc, char **argv)
             vsr_encoder_profile_parse(s[ival], &cfg.enc.profile);
             break;
         }
+        case OPT_OPERATOR:
+            if (!*optarg)
+                return vsr_usage_error(CMD, "--operator-id: expected a string, got ''");
+            vsr_compress_operator_comment(optarg, operator_comment);
+            cfg.enc.comment = operator_comment;
+            break;
         case OPT_SEGMENTS:
             if (!strcmp(optarg, "auto"))
                 cfg.encode_segments = 0;

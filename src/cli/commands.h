@@ -11,5 +11,6 @@ int vsr_cmd_upscale(int argc, char **argv);
 int vsr_cmd_check(int argc, char **argv);
 int vsr_cmd_serve(int argc, char **argv);
 int vsr_cmd_quality(int argc, char **argv);
+int vsr_cmd_compress(int argc, char **argv);
 
 #endif

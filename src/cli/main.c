@@ -13,7 +13,6 @@
 #include "cli/options.h"
 #include "engine/backend.h"
 
-
 typedef struct vsr_command {
     const char *name;
     const char *summary;
@@ -27,6 +26,8 @@ static const vsr_command commands[] = {
     {"upscale", "upscale a video into an MP4 the Vidaio validator accepts", vsr_cmd_upscale},
     {"check", "check an upscaled video against its input with the validator's gates",
      vsr_cmd_check},
+    {"compress", "the smallest encoding of a clip that meets a VMAF target (Vidaio compression)",
+     vsr_cmd_compress},
     {"quality", "score a clip against a reference: VMAF, VMAF NEG, PSNR, SSIM", vsr_cmd_quality},
     {"serve", "serve the Vidaio miner APIs over HTTP (upscale jobs, S3 upload)", vsr_cmd_serve},
 };

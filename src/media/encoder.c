@@ -160,6 +160,8 @@ static int codec_open(const vsr_encoder_options *opt, const vsr_encoder_video *v
     c->color_primaries = v->colour.primaries;
     c->color_trc = v->colour.trc;
     c->thread_count = opt->threads;
+    if (opt->gop_size > 0)
+        c->gop_size = opt->gop_size;
     if (global_header)
         c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
 
@@ -345,6 +347,8 @@ int vsr_encoder_open(const char *path, const vsr_encoder_options *opt, const vsr
     if (ret < 0)
         return open_fail(e, vsr_error_set(err, VSR_ERR_IO, "%s: cannot write (temporary %s): %s",
                                           path, e->tmp_path, av_err2str(ret)));
+    if (opt->comment && av_dict_set(&e->mux->metadata, "comment", opt->comment, 0) < 0)
+        return open_fail(e, vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", path));
     AVDictionary *dict = NULL;
     av_dict_set(&dict, "movflags", "+faststart", 0);
     ret = avformat_write_header(e->mux, &dict);

@@ -32,6 +32,12 @@ typedef struct vsr_encoder_options {
      * vsr_encoder_write_video_packet; this encoder is opened only to give
      * the stream its parameter sets, then closed to free its memory. */
     int segmented;
+    /* Frames between keyframes (keyint); 0 = the encoder's default. */
+    int gop_size;
+    /* An MP4 comment tag (udta/ilst) written into the file; NULL = none.
+     * `--operator-id` puts its mark here: bytes that differ between
+     * operators without touching a coded picture. */
+    const char *comment;
 } vsr_encoder_options;
 
 void vsr_encoder_options_default(vsr_encoder_options *opt);

@@ -1,0 +1,241 @@
+/* vsr compress: the smallest encoding of a clip that still meets a VMAF
+ * target against it (the Vidaio compression track; pipeline/compress.h). */
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "pipeline/compress.h"
+
+static const char *const CMD = "compress";
+
+/* Ctrl-C (or SIGTERM) sets this; the search stops after the frame in
+ * progress and removes its files. */
+static volatile sig_atomic_t g_cancel;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_cancel = 1;
+}
+
+enum {
+    OPT_VMAF = 0x2000,
+    OPT_CODEC,
+    OPT_MARGIN,
+    OPT_DEADLINE,
+    OPT_THREADS,
+    OPT_OPERATOR,
+    OPT_PRESET,
+    OPT_SAMPLES,
+    OPT_SEGMENTS,
+    OPT_JSON,
+};
+
+static void help(void)
+{
+    printf("usage: vsr compress -i IN -o OUT --vmaf T [options]\n\n"
+           "Writes the encoding of IN with the fewest bytes whose VMAF v0.6.1 (pooled mean)\n"
+           "against IN is at least T + margin and whose NEG delta (VMAF - VMAF NEG) is at\n"
+           "most 3: what the Vidaio validators score on the compression track. Samples of\n"
+           "the clip are encoded at a few CRFs and scored to find the CRF; the whole clip is\n"
+           "then encoded, measured against IN and repaired if it misses. Resolution, frame\n"
+           "count, timestamps and colour tags are kept; yuv420p, MP4 +faststart, audio\n"
+           "copied. Nothing is written at OUT unless it passes and is under 0.8x IN's size.\n\n"
+           "  -i, --input FILE      the clip (8-bit 4:2:0)\n"
+           "  -o, --output FILE     the MP4 to write\n"
+           "  --vmaf T              the VMAF target, 0..100 (validators: 85, 89, 93)\n"
+           "  --codec C             hevc (default, libx265), av1 (libsvtav1), h264 (libx264)\n"
+           "  --margin M            VMAF required above T (default 0.5)\n"
+           "  --deadline S          seconds for everything; picks the slowest preset that\n"
+           "                        fits (default: none, the slowest preset)\n"
+           "  --preset P            the encoder preset, instead of the deadline's choice\n"
+           "  --threads N           cores to use (default: every core)\n"
+           "  --samples N           samples of the clip, 1..5 (default: by length)\n"
+           "  --encode-segments N   encode the whole clip as N segments in parallel (auto,\n"
+           "                        the default: one encoder per 4 cores up to 1080p)\n"
+           "  --operator-id STR     mark the file with STR's hash (MP4 comment) so that two\n"
+           "                        operators' outputs differ in bytes and size\n"
+           "  -v, --verbose         print each step with its numbers\n"
+           "  --json                print the result as one JSON object\n\n"
+           "Exit status: 0 written, 1 failed (nothing passes, too large, deadline, bad\n"
+           "input), 2 wrong usage.\n");
+}
+
+static void log_line(void *opaque, const char *line)
+{
+    (void)opaque;
+    fprintf(stderr, "vsr compress: %s\n", line);
+}
+
+static int print_json(const vsr_compress_options *o, const vsr_compress_result *r)
+{
+    json_t *trials = json_array(), *encodes = json_array();
+    for (int i = 0; trials && i < r->n_trials; i++) {
+        const vsr_compress_trial *t = &r->trials[i];
+        json_array_append_new(trials, json_pack("{s:i,s:f,s:f,s:I,s:f}", "crf", t->crf, "vmaf",
+                                                t->vmaf, "vmaf_neg", t->vmaf_neg, "bytes",
+                                                (json_int_t)t->bytes, "seconds", t->seconds));
+    }
+    for (int i = 0; encodes && i < r->n_encodes; i++) {
+        const vsr_compress_encode *e = &r->encodes[i];
+        json_array_append_new(encodes,
+                              json_pack("{s:i,s:f,s:f,s:I,s:b,s:f,s:f}", "crf", e->crf, "vmaf",
+                                        e->vmaf, "vmaf_neg", e->vmaf_neg, "bytes",
+                                        (json_int_t)e->bytes, "passed", e->passed, "encode_seconds",
+                                        e->encode_s, "measure_seconds", e->measure_s));
+    }
+    json_t *root = json_pack(
+        "{s:s,s:s,s:f,s:f,s:s,s:s,s:i,s:i,s:i,s:i,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:i,s:i,s:i,"
+        "s:o,s:o}",
+        "input", o->input, "output", o->output, "vmaf_target", o->vmaf_target, "margin", o->margin,
+        "encoder", r->encoder, "preset", r->preset, "crf", r->crf, "gop_size", r->gop_size, "width",
+        r->width, "height", r->height, "frames", (json_int_t)r->frames, "bytes",
+        (json_int_t)r->bytes, "input_bytes", (json_int_t)r->input_bytes, "size_ratio",
+        r->input_bytes > 0 ? (double)r->bytes / (double)r->input_bytes : 0.0, "vmaf", r->vmaf,
+        "vmaf_neg", r->vmaf_neg, "neg_delta", r->vmaf - r->vmaf_neg, "seconds", r->seconds,
+        "samples", r->samples, "sample_frames", r->sample_frames, "encoders", r->encoders, "trials",
+        trials, "encodes", encodes);
+    char *text = root ? json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(9)) : NULL;
+    json_decref(root);
+    if (!text)
+        return vsr_cli_fail(CMD, "out of memory");
+    puts(text);
+    free(text);
+    return VSR_EXIT_OK;
+}
+
+int vsr_cmd_compress(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"input", required_argument, NULL, 'i'},
+        {"output", required_argument, NULL, 'o'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"vmaf", required_argument, NULL, OPT_VMAF},
+        {"codec", required_argument, NULL, OPT_CODEC},
+        {"margin", required_argument, NULL, OPT_MARGIN},
+        {"deadline", required_argument, NULL, OPT_DEADLINE},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"operator-id", required_argument, NULL, OPT_OPERATOR},
+        {"preset", required_argument, NULL, OPT_PRESET},
+        {"samples", required_argument, NULL, OPT_SAMPLES},
+        {"encode-segments", required_argument, NULL, OPT_SEGMENTS},
+        {"json", no_argument, NULL, OPT_JSON},
+        {NULL, 0, NULL, 0},
+    };
+    static const char *const codecs[] = {"hevc", "av1", "h264", NULL};
+    vsr_compress_options opt;
+    vsr_compress_options_default(&opt);
+    int verbose = 0, json = 0, have_target = 0, r, c, ival;
+    vsr_opt_begin();
+    while ((c = getopt_long(argc, argv, ":hi:o:v", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h': help(); return VSR_EXIT_OK;
+        case 'i': opt.input = optarg; break;
+        case 'o': opt.output = optarg; break;
+        case 'v': verbose = 1; break;
+        case OPT_VMAF:
+            if ((r = vsr_opt_double(CMD, "--vmaf", optarg, 0, 100, "a VMAF score in 0..100",
+                                    &opt.vmaf_target)))
+                return r;
+            have_target = 1;
+            break;
+        case OPT_CODEC:
+            if ((r = vsr_opt_choice(CMD, "--codec", optarg, codecs, &ival)))
+                return r;
+            opt.codec = codecs[ival];
+            break;
+        case OPT_MARGIN:
+            if ((r = vsr_opt_double(CMD, "--margin", optarg, 0, 20, "0..20 VMAF points",
+                                    &opt.margin)))
+                return r;
+            break;
+        case OPT_DEADLINE:
+            if ((r = vsr_opt_double(CMD, "--deadline", optarg, 0, 86400,
+                                    "seconds, 0 (none) to 86400", &opt.deadline_s)))
+                return r;
+            break;
+        case OPT_THREADS:
+            if ((r = vsr_opt_int(CMD, "--threads", optarg, 1, 1024, "1..1024", &opt.threads)))
+                return r;
+            break;
+        case OPT_OPERATOR:
+            if (!*optarg)
+                return vsr_usage_error(CMD, "--operator-id: expected a string, got ''");
+            opt.operator_id = optarg;
+            break;
+        case OPT_PRESET:
+            if (!*optarg)
+                return vsr_usage_error(CMD, "--preset: expected a preset name, got ''");
+            opt.preset = optarg;
+            break;
+        case OPT_SAMPLES:
+            if ((r = vsr_opt_int(CMD, "--samples", optarg, 1, 5, "1..5", &opt.samples)))
+                return r;
+            break;
+        case OPT_SEGMENTS:
+            if (!strcmp(optarg, "auto"))
+                opt.encoders = 0;
+            else if ((r = vsr_opt_int(CMD, "--encode-segments", optarg, 1, 64, "1..64 or auto",
+                                      &opt.encoders)))
+                return r;
+            break;
+        case OPT_JSON: json = 1; break;
+        default: return vsr_opt_unknown(CMD, c, argv);
+        }
+    }
+    if ((r = vsr_opt_no_operands(CMD, argc, argv)))
+        return r;
+    if (!opt.input || !opt.output)
+        return vsr_usage_error(CMD, "-i IN and -o OUT are needed");
+    if (!have_target)
+        return vsr_usage_error(CMD, "--vmaf T (the VMAF target, 0..100) is needed");
+    if (opt.vmaf_target + opt.margin > 100)
+        return vsr_usage_error(CMD, "--vmaf %g with --margin %g asks for more than VMAF 100",
+                               opt.vmaf_target, opt.margin);
+    if (verbose)
+        opt.log = log_line;
+
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    g_cancel = 0;
+    opt.cancel = &g_cancel;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    vsr_error err;
+    vsr_error_clear(&err);
+    vsr_compress_result *res = calloc(1, sizeof *res);
+    if (!res)
+        return vsr_cli_fail(CMD, "out of memory");
+    int ret = vsr_compress_run(&opt, res, &err);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (ret < 0) {
+        free(res);
+        if (ret == VSR_ERR_CANCELLED) {
+            fprintf(stderr, "vsr compress: cancelled; nothing written\n");
+            return 130;
+        }
+        return vsr_cli_fail(CMD, "%s", err.msg);
+    }
+    int status = VSR_EXIT_OK;
+    if (json)
+        status = print_json(&opt, res);
+    else
+        printf("%s: %lld bytes (%.3fx the input's %lld), VMAF %.3f (target %g + %g), NEG "
+               "delta %.3f; %s preset %s CRF %d; %d sample trials, %d clip encodes, %.1f s\n",
+               opt.output, (long long)res->bytes,
+               res->input_bytes > 0 ? (double)res->bytes / (double)res->input_bytes : 0.0,
+               (long long)res->input_bytes, res->vmaf, opt.vmaf_target, opt.margin,
+               res->vmaf - res->vmaf_neg, res->encoder, res->preset, res->crf, res->n_trials,
+               res->n_encodes, res->seconds);
+    free(res);
+    return status;
+}

@@ -1,0 +1,106 @@
+/* The compression track (DESIGN.md §5, issue 16): the encoding of a clip
+ * with the fewest bytes whose VMAF v0.6.1 (pooled mean) against the clip
+ * itself is at least target + margin and whose NEG delta (VMAF - VMAF
+ * NEG) is at most 3, which is what the Vidaio validators score.
+ *
+ * The search:
+ *  1. samples: K runs of about a second spread over the clip (the whole
+ *     clip when it is short), decoded once and kept in memory;
+ *  2. preset: the slowest of the codec's ladder whose projected work fits
+ *     the deadline (measured on the first sample encode, which also
+ *     counts as a search point);
+ *  3. CRF: each trial encodes every sample in memory at one CRF, decodes
+ *     it back and scores it (quality/quality.h); the pooled sample VMAF is
+ *     bracketed between the highest passing and the lowest failing CRF and
+ *     the next CRF interpolated between them, until they are adjacent;
+ *  4. the whole clip is encoded at the chosen CRF (segment-parallel on a
+ *     machine with cores to spare), measured against the input as the
+ *     validators do (pipeline/clip_quality.h) and repaired: a miss lowers
+ *     the CRF, a comfortable pass tries one step higher;
+ *  5. the smallest passing candidate is renamed to the output; the others
+ *     are removed. Nothing below the target is ever written at the output
+ *     path: no passing candidate, an output not under 0.8x the input's
+ *     bytes (the validators' ceiling), or a deadline that would pass, is
+ *     an error with the numbers.
+ *
+ * Untouched: resolution, frame count, timestamps and frame rate, colour
+ * tags (copied as they are, unspecified ones included); yuv420p out, MP4
+ * with +faststart, audio and subtitles copied. */
+#ifndef VSR_PIPELINE_COMPRESS_H
+#define VSR_PIPELINE_COMPRESS_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+#define VSR_COMPRESS_MAX_TRIALS 24
+#define VSR_COMPRESS_MAX_ENCODES 8
+
+typedef struct vsr_compress_options {
+    const char *input;
+    const char *output;
+    const char *codec;       /* "hevc" (default), "av1" or "h264" */
+    double vmaf_target;      /* T, 0..100 */
+    double margin;           /* required above T, by the measurement of the whole output */
+    double max_neg_delta;    /* VMAF - VMAF NEG at most this (the validators' 3) */
+    double size_ratio;       /* output bytes must be < this x the input's (the validators' 0.8) */
+    double deadline_s;       /* wall time for the whole search; 0 = none */
+    int threads;             /* cores to use (encoders and scoring); 0 = every core */
+    const char *operator_id; /* NULL: no mark (see vsr_compress_operator_comment) */
+    const char *preset;      /* NULL: chosen by the deadline */
+    int samples;             /* 0 = auto */
+    int encoders;            /* whole-clip segment encoders; 0 = auto (from the cores) */
+    volatile sig_atomic_t *cancel; /* nonzero: stop (Ctrl-C); may be NULL */
+    /* Progress lines for -v; may be NULL. */
+    void (*log)(void *opaque, const char *line);
+    void *log_opaque;
+} vsr_compress_options;
+
+void vsr_compress_options_default(vsr_compress_options *opt);
+
+typedef struct vsr_compress_trial {
+    int crf;
+    double vmaf, vmaf_neg; /* pooled means over the sample frames */
+    int64_t bytes;         /* of the samples' packets */
+    double seconds;        /* encode + decode + score */
+} vsr_compress_trial;
+
+typedef struct vsr_compress_encode {
+    int crf;
+    double vmaf, vmaf_neg; /* of the whole output against the input */
+    int64_t bytes;         /* file size */
+    int passed;
+    double encode_s, measure_s;
+} vsr_compress_encode;
+
+typedef struct vsr_compress_result {
+    char encoder[32];
+    char preset[32];
+    int crf;
+    int gop_size;
+    int width, height;
+    int64_t frames;
+    int64_t input_bytes, bytes;
+    double vmaf, vmaf_neg;
+    double seconds;
+    int samples, sample_frames; /* samples taken, frames in all of them */
+    int encoders;               /* segment encoders of the whole-clip encode (1: one) */
+    int n_trials, n_encodes;
+    vsr_compress_trial trials[VSR_COMPRESS_MAX_TRIALS];
+    vsr_compress_encode encodes[VSR_COMPRESS_MAX_ENCODES];
+} vsr_compress_result;
+
+/* Runs the search and writes the output. On failure nothing is left at
+ * the output path; result (may be NULL) still holds what was tried. */
+int vsr_compress_run(const vsr_compress_options *opt, vsr_compress_result *result, vsr_error *err);
+
+/* The MP4 comment that marks an operator's output: "vsr:" and the
+ * FNV-1a hash of id in hex, padded with '.' to a length of 24 + (hash mod
+ * 1000) bytes, so two operators' files differ in bytes and, except for 1
+ * pair in 1000, in size; the coded pictures are untouched. buf needs
+ * VSR_COMPRESS_COMMENT_MAX bytes. */
+#define VSR_COMPRESS_COMMENT_MAX 1100
+void vsr_compress_operator_comment(const char *id, char *buf);
+
+#endif
