@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "cli/options.h"
+#include "pipeline/policy.h"
 #include "server/server.h"
 #include "server/server_config.h"
 
@@ -183,20 +184,13 @@ static int apply_engine(vsr_server_config *cfg, const vsr_cli_engine_opts *eo, v
     if (eo->devices && vsr_server_config_set(&cfg->devices_spec, eo->devices, err) < 0)
         return VSR_ERR_NOMEM;
     int st;
-    if (cfg->devices_spec && (st = vsr_parse_devices(cfg->devices_spec, cfg->backend, cfg->devices,
-                                                     &cfg->n_devices, err)) < 0)
+    if ((st = vsr_devices_resolve(cfg->devices_spec, cfg->backend, eo->fail_device, cfg->devices,
+                                  &cfg->n_devices, err)) < 0)
         return st;
-    if (eo->fail_device >= cfg->n_devices)
-        return vsr_error_set(err, VSR_ERR_INVALID, "--fail-device %d: only %d device(s)",
-                             eo->fail_device, cfg->n_devices);
     cfg->fail_device = eo->fail_device;
     cfg->fail_after = eo->fail_after;
-    /* Two workers a GPU keep it busy while the other converts and copies;
-     * on the CPU one worker with every core it gets does best. */
-    if (cfg->workers == 0) {
-        const vsr_backend_ops *ops = vsr_backend_find(cfg->backend, NULL);
-        cfg->workers = ops && ops->device_type == VSR_DEVICE_GPU ? 2 * cfg->n_devices : 1;
-    }
+    if (cfg->workers == 0)
+        cfg->workers = vsr_policy_workers(cfg->backend, cfg->n_devices);
     cfg->engine.config.precision = eo->precision;
     cfg->engine.pre_pad = eo->pre_pad;
     if (eo->tile)
@@ -207,11 +201,8 @@ static int apply_engine(vsr_server_config *cfg, const vsr_cli_engine_opts *eo, v
     if (eo->threads)
         cfg->engine.config.threads = eo->threads;
     /* Every running job's workers share the cores. */
-    if (cfg->engine.config.threads == 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        long share = cores / ((long)cfg->max_running * (cfg->workers > 0 ? cfg->workers : 1));
-        cfg->engine.config.threads = share > 1 ? (int)share : 1;
-    }
+    if (cfg->engine.config.threads == 0)
+        cfg->engine.config.threads = vsr_policy_engine_threads(cfg->max_running, cfg->workers);
     return VSR_OK;
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "pipeline/pipeline.h"
+#include "pipeline/policy.h"
 #include "server/deleter.h"
 #include "server/download.h"
 #include "server/s3_client.h"
@@ -79,18 +80,6 @@ static int deliver_upload(vsr_upscale_job *j, vsr_clip *c, const char *path, dou
     return VSR_OK;
 }
 
-/* A clip's share of the cores for its encoders: the machine's, split
- * evenly between the clips being upscaled at this moment, of every job (so
- * a clip left alone takes the cores the finished ones freed, segment by
- * segment). */
-static int clip_cores_now(void *opaque)
-{
-    const vsr_job_services *sv = opaque;
-    int active = sv->active_clips ? atomic_load(sv->active_clips) : 1;
-    long share = sysconf(_SC_NPROCESSORS_ONLN) / (active > 1 ? active : 1);
-    return share > 1 ? (int)share : 1;
-}
-
 static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
 {
     const vsr_job_services *sv = j->services;
@@ -159,9 +148,9 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
      * moment. */
     if (sv->active_clips)
         atomic_fetch_add(sv->active_clips, 1);
-    pc.encoder_cores = clip_cores_now((void *)sv);
-    pc.encoder_cores_now = clip_cores_now;
-    pc.encoder_cores_opaque = (void *)sv;
+    pc.encoder_cores = vsr_policy_encoder_cores_now(sv->active_clips);
+    pc.encoder_cores_now = vsr_policy_encoder_cores_now;
+    pc.encoder_cores_opaque = sv->active_clips;
     pc.encode_segments = 0;
     pc.cancel = &j->job.cancel;
     vsr_pipeline_stats ps;
