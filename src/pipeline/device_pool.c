@@ -2,6 +2,7 @@
 
 #include "model/model_registry.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -163,8 +164,8 @@ static int place(placed_ctx *c, vsr_error *err)
             snprintf(p->dev[i].fault, sizeof p->dev[i].fault, "context: %s", why.msg);
         }
         pthread_mutex_unlock(&p->lock);
-        fprintf(stderr, "vsr: %s:%d taken out of rotation: %s\n", p->backend, p->dev[i].ordinal,
-                why.msg);
+        vsr_logf(NULL, VSR_LOG_WARN, NULL, "%s:%d taken out of rotation: %s", p->backend,
+                 p->dev[i].ordinal, why.msg);
     }
 }
 
@@ -256,8 +257,9 @@ static int pool_run_frame(placed_ctx *c, const frame_job *job, vsr_error *err)
             return st;
         }
         /* The device is out: this frame is redone on another one. */
-        fprintf(stderr, "vsr: %s:%d taken out of rotation: %s; redoing the frame elsewhere\n",
-                p->backend, d->ordinal, err->msg);
+        vsr_logf(NULL, VSR_LOG_WARN, NULL,
+                 "%s:%d taken out of rotation: %s; redoing the frame elsewhere", p->backend,
+                 d->ordinal, err->msg);
         vsr_error_clear(err);
     }
 }

@@ -14,6 +14,7 @@
 #include "server/s3_client.h"
 #include "server/uuid.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 int vsr_http_status_for(vsr_status code)
 {
@@ -177,10 +178,10 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
     }
     vsr_metrics_clip(sv->metrics, ps.frames, ps.wall_s, stages);
     if (!keep_local && unlink(out_path) != 0 && errno != ENOENT)
-        fprintf(stderr, "vsr serve: removing %s: %s\n", out_path, strerror(errno));
+        vsr_logf(NULL, VSR_LOG_WARN, "serve", "removing %s: %s", out_path, strerror(errno));
 done:
     if (in_path[0] && unlink(in_path) != 0 && errno != ENOENT)
-        fprintf(stderr, "vsr serve: removing %s: %s\n", in_path, strerror(errno));
+        vsr_logf(NULL, VSR_LOG_WARN, "serve", "removing %s: %s", in_path, strerror(errno));
     if (c->status)
         vsr_metrics_error(sv->metrics, (vsr_status)c->status);
 }
@@ -233,7 +234,7 @@ static void run_job(vsr_job *job, void *opaque)
             run_clip(j, i, workdir);
     }
     if (rmdir(workdir) != 0)
-        fprintf(stderr, "vsr serve: removing %s: %s\n", workdir, strerror(errno));
+        vsr_logf(NULL, VSR_LOG_WARN, "serve", "removing %s: %s", workdir, strerror(errno));
 }
 
 void vsr_upscale_job_init(vsr_upscale_job *j, const vsr_job_services *services, const char *id,
