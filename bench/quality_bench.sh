@@ -68,7 +68,7 @@ trap 'rm -rf "$TMP"' EXIT
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 echo "# quality_bench: $(date -u +%Y-%m-%dT%H:%MZ), $cpu, $(nproc) cores, THREADS=$THREADS"
 echo "# oracle: $oracle (static FFmpeg of 2018 with libvmaf 1.3), model data/vmaf/vmaf_float_v0.6.1.pkl"
-[[ -n $VSR_BIN ]] && echo "# vsr: $VSR_BIN ($("$VSR_BIN" --version 2>&1 | head -1)), --model vmaf"
+[[ -n $VSR_BIN ]] && echo "# vsr: $VSR_BIN ($("$VSR_BIN" --version 2>&1 | head -1)), --model vmaf --features float (the oracle has only the float extractors)"
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 n=0
@@ -82,7 +82,7 @@ while read -r dist ref; do
     if [[ -n $VSR_BIN ]]; then
         log "$name: vsr"
         python3 tests/tools/timed.py "$TMP/$name.vsr.time" "$VSR_BIN" quality "$CLIPS_DIR/$dist" \
-            --reference "$CLIPS_DIR/$ref" --model vmaf --threads "$THREADS" --json \
+            --reference "$CLIPS_DIR/$ref" --model vmaf --features float --threads "$THREADS" --json \
             >"$TMP/$name.vsr.json" 2>"$TMP/$name.vsr.err" || {
             cat "$TMP/$name.vsr.err" >&2
             die "vsr quality failed on $dist"

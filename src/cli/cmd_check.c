@@ -13,6 +13,7 @@
 #include "media/gates.h"
 #include "media/probe.h"
 #include "pipeline/clip_quality.h"
+#include "util/cores.h"
 
 static const char *const CMD = "check";
 
@@ -86,8 +87,7 @@ int vsr_cmd_check(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *input = NULL, *task = NULL, *reference = NULL;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int scale = 0, threads = cores > 0 ? (int)cores : 1, r, c;
+    int scale = 0, threads = vsr_cores_online(), r, c;
     vsr_opt_begin();
     while ((c = getopt_long(argc, argv, ":hi:", longopts, NULL)) != -1) {
         switch (c) {

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "pipeline/clip_quality.h"
+#include "util/cores.h"
 
 static const char *const CMD = "quality";
 
@@ -165,9 +166,8 @@ int vsr_cmd_quality(int argc, char **argv)
     static const char *const features[] = {"integer", "float", NULL};
     const char *reference = NULL;
     int model = 0, scale = 0, json = 0, r, c;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
     vsr_clip_quality_options opt = {
-        .quality = {.threads = cores > 0 ? (int)cores : 1, .subsample = 1},
+        .quality = {.threads = vsr_cores_online(), .subsample = 1},
         .reference_scale = VSR_REFERENCE_SCALE_LANCZOS,
     };
     unsigned extra = VSR_QUALITY_PSNR;

@@ -14,8 +14,10 @@
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "cli/options.h"
+#include "pipeline/policy.h"
 #include "server/server.h"
 #include "server/server_config.h"
+#include "util/log.h"
 
 static const char *const CMD = "serve";
 
@@ -46,6 +48,8 @@ static void help(void)
            "  --deletions-db FILE   pending deletions of uploads (default\n"
            "                        ${XDG_STATE_HOME:-~/.local/state}/vsr/deletions.sqlite)\n"
            "  --port-file FILE      write the bound port there once listening\n"
+           "  --log-format F        auto (default: text on a terminal, else JSON lines:\n"
+           "                        time, level, component, msg), text or json\n"
            "  -h, --help            this help\n",
            VSR_SERVE_DEFAULT_PORT);
     vsr_cli_engine_help(stdout);
@@ -65,6 +69,7 @@ enum {
     OPT_ALLOW_CIDRS,
     OPT_DELETIONS_DB,
     OPT_PORT_FILE,
+    OPT_LOG_FORMAT,
 };
 
 /* "HOST:PORT" or "[V6]:PORT" into its parts. */
@@ -183,20 +188,13 @@ static int apply_engine(vsr_server_config *cfg, const vsr_cli_engine_opts *eo, v
     if (eo->devices && vsr_server_config_set(&cfg->devices_spec, eo->devices, err) < 0)
         return VSR_ERR_NOMEM;
     int st;
-    if (cfg->devices_spec && (st = vsr_parse_devices(cfg->devices_spec, cfg->backend, cfg->devices,
-                                                     &cfg->n_devices, err)) < 0)
+    if ((st = vsr_devices_resolve(cfg->devices_spec, cfg->backend, eo->fail_device, cfg->devices,
+                                  &cfg->n_devices, err)) < 0)
         return st;
-    if (eo->fail_device >= cfg->n_devices)
-        return vsr_error_set(err, VSR_ERR_INVALID, "--fail-device %d: only %d device(s)",
-                             eo->fail_device, cfg->n_devices);
     cfg->fail_device = eo->fail_device;
     cfg->fail_after = eo->fail_after;
-    /* Two workers a GPU keep it busy while the other converts and copies;
-     * on the CPU one worker with every core it gets does best. */
-    if (cfg->workers == 0) {
-        const vsr_backend_ops *ops = vsr_backend_find(cfg->backend, NULL);
-        cfg->workers = ops && ops->device_type == VSR_DEVICE_GPU ? 2 * cfg->n_devices : 1;
-    }
+    if (cfg->workers == 0)
+        cfg->workers = vsr_policy_workers(cfg->backend, cfg->n_devices);
     cfg->engine.config.precision = eo->precision;
     cfg->engine.pre_pad = eo->pre_pad;
     if (eo->tile)
@@ -207,11 +205,8 @@ static int apply_engine(vsr_server_config *cfg, const vsr_cli_engine_opts *eo, v
     if (eo->threads)
         cfg->engine.config.threads = eo->threads;
     /* Every running job's workers share the cores. */
-    if (cfg->engine.config.threads == 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        long share = cores / ((long)cfg->max_running * (cfg->workers > 0 ? cfg->workers : 1));
-        cfg->engine.config.threads = share > 1 ? (int)share : 1;
-    }
+    if (cfg->engine.config.threads == 0)
+        cfg->engine.config.threads = vsr_policy_engine_threads(cfg->max_running, cfg->workers);
     return VSR_OK;
 }
 
@@ -231,6 +226,7 @@ int vsr_cmd_serve(int argc, char **argv)
         {"allow-cidrs", required_argument, NULL, OPT_ALLOW_CIDRS},
         {"deletions-db", required_argument, NULL, OPT_DELETIONS_DB},
         {"port-file", required_argument, NULL, OPT_PORT_FILE},
+        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
         VSR_CLI_ENGINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -239,6 +235,7 @@ int vsr_cmd_serve(int argc, char **argv)
     const char *listen = NULL, *config = NULL, *port_file = NULL;
     cli_strings strs = {0};
     int max_running = -1, max_queued = -1, job_timeout = -1, workers = -1, allow_private = 0;
+    int log_format = 0; /* auto, text, json */
 
     vsr_opt_begin();
     int c, r;
@@ -275,6 +272,12 @@ int vsr_cmd_serve(int argc, char **argv)
             if ((r = vsr_opt_int(CMD, "--workers", optarg, 1, 256, "1..256", &workers)))
                 return r;
             break;
+        case OPT_LOG_FORMAT: {
+            static const char *const s[] = {"auto", "text", "json", NULL};
+            if ((r = vsr_opt_choice(CMD, "--log-format", optarg, s, &log_format)))
+                return r;
+            break;
+        }
         default: return vsr_opt_unknown(CMD, c, argv);
         }
     }
@@ -311,6 +314,13 @@ int vsr_cmd_serve(int argc, char **argv)
         (st = vsr_server_config_validate(&cfg, &err)) < 0)
         goto fail;
 
+    /* The server's log, before any of its threads starts: JSON lines for
+     * a log collector, text for a person at a terminal. */
+    if (log_format == 2 || (log_format == 0 && !isatty(STDERR_FILENO))) {
+        const vsr_log json = vsr_log_json(stderr, VSR_LOG_INFO);
+        vsr_log_set_default(&json);
+    }
+
     /* The threads started below inherit this mask: only sigwait() below
      * sees SIGINT and SIGTERM. Writes to closed sockets are errors, not
      * deaths. */
@@ -331,19 +341,19 @@ int vsr_cmd_serve(int argc, char **argv)
         goto fail;
     }
     int port = vsr_server_port(server);
-    fprintf(stderr,
-            "vsr serve: listening on %s%s%s:%d (backend %s, %d running + %d queued jobs, "
-            "storage %s, local paths %s%s)\n",
-            strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,
-            strchr(cfg.listen_host, ':') ? "]" : "", port, cfg.backend, cfg.max_running,
-            cfg.max_queued, vsr_server_config_has_storage(&cfg) ? cfg.bucket : "none",
-            cfg.root ? "under " : "off", cfg.root ? cfg.root : "");
+    vsr_logf(NULL, VSR_LOG_INFO, "serve",
+             "listening on %s%s%s:%d (backend %s, %d running + %d queued jobs, "
+             "storage %s, local paths %s%s)",
+             strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,
+             strchr(cfg.listen_host, ':') ? "]" : "", port, cfg.backend, cfg.max_running,
+             cfg.max_queued, vsr_server_config_has_storage(&cfg) ? cfg.bucket : "none",
+             cfg.root ? "under " : "off", cfg.root ? cfg.root : "");
     if (port_file && write_port_file(port_file, port) < 0)
-        fprintf(stderr, "vsr serve: warning: cannot write the port to %s: %s\n", port_file,
-                strerror(errno));
+        vsr_logf(NULL, VSR_LOG_WARN, "serve", "cannot write the port to %s: %s", port_file,
+                 strerror(errno));
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    fprintf(stderr, "vsr serve: %s: stopping (cancelling jobs)\n", strsignal(sig));
+    vsr_logf(NULL, VSR_LOG_INFO, "serve", "%s: stopping (cancelling jobs)", strsignal(sig));
     vsr_server_stop(server);
     curl_global_cleanup();
     vsr_server_config_free(&cfg);

@@ -14,9 +14,9 @@
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "cli/options.h"
-#include "model/model_registry.h"
 #include "pipeline/compress.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/policy.h"
 #include "util/clock.h"
 
 static const char *const CMD = "upscale";
@@ -493,34 +493,35 @@ int vsr_cmd_upscale(int argc, char **argv)
     if (progress_mode < 0)
         progress_mode = isatty(STDERR_FILENO) ? 1 : 0;
 
-    /* Workers share the machine's cores unless told otherwise: N workers
-     * each with every core would only fight over them. */
-    if (eo.threads == 0 && cfg.workers > 1) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        eo.threads = cores > cfg.workers ? (int)(cores / cfg.workers) : 1;
-    }
+    /* Workers share the machine's cores unless told otherwise. */
+    if (eo.threads == 0 && cfg.workers > 1)
+        eo.threads = vsr_policy_engine_threads(1, cfg.workers);
+    if (shared && (eo.devices || eo.fail_device >= 0))
+        return vsr_usage_error(CMD, "--shared-context runs on one device: no --devices");
 
     vsr_error err;
     vsr_error_clear(&err);
     const double started_s = vsr_now_s(); /* -v: what the run costs beside the pipeline */
     vsr_graph graph;
     memset(&graph, 0, sizeof graph);
-    if (vsr_cli_engine_load_model(&eo, &graph, &err) < 0)
-        return vsr_cli_fail(CMD, "%s", err.msg);
     /* Per-worker contexts on every --devices device (the design), or the
      * seed's one context behind a lock (--shared-context, to measure). */
     vsr_engine *engine = NULL;
     vsr_device_pool *pool = NULL;
     vsr_upscaler up;
     vsr_shared_engine_ctx shared_ctx = {0};
-    if (shared && (eo.devices || eo.fail_device >= 0)) {
-        vsr_graph_free(&graph);
-        return vsr_usage_error(CMD, "--shared-context runs on one device: no --devices");
+    int made;
+    if (shared) {
+        made = vsr_cli_engine_load_model(&eo, &graph, &err);
+        if (made >= 0)
+            made = vsr_cli_engine_create(&eo, &graph, &engine, &err);
+        if (made >= 0)
+            made = vsr_upscaler_shared(&up, engine, &shared_ctx, &err);
+    } else {
+        vsr_pool_spec spec;
+        vsr_cli_engine_pool_spec(&eo, &spec);
+        made = vsr_device_pool_load(&spec, &graph, &pool, &err);
     }
-    int made = shared ? vsr_cli_engine_create(&eo, &graph, &engine, &err)
-                      : vsr_cli_engine_pool_create(&eo, &graph, &pool, &err);
-    if (made >= 0 && shared)
-        made = vsr_upscaler_shared(&up, engine, &shared_ctx, &err);
     if (made < 0) {
         vsr_engine_destroy(engine);
         vsr_graph_free(&graph);

@@ -100,56 +100,41 @@ void vsr_cli_engine_help(FILE *to)
             backends);
 }
 
-/* A name the registry should treat as a file, not a model name. */
-static int is_model_path(const char *s)
-{
-    size_t n = strlen(s);
-    return strchr(s, '/') != NULL || (n > 6 && !strcmp(s + n - 6, ".param")) ||
-           (n > 5 && !strcmp(s + n - 5, ".onnx"));
-}
-
 int vsr_cli_engine_load_model(const vsr_cli_engine_opts *o, vsr_graph *g, vsr_error *err)
 {
-    const char *name = o->model ? o->model : VSR_DEFAULT_MODEL;
-    int scale = o->scale;
-    if (scale == 0 && !is_model_path(name)) {
-        /* Not the full name of an installed model, so a family: its
-         * default is x4. A failed probe is not an error here; the load
-         * below reports what it looked for. */
-        char param[4096], bin[4096];
-        vsr_error probe;
-        vsr_error_clear(&probe);
-        if (vsr_model_resolve(name, 0, o->models_dir, param, bin, sizeof param, &probe) < 0)
-            scale = 4;
-    }
-    int st = vsr_model_load(name, scale, o->models_dir, g, err);
-    if (st < 0 && scale != o->scale)
-        vsr_error_prefix(err, "--model %s at x%d (the default scale for a family name)", name,
-                         scale);
-    return st;
+    return vsr_model_load_default(o->model, o->scale, o->models_dir, g, err);
 }
 
 const char *vsr_cli_engine_backend(const vsr_cli_engine_opts *o, const vsr_graph *g)
 {
-    if (strcmp(o->backend, "auto") != 0)
-        return o->backend;
     vsr_backend_config cfg = {.threads = o->threads, .precision = o->precision};
-    const vsr_backend_ops *be = vsr_backend_auto(g, &cfg, NULL);
-    /* none runs it (a precision none computes in): ref, whose refusal
-     * then says why */
-    return be ? be->name : "ref";
+    return vsr_backend_resolve(o->backend, g, &cfg);
+}
+
+void vsr_cli_engine_pool_spec(const vsr_cli_engine_opts *o, vsr_pool_spec *s)
+{
+    vsr_pool_spec_default(s);
+    s->model = o->model;
+    s->scale = o->scale;
+    s->models_dir = o->models_dir;
+    s->engine.backend = o->backend; /* "auto": resolved for the model once loaded */
+    s->engine.config.threads = o->threads;
+    s->engine.config.precision = o->precision;
+    s->engine.tile = o->tile;
+    s->engine.pre_pad = o->pre_pad;
+    s->engine.memory_budget = (size_t)o->memory_mib << 20;
+    s->devices = o->devices;
+    s->fail_device = o->fail_device;
+    s->fail_after = o->fail_after;
 }
 
 void vsr_cli_engine_options(const vsr_cli_engine_opts *o, const vsr_graph *g,
                             vsr_engine_options *eo)
 {
-    vsr_engine_options_default(eo);
+    vsr_pool_spec s;
+    vsr_cli_engine_pool_spec(o, &s);
+    *eo = s.engine;
     eo->backend = vsr_cli_engine_backend(o, g);
-    eo->config.threads = o->threads;
-    eo->config.precision = o->precision;
-    eo->tile = o->tile;
-    eo->pre_pad = o->pre_pad;
-    eo->memory_budget = (size_t)o->memory_mib << 20;
 }
 
 int vsr_cli_engine_create(const vsr_cli_engine_opts *o, const vsr_graph *g, vsr_engine **engine,
@@ -158,23 +143,4 @@ int vsr_cli_engine_create(const vsr_cli_engine_opts *o, const vsr_graph *g, vsr_
     vsr_engine_options eo;
     vsr_cli_engine_options(o, g, &eo);
     return vsr_engine_create(g, &eo, engine, err);
-}
-
-int vsr_cli_engine_pool_create(const vsr_cli_engine_opts *o, const vsr_graph *g,
-                               vsr_device_pool **pool, vsr_error *err)
-{
-    vsr_engine_options eo;
-    vsr_cli_engine_options(o, g, &eo);
-    int devices[VSR_MAX_DEVICES] = {0}, n = 1;
-    int st;
-    if (o->devices && (st = vsr_parse_devices(o->devices, eo.backend, devices, &n, err)) < 0)
-        return st;
-    if (o->fail_device >= n)
-        return vsr_error_set(err, VSR_ERR_INVALID,
-                             "--fail-device %d: only %d device(s) in --devices", o->fail_device, n);
-    if ((st = vsr_device_pool_create(g, &eo, devices, n, pool, err)) < 0)
-        return st;
-    if (o->fail_device >= 0)
-        vsr_device_pool_inject_fault(*pool, o->fail_device, o->fail_after);
-    return VSR_OK;
 }

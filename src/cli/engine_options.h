@@ -79,15 +79,13 @@ int vsr_cli_engine_opt(const char *cmd, vsr_cli_engine_opts *o, int c, const cha
 /* The --help lines of the shared options. */
 void vsr_cli_engine_help(FILE *to);
 
-/* Loads the model the options name. Without --scale, a family name
- * (realesr-animevideov3) means its x4 model, while an installed model's
- * full name or a .param path means that model at its own scale. */
+/* Loads the model the options name (vsr_model_load_default: without
+ * --scale, a family name means its x4 model). */
 int vsr_cli_engine_load_model(const vsr_cli_engine_opts *o, vsr_graph *g, vsr_error *err);
 
-/* The backend "auto" stands for here (the engine's choice,
- * vsr_backend_auto: available, and running g at the precision asked; g
- * NULL, as for the server before any model is loaded: the precision
- * only); an explicit name is returned as is. */
+/* The backend "auto" stands for here (vsr_backend_resolve for g, at the
+ * precision asked; g NULL, as for the server before any model is loaded:
+ * the precision only); an explicit name is returned as is. */
 const char *vsr_cli_engine_backend(const vsr_cli_engine_opts *o, const vsr_graph *g);
 
 /* The engine options the command-line options stand for (backend
@@ -95,10 +93,9 @@ const char *vsr_cli_engine_backend(const vsr_cli_engine_opts *o, const vsr_graph
 void vsr_cli_engine_options(const vsr_cli_engine_opts *o, const vsr_graph *g,
                             vsr_engine_options *eo);
 
-/* An engine of g on every device --devices names, with --fail-device's
- * fault injected. */
-int vsr_cli_engine_pool_create(const vsr_cli_engine_opts *o, const vsr_graph *g,
-                               vsr_device_pool **pool, vsr_error *err);
+/* The device pool the options stand for (model, engine, --devices,
+ * --fail-device), for vsr_device_pool_load. */
+void vsr_cli_engine_pool_spec(const vsr_cli_engine_opts *o, vsr_pool_spec *s);
 
 /* Creates an engine for g on the chosen backend. */
 int vsr_cli_engine_create(const vsr_cli_engine_opts *o, const vsr_graph *g, vsr_engine **engine,

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "engine/backend.h"
+#include "util/log.h"
 
 typedef struct vsr_command {
     const char *name;
@@ -69,6 +70,10 @@ int main(int argc, char **argv)
 {
     /* FFmpeg's own messages: errors only; ours say what failed and where. */
     av_log_set_level(AV_LOG_ERROR);
+    /* The library's log (util/log.h): text on stderr until a command picks
+     * another (`vsr serve`: JSON lines off a terminal). */
+    const vsr_log text = vsr_log_text(stderr, VSR_LOG_INFO);
+    vsr_log_set_default(&text);
 
     if (argc < 2) {
         usage(stderr);

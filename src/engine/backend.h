@@ -151,6 +151,13 @@ const vsr_backend_ops *vsr_backend_find(const char *name, vsr_error *err);
 const vsr_backend_ops *vsr_backend_auto(const vsr_graph *g, const vsr_backend_config *cfg,
                                         vsr_error *err);
 
+/* The backend name `name` stands for: an explicit one as is; "auto" (or
+ * NULL) the name of vsr_backend_auto(g, cfg), or "ref" where none runs g
+ * (ref's refusal then says why). For the pool and the server's settings,
+ * which need a name before they make an engine. */
+const char *vsr_backend_resolve(const char *name, const vsr_graph *g,
+                                const vsr_backend_config *cfg);
+
 /* supports() with the precision resolved as the engine resolves it (AUTO
  * or cfg NULL: the backend's native precision); g may be NULL. What every
  * caller outside a backend asks. */

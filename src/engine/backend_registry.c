@@ -93,3 +93,11 @@ const vsr_backend_ops *vsr_backend_auto(const vsr_graph *g, const vsr_backend_co
         vsr_error_set(err, VSR_ERR_UNSUPPORTED, "no backend is available here");
     return NULL;
 }
+
+const char *vsr_backend_resolve(const char *name, const vsr_graph *g, const vsr_backend_config *cfg)
+{
+    if (name && strcmp(name, "auto") != 0)
+        return name;
+    const vsr_backend_ops *be = vsr_backend_auto(g, cfg, NULL);
+    return be ? be->name : "ref";
+}

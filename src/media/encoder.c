@@ -1,5 +1,6 @@
 #include "media/encoder.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <libavutil/opt.h>
@@ -262,8 +263,8 @@ static int add_copy_streams(vsr_encoder *e, AVFormatContext *in, vsr_error *err)
             continue;
         if (avformat_query_codec(e->mux->oformat, ist->codecpar->codec_id, FF_COMPLIANCE_NORMAL) !=
             1) {
-            fprintf(stderr, "vsr: warning: %s stream %u (%s) cannot go into MP4; dropped\n",
-                    av_get_media_type_string(t), i, avcodec_get_name(ist->codecpar->codec_id));
+            vsr_logf(NULL, VSR_LOG_WARN, NULL, "%s stream %u (%s) cannot go into MP4; dropped",
+                     av_get_media_type_string(t), i, avcodec_get_name(ist->codecpar->codec_id));
             continue;
         }
         AVStream *ost = avformat_new_stream(e->mux, NULL);

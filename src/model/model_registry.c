@@ -207,3 +207,52 @@ int vsr_models_list(const char *dir, vsr_model_entry **entries, int *count, vsr_
     *count = n;
     return VSR_OK;
 }
+
+int vsr_model_is_path(const char *s)
+{
+    size_t n = strlen(s); /* a suffix alone is a name */
+    return strchr(s, '/') != NULL || (n > 6 && ends_with(s, ".param")) ||
+           (n > 5 && ends_with(s, ".onnx"));
+}
+
+int vsr_model_load_default(const char *name_or_path, int scale, const char *models_dir,
+                           vsr_graph *g, vsr_error *err)
+{
+    const char *name = name_or_path ? name_or_path : VSR_DEFAULT_MODEL;
+    int use = scale;
+    if (use == 0 && !vsr_model_is_path(name)) {
+        /* Not the full name of an installed model, so a family: its
+         * default is x4. A failed probe is not an error here; the load
+         * below reports what it looked for. */
+        char param[4096], bin[4096];
+        vsr_error probe;
+        vsr_error_clear(&probe);
+        if (vsr_model_resolve(name, 0, models_dir, param, bin, sizeof param, &probe) < 0)
+            use = 4;
+    }
+    int st = vsr_model_load(name, use, models_dir, g, err);
+    if (st < 0 && use != scale)
+        vsr_error_prefix(err, "--model %s at x%d (the default scale for a family name)", name, use);
+    return st;
+}
+
+int vsr_model_name_is_safe(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 64 || name[0] == '.' || name[0] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = name[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == '_' || ch == '-'))
+            return 0;
+    }
+    /* A file suffix would make the registry treat it as a path. */
+    static const char *const suffixes[] = {".param", ".bin", ".onnx"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        size_t k = strlen(suffixes[i]);
+        if (n >= k && !strcmp(name + n - k, suffixes[i]))
+            return 0;
+    }
+    return 1;
+}

@@ -32,6 +32,21 @@ int vsr_model_resolve(const char *name_or_path, int scale, const char *models_di
 int vsr_model_load(const char *name_or_path, int scale, const char *models_dir, vsr_graph *g,
                    vsr_error *err);
 
+/* Whether name_or_path names a file rather than a model: it has a '/' or
+ * ends in .param or .onnx. */
+int vsr_model_is_path(const char *name_or_path);
+
+/* Whether a client may name this model: an installed model's or family's
+ * name (letters, digits, '.', '_', '-'; no path, no file suffix). */
+int vsr_model_name_is_safe(const char *name);
+
+/* vsr_model_load with the rules for a name given without a scale: NULL
+ * means VSR_DEFAULT_MODEL; with scale 0, a family name
+ * (realesr-animevideov3) means its x4 model, while an installed model's
+ * full name or a path means that model at its own scale. */
+int vsr_model_load_default(const char *name_or_path, int scale, const char *models_dir,
+                           vsr_graph *g, vsr_error *err);
+
 typedef struct vsr_model_entry {
     char name[VSR_NAME_MAX];
     char param_path[4096];

@@ -20,6 +20,7 @@
 #include "pipeline/segment_pool.h"
 #include "quality/quality.h"
 #include "util/clock.h"
+#include "util/cores.h"
 
 #define MAX_SAMPLES 5
 /* Sample frames kept in memory at most (4K: 1 GiB is ~85 frames). */
@@ -543,11 +544,10 @@ static int encode_clip(compress_ctx *c, int crf, const char *path, vsr_error *er
     if (ret >= 0)
         ret = vsr_decoder_open(c->opt->input, &dopt, &dec, err);
     vsr_encoder_options eo;
-    long machine = sysconf(_SC_NPROCESSORS_ONLN);
     encoder_options(c, crf,
-                    c->encoders > 1 ? vsr_segment_pool_encoder_threads(
-                                          c->cores, machine > 0 ? machine : c->cores, c->encoders,
-                                          c->info.width, c->info.height)
+                    c->encoders > 1 ? vsr_segment_pool_encoder_threads(c->cores, vsr_cores_online(),
+                                                                       c->encoders, c->info.width,
+                                                                       c->info.height)
                                     : c->cores,
                     &eo);
     eo.segmented = c->encoders > 1;
@@ -1006,8 +1006,7 @@ int vsr_compress_run(const vsr_compress_options *opt, vsr_compress_result *resul
             return vsr_error_set(err, VSR_ERR_INVALID, "preset '%s' is not one of %s's",
                                  opt->preset, c.lad->encoder);
     }
-    long cores = opt->threads > 0 ? opt->threads : sysconf(_SC_NPROCESSORS_ONLN);
-    c.cores = cores > 0 ? (int)cores : 1;
+    c.cores = opt->threads > 0 ? opt->threads : vsr_cores_online();
     if (opt->operator_id)
         vsr_compress_operator_comment(opt->operator_id, c.comment);
     snprintf(res->encoder, sizeof res->encoder, "%s", c.lad->encoder);

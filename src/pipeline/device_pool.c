@@ -1,5 +1,8 @@
 #include "pipeline/device_pool.h"
+
+#include "model/model_registry.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -161,8 +164,8 @@ static int place(placed_ctx *c, vsr_error *err)
             snprintf(p->dev[i].fault, sizeof p->dev[i].fault, "context: %s", why.msg);
         }
         pthread_mutex_unlock(&p->lock);
-        fprintf(stderr, "vsr: %s:%d taken out of rotation: %s\n", p->backend, p->dev[i].ordinal,
-                why.msg);
+        vsr_logf(NULL, VSR_LOG_WARN, NULL, "%s:%d taken out of rotation: %s", p->backend,
+                 p->dev[i].ordinal, why.msg);
     }
 }
 
@@ -254,8 +257,9 @@ static int pool_run_frame(placed_ctx *c, const frame_job *job, vsr_error *err)
             return st;
         }
         /* The device is out: this frame is redone on another one. */
-        fprintf(stderr, "vsr: %s:%d taken out of rotation: %s; redoing the frame elsewhere\n",
-                p->backend, d->ordinal, err->msg);
+        vsr_logf(NULL, VSR_LOG_WARN, NULL,
+                 "%s:%d taken out of rotation: %s; redoing the frame elsewhere", p->backend,
+                 d->ordinal, err->msg);
         vsr_error_clear(err);
     }
 }
@@ -361,4 +365,46 @@ int vsr_parse_devices(const char *spec, const char *backend, int *devices, int *
     return *n ? VSR_OK
               : vsr_error_set(err, VSR_ERR_INVALID,
                               "--devices: expected all or a list like 0,1, got ''");
+}
+
+int vsr_devices_resolve(const char *spec, const char *backend, int fail_device, int *devices,
+                        int *n, vsr_error *err)
+{
+    int st;
+    devices[0] = 0;
+    *n = 1;
+    if (spec && (st = vsr_parse_devices(spec, backend, devices, n, err)) < 0)
+        return st;
+    if (fail_device >= *n)
+        return vsr_error_set(err, VSR_ERR_INVALID, "--fail-device %d: only %d device(s)",
+                             fail_device, *n);
+    return VSR_OK;
+}
+
+void vsr_pool_spec_default(vsr_pool_spec *s)
+{
+    memset(s, 0, sizeof *s);
+    vsr_engine_options_default(&s->engine);
+    s->fail_device = -1;
+    s->fail_after = -1;
+}
+
+int vsr_device_pool_load(const vsr_pool_spec *s, vsr_graph *g, vsr_device_pool **out,
+                         vsr_error *err)
+{
+    *out = NULL;
+    int st = vsr_model_load_default(s->model, s->scale, s->models_dir, g, err);
+    if (st < 0)
+        return st;
+    vsr_engine_options eo = s->engine;
+    eo.backend = vsr_backend_resolve(eo.backend, g, &eo.config);
+    int devices[VSR_MAX_DEVICES], n;
+    if ((st = vsr_devices_resolve(s->devices, eo.backend, s->fail_device, devices, &n, err)) < 0 ||
+        (st = vsr_device_pool_create(g, &eo, devices, n, out, err)) < 0) {
+        vsr_graph_free(g);
+        return st;
+    }
+    if (s->fail_device >= 0)
+        vsr_device_pool_inject_fault(*out, s->fail_device, s->fail_after);
+    return VSR_OK;
 }

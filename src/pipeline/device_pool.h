@@ -59,4 +59,31 @@ int vsr_device_pool_stats(vsr_device_pool *p, vsr_device_stat *stats, int max);
  * has) or a comma-separated list of distinct ordinals below the count. */
 int vsr_parse_devices(const char *spec, const char *backend, int *devices, int *n, vsr_error *err);
 
+/* vsr_parse_devices (spec NULL: device 0 alone) with the test fault's
+ * device index (-1: none) checked against what it names. */
+int vsr_devices_resolve(const char *spec, const char *backend, int fail_device, int *devices,
+                        int *n, vsr_error *err);
+
+/* A model on its devices: what upscale, serve and compress each open
+ * their device pool from. */
+typedef struct vsr_pool_spec {
+    const char *model;         /* name or path; NULL = VSR_DEFAULT_MODEL */
+    int scale;                 /* 2, 3, 4; 0 = vsr_model_load_default's rule */
+    const char *models_dir;    /* NULL = the registry's default */
+    vsr_engine_options engine; /* backend "auto": vsr_backend_resolve for the model */
+    const char *devices;       /* "all" or "0,1,..."; NULL = device 0 */
+    int fail_device;           /* test only: this device index fails ... */
+    int64_t fail_after;        /* ... from this frame on; -1 = never */
+} vsr_pool_spec;
+
+/* Engine defaults, device 0, no fault. */
+void vsr_pool_spec_default(vsr_pool_spec *s);
+
+/* The one sequence every command runs: loads the model into g, resolves
+ * the backend, opens an engine on every device and injects the test
+ * fault. g must outlive the pool (free it after vsr_device_pool_destroy);
+ * on failure g is freed and *out is NULL. */
+int vsr_device_pool_load(const vsr_pool_spec *s, vsr_graph *g, vsr_device_pool **out,
+                         vsr_error *err);
+
 #endif

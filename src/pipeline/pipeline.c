@@ -17,6 +17,7 @@
 #include "pipeline/index_queue.h"
 #include "pipeline/segment_pool.h"
 #include "util/clock.h"
+#include "util/cores.h"
 
 /* One frame on its way from decoder to encoder. Slot i % max_in_flight
  * holds frame i: the in-flight limit guarantees the previous occupant was
@@ -689,7 +690,7 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
         .display_matrix = p->info->has_display_matrix ? p->info->display_matrix : NULL,
     };
     p->encoders = 1;
-    const long machine = sysconf(_SC_NPROCESSORS_ONLN);
+    const long machine = vsr_cores_online();
     const long cores = cfg->encoder_cores > 0 ? cfg->encoder_cores : machine;
     if (cfg->encode_segments != 1) {
         p->segment_frames = cfg->segment_frames;

@@ -8,6 +8,7 @@
 
 #include "media/segment_encoder.h"
 #include "util/clock.h"
+#include "util/cores.h"
 
 /* A finished segment waiting for its turn to be joined. */
 typedef struct done_seg {
@@ -322,7 +323,7 @@ int vsr_segment_pool_start(const vsr_segment_pool_config *cfg, vsr_segment_pool 
     if (!pool)
         return vsr_error_set(err, VSR_ERR_NOMEM, "segment encoders: out of memory");
     pool->cfg = *cfg;
-    pool->machine_cores = sysconf(_SC_NPROCESSORS_ONLN);
+    pool->machine_cores = vsr_cores_online();
     pool->cap = (int64_t)cfg->encoders * cfg->segment_frames;
     pthread_mutex_init(&pool->lock, NULL);
     vsr_cond_init_monotonic(&pool->cond_frames); /* timed waits: monotonic */

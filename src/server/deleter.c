@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "util/clock.h"
+#include "util/log.h"
 
 #define BATCH 32
 #define MAX_RETRY_DELAY_S 3600L
@@ -164,13 +165,14 @@ static void record(vsr_deleter *d, const due_row *r, bool ok, const char *error)
                        "UPDATE pending_deletions SET attempts = ?, next_try = ?, last_error = ?"
                        " WHERE key = ? AND due = ?",
                        "iitti", args, &err);
-        /* The server's log is its stderr; a failure is rare and each one is
+        /* The server's log (util/log.h); a failure is rare and each one is
          * retried later, so one line each. */
-        fprintf(stderr, "vsr: deleting %s failed (attempt %lld, next in %lld s): %s\n", r->key,
-                (long long)attempts, (long long)(next - (sqlite3_int64)time(NULL)), error);
+        vsr_logf(NULL, VSR_LOG_WARN, "deleter",
+                 "deleting %s failed (attempt %lld, next in %lld s): %s", r->key,
+                 (long long)attempts, (long long)(next - (sqlite3_int64)time(NULL)), error);
     }
     if (rc < 0)
-        fprintf(stderr, "vsr: deleter: %s\n", err.msg);
+        vsr_logf(NULL, VSR_LOG_ERROR, "deleter", "%s", err.msg);
 }
 
 static void wait_ms(vsr_deleter *d, long ms)
@@ -191,7 +193,7 @@ static void *deleter_main(void *arg)
         int n = 0;
         vsr_error err = {0};
         if (take_due(d, time(NULL), rows, &n, &err) < 0)
-            fprintf(stderr, "vsr: deleter: %s\n", err.msg);
+            vsr_logf(NULL, VSR_LOG_ERROR, "deleter", "%s", err.msg);
         pthread_mutex_unlock(&d->lock);
         int done = 0;
         for (; done < n; done++) {

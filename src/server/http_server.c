@@ -1,5 +1,6 @@
 #include "server/http_server.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -93,8 +94,8 @@ static enum MHD_Result respond(vsr_http *h, struct MHD_Connection *conn, const c
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)reply.status, resp);
     MHD_destroy_response(resp);
     /* The access log: one line a request. */
-    fprintf(stderr, "vsr serve: %s %s %d %.3f s\n", method, path, reply.status,
-            vsr_now_s() - r->started);
+    vsr_logf(NULL, VSR_LOG_INFO, "serve", "%s %s %d %.3f s", method, path, reply.status,
+             vsr_now_s() - r->started);
     return ret;
 }
 

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/model_registry.h"
-
 typedef struct cache_entry {
     char *name;
     int scale;
@@ -25,8 +23,6 @@ int vsr_model_cache_create(const vsr_model_cache_options *opt, vsr_model_cache *
                            vsr_error *err)
 {
     *out = NULL;
-    if (opt->n_devices < 1 || opt->n_devices > VSR_MAX_DEVICES)
-        return vsr_error_set(err, VSR_ERR_INVALID, "model cache: %d devices", opt->n_devices);
     vsr_model_cache *c = calloc(1, sizeof *c);
     if (!c)
         return vsr_error_set(err, VSR_ERR_NOMEM, "model cache: out of memory");
@@ -52,27 +48,6 @@ void vsr_model_cache_destroy(vsr_model_cache *c)
     free(c);
 }
 
-int vsr_model_name_is_safe(const char *name)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n > 64 || name[0] == '.' || name[0] == '-')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = name[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '.' || ch == '_' || ch == '-'))
-            return 0;
-    }
-    /* A file suffix would make the registry treat it as a path. */
-    static const char *const suffixes[] = {".param", ".bin", ".onnx"};
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        size_t k = strlen(suffixes[i]);
-        if (n >= k && !strcmp(name + n - k, suffixes[i]))
-            return 0;
-    }
-    return 1;
-}
-
 int vsr_model_cache_get(vsr_model_cache *c, const char *name, int scale, vsr_device_pool **pool,
                         vsr_error *err)
 {
@@ -90,16 +65,21 @@ int vsr_model_cache_get(vsr_model_cache *c, const char *name, int scale, vsr_dev
             goto done;
         }
         e->scale = scale;
-        if ((st = vsr_model_load(name, scale, c->opt.models_dir, &e->graph, err)) < 0 ||
-            (st = vsr_device_pool_create(&e->graph, &c->opt.engine, c->opt.devices,
-                                         c->opt.n_devices, &e->pool, err)) < 0) {
+        vsr_pool_spec spec = {
+            .model = name,
+            .scale = scale,
+            .models_dir = c->opt.models_dir,
+            .engine = c->opt.engine,
+            .devices = c->opt.devices,
+            .fail_device = c->opt.fail_device,
+            .fail_after = c->opt.fail_after,
+        };
+        if ((st = vsr_device_pool_load(&spec, &e->graph, &e->pool, err)) < 0) {
             vsr_graph_free(&e->graph);
             free(e->name);
             free(e);
             goto done;
         }
-        if (c->opt.fail_device >= 0)
-            vsr_device_pool_inject_fault(e->pool, c->opt.fail_device, c->opt.fail_after);
         e->next = c->entries;
         c->entries = e;
         c->count++;

@@ -15,22 +15,17 @@
 typedef struct vsr_model_cache vsr_model_cache;
 
 typedef struct vsr_model_cache_options {
-    const char *models_dir; /* NULL = the registry's default */
-    vsr_engine_options engine;
-    int devices[VSR_MAX_DEVICES]; /* ordinals */
-    int n_devices;
-    int fail_device;    /* test only: device index that fails ... */
-    int64_t fail_after; /* ... from this frame on; -1 = never */
+    const char *models_dir;    /* NULL = the registry's default */
+    vsr_engine_options engine; /* the backend resolved */
+    const char *devices;       /* "all" or "0,1,..."; NULL = device 0 */
+    int fail_device;           /* test only: device index that fails ... */
+    int64_t fail_after;        /* ... from this frame on; -1 = never */
 } vsr_model_cache_options;
 
 /* opt is copied; its strings must outlive the cache. */
 int vsr_model_cache_create(const vsr_model_cache_options *opt, vsr_model_cache **out,
                            vsr_error *err);
 void vsr_model_cache_destroy(vsr_model_cache *c);
-
-/* Whether a client may name this model: an installed model's or family's
- * name (letters, digits, '.', '_', '-'; no path, no file suffix). */
-int vsr_model_name_is_safe(const char *name);
 
 /* The devices of model name (an installed model or family name, or a path
  * the operator configured) at scale (2, 3, 4), loading it on first use. */

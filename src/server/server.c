@@ -51,11 +51,10 @@ int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *
     vsr_model_cache_options mo = {
         .models_dir = cfg->models_dir,
         .engine = cfg->engine,
-        .n_devices = cfg->n_devices,
+        .devices = cfg->devices_spec,
         .fail_device = cfg->fail_device,
         .fail_after = cfg->fail_after,
     };
-    memcpy(mo.devices, cfg->devices, sizeof mo.devices);
     if ((st = vsr_model_cache_create(&mo, &sv->models, err)) < 0 ||
         (st = vsr_job_queue_create(cfg->max_running, cfg->max_queued, &s->api.queue, err)) < 0)
         goto fail;

@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include "pipeline/pipeline.h"
+#include "pipeline/policy.h"
 #include "server/deleter.h"
 #include "server/download.h"
 #include "server/s3_client.h"
 #include "server/uuid.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 int vsr_http_status_for(vsr_status code)
 {
@@ -77,18 +79,6 @@ static int deliver_upload(vsr_upscale_job *j, vsr_clip *c, const char *path, dou
         return st;
     }
     return VSR_OK;
-}
-
-/* A clip's share of the cores for its encoders: the machine's, split
- * evenly between the clips being upscaled at this moment, of every job (so
- * a clip left alone takes the cores the finished ones freed, segment by
- * segment). */
-static int clip_cores_now(void *opaque)
-{
-    const vsr_job_services *sv = opaque;
-    int active = sv->active_clips ? atomic_load(sv->active_clips) : 1;
-    long share = sysconf(_SC_NPROCESSORS_ONLN) / (active > 1 ? active : 1);
-    return share > 1 ? (int)share : 1;
 }
 
 static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
@@ -159,9 +149,9 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
      * moment. */
     if (sv->active_clips)
         atomic_fetch_add(sv->active_clips, 1);
-    pc.encoder_cores = clip_cores_now((void *)sv);
-    pc.encoder_cores_now = clip_cores_now;
-    pc.encoder_cores_opaque = (void *)sv;
+    pc.encoder_cores = vsr_policy_encoder_cores_now(sv->active_clips);
+    pc.encoder_cores_now = vsr_policy_encoder_cores_now;
+    pc.encoder_cores_opaque = sv->active_clips;
     pc.encode_segments = 0;
     pc.cancel = &j->job.cancel;
     vsr_pipeline_stats ps;
@@ -188,10 +178,10 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
     }
     vsr_metrics_clip(sv->metrics, ps.frames, ps.wall_s, stages);
     if (!keep_local && unlink(out_path) != 0 && errno != ENOENT)
-        fprintf(stderr, "vsr serve: removing %s: %s\n", out_path, strerror(errno));
+        vsr_logf(NULL, VSR_LOG_WARN, "serve", "removing %s: %s", out_path, strerror(errno));
 done:
     if (in_path[0] && unlink(in_path) != 0 && errno != ENOENT)
-        fprintf(stderr, "vsr serve: removing %s: %s\n", in_path, strerror(errno));
+        vsr_logf(NULL, VSR_LOG_WARN, "serve", "removing %s: %s", in_path, strerror(errno));
     if (c->status)
         vsr_metrics_error(sv->metrics, (vsr_status)c->status);
 }
@@ -244,7 +234,7 @@ static void run_job(vsr_job *job, void *opaque)
             run_clip(j, i, workdir);
     }
     if (rmdir(workdir) != 0)
-        fprintf(stderr, "vsr serve: removing %s: %s\n", workdir, strerror(errno));
+        vsr_logf(NULL, VSR_LOG_WARN, "serve", "removing %s: %s", workdir, strerror(errno));
 }
 
 void vsr_upscale_job_init(vsr_upscale_job *j, const vsr_job_services *services, const char *id,

@@ -8,6 +8,7 @@
 
 #include "engine/cpu/cpu_plan.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 #define MAX_PLANS 8
 
@@ -25,12 +26,13 @@ int cpu_plan_impls(const cpu_plan *p, const vsr_graph *g, vsr_cpu_impl_fn fn, vo
 
 static void print_plan(const cpu_ctx *ctx, const cpu_plan *p)
 {
-    fprintf(stderr, "vsr cpu: plan for %dx%dx%d (%s, arena %zu MiB, scratch %zu KiB):\n", p->n,
-            p->h, p->w, ctx->w->precision == VSR_PRECISION_BF16 ? "bf16" : "fp32",
-            p->arena_bytes >> 20, p->scratch_bytes >> 10);
+    vsr_logf(NULL, VSR_LOG_INFO, "cpu",
+             "plan for %dx%dx%d (%s, arena %zu MiB, scratch %zu KiB):", p->n, p->h, p->w,
+             ctx->w->precision == VSR_PRECISION_BF16 ? "bf16" : "fp32", p->arena_bytes >> 20,
+             p->scratch_bytes >> 10);
     for (int i = 0; i < p->n_steps; i++)
-        fprintf(stderr, "vsr cpu:   %-20s %-12s %s\n", ctx->g->nodes[p->steps[i].node].name,
-                p->steps[i].what, p->steps[i].impl);
+        vsr_logf(NULL, VSR_LOG_INFO, "cpu", "  %-20s %-12s %s",
+                 ctx->g->nodes[p->steps[i].node].name, p->steps[i].what, p->steps[i].impl);
 }
 
 static int ensure(void **buf, size_t *size, size_t need)
@@ -153,14 +155,14 @@ int cpu_plan_execute(cpu_ctx *ctx, cpu_plan *p, const cpu_bind *bind, vsr_error 
         }
         if (profile) {
             double t = vsr_now_s();
-            fprintf(stderr, "vsr cpu:   %-20s %-12s %-28s %8.2f ms\n", n->name, s->what, s->impl,
-                    (t - t_step) * 1e3);
+            vsr_logf(NULL, VSR_LOG_INFO, "cpu", "  %-20s %-12s %-28s %8.2f ms", n->name, s->what,
+                     s->impl, (t - t_step) * 1e3);
             t_step = t;
         }
     }
     if (profile)
-        fprintf(stderr, "vsr cpu: run %dx%dx%d: %.1f ms\n", p->n, p->h, p->w,
-                (vsr_now_s() - t_total) * 1e3);
+        vsr_logf(NULL, VSR_LOG_INFO, "cpu", "run %dx%dx%d: %.1f ms", p->n, p->h, p->w,
+                 (vsr_now_s() - t_total) * 1e3);
     if (pending) {
         st = dnnl_stream_wait(ctx->stream);
         if (st != dnnl_success)
