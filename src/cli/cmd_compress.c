@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/json_print.h"
 #include "cli/options.h"
 #include "pipeline/compress.h"
 
@@ -100,13 +101,7 @@ static int print_json(const vsr_compress_options *o, const vsr_compress_result *
         "vmaf_neg", r->vmaf_neg, "neg_delta", r->vmaf - r->vmaf_neg, "seconds", r->seconds,
         "samples", r->samples, "sample_frames", r->sample_frames, "encoders", r->encoders, "trials",
         trials, "encodes", encodes);
-    char *text = root ? json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(9)) : NULL;
-    json_decref(root);
-    if (!text)
-        return vsr_cli_fail(CMD, "out of memory");
-    puts(text);
-    free(text);
-    return VSR_EXIT_OK;
+    return vsr_cli_print_json(CMD, root);
 }
 
 int vsr_cmd_compress(int argc, char **argv)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/json_print.h"
 #include "cli/options.h"
 #include "pipeline/clip_quality.h"
 #include "util/cores.h"
@@ -86,12 +87,11 @@ static int print_json(const char *dist, const char *ref, const vsr_clip_quality 
     int64_t n;
     const vsr_quality_frame *f = vsr_quality_frames(cq->session, &n);
     for (int64_t i = 0; i < n; i++) {
-        json_t *o = json_pack("{s:I,s:f,s:f,s:f,s:f,s:f}", "frame", (json_int_t)f[i].index,
-                              "psnr_y", f[i].psnr_y, "psnr_u", f[i].psnr_u, "psnr_v", f[i].psnr_v,
-                              "psnr_yuv", f[i].psnr_yuv, "seconds", 0.0);
+        json_t *o = json_pack("{s:I,s:f,s:f,s:f,s:f}", "frame", (json_int_t)f[i].index, "psnr_y",
+                              f[i].psnr_y, "psnr_u", f[i].psnr_u, "psnr_v", f[i].psnr_v, "psnr_yuv",
+                              f[i].psnr_yuv);
         if (!o)
             goto oom;
-        json_object_del(o, "seconds");
         if (metrics & VSR_QUALITY_VMAF)
             json_object_set_new(o, "vmaf", json_real(f[i].vmaf));
         if (metrics & VSR_QUALITY_VMAF_NEG)
@@ -100,13 +100,7 @@ static int print_json(const char *dist, const char *ref, const vsr_clip_quality 
             json_object_set_new(o, "ssim", json_real(f[i].ssim));
         json_array_append_new(frames, o);
     }
-    char *text = json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
-    json_decref(root);
-    if (!text)
-        return vsr_cli_fail(CMD, "out of memory");
-    puts(text);
-    free(text);
-    return VSR_EXIT_OK;
+    return vsr_cli_print_json(CMD, root);
 oom:
     json_decref(root);
     return vsr_cli_fail(CMD, "out of memory");

@@ -62,7 +62,7 @@ static int reader_next(clip_reader *r, vsr_error *err)
     return 1;
 }
 
-static vsr_quality_picture picture_of(const AVFrame *f)
+vsr_quality_picture vsr_clip_quality_picture(const AVFrame *f)
 {
     vsr_quality_picture p;
     for (int i = 0; i < 3; i++) {
@@ -138,7 +138,7 @@ int vsr_clip_quality_measure(const char *distorted, const char *reference,
                                rf->height);
             break;
         }
-        vsr_quality_picture rp = picture_of(rf), dp = picture_of(df);
+        vsr_quality_picture rp = vsr_clip_quality_picture(rf), dp = vsr_clip_quality_picture(df);
         if (rf->width != df->width || rf->height != df->height) {
             if (!sws) {
                 int flags =
@@ -170,7 +170,7 @@ int vsr_clip_quality_measure(const char *distorted, const char *reference,
                                   reference, (long long)ref.frames - 1);
                 break;
             }
-            rp = picture_of(scaled);
+            rp = vsr_clip_quality_picture(scaled);
         }
         if ((rc = vsr_quality_add(out->session, &rp, &dp, err)) < 0) {
             vsr_error_prefix(err, "frame %lld", (long long)dis.frames - 1);

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include <libavutil/frame.h>
+
 #include "quality/quality.h"
 #include "util/error.h"
 
@@ -39,5 +41,8 @@ int vsr_clip_quality_measure(const char *distorted, const char *reference,
                              const vsr_clip_quality_options *opt, vsr_clip_quality *out,
                              vsr_error *err);
 void vsr_clip_quality_free(vsr_clip_quality *cq);
+
+/* A decoded 8-bit 4:2:0 frame as a quality session takes it (no copy). */
+vsr_quality_picture vsr_clip_quality_picture(const AVFrame *f);
 
 #endif

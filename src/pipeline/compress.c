@@ -348,16 +348,6 @@ static int load(compress_ctx *c, vsr_error *err)
     return VSR_OK;
 }
 
-static vsr_quality_picture picture_of(const AVFrame *f)
-{
-    vsr_quality_picture p;
-    for (int i = 0; i < 3; i++) {
-        p.data[i] = f->data[i];
-        p.stride[i] = f->linesize[i];
-    }
-    return p;
-}
-
 /* Decodes a sample's packets and scores them against its frames. */
 static int score_sample(compress_ctx *c, const sample *s, int n, vsr_segment_encoder *se,
                         double *vmaf_sum, double *neg_sum, vsr_error *err)
@@ -408,7 +398,8 @@ static int score_sample(compress_ctx *c, const sample *s, int n, vsr_segment_enc
                     (long long)s->first, got, got >= n ? "one too many" : "not yuv420p");
                 break;
             }
-            vsr_quality_picture rp = picture_of(s->frames[got]), dp = picture_of(f);
+            vsr_quality_picture rp = vsr_clip_quality_picture(s->frames[got]),
+                                dp = vsr_clip_quality_picture(f);
             ret = vsr_quality_add(q, &rp, &dp, err);
             av_frame_unref(f);
             got++;

@@ -20,6 +20,7 @@
  * device only fill entries made before. */
 #include "quality/quality.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include "quality/vif.h"
 #include "quality/vmaf_cuda.h"
 #include "quality/vmaf_model.h"
+#include "util/array.h"
 
 enum { MODEL_VMAF, MODEL_NEG, N_MODELS };
 
@@ -92,11 +94,12 @@ struct vsr_quality {
     int64_t cuda_frame; /* the next scored frame the device's results fill */
 
     int64_t pictures;
-    double *motion_scores; /* one per picture */
-    int64_t motion_cap;
+    double *motion_scores;     /* one per picture */
+    int motion_cap;            /* pictures are counted in int64_t, arrays in int */
     vsr_quality_frame *frames; /* one per scored picture */
     scored_features *features;
-    int64_t n_frames, frames_cap, features_cap;
+    int64_t n_frames;
+    int frames_cap, features_cap;
     int finished;
 };
 
@@ -422,22 +425,6 @@ void vsr_quality_free(vsr_quality *q)
     free(q);
 }
 
-static int grow(void **p, int64_t *cap, int64_t need, size_t elem, vsr_error *err)
-{
-    if (need <= *cap)
-        return VSR_OK;
-    int64_t n = *cap ? *cap * 2 : 256;
-    while (n < need)
-        n *= 2;
-    void *np = realloc(*p, (size_t)n * elem);
-    if (!np)
-        return vsr_error_set(err, VSR_ERR_NOMEM, "quality: out of memory for %lld frames",
-                             (long long)n);
-    *p = np;
-    *cap = n;
-    return VSR_OK;
-}
-
 /* Moves a finished job's results into the entries add() made for its
  * picture (the caller's thread). */
 static void collect(vsr_quality *q, const quality_job *job)
@@ -482,15 +469,18 @@ static int64_t reserve_picture(vsr_quality *q, vsr_error *err)
 {
     int rc;
     const int scored = q->pictures % q->opt.subsample == 0;
-    if ((rc = grow((void **)&q->motion_scores, &q->motion_cap, q->pictures + 1, sizeof(double),
-                   err)) < 0)
+    if (q->pictures >= INT_MAX - 1)
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "quality: more than %d pictures",
+                             INT_MAX - 1);
+    if ((rc = vsr_array_grow((void **)&q->motion_scores, &q->motion_cap, (int)q->pictures + 1,
+                             sizeof(double), err)) < 0)
         return rc;
     q->motion_scores[q->pictures] = 0.0;
     if (scored) {
-        if ((rc = grow((void **)&q->frames, &q->frames_cap, q->n_frames + 1,
-                       sizeof(vsr_quality_frame), err)) < 0 ||
-            (rc = grow((void **)&q->features, &q->features_cap, q->n_frames + 1,
-                       sizeof(scored_features), err)) < 0)
+        if ((rc = vsr_array_grow((void **)&q->frames, &q->frames_cap, (int)q->n_frames + 1,
+                                 sizeof(vsr_quality_frame), err)) < 0 ||
+            (rc = vsr_array_grow((void **)&q->features, &q->features_cap, (int)q->n_frames + 1,
+                                 sizeof(scored_features), err)) < 0)
             return rc;
         memset(&q->frames[q->n_frames], 0, sizeof q->frames[0]);
         memset(&q->features[q->n_frames], 0, sizeof q->features[0]);
