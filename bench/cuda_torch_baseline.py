@@ -8,7 +8,7 @@ fp16 GEMM peak (torch.matmul 8192^3) of the same card.
 
 Prints RESULT lines in the format of vsr_cuda_bench."""
 import argparse
-import struct
+import os
 import sys
 import time
 
@@ -16,52 +16,24 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from ncnn_model import read_ncnn  # noqa: E402
+
 SIZES = [(8, 960, 540), (1, 1920, 1080), (1, 3840, 2160)]
 
 
 def load_ncnn_srvgg(param_path):
     bin_path = param_path[: -len(".param")] + ".bin"
-    lines = open(param_path).read().split("\n")
-    assert lines[0].strip() == "7767517"
-    data = open(bin_path, "rb").read()
-    off = 0
     layers = []  # ("conv", w, b) | ("prelu", slopes) | ("shuffle", r)
-
-    def take_f32(n):
-        nonlocal off
-        a = np.frombuffer(data, dtype="<f4", count=n, offset=off).copy()
-        off += 4 * n
-        return a
-
-    for line in lines[2:]:
-        tok = line.split()
-        if not tok:
-            continue
-        typ, name, nin, nout = tok[0], tok[1], int(tok[2]), int(tok[3])
-        kv = {}
-        for t in tok[4 + nin + nout:]:
-            k, v = t.split("=", 1)
-            kv[int(k)] = v
-        if typ == "Convolution":
-            cout, k = int(kv[0]), int(kv[1])
-            wsize = int(kv[6])
-            cin = wsize // (cout * k * k)
-            (tag,) = struct.unpack_from("<I", data, off)
-            off += 4
-            if tag == 0x01306B47:
-                w = np.frombuffer(data, dtype="<f2", count=wsize, offset=off).astype(np.float32)
-                off += 2 * wsize
-                off = (off + 3) & ~3
-            elif tag == 0:
-                w = take_f32(wsize)
-            else:
-                raise SystemExit(f"{param_path}: {name}: weight tag {tag:#x} not handled")
-            b = take_f32(cout) if int(kv.get(5, 0)) else np.zeros(cout, np.float32)
-            layers.append(("conv", w.reshape(cout, cin, k, k), b))
-        elif typ == "PReLU":
-            layers.append(("prelu", take_f32(int(kv[0]))))
-        elif typ == "PixelShuffle":
-            layers.append(("shuffle", int(kv[0])))
+    for L in read_ncnn(param_path, bin_path):
+        if L["type"] == "Convolution":
+            w = L["weight"]
+            b = L["bias"] if L["bias"] is not None else np.zeros(w.shape[0], np.float32)
+            layers.append(("conv", w, b))
+        elif L["type"] == "PReLU":
+            layers.append(("prelu", L["slopes"]))
+        elif L["type"] == "PixelShuffle":
+            layers.append(("shuffle", int(L["params"][0])))
     return layers
 
 

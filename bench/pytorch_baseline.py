@@ -18,14 +18,11 @@ F->3*s*s, PixelShuffle(s), plus the input upscaled by nearest neighbour;
 the x2/x3 .param files add a bicubic Interp. Run channels_last, in
 inference mode, with torch.set_num_threads(N).
 
-ncnn .bin: per layer in .param order; Convolution: weight blob with a 4-byte
-tag (0x01306B47: fp16 data, padded to 4 bytes; 0: raw fp32), then bias fp32;
-PReLU: slopes fp32 (untagged)."""
+The .param/.bin are read by scripts/ncnn_model.py."""
 
 import argparse
 import os
 import statistics
-import struct
 import sys
 import time
 
@@ -33,48 +30,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-TAG_FP16 = 0x01306B47
-TAG_FP32 = 0x0002C056
-
-
-def parse_param(path):
-    layers = []
-    with open(path) as f:
-        lines = [l.split() for l in f if l.strip()]
-    if lines[0][0] != "7767517":
-        raise ValueError(f"{path}: not an ncnn param file")
-    for tok in lines[2:]:
-        typ, name, nin, nout = tok[0], tok[1], int(tok[2]), int(tok[3])
-        ins = tok[4:4 + nin]
-        outs = tok[4 + nin:4 + nin + nout]
-        params = {}
-        for kv in tok[4 + nin + nout:]:
-            k, v = kv.split("=", 1)
-            params[int(k)] = v
-        layers.append((typ, name, ins, outs, params))
-    return layers
-
-
-class Bin:
-    def __init__(self, path):
-        self.data = open(path, "rb").read()
-        self.off = 0
-
-    def fp32(self, n):
-        a = np.frombuffer(self.data, dtype="<f4", count=n, offset=self.off).copy()
-        self.off += 4 * n
-        return a
-
-    def tagged(self, n):
-        (tag,) = struct.unpack_from("<I", self.data, self.off)
-        self.off += 4
-        if tag == TAG_FP16:
-            a = np.frombuffer(self.data, dtype="<f2", count=n, offset=self.off).astype(np.float32)
-            self.off += (2 * n + 3) // 4 * 4
-            return a
-        if tag == 0:
-            return self.fp32(n)
-        raise ValueError(f"unsupported weight tag 0x{tag:08x}")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from ncnn_model import read_ncnn  # noqa: E402
 
 
 class SRVGG(torch.nn.Module):
@@ -82,36 +39,35 @@ class SRVGG(torch.nn.Module):
 
     def __init__(self, param_path, bin_path):
         super().__init__()
-        layers = parse_param(param_path)
-        wb = Bin(bin_path)
+        layers = read_ncnn(param_path, bin_path)
         self.steps = []
         self.flops_per_pixel = 0.0
         self.convs = torch.nn.ModuleList()
         self.prelus = torch.nn.ModuleList()
         self.input_blob = None
-        for typ, name, ins, outs, p in layers:
+        for L in layers:
+            typ, name, ins, outs, p = L["type"], L["name"], L["ins"], L["outs"], L["params"]
             if typ == "Input":
                 self.input_blob = outs[0]
             elif typ == "Split":
                 self.steps.append(("split", ins, outs, None))
             elif typ == "Convolution":
                 cout, k = int(p[0]), int(p[1])
-                wsize = int(p[6])
-                cin = wsize // (cout * k * k)
+                cin = L["weight"].shape[1]
                 if int(p.get(3, 1)) != 1 or int(p.get(2, 1)) != 1 or int(p.get(9, 0)) != 0:
                     raise ValueError(f"{name}: only stride 1, dilation 1, no fused activation")
                 conv = torch.nn.Conv2d(cin, cout, k, padding=int(p.get(4, 0)),
                                        bias=int(p.get(5, 0)) == 1)
-                conv.weight.data = torch.from_numpy(wb.tagged(wsize)).reshape(cout, cin, k, k)
+                conv.weight.data = torch.from_numpy(L["weight"])
                 if conv.bias is not None:
-                    conv.bias.data = torch.from_numpy(wb.fp32(cout))
+                    conv.bias.data = torch.from_numpy(L["bias"])
                 self.convs.append(conv)
                 self.steps.append(("conv", ins, outs, len(self.convs) - 1))
                 self.flops_per_pixel += 2.0 * cin * cout * k * k
             elif typ == "PReLU":
                 n = int(p[0])
                 pr = torch.nn.PReLU(n)
-                pr.weight.data = torch.from_numpy(wb.fp32(n))
+                pr.weight.data = torch.from_numpy(L["slopes"])
                 self.prelus.append(pr)
                 self.steps.append(("prelu", ins, outs, len(self.prelus) - 1))
             elif typ == "PixelShuffle":
@@ -125,9 +81,7 @@ class SRVGG(torch.nn.Module):
                 self.steps.append(("add", ins, outs, None))
             else:
                 raise ValueError(f"{name}: layer type {typ} is not part of SRVGG")
-        self.output_blob = layers[-1][3][0]
-        if wb.off != len(wb.data):
-            raise ValueError(f"{bin_path}: {len(wb.data) - wb.off} bytes left over")
+        self.output_blob = layers[-1]["outs"][0]
 
     def forward(self, x):
         blobs = {self.input_blob: x}

@@ -315,7 +315,17 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
     }
 }
 
-int vsr_cmd_upscale(int argc, char **argv)
+/* What the command line asks for beside the pipeline's own settings. */
+typedef struct upscale_args {
+    vsr_cli_engine_opts eo;
+    vsr_pipeline_config cfg;
+    int help; /* --help was printed: exit */
+    int verbose, shared, progress_mode;
+} upscale_args;
+
+/* The command line into a; VSR_EXIT_OK, or the exit status of a usage
+ * error (already reported). */
+static int parse_args(int argc, char **argv, upscale_args *a)
 {
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
@@ -347,41 +357,46 @@ int vsr_cmd_upscale(int argc, char **argv)
         VSR_CLI_ENGINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    vsr_cli_engine_opts eo;
-    vsr_cli_engine_default(&eo);
-    vsr_pipeline_config cfg;
     static char operator_comment[VSR_COMPRESS_COMMENT_MAX];
-    vsr_pipeline_config_default(&cfg);
+    vsr_cli_engine_opts *const eo = &a->eo;
+    vsr_pipeline_config *const cfg = &a->cfg;
+    vsr_cli_engine_default(eo);
+    vsr_pipeline_config_default(cfg);
     const char *task = NULL;
-    int verbose = 0, shared = 0, progress_mode = -1, chunk = VSR_DEFAULT_CHUNK_FRAMES, ival;
-    double max_pixels = (double)cfg.max_pixels;
+    int chunk = VSR_DEFAULT_CHUNK_FRAMES, ival;
+    double max_pixels = (double)cfg->max_pixels;
+    a->help = a->verbose = a->shared = 0;
+    a->progress_mode = -1;
 
     vsr_opt_begin();
     int c, r;
     while ((c = getopt_long(argc, argv, ":hi:o:v", longopts, NULL)) != -1) {
-        r = vsr_cli_engine_opt(CMD, &eo, c, optarg);
+        r = vsr_cli_engine_opt(CMD, eo, c, optarg);
         if (r == VSR_OPT_TAKEN)
             continue;
         if (r != VSR_OPT_NOT_MINE)
             return r;
         switch (c) {
-        case 'h': help(); return VSR_EXIT_OK;
-        case 'i': cfg.input = optarg; break;
-        case 'o': cfg.output = optarg; break;
-        case 'v': verbose = 1; break;
+        case 'h':
+            help();
+            a->help = 1;
+            return VSR_EXIT_OK;
+        case 'i': cfg->input = optarg; break;
+        case 'o': cfg->output = optarg; break;
+        case 'v': a->verbose = 1; break;
         case OPT_TASK:
             if ((r = vsr_opt_task(CMD, optarg, &task)))
                 return r;
             break;
         case OPT_WORKERS:
-            if ((r = vsr_opt_int(CMD, "--workers", optarg, 1, 256, "1..256", &cfg.workers)))
+            if ((r = vsr_opt_int(CMD, "--workers", optarg, 1, 256, "1..256", &cfg->workers)))
                 return r;
             break;
         case OPT_SCHEDULE: {
             static const char *const s[] = {"dynamic", "chunked", NULL};
             if ((r = vsr_opt_choice(CMD, "--schedule", optarg, s, &ival)))
                 return r;
-            cfg.schedule = ival ? VSR_SCHEDULE_CHUNKED : VSR_SCHEDULE_DYNAMIC;
+            cfg->schedule = ival ? VSR_SCHEDULE_CHUNKED : VSR_SCHEDULE_DYNAMIC;
             break;
         }
         case OPT_CHUNK:
@@ -391,40 +406,40 @@ int vsr_cmd_upscale(int argc, char **argv)
             break;
         case OPT_QUEUE:
             if ((r = vsr_opt_int(CMD, "--queue-depth", optarg, 0, 1 << 16,
-                                 "0 (from the schedule) or 1..65536", &cfg.max_in_flight)))
+                                 "0 (from the schedule) or 1..65536", &cfg->max_in_flight)))
                 return r;
             break;
         case OPT_CODEC: {
             static const char *const s[] = {"hevc", "av1", "h264", NULL};
             if ((r = vsr_opt_choice(CMD, "--codec", optarg, s, &ival)))
                 return r;
-            cfg.enc.codec = s[ival];
+            cfg->enc.codec = s[ival];
             break;
         }
         case OPT_ENCODER:
             if (!*optarg)
                 return vsr_usage_error(CMD, "--encoder: expected an encoder name, got ''");
-            cfg.enc.encoder = optarg;
+            cfg->enc.encoder = optarg;
             break;
         case OPT_CRF:
-            if ((r = vsr_opt_int(CMD, "--crf", optarg, 0, 63, "0..63", &cfg.enc.crf)))
+            if ((r = vsr_opt_int(CMD, "--crf", optarg, 0, 63, "0..63", &cfg->enc.crf)))
                 return r;
             break;
         case OPT_PRESET:
             if (!*optarg)
                 return vsr_usage_error(CMD, "--preset: expected a preset name, got ''");
-            cfg.enc.preset = optarg;
+            cfg->enc.preset = optarg;
             break;
         case OPT_ENC_THREADS:
             if ((r = vsr_opt_int(CMD, "--encoder-threads", optarg, 0, 1024,
-                                 "0 (automatic) or 1..1024", &cfg.enc.threads)))
+                                 "0 (automatic) or 1..1024", &cfg->enc.threads)))
                 return r;
             break;
         case OPT_PROGRESS: {
             static const char *const s[] = {"none", "tty", "json", "auto", NULL};
             if ((r = vsr_opt_choice(CMD, "--progress", optarg, s, &ival)))
                 return r;
-            progress_mode = ival == 3 ? -1 : ival;
+            a->progress_mode = ival == 3 ? -1 : ival;
             break;
         }
         case OPT_MAX_PIXELS:
@@ -432,28 +447,28 @@ int vsr_cmd_upscale(int argc, char **argv)
                                     &max_pixels)))
                 return r;
             break;
-        case OPT_HASH: cfg.hash_path = optarg; break;
-        case OPT_DUMP: cfg.dump_dir = optarg; break;
-        case OPT_SHARED: shared = 1; break;
-        case OPT_NO_SIZE_CAP: cfg.size_gate = 0; break;
+        case OPT_HASH: cfg->hash_path = optarg; break;
+        case OPT_DUMP: cfg->dump_dir = optarg; break;
+        case OPT_SHARED: a->shared = 1; break;
+        case OPT_NO_SIZE_CAP: cfg->size_gate = 0; break;
         case OPT_PROFILE: {
             static const char *const s[] = {"fast", "balanced", "quality", NULL};
             if ((r = vsr_opt_choice(CMD, "--profile", optarg, s, &ival)))
                 return r;
-            vsr_encoder_profile_parse(s[ival], &cfg.enc.profile);
+            vsr_encoder_profile_parse(s[ival], &cfg->enc.profile);
             break;
         }
         case OPT_OPERATOR:
             if (!*optarg)
                 return vsr_usage_error(CMD, "--operator-id: expected a string, got ''");
             vsr_compress_operator_comment(optarg, operator_comment);
-            cfg.enc.comment = operator_comment;
+            cfg->enc.comment = operator_comment;
             break;
         case OPT_SEGMENTS:
             if (!strcmp(optarg, "auto"))
-                cfg.encode_segments = 0;
+                cfg->encode_segments = 0;
             else if ((r = vsr_opt_int(CMD, "--encode-segments", optarg, 1, 64, "1..64 or auto",
-                                      &cfg.encode_segments)))
+                                      &cfg->encode_segments)))
                 return r;
             break;
         case OPT_COLOUR_PATH: {
@@ -462,7 +477,7 @@ int vsr_cmd_upscale(int argc, char **argv)
                                                    VSR_COLOUR_ENGINE};
             if ((r = vsr_opt_choice(CMD, "--colour-path", optarg, s, &ival)))
                 return r;
-            cfg.colour_path = path[ival];
+            cfg->colour_path = path[ival];
             break;
         }
         case OPT_DECODE: {
@@ -471,98 +486,143 @@ int vsr_cmd_upscale(int argc, char **argv)
                                                    VSR_DECODE_NVDEC};
             if ((r = vsr_opt_choice(CMD, "--decode", optarg, s, &ival)))
                 return r;
-            cfg.decode_path = path[ival];
+            cfg->decode_path = path[ival];
             break;
         }
         case OPT_SEGMENT_FRAMES:
             if ((r = vsr_opt_int(CMD, "--segment-frames", optarg, 1, 1 << 16, "1..65536", &ival)))
                 return r;
-            cfg.segment_frames = ival;
+            cfg->segment_frames = ival;
             break;
         default: return vsr_opt_unknown(CMD, c, argv);
         }
     }
     if ((r = vsr_opt_no_operands(CMD, argc, argv)))
         return r;
-    if (!cfg.input || !cfg.output)
+    if (!cfg->input || !cfg->output)
         return vsr_usage_error(CMD, "both -i INPUT and -o OUTPUT are needed");
-    if ((r = vsr_opt_task_scale(CMD, task, &eo.scale)))
+    if ((r = vsr_opt_task_scale(CMD, task, &eo->scale)))
         return r;
-    cfg.max_pixels = (int64_t)max_pixels;
-    cfg.chunk_frames = chunk;
-    if (progress_mode < 0)
-        progress_mode = isatty(STDERR_FILENO) ? 1 : 0;
+    cfg->max_pixels = (int64_t)max_pixels;
+    cfg->chunk_frames = chunk;
+    if (a->progress_mode < 0)
+        a->progress_mode = isatty(STDERR_FILENO) ? 1 : 0;
 
     /* Workers share the machine's cores unless told otherwise. */
-    if (eo.threads == 0 && cfg.workers > 1)
-        eo.threads = vsr_policy_engine_threads(1, cfg.workers);
-    if (shared && (eo.devices || eo.fail_device >= 0))
+    if (eo->threads == 0 && cfg->workers > 1)
+        eo->threads = vsr_policy_engine_threads(1, cfg->workers);
+    if (a->shared && (eo->devices || eo->fail_device >= 0))
         return vsr_usage_error(CMD, "--shared-context runs on one device: no --devices");
+    return VSR_EXIT_OK;
+}
 
-    vsr_error err;
-    vsr_error_clear(&err);
-    const double started_s = vsr_now_s(); /* -v: what the run costs beside the pipeline */
+/* The model and the engines the workers run on: per-worker contexts on
+ * every --devices device (the design), or the seed's one context behind a
+ * lock (--shared-context, to measure). */
+typedef struct upscale_engines {
     vsr_graph graph;
-    memset(&graph, 0, sizeof graph);
-    /* Per-worker contexts on every --devices device (the design), or the
-     * seed's one context behind a lock (--shared-context, to measure). */
-    vsr_engine *engine = NULL;
-    vsr_device_pool *pool = NULL;
+    vsr_engine *engine;
+    vsr_device_pool *pool;
     vsr_upscaler up;
-    vsr_shared_engine_ctx shared_ctx = {0};
+    vsr_shared_engine_ctx shared_ctx;
+    int shared;
+} upscale_engines;
+
+static int engines_make(upscale_engines *e, const vsr_cli_engine_opts *eo, int shared,
+                        vsr_error *err)
+{
+    memset(&e->graph, 0, sizeof e->graph);
+    e->engine = NULL;
+    e->pool = NULL;
+    e->shared_ctx = (vsr_shared_engine_ctx){0};
+    e->shared = shared;
     int made;
     if (shared) {
-        made = vsr_cli_engine_load_model(&eo, &graph, &err);
+        made = vsr_cli_engine_load_model(eo, &e->graph, err);
         if (made >= 0)
-            made = vsr_cli_engine_create(&eo, &graph, &engine, &err);
+            made = vsr_cli_engine_create(eo, &e->graph, &e->engine, err);
         if (made >= 0)
-            made = vsr_upscaler_shared(&up, engine, &shared_ctx, &err);
+            made = vsr_upscaler_shared(&e->up, e->engine, &e->shared_ctx, err);
     } else {
         vsr_pool_spec spec;
-        vsr_cli_engine_pool_spec(&eo, &spec);
-        made = vsr_device_pool_load(&spec, &graph, &pool, &err);
+        vsr_cli_engine_pool_spec(eo, &spec);
+        made = vsr_device_pool_load(&spec, &e->graph, &e->pool, err);
     }
     if (made < 0) {
-        vsr_engine_destroy(engine);
-        vsr_graph_free(&graph);
-        return vsr_cli_fail(CMD, "%s", err.msg);
+        vsr_engine_destroy(e->engine);
+        vsr_graph_free(&e->graph);
+        return made;
     }
-    if (pool)
-        vsr_upscaler_device_pool(&up, pool);
+    if (e->pool)
+        vsr_upscaler_device_pool(&e->up, e->pool);
+    return 0;
+}
 
-    progress_state ps = {.mode = progress_mode};
-    cfg.upscaler = &up;
-    cfg.cancel = &g_cancel;
-    cfg.on_progress = progress_mode ? on_progress : NULL;
-    cfg.progress_opaque = &ps;
+static void engines_free(upscale_engines *e)
+{
+    if (e->shared)
+        vsr_shared_engine_ctx_destroy(&e->shared_ctx);
+    vsr_engine_destroy(e->engine);
+    vsr_device_pool_destroy(e->pool);
+    vsr_graph_free(&e->graph);
+}
 
-    struct sigaction sa, old_int, old_term;
+/* Ctrl-C and SIGTERM cancel the run (on_signal) while it lasts. */
+static void signals_take(struct sigaction *old_int, struct sigaction *old_term)
+{
+    struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     g_cancel = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGINT, &sa, old_int);
+    sigaction(SIGTERM, &sa, old_term);
+}
+
+static void signals_restore(const struct sigaction *old_int, const struct sigaction *old_term)
+{
+    sigaction(SIGINT, old_int, NULL);
+    sigaction(SIGTERM, old_term, NULL);
+}
+
+int vsr_cmd_upscale(int argc, char **argv)
+{
+    upscale_args a;
+    int r = parse_args(argc, argv, &a);
+    if (r || a.help)
+        return r;
+    vsr_pipeline_config *const cfg = &a.cfg;
+
+    vsr_error err;
+    vsr_error_clear(&err);
+    const double started_s = vsr_now_s(); /* -v: what the run costs beside the pipeline */
+    upscale_engines en;
+    if (engines_make(&en, &a.eo, a.shared, &err) < 0)
+        return vsr_cli_fail(CMD, "%s", err.msg);
+
+    progress_state ps = {.mode = a.progress_mode};
+    cfg->upscaler = &en.up;
+    cfg->cancel = &g_cancel;
+    cfg->on_progress = a.progress_mode ? on_progress : NULL;
+    cfg->progress_opaque = &ps;
+
+    struct sigaction old_int, old_term;
+    signals_take(&old_int, &old_term);
 
     vsr_pipeline_stats st;
     ps.stats = &st;
     const double ready_s = vsr_now_s();
-    int ret = vsr_pipeline_run(&cfg, &st, &err);
+    int ret = vsr_pipeline_run(cfg, &st, &err);
     const double ran_s = vsr_now_s();
 
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    signals_restore(&old_int, &old_term);
     if (ps.line_open)
         fputc('\n', stderr);
-    if (verbose && ret >= 0)
-        print_verbose(&cfg, &st, pool, graph.name);
-    if (shared)
-        vsr_shared_engine_ctx_destroy(&shared_ctx);
-    vsr_engine_destroy(engine);
-    vsr_device_pool_destroy(pool);
-    vsr_graph_free(&graph);
-    if (verbose && ret >= 0)
+    if (a.verbose && ret >= 0)
+        print_verbose(cfg, &st, en.pool, en.graph.name);
+    engines_free(&en);
+    if (a.verbose && ret >= 0)
         fprintf(stderr, "  beside the pipeline: %.2f s before (model, devices), %.2f s after\n",
                 ready_s - started_s, vsr_now_s() - ran_s);
     if (ret == VSR_ERR_CANCELLED) {

@@ -753,6 +753,140 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
     return VSR_OK;
 }
 
+/* The frame slots, the schedule's queues and the workers. */
+static int alloc_buffers(pipeline *p, worker **workers, vsr_error *err)
+{
+    const vsr_pipeline_config *cfg = p->cfg;
+    int ret = 0;
+    int n = p->sched.max_in_flight;
+    p->slots = calloc((size_t)n, sizeof *p->slots);
+    p->queues = calloc((size_t)p->sched.queues, sizeof *p->queues);
+    *workers = calloc((size_t)cfg->workers, sizeof **workers);
+    if (!p->slots || !p->queues || !*workers)
+        ret = vsr_error_set(err, VSR_ERR_NOMEM, "pipeline: out of memory");
+    for (int i = 0; ret >= 0 && i < n; i++) {
+        p->slots[i].in = av_frame_alloc();
+        p->slots[i].out = av_frame_alloc();
+        if (!p->slots[i].in || !p->slots[i].out)
+            ret = vsr_error_set(err, VSR_ERR_NOMEM, "pipeline: out of memory");
+    }
+    /* A queue never holds more than the frames in flight, so a push
+     * cannot find it full. */
+    for (int q = 0; ret >= 0 && q < p->sched.queues; q++)
+        ret = vsr_index_queue_init(&p->queues[q], n, err);
+    return ret;
+}
+
+/* What the run did, for vsr_pipeline_stats. */
+static void fill_stats(const pipeline *p, double t_start, vsr_pipeline_stats *stats)
+{
+    const vsr_pipeline_config *cfg = p->cfg;
+    memset(stats, 0, sizeof *stats);
+    stats->frames = p->encoded;
+    stats->workers = cfg->workers;
+    stats->queues = p->sched.queues;
+    stats->max_in_flight = p->sched.max_in_flight;
+    stats->chunk = p->sched.chunk;
+    stats->wall_s = vsr_now_s() - t_start;
+    stats->threads_at_s = p->t_threads > 0 ? p->t_threads - t_start : 0;
+    stats->first_decoded_at_s = p->t_first_decoded > 0 ? p->t_first_decoded - t_start : 0;
+    stats->first_upscaled_at_s = p->t_first_upscaled > 0 ? p->t_first_upscaled - t_start : 0;
+    for (int k = 0; k < 2; k++)
+        stats->workers_ready_at_s[k] =
+            p->t_workers_ready[k] > 0 ? p->t_workers_ready[k] - t_start : 0;
+    stats->output_done_at_s = p->t_output_done > 0 ? p->t_output_done - t_start : 0;
+    if (p->segs) {
+        double first[2], last[2];
+        vsr_segment_pool_timeline(p->segs, first, last);
+        for (int k = 0; k < 2; k++) {
+            stats->encoders_started_at_s[k] = first[k] > 0 ? first[k] - t_start : 0;
+            stats->encoders_done_at_s[k] = last[k] > 0 ? last[k] - t_start : 0;
+        }
+    }
+    stats->decode_s = p->decode_s;
+    stats->convert_s = p->convert_s;
+    stats->infer_s = p->infer_s;
+    stats->mux_s = p->enc ? vsr_encoder_mux_seconds(p->enc) : 0;
+    stats->encode_s = p->segs ? vsr_segment_pool_busy_s(p->segs) : p->encode_s - stats->mux_s;
+    stats->encoders = p->encoders;
+    stats->encoders_peak = p->segs ? vsr_segment_pool_peak_encoders(p->segs) : 1;
+    stats->segment_frames = p->segs ? p->segment_frames : 0;
+    stats->lead_frames = p->segs ? p->lead_frames : 0;
+    stats->segments = p->join.segments;
+    stats->dts_rewritten = p->join.rewritten;
+    stats->max_bitrate = p->max_bitrate;
+    stats->encoder_threads = p->encoder_threads;
+    stats->out_colour = p->out_colour;
+    stats->colour_on_upscaler = p->yuv_from_upscaler;
+    stats->yuv_in_frames = p->yuv_in_frames;
+    stats->nvdec_device = -1;
+    if (p->info) {
+        stats->nvdec_device = p->info->hw_device;
+        stats->nvdec_shared_context = p->info->hw_shared_context;
+        stats->nvdec_frames = vsr_decoder_hw_frames(p->dec);
+        stats->nvdec_gpu_frames = vsr_decoder_gpu_frames(p->dec);
+        snprintf(stats->nvdec_note, sizeof stats->nvdec_note, "%s", p->info->hw_note);
+        stats->in_w = p->info->width;
+        stats->in_h = p->info->height;
+        stats->out_w = p->out_w;
+        stats->out_h = p->out_h;
+        const char *pf = av_get_pix_fmt_name(p->info->pix_fmt);
+        snprintf(stats->in_pix_fmt, sizeof stats->in_pix_fmt, "%s", pf ? pf : "?");
+        stats->in_colour = vsr_colour_for_input(p->info->matrix, p->info->range, p->info->primaries,
+                                                p->info->trc, p->info->height);
+        /* Decoded frames in the slots, YUV output frames, and each
+         * worker's two RGB buffers: what the queue depths allow. */
+        size_t in_b = frame_bytes(p->info->pix_fmt, p->info->width, p->info->height);
+        size_t out_b = frame_bytes(AV_PIX_FMT_YUV420P, p->out_w, p->out_h);
+        size_t rgb = (size_t)p->info->width * p->info->height * 3 + (size_t)p->out_w * p->out_h * 3;
+        stats->frame_bytes_bound =
+            (size_t)p->sched.max_in_flight * (in_b + out_b) + (size_t)cfg->workers * rgb;
+        if (p->segs) /* frames queued for the segment encoders */
+            stats->frame_bytes_bound += (size_t)vsr_segment_pool_max_queued(p->segs) * out_b;
+    }
+    if (p->enc) {
+        snprintf(stats->encoder, sizeof stats->encoder, "%s", vsr_encoder_name(p->enc));
+        const char *preset = vsr_encoder_preset(p->enc);
+        snprintf(stats->preset, sizeof stats->preset, "%s", preset ? preset : "");
+        stats->crf = vsr_encoder_crf(p->enc);
+        stats->bytes_out = vsr_encoder_bytes_written(p->enc);
+    }
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        stats->peak_rss_kib = ru.ru_maxrss;
+}
+
+/* Teardown: the threads are joined, everything is this thread's. */
+static void teardown(pipeline *p, worker *workers, int failed)
+{
+    const vsr_pipeline_config *cfg = p->cfg;
+    if (p->hash_file)
+        fclose(p->hash_file);
+    if (failed && cfg->hash_path)
+        remove(cfg->hash_path);
+    vsr_segment_pool_destroy(p->segs); /* joins its threads: before the encoder goes */
+    vsr_encoder_destroy(p->enc);       /* removes the temporary file unless finished */
+    vsr_decoder_close(p->dec);
+    if (p->slots)
+        for (int i = 0; i < p->sched.max_in_flight; i++) {
+            av_frame_free(&p->slots[i].in);
+            av_frame_free(&p->slots[i].out);
+        }
+    free(p->slots);
+    av_buffer_pool_uninit(&p->out_pool); /* freed once its last frame is */
+    if (p->queues)
+        for (int q = 0; q < p->sched.queues; q++)
+            vsr_index_queue_free(&p->queues[q]);
+    free(p->queues);
+    free(workers);
+    free_copy_list(p->copy_head);
+    pthread_cond_destroy(&p->cond_main);
+    pthread_cond_destroy(&p->cond_ready);
+    pthread_cond_destroy(&p->cond_work);
+    pthread_cond_destroy(&p->cond_credit);
+    pthread_mutex_destroy(&p->lock);
+}
+
 int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, vsr_error *err)
 {
     double t_start = vsr_now_s();
@@ -774,24 +908,8 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
             ret = vsr_error_set(err, VSR_ERR_IO, "%s: cannot write: %s", cfg->hash_path,
                                 strerror(errno));
     }
-    if (ret >= 0) {
-        int n = p.sched.max_in_flight;
-        p.slots = calloc((size_t)n, sizeof *p.slots);
-        p.queues = calloc((size_t)p.sched.queues, sizeof *p.queues);
-        workers = calloc((size_t)cfg->workers, sizeof *workers);
-        if (!p.slots || !p.queues || !workers)
-            ret = vsr_error_set(err, VSR_ERR_NOMEM, "pipeline: out of memory");
-        for (int i = 0; ret >= 0 && i < n; i++) {
-            p.slots[i].in = av_frame_alloc();
-            p.slots[i].out = av_frame_alloc();
-            if (!p.slots[i].in || !p.slots[i].out)
-                ret = vsr_error_set(err, VSR_ERR_NOMEM, "pipeline: out of memory");
-        }
-        /* A queue never holds more than the frames in flight, so a push
-         * cannot find it full. */
-        for (int q = 0; ret >= 0 && q < p.sched.queues; q++)
-            ret = vsr_index_queue_init(&p.queues[q], n, err);
-    }
+    if (ret >= 0)
+        ret = alloc_buffers(&p, &workers, err);
     if (ret >= 0) {
         p.t_threads = vsr_now_s();
         ret = run_threads(&p, workers, t_start);
@@ -801,81 +919,8 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
     if (ret >= 0 && p.hash_file && fflush(p.hash_file) != 0)
         ret = vsr_error_set(err, VSR_ERR_IO, "%s: cannot write", cfg->hash_path);
 
-    if (stats) {
-        memset(stats, 0, sizeof *stats);
-        stats->frames = p.encoded;
-        stats->workers = cfg->workers;
-        stats->queues = p.sched.queues;
-        stats->max_in_flight = p.sched.max_in_flight;
-        stats->chunk = p.sched.chunk;
-        stats->wall_s = vsr_now_s() - t_start;
-        stats->threads_at_s = p.t_threads > 0 ? p.t_threads - t_start : 0;
-        stats->first_decoded_at_s = p.t_first_decoded > 0 ? p.t_first_decoded - t_start : 0;
-        stats->first_upscaled_at_s = p.t_first_upscaled > 0 ? p.t_first_upscaled - t_start : 0;
-        for (int k = 0; k < 2; k++)
-            stats->workers_ready_at_s[k] =
-                p.t_workers_ready[k] > 0 ? p.t_workers_ready[k] - t_start : 0;
-        stats->output_done_at_s = p.t_output_done > 0 ? p.t_output_done - t_start : 0;
-        if (p.segs) {
-            double first[2], last[2];
-            vsr_segment_pool_timeline(p.segs, first, last);
-            for (int k = 0; k < 2; k++) {
-                stats->encoders_started_at_s[k] = first[k] > 0 ? first[k] - t_start : 0;
-                stats->encoders_done_at_s[k] = last[k] > 0 ? last[k] - t_start : 0;
-            }
-        }
-        stats->decode_s = p.decode_s;
-        stats->convert_s = p.convert_s;
-        stats->infer_s = p.infer_s;
-        stats->mux_s = p.enc ? vsr_encoder_mux_seconds(p.enc) : 0;
-        stats->encode_s = p.segs ? vsr_segment_pool_busy_s(p.segs) : p.encode_s - stats->mux_s;
-        stats->encoders = p.encoders;
-        stats->encoders_peak = p.segs ? vsr_segment_pool_peak_encoders(p.segs) : 1;
-        stats->segment_frames = p.segs ? p.segment_frames : 0;
-        stats->lead_frames = p.segs ? p.lead_frames : 0;
-        stats->segments = p.join.segments;
-        stats->dts_rewritten = p.join.rewritten;
-        stats->max_bitrate = p.max_bitrate;
-        stats->encoder_threads = p.encoder_threads;
-        stats->out_colour = p.out_colour;
-        stats->colour_on_upscaler = p.yuv_from_upscaler;
-        stats->yuv_in_frames = p.yuv_in_frames;
-        stats->nvdec_device = -1;
-        if (p.info) {
-            stats->nvdec_device = p.info->hw_device;
-            stats->nvdec_shared_context = p.info->hw_shared_context;
-            stats->nvdec_frames = vsr_decoder_hw_frames(p.dec);
-            stats->nvdec_gpu_frames = vsr_decoder_gpu_frames(p.dec);
-            snprintf(stats->nvdec_note, sizeof stats->nvdec_note, "%s", p.info->hw_note);
-            stats->in_w = p.info->width;
-            stats->in_h = p.info->height;
-            stats->out_w = p.out_w;
-            stats->out_h = p.out_h;
-            const char *pf = av_get_pix_fmt_name(p.info->pix_fmt);
-            snprintf(stats->in_pix_fmt, sizeof stats->in_pix_fmt, "%s", pf ? pf : "?");
-            stats->in_colour = vsr_colour_for_input(p.info->matrix, p.info->range,
-                                                    p.info->primaries, p.info->trc, p.info->height);
-            /* Decoded frames in the slots, YUV output frames, and each
-             * worker's two RGB buffers: what the queue depths allow. */
-            size_t in_b = frame_bytes(p.info->pix_fmt, p.info->width, p.info->height);
-            size_t out_b = frame_bytes(AV_PIX_FMT_YUV420P, p.out_w, p.out_h);
-            size_t rgb = (size_t)p.info->width * p.info->height * 3 + (size_t)p.out_w * p.out_h * 3;
-            stats->frame_bytes_bound =
-                (size_t)p.sched.max_in_flight * (in_b + out_b) + (size_t)cfg->workers * rgb;
-            if (p.segs) /* frames queued for the segment encoders */
-                stats->frame_bytes_bound += (size_t)vsr_segment_pool_max_queued(p.segs) * out_b;
-        }
-        if (p.enc) {
-            snprintf(stats->encoder, sizeof stats->encoder, "%s", vsr_encoder_name(p.enc));
-            const char *preset = vsr_encoder_preset(p.enc);
-            snprintf(stats->preset, sizeof stats->preset, "%s", preset ? preset : "");
-            stats->crf = vsr_encoder_crf(p.enc);
-            stats->bytes_out = vsr_encoder_bytes_written(p.enc);
-        }
-        struct rusage ru;
-        if (getrusage(RUSAGE_SELF, &ru) == 0)
-            stats->peak_rss_kib = ru.ru_maxrss;
-    }
+    if (stats)
+        fill_stats(&p, t_start, stats);
     if (ret >= 0 && cfg->on_progress) {
         vsr_progress pr;
         snapshot(&p, t_start, &pr);
@@ -884,32 +929,7 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
         cfg->on_progress(cfg->progress_opaque, &pr);
     }
 
-    /* Teardown: the threads are joined, everything is this thread's. */
-    if (p.hash_file)
-        fclose(p.hash_file);
-    if (ret < 0 && cfg->hash_path)
-        remove(cfg->hash_path);
-    vsr_segment_pool_destroy(p.segs); /* joins its threads: before the encoder goes */
-    vsr_encoder_destroy(p.enc);       /* removes the temporary file unless finished */
-    vsr_decoder_close(p.dec);
-    if (p.slots)
-        for (int i = 0; i < p.sched.max_in_flight; i++) {
-            av_frame_free(&p.slots[i].in);
-            av_frame_free(&p.slots[i].out);
-        }
-    free(p.slots);
-    av_buffer_pool_uninit(&p.out_pool); /* freed once its last frame is */
-    if (p.queues)
-        for (int q = 0; q < p.sched.queues; q++)
-            vsr_index_queue_free(&p.queues[q]);
-    free(p.queues);
-    free(workers);
-    free_copy_list(p.copy_head);
-    pthread_cond_destroy(&p.cond_main);
-    pthread_cond_destroy(&p.cond_ready);
-    pthread_cond_destroy(&p.cond_work);
-    pthread_cond_destroy(&p.cond_credit);
-    pthread_mutex_destroy(&p.lock);
+    teardown(&p, workers, ret < 0);
     return ret;
 }
 

@@ -32,61 +32,13 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from ncnn_model import read_ncnn  # noqa: E402
+
 RNG = np.random.default_rng(20261126)
 
 
 # ---------------------------------------------------------------- ncnn ----
-
-def read_ncnn(param_path, bin_path):
-    """Layers of an ncnn SRVGG model with their weights as numpy arrays."""
-    lines = open(param_path).read().split("\n")
-    assert lines[0].strip() == "7767517", param_path
-    blob = open(bin_path, "rb").read()
-    pos = 0
-
-    def take_tagged(n):
-        nonlocal pos
-        tag = struct.unpack_from("<I", blob, pos)[0]
-        pos += 4
-        if tag == 0x01306B47:
-            v = np.frombuffer(blob, "<f2", n, pos).astype(np.float32)
-            pos += (2 * n + 3) // 4 * 4
-        elif tag == 0:
-            v = np.frombuffer(blob, "<f4", n, pos).copy()
-            pos += 4 * n
-        else:
-            raise ValueError("unsupported ncnn weight tag %#x" % tag)
-        return v
-
-    def take_raw(n):
-        nonlocal pos
-        v = np.frombuffer(blob, "<f4", n, pos).copy()
-        pos += 4 * n
-        return v
-
-    layers = []
-    for line in lines[2:]:
-        tok = line.split()
-        if not tok:
-            continue
-        typ, name, nin, nout = tok[0], tok[1], int(tok[2]), int(tok[3])
-        ins, outs = tok[4:4 + nin], tok[4 + nin:4 + nin + nout]
-        params = {}
-        for kv in tok[4 + nin + nout:]:
-            k, v = kv.split("=")
-            params[int(k)] = float(v) if ("." in v or "e" in v) else int(v)
-        L = dict(type=typ, name=name, ins=ins, outs=outs, params=params)
-        if typ == "Convolution":
-            oc, k, size = params[0], params[1], params[6]
-            ic = size // (oc * k * k)
-            L["weight"] = take_tagged(size).reshape(oc, ic, k, k)
-            L["bias"] = take_raw(oc) if params.get(5, 0) else None
-        elif typ == "PReLU":
-            L["slopes"] = take_raw(params[0])
-        layers.append(L)
-    assert pos == len(blob), "%s: %d bytes left" % (bin_path, len(blob) - pos)
-    return layers
-
 
 def ncnn_to_onnx(layers, name, opset, d2s="crd", nearest="asymmetric", cubic="pytorch_half_pixel",
                  fp16_weights=False, export_hw=(64, 64)):

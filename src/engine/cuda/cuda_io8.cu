@@ -1,0 +1,161 @@
+/* The CUDA backend's 8-bit paths: packed RGB24 or a decoded 4:2:0 frame
+ * (on the host, this GPU or another) in, RGB24 or I420 out, converted on
+ * the device so that only 8-bit frames cross the bus. */
+#include <stddef.h>
+
+#include "engine/cuda/cuda_plan.h"
+
+namespace vsrcuda {
+
+namespace {
+
+/* Grows a device byte buffer to at least bytes. */
+int ensure_device_bytes(unsigned char **buf, size_t *cap, size_t bytes, vsr_error *err) {
+    if (bytes <= *cap) return 0;
+    cudaFree(*buf);
+    *buf = nullptr;
+    *cap = 0;
+    CU(cudaMalloc((void **)buf, bytes), "allocating an 8-bit frame buffer");
+    *cap = bytes;
+    return 0;
+}
+
+/* The 8-bit paths: load (enqueues the graph's input, w x h, into d_in),
+ * the graph, then convert (enqueues the conversion of output region (ox,
+ * oy, ow, oh) into d_u8_out) and out_bytes copied back to out. */
+template <class Load, class Convert>
+int run_8bit(Ctx *c, int w, int h, int ox, int oy, int ow, int oh, size_t out_bytes,
+             unsigned char *out, Load load, Convert convert, vsr_error *err) {
+    const vsr_graph *g = c->W->g;
+    if (g->in_channels != 3 || g->out_channels != 3)
+        return vsr_error_set(err, VSR_ERR_INVALID, "cuda: the 8-bit path needs an RGB model");
+    int rc = select_and_plan(c, 1, h, w, err);
+    if (rc < 0) return rc;
+    const vsr_shape &os = c->shapes[g->output_blob];
+    if (ox < 0 || oy < 0 || ow < 1 || oh < 1 || ox + ow > os.w || oy + oh > os.h)
+        return vsr_error_set(err, VSR_ERR_INVALID, "cuda: output region %dx%d at %d,%d outside %dx%d",
+                             ow, oh, ox, oy, os.w, os.h);
+    rc = ensure_device_bytes(&c->d_u8_out, &c->u8_out_cap, out_bytes, err);
+    if (rc == 0) rc = load(err);
+    if (rc == 0) rc = run_graph(c, nullptr, err);
+    if (rc == 0) {
+        convert(c->d_out, os.h, os.w, c->d_u8_out, c->stream);
+        rc = d2h_staged(c, out, c->d_u8_out, out_bytes, err);
+    }
+    if (rc < 0) {
+        cudaStreamSynchronize(c->stream);
+        cudaGetLastError();
+    }
+    return rc;
+}
+
+/* Packed RGB24 from the host, through pinned staging. */
+int load_rgb24(Ctx *c, const unsigned char *in, int w, int h, vsr_error *err) {
+    const size_t bytes = (size_t)w * h * 3;
+    int rc = ensure_device_bytes(&c->d_u8_in, &c->u8_in_cap, bytes, err);
+    if (rc == 0) rc = h2d_staged(c, c->d_u8_in, in, bytes, err);
+    if (rc == 0) launch_rgb24_to_nchw_f32(c->d_u8_in, c->d_in, h, w, c->stream);
+    return rc;
+}
+
+/* Copies plane (cols x rows bytes, rows stride apart) from wherever it is
+ * (host, this or another GPU) to dst, compact. */
+int copy_plane(Ctx *c, unsigned char *dst, const unsigned char *src, size_t stride, size_t cols,
+               size_t rows, vsr_error *err) {
+    CU(cudaMemcpy2DAsync(dst, cols, src, stride, cols, rows, cudaMemcpyDefault, c->stream),
+       "copying a decoded frame to the device");
+    return 0;
+}
+
+/* A region of a decoded 4:2:0 frame. For a frame on this GPU, the decoder
+ * enqueued the copy into it on its stream (NULL: the legacy default
+ * stream) before handing it over: our stream waits for that on the GPU. A
+ * frame on another GPU is waited for there, and its planes (or a frame's
+ * in host memory, device -1) are copied here first. */
+int load_yuv(Ctx *c, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, int x0, int y0, int w, int h,
+             vsr_error *err) {
+    cudaStream_t ready = in->ready_stream ? (cudaStream_t)in->ready_stream : cudaStreamLegacy;
+    vsr_yuv_in f = *in;
+    if (in->device == c->device) {
+        CU(cudaEventRecord(c->ev_frame, ready), "waiting for the decoded frame");
+        CU(cudaStreamWaitEvent(c->stream, c->ev_frame, 0), "waiting for the decoded frame");
+    } else {
+        if (in->device >= 0) {
+            CU(cudaSetDevice(in->device), "selecting the decoder's device");
+            cudaError_t e = cudaStreamSynchronize(ready);
+            cudaError_t e2 = cudaSetDevice(c->device);
+            CU(e, "waiting for the decoded frame on its device");
+            CU(e2, "selecting the device");
+        }
+        /* NV12: one interleaved plane; I420: Cb then Cr */
+        const size_t luma = (size_t)in->width * in->height, ch = (size_t)(in->height + 1) / 2;
+        const size_t row = (size_t)(in->width + 1) / 2 * in->chroma_step;
+        const size_t chroma = in->chroma_step == 2 ? row * ch : 2 * row * ch;
+        int rc = ensure_device_bytes(&c->d_u8_in, &c->u8_in_cap, luma + chroma, err);
+        if (rc == 0)
+            rc = copy_plane(c, c->d_u8_in, in->luma, in->luma_stride, in->width, in->height, err);
+        if (rc == 0)
+            rc = copy_plane(c, c->d_u8_in + luma, in->cb, in->chroma_stride, row, ch, err);
+        if (rc == 0 && in->chroma_step != 2)
+            rc = copy_plane(c, c->d_u8_in + luma + row * ch, in->cr, in->chroma_stride, row, ch,
+                            err);
+        if (rc < 0) return rc;
+        f.luma = c->d_u8_in;
+        f.luma_stride = in->width;
+        f.cb = c->d_u8_in + luma;
+        f.cr = in->chroma_step == 2 ? f.cb + 1 : f.cb + row * ch;
+        f.chroma_stride = row;
+        f.device = c->device;
+    }
+    launch_yuv_in_to_nchw_f32(f, *kin, x0, y0, w, h, c->d_in, c->stream);
+    return 0;
+}
+
+/* Only the encoder's YUV frame (half of RGB24's bytes) comes back. */
+template <class Load>
+int run_to_yuv420(Ctx *c, int w, int h, int ox, int oy, int ow, int oh, const vsr_yuv_coeffs *k,
+                  unsigned char *out, Load load, vsr_error *err) {
+    if (ow % 2 || oh % 2)
+        return vsr_error_set(err, VSR_ERR_INVALID, "cuda: YUV 4:2:0 region %dx%d is odd", ow, oh);
+    return run_8bit(
+        c, w, h, ox, oy, ow, oh, (size_t)ow * oh * 3 / 2, out, load,
+        [&](const float *src, int sh, int sw, unsigned char *dst, cudaStream_t st) {
+            launch_nchw_f32_to_i420(src, sh, sw, ox, oy, ow, oh, *k, dst, st);
+        },
+        err);
+}
+
+} // namespace
+
+int cuda_run_rgb24(void *p, const unsigned char *in, int w, int h, int ox, int oy, int ow, int oh,
+                   unsigned char *out, vsr_error *err) {
+    Ctx *c = (Ctx *)p;
+    return run_8bit(
+        c, w, h, ox, oy, ow, oh, (size_t)ow * oh * 3, out,
+        [&](vsr_error *e) { return load_rgb24(c, in, w, h, e); },
+        [&](const float *src, int sh, int sw, unsigned char *dst, cudaStream_t st) {
+            launch_nchw_f32_to_rgb24(src, sh, sw, ox, oy, ow, oh, dst, st);
+        },
+        err);
+}
+
+int cuda_run_yuv420(void *p, const unsigned char *in, int w, int h, int ox, int oy, int ow, int oh,
+                    const vsr_yuv_coeffs *k, unsigned char *out, vsr_error *err) {
+    Ctx *c = (Ctx *)p;
+    return run_to_yuv420(
+        c, w, h, ox, oy, ow, oh, k, out,
+        [&](vsr_error *e) { return load_rgb24(c, in, w, h, e); }, err);
+}
+
+/* The decoder's frame never leaves the GPU: only the YUV output comes to
+ * the host. */
+int cuda_run_from_yuv(void *p, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, int x0, int y0,
+                      int w, int h, int ox, int oy, int ow, int oh, const vsr_yuv_coeffs *k,
+                      unsigned char *out, vsr_error *err) {
+    Ctx *c = (Ctx *)p;
+    return run_to_yuv420(
+        c, w, h, ox, oy, ow, oh, k, out,
+        [&](vsr_error *e) { return load_yuv(c, in, kin, x0, y0, w, h, e); }, err);
+}
+
+} // namespace vsrcuda
