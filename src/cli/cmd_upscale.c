@@ -597,18 +597,22 @@ int vsr_cmd_upscale(int argc, char **argv)
     vsr_error err;
     vsr_error_clear(&err);
     const double started_s = vsr_now_s(); /* -v: what the run costs beside the pipeline */
+    /* taken before the model loads: a signal while it loads (seconds on a
+     * busy machine) cancels the run as soon as it starts, as one later
+     * does, rather than killing the process mid-setup */
+    struct sigaction old_int, old_term;
+    signals_take(&old_int, &old_term);
     upscale_engines en;
-    if (engines_make(&en, &a.eo, a.shared, &err) < 0)
+    if (engines_make(&en, &a.eo, a.shared, &err) < 0) {
+        signals_restore(&old_int, &old_term);
         return vsr_cli_fail(CMD, "%s", err.msg);
+    }
 
     progress_state ps = {.mode = a.progress_mode};
     cfg->upscaler = &en.up;
     cfg->cancel = &g_cancel;
     cfg->on_progress = a.progress_mode ? on_progress : NULL;
     cfg->progress_opaque = &ps;
-
-    struct sigaction old_int, old_term;
-    signals_take(&old_int, &old_term);
 
     vsr_pipeline_stats st;
     ps.stats = &st;
