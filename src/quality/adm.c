@@ -194,7 +194,7 @@ static void adm_dwt2(vsr_adm *a, const float *src, int stride, int w, int h, adm
 /* Watson et al.'s DWT quantisation step for luma at scale lambda and
  * orientation theta (1 horizontal/vertical, 2 diagonal): libvmaf's
  * dwt_quant_step with its float roundings. */
-static float adm_quant_step(int lambda, int theta)
+float vsr_adm_quant_step(int lambda, int theta)
 {
     static const float a = 0.495f, k = 0.466f, f0 = 0.401f;
     static const float g[4] = {1.501f, 1.0f, 0.534f, 1.0f};
@@ -404,7 +404,8 @@ void vsr_adm_compute(vsr_adm *a, const float *ref, const float *dis, int stride,
         adm_dwt2(a, cur_dis, cur_stride, w, h, db);
         w = half_up(w);
         h = half_up(h);
-        const float f1 = 1.0f / adm_quant_step(scale, 1), f2 = 1.0f / adm_quant_step(scale, 2);
+        const float f1 = 1.0f / vsr_adm_quant_step(scale, 1),
+                    f2 = 1.0f / vsr_adm_quant_step(scale, 2);
         const float rf[3] = {f1, f1, f2};
         den += adm_scale_den(a, rb, w, h, rf);
         for (int l = 0; l < n_limits; l++)

@@ -29,4 +29,10 @@ void vsr_adm_free(vsr_adm *adm);
 void vsr_adm_compute(vsr_adm *adm, const float *ref, const float *dis, int stride,
                      const double *gain_limits, int n_limits, double *scores);
 
+/* Watson et al.'s DWT quantisation step for luma at scale lambda (0-3)
+ * and orientation theta (1 horizontal/vertical, 2 diagonal), as libvmaf
+ * computes it: its reciprocal is the CSF weight of that band (the CPU and
+ * CUDA extractors both take it from here). */
+float vsr_adm_quant_step(int lambda, int theta);
+
 #endif

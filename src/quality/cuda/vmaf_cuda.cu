@@ -18,6 +18,7 @@
 #include <string.h>
 
 extern "C" {
+#include "quality/adm.h"
 #include "quality/vmaf_cuda.h"
 }
 
@@ -600,20 +601,6 @@ int cuda_fail(vsr_error *err, cudaError_t e, const char *what)
             return cuda_fail(err, e_, what); \
     } while (0)
 
-// adm.c's adm_quant_step
-float adm_quant_step(int lambda, int theta)
-{
-    static const float a = 0.495f, k = 0.466f, f0 = 0.401f;
-    static const float g[4] = {1.501f, 1.0f, 0.534f, 1.0f};
-    static const float amplitude[4][4] = {{0.62171f, 0.67234f, 0.72709f, 0.67234f},
-                                          {0.34537f, 0.41317f, 0.49428f, 0.41317f},
-                                          {0.18004f, 0.22727f, 0.28688f, 0.22727f},
-                                          {0.091401f, 0.11792f, 0.15214f, 0.11792f}};
-    float r = (float)(3.0 * 1080 * 3.14159265358979323846 / 180.0);
-    float temp = (float)log10(pow(2.0, lambda + 1) * f0 * g[theta] / r);
-    return (float)(2.0 * a * pow(10.0, k * temp * temp) / amplitude[lambda][theta]);
-}
-
 struct Batch {
     int64_t first; // index of its first frame
     int n;         // frames
@@ -918,7 +905,7 @@ extern "C" int vsr_vmaf_cuda_create(const vsr_vmaf_cuda_options *opt, vsr_vmaf_c
             a.top = (int)(ah * 0.1 - 0.5);
             a.right = aw - a.left;
             a.bottom = ah - a.top;
-            const float f1 = 1.0f / adm_quant_step(s, 1), f2 = 1.0f / adm_quant_step(s, 2);
+            const float f1 = 1.0f / vsr_adm_quant_step(s, 1), f2 = 1.0f / vsr_adm_quant_step(s, 2);
             a.rf[0] = f1;
             a.rf[1] = f1;
             a.rf[2] = f2;
