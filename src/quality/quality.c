@@ -49,7 +49,6 @@ typedef struct scored_features {
 typedef struct quality_job {
     int64_t index;
     int64_t ordinal; /* its entry in frames[] and features[]; -1: not scored */
-    int scored;      /* every subsample'th picture; the others only give motion */
     int has_prev;    /* a previous reference picture is in prev_y */
     uint8_t *planes; /* ref Y U V, dis Y U V, prev ref Y: packed, stride = width */
     int done;        /* results below are valid */
@@ -160,7 +159,7 @@ static void score_job(quality_worker *wk, quality_job *job)
             job->motion = vsr_motion_score(wk->motion, wk->prev_f, wk->ref_f, w);
         }
     }
-    if (!job->scored)
+    if (job->ordinal < 0) /* not scored: motion only */
         return;
     vsr_quality_frame *f = &job->frame;
     scored_features *sf = &job->features;
@@ -524,7 +523,6 @@ int vsr_quality_add(vsr_quality *q, const vsr_quality_picture *ref, const vsr_qu
     pthread_mutex_lock(&q->lock);
     collect_ready(q, 0);
     pthread_mutex_unlock(&q->lock);
-    const int has_prev = q->pictures > 0;
     const int64_t ordinal = reserve_picture(q, err);
     if (ordinal < -1)
         return (int)ordinal;
@@ -543,15 +541,16 @@ int vsr_quality_add(vsr_quality *q, const vsr_quality_picture *ref, const vsr_qu
     const quality_job *prev = q->tail > 0 ? &q->jobs[(q->tail - 1) % q->n_jobs] : NULL;
     job->index = q->pictures - 1;
     job->ordinal = ordinal;
-    job->scored = ordinal >= 0;
-    job->has_prev = has_prev && prev && cpu_vmaf(q);
+    /* with VMAF on the CPU every picture has a job: the previous one's
+     * slot holds the previous reference */
+    job->has_prev = prev && cpu_vmaf(q);
     /* the previous reference first: with one slot, prev is this slot */
     if (job->has_prev)
         memmove(job_plane(q, job, 6), job_plane(q, prev, 0), plane_bytes(q, 0));
     for (int p = 0; p < 3; p++) {
         const int pw = p ? w / 2 : w, ph = p ? h / 2 : h;
         copy_plane(job_plane(q, job, p), ref->data[p], ref->stride[p], pw, ph);
-        if (job->scored)
+        if (ordinal >= 0)
             copy_plane(job_plane(q, job, 3 + p), dis->data[p], dis->stride[p], pw, ph);
     }
     if (q->n_workers == 1) {
