@@ -67,12 +67,6 @@ static void help(void)
            "input), 2 wrong usage.\n");
 }
 
-static void log_line(void *opaque, const char *line)
-{
-    (void)opaque;
-    fprintf(stderr, "vsr compress: %s\n", line);
-}
-
 static int print_json(const vsr_compress_options *o, const vsr_compress_result *r)
 {
     json_t *trials = json_array(), *encodes = json_array();
@@ -193,8 +187,9 @@ int vsr_cmd_compress(int argc, char **argv)
     if (opt.vmaf_target + opt.margin > 100)
         return vsr_usage_error(CMD, "--vmaf %g with --margin %g asks for more than VMAF 100",
                                opt.vmaf_target, opt.margin);
+    const vsr_log progress = vsr_log_text(NULL, VSR_LOG_VERBOSE);
     if (verbose)
-        opt.log = log_line;
+        opt.log = &progress;
 
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);

@@ -134,9 +134,7 @@ static void say(compress_ctx *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    char full[600];
-    snprintf(full, sizeof full, "[%6.2f s] %s", vsr_now_s() - c->t0, line);
-    c->opt->log(c->opt->log_opaque, full);
+    vsr_logf(c->opt->log, VSR_LOG_VERBOSE, "compress", "[%6.2f s] %s", vsr_now_s() - c->t0, line);
 }
 
 static double elapsed(const compress_ctx *c)

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "util/error.h"
+#include "util/log.h"
 
 #define VSR_COMPRESS_MAX_TRIALS 24
 #define VSR_COMPRESS_MAX_ENCODES 8
@@ -52,9 +53,9 @@ typedef struct vsr_compress_options {
     int samples;             /* 0 = auto */
     int encoders;            /* whole-clip segment encoders; 0 = auto (from the cores) */
     volatile sig_atomic_t *cancel; /* nonzero: stop (Ctrl-C); may be NULL */
-    /* Progress lines for -v; may be NULL. */
-    void (*log)(void *opaque, const char *line);
-    void *log_opaque;
+    /* Progress lines for -v, at VSR_LOG_VERBOSE (component "compress");
+     * NULL: none. */
+    const vsr_log *log;
 } vsr_compress_options;
 
 void vsr_compress_options_default(vsr_compress_options *opt);
