@@ -102,6 +102,7 @@ void vsr_pipeline_config_default(vsr_pipeline_config *cfg)
     cfg->workers = 1;
     cfg->schedule = VSR_SCHEDULE_DYNAMIC;
     cfg->max_pixels = 8192LL * 4320;
+    cfg->detail = 1.0f;
     cfg->size_gate = 1;
     cfg->encode_segments = 0; /* auto: one encoder unless the cores call for more */
     vsr_encoder_options_default(&cfg->enc);
@@ -659,6 +660,12 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
         return ret;
     p->out_w = p->info->width * u->scale;
     p->out_h = p->info->height * u->scale;
+    if ((cfg->out_width && cfg->out_width != p->out_w) ||
+        (cfg->out_height && cfg->out_height != p->out_h) || cfg->detail != 1.0f)
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                             "output %dx%d at detail %.2f: only the model's own size (%dx%d) "
+                             "at detail 1 is implemented",
+                             cfg->out_width, cfg->out_height, cfg->detail, p->out_w, p->out_h);
     p->out_colour =
         vsr_colour_for_output(p->info->matrix, p->info->primaries, p->info->trc, p->out_h);
     if (p->yuv_from_upscaler && (p->out_w % 2 || p->out_h % 2))

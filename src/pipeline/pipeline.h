@@ -60,6 +60,13 @@ typedef struct vsr_pipeline_config {
     int64_t chunk_frames; /* chunked: 0 = the seed's one range per worker */
     int max_in_flight;    /* 0 = the schedule's default */
     int64_t max_pixels;   /* input frame limit; 0 = none */
+    /* The output picture size: 0 x 0 = the input's times the upscaler's
+     * scale; otherwise the model's output is resampled to it (both even). */
+    int out_width, out_height;
+    /* Detail strength in [0, 1]: 1 = the model's output as it is, 0 = the
+     * input resampled (Lanczos) to the output size, between: a blend of the
+     * two (the NEG gate discounts the GAN's sharpening, issue 18). */
+    float detail;
     int decoder_threads;  /* 0 = libavcodec's choice */
     vsr_encoder_options enc;
     /* Segment-parallel encoding (pipeline/segment_pool.h): 1 = one encoder,
