@@ -17,10 +17,14 @@ static int parse_number(const char *s, int *as_int, float *as_float, int *is_flo
     errno = 0;
     if (is_float_text(s)) {
         float f = strtof(s, &end);
-        if (end == s || *end || errno)
-            return -1;
+        if (end == s || *end || errno || f != f || f > 3.4e38f || f < -3.4e38f)
+            return -1; /* also NaN and infinities: no model has them */
         *as_float = f;
-        *as_int = (int)f;
+        /* The integer reading of a float token (a layer reads each key as
+         * one or the other): saturated, as converting an out-of-range
+         * float to int is undefined; the layer's own range check refuses
+         * the value then. */
+        *as_int = f >= (float)INT_MAX ? INT_MAX : f <= (float)INT_MIN ? INT_MIN : (int)f;
         *is_float = 1;
     } else {
         long v = strtol(s, &end, 10);

@@ -819,8 +819,8 @@ static void fill_stats(const pipeline *p, double t_start, vsr_pipeline_stats *st
     stats->encoders_peak = p->segs ? vsr_segment_pool_peak_encoders(p->segs) : 1;
     stats->segment_frames = p->segs ? p->segment_frames : 0;
     stats->lead_frames = p->segs ? p->lead_frames : 0;
-    stats->segments = p->join.segments;
-    stats->dts_rewritten = p->join.rewritten;
+    stats->segments = p->join.timing.segments;
+    stats->dts_rewritten = p->join.timing.rewritten;
     stats->max_bitrate = p->max_bitrate;
     stats->encoder_threads = p->encoder_threads;
     stats->out_colour = p->out_colour;
