@@ -32,16 +32,88 @@ int vsr_interp_output_size(int in, float scale)
     return (int)((float)in * scale);
 }
 
-static int conv_output_size(int in, int kernel, int dilation, int stride, int pad0, int pad1)
+/* The sizes in 64 bits: with the parameters within their limits
+ * (check_sizes) and in <= VSR_MAX_DIM they fit an int anyway, but a size
+ * that comes out over VSR_MAX_DIM is refused by the caller, not wrapped. */
+static long long conv_output_size(int in, int kernel, int dilation, int stride, int pad0, int pad1)
 {
-    int extent = dilation * (kernel - 1) + 1;
-    return (in + pad0 + pad1 - extent) / stride + 1;
+    long long extent = (long long)dilation * (kernel - 1) + 1;
+    return ((long long)in + pad0 + pad1 - extent) / stride + 1;
 }
 
-static int deconv_output_size(int in, int kernel, int dilation, int stride, int pad0, int pad1,
-                              int out_pad)
+static long long deconv_output_size(int in, int kernel, int dilation, int stride, int pad0,
+                                    int pad1, int out_pad)
 {
-    return (in - 1) * stride - pad0 - pad1 + dilation * (kernel - 1) + out_pad + 1;
+    return ((long long)in - 1) * stride - pad0 - pad1 + (long long)dilation * (kernel - 1) +
+           out_pad + 1;
+}
+
+/* A shape dimension from a 64-bit size: anything out of range becomes -1
+ * or VSR_MAX_DIM + 1, which the checks after infer_node's switch refuse. */
+static int dim_of(long long v)
+{
+    return v < 0 ? -1 : v > VSR_MAX_DIM ? VSR_MAX_DIM + 1 : (int)v;
+}
+
+static int out_of(int v, int lo, int hi)
+{
+    return v < lo || v > hi;
+}
+
+/* Range-checks the size parameters of a node before anything computes with
+ * them (issue 20: a .param with a huge pad or dilation was a signed
+ * overflow here, refused by a Release build only because the wrapped size
+ * happened to be negative). */
+static int check_sizes(const vsr_node *n, vsr_error *err)
+{
+    if (n->type == VSR_OP_CONV || n->type == VSR_OP_GROUP_CONV || n->type == VSR_OP_DECONV) {
+        const vsr_conv_params *c = &n->p.conv;
+        const char *bad = NULL;
+        if (out_of(c->kernel_h, 1, VSR_MAX_KERNEL) || out_of(c->kernel_w, 1, VSR_MAX_KERNEL))
+            bad = "kernel";
+        else if (out_of(c->stride_h, 1, VSR_MAX_STRIDE) || out_of(c->stride_w, 1, VSR_MAX_STRIDE))
+            bad = "stride";
+        else if (out_of(c->dilation_h, 1, VSR_MAX_DILATION) ||
+                 out_of(c->dilation_w, 1, VSR_MAX_DILATION))
+            bad = "dilation";
+        else if (out_of(c->pad_top, 0, VSR_MAX_PAD) || out_of(c->pad_bottom, 0, VSR_MAX_PAD) ||
+                 out_of(c->pad_left, 0, VSR_MAX_PAD) || out_of(c->pad_right, 0, VSR_MAX_PAD))
+            bad = "padding";
+        else if (n->type == VSR_OP_DECONV && (out_of(c->out_pad_h, 0, c->stride_h - 1) ||
+                                              out_of(c->out_pad_w, 0, c->stride_w - 1)))
+            bad = "output padding";
+        if (bad)
+            return vsr_error_set(err, VSR_ERR_FORMAT,
+                                 "layer %s: %s %s out of range (kernel %dx%d of 1..%d, stride "
+                                 "%dx%d of 1..%d, dilation %dx%d of 1..%d, pads %d,%d,%d,%d of "
+                                 "0..%d, output pads %d,%d below the stride)",
+                                 n->name, vsr_op_name(n->type), bad, c->kernel_w, c->kernel_h,
+                                 VSR_MAX_KERNEL, c->stride_w, c->stride_h, VSR_MAX_STRIDE,
+                                 c->dilation_w, c->dilation_h, VSR_MAX_DILATION, c->pad_top,
+                                 c->pad_left, c->pad_bottom, c->pad_right, VSR_MAX_PAD,
+                                 c->out_pad_w, c->out_pad_h);
+    } else if (n->type == VSR_OP_PAD) {
+        const vsr_pad_params *p = &n->p.pad;
+        if (out_of(p->top, 0, VSR_MAX_PAD) || out_of(p->bottom, 0, VSR_MAX_PAD) ||
+            out_of(p->left, 0, VSR_MAX_PAD) || out_of(p->right, 0, VSR_MAX_PAD))
+            return vsr_error_set(err, VSR_ERR_FORMAT,
+                                 "layer %s: Pad padding %d,%d,%d,%d out of range (0..%d)", n->name,
+                                 p->top, p->left, p->bottom, p->right, VSR_MAX_PAD);
+    } else if (n->type == VSR_OP_INTERP) {
+        /* (int)(size x scale) of a float beyond int is undefined too. */
+        const vsr_interp_params *ip = &n->p.interp;
+        if (!(ip->scale_h > 0.f && ip->scale_h <= VSR_MAX_STRIDE && ip->scale_w > 0.f &&
+              ip->scale_w <= VSR_MAX_STRIDE))
+            return vsr_error_set(err, VSR_ERR_FORMAT,
+                                 "layer %s: Interp scale %gx%g out of range (0..%d]", n->name,
+                                 (double)ip->scale_w, (double)ip->scale_h, VSR_MAX_STRIDE);
+    } else if (n->type == VSR_OP_PIXEL_SHUFFLE) {
+        if (out_of(n->p.shuffle_factor, 1, VSR_MAX_STRIDE))
+            return vsr_error_set(err, VSR_ERR_FORMAT,
+                                 "layer %s: PixelShuffle factor %d out of range (1..%d)", n->name,
+                                 n->p.shuffle_factor, VSR_MAX_STRIDE);
+    }
+    return VSR_OK;
 }
 
 void vsr_slice_range(int start, int end, int size, int *lo, int *hi)
@@ -75,10 +147,10 @@ static int infer_node(const vsr_graph *g, const vsr_node *n, vsr_shape *shapes, 
                                  "and a multiple of %d outputs, gets %d in, %d out",
                                  n->name, groups, c->in_c * groups, groups, a.c, c->out_c);
         o->c = c->out_c;
-        o->h = conv_output_size(a.h, c->kernel_h, c->dilation_h, c->stride_h, c->pad_top,
-                                c->pad_bottom);
-        o->w = conv_output_size(a.w, c->kernel_w, c->dilation_w, c->stride_w, c->pad_left,
-                                c->pad_right);
+        o->h = dim_of(conv_output_size(a.h, c->kernel_h, c->dilation_h, c->stride_h, c->pad_top,
+                                       c->pad_bottom));
+        o->w = dim_of(conv_output_size(a.w, c->kernel_w, c->dilation_w, c->stride_w, c->pad_left,
+                                       c->pad_right));
         if (c->act.type == VSR_ACT_PRELU && c->act.n_slopes != 1 && c->act.n_slopes != c->out_c)
             return vsr_error_set(err, VSR_ERR_FORMAT, "layer %s: %d PReLU slopes for %d channels",
                                  n->name, c->act.n_slopes, c->out_c);
@@ -93,10 +165,10 @@ static int infer_node(const vsr_graph *g, const vsr_node *n, vsr_shape *shapes, 
                                  "gets %d",
                                  n->name, groups, c->in_c, a.c);
         o->c = c->out_c;
-        o->h = deconv_output_size(a.h, c->kernel_h, c->dilation_h, c->stride_h, c->pad_top,
-                                  c->pad_bottom, c->out_pad_h);
-        o->w = deconv_output_size(a.w, c->kernel_w, c->dilation_w, c->stride_w, c->pad_left,
-                                  c->pad_right, c->out_pad_w);
+        o->h = dim_of(deconv_output_size(a.h, c->kernel_h, c->dilation_h, c->stride_h, c->pad_top,
+                                         c->pad_bottom, c->out_pad_h));
+        o->w = dim_of(deconv_output_size(a.w, c->kernel_w, c->dilation_w, c->stride_w, c->pad_left,
+                                         c->pad_right, c->out_pad_w));
         if (c->act.type == VSR_ACT_PRELU && c->act.n_slopes != 1 && c->act.n_slopes != c->out_c)
             return vsr_error_set(err, VSR_ERR_FORMAT, "layer %s: %d PReLU slopes for %d channels",
                                  n->name, c->act.n_slopes, c->out_c);
@@ -198,6 +270,9 @@ static int infer_node(const vsr_graph *g, const vsr_node *n, vsr_shape *shapes, 
 
 int vsr_graph_infer_shapes(const vsr_graph *g, int h, int w, vsr_shape *shapes, vsr_error *err)
 {
+    if (out_of(h, 1, VSR_MAX_DIM) || out_of(w, 1, VSR_MAX_DIM))
+        return vsr_error_set(err, VSR_ERR_INVALID, "input %dx%d: sides must be 1..%d", w, h,
+                             VSR_MAX_DIM);
     for (int i = 0; i < g->n_blobs; i++)
         shapes[i] = (vsr_shape){0, 0, 0};
     shapes[g->input_blob] = (vsr_shape){g->in_channels, h, w};
@@ -238,6 +313,8 @@ static int validate(vsr_graph *g, vsr_error *err)
                                    "layer %s: input %d is not produced by an earlier layer",
                                    n->name, k);
         }
+        if (!rc)
+            rc = check_sizes(n, err);
         if (!rc && n->type == VSR_OP_CONV && n->p.conv.groups > 1)
             rc = vsr_error_set(err, VSR_ERR_FORMAT,
                                "layer %s: a Convolution of %d groups must be a GroupConvolution",

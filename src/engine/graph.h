@@ -16,6 +16,14 @@
 #define VSR_NAME_MAX 64
 #define VSR_MAX_NODE_INPUTS 8
 #define VSR_MAX_DIM (1 << 20) /* largest channel count, height or width of a blob */
+/* The largest size parameters a layer may have (the ONNX loader's limits;
+ * no super-resolution model comes near them). vsr_graph_finalize refuses
+ * a node beyond them before any arithmetic on them, so that every size it
+ * derives fits an int (31 x 64 + 2 x 1024 + VSR_MAX_DIM x 64 does). */
+#define VSR_MAX_KERNEL 63
+#define VSR_MAX_STRIDE 64
+#define VSR_MAX_DILATION 64
+#define VSR_MAX_PAD 1024
 
 typedef enum vsr_op_type {
     VSR_OP_CONV,          /* 2-D convolution, groups = 1, optional fused activation */

@@ -165,14 +165,27 @@ static int parse_convolution(loader *l, const ncnn_params *p, vsr_node *n, vsr_w
     int pad_bottom = ncnn_param_int(p, 16, pad_top);
     int bias_term = ncnn_param_int(p, 5, 0);
     long weight_size = ncnn_param_int(p, 6, 0);
+    /* Every size is range-checked here, before the SAME padding below or
+     * the graph computes with it (a huge pad or dilation overflowed). */
     if (c->out_c <= 0 || c->out_c > 65536 || c->kernel_w <= 0 || c->kernel_h <= 0 ||
         c->kernel_w > 31 || c->kernel_h > 31 || c->dilation_w <= 0 || c->dilation_h <= 0 ||
-        c->stride_w <= 0 || c->stride_h <= 0 || weight_size <= 0)
+        c->dilation_w > VSR_MAX_DILATION || c->dilation_h > VSR_MAX_DILATION || c->stride_w <= 0 ||
+        c->stride_h <= 0 || c->stride_w > VSR_MAX_STRIDE || c->stride_h > VSR_MAX_STRIDE ||
+        weight_size <= 0)
         return vsr_error_set(err, VSR_ERR_FORMAT,
-                             "%s: bad convolution parameters (num_output %d, kernel %dx%d, "
-                             "dilation %dx%d, stride %dx%d, weight_data_size %ld)",
+                             "%s: bad convolution parameters (num_output %d of 1..65536, kernel "
+                             "%dx%d of 1..31, dilation %dx%d of 1..%d, stride %dx%d of 1..%d, "
+                             "weight_data_size %ld)",
                              l->where, c->out_c, c->kernel_w, c->kernel_h, c->dilation_w,
-                             c->dilation_h, c->stride_w, c->stride_h, weight_size);
+                             c->dilation_h, VSR_MAX_DILATION, c->stride_w, c->stride_h,
+                             VSR_MAX_STRIDE, weight_size);
+    const int pads[4] = {pad_left, pad_right, pad_top, pad_bottom};
+    for (int k = 0; k < 4; k++)
+        if (pads[k] > VSR_MAX_PAD)
+            return vsr_error_set(err, VSR_ERR_FORMAT,
+                                 "%s: bad convolution padding %d,%d,%d,%d (left, right, top, "
+                                 "bottom: 0..%d, or -233/-234 for SAME)",
+                                 l->where, pad_left, pad_right, pad_top, pad_bottom, VSR_MAX_PAD);
     if (ncnn_param_int(p, 8, 0))
         return refuse(l, err, "int8 convolution (8=int8_scale_term) is not supported");
     if (ncnn_param_int(p, 19, 0))

@@ -125,14 +125,33 @@ static int copy_out(const char *path, char *out, size_t out_size, const char *us
     return 0;
 }
 
+/* The one answer for a path that does not resolve (missing, a dangling
+ * link, a file where a directory should be, no permission) and for one that
+ * resolves outside root through a symlink. Two answers (or errno's words)
+ * would let a client probe, through a symlink under root that points
+ * outside, which files exist there (issue 20). */
+typedef enum { NF_INPUT, NF_OUTPUT_DIR, NF_OUTPUT_LINK } nf_kind;
+
+static int not_found(nf_kind kind, const char *user_path, vsr_error *err)
+{
+    if (kind == NF_OUTPUT_LINK)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "output '%s' is a symlink that does not lead to a file in the "
+                             "allowed directory (dangling, or leading outside it)",
+                             user_path);
+    return vsr_error_set(err, VSR_ERR_INVALID,
+                         "%s '%s'%s does not exist in the allowed directory (missing, or "
+                         "outside it through a symlink)",
+                         kind == NF_INPUT ? "input" : "output", user_path,
+                         kind == NF_INPUT ? "" : ": its directory");
+}
+
 /* Checks an existing path's resolved form: inside root, a regular file. */
-static int check_resolved(const char *root_real, const char *resolved, const char *user_path,
-                          vsr_error *err)
+static int check_resolved(const char *root_real, const char *resolved, nf_kind kind,
+                          const char *user_path, vsr_error *err)
 {
     if (!inside(root_real, resolved))
-        return vsr_error_set(err, VSR_ERR_INVALID,
-                             "path '%s' leads outside the allowed directory (through a symlink)",
-                             user_path);
+        return not_found(kind, user_path, err);
     struct stat st;
     if (stat(resolved, &st))
         return vsr_error_set(err, VSR_ERR_INVALID, "path '%s': %s", user_path, strerror(errno));
@@ -213,8 +232,8 @@ int vsr_path_confine(const char *root, const char *user_path, vsr_path_use use, 
     char resolved[PATH_MAX];
     if (use == VSR_PATH_READ) {
         if (!realpath(full, resolved))
-            return vsr_error_set(err, VSR_ERR_INVALID, "input '%s': %s", shown, strerror(errno));
-        rc = check_resolved(root_real, resolved, shown, err);
+            return not_found(NF_INPUT, shown, err);
+        rc = check_resolved(root_real, resolved, NF_INPUT, shown, err);
         if (rc)
             return rc;
         return copy_out(resolved, out, out_size, shown, err);
@@ -237,13 +256,8 @@ int vsr_path_confine(const char *root, const char *user_path, vsr_path_use use, 
         snprintf(parent, sizeof parent, "%.*s", (int)(slash - full), full);
 
     char parent_real[PATH_MAX];
-    if (!realpath(parent, parent_real))
-        return vsr_error_set(err, VSR_ERR_INVALID, "output '%s': directory: %s", shown,
-                             strerror(errno));
-    if (!inside(root_real, parent_real))
-        return vsr_error_set(err, VSR_ERR_INVALID,
-                             "output '%s' leads outside the allowed directory (through a symlink)",
-                             shown);
+    if (!realpath(parent, parent_real) || !inside(root_real, parent_real))
+        return not_found(NF_OUTPUT_DIR, shown, err);
     if (stat(parent_real, &st))
         return vsr_error_set(err, VSR_ERR_INVALID, "output '%s': directory: %s", shown,
                              strerror(errno));
@@ -263,12 +277,12 @@ int vsr_path_confine(const char *root, const char *user_path, vsr_path_use use, 
     }
     if (S_ISLNK(st.st_mode)) {
         /* Writing would follow the link: its target must pass too. A dangling
-         * link cannot be checked, so it is refused. */
+         * link cannot be checked, so it is refused (with the answer of a
+         * link that leads outside: where it points is not the client's to
+         * learn). */
         if (!realpath(target, resolved))
-            return vsr_error_set(err, VSR_ERR_INVALID,
-                                 "output '%s' is a symlink that leads nowhere (%s)", shown,
-                                 strerror(errno));
-        rc = check_resolved(root_real, resolved, shown, err);
+            return not_found(NF_OUTPUT_LINK, shown, err);
+        rc = check_resolved(root_real, resolved, NF_OUTPUT_LINK, shown, err);
         if (rc)
             return rc;
         return copy_out(resolved, out, out_size, shown, err);

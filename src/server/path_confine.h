@@ -28,7 +28,11 @@ typedef enum vsr_path_use { VSR_PATH_READ, VSR_PATH_WRITE } vsr_path_use;
  *
  * Returns 0, VSR_ERR_INVALID for a refused path (the message names
  * user_path and the reason, never where a symlink points), or VSR_ERR_IO
- * when root itself cannot be resolved.
+ * when root itself cannot be resolved. A path that does not resolve
+ * (missing, dangling, not a directory, no permission) and one that
+ * resolves outside root through a symlink get one and the same answer:
+ * otherwise a symlink under root that points outside would let a client
+ * find out which files exist there.
  *
  * The check is a snapshot: whoever can write inside root can swap in a
  * symlink afterwards. Roots should be writable only by the server. */

@@ -251,10 +251,47 @@ static void test_mutations(void)
     CHECK(refused > 0);
 }
 
+/* Huge pads, dilations and strides (issue 20): refused by the loader before
+ * any arithmetic on them; UBSan aborts on a signed overflow otherwise. */
+static void test_huge_params(void)
+{
+    static unsigned char bin[8192];
+    tiny_bin(bin, 0);
+    const size_t len = 4 + 108 * 4; /* conv0's weights alone: no bias */
+    static const char *const lines[] = {
+        "4=2147483647",         /* pad_left (and the others default to it) */
+        "4=1 14=1000000000",    /* pad_top */
+        "4=1 16=2147483647",    /* pad_bottom */
+        "4=1 15=-7",            /* a negative pad that is not SAME */
+        "2=2000000000",         /* dilation_w */
+        "12=1073741824 4=1",    /* dilation_h */
+        "4=-233 2=1500000000",  /* SAME padding computed from a huge dilation */
+        "4=-234 12=2147483647", /* the same, lower */
+        "3=2147483647 4=1",     /* stride_w */
+        "13=100000 4=1",        /* stride_h */
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        char p[512];
+        snprintf(p, sizeof p,
+                 "7767517\n2 2\nInput in 0 1 data\nConvolution c 1 1 data out 0=4 1=3 6=108 %s\n",
+                 lines[i]);
+        vsr_graph g;
+        vsr_error err = {0};
+        int rc = load(p, bin, len, &g, &err);
+        CHECK_MSG(rc == VSR_ERR_FORMAT || rc == VSR_ERR_UNSUPPORTED, "'%s': rc %d (%s)", lines[i],
+                  rc, err.msg);
+        CHECK_MSG(strstr(err.msg, "Convolution c") || strstr(err.msg, "tiny.param:4"),
+                  "'%s': message '%s' does not name the layer", lines[i], err.msg);
+        if (rc == 0)
+            vsr_graph_free(&g);
+    }
+}
+
 int main(void)
 {
     test_tiny_model();
     test_refusals();
+    test_huge_params();
     test_fp16();
     test_real_models();
     test_mutations();

@@ -1,7 +1,8 @@
 /* path_confine: paths inside the root resolve (relative, absolute, through
  * symlinks that stay inside); "..", symlink escapes, absolute paths outside,
  * missing parents, directories, special files, odd bytes and overlong
- * paths are refused with a message naming the path. */
+ * paths are refused with a message naming the path; a missing path and one
+ * that leads outside through a symlink get the same answer. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -68,6 +69,31 @@ static void refused(const char *user, vsr_path_use use, const char *want_msg)
     CHECK_MSG(strstr(err.msg, want_msg) != NULL, "'%.80s': want '%s' in: %s", user, want_msg,
               err.msg);
     CHECK_MSG(out[0] == '\0', "'%.80s': out not cleared", user);
+}
+
+/* a and b must be refused with the same message once each path is
+ * replaced by <p>: a client must not tell a file outside the root that
+ * exists (reached through a symlink) from one that does not, nor from a
+ * missing one inside (issue 20). */
+static void same_answer(const char *a, const char *b, vsr_path_use use)
+{
+    char out[PATH_MAX], msg[2][VSR_ERROR_MSG_MAX];
+    const char *paths[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        vsr_error err;
+        vsr_error_clear(&err);
+        int rc = vsr_path_confine(root, paths[i], use, out, sizeof out, &err);
+        CHECK_MSG(rc == VSR_ERR_INVALID, "'%s': rc %d", paths[i], rc);
+        /* the message with the path replaced */
+        const char *at = strstr(err.msg, paths[i]);
+        if (at)
+            snprintf(msg[i], sizeof msg[i], "%.*s<p>%s", (int)(at - err.msg), err.msg,
+                     at + strlen(paths[i]));
+        else
+            snprintf(msg[i], sizeof msg[i], "%s", err.msg);
+    }
+    CHECK_MSG(!strcmp(msg[0], msg[1]), "(%s) '%s' and '%s' answer differently:\n  %s\n  %s",
+              use == VSR_PATH_READ ? "read" : "write", a, b, msg[0], msg[1]);
 }
 
 int main(void)
@@ -138,10 +164,10 @@ int main(void)
     refused("sub/../in.mp4", VSR_PATH_READ, "'..' is not allowed"); /* even staying inside */
     refused("sub/..", VSR_PATH_READ, "'..' is not allowed");
     refused("..", VSR_PATH_READ, "'..' is not allowed");
-    refused("link_out", VSR_PATH_READ, "outside the allowed directory");
-    refused("link_abs_out", VSR_PATH_READ, "outside the allowed directory");
-    refused("link_sib", VSR_PATH_READ, "outside the allowed directory");
-    refused("dirlink_out/secret.txt", VSR_PATH_READ, "outside the allowed directory");
+    refused("link_out", VSR_PATH_READ, "does not exist in the allowed directory");
+    refused("link_abs_out", VSR_PATH_READ, "does not exist in the allowed directory");
+    refused("link_sib", VSR_PATH_READ, "does not exist in the allowed directory");
+    refused("dirlink_out/secret.txt", VSR_PATH_READ, "does not exist in the allowed directory");
     snprintf(p, sizeof p, "%s/secret.txt", base);
     refused(p, VSR_PATH_READ, "is outside the allowed directory");
     refused("/etc/passwd", VSR_PATH_READ, "is outside the allowed directory");
@@ -149,14 +175,14 @@ int main(void)
     refused("/etc/no-such-file-here", VSR_PATH_READ, "is outside the allowed directory");
     snprintf(p, sizeof p, "%s2/file.txt", root); /* base/root2: not under base/root */
     refused(p, VSR_PATH_READ, "is outside the allowed directory");
-    refused("missing.mp4", VSR_PATH_READ, "No such file");
-    refused("nodir/x.mp4", VSR_PATH_READ, "No such file");
-    refused("dangling", VSR_PATH_READ, "No such file");
+    refused("missing.mp4", VSR_PATH_READ, "does not exist in the allowed directory");
+    refused("nodir/x.mp4", VSR_PATH_READ, "does not exist in the allowed directory");
+    refused("dangling", VSR_PATH_READ, "does not exist in the allowed directory");
     refused("dir", VSR_PATH_READ, "a directory");
     refused("sub/", VSR_PATH_READ, "a directory");
     refused(".", VSR_PATH_READ, "itself");
     refused("fifo", VSR_PATH_READ, "a special file");
-    refused("in.mp4/x", VSR_PATH_READ, "Not a directory");
+    refused("in.mp4/x", VSR_PATH_READ, "does not exist in the allowed directory");
     refused("in\nfo.mp4", VSR_PATH_READ, "control character");
     refused("in\x7f.mp4", VSR_PATH_READ, "control character");
     refused("in\xff.mp4", VSR_PATH_READ, "invalid UTF-8 at byte 2");
@@ -194,22 +220,33 @@ int main(void)
     ok(p, VSR_PATH_WRITE, "new.mp4");
 
     /* WRITE: refused. */
-    refused("nodir/out.mp4", VSR_PATH_WRITE, "No such file");
-    refused("sub/nodir/out.mp4", VSR_PATH_WRITE, "No such file");
+    refused("nodir/out.mp4", VSR_PATH_WRITE, "its directory does not exist");
+    refused("sub/nodir/out.mp4", VSR_PATH_WRITE, "its directory does not exist");
     refused("../out.mp4", VSR_PATH_WRITE, "'..' is not allowed");
-    refused("dirlink_out/out.mp4", VSR_PATH_WRITE, "outside the allowed directory");
-    refused("link_out", VSR_PATH_WRITE, "outside the allowed directory");
-    refused("link_abs_out", VSR_PATH_WRITE, "outside the allowed directory");
-    refused("dangling", VSR_PATH_WRITE, "leads nowhere");
+    refused("dirlink_out/out.mp4", VSR_PATH_WRITE, "its directory does not exist");
+    refused("link_out", VSR_PATH_WRITE, "does not lead to a file in the allowed directory");
+    refused("link_abs_out", VSR_PATH_WRITE, "does not lead to a file in the allowed directory");
+    refused("dangling", VSR_PATH_WRITE, "does not lead to a file in the allowed directory");
     refused("dir", VSR_PATH_WRITE, "a directory");
     refused("sub/", VSR_PATH_WRITE, "names a directory");
     refused(".", VSR_PATH_WRITE, "itself");
     refused("fifo", VSR_PATH_WRITE, "a special file");
-    refused("in.mp4/x", VSR_PATH_WRITE, "not a directory");
+    refused("in.mp4/x", VSR_PATH_WRITE, "parent is not a directory");
     refused("/tmp/out.mp4", VSR_PATH_WRITE, "is outside the allowed directory");
     snprintf(p, sizeof p, "%s", root); /* the root itself, absolute */
-    refused(p, VSR_PATH_WRITE, "outside the allowed directory");
+    refused(p, VSR_PATH_WRITE, "does not exist in the allowed directory");
     refused("", VSR_PATH_WRITE, "empty path");
+
+    /* One answer for missing and confined paths. */
+    same_answer("dirlink_out/secret.txt", "dirlink_out/secreX.txt", VSR_PATH_READ);
+    same_answer("dirlink_out/secret.txt", "missing.mp4", VSR_PATH_READ);
+    same_answer("dirlink_out/secret.txt/x", "dirlink_out/nodir/x", VSR_PATH_READ);
+    same_answer("dirlink_out/root2/file.txt", "dirlink_out/root2/filX.txt", VSR_PATH_READ);
+    same_answer("link_out", "dangling", VSR_PATH_READ);
+    same_answer("dirlink_out/out.mp4", "dirlink_out/nodir/out.mp4", VSR_PATH_WRITE);
+    same_answer("dirlink_out/out.mp4", "nodir/out.mp4", VSR_PATH_WRITE);
+    same_answer("dirlink_out/root2/out.mp4", "dirlink_out/rootX/out.mp4", VSR_PATH_WRITE);
+    same_answer("link_out", "dangling", VSR_PATH_WRITE);
 
     /* Result buffer too small: refused, not truncated. */
     {
@@ -247,7 +284,7 @@ int main(void)
         char out[PATH_MAX];
         vsr_error err;
         int rc = vsr_path_confine("/", "etc/hostname", VSR_PATH_READ, out, sizeof out, &err);
-        CHECK_MSG(rc == 0 || strstr(err.msg, "No such file"), "%s", err.msg);
+        CHECK_MSG(rc == 0 || strstr(err.msg, "does not exist"), "%s", err.msg);
         if (rc == 0)
             CHECK(!strncmp(out, "/etc/", 5));
     }
