@@ -521,7 +521,8 @@ static int check_input(const char *path, vsr_probe *p, vsr_error *err)
     int st = vsr_probe_file(path, p, err);
     if (st < 0) {
         vsr_error_prefix(err, "input is not a readable video");
-        return st == VSR_ERR_NOMEM || st == VSR_ERR_IO ? st : VSR_ERR_FORMAT;
+        return st == VSR_ERR_NOMEM ? st
+                                   : VSR_ERR_FORMAT; /* the file is ours: its bytes are at fault */
     }
     double fps = p->avg_frame_rate.den ? av_q2d(p->avg_frame_rate) : 0;
     if (p->width < 1 || p->height < 1 || p->width > VSR_GPU_MAX_SIDE ||

@@ -92,6 +92,35 @@ int main(void)
     CHECK(vsr_server_config_validate(&c, &err) == VSR_ERR_INVALID);
     CHECK_MSG(strstr(err.msg, "max_connections"), "%s", err.msg);
 
+    /* HTTPS and the GPU worker: the pair of files, the caps, the token
+     * (validator-vidaio's name for it, vsr's own winning). */
+    c.max_connections = 64;
+    const char *tls = write_file("tls.json", "{\"tls_cert\": \"/etc/vsr/cert.pem\",\n"
+                                             " \"gpu_max_input_bytes\": 1000}");
+    CHECK(vsr_server_config_load_file(&c, tls, &err) == VSR_OK);
+    CHECK(c.gpu_max_input_bytes == 1000 && c.gpu_max_output_bytes == 4LL << 30);
+    CHECK(vsr_server_config_validate(&c, &err) == VSR_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "tls_key"), "%s", err.msg);
+    CHECK(vsr_server_config_set(&c.tls_key, "/etc/vsr/key.pem", &err) == VSR_OK);
+    CHECK(vsr_server_config_validate(&c, &err) == VSR_OK);
+    setenv("VIDAIO_NEXT_GPU_AUTH_TOKEN", "from-vidaio", 1);
+    CHECK(vsr_server_config_load_env(&c, &err) == VSR_OK);
+    CHECK(c.gpu_token && !strcmp(c.gpu_token, "from-vidaio"));
+    setenv("VSR_GPU_TOKEN", "from-vsr", 1);
+    CHECK(vsr_server_config_load_env(&c, &err) == VSR_OK);
+    CHECK(c.gpu_token && !strcmp(c.gpu_token, "from-vsr"));
+    CHECK(vsr_server_config_validate(&c, &err) == VSR_OK);
+    const char *bad_tokens[] = {" lead", "trail ", "two\nlines"};
+    for (int i = 0; i < 3; i++) {
+        CHECK(vsr_server_config_set(&c.gpu_token, bad_tokens[i], &err) == VSR_OK);
+        CHECK(vsr_server_config_validate(&c, &err) == VSR_ERR_INVALID);
+        CHECK_MSG(strstr(err.msg, "gpu_token"), "%s", err.msg);
+    }
+    CHECK(vsr_server_config_set(&c.gpu_token, "ok", &err) == VSR_OK);
+    c.gpu_max_output_bytes = 0;
+    CHECK(vsr_server_config_validate(&c, &err) == VSR_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "gpu_max_output_bytes"), "%s", err.msg);
+
     vsr_server_config_free(&c);
     return test_report("test_server_config");
 }
