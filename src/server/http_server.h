@@ -8,7 +8,12 @@
  * Each connection gets a thread of its own (libmicrohttpd's thread per
  * connection mode, bounded by max_connections): an upscaling request
  * blocks its thread until its job ends, which a shared pool of polling
- * threads would turn into stalls for every other connection on it. */
+ * threads would turn into stalls for every other connection on it.
+ *
+ * Also: HTTPS (GnuTLS, the certificate reloadable: tls_creds.h), one
+ * streamed route whose body goes to its handler piece by piece (a video
+ * upload), replies from a file with extra headers, and paths with a token
+ * of their own (the GPU worker's). */
 #ifndef VSR_SERVER_HTTP_SERVER_H
 #define VSR_SERVER_HTTP_SERVER_H
 
