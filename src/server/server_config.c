@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,6 +191,14 @@ int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err)
         {"BUCKET_COMPATIBLE_ACCESS_KEY", offsetof(vsr_server_config, access_key)},
         {"BUCKET_COMPATIBLE_SECRET_KEY", offsetof(vsr_server_config, secret_key)},
         {"BUCKET_REGION", offsetof(vsr_server_config, region)},
+        /* vidaio-subnet's current names (miner/compression/app.py and the
+         * upscaling service); the BUCKET_* ones above stay as aliases */
+        {"MINER_STORAGE_S3_BUCKET_NAME", offsetof(vsr_server_config, bucket)},
+        {"MINER_STORAGE_S3_ENDPOINT", offsetof(vsr_server_config, endpoint)},
+        {"MINER_STORAGE_S3_ENDPOINT_URL", offsetof(vsr_server_config, endpoint)},
+        {"MINER_STORAGE_S3_ACCESS_KEY_ID", offsetof(vsr_server_config, access_key)},
+        {"MINER_STORAGE_S3_SECRET_ACCESS_KEY", offsetof(vsr_server_config, secret_key)},
+        {"MINER_STORAGE_S3_REGION", offsetof(vsr_server_config, region)},
         {"VSR_API_TOKEN", offsetof(vsr_server_config, token)},
         /* the reference worker's name first, so that vsr's own wins */
         {"VIDAIO_NEXT_GPU_AUTH_TOKEN", offsetof(vsr_server_config, gpu_token)},
@@ -199,6 +208,31 @@ int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err)
         const char *v = getenv(vars[i].var);
         if (v && *v && vsr_server_config_set((char **)((char *)c + vars[i].offset), v, err) < 0)
             return err ? err->code : VSR_ERR_NOMEM;
+    }
+    /* The services' link lifetime (default there: 3600 s), at most the
+     * 7 days SigV4 allows, as they clamp it. */
+    const char *names[] = {"S3_PRESIGNED_EXPIRY", "MINER_STORAGE_S3_PRESIGNED_EXPIRY"};
+    for (int i = 0; i < 2; i++) {
+        const char *v = getenv(names[i]);
+        if (!v || !*v)
+            continue;
+        char *end;
+        long n = strtol(v, &end, 10);
+        while (isspace((unsigned char)*end))
+            end++;
+        if (*end || n < 1)
+            return vsr_error_set(err, VSR_ERR_INVALID,
+                                 "%s='%s': expected seconds (a positive integer)", names[i], v);
+        c->presign_expiry_s = n < 7 * 24 * 3600 ? n : 7 * 24 * 3600;
+    }
+    /* A bucket named without an endpoint is AWS's, in its region. */
+    const char *mb = getenv("MINER_STORAGE_S3_BUCKET_NAME");
+    if (mb && *mb && !c->endpoint) {
+        char url[300];
+        snprintf(url, sizeof url, "https://s3.%s.amazonaws.com",
+                 c->region ? c->region : "us-east-1");
+        if (vsr_server_config_set(&c->endpoint, url, err) < 0)
+            return VSR_ERR_NOMEM;
     }
     return VSR_OK;
 }

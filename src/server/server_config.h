@@ -70,10 +70,15 @@ void vsr_server_config_free(vsr_server_config *c);
  * an unknown key or a wrong type is an error naming it. */
 int vsr_server_config_load_file(vsr_server_config *c, const char *path, vsr_error *err);
 
-/* Applies BUCKET_NAME, BUCKET_COMPATIBLE_ENDPOINT, BUCKET_COMPATIBLE_ACCESS_KEY,
- * BUCKET_COMPATIBLE_SECRET_KEY, BUCKET_REGION, VSR_API_TOKEN and the GPU
- * worker's token (VSR_GPU_TOKEN, or validator-vidaio's name for it,
- * VIDAIO_NEXT_GPU_AUTH_TOKEN) where set. */
+/* Applies, where set: storage from vidaio-subnet's MINER_STORAGE_S3_*
+ * (BUCKET_NAME, ENDPOINT_URL or ENDPOINT, ACCESS_KEY_ID, SECRET_ACCESS_KEY,
+ * REGION, PRESIGNED_EXPIRY; a bucket without an endpoint is AWS's in the
+ * region, us-east-1 by default) or the older BUCKET_NAME,
+ * BUCKET_COMPATIBLE_ENDPOINT, BUCKET_COMPATIBLE_ACCESS_KEY,
+ * BUCKET_COMPATIBLE_SECRET_KEY, BUCKET_REGION (MINER_* win);
+ * S3_PRESIGNED_EXPIRY; VSR_API_TOKEN; the GPU worker's token
+ * (VSR_GPU_TOKEN, or validator-vidaio's name for it,
+ * VIDAIO_NEXT_GPU_AUTH_TOKEN). */
 int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err);
 
 /* Replaces *field with a copy of value (NULL clears it). */

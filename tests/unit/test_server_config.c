@@ -122,5 +122,31 @@ int main(void)
     CHECK_MSG(strstr(err.msg, "gpu_max_output_bytes"), "%s", err.msg);
 
     vsr_server_config_free(&c);
+
+    /* vidaio-subnet's storage names win over the BUCKET_* aliases; a
+     * bucket without an endpoint is AWS's in its region; the presigned
+     * links' lifetime, clamped to 7 days. */
+    vsr_server_config_default(&c);
+    unsetenv("BUCKET_COMPATIBLE_ENDPOINT");
+    setenv("BUCKET_NAME", "old-name", 1);
+    setenv("MINER_STORAGE_S3_BUCKET_NAME", "new-name", 1);
+    setenv("MINER_STORAGE_S3_REGION", "us-east-005", 1);
+    setenv("MINER_STORAGE_S3_PRESIGNED_EXPIRY", "3600", 1);
+    CHECK(vsr_server_config_load_env(&c, &err) == VSR_OK);
+    CHECK(c.bucket && !strcmp(c.bucket, "new-name"));
+    CHECK_MSG(c.endpoint && !strcmp(c.endpoint, "https://s3.us-east-005.amazonaws.com"), "%s",
+              c.endpoint ? c.endpoint : "(none)");
+    CHECK(c.presign_expiry_s == 3600);
+    setenv("MINER_STORAGE_S3_ENDPOINT", "https://a.example", 1);
+    setenv("MINER_STORAGE_S3_ENDPOINT_URL", "https://b.example", 1);
+    setenv("MINER_STORAGE_S3_ACCESS_KEY_ID", "new-ak", 1);
+    setenv("MINER_STORAGE_S3_PRESIGNED_EXPIRY", "999999999", 1);
+    CHECK(vsr_server_config_load_env(&c, &err) == VSR_OK);
+    CHECK(!strcmp(c.endpoint, "https://b.example") && !strcmp(c.access_key, "new-ak"));
+    CHECK(c.presign_expiry_s == 604800);
+    setenv("MINER_STORAGE_S3_PRESIGNED_EXPIRY", "an hour", 1);
+    CHECK(vsr_server_config_load_env(&c, &err) == VSR_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "MINER_STORAGE_S3_PRESIGNED_EXPIRY"), "%s", err.msg);
+    vsr_server_config_free(&c);
     return test_report("test_server_config");
 }
