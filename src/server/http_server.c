@@ -68,7 +68,7 @@ void vsr_http_reply_header(vsr_http_reply *reply, const char *name, const char *
     snprintf(hd->value, sizeof hd->value, "%s", value);
 }
 
-/* The token path needs: the alternative one on its paths, else the main. */
+/* The token a path needs: the alternative one on its paths, else the main. */
 static const char *token_for(const vsr_http *h, const char *path)
 {
     for (const char *const *p = h->opt.alt_token_paths; p && *p; p++)
