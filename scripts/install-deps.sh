@@ -24,8 +24,9 @@ packages=(
     # natural photographs (JPEG) for the samples and golden tests:
     # /usr/share/backgrounds/mate/nature/*.jpg
     mate-backgrounds
-    # server: JSON, HTTP server, HTTP client, TLS and HMAC, pending deletions
-    libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
+    # server: JSON, HTTP server, HTTP client, TLS and HMAC, pending deletions,
+    # GnuTLS (the HTTP server's HTTPS)
+    libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libgnutls28-dev
     # ONNX models: protoc-c generates the loader's protobuf C code at build
     # time from libonnx-dev's onnx.proto, linked with libprotobuf-c; the
     # tests write their ONNX files with python3-onnx (and numpy, the oracle
@@ -37,7 +38,9 @@ packages=(
     clang libclang-rt-14-dev
     # server tests: curl as the client, jq to read its answers;
     # /usr/bin/python3 runs tests/tools/payload_server.py (download tests)
-    curl jq python3
+    # and tests/tools/gpu_client.py (HTTPS, standard library); openssl makes
+    # the HTTPS tests' self-signed certificates
+    curl jq python3 openssl
 )
 
 # npm fetches the models (scripts/fetch-models.sh). A Node.js from another

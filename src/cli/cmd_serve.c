@@ -24,16 +24,23 @@ static const char *const CMD = "serve";
 static void help(void)
 {
     printf("usage: vsr serve [--listen ADDR:PORT] [--config FILE] [options]\n\n"
-           "Serves the Vidaio miner APIs over HTTP: POST /upscale-video (legacy),\n"
-           "POST /upscale, GET /health, GET /queue, GET /metrics (see README.md).\n\n"
+           "Serves the Vidaio miner APIs over HTTP(S): POST /upscale-video (legacy),\n"
+           "POST /upscale, GET /health, GET /queue, GET /metrics (see README.md), and\n"
+           "validator-vidaio's remote GPU transform worker: POST /process, GET /healthz\n"
+           "(docs/gpu-worker.md; its token: gpu_token, VSR_GPU_TOKEN).\n\n"
            "Settings come from defaults, then --config FILE (JSON; see\n"
-           "docs/vsr-serve.example.json), then the environment (BUCKET_NAME,\n"
+           "docs/vsr-serve.example.json), then the environment\n"
+           "(MINER_STORAGE_S3_BUCKET_NAME, _ENDPOINT_URL, _ACCESS_KEY_ID,\n"
+           "_SECRET_ACCESS_KEY, _REGION, _PRESIGNED_EXPIRY, or the older BUCKET_NAME,\n"
            "BUCKET_COMPATIBLE_ENDPOINT, BUCKET_COMPATIBLE_ACCESS_KEY,\n"
-           "BUCKET_COMPATIBLE_SECRET_KEY, BUCKET_REGION, VSR_API_TOKEN), then these options.\n\n"
+           "BUCKET_COMPATIBLE_SECRET_KEY, BUCKET_REGION; VSR_API_TOKEN; VSR_GPU_TOKEN or\n"
+           "VIDAIO_NEXT_GPU_AUTH_TOKEN), then these options.\n\n"
            "Options:\n"
            "  --listen ADDR:PORT    address to bind (default 127.0.0.1:%d; [::1]:PORT for\n"
            "                        IPv6; port 0 picks a free one)\n"
            "  --config FILE         JSON settings\n"
+           "  --tls-cert FILE       serve HTTPS with this PEM certificate (chain) ...\n"
+           "  --tls-key FILE        ... and its PEM private key; SIGHUP reads both again\n"
            "  --root DIR            local video_paths/output_paths must lie in DIR (without\n"
            "                        it, only URLs in and uploads out)\n"
            "  --tmp-dir DIR         scratch files of jobs (default $TMPDIR or /tmp)\n"
@@ -53,7 +60,8 @@ static void help(void)
            "  -h, --help            this help\n",
            VSR_SERVE_DEFAULT_PORT);
     vsr_cli_engine_help(stdout);
-    printf("\nSIGINT or SIGTERM stops the server: jobs are cancelled, their files removed.\n");
+    printf("\nSIGINT or SIGTERM stops the server: jobs are cancelled, their files removed.\n"
+           "SIGHUP reloads the TLS certificate and key (the old ones stay on failure).\n");
 }
 
 enum {
@@ -70,6 +78,8 @@ enum {
     OPT_DELETIONS_DB,
     OPT_PORT_FILE,
     OPT_LOG_FORMAT,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
 };
 
 /* "HOST:PORT" or "[V6]:PORT" into its parts. */
@@ -132,7 +142,7 @@ static int write_port_file(const char *path, int port)
 /* The command line's string options, applied after the file and the
  * environment. */
 typedef struct cli_strings {
-    const char *root, *tmp_dir, *allow_cidrs, *deletions_db;
+    const char *root, *tmp_dir, *allow_cidrs, *deletions_db, *tls_cert, *tls_key;
 } cli_strings;
 
 static int apply_strings(vsr_server_config *cfg, const cli_strings *s, vsr_error *err)
@@ -140,7 +150,9 @@ static int apply_strings(vsr_server_config *cfg, const cli_strings *s, vsr_error
     if ((s->root && vsr_server_config_set(&cfg->root, s->root, err) < 0) ||
         (s->tmp_dir && vsr_server_config_set(&cfg->tmp_dir, s->tmp_dir, err) < 0) ||
         (s->allow_cidrs && vsr_server_config_set(&cfg->allow_cidrs, s->allow_cidrs, err) < 0) ||
-        (s->deletions_db && vsr_server_config_set(&cfg->deletions_db, s->deletions_db, err) < 0))
+        (s->deletions_db && vsr_server_config_set(&cfg->deletions_db, s->deletions_db, err) < 0) ||
+        (s->tls_cert && vsr_server_config_set(&cfg->tls_cert, s->tls_cert, err) < 0) ||
+        (s->tls_key && vsr_server_config_set(&cfg->tls_key, s->tls_key, err) < 0))
         return VSR_ERR_NOMEM;
     return VSR_OK;
 }
@@ -227,6 +239,8 @@ int vsr_cmd_serve(int argc, char **argv)
         {"deletions-db", required_argument, NULL, OPT_DELETIONS_DB},
         {"port-file", required_argument, NULL, OPT_PORT_FILE},
         {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+        {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+        {"tls-key", required_argument, NULL, OPT_TLS_KEY},
         VSR_CLI_ENGINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -254,6 +268,8 @@ int vsr_cmd_serve(int argc, char **argv)
         case OPT_ALLOW_CIDRS: strs.allow_cidrs = optarg; break;
         case OPT_DELETIONS_DB: strs.deletions_db = optarg; break;
         case OPT_PORT_FILE: port_file = optarg; break;
+        case OPT_TLS_CERT: strs.tls_cert = optarg; break;
+        case OPT_TLS_KEY: strs.tls_key = optarg; break;
         case OPT_ALLOW_PRIVATE: allow_private = 1; break;
         case OPT_MAX_RUNNING:
             if ((r = vsr_opt_int(CMD, "--max-running", optarg, 1, 256, "1..256", &max_running)))
@@ -322,12 +338,13 @@ int vsr_cmd_serve(int argc, char **argv)
     }
 
     /* The threads started below inherit this mask: only sigwait() below
-     * sees SIGINT and SIGTERM. Writes to closed sockets are errors, not
-     * deaths. */
+     * sees SIGINT, SIGTERM and SIGHUP. Writes to closed sockets are
+     * errors, not deaths. */
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -342,17 +359,30 @@ int vsr_cmd_serve(int argc, char **argv)
     }
     int port = vsr_server_port(server);
     vsr_logf(NULL, VSR_LOG_INFO, "serve",
-             "listening on %s%s%s:%d (backend %s, %d running + %d queued jobs, "
+             "listening on %s://%s%s%s:%d (backend %s, %d running + %d queued jobs, "
              "storage %s, local paths %s%s)",
-             strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,
-             strchr(cfg.listen_host, ':') ? "]" : "", port, cfg.backend, cfg.max_running,
-             cfg.max_queued, vsr_server_config_has_storage(&cfg) ? cfg.bucket : "none",
-             cfg.root ? "under " : "off", cfg.root ? cfg.root : "");
+             cfg.tls_cert ? "https" : "http", strchr(cfg.listen_host, ':') ? "[" : "",
+             cfg.listen_host, strchr(cfg.listen_host, ':') ? "]" : "", port, cfg.backend,
+             cfg.max_running, cfg.max_queued,
+             vsr_server_config_has_storage(&cfg) ? cfg.bucket : "none", cfg.root ? "under " : "off",
+             cfg.root ? cfg.root : "");
     if (port_file && write_port_file(port_file, port) < 0)
         vsr_logf(NULL, VSR_LOG_WARN, "serve", "cannot write the port to %s: %s", port_file,
                  strerror(errno));
     int sig = 0;
-    sigwait(&stop_signals, &sig);
+    for (;;) {
+        sigwait(&stop_signals, &sig);
+        if (sig != SIGHUP)
+            break;
+        /* SIGHUP: a renewed certificate, without a restart. */
+        vsr_error rerr;
+        vsr_error_clear(&rerr);
+        if (!cfg.tls_cert)
+            vsr_logf(NULL, VSR_LOG_WARN, "serve", "SIGHUP: not serving HTTPS, nothing to reload");
+        else if (vsr_server_reload_tls(server, &rerr) < 0)
+            vsr_logf(NULL, VSR_LOG_ERROR, "serve",
+                     "SIGHUP: TLS reload failed, the old certificate stays: %s", rerr.msg);
+    }
     vsr_logf(NULL, VSR_LOG_INFO, "serve", "%s: stopping (cancelling jobs)", strsignal(sig));
     vsr_server_stop(server);
     curl_global_cleanup();

@@ -615,6 +615,13 @@ static const route routes[] = {
 void vsr_api_handle(void *opaque, const vsr_http_call *call, vsr_http_reply *reply)
 {
     vsr_api *api = opaque;
+    if (api->gpu && vsr_gpu_worker_owns(call->path)) {
+        vsr_gpu_worker_handle(api->gpu, call, reply);
+        vsr_metrics_request(api->services.metrics,
+                            strcmp(call->path, "/healthz") ? "/process" : "/healthz",
+                            reply->status);
+        return;
+    }
     const route *rt = NULL;
     int path_known = 0;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {

@@ -4,12 +4,14 @@
  *                        model?, codec?, cq?} -> {output_paths, output_urls, errors,
  *                        success, queue_position, active_tasks, queued_tasks}
  *   GET /health, GET /queue, GET /metrics
+ *   POST /process, GET /healthz: the remote GPU transform worker (gpu_worker.h)
  * Requests are checked field by field (400 naming the field), queued (429
  * when full), and answered when their job has ended; every error body
  * keeps the endpoint's own fields and adds "error". */
 #ifndef VSR_SERVER_API_H
 #define VSR_SERVER_API_H
 
+#include "server/gpu_worker.h"
 #include "server/http_server.h"
 #include "server/job_queue.h"
 #include "server/upscale_job.h"
@@ -18,6 +20,7 @@ typedef struct vsr_api {
     vsr_job_services services;
     vsr_job_queue *queue;
     const char *backend_name; /* for /health */
+    vsr_gpu_worker *gpu;      /* answers its own paths (gpu_worker.h) */
 } vsr_api;
 
 /* The vsr_http_handler of the server; opaque is a vsr_api. */

@@ -1,4 +1,5 @@
 #include "server/http_server.h"
+#include "server/tls_creds.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -7,6 +8,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@ struct vsr_http {
     vsr_http_handler handler;
     void *opaque;
     int port;
+    vsr_tls_creds *tls; /* NULL: plain HTTP */
 };
 
 /* One request's state, from its headers to its completion. */
@@ -30,6 +33,7 @@ typedef struct request {
     int reject_status;
     const char *reject_reason;
     double started; /* vsr_now_s() */
+    void *stream;   /* a streamed route's state (vsr_http_stream) */
 } request;
 
 /* A hung-up client shows as end-of-file on its socket; a client that
@@ -50,22 +54,51 @@ static int client_connected(void *conn)
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
 
-static int token_ok(const vsr_http *h, struct MHD_Connection *conn)
+static const char *header_value(void *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+void vsr_http_reply_header(vsr_http_reply *reply, const char *name, const char *value)
+{
+    if (reply->n_headers >= VSR_HTTP_MAX_REPLY_HEADERS)
+        return;
+    vsr_http_header *hd = &reply->headers[reply->n_headers++];
+    hd->name = name;
+    snprintf(hd->value, sizeof hd->value, "%s", value);
+}
+
+/* The token a path needs: the alternative one on its paths, else the main. */
+static const char *token_for(const vsr_http *h, const char *path)
+{
+    for (const char *const *p = h->opt.alt_token_paths; p && *p; p++)
+        if (!strcmp(*p, path))
+            return h->opt.alt_token;
+    return h->token;
+}
+
+static int token_ok(const char *token, struct MHD_Connection *conn)
 {
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     if (!auth || strncmp(auth, "Bearer ", 7) != 0)
         return 0;
     const char *given = auth + 7;
-    size_t n = strlen(h->token);
+    size_t n = strlen(token);
     /* Constant time over the expected length: the comparison must not
      * tell how many leading characters were right. */
-    return strlen(given) == n && CRYPTO_memcmp(given, h->token, n) == 0;
+    return strlen(given) == n && CRYPTO_memcmp(given, token, n) == 0;
 }
 
-static enum MHD_Result respond(vsr_http *h, struct MHD_Connection *conn, const char *method,
-                               const char *path, request *r)
+static int is_stream(const vsr_http *h, const char *method, const char *path)
 {
-    vsr_http_call call = {
+    const vsr_http_stream *st = h->opt.stream;
+    return st && !strcmp(st->method, method) && !strcmp(st->path, path);
+}
+
+static vsr_http_call make_call(struct MHD_Connection *conn, const char *method, const char *path,
+                               const request *r)
+{
+    return (vsr_http_call){
         .method = method,
         .path = path,
         .body = r->body ? r->body : "",
@@ -73,30 +106,54 @@ static enum MHD_Result respond(vsr_http *h, struct MHD_Connection *conn, const c
         .reject_status = r->reject_status,
         .reject_reason = r->reject_reason,
         .client_connected = client_connected,
+        .header = header_value,
         .conn = conn,
     };
-    vsr_http_reply reply = {0};
-    h->handler(h->opaque, &call, &reply);
-    if (!reply.body || !reply.status) {
-        free(reply.body);
-        return MHD_NO; /* the handler could not even build an answer: drop */
+}
+
+/* Sends what a handler answered (a buffer or a file, and its headers). */
+static enum MHD_Result send_reply(struct MHD_Connection *conn, const char *method, const char *path,
+                                  const request *r, vsr_http_reply *reply)
+{
+    struct MHD_Response *resp = NULL;
+    if (reply->has_body_fd && reply->status) {
+        resp = MHD_create_response_from_fd64(reply->body_fd_size, reply->body_fd);
+        if (!resp)
+            close(reply->body_fd);
+        free(reply->body);
+    } else if (reply->body && reply->status) {
+        resp = MHD_create_response_from_buffer(strlen(reply->body), reply->body,
+                                               MHD_RESPMEM_MUST_FREE);
+        if (!resp)
+            free(reply->body);
+    } else {
+        free(reply->body); /* the handler could not even build an answer */
+        if (reply->has_body_fd)
+            close(reply->body_fd);
     }
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(reply.body), reply.body, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(reply.body);
-        return MHD_NO;
-    }
+    if (!resp)
+        return MHD_NO; /* drop */
     MHD_add_response_header(resp, "Content-Type",
-                            reply.content_type ? reply.content_type : "application/json");
-    if (reply.status == 401)
+                            reply->content_type ? reply->content_type : "application/json");
+    if (reply->status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
-    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)reply.status, resp);
+    for (int i = 0; i < reply->n_headers; i++)
+        MHD_add_response_header(resp, reply->headers[i].name, reply->headers[i].value);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)reply->status, resp);
     MHD_destroy_response(resp);
     /* The access log: one line a request. */
-    vsr_logf(NULL, VSR_LOG_INFO, "serve", "%s %s %d %.3f s", method, path, reply.status,
+    vsr_logf(NULL, VSR_LOG_INFO, "serve", "%s %s %d %.3f s", method, path, reply->status,
              vsr_now_s() - r->started);
     return ret;
+}
+
+static enum MHD_Result respond(vsr_http *h, struct MHD_Connection *conn, const char *method,
+                               const char *path, request *r)
+{
+    vsr_http_call call = make_call(conn, method, path, r);
+    vsr_http_reply reply = {0};
+    h->handler(h->opaque, &call, &reply);
+    return send_reply(conn, method, path, r, &reply);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -113,16 +170,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->started = vsr_now_s();
         *con_cls = r;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (h->token && !(h->open_path && !strcmp(url, h->open_path)) && !token_ok(h, conn)) {
+        const char *token = token_for(h, url);
+        int stream = is_stream(h, method, url);
+        if (token && !(h->open_path && !strcmp(url, h->open_path)) && !token_ok(token, conn)) {
             r->reject_status = 401;
             r->reject_reason = "missing or wrong bearer token (Authorization: Bearer ...)";
-        } else if (cl && strtoll(cl, NULL, 10) > h->opt.max_body_bytes) {
+        } else if (!stream && cl && strtoll(cl, NULL, 10) > h->opt.max_body_bytes) {
             r->reject_status = 413;
             r->reject_reason = "request body over the limit";
         }
         if (r->reject_status) /* answered before the body: nobody reads it */
             return respond(h, conn, method, url, r);
+        if (stream) {
+            vsr_http_call call = make_call(conn, method, url, r);
+            vsr_http_reply reply = {0};
+            if (!(r->stream = h->opt.stream->begin(h->opt.stream->opaque, &call, &reply)))
+                return send_reply(conn, method, url, r, &reply);
+        }
         return MHD_YES;
+    }
+    if (r->stream) {
+        /* A streamed body: the route bounds its size and its time. */
+        if (*upload_data_size) {
+            size_t n = *upload_data_size;
+            *upload_data_size = 0;
+            return h->opt.stream->data(r->stream, upload_data, n) ? MHD_NO : MHD_YES;
+        }
+        vsr_http_call call = make_call(conn, method, url, r);
+        vsr_http_reply reply = {0};
+        h->opt.stream->end(r->stream, &call, &reply);
+        return send_reply(conn, method, url, r, &reply);
     }
     if (*upload_data_size) {
         size_t n = *upload_data_size;
@@ -160,13 +237,59 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)conn, (void)toe;
+    vsr_http *h = cls;
+    (void)conn, (void)toe;
     request *r = *con_cls;
     if (r) {
+        if (r->stream)
+            h->opt.stream->done(r->stream);
         free(r->body);
         free(r);
         *con_cls = NULL;
     }
+}
+
+/* Each connection's socket context is its server, so that the
+ * certificate callback, which libmicrohttpd calls with the TLS session
+ * alone (whose pointer is the connection), finds the credentials. Set
+ * before the connection's thread starts its handshake. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)conn;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        *socket_context = cls;
+}
+
+/* gnutls_certificate_retrieve_function2: the server's current certificate
+ * (tls_creds.h says why a callback). */
+static int tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
+                        const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+                        gnutls_pcert_st **pcert, unsigned int *pcert_length,
+                        gnutls_privkey_t *privkey)
+{
+    (void)req_ca_dn, (void)nreqs, (void)pk_algos, (void)pk_algos_length;
+    struct MHD_Connection *conn = gnutls_session_get_ptr(session);
+    const union MHD_ConnectionInfo *ci =
+        conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
+    vsr_http *h = ci ? ci->socket_context : NULL;
+    if (!h || !h->tls)
+        return -1;
+    vsr_tls_creds_current(h->tls, pcert, pcert_length, privkey);
+    return 0;
+}
+
+int vsr_http_reload_tls(vsr_http *h, vsr_error *err)
+{
+    if (!h->tls)
+        return vsr_error_set(err, VSR_ERR_INVALID, "the server is not serving HTTPS");
+    int st = vsr_tls_creds_reload(h->tls, err);
+    if (st == VSR_OK) {
+        char about[256];
+        vsr_tls_creds_describe(h->tls, about, sizeof about);
+        vsr_logf(NULL, VSR_LOG_INFO, "serve", "TLS certificate reloaded: %s", about);
+    }
+    return st;
 }
 
 int vsr_http_start(const vsr_http_options *opt, vsr_http_handler handler, void *opaque,
@@ -203,10 +326,38 @@ int vsr_http_start(const vsr_http_options *opt, vsr_http_handler handler, void *
         vsr_http_stop(h);
         return vsr_error_set(err, VSR_ERR_NOMEM, "http: out of memory");
     }
+    if (!!opt->tls_cert != !!opt->tls_key) {
+        vsr_http_stop(h);
+        return vsr_error_set(err, VSR_ERR_INVALID, "HTTPS needs both a certificate and a key");
+    }
+    if (opt->tls_cert) {
+        if (MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK) != MHD_YES) {
+            vsr_http_stop(h);
+            return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                                 "this libmicrohttpd was built without TLS (GnuTLS)");
+        }
+        int st = vsr_tls_creds_create(opt->tls_cert, opt->tls_key, &h->tls, err);
+        if (st < 0) {
+            vsr_http_stop(h);
+            return st;
+        }
+        flags |= MHD_USE_TLS;
+    }
+    /* The GPU worker's metadata header alone may be 21,848 bytes: room for
+     * it and the other headers (libmicrohttpd's default is 32 KiB). */
+    const size_t memory_limit = 96 * 1024;
+    struct MHD_OptionItem tls_options[] = {
+        {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_retrieve},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    struct MHD_OptionItem no_options[] = {{MHD_OPTION_END, 0, NULL}};
     h->daemon = MHD_start_daemon(
         flags, (uint16_t)opt->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &ss,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)opt->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)opt->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+        (unsigned)opt->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit, MHD_OPTION_ARRAY,
+        h->tls ? tls_options : no_options, MHD_OPTION_END);
     if (!h->daemon) {
         int e = errno;
         vsr_http_stop(h);
@@ -246,6 +397,7 @@ void vsr_http_stop(vsr_http *h)
         return;
     if (h->daemon)
         MHD_stop_daemon(h->daemon);
+    vsr_tls_creds_destroy(h->tls);
     free(h->token);
     free(h->open_path);
     free(h);

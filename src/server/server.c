@@ -56,7 +56,8 @@ int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *
         .fail_after = cfg->fail_after,
     };
     if ((st = vsr_model_cache_create(&mo, &sv->models, err)) < 0 ||
-        (st = vsr_job_queue_create(cfg->max_running, cfg->max_queued, &s->api.queue, err)) < 0)
+        (st = vsr_job_queue_create(cfg->max_running, cfg->max_queued, &s->api.queue, err)) < 0 ||
+        (st = vsr_gpu_worker_create(sv, s->api.queue, &s->api.gpu, err)) < 0)
         goto fail;
     vsr_http_options ho = {
         .host = cfg->listen_host ? cfg->listen_host : "127.0.0.1",
@@ -66,6 +67,11 @@ int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *
         .timeout_s = cfg->request_timeout_s,
         .token = cfg->token,
         .open_path = "/health",
+        .alt_token_paths = vsr_gpu_worker_paths,
+        .alt_token = cfg->gpu_token ? cfg->gpu_token : cfg->token,
+        .stream = vsr_gpu_worker_stream(s->api.gpu),
+        .tls_cert = cfg->tls_cert,
+        .tls_key = cfg->tls_key,
     };
     if ((st = vsr_http_start(&ho, vsr_api_handle, &s->api, &s->http, err)) < 0)
         goto fail;
@@ -81,6 +87,11 @@ int vsr_server_port(const vsr_server *s)
     return vsr_http_port(s->http);
 }
 
+int vsr_server_reload_tls(vsr_server *s, vsr_error *err)
+{
+    return vsr_http_reload_tls(s->http, err);
+}
+
 void vsr_server_stop(vsr_server *s)
 {
     if (!s)
@@ -91,6 +102,7 @@ void vsr_server_stop(vsr_server *s)
     vsr_job_queue_shutdown(s->api.queue);
     vsr_http_stop(s->http);
     vsr_job_queue_destroy(s->api.queue);
+    vsr_gpu_worker_destroy(s->api.gpu);
     vsr_model_cache_destroy(s->api.services.models);
     vsr_deleter_stop(s->api.services.deleter);
     vsr_s3_destroy(s->api.services.s3);

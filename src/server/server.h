@@ -15,6 +15,10 @@ int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *
 /* The port the server listens on. */
 int vsr_server_port(const vsr_server *s);
 
+/* HTTPS: reads the certificate and key files again (SIGHUP); the old
+ * ones stay in use when that fails. */
+int vsr_server_reload_tls(vsr_server *s, vsr_error *err);
+
 /* Stops taking connections, cancels the jobs, waits for them and closes
  * everything. Pending deletions stay on disk for the next start. */
 void vsr_server_stop(vsr_server *s);

@@ -1,7 +1,9 @@
 #include "server/server_config.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +28,9 @@ void vsr_server_config_default(vsr_server_config *c)
     c->storage_backoff_ms = 500;
     c->presign_expiry_s = 7 * 24 * 3600;
     c->delete_after_s = 600;
+    /* The reference worker's caps (VIDAIO_NEXT_GPU_MAX_INPUT_BYTES, ..._OUTPUT_BYTES). */
+    c->gpu_max_input_bytes = 2LL << 30;
+    c->gpu_max_output_bytes = 4LL << 30;
 }
 
 void vsr_server_config_free(vsr_server_config *c)
@@ -33,7 +38,8 @@ void vsr_server_config_free(vsr_server_config *c)
     char **strings[] = {&c->listen_host, &c->token,        &c->default_model, &c->models_dir,
                         &c->backend,     &c->devices_spec, &c->root,          &c->tmp_dir,
                         &c->allow_cidrs, &c->bucket,       &c->endpoint,      &c->access_key,
-                        &c->secret_key,  &c->region,       &c->deletions_db};
+                        &c->secret_key,  &c->region,       &c->deletions_db,  &c->tls_cert,
+                        &c->tls_key,     &c->gpu_token};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -101,6 +107,11 @@ static const config_key config_keys[] = {
     KEY("presign_expiry_s", KEY_LONG, presign_expiry_s),
     KEY("delete_after_s", KEY_LONG, delete_after_s),
     KEY("deletions_db", KEY_STRING, deletions_db),
+    KEY("tls_cert", KEY_STRING, tls_cert),
+    KEY("tls_key", KEY_STRING, tls_key),
+    KEY("gpu_token", KEY_STRING, gpu_token),
+    KEY("gpu_max_input_bytes", KEY_INT64, gpu_max_input_bytes),
+    KEY("gpu_max_output_bytes", KEY_INT64, gpu_max_output_bytes),
 };
 #undef KEY
 
@@ -180,12 +191,48 @@ int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err)
         {"BUCKET_COMPATIBLE_ACCESS_KEY", offsetof(vsr_server_config, access_key)},
         {"BUCKET_COMPATIBLE_SECRET_KEY", offsetof(vsr_server_config, secret_key)},
         {"BUCKET_REGION", offsetof(vsr_server_config, region)},
+        /* vidaio-subnet's current names (miner/compression/app.py and the
+         * upscaling service); the BUCKET_* ones above stay as aliases */
+        {"MINER_STORAGE_S3_BUCKET_NAME", offsetof(vsr_server_config, bucket)},
+        {"MINER_STORAGE_S3_ENDPOINT", offsetof(vsr_server_config, endpoint)},
+        {"MINER_STORAGE_S3_ENDPOINT_URL", offsetof(vsr_server_config, endpoint)},
+        {"MINER_STORAGE_S3_ACCESS_KEY_ID", offsetof(vsr_server_config, access_key)},
+        {"MINER_STORAGE_S3_SECRET_ACCESS_KEY", offsetof(vsr_server_config, secret_key)},
+        {"MINER_STORAGE_S3_REGION", offsetof(vsr_server_config, region)},
         {"VSR_API_TOKEN", offsetof(vsr_server_config, token)},
+        /* the reference worker's name first, so that vsr's own wins */
+        {"VIDAIO_NEXT_GPU_AUTH_TOKEN", offsetof(vsr_server_config, gpu_token)},
+        {"VSR_GPU_TOKEN", offsetof(vsr_server_config, gpu_token)},
     };
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
         const char *v = getenv(vars[i].var);
         if (v && *v && vsr_server_config_set((char **)((char *)c + vars[i].offset), v, err) < 0)
             return err ? err->code : VSR_ERR_NOMEM;
+    }
+    /* The services' link lifetime (default there: 3600 s), at most the
+     * 7 days SigV4 allows, as they clamp it. */
+    const char *names[] = {"S3_PRESIGNED_EXPIRY", "MINER_STORAGE_S3_PRESIGNED_EXPIRY"};
+    for (int i = 0; i < 2; i++) {
+        const char *v = getenv(names[i]);
+        if (!v || !*v)
+            continue;
+        char *end;
+        long n = strtol(v, &end, 10);
+        while (isspace((unsigned char)*end))
+            end++;
+        if (*end || n < 1)
+            return vsr_error_set(err, VSR_ERR_INVALID,
+                                 "%s='%s': expected seconds (a positive integer)", names[i], v);
+        c->presign_expiry_s = n < 7 * 24 * 3600 ? n : 7 * 24 * 3600;
+    }
+    /* A bucket named without an endpoint is AWS's, in its region. */
+    const char *mb = getenv("MINER_STORAGE_S3_BUCKET_NAME");
+    if (mb && *mb && !c->endpoint) {
+        char url[300];
+        snprintf(url, sizeof url, "https://s3.%s.amazonaws.com",
+                 c->region ? c->region : "us-east-1");
+        if (vsr_server_config_set(&c->endpoint, url, err) < 0)
+            return VSR_ERR_NOMEM;
     }
     return VSR_OK;
 }
@@ -231,6 +278,20 @@ int vsr_server_config_validate(const vsr_server_config *c, vsr_error *err)
         return vsr_error_set(err, VSR_ERR_INVALID,
                              "storage needs BUCKET_COMPATIBLE_ACCESS_KEY and "
                              "BUCKET_COMPATIBLE_SECRET_KEY");
+    if (!!c->tls_cert != !!c->tls_key)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "HTTPS needs both tls_cert and tls_key (only %s is set)",
+                             c->tls_cert ? "tls_cert" : "tls_key");
+    if (c->gpu_max_input_bytes < 1 || c->gpu_max_output_bytes < 1)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "gpu_max_input_bytes and gpu_max_output_bytes must be positive");
+    /* validator-vidaio's client refuses a token that is empty, padded or
+     * on several lines; a worker configured with one could never be used. */
+    const char *gt = c->gpu_token;
+    if (gt && (!*gt || isspace((unsigned char)gt[0]) ||
+               isspace((unsigned char)gt[strlen(gt) - 1]) || strpbrk(gt, "\r\n")))
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "gpu_token must be non-empty, trimmed and on one line");
     if (vsr_server_config_has_storage(c) && !c->deletions_db)
         return vsr_error_set(err, VSR_ERR_INVALID,
                              "storage needs deletions_db (where pending deletions are kept)");

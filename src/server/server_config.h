@@ -14,9 +14,10 @@
 #define VSR_SERVE_DEFAULT_PORT 29115 /* the Vidaio miner's */
 
 typedef struct vsr_server_config {
-    char *listen_host; /* "127.0.0.1" unless told otherwise */
-    int listen_port;   /* 0 = any free port (tests) */
-    char *token;       /* bearer token every request but /health needs; NULL = none */
+    char *listen_host;        /* "127.0.0.1" unless told otherwise */
+    int listen_port;          /* 0 = any free port (tests) */
+    char *token;              /* bearer token every request but /health needs; NULL = none */
+    char *tls_cert, *tls_key; /* HTTPS: PEM certificate (chain) and key; NULL = plain HTTP */
 
     /* HTTP limits */
     int max_connections;
@@ -55,6 +56,11 @@ typedef struct vsr_server_config {
     long presign_expiry_s; /* at most 7 days */
     long delete_after_s;   /* uploaded objects are deleted this long after upload */
     char *deletions_db;    /* SQLite file of pending deletions */
+
+    /* the remote GPU transform worker (POST /process, GET /healthz) */
+    char *gpu_token;              /* its bearer token; NULL = token's */
+    int64_t gpu_max_input_bytes;  /* largest input it takes */
+    int64_t gpu_max_output_bytes; /* largest output it returns */
 } vsr_server_config;
 
 void vsr_server_config_default(vsr_server_config *c);
@@ -64,8 +70,15 @@ void vsr_server_config_free(vsr_server_config *c);
  * an unknown key or a wrong type is an error naming it. */
 int vsr_server_config_load_file(vsr_server_config *c, const char *path, vsr_error *err);
 
-/* Applies BUCKET_NAME, BUCKET_COMPATIBLE_ENDPOINT, BUCKET_COMPATIBLE_ACCESS_KEY,
- * BUCKET_COMPATIBLE_SECRET_KEY, BUCKET_REGION and VSR_API_TOKEN where set. */
+/* Applies, where set: storage from vidaio-subnet's MINER_STORAGE_S3_*
+ * (BUCKET_NAME, ENDPOINT_URL or ENDPOINT, ACCESS_KEY_ID, SECRET_ACCESS_KEY,
+ * REGION, PRESIGNED_EXPIRY; a bucket without an endpoint is AWS's in the
+ * region, us-east-1 by default) or the older BUCKET_NAME,
+ * BUCKET_COMPATIBLE_ENDPOINT, BUCKET_COMPATIBLE_ACCESS_KEY,
+ * BUCKET_COMPATIBLE_SECRET_KEY, BUCKET_REGION (MINER_* win);
+ * S3_PRESIGNED_EXPIRY; VSR_API_TOKEN; the GPU worker's token
+ * (VSR_GPU_TOKEN, or validator-vidaio's name for it,
+ * VIDAIO_NEXT_GPU_AUTH_TOKEN). */
 int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err);
 
 /* Replaces *field with a copy of value (NULL clears it). */

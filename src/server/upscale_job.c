@@ -142,6 +142,8 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
     pc.upscaler = &up;
     pc.workers = cfg->workers > 0 ? cfg->workers : 1;
     pc.max_pixels = cfg->max_pixels;
+    pc.out_width = j->out_width;
+    pc.out_height = j->out_height;
     pc.enc = j->enc;
     /* The cores are shared evenly by the clips being upscaled: within its
      * share a clip encodes segments in parallel where one encoder would not

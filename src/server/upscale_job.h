@@ -49,8 +49,9 @@ typedef struct vsr_upscale_job {
     const vsr_job_services *services;
     char model[256];
     int scale;
-    vsr_encoder_options enc; /* codec, encoder and crf from the request */
-    int upload;              /* upload every output (needs storage) */
+    int out_width, out_height; /* the output size; 0 x 0 = the input's times scale */
+    vsr_encoder_options enc;   /* codec, encoder and crf from the request */
+    int upload;                /* upload every output (needs storage) */
     int n_clips;
     vsr_clip clips[VSR_MAX_CLIPS];
 } vsr_upscale_job;

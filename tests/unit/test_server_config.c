@@ -92,6 +92,61 @@ int main(void)
     CHECK(vsr_server_config_validate(&c, &err) == VSR_ERR_INVALID);
     CHECK_MSG(strstr(err.msg, "max_connections"), "%s", err.msg);
 
+    /* HTTPS and the GPU worker: the pair of files, the caps, the token
+     * (validator-vidaio's name for it, vsr's own winning). */
+    c.max_connections = 64;
+    const char *tls = write_file("tls.json", "{\"tls_cert\": \"/etc/vsr/cert.pem\",\n"
+                                             " \"gpu_max_input_bytes\": 1000}");
+    CHECK(vsr_server_config_load_file(&c, tls, &err) == VSR_OK);
+    CHECK(c.gpu_max_input_bytes == 1000 && c.gpu_max_output_bytes == 4LL << 30);
+    CHECK(vsr_server_config_validate(&c, &err) == VSR_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "tls_key"), "%s", err.msg);
+    CHECK(vsr_server_config_set(&c.tls_key, "/etc/vsr/key.pem", &err) == VSR_OK);
+    CHECK(vsr_server_config_validate(&c, &err) == VSR_OK);
+    setenv("VIDAIO_NEXT_GPU_AUTH_TOKEN", "from-vidaio", 1);
+    CHECK(vsr_server_config_load_env(&c, &err) == VSR_OK);
+    CHECK(c.gpu_token && !strcmp(c.gpu_token, "from-vidaio"));
+    setenv("VSR_GPU_TOKEN", "from-vsr", 1);
+    CHECK(vsr_server_config_load_env(&c, &err) == VSR_OK);
+    CHECK(c.gpu_token && !strcmp(c.gpu_token, "from-vsr"));
+    CHECK(vsr_server_config_validate(&c, &err) == VSR_OK);
+    const char *bad_tokens[] = {" lead", "trail ", "two\nlines"};
+    for (int i = 0; i < 3; i++) {
+        CHECK(vsr_server_config_set(&c.gpu_token, bad_tokens[i], &err) == VSR_OK);
+        CHECK(vsr_server_config_validate(&c, &err) == VSR_ERR_INVALID);
+        CHECK_MSG(strstr(err.msg, "gpu_token"), "%s", err.msg);
+    }
+    CHECK(vsr_server_config_set(&c.gpu_token, "ok", &err) == VSR_OK);
+    c.gpu_max_output_bytes = 0;
+    CHECK(vsr_server_config_validate(&c, &err) == VSR_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "gpu_max_output_bytes"), "%s", err.msg);
+
+    vsr_server_config_free(&c);
+
+    /* vidaio-subnet's storage names win over the BUCKET_* aliases; a
+     * bucket without an endpoint is AWS's in its region; the presigned
+     * links' lifetime, clamped to 7 days. */
+    vsr_server_config_default(&c);
+    unsetenv("BUCKET_COMPATIBLE_ENDPOINT");
+    setenv("BUCKET_NAME", "old-name", 1);
+    setenv("MINER_STORAGE_S3_BUCKET_NAME", "new-name", 1);
+    setenv("MINER_STORAGE_S3_REGION", "us-east-005", 1);
+    setenv("MINER_STORAGE_S3_PRESIGNED_EXPIRY", "3600", 1);
+    CHECK(vsr_server_config_load_env(&c, &err) == VSR_OK);
+    CHECK(c.bucket && !strcmp(c.bucket, "new-name"));
+    CHECK_MSG(c.endpoint && !strcmp(c.endpoint, "https://s3.us-east-005.amazonaws.com"), "%s",
+              c.endpoint ? c.endpoint : "(none)");
+    CHECK(c.presign_expiry_s == 3600);
+    setenv("MINER_STORAGE_S3_ENDPOINT", "https://a.example", 1);
+    setenv("MINER_STORAGE_S3_ENDPOINT_URL", "https://b.example", 1);
+    setenv("MINER_STORAGE_S3_ACCESS_KEY_ID", "new-ak", 1);
+    setenv("MINER_STORAGE_S3_PRESIGNED_EXPIRY", "999999999", 1);
+    CHECK(vsr_server_config_load_env(&c, &err) == VSR_OK);
+    CHECK(!strcmp(c.endpoint, "https://b.example") && !strcmp(c.access_key, "new-ak"));
+    CHECK(c.presign_expiry_s == 604800);
+    setenv("MINER_STORAGE_S3_PRESIGNED_EXPIRY", "an hour", 1);
+    CHECK(vsr_server_config_load_env(&c, &err) == VSR_ERR_INVALID);
+    CHECK_MSG(strstr(err.msg, "MINER_STORAGE_S3_PRESIGNED_EXPIRY"), "%s", err.msg);
     vsr_server_config_free(&c);
     return test_report("test_server_config");
 }
