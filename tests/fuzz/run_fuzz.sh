@@ -29,6 +29,7 @@ WORK="$VSR_TEST_TMP/fuzz_$name"
 rm -rf "$WORK"
 mkdir -p "$WORK/corpus"
 cd "$WORK" || exit 1
+export TMPDIR="$WORK" # what a target makes for itself stays in the test's directory
 # A dictionary of the format's words, where the target has one.
 dict=()
 [ -f "$(dirname "$0")/$name.dict" ] && dict=(-dict="$(cd "$(dirname "$0")" && pwd)/$name.dict")
