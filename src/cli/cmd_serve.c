@@ -17,6 +17,7 @@
 #include "pipeline/policy.h"
 #include "server/server.h"
 #include "server/server_config.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 static const char *const CMD = "serve";
@@ -47,6 +48,8 @@ static void help(void)
            "  --max-running N       jobs upscaling at once (default 2)\n"
            "  --max-queued N        jobs waiting; more get 429 (default 5)\n"
            "  --job-timeout SEC     a job's deadline from its arrival (default 600)\n"
+           "  --drain-timeout SEC   SIGTERM: let queued and running jobs end for at most\n"
+           "                        SEC (default 60; 0 = cancel them at once)\n"
            "  --workers N           pipeline workers per job (default: 2 per GPU, 1 on\n"
            "                        the CPU)\n"
            "  --allow-private-urls  fetch from loopback and private addresses too (tests)\n"
@@ -60,7 +63,10 @@ static void help(void)
            "  -h, --help            this help\n",
            VSR_SERVE_DEFAULT_PORT);
     vsr_cli_engine_help(stdout);
-    printf("\nSIGINT or SIGTERM stops the server: jobs are cancelled, their files removed.\n"
+    printf("\nSIGTERM drains: /health and /healthz answer 503 \"draining\", new jobs are\n"
+           "refused (503), queued and running ones finish (--drain-timeout), then it stops.\n"
+           "SIGINT, a second SIGTERM or the drain timeout stops at once: jobs are cancelled,\n"
+           "their files removed.\n"
            "SIGHUP reloads the TLS certificate and key (the old ones stay on failure).\n");
 }
 
@@ -72,6 +78,7 @@ enum {
     OPT_MAX_RUNNING,
     OPT_MAX_QUEUED,
     OPT_JOB_TIMEOUT,
+    OPT_DRAIN_TIMEOUT,
     OPT_WORKERS,
     OPT_ALLOW_PRIVATE,
     OPT_ALLOW_CIDRS,
@@ -222,6 +229,28 @@ static int apply_engine(vsr_server_config *cfg, const vsr_cli_engine_opts *eo, v
     return VSR_OK;
 }
 
+/* SIGTERM (a service manager, a rolling restart): readiness goes to 503
+ * and new jobs are refused, so that a load balancer moves on, while the
+ * jobs queued and running finish; up to timeout_s, or until SIGINT or a
+ * second SIGTERM asks to stop now. Returns the signal that ends it (SIGTERM
+ * when the jobs ended or the time ran out). */
+static int drain(vsr_server *server, const sigset_t *signals, int timeout_s)
+{
+    vsr_server_drain(server);
+    vsr_logf(NULL, VSR_LOG_INFO, "serve",
+             "SIGTERM: draining: %d jobs to finish within %d s, new ones refused (SIGINT or a "
+             "second SIGTERM stops now)",
+             vsr_server_jobs(server), timeout_s);
+    double until = vsr_now_s() + timeout_s;
+    while (vsr_server_jobs(server) > 0 && vsr_now_s() < until) {
+        struct timespec poll = {0, 200 * 1000 * 1000};
+        int sig = sigtimedwait(signals, NULL, &poll);
+        if (sig == SIGINT || sig == SIGTERM)
+            return sig;
+    }
+    return SIGTERM;
+}
+
 int vsr_cmd_serve(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -233,6 +262,7 @@ int vsr_cmd_serve(int argc, char **argv)
         {"max-running", required_argument, NULL, OPT_MAX_RUNNING},
         {"max-queued", required_argument, NULL, OPT_MAX_QUEUED},
         {"job-timeout", required_argument, NULL, OPT_JOB_TIMEOUT},
+        {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
         {"workers", required_argument, NULL, OPT_WORKERS},
         {"allow-private-urls", no_argument, NULL, OPT_ALLOW_PRIVATE},
         {"allow-cidrs", required_argument, NULL, OPT_ALLOW_CIDRS},
@@ -248,7 +278,8 @@ int vsr_cmd_serve(int argc, char **argv)
     vsr_cli_engine_default(&eo);
     const char *listen = NULL, *config = NULL, *port_file = NULL;
     cli_strings strs = {0};
-    int max_running = -1, max_queued = -1, job_timeout = -1, workers = -1, allow_private = 0;
+    int max_running = -1, max_queued = -1, job_timeout = -1, drain_timeout = -1, workers = -1,
+        allow_private = 0;
     int log_format = 0; /* auto, text, json */
 
     vsr_opt_begin();
@@ -277,6 +308,11 @@ int vsr_cmd_serve(int argc, char **argv)
             break;
         case OPT_MAX_QUEUED:
             if ((r = vsr_opt_int(CMD, "--max-queued", optarg, 0, 4096, "0..4096", &max_queued)))
+                return r;
+            break;
+        case OPT_DRAIN_TIMEOUT:
+            if ((r = vsr_opt_int(CMD, "--drain-timeout", optarg, 0, 86400, "0..86400 seconds",
+                                 &drain_timeout)))
                 return r;
             break;
         case OPT_JOB_TIMEOUT:
@@ -321,6 +357,8 @@ int vsr_cmd_serve(int argc, char **argv)
         cfg.max_queued = max_queued;
     if (job_timeout >= 0)
         cfg.job_timeout_s = job_timeout;
+    if (drain_timeout >= 0)
+        cfg.drain_timeout_s = drain_timeout;
     if (workers >= 0)
         cfg.workers = workers;
     if (allow_private)
@@ -383,7 +421,10 @@ int vsr_cmd_serve(int argc, char **argv)
             vsr_logf(NULL, VSR_LOG_ERROR, "serve",
                      "SIGHUP: TLS reload failed, the old certificate stays: %s", rerr.msg);
     }
-    vsr_logf(NULL, VSR_LOG_INFO, "serve", "%s: stopping (cancelling jobs)", strsignal(sig));
+    if (sig == SIGTERM && cfg.drain_timeout_s > 0)
+        sig = drain(server, &stop_signals, cfg.drain_timeout_s);
+    vsr_logf(NULL, VSR_LOG_INFO, "serve", "%s: stopping (cancelling %d jobs)", strsignal(sig),
+             vsr_server_jobs(server));
     vsr_server_stop(server);
     curl_global_cleanup();
     vsr_server_config_free(&cfg);

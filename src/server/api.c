@@ -503,9 +503,13 @@ static void handle_health(vsr_api *api, const route *rt, const vsr_http_call *ca
     (void)rt, (void)call;
     int running, waiting;
     vsr_job_queue_snapshot(api->queue, &running, &waiting, NULL, 0);
-    reply_json(reply, 200,
-               json_pack("{s:s,s:s,s:i,s:b,s:i,s:i}", "status", "ok", "backend", api->backend_name,
-                         "models_loaded", vsr_model_cache_count(api->services.models), "storage",
+    /* Readiness: a draining server answers 503 first, so that a load
+     * balancer's health check takes it out before its jobs end. */
+    int draining = vsr_job_queue_closed(api->queue);
+    reply_json(reply, draining ? 503 : 200,
+               json_pack("{s:s,s:s,s:i,s:b,s:i,s:i}", "status", draining ? "draining" : "ok",
+                         "backend", api->backend_name, "models_loaded",
+                         vsr_model_cache_count(api->services.models), "storage",
                          api->services.s3 != NULL, "active_tasks", running, "queued_tasks",
                          waiting));
 }

@@ -60,6 +60,14 @@ typedef struct gpu_request {
     int reserved;    /* holds an admission place (w->uploading) */
 } gpu_request;
 
+int vsr_gpu_worker_uploading(vsr_gpu_worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    int n = w->uploading;
+    pthread_mutex_unlock(&w->lock);
+    return n;
+}
+
 int vsr_gpu_worker_owns(const char *path)
 {
     for (const char *const *p = vsr_gpu_worker_paths; *p; p++)
@@ -223,6 +231,8 @@ static void *on_begin(void *opaque, const vsr_http_call *call, vsr_http_reply *r
     } else if (length > cfg->gpu_max_input_bytes) {
         reply_text(reply, 413, "input exceeds worker cap (%lld bytes, at most %lld)",
                    (long long)length, (long long)cfg->gpu_max_input_bytes);
+    } else if (vsr_job_queue_closed(w->queue)) {
+        reply_text(reply, 503, "the worker is draining (stopping after its running jobs)");
     } else if (!admit(w, why, sizeof why)) {
         reply_text(reply, 429, "%s", why);
         vsr_metrics_job(w->sv->metrics, VSR_OUTCOME_REJECTED);
@@ -685,12 +695,16 @@ static void handle_healthz(vsr_gpu_worker *w, vsr_http_reply *reply)
     char device[48];
     snprintf(device, sizeof device, "%s:%d", ops ? ops->name : "?",
              cfg->n_devices > 0 ? cfg->devices[0] : 0);
+    int draining = vsr_job_queue_closed(w->queue);
     json_t *body = json_pack("{s:s,s:s,s:b,s:o,s:s,s:s,s:s}", "service", "vsr", "status",
-                             gpu ? "ok" : "unavailable", "gpu_available", gpu, "device",
+                             draining ? "draining"
+                             : gpu    ? "ok"
+                                      : "unavailable",
+                             "gpu_available", gpu && !draining, "device",
                              gpu ? json_string(device) : json_null(), "protocol", VSR_GPU_PROTOCOL,
                              "backend", cfg->engine.backend, "scoring_device",
                              "none (vsr does not score for the validator)");
-    reply->status = 200;
+    reply->status = draining ? 503 : 200;
     reply->content_type = "application/json";
     reply->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);

@@ -34,6 +34,10 @@ extern const char *const vsr_gpu_worker_paths[];
 /* Whether path is one of them. */
 int vsr_gpu_worker_owns(const char *path);
 
+/* Requests admitted whose input is still arriving (not yet jobs): a
+ * draining server waits for them too. */
+int vsr_gpu_worker_uploading(vsr_gpu_worker *w);
+
 /* POST /process as a streamed route of the transport. */
 const vsr_http_stream *vsr_gpu_worker_stream(vsr_gpu_worker *w);
 

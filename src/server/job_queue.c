@@ -18,6 +18,7 @@ struct vsr_job_queue {
     pthread_t *runners;
     int runners_started;
     int stopping;
+    int closed; /* draining: no new jobs */
 };
 
 typedef struct runner_arg {
@@ -152,12 +153,31 @@ static int running_count(const vsr_job_queue *q)
     return n;
 }
 
+void vsr_job_queue_close(vsr_job_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    q->closed = 1;
+    pthread_mutex_unlock(&q->lock);
+}
+
+int vsr_job_queue_closed(vsr_job_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    int closed = q->closed || q->stopping;
+    pthread_mutex_unlock(&q->lock);
+    return closed;
+}
+
 int vsr_job_queue_submit(vsr_job_queue *q, vsr_job *job, int *position, vsr_error *err)
 {
     pthread_mutex_lock(&q->lock);
     int st = VSR_OK;
     if (q->stopping) {
         st = vsr_error_set(err, VSR_ERR_CANCELLED, "the server is shutting down");
+    } else if (q->closed) {
+        st = vsr_error_set(err, VSR_ERR_CANCELLED,
+                           "the server is draining (stopping after its running jobs): send "
+                           "this request to another instance");
     } else if (running_count(q) + q->waiting >= q->max_running + q->max_queued) {
         /* Full: every runner busy (or about to be) and every waiting place taken. */
         st = vsr_error_set(err, VSR_ERR_BUSY,

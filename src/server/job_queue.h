@@ -47,6 +47,12 @@ int vsr_job_queue_create(int max_running, int max_queued, vsr_job_queue **q, vsr
  * refuses later submits; waits and snapshots still work. */
 void vsr_job_queue_shutdown(vsr_job_queue *q);
 
+/* Draining (SIGTERM): later submits are refused (VSR_ERR_CANCELLED, HTTP
+ * 503, so that a load balancer sends them to another instance) while the
+ * jobs already queued or running go on to their end. */
+void vsr_job_queue_close(vsr_job_queue *q);
+int vsr_job_queue_closed(vsr_job_queue *q);
+
 /* Shuts down if not yet done, and frees: nobody may be waiting. */
 void vsr_job_queue_destroy(vsr_job_queue *q);
 

@@ -92,6 +92,18 @@ int vsr_server_reload_tls(vsr_server *s, vsr_error *err)
     return vsr_http_reload_tls(s->http, err);
 }
 
+void vsr_server_drain(vsr_server *s)
+{
+    vsr_job_queue_close(s->api.queue);
+}
+
+int vsr_server_jobs(vsr_server *s)
+{
+    int running, waiting;
+    vsr_job_queue_snapshot(s->api.queue, &running, &waiting, NULL, 0);
+    return running + waiting + vsr_gpu_worker_uploading(s->api.gpu);
+}
+
 void vsr_server_stop(vsr_server *s)
 {
     if (!s)

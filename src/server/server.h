@@ -19,6 +19,15 @@ int vsr_server_port(const vsr_server *s);
  * ones stay in use when that fails. */
 int vsr_server_reload_tls(vsr_server *s, vsr_error *err);
 
+/* Draining, for a rolling restart behind a load balancer (SIGTERM):
+ * /health and /healthz answer 503 "draining", new jobs are refused with
+ * 503, and the jobs already queued or running go on. Returns at once;
+ * vsr_server_jobs() tells when they have ended. */
+void vsr_server_drain(vsr_server *s);
+
+/* Jobs queued or running now. */
+int vsr_server_jobs(vsr_server *s);
+
 /* Stops taking connections, cancels the jobs, waits for them and closes
  * everything. Pending deletions stay on disk for the next start. */
 void vsr_server_stop(vsr_server *s);

@@ -17,6 +17,7 @@ void vsr_server_config_default(vsr_server_config *c)
     c->max_running = 2;
     c->max_queued = 5;
     c->job_timeout_s = 600;
+    c->drain_timeout_s = 60;
     c->workers = 0; /* resolved by the command: 2 a GPU, else 1 */
     c->max_pixels = 3840 * 2160;
     vsr_engine_options_default(&c->engine);
@@ -79,6 +80,7 @@ static const config_key config_keys[] = {
     KEY("max_running", KEY_INT, max_running),
     KEY("max_queued", KEY_INT, max_queued),
     KEY("job_timeout_s", KEY_INT, job_timeout_s),
+    KEY("drain_timeout_s", KEY_INT, drain_timeout_s),
     KEY("workers", KEY_INT, workers),
     KEY("max_pixels", KEY_INT64, max_pixels),
     KEY("model", KEY_STRING, default_model),
@@ -260,6 +262,9 @@ int vsr_server_config_validate(const vsr_server_config *c, vsr_error *err)
     if (c->max_body_bytes < 64)
         return vsr_error_set(err, VSR_ERR_INVALID, "max_body_bytes %lld is too small",
                              (long long)c->max_body_bytes);
+    if (c->drain_timeout_s < 0 || c->drain_timeout_s > 86400)
+        return vsr_error_set(err, VSR_ERR_INVALID, "drain_timeout_s %d is not 0..86400",
+                             c->drain_timeout_s);
     if (c->job_timeout_s < 1)
         return vsr_error_set(err, VSR_ERR_INVALID, "job_timeout_s must be at least 1");
     if (c->workers < 0 || c->workers > 256)

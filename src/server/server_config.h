@@ -28,6 +28,8 @@ typedef struct vsr_server_config {
     int max_running;     /* jobs upscaling at once (Vidaio: 2) */
     int max_queued;      /* jobs waiting; beyond: 429 (Vidaio: 5) */
     int job_timeout_s;   /* a job's deadline from its arrival */
+    int drain_timeout_s; /* SIGTERM: the most seconds to let queued and running jobs end
+                            (no new ones) before cancelling them; 0 = cancel at once */
     int workers;         /* pipeline workers per job; 0 = automatic (2 a GPU, else 1) */
     int64_t max_pixels;  /* input frame limit */
     char *default_model; /* family or model name; NULL = VSR_DEFAULT_MODEL */
