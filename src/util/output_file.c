@@ -32,6 +32,11 @@ int vsr_output_file_check(const char *input, const char *output, vsr_error *err)
                              "%s: cannot write: is %s; vsr writes a new file and renames it into "
                              "place, which would replace it (give the path of a regular file)",
                              output, kind_of(out.st_mode));
-    (void)input;
+    struct stat in;
+    if (input && stat(input, &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "%s: is the input %s itself (the same file, by this or another "
+                             "name): the output would replace it",
+                             output, input);
     return 0;
 }

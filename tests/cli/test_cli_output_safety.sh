@@ -1,8 +1,9 @@
 #!/bin/bash
 # What an output may be (issue 20): `vsr upscale`, `vsr image` and `vsr
-# compress` refuse an output that is a FIFO or a device (through a symlink
-# to /dev/null here, so that a build without the check replaces the link,
-# never /dev/null itself). Each is
+# compress` refuse an output that is the input itself (by the same path,
+# another path, a hard link or a symlink: the same file), and one that is a
+# FIFO or a device (through a symlink to /dev/null here, so that a build
+# without the check replaces the link, never /dev/null itself). Each is
 # refused before any work, with a message that says why, and leaves the
 # input and the special file as they were. A symlink to a regular file that
 # is not the input is still a fine output.
@@ -28,6 +29,27 @@ cp in.png pristine.png
 SUM_MP4=$(sha256sum <in.mp4)
 SUM_PNG=$(sha256sum <in.png)
 M=(--models-dir "$VSR_MODELS_DIR")
+
+# refused_same CMD...: refused as the input itself; an input replaced
+# anyway (a build without the check) is put back for the next case, so
+# that it does not double in size with each one.
+refused_same() {
+    expect 1 'is the input .* itself' "$@"
+    if [ "$(sha256sum <in.mp4)" != "$SUM_MP4" ] || [ "$(sha256sum <in.png)" != "$SUM_PNG" ]; then
+        fail "the input was replaced: $*"
+        rm -f in.mp4 in.png
+        cp pristine.mp4 in.mp4 && cp pristine.png in.png && ln -f in.mp4 hard.mp4 && ln -f in.png hard.png
+    fi
+}
+
+for o in in.mp4 ./in.mp4 sub/../in.mp4 "$WORK/in.mp4" hard.mp4 sym.mp4; do
+    refused_same up "${M[@]}" --scale 2 -i in.mp4 -o "$o"
+done
+refused_same up "${M[@]}" --scale 2 -i sym.mp4 -o in.mp4
+refused_same "$VSR_BIN" compress -i in.mp4 -o hard.mp4 --vmaf 85
+for o in in.png "$WORK/./in.png" hard.png sym.png; do
+    refused_same "$VSR_BIN" image "${M[@]}" --scale 2 -i in.png -o "$o"
+done
 
 expect 1 "fifo.mp4: cannot write: is a FIFO" up "${M[@]}" --scale 2 -i in.mp4 -o fifo.mp4
 expect 1 "null.mp4: cannot write: is a character device" up "${M[@]}" --scale 2 -i in.mp4 -o null.mp4
