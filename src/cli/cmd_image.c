@@ -12,6 +12,7 @@
 #include "cli/options.h"
 #include "media/image_io.h"
 #include "util/clock.h"
+#include "util/output_file.h"
 
 static const char *const CMD = "image";
 
@@ -137,7 +138,7 @@ int vsr_cmd_image(int argc, char **argv)
     vsr_engine_ctx *ctx = NULL;
     rc = VSR_EXIT_FAILURE;
 
-    if (check_output_dir(a.output, &err) < 0)
+    if (check_output_dir(a.output, &err) < 0 || vsr_output_file_check(a.input, a.output, &err) < 0)
         goto fail;
     double t0 = vsr_now_s();
     if (vsr_image_read(a.input, &in, &err) < 0)

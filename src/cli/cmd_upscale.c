@@ -18,6 +18,7 @@
 #include "pipeline/pipeline.h"
 #include "pipeline/policy.h"
 #include "util/clock.h"
+#include "util/output_file.h"
 
 static const char *const CMD = "upscale";
 
@@ -596,6 +597,9 @@ int vsr_cmd_upscale(int argc, char **argv)
 
     vsr_error err;
     vsr_error_clear(&err);
+    /* Before the model loads (the pipeline checks again) */
+    if (vsr_output_file_check(cfg->input, cfg->output, &err) < 0)
+        return vsr_cli_fail(CMD, "%s", err.msg);
     const double started_s = vsr_now_s(); /* -v: what the run costs beside the pipeline */
     /* taken before the model loads: a signal while it loads (seconds on a
      * busy machine) cancels the run as soon as it starts, as one later

@@ -1,6 +1,7 @@
 #include "media/encoder.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/output_file.h"
 
 #include <errno.h>
 #include <libavutil/opt.h>
@@ -298,10 +299,11 @@ int vsr_encoder_open(const char *path, const vsr_encoder_options *opt, const vsr
     snprintf(e->path, sizeof e->path, "%s", path);
     make_tmp_path(e);
 
-    struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-        return open_fail(e,
-                         vsr_error_set(err, VSR_ERR_IO, "%s: cannot write: is a directory", path));
+    /* A directory, a device, a FIFO or a socket would be replaced by the
+     * rename in vsr_encoder_finish (util/output_file.h). */
+    int checked = vsr_output_file_check(NULL, path, err);
+    if (checked < 0)
+        return open_fail(e, checked);
     if (!encoder_for(opt, err))
         return open_fail(e, VSR_ERR_INVALID);
 

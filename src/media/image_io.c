@@ -19,6 +19,8 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
+#include "util/output_file.h"
+
 /* av_strerror into a caller's buffer, so messages need no static storage. */
 typedef struct av_errbuf {
     char s[AV_ERROR_MAX_STRING_SIZE + 32];
@@ -678,6 +680,10 @@ static int write_file_atomic(const char *path, const uint8_t *data, size_t len, 
     }
     if (!*base)
         return vsr_error_set(err, VSR_ERR_INVALID, "%s: names a directory, not a file", path);
+    /* The rename below would replace a directory, device, FIFO or socket. */
+    int checked = vsr_output_file_check(NULL, path, err);
+    if (checked < 0)
+        return checked;
 
     char tmp[PATH_MAX];
     int fd = -1;

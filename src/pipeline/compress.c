@@ -21,6 +21,7 @@
 #include "quality/quality.h"
 #include "util/clock.h"
 #include "util/cores.h"
+#include "util/output_file.h"
 
 #define MAX_SAMPLES 5
 /* Sample frames kept in memory at most (4K: 1 GiB is ~85 frames). */
@@ -973,6 +974,10 @@ int vsr_compress_run(const vsr_compress_options *opt, vsr_compress_result *resul
                              opt->vmaf_target, opt->margin);
     if (opt->deadline_s < 0)
         return vsr_error_set(err, VSR_ERR_INVALID, "deadline %g s is negative", opt->deadline_s);
+    /* The output's rename must not replace the input or a special file. */
+    int checked = vsr_output_file_check(opt->input, opt->output, err);
+    if (checked < 0)
+        return checked;
     compress_ctx c;
     memset(&c, 0, sizeof c);
     c.opt = opt;

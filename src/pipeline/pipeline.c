@@ -18,6 +18,7 @@
 #include "pipeline/segment_pool.h"
 #include "util/clock.h"
 #include "util/cores.h"
+#include "util/output_file.h"
 
 /* One frame on its way from decoder to encoder. Slot i % max_in_flight
  * holds frame i: the in-flight limit guarantees the previous occupant was
@@ -632,6 +633,11 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
                            (cfg->colour_path == VSR_COLOUR_AUTO && u->prefers_yuv420);
     if (p->yuv_from_upscaler && !u->run_yuv420)
         return vsr_error_set(err, VSR_ERR_INVALID, "this upscaler gives no YUV output");
+    /* Before the input is opened: the output's rename must not replace
+     * the input or a special file (util/output_file.h). */
+    int checked = vsr_output_file_check(cfg->input, cfg->output, err);
+    if (checked < 0)
+        return checked;
     /* NVDEC's frames then go to it without leaving the GPU; frames to be
      * dumped are needed in RGB here. */
     p->yuv_to_upscaler = p->yuv_from_upscaler && u->run_from_yuv && !cfg->dump_dir;
