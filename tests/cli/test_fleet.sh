@@ -59,7 +59,7 @@ defaults
     timeout server 300s
     timeout queue 300s
     timeout check 5s
-    retries 3
+    retries 5
     option redispatch 1
     retry-on conn-failure empty-response 503
 frontend fe
@@ -70,7 +70,7 @@ backend api
     balance leastconn
     option httpchk GET /health
     http-check expect status 200
-    default-server inter 300ms fall 1 rise 2 maxconn 2
+    default-server inter 300ms fall 1 rise 2 maxconn 2 observe layer4 error-limit 1 on-error mark-down
     server s1 127.0.0.1:$PORT_1 check
     server s2 127.0.0.1:$PORT_2 check
     server s3 127.0.0.1:$PORT_3 check
@@ -79,7 +79,7 @@ backend gpu
     option httpchk
     http-check send meth GET uri /healthz hdr Authorization "Bearer fleet-token"
     http-check expect status 200
-    default-server inter 300ms fall 1 rise 2 maxconn 2
+    default-server inter 300ms fall 1 rise 2 maxconn 2 observe layer4 error-limit 1 on-error mark-down
     server s1 127.0.0.1:$PORT_1 check
     server s2 127.0.0.1:$PORT_2 check
     server s3 127.0.0.1:$PORT_3 check
