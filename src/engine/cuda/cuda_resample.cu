@@ -195,7 +195,7 @@ int pass_x(Ctx *c, const unsigned char *src, int w, int h, DevTable &tx, DevTabl
 } // namespace
 
 int resample_frame(Ctx *c, int fw, int fh, unsigned char **frame, vsr_error *err) {
-    ResampleState *s;
+    ResampleState *s = nullptr;
     int rc = state(c, &s, err);
     if (rc == 0)
         rc = grow(&s->frame, &s->frame_cap, (size_t)fw * fh * 3, "allocating the model's frame",
@@ -216,7 +216,7 @@ int cuda_frame_yuv420(void *p, const unsigned char *in, size_t in_stride, const 
     if (with_i && !in && !yuv)
         return vsr_error_set(err, VSR_ERR_INVALID, "cuda: no input to blend");
     CU(cudaSetDevice(c->device), "selecting the device");
-    ResampleState *s;
+    ResampleState *s = nullptr;
     int rc = state(c, &s, err);
     if (rc) return rc;
     if (with_m && (!s->frame || s->frame_cap < (size_t)fw * fh * 3 || fw < 1 || fh < 1))
