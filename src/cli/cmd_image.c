@@ -10,13 +10,15 @@
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "cli/options.h"
+#include "frame/blend.h"
 #include "media/image_io.h"
+#include "media/rgb_resize.h"
 #include "util/clock.h"
 #include "util/output_file.h"
 
 static const char *const CMD = "image";
 
-enum { OPT_QUALITY = 0x2000 };
+enum { OPT_QUALITY = 0x2000, OPT_SIZE, OPT_DETAIL };
 
 static void help(void)
 {
@@ -27,9 +29,14 @@ static void help(void)
            "  -i, --input FILE    image to upscale\n"
            "  -o, --output FILE   where to write the result (.png, .jpg, .jpeg)\n"
            "      --quality N     JPEG quality 1..100 (default %d)\n"
+           "      --size WxH      output size (any, up to %d a side): the model runs at its\n"
+           "                      own scale, its output resampled (Lanczos-3) to WxH\n"
+           "      --detail D      detail strength 0..1 (default 1): D x the model's output +\n"
+           "                      (1 - D) x the input Lanczos-scaled to the output size;\n"
+           "                      0 = Lanczos alone (the model not run)\n"
            "  -v, --verbose       print the model, backend, tile size, times and GFLOP/s\n"
            "  -h, --help          this help\n\n",
-           VSR_JPEG_QUALITY_DEFAULT);
+           VSR_JPEG_QUALITY_DEFAULT, VSR_IMAGE_MAX_SIDE);
     vsr_cli_engine_help(stdout);
     printf("\nExit status: 0 done, 1 failed (input, model, engine, output), 2 wrong usage.\n");
 }
@@ -66,6 +73,8 @@ typedef struct image_args {
     const char *input, *output;
     vsr_image_write_options write;
     int verbose;
+    int width, height; /* --size; 0: the model's own */
+    float detail;
     vsr_cli_engine_opts engine;
 } image_args;
 
@@ -77,12 +86,15 @@ static int parse_args(int argc, char **argv, image_args *a)
         {"input", required_argument, NULL, 'i'},
         {"output", required_argument, NULL, 'o'},
         {"quality", required_argument, NULL, OPT_QUALITY},
+        {"size", required_argument, NULL, OPT_SIZE},
+        {"detail", required_argument, NULL, OPT_DETAIL},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         VSR_CLI_ENGINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
+    a->detail = 1.f;
     vsr_image_write_options_default(&a->write);
     vsr_cli_engine_default(&a->engine);
     vsr_opt_begin();
@@ -95,6 +107,15 @@ static int parse_args(int argc, char **argv, image_args *a)
             st = vsr_opt_int(CMD, "--quality", optarg, 1, 100, "a JPEG quality of 1..100",
                              &a->write.jpeg_quality);
             if (st)
+                return st;
+            break;
+        case OPT_SIZE:
+            st = vsr_opt_size(CMD, "--size", optarg, 0, VSR_IMAGE_MAX_SIDE, &a->width, &a->height);
+            if (st)
+                return st;
+            break;
+        case OPT_DETAIL:
+            if ((st = vsr_opt_detail(CMD, "--detail", optarg, &a->detail)))
                 return st;
             break;
         case 'v': a->verbose = 1; break;
@@ -130,7 +151,7 @@ int vsr_cmd_image(int argc, char **argv)
 
     vsr_error err;
     vsr_error_clear(&err);
-    vsr_image in = {0}, out = {0};
+    vsr_image in = {0}, out = {0}, model = {0}, blend = {0};
     vsr_graph g;
     memset(&g, 0, sizeof g);
     int have_graph = 0;
@@ -149,29 +170,49 @@ int vsr_cmd_image(int argc, char **argv)
     have_graph = 1;
     double t_load = vsr_now_s();
 
-    long long ow = (long long)in.width * g.scale, oh = (long long)in.height * g.scale;
-    if (ow > VSR_IMAGE_MAX_SIDE || oh > VSR_IMAGE_MAX_SIDE) {
+    /* The model's own output, then, for another size or a detail below 1,
+     * that resampled and blended with the input resampled (issue 18). */
+    const int with_model = a.detail > 0.f;
+    long long mw = (long long)in.width * g.scale, mh = (long long)in.height * g.scale;
+    if (with_model && (mw > VSR_IMAGE_MAX_SIDE || mh > VSR_IMAGE_MAX_SIDE)) {
         vsr_error_set(&err, VSR_ERR_NOMEM,
-                      "%s: output would be %lldx%lld (x%d), larger than the limit of %d pixels a "
-                      "side",
-                      a.input, ow, oh, g.scale, VSR_IMAGE_MAX_SIDE);
+                      "%s: the model's output would be %lldx%lld (x%d), larger than the limit "
+                      "of %d pixels a side",
+                      a.input, mw, mh, g.scale, VSR_IMAGE_MAX_SIDE);
         goto fail;
     }
-    if (vsr_image_check_size((int)ow, (int)oh, "the output image", &err) < 0) {
+    const int ow = a.width ? a.width : (int)mw, oh = a.height ? a.height : (int)mh;
+    const int resampled = ow != mw || oh != mh || a.detail < 1.f;
+    if ((with_model && vsr_image_check_size((int)mw, (int)mh, "the model's output", &err) < 0) ||
+        vsr_image_check_size(ow, oh, "the output image", &err) < 0) {
         vsr_error_prefix(&err, "%s", a.input);
         goto fail;
     }
 
     if (vsr_cli_engine_create(&a.engine, &g, &engine, &err) < 0 ||
         vsr_engine_ctx_create(engine, &ctx, &err) < 0 ||
-        vsr_image_alloc(&out, (int)ow, (int)oh, VSR_PIX_RGB24, &err) < 0)
+        (with_model && vsr_image_alloc(&model, (int)mw, (int)mh, VSR_PIX_RGB24, &err) < 0))
         goto fail;
     double t_ready = vsr_now_s();
-    if (vsr_engine_upscale(ctx, &in, &out, &err) < 0) {
+    if (with_model && vsr_engine_upscale(ctx, &in, &model, &err) < 0) {
         vsr_error_prefix(&err, "upscale %s", a.input);
         goto fail;
     }
     double t_up = vsr_now_s();
+    if (!resampled) {
+        out = model;
+        model = (vsr_image){0};
+    } else if (vsr_image_alloc(&out, ow, oh, VSR_PIX_RGB24, &err) < 0 ||
+               (with_model && vsr_rgb24_resize(&model, &out, &err) < 0)) {
+        goto fail;
+    } else if (a.detail < 1.f) {
+        vsr_image *lanczos = with_model ? &blend : &out;
+        if ((with_model && vsr_image_alloc(&blend, ow, oh, VSR_PIX_RGB24, &err) < 0) ||
+            vsr_rgb24_resize(&in, lanczos, &err) < 0 ||
+            (with_model && vsr_rgb24_blend(&out, &blend, a.detail, &err) < 0))
+            goto fail;
+    }
+    double t_resample = vsr_now_s();
     if (vsr_image_write(a.output, &out, &a.write, &err) < 0)
         goto fail;
     double t_write = vsr_now_s();
@@ -193,11 +234,16 @@ int vsr_cmd_image(int argc, char **argv)
                 threads, vsr_engine_tile_size(ctx, in.width, in.height));
         fprintf(stderr, "vsr image: %s %dx%d -> %s %dx%d\n", a.input, in.width, in.height, a.output,
                 out.width, out.height);
+        if (resampled)
+            fprintf(stderr,
+                    "vsr image: model output %lldx%lld resampled (Lanczos-3) to %dx%d at detail "
+                    "%.2f in %.3f s\n",
+                    with_model ? mw : 0, with_model ? mh : 0, ow, oh, a.detail, t_resample - t_up);
         fprintf(stderr,
                 "vsr image: read %.3f s, model %.3f s, engine %.3f s, upscale %.3f s "
                 "(%.2f GFLOP, %.2f GFLOP/s), write %.3f s\n",
-                t_read - t0, t_load - t_read, t_ready - t_load, up, gflop,
-                up > 0 ? gflop / up : 0.0, t_write - t_up);
+                t_read - t0, t_load - t_read, t_ready - t_load, up, with_model ? gflop : 0.0,
+                up > 0 && with_model ? gflop / up : 0.0, t_write - t_resample);
     }
     rc = VSR_EXIT_OK;
     goto done;
@@ -207,6 +253,10 @@ fail:
 done:
     if (out.data)
         vsr_image_free(&out);
+    if (model.data)
+        vsr_image_free(&model);
+    if (blend.data)
+        vsr_image_free(&blend);
     if (ctx)
         vsr_engine_ctx_destroy(ctx);
     if (engine)

@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "cli/options.h"
+#include "media/gates.h"
 #include "pipeline/compress.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/policy.h"
@@ -68,11 +69,13 @@ enum {
     OPT_SEGMENT_FRAMES,
     OPT_COLOUR_PATH,
     OPT_DECODE,
+    OPT_SIZE,
+    OPT_DETAIL,
 };
 
 static void help(void)
 {
-    printf("usage: vsr upscale -i IN -o OUT.mp4 (--task T | --scale N) [options]\n\n"
+    printf("usage: vsr upscale -i IN -o OUT.mp4 (--task T | --scale N | --size WxH) [options]\n\n"
            "Upscales a video: one decode thread, N workers each with its own engine\n"
            "context (weights shared), one encode thread; frames in order, none dropped.\n"
            "The default output (HEVC Main, yuv420p, MP4 +faststart, SAR 1:1, the\n"
@@ -81,7 +84,15 @@ static void help(void)
            "  -i, --input FILE      input video (anything FFmpeg reads)\n"
            "  -o, --output FILE     output MP4; written under a temporary name and\n"
            "                        renamed when complete\n"
-           "  --task T              SD2HD, HD24K, 4K28K (x2) or SD24K (x4)\n\n");
+           "  --task T              SD2HD, HD24K, 4K28K (x2) or SD24K (x4): the output is\n"
+           "                        the input times that; a model of another scale (such\n"
+           "                        as realesr-general-x4v3 for an x2 task) runs at its\n"
+           "                        own and its output is resampled (Lanczos-3) to it\n"
+           "  --size WxH            the output size instead (even sides, at most 8192 a\n"
+           "                        side and 33554432 pixels), reached the same way\n"
+           "  --detail D            detail strength 0..1 (default 1): D x the model's\n"
+           "                        output + (1 - D) x the input Lanczos-scaled to the\n"
+           "                        output size; 0 = Lanczos alone (the model not run)\n\n");
     vsr_cli_engine_help(stdout);
     printf("\nPipeline:\n"
            "  --workers N           inference workers, each with its own context\n"
@@ -244,6 +255,12 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
                 (long long)st->frames);
     else
         fprintf(stderr, "swscale\n");
+    if (st->resampled)
+        fprintf(stderr, "  output: %s resampled (Lanczos-3) to %dx%d at detail %.2f by %s\n",
+                st->model_w ? "the model's" : "the input alone (detail 0),", st->out_w, st->out_h,
+                st->detail, st->resampled == 2 ? "the engine" : "swscale");
+    if (st->resampled && st->model_w)
+        fprintf(stderr, "  model output %dx%d\n", st->model_w, st->model_h);
     fprintf(stderr, "  encode colour: %s, converted by %s\n",
             colour_name(&st->out_colour, buf, sizeof buf),
             st->colour_on_upscaler ? "the engine" : "swscale");
@@ -355,6 +372,8 @@ static int parse_args(int argc, char **argv, upscale_args *a)
         {"segment-frames", required_argument, NULL, OPT_SEGMENT_FRAMES},
         {"colour-path", required_argument, NULL, OPT_COLOUR_PATH},
         {"decode", required_argument, NULL, OPT_DECODE},
+        {"size", required_argument, NULL, OPT_SIZE},
+        {"detail", required_argument, NULL, OPT_DETAIL},
         VSR_CLI_ENGINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -490,6 +509,15 @@ static int parse_args(int argc, char **argv, upscale_args *a)
             cfg->decode_path = path[ival];
             break;
         }
+        case OPT_SIZE:
+            if ((r = vsr_opt_size(CMD, "--size", optarg, 1, VSR_OUTPUT_MAX_SIDE, &cfg->out_width,
+                                  &cfg->out_height)))
+                return r;
+            break;
+        case OPT_DETAIL:
+            if ((r = vsr_opt_detail(CMD, "--detail", optarg, &cfg->detail)))
+                return r;
+            break;
         case OPT_SEGMENT_FRAMES:
             if ((r = vsr_opt_int(CMD, "--segment-frames", optarg, 1, 1 << 16, "1..65536", &ival)))
                 return r;
@@ -502,8 +530,15 @@ static int parse_args(int argc, char **argv, upscale_args *a)
         return r;
     if (!cfg->input || !cfg->output)
         return vsr_usage_error(CMD, "both -i INPUT and -o OUTPUT are needed");
-    if ((r = vsr_opt_task_scale(CMD, task, &eo->scale)))
+    /* --task and --scale give the output's scale, --size its size; the
+     * model runs at its own, resampled to that where it differs */
+    if (!task && !eo->scale && !cfg->out_width)
+        return vsr_usage_error(
+            CMD, "give --task (SD2HD, HD24K, SD24K, 4K28K), --scale (2, 3, 4) or --size WxH");
+    if ((task || eo->scale) && (r = vsr_opt_task_scale(CMD, task, &eo->scale)))
         return r;
+    eo->scale_is_output = 1;
+    cfg->out_scale = eo->scale;
     cfg->max_pixels = (int64_t)max_pixels;
     cfg->chunk_frames = chunk;
     if (a->progress_mode < 0)

@@ -102,7 +102,8 @@ void vsr_cli_engine_help(FILE *to)
 
 int vsr_cli_engine_load_model(const vsr_cli_engine_opts *o, vsr_graph *g, vsr_error *err)
 {
-    return vsr_model_load_default(o->model, o->scale, o->models_dir, g, err);
+    return o->scale_is_output ? vsr_model_load_for_scale(o->model, o->scale, o->models_dir, g, err)
+                              : vsr_model_load_default(o->model, o->scale, o->models_dir, g, err);
 }
 
 const char *vsr_cli_engine_backend(const vsr_cli_engine_opts *o, const vsr_graph *g)
@@ -116,6 +117,7 @@ void vsr_cli_engine_pool_spec(const vsr_cli_engine_opts *o, vsr_pool_spec *s)
     vsr_pool_spec_default(s);
     s->model = o->model;
     s->scale = o->scale;
+    s->scale_is_output = o->scale_is_output;
     s->models_dir = o->models_dir;
     s->engine.backend = o->backend; /* "auto": resolved for the model once loaded */
     s->engine.config.threads = o->threads;

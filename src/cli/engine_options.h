@@ -55,6 +55,8 @@ typedef struct vsr_cli_engine_opts {
     const char *model;      /* name or .param path; NULL = VSR_DEFAULT_MODEL */
     const char *models_dir; /* NULL = the registry's default */
     int scale;              /* 2, 3, 4; 0 = not given (see vsr_cli_engine_load_model) */
+    int scale_is_output;    /* 1: scale (--task, --scale) is the output's; a model of another
+                               scale is taken at its own and its output resampled (upscale) */
     const char *backend;    /* "auto" or a compiled backend's name */
     vsr_precision precision;
     int tile;            /* 0 = from the memory budget */
@@ -80,7 +82,8 @@ int vsr_cli_engine_opt(const char *cmd, vsr_cli_engine_opts *o, int c, const cha
 void vsr_cli_engine_help(FILE *to);
 
 /* Loads the model the options name (vsr_model_load_default: without
- * --scale, a family name means its x4 model). */
+ * --scale, a family name means its x4 model; with scale_is_output,
+ * vsr_model_load_for_scale). */
 int vsr_cli_engine_load_model(const vsr_cli_engine_opts *o, vsr_graph *g, vsr_error *err);
 
 /* The backend "auto" stands for here (vsr_backend_resolve for g, at the

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -88,6 +89,44 @@ int vsr_opt_double(const char *cmd, const char *opt, const char *arg, double min
         return vsr_usage_error(cmd, "%s: expected %s, got '%s'", opt, accepted, arg);
     *out = v;
     return 0;
+}
+
+int vsr_opt_size(const char *cmd, const char *opt, const char *arg, int even, int max_side, int *w,
+                 int *h)
+{
+    char *end;
+    errno = 0;
+    long a = strtol(arg, &end, 10), b = -1;
+    if (!errno && end != arg && (*end == 'x' || *end == 'X') && end[1] >= '0' && end[1] <= '9') {
+        const char *second = end + 1;
+        b = strtol(second, &end, 10);
+        if (errno || *end != '\0')
+            b = -1;
+    }
+    if (b < 0 || a < 0 || a > INT_MAX || b > INT_MAX)
+        return vsr_usage_error(cmd, "%s: expected WIDTHxHEIGHT (e.g. 1920x1080), got '%s'", opt,
+                               arg);
+    vsr_error err;
+    vsr_error_clear(&err);
+    if (even && vsr_output_size_check((int)a, (int)b, &err) < 0)
+        return vsr_usage_error(cmd, "%s: %s", opt, err.msg);
+    if (!even && (a < 1 || b < 1 || a > max_side || b > max_side))
+        return vsr_usage_error(cmd, "%s: expected sides of 1..%d, got '%s'", opt, max_side, arg);
+    *w = (int)a;
+    *h = (int)b;
+    return 0;
+}
+
+int vsr_opt_detail(const char *cmd, const char *opt, const char *arg, float *detail)
+{
+    double d;
+    int st = vsr_opt_double(cmd, opt, arg, 0.0, 1.0,
+                            "a detail strength of 0..1 (1 = the model "
+                            "alone, 0 = the input Lanczos-scaled)",
+                            &d);
+    if (st == 0)
+        *detail = (float)d;
+    return st;
 }
 
 void vsr_opt_join(const char *const *items, char *buf, size_t len)

@@ -62,6 +62,16 @@ int vsr_opt_task(const char *cmd, const char *arg, const char **task);
  * one of them is needed, and they must agree. */
 int vsr_opt_task_scale(const char *cmd, const char *task, int *scale);
 
+/* --size WxH (issue 18): two positive integers joined by 'x'; video
+ * (even = 1) takes the validators' output sizes (vsr_output_size_check:
+ * even, at most 8192 a side and 33,554,432 pixels), images any size up to
+ * max_side a side. The message says which rule the value breaks. */
+int vsr_opt_size(const char *cmd, const char *opt, const char *arg, int even, int max_side, int *w,
+                 int *h);
+
+/* --detail: a number of 0..1 (not NaN). */
+int vsr_opt_detail(const char *cmd, const char *opt, const char *arg, float *detail);
+
 /* --precision: auto (the backend's own), fp32, bf16 or fp16. */
 int vsr_opt_precision(const char *cmd, const char *opt, const char *arg, vsr_precision *p);
 

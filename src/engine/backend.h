@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "engine/graph.h"
+#include "frame/resample.h"
 #include "frame/yuv420.h"
 #include "frame/yuv_to_rgb.h"
 #include "util/error.h"
@@ -134,6 +135,26 @@ typedef struct vsr_backend_ops {
     unsigned caps;       /* VSR_BACKEND_CAP_* */
     unsigned precisions; /* VSR_PRECISION_BIT of each precision it may compute in (the
                             host may still rule one out: supports() says) */
+
+    /* Optional, both or neither: output at any size on the device (issue
+     * 18), so that a frame never crosses to the host at the model's size.
+     * frame_tile is run_rgb24 (yuv NULL: in is compact RGB24 of w x h) or
+     * run_from_yuv (in NULL: region (x0, y0, w, h) of yuv, colour kin)
+     * with the output region (ox, oy, ow, oh) kept in the context's frame
+     * of fw x fh RGB24 pixels on the device, at (dx, dy). frame_yuv420
+     * then resamples that frame (fw, fh: 0 when detail is 0 and no tile
+     * ran) to out_w x out_h and blends it with the input resampled there
+     * (frame/resample.h, the same arithmetic as vsr_resample_yuv420): the
+     * input is in (in_w x in_h RGB24 on the host, rows in_stride bytes
+     * apart) or, in NULL, the whole of yuv; not read at detail 1. out:
+     * compact I420 of out_w x out_h on the host. */
+    int (*frame_tile)(void *ctx, const unsigned char *in, const vsr_yuv_in *yuv,
+                      const vsr_rgb_coeffs *kin, int x0, int y0, int w, int h, int ox, int oy,
+                      int ow, int oh, int fw, int fh, int dx, int dy, vsr_error *err);
+    int (*frame_yuv420)(void *ctx, const unsigned char *in, size_t in_stride, const vsr_yuv_in *yuv,
+                        const vsr_rgb_coeffs *kin, int in_w, int in_h, int fw, int fh,
+                        const vsr_resample *rs, int out_w, int out_h, const vsr_yuv_coeffs *k,
+                        unsigned char *out, vsr_error *err);
 } vsr_backend_ops;
 
 /* The backends compiled into this build, NULL-terminated. */

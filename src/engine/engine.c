@@ -41,6 +41,10 @@ struct vsr_engine_ctx {
     size_t in8_cap, out8_cap;
     int tile_cap;        /* the largest tile edge that fit in memory so far; 0 = no cap */
     vsr_image frame_rgb; /* a YUV frame converted here, for a backend that takes RGB only */
+    /* Output at another size on the host (no frame operations in the
+     * backend): the model's whole frame, and the resampler's state. */
+    vsr_image model_rgb;
+    vsr_resampler resampler;
 };
 
 void vsr_engine_options_default(vsr_engine_options *opt)
@@ -157,6 +161,8 @@ void vsr_engine_ctx_destroy(vsr_engine_ctx *c)
     free(c->in8);
     free(c->out8);
     vsr_image_free(&c->frame_rgb);
+    vsr_image_free(&c->model_rgb);
+    vsr_resampler_free(&c->resampler);
     free(c);
 }
 
@@ -593,6 +599,21 @@ int vsr_engine_decoder_device(const vsr_engine *e)
     return e->backend->caps & VSR_BACKEND_CAP_DECODER_SURFACES ? e->config.device : -1;
 }
 
+/* A 4:2:0 frame in host memory as RGB24 in c->frame_rgb (vsr_yuv_in's
+ * arithmetic), for a backend that takes RGB only. */
+static int host_rgb_of(vsr_engine_ctx *c, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin,
+                       vsr_error *err)
+{
+    if (c->frame_rgb.width != in->width || c->frame_rgb.height != in->height) {
+        vsr_image_free(&c->frame_rgb);
+        int rc = vsr_image_alloc(&c->frame_rgb, in->width, in->height, VSR_PIX_RGB24, err);
+        if (rc)
+            return rc;
+    }
+    vsr_yuv_in_to_rgb24(in, kin, 0, 0, in->width, in->height, c->frame_rgb.data);
+    return VSR_OK;
+}
+
 int vsr_engine_upscale_from_yuv(vsr_engine_ctx *c, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin,
                                 vsr_yuv420 *out, const vsr_yuv_coeffs *k, vsr_error *err)
 {
@@ -605,12 +626,156 @@ int vsr_engine_upscale_from_yuv(vsr_engine_ctx *c, const vsr_yuv_in *in, const v
         return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "backend %s cannot read frames on a GPU",
                              e->backend->name);
     /* The backend takes RGB only: the same conversion here, whole frame. */
-    if (c->frame_rgb.width != in->width || c->frame_rgb.height != in->height) {
-        vsr_image_free(&c->frame_rgb);
-        int rc = vsr_image_alloc(&c->frame_rgb, in->width, in->height, VSR_PIX_RGB24, err);
-        if (rc)
+    int rc = host_rgb_of(c, in, kin, err);
+    return rc ? rc : vsr_engine_upscale_yuv420(c, &c->frame_rgb, out, k, err);
+}
+
+/* ---- output at any size (issue 18) ---- */
+
+int vsr_engine_resamples_on_device(const vsr_engine *e)
+{
+    return e->backend->frame_tile && e->backend->frame_yuv420 && !e->host_conversion;
+}
+
+/* Whether out and rs ask for more than the model's own output. */
+static int resampling(const vsr_engine_ctx *c, int w, int h, const vsr_yuv420 *out,
+                      const vsr_resample *rs)
+{
+    const int s = c->engine->graph->scale;
+    return rs && (rs->detail < 1.f || out->width != w * s || out->height != h * s);
+}
+
+static int check_resample(const vsr_engine_ctx *c, int w, int h, const vsr_yuv420 *out,
+                          const vsr_resample *rs, vsr_error *err)
+{
+    const vsr_graph *g = c->engine->graph;
+    if (g->in_channels != 3 || g->out_channels != 3)
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                             "model %s maps %d to %d channels; frames need RGB to RGB", g->name,
+                             g->in_channels, g->out_channels);
+    if (w <= 0 || h <= 0 || out->width < 2 || out->height < 2 || out->width % 2 || out->height % 2)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "input %dx%d to YUV 4:2:0 output %dx%d: sizes must be positive, "
+                             "the output's even",
+                             w, h, out->width, out->height);
+    if (!(rs->detail >= 0.f && rs->detail <= 1.f))
+        return vsr_error_set(err, VSR_ERR_INVALID, "detail %g is not in [0, 1]", rs->detail);
+    return VSR_OK;
+}
+
+/* The model's output of every tile into the backend's frame on the
+ * device, in tiles of edge size. */
+static int frame_tiles(vsr_engine_ctx *c, const yuv_source *src, int size, vsr_error *err)
+{
+    const vsr_backend_ops *be = c->engine->backend;
+    const int s = c->engine->graph->scale, fw = src->width * s, fh = src->height * s;
+    for (int ty = 0; ty < src->height; ty += size) {
+        for (int tx = 0; tx < src->width; tx += size) {
+            const tile t = tile_at(c, src->width, src->height, tx, ty, size);
+            const int hw = t.hx1 - t.hx0, hh = t.hy1 - t.hy0, ox = (tx - t.hx0) * s,
+                      oy = (ty - t.hy0) * s, ow = (t.x1 - tx) * s, oh = (t.y1 - ty) * s;
+            int rc = src->yuv ? VSR_OK : stage_tile_bytes(c, src->rgb, &t, 0, err);
+            if (!rc)
+                rc = be->frame_tile(c->backend_ctx, src->yuv ? NULL : c->in8, src->yuv,
+                                    src->yuv_colour_in, t.hx0, t.hy0, hw, hh, ox, oy, ow, oh, fw,
+                                    fh, tx * s, ty * s, err);
+            if (rc)
+                return tile_failed(c, &t, rc, err);
+        }
+    }
+    return VSR_OK;
+}
+
+static int resample_on_device(vsr_engine_ctx *c, const yuv_source *src, vsr_yuv420 *out,
+                              const vsr_yuv_coeffs *k, const vsr_resample *rs, vsr_error *err)
+{
+    const vsr_backend_ops *be = c->engine->backend;
+    const int s = c->engine->graph->scale, with_model = rs->detail > 0.f;
+    int rc = VSR_OK;
+    for (int again = with_model; again;) {
+        const int size = vsr_engine_tile_size(c, src->width, src->height);
+        rc = frame_tiles(c, src, size, err);
+        again = shrink_after(c, rc, size, err);
+    }
+    if (rc)
+        return rc;
+    unsigned char *direct = compact_i420(out);
+    if (!direct &&
+        (rc = ensure_bytes(&c->out8, &c->out8_cap, (size_t)out->width * out->height * 3 / 2, err)))
+        return rc;
+    rc = be->frame_yuv420(c->backend_ctx, src->rgb ? src->rgb->data : NULL,
+                          src->rgb ? src->rgb->stride : 0, src->yuv, src->yuv_colour_in, src->width,
+                          src->height, with_model ? src->width * s : 0,
+                          with_model ? src->height * s : 0, rs, out->width, out->height, k,
+                          direct ? direct : c->out8, err);
+    if (rc) {
+        vsr_error_prefix(err, "%s: resampling to %dx%d", be->name, out->width, out->height);
+        return rc;
+    }
+    if (!direct)
+        store_i420(c->out8, out->width, out->height, out, 0, 0);
+    return VSR_OK;
+}
+
+static int resample_on_host(vsr_engine_ctx *c, const yuv_source *src, vsr_yuv420 *out,
+                            const vsr_yuv_coeffs *k, const vsr_resample *rs, vsr_error *err)
+{
+    const vsr_image *in = src->rgb;
+    int rc;
+    if (src->yuv) {
+        if (src->yuv->device >= 0)
+            return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "backend %s cannot read frames on a GPU",
+                                 c->engine->backend->name);
+        if ((rc = host_rgb_of(c, src->yuv, src->yuv_colour_in, err)))
+            return rc;
+        in = &c->frame_rgb;
+    }
+    const int s = c->engine->graph->scale, with_model = rs->detail > 0.f;
+    if (with_model) {
+        if (c->model_rgb.width != in->width * s || c->model_rgb.height != in->height * s) {
+            vsr_image_free(&c->model_rgb);
+            rc = vsr_image_alloc(&c->model_rgb, in->width * s, in->height * s, VSR_PIX_RGB24, err);
+            if (rc)
+                return rc;
+        }
+        if ((rc = vsr_engine_upscale(c, in, &c->model_rgb, err)))
             return rc;
     }
-    vsr_yuv_in_to_rgb24(in, kin, 0, 0, in->width, in->height, c->frame_rgb.data);
-    return vsr_engine_upscale_yuv420(c, &c->frame_rgb, out, k, err);
+    return vsr_resample_yuv420(&c->resampler, with_model ? &c->model_rgb : NULL, in, rs, k, out,
+                               err);
+}
+
+static int upscale_resampled(vsr_engine_ctx *c, const yuv_source *src, vsr_yuv420 *out,
+                             const vsr_yuv_coeffs *k, const vsr_resample *rs, vsr_error *err)
+{
+    int rc = check_resample(c, src->width, src->height, out, rs, err);
+    if (rc)
+        return rc;
+    const vsr_engine *e = c->engine;
+    const int device =
+        vsr_engine_resamples_on_device(e) ||
+        (src->yuv && src->yuv->device >= 0 && e->backend->frame_tile && e->backend->frame_yuv420);
+    return device ? resample_on_device(c, src, out, k, rs, err)
+                  : resample_on_host(c, src, out, k, rs, err);
+}
+
+int vsr_engine_upscale_yuv420_to(vsr_engine_ctx *c, const vsr_image *in, vsr_yuv420 *out,
+                                 const vsr_yuv_coeffs *k, const vsr_resample *rs, vsr_error *err)
+{
+    if (!resampling(c, in->width, in->height, out, rs))
+        return vsr_engine_upscale_yuv420(c, in, out, k, err);
+    if (in->format != VSR_PIX_RGB24)
+        return vsr_error_set(err, VSR_ERR_INVALID, "YUV 4:2:0 output needs an RGB24 input");
+    const yuv_source src = {in->width, in->height, in, NULL, NULL};
+    return upscale_resampled(c, &src, out, k, rs, err);
+}
+
+int vsr_engine_upscale_from_yuv_to(vsr_engine_ctx *c, const vsr_yuv_in *in,
+                                   const vsr_rgb_coeffs *kin, vsr_yuv420 *out,
+                                   const vsr_yuv_coeffs *k, const vsr_resample *rs, vsr_error *err)
+{
+    if (!resampling(c, in->width, in->height, out, rs))
+        return vsr_engine_upscale_from_yuv(c, in, kin, out, k, err);
+    const yuv_source src = {in->width, in->height, NULL, in, kin};
+    return upscale_resampled(c, &src, out, k, rs, err);
 }

@@ -20,6 +20,7 @@
 #include "engine/backend.h"
 #include "engine/graph.h"
 #include "frame/image.h"
+#include "frame/resample.h"
 #include "frame/yuv420.h"
 #include "frame/yuv_to_rgb.h"
 #include "util/error.h"
@@ -95,6 +96,26 @@ int vsr_engine_upscale_yuv420(vsr_engine_ctx *ctx, const vsr_image *in, vsr_yuv4
 int vsr_engine_upscale_from_yuv(vsr_engine_ctx *ctx, const vsr_yuv_in *in,
                                 const vsr_rgb_coeffs *kin, vsr_yuv420 *out, const vsr_yuv_coeffs *k,
                                 vsr_error *err);
+
+/* Output at any size and detail (issue 18): as vsr_engine_upscale_yuv420
+ * and vsr_engine_upscale_from_yuv, with out of any even size. The model
+ * runs at its own scale; its output is resampled to out's size and
+ * blended with the input resampled there, rs->detail x model + (1 -
+ * rs->detail) x input (frame/resample.h; at detail 0 the model does not
+ * run). On a backend with frame operations (a GPU: backend.h frame_tile)
+ * all of it on the device, only out crossing to the host; elsewhere the
+ * model's whole RGB24 frame here, then vsr_resample_yuv420: the same
+ * arithmetic. At the model's own size and detail 1 (or rs NULL), exactly
+ * the functions above. */
+int vsr_engine_upscale_yuv420_to(vsr_engine_ctx *ctx, const vsr_image *in, vsr_yuv420 *out,
+                                 const vsr_yuv_coeffs *k, const vsr_resample *rs, vsr_error *err);
+int vsr_engine_upscale_from_yuv_to(vsr_engine_ctx *ctx, const vsr_yuv_in *in,
+                                   const vsr_rgb_coeffs *kin, vsr_yuv420 *out,
+                                   const vsr_yuv_coeffs *k, const vsr_resample *rs, vsr_error *err);
+
+/* Whether the resample of vsr_engine_upscale_yuv420_to runs on the
+ * backend's device (its frame operations) rather than here. */
+int vsr_engine_resamples_on_device(const vsr_engine *engine);
 
 /* 1 when the backend reads 4:2:0 frames in its device's memory (a GPU's:
  * a decoder may leave its frames there). */

@@ -14,6 +14,11 @@
  * (measured 1.95 vs 4.0 ms for a 960x540 frame) for no visible change. */
 #define VSR_SWS_TO_RGB (SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP)
 #define VSR_SWS_TO_YUV (SWS_AREA | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP)
+/* Converting and resampling in one call (issue 18: the model's output at
+ * its own scale, or the input for the detail blend, to the size asked):
+ * Lanczos-3, the validators' reference scaler for the NEG gate. */
+#define VSR_SWS_RESAMPLE_TO_YUV \
+    (SWS_LANCZOS | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP)
 
 static int is_sd(int height)
 {
@@ -223,20 +228,34 @@ void vsr_yuv_to_rgb_destroy(vsr_yuv_to_rgb *c)
 
 struct vsr_rgb_to_yuv {
     struct SwsContext *sws;
-    int w, h;
+    int w, h;         /* the input size sws was made for */
+    int out_w, out_h; /* 0: the input's */
     vsr_colour colour;
     AVBufferPool *pool;
 };
 
-int vsr_rgb_to_yuv_create(vsr_rgb_to_yuv **c, const vsr_colour *colour, AVBufferPool *pool,
-                          vsr_error *err)
+int vsr_rgb_to_yuv_create_scaled(vsr_rgb_to_yuv **c, const vsr_colour *colour, AVBufferPool *pool,
+                                 int out_w, int out_h, vsr_error *err)
 {
+    *c = NULL;
+    if (out_w < 0 || out_h < 0 || out_w % 2 || out_h % 2 || (out_w == 0) != (out_h == 0))
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "RGB to YUV converter: output %dx%d is not an even size", out_w,
+                             out_h);
     *c = calloc(1, sizeof **c);
     if (!*c)
         return vsr_error_set(err, VSR_ERR_NOMEM, "RGB to YUV converter: out of memory");
     (*c)->colour = *colour;
     (*c)->pool = pool;
+    (*c)->out_w = out_w;
+    (*c)->out_h = out_h;
     return VSR_OK;
+}
+
+int vsr_rgb_to_yuv_create(vsr_rgb_to_yuv **c, const vsr_colour *colour, AVBufferPool *pool,
+                          vsr_error *err)
+{
+    return vsr_rgb_to_yuv_create_scaled(c, colour, pool, 0, 0, err);
 }
 
 int vsr_rgb_to_yuv_run(vsr_rgb_to_yuv *c, const vsr_image *in, AVFrame *out, long frame_no,
@@ -244,17 +263,20 @@ int vsr_rgb_to_yuv_run(vsr_rgb_to_yuv *c, const vsr_image *in, AVFrame *out, lon
 {
     if (in->format != VSR_PIX_RGB24)
         return vsr_error_set(err, VSR_ERR_INTERNAL, "frame %ld: RGB to YUV needs RGB24", frame_no);
-    if (in->width % 2 || in->height % 2)
+    const int ow = c->out_w ? c->out_w : in->width, oh = c->out_h ? c->out_h : in->height;
+    if (ow % 2 || oh % 2)
         return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
                              "frame %ld: output %dx%d has an odd side; YUV 4:2:0 needs even sizes",
-                             frame_no, in->width, in->height);
+                             frame_no, ow, oh);
     if (!c->sws || c->w != in->width || c->h != in->height) {
         sws_freeContext(c->sws);
-        c->sws = sws_getContext(in->width, in->height, AV_PIX_FMT_RGB24, in->width, in->height,
-                                AV_PIX_FMT_YUV420P, VSR_SWS_TO_YUV, NULL, NULL, NULL);
+        const int same = ow == in->width && oh == in->height;
+        c->sws = sws_getContext(in->width, in->height, AV_PIX_FMT_RGB24, ow, oh, AV_PIX_FMT_YUV420P,
+                                same ? VSR_SWS_TO_YUV : VSR_SWS_RESAMPLE_TO_YUV, NULL, NULL, NULL);
         if (!c->sws)
-            return vsr_error_set(err, VSR_ERR_NOMEM, "frame %ld: RGB to YUV converter for %dx%d",
-                                 frame_no, in->width, in->height);
+            return vsr_error_set(err, VSR_ERR_NOMEM,
+                                 "frame %ld: RGB to YUV converter for %dx%d to %dx%d", frame_no,
+                                 in->width, in->height, ow, oh);
         const int *coef = sws_getCoefficients(vsr_colour_sws_matrix(c->colour.matrix));
         if (sws_setColorspaceDetails(c->sws, coef, 1, coef, c->colour.range == AVCOL_RANGE_JPEG, 0,
                                      1 << 16, 1 << 16) < 0)
@@ -263,15 +285,15 @@ int vsr_rgb_to_yuv_run(vsr_rgb_to_yuv *c, const vsr_image *in, AVFrame *out, lon
         c->w = in->width;
         c->h = in->height;
     }
-    int ret = vsr_yuv_frame_alloc(c->pool, out, in->width, in->height, &c->colour, frame_no, err);
+    int ret = vsr_yuv_frame_alloc(c->pool, out, ow, oh, &c->colour, frame_no, err);
     if (ret < 0)
         return ret;
     const uint8_t *src[4] = {in->data, NULL, NULL, NULL};
     int src_stride[4] = {(int)in->stride, 0, 0, 0};
     int rows = sws_scale(c->sws, src, src_stride, 0, in->height, out->data, out->linesize);
-    if (rows != in->height)
+    if (rows != oh)
         return vsr_error_set(err, VSR_ERR_INTERNAL, "frame %ld: RGB to YUV converted %d of %d rows",
-                             frame_no, rows, in->height);
+                             frame_no, rows, oh);
     return VSR_OK;
 }
 

@@ -54,6 +54,13 @@ void vsr_yuv_to_rgb_destroy(vsr_yuv_to_rgb *c);
  * (NULL: fresh buffers; the caller owns the AVFrame and unrefs it). */
 int vsr_rgb_to_yuv_create(vsr_rgb_to_yuv **c, const vsr_colour *colour, AVBufferPool *pool,
                           vsr_error *err);
+/* As vsr_rgb_to_yuv_create, with the output out_w x out_h (even; 0 x 0:
+ * the input's) whatever the input's size: swscale converts and resamples
+ * (Lanczos-3) in one call (issue 18: the model's output at its own scale
+ * to the size asked, or the input for the detail blend). pool's frames
+ * must be of that size. */
+int vsr_rgb_to_yuv_create_scaled(vsr_rgb_to_yuv **c, const vsr_colour *colour, AVBufferPool *pool,
+                                 int out_w, int out_h, vsr_error *err);
 int vsr_rgb_to_yuv_run(vsr_rgb_to_yuv *c, const vsr_image *in, AVFrame *out, long frame_no,
                        vsr_error *err);
 void vsr_rgb_to_yuv_destroy(vsr_rgb_to_yuv *c);

@@ -47,6 +47,23 @@ double vsr_size_gate_factor(int scale)
     return scale <= 2 ? 8.0 : scale >= 4 ? 20.0 : 14.0;
 }
 
+int vsr_output_size_check(int w, int h, vsr_error *err)
+{
+    if (w <= 0 || h <= 0)
+        return vsr_error_set(err, VSR_ERR_INVALID, "output size %dx%d: both sides must be positive",
+                             w, h);
+    if (w % 2 || h % 2)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "output size %dx%d: both sides must be even (YUV 4:2:0)", w, h);
+    if (w > VSR_OUTPUT_MAX_SIDE || h > VSR_OUTPUT_MAX_SIDE)
+        return vsr_error_set(err, VSR_ERR_INVALID, "output size %dx%d: over %d pixels a side", w, h,
+                             VSR_OUTPUT_MAX_SIDE);
+    if ((long long)w * h > VSR_OUTPUT_MAX_PIXELS)
+        return vsr_error_set(err, VSR_ERR_INVALID, "output size %dx%d: %lld pixels, over %lld", w,
+                             h, (long long)w * h, VSR_OUTPUT_MAX_PIXELS);
+    return VSR_OK;
+}
+
 static void colour_gate(vsr_gate *g, int *n, const char *name, int out, int in, int unspecified,
                         int zero_is_value, const char *out_name, const char *in_name)
 {

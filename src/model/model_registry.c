@@ -236,6 +236,19 @@ int vsr_model_load_default(const char *name_or_path, int scale, const char *mode
     return st;
 }
 
+int vsr_model_load_for_scale(const char *name_or_path, int scale, const char *models_dir,
+                             vsr_graph *g, vsr_error *err)
+{
+    const char *name = name_or_path ? name_or_path : VSR_DEFAULT_MODEL;
+    char param[4096], bin[4096];
+    vsr_error probe;
+    vsr_error_clear(&probe);
+    if (scale <= 0 || vsr_model_resolve(name, scale, models_dir, param, bin, sizeof param, &probe))
+        return vsr_model_load_default(name, 0, models_dir, g, err);
+    /* An empty .bin path is what resolve gives for an ONNX file. */
+    return bin[0] ? vsr_ncnn_load_files(param, bin, g, err) : vsr_onnx_load_file(param, g, err);
+}
+
 int vsr_model_name_is_safe(const char *name)
 {
     size_t n = strlen(name);

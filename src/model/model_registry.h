@@ -47,6 +47,16 @@ int vsr_model_name_is_safe(const char *name);
 int vsr_model_load_default(const char *name_or_path, int scale, const char *models_dir,
                            vsr_graph *g, vsr_error *err);
 
+/* For an output scale rather than a model's (vsr upscale's --task and
+ * --scale, issue 18): with scale 0 as vsr_model_load_default; else the
+ * family's model of that scale where one is installed
+ * (realesr-animevideov3 at 2: realesr-animevideov3-x2), otherwise the
+ * named model (or path) at its own scale, whatever that is
+ * (realesr-general-x4v3 for an x2 task: the pipeline resamples its
+ * output), or, for a family without that scale, its x4 model. */
+int vsr_model_load_for_scale(const char *name_or_path, int scale, const char *models_dir,
+                             vsr_graph *g, vsr_error *err);
+
 typedef struct vsr_model_entry {
     char name[VSR_NAME_MAX];
     char param_path[4096];

@@ -209,15 +209,17 @@ typedef struct frame_job {
     vsr_image *rgb_out;
     vsr_yuv420 *yuv_out;
     const vsr_yuv_coeffs *yuv_colour;
+    const vsr_resample *resample; /* YUV out: NULL = the model's own size */
 } frame_job;
 
 static int run_job(vsr_engine_ctx *ctx, const frame_job *j, vsr_error *err)
 {
     if (j->yuv_in)
-        return vsr_engine_upscale_from_yuv(ctx, j->yuv_in, j->yuv_colour_in, j->yuv_out,
-                                           j->yuv_colour, err);
+        return vsr_engine_upscale_from_yuv_to(ctx, j->yuv_in, j->yuv_colour_in, j->yuv_out,
+                                              j->yuv_colour, j->resample, err);
     if (j->yuv_out)
-        return vsr_engine_upscale_yuv420(ctx, j->rgb_in, j->yuv_out, j->yuv_colour, err);
+        return vsr_engine_upscale_yuv420_to(ctx, j->rgb_in, j->yuv_out, j->yuv_colour, j->resample,
+                                            err);
     return vsr_engine_upscale(ctx, j->rgb_in, j->rgb_out, err);
 }
 
@@ -271,16 +273,18 @@ static int pool_run(void *opaque, const vsr_image *in, vsr_image *out, vsr_error
 }
 
 static int pool_run_yuv420(void *opaque, const vsr_image *in, vsr_yuv420 *out,
-                           const vsr_yuv_coeffs *k, vsr_error *err)
+                           const vsr_yuv_coeffs *k, const vsr_resample *rs, vsr_error *err)
 {
-    const frame_job job = {.rgb_in = in, .yuv_out = out, .yuv_colour = k};
+    const frame_job job = {.rgb_in = in, .yuv_out = out, .yuv_colour = k, .resample = rs};
     return pool_run_frame(opaque, &job, err);
 }
 
 static int pool_run_from_yuv(void *opaque, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin,
-                             vsr_yuv420 *out, const vsr_yuv_coeffs *k, vsr_error *err)
+                             vsr_yuv420 *out, const vsr_yuv_coeffs *k, const vsr_resample *rs,
+                             vsr_error *err)
 {
-    const frame_job job = {.yuv_in = in, .yuv_colour_in = kin, .yuv_out = out, .yuv_colour = k};
+    const frame_job job = {
+        .yuv_in = in, .yuv_colour_in = kin, .yuv_out = out, .yuv_colour = k, .resample = rs};
     return pool_run_frame(opaque, &job, err);
 }
 
@@ -302,6 +306,7 @@ void vsr_upscaler_device_pool(vsr_upscaler *u, vsr_device_pool *p)
     u->reads_device_yuv = vsr_engine_reads_device_yuv(p->dev[0].engine);
     u->prepare = pool_prepare;
     u->prefers_yuv420 = vsr_engine_prefers_yuv420(p->dev[0].engine);
+    u->resamples_on_device = vsr_engine_resamples_on_device(p->dev[0].engine);
     u->decoder_device = vsr_engine_decoder_device(p->dev[0].engine);
 }
 
@@ -393,7 +398,9 @@ int vsr_device_pool_load(const vsr_pool_spec *s, vsr_graph *g, vsr_device_pool *
                          vsr_error *err)
 {
     *out = NULL;
-    int st = vsr_model_load_default(s->model, s->scale, s->models_dir, g, err);
+    int st = s->scale_is_output
+                 ? vsr_model_load_for_scale(s->model, s->scale, s->models_dir, g, err)
+                 : vsr_model_load_default(s->model, s->scale, s->models_dir, g, err);
     if (st < 0)
         return st;
     vsr_engine_options eo = s->engine;

@@ -69,6 +69,8 @@ int vsr_devices_resolve(const char *spec, const char *backend, int fail_device, 
 typedef struct vsr_pool_spec {
     const char *model;         /* name or path; NULL = VSR_DEFAULT_MODEL */
     int scale;                 /* 2, 3, 4; 0 = vsr_model_load_default's rule */
+    int scale_is_output;       /* 1: scale is the output's (vsr_model_load_for_scale: a model
+                                  of another scale is taken, its output resampled) */
     const char *models_dir;    /* NULL = the registry's default */
     vsr_engine_options engine; /* backend "auto": vsr_backend_resolve for the model */
     const char *devices;       /* "all" or "0,1,..."; NULL = device 0 */

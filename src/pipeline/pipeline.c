@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "frame/blend.h"
 #include "media/decoder.h"
 #include "media/frame_dump.h"
 #include "media/gates.h"
@@ -51,6 +53,12 @@ typedef struct pipeline {
     int64_t lead_frames; /* the first round's segments (segment_pool.h); 0: segment_frames */
     const vsr_video_info *info;
     int out_w, out_h;
+    int model_w, model_h; /* the model's output: the input's times its scale */
+    /* Output other than the model's own (issue 18): its size, the detail
+     * blend; resample is what the upscaler gets then (NULL otherwise). */
+    int resampling;
+    vsr_resample resample_spec;
+    const vsr_resample *resample;
     vsr_colour out_colour;
     int yuv_from_upscaler; /* the upscaler writes the YUV frame (colour_path) */
     int yuv_to_upscaler;   /* ...and converts the decoded YUV frame itself where it can */
@@ -269,6 +277,15 @@ static int alloc_rgb(vsr_image *img, int w, int h, vsr_error *err)
     return VSR_OK;
 }
 
+/* A yuv420p AVFrame's planes. */
+static vsr_yuv420 yuv_of(const AVFrame *f)
+{
+    return (vsr_yuv420){f->width,
+                        f->height,
+                        {f->data[0], f->data[1], f->data[2]},
+                        {(size_t)f->linesize[0], (size_t)f->linesize[1], (size_t)f->linesize[2]}};
+}
+
 /* The upscaler writes the encoder's YUV frame itself (on the GPU), from
  * rgb_in, or, when that is NULL, from the slot's decoded frame (yuv_in,
  * kin: its colour), which it converts itself. */
@@ -280,13 +297,10 @@ static int upscale_to_yuv(pipeline *p, int64_t i, void *ctx, const vsr_image *rg
         vsr_yuv_frame_alloc(p->out_pool, s->out, p->out_w, p->out_h, &p->out_colour, (long)i, err);
     if (ret < 0)
         return ret;
-    vsr_yuv420 yuv = {
-        p->out_w,
-        p->out_h,
-        {s->out->data[0], s->out->data[1], s->out->data[2]},
-        {(size_t)s->out->linesize[0], (size_t)s->out->linesize[1], (size_t)s->out->linesize[2]}};
-    ret = rgb_in ? p->cfg->upscaler->run_yuv420(ctx, rgb_in, &yuv, &p->yuv_coeffs, err)
-                 : p->cfg->upscaler->run_from_yuv(ctx, yuv_in, kin, &yuv, &p->yuv_coeffs, err);
+    vsr_yuv420 yuv = yuv_of(s->out);
+    ret = rgb_in ? p->cfg->upscaler->run_yuv420(ctx, rgb_in, &yuv, &p->yuv_coeffs, p->resample, err)
+                 : p->cfg->upscaler->run_from_yuv(ctx, yuv_in, kin, &yuv, &p->yuv_coeffs,
+                                                  p->resample, err);
     if (ret < 0)
         vsr_error_prefix(err, "frame %lld", (long long)i);
     else if (p->hash_file)
@@ -294,14 +308,46 @@ static int upscale_to_yuv(pipeline *p, int64_t i, void *ctx, const vsr_image *rg
     return ret;
 }
 
+/* What a worker owns besides its upscaler context: the colour converters
+ * (to_yuv_in: the input to the output size, for the detail blend) and the
+ * frame buffers. */
+typedef struct worker_bufs {
+    vsr_yuv_to_rgb *to_rgb;
+    vsr_rgb_to_yuv *to_yuv, *to_yuv_in;
+    vsr_image rgb_in, rgb_out;
+    AVFrame *blend; /* the input at the output size, while blending */
+} worker_bufs;
+
+/* The CPU path's YUV frame: swscale converts the model's output (and
+ * resamples it to the output size), and, below detail 1, the input
+ * resampled there, blended in YUV (frame/blend.h). */
+static int convert_out(pipeline *p, int64_t i, worker_bufs *b, slot *s, vsr_error *err)
+{
+    const float detail = p->cfg->detail;
+    if (detail <= 0.f) /* the input alone; the model did not run */
+        return vsr_rgb_to_yuv_run(b->to_yuv_in, &b->rgb_in, s->out, (long)i, err);
+    int ret = vsr_rgb_to_yuv_run(b->to_yuv, &b->rgb_out, s->out, (long)i, err);
+    if (ret < 0 || detail >= 1.f)
+        return ret;
+    ret = vsr_rgb_to_yuv_run(b->to_yuv_in, &b->rgb_in, b->blend, (long)i, err);
+    if (ret >= 0) {
+        vsr_yuv420 out = yuv_of(s->out), in = yuv_of(b->blend);
+        ret = vsr_yuv420_blend(&out, &in, detail, err);
+    }
+    av_frame_unref(b->blend);
+    if (ret < 0)
+        vsr_error_prefix(err, "frame %lld", (long long)i);
+    return ret;
+}
+
 /* One frame through a worker: YUV->RGB, (dump), upscale, (hash), RGB->YUV;
  * or, when the upscaler gives YUV, its YUV frame (hashed) after the
  * upscale; or, when it also takes the decoded 4:2:0 frame as it is (*yuv_in
  * set), both conversions its own. */
-static int process_frame(pipeline *p, int64_t i, void *ctx, vsr_yuv_to_rgb *to_rgb,
-                         vsr_rgb_to_yuv *to_yuv, vsr_image *rgb_in, vsr_image *rgb_out,
-                         double *convert_s, double *infer_s, int *yuv_in, vsr_error *err)
+static int process_frame(pipeline *p, int64_t i, void *ctx, worker_bufs *b, double *convert_s,
+                         double *infer_s, int *yuv_in, vsr_error *err)
 {
+    vsr_image *rgb_in = &b->rgb_in, *rgb_out = &b->rgb_out;
     slot *s = &p->slots[i % p->sched.max_in_flight];
     double t0 = vsr_now_s();
     vsr_yuv_in frame;
@@ -315,7 +361,7 @@ static int process_frame(pipeline *p, int64_t i, void *ctx, vsr_yuv_to_rgb *to_r
         *infer_s += vsr_now_s() - t0;
         return ret;
     }
-    int ret = vsr_yuv_to_rgb_run(to_rgb, s->in, rgb_in, (long)i, err);
+    int ret = vsr_yuv_to_rgb_run(b->to_rgb, s->in, rgb_in, (long)i, err);
     av_frame_unref(s->in); /* the decoded frame is no longer needed: free it now */
     if (ret < 0)
         return ret;
@@ -334,22 +380,29 @@ static int process_frame(pipeline *p, int64_t i, void *ctx, vsr_yuv_to_rgb *to_r
         *infer_s += vsr_now_s() - t2;
         return ret;
     }
-    ret = p->cfg->upscaler->run(ctx, rgb_in, rgb_out, err);
+    ret = p->cfg->detail > 0.f ? p->cfg->upscaler->run(ctx, rgb_in, rgb_out, err) : VSR_OK;
     if (ret < 0) {
         vsr_error_prefix(err, "frame %lld", (long long)i);
         return ret;
     }
     double t3 = vsr_now_s();
-    if (p->hash_file) {
+    if (p->hash_file && !p->resampling) {
         ret = vsr_frame_sha256(rgb_out, s->hash, err);
         if (ret < 0)
             return ret;
     }
     double t4 = vsr_now_s();
-    ret = vsr_rgb_to_yuv_run(to_yuv, rgb_out, s->out, (long)i, err);
+    ret = convert_out(p, i, b, s, err);
     if (ret < 0)
         return ret;
-    *convert_s += (t1 - t0) + (vsr_now_s() - t4);
+    double t5 = vsr_now_s();
+    if (p->hash_file && p->resampling) {
+        vsr_yuv420 yuv = yuv_of(s->out);
+        ret = vsr_yuv420_sha256(&yuv, s->hash, err);
+        if (ret < 0)
+            return ret;
+    }
+    *convert_s += (t1 - t0) + (t5 - t4);
     *infer_s += t3 - t2;
     return VSR_OK;
 }
@@ -362,22 +415,29 @@ static void *worker_main(void *arg)
     vsr_index_queue *q = &p->queues[p->sched.kind == VSR_SCHEDULE_CHUNKED ? w->id : 0];
     vsr_error err = {0};
     void *ctx = NULL;
-    vsr_yuv_to_rgb *to_rgb = NULL;
-    vsr_rgb_to_yuv *to_yuv = NULL;
-    vsr_image rgb_in = {0}, rgb_out = {0};
+    worker_bufs b = {0};
+    /* swscale resamples where the output is not the model's own */
+    const int ow = p->resampling ? p->out_w : 0, oh = p->resampling ? p->out_h : 0;
+    const int swscale_out = !p->yuv_from_upscaler, with_model = p->cfg->detail > 0.f,
+              with_input = p->cfg->detail < 1.f;
 
     /* Everything this worker uses is its own, made on its own thread. */
     int ret = u->ctx_create(u->shared, &ctx, &err);
     if (ret < 0)
         vsr_error_prefix(&err, "worker %d", w->id);
     if (ret >= 0)
-        ret = vsr_yuv_to_rgb_create(&to_rgb, &err);
+        ret = vsr_yuv_to_rgb_create(&b.to_rgb, &err);
     if (ret >= 0)
-        ret = vsr_rgb_to_yuv_create(&to_yuv, &p->out_colour, p->out_pool, &err);
+        ret = vsr_rgb_to_yuv_create_scaled(&b.to_yuv, &p->out_colour, p->out_pool, ow, oh, &err);
     if (ret >= 0)
-        ret = alloc_rgb(&rgb_in, p->info->width, p->info->height, &err);
-    if (ret >= 0 && !p->yuv_from_upscaler)
-        ret = alloc_rgb(&rgb_out, p->out_w, p->out_h, &err);
+        ret = alloc_rgb(&b.rgb_in, p->info->width, p->info->height, &err);
+    if (ret >= 0 && swscale_out && with_model)
+        ret = alloc_rgb(&b.rgb_out, p->model_w, p->model_h, &err);
+    if (ret >= 0 && swscale_out && with_input)
+        ret = vsr_rgb_to_yuv_create_scaled(&b.to_yuv_in, &p->out_colour, p->out_pool, p->out_w,
+                                           p->out_h, &err);
+    if (ret >= 0 && swscale_out && with_input && !(b.blend = av_frame_alloc()))
+        ret = vsr_error_set(&err, VSR_ERR_NOMEM, "worker %d: out of memory", w->id);
     if (ret < 0)
         fail(p, &err);
     /* Plans and buffers while the decoder starts. Best effort: a context
@@ -405,8 +465,7 @@ static void *worker_main(void *arg)
 
         double convert_s = 0, infer_s = 0;
         int yuv_in = 0;
-        ret = process_frame(p, i, ctx, to_rgb, to_yuv, &rgb_in, &rgb_out, &convert_s, &infer_s,
-                            &yuv_in, &err);
+        ret = process_frame(p, i, ctx, &b, &convert_s, &infer_s, &yuv_in, &err);
         if (ret < 0) {
             fail(p, &err);
             break;
@@ -422,10 +481,12 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->lock);
     }
 
-    free(rgb_in.data);
-    free(rgb_out.data);
-    vsr_rgb_to_yuv_destroy(to_yuv);
-    vsr_yuv_to_rgb_destroy(to_rgb);
+    free(b.rgb_in.data);
+    free(b.rgb_out.data);
+    av_frame_free(&b.blend);
+    vsr_rgb_to_yuv_destroy(b.to_yuv_in);
+    vsr_rgb_to_yuv_destroy(b.to_yuv);
+    vsr_yuv_to_rgb_destroy(b.to_rgb);
     if (ctx)
         u->ctx_destroy(ctx);
     thread_exit(p);
@@ -624,11 +685,71 @@ static int io_interrupted(void *opaque)
     return stop;
 }
 
+/* The largest frame the model may make on the way to another output size
+ * (a x4 model's 4K input: 15360 x 8640). */
+#define VSR_MODEL_FRAME_MAX_SIDE 16384
+
+/* What cfg asks of the output, before the input is opened. */
+static int check_output_config(const vsr_pipeline_config *cfg, vsr_error *err)
+{
+    if (!(cfg->detail >= 0.f && cfg->detail <= 1.f))
+        return vsr_error_set(err, VSR_ERR_INVALID, "detail %g: expected a value of 0..1",
+                             cfg->detail);
+    if (cfg->out_width || cfg->out_height)
+        return vsr_output_size_check(cfg->out_width, cfg->out_height, err);
+    if (cfg->out_scale < 0 || cfg->out_scale > 8)
+        return vsr_error_set(err, VSR_ERR_INVALID, "output scale %d: expected 1..8",
+                             cfg->out_scale);
+    return VSR_OK;
+}
+
+/* The output size, the model's, and whether (and where) the one is
+ * resampled to the other. */
+static int output_size(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
+{
+    const vsr_upscaler *u = cfg->upscaler;
+    const int in_w = p->info->width, in_h = p->info->height;
+    const int scale = cfg->out_scale > 0 ? cfg->out_scale : u->scale;
+    p->model_w = in_w * u->scale;
+    p->model_h = in_h * u->scale;
+    p->out_w = cfg->out_width ? cfg->out_width : in_w * scale;
+    p->out_h = cfg->out_height ? cfg->out_height : in_h * scale;
+    p->resampling = p->out_w != p->model_w || p->out_h != p->model_h || cfg->detail < 1.f;
+    if (!p->resampling)
+        return VSR_OK;
+    if (p->out_w % 2 || p->out_h % 2)
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                             "output %dx%d has an odd side; YUV 4:2:0 needs even sizes", p->out_w,
+                             p->out_h);
+    if (cfg->detail > 0.f &&
+        (p->model_w > VSR_MODEL_FRAME_MAX_SIDE || p->model_h > VSR_MODEL_FRAME_MAX_SIDE))
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                             "%s: the x%d model would make %dx%d frames (over %d a side) on the "
+                             "way to %dx%d; use a model of a smaller scale",
+                             cfg->input, u->scale, p->model_w, p->model_h, VSR_MODEL_FRAME_MAX_SIDE,
+                             p->out_w, p->out_h);
+    p->resample_spec = (vsr_resample){.detail = cfg->detail, .filter = VSR_RESAMPLE_LANCZOS3};
+    p->resample = &p->resample_spec;
+    return VSR_OK;
+}
+
+/* The size gate's scale (x2: 8x the input's bytes, x4: 20x): the output's
+ * linear scale over the input, rounded. */
+static int gate_scale(const pipeline *p)
+{
+    const double r = sqrt((double)p->out_w * p->out_h / ((double)p->info->width * p->info->height));
+    const int s = (int)lround(r);
+    return s < 1 ? 1 : s;
+}
+
 static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
 {
     const vsr_upscaler *u = cfg->upscaler;
     if (!u || u->scale < 1)
         return vsr_error_set(err, VSR_ERR_INVALID, "no upscaler given");
+    int ret = check_output_config(cfg, err);
+    if (ret < 0)
+        return ret;
     p->yuv_from_upscaler = cfg->colour_path == VSR_COLOUR_ENGINE ||
                            (cfg->colour_path == VSR_COLOUR_AUTO && u->prefers_yuv420);
     if (p->yuv_from_upscaler && !u->run_yuv420)
@@ -656,7 +777,7 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
         .nvdec_min_pixels = 1280 * 720,
         .keep_on_gpu = p->yuv_to_upscaler && u->reads_device_yuv,
     };
-    int ret = vsr_decoder_open(cfg->input, &dopt, &p->dec, err);
+    ret = vsr_decoder_open(cfg->input, &dopt, &p->dec, err);
     if (ret < 0)
         return ret;
     p->info = vsr_decoder_info(p->dec);
@@ -664,14 +785,8 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
                             cfg->max_in_flight, p->info->frames_estimate, err);
     if (ret < 0)
         return ret;
-    p->out_w = p->info->width * u->scale;
-    p->out_h = p->info->height * u->scale;
-    if ((cfg->out_width && cfg->out_width != p->out_w) ||
-        (cfg->out_height && cfg->out_height != p->out_h) || cfg->detail != 1.0f)
-        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                             "output %dx%d at detail %.2f: only the model's own size (%dx%d) "
-                             "at detail 1 is implemented",
-                             cfg->out_width, cfg->out_height, cfg->detail, p->out_w, p->out_h);
+    if ((ret = output_size(p, cfg, err)) < 0)
+        return ret;
     p->out_colour =
         vsr_colour_for_output(p->info->matrix, p->info->primaries, p->info->trc, p->out_h);
     if (p->yuv_from_upscaler && (p->out_w % 2 || p->out_h % 2))
@@ -690,7 +805,7 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
         /* Half the gate's rate, with a half-second buffer: even a one-second
          * clip, whose first frames may spend the whole buffer, stays under. */
         double gate_bps =
-            vsr_size_gate_factor(u->scale) * p->info->file_size * 8.0 / p->info->duration_s;
+            vsr_size_gate_factor(gate_scale(p)) * p->info->file_size * 8.0 / p->info->duration_s;
         eopt.max_bitrate = (int64_t)(gate_bps * 0.5);
     }
     vsr_encoder_video v = {
@@ -843,15 +958,23 @@ static void fill_stats(const pipeline *p, double t_start, vsr_pipeline_stats *st
         stats->in_h = p->info->height;
         stats->out_w = p->out_w;
         stats->out_h = p->out_h;
+        const int with_model = cfg->detail > 0.f;
+        stats->model_w = with_model ? p->model_w : 0;
+        stats->model_h = with_model ? p->model_h : 0;
+        stats->detail = cfg->detail;
+        stats->resampled = !p->resampling ? 0 : p->yuv_from_upscaler ? 2 : 1;
         const char *pf = av_get_pix_fmt_name(p->info->pix_fmt);
         snprintf(stats->in_pix_fmt, sizeof stats->in_pix_fmt, "%s", pf ? pf : "?");
         stats->in_colour = vsr_colour_for_input(p->info->matrix, p->info->range, p->info->primaries,
                                                 p->info->trc, p->info->height);
         /* Decoded frames in the slots, YUV output frames, and each
-         * worker's two RGB buffers: what the queue depths allow. */
+         * worker's two RGB buffers (the model's output at its own size)
+         * and blend frame: what the queue depths allow. */
         size_t in_b = frame_bytes(p->info->pix_fmt, p->info->width, p->info->height);
         size_t out_b = frame_bytes(AV_PIX_FMT_YUV420P, p->out_w, p->out_h);
-        size_t rgb = (size_t)p->info->width * p->info->height * 3 + (size_t)p->out_w * p->out_h * 3;
+        size_t rgb = (size_t)p->info->width * p->info->height * 3 +
+                     (size_t)stats->model_w * stats->model_h * 3 +
+                     (p->resampling && cfg->detail < 1.f ? out_b : 0);
         stats->frame_bytes_bound =
             (size_t)p->sched.max_in_flight * (in_b + out_b) + (size_t)cfg->workers * rgb;
         if (p->segs) /* frames queued for the segment encoders */

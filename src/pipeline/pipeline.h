@@ -60,14 +60,20 @@ typedef struct vsr_pipeline_config {
     int64_t chunk_frames; /* chunked: 0 = the seed's one range per worker */
     int max_in_flight;    /* 0 = the schedule's default */
     int64_t max_pixels;   /* input frame limit; 0 = none */
-    /* The output picture size: 0 x 0 = the input's times the upscaler's
-     * scale; otherwise the model's output is resampled to it (both even). */
+    /* The output picture size (issue 18): 0 x 0 = the input's times
+     * out_scale; otherwise out_width x out_height (vsr_output_size_check:
+     * even, at most 8192 a side and 33,554,432 pixels). The model runs at
+     * its own scale; where that gives another size, its output is
+     * resampled (Lanczos-3) to this one: on the GPU by the engine when it
+     * converts colour there, else by swscale on the worker. */
     int out_width, out_height;
+    int out_scale; /* 0 = the upscaler's scale (no resampling) */
     /* Detail strength in [0, 1]: 1 = the model's output as it is, 0 = the
-     * input resampled (Lanczos) to the output size, between: a blend of the
-     * two (the NEG gate discounts the GAN's sharpening, issue 18). */
+     * input resampled (Lanczos) to the output size (the model not run),
+     * between: detail x model + (1 - detail) x input (the NEG gate
+     * discounts the GAN's sharpening, issue 18). */
     float detail;
-    int decoder_threads;  /* 0 = libavcodec's choice */
+    int decoder_threads; /* 0 = libavcodec's choice */
     vsr_encoder_options enc;
     /* Segment-parallel encoding (pipeline/segment_pool.h): 1 = one encoder,
      * N = N encoders, 0 = auto (default: cores, output size, memory; one
@@ -88,8 +94,9 @@ typedef struct vsr_pipeline_config {
     int size_gate; /* cap the bitrate so the output stays within the validator's size gate */
     vsr_colour_path colour_path;
     vsr_decode_path decode_path;
-    const char *hash_path; /* write "frame sha256" of each pre-encode frame (RGB24, or YUV
-                              4:2:0 when the upscaler gives YUV); NULL = no */
+    const char *hash_path; /* write "frame sha256" of each pre-encode frame (RGB24 when
+                              swscale converts the model's output at its own size and
+                              detail 1, else YUV 4:2:0); NULL = no */
     const char *dump_dir;  /* write each decoded RGB frame as DIR/frame_NNNNNN.png; NULL = no */
     volatile sig_atomic_t *cancel; /* nonzero: stop (Ctrl-C); may be NULL */
     vsr_progress_fn on_progress;   /* called from the calling thread; may be NULL */
@@ -102,6 +109,10 @@ void vsr_pipeline_config_default(vsr_pipeline_config *cfg);
 typedef struct vsr_pipeline_stats {
     int64_t frames;
     int in_w, in_h, out_w, out_h;
+    int model_w, model_h; /* the model's output (0 at detail 0: not run) */
+    float detail;
+    int resampled; /* 0: the model's output as it is; 1: resampled or blended by
+                      swscale on the workers; 2: by the upscaler (the engine) */
     int workers, queues, max_in_flight;
     int64_t chunk;
     double wall_s;

@@ -18,15 +18,16 @@ static int per_worker_run(void *ctx, const vsr_image *in, vsr_image *out, vsr_er
 }
 
 static int per_worker_run_yuv420(void *ctx, const vsr_image *in, vsr_yuv420 *out,
-                                 const vsr_yuv_coeffs *k, vsr_error *err)
+                                 const vsr_yuv_coeffs *k, const vsr_resample *rs, vsr_error *err)
 {
-    return vsr_engine_upscale_yuv420(ctx, in, out, k, err);
+    return vsr_engine_upscale_yuv420_to(ctx, in, out, k, rs, err);
 }
 
 static int per_worker_run_from_yuv(void *ctx, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin,
-                                   vsr_yuv420 *out, const vsr_yuv_coeffs *k, vsr_error *err)
+                                   vsr_yuv420 *out, const vsr_yuv_coeffs *k, const vsr_resample *rs,
+                                   vsr_error *err)
 {
-    return vsr_engine_upscale_from_yuv(ctx, in, kin, out, k, err);
+    return vsr_engine_upscale_from_yuv_to(ctx, in, kin, out, k, rs, err);
 }
 
 static int per_worker_prepare(void *ctx, int w, int h, vsr_error *err)
@@ -46,6 +47,7 @@ void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine)
     u->reads_device_yuv = vsr_engine_reads_device_yuv(engine);
     u->prepare = per_worker_prepare;
     u->prefers_yuv420 = vsr_engine_prefers_yuv420(engine);
+    u->resamples_on_device = vsr_engine_resamples_on_device(engine);
     u->decoder_device = vsr_engine_decoder_device(engine);
 }
 
@@ -87,6 +89,7 @@ int vsr_upscaler_shared(vsr_upscaler *u, vsr_engine *engine, vsr_shared_engine_c
     u->reads_device_yuv = 0;
     u->prepare = NULL;
     u->prefers_yuv420 = 0;
+    u->resamples_on_device = 0;
     u->decoder_device = vsr_engine_decoder_device(engine);
     return VSR_OK;
 }

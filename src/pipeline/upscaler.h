@@ -20,19 +20,22 @@ typedef struct vsr_upscaler {
     void (*ctx_destroy)(void *ctx);
     /* in is RGB24 of the input size; out is RGB24 of in x scale. */
     int (*run)(void *ctx, const vsr_image *in, vsr_image *out, vsr_error *err);
-    /* Optional: as run, with the output as YUV 4:2:0 (vsr_engine_upscale_yuv420). */
+    /* Optional: as run, with the output as YUV 4:2:0 of any even size,
+     * resampled and blended as rs says (vsr_engine_upscale_yuv420_to; rs
+     * NULL: out is in x scale, the model's output as it is). */
     int (*run_yuv420)(void *ctx, const vsr_image *in, vsr_yuv420 *out, const vsr_yuv_coeffs *k,
-                      vsr_error *err);
+                      const vsr_resample *rs, vsr_error *err);
     /* Optional: as run_yuv420 from a decoded 4:2:0 frame, converted by
-     * the engine (vsr_engine_upscale_from_yuv). */
+     * the engine (vsr_engine_upscale_from_yuv_to). */
     int (*run_from_yuv)(void *ctx, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, vsr_yuv420 *out,
-                        const vsr_yuv_coeffs *k, vsr_error *err);
+                        const vsr_yuv_coeffs *k, const vsr_resample *rs, vsr_error *err);
     int reads_device_yuv; /* run_from_yuv takes frames in GPU memory (NVDEC's) */
     /* Optional: readies a context for frames of w x h (vsr_engine_ctx_prepare). */
     int (*prepare)(void *ctx, int w, int h, vsr_error *err);
-    int prefers_yuv420; /* run_yuv420 converts on a GPU: cheaper than run + swscale */
-    int decoder_device; /* the device a hardware decoder (NVDEC) may decode on, its frames
-                           read there (vsr_engine_decoder_device); -1: none */
+    int prefers_yuv420;      /* run_yuv420 converts on a GPU: cheaper than run + swscale */
+    int resamples_on_device; /* run_yuv420 resamples to other sizes on a GPU (issue 18) */
+    int decoder_device;      /* the device a hardware decoder (NVDEC) may decode on, its frames
+                                read there (vsr_engine_decoder_device); -1: none */
 } vsr_upscaler;
 
 /* Per-worker contexts of one shared engine (DESIGN.md §1). */

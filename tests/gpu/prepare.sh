@@ -14,13 +14,16 @@ B=build-cuda
 D=build-cuda-dev
 cmake -S . -B $B -DCMAKE_BUILD_TYPE=Release -DVSR_WITH_CUDA=ON -DVSR_WITH_ONEDNN=OFF \
   -DVSR_BUILD_TESTS=OFF >/dev/null
-cmake --build $B -j"$(nproc)" --target vsr_cuda_bench cuda_psnr context_cost backend_ops_device vmaf_cuda_bench
+cmake --build $B -j"$(nproc)" --target vsr_cuda_bench cuda_psnr context_cost backend_ops_device \
+  vmaf_cuda_bench cuda_resample resample_ref
 mkdir -p $D/models $D/testdata
-cp $B/vsr_cuda_bench $B/cuda_psnr $B/context_cost $B/backend_ops_device $B/vmaf_cuda_bench $D/
+cp $B/vsr_cuda_bench $B/cuda_psnr $B/context_cost $B/backend_ops_device $B/vmaf_cuda_bench \
+  $B/cuda_resample $D/
 # the shared libraries the device lacks (protobuf-c, ...): all but the C
 # runtime's and CUDA's; run_device.sh puts $D/lib on the library path
 mkdir -p $D/lib
-ldd $B/vsr_cuda_bench $B/cuda_psnr $B/context_cost $B/backend_ops_device $B/vmaf_cuda_bench | awk '$3 ~ /^\// {print $3}' | sort -u |
+ldd $B/vsr_cuda_bench $B/cuda_psnr $B/context_cost $B/backend_ops_device $B/vmaf_cuda_bench \
+  $B/cuda_resample | awk '$3 ~ /^\// {print $3}' | sort -u |
   grep -vE '/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*|libcuda|libcudart|libcudnn[^/]*|libstdc\+\+|libgcc_s)\.so' |
   xargs -r -I{} cp -L {} $D/lib/
 for m in realesr-animevideov3-x4 realesr-animevideov3-x2 realesr-general-x4v3; do
@@ -44,4 +47,7 @@ for tag in anime general anime2; do
     [ -f $T/ref_${tag}_${img}.ppm ] || $B/cuda_psnr make-ref $m $T/${img}_480x270.ppm $T/ref_${tag}_${img}.ppm
   done
 done
+# the pipeline's CPU path (swscale) from the fp32 oracle's x4 output, for
+# cuda_resample check (output at any size, issue 18)
+$B/resample_ref $T/ref_general_ladybird.ppm $T/ladybird_480x270.ppm $T >/dev/null
 du -sh $D

@@ -15,6 +15,9 @@
 #                                   # also part of check, all and accuracy
 #   tests/gpu/run_device.sh vmaf    # VMAF on CUDA vs the CPU session on the same frames,
 #                                   # fps at 1080p and 2160p (vmaf_cuda_bench)
+#   tests/gpu/run_device.sh resample  # output at any size (issue 18): the GPU's resample and
+#                                   # blend vs the host's and the CPU path's (also part of
+#                                   # check, all and accuracy), and its speed at 4K output
 #
 # Logs go to $OUT (or ./gpu-out). Exit status: nonzero if an accuracy check
 # failed.
@@ -56,6 +59,8 @@ if [ "$MODE" = check ] || [ "$MODE" = all ] || [ "$MODE" = accuracy ]; then
     $D/cuda_psnr variants "$ANIME" || fail=1
     $D/cuda_psnr variants "$GENERAL" || fail=1
     $D/cuda_psnr variants "$ANIME2" || fail=1
+    echo "== accuracy: output at any size and detail (cuda_resample): GPU vs host, vs the CPU path"
+    $D/cuda_resample check "$GENERAL" "$T/ladybird_480x270.ppm" "$T" || fail=1
     echo "== conformance: every op of the IR on the cuda backend vs ref (test_backend_ops)"
     $D/backend_ops_device cuda || fail=1
     echo "accuracy: $([ $fail = 0 ] && echo ALL OK || echo FAILURES)"
@@ -76,6 +81,13 @@ fi
 if [ "$MODE" = ops ]; then
   $D/backend_ops_device cuda 2>&1 | tee "$OUT/backend-ops.txt"
   [ "${PIPESTATUS[0]}" = 0 ] || fail=1
+fi
+if [ "$MODE" = resample ]; then
+  {
+    $D/cuda_resample check "$GENERAL" "$T/ladybird_480x270.ppm" "$T" || fail=1
+    $D/cuda_resample bench "$M" || fail=1
+  } 2>&1 | tee "$OUT/resample.txt"
+  grep -q "resample check: ALL OK" "$OUT/resample.txt" && ! grep -q "^bench " "$OUT/resample.txt" || fail=1
 fi
 if [ "$MODE" = vmaf ]; then
   $D/vmaf_cuda_bench --threads "$(nproc)" 2>&1 | tee "$OUT/vmaf.txt" || fail=1

@@ -255,6 +255,7 @@ void cuda_context_destroy(void *p) {
     cudaSetDevice(c->device);
     if (c->stream) cudaStreamSynchronize(c->stream);
     release_plan(c);
+    resample_free(c);
     if (c->dnn) g_cudnn.cudnnDestroy(c->dnn);
     for (int k = 0; k < 2; ++k) {
         if (c->pinned[k]) cudaFreeHost(c->pinned[k]);
@@ -338,6 +339,9 @@ const vsr_backend_ops vsr_backend_cuda = {
     /* NVDEC's frames are read where they lie; batches fill the GPU */
     VSR_BACKEND_CAP_DECODER_SURFACES | VSR_BACKEND_CAP_BATCH,
     VSR_PRECISION_BIT(VSR_PRECISION_FP16),
+    /* output at any size on the device (cuda_resample.cu) */
+    cuda_frame_tile,
+    cuda_frame_yuv420,
 };
 
 int vsr_cuda_device_info(int device, char *buf, size_t len, vsr_error *err) {

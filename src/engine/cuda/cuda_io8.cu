@@ -22,10 +22,10 @@ int ensure_device_bytes(unsigned char **buf, size_t *cap, size_t bytes, vsr_erro
 
 /* The 8-bit paths: load (enqueues the graph's input, w x h, into d_in),
  * the graph, then convert (enqueues the conversion of output region (ox,
- * oy, ow, oh) into d_u8_out) and out_bytes copied back to out. */
+ * oy, ow, oh) into d_u8_out, out_bytes); all enqueued, nothing waited for. */
 template <class Load, class Convert>
-int run_8bit(Ctx *c, int w, int h, int ox, int oy, int ow, int oh, size_t out_bytes,
-             unsigned char *out, Load load, Convert convert, vsr_error *err) {
+int enqueue_8bit(Ctx *c, int w, int h, int ox, int oy, int ow, int oh, size_t out_bytes, Load load,
+                 Convert convert, vsr_error *err) {
     const vsr_graph *g = c->W->g;
     if (g->in_channels != 3 || g->out_channels != 3)
         return vsr_error_set(err, VSR_ERR_INVALID, "cuda: the 8-bit path needs an RGB model");
@@ -38,15 +38,26 @@ int run_8bit(Ctx *c, int w, int h, int ox, int oy, int ow, int oh, size_t out_by
     rc = ensure_device_bytes(&c->d_u8_out, &c->u8_out_cap, out_bytes, err);
     if (rc == 0) rc = load(err);
     if (rc == 0) rc = run_graph(c, nullptr, err);
-    if (rc == 0) {
-        convert(c->d_out, os.h, os.w, c->d_u8_out, c->stream);
-        rc = d2h_staged(c, out, c->d_u8_out, out_bytes, err);
-    }
+    if (rc == 0) convert(c->d_out, os.h, os.w, c->d_u8_out, c->stream);
+    return rc;
+}
+
+/* A failed run leaves the stream drained and no sticky error behind. */
+int drain_after(Ctx *c, int rc) {
     if (rc < 0) {
         cudaStreamSynchronize(c->stream);
         cudaGetLastError();
     }
     return rc;
+}
+
+/* enqueue_8bit, then out_bytes of d_u8_out copied back to out. */
+template <class Load, class Convert>
+int run_8bit(Ctx *c, int w, int h, int ox, int oy, int ow, int oh, size_t out_bytes,
+             unsigned char *out, Load load, Convert convert, vsr_error *err) {
+    int rc = enqueue_8bit(c, w, h, ox, oy, ow, oh, out_bytes, load, convert, err);
+    if (rc == 0) rc = d2h_staged(c, out, c->d_u8_out, out_bytes, err);
+    return drain_after(c, rc);
 }
 
 /* Packed RGB24 from the host, through pinned staging. */
@@ -67,13 +78,14 @@ int copy_plane(Ctx *c, unsigned char *dst, const unsigned char *src, size_t stri
     return 0;
 }
 
-/* A region of a decoded 4:2:0 frame. For a frame on this GPU, the decoder
- * enqueued the copy into it on its stream (NULL: the legacy default
- * stream) before handing it over: our stream waits for that on the GPU. A
- * frame on another GPU is waited for there, and its planes (or a frame's
- * in host memory, device -1) are copied here first. */
-int load_yuv(Ctx *c, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, int x0, int y0, int w, int h,
-             vsr_error *err) {
+} // namespace
+
+/* A decoded 4:2:0 frame, readable on this device. For a frame on this GPU,
+ * the decoder enqueued the copy into it on its stream (NULL: the legacy
+ * default stream) before handing it over: our stream waits for that on
+ * the GPU. A frame on another GPU is waited for there, and its planes (or
+ * a frame's in host memory, device -1) are copied here first. */
+int stage_yuv(Ctx *c, const vsr_yuv_in *in, vsr_yuv_in *out, vsr_error *err) {
     cudaStream_t ready = in->ready_stream ? (cudaStream_t)in->ready_stream : cudaStreamLegacy;
     vsr_yuv_in f = *in;
     if (in->device == c->device) {
@@ -107,8 +119,19 @@ int load_yuv(Ctx *c, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, int x0, in
         f.chroma_stride = row;
         f.device = c->device;
     }
-    launch_yuv_in_to_nchw_f32(f, *kin, x0, y0, w, h, c->d_in, c->stream);
+    *out = f;
     return 0;
+}
+
+namespace {
+
+/* A region of a decoded 4:2:0 frame into the graph's input. */
+int load_yuv(Ctx *c, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, int x0, int y0, int w, int h,
+             vsr_error *err) {
+    vsr_yuv_in f;
+    int rc = stage_yuv(c, in, &f, err);
+    if (rc == 0) launch_yuv_in_to_nchw_f32(f, *kin, x0, y0, w, h, c->d_in, c->stream);
+    return rc;
 }
 
 /* Only the encoder's YUV frame (half of RGB24's bytes) comes back. */
@@ -145,6 +168,37 @@ int cuda_run_yuv420(void *p, const unsigned char *in, int w, int h, int ox, int 
     return run_to_yuv420(
         c, w, h, ox, oy, ow, oh, k, out,
         [&](vsr_error *e) { return load_rgb24(c, in, w, h, e); }, err);
+}
+
+/* The output region as RGB24 into the context's frame on the device
+ * (resample_frame), not back to the host: output at any size (issue 18). */
+int cuda_frame_tile(void *p, const unsigned char *in, const vsr_yuv_in *yuv,
+                    const vsr_rgb_coeffs *kin, int x0, int y0, int w, int h, int ox, int oy, int ow,
+                    int oh, int fw, int fh, int dx, int dy, vsr_error *err) {
+    Ctx *c = (Ctx *)p;
+    if (dx < 0 || dy < 0 || dx + ow > fw || dy + oh > fh)
+        return vsr_error_set(err, VSR_ERR_INVALID, "cuda: tile %dx%d at %d,%d outside the %dx%d frame",
+                             ow, oh, dx, dy, fw, fh);
+    CU(cudaSetDevice(c->device), "selecting the device");
+    unsigned char *frame = nullptr;
+    int rc = resample_frame(c, fw, fh, &frame, err);
+    if (rc < 0) return rc;
+    auto load = [&](vsr_error *e) {
+        return yuv ? load_yuv(c, yuv, kin, x0, y0, w, h, e) : load_rgb24(c, in, w, h, e);
+    };
+    rc = enqueue_8bit(
+        c, w, h, ox, oy, ow, oh, (size_t)ow * oh * 3, load,
+        [&](const float *src, int sh, int sw, unsigned char *dst, cudaStream_t st) {
+            launch_nchw_f32_to_rgb24(src, sh, sw, ox, oy, ow, oh, dst, st);
+        },
+        err);
+    if (rc == 0) {
+        cudaError_t e = cudaMemcpy2DAsync(frame + ((size_t)dy * fw + dx) * 3, (size_t)fw * 3,
+                                          c->d_u8_out, (size_t)ow * 3, (size_t)ow * 3, oh,
+                                          cudaMemcpyDeviceToDevice, c->stream);
+        if (e != cudaSuccess) rc = cu_fail(err, e, "placing a tile in the frame", __FILE__, __LINE__);
+    }
+    return drain_after(c, rc);
 }
 
 /* The decoder's frame never leaves the GPU: only the YUV output comes to

@@ -140,6 +140,8 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err);
 
 /* ------------------------------------------------------- context (cuda_exec.cu) */
 
+struct ResampleState; /* output at any size: cuda_resample.cu */
+
 struct CudnnConv {
     cudnnTensorDescriptor_t x = nullptr, y = nullptr;
     cudnnFilterDescriptor_t w = nullptr;
@@ -188,6 +190,7 @@ struct Ctx {
     void *ws = nullptr;
     size_t ws_bytes = 0;
     std::vector<StepRT> rt;
+    ResampleState *resample = nullptr; /* made on first use; resample_free */
 };
 
 void release_plan(Ctx *c);
@@ -208,6 +211,24 @@ int cuda_run_yuv420(void *p, const unsigned char *in, int w, int h, int ox, int 
 int cuda_run_from_yuv(void *p, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, int x0, int y0,
                       int w, int h, int ox, int oy, int ow, int oh, const vsr_yuv_coeffs *k,
                       unsigned char *out, vsr_error *err);
+/* A decoded 4:2:0 frame as one readable on this device (copied here from
+ * the host or another GPU; waited for on its decoder's stream). */
+int stage_yuv(Ctx *c, const vsr_yuv_in *in, vsr_yuv_in *out, vsr_error *err);
+int cuda_frame_tile(void *p, const unsigned char *in, const vsr_yuv_in *yuv,
+                    const vsr_rgb_coeffs *kin, int x0, int y0, int w, int h, int ox, int oy, int ow,
+                    int oh, int fw, int fh, int dx, int dy, vsr_error *err);
+
+/* ------------------------------------------ output at any size (cuda_resample.cu) */
+
+/* The context's RGB24 frame of fw x fh on the device (the model's output,
+ * tile by tile), grown as needed. */
+int resample_frame(Ctx *c, int fw, int fh, unsigned char **frame, vsr_error *err);
+int cuda_frame_yuv420(void *p, const unsigned char *in, size_t in_stride, const vsr_yuv_in *yuv,
+                      const vsr_rgb_coeffs *kin, int in_w, int in_h, int fw, int fh,
+                      const vsr_resample *rs, int out_w, int out_h, const vsr_yuv_coeffs *k,
+                      unsigned char *out, vsr_error *err);
+/* Frees the context's resample state (buffers, tables). */
+void resample_free(Ctx *c);
 
 } // namespace vsrcuda
 
