@@ -382,7 +382,7 @@ static int run_upscaling(gpu_request *g, const vsr_http_call *call, const vsr_pr
              cfg->default_model ? cfg->default_model : VSR_DEFAULT_MODEL);
     j->scale = pick_scale(factor, in->width, in->height, out_w, out_h);
     /* 0 x 0 is the model's own size; anything else is resampled by the
-     * pipeline (VSR_ERR_UNSUPPORTED where it cannot yet: 422). */
+     * pipeline (on the GPU where the model runs there). */
     if (out_w != in->width * j->scale || out_h != in->height * j->scale) {
         j->out_width = out_w;
         j->out_height = out_h;

@@ -232,18 +232,11 @@ gpu "$WORK/up.mp4" "$(meta upscaling compact "$WORK/up.mp4" '{"upscale_factor": 
 binding "$WORK/up.mp4" upscaling compact "$WORK/up_t.mp4"
 checks=$((checks + 1))
 [ "$(image_size "$WORK/up_t.mp4")" = 128x72 ] || fail "target 128x72: $(image_size "$WORK/up_t.mp4")"
-# Another size needs the resampler (issue 18): until the pipeline has it,
-# a clean 422 that says so; with it, the exact size.
+# Another size: the model's scale, then the pipeline's resampler.
 gpu "$WORK/up.mp4" "$(meta upscaling balanced "$WORK/up.mp4" '{"upscale_factor": 2, "target_width": 100, "target_height": 56}')"
+binding "$WORK/up.mp4" upscaling balanced "$WORK/up_100.mp4"
 checks=$((checks + 1))
-if [ "$CODE" = 200 ]; then
-    cp "$WORK/gpu.out" "$WORK/up_100.mp4"
-    [ "$(image_size "$WORK/up_100.mp4")" = 100x56 ] || fail "target 100x56: $(image_size "$WORK/up_100.mp4")"
-    echo "target 100x56: resampled"
-else
-    refused "target 100x56 without a resampler" 422 "implemented|resampl"
-    echo "target 100x56: refused (no resampler in the pipeline yet): $BODY"
-fi
+[ "$(image_size "$WORK/up_100.mp4")" = 100x56 ] || fail "target 100x56: $(image_size "$WORK/up_100.mp4")"
 no_scratch "upscaling"
 
 # The target rules (gpu_worker.py's _target) and the factor's.
