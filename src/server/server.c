@@ -56,7 +56,8 @@ int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *
         .fail_after = cfg->fail_after,
     };
     if ((st = vsr_model_cache_create(&mo, &sv->models, err)) < 0 ||
-        (st = vsr_job_queue_create(cfg->max_running, cfg->max_queued, &s->api.queue, err)) < 0)
+        (st = vsr_job_queue_create(cfg->max_running, cfg->max_queued, &s->api.queue, err)) < 0 ||
+        (st = vsr_output_claims_create(&s->api.claims, err)) < 0)
         goto fail;
     vsr_http_options ho = {
         .host = cfg->listen_host ? cfg->listen_host : "127.0.0.1",
@@ -91,6 +92,7 @@ void vsr_server_stop(vsr_server *s)
     vsr_job_queue_shutdown(s->api.queue);
     vsr_http_stop(s->http);
     vsr_job_queue_destroy(s->api.queue);
+    vsr_output_claims_destroy(s->api.claims);
     vsr_model_cache_destroy(s->api.services.models);
     vsr_deleter_stop(s->api.services.deleter);
     vsr_s3_destroy(s->api.services.s3);
