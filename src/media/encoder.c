@@ -2,6 +2,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/output_file.h"
+#include "util/scratch_file.h"
 
 #include <errno.h>
 #include <libavutil/opt.h>
@@ -239,14 +240,6 @@ static int open_fail(vsr_encoder *e, int code)
     return code;
 }
 
-static void make_tmp_path(vsr_encoder *e)
-{
-    const char *slash = strrchr(e->path, '/');
-    int dir_len = slash ? (int)(slash - e->path) + 1 : 0;
-    snprintf(e->tmp_path, sizeof e->tmp_path, "%.*s.%s.vsr-partial-%ld", dir_len, e->path,
-             e->path + dir_len, (long)getpid());
-}
-
 static int add_copy_streams(vsr_encoder *e, AVFormatContext *in, vsr_error *err)
 {
     e->n_copy_map = in->nb_streams;
@@ -297,7 +290,6 @@ int vsr_encoder_open(const char *path, const vsr_encoder_options *opt, const vsr
     if (!e)
         return vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", path);
     snprintf(e->path, sizeof e->path, "%s", path);
-    make_tmp_path(e);
 
     /* A directory, a device, a FIFO or a socket would be replaced by the
      * rename in vsr_encoder_finish (util/output_file.h). */
@@ -307,7 +299,15 @@ int vsr_encoder_open(const char *path, const vsr_encoder_options *opt, const vsr
     if (!encoder_for(opt, err))
         return open_fail(e, VSR_ERR_INVALID);
 
-    int ret = avformat_alloc_output_context2(&e->mux, NULL, "mp4", e->tmp_path);
+    /* A scratch file of this encoder's own: two writers of one output (two
+     * server jobs, two processes) each write theirs, and whichever renames
+     * last leaves a whole file (issue 20: they shared one name, and one
+     * finished with the other's half-written file). The muxer reopens it
+     * by name to move the index to the front (+faststart). */
+    int ret = vsr_scratch_create(path, VSR_SCRATCH_PARTIAL, e->tmp_path, sizeof e->tmp_path, err);
+    if (ret < 0)
+        return open_fail(e, ret);
+    ret = avformat_alloc_output_context2(&e->mux, NULL, "mp4", e->tmp_path);
     if (ret < 0 || !e->mux)
         return open_fail(
             e, vsr_error_set(err, VSR_ERR_INTERNAL, "%s: MP4 muxer: %s", path, av_err2str(ret)));
@@ -520,8 +520,8 @@ void vsr_encoder_destroy(vsr_encoder *e)
             avio_closep(&e->mux->pb);
         avformat_free_context(e->mux);
     }
-    if (!e->finished)
-        unlink(e->tmp_path); /* may not exist: an open that failed early */
+    if (!e->finished && e->tmp_path[0])
+        unlink(e->tmp_path); /* its own scratch file, never another writer's */
     if (e->frames_in == 0)
         vsr_encoder_codec_close_unused(&e->codec); /* failed or cancelled before a frame */
     avcodec_free_context(&e->codec);

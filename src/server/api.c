@@ -469,8 +469,27 @@ static void handle_upscale(vsr_api *api, const route *rt, const vsr_http_call *c
         return;
     }
 
+    /* One job per output path: a second writer would race the first for
+     * the file (issue 20), so it is told now, not given a broken one. */
+    const char *outs[VSR_MAX_CLIPS];
+    for (int i = 0; i < j->n_clips; i++)
+        outs[i] = j->clips[i].output_path;
+    int busy = 0;
+    if (vsr_output_claims_take(api->claims, outs, j->n_clips, &busy, &err) < 0) {
+        if (err.code == VSR_ERR_BUSY)
+            reply_error(api, rt, reply, 409,
+                        "output_paths[%d]: another request is writing this file now; ask again "
+                        "when it has finished",
+                        busy);
+        else
+            reply_error(api, rt, reply, 500, "%s", err.msg);
+        free(j);
+        return;
+    }
     int position = 0;
-    if (run_and_wait(api, call, j, &position, &err) < 0) {
+    int ran = run_and_wait(api, call, j, &position, &err);
+    vsr_output_claims_release(api->claims, outs, j->n_clips);
+    if (ran < 0) {
         reply_error(api, rt, reply, vsr_http_status_for(err.code), "%s", err.msg);
         free(j);
         return;

@@ -5,7 +5,8 @@
  *                        success, queue_position, active_tasks, queued_tasks}
  *   GET /health, GET /queue, GET /metrics
  *   POST /process, GET /healthz: the remote GPU transform worker (gpu_worker.h)
- * Requests are checked field by field (400 naming the field), queued (429
+ * Requests are checked field by field (400 naming the field), refused
+ * while another request writes one of their output_paths (409), queued (429
  * when full), and answered when their job has ended; every error body
  * keeps the endpoint's own fields and adds "error". */
 #ifndef VSR_SERVER_API_H
@@ -14,13 +15,15 @@
 #include "server/gpu_worker.h"
 #include "server/http_server.h"
 #include "server/job_queue.h"
+#include "server/output_claims.h"
 #include "server/upscale_job.h"
 
 typedef struct vsr_api {
     vsr_job_services services;
     vsr_job_queue *queue;
-    const char *backend_name; /* for /health */
-    vsr_gpu_worker *gpu;      /* answers its own paths (gpu_worker.h) */
+    vsr_output_claims *claims; /* the output_paths of the jobs in progress */
+    const char *backend_name;  /* for /health */
+    vsr_gpu_worker *gpu;       /* answers its own paths (gpu_worker.h) */
 } vsr_api;
 
 /* The vsr_http_handler of the server; opaque is a vsr_api. */

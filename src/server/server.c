@@ -57,6 +57,7 @@ int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *
     };
     if ((st = vsr_model_cache_create(&mo, &sv->models, err)) < 0 ||
         (st = vsr_job_queue_create(cfg->max_running, cfg->max_queued, &s->api.queue, err)) < 0 ||
+        (st = vsr_output_claims_create(&s->api.claims, err)) < 0 ||
         (st = vsr_gpu_worker_create(sv, s->api.queue, &s->api.gpu, err)) < 0)
         goto fail;
     vsr_http_options ho = {
@@ -115,6 +116,7 @@ void vsr_server_stop(vsr_server *s)
     vsr_http_stop(s->http);
     vsr_job_queue_destroy(s->api.queue);
     vsr_gpu_worker_destroy(s->api.gpu);
+    vsr_output_claims_destroy(s->api.claims);
     vsr_model_cache_destroy(s->api.services.models);
     vsr_deleter_stop(s->api.services.deleter);
     vsr_s3_destroy(s->api.services.s3);
