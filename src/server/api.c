@@ -193,6 +193,56 @@ static int parse_upscale_inputs(vsr_api *api, json_t *paths, vsr_upscale_job *j,
     return 0;
 }
 
+/* The name the subnet's services give an input's output: the input's
+ * name without its extension, <task>_input for a download (<task>_input<i>
+ * after the first clip), and, where an earlier clip of the request has the
+ * same, its index. */
+static void output_base(const vsr_upscale_job *j, int index, char *base, size_t size)
+{
+    const vsr_clip *c = &j->clips[index];
+    if (c->source_is_url) {
+        if (index)
+            snprintf(base, size, "%.80s_input%d", j->job.id, index);
+        else
+            snprintf(base, size, "%.80s_input", j->job.id);
+        return;
+    }
+    const char *name = strrchr(c->source, '/');
+    name = name ? name + 1 : c->source;
+    const char *dot = strrchr(name, '.');
+    int len = dot && dot != name ? (int)(dot - name) : (int)strlen(name);
+    snprintf(base, size, "%.*s", len > 400 ? 400 : len, name);
+    for (int k = 0; k < index; k++) {
+        const vsr_clip *o = &j->clips[k];
+        if (o->source_is_url)
+            continue;
+        const char *on = strrchr(o->source, '/');
+        on = on ? on + 1 : o->source;
+        if (!strncmp(on, name, (size_t)len) && (on[len] == '\0' || on[len] == '.')) {
+            snprintf(base + strlen(base), size - strlen(base), "_%d", index);
+            return;
+        }
+    }
+}
+
+static int set_default_output(vsr_api *api, vsr_upscale_job *j, int index, char *why,
+                              size_t why_len)
+{
+    char base[512], name[600];
+    output_base(j, index, base, sizeof base);
+    snprintf(name, sizeof name, "%s_upscaled_%dx.mp4", base, j->scale);
+    if (set_output(api, &j->clips[index], name, index, why, why_len) < 0)
+        return -1;
+    for (int k = 0; k < j->n_clips; k++) {
+        if (!j->clips[k].source_is_url &&
+            !strcmp(j->clips[k].source, j->clips[index].output_path)) {
+            snprintf(why, why_len, "output_paths[%d]: %s would be an input", index, name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* The object key of a clip's upload, as vidaio-subnet's upscaling service
  * lays them out: processing/<task>/<input's name>_upscaled_<scale>x.mp4,
  * where a downloaded input is named <task>_input (<task>_input<i> for
@@ -200,18 +250,7 @@ static int parse_upscale_inputs(vsr_api *api, json_t *paths, vsr_upscale_job *j,
 static void set_upload_key(const vsr_upscale_job *j, vsr_clip *c, int index)
 {
     char base[512];
-    if (c->source_is_url) {
-        if (index)
-            snprintf(base, sizeof base, "%.80s_input%d", j->job.id, index);
-        else
-            snprintf(base, sizeof base, "%.80s_input", j->job.id);
-    } else {
-        const char *name = strrchr(c->source, '/');
-        name = name ? name + 1 : c->source;
-        const char *dot = strrchr(name, '.');
-        int len = dot && dot != name ? (int)(dot - name) : (int)strlen(name);
-        snprintf(base, sizeof base, "%.*s", len > 400 ? 400 : len, name);
-    }
+    output_base(j, index, base, sizeof base);
     snprintf(c->upload_key, sizeof c->upload_key, "processing/%.80s/%s_upscaled_%dx.mp4", j->job.id,
              base, j->scale);
 }
@@ -268,9 +307,14 @@ static int parse_upscale(vsr_api *api, json_t *root, vsr_upscale_job *j, char *w
         }
     }
     j->upload = api->services.s3 != NULL;
-    if (!j->upload && !(outs && !json_is_null(outs))) {
-        snprintf(why, why_len, "output_paths: needed, as this server has no storage to upload to");
-        return -1;
+    int default_outputs = !j->upload && !(outs && !json_is_null(outs));
+    for (int i = 0; default_outputs && i < j->n_clips; i++) {
+        if (j->clips[i].source_is_url) {
+            snprintf(why, why_len,
+                     "output_paths: needed for a URL input, as this server has no storage to "
+                     "upload to");
+            return -1;
+        }
     }
 
     json_t *scale = json_object_get(root, "scale");
@@ -289,6 +333,13 @@ static int parse_upscale(vsr_api *api, json_t *root, vsr_upscale_job *j, char *w
         for (int i = 0; i < j->n_clips; i++)
             set_upload_key(j, &j->clips[i], i);
     }
+    /* Local inputs and nowhere to upload: the service's local mode, the
+     * output beside its shared volume (here the root) as
+     * <name>_upscaled_<scale>x.mp4, which the neuron maps back and
+     * uploads itself. */
+    for (int i = 0; default_outputs && i < j->n_clips; i++)
+        if (set_default_output(api, j, i, why, why_len) < 0)
+            return -1;
 
     const char *default_model = cfg->default_model ? cfg->default_model : VSR_DEFAULT_MODEL;
     json_t *model = json_object_get(root, "model");

@@ -293,8 +293,10 @@ req "$C" GET /queue "" "${AUTH[@]}"
 expect_reply "token: right" 200 '.active_tasks == 0'
 req "$C" POST /upscale-video "{\"payload_url\": \"$PAYLOAD/file/clip.mp4\", \"task_type\": \"SD2HD\"}" "${AUTH[@]}"
 expect_reply "legacy without storage" 503 '.uploaded_video_url == null and (.error | test("storage"))'
-req "$C" POST /upscale '{"video_paths": ["in.mp4"], "scale": 2}' "${AUTH[@]}"
-expect_reply "no output without storage" 400 '.error | test("^output_paths: needed")'
+# No storage: a URL needs output_paths (a local input's default output:
+# test_serve_compress.sh).
+req "$C" POST /upscale '{"video_paths": ["http://example.com/x.mp4"], "scale": 2}' "${AUTH[@]}"
+expect_reply "URL without storage" 400 '.error | test("^output_paths: needed")'
 
 # SSRF: loopback, metadata, private and unspecified addresses, refused before connecting.
 : >"$WORK/payload.log"

@@ -8,7 +8,8 @@
 # root; each bad field is refused in the service's shapes (422 with a
 # detail list, 400 detail for a missing file); a full queue is 429; a
 # failed download, missing storage and storage down are success false with
-# the service's wording; no scratch file is left behind.
+# the service's wording; no scratch file is left behind. And /upscale in
+# the upscaling service's local mode.
 . "$(dirname "$0")/cli_lib.sh"
 . "$(dirname "$0")/s3rver_lib.sh"
 need curl "apt-get install curl"
@@ -187,6 +188,14 @@ stop_server A a
 start_server N --root "$ROOT" --tmp-dir "$WORK/tmp_n" --allow-cidrs 127.0.0.1/32
 compress "$PORT_N" "{\"video_path\": \"$PAYLOAD/file/clip.mp4\"}"
 expect_reply "no storage" 200 "$SHAPE"' and .success == false and .error == "S3 upload failed: Missing storage configuration: MINER_STORAGE_S3_BUCKET_NAME, MINER_STORAGE_S3_ACCESS_KEY_ID, MINER_STORAGE_S3_SECRET_ACCESS_KEY"'
+# /upscale in the service's local mode, as the neuron calls it with no
+# storage here: the output beside the input in the root, named as the
+# service names it.
+CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    --data-binary '{"video_path": "in.mp4", "scale": 2, "task_id": "u1"}' "http://127.0.0.1:$PORT_N/upscale")
+BODY=$(cat "$WORK/resp")
+expect_reply "upscale, local mode" 200 '.success == true and .error == null and .output_url == "" and (.output_path | endswith("/root/in_upscaled_2x.mp4"))'
+expect 0 "all 11 gates passed" "$VSR_BIN" check "$ROOT/in_upscaled_2x.mp4" --input "$ROOT/in.mp4" --scale 2
 stop_server N n
 
 # ---- server E: storage down --------------------------------------------------
