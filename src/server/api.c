@@ -9,6 +9,7 @@
 
 #include "media/gates.h"
 #include "model/model_registry.h"
+#include "server/compress_api.h"
 #include "server/deleter.h"
 #include "server/path_confine.h"
 #include "server/uuid.h"
@@ -171,15 +172,9 @@ static int set_output(vsr_api *api, vsr_clip *c, const char *value, int index, c
     return 0;
 }
 
-/* Fills j from a POST /upscale body; on a bad field writes why (naming it). */
-static int parse_upscale(vsr_api *api, json_t *root, vsr_upscale_job *j, char *why, size_t why_len)
+static int parse_upscale_inputs(vsr_api *api, json_t *paths, vsr_upscale_job *j, char *why,
+                                size_t why_len)
 {
-    const vsr_server_config *cfg = api->services.cfg;
-    json_t *paths = json_object_get(root, "video_paths");
-    if (!paths) {
-        snprintf(why, why_len, "video_paths: missing (a list of 1 to %d inputs)", VSR_MAX_CLIPS);
-        return -1;
-    }
     if (!json_is_array(paths) || json_array_size(paths) < 1 ||
         json_array_size(paths) > VSR_MAX_CLIPS) {
         snprintf(why, why_len, "video_paths: expected a list of 1 to %d strings", VSR_MAX_CLIPS);
@@ -195,6 +190,95 @@ static int parse_upscale(vsr_api *api, json_t *root, vsr_upscale_job *j, char *w
         if (set_source(api, &j->clips[i], json_string_value(p), i, why, why_len) < 0)
             return -1;
     }
+    return 0;
+}
+
+/* The name the subnet's services give an input's output: the input's
+ * name without its extension, <task>_input for a download (<task>_input<i>
+ * after the first clip), and, where an earlier clip of the request has the
+ * same, its index. */
+static void output_base(const vsr_upscale_job *j, int index, char *base, size_t size)
+{
+    const vsr_clip *c = &j->clips[index];
+    if (c->source_is_url) {
+        if (index)
+            snprintf(base, size, "%.80s_input%d", j->job.id, index);
+        else
+            snprintf(base, size, "%.80s_input", j->job.id);
+        return;
+    }
+    const char *name = strrchr(c->source, '/');
+    name = name ? name + 1 : c->source;
+    const char *dot = strrchr(name, '.');
+    int len = dot && dot != name ? (int)(dot - name) : (int)strlen(name);
+    snprintf(base, size, "%.*s", len > 400 ? 400 : len, name);
+    for (int k = 0; k < index; k++) {
+        const vsr_clip *o = &j->clips[k];
+        if (o->source_is_url)
+            continue;
+        const char *on = strrchr(o->source, '/');
+        on = on ? on + 1 : o->source;
+        if (!strncmp(on, name, (size_t)len) && (on[len] == '\0' || on[len] == '.')) {
+            snprintf(base + strlen(base), size - strlen(base), "_%d", index);
+            return;
+        }
+    }
+}
+
+static int set_default_output(vsr_api *api, vsr_upscale_job *j, int index, char *why,
+                              size_t why_len)
+{
+    char base[512], name[600];
+    output_base(j, index, base, sizeof base);
+    snprintf(name, sizeof name, "%s_upscaled_%dx.mp4", base, j->scale);
+    if (set_output(api, &j->clips[index], name, index, why, why_len) < 0)
+        return -1;
+    for (int k = 0; k < j->n_clips; k++) {
+        if (!j->clips[k].source_is_url &&
+            !strcmp(j->clips[k].source, j->clips[index].output_path)) {
+            snprintf(why, why_len, "output_paths[%d]: %s would be an input", index, name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The object key of a clip's upload, as vidaio-subnet's upscaling service
+ * lays them out: processing/<task>/<input's name>_upscaled_<scale>x.mp4,
+ * where a downloaded input is named <task>_input (<task>_input<i> for
+ * the clips after the first). */
+static void set_upload_key(const vsr_upscale_job *j, vsr_clip *c, int index)
+{
+    char base[512];
+    output_base(j, index, base, sizeof base);
+    snprintf(c->upload_key, sizeof c->upload_key, "processing/%.80s/%s_upscaled_%dx.mp4", j->job.id,
+             base, j->scale);
+}
+
+/* Fills j from a POST /upscale body; on a bad field writes why (naming it). */
+static int parse_upscale(vsr_api *api, json_t *root, vsr_upscale_job *j, char *why, size_t why_len)
+{
+    const vsr_server_config *cfg = api->services.cfg;
+    json_t *paths = json_object_get(root, "video_paths"), *one = NULL;
+    /* The service of vidaio-subnet today takes one "video_path" (and the
+     * neuron sends that): a list of one. */
+    json_t *single = json_object_get(root, "video_path");
+    if (!paths && single) {
+        if (!json_is_string(single) || !json_string_length(single)) {
+            snprintf(why, why_len, "video_path: expected a URL or a path");
+            return -1;
+        }
+        paths = one = json_pack("[O]", single);
+    }
+    if (!paths) {
+        snprintf(why, why_len, "video_paths: missing (a list of 1 to %d inputs, or video_path)",
+                 VSR_MAX_CLIPS);
+        return -1;
+    }
+    int st = parse_upscale_inputs(api, paths, j, why, why_len);
+    json_decref(one);
+    if (st < 0)
+        return -1;
 
     json_t *outs = json_object_get(root, "output_paths");
     if (outs && !json_is_null(outs)) {
@@ -223,9 +307,14 @@ static int parse_upscale(vsr_api *api, json_t *root, vsr_upscale_job *j, char *w
         }
     }
     j->upload = api->services.s3 != NULL;
-    if (!j->upload && !(outs && !json_is_null(outs))) {
-        snprintf(why, why_len, "output_paths: needed, as this server has no storage to upload to");
-        return -1;
+    int default_outputs = !j->upload && !(outs && !json_is_null(outs));
+    for (int i = 0; default_outputs && i < j->n_clips; i++) {
+        if (j->clips[i].source_is_url) {
+            snprintf(why, why_len,
+                     "output_paths: needed for a URL input, as this server has no storage to "
+                     "upload to");
+            return -1;
+        }
     }
 
     json_t *scale = json_object_get(root, "scale");
@@ -239,6 +328,18 @@ static int parse_upscale(vsr_api *api, json_t *root, vsr_upscale_job *j, char *w
         return -1;
     }
     j->scale = (int)s;
+    if (j->upload) {
+        j->presign_expiry_s = cfg->service_presign_expiry_s;
+        for (int i = 0; i < j->n_clips; i++)
+            set_upload_key(j, &j->clips[i], i);
+    }
+    /* Local inputs and nowhere to upload: the service's local mode, the
+     * output beside its shared volume (here the root) as
+     * <name>_upscaled_<scale>x.mp4, which the neuron maps back and
+     * uploads itself. */
+    for (int i = 0; default_outputs && i < j->n_clips; i++)
+        if (set_default_output(api, j, i, why, why_len) < 0)
+            return -1;
 
     const char *default_model = cfg->default_model ? cfg->default_model : VSR_DEFAULT_MODEL;
     json_t *model = json_object_get(root, "model");
@@ -506,14 +607,28 @@ static void handle_upscale(vsr_api *api, const route *rt, const vsr_http_call *c
     }
     int running, waiting;
     vsr_job_queue_snapshot(api->queue, &running, &waiting, NULL, 0);
-    json_t *body =
-        json_pack("{s:s,s:o,s:o,s:o,s:b,s:i,s:i,s:i}", "task_id", j->job.id, "output_paths", paths,
-                  "output_urls", urls, "errors", errors, "success", ok, "queue_position", position,
-                  "active_tasks", running, "queued_tasks", waiting);
-    if (!ok)
-        json_object_set_new(body, "error", json_string("one or more videos failed: see errors"));
+    /* The first clip's output also as the service's single fields, which
+     * the neuron reads (output_url, else output_path). */
+    const vsr_clip *first = &j->clips[0];
+    int first_ok = first->status == VSR_OK;
+    json_t *body = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:b,s:i,s:i,s:i}", "task_id", j->job.id,
+                             "output_path", first_ok ? first->output_path : "", "output_url",
+                             first_ok ? first->output_url : "", "output_paths", paths,
+                             "output_urls", urls, "errors", errors, "success", ok, "queue_position",
+                             position, "active_tasks", running, "queued_tasks", waiting);
+    json_object_set_new(body, "error",
+                        ok                ? json_null()
+                        : j->n_clips == 1 ? json_string(first->error)
+                                          : json_string("one or more videos failed: see errors"));
     reply_json(reply, job_http_status(j), body);
     free(j);
+}
+
+static void handle_compress(vsr_api *api, const route *rt, const vsr_http_call *call,
+                            vsr_http_reply *reply)
+{
+    (void)rt;
+    vsr_compress_api_handle(api, call, reply);
 }
 
 static void handle_health(vsr_api *api, const route *rt, const vsr_http_call *call,
@@ -630,6 +745,7 @@ static void handle_metrics(vsr_api *api, const route *rt, const vsr_http_call *c
 static const route routes[] = {
     {"POST", "/upscale-video", handle_legacy, legacy_error_fields},
     {"POST", "/upscale", handle_upscale, upscale_error_fields},
+    {"POST", "/compress", handle_compress, vsr_compress_api_error_fields},
     {"GET", "/health", handle_health, NULL},
     {"GET", "/queue", handle_queue, NULL},
     {"GET", "/metrics", handle_metrics, NULL},

@@ -1,8 +1,10 @@
 /* The endpoints of `vsr serve` (DESIGN.md §5):
  *   POST /upscale-video  legacy: {payload_url, task_type} -> {uploaded_video_url}
- *   POST /upscale        current: {video_paths, output_paths?, scale, task_id?,
- *                        model?, codec?, cq?} -> {output_paths, output_urls, errors,
- *                        success, queue_position, active_tasks, queued_tasks}
+ *   POST /upscale        current: {video_path or video_paths, output_paths?, scale,
+ *                        task_id?, model?, codec?, cq?} -> {task_id, output_path,
+ *                        output_url, output_paths, output_urls, errors, success, error,
+ *                        queue_position, active_tasks, queued_tasks}
+ *   POST /compress       vidaio-subnet's compression service (compress_api.h)
  *   GET /health, GET /queue, GET /metrics
  *   POST /process, GET /healthz: the remote GPU transform worker (gpu_worker.h)
  * Requests are checked field by field (400 naming the field), refused

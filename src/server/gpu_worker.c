@@ -18,6 +18,7 @@
 #include "model/model_registry.h"
 #include "pipeline/compress.h"
 #include "pipeline/policy.h"
+#include "server/compress_job.h"
 #include "server/gpu_transform.h"
 #include "server/uuid.h"
 #include "util/clock.h"
@@ -423,46 +424,6 @@ static int run_upscaling(gpu_request *g, const vsr_http_call *call, const vsr_pr
     return st;
 }
 
-/* A compression task as a job of the queue. */
-typedef struct compress_job {
-    vsr_job job;
-    const vsr_job_services *sv;
-    vsr_compress_options opt;
-    vsr_compress_result result;
-    int status;
-    vsr_error err;
-} compress_job;
-
-static void run_compress_job(vsr_job *job, void *opaque)
-{
-    compress_job *c = opaque;
-    double left = job->deadline - vsr_now_s();
-    if (left <= 0) {
-        c->status = vsr_error_set(&c->err, VSR_ERR_TIMEOUT, "deadline passed before the search");
-        return;
-    }
-    c->opt.deadline_s = left;
-    c->opt.cancel = &job->cancel;
-    /* Its share of the cores, as a clip being upscaled takes. */
-    if (c->sv->active_clips)
-        atomic_fetch_add(c->sv->active_clips, 1);
-    c->opt.threads = vsr_policy_encoder_cores_now(c->sv->active_clips);
-    c->status = vsr_compress_run(&c->opt, &c->result, &c->err);
-    if (c->sv->active_clips)
-        atomic_fetch_sub(c->sv->active_clips, 1);
-}
-
-/* codec_mode VBR with a target_bitrate: the seam for compress.h's VBR mode
- * (in the works); until it lands the task is refused, naming what to send. */
-static int compress_vbr(const vsr_gpu_encode_plan *plan, vsr_compress_options *opt, vsr_error *err)
-{
-    (void)opt;
-    return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                         "codec_mode VBR (target_bitrate %lld) is not supported by this worker "
-                         "yet; CRF is",
-                         (long long)plan->bitrate);
-}
-
 static int run_compression(gpu_request *g, const vsr_http_call *call, vsr_error *err)
 {
     const vsr_job_services *sv = g->w->sv;
@@ -474,29 +435,23 @@ static int run_compression(gpu_request *g, const vsr_http_call *call, vsr_error 
     if (!strcmp(plan.codec, "vp9"))
         return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
                              "target_codec vp9 is not supported by this worker (h264, hevc, av1)");
-    compress_job *c = calloc(1, sizeof *c);
+    char id[VSR_UUID_LEN + 8] = "gpu-";
+    if ((st = vsr_uuid_v4(id + 4, err)) < 0)
+        return st;
+    vsr_compress_job *c = malloc(sizeof *c);
     if (!c)
         return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-    c->sv = sv;
-    vsr_compress_options_default(&c->opt);
+    vsr_compress_job_init(c, sv, id, g->deadline);
     c->opt.input = g->in_path;
     c->opt.output = g->out_path;
     c->opt.codec = plan.codec;
     c->opt.vmaf_target = plan.vmaf_target;
     c->opt.margin = g->task.variant->compress_margin;
     c->opt.samples = g->task.variant->compress_samples;
-    if (plan.vbr && (st = compress_vbr(&plan, &c->opt, err)) < 0) {
+    if (plan.vbr && (st = vsr_compress_job_set_vbr(c, plan.bitrate, err)) < 0) {
         free(c);
         return st;
     }
-    snprintf(c->job.id, sizeof c->job.id, "gpu-");
-    if ((st = vsr_uuid_v4(c->job.id + 4, err)) < 0) {
-        free(c);
-        return st;
-    }
-    c->job.deadline = g->deadline;
-    c->job.run = run_compress_job;
-    c->job.opaque = c;
     if ((st = submit_and_wait(g, call, &c->job, err)) == VSR_OK) {
         st = c->status;
         if (st < 0) {

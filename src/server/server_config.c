@@ -28,6 +28,7 @@ void vsr_server_config_default(vsr_server_config *c)
     c->storage_retries = 3;
     c->storage_backoff_ms = 500;
     c->presign_expiry_s = 7 * 24 * 3600;
+    c->service_presign_expiry_s = 3600;
     c->delete_after_s = 600;
     /* The reference worker's caps (VIDAIO_NEXT_GPU_MAX_INPUT_BYTES, ..._OUTPUT_BYTES). */
     c->gpu_max_input_bytes = 2LL << 30;
@@ -107,6 +108,7 @@ static const config_key config_keys[] = {
     KEY("storage_retries", KEY_INT, storage_retries),
     KEY("storage_backoff_ms", KEY_LONG, storage_backoff_ms),
     KEY("presign_expiry_s", KEY_LONG, presign_expiry_s),
+    KEY("service_presign_expiry_s", KEY_LONG, service_presign_expiry_s),
     KEY("delete_after_s", KEY_LONG, delete_after_s),
     KEY("deletions_db", KEY_STRING, deletions_db),
     KEY("tls_cert", KEY_STRING, tls_cert),
@@ -211,8 +213,9 @@ int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err)
         if (v && *v && vsr_server_config_set((char **)((char *)c + vars[i].offset), v, err) < 0)
             return err ? err->code : VSR_ERR_NOMEM;
     }
-    /* The services' link lifetime (default there: 3600 s), at most the
-     * 7 days SigV4 allows, as they clamp it. */
+    /* The subnet services' link lifetime (default there: 3600 s), at most
+     * the 7 days SigV4 allows, as they clamp it; the legacy route keeps
+     * presign_expiry_s. */
     const char *names[] = {"S3_PRESIGNED_EXPIRY", "MINER_STORAGE_S3_PRESIGNED_EXPIRY"};
     for (int i = 0; i < 2; i++) {
         const char *v = getenv(names[i]);
@@ -225,7 +228,7 @@ int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err)
         if (*end || n < 1)
             return vsr_error_set(err, VSR_ERR_INVALID,
                                  "%s='%s': expected seconds (a positive integer)", names[i], v);
-        c->presign_expiry_s = n < 7 * 24 * 3600 ? n : 7 * 24 * 3600;
+        c->service_presign_expiry_s = n < 7 * 24 * 3600 ? n : 7 * 24 * 3600;
     }
     /* A bucket named without an endpoint is AWS's, in its region. */
     const char *mb = getenv("MINER_STORAGE_S3_BUCKET_NAME");
@@ -274,6 +277,10 @@ int vsr_server_config_validate(const vsr_server_config *c, vsr_error *err)
         return vsr_error_set(err, VSR_ERR_INVALID,
                              "presign_expiry_s %ld is not 1..604800 (SigV4 allows 7 days)",
                              c->presign_expiry_s);
+    if (c->service_presign_expiry_s < 1 || c->service_presign_expiry_s > 7 * 24 * 3600)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "service_presign_expiry_s %ld is not 1..604800 (SigV4 allows 7 days)",
+                             c->service_presign_expiry_s);
     if (!!c->bucket != !!c->endpoint)
         return vsr_error_set(err, VSR_ERR_INVALID,
                              "storage needs both BUCKET_NAME and BUCKET_COMPATIBLE_ENDPOINT "

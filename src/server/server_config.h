@@ -55,9 +55,13 @@ typedef struct vsr_server_config {
     char *bucket, *endpoint, *access_key, *secret_key, *region;
     int storage_retries;
     long storage_backoff_ms;
-    long presign_expiry_s; /* at most 7 days */
-    long delete_after_s;   /* uploaded objects are deleted this long after upload */
-    char *deletions_db;    /* SQLite file of pending deletions */
+    long presign_expiry_s; /* legacy POST /upscale-video's links (default 7 days, as the old
+                              subnet storage code made them); at most 7 days */
+    long
+        service_presign_expiry_s; /* POST /upscale and /compress (default 3600 s, as
+                                     vidaio-subnet's services; MINER_STORAGE_S3_PRESIGNED_EXPIRY) */
+    long delete_after_s;          /* uploaded objects are deleted this long after upload */
+    char *deletions_db;           /* SQLite file of pending deletions */
 
     /* the remote GPU transform worker (POST /process, GET /healthz) */
     char *gpu_token;              /* its bearer token; NULL = token's */

@@ -4,14 +4,12 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pipeline/pipeline.h"
 #include "pipeline/policy.h"
-#include "server/deleter.h"
+#include "server/deliver.h"
 #include "server/download.h"
-#include "server/s3_client.h"
 #include "server/uuid.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -50,35 +48,25 @@ static void explain_cancel(const vsr_upscale_job *j, vsr_error *err)
         vsr_error_set(err, VSR_ERR_CANCELLED, "the client went away");
 }
 
-/* Uploads path under a fresh <uuid>_upscaled.mp4, presigns it and
- * schedules its deletion. */
+/* Uploads path under the clip's key (else a fresh <uuid>_upscaled.mp4),
+ * presigns it and schedules its deletion. */
 static int deliver_upload(vsr_upscale_job *j, vsr_clip *c, const char *path, double *upload_s,
                           vsr_error *err)
 {
     const vsr_job_services *sv = j->services;
-    char uuid[VSR_UUID_LEN], key[VSR_UUID_LEN + 16];
-    int st = vsr_uuid_v4(uuid, err);
-    if (st < 0)
-        return st;
-    snprintf(key, sizeof key, "%s_upscaled.mp4", uuid);
-    double t0 = vsr_now_s();
-    st = vsr_s3_put_file(sv->s3, key, path, "video/mp4", err);
-    *upload_s = vsr_now_s() - t0;
-    if (st < 0)
-        return st;
-    time_t now = time(NULL);
-    /* Schedule the deletion first: an object we cannot promise to delete
-     * is not handed out. */
-    if ((st = vsr_deleter_schedule(sv->deleter, key, now + sv->cfg->delete_after_s, err)) < 0 ||
-        (st = vsr_s3_presign_get(sv->s3, key, sv->cfg->presign_expiry_s, now, c->output_url,
-                                 sizeof c->output_url, err)) < 0) {
-        vsr_error cleanup;
-        vsr_error_clear(&cleanup);
-        vsr_s3_delete(sv->s3, key, &cleanup);
-        c->output_url[0] = '\0';
-        return st;
+    char key[sizeof c->upload_key];
+    if (c->upload_key[0]) {
+        snprintf(key, sizeof key, "%s", c->upload_key);
+    } else {
+        char uuid[VSR_UUID_LEN];
+        int st = vsr_uuid_v4(uuid, err);
+        if (st < 0)
+            return st;
+        snprintf(key, sizeof key, "%s_upscaled.mp4", uuid);
     }
-    return VSR_OK;
+    long expiry = j->presign_expiry_s > 0 ? j->presign_expiry_s : sv->cfg->presign_expiry_s;
+    return vsr_deliver_upload(sv, key, path, expiry, c->output_url, sizeof c->output_url, upload_s,
+                              err);
 }
 
 static void run_clip(vsr_upscale_job *j, int index, const char *workdir)

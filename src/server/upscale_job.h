@@ -37,6 +37,7 @@ typedef struct vsr_clip {
     char source[4096]; /* an http(s) URL, or a local path already confined to the root */
     int source_is_url;
     char output_path[4096]; /* a confined local path; "" = none (upload only) */
+    char upload_key[1024];  /* the object's key; "" = a fresh <uuid>_upscaled.mp4 */
     /* the result */
     char output_url[2048]; /* presigned GET URL; "" = not uploaded */
     int status;            /* VSR_OK or the failure's vsr_status */
@@ -52,6 +53,7 @@ typedef struct vsr_upscale_job {
     int out_width, out_height; /* the output size; 0 x 0 = the input's times scale */
     vsr_encoder_options enc;   /* codec, encoder and crf from the request */
     int upload;                /* upload every output (needs storage) */
+    long presign_expiry_s;     /* its URLs' lifetime; 0 = the config's presign_expiry_s */
     int n_clips;
     vsr_clip clips[VSR_MAX_CLIPS];
 } vsr_upscale_job;

@@ -137,12 +137,19 @@ expect 0 "all 11 gates passed" "$VSR_BIN" check "$ROOT/out/m2.mp4" --input "$ROO
 
 # Current flow, a URL in, AV1 at x4, the output only uploaded.
 req "$A" POST /upscale "{\"video_paths\": [\"$PAYLOAD/file/clip.mp4\"], \"scale\": 4, \"codec\": \"av1\", \"cq\": 35}"
-expect_reply "current, url" 200 '.success == true and .output_paths == [null] and (.output_urls[0] | test("_upscaled\\.mp4\\?"))'
+expect_reply "current, url" 200 '.success == true and .output_paths == [null] and .output_url == .output_urls[0] and (.output_urls[0] | test("/processing/(?<t>[0-9a-f-]{36})/[0-9a-f-]{36}_input_upscaled_4x\\.mp4\\?.*X-Amz-Expires=3600&"))'
 check "current: output URL downloads" curl -sf -o "$WORK/cur.mp4" "$(jq -r '.output_urls[0] // empty' <<<"$BODY")"
 expect 0 "all 11 gates passed" "$VSR_BIN" check "$WORK/cur.mp4" --input "$WORK/payload/clip.mp4" --task SD24K
 checks=$((checks + 1))
 [ "$(ffprobe -v error -select_streams v:0 -show_entries stream=codec_name -of csv=p=0 "$WORK/cur.mp4")" = av1 ] \
     || fail "current: codec av1 asked, got another"
+
+# As the neuron calls it now (neurons/miner.py): one video_path, and it
+# reads output_url (else output_path); the key is the service's.
+req "$A" POST /upscale "{\"video_path\": \"$PAYLOAD/file/clip.mp4\", \"scale\": 2, \"task_id\": \"n1\"}"
+expect_reply "neuron's request" 200 '.success == true and .error == null and .output_path == "" and (.output_url | test("/processing/n1/n1_input_upscaled_2x\\.mp4\\?.*X-Amz-Expires=3600&"))'
+check "neuron's request: output_url downloads" curl -sf -o "$WORK/n1.mp4" "$(jq -r '.output_url // empty' <<<"$BODY")"
+expect 0 "all 11 gates passed" "$VSR_BIN" check "$WORK/n1.mp4" --input "$WORK/payload/clip.mp4" --scale 2
 
 # Bad requests: the field named, the endpoint's fields kept.
 req "$A" POST /upscale '{"video_paths": ['
@@ -286,8 +293,10 @@ req "$C" GET /queue "" "${AUTH[@]}"
 expect_reply "token: right" 200 '.active_tasks == 0'
 req "$C" POST /upscale-video "{\"payload_url\": \"$PAYLOAD/file/clip.mp4\", \"task_type\": \"SD2HD\"}" "${AUTH[@]}"
 expect_reply "legacy without storage" 503 '.uploaded_video_url == null and (.error | test("storage"))'
-req "$C" POST /upscale '{"video_paths": ["in.mp4"], "scale": 2}' "${AUTH[@]}"
-expect_reply "no output without storage" 400 '.error | test("^output_paths: needed")'
+# No storage: a URL needs output_paths (a local input's default output:
+# test_serve_compress.sh).
+req "$C" POST /upscale '{"video_paths": ["http://example.com/x.mp4"], "scale": 2}' "${AUTH[@]}"
+expect_reply "URL without storage" 400 '.error | test("^output_paths: needed")'
 
 # SSRF: loopback, metadata, private and unspecified addresses, refused before connecting.
 : >"$WORK/payload.log"

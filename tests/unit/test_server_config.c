@@ -35,6 +35,7 @@ int main(void)
     vsr_server_config_default(&c);
     CHECK(c.max_running == 2 && c.max_queued == 5 && c.listen_port == 29115);
     CHECK(c.presign_expiry_s == 604800 && c.delete_after_s == 600);
+    CHECK(c.service_presign_expiry_s == 3600);
     CHECK(!c.download.allow_private);
     CHECK(vsr_server_config_validate(&c, &err) == VSR_OK);
 
@@ -136,14 +137,14 @@ int main(void)
     CHECK(c.bucket && !strcmp(c.bucket, "new-name"));
     CHECK_MSG(c.endpoint && !strcmp(c.endpoint, "https://s3.us-east-005.amazonaws.com"), "%s",
               c.endpoint ? c.endpoint : "(none)");
-    CHECK(c.presign_expiry_s == 3600);
+    CHECK(c.service_presign_expiry_s == 3600 && c.presign_expiry_s == 604800);
     setenv("MINER_STORAGE_S3_ENDPOINT", "https://a.example", 1);
     setenv("MINER_STORAGE_S3_ENDPOINT_URL", "https://b.example", 1);
     setenv("MINER_STORAGE_S3_ACCESS_KEY_ID", "new-ak", 1);
     setenv("MINER_STORAGE_S3_PRESIGNED_EXPIRY", "999999999", 1);
     CHECK(vsr_server_config_load_env(&c, &err) == VSR_OK);
     CHECK(!strcmp(c.endpoint, "https://b.example") && !strcmp(c.access_key, "new-ak"));
-    CHECK(c.presign_expiry_s == 604800);
+    CHECK(c.service_presign_expiry_s == 604800);
     setenv("MINER_STORAGE_S3_PRESIGNED_EXPIRY", "an hour", 1);
     CHECK(vsr_server_config_load_env(&c, &err) == VSR_ERR_INVALID);
     CHECK_MSG(strstr(err.msg, "MINER_STORAGE_S3_PRESIGNED_EXPIRY"), "%s", err.msg);
