@@ -28,6 +28,7 @@ M=$D/models
 ANIME=$M/realesr-animevideov3-x4.param
 ANIME2=$M/realesr-animevideov3-x2.param
 GENERAL=$M/realesr-general-x4v3.param
+X4PLUS=$M/realesrgan-x4plus.param
 T=$D/testdata
 fail=0
 
@@ -43,6 +44,11 @@ if [ "$MODE" = check ] || [ "$MODE" = all ] || [ "$MODE" = accuracy ]; then
       for img in ladybird elephants; do
         $D/cuda_psnr check "$m" "$T/${img}_480x270.ppm" "$T/ref_${tag}_${img}.ppm" 128 100 || fail=1
       done
+    done
+    echo "== accuracy: realesrgan-x4plus (RRDB), 160x90, whole frame: the Hopper RRDB kernels, then without them (cuDNN)"
+    for img in ladybird elephants; do
+      $D/cuda_psnr check "$X4PLUS" "$T/${img}_160x90.ppm" "$T/ref_x4plus_${img}.ppm" || fail=1
+      VSR_CUDA_NO_RRDB=1 $D/cuda_psnr check "$X4PLUS" "$T/${img}_160x90.ppm" "$T/ref_x4plus_${img}.ppm" | sed "s/^/no-rrdb: /" || fail=1
     done
     echo "== accuracy: synthetic frames, ref computed here, fused and cuDNN paths, whole and tiled"
     $D/cuda_psnr selftest "$ANIME" 100 75 || fail=1
