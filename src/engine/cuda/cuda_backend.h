@@ -11,9 +11,6 @@
  *   VSR_CUDA_NO_RRDB=1   not the Hopper RRDB kernels (ESRGAN-family models:
  *                        cuDNN and copied concatenations instead); =32 or
  *                        =64: not the one with that many output channels
- *   VSR_CUDA_RRDB_DEPTH=2  those kernels keep two steps' MMAs in flight
- *                        instead of one; VSR_CUDA_RRDB_RING=1: the 64-output
- *                        one with 10 row slots and 8 weight slots (8, 10)
  *   VSR_CUDA_NO_FIRST=1, VSR_CUDA_NO_TAIL=1, VSR_CUDA_FIRST_FP32=1
  *                        debugging: generic first layer / generic tail /
  *                        first layer in fp32 FMA instead of tensor cores

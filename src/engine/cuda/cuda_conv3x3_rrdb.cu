@@ -72,19 +72,16 @@ constexpr int TW = 96;            /* pixels of a tile row (N of the MMA) */
 constexpr int TILE_ROWS = 4;      /* output rows of a tile */
 constexpr int EMPTY_ARRIVALS = 8; /* the consumer warps */
 
-/* RING (plain only): 10 row slots and 8 weight slots instead of 8 and 10,
- * so that a pass's last rows can come in while the pass before is still
- * reading its own (VSR_CUDA_RRDB_RING=1). */
-template <bool STACK, bool RING = false> struct RLayout {
+template <bool STACK> struct RLayout {
     static constexpr int ROW_BYTES = (TW + 2) * 128; /* one chunk of an input row, halo included */
     static constexpr int ROW_SLOT = (ROW_BYTES + 1023) / 1024 * 1024;
-    static constexpr int RS = STACK ? 7 : RING ? 10 : 8; /* row slots */
+    static constexpr int RS = STACK ? 7 : 8; /* row slots */
     /* a weight block as copied: plain 64 x 64, stacked [W2 W1 W0] 3 x 32 x 64 */
     static constexpr int WBLOCK = STACK ? 3 * 4096 : 8192;
     /* a slot: stacked, a zero block then the block (the next slot's zero
      * block, or the one after the last slot, closes the window) */
     static constexpr int WSLOT = STACK ? 16384 : 8192;
-    static constexpr int WS = STACK ? 6 : RING ? 8 : 10; /* weight slots: stacked two passes */
+    static constexpr int WS = STACK ? 6 : 10; /* weight slots: stacked two passes */
     static constexpr int WRING = WS * WSLOT + (STACK ? 4096 : 0);
     static constexpr int STAGE = STACK ? 2 * TW * 64 : TW * 128; /* a warpgroup's staged output */
     static constexpr int OFF_ROWS = WRING;
@@ -200,12 +197,12 @@ __device__ __forceinline__ void store8(const RrdbConvArgs &a, uint4 v, long long
 }
 
 /* KS_LAST: 16-channel k-steps of the last chunk (cin - 64 (chunks - 1)) / 16. */
-template <bool STACK, int KS_LAST, int DEPTH, bool RING>
+template <bool STACK, int KS_LAST>
 __global__ void __launch_bounds__(NTHREADS, 1)
     conv3x3_rrdb_kernel(const RrdbConvArgs a, const __grid_constant__ CUtensorMap rows)
 {
 #ifdef VSR_HAVE_WGMMA_CODE
-    using L = RLayout<STACK, RING>;
+    using L = RLayout<STACK>;
     constexpr int RS = L::RS, WS = L::WS;
     extern __shared__ unsigned char smem_raw[];
     unsigned char *smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
@@ -330,9 +327,11 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 release(emptyR, q, RS, lane);
             }
         };
-        /* the steps whose groups may still be in flight (pass, position),
-         * oldest first: DEPTH of them once the pipe is full */
-        int fc[2] = {-1, -1}, fs[2] = {0, 0};
+        /* the step whose group is still in flight: its pass and position
+         * (after each commit the kernel waits for all but the newest group;
+         * keeping two in flight, freeing two steps back, measured 2-4%
+         * slower on the H100, bench/results/2026-12-06-h100-rrdb.md) */
+        int prev_c = -1, prev_s = 0;
         auto release_step = [&](int c, int s) {
             const uint32_t r0 = rq + 6 * c; /* row 0 of pass c */
             if (STACK) {
@@ -362,22 +361,6 @@ __global__ void __launch_bounds__(NTHREADS, 1)
             }
         };
 
-        /* After a step's commit: wait until DEPTH groups at most are in
-         * flight, then free what the step DEPTH back read. */
-        auto retire = [&](int c, int s) {
-            wg_wait<DEPTH>();
-            if (DEPTH == 1) {
-                if (fc[1] >= 0)
-                    release_step(fc[1], fs[1]);
-            } else {
-                if (fc[0] >= 0)
-                    release_step(fc[0], fs[0]);
-                fc[0] = fc[1];
-                fs[0] = fs[1];
-            }
-            fc[1] = c;
-            fs[1] = s;
-        };
         /* One pass: chunk c of the input, KS k-steps of 16 channels (4, or
          * fewer for the last chunk; a compile-time count, since a branch
          * around the MMAs between the barrier waits makes ptxas serialize
@@ -407,7 +390,11 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                                                sw128_desc(b + k * 32));
                     }
                     wg_commit();
-                    retire(c, s);
+                    wg_wait<1>();
+                    if (prev_c >= 0)
+                        release_step(prev_c, prev_s);
+                    prev_c = c;
+                    prev_s = s;
                 }
             } else {
                 for (int s = 0; s < 9; ++s) {
@@ -430,7 +417,11 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                                                sw128_desc(b + k * 32));
                     }
                     wg_commit();
-                    retire(c, s);
+                    wg_wait<1>();
+                    if (prev_c >= 0)
+                        release_step(prev_c, prev_s);
+                    prev_c = c;
+                    prev_s = s;
                 }
             }
         };
@@ -443,9 +434,7 @@ __global__ void __launch_bounds__(NTHREADS, 1)
 #pragma unroll
             for (int q = 0; q < TW / 2; ++q)
                 reg_fence(acc[o][q]);
-        for (int k = 0; k < 2; ++k)
-            if (fc[k] >= 0)
-                release_step(fc[k], fs[k]);
+        release_step(prev_c, prev_s);
         rq += 6 * nch;
         wq += (STACK ? 3 : 9) * nch;
 
@@ -491,11 +480,11 @@ __global__ void __launch_bounds__(NTHREADS, 1)
 #endif
 }
 
-template <bool STACK, int KS_LAST, int DEPTH, bool RING>
+template <bool STACK, int KS_LAST>
 cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
 {
-    using L = RLayout<STACK, RING>;
-    auto kern = conv3x3_rrdb_kernel<STACK, KS_LAST, DEPTH, RING>;
+    using L = RLayout<STACK>;
+    auto kern = conv3x3_rrdb_kernel<STACK, KS_LAST>;
     cudaFuncAttributes fa;
     cudaError_t e = cudaFuncGetAttributes(&fa, kern);
     if (e != cudaSuccess)
@@ -544,7 +533,7 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
 bool conv3x3_rrdb_available(void)
 {
     cudaFuncAttributes fa;
-    if (cudaFuncGetAttributes(&fa, conv3x3_rrdb_kernel<true, 4, 1, false>) != cudaSuccess) {
+    if (cudaFuncGetAttributes(&fa, conv3x3_rrdb_kernel<true, 4>) != cudaSuccess) {
         cudaGetLastError();
         return false;
     }
@@ -588,24 +577,14 @@ bool conv3x3_rrdb_supports(int cin, int cout)
     return (cout == 32 || cout == 64) && cin >= 64 && cin <= 256 && cin % 32 == 0;
 }
 
-template <int DEPTH> cudaError_t launch_depth(const RrdbConvArgs &a, const ConvLaunch &l)
-{
-    const bool half = a.cin % 64 != 0; /* the last chunk has 32 channels */
-    if (a.cout == 32)
-        return half ? launch_rrdb<true, 2, DEPTH, false>(a, l)
-                    : launch_rrdb<true, 4, DEPTH, false>(a, l);
-    if (a.ring)
-        return half ? launch_rrdb<false, 2, DEPTH, true>(a, l)
-                    : launch_rrdb<false, 4, DEPTH, true>(a, l);
-    return half ? launch_rrdb<false, 2, DEPTH, false>(a, l)
-                : launch_rrdb<false, 4, DEPTH, false>(a, l);
-}
-
 cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
 {
     if (!conv3x3_rrdb_supports(a.cin, a.cout))
         return cudaErrorInvalidValue;
-    return a.depth == 2 ? launch_depth<2>(a, l) : launch_depth<1>(a, l);
+    const bool half = a.cin % 64 != 0; /* the last chunk has 32 channels */
+    if (a.cout == 32)
+        return half ? launch_rrdb<true, 2>(a, l) : launch_rrdb<true, 4>(a, l);
+    return half ? launch_rrdb<false, 2>(a, l) : launch_rrdb<false, 4>(a, l);
 }
 
 } // namespace vsrcuda

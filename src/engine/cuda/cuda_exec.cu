@@ -316,8 +316,6 @@ int run_step(Ctx *c, int s, vsr_error *err) {
         a.n = n;
         a.h = is.h;
         a.w = is.w;
-        a.depth = W->rrdb_depth;
-        a.ring = W->rrdb_ring;
         e = launch_conv3x3_rrdb(a, {W->num_sms, W->encode_tiled, stream});
         break;
     }

@@ -185,8 +185,6 @@ struct RrdbConvArgs {
     int r1_stride, r2_stride;
     float s0, s1, s2;
     int n, h, w;
-    int depth; /* MMA groups (steps) left in flight: 1 or 2 (VSR_CUDA_RRDB_DEPTH) */
-    int ring;  /* cout 64: more row slots, fewer weight slots (VSR_CUDA_RRDB_RING) */
 };
 
 /* Whether this build has the kernel for the current device (sm_90a code),

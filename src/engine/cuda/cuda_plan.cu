@@ -198,9 +198,6 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                                                                                  : 0;
     const bool rrdb = W->fused && W->cc_major == 9 && W->encode_tiled && rrdb_off >= 0 &&
                       conv3x3_rrdb_available();
-    const char *depth = getenv("VSR_CUDA_RRDB_DEPTH");
-    W->rrdb_depth = depth && atoi(depth) == 2 ? 2 : 1;
-    W->rrdb_ring = env_flag("VSR_CUDA_RRDB_RING", false);
     std::vector<int> consumers(g->n_blobs, 0), producer(g->n_blobs, -1);
     for (int i = 0; i < nn; ++i) {
         for (int k = 0; k < g->nodes[i].n_inputs; ++k) consumers[g->nodes[i].inputs[k]]++;

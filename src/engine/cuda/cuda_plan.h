@@ -124,8 +124,6 @@ struct Weights {
     bool spin = false; /* VSR_CUDA_SPIN: waits spin (the runtime's default), for measuring */
     bool first_fp32 = false; /* VSR_CUDA_FIRST_FP32=1: first layer on fp32 FMA, not tensor cores */
     int cc_major = 0;        /* the device's compute capability */
-    int rrdb_depth = 1;      /* RrdbConvArgs::depth (VSR_CUDA_RRDB_DEPTH) */
-    int rrdb_ring = 0;       /* RrdbConvArgs::ring (VSR_CUDA_RRDB_RING) */
     /* Concatenations planned away: blob b lives in the buffer of blob
      * alias_root[b] (itself if not aliased), at channel alias_off[b]; a
      * pixel of it is then alias_root's channel count apart. Only steps that
