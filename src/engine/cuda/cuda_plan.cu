@@ -61,8 +61,7 @@ bool act_as_slopes(const vsr_activation &a, int n, std::vector<float> &s) {
 }
 
 /* The slope for x < 0 that expresses act, if one does (S_CONV_RRDB). */
-bool act_as_slope(const vsr_activation &a, float *slope)
-{
+bool act_as_slope(const vsr_activation &a, float *slope) {
     switch (a.type) {
     case VSR_ACT_NONE: *slope = 1.f; return true;
     case VSR_ACT_RELU: *slope = 0.f; return true;
@@ -84,8 +83,7 @@ bool act_as_slope(const vsr_activation &a, float *slope)
  * group is kept only where every step writing or reading one of its blobs
  * takes strided channels (S_CONV_RRDB; S_CONV_FIRST writing); otherwise
  * its concats run as copies, as before. */
-void alias_concats(const vsr_graph *g, const std::vector<int> &chans, Weights *W)
-{
+void alias_concats(const vsr_graph *g, const std::vector<int> &chans, Weights *W) {
     const int nb = g->n_blobs;
     std::vector<int> &root = W->alias_root, &off = W->alias_off;
     root.resize(nb);
@@ -182,22 +180,22 @@ long long add_act_slopes(Blob &b, const vsr_activation &a, int cp) {
 
 int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
     const int nn = g->n_nodes;
-    /* channel counts (independent of the frame size) */
+    /* channel counts (independent of the frame size); a graph whose shapes
+     * do not work out at 16 x 16 gets no RRDB planning, the rest as before */
     std::vector<vsr_shape> shp(g->n_blobs);
-    int src = vsr_graph_infer_shapes(g, 16, 16, shp.data(), err);
-    if (src < 0)
-        return src;
+    vsr_error shape_err;
+    vsr_error_clear(&shape_err);
+    const bool chans_known = vsr_graph_infer_shapes(g, 16, 16, shp.data(), &shape_err) >= 0;
     std::vector<int> chans(g->n_blobs);
-    for (int b = 0; b < g->n_blobs; ++b)
-        chans[b] = shp[b].c;
+    for (int b = 0; b < g->n_blobs; ++b) chans[b] = chans_known ? shp[b].c : 0;
     /* VSR_CUDA_NO_RRDB=1: none of the RRDB kernels; =32 or =64: not the
      * one for that many output channels (debugging) */
     const char *no_rrdb = getenv("VSR_CUDA_NO_RRDB");
     const int rrdb_off = no_rrdb && (atoi(no_rrdb) == 32 || atoi(no_rrdb) == 64) ? atoi(no_rrdb)
                          : env_flag("VSR_CUDA_NO_RRDB", false)                   ? -1
                                                                                  : 0;
-    const bool rrdb = W->fused && W->cc_major == 9 && W->encode_tiled && rrdb_off >= 0 &&
-                      conv3x3_rrdb_available();
+    const bool rrdb = chans_known && W->fused && W->cc_major == 9 && W->encode_tiled &&
+                      rrdb_off >= 0 && conv3x3_rrdb_available();
     std::vector<int> consumers(g->n_blobs, 0), producer(g->n_blobs, -1);
     for (int i = 0; i < nn; ++i) {
         for (int k = 0; k < g->nodes[i].n_inputs; ++k) consumers[g->nodes[i].inputs[k]]++;
@@ -476,7 +474,7 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
         }
         done[i] = 1;
     }
-    alias_concats(g, chans, W);
+    if (rrdb) alias_concats(g, chans, W);
     W->input_f16_needed = false;
     for (const Step &st : W->steps)
         if (st.kind != S_CONV_FIRST && st.kind != S_CONV_TAIL)
