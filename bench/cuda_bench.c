@@ -4,7 +4,16 @@
  * host-tensor run() (fp32 NCHW in and out through pinned staging) that the
  * engine interface pays today.
  *
- *   vsr_cuda_bench [--quick] [--profile] [--no-host] MODEL.param...
+ *   vsr_cuda_bench [--quick] [--profile|--profile-classes] [--no-host]
+ *                  [--no-cudnn] [--default-variant] [--size WxHxN]...
+ *                  [--probe] MODEL.param...
+ *
+ * --size (repeatable) replaces the default sizes (960x540 batch 8, 1080p,
+ * 2160p); the per-step profile runs on the second size, or the only one;
+ * --profile-classes prints only the sums per class of step. --probe runs
+ * the wgmma throughput probe (vsr_cuda_wgmma_probe). --default-variant
+ * times only the default body-conv variant, --no-cudnn skips the cuDNN-only
+ * path.
  *
  * MODEL is a path to an ncnn .param with its .bin beside it, or a model
  * name that the model registry resolves. */
@@ -24,11 +33,19 @@ typedef struct size_case {
     int n, w, h;
 } size_case;
 
-static const size_case k_sizes[] = {
+static const size_case k_default_sizes[] = {
     {"960x540 (batch 8)", 8, 960, 540},
     {"1920x1080", 1, 1920, 1080},
     {"3840x2160", 1, 3840, 2160},
 };
+
+/* What the command line asked for. */
+typedef struct bench_opts {
+    int quick, profile, host, cudnn, default_variant;
+    size_case sizes[8];
+    char labels[8][48];
+    size_t n_sizes;
+} bench_opts;
 
 static int iters_for(const vsr_graph *g, const size_case *s, int quick)
 {
@@ -50,8 +67,12 @@ static void report(const char *model, const char *path, const size_case *s, cons
     fflush(stdout);
 }
 
-static int bench_model(const char *spec, int quick, int profile, int host)
+static int bench_model(const char *spec, const bench_opts *o)
 {
+    const int quick = o->quick, profile = o->profile, host = o->host;
+    const size_case *k_sizes = o->sizes;
+    const size_t n_sizes = o->n_sizes;
+    const size_t profile_at = n_sizes > 1 ? 1 : 0;
     vsr_error err = {0};
     vsr_graph g;
     memset(&g, 0, sizeof g);
@@ -77,12 +98,21 @@ static int bench_model(const char *spec, int quick, int profile, int host)
         vsr_cuda_plan_describe(wf, plan, sizeof plan);
         printf("plan (fused):\n%s", plan);
     }
-    for (size_t si = 0; si < sizeof k_sizes / sizeof k_sizes[0]; si++) {
+    for (size_t si = 0; si < n_sizes; si++) {
         const size_case *s = &k_sizes[si];
         int it = iters_for(&g, s, quick);
         int best = 0;
         double best_ms = 1e30;
-        for (int v = 0; v < vsr_cuda_num_variants(); v++) {
+        if (o->default_variant) {
+            /* the context's own variant, timed once */
+            if (vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 2, it, 0, &best_ms, &err) < 0) {
+                fprintf(stderr, "bench %s %s: %s\n", g.name, s->label, err.msg);
+                goto done;
+            }
+            report(g.name, "fused/default", s, &g, best_ms);
+            best = -1;
+        }
+        for (int v = 0; best >= 0 && v < vsr_cuda_num_variants(); v++) {
             double ms = 0;
             vsr_cuda_ctx_set_variant(ctx, v);
             if (vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 2, it, 0, &ms, &err) < 0) {
@@ -97,17 +127,20 @@ static int bench_model(const char *spec, int quick, int profile, int host)
                 best = v;
             }
         }
-        vsr_cuda_ctx_set_variant(ctx, best);
-        double ms = 0;
-        if (vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 1, it, 0, &ms, &err) < 0) {
-            fprintf(stderr, "bench: %s\n", err.msg);
-            goto done;
+        if (best >= 0) {
+            vsr_cuda_ctx_set_variant(ctx, best);
+            double ms = 0;
+            if (vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 1, it, 0, &ms, &err) < 0) {
+                fprintf(stderr, "bench: %s\n", err.msg);
+                goto done;
+            }
+            report(g.name, "fused-best", s, &g, ms < best_ms ? ms : best_ms);
         }
-        report(g.name, "fused-best", s, &g, ms < best_ms ? ms : best_ms);
-        if (profile && si == 1) {
+        if (profile && si == profile_at) {
+            double ms = 0;
             printf("  per-step profile, %s, %s, variant %s:\n", g.name, s->label,
-                   vsr_cuda_variant_name(best));
-            if (vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 0, 1, 1, &ms, &err) < 0) {
+                   best < 0 ? "default" : vsr_cuda_variant_name(best));
+            if (vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 0, 1, profile, &ms, &err) < 0) {
                 fprintf(stderr, "profile: %s\n", err.msg);
                 goto done;
             }
@@ -151,6 +184,10 @@ static int bench_model(const char *spec, int quick, int profile, int host)
     vsr_backend_cuda.context_destroy(ctx);
     ctx = NULL;
 
+    if (!o->cudnn) {
+        rc = 0;
+        goto done;
+    }
     /* cuDNN for every convolution (+ separate bias/activation pass) */
     setenv("VSR_CUDA_FUSED", "0", 1);
     if (vsr_backend_cuda.weights_create(&g, &cfg, &wc, &err) < 0 ||
@@ -158,7 +195,7 @@ static int bench_model(const char *spec, int quick, int profile, int host)
         fprintf(stderr, "cuda (cudnn): %s\n", err.msg);
         goto done;
     }
-    for (size_t si = 0; si < sizeof k_sizes / sizeof k_sizes[0]; si++) {
+    for (size_t si = 0; si < n_sizes; si++) {
         const size_case *s = &k_sizes[si];
         double ms = 0;
         if (vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 2, iters_for(&g, s, 1), 0, &ms, &err) <
@@ -167,9 +204,9 @@ static int bench_model(const char *spec, int quick, int profile, int host)
             goto done;
         }
         report(g.name, "cudnn+kernels", s, &g, ms);
-        if (profile && si == 1) {
+        if (profile && si == profile_at) {
             printf("  per-step profile (cuDNN path), %s, %s:\n", g.name, s->label);
-            vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 0, 1, 1, &ms, &err);
+            vsr_cuda_bench_device(ctx, s->n, s->h, s->w, 0, 1, profile, &ms, &err);
         }
     }
     rc = 0;
@@ -217,7 +254,11 @@ static int run_one(const char *spec, int w, int h)
 
 int main(int argc, char **argv)
 {
-    int quick = 0, profile = 0, host = 1, rc = 0, any = 0, one_w = 0, one_h = 0;
+    int rc = 0, any = 0, one_w = 0, one_h = 0;
+    bench_opts o;
+    memset(&o, 0, sizeof o);
+    o.host = 1;
+    o.cudnn = 1;
     vsr_error err = {0};
     if (!vsr_backend_cuda.available(&err)) {
         fprintf(stderr, "%s\n", err.msg);
@@ -228,23 +269,47 @@ int main(int argc, char **argv)
         printf("device: %s\n", info);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick"))
-            quick = 1;
+            o.quick = 1;
         else if (!strcmp(argv[i], "--profile"))
-            profile = 1;
+            o.profile = 1;
+        else if (!strcmp(argv[i], "--profile-classes"))
+            o.profile = 2;
         else if (!strcmp(argv[i], "--no-host"))
-            host = 0;
-        else if (!strcmp(argv[i], "--one") && i + 1 < argc)
+            o.host = 0;
+        else if (!strcmp(argv[i], "--no-cudnn"))
+            o.cudnn = 0;
+        else if (!strcmp(argv[i], "--default-variant"))
+            o.default_variant = 1;
+        else if (!strcmp(argv[i], "--probe")) {
+            rc |= vsr_cuda_wgmma_probe() != 0;
+            any = 1;
+        } else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
+            size_case *c = &o.sizes[o.n_sizes];
+            if (o.n_sizes == 8 || sscanf(argv[++i], "%dx%dx%d", &c->w, &c->h, &c->n) != 3 ||
+                c->w < 1 || c->h < 1 || c->n < 1) {
+                fprintf(stderr, "--size %s: expected WxHxN (at most 8 sizes)\n", argv[i]);
+                return 2;
+            }
+            snprintf(o.labels[o.n_sizes], sizeof o.labels[0], "%dx%d (batch %d)", c->w, c->h, c->n);
+            c->label = o.labels[o.n_sizes++];
+        } else if (!strcmp(argv[i], "--one") && i + 1 < argc)
             sscanf(argv[++i], "%dx%d", &one_w, &one_h);
         else if (one_w > 0) {
             rc |= run_one(argv[i], one_w, one_h);
             any = 1;
         } else {
-            rc |= bench_model(argv[i], quick, profile, host);
+            if (o.n_sizes == 0) {
+                o.n_sizes = sizeof k_default_sizes / sizeof k_default_sizes[0];
+                memcpy(o.sizes, k_default_sizes, sizeof k_default_sizes);
+            }
+            rc |= bench_model(argv[i], &o);
             any = 1;
         }
     }
     if (!any) {
-        fprintf(stderr, "usage: %s [--quick] [--profile] [--no-host] [--one WxH] MODEL...\n",
+        fprintf(stderr,
+                "usage: %s [--quick] [--profile|--profile-classes] [--no-host] [--no-cudnn] "
+                "[--default-variant] [--size WxHxN]... [--probe] [--one WxH] MODEL...\n",
                 argv[0]);
         return 2;
     }

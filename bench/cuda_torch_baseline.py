@@ -1,10 +1,20 @@
 #!/usr/bin/env python3
 """PyTorch fp16 baseline for the CUDA backend benchmark, run in the same
-device call: the same SRVGGNetCompact weights (read from the ncnn
-.param/.bin), channels_last, cudnn.benchmark, the same batch sizes; and the
-fp16 GEMM peak (torch.matmul 8192^3) of the same card.
+device call: the same weights (read from the ncnn .param/.bin) in the
+network they come from, SRVGGNetCompact (realesr-animevideov3,
+realesr-general-x4v3) or RRDBNet (realesrgan-x4plus and the other
+ESRGAN-family models: told apart by their Concat layers), channels_last,
+cudnn.benchmark, the same batch sizes; and the fp16 GEMM peak
+(torch.matmul 8192^3) of the same card.
 
-    python3 bench/cuda_torch_baseline.py [--compile] [--quick] MODEL.param...
+    python3 bench/cuda_torch_baseline.py [--compile] [--quick] [--size WxHxN]...
+                                         [--conv-shapes] MODEL.param...
+
+--size (repeatable) replaces the default sizes. --compile adds
+torch.compile for the first model (RRDBNet: each RRDB block compiled, one
+graph reused by all 23, the few convolutions around them eager; compiling
+the unrolled network whole takes minutes). --conv-shapes times each
+convolution shape of RRDBNet alone (F.conv2d, cuDNN) at the first size.
 
 Prints RESULT lines in the format of vsr_cuda_bench."""
 import argparse
@@ -64,6 +74,104 @@ class SRVGG(torch.nn.Module):
         return out + F.interpolate(x, scale_factor=self.scale, mode="nearest")
 
 
+def is_rrdb(param_path):
+    return any(l.split()[:1] == ["Concat"] for l in open(param_path).read().split("\n")[2:])
+
+
+def conv_module(w, b):
+    c = torch.nn.Conv2d(w.shape[1], w.shape[0], w.shape[2], padding=w.shape[2] // 2)
+    c.weight.data = torch.from_numpy(w)
+    c.bias.data = torch.from_numpy(b if b is not None else np.zeros(w.shape[0], np.float32))
+    return c
+
+
+class RDB(torch.nn.Module):
+    """Residual dense block: five 3x3 convs on the growing concatenation,
+    LeakyReLU 0.2 after the first four, output x5 * 0.2 + x."""
+
+    def __init__(self, convs):
+        super().__init__()
+        self.convs = torch.nn.ModuleList(convs)
+
+    def forward(self, x):
+        feats = [x]
+        for i, c in enumerate(self.convs):
+            y = c(torch.cat(feats, 1))
+            if i < 4:
+                feats.append(F.leaky_relu(y, 0.2))
+        return y * 0.2 + x
+
+
+class RRDB(torch.nn.Module):
+    def __init__(self, rdbs):
+        super().__init__()
+        self.rdbs = torch.nn.ModuleList(rdbs)
+
+    def forward(self, x):
+        out = x
+        for r in self.rdbs:
+            out = r(out)
+        return out * 0.2 + x
+
+
+class RRDBNet(torch.nn.Module):
+    """basicsr's RRDBNet (scale 4): conv_first, RRDB blocks, conv_body
+    (+ conv_first's output), two nearest-x2 + conv + LeakyReLU, conv_hr +
+    LeakyReLU, conv_last; the convolutions in the order of the .param."""
+
+    def __init__(self, convs):
+        super().__init__()
+        n_blocks = (len(convs) - 6) // 15
+        assert len(convs) == 6 + 15 * n_blocks, len(convs)
+        it = iter(convs)
+        self.conv_first = conv_module(*next(it))
+        self.body = torch.nn.ModuleList(
+            RRDB([RDB([conv_module(*next(it)) for _ in range(5)]) for _ in range(3)])
+            for _ in range(n_blocks))
+        self.conv_body, self.conv_up1, self.conv_up2, self.conv_hr, self.conv_last = (
+            conv_module(*next(it)) for _ in range(5))
+        self.scale = 4
+
+    def forward(self, x):
+        feat = self.conv_first(x)
+        b = feat
+        for blk in self.body:
+            b = blk(b)
+        feat = feat + self.conv_body(b)
+        feat = F.leaky_relu(self.conv_up1(F.interpolate(feat, scale_factor=2, mode="nearest")), 0.2)
+        feat = F.leaky_relu(self.conv_up2(F.interpolate(feat, scale_factor=2, mode="nearest")), 0.2)
+        return self.conv_last(F.leaky_relu(self.conv_hr(feat), 0.2))
+
+
+def load_ncnn_rrdb(param_path):
+    bin_path = param_path[: -len(".param")] + ".bin"
+    return [(L["weight"], L["bias"]) for L in read_ncnn(param_path, bin_path)
+            if L["type"] == "Convolution"]
+
+
+def conv_shapes(dev, size, quick):
+    """Each RRDBNet convolution shape alone through F.conv2d (cuDNN, fp16,
+    channels_last), at the first benchmark size: what a per-layer library
+    call reaches."""
+    bn, w, h = size
+    for cin, cout, act in [(64, 32, 1), (96, 32, 1), (128, 32, 1), (160, 32, 1), (192, 64, 0),
+                           (64, 64, 0)]:
+        x = torch.randn(bn, cin, h, w, device=dev, dtype=torch.float16).to(
+            memory_format=torch.channels_last)
+        wt = torch.randn(cout, cin, 3, 3, device=dev, dtype=torch.float16).to(
+            memory_format=torch.channels_last) * 0.05
+        bias = torch.randn(cout, device=dev, dtype=torch.float16)
+        fn = (lambda: F.leaky_relu(F.conv2d(x, wt, bias, padding=1), 0.2)) if act else (
+            lambda: F.conv2d(x, wt, bias, padding=1))
+        with torch.inference_mode():
+            for _ in range(3):
+                fn()
+            ms = time_it(fn, 5 if quick else 20)
+        fl = 2.0 * bn * h * w * cout * cin * 9
+        print(f"RESULT conv {cin}->{cout}{' +leaky' if act else ''} size={w}x{h} batch={bn} "
+              f"ms={ms:.3f} tflops={fl / (ms * 1e-3) / 1e12:.1f}", flush=True)
+
+
 def time_it(fn, iters):
     start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     times = []
@@ -81,12 +189,27 @@ def flops_per_pixel(layers):
     return sum(2.0 * l[1].size for l in layers if l[0] == "conv")
 
 
+def rrdb_flops_per_pixel(convs):
+    """Per input pixel: conv_up1 runs at 2x (4 pixels), conv_up2, conv_hr and
+    conv_last at 4x (16)."""
+    f = [2.0 * w.size for w, _ in convs]
+    return sum(f[:-4]) + 4 * f[-4] + 16 * sum(f[-3:])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("models", nargs="+")
     ap.add_argument("--compile", action="store_true", help="also torch.compile (first model)")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--size", action="append", default=[], help="WxHxN (repeatable)")
+    ap.add_argument("--conv-shapes", action="store_true")
     a = ap.parse_args()
+    sizes = SIZES
+    if a.size:
+        sizes = []
+        for t in a.size:
+            w, h, bn = (int(v) for v in t.split("x"))
+            sizes.append((bn, w, h))
     torch.backends.cudnn.benchmark = True
     torch.backends.cuda.matmul.allow_tf32 = False
     dev = torch.device("cuda")
@@ -103,22 +226,43 @@ def main():
     print(f"RESULT gemm fp16 8192^3 ms={ms:.3f} tflops={2 * n ** 3 / (ms * 1e-3) / 1e12:.1f}", flush=True)
     del A, B
 
+    if a.conv_shapes:
+        conv_shapes(dev, sizes[0], a.quick)
+
     for mi, path in enumerate(a.models):
-        layers = load_ncnn_srvgg(path)
-        fpp = flops_per_pixel(layers)
         name = path.rsplit("/", 1)[-1][: -len(".param")]
-        model = SRVGG(layers).to(dev).half().to(memory_format=torch.channels_last).eval()
+        if is_rrdb(path):
+            convs = load_ncnn_rrdb(path)
+            fpp = rrdb_flops_per_pixel(convs)
+            model = RRDBNet(convs).to(dev).half().to(memory_format=torch.channels_last).eval()
+        else:
+            layers = load_ncnn_srvgg(path)
+            fpp = flops_per_pixel(layers)
+            model = SRVGG(layers).to(dev).half().to(memory_format=torch.channels_last).eval()
         variants = [("torch-fp16-channels_last", model)]
         if a.compile and mi == 0:
-            variants.append(("torch-compile-fp16", torch.compile(model)))
+            if isinstance(model, RRDBNet):
+                # the same module, its blocks compiled: one graph for all 23
+                cm = RRDBNet(load_ncnn_rrdb(path)).to(dev).half().to(
+                    memory_format=torch.channels_last).eval()
+                # parameters as graph inputs, so the 23 blocks share one graph
+                if hasattr(torch._dynamo.config, "inline_inbuilt_nn_modules"):
+                    torch._dynamo.config.inline_inbuilt_nn_modules = True
+                for blk in cm.body:
+                    blk.compile()
+                variants.append(("torch-compile-fp16(per-RRDB)", cm))
+            else:
+                variants.append(("torch-compile-fp16", torch.compile(model)))
         for label, m in variants:
-            for (bn, w, h) in SIZES:
+            for (bn, w, h) in sizes:
                 if label.startswith("torch-compile") and w > 1920:
                     continue
                 x = torch.rand(bn, 3, h, w, device=dev, dtype=torch.float16).to(
                     memory_format=torch.channels_last)
                 tf = fpp * bn * w * h / 1e12
                 iters = max(3, min(200, int((0.3 if a.quick else 1.0) * 130 / tf)))
+                if isinstance(model, RRDBNet):
+                    iters = max(3, min(iters, 10))
                 with torch.inference_mode():
                     t0 = time.time()
                     for _ in range(3):

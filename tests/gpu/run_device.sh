@@ -18,6 +18,12 @@
 #   tests/gpu/run_device.sh resample  # output at any size (issue 18): the GPU's resample and
 #                                   # blend vs the host's and the CPU path's (also part of
 #                                   # check, all and accuracy), and its speed at 4K output
+#   VSR_DEV_DIR=build-cuda-rrdb tests/gpu/run_device.sh rrdb
+#                                   # realesrgan-x4plus (prepare.sh with VSR_GPU_SET=rrdb):
+#                                   # conformance, accuracy vs the fp32 oracle with and
+#                                   # without the Hopper RRDB kernels, SRVGG selftest,
+#                                   # fps at 960x540 (batch 1, 2; per-class profile; the
+#                                   # path without them), PyTorch eager / torch.compile
 #
 # Logs go to $OUT (or ./gpu-out). Exit status: nonzero if an accuracy check
 # failed.
@@ -77,6 +83,29 @@ if [ "$MODE" = bench ] || [ "$MODE" = all ]; then
   $D/vsr_cuda_bench --profile "$ANIME" "$GENERAL" 2>&1 | tee -a "$OUT/bench.txt"
   echo "== baseline: PyTorch (same call, same card)" | tee "$OUT/torch.txt"
   PYTHONUNBUFFERED=1 python3 bench/cuda_torch_baseline.py ${VSR_TORCH_COMPILE:+--compile} "$ANIME" "$GENERAL" 2>&1 | tee -a "$OUT/torch.txt"
+fi
+if [ "$MODE" = rrdb ]; then
+  X=$M/realesrgan-x4plus.param
+  [ -f $M/realesrgan-x4plus.bin ] || xz -d -k $M/realesrgan-x4plus.bin.xz || fail=1
+  {
+    echo "== conformance: every op of the IR on the cuda backend vs ref (test_backend_ops)"
+    $D/backend_ops_device cuda || fail=1
+    echo "== accuracy: realesrgan-x4plus 160x90 vs the fp32 oracle, whole frame; then without the RRDB kernels"
+    for img in ladybird elephants; do
+      $D/cuda_psnr check "$X" "$T/${img}_160x90.ppm" "$T/ref_x4plus_${img}.ppm" || fail=1
+      VSR_CUDA_NO_RRDB=1 $D/cuda_psnr check "$X" "$T/${img}_160x90.ppm" "$T/ref_x4plus_${img}.ppm" | sed "s/^/no-rrdb: /" || fail=1
+    done
+    $D/cuda_psnr selftest "$ANIME" 100 75 || fail=1
+    echo "rrdb accuracy: $([ $fail = 0 ] && echo ALL OK || echo FAILURES)"
+  } 2>&1 | tee "$OUT/rrdb-accuracy.txt"
+  grep -q "ALL OK" "$OUT/rrdb-accuracy.txt" || fail=1
+  $D/vsr_cuda_bench --quick --profile-classes --no-host --no-cudnn --default-variant \
+    --size 960x540x2 --size 960x540x1 "$X" >"$OUT/rrdb-bench.txt" 2>&1 || fail=1
+  VSR_CUDA_NO_RRDB=1 $D/vsr_cuda_bench --quick --no-host --no-cudnn --default-variant \
+    --size 960x540x1 "$X" >>"$OUT/rrdb-bench.txt" 2>&1 || fail=1
+  grep -o "RESULT.*" "$OUT/rrdb-bench.txt"
+  PYTHONUNBUFFERED=1 python3 $D/bench/cuda_torch_baseline.py --compile --quick --size 960x540x1 "$X" 2>&1 |
+    tee "$OUT/rrdb-torch.txt" | grep RESULT
 fi
 if [ "$MODE" = ops ]; then
   $D/backend_ops_device cuda 2>&1 | tee "$OUT/backend-ops.txt"

@@ -187,6 +187,55 @@ static int build_pad_slice(gb *b, int v)
     return gb_finish(b, s->output);
 }
 
+/* The RRDB (ESRGAN) structure: residual dense blocks (5 convs on the
+ * growing concatenation 64 -> 96 -> ... -> 192, LeakyReLU 0.2, x5 * 0.2 +
+ * x), v 0: an RRDB of three of them (+ its own x * 0.2 + x0), the trunk
+ * conv + the first conv's output, nearest x2 and a conv at that size; v 1:
+ * one block, plain sums (coefficients 1) and ReLU. The CUDA backend plans
+ * the concatenations away on Hopper (channel slices of one buffer) and fuses
+ * the sums into the convs; this checks those against ref. */
+static int build_rrdb(gb *b, int v)
+{
+    gb_init(b, 48, 49, 1 << 21);
+    const vsr_activation lr = v ? (vsr_activation){VSR_ACT_RELU, 0, 0, 0, NULL}
+                                : (vsr_activation){VSR_ACT_LEAKY, 0.2f, 0, 0, NULL};
+    const int x0 = conv(b, 0, 3, 64, 3, 1, NONE);
+    int x = x0;
+    for (int r = 0; r < (v ? 1 : 3); r++) {
+        int feats[5] = {x};
+        for (int k = 1; k <= 4; k++) {
+            int in = feats[0];
+            if (k > 1) {
+                vsr_node *cat = gb_node(b, VSR_OP_CONCAT, k, feats);
+                in = cat->output;
+            }
+            feats[k] = conv(b, in, 64 + 32 * (k - 1), 32, 3, 1, lr);
+        }
+        vsr_node *cat = gb_node(b, VSR_OP_CONCAT, 5, feats);
+        int in[2] = {conv(b, cat->output, 192, 64, 3, 1, NONE), x};
+        vsr_node *add = gb_node(b, VSR_OP_ELTWISE, 2, in);
+        add->p.eltwise.op = VSR_ELT_SUM;
+        if (!v) {
+            add->p.eltwise.n_coeffs = 2;
+            add->p.eltwise.coeffs[0] = 0.2f;
+            add->p.eltwise.coeffs[1] = 1.f;
+        }
+        x = add->output;
+    }
+    if (!v) {
+        int in[2] = {x, x0};
+        vsr_node *add = gb_node(b, VSR_OP_ELTWISE, 2, in);
+        add->p.eltwise.op = VSR_ELT_SUM;
+        add->p.eltwise.n_coeffs = 2;
+        add->p.eltwise.coeffs[0] = 0.2f;
+        add->p.eltwise.coeffs[1] = 1.f;
+        x = add->output;
+    }
+    x = binary(b, x0, conv(b, x, 64, 64, 3, 1, NONE), VSR_BIN_ADD);
+    x = conv(b, interp(b, x, VSR_INTERP_NEAREST, 2.f), 64, 64, 3, 1, lr);
+    return gb_finish(b, conv(b, x, 64, 3, 3, 1, NONE));
+}
+
 static const op_case cases[] = {
     {"conv", build_conv, 6},
     {"activation", build_activation, 6},
@@ -198,6 +247,7 @@ static const op_case cases[] = {
     {"group_conv", build_group_conv, 2},
     {"deconv", build_deconv, 2},
     {"pad_slice", build_pad_slice, 3},
+    {"rrdb", build_rrdb, 2},
 };
 
 /* ---- running ---- */

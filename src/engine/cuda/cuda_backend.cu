@@ -155,6 +155,7 @@ int cuda_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void 
             return rc;
         }
         W->num_sms = p.multiProcessorCount;
+        W->cc_major = p.major;
         /* the TMA kernel's tensor maps are encoded by the driver; without
          * the entry point the other kernels serve */
         void *fn = nullptr;
@@ -363,11 +364,18 @@ int vsr_cuda_plan_describe(const void *weights, char *buf, size_t len) {
     const Weights *W = (const Weights *)weights;
     std::string s;
     for (const Step &st : W->steps) {
-        char line[256];
+        char line[320];
         const vsr_node &nd = W->g->nodes[st.node];
-        snprintf(line, sizeof line, "%-14s %s%s%s\n", nd.name, step_kind_name(st.kind),
+        char extra[200] = "";
+        if (st.kind == S_CONV_RRDB && st.r1_blob >= 0)
+            snprintf(extra, sizeof extra, " (%g x + %g %s%s%s)", st.s0, st.s1,
+                     W->g->blob_names[st.r1_blob], st.r2_blob >= 0 ? " + x0 " : "",
+                     st.r2_blob >= 0 ? W->g->blob_names[st.r2_blob] : "");
+        if (st.kind == S_CONCAT && st.concat_alias)
+            snprintf(extra, sizeof extra, " (planned away: channel slices)");
+        snprintf(line, sizeof line, "%-14s %s%s%s%s\n", nd.name, step_kind_name(st.kind),
                  st.act_node >= 0 ? " +" : "",
-                 st.act_node >= 0 ? W->g->nodes[st.act_node].name : "");
+                 st.act_node >= 0 ? W->g->nodes[st.act_node].name : "", extra);
         s += line;
     }
     snprintf(buf, len, "%s", s.c_str());
@@ -406,17 +414,41 @@ int vsr_cuda_bench_device(void *ctx, int n, int h, int w, int warmup, int iters,
         CU(cudaEventSynchronize(marks[ns]), "profiling");
         float prev = 0;
         cudaEventElapsedTime(&prev, c->t0, marks[0]);
-        printf("    %-14s %-32s %9.3f ms\n", "(input)", "nchw->nhwc", prev);
+        if (profile == 1) printf("    %-14s %-32s %9.3f ms\n", "(input)", "nchw->nhwc", prev);
+        /* per class of step: kind, channels in -> out, output size */
+        struct Cls {
+            std::string key;
+            int count;
+            double ms, flop;
+        };
+        std::vector<Cls> cls;
         for (int s = 0; s < ns; ++s) {
             float t = 0;
             cudaEventElapsedTime(&t, marks[s], marks[s + 1]);
             const Step &st = c->W->steps[s];
-            const vsr_shape &os = c->shapes[st.kind == S_CONV_TAIL ? c->W->g->nodes[st.node].output
-                                                                   : st.out_blob];
+            const vsr_node &nd = c->W->g->nodes[st.node];
+            const vsr_shape &os = c->shapes[st.kind == S_CONV_TAIL ? nd.output : st.out_blob];
             double fl = st.flops_per_out_pixel * (double)n * os.h * os.w;
-            printf("    %-14s %-32s %9.3f ms %8.1f TFLOP/s\n", c->W->g->nodes[st.node].name,
-                   step_kind_name(st.kind), t, fl > 0 ? fl / (t * 1e-3) / 1e12 : 0.0);
+            if (profile == 1)
+                printf("    %-14s %-32s %9.3f ms %8.1f TFLOP/s\n", nd.name, step_kind_name(st.kind),
+                       t, fl > 0 ? fl / (t * 1e-3) / 1e12 : 0.0);
+            char key[160];
+            const int cin = nd.n_inputs > 0 ? c->shapes[nd.inputs[0]].c : 0;
+            snprintf(key, sizeof key, "%s %d->%d @%dx%d", step_kind_name(st.kind), cin, os.c,
+                     os.w, os.h);
+            size_t k = 0;
+            while (k < cls.size() && cls[k].key != key) ++k;
+            if (k == cls.size()) cls.push_back({key, 0, 0.0, 0.0});
+            cls[k].count++;
+            cls[k].ms += t;
+            cls[k].flop += fl;
         }
+        double total = prev;
+        for (const Cls &k : cls) total += k.ms;
+        printf("    step classes (%.3f ms in all, input conversion %.3f ms):\n", total, prev);
+        for (const Cls &k : cls)
+            printf("    %4d x %-48s %9.3f ms %5.1f%% %8.1f TFLOP/s\n", k.count, k.key.c_str(), k.ms,
+                   100.0 * k.ms / total, k.flop > 0 ? k.flop / (k.ms * 1e-3) / 1e12 : 0.0);
         for (auto &m : marks) cudaEventDestroy(m);
     }
     return rc;

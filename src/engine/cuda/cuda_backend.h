@@ -8,6 +8,9 @@
  *                        default: the fastest measured for the GPU (H100:
  *                        wgmma_tma_pingpong; sm_80-class: mma.sync)
  *   VSR_CUDA_NO_CUDNN=1  never load cuDNN
+ *   VSR_CUDA_NO_RRDB=1   not the Hopper RRDB kernels (ESRGAN-family models:
+ *                        cuDNN and copied concatenations instead); =32 or
+ *                        =64: not the one with that many output channels
  *   VSR_CUDA_NO_FIRST=1, VSR_CUDA_NO_TAIL=1, VSR_CUDA_FIRST_FP32=1
  *                        debugging: generic first layer / generic tail /
  *                        first layer in fp32 FMA instead of tensor cores
@@ -42,10 +45,15 @@ void vsr_cuda_ctx_set_variant(void *ctx, int variant);
 
 /* Runs the graph on device-resident random input (n x C x h x w), output
  * left on the device: warmup runs, then iters timed with events. Reports
- * milliseconds per batch. With profile != 0 also prints per-step times
- * (one extra run) to stdout. */
+ * milliseconds per batch. With profile != 0 also prints (one extra run)
+ * to stdout the time of each class of step (kind, channels, size), and
+ * with profile == 1 each step's time too. */
 int vsr_cuda_bench_device(void *ctx, int n, int h, int w, int warmup, int iters, int profile,
                           double *ms_per_batch, vsr_error *err);
+
+/* Tensor-core throughput of the wgmma shapes (cuda_wgmma_probe.cu):
+ * RESULT lines on stdout, one per shape; for choosing kernel layouts. */
+int vsr_cuda_wgmma_probe(void);
 
 #ifdef __cplusplus
 }

@@ -98,12 +98,17 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
     c->cp.resize(g->n_blobs);
     for (int b = 0; b < g->n_blobs; ++b) c->cp[b] = round_up8(c->shapes[b].c);
 
-    /* last step reading each blob */
+    /* blobs planned as channel slices share their root's buffer, which
+     * lives from the first write of any of them to the last read */
+    auto root = [&](int b) { return W->alias_root.empty() ? b : W->alias_root[b]; };
+    c->choff.assign(g->n_blobs, 0);
+    for (int b = 0; b < g->n_blobs && !W->alias_off.empty(); ++b) c->choff[b] = W->alias_off[b];
+    /* last step reading each blob (each root) */
     const int ns = (int)W->steps.size();
     std::vector<int> last(g->n_blobs, -1);
     for (int s = 0; s < ns; ++s)
-        for (int b : W->steps[s].in_blobs) last[b] = std::max(last[b], s);
-    if (!W->tail_writes_output) last[g->output_blob] = ns;
+        for (int b : W->steps[s].in_blobs) last[root(b)] = std::max(last[root(b)], s);
+    if (!W->tail_writes_output) last[root(g->output_blob)] = ns;
     /* greedy buffer assignment: slot sizes */
     std::vector<size_t> slot_bytes;
     std::vector<char> slot_free;
@@ -112,6 +117,7 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
         return (size_t)n * c->shapes[b].h * c->shapes[b].w * c->cp[b] * sizeof(__half);
     };
     auto take = [&](int b) {
+        if (c->buf_of_blob[b] >= 0) return; /* a root, taken at an earlier slice's write */
         size_t need = bytes_of(b);
         /* the smallest free slot that fits, else the largest free one (grown) */
         int best = -1, big = -1;
@@ -136,10 +142,13 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
     }
     for (int s = 0; s < ns; ++s) {
         const Step &st = W->steps[s];
-        if (st.kind != S_CONV_TAIL && st.kind != S_RESIZE_OUT) take(st.out_blob);
+        if (st.kind != S_CONV_TAIL && st.kind != S_RESIZE_OUT) take(root(st.out_blob));
         for (int b : st.in_blobs)
-            if (last[b] == s && c->buf_of_blob[b] >= 0) slot_free[c->buf_of_blob[b]] = 1;
+            if (last[root(b)] == s && c->buf_of_blob[root(b)] >= 0)
+                slot_free[c->buf_of_blob[root(b)]] = 1;
     }
+    for (int b = 0; b < g->n_blobs; ++b)
+        if (root(b) != b) c->buf_of_blob[b] = c->buf_of_blob[root(b)];
     c->bufs.assign(slot_bytes.size(), nullptr);
     for (size_t k = 0; k < slot_bytes.size(); ++k)
         CU(cudaMalloc(&c->bufs[k], std::max<size_t>(slot_bytes[k], 256)), "allocating activations");
@@ -267,7 +276,9 @@ int run_step(Ctx *c, int s, vsr_error *err) {
     const Step &st = W->steps[s];
     const vsr_node &nd = g->nodes[st.node];
     cudaStream_t stream = c->stream;
-    auto buf = [&](int b) { return (__half *)c->bufs[c->buf_of_blob[b]]; };
+    auto buf = [&](int b) { return (__half *)c->bufs[c->buf_of_blob[b]] + c->choff[b]; };
+    /* channels a pixel apart in b's buffer */
+    auto stride = [&](int b) { return c->cp[W->alias_root.empty() ? b : W->alias_root[b]]; };
     const int n = c->n;
     const vsr_shape &os = c->shapes[st.kind == S_CONV_TAIL ? nd.output : st.out_blob];
     const long long opix = (long long)n * os.h * os.w;
@@ -275,11 +286,39 @@ int run_step(Ctx *c, int s, vsr_error *err) {
     switch (st.kind) {
     case S_CONV_FIRST:
         if (W->first_fp32)
-            launch_first_conv(c->d_in, buf(st.out_blob), n, c->h, c->w, *st.first, stream);
+            launch_first_conv(c->d_in, buf(st.out_blob), stride(st.out_blob), n, c->h, c->w,
+                              *st.first, stream);
         else
-            launch_first_conv_tc(c->d_in, buf(st.out_blob), n, c->h, c->w, W->ptr<__half>(st.off_w16),
-                                 W->ptr<float>(st.off_bias), W->ptr<float>(st.off_slopes), stream);
+            launch_first_conv_tc(c->d_in, buf(st.out_blob), stride(st.out_blob), n, c->h, c->w,
+                                 W->ptr<__half>(st.off_w16), W->ptr<float>(st.off_bias),
+                                 W->ptr<float>(st.off_slopes), stream);
         break;
+    case S_CONV_RRDB: {
+        const vsr_conv_params &cv = nd.p.conv;
+        const vsr_shape &is = c->shapes[nd.inputs[0]];
+        RrdbConvArgs a;
+        a.in = buf(nd.inputs[0]);
+        a.in_stride = stride(nd.inputs[0]);
+        a.cin = cv.in_c;
+        a.wt = W->ptr<__half>(st.off_w16);
+        a.bias = W->ptr<float>(st.off_bias);
+        a.slope = st.slope;
+        a.cout = cv.out_c;
+        a.out = buf(st.out_blob);
+        a.out_stride = stride(st.out_blob);
+        a.r1 = st.r1_blob >= 0 ? buf(st.r1_blob) : nullptr;
+        a.r1_stride = st.r1_blob >= 0 ? stride(st.r1_blob) : 0;
+        a.r2 = st.r2_blob >= 0 ? buf(st.r2_blob) : nullptr;
+        a.r2_stride = st.r2_blob >= 0 ? stride(st.r2_blob) : 0;
+        a.s0 = st.s0;
+        a.s1 = st.s1;
+        a.s2 = st.s2;
+        a.n = n;
+        a.h = is.h;
+        a.w = is.w;
+        e = launch_conv3x3_rrdb(a, {W->num_sms, W->encode_tiled, stream});
+        break;
+    }
     case S_CONV_MMA:
     case S_CONV_TAIL: {
         const vsr_shape &is = c->shapes[nd.inputs[0]];
@@ -364,8 +403,14 @@ int run_step(Ctx *c, int s, vsr_error *err) {
     case S_INTERP: {
         const vsr_shape &is = c->shapes[nd.inputs[0]];
         const StepRT &r = c->rt[s];
-        launch_resize(buf(nd.inputs[0]), is.h, is.w, buf(st.out_blob), os.h, os.w, n, os.c,
-                      c->cp[st.out_blob], r.taps, r.yofs, r.ay, r.xofs, r.ax, stream);
+        /* nearest x2 (the RRDB upsampling): each pixel copied to four */
+        if (r.taps == 1 && nd.p.interp.scale_h == 2.f && nd.p.interp.scale_w == 2.f &&
+            os.h == 2 * is.h && os.w == 2 * is.w && c->cp[nd.inputs[0]] == c->cp[st.out_blob])
+            launch_nearest2x_nhwc(buf(nd.inputs[0]), buf(st.out_blob), n, is.h, is.w,
+                                  c->cp[st.out_blob], stream);
+        else
+            launch_resize(buf(nd.inputs[0]), is.h, is.w, buf(st.out_blob), os.h, os.w, n, os.c,
+                          c->cp[st.out_blob], r.taps, r.yofs, r.ay, r.xofs, r.ax, stream);
         break;
     }
     case S_RESIZE_OUT: {
@@ -396,6 +441,7 @@ int run_step(Ctx *c, int s, vsr_error *err) {
         break;
     }
     case S_CONCAT: {
+        if (st.concat_alias) break; /* its inputs were written in place */
         int off = 0;
         for (int k = 0; k < nd.n_inputs; ++k) {
             int b = nd.inputs[k];

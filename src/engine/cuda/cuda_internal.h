@@ -79,19 +79,25 @@ void launch_resize_nchw_f32(const float *in, int h, int w, float *out, int oh, i
                             const float *ax, cudaStream_t s);
 
 /* Conv3x3 3->64, pad 1, + bias, x>0 ? x : slope*x, from the fp32 NCHW
- * input to fp16 NHWC (64 channels). Weights OIHW. */
+ * input to fp16 NHWC (64 channels, ostride channels a pixel apart: 64, or
+ * wider where out is a slice of a wider buffer). Weights OIHW. */
 struct FirstConvParams {
     float w[64 * 27];
     float bias[64];
     float slope[64];
 };
-void launch_first_conv(const float *in, __half *out, int n, int h, int w, const FirstConvParams &p,
-                       cudaStream_t s);
+void launch_first_conv(const float *in, __half *out, int ostride, int n, int h, int w,
+                       const FirstConvParams &p, cudaStream_t s);
 
 /* The same on tensor cores: wt is 64 x 32 fp16 (k = ci*9 + ky*3 + kx, 27..31
  * zero), bias and slope 64 floats each (device). */
-void launch_first_conv_tc(const float *in, __half *out, int n, int h, int w, const __half *wt,
-                          const float *bias, const float *slope, cudaStream_t s);
+void launch_first_conv_tc(const float *in, __half *out, int ostride, int n, int h, int w,
+                          const __half *wt, const float *bias, const float *slope, cudaStream_t s);
+
+/* Nearest x2 of fp16 NHWC (cp channels, a multiple of 8): each pixel to
+ * its 2 x 2 (cuda_nearest2x.cu). */
+void launch_nearest2x_nhwc(const __half *in, __half *out, int n, int h, int w, int cp,
+                           cudaStream_t s);
 
 /* Fill fp32 with uniform [0,1) values (bench inputs). */
 void launch_fill_random(float *p, long long count, unsigned seed, cudaStream_t s);
@@ -156,6 +162,40 @@ cudaError_t launch_conv3x3_tail48(int variant, const Conv3x3Args &a, const ConvL
 cudaError_t launch_conv3x3_tma_pingpong(const Conv3x3Args &a, const ConvLaunch &l, int tile_w);
 /* The same kernel as the SRVGG tail (launch_conv3x3_tail48's work). */
 cudaError_t launch_conv3x3_tma_pingpong_tail(const Conv3x3Args &a, const ConvLaunch &l);
+
+/* ---- cuda_conv3x3_rrdb.cu: the RRDB (ESRGAN) convolutions on Hopper ---- */
+
+/* 3x3, pad 1: channels [0, cin) of in (in_stride channels a pixel, cin a
+ * multiple of 32, 64..256) -> cout (32 or 64) channels of out (out_stride
+ * a pixel; out may point into a wider buffer at a channel offset):
+ *   out = s0 * act(conv + bias) + s1 * r1 + s2 * r2,
+ * act(v) = v > 0 ? v : slope * v; r1, r2 (cout channels a pixel, strides
+ * r1_stride, r2_stride) may be NULL. Strides and channel offsets are
+ * multiples of 8. wt: conv3x3_rrdb_pack_weights's layout on the device. */
+struct RrdbConvArgs {
+    const __half *in;
+    int in_stride, cin;
+    const __half *wt;
+    const float *bias; /* cout floats, or NULL */
+    float slope;
+    int cout;
+    __half *out;
+    int out_stride;
+    const __half *r1, *r2;
+    int r1_stride, r2_stride;
+    float s0, s1, s2;
+    int n, h, w;
+};
+
+/* Whether this build has the kernel for the current device (sm_90a code),
+ * and whether it takes this shape (cin a multiple of 32, 64..256; cout 32
+ * or 64). */
+bool conv3x3_rrdb_available(void);
+bool conv3x3_rrdb_supports(int cin, int cout);
+/* Bytes of the packed weights, and the packing (host): w is OIHW fp32. */
+size_t conv3x3_rrdb_weight_bytes(int cin, int cout);
+void conv3x3_rrdb_pack_weights(const float *w, int cin, int cout, __half *out);
+cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l);
 
 } // namespace vsrcuda
 

@@ -438,7 +438,8 @@ void launch_nchw_f32_to_i420(const float *in, int h, int w, int ox, int oy, int 
  * so every FMA takes its weight as an operand without a load. ---- */
 namespace vsrcuda {
 namespace {
-__global__ void __launch_bounds__(128) k_first_conv(const float *in, __half *out, int n, int h, int w,
+__global__ void __launch_bounds__(128) k_first_conv(const float *in, __half *out, int ostride,
+                                                    int n, int h, int w,
                                                     const __grid_constant__ FirstConvParams p) {
     long long total = (long long)n * h * w;
     long long pix = blockIdx.x * (long long)blockDim.x + threadIdx.x;
@@ -479,19 +480,20 @@ __global__ void __launch_bounds__(128) k_first_conv(const float *in, __half *out
     }
     __syncthreads();
     const long long pix0 = (long long)blockIdx.x * blockDim.x;
-    uint4 *o = reinterpret_cast<uint4 *>(out + pix0 * 64);
 #pragma unroll
     for (int k = 0; k < 8; ++k) {
         int i = k * 128 + tx, px = i >> 3, ch = i & 7;
-        if (pix0 + px < total) o[i] = stage[px * 8 + (ch ^ (px & 7))];
+        if (pix0 + px < total)
+            *reinterpret_cast<uint4 *>(out + (pix0 + px) * ostride + ch * 8) =
+                stage[px * 8 + (ch ^ (px & 7))];
     }
 }
 } // namespace
 
-void launch_first_conv(const float *in, __half *out, int n, int h, int w, const FirstConvParams &p,
-                       cudaStream_t s) {
+void launch_first_conv(const float *in, __half *out, int ostride, int n, int h, int w,
+                       const FirstConvParams &p, cudaStream_t s) {
     long long total = (long long)n * h * w;
-    k_first_conv<<<blocks_for(total, 128), 128, 0, s>>>(in, out, n, h, w, p);
+    k_first_conv<<<blocks_for(total, 128), 128, 0, s>>>(in, out, ostride, n, h, w, p);
 }
 } // namespace vsrcuda
 
@@ -516,9 +518,9 @@ __device__ __forceinline__ void mma_16816(float *c, const uint32_t *a, uint32_t 
 
 constexpr int FC_ROW = 40; /* halves per smem row: 32 + 8 pad (conflict-free ldmatrix) */
 
-__global__ void __launch_bounds__(128) k_first_conv_tc(const float *in, __half *out, int n, int h,
-                                                       int w, const __half *wt, const float *bias,
-                                                       const float *slope) {
+__global__ void __launch_bounds__(128) k_first_conv_tc(const float *in, __half *out, int ostride,
+                                                       int n, int h, int w, const __half *wt,
+                                                       const float *bias, const float *slope) {
     __shared__ __align__(16) __half sA[128 * FC_ROW];
     __shared__ __align__(16) __half sB[64 * FC_ROW];
     __shared__ __align__(16) uint4 stage[128 * 8];
@@ -613,18 +615,20 @@ __global__ void __launch_bounds__(128) k_first_conv_tc(const float *in, __half *
             }
         }
     __syncthreads();
-    uint4 *o = reinterpret_cast<uint4 *>(out + pix0 * 64);
 #pragma unroll
     for (int k = 0; k < 8; ++k) {
         int i = k * 128 + tx, px = i >> 3, ch = i & 7;
-        if (pix0 + px < total) o[i] = stage[px * 8 + (ch ^ (px & 7))];
+        if (pix0 + px < total)
+            *reinterpret_cast<uint4 *>(out + (pix0 + px) * ostride + ch * 8) =
+                stage[px * 8 + (ch ^ (px & 7))];
     }
 }
 } // namespace
 
-void launch_first_conv_tc(const float *in, __half *out, int n, int h, int w, const __half *wt,
-                          const float *bias, const float *slope, cudaStream_t s) {
+void launch_first_conv_tc(const float *in, __half *out, int ostride, int n, int h, int w,
+                          const __half *wt, const float *bias, const float *slope, cudaStream_t s) {
     long long total = (long long)n * h * w;
-    k_first_conv_tc<<<blocks_for(total, 128), 128, 0, s>>>(in, out, n, h, w, wt, bias, slope);
+    k_first_conv_tc<<<blocks_for(total, 128), 128, 0, s>>>(in, out, ostride, n, h, w, wt, bias,
+                                                           slope);
 }
 } // namespace vsrcuda

@@ -18,6 +18,7 @@ const char *step_kind_name(StepKind k) {
     case S_CONV_MMA: return "conv3x3-mma";
     case S_CONV_TAIL: return "conv3x3-tail(shuffle+residual)";
     case S_RESIZE_OUT: return "interp(fp32, to output)";
+    case S_CONV_RRDB: return "conv3x3-rrdb";
     case S_CONV_DIRECT: return "conv-direct";
     case S_CONV_CUDNN: return "conv-cudnn";
     case S_ACT: return "activation";
@@ -59,6 +60,113 @@ bool act_as_slopes(const vsr_activation &a, int n, std::vector<float> &s) {
     }
 }
 
+/* The slope for x < 0 that expresses act, if one does (S_CONV_RRDB). */
+bool act_as_slope(const vsr_activation &a, float *slope) {
+    switch (a.type) {
+    case VSR_ACT_NONE: *slope = 1.f; return true;
+    case VSR_ACT_RELU: *slope = 0.f; return true;
+    case VSR_ACT_LEAKY: *slope = a.alpha; return true;
+    case VSR_ACT_PRELU:
+        if (a.n_slopes != 1)
+            return false;
+        *slope = a.slopes[0];
+        return true;
+    default: return false;
+    }
+}
+
+/* Concatenations planned away (the RRDB dense blocks): each concat's
+ * inputs become channel slices of one buffer, the biggest concat's output
+ * (its root), which the later, smaller concats of the same block are
+ * prefixes of; a conv then reads a channel prefix and writes its slice in
+ * place. Concats are visited last first so the root is the widest. A
+ * group is kept only where every step writing or reading one of its blobs
+ * takes strided channels (S_CONV_RRDB; S_CONV_FIRST writing); otherwise
+ * its concats run as copies, as before. */
+void alias_concats(const vsr_graph *g, const std::vector<int> &chans, Weights *W) {
+    const int nb = g->n_blobs;
+    std::vector<int> &root = W->alias_root, &off = W->alias_off;
+    root.resize(nb);
+    off.assign(nb, 0);
+    for (int b = 0; b < nb; ++b)
+        root[b] = b;
+    std::vector<char> is_root(nb, 0);
+    auto free_blob = [&](int b) { return root[b] == b && !is_root[b]; };
+    std::vector<Step> &steps = W->steps;
+    for (int si = (int)steps.size() - 1; si >= 0; --si) {
+        Step &st = steps[si];
+        if (st.kind != S_CONCAT)
+            continue;
+        const vsr_node &nd = g->nodes[st.node];
+        const int O = nd.output;
+        if (O == g->output_blob)
+            continue;
+        int R, o;
+        if (root[O] != O) {
+            R = root[O];
+            o = off[O];
+        } else if (root[nd.inputs[0]] != nd.inputs[0]) {
+            R = root[nd.inputs[0]];
+            o = off[nd.inputs[0]];
+        } else {
+            R = O;
+            o = 0;
+        }
+        if (o + chans[O] > chans[R])
+            continue;
+        bool ok = true;
+        for (int k = 0, run = 0; k < nd.n_inputs && ok; run += chans[nd.inputs[k]], ++k) {
+            const int b = nd.inputs[k];
+            for (int k2 = 0; k2 < k; ++k2)
+                ok &= nd.inputs[k2] != b;
+            ok &= b != g->input_blob && b != R && (o + run) % 8 == 0;
+            ok &= free_blob(b) || (root[b] == R && off[b] == o + run);
+        }
+        if (!ok)
+            continue;
+        for (int k = 0, run = 0; k < nd.n_inputs; run += chans[nd.inputs[k]], ++k) {
+            root[nd.inputs[k]] = R;
+            off[nd.inputs[k]] = o + run;
+        }
+        if (O != R) {
+            root[O] = R;
+            off[O] = o;
+        }
+        is_root[R] = 1;
+        st.concat_alias = true;
+    }
+    /* keep a group only if every step touching it takes strided channels */
+    for (int R = 0; R < nb; ++R) {
+        if (!is_root[R])
+            continue;
+        bool ok = R != g->output_blob;
+        for (const Step &st : steps) {
+            const bool writes = root[st.out_blob] == R;
+            bool reads = false;
+            for (int b : st.in_blobs)
+                reads |= root[b] == R;
+            if (st.kind == S_CONCAT && st.concat_alias)
+                continue;
+            if (writes && st.kind != S_CONV_RRDB && st.kind != S_CONV_FIRST)
+                ok = false;
+            if (reads && st.kind != S_CONV_RRDB)
+                ok = false;
+        }
+        for (int b = 0; b < nb; ++b)
+            ok &= !(root[b] == R && b == g->output_blob);
+        if (ok)
+            continue;
+        for (Step &st : steps)
+            if (st.kind == S_CONCAT && root[st.out_blob] == R)
+                st.concat_alias = false;
+        for (int b = 0; b < nb; ++b)
+            if (root[b] == R) {
+                root[b] = b;
+                off[b] = 0;
+            }
+    }
+}
+
 /* Slopes table for a standalone / cuDNN / direct activation: padded length. */
 long long add_act_slopes(Blob &b, const vsr_activation &a, int cp) {
     if (a.type != VSR_ACT_PRELU) return -1;
@@ -72,6 +180,22 @@ long long add_act_slopes(Blob &b, const vsr_activation &a, int cp) {
 
 int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
     const int nn = g->n_nodes;
+    /* channel counts (independent of the frame size); a graph whose shapes
+     * do not work out at 16 x 16 gets no RRDB planning, the rest as before */
+    std::vector<vsr_shape> shp(g->n_blobs);
+    vsr_error shape_err;
+    vsr_error_clear(&shape_err);
+    const bool chans_known = vsr_graph_infer_shapes(g, 16, 16, shp.data(), &shape_err) >= 0;
+    std::vector<int> chans(g->n_blobs);
+    for (int b = 0; b < g->n_blobs; ++b) chans[b] = chans_known ? shp[b].c : 0;
+    /* VSR_CUDA_NO_RRDB=1: none of the RRDB kernels; =32 or =64: not the
+     * one for that many output channels (debugging) */
+    const char *no_rrdb = getenv("VSR_CUDA_NO_RRDB");
+    const int rrdb_off = no_rrdb && (atoi(no_rrdb) == 32 || atoi(no_rrdb) == 64) ? atoi(no_rrdb)
+                         : env_flag("VSR_CUDA_NO_RRDB", false)                   ? -1
+                                                                                 : 0;
+    const bool rrdb = chans_known && W->fused && W->cc_major == 9 && W->encode_tiled &&
+                      rrdb_off >= 0 && conv3x3_rrdb_available();
     std::vector<int> consumers(g->n_blobs, 0), producer(g->n_blobs, -1);
     for (int i = 0; i < nn; ++i) {
         for (int k = 0; k < g->nodes[i].n_inputs; ++k) consumers[g->nodes[i].inputs[k]]++;
@@ -194,6 +318,79 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                 W->steps.push_back(st);
                 break;
             }
+            /* RRDB convs: channel slices, bias + act + residuals fused. The
+             * residual: the only consumer is a sum of this and one blob made
+             * earlier (eltwise with coefficients, or add), and the same again
+             * after it (an RRDB's last conv: 0.2 (0.2 conv + x) + x0). A 64 ->
+             * 64 conv with nothing to fuse runs S_CONV_MMA (weights resident). */
+            float slope = 1.f;
+            if (rrdb && rrdb_off != c.out_c && conv_is_3x3_same(c) &&
+                conv3x3_rrdb_supports(c.in_c, c.out_c) && act_as_slope(st.act, &slope)) {
+                auto residual = [&](int blob, float &a, float &b, int &r) -> int {
+                    if (consumers[blob] != 1 || blob == g->output_blob)
+                        return -1;
+                    for (int j = i + 1; j < nn; ++j) {
+                        const vsr_node &nj = g->nodes[j];
+                        int idx = -1;
+                        for (int k = 0; k < nj.n_inputs; ++k)
+                            if (nj.inputs[k] == blob)
+                                idx = k;
+                        if (idx < 0)
+                            continue;
+                        if (done[j] || nj.n_inputs != 2)
+                            return -1;
+                        r = nj.inputs[1 - idx];
+                        if (nj.type == VSR_OP_ELTWISE && nj.p.eltwise.op == VSR_ELT_SUM &&
+                            (nj.p.eltwise.n_coeffs == 0 || nj.p.eltwise.n_coeffs == 2)) {
+                            a = nj.p.eltwise.n_coeffs ? nj.p.eltwise.coeffs[idx] : 1.f;
+                            b = nj.p.eltwise.n_coeffs ? nj.p.eltwise.coeffs[1 - idx] : 1.f;
+                        } else if (nj.type == VSR_OP_BINARY && nj.p.binary.op == VSR_BIN_ADD &&
+                                   !nj.p.binary.with_scalar) {
+                            a = b = 1.f;
+                        } else
+                            return -1;
+                        if (r == blob || producer[r] < 0 || producer[r] >= i || chans[r] != c.out_c)
+                            return -1;
+                        return j;
+                    }
+                    return -1;
+                };
+                float a1 = 1.f, b1 = 0.f, a2 = 1.f, b2 = 0.f;
+                int r1 = -1, r2 = -1;
+                const int j1 = residual(st.out_blob, a1, b1, r1);
+                const int j2 = j1 >= 0 ? residual(g->nodes[j1].output, a2, b2, r2) : -1;
+                if (!(c.in_c == 64 && c.out_c == 64 && j1 < 0)) {
+                    st.kind = S_CONV_RRDB;
+                    st.slope = slope;
+                    if (j1 >= 0) {
+                        st.s0 = a1;
+                        st.s1 = b1;
+                        st.r1_blob = r1;
+                        st.out_blob = g->nodes[j1].output;
+                        st.in_blobs.push_back(r1);
+                        done[j1] = 1;
+                    }
+                    if (j2 >= 0) {
+                        st.s0 *= a2;
+                        st.s1 *= a2;
+                        st.s2 = b2;
+                        st.r2_blob = r2;
+                        st.out_blob = g->nodes[j2].output;
+                        st.in_blobs.push_back(r2);
+                        done[j2] = 1;
+                    }
+                    std::vector<__half> w16(conv3x3_rrdb_weight_bytes(c.in_c, c.out_c) / 2);
+                    conv3x3_rrdb_pack_weights(c.weight, c.in_c, c.out_c, w16.data());
+                    st.off_w16 = blob.add(w16.data(), w16.size() * 2);
+                    std::vector<float> bias(c.out_c, 0.f);
+                    if (c.bias)
+                        memcpy(bias.data(), c.bias, c.out_c * sizeof(float));
+                    st.off_bias = blob.add(bias.data(), bias.size() * 4);
+                    st.flops_per_out_pixel = 2.0 * c.out_c * c.in_c * 9;
+                    W->steps.push_back(st);
+                    break;
+                }
+            }
             if (fused && conv_is_3x3_same(c) && c.in_c == 64 && c.out_c == 64 &&
                 act_as_slopes(st.act, 64, slopes)) {
                 st.kind = S_CONV_MMA;
@@ -277,6 +474,7 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
         }
         done[i] = 1;
     }
+    if (rrdb) alias_concats(g, chans, W);
     W->input_f16_needed = false;
     for (const Step &st : W->steps)
         if (st.kind != S_CONV_FIRST && st.kind != S_CONV_TAIL)

@@ -76,6 +76,8 @@ enum StepKind {
     S_CONV_MMA,    /* 3x3 64->64 hand kernel, bias + PReLU fused */
     S_CONV_TAIL,   /* 3x3 64->48 + shuffle 4 + nearest-x4 residual, fp32 output */
     S_RESIZE_OUT,  /* the tail's fp32 output resized into the graph output (x2 models) */
+    S_CONV_RRDB,   /* 3x3 cin 64..256 -> 32/64 on Hopper (cuda_conv3x3_rrdb.cu): channel
+                      slices in and out, bias + act + up to two scaled residuals fused */
     S_CONV_DIRECT, /* direct kernel, bias + act fused */
     S_CONV_CUDNN,  /* cuDNN + bias/act kernel */
     S_ACT,
@@ -101,6 +103,13 @@ struct Step {
     int slopes_len = 0;
     double flops_per_out_pixel = 0; /* for profiling */
     std::shared_ptr<FirstConvParams> first; /* S_CONV_FIRST: launch parameters */
+    /* S_CONV_RRDB: out = s0 * act(conv + bias) + s1 * r1 + s2 * r2, act a
+     * slope for x < 0 (the residual blobs are in in_blobs too) */
+    float slope = 1.f, s0 = 1.f, s1 = 0.f, s2 = 0.f;
+    int r1_blob = -1, r2_blob = -1;
+    /* S_CONCAT: its inputs were planned as channel slices of its output's
+     * buffer (see Weights::alias_root): nothing to do */
+    bool concat_alias = false;
 };
 
 struct Weights {
@@ -114,6 +123,12 @@ struct Weights {
     bool fused = true;
     bool spin = false; /* VSR_CUDA_SPIN: waits spin (the runtime's default), for measuring */
     bool first_fp32 = false; /* VSR_CUDA_FIRST_FP32=1: first layer on fp32 FMA, not tensor cores */
+    int cc_major = 0;        /* the device's compute capability */
+    /* Concatenations planned away: blob b lives in the buffer of blob
+     * alias_root[b] (itself if not aliased), at channel alias_off[b]; a
+     * pixel of it is then alias_root's channel count apart. Only steps that
+     * take strides (S_CONV_RRDB, S_CONV_FIRST's output) touch such blobs. */
+    std::vector<int> alias_root, alias_off;
     unsigned char *dev = nullptr;
     size_t dev_bytes = 0;
     template <class T> T *ptr(long long off) const {
@@ -179,7 +194,8 @@ struct Ctx {
     bool planned = false;
     std::vector<vsr_shape> shapes;
     std::vector<int> cp;
-    std::vector<int> buf_of_blob;
+    std::vector<int> buf_of_blob; /* aliased blobs: their root's */
+    std::vector<int> choff;       /* channel offset of a blob in its buffer */
     std::vector<void *> bufs;
     float *d_in = nullptr, *d_out = nullptr;
     float *d_tail = nullptr; /* the tail's fp32 output before S_RESIZE_OUT */

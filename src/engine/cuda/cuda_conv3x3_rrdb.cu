@@ -1,0 +1,590 @@
+/* The RRDB (ESRGAN) convolutions on Hopper: 3x3, stride 1, zero pad 1,
+ * Cin a multiple of 16 from 64 to 256 read as a channel prefix of a wider
+ * NHWC buffer (the dense block's one buffer, so no concatenation is ever
+ * copied), Cout 32 or 64 written at a channel offset of another, with bias,
+ * LeakyReLU (any slope) and up to two scaled residuals fused:
+ *   out = s0 * act(conv + bias) + s1 * r1 + s2 * r2.
+ *
+ * An implicit GEMM on wgmma, the weights as A (M = 64 rows), TW = 96
+ * consecutive pixels of one input row as B (N = 96), 64-channel chunks
+ * (K = 16 a step, 128-byte swizzle, the chunk's TMA box zero-filled past
+ * Cin, the k-steps wholly past Cin skipped).
+ *
+ * Work: a tile is 4 output rows x 96 pixels; tiles are numbered down the
+ * columns and each CTA (one per SM) takes a contiguous range. Two consumer
+ * warpgroups work in step on the same tile, warpgroup w on output rows
+ * 2w and 2w + 1, so every weight block brought in serves 384 pixels.
+ * Per 64-channel chunk of the input (a "pass") the tile reads 6 input
+ * rows; warpgroup w reads rows 2w .. 2w + 3 of them.
+ *  - Cout 64 ("plain"): per tap (ky, kx) one 64 x 64 weight block; each
+ *    warpgroup accumulates its two rows in two 64 x 96 accumulators.
+ *  - Cout 32 ("stacked"): one accumulator of M = 64 rows holds both output
+ *    rows, 32 channels each: input row y' - 1 + j contributes to output
+ *    row y' with ky = j and to y' + 1 with ky = j - 1, so A for input row
+ *    j is [W(ky=j) ; W(ky=j-1)], a window into the block [0 W2 W1 W0 0]
+ *    (32 rows each, per kx): 4 MMAs per 3 taps' worth of output, 75% of
+ *    the tensor core's work useful; a layout with the pixels as A and N =
+ *    32 ran at 57-63% of the m64n128 rate in bench/cuda_bench --probe
+ *    (shared-memory reads per flop), this at 75% of it.
+ *
+ * Roles (288 threads): warp 8 (one thread) brings input rows by TMA into a
+ * ring of row slots and weight blocks by bulk copy into a ring of weight
+ * slots (full/empty mbarrier pairs; an empty barrier completes when the 8
+ * consumer warps have each arrived); the consumers wait, issue their MMAs
+ * one commit group a step, and free what the group before read once it
+ * completes (wgmma.wait_group 1), so a step's MMAs are queued behind the
+ * last one's. Rows are freed as soon as the warpgroup's last MMA on them
+ * completes, so the next pass's rows come in during this one.
+ * Order of a pass, the producer's as the consumers': plain: rows 0-3,
+ * taps (0, 0..2), row 4, taps (1, 0..2), row 5, taps (2, 0..2); stacked:
+ * rows 0-2, its 3 weight blocks (kx 0..2), rows 3-5; the stacked blocks
+ * stay until the pass ends (every input row uses all three).
+ *
+ * Epilogue (both warpgroups at once): + bias, activation, fp16, through
+ * shared memory (stmatrix.trans) to 16-byte stores; the residuals are read
+ * and added there, per 8 channels of a pixel, in fp32. */
+#include <cuda.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+#include <type_traits>
+
+#include "engine/cuda/cuda_internal.h"
+#include "engine/cuda/cuda_tensorcore.cuh"
+#include "engine/cuda/cuda_wgmma.cuh"
+
+/* the sm_90a helpers are unused in the other architectures' passes */
+#pragma nv_diag_suppress 177
+
+namespace vsrcuda
+{
+
+namespace
+{
+
+using namespace tc;
+
+constexpr int NTHREADS = 288;
+constexpr int PRODUCER_WARP = 8;
+constexpr int SMEM_LIMIT = 227 * 1024;
+constexpr int TW = 96;            /* pixels of a tile row (N of the MMA) */
+constexpr int TILE_ROWS = 4;      /* output rows of a tile */
+constexpr int EMPTY_ARRIVALS = 8; /* the consumer warps */
+
+template <bool STACK> struct RLayout {
+    static constexpr int ROW_BYTES = (TW + 2) * 128; /* one chunk of an input row, halo included */
+    static constexpr int ROW_SLOT = (ROW_BYTES + 1023) / 1024 * 1024;
+    static constexpr int RS = STACK ? 7 : 8; /* row slots */
+    /* a weight block as copied: plain 64 x 64, stacked [W2 W1 W0] 3 x 32 x 64 */
+    static constexpr int WBLOCK = STACK ? 3 * 4096 : 8192;
+    /* a slot: stacked, a zero block then the block (the next slot's zero
+     * block, or the one after the last slot, closes the window) */
+    static constexpr int WSLOT = STACK ? 16384 : 8192;
+    static constexpr int WS = STACK ? 6 : 10; /* weight slots: stacked two passes */
+    static constexpr int WRING = WS * WSLOT + (STACK ? 4096 : 0);
+    static constexpr int STAGE = STACK ? 2 * TW * 64 : TW * 128; /* a warpgroup's staged output */
+    static constexpr int OFF_ROWS = WRING;
+    static constexpr int OFF_STAGE = OFF_ROWS + RS * ROW_SLOT;
+    static constexpr int OFF_BIAS = OFF_STAGE + 2 * STAGE;
+    static constexpr int OFF_BAR = OFF_BIAS + 64 * 4;
+    static constexpr int TOTAL = OFF_BAR + (2 * RS + 2 * WS) * 8 + 1024; /* + alignment slack */
+    static_assert(WRING % 1024 == 0 && TOTAL <= SMEM_LIMIT, "shared memory");
+};
+
+__device__ __forceinline__ void bulk_load(uint32_t dst, const void *src, uint32_t bytes,
+                                          uint32_t bar)
+{
+#ifdef VSR_HAVE_WGMMA_CODE
+    asm volatile(
+        "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, "
+        "[%3];\n" ::"r"(dst),
+        "l"(src), "r"(bytes), "r"(bar)
+        : "memory");
+#else
+    (void)dst;
+    (void)src;
+    (void)bytes;
+    (void)bar;
+#endif
+}
+
+constexpr int BAR_WG0 = 1; /* named barriers 1, 2: a consumer warpgroup's own */
+
+struct TileAt {
+    int img, x0, y0;
+};
+__device__ __forceinline__ TileAt tile_at(int t, int tiles_x, int tiles_y)
+{
+    TileAt p;
+    const int per_img = tiles_x * tiles_y;
+    p.img = t / per_img;
+    const int r = t - p.img * per_img;
+    const int sx = r / tiles_y;
+    p.x0 = sx * TW;
+    p.y0 = (r - sx * tiles_y) * TILE_ROWS;
+    return p;
+}
+
+/* One slot's phase: waits until use q of the ring's slot q % n is full. */
+__device__ __forceinline__ void wait_full(uint32_t bars, uint32_t q, int n)
+{
+    mbar_wait(bars + 8 * (q % n), (q / n) & 1);
+}
+/* A consumer warp's release of use q (after waiting for it to be full). */
+__device__ __forceinline__ void release(uint32_t bars, uint32_t q, int n, int lane)
+{
+    if (lane == 0)
+        mbar_arrive(bars + 8 * (q % n), 1);
+}
+
+/* The stacked epilogue's staging: rows [half][px] of 32 fp16 channels (64
+ * bytes), 16-byte chunk c of row r at r * 64 + ((c ^ ((r >> 1) & 3)) << 4)
+ * (stmatrix's 8 rows of a matrix land in 8 different bank groups). */
+__device__ __forceinline__ uint32_t stacked_stage_off(int row, int c)
+{
+    return (uint32_t)(row * 64 + ((c ^ ((row >> 1) & 3)) << 4));
+}
+
+__device__ __forceinline__ void stage_stacked(const float *acc, uint32_t st_base, int wq, int lane,
+                                              const float *bq, float slope)
+{
+    const int m8 = lane >> 3, i8 = lane & 7;
+#pragma unroll
+    for (int jn = 0; jn < TW / 8; jn += 2) {
+        uint32_t r[4];
+#pragma unroll
+        for (int mm = 0; mm < 4; ++mm) {
+            const int jj = jn + (mm >> 1), q2 = mm & 1;
+            float v0 = acc[jj * 4 + q2 * 2 + 0] + bq[q2];
+            float v1 = acc[jj * 4 + q2 * 2 + 1] + bq[q2];
+            v0 = v0 > 0.f ? v0 : v0 * slope;
+            v1 = v1 > 0.f ? v1 : v1 * slope;
+            r[mm] = pack_half2(v0, v1);
+        }
+        /* M row 16 wq + 8 (m8 & 1) + i: output row wq >> 1, channel chunk
+         * (2 wq + (m8 & 1)) & 3 */
+        const int px = 8 * (jn + (m8 >> 1)) + i8;
+        const int row = (wq >> 1) * TW + px;
+        stsm_x4_trans(st_base + stacked_stage_off(row, (2 * wq + (m8 & 1)) & 3), r[0], r[1], r[2],
+                      r[3]);
+    }
+}
+
+/* 8 fp16 staged values (+ the residuals, in fp32) stored at dst. */
+__device__ __forceinline__ void store8(const RrdbConvArgs &a, uint4 v, long long pix, int c8)
+{
+    if (a.r1) {
+        const uint4 r1 = *reinterpret_cast<const uint4 *>(a.r1 + pix * a.r1_stride + c8 * 8);
+        uint4 r2 = make_uint4(0, 0, 0, 0);
+        if (a.r2)
+            r2 = *reinterpret_cast<const uint4 *>(a.r2 + pix * a.r2_stride + c8 * 8);
+        const __half2 *hv = reinterpret_cast<const __half2 *>(&v);
+        const __half2 *h1 = reinterpret_cast<const __half2 *>(&r1);
+        const __half2 *h2 = reinterpret_cast<const __half2 *>(&r2);
+        uint4 o;
+        __half2 *ho = reinterpret_cast<__half2 *>(&o);
+#pragma unroll
+        for (int k = 0; k < 4; ++k) {
+            const float2 f = __half22float2(hv[k]), f1 = __half22float2(h1[k]),
+                         f2 = __half22float2(h2[k]);
+            ho[k] = __floats2half2_rn(a.s0 * f.x + a.s1 * f1.x + a.s2 * f2.x,
+                                      a.s0 * f.y + a.s1 * f1.y + a.s2 * f2.y);
+        }
+        v = o;
+    }
+    *reinterpret_cast<uint4 *>(a.out + pix * a.out_stride + c8 * 8) = v;
+}
+
+/* KS_LAST: 16-channel k-steps of the last chunk (cin - 64 (chunks - 1)) / 16. */
+template <bool STACK, int KS_LAST>
+__global__ void __launch_bounds__(NTHREADS, 1)
+    conv3x3_rrdb_kernel(const RrdbConvArgs a, const __grid_constant__ CUtensorMap rows)
+{
+#ifdef VSR_HAVE_WGMMA_CODE
+    using L = RLayout<STACK>;
+    constexpr int RS = L::RS, WS = L::WS;
+    extern __shared__ unsigned char smem_raw[];
+    unsigned char *smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
+    const uint32_t base = smem_u32(smem);
+    const uint32_t sW = base, sRows = base + L::OFF_ROWS;
+    const uint32_t fullR = base + L::OFF_BAR, emptyR = fullR + RS * 8;
+    const uint32_t fullW = emptyR + RS * 8, emptyW = fullW + WS * 8;
+    float *sBias = reinterpret_cast<float *>(smem + L::OFF_BIAS);
+
+    const int H = a.h, W = a.w;
+    const int tiles_x = (W + TW - 1) / TW, tiles_y = (H + TILE_ROWS - 1) / TILE_ROWS;
+    const long long total = (long long)a.n * tiles_x * tiles_y;
+    const int i0 = (int)(total * blockIdx.x / gridDim.x);
+    const int i1 = (int)(total * (blockIdx.x + 1) / gridDim.x);
+    const int nch = (a.cin + 63) / 64;
+
+    if (STACK) /* the zero blocks: 4 KiB before each slot's block and after the last */
+        for (int i = threadIdx.x; i < (WS + 1) * 256; i += NTHREADS) {
+            const int blk = i >> 8, k = i & 255;
+            *reinterpret_cast<uint4 *>(smem + blk * L::WSLOT + k * 16) = make_uint4(0, 0, 0, 0);
+        }
+    for (int i = threadIdx.x; i < 64; i += NTHREADS)
+        sBias[i] = a.bias && i < a.cout ? a.bias[i] : 0.f;
+    if (threadIdx.x == 0) {
+        for (int r = 0; r < RS; ++r) {
+            mbar_init(fullR + 8 * r, 1);
+            mbar_init(emptyR + 8 * r, EMPTY_ARRIVALS);
+        }
+        for (int r = 0; r < WS; ++r) {
+            mbar_init(fullW + 8 * r, 1);
+            mbar_init(emptyW + 8 * r, EMPTY_ARRIVALS);
+        }
+        mbar_init_fence();
+    }
+    fence_proxy_async(); /* the zero blocks, written here, are read by the tensor cores */
+    __syncthreads();
+
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    if (warp == PRODUCER_WARP) {
+        if (lane != 0)
+            return;
+        uint32_t rq = 0, wq = 0;
+        const unsigned char *wt = reinterpret_cast<const unsigned char *>(a.wt);
+        for (int t = i0; t < i1; ++t) {
+            const TileAt p = tile_at(t, tiles_x, tiles_y);
+            for (int c = 0; c < nch; ++c) {
+                auto row = [&](int i) {
+                    const uint32_t slot = rq % RS;
+                    if (rq >= (uint32_t)RS)
+                        mbar_wait(emptyR + 8 * slot, ((rq / RS) - 1) & 1);
+                    mbar_arrive_expect_tx(fullR + 8 * slot, L::ROW_BYTES);
+                    tma_load_4d(sRows + slot * L::ROW_SLOT, &rows, fullR + 8 * slot, c * 64,
+                                p.x0 - 1, p.y0 - 1 + i, p.img);
+                    ++rq;
+                };
+                auto wblock = [&](int blk) {
+                    const uint32_t slot = wq % WS;
+                    if (wq >= (uint32_t)WS)
+                        mbar_wait(emptyW + 8 * slot, ((wq / WS) - 1) & 1);
+                    mbar_arrive_expect_tx(fullW + 8 * slot, L::WBLOCK);
+                    bulk_load(sW + slot * L::WSLOT + (STACK ? 4096 : 0),
+                              wt + (size_t)blk * L::WBLOCK, L::WBLOCK, fullW + 8 * slot);
+                    ++wq;
+                };
+                if (STACK) {
+                    row(0), row(1), row(2);
+                    for (int kx = 0; kx < 3; ++kx)
+                        wblock(c * 3 + kx);
+                    row(3), row(4), row(5);
+                } else {
+                    row(0), row(1), row(2), row(3);
+                    for (int k = 0; k < 3; ++k)
+                        wblock(c * 9 + k);
+                    row(4);
+                    for (int k = 3; k < 6; ++k)
+                        wblock(c * 9 + k);
+                    row(5);
+                    for (int k = 6; k < 9; ++k)
+                        wblock(c * 9 + k);
+                }
+            }
+        }
+        return;
+    }
+
+    /* ---- consumers ---- */
+    const int wg = warp >> 2, wq4 = warp & 3, tid = threadIdx.x & 127, g = lane >> 2;
+    unsigned char *stage = smem + L::OFF_STAGE + wg * L::STAGE;
+    const uint32_t st_base = smem_u32(stage);
+    float bq[2];
+#pragma unroll
+    for (int q2 = 0; q2 < 2; ++q2)
+        bq[q2] = sBias[(16 * wq4 + g + 8 * q2) & (STACK ? 31 : 63)];
+    const float sq[2] = {a.slope, a.slope};
+    constexpr int NACC = STACK ? 1 : 2;
+    uint32_t rq = 0, wq = 0; /* the producer's sequence numbers, followed */
+
+    for (int t = i0; t < i1; ++t) {
+        const TileAt p = tile_at(t, tiles_x, tiles_y);
+        float acc[NACC][TW / 2];
+#pragma unroll
+        for (int o = 0; o < NACC; ++o)
+#pragma unroll
+            for (int q = 0; q < TW / 2; ++q)
+                acc[o][q] = 0.f;
+#pragma unroll
+        for (int o = 0; o < NACC; ++o)
+#pragma unroll
+            for (int q = 0; q < TW / 2; ++q)
+                reg_fence(acc[o][q]);
+        wg_fence();
+
+        /* Rows of a pass a warpgroup never reads are freed once they are in:
+         * warpgroup 1's (0, 1: the first loaded) when its pass starts,
+         * warpgroup 0's (4, 5: the last) when its pass ends. (Freeing
+         * warpgroup 1's at the pass end could deadlock: the next pass's
+         * row 2, which it waits for first, goes into row 1's slot.) */
+        auto release_unread = [&](uint32_t r0) {
+            for (int i = 0; i < 2; ++i) {
+                const uint32_t q = r0 + (wg ? i : 4 + i);
+                wait_full(fullR, q, RS);
+                release(emptyR, q, RS, lane);
+            }
+        };
+        /* the step whose group is still in flight: its pass and position
+         * (after each commit the kernel waits for all but the newest group;
+         * keeping two in flight, freeing two steps back, measured 2-4%
+         * slower on the H100, bench/results/2026-12-06-h100-rrdb.md) */
+        int prev_c = -1, prev_s = 0;
+        auto release_step = [&](int c, int s) {
+            const uint32_t r0 = rq + 6 * c; /* row 0 of pass c */
+            if (STACK) {
+                /* step s read input row 2 wg + s; at the pass end the rows
+                 * this warpgroup never reads and the pass's weights go too */
+                release(emptyR, r0 + 2 * wg + s, RS, lane);
+                if (s == 3) {
+                    if (wg == 0)
+                        release_unread(r0);
+                    for (int kx = 0; kx < 3; ++kx)
+                        release(emptyW, wq + 3 * c + kx, WS, lane);
+                }
+            } else {
+                const int ky = s / 3, kx = s - 3 * ky;
+                release(emptyW, wq + 9 * c + s, WS, lane);
+                if (kx == 2) {
+                    /* input row i is last read at ky = min(2, i - 2 wg) */
+                    if (ky < 2)
+                        release(emptyR, r0 + 2 * wg + ky, RS, lane);
+                    else {
+                        release(emptyR, r0 + 2 * wg + 2, RS, lane);
+                        release(emptyR, r0 + 2 * wg + 3, RS, lane);
+                        if (wg == 0)
+                            release_unread(r0);
+                    }
+                }
+            }
+        };
+
+        /* One pass: chunk c of the input, KS k-steps of 16 channels (4, or
+         * fewer for the last chunk; a compile-time count, since a branch
+         * around the MMAs between the barrier waits makes ptxas serialize
+         * every wgmma, C7520). */
+        auto pass = [&](auto ks_const, int c) {
+            constexpr int KS = decltype(ks_const)::value;
+            const uint32_t r0 = rq + 6 * c;
+            if (wg == 1)
+                release_unread(r0);
+            if (STACK) {
+                for (int kx = 0; kx < 3; ++kx)
+                    wait_full(fullW, wq + 3 * c + kx, WS);
+                for (int s = 0; s < 4; ++s) {
+                    const uint32_t q = r0 + 2 * wg + s;
+                    wait_full(fullR, q, RS);
+                    const uint32_t brow = sRows + (q % RS) * L::ROW_SLOT;
+                    wg_fence();
+#pragma unroll
+                    for (int kx = 0; kx < 3; ++kx) {
+                        /* the window [W(ky = s) ; W(ky = s - 1)] of [0 W2 W1 W0 0] */
+                        const uint32_t wa =
+                            sW + ((wq + 3 * c + kx) % WS) * L::WSLOT + (uint32_t)(3 - s) * 4096;
+                        const uint32_t b = brow + kx * 128;
+#pragma unroll
+                        for (int k = 0; k < KS; ++k)
+                            wgmma_m64n96k16_ss(acc[0], sw128_desc(wa + k * 32),
+                                               sw128_desc(b + k * 32));
+                    }
+                    wg_commit();
+                    wg_wait<1>();
+                    if (prev_c >= 0)
+                        release_step(prev_c, prev_s);
+                    prev_c = c;
+                    prev_s = s;
+                }
+            } else {
+                for (int s = 0; s < 9; ++s) {
+                    const int ky = s / 3, kx = s - 3 * ky;
+                    const uint32_t wseq = wq + 9 * c + s;
+                    wait_full(fullW, wseq, WS);
+                    const uint32_t q0 = r0 + 2 * wg + ky;
+                    if (kx == 0) {
+                        wait_full(fullR, q0, RS);
+                        wait_full(fullR, q0 + 1, RS);
+                    }
+                    const uint32_t wa = sW + (wseq % WS) * L::WSLOT;
+                    wg_fence();
+#pragma unroll
+                    for (int o = 0; o < 2; ++o) {
+                        const uint32_t b = sRows + ((q0 + o) % RS) * L::ROW_SLOT + kx * 128;
+#pragma unroll
+                        for (int k = 0; k < KS; ++k)
+                            wgmma_m64n96k16_ss(acc[STACK ? 0 : o], sw128_desc(wa + k * 32),
+                                               sw128_desc(b + k * 32));
+                    }
+                    wg_commit();
+                    wg_wait<1>();
+                    if (prev_c >= 0)
+                        release_step(prev_c, prev_s);
+                    prev_c = c;
+                    prev_s = s;
+                }
+            }
+        };
+        for (int c = 0; c < nch - 1; ++c)
+            pass(std::integral_constant<int, 4>(), c);
+        pass(std::integral_constant<int, KS_LAST>(), nch - 1);
+        wg_wait<0>();
+#pragma unroll
+        for (int o = 0; o < NACC; ++o)
+#pragma unroll
+            for (int q = 0; q < TW / 2; ++q)
+                reg_fence(acc[o][q]);
+        release_step(prev_c, prev_s);
+        rq += 6 * nch;
+        wq += (STACK ? 3 : 9) * nch;
+
+        /* ---- epilogue ---- */
+        if (STACK) {
+            named_sync(BAR_WG0 + wg, 128); /* the last tile's stores have read the stage */
+            stage_stacked(acc[0], st_base, wq4, lane, bq, a.slope);
+            named_sync(BAR_WG0 + wg, 128);
+#pragma unroll
+            for (int it = 0; it < 2 * TW * 4 / 128; ++it) {
+                const int i = tid + 128 * it;
+                const int row = i >> 2, c8 = i & 3; /* row = half * TW + px */
+                const int half = row / TW, px = row - half * TW;
+                const int y = p.y0 + 2 * wg + half, gx = p.x0 + px;
+                if (y < H && gx < W)
+                    store8(a, *reinterpret_cast<const uint4 *>(stage + stacked_stage_off(row, c8)),
+                           ((long long)p.img * H + y) * W + gx, c8);
+            }
+        } else {
+#pragma unroll
+            for (int o = 0; o < 2; ++o) {
+                named_sync(BAR_WG0 + wg, 128);
+                stage_bias_prelu<TW>(acc[o], st_base, wq4, lane, bq, sq);
+                named_sync(BAR_WG0 + wg, 128);
+                const int y = p.y0 + 2 * wg + o;
+#pragma unroll
+                for (int it = 0; it < TW * 8 / 128; ++it) {
+                    const int i = tid + 128 * it;
+                    const int px = i >> 3, c8 = i & 7, gx = p.x0 + px;
+                    if (y < H && gx < W)
+                        store8(a,
+                               *reinterpret_cast<const uint4 *>(stage + px * 128 +
+                                                                ((c8 ^ (px & 7)) << 4)),
+                               ((long long)p.img * H + y) * W + gx, c8);
+                }
+            }
+        }
+    }
+#else
+    (void)a;
+    (void)rows;
+    __trap();
+#endif
+}
+
+template <bool STACK, int KS_LAST>
+cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
+{
+    using L = RLayout<STACK>;
+    auto kern = conv3x3_rrdb_kernel<STACK, KS_LAST>;
+    cudaFuncAttributes fa;
+    cudaError_t e = cudaFuncGetAttributes(&fa, kern);
+    if (e != cudaSuccess)
+        return e;
+    if (fa.binaryVersion != 90)
+        return cudaErrorNoKernelImageForDevice;
+    if (!l.encode_tiled)
+        return cudaErrorNotSupported;
+    if (a.cin < 64 || a.cin > 256 || (a.cin - 1) % 64 + 1 != 16 * KS_LAST || a.in_stride < a.cin ||
+        a.in_stride % 8 || a.out_stride % 8 || (a.r1 && a.r1_stride % 8) ||
+        (a.r2 && a.r2_stride % 8))
+        return cudaErrorInvalidValue;
+    const long long tiles =
+        (long long)((a.w + TW - 1) / TW) * ((a.h + TILE_ROWS - 1) / TILE_ROWS) * a.n;
+    if (tiles < 1)
+        return cudaSuccess;
+    if (tiles > INT32_MAX)
+        return cudaErrorInvalidValue;
+    e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, L::TOTAL);
+    if (e != cudaSuccess)
+        return e;
+
+    /* the input as a 4-D tensor (channels [0, cin) of each pixel, x, y,
+     * image), boxes of one row chunk: 64 channels x (TW + 2) pixels, zero
+     * past cin and outside the image */
+    CUtensorMap map;
+    const cuuint64_t ps = (cuuint64_t)a.in_stride * 2;
+    const cuuint64_t dims[4] = {(cuuint64_t)a.cin, (cuuint64_t)a.w, (cuuint64_t)a.h,
+                                (cuuint64_t)a.n};
+    const cuuint64_t strides[3] = {ps, ps * a.w, ps * a.w * a.h};
+    const cuuint32_t box[4] = {64, TW + 2, 1, 1};
+    const cuuint32_t elem_strides[4] = {1, 1, 1, 1};
+    CUresult r = l.encode_tiled(
+        &map, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<__half *>(a.in), dims, strides, box,
+        elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+        CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (r != CUDA_SUCCESS)
+        return cudaErrorInvalidValue;
+    const int grid = (int)(tiles < l.num_sms ? tiles : l.num_sms);
+    kern<<<grid, NTHREADS, L::TOTAL, l.stream>>>(a, map);
+    return cudaGetLastError();
+}
+
+} // namespace
+
+bool conv3x3_rrdb_available(void)
+{
+    cudaFuncAttributes fa;
+    if (cudaFuncGetAttributes(&fa, conv3x3_rrdb_kernel<true, 4>) != cudaSuccess) {
+        cudaGetLastError();
+        return false;
+    }
+    return fa.binaryVersion == 90;
+}
+
+size_t conv3x3_rrdb_weight_bytes(int cin, int cout)
+{
+    const int nch = (cin + 63) / 64;
+    return cout == 32 ? (size_t)nch * 3 * RLayout<true>::WBLOCK
+                      : (size_t)nch * 9 * RLayout<false>::WBLOCK;
+}
+
+void conv3x3_rrdb_pack_weights(const float *w, int cin, int cout, __half *out)
+{
+    /* element (row r, channel k) of a 128-byte-row block, 128-byte swizzle */
+    auto at = [](int r, int k) { return (size_t)r * 64 + (((k >> 3) ^ (r & 7)) << 3) + (k & 7); };
+    const int nch = (cin + 63) / 64;
+    const size_t bytes = conv3x3_rrdb_weight_bytes(cin, cout);
+    for (size_t i = 0; i < bytes / 2; ++i)
+        out[i] = __float2half_rn(0.f);
+    for (int c = 0; c < nch; ++c)
+        for (int ky = 0; ky < 3; ++ky)
+            for (int kx = 0; kx < 3; ++kx)
+                for (int o = 0; o < cout; ++o)
+                    for (int k = 0; k < 64 && c * 64 + k < cin; ++k) {
+                        const float v = w[(((size_t)o * cin + c * 64 + k) * 3 + ky) * 3 + kx];
+                        if (cout == 32) {
+                            /* block (c, kx): rows [W2 W1 W0], 32 each */
+                            __half *blk = out + (size_t)(c * 3 + kx) * (3 * 32 * 64);
+                            blk[at((2 - ky) * 32 + o, k)] = __float2half_rn(v);
+                        } else {
+                            __half *blk = out + (size_t)(c * 9 + ky * 3 + kx) * (64 * 64);
+                            blk[at(o, k)] = __float2half_rn(v);
+                        }
+                    }
+}
+
+bool conv3x3_rrdb_supports(int cin, int cout)
+{
+    return (cout == 32 || cout == 64) && cin >= 64 && cin <= 256 && cin % 32 == 0;
+}
+
+cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
+{
+    if (!conv3x3_rrdb_supports(a.cin, a.cout))
+        return cudaErrorInvalidValue;
+    const bool half = a.cin % 64 != 0; /* the last chunk has 32 channels */
+    if (a.cout == 32)
+        return half ? launch_rrdb<true, 2>(a, l) : launch_rrdb<true, 4>(a, l);
+    return half ? launch_rrdb<false, 2>(a, l) : launch_rrdb<false, 4>(a, l);
+}
+
+} // namespace vsrcuda
