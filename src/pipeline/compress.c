@@ -138,8 +138,9 @@ typedef struct compress_ctx {
     /* measured seconds per frame: encoding (one encoder, every core) and
      * scoring; from the calibration, then the trials */
     double enc_spf, score_spf;
-    int encoders; /* whole-clip segment encoders */
-    double goal;  /* target + margin */
+    double trial_s; /* the last trial's wall time */
+    int encoders;   /* whole-clip segment encoders */
+    double goal;    /* target + margin */
     char cand[VSR_COMPRESS_MAX_ENCODES][4200];
     int n_cand;
 } compress_ctx;
@@ -467,8 +468,8 @@ static int load(compress_ctx *c, vsr_error *err)
 }
 
 /* Decodes a sample's packets and scores them against its frames. */
-static int score_sample(compress_ctx *c, const sample *s, int n, vsr_segment_encoder *se,
-                        double *vmaf, double *neg, vsr_error *err)
+static int score_sample(const compress_ctx *c, const sample *s, int n, int threads,
+                        vsr_segment_encoder *se, double *vmaf, double *neg, vsr_error *err)
 {
     const AVCodec *codec = avcodec_find_decoder(c->lad->id);
     if (!codec)
@@ -490,13 +491,13 @@ static int score_sample(compress_ctx *c, const sample *s, int n, vsr_segment_enc
         }
     }
     if (ret >= 0) {
-        d->thread_count = c->cores;
+        d->thread_count = threads;
         int r = avcodec_open2(d, codec, NULL);
         if (r < 0)
             ret = vsr_error_set(err, VSR_ERR_BACKEND, "%s decoder: %s", codec->name, av_err2str(r));
     }
     vsr_quality_options qo = {
-        .metrics = VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG, .threads = c->cores, .subsample = 1};
+        .metrics = VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG, .threads = threads, .subsample = 1};
     if (ret >= 0)
         ret = vsr_quality_create(&qo, c->video.width, c->video.height, &q, err);
     int npk;
@@ -542,56 +543,106 @@ static int score_sample(compress_ctx *c, const sample *s, int n, vsr_segment_enc
     return ret;
 }
 
-/* Encodes every sample at crf in memory (limit > 0: only the first limit
- * frames of the first sample), decodes and scores it. enc_s and score_s
- * get the time spent in each. */
+/* One sample of a trial, on a thread of its own: samples are encoded and
+ * scored in parallel, as one encoder instance cannot use many cores. */
+typedef struct trial_job {
+    const compress_ctx *c;
+    const vsr_encoder_options *eo;
+    int k, n, threads;
+    int64_t bytes;
+    double vmaf, neg;
+    double enc_s, score_s; /* time in each */
+    int ret;
+    vsr_error err;
+} trial_job;
+
+static void *trial_thread(void *arg)
+{
+    trial_job *j = arg;
+    const compress_ctx *c = j->c;
+    const sample *s = &c->samples[j->k];
+    vsr_segment_encoder *se = NULL;
+    double t0 = vsr_now_s();
+    int ret = vsr_segment_encoder_open(j->eo, &c->video, j->k, s->first, &se, &j->err);
+    for (int i = 0; ret >= 0 && i < j->n; i++) {
+        AVFrame *f = av_frame_clone(s->frames[i]); /* the encoder may keep it */
+        if (!f) {
+            ret = vsr_error_set(&j->err, VSR_ERR_NOMEM, "out of memory");
+            break;
+        }
+        ret = vsr_segment_encoder_send(se, f, &j->err);
+        av_frame_free(&f);
+        if (ret >= 0 && c->opt->cancel && *c->opt->cancel)
+            ret = vsr_error_set(&j->err, VSR_ERR_CANCELLED, "%s: cancelled", c->opt->input);
+    }
+    if (ret >= 0)
+        ret = vsr_segment_encoder_finish(se, &j->err);
+    j->enc_s = vsr_now_s() - t0;
+    if (ret >= 0) {
+        int npk;
+        AVPacket **pk = vsr_segment_encoder_packets(se, &npk);
+        for (int i = 0; i < npk; i++)
+            j->bytes += pk[i]->size;
+        t0 = vsr_now_s();
+        ret = score_sample(c, s, j->n, j->threads, se, &j->vmaf, &j->neg, &j->err);
+        j->score_s = vsr_now_s() - t0;
+    }
+    vsr_segment_encoder_free(se);
+    j->ret = ret < 0 ? ret : VSR_OK;
+    return NULL;
+}
+
+/* Encodes every sample at crf in memory, all at once (limit > 0: only the
+ * first limit frames of the first sample, with every core), decodes and
+ * scores them, and pools their scores by the frames each stands for.
+ * enc_s, score_s (may be NULL): the time the first sample took in each. */
 static int trial(compress_ctx *c, int crf, int limit, vsr_compress_trial *t, double *enc_s,
                  double *score_s, vsr_error *err)
 {
     double t_start = vsr_now_s();
+    int n = limit > 0 ? 1 : c->n_samples;
+    int threads = n > 1 ? vsr_segment_pool_encoder_threads(c->cores, vsr_cores_online(), n,
+                                                           c->video.width, c->video.height)
+                        : c->cores;
     vsr_encoder_options eo;
     const rate r = {.crf = crf};
-    encoder_options(c, &r, c->cores, &eo);
+    encoder_options(c, &r, threads, &eo);
+    trial_job jobs[MAX_SAMPLES];
+    pthread_t th[MAX_SAMPLES];
+    int started[MAX_SAMPLES] = {0};
+    int ret = VSR_OK;
+    for (int k = 0; k < n; k++) {
+        const sample *s = &c->samples[k];
+        jobs[k] = (trial_job){.c = c, .eo = &eo, .k = k, .threads = threads};
+        jobs[k].n = limit > 0 && limit < s->n ? limit : s->n;
+        vsr_error_clear(&jobs[k].err);
+        if (n == 1) {
+            trial_thread(&jobs[k]);
+        } else if (pthread_create(&th[k], NULL, trial_thread, &jobs[k]) != 0) {
+            ret = vsr_error_set(err, VSR_ERR_INTERNAL, "cannot start a trial thread");
+            break;
+        } else {
+            started[k] = 1;
+        }
+    }
     double vsum = 0, nsum = 0, wsum = 0;
     int64_t bytes = 0;
-    *enc_s = *score_s = 0;
-    int ret = VSR_OK;
-    for (int k = 0; ret >= 0 && k < (limit > 0 ? 1 : c->n_samples); k++) {
-        const sample *s = &c->samples[k];
-        int n = limit > 0 && limit < s->n ? limit : s->n;
-        vsr_segment_encoder *se = NULL;
-        double t0 = vsr_now_s();
-        ret = vsr_segment_encoder_open(&eo, &c->video, k, s->first, &se, err);
-        for (int i = 0; ret >= 0 && i < n; i++) {
-            AVFrame *f = av_frame_clone(s->frames[i]); /* the encoder may keep it */
-            if (!f) {
-                ret = vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-                break;
-            }
-            ret = vsr_segment_encoder_send(se, f, err);
-            av_frame_free(&f);
+    for (int k = 0; k < n; k++) {
+        if (started[k])
+            pthread_join(th[k], NULL);
+        else if (n > 1)
+            continue;
+        if (ret >= 0 && jobs[k].ret < 0) {
+            *err = jobs[k].err;
+            ret = jobs[k].ret;
         }
-        if (ret >= 0)
-            ret = vsr_segment_encoder_finish(se, err);
-        *enc_s += vsr_now_s() - t0;
-        if (ret >= 0) {
-            int npk;
-            AVPacket **pk = vsr_segment_encoder_packets(se, &npk);
-            for (int i = 0; i < npk; i++)
-                bytes += pk[i]->size;
-            t0 = vsr_now_s();
-            double v = 0, neg = 0;
-            ret = score_sample(c, s, n, se, &v, &neg, err);
-            *score_s += vsr_now_s() - t0;
-            /* each sample counts for the frames it stands for: the
-             * clip's VMAF is a mean over all of them */
-            vsum += v * s->weight;
-            nsum += neg * s->weight;
-            wsum += s->weight;
-        }
-        vsr_segment_encoder_free(se);
-        if (ret >= 0)
-            ret = cancelled(c, err);
+        /* each sample counts for the frames it stands for: the clip's
+         * VMAF is a mean over all of them */
+        double w = c->samples[k].weight;
+        vsum += jobs[k].vmaf * w;
+        nsum += jobs[k].neg * w;
+        wsum += w;
+        bytes += jobs[k].bytes;
     }
     if (ret < 0) {
         vsr_error_prefix(err, "%s: trial at CRF %d", c->opt->input, crf);
@@ -602,6 +653,10 @@ static int trial(compress_ctx *c, int crf, int limit, vsr_compress_trial *t, dou
     t->vmaf_neg = nsum / wsum;
     t->bytes = bytes;
     t->seconds = vsr_now_s() - t_start;
+    if (enc_s)
+        *enc_s = jobs[0].enc_s;
+    if (score_s)
+        *score_s = jobs[0].score_s;
     return VSR_OK;
 }
 
@@ -873,10 +928,15 @@ static double clip_cost(const compress_ctx *c, double speedup)
     return (double)c->frames * (c->enc_spf / speedup / par + c->score_spf);
 }
 
-/* Seconds a sample trial should take. */
+/* Seconds a sample trial should take: the last one's, or, before any,
+ * its samples' frames in parallel as the whole clip's segments are. */
 static double trial_cost(const compress_ctx *c, double speedup)
 {
-    return (double)c->sample_frames * (c->enc_spf / speedup + c->score_spf);
+    if (c->trial_s > 0)
+        return c->trial_s;
+    int n = c->n_samples < c->encoders ? c->n_samples : c->encoders;
+    double par = n > 1 ? 0.75 * n : 1;
+    return (double)c->sample_frames * (c->enc_spf / speedup + c->score_spf) / par;
 }
 
 /* The preset: the slowest rung whose projected search (about five
@@ -907,7 +967,11 @@ static int pick_preset(compress_ctx *c, vsr_error *err)
     double base = c->lad->speed[0];
     for (int r = 0; r < c->lad->n; r++) {
         double sp = c->lad->speed[r] / base;
-        double need = 5 * trial_cost(c, sp) + 2 * clip_cost(c, sp);
+        /* CRF: about five trials and two encodes of the clip; VBR: its
+         * passes, and once more lower where it overshoots */
+        double need = c->opt->mode == VSR_COMPRESS_VBR
+                          ? 1.3 * (c->lad->two_pass ? 1.5 : 1) * clip_cost(c, sp)
+                          : 5 * trial_cost(c, sp) + 2 * clip_cost(c, sp);
         if (need <= 0.8 * left || r == c->lad->n - 1) {
             c->rung = r;
             c->enc_spf /= sp;
@@ -938,13 +1002,11 @@ static int add_trial(compress_ctx *c, int crf, vsr_compress_trial **out, vsr_err
     if (res->n_trials == VSR_COMPRESS_MAX_TRIALS)
         return vsr_error_set(err, VSR_ERR_INTERNAL, "too many trials");
     vsr_compress_trial *t = &res->trials[res->n_trials];
-    double enc_s, score_s;
-    int ret = trial(c, crf, 0, t, &enc_s, &score_s, err);
+    int ret = trial(c, crf, 0, t, NULL, NULL, err);
     if (ret < 0)
         return ret;
     res->n_trials++;
-    c->enc_spf = enc_s / (double)c->sample_frames;
-    c->score_spf = score_s / (double)c->sample_frames;
+    c->trial_s = t->seconds;
     say(c, "samples at CRF %d: VMAF %.3f, NEG %.3f, %lld bytes (%.2f s)", crf, t->vmaf, t->vmaf_neg,
         (long long)t->bytes, t->seconds);
     *out = t;

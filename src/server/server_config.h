@@ -30,6 +30,7 @@ typedef struct vsr_server_config {
     int workers;         /* pipeline workers per job; 0 = automatic (2 a GPU, else 1) */
     int64_t max_pixels;  /* input frame limit */
     char *default_model; /* family or model name; NULL = VSR_DEFAULT_MODEL */
+    char *operator_id;   /* marks every output (as --operator-id); NULL = none */
     char *models_dir;    /* NULL = the registry's default */
     vsr_engine_options engine;
     char *backend;                /* owns engine.backend's string */
@@ -65,7 +66,8 @@ void vsr_server_config_free(vsr_server_config *c);
 int vsr_server_config_load_file(vsr_server_config *c, const char *path, vsr_error *err);
 
 /* Applies BUCKET_NAME, BUCKET_COMPATIBLE_ENDPOINT, BUCKET_COMPATIBLE_ACCESS_KEY,
- * BUCKET_COMPATIBLE_SECRET_KEY, BUCKET_REGION and VSR_API_TOKEN where set. */
+ * BUCKET_COMPATIBLE_SECRET_KEY, BUCKET_REGION, VSR_API_TOKEN and
+ * VSR_OPERATOR_ID where set. */
 int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err);
 
 /* Replaces *field with a copy of value (NULL clears it). */

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pipeline/compress.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/policy.h"
 #include "server/deleter.h"
@@ -143,6 +144,13 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
     pc.workers = cfg->workers > 0 ? cfg->workers : 1;
     pc.max_pixels = cfg->max_pixels;
     pc.enc = j->enc;
+    /* operator_id: the MP4 comment `--operator-id` writes (outputs of two
+     * operators differ in bytes and size; compress.h) */
+    char operator_comment[VSR_COMPRESS_COMMENT_MAX];
+    if (cfg->operator_id) {
+        vsr_compress_operator_comment(cfg->operator_id, operator_comment);
+        pc.enc.comment = operator_comment;
+    }
     /* The cores are shared evenly by the clips being upscaled: within its
      * share a clip encodes segments in parallel where one encoder would not
      * use them all, and each segment's encoder takes the share of its
