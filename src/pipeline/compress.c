@@ -150,7 +150,10 @@ void vsr_compress_options_default(vsr_compress_options *opt)
     memset(opt, 0, sizeof *opt);
     opt->codec = "hevc";
     opt->vmaf_target = 90;
-    opt->margin = 0.5;
+    /* vsr's VMAF is within 0.05 of libvmaf's (README: 0.049 pooled on
+     * libvmaf 3.2's vectors; the oracle -0.013..+0.061 from it on the 90
+     * encodes of bench/results/2026-12-06-compress-2core.md): 3x that */
+    opt->margin = 0.15;
     opt->max_neg_delta = 3;
     opt->size_ratio = 0.8;
 }
@@ -440,7 +443,9 @@ static int load(compress_ctx *c, vsr_error *err)
     pts_fix_init(&fix, &c->info);
     int64_t i = 0;
     int s = 0;
-    while ((ret = vsr_decoder_next(dec, f, err)) > 0) {
+    const sample *last = &c->samples[c->n_samples - 1];
+    /* up to the last sample's end: the rest was read the first time */
+    while (i < last->first + last->n && (ret = vsr_decoder_next(dec, f, err)) > 0) {
         pts_fix_frame(&fix, f);
         while (s < c->n_samples && i >= c->samples[s].first + c->samples[s].n)
             s++;
@@ -459,7 +464,7 @@ static int load(compress_ctx *c, vsr_error *err)
     vsr_decoder_close(dec);
     if (ret < 0)
         return ret;
-    if (i != c->frames)
+    if (i != last->first + last->n)
         return vsr_error_set(err, VSR_ERR_FORMAT, "%s: %lld frames decoded, %lld the first time",
                              c->opt->input, (long long)i, (long long)c->frames);
     struct stat sb;
@@ -1206,6 +1211,55 @@ static int tried(const compress_ctx *c, int crf)
     return 0;
 }
 
+/* The samples' VMAF and NEG delta at crf: interpolated between the
+ * trials around it, extrapolated from the nearest two past the ends (or
+ * by slope VMAF points a step from a single trial). */
+static void predict(const compress_ctx *c, int crf, double slope, double *vmaf, double *delta)
+{
+    const vsr_compress_result *res = c->res;
+    const vsr_compress_trial *lo = NULL, *hi = NULL, *lo2 = NULL, *hi2 = NULL;
+    for (int i = 0; i < res->n_trials; i++) {
+        const vsr_compress_trial *t = &res->trials[i];
+        if (t->crf <= crf && (!lo || t->crf > lo->crf)) {
+            lo2 = lo;
+            lo = t;
+        } else if (t->crf <= crf && (!lo2 || t->crf > lo2->crf)) {
+            lo2 = t;
+        }
+        if (t->crf >= crf && (!hi || t->crf < hi->crf)) {
+            hi2 = hi;
+            hi = t;
+        } else if (t->crf >= crf && (!hi2 || t->crf < hi2->crf)) {
+            hi2 = t;
+        }
+    }
+    const vsr_compress_trial *a = lo, *b = hi;
+    if (!a || !b || a == b) {
+        if (!a && !b) {
+            *vmaf = 0;
+            *delta = 0;
+            return;
+        }
+        const vsr_compress_trial *n = a ? a : b, *m = a ? lo2 : hi2;
+        if (a && b) { /* a trial at crf itself */
+            *vmaf = a->vmaf;
+            *delta = a->vmaf - a->vmaf_neg;
+            return;
+        }
+        if (!m) {
+            *vmaf = n->vmaf - slope * (crf - n->crf);
+            *delta = n->vmaf - n->vmaf_neg;
+            return;
+        }
+        a = n;
+        b = m;
+    }
+    double f = (double)(crf - a->crf) / (double)(b->crf - a->crf);
+    double da = a->vmaf - a->vmaf_neg, db = b->vmaf - b->vmaf_neg;
+    *vmaf = a->vmaf + f * (b->vmaf - a->vmaf);
+    *delta = da + f * (db - da);
+}
+
 /* CRF mode: the CRF from the samples, then the whole clip, measured and
  * repaired; *best: the smallest passing encode. */
 static int crf_mode(compress_ctx *c, int *best_out, vsr_error *err)
@@ -1246,9 +1300,16 @@ static int crf_mode(compress_ctx *c, int *best_out, vsr_error *err)
         if (e->passed) {
             if (best < 0 || e->bytes < res->encodes[best].bytes)
                 best = idx;
-            /* room to spare: one step up may pass too */
+            /* room to spare: one step up may pass too, if the samples'
+             * curve shifted to this clip says so (VMAF and NEG delta) */
             int up = crf + 1;
+            double sv, sd, uv, ud;
+            predict(c, crf, slope, &sv, &sd);
+            predict(c, up, slope, &uv, &ud);
+            uv += e->vmaf - sv;
+            ud += e->vmaf - e->vmaf_neg - sd;
             if (up <= c->lad->crf_max && !tried(c, up) && e->vmaf - slope >= c->goal &&
+                uv >= c->goal && ud <= c->opt->max_neg_delta &&
                 res->n_encodes < VSR_COMPRESS_MAX_ENCODES) {
                 crf = up;
                 continue;
@@ -1257,13 +1318,23 @@ static int crf_mode(compress_ctx *c, int *best_out, vsr_error *err)
         }
         if (best >= 0)
             break; /* a lower CRF passed already */
-        double miss = c->goal - e->vmaf;
-        int step = miss > 0 ? (int)ceil(miss / slope) : 1;
-        if (step < 1)
-            step = 1;
-        int down = crf - step;
+        /* the samples' curve, shifted by how far the clip is from it at
+         * this CRF (the delta too: on a clip the NEG delta often exceeds
+         * the samples'), says which lower CRF should pass */
+        double sv, sd;
+        predict(c, crf, slope, &sv, &sd);
+        double bias_v = e->vmaf - sv, bias_d = (e->vmaf - e->vmaf_neg) - sd;
+        int down = crf - 1;
+        for (; down > c->lad->crf_min; down--) {
+            double pv, pd;
+            predict(c, down, slope, &pv, &pd);
+            if (!tried(c, down) && pv + bias_v >= c->goal && pd + bias_d <= c->opt->max_neg_delta)
+                break;
+        }
         while (down >= c->lad->crf_min && tried(c, down))
             down--;
+        say(c, "repair: the clip is %+.2f VMAF, %+.2f NEG delta from its samples; CRF %d", bias_v,
+            bias_d, down);
         if (down < c->lad->crf_min || res->n_encodes == VSR_COMPRESS_MAX_ENCODES)
             return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
                                  "%s: no encoding passes: at CRF %d the clip scores VMAF %.3f "

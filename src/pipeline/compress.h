@@ -1,31 +1,41 @@
 /* The compression track (DESIGN.md §5, issue 16): the encoding of a clip
  * with the fewest bytes whose VMAF v0.6.1 (pooled mean) against the clip
  * itself is at least target + margin and whose NEG delta (VMAF - VMAF
- * NEG) is at most 3, which is what the Vidaio validators score.
+ * NEG) is at most 3, which is what the Vidaio validators score; or, in
+ * VBR mode, the clip at an average bitrate with the best quality the
+ * encoder gives there.
  *
  * The search:
- *  1. samples: K runs of about a second spread over the clip (the whole
- *     clip when it is short), decoded once and kept in memory;
+ *  1. samples: the clip is decoded once for its frame count and scene
+ *     cuts (pipeline/scenes.h), then K runs of about a second spread over
+ *     its scenes (the whole clip when it is short) are decoded again and
+ *     kept in memory, each weighted by the frames it stands for;
  *  2. preset: the slowest of the codec's ladder whose projected work fits
- *     the deadline (measured on the first sample encode, which also
- *     counts as a search point);
- *  3. CRF: each trial encodes every sample in memory at one CRF, decodes
- *     it back and scores it (quality/quality.h); the pooled sample VMAF is
- *     bracketed between the highest passing and the lowest failing CRF and
- *     the next CRF interpolated between them, until they are adjacent;
+ *     the deadline (from one timed encode of a few frames);
+ *  3. CRF: each trial encodes every sample in memory at one CRF, all
+ *     samples at once, decodes them back and scores them
+ *     (quality/quality.h); the weighted sample VMAF is bracketed between
+ *     the highest passing and the lowest failing CRF and the next CRF
+ *     interpolated between them, until they are adjacent;
  *  4. the whole clip is encoded at the chosen CRF (segment-parallel on a
  *     machine with cores to spare), measured against the input as the
- *     validators do (pipeline/clip_quality.h) and repaired: a miss lowers
- *     the CRF, a comfortable pass tries one step higher;
+ *     validators do (pipeline/clip_quality.h) and repaired: the samples'
+ *     curves shifted to the clip pick a lower CRF after a miss, or one
+ *     higher after a pass they say has room;
  *  5. the smallest passing candidate is renamed to the output; the others
  *     are removed. Nothing below the target is ever written at the output
  *     path: no passing candidate, an output not under 0.8x the input's
  *     bytes (the validators' ceiling), or a deadline that would pass, is
  *     an error with the numbers.
+ * VBR mode skips 3 and 4: two passes (x265, x264, libvpx-vp9; each
+ * segment its own statistics) or one (SVT-AV1) at the bitrate, again
+ * lower while the file's average is over VSR_COMPRESS_VBR_ACCEPT x it.
  *
- * Untouched: resolution, frame count, timestamps and frame rate, colour
- * tags (copied as they are, unspecified ones included); yuv420p out, MP4
- * with +faststart, audio and subtitles copied. */
+ * Untouched: resolution (unless width and height are given: swscale
+ * Lanczos, and VMAF against the input scaled so), frame count, timestamps
+ * and frame rate, colour tags (copied as they are, unspecified ones
+ * included); yuv420p out, MP4 with +faststart, audio and subtitles
+ * copied. */
 #ifndef VSR_PIPELINE_COMPRESS_H
 #define VSR_PIPELINE_COMPRESS_H
 
