@@ -32,6 +32,8 @@ struct vsr_encoder {
     double mux_s;
     int64_t final_size; /* bytes of the finished file */
     int header_written, finished;
+    vsr_encoder_options two_pass; /* pass and stats, for a first pass's statistics */
+    char stats[4096];
 };
 
 void vsr_encoder_options_default(vsr_encoder_options *opt)
@@ -49,6 +51,8 @@ static const char *default_encoder(const char *codec)
         return "libsvtav1";
     if (!strcmp(codec, "h264"))
         return "libx264";
+    if (!strcmp(codec, "vp9"))
+        return "libvpx-vp9";
     return NULL;
 }
 
@@ -57,19 +61,126 @@ static int has_option(AVCodecContext *c, const char *name)
     return c->priv_data && av_opt_find(c->priv_data, name, NULL, 0, 0) != NULL;
 }
 
+static int is_vpx(const char *name)
+{
+    return !strncmp(name, "libvpx", 6);
+}
+
+int vsr_encoder_has_two_pass(const char *encoder)
+{
+    return encoder && (!strcmp(encoder, "libx265") || !strcmp(encoder, "libx264") ||
+                       !strcmp(encoder, "libvpx-vp9"));
+}
+
+void vsr_encoder_stats_path(const char *stats, int64_t index, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s.%lld", stats, (long long)index);
+}
+
+void vsr_encoder_stats_remove(const char *stats, int64_t count)
+{
+    /* x265 writes <file>.cutree, x264 <file>.mbtree, both through
+     * <name>.temp renamed at the end (left behind by an encoder that
+     * failed) */
+    static const char *const suffix[] = {"",        ".temp",       ".cutree", ".cutree.temp",
+                                         ".mbtree", ".mbtree.temp"};
+    char base[4200], path[4300];
+    for (int64_t i = 0; i < count; i++) {
+        vsr_encoder_stats_path(stats, i, base, sizeof base);
+        for (size_t k = 0; k < sizeof suffix / sizeof suffix[0]; k++) {
+            snprintf(path, sizeof path, "%s%s", base, suffix[k]);
+            unlink(path);
+        }
+    }
+}
+
+/* libvpx takes the first pass's statistics from the caller (stats_in,
+ * base64 text) rather than from a file: read instance's file. */
+static int read_stats(AVCodecContext *c, const char *path, vsr_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return vsr_error_set(err, VSR_ERR_IO, "two-pass statistics %s: %s", path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = n >= 0 ? av_malloc((size_t)n + 1) : NULL;
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        fclose(f);
+        av_free(buf);
+        return vsr_error_set(err, VSR_ERR_IO, "two-pass statistics %s: cannot read", path);
+    }
+    fclose(f);
+    buf[n] = '\0';
+    c->stats_in = buf;
+    return VSR_OK;
+}
+
+int vsr_encoder_codec_save_stats(AVCodecContext *c, const vsr_encoder_options *opt,
+                                 int64_t instance, vsr_error *err)
+{
+    if (!c || opt->pass != 1 || !opt->stats || !is_vpx(c->codec->name))
+        return VSR_OK;
+    char path[4200];
+    vsr_encoder_stats_path(opt->stats, instance, path, sizeof path);
+    if (!c->stats_out)
+        return vsr_error_set(err, VSR_ERR_BACKEND, "encoder %s gave no first-pass statistics",
+                             c->codec->name);
+    FILE *f = fopen(path, "wb");
+    size_t n = strlen(c->stats_out);
+    int ok = f && fwrite(c->stats_out, 1, n, f) == n;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (!ok)
+        return vsr_error_set(err, VSR_ERR_IO, "two-pass statistics %s: cannot write", path);
+    return VSR_OK;
+}
+
+/* Appends ":key=value:..." (or the first "key=value") to buf. */
+static void append_params(char *buf, size_t len, const char *params)
+{
+    if (!params || !*params)
+        return;
+    size_t n = strlen(buf);
+    snprintf(buf + n, len - n, "%s%s", n ? ":" : "", params);
+}
+
+/* libvpx has no params string: each key=value is one of its AVOptions. */
+static int vpx_params(AVCodecContext *c, const char *params, AVDictionary **dict, vsr_error *err)
+{
+    AVDictionary *d = NULL;
+    if (av_dict_parse_string(&d, params, "=", ":", 0) < 0) {
+        av_dict_free(&d);
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "encoder parameters '%s': expected key=value:key=value", params);
+    }
+    const AVDictionaryEntry *e = NULL;
+    while ((e = av_dict_get(d, "", e, AV_DICT_IGNORE_SUFFIX))) {
+        if (!has_option(c, e->key)) {
+            int r = vsr_error_set(err, VSR_ERR_INVALID, "encoder %s has no option '%s'",
+                                  c->codec->name, e->key);
+            av_dict_free(&d);
+            return r;
+        }
+        av_dict_set(dict, e->key, e->value, 0);
+    }
+    av_dict_free(&d);
+    return VSR_OK;
+}
+
 /* Quality and speed settings for the encoders we know; others get only
  * what the caller passed, as generic options. Preset and CRF come from
  * the profile for the output's size (media/encoder_profile.h) unless given
- * explicitly; NVENC keeps the reference miner's CQ 35. *applied_preset and
- * *applied_crf report the result. */
+ * explicitly; NVENC keeps the reference miner's CQ 35. A bitrate replaces
+ * the CRF. *applied_preset and *applied_crf report the result. */
 static int configure(AVCodecContext *c, const char *name, const vsr_encoder_options *opt,
-                     AVDictionary **dict, const char **applied_preset, int *applied_crf,
-                     vsr_error *err)
+                     int64_t instance, AVDictionary **dict, const char **applied_preset,
+                     int *applied_crf, vsr_error *err)
 {
     int nvenc = strstr(name, "_nvenc") != NULL;
     int crf = opt->crf;
-    const char *preset = opt->preset;
-    char buf[64];
+    const char *preset = opt->preset, *vpx_preset = NULL;
+    char buf[4600], stats[4200] = "";
     vsr_encoder_setting prof;
     if (vsr_encoder_profile_pick(opt->profile, name, c->width, c->height, &prof)) {
         if (crf < 0)
@@ -77,20 +188,84 @@ static int configure(AVCodecContext *c, const char *name, const vsr_encoder_opti
         if (!preset)
             preset = prof.preset;
     }
+    if (opt->bitrate > 0)
+        crf = -1;
+    if (opt->pass) {
+        if (opt->bitrate <= 0 || !opt->stats || (opt->pass != 1 && opt->pass != 2))
+            return vsr_error_set(err, VSR_ERR_INVALID,
+                                 "two-pass encoding needs a bitrate and a statistics file");
+        if (!vsr_encoder_has_two_pass(name))
+            return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                                 "encoder %s has no two-pass mode in this FFmpeg", name);
+        vsr_encoder_stats_path(opt->stats, instance, stats, sizeof stats);
+    }
+    if (opt->params && *opt->params)
+        c->err_recognition |= AV_EF_EXPLODE; /* a key the encoder refuses fails the open */
     if (!strcmp(name, "libx265")) {
         /* x265 prints a banner and statistics by default; errors still show.
          * libavcodec does not pass thread_count on to x265, whose pool
          * would otherwise take every core: give the thread count as the
-         * pool size, so that parallel segment encoders share the cores. */
+         * pool size, so that parallel segment encoders share the cores.
+         * FFmpeg 5.1's libx265 ignores the two-pass flags: x265's own
+         * pass and stats settings do it. */
         if (opt->threads > 0)
             snprintf(buf, sizeof buf, "log-level=error:info=0:pools=%d", opt->threads);
         else
             snprintf(buf, sizeof buf, "log-level=error:info=0");
+        if (opt->pass) {
+            size_t n = strlen(buf);
+            snprintf(buf + n, sizeof buf - n, ":pass=%d:stats=%s", opt->pass, stats);
+        }
+        append_params(buf, sizeof buf, opt->params);
         av_dict_set(dict, "x265-params", buf, 0);
     } else if (!strcmp(name, "libsvtav1")) {
         /* SVT-AV1 logs through its own channel, set by the environment;
          * keep its banner out unless the user asked for it. */
         setenv("SVT_LOG", "1", 0);
+        if (opt->params && *opt->params)
+            av_dict_set(dict, "svtav1-params", opt->params, 0);
+    } else if (!strcmp(name, "libx264")) {
+        if (opt->pass)
+            av_dict_set(dict, "stats", stats, 0);
+        if (opt->params && *opt->params)
+            av_dict_set(dict, "x264-params", opt->params, 0);
+    } else if (is_vpx(name)) {
+        /* VP9 (DESIGN.md §5 lists it among the validators' codecs): good
+         * quality deadline, the preset is libvpx's cpu-used; row-based
+         * threading and tile columns (log2; a tile is at least 256 pixels
+         * wide) so that its threads have work at 1080p; constant quality
+         * is crf with a bitrate of 0. */
+        av_dict_set(dict, "deadline", "good", 0);
+        if (preset) {
+            av_dict_set(dict, "cpu-used", preset, 0);
+            vpx_preset = preset;
+            preset = NULL;
+        }
+        if (!strcmp(name, "libvpx-vp9")) {
+            int log2 = 0;
+            while (log2 < 4 && (c->width >> (log2 + 1)) >= 256)
+                log2++;
+            snprintf(buf, sizeof buf, "%d", log2);
+            av_dict_set(dict, "tile-columns", buf, 0);
+            av_dict_set(dict, "row-mt", "1", 0);
+        }
+        /* FFmpeg 5.1's libvpx wrapper gives libvpx each frame's duration
+         * as ticks_per_frame time-base units: one tick of a fine stream
+         * time base (1/15360) would be a 15360 fps clip to its rate
+         * control, which then undershoots a bitrate 3-5x */
+        int64_t ticks = av_rescale_q(1, av_inv_q(c->framerate), c->time_base);
+        if (ticks >= 1 && ticks <= INT32_MAX)
+            c->ticks_per_frame = (int)ticks;
+        if (opt->pass == 2) {
+            int ret = read_stats(c, stats, err);
+            if (ret < 0)
+                return ret;
+        }
+        if (opt->params && *opt->params) {
+            int ret = vpx_params(c, opt->params, dict, err);
+            if (ret < 0)
+                return ret;
+        }
     } else if (nvenc) {
         if (!preset)
             preset = "p4";
@@ -100,11 +275,19 @@ static int configure(AVCodecContext *c, const char *name, const vsr_encoder_opti
         c->bit_rate = 0;
         crf = -1;
     }
-    if (crf >= 0) {
+    if (opt->pass == 1)
+        c->flags |= AV_CODEC_FLAG_PASS1;
+    else if (opt->pass == 2)
+        c->flags |= AV_CODEC_FLAG_PASS2;
+    if (opt->bitrate > 0 && !nvenc) {
+        c->bit_rate = opt->bitrate;
+    } else if (crf >= 0) {
         if (!has_option(c, "crf"))
             return vsr_error_set(err, VSR_ERR_INVALID, "encoder %s has no crf option", name);
         snprintf(buf, sizeof buf, "%d", crf);
         av_dict_set(dict, "crf", buf, 0);
+        if (is_vpx(name))
+            c->bit_rate = 0; /* crf alone: constant quality, no bitrate cap */
     }
     if (preset) {
         if (!has_option(c, "preset"))
@@ -114,11 +297,11 @@ static int configure(AVCodecContext *c, const char *name, const vsr_encoder_opti
     if (opt->max_bitrate > 0) {
         /* A VBV ceiling over a capped-CRF encode: quality as asked, but the
          * file cannot outgrow the validator's size gate on noisy input. */
-        int64_t buf = opt->max_bitrate / 2;
+        int64_t vbv = opt->max_bitrate / 2;
         c->rc_max_rate = opt->max_bitrate;
-        c->rc_buffer_size = (int)(buf > INT32_MAX ? INT32_MAX : buf);
+        c->rc_buffer_size = (int)(vbv > INT32_MAX ? INT32_MAX : vbv);
     }
-    *applied_preset = preset;
+    *applied_preset = vpx_preset ? vpx_preset : preset;
     *applied_crf = nvenc ? -1 : crf;
     return VSR_OK;
 }
@@ -128,14 +311,14 @@ static const char *encoder_for(const vsr_encoder_options *opt, vsr_error *err)
     const char *codec_name = opt->codec ? opt->codec : "hevc";
     const char *name = opt->encoder ? opt->encoder : default_encoder(codec_name);
     if (!name)
-        vsr_error_set(err, VSR_ERR_INVALID, "unknown codec '%s' (expected hevc, av1 or h264)",
+        vsr_error_set(err, VSR_ERR_INVALID, "unknown codec '%s' (expected hevc, av1, h264 or vp9)",
                       codec_name);
     return name;
 }
 
 static int codec_open(const vsr_encoder_options *opt, const vsr_encoder_video *v, int global_header,
-                      AVCodecContext **out, const char **applied_preset, int *applied_crf,
-                      vsr_error *err)
+                      int64_t instance, AVCodecContext **out, const char **applied_preset,
+                      int *applied_crf, vsr_error *err)
 {
     *out = NULL;
     const char *name = encoder_for(opt, err);
@@ -169,12 +352,16 @@ static int codec_open(const vsr_encoder_options *opt, const vsr_encoder_video *v
         c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
 
     AVDictionary *dict = NULL;
-    if (configure(c, name, opt, &dict, applied_preset, applied_crf, err) < 0) {
+    int ret = configure(c, name, opt, instance, &dict, applied_preset, applied_crf, err);
+    if (ret < 0) {
         av_dict_free(&dict);
+        av_freep(&c->stats_in);
         avcodec_free_context(&c);
-        return VSR_ERR_INVALID;
+        return ret;
     }
-    int ret = avcodec_open2(c, codec, &dict);
+    ret = avcodec_open2(c, codec, &dict);
+    /* libvpx decoded its copy of the statistics; stats_in is the caller's */
+    av_freep(&c->stats_in);
     /* An option the encoder did not take is a typo we should not ignore. */
     AVDictionaryEntry *left = av_dict_get(dict, "", NULL, AV_DICT_IGNORE_SUFFIX);
     char left_name[64];
@@ -227,11 +414,12 @@ void vsr_encoder_codec_close_unused(AVCodecContext **codec)
 }
 
 int vsr_encoder_codec_open(const vsr_encoder_options *opt, const vsr_encoder_video *v,
-                           int global_header, AVCodecContext **codec, vsr_error *err)
+                           int global_header, int64_t instance, AVCodecContext **codec,
+                           vsr_error *err)
 {
     const char *preset;
     int crf;
-    return codec_open(opt, v, global_header, codec, &preset, &crf, err);
+    return codec_open(opt, v, global_header, instance, codec, &preset, &crf, err);
 }
 
 static int open_fail(vsr_encoder *e, int code)
@@ -290,6 +478,11 @@ int vsr_encoder_open(const char *path, const vsr_encoder_options *opt, const vsr
     if (!e)
         return vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", path);
     snprintf(e->path, sizeof e->path, "%s", path);
+    e->two_pass.pass = opt->pass;
+    if (opt->stats) {
+        snprintf(e->stats, sizeof e->stats, "%s", opt->stats);
+        e->two_pass.stats = e->stats;
+    }
 
     /* A directory, a device, a FIFO or a socket would be replaced by the
      * rename in vsr_encoder_finish (util/output_file.h). */
@@ -316,8 +509,8 @@ int vsr_encoder_open(const char *path, const vsr_encoder_options *opt, const vsr
     if (!e->pkt || !e->video)
         return open_fail(e, vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory", path));
     const char *preset = NULL;
-    ret = codec_open(opt, v, (e->mux->oformat->flags & AVFMT_GLOBALHEADER) != 0, &e->codec, &preset,
-                     &e->crf, err);
+    ret = codec_open(opt, v, (e->mux->oformat->flags & AVFMT_GLOBALHEADER) != 0, 0, &e->codec,
+                     &preset, &e->crf, err);
     if (ret < 0)
         return open_fail(e, ret);
     AVCodecContext *c = e->codec;
@@ -492,6 +685,8 @@ int vsr_encoder_finish(vsr_encoder *e, vsr_error *err)
             return vsr_error_set(err, VSR_ERR_INTERNAL,
                                  "%s: encoder %s returned %lld packets for %lld frames", e->path,
                                  e->name, (long long)e->packets_out, (long long)e->frames_in);
+        if ((ret = vsr_encoder_codec_save_stats(e->codec, &e->two_pass, 0, err)) < 0)
+            return ret;
     }
     double t0 = vsr_now_s();
     ret = av_write_trailer(e->mux);

@@ -19,7 +19,7 @@
 #include "util/error.h"
 
 typedef struct vsr_encoder_options {
-    const char *codec; /* "hevc" (default), "av1" or "h264" */
+    const char *codec; /* "hevc" (default), "av1", "h264" or "vp9" */
     const char
         *encoder; /* a libavcodec encoder name (libx265, hevc_nvenc, ...); NULL = codec's default */
     int crf;      /* constant quality; -1 = the profile's */
@@ -38,7 +38,37 @@ typedef struct vsr_encoder_options {
      * `--operator-id` puts its mark here: bytes that differ between
      * operators without touching a coded picture. */
     const char *comment;
+    /* Average bits/s (bitrate mode, ABR/VBR) instead of constant quality;
+     * 0 = constant quality (crf). */
+    int64_t bitrate;
+    /* Two-pass bitrate encoding: 1 gathers statistics into `stats`, 2
+     * encodes with them; 0 = one pass. Supported for libx265, libx264 and
+     * libvpx-vp9 (FFmpeg 5.1's libsvtav1 has no two-pass). */
+    int pass;
+    const char *stats;
+    /* Encoder-specific settings, "key=value:key=value": x265-params,
+     * x264-params, svtav1-params, or libvpx's own options; a key the
+     * encoder does not take is an error. NULL = none. */
+    const char *params;
 } vsr_encoder_options;
+
+/* The two-pass statistics file of encoder instance `index` (a segment;
+ * 0 for a single encoder): "<stats>.<index>". */
+void vsr_encoder_stats_path(const char *stats, int64_t index, char *buf, size_t len);
+
+/* Removes the files two-pass encoding left for instances 0..count-1
+ * (the encoders' own side files too: x265's .cutree, x264's .mbtree). */
+void vsr_encoder_stats_remove(const char *stats, int64_t count);
+
+/* Whether two-pass encoding works with this encoder (by name). */
+int vsr_encoder_has_two_pass(const char *encoder);
+
+/* After the last packet of a first pass: libvpx hands its statistics to
+ * the caller (AVCodecContext.stats_out) instead of writing a file; they
+ * are written to instance's file. Other encoders wrote theirs: nothing
+ * to do. */
+int vsr_encoder_codec_save_stats(AVCodecContext *codec, const vsr_encoder_options *opt,
+                                 int64_t instance, vsr_error *err);
 
 void vsr_encoder_options_default(vsr_encoder_options *opt);
 
@@ -63,9 +93,12 @@ int vsr_encoder_open(const char *path, const vsr_encoder_options *opt, const vsr
 /* Opens a video encoder (no muxer) configured exactly as vsr_encoder_open
  * configures its own: the same options and frames give the same parameter
  * sets, which segment-parallel encoding relies on. global_header: parameter
- * sets in extradata, not in the stream (what MP4 wants). */
+ * sets in extradata, not in the stream (what MP4 wants). instance: the
+ * segment's index (two-pass statistics are per instance); 0 for one
+ * encoder. */
 int vsr_encoder_codec_open(const vsr_encoder_options *opt, const vsr_encoder_video *v,
-                           int global_header, AVCodecContext **codec, vsr_error *err);
+                           int global_header, int64_t instance, AVCodecContext **codec,
+                           vsr_error *err);
 
 /* Frees an encoder that was given no frame (flushing it first: some
  * encoders cannot close otherwise). */

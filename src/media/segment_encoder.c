@@ -1,5 +1,6 @@
 #include "media/segment_encoder.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,8 @@ struct vsr_segment_encoder {
     int n_pkts, cap_pkts;
     uint8_t *extradata;
     int extradata_size;
+    vsr_encoder_options two_pass; /* pass and stats, for a first pass's statistics */
+    char stats[4096];
 };
 
 int vsr_segment_encoder_open(const vsr_encoder_options *opt, const vsr_encoder_video *v,
@@ -28,7 +31,12 @@ int vsr_segment_encoder_open(const vsr_encoder_options *opt, const vsr_encoder_v
     se->first_frame = first_frame;
     /* Global header, as the MP4 output's own encoder: the parameter sets
      * go to extradata, to be compared with the stream's, not in-band. */
-    int ret = vsr_encoder_codec_open(opt, v, 1, &se->codec, err);
+    se->two_pass.pass = opt->pass;
+    if (opt->stats) {
+        snprintf(se->stats, sizeof se->stats, "%s", opt->stats);
+        se->two_pass.stats = se->stats;
+    }
+    int ret = vsr_encoder_codec_open(opt, v, 1, index, &se->codec, err);
     if (ret < 0) {
         vsr_error_prefix(err, "segment %lld (from frame %lld)", (long long)index,
                          (long long)first_frame);
@@ -95,10 +103,13 @@ int vsr_segment_encoder_finish(vsr_segment_encoder *se, vsr_error *err)
                              (long long)se->index, se->name, av_err2str(ret));
     if (drain(se, err) < 0)
         return err ? err->code : VSR_ERR_BACKEND;
-    if (se->n_pkts != se->frames_in)
+    /* a first pass may give no packets (libvpx: statistics only) */
+    if (se->n_pkts != se->frames_in && !(se->two_pass.pass == 1 && se->n_pkts == 0))
         return vsr_error_set(err, VSR_ERR_INTERNAL,
                              "segment %lld: encoder %s returned %d packets for %lld frames",
                              (long long)se->index, se->name, se->n_pkts, (long long)se->frames_in);
+    if ((ret = vsr_encoder_codec_save_stats(se->codec, &se->two_pass, se->index, err)) < 0)
+        return ret;
     if (se->codec->extradata_size > 0) {
         se->extradata = av_memdup(se->codec->extradata, (size_t)se->codec->extradata_size);
         if (!se->extradata)

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,20 +11,23 @@
 #include <unistd.h>
 
 #include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
 #include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
 
 #include "media/decoder.h"
 #include "media/encoder.h"
 #include "media/segment_encoder.h"
 #include "media/segment_join.h"
 #include "pipeline/clip_quality.h"
+#include "pipeline/scenes.h"
 #include "pipeline/segment_pool.h"
 #include "quality/quality.h"
 #include "util/clock.h"
 #include "util/cores.h"
 #include "util/output_file.h"
 
-#define MAX_SAMPLES 5
+#define MAX_SAMPLES VSR_COMPRESS_MAX_SAMPLES
 /* Sample frames kept in memory at most (4K: 1 GiB is ~85 frames). */
 #define SAMPLE_MEMORY_BUDGET ((size_t)1 << 30)
 /* Frames of the calibration encode that times the presets. */
@@ -43,6 +47,9 @@ typedef struct codec_ladder {
     int n;
     const char *presets[8];
     double speed[8];
+    /* VBR mode's rate control (bench/results/2026-12-07-compress-vbr.md):
+     * two passes where FFmpeg's wrapper has them, else one-pass VBR */
+    int two_pass;
 } codec_ladder;
 
 static const codec_ladder ladders[] = {
@@ -55,7 +62,8 @@ static const codec_ladder ladders[] = {
      6,
      7,
      {"slow", "medium", "fast", "faster", "veryfast", "superfast", "ultrafast"},
-     {1, 2.2, 2.8, 3.3, 4.5, 7, 10}},
+     {1, 2.2, 2.8, 3.3, 4.5, 7, 10},
+     1},
     {"h264",
      "libx264",
      AV_CODEC_ID_H264,
@@ -65,15 +73,47 @@ static const codec_ladder ladders[] = {
      6,
      7,
      {"slow", "medium", "fast", "faster", "veryfast", "superfast", "ultrafast"},
-     {1, 1.6, 2, 2.8, 4.5, 6, 10}},
-    {"av1", "libsvtav1", AV_CODEC_ID_AV1, 1, 63, 38, 8, 4, {"6", "8", "10", "12"}, {1, 2.5, 6, 12}},
+     {1, 1.6, 2, 2.8, 4.5, 6, 10},
+     1},
+    {"av1",
+     "libsvtav1",
+     AV_CODEC_ID_AV1,
+     1,
+     63,
+     38,
+     8,
+     4,
+     {"6", "8", "10", "12"},
+     {1, 2.5, 6, 12},
+     0},
+    /* libvpx-vp9's presets are its cpu-used (good deadline); 0 is far
+     * slower than 1 for little */
+    {"vp9",
+     "libvpx-vp9",
+     AV_CODEC_ID_VP9,
+     0,
+     63,
+     36,
+     8,
+     5,
+     {"1", "2", "3", "4", "5"},
+     {1, 1.7, 2.8, 4.5, 6.5},
+     1},
 };
 
 typedef struct sample {
     int64_t first;
     int n;
+    double weight; /* frames of the clip it stands for */
     AVFrame **frames;
 } sample;
+
+/* How one encode is rate-controlled. */
+typedef struct rate {
+    int crf;         /* CRF mode */
+    int64_t bitrate; /* VBR: the average aimed at; 0 = CRF mode */
+    int pass;        /* VBR two-pass: 1 or 2; 0 = one pass */
+} rate;
 
 typedef struct compress_ctx {
     const vsr_compress_options *opt;
@@ -90,13 +130,18 @@ typedef struct compress_ctx {
     sample samples[MAX_SAMPLES];
     int n_samples;
     int64_t sample_frames;
+    int64_t cuts[VSR_COMPRESS_MAX_CUTS];
+    int n_cuts;             /* in all; the first VSR_COMPRESS_MAX_CUTS are in cuts */
+    struct SwsContext *sws; /* --size */
+    char stats[4200];       /* two-pass statistics, "" = none */
     int gop;
     char comment[VSR_COMPRESS_COMMENT_MAX];
     /* measured seconds per frame: encoding (one encoder, every core) and
      * scoring; from the calibration, then the trials */
     double enc_spf, score_spf;
-    int encoders; /* whole-clip segment encoders */
-    double goal;  /* target + margin */
+    double trial_s; /* the last trial's wall time */
+    int encoders;   /* whole-clip segment encoders */
+    double goal;    /* target + margin */
     char cand[VSR_COMPRESS_MAX_ENCODES][4200];
     int n_cand;
 } compress_ctx;
@@ -106,7 +151,10 @@ void vsr_compress_options_default(vsr_compress_options *opt)
     memset(opt, 0, sizeof *opt);
     opt->codec = "hevc";
     opt->vmaf_target = 90;
-    opt->margin = 0.5;
+    /* vsr's VMAF is within 0.05 of libvmaf's (README: 0.049 pooled on
+     * libvmaf 3.2's vectors; the oracle -0.013..+0.061 from it on the 90
+     * encodes of bench/results/2026-12-06-compress-2core.md): 3x that */
+    opt->margin = 0.15;
     opt->max_neg_delta = 3;
     opt->size_ratio = 0.8;
 }
@@ -155,12 +203,17 @@ static const char *preset(const compress_ctx *c)
     return c->opt->preset ? c->opt->preset : c->lad->presets[c->rung];
 }
 
-static void encoder_options(const compress_ctx *c, int crf, int threads, vsr_encoder_options *e)
+static void encoder_options(const compress_ctx *c, const rate *r, int threads,
+                            vsr_encoder_options *e)
 {
     vsr_encoder_options_default(e);
     e->codec = c->lad->codec;
     e->encoder = c->lad->encoder;
-    e->crf = crf;
+    e->crf = r->bitrate > 0 ? -1 : r->crf;
+    e->bitrate = r->bitrate;
+    e->pass = r->pass;
+    e->stats = r->pass ? c->stats : NULL;
+    e->params = c->opt->encoder_params;
     e->preset = preset(c);
     e->threads = threads;
     e->gop_size = c->gop;
@@ -210,8 +263,8 @@ static int check_frame(const compress_ctx *c, const AVFrame *f, int64_t i, vsr_e
                          c->opt->input, (long long)i, name ? name : "of an unknown format");
 }
 
-/* Where the samples go: K runs of about a second, centred in K equal
- * parts of the clip; a clip of four runs or fewer is one sample. */
+/* Where the samples go (pipeline/scenes.h): K runs of about a second,
+ * spread over the scenes; a clip of K + 1 runs or fewer is one sample. */
 static void layout_samples(compress_ctx *c)
 {
     double fps = av_q2d(c->info.frame_rate);
@@ -222,32 +275,25 @@ static void layout_samples(compress_ctx *c)
     if (k <= 0) {
         int64_t parts = c->frames / (2 * (int64_t)len);
         k = parts < 3 ? 3 : parts > MAX_SAMPLES ? MAX_SAMPLES : (int)parts;
+        /* every scene its sample, while memory and MAX_SAMPLES allow */
+        if (c->n_cuts + 1 > k)
+            k = c->n_cuts + 1 > MAX_SAMPLES ? MAX_SAMPLES : c->n_cuts + 1;
     }
     if (k > MAX_SAMPLES)
         k = MAX_SAMPLES;
-    size_t frame_bytes = (size_t)c->info.width * (size_t)c->info.height * 3 / 2;
+    size_t frame_bytes = (size_t)c->video.width * (size_t)c->video.height * 3 / 2;
     while (len > 8 && (size_t)k * (size_t)len * frame_bytes > SAMPLE_MEMORY_BUDGET)
         len--;
-    if (c->frames <= (int64_t)k * len + len) {
-        c->n_samples = 1;
-        c->samples[0].first = 0;
-        c->samples[0].n = (int)c->frames;
-    } else {
-        c->n_samples = k;
-        for (int i = 0; i < k; i++) {
-            int64_t mid = c->frames * (2 * i + 1) / (2 * k);
-            int64_t first = mid - len / 2;
-            if (first < 0)
-                first = 0;
-            if (first + len > c->frames)
-                first = c->frames - len;
-            c->samples[i].first = first;
-            c->samples[i].n = len;
-        }
-    }
+    int n_cuts = c->n_cuts < VSR_COMPRESS_MAX_CUTS ? c->n_cuts : VSR_COMPRESS_MAX_CUTS;
+    vsr_sample_span spans[MAX_SAMPLES];
+    c->n_samples = vsr_sample_layout(c->frames, c->cuts, n_cuts, len, k, spans);
     c->sample_frames = 0;
-    for (int i = 0; i < c->n_samples; i++)
-        c->sample_frames += c->samples[i].n;
+    for (int i = 0; i < c->n_samples; i++) {
+        c->samples[i].first = spans[i].first;
+        c->samples[i].n = spans[i].n;
+        c->samples[i].weight = spans[i].weight;
+        c->sample_frames += spans[i].n;
+    }
 }
 
 static void free_samples(compress_ctx *c)
@@ -262,74 +308,155 @@ static void free_samples(compress_ctx *c)
     }
 }
 
-/* Decodes the input once: its frame count (the container's may be
- * missing), every frame's format, and the sample frames kept. */
+/* The frame as the encoder gets it: the input's, or (--size) scaled by
+ * swscale's Lanczos, the filter `vsr quality` scales the reference with
+ * (pipeline/clip_quality.h), so the samples' reference pictures are the
+ * ones the validators compare with. *out gets a new reference. */
+static int to_output(const compress_ctx *c, struct SwsContext **sws, const AVFrame *in,
+                     AVFrame **out, vsr_error *err)
+{
+    *out = NULL;
+    if (in->width == c->video.width && in->height == c->video.height) {
+        *out = av_frame_clone(in);
+        return *out ? VSR_OK : vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
+    }
+    if (!*sws) {
+        *sws = sws_getContext(in->width, in->height, (enum AVPixelFormat)in->format, c->video.width,
+                              c->video.height, AV_PIX_FMT_YUV420P, SWS_LANCZOS, NULL, NULL, NULL);
+        if (!*sws)
+            return vsr_error_set(err, VSR_ERR_NOMEM, "%s: cannot scale %dx%d to %dx%d",
+                                 c->opt->input, in->width, in->height, c->video.width,
+                                 c->video.height);
+    }
+    AVFrame *f = av_frame_alloc();
+    if (!f)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
+    f->format = AV_PIX_FMT_YUV420P;
+    f->width = c->video.width;
+    f->height = c->video.height;
+    int ret = av_frame_get_buffer(f, 0);
+    if (ret >= 0)
+        ret = av_frame_copy_props(f, in);
+    if (ret < 0) {
+        av_frame_free(&f);
+        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
+    }
+    if (sws_scale(*sws, (const uint8_t *const *)in->data, in->linesize, 0, in->height, f->data,
+                  f->linesize) != f->height) {
+        av_frame_free(&f);
+        return vsr_error_set(err, VSR_ERR_INTERNAL, "%s: scaling to %dx%d failed", c->opt->input,
+                             c->video.width, c->video.height);
+    }
+    *out = f;
+    return VSR_OK;
+}
+
+static int open_input(compress_ctx *c, vsr_decoder_options *dopt, vsr_decoder **dec, vsr_error *err)
+{
+    int ret = vsr_decoder_open(c->opt->input, dopt, dec, err);
+    if (ret < 0)
+        return ret;
+    c->info = *vsr_decoder_info(*dec);
+    c->info.codec_name = NULL; /* points into the decoder */
+    if (c->info.has_display_matrix)
+        memcpy(c->display_matrix, c->info.display_matrix, sizeof c->display_matrix);
+    return VSR_OK;
+}
+
+/* Decodes the input twice: first every frame's format and scene score
+ * (so the frame count, which a container may lack, and the cuts are known
+ * before the samples are placed), then the sample frames, kept at the
+ * output size. */
 static int load(compress_ctx *c, vsr_error *err)
 {
     vsr_decoder_options dopt = {.threads = c->cores};
     vsr_decoder *dec = NULL;
-    int ret = vsr_decoder_open(c->opt->input, &dopt, &dec, err);
+    int ret = open_input(c, &dopt, &dec, err);
     if (ret < 0)
         return ret;
-    c->info = *vsr_decoder_info(dec);
-    c->info.codec_name = NULL; /* points into the decoder */
-    if (c->info.has_display_matrix)
-        memcpy(c->display_matrix, c->info.display_matrix, sizeof c->display_matrix);
     if (c->info.width % 2 || c->info.height % 2) {
         vsr_decoder_close(dec);
         return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
                              "%s: %dx%d has an odd side; 4:2:0 output needs even sizes",
                              c->opt->input, c->info.width, c->info.height);
     }
-    c->frames = c->info.frames_expected;
-    if (c->frames <= 0) {
-        /* no count in the container: count first, so the samples spread */
-        AVFrame *f = av_frame_alloc();
-        int64_t n = 0;
-        while (f && (ret = vsr_decoder_next(dec, f, err)) > 0)
-            n++;
-        av_frame_free(&f);
-        vsr_decoder_close(dec);
-        dec = NULL;
-        if (ret < 0)
-            return ret;
-        c->frames = n;
-        if ((ret = vsr_decoder_open(c->opt->input, &dopt, &dec, err)) < 0)
-            return ret;
+    c->video.width = c->opt->width > 0 ? c->opt->width : c->info.width;
+    c->video.height = c->opt->height > 0 ? c->opt->height : c->info.height;
+
+    /* pass 1: count, check, score scenes */
+    vsr_scene_detector sd;
+    memset(&sd, 0, sizeof sd);
+    double *scores = NULL;
+    int64_t cap = 0, n = 0;
+    AVFrame *f = av_frame_alloc();
+    ret = f ? VSR_OK : vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
+    double t0 = vsr_now_s();
+    while (ret >= 0 && (ret = vsr_decoder_next(dec, f, err)) > 0) {
+        if ((ret = check_frame(c, f, n, err)) < 0)
+            break;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 512;
+            double *p = realloc(scores, sizeof *p * (size_t)cap);
+            if (!p) {
+                ret = vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
+                break;
+            }
+            scores = p;
+        }
+        scores[n++] = vsr_scene_score(&sd, f->data[0], f->linesize[0], f->width, f->height);
+        av_frame_unref(f);
+        if ((ret = cancelled(c, err)) < 0)
+            break;
     }
-    if (c->frames <= 0) {
-        vsr_decoder_close(dec);
-        return vsr_error_set(err, VSR_ERR_FORMAT, "%s: no video frames", c->opt->input);
+    vsr_decoder_close(dec);
+    dec = NULL;
+    if (ret >= 0 && n == 0)
+        ret = vsr_error_set(err, VSR_ERR_FORMAT, "%s: no video frames", c->opt->input);
+    if (ret >= 0) {
+        c->frames = n;
+        c->n_cuts = vsr_scene_cuts(scores, n, c->cuts, VSR_COMPRESS_MAX_CUTS);
+    }
+    free(scores);
+    if (ret < 0) {
+        av_frame_free(&f);
+        return ret;
     }
     layout_samples(c);
+    say(c, "%lld frames, %d scene cut(s), scored in %.2f s; samples:", (long long)c->frames,
+        c->n_cuts, vsr_now_s() - t0);
     for (int i = 0; i < c->n_samples; i++) {
+        say(c, "  frames %lld-%lld, standing for %.0f", (long long)c->samples[i].first,
+            (long long)(c->samples[i].first + c->samples[i].n - 1), c->samples[i].weight);
         c->samples[i].frames = calloc((size_t)c->samples[i].n, sizeof(AVFrame *));
         if (!c->samples[i].frames) {
-            vsr_decoder_close(dec);
+            av_frame_free(&f);
             return vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory for samples",
                                  c->opt->input);
         }
     }
-    AVFrame *f = av_frame_alloc();
+
+    /* pass 2: the sample frames */
+    if ((ret = open_input(c, &dopt, &dec, err)) < 0) {
+        av_frame_free(&f);
+        return ret;
+    }
     pts_fix fix;
     pts_fix_init(&fix, &c->info);
     int64_t i = 0;
     int s = 0;
-    ret = f ? VSR_OK : vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-    while (ret >= 0 && (ret = vsr_decoder_next(dec, f, err)) > 0) {
-        if ((ret = check_frame(c, f, i, err)) < 0)
-            break;
+    const sample *last = &c->samples[c->n_samples - 1];
+    /* up to the last sample's end: the rest was read the first time */
+    while (i < last->first + last->n && (ret = vsr_decoder_next(dec, f, err)) > 0) {
         pts_fix_frame(&fix, f);
         while (s < c->n_samples && i >= c->samples[s].first + c->samples[s].n)
             s++;
         if (s < c->n_samples && i >= c->samples[s].first) {
-            AVFrame *keep = av_frame_clone(f);
-            if (!keep) {
-                ret = vsr_error_set(err, VSR_ERR_NOMEM, "out of memory for samples");
+            if ((ret = check_frame(c, f, i, err)) < 0 ||
+                (ret = to_output(c, &c->sws, f, &c->samples[s].frames[i - c->samples[s].first],
+                                 err)) < 0)
                 break;
-            }
-            c->samples[s].frames[i - c->samples[s].first] = keep;
         }
+        av_frame_unref(f);
         i++;
         if ((ret = cancelled(c, err)) < 0)
             break;
@@ -338,18 +465,17 @@ static int load(compress_ctx *c, vsr_error *err)
     vsr_decoder_close(dec);
     if (ret < 0)
         return ret;
-    if (i != c->frames)
-        return vsr_error_set(err, VSR_ERR_FORMAT,
-                             "%s: the container says %lld frames, %lld decoded", c->opt->input,
-                             (long long)c->frames, (long long)i);
+    if (i != last->first + last->n)
+        return vsr_error_set(err, VSR_ERR_FORMAT, "%s: %lld frames decoded, %lld the first time",
+                             c->opt->input, (long long)i, (long long)c->frames);
     struct stat sb;
     c->input_bytes = stat(c->opt->input, &sb) == 0 ? (int64_t)sb.st_size : c->info.file_size;
     return VSR_OK;
 }
 
 /* Decodes a sample's packets and scores them against its frames. */
-static int score_sample(compress_ctx *c, const sample *s, int n, vsr_segment_encoder *se,
-                        double *vmaf_sum, double *neg_sum, vsr_error *err)
+static int score_sample(const compress_ctx *c, const sample *s, int n, int threads,
+                        vsr_segment_encoder *se, double *vmaf, double *neg, vsr_error *err)
 {
     const AVCodec *codec = avcodec_find_decoder(c->lad->id);
     if (!codec)
@@ -371,15 +497,15 @@ static int score_sample(compress_ctx *c, const sample *s, int n, vsr_segment_enc
         }
     }
     if (ret >= 0) {
-        d->thread_count = c->cores;
+        d->thread_count = threads;
         int r = avcodec_open2(d, codec, NULL);
         if (r < 0)
             ret = vsr_error_set(err, VSR_ERR_BACKEND, "%s decoder: %s", codec->name, av_err2str(r));
     }
     vsr_quality_options qo = {
-        .metrics = VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG, .threads = c->cores, .subsample = 1};
+        .metrics = VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG, .threads = threads, .subsample = 1};
     if (ret >= 0)
-        ret = vsr_quality_create(&qo, c->info.width, c->info.height, &q, err);
+        ret = vsr_quality_create(&qo, c->video.width, c->video.height, &q, err);
     int npk;
     AVPacket **pk = vsr_segment_encoder_packets(se, &npk);
     int got = 0;
@@ -414,8 +540,8 @@ static int score_sample(compress_ctx *c, const sample *s, int n, vsr_segment_enc
     if (ret >= 0)
         ret = vsr_quality_finish(q, &sum, err);
     if (ret >= 0) {
-        *vmaf_sum += sum.vmaf.mean * (double)n;
-        *neg_sum += sum.vmaf_neg.mean * (double)n;
+        *vmaf = sum.vmaf.mean;
+        *neg = sum.vmaf_neg.mean;
     }
     vsr_quality_free(q);
     av_frame_free(&f);
@@ -423,60 +549,120 @@ static int score_sample(compress_ctx *c, const sample *s, int n, vsr_segment_enc
     return ret;
 }
 
-/* Encodes every sample at crf in memory (limit > 0: only the first limit
- * frames of the first sample), decodes and scores it. enc_s and score_s
- * get the time spent in each. */
+/* One sample of a trial, on a thread of its own: samples are encoded and
+ * scored in parallel, as one encoder instance cannot use many cores. */
+typedef struct trial_job {
+    const compress_ctx *c;
+    const vsr_encoder_options *eo;
+    int k, n, threads;
+    int64_t bytes;
+    double vmaf, neg;
+    double enc_s, score_s; /* time in each */
+    int ret;
+    vsr_error err;
+} trial_job;
+
+static void *trial_thread(void *arg)
+{
+    trial_job *j = arg;
+    const compress_ctx *c = j->c;
+    const sample *s = &c->samples[j->k];
+    vsr_segment_encoder *se = NULL;
+    double t0 = vsr_now_s();
+    int ret = vsr_segment_encoder_open(j->eo, &c->video, j->k, s->first, &se, &j->err);
+    for (int i = 0; ret >= 0 && i < j->n; i++) {
+        AVFrame *f = av_frame_clone(s->frames[i]); /* the encoder may keep it */
+        if (!f) {
+            ret = vsr_error_set(&j->err, VSR_ERR_NOMEM, "out of memory");
+            break;
+        }
+        ret = vsr_segment_encoder_send(se, f, &j->err);
+        av_frame_free(&f);
+        if (ret >= 0 && c->opt->cancel && *c->opt->cancel)
+            ret = vsr_error_set(&j->err, VSR_ERR_CANCELLED, "%s: cancelled", c->opt->input);
+    }
+    if (ret >= 0)
+        ret = vsr_segment_encoder_finish(se, &j->err);
+    j->enc_s = vsr_now_s() - t0;
+    if (ret >= 0) {
+        int npk;
+        AVPacket **pk = vsr_segment_encoder_packets(se, &npk);
+        for (int i = 0; i < npk; i++)
+            j->bytes += pk[i]->size;
+        t0 = vsr_now_s();
+        ret = score_sample(c, s, j->n, j->threads, se, &j->vmaf, &j->neg, &j->err);
+        j->score_s = vsr_now_s() - t0;
+    }
+    vsr_segment_encoder_free(se);
+    j->ret = ret < 0 ? ret : VSR_OK;
+    return NULL;
+}
+
+/* Encodes every sample at crf in memory, all at once (limit > 0: only the
+ * first limit frames of the first sample, with every core), decodes and
+ * scores them, and pools their scores by the frames each stands for.
+ * enc_s, score_s (may be NULL): the time the first sample took in each. */
 static int trial(compress_ctx *c, int crf, int limit, vsr_compress_trial *t, double *enc_s,
                  double *score_s, vsr_error *err)
 {
     double t_start = vsr_now_s();
+    int n = limit > 0 ? 1 : c->n_samples;
+    int threads = n > 1 ? vsr_segment_pool_encoder_threads(c->cores, vsr_cores_online(), n,
+                                                           c->video.width, c->video.height)
+                        : c->cores;
     vsr_encoder_options eo;
-    encoder_options(c, crf, c->cores, &eo);
-    double vsum = 0, nsum = 0;
-    int64_t bytes = 0, frames = 0;
-    *enc_s = *score_s = 0;
+    const rate r = {.crf = crf};
+    encoder_options(c, &r, threads, &eo);
+    trial_job jobs[MAX_SAMPLES];
+    pthread_t th[MAX_SAMPLES];
+    int started[MAX_SAMPLES] = {0};
     int ret = VSR_OK;
-    for (int k = 0; ret >= 0 && k < (limit > 0 ? 1 : c->n_samples); k++) {
+    for (int k = 0; k < n; k++) {
         const sample *s = &c->samples[k];
-        int n = limit > 0 && limit < s->n ? limit : s->n;
-        vsr_segment_encoder *se = NULL;
-        double t0 = vsr_now_s();
-        ret = vsr_segment_encoder_open(&eo, &c->video, k, s->first, &se, err);
-        for (int i = 0; ret >= 0 && i < n; i++) {
-            AVFrame *f = av_frame_clone(s->frames[i]); /* the encoder may keep it */
-            if (!f) {
-                ret = vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-                break;
-            }
-            ret = vsr_segment_encoder_send(se, f, err);
-            av_frame_free(&f);
+        jobs[k] = (trial_job){.c = c, .eo = &eo, .k = k, .threads = threads};
+        jobs[k].n = limit > 0 && limit < s->n ? limit : s->n;
+        vsr_error_clear(&jobs[k].err);
+        if (n == 1) {
+            trial_thread(&jobs[k]);
+        } else if (pthread_create(&th[k], NULL, trial_thread, &jobs[k]) != 0) {
+            ret = vsr_error_set(err, VSR_ERR_INTERNAL, "cannot start a trial thread");
+            break;
+        } else {
+            started[k] = 1;
         }
-        if (ret >= 0)
-            ret = vsr_segment_encoder_finish(se, err);
-        *enc_s += vsr_now_s() - t0;
-        if (ret >= 0) {
-            int npk;
-            AVPacket **pk = vsr_segment_encoder_packets(se, &npk);
-            for (int i = 0; i < npk; i++)
-                bytes += pk[i]->size;
-            t0 = vsr_now_s();
-            ret = score_sample(c, s, n, se, &vsum, &nsum, err);
-            *score_s += vsr_now_s() - t0;
-            frames += n;
+    }
+    double vsum = 0, nsum = 0, wsum = 0;
+    int64_t bytes = 0;
+    for (int k = 0; k < n; k++) {
+        if (started[k])
+            pthread_join(th[k], NULL);
+        else if (n > 1)
+            continue;
+        if (ret >= 0 && jobs[k].ret < 0) {
+            *err = jobs[k].err;
+            ret = jobs[k].ret;
         }
-        vsr_segment_encoder_free(se);
-        if (ret >= 0)
-            ret = cancelled(c, err);
+        /* each sample counts for the frames it stands for: the clip's
+         * VMAF is a mean over all of them */
+        double w = c->samples[k].weight;
+        vsum += jobs[k].vmaf * w;
+        nsum += jobs[k].neg * w;
+        wsum += w;
+        bytes += jobs[k].bytes;
     }
     if (ret < 0) {
         vsr_error_prefix(err, "%s: trial at CRF %d", c->opt->input, crf);
         return ret;
     }
     t->crf = crf;
-    t->vmaf = vsum / (double)frames;
-    t->vmaf_neg = nsum / (double)frames;
+    t->vmaf = vsum / wsum;
+    t->vmaf_neg = nsum / wsum;
     t->bytes = bytes;
     t->seconds = vsr_now_s() - t_start;
+    if (enc_s)
+        *enc_s = jobs[0].enc_s;
+    if (score_s)
+        *score_s = jobs[0].score_s;
     return VSR_OK;
 }
 
@@ -518,9 +704,21 @@ static int write_copies(copy_list *l, vsr_encoder *enc, vsr_error *err)
     return ret;
 }
 
-/* The whole clip at crf into path: one encoder with every core, or
- * segments in parallel where one encoder cannot use the cores. */
-static int encode_clip(compress_ctx *c, int crf, const char *path, vsr_error *err)
+static void describe(const rate *r, char *buf, size_t len)
+{
+    if (r->bitrate > 0)
+        snprintf(buf, len, "%lld bit/s%s", (long long)r->bitrate,
+                 r->pass == 1   ? " (first pass)"
+                 : r->pass == 2 ? " (second pass)"
+                                : "");
+    else
+        snprintf(buf, len, "CRF %d", r->crf);
+}
+
+/* The whole clip at rate r into path: one encoder with every core, or
+ * segments in parallel where one encoder cannot use the cores (two-pass:
+ * each segment its own statistics). */
+static int encode_clip(compress_ctx *c, const rate *r, const char *path, vsr_error *err)
 {
     copy_list copies = {0};
     vsr_decoder_options dopt = {
@@ -534,10 +732,10 @@ static int encode_clip(compress_ctx *c, int crf, const char *path, vsr_error *er
     if (ret >= 0)
         ret = vsr_decoder_open(c->opt->input, &dopt, &dec, err);
     vsr_encoder_options eo;
-    encoder_options(c, crf,
+    encoder_options(c, r,
                     c->encoders > 1 ? vsr_segment_pool_encoder_threads(c->cores, vsr_cores_online(),
-                                                                       c->encoders, c->info.width,
-                                                                       c->info.height)
+                                                                       c->encoders, c->video.width,
+                                                                       c->video.height)
                                     : c->cores,
                     &eo);
     eo.segmented = c->encoders > 1;
@@ -561,14 +759,18 @@ static int encode_clip(compress_ctx *c, int crf, const char *path, vsr_error *er
         if ((ret = write_copies(&copies, enc, err)) < 0 || (ret = check_frame(c, f, i, err)) < 0)
             break;
         pts_fix_frame(&fix, f);
+        AVFrame *o = NULL;
+        if ((ret = to_output(c, &c->sws, f, &o, err)) < 0)
+            break;
+        av_frame_unref(f);
         if (pool) {
-            ret = vsr_segment_pool_push(pool, f, i, err);
+            ret = vsr_segment_pool_push(pool, o, i, err);
             if (ret >= 0)
                 ret = vsr_segment_pool_write_ready(pool, &join, err);
         } else {
-            ret = vsr_encoder_send(enc, f, i, err);
+            ret = vsr_encoder_send(enc, o, i, err);
         }
-        av_frame_unref(f);
+        av_frame_free(&o);
         i++;
         if (ret >= 0)
             ret = cancelled(c, err);
@@ -592,8 +794,112 @@ static int encode_clip(compress_ctx *c, int crf, const char *path, vsr_error *er
     free(copies.pkts);
     av_frame_free(&f);
     if (ret < 0) {
-        vsr_error_prefix(err, "encoding %s at CRF %d", c->opt->input, crf);
+        char what[64];
+        describe(r, what, sizeof what);
+        vsr_error_prefix(err, "encoding %s at %s", c->opt->input, what);
         unlink(path);
+    }
+    return ret;
+}
+
+/* A first pass: each segment's encoder (the segments of encode_clip's
+ * second pass: statistics are per segment) on a thread of its own that
+ * decodes the input itself and encodes its frames, the packets thrown
+ * away (libvpx gives none). Decoding is cheap beside encoding, and no
+ * muxer or join is needed for statistics. */
+typedef struct first_pass_job {
+    compress_ctx *c;
+    const vsr_encoder_options *eo;
+    int64_t index, first, end; /* segment index, frames [first, end) */
+    int ret;
+    vsr_error err;
+} first_pass_job;
+
+static void *first_pass_thread(void *arg)
+{
+    first_pass_job *j = arg;
+    compress_ctx *c = j->c;
+    vsr_decoder_options dopt = {.threads = c->cores / c->encoders > 1 ? c->cores / c->encoders : 1};
+    vsr_decoder *dec = NULL;
+    vsr_segment_encoder *se = NULL;
+    struct SwsContext *sws = NULL;
+    AVFrame *f = av_frame_alloc();
+    int ret = f ? VSR_OK : vsr_error_set(&j->err, VSR_ERR_NOMEM, "out of memory");
+    if (ret >= 0)
+        ret = vsr_decoder_open(c->opt->input, &dopt, &dec, &j->err);
+    if (ret >= 0)
+        ret = vsr_segment_encoder_open(j->eo, &c->video, j->index, j->first, &se, &j->err);
+    pts_fix fix;
+    pts_fix_init(&fix, &c->info);
+    int64_t i = 0;
+    while (ret >= 0 && i < j->end && (ret = vsr_decoder_next(dec, f, &j->err)) > 0) {
+        pts_fix_frame(&fix, f);
+        if (i >= j->first) {
+            AVFrame *o = NULL;
+            ret = to_output(c, &sws, f, &o, &j->err);
+            if (ret >= 0)
+                ret = vsr_segment_encoder_send(se, o, &j->err);
+            av_frame_free(&o);
+        }
+        av_frame_unref(f);
+        i++;
+        if (ret >= 0 && c->opt->cancel && *c->opt->cancel)
+            ret = vsr_error_set(&j->err, VSR_ERR_CANCELLED, "%s: cancelled", c->opt->input);
+    }
+    if (ret >= 0 && i < j->end)
+        ret = vsr_error_set(&j->err, VSR_ERR_FORMAT, "%s: %lld frames this time, %lld before",
+                            c->opt->input, (long long)i, (long long)c->frames);
+    if (ret >= 0)
+        ret = vsr_segment_encoder_finish(se, &j->err);
+    vsr_segment_encoder_free(se);
+    sws_freeContext(sws);
+    vsr_decoder_close(dec);
+    av_frame_free(&f);
+    j->ret = ret < 0 ? ret : VSR_OK;
+    return NULL;
+}
+
+static int first_pass(compress_ctx *c, const rate *r, vsr_error *err)
+{
+    rate r1 = *r;
+    r1.pass = 1;
+    vsr_encoder_options eo;
+    encoder_options(c, &r1,
+                    c->encoders > 1 ? vsr_segment_pool_encoder_threads(c->cores, vsr_cores_online(),
+                                                                       c->encoders, c->video.width,
+                                                                       c->video.height)
+                                    : c->cores,
+                    &eo);
+    int n = c->encoders;
+    int64_t seg = (c->frames + n - 1) / n;
+    first_pass_job *jobs = calloc((size_t)n, sizeof *jobs);
+    pthread_t *th = calloc((size_t)n, sizeof *th);
+    int *started = calloc((size_t)n, sizeof *started);
+    int ret = jobs && th && started ? VSR_OK : vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
+    for (int k = 0; ret >= 0 && k < n; k++) {
+        jobs[k] = (first_pass_job){.c = c, .eo = &eo, .index = k, .first = k * seg};
+        jobs[k].end = jobs[k].first + seg < c->frames ? jobs[k].first + seg : c->frames;
+        vsr_error_clear(&jobs[k].err);
+        if (pthread_create(&th[k], NULL, first_pass_thread, &jobs[k]) != 0)
+            ret = vsr_error_set(err, VSR_ERR_INTERNAL, "cannot start a first-pass thread");
+        else
+            started[k] = 1;
+    }
+    for (int k = 0; k < n; k++)
+        if (started && started[k]) {
+            pthread_join(th[k], NULL);
+            if (ret >= 0 && jobs[k].ret < 0) {
+                *err = jobs[k].err;
+                ret = jobs[k].ret;
+            }
+        }
+    free(jobs);
+    free(th);
+    free(started);
+    if (ret < 0) {
+        char what[64];
+        describe(&r1, what, sizeof what);
+        vsr_error_prefix(err, "encoding %s at %s", c->opt->input, what);
     }
     return ret;
 }
@@ -628,10 +934,15 @@ static double clip_cost(const compress_ctx *c, double speedup)
     return (double)c->frames * (c->enc_spf / speedup / par + c->score_spf);
 }
 
-/* Seconds a sample trial should take. */
+/* Seconds a sample trial should take: the last one's, or, before any,
+ * its samples' frames in parallel as the whole clip's segments are. */
 static double trial_cost(const compress_ctx *c, double speedup)
 {
-    return (double)c->sample_frames * (c->enc_spf / speedup + c->score_spf);
+    if (c->trial_s > 0)
+        return c->trial_s;
+    int n = c->n_samples < c->encoders ? c->n_samples : c->encoders;
+    double par = n > 1 ? 0.75 * n : 1;
+    return (double)c->sample_frames * (c->enc_spf / speedup + c->score_spf) / par;
 }
 
 /* The preset: the slowest rung whose projected search (about five
@@ -662,7 +973,11 @@ static int pick_preset(compress_ctx *c, vsr_error *err)
     double base = c->lad->speed[0];
     for (int r = 0; r < c->lad->n; r++) {
         double sp = c->lad->speed[r] / base;
-        double need = 5 * trial_cost(c, sp) + 2 * clip_cost(c, sp);
+        /* CRF: about five trials and two encodes of the clip; VBR: its
+         * passes, and once more lower where it overshoots */
+        double need = c->opt->mode == VSR_COMPRESS_VBR
+                          ? 1.3 * (c->lad->two_pass ? 1.5 : 1) * clip_cost(c, sp)
+                          : 5 * trial_cost(c, sp) + 2 * clip_cost(c, sp);
         if (need <= 0.8 * left || r == c->lad->n - 1) {
             c->rung = r;
             c->enc_spf /= sp;
@@ -693,13 +1008,11 @@ static int add_trial(compress_ctx *c, int crf, vsr_compress_trial **out, vsr_err
     if (res->n_trials == VSR_COMPRESS_MAX_TRIALS)
         return vsr_error_set(err, VSR_ERR_INTERNAL, "too many trials");
     vsr_compress_trial *t = &res->trials[res->n_trials];
-    double enc_s, score_s;
-    int ret = trial(c, crf, 0, t, &enc_s, &score_s, err);
+    int ret = trial(c, crf, 0, t, NULL, NULL, err);
     if (ret < 0)
         return ret;
     res->n_trials++;
-    c->enc_spf = enc_s / (double)c->sample_frames;
-    c->score_spf = score_s / (double)c->sample_frames;
+    c->trial_s = t->seconds;
     say(c, "samples at CRF %d: VMAF %.3f, NEG %.3f, %lld bytes (%.2f s)", crf, t->vmaf, t->vmaf_neg,
         (long long)t->bytes, t->seconds);
     *out = t;
@@ -765,13 +1078,19 @@ static int search(compress_ctx *c, int *pass_crf, double *slope, vsr_error *err)
     return VSR_OK;
 }
 
-static void candidate_path(const compress_ctx *c, int crf, char *buf, size_t len)
+static void candidate_path(const compress_ctx *c, const rate *r, const char *suffix, char *buf,
+                           size_t len)
 {
     const char *out = c->opt->output;
     const char *slash = strrchr(out, '/');
     int dir = slash ? (int)(slash - out) + 1 : 0;
-    snprintf(buf, len, "%.*s.%s.crf%d.vsr-compress-%ld.mp4", dir, out, out + dir, crf,
-             (long)getpid());
+    char what[32];
+    if (r->bitrate > 0)
+        snprintf(what, sizeof what, "b%lld", (long long)r->bitrate);
+    else
+        snprintf(what, sizeof what, "crf%d", r->crf);
+    snprintf(buf, len, "%.*s.%s.%s.vsr-compress-%ld%s.mp4", dir, out, out + dir, what,
+             (long)getpid(), suffix);
 }
 
 static void remove_candidates(compress_ctx *c, int keep)
@@ -781,38 +1100,106 @@ static void remove_candidates(compress_ctx *c, int keep)
             unlink(c->cand[i]);
 }
 
-static int encode_and_measure(compress_ctx *c, int crf, vsr_compress_encode **out, vsr_error *err)
+/* The output's average bitrate as the validators see it: the file's bytes
+ * less those of copied streams (audio), over the video's duration. */
+static int output_bitrate(const char *path, int64_t file_bytes, int64_t *bitrate, double *seconds,
+                          vsr_error *err)
+{
+    AVFormatContext *fmt = NULL;
+    int r = avformat_open_input(&fmt, path, NULL, NULL);
+    if (r < 0)
+        return vsr_error_set(err, VSR_ERR_IO, "%s: cannot open: %s", path, av_err2str(r));
+    r = avformat_find_stream_info(fmt, NULL);
+    int v = r < 0 ? r : av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    if (v < 0) {
+        avformat_close_input(&fmt);
+        return vsr_error_set(err, VSR_ERR_FORMAT, "%s: no video stream", path);
+    }
+    AVPacket *pkt = av_packet_alloc();
+    int64_t other = 0, dur = 0;
+    while (pkt && av_read_frame(fmt, pkt) >= 0) {
+        if (pkt->stream_index == v)
+            dur += pkt->duration;
+        else
+            other += pkt->size;
+        av_packet_unref(pkt);
+    }
+    av_packet_free(&pkt);
+    AVStream *st = fmt->streams[v];
+    /* the packets' durations; else what the stream or file declares */
+    if (dur <= 0)
+        dur = st->duration;
+    *seconds = dur > 0             ? (double)dur * av_q2d(st->time_base)
+               : fmt->duration > 0 ? (double)fmt->duration / AV_TIME_BASE
+                                   : 0;
+    avformat_close_input(&fmt);
+    if (!(*seconds > 0))
+        return vsr_error_set(err, VSR_ERR_FORMAT, "%s: the video has no duration", path);
+    *bitrate = (int64_t)llround((double)(file_bytes - other) * 8 / *seconds);
+    return VSR_OK;
+}
+
+/* Encodes the whole clip at r (two-pass: both passes), measures its
+ * bitrate and, unless a VBR output is over its bitrate, its VMAF. */
+static int encode_and_measure(compress_ctx *c, const rate *r, vsr_compress_encode **out,
+                              vsr_error *err)
 {
     vsr_compress_result *res = c->res;
     if (res->n_encodes == VSR_COMPRESS_MAX_ENCODES)
         return vsr_error_set(err, VSR_ERR_INTERNAL, "too many encodes");
     vsr_compress_encode *e = &res->encodes[res->n_encodes];
+    memset(e, 0, sizeof *e);
     char *path = c->cand[c->n_cand];
-    candidate_path(c, crf, path, sizeof c->cand[0]);
+    candidate_path(c, r, "", path, sizeof c->cand[0]);
     double t0 = vsr_now_s();
-    int ret = encode_clip(c, crf, path, err);
+    int ret = VSR_OK;
+    if (r->pass) {
+        ret = first_pass(c, r, err);
+        say(c, "first pass: %.2f s", vsr_now_s() - t0);
+    }
+    if (ret >= 0)
+        ret = encode_clip(c, r, path, err);
     if (ret < 0)
         return ret;
     c->n_cand++;
     res->n_encodes++;
-    e->crf = crf;
+    e->crf = r->bitrate > 0 ? -1 : r->crf;
+    e->aim = r->bitrate;
     e->encode_s = vsr_now_s() - t0;
     struct stat sb;
     e->bytes = stat(path, &sb) == 0 ? (int64_t)sb.st_size : -1;
-    t0 = vsr_now_s();
-    ret = measure(c, path, &e->vmaf, &e->vmaf_neg, err);
-    e->measure_s = vsr_now_s() - t0;
-    if (ret < 0)
+    double seconds = 0;
+    if ((ret = output_bitrate(path, e->bytes, &e->bitrate, &seconds, err)) < 0)
         return ret;
-    e->passed = passes(c, e->vmaf, e->vmaf_neg);
+    res->duration_s = seconds;
+    int over = c->opt->mode == VSR_COMPRESS_VBR &&
+               (double)e->bitrate > VSR_COMPRESS_VBR_ACCEPT * (double)c->opt->bitrate;
+    if (over) {
+        e->vmaf = e->vmaf_neg = -1;
+    } else {
+        t0 = vsr_now_s();
+        ret = measure(c, path, &e->vmaf, &e->vmaf_neg, err);
+        e->measure_s = vsr_now_s() - t0;
+        if (ret < 0)
+            return ret;
+        c->score_spf = e->measure_s / (double)c->frames;
+    }
+    e->passed = !over && (c->goal < 0 || passes(c, e->vmaf, e->vmaf_neg));
     /* what the whole clip costs, for the deadline */
     double par = c->encoders > 1 ? 0.75 * c->encoders : 1;
-    c->enc_spf = e->encode_s * par / (double)c->frames;
-    c->score_spf = e->measure_s / (double)c->frames;
-    say(c,
-        "clip at CRF %d: VMAF %.3f, NEG delta %.3f, %lld bytes (%.2f s encode, %.2f s measure): %s",
-        crf, e->vmaf, e->vmaf - e->vmaf_neg, (long long)e->bytes, e->encode_s, e->measure_s,
-        e->passed ? "passes" : "misses");
+    c->enc_spf = e->encode_s * par / (double)c->frames / (r->pass ? 1.5 : 1);
+    char what[64];
+    describe(r, what, sizeof what);
+    if (over)
+        say(c, "clip at %s: %lld bytes, %lld bit/s, over %.2fx the %lld asked (%.2f s encode)",
+            what, (long long)e->bytes, (long long)e->bitrate, VSR_COMPRESS_VBR_ACCEPT,
+            (long long)c->opt->bitrate, e->encode_s);
+    else
+        say(c,
+            "clip at %s: VMAF %.3f, NEG delta %.3f, %lld bytes, %lld bit/s (%.2f s encode, %.2f s "
+            "measure): %s",
+            what, e->vmaf, e->vmaf - e->vmaf_neg, (long long)e->bytes, (long long)e->bitrate,
+            e->encode_s, e->measure_s, e->passed ? "passes" : "misses");
     *out = e;
     return VSR_OK;
 }
@@ -825,60 +1212,62 @@ static int tried(const compress_ctx *c, int crf)
     return 0;
 }
 
-static int compress(compress_ctx *c, vsr_error *err)
+/* The samples' VMAF and NEG delta at crf: interpolated between the
+ * trials around it, extrapolated from the nearest two past the ends (or
+ * by slope VMAF points a step from a single trial). */
+static void predict(const compress_ctx *c, int crf, double slope, double *vmaf, double *delta)
+{
+    const vsr_compress_result *res = c->res;
+    const vsr_compress_trial *lo = NULL, *hi = NULL, *lo2 = NULL, *hi2 = NULL;
+    for (int i = 0; i < res->n_trials; i++) {
+        const vsr_compress_trial *t = &res->trials[i];
+        if (t->crf <= crf && (!lo || t->crf > lo->crf)) {
+            lo2 = lo;
+            lo = t;
+        } else if (t->crf <= crf && (!lo2 || t->crf > lo2->crf)) {
+            lo2 = t;
+        }
+        if (t->crf >= crf && (!hi || t->crf < hi->crf)) {
+            hi2 = hi;
+            hi = t;
+        } else if (t->crf >= crf && (!hi2 || t->crf < hi2->crf)) {
+            hi2 = t;
+        }
+    }
+    const vsr_compress_trial *a = lo, *b = hi;
+    if (!a || !b || a == b) {
+        if (!a && !b) {
+            *vmaf = 0;
+            *delta = 0;
+            return;
+        }
+        const vsr_compress_trial *n = a ? a : b, *m = a ? lo2 : hi2;
+        if (a && b) { /* a trial at crf itself */
+            *vmaf = a->vmaf;
+            *delta = a->vmaf - a->vmaf_neg;
+            return;
+        }
+        if (!m) {
+            *vmaf = n->vmaf - slope * (crf - n->crf);
+            *delta = n->vmaf - n->vmaf_neg;
+            return;
+        }
+        a = n;
+        b = m;
+    }
+    double f = (double)(crf - a->crf) / (double)(b->crf - a->crf);
+    double da = a->vmaf - a->vmaf_neg, db = b->vmaf - b->vmaf_neg;
+    *vmaf = a->vmaf + f * (b->vmaf - a->vmaf);
+    *delta = da + f * (db - da);
+}
+
+/* CRF mode: the CRF from the samples, then the whole clip, measured and
+ * repaired; *best: the smallest passing encode. */
+static int crf_mode(compress_ctx *c, int *best_out, vsr_error *err)
 {
     const vsr_compress_options *opt = c->opt;
     vsr_compress_result *res = c->res;
-    int ret = load(c, err);
-    if (ret < 0)
-        return ret;
-    c->video = (vsr_encoder_video){
-        .width = c->info.width,
-        .height = c->info.height,
-        .time_base = c->info.time_base,
-        .frame_rate = c->info.frame_rate,
-        .avg_frame_rate = c->info.avg_frame_rate,
-        /* the input's tags as they are: validators compare them */
-        .colour = {c->info.matrix,
-                   c->info.range == AVCOL_RANGE_JPEG ? AVCOL_RANGE_MPEG : c->info.range,
-                   c->info.primaries, c->info.trc},
-        .display_matrix = c->info.has_display_matrix ? c->display_matrix : NULL,
-    };
-    /* 10 s between keyframes: the validators neither seek nor splice, and
-     * every IDR frame is bytes; scene cuts still get theirs (x265/x264
-     * scenecut, SVT-AV1's). A 5-10 s clip thus has one. */
-    double fps = av_q2d(c->info.frame_rate);
-    c->gop = (int)lrint(10 * (fps > 0 ? fps : 30));
-    /* One encoder instance keeps about 4 cores busy up to 1080p (5 to
-     * 2160p, 8 above: segment_pool.h); more cores get segments, one per
-     * encoder, which costs an IDR frame each. */
-    c->encoders = vsr_segment_pool_auto(
-        c->cores, c->info.width, c->info.height, (c->frames + 1) / 2, c->frames,
-        (size_t)c->info.width * (size_t)c->info.height * 3 / 2, (size_t)4 << 30);
-    if (opt->encoders > 0)
-        c->encoders = opt->encoders;
-    if (c->encoders > c->frames)
-        c->encoders = (int)c->frames;
-    if (c->encoders < 1)
-        c->encoders = 1;
-    res->width = c->info.width;
-    res->height = c->info.height;
-    res->frames = c->frames;
-    res->input_bytes = c->input_bytes;
-    res->samples = c->n_samples;
-    res->sample_frames = (int)c->sample_frames;
-    res->encoders = c->encoders;
-    res->gop_size = c->gop;
-    say(c,
-        "%s: %dx%d, %lld frames at %.3f fps, %lld bytes; %d sample(s), %lld frames; goal VMAF "
-        ">= %.2f",
-        opt->input, c->info.width, c->info.height, (long long)c->frames, fps,
-        (long long)c->input_bytes, c->n_samples, (long long)c->sample_frames, c->goal);
-
-    if ((ret = pick_preset(c, err)) < 0)
-        return ret;
-    snprintf(res->preset, sizeof res->preset, "%s", preset(c));
-    int crf;
+    int crf, ret;
     double slope;
     if ((ret = search(c, &crf, &slope, err)) < 0)
         return ret;
@@ -905,15 +1294,23 @@ static int compress(compress_ctx *c, vsr_error *err)
                                  opt->input, opt->deadline_s, elapsed(c), clip_cost(c, 1));
         }
         vsr_compress_encode *e = NULL;
-        if ((ret = encode_and_measure(c, crf, &e, err)) < 0)
+        const rate r = {.crf = crf};
+        if ((ret = encode_and_measure(c, &r, &e, err)) < 0)
             return ret;
         int idx = res->n_encodes - 1;
         if (e->passed) {
             if (best < 0 || e->bytes < res->encodes[best].bytes)
                 best = idx;
-            /* room to spare: one step up may pass too */
+            /* room to spare: one step up may pass too, if the samples'
+             * curve shifted to this clip says so (VMAF and NEG delta) */
             int up = crf + 1;
+            double sv, sd, uv, ud;
+            predict(c, crf, slope, &sv, &sd);
+            predict(c, up, slope, &uv, &ud);
+            uv += e->vmaf - sv;
+            ud += e->vmaf - e->vmaf_neg - sd;
             if (up <= c->lad->crf_max && !tried(c, up) && e->vmaf - slope >= c->goal &&
+                uv >= c->goal && ud <= c->opt->max_neg_delta &&
                 res->n_encodes < VSR_COMPRESS_MAX_ENCODES) {
                 crf = up;
                 continue;
@@ -922,13 +1319,23 @@ static int compress(compress_ctx *c, vsr_error *err)
         }
         if (best >= 0)
             break; /* a lower CRF passed already */
-        double miss = c->goal - e->vmaf;
-        int step = miss > 0 ? (int)ceil(miss / slope) : 1;
-        if (step < 1)
-            step = 1;
-        int down = crf - step;
+        /* the samples' curve, shifted by how far the clip is from it at
+         * this CRF (the delta too: on a clip the NEG delta often exceeds
+         * the samples'), says which lower CRF should pass */
+        double sv, sd;
+        predict(c, crf, slope, &sv, &sd);
+        double bias_v = e->vmaf - sv, bias_d = (e->vmaf - e->vmaf_neg) - sd;
+        int down = crf - 1;
+        for (; down > c->lad->crf_min; down--) {
+            double pv, pd;
+            predict(c, down, slope, &pv, &pd);
+            if (!tried(c, down) && pv + bias_v >= c->goal && pd + bias_d <= c->opt->max_neg_delta)
+                break;
+        }
         while (down >= c->lad->crf_min && tried(c, down))
             down--;
+        say(c, "repair: the clip is %+.2f VMAF, %+.2f NEG delta from its samples; CRF %d", bias_v,
+            bias_d, down);
         if (down < c->lad->crf_min || res->n_encodes == VSR_COMPRESS_MAX_ENCODES)
             return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
                                  "%s: no encoding passes: at CRF %d the clip scores VMAF %.3f "
@@ -937,19 +1344,150 @@ static int compress(compress_ctx *c, vsr_error *err)
                                  opt->max_neg_delta);
         crf = down;
     }
+    *best_out = best;
+    return VSR_OK;
+}
+
+/* VBR mode: the whole clip at the bitrate (two passes where the encoder
+ * has them), and again lower while its average is over
+ * VSR_COMPRESS_VBR_ACCEPT x the bitrate; then the VMAF target, if any. */
+static int vbr_mode(compress_ctx *c, int *best_out, vsr_error *err)
+{
+    const vsr_compress_options *opt = c->opt;
+    vsr_compress_result *res = c->res;
+    rate r = {.bitrate = opt->bitrate, .pass = c->lad->two_pass ? 2 : 0};
+    double passes_cost = r.pass ? 1.5 : 1;
+    for (int attempt = 0;; attempt++) {
+        double need =
+            (double)c->frames *
+            (c->enc_spf * passes_cost / (c->encoders > 1 ? 0.75 * c->encoders : 1) + c->score_spf);
+        if (opt->deadline_s > 0 && elapsed(c) + need > opt->deadline_s)
+            return vsr_error_set(err, VSR_ERR_TIMEOUT,
+                                 "%s: the deadline of %.1f s would pass: %.1f s spent, and an "
+                                 "encode at %lld bit/s and its measurement take about %.1f s",
+                                 opt->input, opt->deadline_s, elapsed(c), (long long)r.bitrate,
+                                 need);
+        vsr_compress_encode *e = NULL;
+        int ret = encode_and_measure(c, &r, &e, err);
+        if (ret < 0)
+            return ret;
+        if (e->vmaf >= 0) {
+            if (c->goal >= 0 && !e->passed)
+                return vsr_error_set(
+                    err, VSR_ERR_UNSUPPORTED,
+                    "%s: at %lld bit/s (%s %s, %s) the clip scores VMAF %.3f, NEG delta %.3f; "
+                    "the goal is VMAF %.2f (target %.2f + margin %.2f) with NEG delta <= %.1f",
+                    opt->input, (long long)e->bitrate, c->lad->encoder, preset(c),
+                    r.pass ? "two-pass" : "one-pass", e->vmaf, e->vmaf - e->vmaf_neg, c->goal,
+                    opt->vmaf_target, opt->margin, opt->max_neg_delta);
+            *best_out = res->n_encodes - 1;
+            return VSR_OK;
+        }
+        if (attempt == 2 || res->n_encodes == VSR_COMPRESS_MAX_ENCODES)
+            return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                                 "%s: %s cannot keep to %lld bit/s: asked %lld, the clip came "
+                                 "out at %lld (%.2fx)",
+                                 opt->input, c->lad->encoder, (long long)opt->bitrate,
+                                 (long long)r.bitrate, (long long)e->bitrate,
+                                 (double)e->bitrate / (double)opt->bitrate);
+        /* ask for less by the overshoot, and a little more */
+        r.bitrate = (int64_t)((double)r.bitrate * (double)opt->bitrate / (double)e->bitrate * 0.97);
+    }
+}
+
+static int compress(compress_ctx *c, vsr_error *err)
+{
+    const vsr_compress_options *opt = c->opt;
+    vsr_compress_result *res = c->res;
+    int ret = load(c, err);
+    if (ret < 0)
+        return ret;
+    c->video = (vsr_encoder_video){
+        .width = c->video.width,
+        .height = c->video.height,
+        .time_base = c->info.time_base,
+        .frame_rate = c->info.frame_rate,
+        .avg_frame_rate = c->info.avg_frame_rate,
+        /* the input's tags as they are: validators compare them */
+        .colour = {c->info.matrix,
+                   c->info.range == AVCOL_RANGE_JPEG ? AVCOL_RANGE_MPEG : c->info.range,
+                   c->info.primaries, c->info.trc},
+        .display_matrix = c->info.has_display_matrix ? c->display_matrix : NULL,
+    };
+    /* 10 s between keyframes: the validators neither seek nor splice, and
+     * every IDR frame is bytes; scene cuts still get theirs (x265/x264
+     * scenecut, SVT-AV1's). A 5-10 s clip thus has one. */
+    double fps = av_q2d(c->info.frame_rate);
+    c->gop = (int)lrint(10 * (fps > 0 ? fps : 30));
+    /* One encoder instance keeps about 4 cores busy up to 1080p (5 to
+     * 2160p, 8 above: segment_pool.h); more cores get segments, one per
+     * encoder, which costs an IDR frame each. */
+    c->encoders = vsr_segment_pool_auto(
+        c->cores, c->video.width, c->video.height, (c->frames + 1) / 2, c->frames,
+        (size_t)c->video.width * (size_t)c->video.height * 3 / 2, (size_t)4 << 30);
+    if (opt->encoders > 0)
+        c->encoders = opt->encoders;
+    if (c->encoders > c->frames)
+        c->encoders = (int)c->frames;
+    if (c->encoders < 1)
+        c->encoders = 1;
+    res->width = c->video.width;
+    res->height = c->video.height;
+    res->frames = c->frames;
+    res->input_bytes = c->input_bytes;
+    res->samples = c->n_samples;
+    res->sample_frames = (int)c->sample_frames;
+    for (int i = 0; i < c->n_samples; i++)
+        res->sample[i] = (vsr_compress_sample){.first = c->samples[i].first,
+                                               .frames = c->samples[i].n,
+                                               .weight = c->samples[i].weight};
+    res->n_cuts = c->n_cuts;
+    memcpy(res->cuts, c->cuts, sizeof res->cuts);
+    res->encoders = c->encoders;
+    res->gop_size = c->gop;
+    say(c, "%s: %dx%d%s, %lld frames at %.3f fps, %lld bytes; %d sample(s), %lld frames; %s",
+        opt->input, c->info.width, c->info.height,
+        c->video.width != c->info.width || c->video.height != c->info.height ? " (scaled)" : "",
+        (long long)c->frames, fps, (long long)c->input_bytes, c->n_samples,
+        (long long)c->sample_frames, opt->mode == VSR_COMPRESS_VBR ? "VBR" : "CRF");
+    double duration = (double)c->frames / (fps > 0 ? fps : 30);
+    if (opt->mode == VSR_COMPRESS_VBR && c->input_bytes > 0 &&
+        (double)opt->bitrate * duration / 8 >= opt->size_ratio * (double)c->input_bytes)
+        return vsr_error_set(
+            err, VSR_ERR_INVALID,
+            "%s: %lld bit/s for %.2f s is %.0f bytes, not under %.2fx the input's %lld (%.0f "
+            "bit/s): the validators take only smaller outputs",
+            opt->input, (long long)opt->bitrate, duration, (double)opt->bitrate * duration / 8,
+            opt->size_ratio, (long long)c->input_bytes, (double)c->input_bytes * 8 / duration);
+
+    if ((ret = pick_preset(c, err)) < 0)
+        return ret;
+    snprintf(res->preset, sizeof res->preset, "%s", preset(c));
+    int best = -1;
+    if (opt->mode == VSR_COMPRESS_VBR) {
+        snprintf(res->rate_control, sizeof res->rate_control, "%s",
+                 c->lad->two_pass ? "2-pass" : "1-pass");
+        ret = vbr_mode(c, &best, err);
+    } else {
+        snprintf(res->rate_control, sizeof res->rate_control, "crf");
+        ret = crf_mode(c, &best, err);
+    }
+    if (ret < 0)
+        return ret;
     const vsr_compress_encode *b = &res->encodes[best];
     res->crf = b->crf;
     res->bytes = b->bytes;
+    res->bitrate = b->bitrate;
     res->vmaf = b->vmaf;
     res->vmaf_neg = b->vmaf_neg;
     if (c->input_bytes > 0 && (double)b->bytes >= opt->size_ratio * (double)c->input_bytes)
         return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                             "%s: the smallest passing output (%s CRF %d, VMAF %.3f) has %lld "
+                             "%s: the smallest passing output (%s %s, VMAF %.3f) has %lld "
                              "bytes, %.3fx the input's %lld; the validators take only outputs "
                              "under %.2fx",
-                             opt->input, c->lad->encoder, b->crf, b->vmaf, (long long)b->bytes,
-                             (double)b->bytes / (double)c->input_bytes, (long long)c->input_bytes,
-                             opt->size_ratio);
+                             opt->input, c->lad->encoder, res->rate_control, b->vmaf,
+                             (long long)b->bytes, (double)b->bytes / (double)c->input_bytes,
+                             (long long)c->input_bytes, opt->size_ratio);
     if (rename(c->cand[best], opt->output) != 0)
         return vsr_error_set(err, VSR_ERR_IO, "%s: renaming from %s: %s", opt->output,
                              c->cand[best], strerror(errno));
@@ -965,10 +1503,25 @@ int vsr_compress_run(const vsr_compress_options *opt, vsr_compress_result *resul
     memset(res, 0, sizeof *res);
     if (!opt->input || !opt->output)
         return vsr_error_set(err, VSR_ERR_INVALID, "compress: input and output are needed");
-    if (!(opt->vmaf_target >= 0 && opt->vmaf_target <= 100))
+    int vbr = opt->mode == VSR_COMPRESS_VBR;
+    if (opt->mode != VSR_COMPRESS_CRF && !vbr)
+        return vsr_error_set(err, VSR_ERR_INVALID, "unknown compress mode %d", (int)opt->mode);
+    if (vbr && opt->bitrate <= 0)
+        return vsr_error_set(err, VSR_ERR_INVALID, "VBR mode needs a bitrate (bits/s)");
+    if (!vbr && opt->bitrate > 0)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "a bitrate (%lld bit/s) is for VBR mode; CRF mode finds its own",
+                             (long long)opt->bitrate);
+    int no_target = vbr && opt->vmaf_target < 0;
+    if (!no_target && !(opt->vmaf_target >= 0 && opt->vmaf_target <= 100))
         return vsr_error_set(err, VSR_ERR_INVALID, "VMAF target %g is outside 0..100",
                              opt->vmaf_target);
-    if (!(opt->margin >= 0 && opt->vmaf_target + opt->margin <= 100))
+    if ((opt->width > 0) != (opt->height > 0) || opt->width < 0 || opt->height < 0 ||
+        opt->width % 2 || opt->height % 2 || opt->width > 8192 || opt->height > 8192)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "output size %dx%d: expected even sides of 2..8192, or none",
+                             opt->width, opt->height);
+    if (!no_target && !(opt->margin >= 0 && opt->vmaf_target + opt->margin <= 100))
         return vsr_error_set(err, VSR_ERR_INVALID,
                              "VMAF target %g + margin %g is above 100, which nothing scores",
                              opt->vmaf_target, opt->margin);
@@ -983,14 +1536,14 @@ int vsr_compress_run(const vsr_compress_options *opt, vsr_compress_result *resul
     c.opt = opt;
     c.res = res;
     c.t0 = vsr_now_s();
-    c.goal = opt->vmaf_target + opt->margin;
+    c.goal = no_target ? -1 : opt->vmaf_target + opt->margin;
     const char *codec = opt->codec ? opt->codec : "hevc";
     for (size_t i = 0; i < sizeof ladders / sizeof ladders[0]; i++)
         if (!strcmp(codec, ladders[i].codec))
             c.lad = &ladders[i];
     if (!c.lad)
         return vsr_error_set(err, VSR_ERR_INVALID,
-                             "unknown codec '%s' (expected hevc, av1 or h264)", codec);
+                             "unknown codec '%s' (expected hevc, av1, h264 or vp9)", codec);
     if (opt->preset) {
         int known = 0;
         for (int r = 0; r < c.lad->n; r++)
@@ -1007,9 +1560,19 @@ int vsr_compress_run(const vsr_compress_options *opt, vsr_compress_result *resul
     struct stat sb;
     if (stat(opt->output, &sb) == 0 && S_ISDIR(sb.st_mode))
         return vsr_error_set(err, VSR_ERR_IO, "%s: cannot write: is a directory", opt->output);
+    if (vbr && c.lad->two_pass) {
+        const char *out = opt->output;
+        const char *slash = strrchr(out, '/');
+        int dir = slash ? (int)(slash - out) + 1 : 0;
+        snprintf(c.stats, sizeof c.stats, "%.*s.%s.vsr-compress-%ld.stats", dir, out, out + dir,
+                 (long)getpid());
+    }
     int ret = compress(&c, err);
     remove_candidates(&c, -1);
+    if (c.stats[0])
+        vsr_encoder_stats_remove(c.stats, c.encoders > 1 ? c.encoders : 1);
     free_samples(&c);
+    sws_freeContext(c.sws);
     res->seconds = vsr_now_s() - c.t0;
     return ret;
 }

@@ -1,31 +1,41 @@
 /* The compression track (DESIGN.md §5, issue 16): the encoding of a clip
  * with the fewest bytes whose VMAF v0.6.1 (pooled mean) against the clip
  * itself is at least target + margin and whose NEG delta (VMAF - VMAF
- * NEG) is at most 3, which is what the Vidaio validators score.
+ * NEG) is at most 3, which is what the Vidaio validators score; or, in
+ * VBR mode, the clip at an average bitrate with the best quality the
+ * encoder gives there.
  *
  * The search:
- *  1. samples: K runs of about a second spread over the clip (the whole
- *     clip when it is short), decoded once and kept in memory;
+ *  1. samples: the clip is decoded once for its frame count and scene
+ *     cuts (pipeline/scenes.h), then K runs of about a second spread over
+ *     its scenes (the whole clip when it is short) are decoded again and
+ *     kept in memory, each weighted by the frames it stands for;
  *  2. preset: the slowest of the codec's ladder whose projected work fits
- *     the deadline (measured on the first sample encode, which also
- *     counts as a search point);
- *  3. CRF: each trial encodes every sample in memory at one CRF, decodes
- *     it back and scores it (quality/quality.h); the pooled sample VMAF is
- *     bracketed between the highest passing and the lowest failing CRF and
- *     the next CRF interpolated between them, until they are adjacent;
+ *     the deadline (from one timed encode of a few frames);
+ *  3. CRF: each trial encodes every sample in memory at one CRF, all
+ *     samples at once, decodes them back and scores them
+ *     (quality/quality.h); the weighted sample VMAF is bracketed between
+ *     the highest passing and the lowest failing CRF and the next CRF
+ *     interpolated between them, until they are adjacent;
  *  4. the whole clip is encoded at the chosen CRF (segment-parallel on a
  *     machine with cores to spare), measured against the input as the
- *     validators do (pipeline/clip_quality.h) and repaired: a miss lowers
- *     the CRF, a comfortable pass tries one step higher;
+ *     validators do (pipeline/clip_quality.h) and repaired: the samples'
+ *     curves shifted to the clip pick a lower CRF after a miss, or one
+ *     higher after a pass they say has room;
  *  5. the smallest passing candidate is renamed to the output; the others
  *     are removed. Nothing below the target is ever written at the output
  *     path: no passing candidate, an output not under 0.8x the input's
  *     bytes (the validators' ceiling), or a deadline that would pass, is
  *     an error with the numbers.
+ * VBR mode skips 3 and 4: two passes (x265, x264, libvpx-vp9; each
+ * segment its own statistics) or one (SVT-AV1) at the bitrate, again
+ * lower while the file's average is over VSR_COMPRESS_VBR_ACCEPT x it.
  *
- * Untouched: resolution, frame count, timestamps and frame rate, colour
- * tags (copied as they are, unspecified ones included); yuv420p out, MP4
- * with +faststart, audio and subtitles copied. */
+ * Untouched: resolution (unless width and height are given: swscale
+ * Lanczos, and VMAF against the input scaled so), frame count, timestamps
+ * and frame rate, colour tags (copied as they are, unspecified ones
+ * included); yuv420p out, MP4 with +faststart, audio and subtitles
+ * copied. */
 #ifndef VSR_PIPELINE_COMPRESS_H
 #define VSR_PIPELINE_COMPRESS_H
 
@@ -37,12 +47,25 @@
 
 #define VSR_COMPRESS_MAX_TRIALS 24
 #define VSR_COMPRESS_MAX_ENCODES 8
+#define VSR_COMPRESS_MAX_SAMPLES 5
+#define VSR_COMPRESS_MAX_CUTS 64
+
+typedef enum vsr_compress_mode {
+    VSR_COMPRESS_CRF = 0, /* the fewest bytes that meet the VMAF target */
+    VSR_COMPRESS_VBR,     /* the best quality at an average bitrate */
+} vsr_compress_mode;
+
+/* VBR: the validators accept an average bitrate up to 1.1x the target;
+ * an output above VSR_COMPRESS_VBR_ACCEPT x is encoded again, lower. */
+#define VSR_COMPRESS_VBR_ACCEPT 1.05
 
 typedef struct vsr_compress_options {
     const char *input;
     const char *output;
-    const char *codec;       /* "hevc" (default), "av1" or "h264" */
-    double vmaf_target;      /* T, 0..100 */
+    const char *codec; /* "hevc" (default), "av1", "h264" or "vp9" */
+    vsr_compress_mode mode;
+    int64_t bitrate;         /* VBR: bits/s of the video (container included) */
+    double vmaf_target;      /* T, 0..100; VBR: < 0 = no VMAF requirement */
     double margin;           /* required above T, by the measurement of the whole output */
     double max_neg_delta;    /* VMAF - VMAF NEG at most this (the validators' 3) */
     double size_ratio;       /* output bytes must be < this x the input's (the validators' 0.8) */
@@ -50,8 +73,12 @@ typedef struct vsr_compress_options {
     int threads;             /* cores to use (encoders and scoring); 0 = every core */
     const char *operator_id; /* NULL: no mark (see vsr_compress_operator_comment) */
     const char *preset;      /* NULL: chosen by the deadline */
-    int samples;             /* 0 = auto */
-    int encoders;            /* whole-clip segment encoders; 0 = auto (from the cores) */
+    int width, height;       /* output size (--size; even); 0 = the input's */
+    /* encoder-specific settings over the search's (media/encoder.h
+     * params); NULL = the search's own */
+    const char *encoder_params;
+    int samples;                   /* 0 = auto */
+    int encoders;                  /* whole-clip segment encoders; 0 = auto (from the cores) */
     volatile sig_atomic_t *cancel; /* nonzero: stop (Ctrl-C); may be NULL */
     /* Progress lines for -v, at VSR_LOG_VERBOSE (component "compress");
      * NULL: none. */
@@ -68,17 +95,28 @@ typedef struct vsr_compress_trial {
 } vsr_compress_trial;
 
 typedef struct vsr_compress_encode {
-    int crf;
+    int crf;               /* CRF mode */
+    int64_t aim;           /* VBR: the bitrate asked of the encoder */
+    int64_t bitrate;       /* the output's average: (bytes - copied streams) x 8 / duration */
     double vmaf, vmaf_neg; /* of the whole output against the input */
     int64_t bytes;         /* file size */
     int passed;
     double encode_s, measure_s;
 } vsr_compress_encode;
 
+typedef struct vsr_compress_sample {
+    int64_t first;
+    int frames;
+    double weight; /* clip frames it stands for */
+} vsr_compress_sample;
+
 typedef struct vsr_compress_result {
     char encoder[32];
     char preset[32];
-    int crf;
+    char rate_control[16]; /* "crf", "2-pass", "1-pass" */
+    int crf;               /* CRF mode */
+    int64_t bitrate;       /* the output's average bits/s (as vsr_compress_encode) */
+    double duration_s;
     int gop_size;
     int width, height;
     int64_t frames;
@@ -86,7 +124,10 @@ typedef struct vsr_compress_result {
     double vmaf, vmaf_neg;
     double seconds;
     int samples, sample_frames; /* samples taken, frames in all of them */
-    int encoders;               /* segment encoders of the whole-clip encode (1: one) */
+    vsr_compress_sample sample[VSR_COMPRESS_MAX_SAMPLES];
+    int n_cuts; /* scene cuts found; the first VSR_COMPRESS_MAX_CUTS in cuts */
+    int64_t cuts[VSR_COMPRESS_MAX_CUTS];
+    int encoders; /* segment encoders of the whole-clip encode (1: one) */
     int n_trials, n_encodes;
     vsr_compress_trial trials[VSR_COMPRESS_MAX_TRIALS];
     vsr_compress_encode encodes[VSR_COMPRESS_MAX_ENCODES];

@@ -41,7 +41,7 @@ void vsr_server_config_free(vsr_server_config *c)
                         &c->backend,     &c->devices_spec, &c->root,          &c->tmp_dir,
                         &c->allow_cidrs, &c->bucket,       &c->endpoint,      &c->access_key,
                         &c->secret_key,  &c->region,       &c->deletions_db,  &c->tls_cert,
-                        &c->tls_key,     &c->gpu_token};
+                        &c->tls_key,     &c->gpu_token,    &c->operator_id};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -85,6 +85,7 @@ static const config_key config_keys[] = {
     KEY("workers", KEY_INT, workers),
     KEY("max_pixels", KEY_INT64, max_pixels),
     KEY("model", KEY_STRING, default_model),
+    KEY("operator_id", KEY_STRING, operator_id),
     KEY("models_dir", KEY_STRING, models_dir),
     KEY("backend", KEY_STRING, backend),
     KEY("devices", KEY_STRING, devices_spec),
@@ -207,6 +208,7 @@ int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err)
         /* the reference worker's name first, so that vsr's own wins */
         {"VIDAIO_NEXT_GPU_AUTH_TOKEN", offsetof(vsr_server_config, gpu_token)},
         {"VSR_GPU_TOKEN", offsetof(vsr_server_config, gpu_token)},
+        {"VSR_OPERATOR_ID", offsetof(vsr_server_config, operator_id)},
     };
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
         const char *v = getenv(vars[i].var);

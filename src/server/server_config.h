@@ -33,6 +33,7 @@ typedef struct vsr_server_config {
     int workers;         /* pipeline workers per job; 0 = automatic (2 a GPU, else 1) */
     int64_t max_pixels;  /* input frame limit */
     char *default_model; /* family or model name; NULL = VSR_DEFAULT_MODEL */
+    char *operator_id;   /* marks every output (as --operator-id); NULL = none */
     char *models_dir;    /* NULL = the registry's default */
     vsr_engine_options engine;
     char *backend;                /* owns engine.backend's string */
@@ -84,7 +85,7 @@ int vsr_server_config_load_file(vsr_server_config *c, const char *path, vsr_erro
  * BUCKET_COMPATIBLE_SECRET_KEY, BUCKET_REGION (MINER_* win);
  * S3_PRESIGNED_EXPIRY; VSR_API_TOKEN; the GPU worker's token
  * (VSR_GPU_TOKEN, or validator-vidaio's name for it,
- * VIDAIO_NEXT_GPU_AUTH_TOKEN). */
+ * VIDAIO_NEXT_GPU_AUTH_TOKEN); VSR_OPERATOR_ID. */
 int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err);
 
 /* Replaces *field with a copy of value (NULL clears it). */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pipeline/compress.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/policy.h"
 #include "server/deliver.h"
@@ -133,6 +134,13 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
     pc.out_width = j->out_width;
     pc.out_height = j->out_height;
     pc.enc = j->enc;
+    /* operator_id: the MP4 comment `--operator-id` writes (outputs of two
+     * operators differ in bytes and size; compress.h) */
+    char operator_comment[VSR_COMPRESS_COMMENT_MAX];
+    if (cfg->operator_id) {
+        vsr_compress_operator_comment(cfg->operator_id, operator_comment);
+        pc.enc.comment = operator_comment;
+    }
     /* The cores are shared evenly by the clips being upscaled: within its
      * share a clip encodes segments in parallel where one encoder would not
      * use them all, and each segment's encoder takes the share of its

@@ -102,7 +102,7 @@ head -c 3000 /dev/urandom > "$WORK/garbage.mp4"
 expect 1 'garbage.mp4' "$VSR_BIN" compress -i "$WORK/garbage.mp4" -o "$bad" --vmaf 90
 expect 2 'vmaf.*0\.\.100.*101' "$VSR_BIN" compress -i "$WORK/pan.mp4" -o "$bad" --vmaf 101
 expect 2 'vmaf.*0\.\.100.*-5' "$VSR_BIN" compress -i "$WORK/pan.mp4" -o "$bad" --vmaf -5
-expect 2 'codec.*hevc, av1 or h264.*vp8' "$VSR_BIN" compress -i "$WORK/pan.mp4" -o "$bad" --vmaf 90 --codec vp8
+expect 2 'codec.*hevc, av1, h264 or vp9.*vp8' "$VSR_BIN" compress -i "$WORK/pan.mp4" -o "$bad" --vmaf 90 --codec vp8
 expect 2 '--vmaf' "$VSR_BIN" compress -i "$WORK/pan.mp4" -o "$bad"
 expect 1 'deadline of 0.2 s is too short.*40 frames.*needs about' \
     "$VSR_BIN" compress -i "$WORK/pan.mp4" -o "$bad" --vmaf 90 --deadline 0.2

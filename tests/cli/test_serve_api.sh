@@ -104,7 +104,8 @@ expect_reply() {
 # ---- server A: storage, local root, loopback payloads allowed -------------
 cat >"$WORK/a.json" <<EOF
 {"max_running": 1, "max_queued": 1, "tmp_dir": "$WORK/tmp_a", "delete_after_s": 8,
- "storage_retries": 1, "storage_backoff_ms": 100, "deletions_db": "$WORK/a-deletions.sqlite"}
+ "storage_retries": 1, "storage_backoff_ms": 100, "deletions_db": "$WORK/a-deletions.sqlite",
+ "operator_id": "op-a"}
 EOF
 BUCKET_NAME=$S3_BUCKET BUCKET_COMPATIBLE_ENDPOINT=$S3_ENDPOINT \
     BUCKET_COMPATIBLE_ACCESS_KEY=$S3_ACCESS_KEY BUCKET_COMPATIBLE_SECRET_KEY=$S3_SECRET_KEY \
@@ -125,6 +126,16 @@ expect 0 "all 11 gates passed" "$VSR_BIN" check "$WORK/legacy.mp4" --input "$WOR
 req "$A" POST /upscale '{"video_paths": ["in.mp4"], "output_paths": ["out/in_x2.mp4"], "scale": 2, "task_id": "t-local", "model": "realesr-animevideov3", "codec": "hevc", "cq": 28}'
 expect_reply "current, local" 200 '.success == true and .task_id == "t-local" and .errors == [null] and (.output_paths[0] | endswith("/out/in_x2.mp4")) and (.output_urls[0] | startswith("http")) and .queue_position == 0 and has("active_tasks") and has("queued_tasks")'
 expect 0 "all 11 gates passed" "$VSR_BIN" check "$ROOT/out/in_x2.mp4" --input "$ROOT/in.mp4" --scale 2
+# operator_id: the output carries the operator's mark (vsr:FNV-1a 64 of
+# the id, padded with '.' to 24 + hash mod 1000 bytes), as --operator-id
+mark=$("$PY" -c '
+h = 0xcbf29ce484222325
+for b in b"op-a":
+    h = ((h ^ b) * 0x100000001b3) % 2**64
+s = "vsr:%016x" % h
+print(s + "." * (24 + h % 1000 - len(s)))')
+check "operator_id: the output's comment is op-a's mark" \
+    [ "$(ffprobe -v error -show_entries format_tags=comment -of csv=p=0 "$ROOT/out/in_x2.mp4")" = "$mark" ]
 
 # Several clips in one request (the validator sends five): they run at
 # once, each to its own output and URL, every one valid.

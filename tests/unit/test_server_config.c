@@ -42,8 +42,10 @@ int main(void)
     /* A file sets what it names. */
     const char *good = write_file("good.json", "{\"max_running\": 3, \"root\": \"/srv/v\",\n"
                                                " \"allow_private_urls\": true, \"threads\": 4,\n"
-                                               " \"download_max_bytes\": 5000000000}\n");
+                                               " \"download_max_bytes\": 5000000000,\n"
+                                               " \"operator_id\": \"op-file\"}\n");
     CHECK(vsr_server_config_load_file(&c, good, &err) == VSR_OK);
+    CHECK(c.operator_id && !strcmp(c.operator_id, "op-file"));
     CHECK(c.max_running == 3 && c.root && !strcmp(c.root, "/srv/v"));
     CHECK(c.download.allow_private == 1 && c.engine.config.threads == 4);
     CHECK(c.download.max_bytes == 5000000000LL);
@@ -74,7 +76,9 @@ int main(void)
     CHECK_MSG(strstr(err.msg, "BUCKET_COMPATIBLE_ENDPOINT"), "%s", err.msg);
     setenv("BUCKET_NAME", "from-env", 1);
     setenv("BUCKET_COMPATIBLE_ENDPOINT", "http://127.0.0.1:9", 1);
+    setenv("VSR_OPERATOR_ID", "op-env", 1);
     CHECK(vsr_server_config_load_env(&c, &err) == VSR_OK);
+    CHECK(c.operator_id && !strcmp(c.operator_id, "op-env"));
     CHECK(!strcmp(c.bucket, "from-env") && vsr_server_config_has_storage(&c));
     CHECK(vsr_server_config_validate(&c, &err) == VSR_ERR_INVALID); /* no keys */
     setenv("BUCKET_COMPATIBLE_ACCESS_KEY", "ak", 1);
