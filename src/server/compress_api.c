@@ -205,11 +205,6 @@ static int parse_request(json_t *root, compress_request *r, vsr_http_reply *repl
                       "expected AV1, H264, HEVC or VP9");
         return -1;
     }
-    if (!strcmp(family, "vp9")) {
-        reply_invalid(reply, "value_error", "codec", json_object_get(root, "codec"),
-                      "VP9 is not supported by this server (AV1, H264, HEVC are)");
-        return -1;
-    }
     if (strcmp(r->codec_mode, "CRF") && strcmp(r->codec_mode, "VBR")) {
         reply_invalid(reply, "value_error", "codec_mode", json_object_get(root, "codec_mode"),
                       "expected CRF or VBR");
@@ -225,10 +220,11 @@ static int parse_request(json_t *root, compress_request *r, vsr_http_reply *repl
         return -1;
     }
     /* The service resizes only when both are given (and non-zero). */
-    if (r->target_width && r->target_height) {
+    if (r->target_width && r->target_height &&
+        (r->target_width < 16 || r->target_height < 16 || r->target_width > 8192 ||
+         r->target_height > 8192 || r->target_width % 2 || r->target_height % 2)) {
         reply_invalid(reply, "value_error", "target_width", json_object_get(root, "target_width"),
-                      "resizing is not supported by this server (the validators score against "
-                      "the input's size); leave target_width and target_height out");
+                      "target_width x target_height: expected even sizes 16..8192");
         return -1;
     }
     r->codec = family;
@@ -314,6 +310,10 @@ void vsr_compress_api_handle(vsr_api *api, const vsr_http_call *call, vsr_http_r
     vsr_compress_job_init(c, &api->services, label, vsr_now_s() + cfg->job_timeout_s);
     c->opt.codec = r.codec;
     c->opt.vmaf_target = vsr_compress_api_threshold((int)r.cq);
+    if (r.target_width && r.target_height) { /* resized (Lanczos), scored at that size */
+        c->opt.width = (int)r.target_width;
+        c->opt.height = (int)r.target_height;
+    }
     c->presign_expiry_s = cfg->service_presign_expiry_s;
     char out_local[4096] = "";
     int remote = is_url(r.video_path);

@@ -124,9 +124,13 @@ void vsr_compress_job_init(vsr_compress_job *c, const vsr_job_services *sv, cons
 
 int vsr_compress_job_set_vbr(vsr_compress_job *c, int64_t bitrate, vsr_error *err)
 {
-    (void)c;
-    return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                         "codec_mode VBR (target_bitrate %lld) is not supported by this server "
-                         "yet; CRF is",
-                         (long long)bitrate);
+    /* The validators accept up to 1.1x; vsr compress keeps its own margin
+     * under that (pipeline/compress.h). */
+    if (bitrate < 1000 || bitrate > 500000000)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "target_bitrate %lld: expected 1000..500000000 bits/s",
+                             (long long)bitrate);
+    c->opt.mode = VSR_COMPRESS_VBR;
+    c->opt.bitrate = bitrate;
+    return VSR_OK;
 }

@@ -51,9 +51,8 @@ typedef struct vsr_compress_job {
 void vsr_compress_job_init(vsr_compress_job *c, const vsr_job_services *sv, const char *id,
                            double deadline);
 
-/* Constrained VBR at bitrate (bits/s) instead of the CRF search: the seam
- * for compress.h's VBR mode, which is in the works; until it lands this
- * refuses (VSR_ERR_UNSUPPORTED, naming what to send instead). */
+/* VBR at bitrate (bits/s) instead of the CRF search (compress.h's VBR
+ * mode); VSR_ERR_INVALID for a bitrate outside 1 kbit/s..500 Mbit/s. */
 int vsr_compress_job_set_vbr(vsr_compress_job *c, int64_t bitrate, vsr_error *err);
 
 #endif

@@ -424,7 +424,8 @@ static int run_upscaling(gpu_request *g, const vsr_http_call *call, const vsr_pr
     return st;
 }
 
-static int run_compression(gpu_request *g, const vsr_http_call *call, vsr_error *err)
+static int run_compression(gpu_request *g, const vsr_http_call *call, const vsr_probe *in,
+                           int out_w, int out_h, vsr_error *err)
 {
     const vsr_job_services *sv = g->w->sv;
     vsr_gpu_encode_plan plan;
@@ -432,9 +433,6 @@ static int run_compression(gpu_request *g, const vsr_http_call *call, vsr_error 
                                          DEFAULT_COMPRESS_VMAF, &plan, err);
     if (st < 0)
         return st;
-    if (!strcmp(plan.codec, "vp9"))
-        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                             "target_codec vp9 is not supported by this worker (h264, hevc, av1)");
     char id[VSR_UUID_LEN + 8] = "gpu-";
     if ((st = vsr_uuid_v4(id + 4, err)) < 0)
         return st;
@@ -448,6 +446,10 @@ static int run_compression(gpu_request *g, const vsr_http_call *call, vsr_error 
     c->opt.vmaf_target = plan.vmaf_target;
     c->opt.margin = g->task.variant->compress_margin;
     c->opt.samples = g->task.variant->compress_samples;
+    if (out_w != in->width || out_h != in->height) { /* resized (Lanczos), scored at that size */
+        c->opt.width = out_w;
+        c->opt.height = out_h;
+    }
     if (plan.vbr && (st = vsr_compress_job_set_vbr(c, plan.bitrate, err)) < 0) {
         free(c);
         return st;
@@ -606,15 +608,10 @@ static void on_end(void *state, const vsr_http_call *call, vsr_http_reply *reply
                (st = vsr_gpu_target(&g->task, in.width, in.height, &out_w, &out_h, &factor, &err)) <
                    0) {
         reply_text(reply, status_for(st), "%s", err.msg);
-    } else if (g->task.track == VSR_GPU_TRACK_COMPRESSION &&
-               (out_w != in.width || out_h != in.height)) {
-        reply_text(reply, 422,
-                   "compression to another size (%dx%d from %dx%d) is not supported by this worker",
-                   out_w, out_h, in.width, in.height);
     } else {
         st = g->task.track == VSR_GPU_TRACK_UPSCALING
                  ? run_upscaling(g, call, &in, out_w, out_h, factor, device, sizeof device, &err)
-                 : run_compression(g, call, &err);
+                 : run_compression(g, call, &in, out_w, out_h, &err);
         if (st == VSR_OK)
             st = reply_output(g, device, reply, &err);
         if (st < 0)

@@ -131,6 +131,14 @@ v=$(vmaf "$ROOT/in_compressed.mp4" "$ROOT/in.mp4")
 check "local: VMAF $v >= 85 (cq 40)" ge "$v" 85
 check "local: under 0.8x the input" smaller "$ROOT/in_compressed.mp4" "$ROOT/in.mp4"
 check "local: H.264" [ "$(codec_of "$ROOT/in_compressed.mp4")" = h264 ]
+# VBR at a bitrate (the validators accept up to 1.1x), VP9, and a resize:
+# each through vsr compress's mode of the same name.
+compress "$A" '{"video_path": "in.mp4", "codec": "VP9", "codec_mode": "VBR", "target_bitrate": 60000, "target_width": 48, "target_height": 36}'
+expect_reply "local VBR VP9 48x36" 200 "$SHAPE"' and .success == true'
+br=$(ffprobe -v error -show_entries format=bit_rate -of csv=p=0 "$ROOT/in_compressed.mp4")
+check "VBR: average $br bit/s within 1.1x of 60000" [ "${br:-999999}" -le 66000 ]
+check "VBR: VP9" [ "$(codec_of "$ROOT/in_compressed.mp4")" = vp9 ]
+check "VBR: resized to 48x36" [ "$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=s=x:p=0 "$ROOT/in_compressed.mp4")" = 48x36 ]
 
 # Bad fields: FastAPI's 422 {"detail": [{"type", "loc", "msg"}]}, the field in loc.
 bad() { # WHAT BODY FIELD
@@ -142,11 +150,10 @@ bad "video_path not a string" '{"video_path": 5}' video_path
 bad "cq not an integer" '{"video_path": "in.mp4", "cq": "high"}' cq
 bad "cq out of range" '{"video_path": "in.mp4", "cq": 99}' cq
 bad "unknown codec" '{"video_path": "in.mp4", "codec": "MPEG2"}' codec
-bad "VP9" '{"video_path": "in.mp4", "codec": "VP9"}' codec
 bad "codec_mode" '{"video_path": "in.mp4", "codec_mode": "ABR"}' codec_mode
-bad "VBR (not yet)" '{"video_path": "in.mp4", "codec_mode": "VBR", "target_bitrate": 5000000}' codec_mode
+bad "VBR bitrate" '{"video_path": "in.mp4", "codec_mode": "VBR", "target_bitrate": 10}' codec_mode
 bad "target_bitrate" '{"video_path": "in.mp4", "target_bitrate": "fast"}' target_bitrate
-bad "resize" '{"video_path": "in.mp4", "target_width": 32, "target_height": 24}' target_width
+bad "odd size" '{"video_path": "in.mp4", "target_width": 33, "target_height": 24}' target_width
 bad "task_id" '{"video_path": "in.mp4", "task_id": "../../x"}' task_id
 bad "preset" '{"video_path": "in.mp4", "preset": 4}' preset
 compress "$A" '{"video_path": '
