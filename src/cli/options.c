@@ -119,7 +119,7 @@ int vsr_opt_size(const char *cmd, const char *opt, const char *arg, int even, in
 
 int vsr_opt_detail(const char *cmd, const char *opt, const char *arg, float *detail)
 {
-    double d;
+    double d = 1.0; /* set on success; GCC 12 -O3 cannot see it */
     int st = vsr_opt_double(cmd, opt, arg, 0.0, 1.0,
                             "a detail strength of 0..1 (1 = the model "
                             "alone, 0 = the input Lanczos-scaled)",

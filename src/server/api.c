@@ -233,7 +233,9 @@ static int set_default_output(vsr_api *api, vsr_upscale_job *j, int index, char 
     snprintf(name, sizeof name, "%s_upscaled_%dx.mp4", base, j->scale);
     if (set_output(api, &j->clips[index], name, index, why, why_len) < 0)
         return -1;
-    for (int k = 0; k < j->n_clips; k++) {
+    /* (k < VSR_MAX_CLIPS too: GCC 12 at -O3 cannot tell n_clips is that
+     * bounded and warns of a read past the array, an error with -Werror) */
+    for (int k = 0; k < j->n_clips && k < VSR_MAX_CLIPS; k++) {
         if (!j->clips[k].source_is_url &&
             !strcmp(j->clips[k].source, j->clips[index].output_path)) {
             snprintf(why, why_len, "output_paths[%d]: %s would be an input", index, name);

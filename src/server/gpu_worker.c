@@ -541,7 +541,7 @@ static int sha256_file(const char *path, char hex[65], int64_t *size, vsr_error 
 static int reply_output(gpu_request *g, const char *device, vsr_http_reply *reply, vsr_error *err)
 {
     char digest[65];
-    int64_t size;
+    int64_t size = 0;
     int st = sha256_file(g->out_path, digest, &size, err);
     if (st < 0)
         return st;
