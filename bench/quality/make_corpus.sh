@@ -21,7 +21,8 @@
 #      `scale_cmd`) and encoded the same way (libx264 ultrafast, 30 fps,
 #      keyframe every 30).
 # and appends its tasks to OUT_DIR/corpus.tsv (task, scale, clip, input,
-# reference; paths relative to OUT_DIR):
+# reference; paths relative to OUT_DIR; run_study.sh takes the rows in
+# this order):
 #   1080p clips: SD2HD (960x540 -> 1920x1080) and X4HD (480x270 -> 1920x1080,
 #                the x4 case at a size the study can afford)
 #   2160p clips: HD24K (1920x1080 -> 3840x2160) and SD24K (960x540 -> 3840x2160)
@@ -54,6 +55,7 @@ CLIPS=(
     "ladybird|nature/LadyBird.jpg|1920x1080|2560:1440:0:80|2|1.05+0.25*T|0.1+0.8*T|0.5|4|0"
     "wood|nature/Wood.jpg|1920x1080|2560:1440:0:240|2|1.3-0.2*T|0.8-0.6*T|0.2+0.6*T|6|3"
     "garden|nature/Garden.jpg|1920x1080|2560:1440:0:80|2|1.02+0.3*T|0.5|0.45|3|2"
+    "twowings|nature/TwoWings.jpg|1920x1080|2560:1440:0:100|2|1.25-0.2*T|0.3+0.4*T|0.4|5|0"
     "elephants|abstract/Elephants_5640x3172.jpg|3840x2160|5632:3168:4:2|1|1.0+0.4*T|0.2+0.5*T|0.6-0.2*T|5|2"
 )
 
@@ -109,8 +111,7 @@ for spec in "${CLIPS[@]}"; do
         printf 'HD24K\t2\t%s\t%s\t%s\n' "$name" "$name/in_x2.mp4" "$name/ref.mp4" >>"$manifest.tmp"
         printf 'SD24K\t4\t%s\t%s\t%s\n' "$name" "$name/in_x4.mp4" "$name/ref.mp4" >>"$manifest.tmp"
     fi
-    sort -o "$manifest" "$manifest.tmp"
-    rm -f "$manifest.tmp"
+    mv -f "$manifest.tmp" "$manifest"
     made=$((made + 1))
 done
 ((made > 0)) || die "no clip of that name (have: $(printf '%s ' "${CLIPS[@]%%|*}"))"

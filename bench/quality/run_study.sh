@@ -30,12 +30,17 @@
 #   DETAILS [1,0.75,0.5,0.25] for every model (detail 0, the floor, once)
 #   PROFILES [balanced]; EXTRA_PROFILES [fast,quality] at EXTRA_DETAILS [1,0.5]
 #   TASKS, CLIPS  regular expressions selecting corpus rows [all]
+#   SKIP    a regular expression on TASK/CLIP/MODEL: model runs left out
+#           (e.g. a heavy model on some clips) [none]
 #   BACKEND [auto]; UPSCALE_ARGS (more vsr upscale options)
 #   QUALITY_ARGS (more vsr quality options, e.g. --cuda-device 0)
-#   JOBS    encodes and scorings at a time [2]
+#   JOBS    outputs being encoded and scored at a time (units of a model
+#           or floor on one clip) [2]; ENCODE_JOBS encoders a unit runs at
+#           once [2]
 #   DEADLINE  seconds after which no new model run starts [none]; the runs
 #           left are listed as skipped
 #   KEEP=1  keep the outputs (default: deleted once scored)
+#   FLOORS=0  no Lanczos floors (when merging with a run that has them)
 set -uo pipefail
 
 die() {
@@ -58,13 +63,14 @@ TASKS=${TASKS:-.}
 CLIPS=${CLIPS:-.}
 BACKEND=${BACKEND:-auto}
 JOBS=${JOBS:-2}
+ENCODE_JOBS=${ENCODE_JOBS:-2}
 DEADLINE=${DEADLINE:-0}
 KEEP=${KEEP:-0}
 [[ -x $VSR ]] || die "no vsr at $VSR (set VSR)"
 [[ -x $DETAIL_ENCODE ]] || die "no detail_encode at $DETAIL_ENCODE (cmake --build BUILD --target detail_encode)"
 [[ -f $CORPUS/corpus.tsv ]] || die "$CORPUS/corpus.tsv missing (bench/quality/make_corpus.sh)"
 command -v python3 >/dev/null 2>&1 || die "python3 not found"
-QTHREADS=$(($(nproc) / JOBS))
+QTHREADS=$(($(nproc) / JOBS + 1))
 ((QTHREADS > 0)) || QTHREADS=1
 START=$(date +%s)
 mkdir -p "$WORK/out" "$WORK/logs"
@@ -127,28 +133,42 @@ throttle() {
     while (($(jobs -rp | wc -l) >= JOBS)); do wait -n; done
 }
 
-# encode_and_score TASK SCALE CLIP IN REF W H MODEL MSCALE INTER DETAILS PROFILES BUSY FPS
-encode_and_score() {
+# unit TASK SCALE CLIP IN REF W H MODEL MSCALE INTER BUSY FPS: one model's
+# (or the floor's, INTER '-') outputs encoded and scored, run in the
+# background, JOBS units at a time (the GPU's part, the upscale, is done
+# before, in the foreground: it is short; the encoding, x265 on the CPU, is
+# not). INTER, the lossless network output, is deleted at the end.
+unit() {
     local task=$1 scale=$2 clip=$3 in=$4 ref=$5 w=$6 h=$7 model=$8 mscale=$9 inter=${10}
-    local details=${11} profiles=${12} busy=${13} fps=${14}
-    local prefix=$WORK/out/$task-$clip-$model
-    "$DETAIL_ENCODE" "$in" "$inter" "${w}x$h" "$prefix" "$details" "$profiles" "$JOBS" \
-        >"$prefix.encode.txt" 2>"$prefix.encode.err" || {
-        log "$task $clip $model: detail_encode failed: $(tail -1 "$prefix.encode.err")"
-        printf '%s\t%s\t%s\t%s\t%s\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t%s\t%s\tencode-failed\n' \
-            "$task" "$scale" "$clip" "$model" "$mscale" "$busy" "$fps" >>"$RESULTS"
-        return
-    }
+    local busy=${11} fps=${12}
+    local prefix=$WORK/out/$task-$clip-$model sets
+    if [[ $inter == - ]]; then
+        sets=("0 $PROFILES${EXTRA_PROFILES:+,$EXTRA_PROFILES}")
+    else
+        sets=("$DETAILS $PROFILES")
+        [[ -n $EXTRA_PROFILES ]] && sets+=("$EXTRA_DETAILS $EXTRA_PROFILES")
+    fi
+    : >"$prefix.encode.txt"
+    for set in "${sets[@]}"; do
+        read -r details profiles <<<"$set"
+        if ! "$DETAIL_ENCODE" "$in" "$inter" "${w}x$h" "$prefix" "$details" "$profiles" \
+            "$ENCODE_JOBS" >>"$prefix.encode.txt" 2>>"$prefix.encode.err"; then
+            log "$task $clip $model: detail_encode failed: $(tail -1 "$prefix.encode.err")"
+            printf '%s\t%s\t%s\t%s\t%s\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t%s\t%s\tencode-failed\n' \
+                "$task" "$scale" "$clip" "$model" "$mscale" "$busy" "$fps" >>"$RESULTS"
+        fi
+    done
+    [[ $inter == - ]] || rm -f "$inter"
     while read -r _ file _ d _ p _ _ _ preset _ crf _ bytes _; do
-        throttle
         score "$file" "$task" "$clip" "$in" "$ref" "$task" "$scale" "$clip" "$model" "$mscale" \
-            "$d" "$p" "$preset" "$crf" "$bytes" "$busy" "$fps" &
+            "$d" "$p" "$preset" "$crf" "$bytes" "$busy" "$fps"
     done <"$prefix.encode.txt"
 }
 
 # The corpus rows selected.
 mapfile -t ROWS < <(awk -F'\t' -v t="$TASKS" -v c="$CLIPS" '$1 ~ t && $3 ~ c' "$CORPUS/corpus.tsv")
 ((${#ROWS[@]} > 0)) || die "no corpus row matches TASKS=$TASKS CLIPS=$CLIPS"
+ROWS_FLOOR=("${ROWS[@]}")
 # The output size: the reference's, from its MP4 track header (tkhd; the
 # device machines have no ffprobe).
 ref_size() {
@@ -168,22 +188,27 @@ EOF
 }
 
 # 1. The floors (detail 0), every profile.
-ALL_PROFILES=$PROFILES${EXTRA_PROFILES:+,$EXTRA_PROFILES}
-for row in "${ROWS[@]}"; do
+((${FLOORS:-1})) || ROWS_FLOOR=()
+for row in "${ROWS_FLOOR[@]}"; do
     IFS=$'\t' read -r task scale clip in ref <<<"$row"
     read -r w h < <(ref_size "$CORPUS/$ref")
     log "$task $clip: Lanczos floor (${w}x$h)"
-    encode_and_score "$task" "$scale" "$clip" "$CORPUS/$in" "$CORPUS/$ref" "$w" "$h" lanczos 0 - \
-        0 "$ALL_PROFILES" 0 NA
+    throttle
+    unit "$task" "$scale" "$clip" "$CORPUS/$in" "$CORPUS/$ref" "$w" "$h" lanczos 0 - NA NA &
 done
 
-# 2. The models, in MODELS' order, each over every selected row.
+# 2. The models: per row in corpus.tsv's order (clip by clip, so that a
+# deadline leaves every model measured on the same clips), in MODELS' order.
 checked=0
-for model in $MODELS; do
-    mscale=$(model_scale "$model")
-    for row in "${ROWS[@]}"; do
-        IFS=$'\t' read -r task scale clip in ref <<<"$row"
+for row in "${ROWS[@]}"; do
+    IFS=$'\t' read -r task scale clip in ref <<<"$row"
+    for model in $MODELS; do
+        mscale=$(model_scale "$model")
         ((mscale >= scale)) || continue
+        if [[ -n ${SKIP:-} && $task/$clip/$model =~ $SKIP ]]; then
+            log "$task $clip $model: skipped (SKIP)"
+            continue
+        fi
         if ((DEADLINE > 0 && $(date +%s) - START > DEADLINE)); then
             log "$task $clip $model: skipped (past the deadline)"
             printf '%s\t%s\t%s\t%s\t%s\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\tskipped-deadline\n' \
@@ -219,13 +244,9 @@ for model in $MODELS; do
                 fi
             rm -f "$direct" "$WORK/out/direct-check-de-"*.mp4
         fi
-        encode_and_score "$task" "$scale" "$clip" "$CORPUS/$in" "$CORPUS/$ref" "$w" "$h" "$model" \
-            "$mscale" "$inter" "$DETAILS" "$PROFILES" "${busy:-NA}" "${fps:-NA}"
-        if [[ -n $EXTRA_PROFILES ]]; then
-            encode_and_score "$task" "$scale" "$clip" "$CORPUS/$in" "$CORPUS/$ref" "$w" "$h" \
-                "$model" "$mscale" "$inter" "$EXTRA_DETAILS" "$EXTRA_PROFILES" "${busy:-NA}" "${fps:-NA}"
-        fi
-        rm -f "$inter"
+        throttle
+        unit "$task" "$scale" "$clip" "$CORPUS/$in" "$CORPUS/$ref" "$w" "$h" "$model" "$mscale" \
+            "$inter" "${busy:-NA}" "${fps:-NA}" &
     done
 done
 wait
