@@ -26,7 +26,7 @@ grid = {  # starting CRFs per clip
 }[codec]
 if codec == "hevc":
     variants = {"base": [], "aq3": ["aq-mode=3"], "psy0": ["psy-rd=0", "psy-rdoq=0"], "nosao": ["no-sao=1"],
-                "keyint60": "G60", "slower": "Pslower"}
+                "psy0nosao": ["psy-rd=0", "psy-rdoq=0", "no-sao=1"], "keyint60": "G60", "slower": "Pslower"}
 else:
     variants = {"base": [], "tune0": ["tune=0"], "qm": ["enable-qm=1"], "notf": ["enable-tf=0"],
                 "keyint60": "G60", "preset5": "P5"}

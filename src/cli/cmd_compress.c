@@ -141,6 +141,8 @@ static int print_json(const vsr_compress_options *o, const vsr_compress_result *
     }
     if (root && o->vmaf_target >= 0)
         json_object_set_new(root, "margin", json_real(o->margin));
+    if (root)
+        json_object_set_new(root, "encoder_params", json_string(r->params));
     return vsr_cli_print_json(CMD, root);
 }
 

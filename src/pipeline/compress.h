@@ -114,6 +114,7 @@ typedef struct vsr_compress_result {
     char encoder[32];
     char preset[32];
     char rate_control[16]; /* "crf", "2-pass", "1-pass" */
+    char params[1024];     /* encoder settings given (the search's, then the user's) */
     int crf;               /* CRF mode */
     int64_t bitrate;       /* the output's average bits/s (as vsr_compress_encode) */
     double duration_s;
