@@ -12,6 +12,8 @@
 need curl "apt-get install curl"
 need jq "apt-get install jq"
 need ffmpeg "apt-get install ffmpeg"
+# Debian installs it in /usr/sbin, which a user's PATH may lack.
+PATH=$PATH:/usr/sbin
 need haproxy "apt-get install haproxy"
 PY=/usr/bin/python3
 
