@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CTest test: runs one libFuzzer target for a bounded time
-# (VSR_FUZZ_SECONDS, default 30) from its seed corpora. A fresh working
+# (VSR_FUZZ_SECONDS, default 20) from its seed corpora. A fresh working
 # corpus is used each run (the seeds in the tree stay as they are). Fails if
 # the fuzzer finds a crash, a leak, a timeout or a sanitizer report
 # (libFuzzer then exits non-zero and leaves the input in $WORK/crash-* etc.),
@@ -35,11 +35,11 @@ dict=()
 [ -f "$(dirname "$0")/$name.dict" ] && dict=(-dict="$(cd "$(dirname "$0")" && pwd)/$name.dict")
 # One process, one job: CI has 2 cores and runs ctest -j2. The leak check
 # runs at exit; malloc_limit_mb makes a huge allocation a failure too.
-"$fuzzer" -max_total_time="${VSR_FUZZ_SECONDS:-30}" -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+"$fuzzer" -max_total_time="${VSR_FUZZ_SECONDS:-20}" -rss_limit_mb=2048 -malloc_limit_mb=1024 \
     -max_len=65536 -timeout=10 -print_final_stats=1 "${dict[@]}" corpus "$@" 2>&1 | tail -n 40
 rc=${PIPESTATUS[0]}
 if [ "$rc" != 0 ]; then
     echo "FAIL: the fuzzer exited with $rc; reproducer(s): $(ls "$WORK"/crash-* "$WORK"/leak-* "$WORK"/oom-* "$WORK"/timeout-* 2>/dev/null)" >&2
     exit 1
 fi
-echo "fuzz_$name: no crash in ${VSR_FUZZ_SECONDS:-30} s"
+echo "fuzz_$name: no crash in ${VSR_FUZZ_SECONDS:-20} s"
