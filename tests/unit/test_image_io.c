@@ -223,11 +223,12 @@ static void test_write_failures(void)
     CHECK_MSG(strstr(err.msg, "no-such-dir") != NULL, "%s", err.msg);
     CHECK(!file_exists(p));
 
-    /* the target is a directory: the rename fails, the temporary goes */
+    /* the target is a directory: refused before anything is written
+     * (util/output_file.h), and no temporary stays */
     char sub[1200];
     tmp_path(sub, sizeof sub, "adir.png");
     CHECK(mkdir(sub, 0755) == 0 || errno == EEXIST);
-    CHECK(vsr_image_write(sub, &img, NULL, &err) == VSR_ERR_IO);
+    CHECK(vsr_image_write(sub, &img, NULL, &err) == VSR_ERR_INVALID);
     CHECK_MSG(strstr(err.msg, "adir.png") != NULL, "%s", err.msg);
     CHECK(count_hidden(dir) == 0);
 
