@@ -9,14 +9,14 @@
 # leaves no scratch files.
 . "$(dirname "$0")/cli_lib.sh"
 . "$(dirname "$0")/s3rver_lib.sh"
-need curl "apt-get install curl"
-need jq "apt-get install jq"
+. "$(dirname "$0")/serve_lib.sh"
 need ffmpeg "apt-get install ffmpeg"
 PY=/usr/bin/python3
 [ -x "$PY" ] || { echo "FAIL: $PY is needed" >&2; exit 1; }
 
 PIDS=()
 cleanup() {
+    _serve_cleanup
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
     s3rver_stop 2>/dev/null || true
 }
@@ -45,61 +45,6 @@ PIDS+=($!)
 for _ in $(seq 100); do [ -s "$WORK/payload.port" ] && break; sleep 0.1; done
 PP=$(cat "$WORK/payload.port")
 PAYLOAD="http://127.0.0.1:$PP"
-
-# start_server NAME [ARGS...]: vsr serve on a free port; sets PORT_<NAME>.
-start_server() {
-    local name=$1
-    shift
-    rm -f "$WORK/$name.port"
-    "$VSR_BIN" serve --listen 127.0.0.1:0 --port-file "$WORK/$name.port" "$@" \
-        2>"$WORK/$name.log" &
-    local pid=$!
-    PIDS+=("$pid")
-    eval "PID_$name=$pid"
-    for _ in $(seq 300); do
-        [ -s "$WORK/$name.port" ] && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if [ ! -s "$WORK/$name.port" ]; then
-        echo "FAIL: server $name did not start:" >&2
-        cat "$WORK/$name.log" >&2
-        exit 1
-    fi
-    eval "PORT_$name=$(cat "$WORK/$name.port")"
-}
-
-# stop_server NAME: SIGTERM; it must exit 0 (sanitizers included).
-stop_server() {
-    local pid
-    eval "pid=\$PID_$1"
-    kill -TERM "$pid"
-    wait "$pid"
-    local rc=$?
-    checks=$((checks + 1))
-    [ "$rc" = 0 ] || fail "server $1 exited with $rc:"$'\n'"$(tail -n 30 "$WORK/$1.log")"
-}
-
-# req PORT METHOD PATH [BODY] [CURL ARGS...]: sets CODE and BODY.
-req() {
-    local port=$1 method=$2 path=$3 data=${4:-}
-    shift 4 2>/dev/null || shift $#
-    local args=(-s -o "$WORK/resp" -w '%{http_code}' -X "$method" "$@")
-    [ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
-    CODE=$(curl "${args[@]}" "http://127.0.0.1:$port$path")
-    BODY=$(cat "$WORK/resp" 2>/dev/null)
-}
-
-# expect_reply WHAT CODE JQ_TEST: the last reply had status CODE and its
-# body passes the jq expression.
-expect_reply() {
-    checks=$((checks + 1))
-    if [ "$CODE" != "$2" ]; then
-        fail "$1: status $CODE, expected $2: $BODY"
-    elif ! jq -e "$3" <<<"$BODY" >/dev/null 2>&1; then
-        fail "$1: body fails jq '$3': $BODY"
-    fi
-}
 
 # ---- server A: storage, local root, loopback payloads allowed -------------
 cat >"$WORK/a.json" <<EOF

@@ -12,14 +12,14 @@
 # the upscaling service's local mode.
 . "$(dirname "$0")/cli_lib.sh"
 . "$(dirname "$0")/s3rver_lib.sh"
-need curl "apt-get install curl"
-need jq "apt-get install jq"
+. "$(dirname "$0")/serve_lib.sh"
 need ffmpeg "apt-get install ffmpeg"
 PY=/usr/bin/python3
 [ -x "$PY" ] || { echo "FAIL: $PY is needed" >&2; exit 1; }
 
 PIDS=()
 cleanup() {
+    _serve_cleanup
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
     s3rver_stop 2>/dev/null || true
 }
@@ -40,38 +40,10 @@ PIDS+=($!)
 for _ in $(seq 100); do [ -s "$WORK/payload.port" ] && break; sleep 0.1; done
 PAYLOAD="http://127.0.0.1:$(cat "$WORK/payload.port")"
 
-# start_server NAME [ARGS...]: vsr serve on a free port; sets PORT_<NAME>.
-start_server() {
-    local name=$1
-    shift
-    rm -f "$WORK/$name.port"
-    "$VSR_BIN" serve --listen 127.0.0.1:0 --port-file "$WORK/$name.port" "$@" \
-        2>"$WORK/$name.log" &
-    local pid=$!
-    PIDS+=("$pid")
-    eval "PID_$name=$pid"
-    for _ in $(seq 300); do
-        [ -s "$WORK/$name.port" ] && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if [ ! -s "$WORK/$name.port" ]; then
-        echo "FAIL: server $name did not start:" >&2
-        cat "$WORK/$name.log" >&2
-        exit 1
-    fi
-    eval "PORT_$name=$(cat "$WORK/$name.port")"
-}
-
-# stop_server NAME: SIGTERM; it must exit 0 and leave its tmp_dir empty.
-stop_server() {
-    local pid
-    eval "pid=\$PID_$1"
-    kill -TERM "$pid"
-    wait "$pid"
-    local rc=$?
-    checks=$((checks + 1))
-    [ "$rc" = 0 ] || fail "server $1 exited with $rc:"$'\n'"$(tail -n 30 "$WORK/$1.log")"
+# stop_server_clean NAME TMP: stop_server (serve_lib.sh), and its tmp_dir
+# ($WORK/tmp_TMP) must be empty.
+stop_server_clean() {
+    stop_server "$1"
     checks=$((checks + 1))
     [ -z "$(ls -A "$WORK/tmp_$2")" ] || fail "server $1 left scratch files: $(ls -A "$WORK/tmp_$2")"
 }
@@ -83,15 +55,6 @@ compress() {
     BODY=$(cat "$WORK/resp" 2>/dev/null)
 }
 
-# expect_reply WHAT CODE JQ_TEST
-expect_reply() {
-    checks=$((checks + 1))
-    if [ "$CODE" != "$2" ]; then
-        fail "$1: status $CODE, expected $2: $BODY"
-    elif ! jq -e "$3" <<<"$BODY" >/dev/null 2>&1; then
-        fail "$1: body fails jq '$3': $BODY"
-    fi
-}
 # The service's CompressResponse, every field there.
 SHAPE='(keys == ["active_tasks", "error", "output_path", "output_url", "queued_tasks", "success"])'
 
@@ -189,7 +152,7 @@ wait "$SLOW"
 checks=$((checks + 1))
 [ "$(cat "$WORK/slow.code")" = 200 ] && jq -e "$SHAPE"' and .success == false' "$WORK/slow.json" >/dev/null ||
     fail "the job that held the queue: $(cat "$WORK/slow.code") $(cat "$WORK/slow.json")"
-stop_server A a
+stop_server_clean A a
 
 # ---- server N: no storage: a URL's output has nowhere to go ---------------
 start_server N --root "$ROOT" --tmp-dir "$WORK/tmp_n" --allow-cidrs 127.0.0.1/32
@@ -203,7 +166,7 @@ CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' -X POST -H 'Content-Type: appli
 BODY=$(cat "$WORK/resp")
 expect_reply "upscale, local mode" 200 '.success == true and .error == null and .output_url == "" and (.output_path | endswith("/root/in_upscaled_2x.mp4"))'
 expect 0 "all 11 gates passed" "$VSR_BIN" check "$ROOT/in_upscaled_2x.mp4" --input "$ROOT/in.mp4" --scale 2
-stop_server N n
+stop_server_clean N n
 
 # ---- server E: storage down --------------------------------------------------
 dead_port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -215,6 +178,6 @@ EOF
 start_server E --config "$WORK/e.json" --allow-cidrs 127.0.0.1/32
 compress "$PORT_E" "{\"video_path\": \"$PAYLOAD/file/clip.mp4\", \"task_id\": \"down\", \"codec\": \"HEVC\"}"
 expect_reply "storage down" 200 "$SHAPE"' and .success == false and (.error | startswith("S3 upload failed: ")) and (.error | test("127.0.0.1:'"$dead_port"'")) and .active_tasks == 0'
-stop_server E e
+stop_server_clean E e
 
 finish
