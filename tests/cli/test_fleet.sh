@@ -9,8 +9,7 @@
 # 200 only with a valid output, and no failed request leaves an output.
 . "$(dirname "$0")/cli_lib.sh"
 . "$(dirname "$0")/video_lib.sh"
-need curl "apt-get install curl"
-need jq "apt-get install jq"
+. "$(dirname "$0")/serve_lib.sh"
 need ffmpeg "apt-get install ffmpeg"
 # Debian installs it in /usr/sbin, which a user's PATH may lack.
 PATH=$PATH:/usr/sbin
@@ -18,7 +17,10 @@ need haproxy "apt-get install haproxy"
 PY=/usr/bin/python3
 
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; }
+cleanup() {
+    _serve_cleanup
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+}
 trap cleanup EXIT
 
 ROOT=$WORK/root
@@ -28,21 +30,12 @@ ffmpeg -v error -y -f lavfi -i testsrc2=size=64x48:rate=30 -frames:v 12 -c:v lib
 ffmpeg -v error -y -f lavfi -i testsrc2=size=64x48:rate=30 -frames:v 60 -c:v libx264 \
     -pix_fmt yuv420p "$ROOT/long.mp4"
 
-# start_server I: instance I on a free port (PORT_I, PID_I), 1 running + 1 queued.
-start_server() {
-    local i=$1
-    mkdir -p "$WORK/tmp$i"
-    "$VSR_BIN" serve --listen 127.0.0.1:0 --port-file "$WORK/s$i.port" --backend "$BACKEND" \
-        --root "$ROOT" --max-running 1 --max-queued 1 --drain-timeout 120 \
-        --log-format json 2>"$WORK/s$i.log" &
-    local pid=$!
-    PIDS+=("$pid")
-    eval "PID_$i=$pid"
-    for _ in $(seq 300); do [ -s "$WORK/s$i.port" ] && break; sleep 0.1; done
-    [ -s "$WORK/s$i.port" ] || { echo "FAIL: server $i did not start: $(cat "$WORK/s$i.log")" >&2; exit 1; }
-    eval "PORT_$i=$(cat "$WORK/s$i.port")"
-}
-for i in 1 2 3; do VSR_GPU_TOKEN=fleet-token start_server $i; done
+# Instances s1, s2, s3 (serve_lib.sh: PORT_sI, PID_sI, $WORK/sI.log), each
+# 1 running + 1 queued.
+for i in 1 2 3; do
+    VSR_GPU_TOKEN=fleet-token start_server s$i --backend "$BACKEND" --root "$ROOT" \
+        --max-running 1 --max-queued 1 --drain-timeout 120 --log-format json
+done
 FE=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 # The balancer: the job API's backend checks /health, the GPU worker's
@@ -73,18 +66,18 @@ backend api
     option httpchk GET /health
     http-check expect status 200
     default-server inter 300ms fall 1 rise 2 maxconn 2 observe layer4 error-limit 1 on-error mark-down
-    server s1 127.0.0.1:$PORT_1 check
-    server s2 127.0.0.1:$PORT_2 check
-    server s3 127.0.0.1:$PORT_3 check
+    server s1 127.0.0.1:$PORT_s1 check
+    server s2 127.0.0.1:$PORT_s2 check
+    server s3 127.0.0.1:$PORT_s3 check
 backend gpu
     balance leastconn
     option httpchk
     http-check send meth GET uri /healthz hdr Authorization "Bearer fleet-token"
     http-check expect status 200
     default-server inter 300ms fall 1 rise 2 maxconn 2 observe layer4 error-limit 1 on-error mark-down
-    server s1 127.0.0.1:$PORT_1 check
-    server s2 127.0.0.1:$PORT_2 check
-    server s3 127.0.0.1:$PORT_3 check
+    server s1 127.0.0.1:$PORT_s1 check
+    server s2 127.0.0.1:$PORT_s2 check
+    server s3 127.0.0.1:$PORT_s3 check
 EOF
 check "haproxy config valid" haproxy -q -c -f "$WORK/haproxy.cfg"
 haproxy -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 &
@@ -142,20 +135,20 @@ for k in $(seq 12); do
     if [ "$code" != 200 ]; then fail "burst $k: status $code: $(cat "$WORK/burst$k.json")"
     elif ! valid_output burst$k 12; then fail "burst $k: 200 but the output is not 12 frames"; fi
 done
-for port in "$PORT_1" "$PORT_2" "$PORT_3"; do
+for port in "$PORT_s1" "$PORT_s2" "$PORT_s3"; do
     checks=$((checks + 1))
     n=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^vsr_jobs_total\{outcome="succeeded"\}/ {print $2}')
     [ "${n:-0}" -ge 1 ] || fail "burst: the instance on port $port did no job"
 done
 
 # 2. Drain: a long job straight on s1, then SIGTERM; readiness goes first.
-job "$PORT_1" long1 long.mp4 &
+job "$PORT_s1" long1 long.mp4 &
 LONG=$!
-for _ in $(seq 100); do busy "$PORT_1" && break; sleep 0.1; done
-kill -TERM "$PID_1"
+for _ in $(seq 100); do busy "$PORT_s1" && break; sleep 0.1; done
+kill -TERM "$PID_s1"
 ready=""
 for _ in $(seq 50); do
-    ready=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT_1/health")
+    ready=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT_s1/health")
     [ "$ready" = 503 ] && break
     sleep 0.1
 done
@@ -163,9 +156,9 @@ checks=$((checks + 1))
 [ "$ready" = 503 ] || fail "drain: /health answered $ready, not 503"
 checks=$((checks + 1))
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer fleet-token' \
-    "http://127.0.0.1:$PORT_1/healthz")" = 503 ] ||
+    "http://127.0.0.1:$PORT_s1/healthz")" = 503 ] ||
     fail "drain: /healthz is not 503"
-job "$PORT_1" refused1 clip.mp4
+job "$PORT_s1" refused1 clip.mp4
 checks=$((checks + 1))
 [ "$(cat "$WORK/refused1.code")" = 503 ] ||
     fail "drain: a new job on the draining instance got $(cat "$WORK/refused1.code")"
@@ -182,7 +175,7 @@ done
 checks=$((checks + 1))
 [ "$(cat "$WORK/long1.code")" = 200 ] && valid_output long1 60 ||
     fail "drain: the running job did not finish: $(cat "$WORK/long1.code") $(cat "$WORK/long1.json")"
-wait "$PID_1"
+wait "$PID_s1"
 rc=$?
 checks=$((checks + 1))
 [ "$rc" = 0 ] || fail "drain: s1 exited with $rc: $(tail -n 5 "$WORK/s1.log")"
@@ -193,8 +186,8 @@ check "drain: s1 logged the drain" grep -q draining "$WORK/s1.log"
 # on s3); 200 only with a valid output; no failed request leaves an output.
 pids=()
 for k in $(seq 6); do job "$FE" kb$k clip.mp4 & pids+=($!); done
-for _ in $(seq 100); do busy "$PORT_2" && break; sleep 0.1; done
-kill -9 "$PID_2"
+for _ in $(seq 100); do busy "$PORT_s2" && break; sleep 0.1; done
+kill -9 "$PID_s2"
 wait "${pids[@]}"
 ok=0
 for k in $(seq 6); do
@@ -209,7 +202,7 @@ done
 checks=$((checks + 1))
 [ "$ok" -ge 4 ] || fail "kill: only $ok of 6 requests succeeded (s3 should carry the rest)"
 echo "fleet: kill -9 mid-burst: $ok of 6 succeeded"
-kill -TERM "$PID_3"
-wait "$PID_3"
+kill -TERM "$PID_s3"
+wait "$PID_s3"
 check "s3 stops cleanly" test $? = 0
 finish
