@@ -53,12 +53,14 @@ int ncnn_params_parse_token(ncnn_params *p, const char *token, const char *where
     if (parse_number(keytext, &key, &fkey, &dummy_float) || dummy_float)
         return vsr_error_set(err, VSR_ERR_FORMAT, "%s: bad parameter key in '%s'", where, token);
 
+    /* ncnn marks array parameters with keys -23300 - id; negate in long so a
+     * key of INT_MIN is rejected by the range check instead of overflowing. */
     int is_array = key <= -23300;
-    int id = is_array ? -key - 23300 : key;
+    long id = is_array ? -(long)key - 23300 : key;
     if (id < 0 || id >= NCNN_MAX_PARAM)
         return vsr_error_set(err, VSR_ERR_FORMAT, "%s: parameter key %d out of range in '%s'",
                              where, key, token);
-    ncnn_param_value *v = &p->v[id];
+    ncnn_param_value *v = &p->v[(int)id];
     memset(v, 0, sizeof *v);
     v->present = 1;
     v->is_array = is_array;
