@@ -40,7 +40,7 @@ int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *
             .region = cfg->region,
             .retries = cfg->storage_retries,
             .backoff_ms = cfg->storage_backoff_ms,
-            .timeout_ms = 120000,
+            .timeout_ms = cfg->storage_timeout_ms,
         };
         if ((st = vsr_s3_create(&sc, &sv->s3, err)) < 0)
             goto fail;

@@ -1,5 +1,6 @@
 #include "server/server_config.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ void vsr_server_config_default(vsr_server_config *c)
     vsr_download_limits_default(&c->download);
     c->storage_retries = 3;
     c->storage_backoff_ms = 500;
+    c->storage_timeout_ms = 120000;
     c->presign_expiry_s = 7 * 24 * 3600;
     c->delete_after_s = 600;
 }
@@ -98,6 +100,7 @@ static const config_key config_keys[] = {
     KEY("region", KEY_STRING, region),
     KEY("storage_retries", KEY_INT, storage_retries),
     KEY("storage_backoff_ms", KEY_LONG, storage_backoff_ms),
+    KEY("storage_timeout_ms", KEY_LONG, storage_timeout_ms),
     KEY("presign_expiry_s", KEY_LONG, presign_expiry_s),
     KEY("delete_after_s", KEY_LONG, delete_after_s),
     KEY("deletions_db", KEY_STRING, deletions_db),
@@ -187,6 +190,16 @@ int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err)
         if (v && *v && vsr_server_config_set((char **)((char *)c + vars[i].offset), v, err) < 0)
             return err ? err->code : VSR_ERR_NOMEM;
     }
+    const char *t = getenv("VSR_STORAGE_TIMEOUT_MS");
+    if (t && *t) {
+        char *end;
+        errno = 0;
+        long ms = strtol(t, &end, 10);
+        if (errno || *end || ms < 0)
+            return vsr_error_set(err, VSR_ERR_INVALID,
+                                 "VSR_STORAGE_TIMEOUT_MS='%.32s': expected milliseconds", t);
+        c->storage_timeout_ms = ms;
+    }
     return VSR_OK;
 }
 
@@ -218,6 +231,10 @@ int vsr_server_config_validate(const vsr_server_config *c, vsr_error *err)
     if (c->workers < 0 || c->workers > 256)
         return vsr_error_set(err, VSR_ERR_INVALID, "workers %d is not 0 (automatic) or 1..256",
                              c->workers);
+    if (c->storage_timeout_ms < 100 || c->storage_timeout_ms > 24L * 3600 * 1000)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "storage_timeout_ms %ld is not 100..86400000 (one storage request)",
+                             c->storage_timeout_ms);
     if (c->presign_expiry_s < 1 || c->presign_expiry_s > 7 * 24 * 3600)
         return vsr_error_set(err, VSR_ERR_INVALID,
                              "presign_expiry_s %ld is not 1..604800 (SigV4 allows 7 days)",

@@ -52,9 +52,10 @@ typedef struct vsr_server_config {
     char *bucket, *endpoint, *access_key, *secret_key, *region;
     int storage_retries;
     long storage_backoff_ms;
-    long presign_expiry_s; /* at most 7 days */
-    long delete_after_s;   /* uploaded objects are deleted this long after upload */
-    char *deletions_db;    /* SQLite file of pending deletions */
+    long storage_timeout_ms; /* one storage request (per attempt); VSR_STORAGE_TIMEOUT_MS */
+    long presign_expiry_s;   /* at most 7 days */
+    long delete_after_s;     /* uploaded objects are deleted this long after upload */
+    char *deletions_db;      /* SQLite file of pending deletions */
 } vsr_server_config;
 
 void vsr_server_config_default(vsr_server_config *c);
@@ -65,7 +66,8 @@ void vsr_server_config_free(vsr_server_config *c);
 int vsr_server_config_load_file(vsr_server_config *c, const char *path, vsr_error *err);
 
 /* Applies BUCKET_NAME, BUCKET_COMPATIBLE_ENDPOINT, BUCKET_COMPATIBLE_ACCESS_KEY,
- * BUCKET_COMPATIBLE_SECRET_KEY, BUCKET_REGION and VSR_API_TOKEN where set. */
+ * BUCKET_COMPATIBLE_SECRET_KEY, BUCKET_REGION, VSR_API_TOKEN and
+ * VSR_STORAGE_TIMEOUT_MS where set (a bad number is an error naming it). */
 int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err);
 
 /* Replaces *field with a copy of value (NULL clears it). */

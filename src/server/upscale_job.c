@@ -62,7 +62,10 @@ static int deliver_upload(vsr_upscale_job *j, vsr_clip *c, const char *path, dou
         return st;
     snprintf(key, sizeof key, "%s_upscaled.mp4", uuid);
     double t0 = vsr_now_s();
-    st = vsr_s3_put_file(sv->s3, key, path, "video/mp4", err);
+    /* The job's flag ends the upload wherever it waits: its deadline, its
+     * client hanging up and SIGTERM all set it (a store that never answers
+     * held a job 120 s per try past all three). */
+    st = vsr_s3_put_file_cancellable(sv->s3, key, path, "video/mp4", &j->job.cancel, err);
     *upload_s = vsr_now_s() - t0;
     if (st < 0)
         return st;
@@ -74,7 +77,7 @@ static int deliver_upload(vsr_upscale_job *j, vsr_clip *c, const char *path, dou
                                  sizeof c->output_url, err)) < 0) {
         vsr_error cleanup;
         vsr_error_clear(&cleanup);
-        vsr_s3_delete(sv->s3, key, &cleanup);
+        vsr_s3_delete_cancellable(sv->s3, key, &j->job.cancel, &cleanup);
         c->output_url[0] = '\0';
         return st;
     }
@@ -172,8 +175,11 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
 
     if (j->upload) {
         if (deliver_upload(j, c, out_path, &stages[VSR_STAGE_UPLOAD], &err) < 0) {
+            int cancelled = err.code == VSR_ERR_CANCELLED;
+            if (cancelled)
+                explain_cancel(j, &err);
             vsr_error_prefix(&err, "clip %d: upload", index);
-            clip_fail(c, &err, 502);
+            clip_fail(c, &err, cancelled ? 0 : 502);
         }
     }
     vsr_metrics_clip(sv->metrics, ps.frames, ps.wall_s, stages);

@@ -1,7 +1,10 @@
 #!/bin/bash
 # vsr serve under faults and hostile clients (issue 20), against real parts
 # on loopback: two requests naming one output path (one job per path: the
-# other gets 409, never a 200 for a broken file).
+# other gets 409, never a 200 for a broken file); a storage endpoint that
+# accepts and never answers (tests/tools/black_hole.py): the job's
+# deadline, the client hanging up and SIGTERM each end the upload within
+# seconds, and storage_timeout_ms / VSR_STORAGE_TIMEOUT_MS bound a try.
 . "$(dirname "$0")/cli_lib.sh"
 . "$(dirname "$0")/serve_lib.sh"
 need ffmpeg "apt-get install ffmpeg"
@@ -45,5 +48,95 @@ checks=$((checks + 1))
 req "$PORT_S" POST /upscale '{"video_paths": ["in.mp4"], "output_paths": ["out/same.mp4"], "scale": 2}'
 expect_reply "same output, later" 200 '.success == true'
 stop_server S
+
+# ---- storage that accepts and never answers ---------------------------------
+"$PY" "$VSR_SOURCE_DIR/tests/tools/black_hole.py" --port-file "$WORK/hole.port" --log "$WORK/hole.log" &
+HOLE_PID=$!
+SERVE_PIDS+=("$HOLE_PID")
+for _ in $(seq 100); do [ -s "$WORK/hole.port" ] && break; sleep 0.1; done
+HOLE=http://127.0.0.1:$(cat "$WORK/hole.port")
+# hole_server NAME DEADLINE [ARGS...]: storage at the black hole, the default
+# storage timeout (120 s a try) unless told, 2 retries.
+hole_server() {
+    local name=$1 deadline=$2
+    shift 2
+    mkdir -p "$WORK/tmp_$name"
+    cat >"$WORK/$name.json" <<JSON
+{"bucket": "vsr", "endpoint": "$HOLE", "access_key": "k", "secret_key": "s",
+ "storage_retries": 2, "storage_backoff_ms": 200, "tmp_dir": "$WORK/tmp_$name",
+ "deletions_db": "$WORK/$name-deletions.sqlite", "job_timeout_s": $deadline}
+JSON
+    start_server "$name" --config "$WORK/$name.json" --root "$ROOT" "$@"
+}
+UP='{"video_paths": ["in.mp4"], "scale": 2}'
+# elapsed CMD...: runs CMD, sets SECS to the whole seconds it took.
+elapsed() {
+    local t0=$SECONDS
+    "$@"
+    SECS=$((SECONDS - t0))
+}
+
+# The job's deadline (6 s) ends the upload: 504, not 120 s a try.
+hole_server D 6
+elapsed req "$PORT_D" POST /upscale "$UP" --max-time 60
+expect_reply "black hole: deadline" 504 '.success == false and (.errors[0] | test("upload.*deadline"))'
+checks=$((checks + 1))
+[ "$SECS" -le 20 ] || fail "black hole: the deadline (6 s) answered after $SECS s"
+checks=$((checks + 1))
+grep -q accept "$WORK/hole.log" || fail "black hole: the upload never reached it"
+
+# The client hangs up during the upload: the job ends as cancelled.
+: >"$WORK/hole.log"
+req "$PORT_D" POST /upscale "$UP" --max-time 4
+cancelled=0
+for _ in $(seq 40); do
+    req "$PORT_D" GET /metrics
+    grep -Eq '^vsr_jobs_total\{outcome="cancelled"\} [1-9]' <<<"$BODY" && { cancelled=1; break; }
+    sleep 0.25
+done
+checks=$((checks + 1))
+[ "$cancelled" = 1 ] && grep -q accept "$WORK/hole.log" ||
+    fail "black hole: hang-up during the upload, job not cancelled within 10 s"
+req "$PORT_D" GET /queue
+expect_reply "black hole: hang-up, queue empty" 200 '.active_tasks == 0 and .queued_tasks == 0'
+stop_server D
+checks=$((checks + 1))
+[ -z "$(ls -A "$WORK/tmp_D")" ] || fail "black hole: scratch files left: $(ls -A "$WORK/tmp_D")"
+
+# SIGTERM while an upload hangs (deadline 300 s): the server exits at once.
+: >"$WORK/hole.log"
+hole_server T 300
+curl -s -o /dev/null --max-time 60 -X POST -H 'Content-Type: application/json' --data-binary "$UP" \
+    "http://127.0.0.1:$PORT_T/upscale" &
+for _ in $(seq 200); do grep -q accept "$WORK/hole.log" && break; sleep 0.1; done
+elapsed stop_server T
+checks=$((checks + 1))
+[ "$SECS" -le 8 ] || fail "black hole: SIGTERM during an upload took $SECS s"
+
+# storage_timeout_ms (config) and VSR_STORAGE_TIMEOUT_MS (environment) bound
+# each try: 3 tries of 1.5 s and the backoffs, then 502 naming the store.
+mkdir -p "$WORK/tmp_K"
+cat >"$WORK/K.json" <<JSON
+{"bucket": "vsr", "endpoint": "$HOLE", "access_key": "k", "secret_key": "s",
+ "storage_retries": 2, "storage_backoff_ms": 200, "tmp_dir": "$WORK/tmp_K",
+ "deletions_db": "$WORK/K-deletions.sqlite", "storage_timeout_ms": 1500}
+JSON
+start_server K --config "$WORK/K.json" --root "$ROOT"
+elapsed req "$PORT_K" POST /upscale "$UP" --max-time 100
+expect_reply "storage_timeout_ms" 502 ".success == false and (.errors[0] | test(\"upload.*${HOLE#http://}.*3 attempts\"))"
+checks=$((checks + 1))
+[ "$SECS" -le 25 ] || fail "storage_timeout_ms 1500: answered after $SECS s"
+stop_server K
+VSR_STORAGE_TIMEOUT_MS=1500 hole_server E 300
+elapsed req "$PORT_E" POST /upscale "$UP" --max-time 100
+expect_reply "VSR_STORAGE_TIMEOUT_MS" 502 '.success == false and (.errors[0] | test("3 attempts"))'
+checks=$((checks + 1))
+[ "$SECS" -le 25 ] || fail "VSR_STORAGE_TIMEOUT_MS=1500: answered after $SECS s"
+stop_server E
+VSR_STORAGE_TIMEOUT_MS=soon expect 1 "VSR_STORAGE_TIMEOUT_MS='soon'" \
+    timeout 20 "$VSR_BIN" serve --listen 127.0.0.1:0
+echo '{"storage_timeout_ms": 5}' >"$WORK/bad-timeout.json"
+expect 1 "storage_timeout_ms 5 is not" timeout 20 "$VSR_BIN" serve --listen 127.0.0.1:0 \
+    --config "$WORK/bad-timeout.json"
 
 finish
