@@ -7,6 +7,8 @@
 #include "server/deleter.h"
 #include "server/http_server.h"
 #include "server/s3_client.h"
+#include "server/sweep.h"
+#include "util/log.h"
 
 struct vsr_server {
     vsr_metrics metrics;
@@ -59,6 +61,16 @@ int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *
         (st = vsr_job_queue_create(cfg->max_running, cfg->max_queued, &s->api.queue, err)) < 0 ||
         (st = vsr_output_claims_create(&s->api.claims, err)) < 0)
         goto fail;
+    /* Before the first request: what a killed predecessor left. */
+    vsr_sweep_stats swept;
+    if ((st = vsr_sweep_leftovers(cfg->tmp_dir, cfg->root, &swept, err)) < 0)
+        goto fail;
+    if (swept.job_dirs || swept.files || swept.left)
+        vsr_logf(NULL, VSR_LOG_INFO, "serve",
+                 "startup sweep: removed %d job director%s and %d file%s left by vsr processes "
+                 "no longer running (%d left in place, see the warnings)",
+                 swept.job_dirs, swept.job_dirs == 1 ? "y" : "ies", swept.files,
+                 swept.files == 1 ? "" : "s", swept.left);
     vsr_http_options ho = {
         .host = cfg->listen_host ? cfg->listen_host : "127.0.0.1",
         .port = cfg->listen_port,

@@ -15,6 +15,7 @@
 #include "server/uuid.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/scratch_file.h"
 
 int vsr_http_status_for(vsr_status code)
 {
@@ -212,11 +213,12 @@ static void run_job(vsr_job *job, void *opaque)
     vsr_upscale_job *j = opaque;
     (void)job;
     char workdir[4096];
-    snprintf(workdir, sizeof workdir, "%s/vsr-job-XXXXXX", j->services->cfg->tmp_dir);
-    if (!mkdtemp(workdir)) {
-        vsr_error err;
-        vsr_error_set(&err, VSR_ERR_IO, "making a scratch directory in %s: %s",
-                      j->services->cfg->tmp_dir, strerror(errno));
+    vsr_error err;
+    vsr_error_clear(&err);
+    /* Named with this process's pid, so that a restart after a crash can
+     * tell it from a live server's (server/sweep.h). */
+    if (vsr_scratch_dir_create(j->services->cfg->tmp_dir, VSR_SCRATCH_JOB_DIR, workdir,
+                               sizeof workdir, &err) < 0) {
         for (int i = 0; i < j->n_clips; i++)
             clip_fail(&j->clips[i], &err, 500);
         vsr_metrics_error(j->services->metrics, VSR_ERR_IO);

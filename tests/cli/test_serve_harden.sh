@@ -4,7 +4,9 @@
 # other gets 409, never a 200 for a broken file); a storage endpoint that
 # accepts and never answers (tests/tools/black_hole.py): the job's
 # deadline, the client hanging up and SIGTERM each end the upload within
-# seconds, and storage_timeout_ms / VSR_STORAGE_TIMEOUT_MS bound a try.
+# seconds, and storage_timeout_ms / VSR_STORAGE_TIMEOUT_MS bound a try; a
+# server killed (-9) mid-job: the next start removes its job directories,
+# downloads and partial outputs, and nothing else.
 . "$(dirname "$0")/cli_lib.sh"
 . "$(dirname "$0")/serve_lib.sh"
 need ffmpeg "apt-get install ffmpeg"
@@ -138,5 +140,60 @@ VSR_STORAGE_TIMEOUT_MS=soon expect 1 "VSR_STORAGE_TIMEOUT_MS='soon'" \
 echo '{"storage_timeout_ms": 5}' >"$WORK/bad-timeout.json"
 expect 1 "storage_timeout_ms 5 is not" timeout 20 "$VSR_BIN" serve --listen 127.0.0.1:0 \
     --config "$WORK/bad-timeout.json"
+
+# ---- the startup sweep after kill -9 ----------------------------------------
+"$PY" "$VSR_SOURCE_DIR/tests/tools/payload_server.py" --bind 127.0.0.1 --dir "$WORK" \
+    --port-file "$WORK/payload.port" --log "$WORK/payload.log" &
+SERVE_PIDS+=($!)
+for _ in $(seq 100); do [ -s "$WORK/payload.port" ] && break; sleep 0.1; done
+PAYLOAD=http://127.0.0.1:$(cat "$WORK/payload.port")
+ffmpeg -v error -y -f lavfi -i testsrc2=size=64x48:rate=30 -frames:v 300 -c:v libx264 \
+    -preset ultrafast -pix_fmt yuv420p "$ROOT/long.mp4"
+sleep 0 &
+DEAD=$!
+wait "$DEAD" # a pid no process has now
+TW=$WORK/tmp_w
+mkdir -p "$TW" "$ROOT/sub/deeper" "$WORK/outside"
+# What must stay: other names, live makers, a symlink's target, other things.
+KEEP=("$ROOT/out/.user.mp4.vsr-partial-12x" "$ROOT/out/notes.vsr-partial-$DEAD"
+    "$ROOT/out/.live.mp4.vsr-partial-$$-abc123" "$ROOT/user.mp4" "$TW/vsr-job-user/x"
+    "$TW/vsr-job-$$-Ab12cD/x" "$TW/other.txt" "$WORK/outside/.x.mp4.vsr-partial-$DEAD"
+    "$TW/vsr-job-$DEAD-zz99ZZ/x")
+mkdir -p "$TW/vsr-job-user" "$TW/vsr-job-$$-Ab12cD" "$TW/vsr-job-$DEAD-zz99ZZ/sub"
+for f in "${KEEP[@]}"; do echo keep >"$f"; done
+ln -s "$WORK/outside" "$ROOT/link"
+# What must go, beside the server's own: a dead writer's partial (older name).
+echo stale >"$ROOT/sub/deeper/.old.mp4.vsr-partial-$DEAD"
+
+start_server W --root "$ROOT" --tmp-dir "$TW" --max-running 2 --allow-cidrs 127.0.0.1/32
+curl -s -o /dev/null --max-time 120 -X POST -H 'Content-Type: application/json' \
+    --data-binary '{"video_paths": ["long.mp4"], "output_paths": ["out/killed.mp4"], "scale": 4}' \
+    "http://127.0.0.1:$PORT_W/upscale" &
+curl -s -o /dev/null --max-time 120 -X POST -H 'Content-Type: application/json' \
+    --data-binary "{\"video_paths\": [\"$PAYLOAD/drip?n=1000000&ms=20\"], \"output_paths\": [\"out/dl.mp4\"], \"scale\": 2}" \
+    "http://127.0.0.1:$PORT_W/upscale" &
+left_partial() { ls -a "$ROOT/out" | grep -q '^\.killed\.mp4\.vsr-partial-'; }
+left_input() { ls "$TW"/vsr-job-*/input-0 >/dev/null 2>&1; }
+for _ in $(seq 300); do left_partial && left_input && break; sleep 0.1; done
+kill -9 "$PID_W"
+wait "$PID_W" 2>/dev/null
+checks=$((checks + 1))
+left_partial && left_input || fail "sweep: the killed server left no partial output or download to sweep: $(ls -aR "$ROOT/out" "$TW")"
+start_server W2 --root "$ROOT" --tmp-dir "$TW"
+checks=$((checks + 1))
+! left_partial || fail "sweep: the partial output is still there: $(ls -a "$ROOT/out")"
+checks=$((checks + 1))
+jobs_left=$(ls "$TW" | grep '^vsr-job-' | grep -v -e '^vsr-job-user$' -e "^vsr-job-$$-Ab12cD\$" -e "^vsr-job-$DEAD-zz99ZZ\$")
+[ -z "$jobs_left" ] || fail "sweep: job directories still there: $jobs_left"
+checks=$((checks + 1))
+[ ! -e "$ROOT/sub/deeper/.old.mp4.vsr-partial-$DEAD" ] || fail "sweep: a dead writer's partial output is still there"
+for f in "${KEEP[@]}"; do
+    checks=$((checks + 1))
+    [ "$(cat "$f" 2>/dev/null)" = keep ] || fail "sweep: $f was removed or changed"
+done
+checks=$((checks + 1))
+grep -q 'startup sweep: removed 2 job directories and [0-9]* files .*(1 left in place' "$WORK/W2.log" ||
+    fail "sweep: no log line, or not the right one: $(cat "$WORK/W2.log")"
+stop_server W2
 
 finish
