@@ -1,4 +1,5 @@
 #include "server/http_server.h"
+#include "server/conn_guard.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -21,7 +22,41 @@ struct vsr_http {
     vsr_http_handler handler;
     void *opaque;
     int port;
+    vsr_conn_guard *guard; /* whole-request time limits */
 };
+
+/* The guard's record of a connection (its socket context). */
+static vsr_conn_track *track_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    vsr_http *h = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        /* Before libmicrohttpd closes the socket: see conn_guard.h. */
+        vsr_conn_guard_closed(h->guard, *socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ad =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char peer[64] = "?";
+    if (ad && ad->client_addr) {
+        const struct sockaddr *sa = ad->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof peer);
+    }
+    *socket_context = fd ? vsr_conn_guard_opened(h->guard, fd->connect_fd, peer) : NULL;
+}
 
 /* One request's state, from its headers to its completion. */
 typedef struct request {
@@ -65,6 +100,7 @@ static int token_ok(const vsr_http *h, struct MHD_Connection *conn)
 static enum MHD_Result respond(vsr_http *h, struct MHD_Connection *conn, const char *method,
                                const char *path, request *r)
 {
+    vsr_conn_guard_phase(h->guard, track_of(conn), VSR_CONN_HANDLING);
     vsr_http_call call = {
         .method = method,
         .path = path,
@@ -112,6 +148,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         r->started = vsr_now_s();
         *con_cls = r;
+        vsr_conn_guard_phase(h->guard, track_of(conn), VSR_CONN_BODY);
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (h->token && !(h->open_path && !strcmp(url, h->open_path)) && !token_ok(h, conn)) {
             r->reject_status = 401;
@@ -160,7 +197,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)conn, (void)toe;
+    vsr_http *h = cls;
+    (void)toe;
+    /* A kept-alive connection waits for its next request's headers. */
+    vsr_conn_guard_phase(h->guard, track_of(conn), VSR_CONN_HEADERS);
     request *r = *con_cls;
     if (r) {
         free(r->body);
@@ -203,10 +243,17 @@ int vsr_http_start(const vsr_http_options *opt, vsr_http_handler handler, void *
         vsr_http_stop(h);
         return vsr_error_set(err, VSR_ERR_NOMEM, "http: out of memory");
     }
+    int st = vsr_conn_guard_start(opt->header_timeout_s, opt->timeout_s, &h->guard, err);
+    if (st < 0) {
+        vsr_http_stop(h);
+        return st;
+    }
     h->daemon = MHD_start_daemon(
         flags, (uint16_t)opt->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &ss,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)opt->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)opt->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)opt->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)opt->max_connections_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opt->timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, h, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_END);
     if (!h->daemon) {
         int e = errno;
         vsr_http_stop(h);
@@ -246,6 +293,7 @@ void vsr_http_stop(vsr_http *h)
         return;
     if (h->daemon)
         MHD_stop_daemon(h->daemon);
+    vsr_conn_guard_stop(h->guard); /* after every connection has closed */
     free(h->token);
     free(h->open_path);
     free(h);

@@ -71,12 +71,25 @@ int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *
                  "no longer running (%d left in place, see the warnings)",
                  swept.job_dirs, swept.job_dirs == 1 ? "y" : "ies", swept.files,
                  swept.files == 1 ? "" : "s", swept.left);
+    int per_ip = cfg->max_connections_per_ip;
+    if (per_ip == 0) {
+        per_ip = cfg->max_connections / 2;
+        if (per_ip < cfg->max_running + cfg->max_queued + 2)
+            per_ip = cfg->max_running + cfg->max_queued + 2;
+        if (per_ip > cfg->max_connections)
+            per_ip = cfg->max_connections;
+    }
     vsr_http_options ho = {
         .host = cfg->listen_host ? cfg->listen_host : "127.0.0.1",
         .port = cfg->listen_port,
         .max_connections = cfg->max_connections,
+        /* Automatic: half the slots, so that one address (a slow-header
+         * attacker, a runaway client) always leaves the other half to the
+         * rest; at least what a single client needs to fill the queue. */
+        .max_connections_per_ip = per_ip,
         .max_body_bytes = cfg->max_body_bytes,
         .timeout_s = cfg->request_timeout_s,
+        .header_timeout_s = cfg->header_timeout_s,
         .token = cfg->token,
         .open_path = "/health",
     };

@@ -13,6 +13,7 @@ void vsr_server_config_default(vsr_server_config *c)
     c->max_connections = 64;
     c->max_body_bytes = 1 << 20;
     c->request_timeout_s = 60;
+    c->header_timeout_s = 10;
     c->max_running = 2;
     c->max_queued = 5;
     c->job_timeout_s = 600;
@@ -70,8 +71,10 @@ static const config_key config_keys[] = {
     KEY("listen_port", KEY_INT, listen_port),
     KEY("token", KEY_STRING, token),
     KEY("max_connections", KEY_INT, max_connections),
+    KEY("max_connections_per_ip", KEY_INT, max_connections_per_ip),
     KEY("max_body_bytes", KEY_INT64, max_body_bytes),
     KEY("request_timeout_s", KEY_INT, request_timeout_s),
+    KEY("header_timeout_s", KEY_INT, header_timeout_s),
     KEY("max_running", KEY_INT, max_running),
     KEY("max_queued", KEY_INT, max_queued),
     KEY("job_timeout_s", KEY_INT, job_timeout_s),
@@ -223,6 +226,15 @@ int vsr_server_config_validate(const vsr_server_config *c, vsr_error *err)
         return vsr_error_set(err, VSR_ERR_INVALID,
                              "max_connections %d must exceed max_running + max_queued (%d) by 2",
                              c->max_connections, c->max_running + c->max_queued);
+    if (c->max_connections_per_ip > c->max_connections)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "max_connections_per_ip %d is over max_connections %d",
+                             c->max_connections_per_ip, c->max_connections);
+    if (c->header_timeout_s < 1 || c->header_timeout_s > 3600)
+        return vsr_error_set(err, VSR_ERR_INVALID, "header_timeout_s %d is not 1..3600",
+                             c->header_timeout_s);
+    if (c->request_timeout_s < 1)
+        return vsr_error_set(err, VSR_ERR_INVALID, "request_timeout_s must be at least 1");
     if (c->max_body_bytes < 64)
         return vsr_error_set(err, VSR_ERR_INVALID, "max_body_bytes %lld is too small",
                              (long long)c->max_body_bytes);

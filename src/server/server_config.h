@@ -20,8 +20,10 @@ typedef struct vsr_server_config {
 
     /* HTTP limits */
     int max_connections;
+    int max_connections_per_ip; /* one client address's share; 0 = automatic (half) */
     int64_t max_body_bytes;
-    int request_timeout_s; /* idle time before a connection is dropped */
+    int request_timeout_s; /* idle time before a connection is dropped; time to send a body */
+    int header_timeout_s;  /* time to send a request's headers */
 
     /* jobs */
     int max_running;     /* jobs upscaling at once (Vidaio: 2) */

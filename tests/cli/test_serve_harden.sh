@@ -1,12 +1,18 @@
 #!/bin/bash
 # vsr serve under faults and hostile clients (issue 20), against real parts
-# on loopback: two requests naming one output path (one job per path: the
-# other gets 409, never a 200 for a broken file); a storage endpoint that
-# accepts and never answers (tests/tools/black_hole.py): the job's
-# deadline, the client hanging up and SIGTERM each end the upload within
-# seconds, and storage_timeout_ms / VSR_STORAGE_TIMEOUT_MS bound a try; a
-# server killed (-9) mid-job: the next start removes its job directories,
-# downloads and partial outputs, and nothing else.
+# on loopback:
+# - 64 slow clients (tests/tools/slow_client.py) trickling headers from one
+#   address, then from 64, and a few trickling bodies: the per-address
+#   limit and the header and body time limits close them, and /health
+#   answers all along;
+# - two requests naming one output path: one job per path, the other gets
+#   409, never a 200 for a broken file;
+# - a storage endpoint that accepts and never answers
+#   (tests/tools/black_hole.py): the job's deadline, the client hanging up
+#   and SIGTERM each end the upload within seconds, and storage_timeout_ms
+#   / VSR_STORAGE_TIMEOUT_MS bound a try;
+# - a server killed (-9) mid-job: the next start removes its job
+#   directories, downloads and partial outputs, and nothing else.
 . "$(dirname "$0")/cli_lib.sh"
 . "$(dirname "$0")/serve_lib.sh"
 need ffmpeg "apt-get install ffmpeg"
@@ -20,6 +26,73 @@ mkdir -p "$ROOT/out" "$WORK/tmp_s"
 ffmpeg -v error -y -f lavfi -i testsrc2=size=64x48:rate=30 -frames:v 30 -c:v libx264 \
     -preset ultrafast -pix_fmt yuv420p "$ROOT/in.mp4"
 frames() { ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$1" 2>/dev/null; }
+
+# ---- slow headers, slow bodies ----------------------------------------------
+mkdir -p "$WORK/tmp_g"
+cat >"$WORK/g.json" <<EOF
+{"max_connections": 16, "max_connections_per_ip": 4, "header_timeout_s": 3,
+ "request_timeout_s": 4, "max_running": 1, "max_queued": 1, "tmp_dir": "$WORK/tmp_g"}
+EOF
+start_server G --config "$WORK/g.json" --root "$ROOT"
+slow() { "$PY" "$VSR_SOURCE_DIR/tests/tools/slow_client.py" --port "$PORT_G" "$@"; }
+# health_within SECONDS: /health answers 200 within that time (asking again
+# if a try fails, as a load balancer's checker would); sets SECS.
+health_within() {
+    local t0=$SECONDS
+    while [ $((SECONDS - t0)) -lt "$1" ]; do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$PORT_G/health")" = 200 ] &&
+            { SECS=$((SECONDS - t0)); return 0; }
+        sleep 0.2
+    done
+    SECS=$((SECONDS - t0))
+    return 1
+}
+# report_check WHAT FILE JQ: the slow client's report passes JQ.
+report_check() {
+    checks=$((checks + 1))
+    jq -e "$3" "$2" >/dev/null 2>&1 || fail "$1: $(cat "$2")"
+}
+
+# One address, 64 connections, a header line every 0.5 s for 8 s: it gets
+# 4 slots; /health (from another address) answers at once, every time.
+slow --connections 64 --source 127.0.0.2 --mode headers --duration 8 >"$WORK/slow_a.json" &
+SLOW=$!
+sleep 1
+fast=0
+for _ in 1 2 3 4 5; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$PORT_G/health")
+    [ "$code" = 200 ] && fast=$((fast + 1))
+    sleep 0.8
+done
+wait "$SLOW"
+checks=$((checks + 1))
+[ "$fast" = 5 ] || fail "slow headers, one address: /health answered $fast of 5 times within 2 s"
+# Every connection closed by the server: 60 over the address's share at
+# once, the 4 in it at the header limit (3 s), long before the trickle ends.
+report_check "slow headers, one address" "$WORK/slow_a.json" \
+    '.closed_by_server == 64 and (.close_times | max) <= 6.5'
+
+# 64 addresses, one connection each: the per-address limit does not help;
+# the header limit frees the 16 slots every 3 s, and /health gets one.
+slow --connections 64 --distinct-sources --mode headers --duration 22 >"$WORK/slow_b.json" &
+SLOW=$!
+sleep 1
+checks=$((checks + 1))
+health_within 20 || fail "slow headers, 64 addresses: /health unanswered for $SECS s"
+wait "$SLOW"
+report_check "slow headers, 64 addresses" "$WORK/slow_b.json" \
+    '.closed_by_server == 64 and (.close_times | max) <= 20'
+
+# Whole headers, then a body byte every 0.5 s: closed at the body limit (4 s).
+slow --connections 4 --distinct-sources --mode body --duration 10 >"$WORK/slow_c.json"
+report_check "slow bodies" "$WORK/slow_c.json" '.closed_by_server == 4 and (.close_times | max) <= 8'
+checks=$((checks + 1))
+grep -q 'took over 3 s to send its request headers' "$WORK/G.log" ||
+    fail "slow clients: the closes are not logged: $(tail -n 5 "$WORK/G.log")"
+# And after all that, real work still gets done.
+req "$PORT_G" POST /upscale '{"video_paths": ["in.mp4"], "output_paths": ["out/after_slow.mp4"], "scale": 2}'
+expect_reply "after the slow clients" 200 '.success == true'
+stop_server G
 
 # ---- one job per output path ------------------------------------------------
 start_server S --root "$ROOT" --tmp-dir "$WORK/tmp_s" --max-running 2 --max-queued 2
