@@ -168,6 +168,24 @@ static inline int test_closed_port(void)
     return ntohs(a.sin_port);
 }
 
+/* A store that accepts connections and never answers (issue 20): a socket
+ * listening on 127.0.0.1 that nobody accepts on, so the kernel completes
+ * every handshake and takes the request's first bytes. Its port; *fd to
+ * close when done. */
+static inline int test_black_hole_port(int *fd)
+{
+    *fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (*fd < 0 || bind(*fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(*fd, 64) != 0 ||
+        getsockname(*fd, (struct sockaddr *)&a, &len) != 0) {
+        fprintf(stderr, "FAIL: cannot listen on a free port: %s\n", strerror(errno));
+        exit(1);
+    }
+    return ntohs(a.sin_port);
+}
+
 static inline double test_now_s(void)
 {
     struct timespec ts;

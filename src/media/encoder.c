@@ -732,9 +732,12 @@ void vsr_encoder_destroy(vsr_encoder *e)
  * in a file of its own, because a static library's object is only linked
  * when something references it, and everything that encodes links this.
  *
- * libx265 3.5 (Debian 12) leaks a few buffers per encoder, allocated in
- * x265::FrameFilter::init, that x265_encoder_close never frees: its bug,
- * not ours, so only that library is suppressed. */
+ * libx265 3.5 (Debian 12) leaks buffers per encoder that x265_encoder_close
+ * never frees: 1.1 KB, and with SAO off (the ultrafast and superfast
+ * presets) more in proportion to the CTU rows: 0.2 MB at 1080p, 0.8 MB at
+ * 4K (bench/x265_leak.c, bench/results/2026-12-06-serve-rss.md). Its bug,
+ * not ours, so only that library is suppressed; a server's RSS grows by it
+ * with every HEVC clip. */
 const char *__lsan_default_suppressions(void);
 
 const char *__lsan_default_suppressions(void)

@@ -11,6 +11,7 @@
 #include "server/download.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/scratch_file.h"
 
 static void fail(vsr_compress_job *c, vsr_compress_stage stage, int st)
 {
@@ -67,11 +68,11 @@ static void run_job(vsr_job *job, void *opaque)
     const vsr_server_config *cfg = c->sv->cfg;
     int remote = c->source_url[0] || c->upload_key[0];
     if (remote) {
-        snprintf(c->workdir, sizeof c->workdir, "%s/vsr-compress-XXXXXX", cfg->tmp_dir);
-        if (!mkdtemp(c->workdir)) {
-            fail(c, VSR_COMPRESS_STAGE_SCRATCH,
-                 vsr_error_set(&c->err, VSR_ERR_IO, "making a scratch directory in %s: %s",
-                               cfg->tmp_dir, strerror(errno)));
+        /* A job directory the startup sweep (server/sweep.h) recognises. */
+        int st = vsr_scratch_dir_create(cfg->tmp_dir, VSR_SCRATCH_JOB_DIR, c->workdir,
+                                        sizeof c->workdir, &c->err);
+        if (st < 0) {
+            fail(c, VSR_COMPRESS_STAGE_SCRATCH, st);
             c->workdir[0] = '\0';
             return;
         }
@@ -95,8 +96,9 @@ static void run_job(vsr_job *job, void *opaque)
     }
     search(c);
     if (c->status == VSR_OK && c->upload_key[0]) {
-        int st = vsr_deliver_upload(c->sv, c->upload_key, c->out_path, c->presign_expiry_s,
-                                    c->output_url, sizeof c->output_url, NULL, &c->err);
+        int st =
+            vsr_deliver_upload(c->sv, c->upload_key, c->out_path, c->presign_expiry_s,
+                               &c->job.cancel, c->output_url, sizeof c->output_url, NULL, &c->err);
         if (st < 0)
             fail(c, VSR_COMPRESS_STAGE_UPLOAD, st);
     }

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,6 +33,9 @@ struct vsr_deleter {
     pthread_mutex_t lock;
     pthread_cond_t wake; /* CLOCK_MONOTONIC */
     bool stop;
+    /* Set with stop, read by the delete in flight: a store that never
+     * answers must not hold up the server's exit (issue 20). */
+    volatile sig_atomic_t cancel;
     pthread_t thread;
     char db_path[512];
 };
@@ -200,7 +204,10 @@ static void *deleter_main(void *arg)
             if (__atomic_load_n(&d->stop, __ATOMIC_RELAXED))
                 break;
             vsr_error derr = {0};
-            bool ok = vsr_s3_delete(d->s3, rows[done].key, &derr) == VSR_OK;
+            int st = vsr_s3_delete_cancellable(d->s3, rows[done].key, &d->cancel, &derr);
+            if (st == VSR_ERR_CANCELLED)
+                break; /* stopping: the row stays for the next start */
+            bool ok = st == VSR_OK;
             pthread_mutex_lock(&d->lock);
             record(d, &rows[done], ok, derr.msg);
             pthread_mutex_unlock(&d->lock);
@@ -282,6 +289,7 @@ void vsr_deleter_stop(vsr_deleter *d)
         return;
     pthread_mutex_lock(&d->lock);
     __atomic_store_n(&d->stop, true, __ATOMIC_RELAXED);
+    d->cancel = 1;
     pthread_cond_signal(&d->wake);
     pthread_mutex_unlock(&d->lock);
     pthread_join(d->thread, NULL);

@@ -30,8 +30,9 @@ int vsr_deleter_schedule(vsr_deleter *d, const char *key, time_t due, vsr_error 
 /* Objects not yet deleted (due or not), for metrics; -1 if the db fails. */
 long vsr_deleter_pending(vsr_deleter *d);
 
-/* Joins the thread (after the delete in progress, if any); rows stay in
- * the db. NULL is allowed. */
+/* Joins the thread, cancelling the delete in progress (within about a
+ * second, however the store behaves); rows stay in the db. NULL is
+ * allowed. */
 void vsr_deleter_stop(vsr_deleter *d);
 
 #endif

@@ -23,6 +23,7 @@
 #include "server/uuid.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/scratch_file.h"
 
 /* How often a waiting request looks at its client and its deadline. */
 #define WAIT_POLL_S 0.25
@@ -241,12 +242,13 @@ static void *on_begin(void *opaque, const vsr_http_call *call, vsr_http_reply *r
         g->reserved = 1;
         g->deadline = g->started + fmin(g->task.deadline_s, (double)cfg->job_timeout_s);
         g->ingress_deadline = g->started + fmin(g->task.deadline_s, MAX_INGRESS_S);
-        snprintf(g->dir, sizeof g->dir, "%s/vsr-gpu-XXXXXX", cfg->tmp_dir);
-        if (!mkdtemp(g->dir)) {
-            int e = errno;
+        vsr_error derr;
+        vsr_error_clear(&derr);
+        /* A job directory the startup sweep (server/sweep.h) recognises. */
+        if (vsr_scratch_dir_create(cfg->tmp_dir, VSR_SCRATCH_JOB_DIR, g->dir, sizeof g->dir,
+                                   &derr) < 0) {
             g->dir[0] = '\0';
-            reply_text(reply, 500, "making a scratch directory in %s: %s", cfg->tmp_dir,
-                       strerror(e));
+            reply_text(reply, 500, "%s", derr.msg);
         } else {
             snprintf(g->in_path, sizeof g->in_path, "%s/input.media", g->dir);
             snprintf(g->out_path, sizeof g->out_path, "%s/output.mp4", g->dir);

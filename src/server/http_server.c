@@ -1,4 +1,5 @@
 #include "server/http_server.h"
+#include "server/conn_guard.h"
 #include "server/tls_creds.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -23,8 +24,64 @@ struct vsr_http {
     vsr_http_handler handler;
     void *opaque;
     int port;
-    vsr_tls_creds *tls; /* NULL: plain HTTP */
+    vsr_tls_creds *tls;    /* NULL: plain HTTP */
+    vsr_conn_guard *guard; /* whole-request time limits */
 };
+
+/* A connection's socket context: its server, so that the certificate
+ * callback, which libmicrohttpd calls with the TLS session alone (whose
+ * pointer is the connection), finds the credentials; and the guard's record
+ * of it. Set before the connection's thread starts its handshake. */
+typedef struct connection_ctx {
+    vsr_http *h;
+    vsr_conn_track *track; /* NULL: unguarded (out of memory) */
+} connection_ctx;
+
+static connection_ctx *ctx_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
+    return ci ? ci->socket_context : NULL;
+}
+
+static vsr_conn_track *track_of(struct MHD_Connection *conn)
+{
+    connection_ctx *ctx = ctx_of(conn);
+    return ctx ? ctx->track : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    vsr_http *h = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        connection_ctx *ctx = *socket_context;
+        /* Before libmicrohttpd closes the socket: see conn_guard.h. */
+        if (ctx)
+            vsr_conn_guard_closed(h->guard, ctx->track);
+        free(ctx);
+        *socket_context = NULL;
+        return;
+    }
+    connection_ctx *ctx = calloc(1, sizeof *ctx);
+    *socket_context = ctx;
+    if (!ctx)
+        return; /* unguarded, and a TLS handshake fails */
+    ctx->h = h;
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ad =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char peer[64] = "?";
+    if (ad && ad->client_addr) {
+        const struct sockaddr *sa = ad->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof peer);
+    }
+    ctx->track = fd ? vsr_conn_guard_opened(h->guard, fd->connect_fd, peer) : NULL;
+}
 
 /* One request's state, from its headers to its completion. */
 typedef struct request {
@@ -150,6 +207,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, const char *metho
 static enum MHD_Result respond(vsr_http *h, struct MHD_Connection *conn, const char *method,
                                const char *path, request *r)
 {
+    vsr_conn_guard_phase(h->guard, track_of(conn), VSR_CONN_HANDLING);
     vsr_http_call call = make_call(conn, method, path, r);
     vsr_http_reply reply = {0};
     h->handler(h->opaque, &call, &reply);
@@ -169,6 +227,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         r->started = vsr_now_s();
         *con_cls = r;
+        vsr_conn_guard_phase(h->guard, track_of(conn), VSR_CONN_BODY);
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         const char *token = token_for(h, url);
         int stream = is_stream(h, method, url);
@@ -182,6 +241,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (r->reject_status) /* answered before the body: nobody reads it */
             return respond(h, conn, method, url, r);
         if (stream) {
+            /* The route bounds a streamed body's time, not the guard. */
+            vsr_conn_guard_phase(h->guard, track_of(conn), VSR_CONN_HANDLING);
             vsr_http_call call = make_call(conn, method, url, r);
             vsr_http_reply reply = {0};
             if (!(r->stream = h->opt.stream->begin(h->opt.stream->opaque, &call, &reply)))
@@ -238,7 +299,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     vsr_http *h = cls;
-    (void)conn, (void)toe;
+    (void)toe;
+    /* A kept-alive connection waits for its next request's headers. */
+    vsr_conn_guard_phase(h->guard, track_of(conn), VSR_CONN_HEADERS);
     request *r = *con_cls;
     if (r) {
         if (r->stream)
@@ -249,18 +312,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
 }
 
-/* Each connection's socket context is its server, so that the
- * certificate callback, which libmicrohttpd calls with the TLS session
- * alone (whose pointer is the connection), finds the credentials. Set
- * before the connection's thread starts its handshake. */
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-                          enum MHD_ConnectionNotificationCode code)
-{
-    (void)conn;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED)
-        *socket_context = cls;
-}
-
 /* gnutls_certificate_retrieve_function2: the server's current certificate
  * (tls_creds.h says why a callback). */
 static int tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
@@ -269,10 +320,8 @@ static int tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca_d
                         gnutls_privkey_t *privkey)
 {
     (void)req_ca_dn, (void)nreqs, (void)pk_algos, (void)pk_algos_length;
-    struct MHD_Connection *conn = gnutls_session_get_ptr(session);
-    const union MHD_ConnectionInfo *ci =
-        conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
-    vsr_http *h = ci ? ci->socket_context : NULL;
+    connection_ctx *ctx = ctx_of(gnutls_session_get_ptr(session));
+    vsr_http *h = ctx ? ctx->h : NULL;
     if (!h || !h->tls)
         return -1;
     vsr_tls_creds_current(h->tls, pcert, pcert_length, privkey);
@@ -343,19 +392,25 @@ int vsr_http_start(const vsr_http_options *opt, vsr_http_handler handler, void *
         }
         flags |= MHD_USE_TLS;
     }
+    int st = vsr_conn_guard_start(opt->header_timeout_s, opt->timeout_s, &h->guard, err);
+    if (st < 0) {
+        vsr_http_stop(h);
+        return st;
+    }
     /* The GPU worker's metadata header alone may be 21,848 bytes: room for
      * it and the other headers (libmicrohttpd's default is 32 KiB). */
     const size_t memory_limit = 96 * 1024;
     struct MHD_OptionItem tls_options[] = {
         {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_retrieve},
-        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h},
         {MHD_OPTION_END, 0, NULL},
     };
     struct MHD_OptionItem no_options[] = {{MHD_OPTION_END, 0, NULL}};
     h->daemon = MHD_start_daemon(
         flags, (uint16_t)opt->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &ss,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)opt->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)opt->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)opt->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)opt->max_connections_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opt->timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, h, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit, MHD_OPTION_ARRAY,
         h->tls ? tls_options : no_options, MHD_OPTION_END);
     if (!h->daemon) {
@@ -398,6 +453,7 @@ void vsr_http_stop(vsr_http *h)
     if (h->daemon)
         MHD_stop_daemon(h->daemon);
     vsr_tls_creds_destroy(h->tls);
+    vsr_conn_guard_stop(h->guard); /* after every connection has closed */
     free(h->token);
     free(h->open_path);
     free(h);

@@ -6,7 +6,9 @@
  * the handler, so that every endpoint's error body keeps its own fields.
  *
  * Each connection gets a thread of its own (libmicrohttpd's thread per
- * connection mode, bounded by max_connections): an upscaling request
+ * connection mode, bounded by max_connections and, per client address, by
+ * max_connections_per_ip; a connection that takes too long to send its
+ * headers or body is closed, server/conn_guard.h): an upscaling request
  * blocks its thread until its job ends, which a shared pool of polling
  * threads would turn into stalls for every other connection on it.
  *
@@ -28,8 +30,10 @@ typedef struct vsr_http_options {
     const char *host; /* numeric IPv4 or IPv6 address */
     int port;         /* 0 = any free port */
     int max_connections;
+    int max_connections_per_ip; /* one client address's share; 0 = no limit */
     int64_t max_body_bytes;
     int timeout_s;         /* idle connections, and the time to send a whole body */
+    int header_timeout_s;  /* the time to send a request's headers (server/conn_guard.h) */
     const char *token;     /* bearer token; NULL = none */
     const char *open_path; /* a path served without the token (/health); NULL = none */
     /* Paths checked against alt_token instead of token (NULL-terminated;

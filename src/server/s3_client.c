@@ -37,7 +37,9 @@
 #define S3_MAX_PUT ((curl_off_t)5 << 30) /* single PUT limit: 5 GiB */
 #define S3_MAX_BACKOFF_MS 60000L         /* one wait is never longer */
 #define S3_MAX_RETRIES 20
-#define S3_BODY_KEEP 16384 /* error bodies are small XML; keep this much */
+#define S3_BODY_KEEP 16384   /* error bodies are small XML; keep this much */
+#define S3_STALL_MS 30000L   /* no byte moving for this long ends an attempt */
+#define S3_CONNECT_MS 10000L /* one connection attempt */
 
 struct vsr_s3 {
     char *scheme;   /* "http" or "https" */
@@ -50,6 +52,7 @@ struct vsr_s3 {
     int retries;
     long backoff_ms;
     long timeout_ms;
+    long stall_ms;
 };
 
 static char *dup_n(const char *s, size_t n)
@@ -214,6 +217,9 @@ int vsr_s3_create(const vsr_s3_config *cfg, vsr_s3 **out, vsr_error *err)
                              cfg->backoff_ms, S3_MAX_BACKOFF_MS);
     if (cfg->timeout_ms < 0)
         return vsr_error_set(err, VSR_ERR_INVALID, "S3: negative timeout %ld ms", cfg->timeout_ms);
+    if (cfg->stall_timeout_ms < 0)
+        return vsr_error_set(err, VSR_ERR_INVALID, "S3: negative stall timeout %ld ms",
+                             cfg->stall_timeout_ms);
 
     vsr_s3 *s3 = calloc(1, sizeof *s3);
     if (!s3)
@@ -238,6 +244,9 @@ int vsr_s3_create(const vsr_s3_config *cfg, vsr_s3 **out, vsr_error *err)
     s3->retries = cfg->retries;
     s3->backoff_ms = cfg->backoff_ms;
     s3->timeout_ms = cfg->timeout_ms;
+    s3->stall_ms = cfg->stall_timeout_ms ? cfg->stall_timeout_ms : S3_STALL_MS;
+    if (s3->timeout_ms > 0 && s3->timeout_ms < s3->stall_ms)
+        s3->stall_ms = s3->timeout_ms;
     *out = s3;
     return VSR_OK;
 }
@@ -356,7 +365,40 @@ typedef struct attempt_result {
     long status; /* 0 when no HTTP answer */
     char curl_msg[CURL_ERROR_SIZE];
     body_buf body;
+    /* The progress callback's: the caller's flag, the stall limit, and
+     * what it saw. */
+    const volatile sig_atomic_t *cancel;
+    long stall_ms;
+    curl_off_t moved; /* bytes sent + received when last seen */
+    double moved_at;  /* vsr_now_s() when that count last changed */
+    int cancelled, stalled;
 } attempt_result;
+
+/* libcurl calls it often while bytes move and about once a second while
+ * they do not, whatever the transfer waits for (connect, the answer):
+ * the place to notice a cancel, and a store that has stopped answering.
+ * The stall is timed here rather than by CURLOPT_LOW_SPEED_TIME, whose
+ * speed is an average over the last seconds: after a body sent in one
+ * burst it noticed the silence only about 5 s late. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal, (void)ultotal;
+    attempt_result *res = ud;
+    if (res->cancel && *res->cancel) {
+        res->cancelled = 1;
+        return 1; /* aborts the transfer: CURLE_ABORTED_BY_CALLBACK */
+    }
+    double now = vsr_now_s();
+    if (dlnow + ulnow != res->moved) {
+        res->moved = dlnow + ulnow;
+        res->moved_at = now;
+    } else if ((now - res->moved_at) * 1000 >= res->stall_ms) {
+        res->stalled = 1;
+        return 1;
+    }
+    return 0;
+}
 
 static int add_header(struct curl_slist **list, const char *name, const char *value, vsr_error *err)
 {
@@ -373,9 +415,13 @@ static int add_header(struct curl_slist **list, const char *name, const char *va
 
 /* One HTTP exchange. A negative return is a local failure (not retried);
  * otherwise res says what the network and the server answered. */
-static int attempt(const vsr_s3 *s3, const s3_call *c, attempt_result *res, vsr_error *err)
+static int attempt(const vsr_s3 *s3, const s3_call *c, const volatile sig_atomic_t *cancel,
+                   attempt_result *res, vsr_error *err)
 {
     memset(res, 0, sizeof *res);
+    res->cancel = cancel;
+    res->stall_ms = s3->stall_ms;
+    res->moved_at = vsr_now_s();
     /* The URL carries the path encoded exactly as sigv4 encodes it for the
      * canonical request. */
     char *obj_path = object_path(s3, c->key);
@@ -463,6 +509,14 @@ static int attempt(const vsr_s3 *s3, const s3_call *c, attempt_result *res, vsr_
     SETOPT(CURLOPT_WRITEDATA, &res->body);
     if (s3->timeout_ms > 0)
         SETOPT(CURLOPT_TIMEOUT_MS, s3->timeout_ms);
+    SETOPT(CURLOPT_CONNECTTIMEOUT_MS,
+           s3->timeout_ms > 0 && s3->timeout_ms < S3_CONNECT_MS ? s3->timeout_ms : S3_CONNECT_MS);
+    /* A store that takes the connection and never answers (or stops
+     * midway) is given up after the stall time, not the whole timeout
+     * (on_progress). */
+    SETOPT(CURLOPT_NOPROGRESS, 0L);
+    SETOPT(CURLOPT_XFERINFOFUNCTION, on_progress);
+    SETOPT(CURLOPT_XFERINFODATA, res);
     if (c->file) {
         SETOPT(CURLOPT_UPLOAD, 1L);
         SETOPT(CURLOPT_READDATA, c->file);
@@ -478,6 +532,11 @@ static int attempt(const vsr_s3 *s3, const s3_call *c, attempt_result *res, vsr_
         res->curl = curl_easy_perform(h);
         if (res->curl == CURLE_OK)
             curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
+        if (res->stalled)
+            snprintf(res->curl_msg, sizeof res->curl_msg,
+                     "no byte moved for %ld ms (the store took the connection and stopped "
+                     "answering)",
+                     res->stall_ms);
         if (!res->curl_msg[0] && res->curl != CURLE_OK)
             snprintf(res->curl_msg, sizeof res->curl_msg, "%s", curl_easy_strerror(res->curl));
     }
@@ -487,17 +546,27 @@ static int attempt(const vsr_s3 *s3, const s3_call *c, attempt_result *res, vsr_
     return rc;
 }
 
-static void sleep_ms(long ms)
+/* Sleeps ms, in slices, so that a cancel ends the wait; 1 if cancelled. */
+static int sleep_ms(long ms, const volatile sig_atomic_t *cancel)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
+    double end = vsr_now_s() + ms / 1000.0;
+    for (;;) {
+        if (cancel && *cancel)
+            return 1;
+        double left = end - vsr_now_s();
+        if (left <= 0)
+            return 0;
+        double slice = left < 0.05 ? left : 0.05;
+        struct timespec ts = {0, (long)(slice * 1e9)};
+        nanosleep(&ts, NULL);
+    }
 }
 
 /* Runs c with retries. On failure, *status is the last HTTP status (0 when
  * the last attempt got no answer) and err says what happened, where, and
  * after how many attempts. */
-static int request(const vsr_s3 *s3, const s3_call *c, long *status, vsr_error *err)
+static int request(const vsr_s3 *s3, const s3_call *c, const volatile sig_atomic_t *cancel,
+                   long *status, vsr_error *err)
 {
     attempt_result *res = malloc(sizeof *res);
     if (!res)
@@ -514,9 +583,13 @@ static int request(const vsr_s3 *s3, const s3_call *c, long *status, vsr_error *
             break;
         }
         attempts++;
-        rc = attempt(s3, c, res, err);
+        rc = attempt(s3, c, cancel, res, err);
         if (rc < 0)
             break;
+        if (res->cancelled) {
+            rc = VSR_ERR_CANCELLED;
+            break;
+        }
         *status = res->status;
         bool ok = res->curl == CURLE_OK && res->status >= 200 && res->status < 300;
         bool retryable = res->curl != CURLE_OK || res->status >= 500;
@@ -526,10 +599,18 @@ static int request(const vsr_s3 *s3, const s3_call *c, long *status, vsr_error *
             rc = VSR_ERR_IO;
             break;
         }
-        sleep_ms(backoff);
+        if (sleep_ms(backoff, cancel)) {
+            rc = VSR_ERR_CANCELLED;
+            break;
+        }
         backoff = backoff * 2 > S3_MAX_BACKOFF_MS ? S3_MAX_BACKOFF_MS : backoff * 2;
     }
-    if (rc == VSR_ERR_IO) {
+    if (rc == VSR_ERR_CANCELLED) {
+        vsr_error_set(err, VSR_ERR_CANCELLED,
+                      "%s s3://%s/%s at %s: cancelled (%d attempt%s in %.1f s)", c->method,
+                      s3->bucket, c->key, s3->base_url, attempts, attempts == 1 ? "" : "s",
+                      vsr_now_s() - t0);
+    } else if (rc == VSR_ERR_IO) {
         char what[512], tail[64];
         snprintf(tail, sizeof tail, "%d attempt%s in %.1f s", attempts, attempts == 1 ? "" : "s",
                  vsr_now_s() - t0);
@@ -591,6 +672,13 @@ static int file_sha256(FILE *f, const char *path, char hex[VSR_SIGV4_HEX_SIZE], 
 int vsr_s3_put_file(vsr_s3 *s3, const char *key, const char *path, const char *content_type,
                     vsr_error *err)
 {
+    return vsr_s3_put_file_cancellable(s3, key, path, content_type, NULL, err);
+}
+
+int vsr_s3_put_file_cancellable(vsr_s3 *s3, const char *key, const char *path,
+                                const char *content_type, const volatile sig_atomic_t *cancel,
+                                vsr_error *err)
+{
     int rc = check_key(key, err);
     if (rc < 0)
         return rc;
@@ -630,13 +718,19 @@ int vsr_s3_put_file(vsr_s3 *s3, const char *key, const char *path, const char *c
             .content_type = content_type ? content_type : "application/octet-stream",
         };
         long status;
-        rc = request(s3, &c, &status, err);
+        rc = request(s3, &c, cancel, &status, err);
     }
     fclose(f);
     return rc;
 }
 
 int vsr_s3_delete(vsr_s3 *s3, const char *key, vsr_error *err)
+{
+    return vsr_s3_delete_cancellable(s3, key, NULL, err);
+}
+
+int vsr_s3_delete_cancellable(vsr_s3 *s3, const char *key, const volatile sig_atomic_t *cancel,
+                              vsr_error *err)
 {
     int rc = check_key(key, err);
     if (rc < 0)
@@ -647,8 +741,8 @@ int vsr_s3_delete(vsr_s3 *s3, const char *key, vsr_error *err)
         .payload_hash = VSR_SIGV4_EMPTY_SHA256,
     };
     long status = 0;
-    rc = request(s3, &c, &status, err);
-    if (rc < 0 && status == 404) {
+    rc = request(s3, &c, cancel, &status, err);
+    if (rc < 0 && rc != VSR_ERR_CANCELLED && status == 404) {
         /* Already gone: the goal of a delete. */
         vsr_error_clear(err);
         return VSR_OK;

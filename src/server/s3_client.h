@@ -9,6 +9,7 @@
 
 #include "util/error.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -21,7 +22,11 @@ typedef struct vsr_s3_config {
     const char *region;     /* NULL: "us-east-1" */
     int retries;            /* attempts after the first, exponential backoff */
     long backoff_ms;        /* first backoff */
-    long timeout_ms;        /* per attempt */
+    long timeout_ms;        /* per attempt; 0: none */
+    /* An attempt during which no byte moves for this long (a store that
+     * accepts the connection and never answers) ends; 0: 30 s, or
+     * timeout_ms when that is shorter. */
+    long stall_timeout_ms;
 } vsr_s3_config;
 
 typedef struct vsr_s3 vsr_s3; /* immutable after create: usable from any thread */
@@ -38,10 +43,23 @@ void vsr_s3_destroy(vsr_s3 *s3);
 int vsr_s3_put_file(vsr_s3 *s3, const char *key, const char *path, const char *content_type,
                     vsr_error *err);
 
+/* As vsr_s3_put_file, and *cancel (may be NULL) becoming nonzero ends it
+ * within about a second wherever it waits (connecting, sending, waiting
+ * for the answer, backing off between attempts): VSR_ERR_CANCELLED. The
+ * server passes its job's flag, which its deadline, the client hanging up
+ * and SIGTERM set. */
+int vsr_s3_put_file_cancellable(vsr_s3 *s3, const char *key, const char *path,
+                                const char *content_type, const volatile sig_atomic_t *cancel,
+                                vsr_error *err);
+
 /* DELETE object key. Succeeds when the object is gone, including when it
  * was already gone (404), which S3's DeleteObject treats as success too.
  * Retries as vsr_s3_put_file. */
 int vsr_s3_delete(vsr_s3 *s3, const char *key, vsr_error *err);
+
+/* As vsr_s3_delete, ended by *cancel as vsr_s3_put_file_cancellable. */
+int vsr_s3_delete_cancellable(vsr_s3 *s3, const char *key, const volatile sig_atomic_t *cancel,
+                              vsr_error *err);
 
 /* A presigned GET URL for key, valid expires_s seconds (1..604800, 7 days)
  * from now, written into url (NUL-terminated). No network access. */

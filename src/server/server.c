@@ -7,6 +7,8 @@
 #include "server/deleter.h"
 #include "server/http_server.h"
 #include "server/s3_client.h"
+#include "server/sweep.h"
+#include "util/log.h"
 
 struct vsr_server {
     vsr_metrics metrics;
@@ -40,7 +42,7 @@ int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *
             .region = cfg->region,
             .retries = cfg->storage_retries,
             .backoff_ms = cfg->storage_backoff_ms,
-            .timeout_ms = 120000,
+            .timeout_ms = cfg->storage_timeout_ms,
         };
         if ((st = vsr_s3_create(&sc, &sv->s3, err)) < 0)
             goto fail;
@@ -60,12 +62,35 @@ int vsr_server_start(const vsr_server_config *cfg, vsr_server **out, vsr_error *
         (st = vsr_output_claims_create(&s->api.claims, err)) < 0 ||
         (st = vsr_gpu_worker_create(sv, s->api.queue, &s->api.gpu, err)) < 0)
         goto fail;
+    /* Before the first request: what a killed predecessor left. */
+    vsr_sweep_stats swept;
+    if ((st = vsr_sweep_leftovers(cfg->tmp_dir, cfg->root, &swept, err)) < 0)
+        goto fail;
+    if (swept.job_dirs || swept.files || swept.left)
+        vsr_logf(NULL, VSR_LOG_INFO, "serve",
+                 "startup sweep: removed %d job director%s and %d file%s left by vsr processes "
+                 "no longer running (%d left in place, see the warnings)",
+                 swept.job_dirs, swept.job_dirs == 1 ? "y" : "ies", swept.files,
+                 swept.files == 1 ? "" : "s", swept.left);
+    int per_ip = cfg->max_connections_per_ip;
+    if (per_ip == 0) {
+        per_ip = cfg->max_connections / 2;
+        if (per_ip < cfg->max_running + cfg->max_queued + 2)
+            per_ip = cfg->max_running + cfg->max_queued + 2;
+        if (per_ip > cfg->max_connections)
+            per_ip = cfg->max_connections;
+    }
     vsr_http_options ho = {
         .host = cfg->listen_host ? cfg->listen_host : "127.0.0.1",
         .port = cfg->listen_port,
         .max_connections = cfg->max_connections,
+        /* Automatic: half the slots, so that one address (a slow-header
+         * attacker, a runaway client) always leaves the other half to the
+         * rest; at least what a single client needs to fill the queue. */
+        .max_connections_per_ip = per_ip,
         .max_body_bytes = cfg->max_body_bytes,
         .timeout_s = cfg->request_timeout_s,
+        .header_timeout_s = cfg->header_timeout_s,
         .token = cfg->token,
         .open_path = "/health",
         .alt_token_paths = vsr_gpu_worker_paths,

@@ -1,6 +1,7 @@
 #include "server/server_config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@ void vsr_server_config_default(vsr_server_config *c)
     c->max_connections = 64;
     c->max_body_bytes = 1 << 20;
     c->request_timeout_s = 60;
+    c->header_timeout_s = 10;
     c->max_running = 2;
     c->max_queued = 5;
     c->job_timeout_s = 600;
@@ -27,6 +29,7 @@ void vsr_server_config_default(vsr_server_config *c)
     vsr_download_limits_default(&c->download);
     c->storage_retries = 3;
     c->storage_backoff_ms = 500;
+    c->storage_timeout_ms = 120000;
     c->presign_expiry_s = 7 * 24 * 3600;
     c->service_presign_expiry_s = 3600;
     c->delete_after_s = 600;
@@ -76,8 +79,10 @@ static const config_key config_keys[] = {
     KEY("listen_port", KEY_INT, listen_port),
     KEY("token", KEY_STRING, token),
     KEY("max_connections", KEY_INT, max_connections),
+    KEY("max_connections_per_ip", KEY_INT, max_connections_per_ip),
     KEY("max_body_bytes", KEY_INT64, max_body_bytes),
     KEY("request_timeout_s", KEY_INT, request_timeout_s),
+    KEY("header_timeout_s", KEY_INT, header_timeout_s),
     KEY("max_running", KEY_INT, max_running),
     KEY("max_queued", KEY_INT, max_queued),
     KEY("job_timeout_s", KEY_INT, job_timeout_s),
@@ -108,6 +113,7 @@ static const config_key config_keys[] = {
     KEY("region", KEY_STRING, region),
     KEY("storage_retries", KEY_INT, storage_retries),
     KEY("storage_backoff_ms", KEY_LONG, storage_backoff_ms),
+    KEY("storage_timeout_ms", KEY_LONG, storage_timeout_ms),
     KEY("presign_expiry_s", KEY_LONG, presign_expiry_s),
     KEY("service_presign_expiry_s", KEY_LONG, service_presign_expiry_s),
     KEY("delete_after_s", KEY_LONG, delete_after_s),
@@ -241,6 +247,16 @@ int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err)
         if (vsr_server_config_set(&c->endpoint, url, err) < 0)
             return VSR_ERR_NOMEM;
     }
+    const char *t = getenv("VSR_STORAGE_TIMEOUT_MS");
+    if (t && *t) {
+        char *end;
+        errno = 0;
+        long ms = strtol(t, &end, 10);
+        if (errno || *end || ms < 0)
+            return vsr_error_set(err, VSR_ERR_INVALID,
+                                 "VSR_STORAGE_TIMEOUT_MS='%.32s': expected milliseconds", t);
+        c->storage_timeout_ms = ms;
+    }
     return VSR_OK;
 }
 
@@ -264,6 +280,15 @@ int vsr_server_config_validate(const vsr_server_config *c, vsr_error *err)
         return vsr_error_set(err, VSR_ERR_INVALID,
                              "max_connections %d must exceed max_running + max_queued (%d) by 2",
                              c->max_connections, c->max_running + c->max_queued);
+    if (c->max_connections_per_ip > c->max_connections)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "max_connections_per_ip %d is over max_connections %d",
+                             c->max_connections_per_ip, c->max_connections);
+    if (c->header_timeout_s < 1 || c->header_timeout_s > 3600)
+        return vsr_error_set(err, VSR_ERR_INVALID, "header_timeout_s %d is not 1..3600",
+                             c->header_timeout_s);
+    if (c->request_timeout_s < 1)
+        return vsr_error_set(err, VSR_ERR_INVALID, "request_timeout_s must be at least 1");
     if (c->max_body_bytes < 64)
         return vsr_error_set(err, VSR_ERR_INVALID, "max_body_bytes %lld is too small",
                              (long long)c->max_body_bytes);
@@ -275,6 +300,10 @@ int vsr_server_config_validate(const vsr_server_config *c, vsr_error *err)
     if (c->workers < 0 || c->workers > 256)
         return vsr_error_set(err, VSR_ERR_INVALID, "workers %d is not 0 (automatic) or 1..256",
                              c->workers);
+    if (c->storage_timeout_ms < 100 || c->storage_timeout_ms > 24L * 3600 * 1000)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "storage_timeout_ms %ld is not 100..86400000 (one storage request)",
+                             c->storage_timeout_ms);
     if (c->presign_expiry_s < 1 || c->presign_expiry_s > 7 * 24 * 3600)
         return vsr_error_set(err, VSR_ERR_INVALID,
                              "presign_expiry_s %ld is not 1..604800 (SigV4 allows 7 days)",

@@ -21,8 +21,10 @@ typedef struct vsr_server_config {
 
     /* HTTP limits */
     int max_connections;
+    int max_connections_per_ip; /* one client address's share; 0 = automatic (half) */
     int64_t max_body_bytes;
-    int request_timeout_s; /* idle time before a connection is dropped */
+    int request_timeout_s; /* idle time before a connection is dropped; time to send a body */
+    int header_timeout_s;  /* time to send a request's headers */
 
     /* jobs */
     int max_running;     /* jobs upscaling at once (Vidaio: 2) */
@@ -56,8 +58,9 @@ typedef struct vsr_server_config {
     char *bucket, *endpoint, *access_key, *secret_key, *region;
     int storage_retries;
     long storage_backoff_ms;
-    long presign_expiry_s; /* legacy POST /upscale-video's links (default 7 days, as the old
-                              subnet storage code made them); at most 7 days */
+    long storage_timeout_ms; /* one storage request (per attempt); VSR_STORAGE_TIMEOUT_MS */
+    long presign_expiry_s;   /* legacy POST /upscale-video's links (default 7 days, as the old
+                                subnet storage code made them); at most 7 days */
     long
         service_presign_expiry_s; /* POST /upscale and /compress (default 3600 s, as
                                      vidaio-subnet's services; MINER_STORAGE_S3_PRESIGNED_EXPIRY) */
@@ -85,7 +88,8 @@ int vsr_server_config_load_file(vsr_server_config *c, const char *path, vsr_erro
  * BUCKET_COMPATIBLE_SECRET_KEY, BUCKET_REGION (MINER_* win);
  * S3_PRESIGNED_EXPIRY; VSR_API_TOKEN; the GPU worker's token
  * (VSR_GPU_TOKEN, or validator-vidaio's name for it,
- * VIDAIO_NEXT_GPU_AUTH_TOKEN); VSR_OPERATOR_ID. */
+ * VIDAIO_NEXT_GPU_AUTH_TOKEN); VSR_OPERATOR_ID; VSR_STORAGE_TIMEOUT_MS (a bad number is an
+ * error naming it). */
 int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err);
 
 /* Replaces *field with a copy of value (NULL clears it). */

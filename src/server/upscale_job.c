@@ -14,6 +14,7 @@
 #include "server/uuid.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/scratch_file.h"
 
 int vsr_http_status_for(vsr_status code)
 {
@@ -66,8 +67,8 @@ static int deliver_upload(vsr_upscale_job *j, vsr_clip *c, const char *path, dou
         snprintf(key, sizeof key, "%s_upscaled.mp4", uuid);
     }
     long expiry = j->presign_expiry_s > 0 ? j->presign_expiry_s : sv->cfg->presign_expiry_s;
-    return vsr_deliver_upload(sv, key, path, expiry, c->output_url, sizeof c->output_url, upload_s,
-                              err);
+    return vsr_deliver_upload(sv, key, path, expiry, &j->job.cancel, c->output_url,
+                              sizeof c->output_url, upload_s, err);
 }
 
 static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
@@ -170,8 +171,11 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
 
     if (j->upload) {
         if (deliver_upload(j, c, out_path, &stages[VSR_STAGE_UPLOAD], &err) < 0) {
+            int cancelled = err.code == VSR_ERR_CANCELLED;
+            if (cancelled)
+                explain_cancel(j, &err);
             vsr_error_prefix(&err, "clip %d: upload", index);
-            clip_fail(c, &err, 502);
+            clip_fail(c, &err, cancelled ? 0 : 502);
         }
     }
     vsr_metrics_clip(sv->metrics, ps.frames, ps.wall_s, stages);
@@ -204,11 +208,12 @@ static void run_job(vsr_job *job, void *opaque)
     vsr_upscale_job *j = opaque;
     (void)job;
     char workdir[4096];
-    snprintf(workdir, sizeof workdir, "%s/vsr-job-XXXXXX", j->services->cfg->tmp_dir);
-    if (!mkdtemp(workdir)) {
-        vsr_error err;
-        vsr_error_set(&err, VSR_ERR_IO, "making a scratch directory in %s: %s",
-                      j->services->cfg->tmp_dir, strerror(errno));
+    vsr_error err;
+    vsr_error_clear(&err);
+    /* Named with this process's pid, so that a restart after a crash can
+     * tell it from a live server's (server/sweep.h). */
+    if (vsr_scratch_dir_create(j->services->cfg->tmp_dir, VSR_SCRATCH_JOB_DIR, workdir,
+                               sizeof workdir, &err) < 0) {
         for (int i = 0; i < j->n_clips; i++)
             clip_fail(&j->clips[i], &err, 500);
         vsr_metrics_error(j->services->metrics, VSR_ERR_IO);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,56 @@ int vsr_scratch_create(const char *final_path, const char *tag, char *out, size_
     out[0] = '\0';
     return vsr_error_set(err, VSR_ERR_IO, "%s: cannot write a scratch file beside it: %s",
                          final_path, strerror(e));
+}
+
+int vsr_scratch_dir_create(const char *parent, const char *tag, char *out, size_t size,
+                           vsr_error *err)
+{
+    int n = snprintf(out, size, "%s/%s-%ld-XXXXXX", parent, tag, (long)getpid());
+    if (n < 0 || (size_t)n >= size) {
+        out[0] = '\0';
+        return vsr_error_set(err, VSR_ERR_INVALID, "%s: path too long for a scratch directory",
+                             parent);
+    }
+    if (!mkdtemp(out)) {
+        int e = errno;
+        out[0] = '\0';
+        return vsr_error_set(err, VSR_ERR_IO, "making a scratch directory in %s: %s", parent,
+                             strerror(e));
+    }
+    return 0;
+}
+
+/* "<digits>-<6 of mkdtemp's letters or digits>" at s, to its end. */
+static int pid_and_suffix(const char *s, const char *letters, long *pid)
+{
+    const char *e = s;
+    while (*e >= '0' && *e <= '9')
+        e++;
+    if (e == s || e - s > 10 || *e != '-')
+        return 0;
+    size_t n = strspn(e + 1, letters);
+    if (n != SUFFIX_LEN || e[1 + n])
+        return 0;
+    *pid = strtol(s, NULL, 10);
+    return *pid > 0;
+}
+
+int vsr_scratch_dir_parse(const char *name, const char *tag, long *pid)
+{
+    size_t tl = strlen(tag);
+    static const char mkdtemp_letters[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    return !strncmp(name, tag, tl) && name[tl] == '-' &&
+           pid_and_suffix(name + tl + 1, mkdtemp_letters, pid);
+}
+
+int vsr_scratch_owner_alive(long pid)
+{
+    if (pid <= 0 || pid == (long)getpid())
+        return 0;
+    /* EPERM: it exists, as another user's process. */
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
 int vsr_scratch_parse(const char *name, const char *tag, long *pid)

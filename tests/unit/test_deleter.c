@@ -1,7 +1,8 @@
 /* The deleter against a real s3rver: a due object is deleted, one not yet
  * due is kept; a restart (stop, start on the same db) deletes what was left
  * pending; a failed delete (storage down) stays pending, is retried with a
- * growing delay, and is deleted after a restart with working storage. */
+ * growing delay, and is deleted after a restart with working storage; a
+ * delete that a store never answers does not hold up stop. */
 #include "s3rver_test.h"
 #include "server/deleter.h"
 #include "server/s3_client.h"
@@ -211,6 +212,37 @@ static void test_failure_and_retry(vsr_s3 *good, const char *file)
     vsr_s3_destroy(down);
 }
 
+/* Stop while a delete waits on a store that never answers (issue 20: it
+ * held the server's exit for the storage timeout, times the retries): the
+ * delete is cancelled, stop returns within about a second, and the row
+ * stays for the next start. */
+static void test_stop_while_hung(void)
+{
+    char db[PATH_BUF], endpoint[64];
+    snprintf(db, sizeof db, "%s/hung.db", work);
+    int hole;
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", test_black_hole_port(&hole));
+    vsr_s3 *s3 = make_s3(endpoint, 2, 30000); /* 30 s a try, 3 tries */
+    vsr_error err = {0};
+    vsr_deleter *d = NULL;
+    CHECK_MSG(s3 && vsr_deleter_start(db, s3, 100, &d, &err) == VSR_OK, "%s", err.msg);
+    if (d) {
+        CHECK(vsr_deleter_schedule(d, "hung.mp4", time(NULL) - 1, &err) == VSR_OK);
+        test_sleep_ms(1000); /* taken and sent: now waiting for an answer */
+        double t0 = test_now_s();
+        vsr_deleter_stop(d);
+        double dt = test_now_s() - t0;
+        CHECK_MSG(dt < 3, "stop took %.2f s with a delete in flight", dt);
+        long attempts = -1;
+        long long next_try = 0;
+        char last_error[1024] = "";
+        row_of(db, "hung.mp4", &attempts, &next_try, last_error, sizeof last_error);
+        CHECK_MSG(attempts == 0, "the cancelled delete: attempts %ld (-1: row gone)", attempts);
+    }
+    vsr_s3_destroy(s3);
+    close(hole);
+}
+
 static void test_bad_args(vsr_s3 *s3)
 {
     vsr_error err = {0};
@@ -245,6 +277,7 @@ int main(void)
     if (s3) {
         test_schedule_and_restart(s3, file);
         test_failure_and_retry(s3, file);
+        test_stop_while_hung();
         test_bad_args(s3);
     }
     vsr_s3_destroy(s3);

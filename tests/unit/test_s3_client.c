@@ -1,8 +1,8 @@
 /* The S3 client against a real s3rver started here: PUT a file, GET it back
  * through the presigned URL and compare bytes, DELETE, GET again -> 404;
  * 4xx not retried; storage down and 5xx retried with backoff (a fake
- * server counts the attempts); endpoint parsing; several threads sharing
- * one client. */
+ * server counts the attempts); a store that never answers (stall limit,
+ * timeout, cancel); endpoint parsing; several threads sharing one client. */
 #include "s3rver_test.h"
 #include "server/s3_client.h"
 #include "server/sigv4.h"
@@ -375,7 +375,7 @@ static void expect_url_prefix(const char *endpoint, const char *want)
 static void expect_bad_config(const char *endpoint, const char *bucket, int retries,
                               const char *what)
 {
-    vsr_s3_config cfg = {endpoint, bucket, "AK", "SK", NULL, retries, 10, 1000};
+    vsr_s3_config cfg = {endpoint, bucket, "AK", "SK", NULL, retries, 10, 1000, 0};
     vsr_s3 *s3 = NULL;
     vsr_error err = {0};
     CHECK_MSG(vsr_s3_create(&cfg, &s3, &err) == VSR_ERR_INVALID && !s3 && strstr(err.msg, what),
@@ -432,6 +432,97 @@ static void *upload_main(void *arg)
     return NULL;
 }
 
+typedef struct canceller {
+    volatile sig_atomic_t flag;
+    long after_ms;
+    pthread_t thread;
+} canceller;
+
+static void *cancel_main(void *arg)
+{
+    canceller *c = arg;
+    test_sleep_ms(c->after_ms);
+    c->flag = 1;
+    return NULL;
+}
+
+static vsr_s3 *black_hole_s3(int port, int retries, long backoff_ms, long timeout_ms, long stall_ms)
+{
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", port);
+    vsr_s3_config cfg = {
+        .endpoint = endpoint,
+        .bucket = BUCKET,
+        .access_key = "AK",
+        .secret_key = "SK",
+        .retries = retries,
+        .backoff_ms = backoff_ms,
+        .timeout_ms = timeout_ms,
+        .stall_timeout_ms = stall_ms,
+    };
+    vsr_s3 *s3 = NULL;
+    vsr_error err = {0};
+    CHECK_MSG(vsr_s3_create(&cfg, &s3, &err) == VSR_OK, "%s", err.msg);
+    return s3;
+}
+
+/* A store that takes the connection and never answers (issue 20: an
+ * upload waited 120 s per try, past its job's deadline): the stall limit
+ * ends an attempt without a total timeout, the timeout ends one, and a
+ * cancel ends the whole call within about a second, during an attempt or
+ * the backoff after one. */
+static void test_black_hole(void)
+{
+    int hole;
+    int port = test_black_hole_port(&hole);
+    char path[PATH_BUF];
+    snprintf(path, sizeof path, "%s/hole.bin", work);
+    write_file(path, 20000, 9, NULL);
+    vsr_error err = {0};
+
+    vsr_s3 *s3 = black_hole_s3(port, 1, 100, 0, 1000); /* no timeout, 1 s stall */
+    double t0 = test_now_s();
+    int rc = s3 ? vsr_s3_put_file(s3, "k", path, NULL, &err) : -1;
+    double dt = test_now_s() - t0;
+    CHECK_MSG(rc == VSR_ERR_IO && strstr(err.msg, "(2 attempts in "), "stall: %d %s", rc, err.msg);
+    CHECK_MSG(dt >= 1.5 && dt < 8, "two 1 s stalls took %.2f s", dt);
+    vsr_s3_destroy(s3);
+
+    s3 = black_hole_s3(port, 0, 100, 1200, 0); /* 1.2 s timeout, the stall limit follows it */
+    t0 = test_now_s();
+    rc = s3 ? vsr_s3_delete(s3, "k", &err) : -1;
+    dt = test_now_s() - t0;
+    CHECK_MSG(rc == VSR_ERR_IO && strstr(err.msg, "DELETE"), "timeout: %d %s", rc, err.msg);
+    CHECK_MSG(dt >= 0.9 && dt < 6, "a 1.2 s timeout took %.2f s", dt);
+    vsr_s3_destroy(s3);
+
+    /* 60 s a try, 3 retries: only the cancel (at 1 s) ends it. */
+    s3 = black_hole_s3(port, 3, 100, 60000, 60000);
+    canceller c = {.after_ms = 1000};
+    pthread_create(&c.thread, NULL, cancel_main, &c);
+    t0 = test_now_s();
+    rc = s3 ? vsr_s3_put_file_cancellable(s3, "k", path, NULL, &c.flag, &err) : -1;
+    dt = test_now_s() - t0;
+    pthread_join(c.thread, NULL);
+    CHECK_MSG(rc == VSR_ERR_CANCELLED && strstr(err.msg, "cancelled"), "cancel: %d %s", rc,
+              err.msg);
+    CHECK_MSG(dt >= 0.9 && dt < 4, "cancelled at 1 s, returned after %.2f s", dt);
+    vsr_s3_destroy(s3);
+
+    /* The cancel comes during a 20 s backoff. */
+    s3 = black_hole_s3(port, 2, 20000, 300, 0);
+    c = (canceller){.after_ms = 1000};
+    pthread_create(&c.thread, NULL, cancel_main, &c);
+    t0 = test_now_s();
+    rc = s3 ? vsr_s3_delete_cancellable(s3, "k", &c.flag, &err) : -1;
+    dt = test_now_s() - t0;
+    pthread_join(c.thread, NULL);
+    CHECK_MSG(rc == VSR_ERR_CANCELLED, "cancel in backoff: %d %s", rc, err.msg);
+    CHECK_MSG(dt < 4, "cancelled during the backoff at 1 s, returned after %.2f s", dt);
+    vsr_s3_destroy(s3);
+    close(hole);
+}
+
 /* One vsr_s3, several threads at once. */
 static void test_threads(const test_s3rver *srv)
 {
@@ -468,6 +559,7 @@ int main(void)
     test_threads(&srv);
     test_s3rver_stop(&srv);
     test_storage_down();
+    test_black_hole();
     test_server_errors();
     test_config();
     curl_global_cleanup();
