@@ -1,14 +1,14 @@
 #include "server/compress_api.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "server/compress_job.h"
+#include "server/compress_request.h"
 #include "server/path_confine.h"
+#include "server/upscale_request.h"
 #include "server/uuid.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -52,15 +52,11 @@ static void reply_invalid(vsr_http_reply *reply, const char *type, const char *f
 static void reply_invalid(vsr_http_reply *reply, const char *type, const char *field, json_t *input,
                           const char *fmt, ...)
 {
-    char msg[VSR_ERROR_MSG_MAX + 256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    json_t *body = vsr_compress_request_invalidv(type, field, input, fmt, ap);
     va_end(ap);
-    json_t *item = json_pack("{s:s,s:[s,s],s:s}", "type", type, "loc", "body", field, "msg", msg);
-    if (input)
-        json_object_set(item, "input", input);
-    reply_json(reply, 422, json_pack("{s:[o]}", "detail", item));
+    reply_json(reply, 422, body);
 }
 
 /* A message as a JSON string; bytes that are not UTF-8 (from a decoder's
@@ -96,141 +92,6 @@ json_t *vsr_compress_api_error_fields(vsr_api *api)
     return body;
 }
 
-/* ---- the request ------------------------------------------------------- */
-
-typedef struct compress_request {
-    const char *video_path, *task_id, *codec, *codec_mode;
-    json_int_t cq, target_bitrate, target_width, target_height;
-} compress_request;
-
-/* A pydantic str field: absent gives the default, else a string. */
-static int str_field(json_t *root, const char *name, const char *def, const char **out,
-                     vsr_http_reply *reply)
-{
-    json_t *v = json_object_get(root, name);
-    if (!v) {
-        *out = def;
-        return 0;
-    }
-    if (!json_is_string(v)) {
-        reply_invalid(reply, "string_type", name, v, "Input should be a valid string");
-        return -1;
-    }
-    *out = json_string_value(v);
-    return 0;
-}
-
-/* A pydantic int field (Optional when def_null): an integer, or a float
- * with no fractional part. */
-static int int_field(json_t *root, const char *name, int nullable, json_int_t def, json_int_t *out,
-                     vsr_http_reply *reply)
-{
-    json_t *v = json_object_get(root, name);
-    *out = def;
-    if (!v || (nullable && json_is_null(v)))
-        return 0;
-    if (json_is_integer(v)) {
-        *out = json_integer_value(v);
-        return 0;
-    }
-    if (json_is_real(v) && floor(json_real_value(v)) == json_real_value(v) &&
-        fabs(json_real_value(v)) < 9e15) {
-        *out = (json_int_t)json_real_value(v);
-        return 0;
-    }
-    reply_invalid(reply, "int_type", name, v, "Input should be a valid integer");
-    return -1;
-}
-
-static int task_id_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n > 64)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-              (s[i] >= '0' && s[i] <= '9') || strchr("._-", s[i])))
-            return 0;
-    return 1;
-}
-
-/* The service's CODEC_MAP names (upper-cased) to vsr's codecs; VP9 is
- * one of them but not vsr's. */
-static const char *codec_family(const char *name)
-{
-    static const struct {
-        const char *name, *codec;
-    } codecs[] = {
-        {"AV1", "av1"},   {"H264", "h264"},  {"H.264", "h264"}, {"HEVC", "hevc"},
-        {"H265", "hevc"}, {"H.265", "hevc"}, {"VP9", "vp9"},
-    };
-    for (size_t i = 0; i < sizeof codecs / sizeof codecs[0]; i++)
-        if (!strcasecmp(name, codecs[i].name))
-            return codecs[i].codec;
-    return NULL;
-}
-
-/* Checks every field; on a bad one replies and returns -1. */
-static int parse_request(json_t *root, compress_request *r, vsr_http_reply *reply)
-{
-    json_t *vp = json_object_get(root, "video_path");
-    if (!vp) {
-        reply_invalid(reply, "missing", "video_path", json_null(), "Field required");
-        return -1;
-    }
-    if (str_field(root, "video_path", NULL, &r->video_path, reply) < 0 ||
-        str_field(root, "task_id", "", &r->task_id, reply) < 0 ||
-        str_field(root, "codec", "AV1", &r->codec, reply) < 0 ||
-        str_field(root, "codec_mode", "CRF", &r->codec_mode, reply) < 0 ||
-        int_field(root, "cq", 0, 35, &r->cq, reply) < 0 ||
-        int_field(root, "target_bitrate", 1, 0, &r->target_bitrate, reply) < 0 ||
-        int_field(root, "target_width", 1, 0, &r->target_width, reply) < 0 ||
-        int_field(root, "target_height", 1, 0, &r->target_height, reply) < 0)
-        return -1;
-    const char *preset;
-    if (str_field(root, "preset", "p4", &preset, reply) < 0)
-        return -1;
-    if (!r->video_path[0]) {
-        reply_invalid(reply, "value_error", "video_path", vp, "expected a URL or a path");
-        return -1;
-    }
-    if (!task_id_ok(r->task_id)) {
-        reply_invalid(reply, "value_error", "task_id", json_object_get(root, "task_id"),
-                      "expected at most 64 letters, digits or . _ - (it names the output)");
-        return -1;
-    }
-    const char *family = codec_family(r->codec);
-    if (!family) {
-        reply_invalid(reply, "value_error", "codec", json_object_get(root, "codec"),
-                      "expected AV1, H264, HEVC or VP9");
-        return -1;
-    }
-    if (strcmp(r->codec_mode, "CRF") && strcmp(r->codec_mode, "VBR")) {
-        reply_invalid(reply, "value_error", "codec_mode", json_object_get(root, "codec_mode"),
-                      "expected CRF or VBR");
-        return -1;
-    }
-    if (r->cq < 0 || r->cq > 63) {
-        reply_invalid(reply, "value_error", "cq", json_object_get(root, "cq"), "expected 0..63");
-        return -1;
-    }
-    if (r->target_bitrate < 0 || r->target_bitrate > 500000000) {
-        reply_invalid(reply, "value_error", "target_bitrate",
-                      json_object_get(root, "target_bitrate"), "expected bits/s, 1..500000000");
-        return -1;
-    }
-    /* The service resizes only when both are given (and non-zero). */
-    if (r->target_width && r->target_height &&
-        (r->target_width < 16 || r->target_height < 16 || r->target_width > 8192 ||
-         r->target_height > 8192 || r->target_width % 2 || r->target_height % 2)) {
-        reply_invalid(reply, "value_error", "target_width", json_object_get(root, "target_width"),
-                      "target_width x target_height: expected even sizes 16..8192");
-        return -1;
-    }
-    r->codec = family;
-    return 0;
-}
-
 /* ---- running it ---------------------------------------------------------- */
 
 typedef struct waiter {
@@ -241,11 +102,6 @@ static int still_wanted(void *opaque)
 {
     const vsr_http_call *call = ((waiter *)opaque)->call;
     return call->client_connected(call->conn);
-}
-
-static int is_url(const char *s)
-{
-    return !strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8);
 }
 
 /* The storage settings the service would call missing. */
@@ -269,20 +125,10 @@ static void missing_storage(const vsr_server_config *cfg, char *out, size_t size
 void vsr_compress_api_handle(vsr_api *api, const vsr_http_call *call, vsr_http_reply *reply)
 {
     const vsr_server_config *cfg = api->services.cfg;
-    json_error_t jerr;
-    json_t *root = json_loadb(call->body, call->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root || !json_is_object(root)) {
-        if (root)
-            reply_invalid(reply, "model_attributes_type", "body", root,
-                          "Input should be a valid dictionary or object to extract fields from");
-        else
-            reply_invalid(reply, "json_invalid", "body", NULL, "JSON decode error: %s", jerr.text);
-        json_decref(root);
-        return;
-    }
-    compress_request r;
-    if (parse_request(root, &r, reply) < 0) {
-        json_decref(root);
+    vsr_compress_request r;
+    json_t *root = NULL, *invalid = NULL;
+    if (vsr_compress_request_parse(call->body, call->body_len, &r, &root, &invalid) < 0) {
+        reply_json(reply, 422, invalid);
         return;
     }
 
@@ -316,7 +162,7 @@ void vsr_compress_api_handle(vsr_api *api, const vsr_http_call *call, vsr_http_r
     }
     c->presign_expiry_s = cfg->service_presign_expiry_s;
     char out_local[4096] = "";
-    int remote = is_url(r.video_path);
+    int remote = vsr_request_is_url(r.video_path);
     int bad = 0;
     /* The service compresses at target_bitrate only in VBR mode with a
      * bitrate given; otherwise at its cq. */
