@@ -41,6 +41,7 @@ enum {
     OPT_BITRATE,
     OPT_SIZE,
     OPT_PARAMS,
+    OPT_OBJECTIVE,
 };
 
 static void help(void)
@@ -63,6 +64,10 @@ static void help(void)
            "                        --mode vbr optional: the output must then reach it\n"
            "  --mode crf|vbr        crf (default): the fewest bytes at T; vbr: the best\n"
            "                        quality at --bitrate\n"
+           "  --objective bytes|score  CRF mode: bytes (default) keeps the fewest bytes\n"
+           "                        that pass; score the highest validator-vidaio score,\n"
+           "                        (0.7 (1 - bytes/input bytes) + 0.3 VMAF/100) / 1.12,\n"
+           "                        trying lower CRFs while the samples say it rises\n"
            "  --bitrate BPS         VBR's average bits/s (container included), e.g.\n"
            "                        5000000, 5000k or 5M\n"
            "  --codec C             hevc (default, libx265), av1 (libsvtav1), h264\n"
@@ -137,12 +142,17 @@ static int print_json(const vsr_compress_options *o, const vsr_compress_result *
             json_object_set_new(root, "vmaf_target", json_real(o->vmaf_target));
     } else if (root) {
         json_object_set_new(root, "crf", json_integer(r->crf));
+        json_object_set_new(
+            root, "objective",
+            json_string(o->objective == VSR_COMPRESS_MAX_SCORE ? "score" : "bytes"));
         json_object_set_new(root, "vmaf_target", json_real(o->vmaf_target));
     }
     if (root && o->vmaf_target >= 0)
         json_object_set_new(root, "margin", json_real(o->margin));
-    if (root)
+    if (root) {
         json_object_set_new(root, "encoder_params", json_string(r->params));
+        json_object_set_new(root, "vidaio_score", json_real(r->score));
+    }
     return vsr_cli_print_json(CMD, root);
 }
 
@@ -202,10 +212,12 @@ int vsr_cmd_compress(int argc, char **argv)
         {"bitrate", required_argument, NULL, OPT_BITRATE},
         {"size", required_argument, NULL, OPT_SIZE},
         {"encoder-params", required_argument, NULL, OPT_PARAMS},
+        {"objective", required_argument, NULL, OPT_OBJECTIVE},
         {NULL, 0, NULL, 0},
     };
     static const char *const codecs[] = {"hevc", "av1", "h264", "vp9", NULL};
     static const char *const modes[] = {"crf", "vbr", NULL};
+    static const char *const objectives[] = {"bytes", "score", NULL};
     vsr_compress_options opt;
     vsr_compress_options_default(&opt);
     int verbose = 0, json = 0, have_target = 0, r, c, ival;
@@ -268,6 +280,11 @@ int vsr_cmd_compress(int argc, char **argv)
                 return r;
             opt.mode = ival ? VSR_COMPRESS_VBR : VSR_COMPRESS_CRF;
             break;
+        case OPT_OBJECTIVE:
+            if ((r = vsr_opt_choice(CMD, "--objective", optarg, objectives, &ival)))
+                return r;
+            opt.objective = ival ? VSR_COMPRESS_MAX_SCORE : VSR_COMPRESS_MIN_BYTES;
+            break;
         case OPT_BITRATE:
             if (parse_bitrate(optarg, &opt.bitrate))
                 return vsr_usage_error(CMD,
@@ -295,6 +312,8 @@ int vsr_cmd_compress(int argc, char **argv)
         return vsr_usage_error(CMD, "-i IN and -o OUT are needed");
     if (opt.mode == VSR_COMPRESS_VBR && !opt.bitrate)
         return vsr_usage_error(CMD, "--mode vbr needs --bitrate BPS (the average bits/s)");
+    if (opt.mode == VSR_COMPRESS_VBR && opt.objective == VSR_COMPRESS_MAX_SCORE)
+        return vsr_usage_error(CMD, "--objective score is for CRF mode (VBR's bitrate is given)");
     if (opt.mode == VSR_COMPRESS_CRF && opt.bitrate)
         return vsr_usage_error(CMD, "--bitrate is for --mode vbr; CRF mode finds its own rate");
     if (!have_target && opt.mode == VSR_COMPRESS_CRF)

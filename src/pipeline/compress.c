@@ -1276,8 +1276,81 @@ static void predict(const compress_ctx *c, int crf, double slope, double *vmaf, 
     *delta = da + f * (db - da);
 }
 
+double vsr_compress_vidaio_score(double bytes_ratio, double vmaf)
+{
+    return (0.7 * (1 - bytes_ratio) + 0.3 * vmaf / 100) / 1.12;
+}
+
+static double encode_score(const compress_ctx *c, const vsr_compress_encode *e)
+{
+    return c->input_bytes > 0
+               ? vsr_compress_vidaio_score((double)e->bytes / (double)c->input_bytes, e->vmaf)
+               : 0;
+}
+
+/* The score objective's step (5. in compress.h): from the smallest
+ * passing encode at CRF k0, sample trials one CRF lower at a time while the
+ * score they predict for the clip rises (the clip's bytes scaled by the
+ * samples' bytes, its VMAF and NEG delta shifted as the samples' change),
+ * then the clip at the peak, kept if its measured score is the higher.
+ * Stops where the deadline leaves no room for that encode. */
+static int raise_for_score(compress_ctx *c, int *best, vsr_error *err)
+{
+    const vsr_compress_options *opt = c->opt;
+    vsr_compress_result *res = c->res;
+    if (c->input_bytes <= 0)
+        return VSR_OK;
+    /* res->encodes moves no entries, but trials may be added: copy */
+    const vsr_compress_encode e0 = res->encodes[*best];
+    vsr_compress_trial *t;
+    int ret = add_trial(c, e0.crf, &t, err);
+    if (ret < 0)
+        return ret;
+    const vsr_compress_trial t0 = *t;
+    if (t0.bytes <= 0)
+        return VSR_OK;
+    double s0 = encode_score(c, &e0), peak_s = s0;
+    int peak = e0.crf;
+    for (int k = e0.crf - 1; k >= c->lad->crf_min; k--) {
+        if (res->n_trials == VSR_COMPRESS_MAX_TRIALS ||
+            (opt->deadline_s > 0 &&
+             elapsed(c) + trial_cost(c, 1) + clip_cost(c, 1) > opt->deadline_s))
+            break;
+        if ((ret = add_trial(c, k, &t, err)) < 0)
+            return ret;
+        double bytes = (double)e0.bytes * (double)t->bytes / (double)t0.bytes;
+        double vmaf = e0.vmaf + (t->vmaf - t0.vmaf);
+        double delta =
+            (e0.vmaf - e0.vmaf_neg) + ((t->vmaf - t->vmaf_neg) - (t0.vmaf - t0.vmaf_neg));
+        double s =
+            vsr_compress_vidaio_score(bytes / (double)c->input_bytes, vmaf > 100 ? 100 : vmaf);
+        say(c, "score: CRF %d predicts %.0f bytes, VMAF %.3f, NEG delta %.3f: %.5f", k, bytes, vmaf,
+            delta, s);
+        if (s <= peak_s || delta > opt->max_neg_delta ||
+            bytes >= opt->size_ratio * (double)c->input_bytes)
+            break;
+        peak_s = s;
+        peak = k;
+    }
+    /* a gain smaller than the noise of the prediction is not worth an encode */
+    if (peak == e0.crf || peak_s - s0 < 0.0005 || res->n_encodes == VSR_COMPRESS_MAX_ENCODES ||
+        (opt->deadline_s > 0 && elapsed(c) + clip_cost(c, 1) > opt->deadline_s))
+        return VSR_OK;
+    vsr_compress_encode *e = NULL;
+    const rate r = {.crf = peak};
+    if ((ret = encode_and_measure(c, &r, &e, err)) < 0)
+        return ret;
+    double s = encode_score(c, e);
+    say(c, "score: CRF %d scores %.5f measured (predicted %.5f), CRF %d %.5f", peak, s, peak_s,
+        e0.crf, s0);
+    if (e->passed && s > s0 && (double)e->bytes < opt->size_ratio * (double)c->input_bytes)
+        *best = res->n_encodes - 1;
+    return VSR_OK;
+}
+
 /* CRF mode: the CRF from the samples, then the whole clip, measured and
- * repaired; *best: the smallest passing encode. */
+ * repaired; *best: the smallest passing encode, or with the score
+ * objective the best scoring. */
 static int crf_mode(compress_ctx *c, int *best_out, vsr_error *err)
 {
     const vsr_compress_options *opt = c->opt;
@@ -1359,6 +1432,8 @@ static int crf_mode(compress_ctx *c, int *best_out, vsr_error *err)
                                  opt->max_neg_delta);
         crf = down;
     }
+    if (opt->objective == VSR_COMPRESS_MAX_SCORE && (ret = raise_for_score(c, &best, err)) < 0)
+        return ret;
     *best_out = best;
     return VSR_OK;
 }
@@ -1495,6 +1570,7 @@ static int compress(compress_ctx *c, vsr_error *err)
     res->bitrate = b->bitrate;
     res->vmaf = b->vmaf;
     res->vmaf_neg = b->vmaf_neg;
+    res->score = encode_score(c, b);
     if (c->input_bytes > 0 && (double)b->bytes >= opt->size_ratio * (double)c->input_bytes)
         return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
                              "%s: the smallest passing output (%s %s, VMAF %.3f) has %lld "

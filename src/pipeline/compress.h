@@ -22,7 +22,13 @@
  *     validators do (pipeline/clip_quality.h) and repaired: the samples'
  *     curves shifted to the clip pick a lower CRF after a miss, or one
  *     higher after a pass they say has room;
- *  5. the smallest passing candidate is renamed to the output; the others
+ *  5. with VSR_COMPRESS_MAX_SCORE, trials at lower CRFs say where the
+ *     samples' predicted score (vsr_compress_vidaio_score: the clip's
+ *     bytes and VMAF scaled by the samples' change) peaks; the clip is
+ *     encoded and measured there, and the candidate that scores higher
+ *     measured is kept;
+ *  6. the smallest passing candidate (or the best scoring) is renamed to
+ *     the output; the others
  *     are removed. Nothing below the target is ever written at the output
  *     path: no passing candidate, an output not under 0.8x the input's
  *     bytes (the validators' ceiling), or a deadline that would pass, is
@@ -55,6 +61,15 @@ typedef enum vsr_compress_mode {
     VSR_COMPRESS_VBR,     /* the best quality at an average bitrate */
 } vsr_compress_mode;
 
+/* What CRF mode optimises among the encodings that pass. */
+typedef enum vsr_compress_objective {
+    VSR_COMPRESS_MIN_BYTES = 0, /* the fewest bytes (issue 16) */
+    /* the highest score by validator-vidaio's formula
+     * (vsr_compress_vidaio_score): lower CRFs than the fewest bytes' while
+     * the VMAF they add is worth more than the bytes they cost */
+    VSR_COMPRESS_MAX_SCORE,
+} vsr_compress_objective;
+
 /* VBR: the validators accept an average bitrate up to 1.1x the target;
  * an output above VSR_COMPRESS_VBR_ACCEPT x is encoded again, lower. */
 #define VSR_COMPRESS_VBR_ACCEPT 1.05
@@ -64,10 +79,11 @@ typedef struct vsr_compress_options {
     const char *output;
     const char *codec; /* "hevc" (default), "av1", "h264" or "vp9" */
     vsr_compress_mode mode;
-    int64_t bitrate;         /* VBR: bits/s of the video (container included) */
-    double vmaf_target;      /* T, 0..100; VBR: < 0 = no VMAF requirement */
-    double margin;           /* required above T, by the measurement of the whole output */
-    double max_neg_delta;    /* VMAF - VMAF NEG at most this (the validators' 3) */
+    vsr_compress_objective objective; /* CRF mode */
+    int64_t bitrate;                  /* VBR: bits/s of the video (container included) */
+    double vmaf_target;               /* T, 0..100; VBR: < 0 = no VMAF requirement */
+    double margin;                    /* required above T, by the measurement of the whole output */
+    double max_neg_delta;             /* VMAF - VMAF NEG at most this (the validators' 3) */
     double size_ratio;       /* output bytes must be < this x the input's (the validators' 0.8) */
     double deadline_s;       /* wall time for the whole search; 0 = none */
     int threads;             /* cores to use (encoders and scoring); 0 = every core */
@@ -123,6 +139,7 @@ typedef struct vsr_compress_result {
     int64_t frames;
     int64_t input_bytes, bytes;
     double vmaf, vmaf_neg;
+    double score; /* vsr_compress_vidaio_score of the output */
     double seconds;
     int samples, sample_frames; /* samples taken, frames in all of them */
     vsr_compress_sample sample[VSR_COMPRESS_MAX_SAMPLES];
@@ -133,6 +150,12 @@ typedef struct vsr_compress_result {
     vsr_compress_trial trials[VSR_COMPRESS_MAX_TRIALS];
     vsr_compress_encode encodes[VSR_COMPRESS_MAX_ENCODES];
 } vsr_compress_result;
+
+/* validator-vidaio's compression score (vidaio/scoring/compression.py,
+ * DESIGN.md §5) of an output of bytes_ratio x the input's bytes scoring
+ * vmaf: (0.7 (1 - bytes_ratio) + 0.3 vmaf / 100) / 1.12. The gates (VMAF
+ * threshold, NEG delta, size under 0.8x) are not in it. */
+double vsr_compress_vidaio_score(double bytes_ratio, double vmaf);
 
 /* Runs the search and writes the output. On failure nothing is left at
  * the output path; result (may be NULL) still holds what was tried. */

@@ -447,6 +447,9 @@ static int run_compression(gpu_request *g, const vsr_http_call *call, const vsr_
     c->opt.codec = plan.codec;
     c->opt.vmaf_target = plan.vmaf_target;
     c->opt.margin = g->task.variant->compress_margin;
+    /* validator-vidaio scores this track by its formula, in which the
+     * VMAF above the threshold is worth more than the last bytes saved */
+    c->opt.objective = VSR_COMPRESS_MAX_SCORE;
     c->opt.samples = g->task.variant->compress_samples;
     if (out_w != in->width || out_h != in->height) { /* resized (Lanczos), scored at that size */
         c->opt.width = out_w;
@@ -475,10 +478,11 @@ static int run_compression(gpu_request *g, const vsr_http_call *call, const vsr_
         else
             vsr_logf(
                 NULL, VSR_LOG_INFO, "gpu",
-                "compression: %s %s crf %d, %lld -> %lld bytes, VMAF %.2f (target %.1f + %.2f)",
+                "compression: %s %s crf %d, %lld -> %lld bytes, VMAF %.2f (target %.1f + %.2f), "
+                "score %.4f",
                 c->result.encoder, c->result.preset, c->result.crf,
                 (long long)c->result.input_bytes, (long long)c->result.bytes, c->result.vmaf,
-                plan.vmaf_target, c->opt.margin);
+                plan.vmaf_target, c->opt.margin, c->result.score);
     }
     free(c);
     return st;

@@ -70,6 +70,35 @@ for T in 85 93; do
     fi
     echo "T=$T: $(size "$out") bytes, VMAF $v, NEG delta $d; cheapest passing tier: CRF ${tier:-none}"
 done
+# --objective score: validator-vidaio's score, (0.7 (1 - bytes ratio) + 0.3
+# VMAF/100) / 1.12, at least the fewest-bytes output's (T = 85 above), by
+# measurement; the search's own figure is that formula of its output.
+vscore() { python3 -c "import sys; b,i,v=map(float,sys.argv[1:]); print('%.6f' % ((0.7*(1-b/i)+0.3*v/100)/1.12))" "$@"; }
+expect 0 '"objective": "score"' "$VSR_BIN" compress -i "$WORK/pan.mp4" -o "$WORK/score.mp4" --vmaf 85 \
+    --objective score --json
+echo "$OUT" | sed -n '/^{/,$p' > "$WORK/rs.json"
+if [ -f "$WORK/score.mp4" ]; then
+    read -r v d <<<"$(vmaf "$WORK/score.mp4" "$WORK/pan.mp4")"
+    check "score: VMAF $v >= 85, NEG delta $d <= 3" ge "$v" 85
+    check "score: NEG delta $d <= 3" ge 3 "$d"
+    read -r vb _ <<<"$(vmaf "$WORK/out85.mp4" "$WORK/pan.mp4")"
+    in_bytes=$(size "$WORK/pan.mp4")
+    s_score=$(vscore "$(size "$WORK/score.mp4")" "$in_bytes" "$v")
+    s_bytes=$(vscore "$(size "$WORK/out85.mp4")" "$in_bytes" "$vb")
+    check "score: its score $s_score >= the fewest bytes' $s_bytes" ge "$s_score" "$(python3 -c "print($s_bytes - 1e-4)")"
+    check "score: the reported score is the formula's" near "$(field "$WORK/rs.json" "j['vidaio_score'] * 100")" \
+        "$(python3 -c "print(100 * $s_score)")"
+    check "score: CRF $(field "$WORK/rs.json" "j['crf']") <= the fewest bytes' $(field "$WORK/r85.json" "j['crf']")" \
+        [ "$(field "$WORK/rs.json" "j['crf']")" -le "$(field "$WORK/r85.json" "j['crf']")" ]
+    echo "objective score: $(size "$WORK/score.mp4") B VMAF $v score $s_score; bytes: $(size "$WORK/out85.mp4") B VMAF $vb score $s_bytes"
+else
+    fail "score: no output"
+fi
+expect 2 'objective score is for CRF mode' "$VSR_BIN" compress -i "$WORK/pan.mp4" -o "$WORK/bad.mp4" \
+    --mode vbr --bitrate 200k --objective score
+expect 2 'objective.*bytes or score.*most' "$VSR_BIN" compress -i "$WORK/pan.mp4" -o "$WORK/bad.mp4" \
+    --vmaf 85 --objective most
+
 echo "tiers: CRF 18 $(size "$WORK/tier18.mp4") B VMAF $tier_vmaf_18, 22 $(size "$WORK/tier22.mp4") B VMAF $tier_vmaf_22, 26 $(size "$WORK/tier26.mp4") B $tier_vmaf_26, 30 $(size "$WORK/tier30.mp4") B $tier_vmaf_30"
 
 # --operator-id: other bytes and another size, the same score; the same
