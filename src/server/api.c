@@ -10,6 +10,7 @@
 #include "model/model_registry.h"
 #include "server/compress_api.h"
 #include "server/deleter.h"
+#include "server/json_text.h"
 #include "server/upscale_request.h"
 #include "server/uuid.h"
 #include "util/clock.h"
@@ -50,7 +51,7 @@ static void reply_error(vsr_api *api, const route *rt, vsr_http_reply *reply, in
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     json_t *body = rt && rt->error_fields ? rt->error_fields(api) : json_object();
-    json_object_set_new(body, "error", json_string(msg));
+    json_object_set_new(body, "error", vsr_json_text(msg));
     reply_json(reply, status, body);
 }
 
@@ -244,7 +245,7 @@ static void handle_legacy(vsr_api *api, const route *rt, const vsr_http_call *ca
 
 static json_t *string_or_null(const char *s)
 {
-    return s && *s ? json_string(s) : json_null();
+    return s && *s ? vsr_json_text(s) : json_null();
 }
 
 static void handle_upscale(vsr_api *api, const route *rt, const vsr_http_call *call,
@@ -334,7 +335,7 @@ static void handle_upscale(vsr_api *api, const route *rt, const vsr_http_call *c
                              position, "active_tasks", running, "queued_tasks", waiting);
     json_object_set_new(body, "error",
                         ok                ? json_null()
-                        : j->n_clips == 1 ? json_string(first->error)
+                        : j->n_clips == 1 ? vsr_json_text(first->error)
                                           : json_string("one or more videos failed: see errors"));
     reply_json(reply, job_http_status(j), body);
     free(j);

@@ -7,6 +7,7 @@
 
 #include "server/compress_job.h"
 #include "server/compress_request.h"
+#include "server/json_text.h"
 #include "server/path_confine.h"
 #include "server/upscale_request.h"
 #include "server/uuid.h"
@@ -59,28 +60,14 @@ static void reply_invalid(vsr_http_reply *reply, const char *type, const char *f
     reply_json(reply, 422, body);
 }
 
-/* A message as a JSON string; bytes that are not UTF-8 (from a decoder's
- * or a server's text) become '?' rather than losing the whole reply. */
-static json_t *text(const char *s)
-{
-    json_t *j = json_string(s);
-    if (j)
-        return j;
-    char buf[VSR_ERROR_MSG_MAX + 256];
-    size_t n = 0;
-    for (; s[n] && n + 1 < sizeof buf; n++)
-        buf[n] = (unsigned char)s[n] < 0x80 ? s[n] : '?';
-    buf[n] = '\0';
-    return json_string(buf);
-}
-
 static json_t *response(const char *path, const char *url, int success, const char *error,
                         int with_stats, int active, int queued)
 {
     return json_pack("{s:s,s:s,s:b,s:o,s:o,s:o}", "output_path", path ? path : "", "output_url",
-                     url ? url : "", "success", success, "error", error ? text(error) : json_null(),
-                     "active_tasks", with_stats ? json_integer(active) : json_null(),
-                     "queued_tasks", with_stats ? json_integer(queued) : json_null());
+                     url ? url : "", "success", success, "error",
+                     error ? vsr_json_text(error) : json_null(), "active_tasks",
+                     with_stats ? json_integer(active) : json_null(), "queued_tasks",
+                     with_stats ? json_integer(queued) : json_null());
 }
 
 json_t *vsr_compress_api_error_fields(vsr_api *api)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "server/json_text.h"
 #include "util/error.h"
 
 json_t *vsr_compress_request_invalidv(const char *type, const char *field, json_t *input,
@@ -13,7 +14,8 @@ json_t *vsr_compress_request_invalidv(const char *type, const char *field, json_
 {
     char msg[VSR_ERROR_MSG_MAX + 256];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    json_t *item = json_pack("{s:s,s:[s,s],s:s}", "type", type, "loc", "body", field, "msg", msg);
+    json_t *item = json_pack("{s:s,s:[s,s],s:o}", "type", type, "loc", "body", field, "msg",
+                             vsr_json_text(msg));
     if (item && input)
         json_object_set(item, "input", input);
     return json_pack("{s:[o]}", "detail", item);

@@ -110,6 +110,8 @@ expect 0 "all 11 gates passed" "$VSR_BIN" check "$WORK/n1.mp4" --input "$WORK/pa
 # Bad requests: the field named, the endpoint's fields kept.
 req "$A" POST /upscale '{"video_paths": ['
 expect_reply "bad json" 400 '(.error | test("not valid JSON")) and .success == false and .output_urls == []'
+req "$A" POST /upscale $'{"video_paths": ["\\u12\xcb\x9e"]}'
+expect_reply "bad json, not UTF-8" 400 '(.error | test("not valid JSON")) and .success == false'
 req "$A" POST /upscale '[1, 2]'
 expect_reply "not an object" 400 '.error | test("JSON object")'
 req "$A" POST /upscale '{"scale": 2}'

@@ -121,6 +121,10 @@ bad "task_id" '{"video_path": "in.mp4", "task_id": "../../x"}' task_id
 bad "preset" '{"video_path": "in.mp4", "preset": 4}' preset
 compress "$A" '{"video_path": '
 expect_reply "bad JSON" 422 '.detail[0].type == "json_invalid"'
+# jansson quotes the bad token cut inside a UTF-8 character: the message
+# keeps it, with '?' for its bytes (it had no message, no body, before)
+compress "$A" $'{"video_path": "\\u12\xcb\x9e"}'
+expect_reply "bad JSON, not UTF-8" 422 '.detail[0].type == "json_invalid" and (.detail[0].msg | test("JSON decode error"))'
 compress "$A" '[1]'
 expect_reply "not an object" 422 '.detail[0].loc == ["body", "body"]'
 # A file that is not there, or not under the root: the service's 400.
