@@ -44,7 +44,7 @@ static void reply_detail(vsr_http_reply *reply, int status, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    reply_json(reply, status, json_pack("{s:s}", "detail", msg));
+    reply_json(reply, status, json_pack("{s:o}", "detail", vsr_json_text(msg)));
 }
 
 /* A request validation error, as FastAPI words one: 422 and a list. */
