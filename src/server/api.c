@@ -259,7 +259,7 @@ static void handle_upscale(vsr_api *api, const route *rt, const vsr_http_call *c
     vsr_error_clear(&err);
     json_t *tid = json_object_get(root, "task_id");
     if (tid && !json_is_null(tid) &&
-        (!json_is_string(tid) || !vsr_upscale_task_id_ok(json_string_value(tid)))) {
+        (!json_is_string(tid) || !vsr_request_task_id_ok(json_string_value(tid), 1, "._:-"))) {
         json_decref(root);
         reply_error(api, rt, reply, 400, "task_id: expected 1 to 64 letters, digits or . _ : -");
         return;

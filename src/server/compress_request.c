@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "server/json_text.h"
+#include "server/upscale_request.h"
 #include "util/error.h"
 
 json_t *vsr_compress_request_invalidv(const char *type, const char *field, json_t *input,
@@ -71,18 +72,6 @@ static int int_field(json_t *root, const char *name, int nullable, json_int_t de
     return -1;
 }
 
-static int task_id_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n > 64)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-              (s[i] >= '0' && s[i] <= '9') || strchr("._-", s[i])))
-            return 0;
-    return 1;
-}
-
 /* The service's CODEC_MAP names (upper-cased) to vsr's codecs; VP9 is
  * one of them but not vsr's. */
 static const char *codec_family(const char *name)
@@ -123,7 +112,7 @@ static int parse_fields(json_t *root, vsr_compress_request *r, json_t **invalid)
         set_invalid(invalid, "value_error", "video_path", vp, "expected a URL or a path");
         return -1;
     }
-    if (!task_id_ok(r->task_id)) {
+    if (!vsr_request_task_id_ok(r->task_id, 0, "._-")) {
         set_invalid(invalid, "value_error", "task_id", json_object_get(root, "task_id"),
                     "expected at most 64 letters, digits or . _ - (it names the output)");
         return -1;

@@ -67,7 +67,7 @@ static void upscale(const char *body, size_t len, int storage, int rooted)
         abort();
     json_t *tid = json_object_get(root, "task_id");
     snprintf(j->job.id, sizeof j->job.id, "%s",
-             json_is_string(tid) && vsr_upscale_task_id_ok(json_string_value(tid))
+             json_is_string(tid) && vsr_request_task_id_ok(json_string_value(tid), 1, "._:-")
                  ? json_string_value(tid)
                  : "fuzz");
     j->enc.codec = "hevc"; /* vsr_encoder_options_default's */
