@@ -27,33 +27,7 @@
 #include "util/cores.h"
 #include "util/output_file.h"
 
-#define MAX_SAMPLES VSR_COMPRESS_MAX_SAMPLES
-/* Sample frames kept in memory at most (4K: 1 GiB is ~85 frames). */
-#define SAMPLE_MEMORY_BUDGET ((size_t)1 << 30)
-/* Frames of the calibration encode that times the presets. */
-#define CALIBRATION_FRAMES 8
-
-/* A codec's presets from slowest to fastest, with their speed relative to
- * the first: rough figures (x265/x264 documentation, SVT-AV1's preset
- * table) used only to pick a rung from one timed encode; the deadline
- * itself is enforced by the times measured as the search goes. The
- * ladders stop at x265/x264 slow and SVT-AV1 preset 6: slower presets save
- * a few percent more bytes at two to four times the time, which the
- * validators' deadlines (180-300 s for 5-10 s clips) rarely leave. */
-typedef struct codec_ladder {
-    const char *codec, *encoder;
-    enum AVCodecID id;
-    int crf_min, crf_max, crf_start, crf_step;
-    int n;
-    const char *presets[8];
-    double speed[8];
-    /* VBR mode's rate control (bench/results/2026-12-06-compress-modes.md):
-     * two passes where FFmpeg's wrapper has them, else one-pass VBR */
-    int two_pass;
-    /* encoder settings that paid at the target, measured on the bench
-     * clips (same file); NULL: the encoder's defaults */
-    const char *params;
-} codec_ladder;
+#include "pipeline/compress_internal.h"
 
 static const codec_ladder ladders[] = {
     {"hevc",
@@ -111,52 +85,6 @@ static const codec_ladder ladders[] = {
      NULL},
 };
 
-typedef struct sample {
-    int64_t first;
-    int n;
-    double weight; /* frames of the clip it stands for */
-    AVFrame **frames;
-} sample;
-
-/* How one encode is rate-controlled. */
-typedef struct rate {
-    int crf;         /* CRF mode */
-    int64_t bitrate; /* VBR: the average aimed at; 0 = CRF mode */
-    int pass;        /* VBR two-pass: 1 or 2; 0 = one pass */
-} rate;
-
-typedef struct compress_ctx {
-    const vsr_compress_options *opt;
-    vsr_compress_result *res;
-    double t0;
-    int cores;
-    const codec_ladder *lad;
-    int rung; /* the preset in use: lad->presets[rung] */
-    vsr_video_info info;
-    int64_t frames;
-    int64_t input_bytes;
-    vsr_encoder_video video;
-    int32_t display_matrix[9];
-    sample samples[MAX_SAMPLES];
-    int n_samples;
-    int64_t sample_frames;
-    int64_t cuts[VSR_COMPRESS_MAX_CUTS];
-    int n_cuts;             /* in all; the first VSR_COMPRESS_MAX_CUTS are in cuts */
-    struct SwsContext *sws; /* --size */
-    char stats[4200];       /* two-pass statistics, "" = none */
-    char params[1024];      /* the ladder's encoder settings, then the user's */
-    int gop;
-    char comment[VSR_COMPRESS_COMMENT_MAX];
-    /* measured seconds per frame: encoding (one encoder, every core) and
-     * scoring; from the calibration, then the trials */
-    double enc_spf, score_spf;
-    double trial_s; /* the last trial's wall time */
-    int encoders;   /* whole-clip segment encoders */
-    double goal;    /* target + margin */
-    char cand[VSR_COMPRESS_MAX_ENCODES][4200];
-    int n_cand;
-} compress_ctx;
-
 void vsr_compress_options_default(vsr_compress_options *opt)
 {
     memset(opt, 0, sizeof *opt);
@@ -184,8 +112,7 @@ void vsr_compress_operator_comment(const char *id, char *buf)
     buf[n] = '\0';
 }
 
-static void say(compress_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(compress_ctx *c, const char *fmt, ...)
+void compress_say(compress_ctx *c, const char *fmt, ...)
 {
     if (!c->opt->log)
         return;
@@ -197,25 +124,25 @@ static void say(compress_ctx *c, const char *fmt, ...)
     vsr_logf(c->opt->log, VSR_LOG_VERBOSE, "compress", "[%6.2f s] %s", vsr_now_s() - c->t0, line);
 }
 
-static double elapsed(const compress_ctx *c)
+double compress_elapsed(const compress_ctx *c)
 {
     return vsr_now_s() - c->t0;
 }
 
-static int cancelled(const compress_ctx *c, vsr_error *err)
+int compress_cancelled(const compress_ctx *c, vsr_error *err)
 {
     if (c->opt->cancel && *c->opt->cancel)
         return vsr_error_set(err, VSR_ERR_CANCELLED, "%s: cancelled", c->opt->input);
     return VSR_OK;
 }
 
-static const char *preset(const compress_ctx *c)
+const char *compress_preset(const compress_ctx *c)
 {
     return c->opt->preset ? c->opt->preset : c->lad->presets[c->rung];
 }
 
-static void encoder_options(const compress_ctx *c, const rate *r, int threads,
-                            vsr_encoder_options *e)
+void compress_encoder_options(const compress_ctx *c, const rate *r, int threads,
+                              vsr_encoder_options *e)
 {
     vsr_encoder_options_default(e);
     e->codec = c->lad->codec;
@@ -225,694 +152,10 @@ static void encoder_options(const compress_ctx *c, const rate *r, int threads,
     e->pass = r->pass;
     e->stats = r->pass ? c->stats : NULL;
     e->params = c->params[0] ? c->params : NULL;
-    e->preset = preset(c);
+    e->preset = compress_preset(c);
     e->threads = threads;
     e->gop_size = c->gop;
     e->comment = c->comment[0] ? c->comment : NULL;
-}
-
-/* Input timestamps kept; only what an encoder cannot take is repaired
- * (missing or non-increasing pts), as the upscale pipeline does. */
-typedef struct pts_fix {
-    int64_t last, last_dur, nominal;
-} pts_fix;
-
-static void pts_fix_init(pts_fix *f, const vsr_video_info *info)
-{
-    f->last = AV_NOPTS_VALUE;
-    f->last_dur = 0;
-    f->nominal = av_rescale_q(1, av_inv_q(info->frame_rate), info->time_base);
-    if (f->nominal <= 0)
-        f->nominal = 1;
-}
-
-static void pts_fix_frame(pts_fix *f, AVFrame *frame)
-{
-    int64_t pts = frame->best_effort_timestamp;
-    if (pts == AV_NOPTS_VALUE)
-        pts = frame->pts;
-    if (pts == AV_NOPTS_VALUE)
-        pts = f->last == AV_NOPTS_VALUE ? 0 : f->last + f->last_dur;
-    if (f->last != AV_NOPTS_VALUE && pts <= f->last)
-        pts = f->last + 1;
-    int64_t dur = frame->pkt_duration > 0 ? frame->pkt_duration : f->nominal;
-    f->last = pts;
-    f->last_dur = dur;
-    frame->pts = pts;
-    frame->pkt_duration = dur;
-    frame->pict_type = AV_PICTURE_TYPE_NONE; /* the encoder decides */
-}
-
-static int check_frame(const compress_ctx *c, const AVFrame *f, int64_t i, vsr_error *err)
-{
-    if (f->format == AV_PIX_FMT_YUV420P)
-        return VSR_OK;
-    const char *name = av_get_pix_fmt_name((enum AVPixelFormat)f->format);
-    return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                         "%s: frame %lld is %s; vsr compress takes 8-bit 4:2:0 limited-range "
-                         "(yuv420p) input, which it keeps",
-                         c->opt->input, (long long)i, name ? name : "of an unknown format");
-}
-
-/* Where the samples go (pipeline/scenes.h): K runs of about a second,
- * spread over the scenes; a clip of K + 1 runs or fewer is one sample. */
-static void layout_samples(compress_ctx *c)
-{
-    double fps = av_q2d(c->info.frame_rate);
-    int len = (int)lrint(fps > 0 ? fps : 30);
-    if (len < 8)
-        len = 8;
-    int k = c->opt->samples;
-    if (k <= 0) {
-        int64_t parts = c->frames / (2 * (int64_t)len);
-        k = parts < 3 ? 3 : parts > MAX_SAMPLES ? MAX_SAMPLES : (int)parts;
-        /* every scene its sample, while memory and MAX_SAMPLES allow */
-        if (c->n_cuts + 1 > k)
-            k = c->n_cuts + 1 > MAX_SAMPLES ? MAX_SAMPLES : c->n_cuts + 1;
-    }
-    if (k > MAX_SAMPLES)
-        k = MAX_SAMPLES;
-    size_t frame_bytes = (size_t)c->video.width * (size_t)c->video.height * 3 / 2;
-    while (len > 8 && (size_t)k * (size_t)len * frame_bytes > SAMPLE_MEMORY_BUDGET)
-        len--;
-    int n_cuts = c->n_cuts < VSR_COMPRESS_MAX_CUTS ? c->n_cuts : VSR_COMPRESS_MAX_CUTS;
-    vsr_sample_span spans[MAX_SAMPLES];
-    c->n_samples = vsr_sample_layout(c->frames, c->cuts, n_cuts, len, k, spans);
-    c->sample_frames = 0;
-    for (int i = 0; i < c->n_samples; i++) {
-        c->samples[i].first = spans[i].first;
-        c->samples[i].n = spans[i].n;
-        c->samples[i].weight = spans[i].weight;
-        c->sample_frames += spans[i].n;
-    }
-}
-
-static void free_samples(compress_ctx *c)
-{
-    for (int i = 0; i < c->n_samples; i++) {
-        sample *s = &c->samples[i];
-        if (s->frames)
-            for (int j = 0; j < s->n; j++)
-                av_frame_free(&s->frames[j]);
-        free(s->frames);
-        s->frames = NULL;
-    }
-}
-
-/* The frame as the encoder gets it: the input's, or (--size) scaled by
- * swscale's Lanczos, the filter `vsr quality` scales the reference with
- * (pipeline/clip_quality.h), so the samples' reference pictures are the
- * ones the validators compare with. *out gets a new reference. */
-static int to_output(const compress_ctx *c, struct SwsContext **sws, const AVFrame *in,
-                     AVFrame **out, vsr_error *err)
-{
-    *out = NULL;
-    if (in->width == c->video.width && in->height == c->video.height) {
-        *out = av_frame_clone(in);
-        return *out ? VSR_OK : vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-    }
-    if (!*sws) {
-        *sws = sws_getContext(in->width, in->height, (enum AVPixelFormat)in->format, c->video.width,
-                              c->video.height, AV_PIX_FMT_YUV420P, SWS_LANCZOS, NULL, NULL, NULL);
-        if (!*sws)
-            return vsr_error_set(err, VSR_ERR_NOMEM, "%s: cannot scale %dx%d to %dx%d",
-                                 c->opt->input, in->width, in->height, c->video.width,
-                                 c->video.height);
-    }
-    AVFrame *f = av_frame_alloc();
-    if (!f)
-        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-    f->format = AV_PIX_FMT_YUV420P;
-    f->width = c->video.width;
-    f->height = c->video.height;
-    int ret = av_frame_get_buffer(f, 0);
-    if (ret >= 0)
-        ret = av_frame_copy_props(f, in);
-    if (ret < 0) {
-        av_frame_free(&f);
-        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-    }
-    if (sws_scale(*sws, (const uint8_t *const *)in->data, in->linesize, 0, in->height, f->data,
-                  f->linesize) != f->height) {
-        av_frame_free(&f);
-        return vsr_error_set(err, VSR_ERR_INTERNAL, "%s: scaling to %dx%d failed", c->opt->input,
-                             c->video.width, c->video.height);
-    }
-    *out = f;
-    return VSR_OK;
-}
-
-static int open_input(compress_ctx *c, vsr_decoder_options *dopt, vsr_decoder **dec, vsr_error *err)
-{
-    int ret = vsr_decoder_open(c->opt->input, dopt, dec, err);
-    if (ret < 0)
-        return ret;
-    c->info = *vsr_decoder_info(*dec);
-    c->info.codec_name = NULL; /* points into the decoder */
-    if (c->info.has_display_matrix)
-        memcpy(c->display_matrix, c->info.display_matrix, sizeof c->display_matrix);
-    return VSR_OK;
-}
-
-/* Decodes the input twice: first every frame's format and scene score
- * (so the frame count, which a container may lack, and the cuts are known
- * before the samples are placed), then the sample frames, kept at the
- * output size. */
-static int load(compress_ctx *c, vsr_error *err)
-{
-    vsr_decoder_options dopt = {.threads = c->cores};
-    vsr_decoder *dec = NULL;
-    int ret = open_input(c, &dopt, &dec, err);
-    if (ret < 0)
-        return ret;
-    if (c->info.width % 2 || c->info.height % 2) {
-        vsr_decoder_close(dec);
-        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                             "%s: %dx%d has an odd side; 4:2:0 output needs even sizes",
-                             c->opt->input, c->info.width, c->info.height);
-    }
-    c->video.width = c->opt->width > 0 ? c->opt->width : c->info.width;
-    c->video.height = c->opt->height > 0 ? c->opt->height : c->info.height;
-
-    /* pass 1: count, check, score scenes */
-    vsr_scene_detector sd;
-    memset(&sd, 0, sizeof sd);
-    double *scores = NULL;
-    int64_t cap = 0, n = 0;
-    AVFrame *f = av_frame_alloc();
-    ret = f ? VSR_OK : vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-    double t0 = vsr_now_s();
-    while (ret >= 0 && (ret = vsr_decoder_next(dec, f, err)) > 0) {
-        if ((ret = check_frame(c, f, n, err)) < 0)
-            break;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 512;
-            double *p = realloc(scores, sizeof *p * (size_t)cap);
-            if (!p) {
-                ret = vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-                break;
-            }
-            scores = p;
-        }
-        scores[n++] = vsr_scene_score(&sd, f->data[0], f->linesize[0], f->width, f->height);
-        av_frame_unref(f);
-        if ((ret = cancelled(c, err)) < 0)
-            break;
-    }
-    vsr_decoder_close(dec);
-    dec = NULL;
-    if (ret >= 0 && n == 0)
-        ret = vsr_error_set(err, VSR_ERR_FORMAT, "%s: no video frames", c->opt->input);
-    if (ret >= 0) {
-        c->frames = n;
-        c->n_cuts = vsr_scene_cuts(scores, n, c->cuts, VSR_COMPRESS_MAX_CUTS);
-    }
-    free(scores);
-    if (ret < 0) {
-        av_frame_free(&f);
-        return ret;
-    }
-    layout_samples(c);
-    say(c, "%lld frames, %d scene cut(s), scored in %.2f s; samples:", (long long)c->frames,
-        c->n_cuts, vsr_now_s() - t0);
-    for (int i = 0; i < c->n_samples; i++) {
-        say(c, "  frames %lld-%lld, standing for %.0f", (long long)c->samples[i].first,
-            (long long)(c->samples[i].first + c->samples[i].n - 1), c->samples[i].weight);
-        c->samples[i].frames = calloc((size_t)c->samples[i].n, sizeof(AVFrame *));
-        if (!c->samples[i].frames) {
-            av_frame_free(&f);
-            return vsr_error_set(err, VSR_ERR_NOMEM, "%s: out of memory for samples",
-                                 c->opt->input);
-        }
-    }
-
-    /* pass 2: the sample frames */
-    if ((ret = open_input(c, &dopt, &dec, err)) < 0) {
-        av_frame_free(&f);
-        return ret;
-    }
-    pts_fix fix;
-    pts_fix_init(&fix, &c->info);
-    int64_t i = 0;
-    int s = 0;
-    const sample *last = &c->samples[c->n_samples - 1];
-    /* up to the last sample's end: the rest was read the first time */
-    while (i < last->first + last->n && (ret = vsr_decoder_next(dec, f, err)) > 0) {
-        pts_fix_frame(&fix, f);
-        while (s < c->n_samples && i >= c->samples[s].first + c->samples[s].n)
-            s++;
-        if (s < c->n_samples && i >= c->samples[s].first) {
-            if ((ret = check_frame(c, f, i, err)) < 0 ||
-                (ret = to_output(c, &c->sws, f, &c->samples[s].frames[i - c->samples[s].first],
-                                 err)) < 0)
-                break;
-        }
-        av_frame_unref(f);
-        i++;
-        if ((ret = cancelled(c, err)) < 0)
-            break;
-    }
-    av_frame_free(&f);
-    vsr_decoder_close(dec);
-    if (ret < 0)
-        return ret;
-    if (i != last->first + last->n)
-        return vsr_error_set(err, VSR_ERR_FORMAT, "%s: %lld frames decoded, %lld the first time",
-                             c->opt->input, (long long)i, (long long)c->frames);
-    struct stat sb;
-    c->input_bytes = stat(c->opt->input, &sb) == 0 ? (int64_t)sb.st_size : c->info.file_size;
-    return VSR_OK;
-}
-
-/* Decodes a sample's packets and scores them against its frames. */
-static int score_sample(const compress_ctx *c, const sample *s, int n, int threads,
-                        vsr_segment_encoder *se, double *vmaf, double *neg, vsr_error *err)
-{
-    const AVCodec *codec = avcodec_find_decoder(c->lad->id);
-    if (!codec)
-        return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "no %s decoder in this FFmpeg build",
-                             c->lad->codec);
-    AVCodecContext *d = avcodec_alloc_context3(codec);
-    AVFrame *f = av_frame_alloc();
-    vsr_quality *q = NULL;
-    int ret = d && f ? VSR_OK : vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-    int xsize;
-    const uint8_t *x = vsr_segment_encoder_extradata(se, &xsize);
-    if (ret >= 0 && xsize > 0) {
-        d->extradata = av_mallocz((size_t)xsize + AV_INPUT_BUFFER_PADDING_SIZE);
-        if (!d->extradata)
-            ret = vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-        else {
-            memcpy(d->extradata, x, (size_t)xsize);
-            d->extradata_size = xsize;
-        }
-    }
-    if (ret >= 0) {
-        d->thread_count = threads;
-        int r = avcodec_open2(d, codec, NULL);
-        if (r < 0)
-            ret = vsr_error_set(err, VSR_ERR_BACKEND, "%s decoder: %s", codec->name, av_err2str(r));
-    }
-    vsr_quality_options qo = {
-        .metrics = VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG, .threads = threads, .subsample = 1};
-    if (ret >= 0)
-        ret = vsr_quality_create(&qo, c->video.width, c->video.height, &q, err);
-    int npk;
-    AVPacket **pk = vsr_segment_encoder_packets(se, &npk);
-    int got = 0;
-    for (int i = 0; ret >= 0 && i <= npk; i++) {
-        int r = avcodec_send_packet(d, i < npk ? pk[i] : NULL);
-        if (r < 0) {
-            ret = vsr_error_set(err, VSR_ERR_BACKEND, "decoding sample at frame %lld: %s",
-                                (long long)s->first, av_err2str(r));
-            break;
-        }
-        while (ret >= 0 && (r = avcodec_receive_frame(d, f)) >= 0) {
-            if (got >= n || f->format != AV_PIX_FMT_YUV420P) {
-                ret = vsr_error_set(
-                    err, VSR_ERR_INTERNAL, "sample at frame %lld: decoded frame %d unexpected (%s)",
-                    (long long)s->first, got, got >= n ? "one too many" : "not yuv420p");
-                break;
-            }
-            vsr_quality_picture rp = vsr_clip_quality_picture(s->frames[got]),
-                                dp = vsr_clip_quality_picture(f);
-            ret = vsr_quality_add(q, &rp, &dp, err);
-            av_frame_unref(f);
-            got++;
-        }
-        if (ret >= 0 && r != AVERROR(EAGAIN) && r != AVERROR_EOF)
-            ret = vsr_error_set(err, VSR_ERR_BACKEND, "decoding sample at frame %lld: %s",
-                                (long long)s->first, av_err2str(r));
-    }
-    if (ret >= 0 && got != n)
-        ret = vsr_error_set(err, VSR_ERR_INTERNAL, "sample at frame %lld: %d of %d frames decoded",
-                            (long long)s->first, got, n);
-    vsr_quality_summary sum;
-    if (ret >= 0)
-        ret = vsr_quality_finish(q, &sum, err);
-    if (ret >= 0) {
-        *vmaf = sum.vmaf.mean;
-        *neg = sum.vmaf_neg.mean;
-    }
-    vsr_quality_free(q);
-    av_frame_free(&f);
-    avcodec_free_context(&d);
-    return ret;
-}
-
-/* One sample of a trial, on a thread of its own: samples are encoded and
- * scored in parallel, as one encoder instance cannot use many cores. */
-typedef struct trial_job {
-    const compress_ctx *c;
-    const vsr_encoder_options *eo;
-    int k, n, threads;
-    int64_t bytes;
-    double vmaf, neg;
-    double enc_s, score_s; /* time in each */
-    int ret;
-    vsr_error err;
-} trial_job;
-
-static void *trial_thread(void *arg)
-{
-    trial_job *j = arg;
-    const compress_ctx *c = j->c;
-    const sample *s = &c->samples[j->k];
-    vsr_segment_encoder *se = NULL;
-    double t0 = vsr_now_s();
-    int ret = vsr_segment_encoder_open(j->eo, &c->video, j->k, s->first, &se, &j->err);
-    for (int i = 0; ret >= 0 && i < j->n; i++) {
-        AVFrame *f = av_frame_clone(s->frames[i]); /* the encoder may keep it */
-        if (!f) {
-            ret = vsr_error_set(&j->err, VSR_ERR_NOMEM, "out of memory");
-            break;
-        }
-        ret = vsr_segment_encoder_send(se, f, &j->err);
-        av_frame_free(&f);
-        if (ret >= 0 && c->opt->cancel && *c->opt->cancel)
-            ret = vsr_error_set(&j->err, VSR_ERR_CANCELLED, "%s: cancelled", c->opt->input);
-    }
-    if (ret >= 0)
-        ret = vsr_segment_encoder_finish(se, &j->err);
-    j->enc_s = vsr_now_s() - t0;
-    if (ret >= 0) {
-        int npk;
-        AVPacket **pk = vsr_segment_encoder_packets(se, &npk);
-        for (int i = 0; i < npk; i++)
-            j->bytes += pk[i]->size;
-        t0 = vsr_now_s();
-        ret = score_sample(c, s, j->n, j->threads, se, &j->vmaf, &j->neg, &j->err);
-        j->score_s = vsr_now_s() - t0;
-    }
-    vsr_segment_encoder_free(se);
-    j->ret = ret < 0 ? ret : VSR_OK;
-    return NULL;
-}
-
-/* Encodes every sample at crf in memory, all at once (limit > 0: only the
- * first limit frames of the first sample, with every core), decodes and
- * scores them, and pools their scores by the frames each stands for.
- * enc_s, score_s (may be NULL): the time the first sample took in each. */
-static int trial(compress_ctx *c, int crf, int limit, vsr_compress_trial *t, double *enc_s,
-                 double *score_s, vsr_error *err)
-{
-    double t_start = vsr_now_s();
-    int n = limit > 0 ? 1 : c->n_samples;
-    int threads = n > 1 ? vsr_segment_pool_encoder_threads(c->cores, vsr_cores_online(), n,
-                                                           c->video.width, c->video.height)
-                        : c->cores;
-    vsr_encoder_options eo;
-    const rate r = {.crf = crf};
-    encoder_options(c, &r, threads, &eo);
-    trial_job jobs[MAX_SAMPLES];
-    pthread_t th[MAX_SAMPLES];
-    int started[MAX_SAMPLES] = {0};
-    int ret = VSR_OK;
-    for (int k = 0; k < n; k++) {
-        const sample *s = &c->samples[k];
-        jobs[k] = (trial_job){.c = c, .eo = &eo, .k = k, .threads = threads};
-        jobs[k].n = limit > 0 && limit < s->n ? limit : s->n;
-        vsr_error_clear(&jobs[k].err);
-        if (n == 1) {
-            trial_thread(&jobs[k]);
-        } else if (pthread_create(&th[k], NULL, trial_thread, &jobs[k]) != 0) {
-            ret = vsr_error_set(err, VSR_ERR_INTERNAL, "cannot start a trial thread");
-            break;
-        } else {
-            started[k] = 1;
-        }
-    }
-    double vsum = 0, nsum = 0, wsum = 0;
-    int64_t bytes = 0;
-    for (int k = 0; k < n; k++) {
-        if (started[k])
-            pthread_join(th[k], NULL);
-        else if (n > 1)
-            continue;
-        if (ret >= 0 && jobs[k].ret < 0) {
-            *err = jobs[k].err;
-            ret = jobs[k].ret;
-        }
-        /* each sample counts for the frames it stands for: the clip's
-         * VMAF is a mean over all of them */
-        double w = c->samples[k].weight;
-        vsum += jobs[k].vmaf * w;
-        nsum += jobs[k].neg * w;
-        wsum += w;
-        bytes += jobs[k].bytes;
-    }
-    if (ret < 0) {
-        vsr_error_prefix(err, "%s: trial at CRF %d", c->opt->input, crf);
-        return ret;
-    }
-    t->crf = crf;
-    t->vmaf = vsum / wsum;
-    t->vmaf_neg = nsum / wsum;
-    t->bytes = bytes;
-    t->seconds = vsr_now_s() - t_start;
-    if (enc_s)
-        *enc_s = jobs[0].enc_s;
-    if (score_s)
-        *score_s = jobs[0].score_s;
-    return VSR_OK;
-}
-
-/* Copied packets (audio, subtitles) wait here until the encoder exists
- * and the decode loop writes them, in the order read. */
-typedef struct copy_list {
-    AVPacket **pkts;
-    int n, cap;
-} copy_list;
-
-static int on_copy_packet(void *opaque, AVPacket *pkt, vsr_error *err)
-{
-    copy_list *l = opaque;
-    if (l->n == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 64;
-        AVPacket **p = realloc(l->pkts, sizeof *p * (size_t)cap);
-        if (!p)
-            return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory for copied packets");
-        l->pkts = p;
-        l->cap = cap;
-    }
-    AVPacket *ref = av_packet_alloc();
-    if (!ref)
-        return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory for copied packets");
-    av_packet_move_ref(ref, pkt);
-    l->pkts[l->n++] = ref;
-    return VSR_OK;
-}
-
-static int write_copies(copy_list *l, vsr_encoder *enc, vsr_error *err)
-{
-    int ret = VSR_OK;
-    for (int i = 0; i < l->n; i++) {
-        if (ret >= 0)
-            ret = vsr_encoder_copy_packet(enc, l->pkts[i], err);
-        av_packet_free(&l->pkts[i]);
-    }
-    l->n = 0;
-    return ret;
-}
-
-static void describe(const rate *r, char *buf, size_t len)
-{
-    if (r->bitrate > 0)
-        snprintf(buf, len, "%lld bit/s%s", (long long)r->bitrate,
-                 r->pass == 1   ? " (first pass)"
-                 : r->pass == 2 ? " (second pass)"
-                                : "");
-    else
-        snprintf(buf, len, "CRF %d", r->crf);
-}
-
-/* The whole clip at rate r into path: one encoder with every core, or
- * segments in parallel where one encoder cannot use the cores (two-pass:
- * each segment its own statistics). */
-static int encode_clip(compress_ctx *c, const rate *r, const char *path, vsr_error *err)
-{
-    copy_list copies = {0};
-    vsr_decoder_options dopt = {
-        .threads = c->cores, .on_packet = on_copy_packet, .opaque = &copies};
-    vsr_decoder *dec = NULL;
-    vsr_encoder *enc = NULL;
-    vsr_segment_pool *pool = NULL;
-    vsr_segment_join join;
-    AVFrame *f = av_frame_alloc();
-    int ret = f ? VSR_OK : vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-    if (ret >= 0)
-        ret = vsr_decoder_open(c->opt->input, &dopt, &dec, err);
-    vsr_encoder_options eo;
-    encoder_options(c, r,
-                    c->encoders > 1 ? vsr_segment_pool_encoder_threads(c->cores, vsr_cores_online(),
-                                                                       c->encoders, c->video.width,
-                                                                       c->video.height)
-                                    : c->cores,
-                    &eo);
-    eo.segmented = c->encoders > 1;
-    if (ret >= 0)
-        ret = vsr_encoder_open(path, &eo, &c->video, vsr_decoder_format(dec), &enc, err);
-    if (ret >= 0 && c->encoders > 1) {
-        /* one segment per encoder: the fewest extra IDR frames */
-        vsr_segment_pool_config sc = {
-            .encoders = c->encoders,
-            .segment_frames = (c->frames + c->encoders - 1) / c->encoders,
-            .enc = eo,
-            .video = c->video,
-        };
-        vsr_segment_join_init(&join, enc);
-        ret = vsr_segment_pool_start(&sc, &pool, err);
-    }
-    pts_fix fix;
-    pts_fix_init(&fix, &c->info);
-    int64_t i = 0;
-    while (ret >= 0 && (ret = vsr_decoder_next(dec, f, err)) > 0) {
-        if ((ret = write_copies(&copies, enc, err)) < 0 || (ret = check_frame(c, f, i, err)) < 0)
-            break;
-        pts_fix_frame(&fix, f);
-        AVFrame *o = NULL;
-        if ((ret = to_output(c, &c->sws, f, &o, err)) < 0)
-            break;
-        av_frame_unref(f);
-        if (pool) {
-            ret = vsr_segment_pool_push(pool, o, i, err);
-            if (ret >= 0)
-                ret = vsr_segment_pool_write_ready(pool, &join, err);
-        } else {
-            ret = vsr_encoder_send(enc, o, i, err);
-        }
-        av_frame_free(&o);
-        i++;
-        if (ret >= 0)
-            ret = cancelled(c, err);
-    }
-    if (ret >= 0)
-        ret = write_copies(&copies, enc, err);
-    if (ret >= 0 && pool)
-        ret = vsr_segment_pool_finish(pool, &join, i, err);
-    if (ret >= 0)
-        ret = vsr_encoder_finish(enc, err);
-    if (ret >= 0 && i != c->frames)
-        ret = vsr_error_set(err, VSR_ERR_FORMAT, "%s: %lld frames this time, %lld before",
-                            c->opt->input, (long long)i, (long long)c->frames);
-    if (pool) {
-        vsr_segment_pool_stop(pool);
-        vsr_segment_pool_destroy(pool);
-    }
-    vsr_encoder_destroy(enc);
-    vsr_decoder_close(dec);
-    write_copies(&copies, NULL, NULL); /* frees what is left after an error */
-    free(copies.pkts);
-    av_frame_free(&f);
-    if (ret < 0) {
-        char what[64];
-        describe(r, what, sizeof what);
-        vsr_error_prefix(err, "encoding %s at %s", c->opt->input, what);
-        unlink(path);
-    }
-    return ret;
-}
-
-/* A first pass: each segment's encoder (the segments of encode_clip's
- * second pass: statistics are per segment) on a thread of its own that
- * decodes the input itself and encodes its frames, the packets thrown
- * away (libvpx gives none). Decoding is cheap beside encoding, and no
- * muxer or join is needed for statistics. */
-typedef struct first_pass_job {
-    compress_ctx *c;
-    const vsr_encoder_options *eo;
-    int64_t index, first, end; /* segment index, frames [first, end) */
-    int ret;
-    vsr_error err;
-} first_pass_job;
-
-static void *first_pass_thread(void *arg)
-{
-    first_pass_job *j = arg;
-    compress_ctx *c = j->c;
-    vsr_decoder_options dopt = {.threads = c->cores / c->encoders > 1 ? c->cores / c->encoders : 1};
-    vsr_decoder *dec = NULL;
-    vsr_segment_encoder *se = NULL;
-    struct SwsContext *sws = NULL;
-    AVFrame *f = av_frame_alloc();
-    int ret = f ? VSR_OK : vsr_error_set(&j->err, VSR_ERR_NOMEM, "out of memory");
-    if (ret >= 0)
-        ret = vsr_decoder_open(c->opt->input, &dopt, &dec, &j->err);
-    if (ret >= 0)
-        ret = vsr_segment_encoder_open(j->eo, &c->video, j->index, j->first, &se, &j->err);
-    pts_fix fix;
-    pts_fix_init(&fix, &c->info);
-    int64_t i = 0;
-    while (ret >= 0 && i < j->end && (ret = vsr_decoder_next(dec, f, &j->err)) > 0) {
-        pts_fix_frame(&fix, f);
-        if (i >= j->first) {
-            AVFrame *o = NULL;
-            ret = to_output(c, &sws, f, &o, &j->err);
-            if (ret >= 0)
-                ret = vsr_segment_encoder_send(se, o, &j->err);
-            av_frame_free(&o);
-        }
-        av_frame_unref(f);
-        i++;
-        if (ret >= 0 && c->opt->cancel && *c->opt->cancel)
-            ret = vsr_error_set(&j->err, VSR_ERR_CANCELLED, "%s: cancelled", c->opt->input);
-    }
-    if (ret >= 0 && i < j->end)
-        ret = vsr_error_set(&j->err, VSR_ERR_FORMAT, "%s: %lld frames this time, %lld before",
-                            c->opt->input, (long long)i, (long long)c->frames);
-    if (ret >= 0)
-        ret = vsr_segment_encoder_finish(se, &j->err);
-    vsr_segment_encoder_free(se);
-    sws_freeContext(sws);
-    vsr_decoder_close(dec);
-    av_frame_free(&f);
-    j->ret = ret < 0 ? ret : VSR_OK;
-    return NULL;
-}
-
-static int first_pass(compress_ctx *c, const rate *r, vsr_error *err)
-{
-    rate r1 = *r;
-    r1.pass = 1;
-    vsr_encoder_options eo;
-    encoder_options(c, &r1,
-                    c->encoders > 1 ? vsr_segment_pool_encoder_threads(c->cores, vsr_cores_online(),
-                                                                       c->encoders, c->video.width,
-                                                                       c->video.height)
-                                    : c->cores,
-                    &eo);
-    int n = c->encoders;
-    int64_t seg = (c->frames + n - 1) / n;
-    first_pass_job *jobs = calloc((size_t)n, sizeof *jobs);
-    pthread_t *th = calloc((size_t)n, sizeof *th);
-    int *started = calloc((size_t)n, sizeof *started);
-    int ret = jobs && th && started ? VSR_OK : vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-    for (int k = 0; ret >= 0 && k < n; k++) {
-        jobs[k] = (first_pass_job){.c = c, .eo = &eo, .index = k, .first = k * seg};
-        jobs[k].end = jobs[k].first + seg < c->frames ? jobs[k].first + seg : c->frames;
-        vsr_error_clear(&jobs[k].err);
-        if (pthread_create(&th[k], NULL, first_pass_thread, &jobs[k]) != 0)
-            ret = vsr_error_set(err, VSR_ERR_INTERNAL, "cannot start a first-pass thread");
-        else
-            started[k] = 1;
-    }
-    for (int k = 0; k < n; k++)
-        if (started && started[k]) {
-            pthread_join(th[k], NULL);
-            if (ret >= 0 && jobs[k].ret < 0) {
-                *err = jobs[k].err;
-                ret = jobs[k].ret;
-            }
-        }
-    free(jobs);
-    free(th);
-    free(started);
-    if (ret < 0) {
-        char what[64];
-        describe(&r1, what, sizeof what);
-        vsr_error_prefix(err, "encoding %s at %s", c->opt->input, what);
-    }
-    return ret;
 }
 
 static int measure(compress_ctx *c, const char *path, double *vmaf, double *neg, vsr_error *err)
@@ -974,17 +217,18 @@ static int pick_preset(compress_ctx *c, vsr_error *err)
     }
     vsr_compress_trial t;
     double enc_s, score_s;
-    int ret = trial(c, c->lad->crf_start, CALIBRATION_FRAMES, &t, &enc_s, &score_s, err);
+    int ret = compress_trial(c, c->lad->crf_start, CALIBRATION_FRAMES, &t, &enc_s, &score_s, err);
     if (ret < 0)
         return ret;
     int n = c->samples[0].n < CALIBRATION_FRAMES ? c->samples[0].n : CALIBRATION_FRAMES;
     c->enc_spf = enc_s / n;
     c->score_spf = score_s / n;
-    say(c, "calibration: %s preset %s, %d frames: encode %.1f ms/frame, score %.1f ms/frame",
-        c->lad->encoder, preset(c), n, 1e3 * c->enc_spf, 1e3 * c->score_spf);
+    compress_say(c,
+                 "calibration: %s preset %s, %d frames: encode %.1f ms/frame, score %.1f ms/frame",
+                 c->lad->encoder, compress_preset(c), n, 1e3 * c->enc_spf, 1e3 * c->score_spf);
     if (c->opt->deadline_s <= 0 || c->opt->preset)
         return VSR_OK;
-    double left = c->opt->deadline_s - elapsed(c);
+    double left = c->opt->deadline_s - compress_elapsed(c);
     double base = c->lad->speed[0];
     for (int r = 0; r < c->lad->n; r++) {
         double sp = c->lad->speed[r] / base;
@@ -996,7 +240,8 @@ static int pick_preset(compress_ctx *c, vsr_error *err)
         if (need <= 0.8 * left || r == c->lad->n - 1) {
             c->rung = r;
             c->enc_spf /= sp;
-            say(c, "preset %s: projected %.1f s of the %.1f s left", preset(c), need, left);
+            compress_say(c, "preset %s: projected %.1f s of the %.1f s left", compress_preset(c),
+                         need, left);
             double least = clip_cost(c, 1);
             if (least > left)
                 return vsr_error_set(err, VSR_ERR_TIMEOUT,
@@ -1004,8 +249,8 @@ static int pick_preset(compress_ctx *c, vsr_error *err)
                                      "(reading the clip, timing the encoder), one encode and "
                                      "measurement of its %lld frames at the fastest preset (%s) "
                                      "needs about %.1f s more",
-                                     c->opt->input, c->opt->deadline_s, elapsed(c),
-                                     (long long)c->frames, preset(c), least);
+                                     c->opt->input, c->opt->deadline_s, compress_elapsed(c),
+                                     (long long)c->frames, compress_preset(c), least);
             return VSR_OK;
         }
     }
@@ -1023,13 +268,13 @@ static int add_trial(compress_ctx *c, int crf, vsr_compress_trial **out, vsr_err
     if (res->n_trials == VSR_COMPRESS_MAX_TRIALS)
         return vsr_error_set(err, VSR_ERR_INTERNAL, "too many trials");
     vsr_compress_trial *t = &res->trials[res->n_trials];
-    int ret = trial(c, crf, 0, t, NULL, NULL, err);
+    int ret = compress_trial(c, crf, 0, t, NULL, NULL, err);
     if (ret < 0)
         return ret;
     res->n_trials++;
     c->trial_s = t->seconds;
-    say(c, "samples at CRF %d: VMAF %.3f, NEG %.3f, %lld bytes (%.2f s)", crf, t->vmaf, t->vmaf_neg,
-        (long long)t->bytes, t->seconds);
+    compress_say(c, "samples at CRF %d: VMAF %.3f, NEG %.3f, %lld bytes (%.2f s)", crf, t->vmaf,
+                 t->vmaf_neg, (long long)t->bytes, t->seconds);
     *out = t;
     return VSR_OK;
 }
@@ -1050,8 +295,8 @@ static int search(compress_ctx *c, int *pass_crf, double *slope, vsr_error *err)
     *slope = 1.0;
     for (;;) {
         if (c->opt->deadline_s > 0 && lo >= 0 &&
-            elapsed(c) + trial_cost(c, 1) + 2 * clip_cost(c, 1) > c->opt->deadline_s) {
-            say(c, "deadline: search stops at CRF %d", lo);
+            compress_elapsed(c) + trial_cost(c, 1) + 2 * clip_cost(c, 1) > c->opt->deadline_s) {
+            compress_say(c, "deadline: search stops at CRF %d", lo);
             break;
         }
         vsr_compress_trial *t = NULL;
@@ -1169,11 +414,11 @@ static int encode_and_measure(compress_ctx *c, const rate *r, vsr_compress_encod
     double t0 = vsr_now_s();
     int ret = VSR_OK;
     if (r->pass) {
-        ret = first_pass(c, r, err);
-        say(c, "first pass: %.2f s", vsr_now_s() - t0);
+        ret = compress_first_pass(c, r, err);
+        compress_say(c, "first pass: %.2f s", vsr_now_s() - t0);
     }
     if (ret >= 0)
-        ret = encode_clip(c, r, path, err);
+        ret = compress_encode_clip(c, r, path, err);
     if (ret < 0)
         return ret;
     c->n_cand++;
@@ -1204,13 +449,15 @@ static int encode_and_measure(compress_ctx *c, const rate *r, vsr_compress_encod
     double par = c->encoders > 1 ? 0.75 * c->encoders : 1;
     c->enc_spf = e->encode_s * par / (double)c->frames / (r->pass ? 1.5 : 1);
     char what[64];
-    describe(r, what, sizeof what);
+    compress_describe(r, what, sizeof what);
     if (over)
-        say(c, "clip at %s: %lld bytes, %lld bit/s, over %.2fx the %lld asked (%.2f s encode)",
+        compress_say(
+            c, "clip at %s: %lld bytes, %lld bit/s, over %.2fx the %lld asked (%.2f s encode)",
             what, (long long)e->bytes, (long long)e->bitrate, VSR_COMPRESS_VBR_ACCEPT,
             (long long)c->opt->bitrate, e->encode_s);
     else
-        say(c,
+        compress_say(
+            c,
             "clip at %s: VMAF %.3f, NEG delta %.3f, %lld bytes, %lld bit/s (%.2f s encode, %.2f s "
             "measure): %s",
             what, e->vmaf, e->vmaf - e->vmaf_neg, (long long)e->bytes, (long long)e->bitrate,
@@ -1314,7 +561,7 @@ static int raise_for_score(compress_ctx *c, int *best, vsr_error *err)
     for (int k = e0.crf - 1; k >= c->lad->crf_min; k--) {
         if (res->n_trials == VSR_COMPRESS_MAX_TRIALS ||
             (opt->deadline_s > 0 &&
-             elapsed(c) + trial_cost(c, 1) + clip_cost(c, 1) > opt->deadline_s))
+             compress_elapsed(c) + trial_cost(c, 1) + clip_cost(c, 1) > opt->deadline_s))
             break;
         if ((ret = add_trial(c, k, &t, err)) < 0)
             return ret;
@@ -1324,8 +571,8 @@ static int raise_for_score(compress_ctx *c, int *best, vsr_error *err)
             (e0.vmaf - e0.vmaf_neg) + ((t->vmaf - t->vmaf_neg) - (t0.vmaf - t0.vmaf_neg));
         double s =
             vsr_compress_vidaio_score(bytes / (double)c->input_bytes, vmaf > 100 ? 100 : vmaf);
-        say(c, "score: CRF %d predicts %.0f bytes, VMAF %.3f, NEG delta %.3f: %.5f", k, bytes, vmaf,
-            delta, s);
+        compress_say(c, "score: CRF %d predicts %.0f bytes, VMAF %.3f, NEG delta %.3f: %.5f", k,
+                     bytes, vmaf, delta, s);
         if (s <= peak_s || delta > opt->max_neg_delta ||
             bytes >= opt->size_ratio * (double)c->input_bytes)
             break;
@@ -1334,15 +581,15 @@ static int raise_for_score(compress_ctx *c, int *best, vsr_error *err)
     }
     /* a gain smaller than the noise of the prediction is not worth an encode */
     if (peak == e0.crf || peak_s - s0 < 0.0005 || res->n_encodes == VSR_COMPRESS_MAX_ENCODES ||
-        (opt->deadline_s > 0 && elapsed(c) + clip_cost(c, 1) > opt->deadline_s))
+        (opt->deadline_s > 0 && compress_elapsed(c) + clip_cost(c, 1) > opt->deadline_s))
         return VSR_OK;
     vsr_compress_encode *e = NULL;
     const rate r = {.crf = peak};
     if ((ret = encode_and_measure(c, &r, &e, err)) < 0)
         return ret;
     double s = encode_score(c, e);
-    say(c, "score: CRF %d scores %.5f measured (predicted %.5f), CRF %d %.5f", peak, s, peak_s,
-        e0.crf, s0);
+    compress_say(c, "score: CRF %d scores %.5f measured (predicted %.5f), CRF %d %.5f", peak, s,
+                 peak_s, e0.crf, s0);
     if (e->passed && s > s0 && (double)e->bytes < opt->size_ratio * (double)c->input_bytes)
         *best = res->n_encodes - 1;
     return VSR_OK;
@@ -1368,18 +615,18 @@ static int crf_mode(compress_ctx *c, int *best_out, vsr_error *err)
                              opt->input, c->lad->encoder, c->goal, opt->vmaf_target, opt->margin,
                              opt->max_neg_delta, t->crf, t->vmaf, t->vmaf - t->vmaf_neg);
     }
-    say(c, "samples: CRF %d (%.2f VMAF per CRF step)", crf, slope);
+    compress_say(c, "samples: CRF %d (%.2f VMAF per CRF step)", crf, slope);
 
     /* the whole clip, measured as the validators will, and repaired */
     int best = -1;
     for (;;) {
-        if (opt->deadline_s > 0 && elapsed(c) + clip_cost(c, 1) > opt->deadline_s) {
+        if (opt->deadline_s > 0 && compress_elapsed(c) + clip_cost(c, 1) > opt->deadline_s) {
             if (best >= 0)
                 break;
             return vsr_error_set(err, VSR_ERR_TIMEOUT,
                                  "%s: the deadline of %.1f s would pass: %.1f s spent, and an "
                                  "encode and measurement of the clip takes about %.1f s",
-                                 opt->input, opt->deadline_s, elapsed(c), clip_cost(c, 1));
+                                 opt->input, opt->deadline_s, compress_elapsed(c), clip_cost(c, 1));
         }
         vsr_compress_encode *e = NULL;
         const rate r = {.crf = crf};
@@ -1422,8 +669,8 @@ static int crf_mode(compress_ctx *c, int *best_out, vsr_error *err)
         }
         while (down >= c->lad->crf_min && tried(c, down))
             down--;
-        say(c, "repair: the clip is %+.2f VMAF, %+.2f NEG delta from its samples; CRF %d", bias_v,
-            bias_d, down);
+        compress_say(c, "repair: the clip is %+.2f VMAF, %+.2f NEG delta from its samples; CRF %d",
+                     bias_v, bias_d, down);
         if (down < c->lad->crf_min || res->n_encodes == VSR_COMPRESS_MAX_ENCODES)
             return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
                                  "%s: no encoding passes: at CRF %d the clip scores VMAF %.3f "
@@ -1451,12 +698,12 @@ static int vbr_mode(compress_ctx *c, int *best_out, vsr_error *err)
         double need =
             (double)c->frames *
             (c->enc_spf * passes_cost / (c->encoders > 1 ? 0.75 * c->encoders : 1) + c->score_spf);
-        if (opt->deadline_s > 0 && elapsed(c) + need > opt->deadline_s)
+        if (opt->deadline_s > 0 && compress_elapsed(c) + need > opt->deadline_s)
             return vsr_error_set(err, VSR_ERR_TIMEOUT,
                                  "%s: the deadline of %.1f s would pass: %.1f s spent, and an "
                                  "encode at %lld bit/s and its measurement take about %.1f s",
-                                 opt->input, opt->deadline_s, elapsed(c), (long long)r.bitrate,
-                                 need);
+                                 opt->input, opt->deadline_s, compress_elapsed(c),
+                                 (long long)r.bitrate, need);
         vsr_compress_encode *e = NULL;
         int ret = encode_and_measure(c, &r, &e, err);
         if (ret < 0)
@@ -1467,7 +714,7 @@ static int vbr_mode(compress_ctx *c, int *best_out, vsr_error *err)
                     err, VSR_ERR_UNSUPPORTED,
                     "%s: at %lld bit/s (%s %s, %s) the clip scores VMAF %.3f, NEG delta %.3f; "
                     "the goal is VMAF %.2f (target %.2f + margin %.2f) with NEG delta <= %.1f",
-                    opt->input, (long long)e->bitrate, c->lad->encoder, preset(c),
+                    opt->input, (long long)e->bitrate, c->lad->encoder, compress_preset(c),
                     r.pass ? "two-pass" : "one-pass", e->vmaf, e->vmaf - e->vmaf_neg, c->goal,
                     opt->vmaf_target, opt->margin, opt->max_neg_delta);
             *best_out = res->n_encodes - 1;
@@ -1489,7 +736,7 @@ static int compress(compress_ctx *c, vsr_error *err)
 {
     const vsr_compress_options *opt = c->opt;
     vsr_compress_result *res = c->res;
-    int ret = load(c, err);
+    int ret = compress_load(c, err);
     if (ret < 0)
         return ret;
     c->video = (vsr_encoder_video){
@@ -1535,7 +782,8 @@ static int compress(compress_ctx *c, vsr_error *err)
     memcpy(res->cuts, c->cuts, sizeof res->cuts);
     res->encoders = c->encoders;
     res->gop_size = c->gop;
-    say(c, "%s: %dx%d%s, %lld frames at %.3f fps, %lld bytes; %d sample(s), %lld frames; %s",
+    compress_say(
+        c, "%s: %dx%d%s, %lld frames at %.3f fps, %lld bytes; %d sample(s), %lld frames; %s",
         opt->input, c->info.width, c->info.height,
         c->video.width != c->info.width || c->video.height != c->info.height ? " (scaled)" : "",
         (long long)c->frames, fps, (long long)c->input_bytes, c->n_samples,
@@ -1552,7 +800,7 @@ static int compress(compress_ctx *c, vsr_error *err)
 
     if ((ret = pick_preset(c, err)) < 0)
         return ret;
-    snprintf(res->preset, sizeof res->preset, "%s", preset(c));
+    snprintf(res->preset, sizeof res->preset, "%s", compress_preset(c));
     int best = -1;
     if (opt->mode == VSR_COMPRESS_VBR) {
         snprintf(res->rate_control, sizeof res->rate_control, "%s",
@@ -1669,7 +917,7 @@ int vsr_compress_run(const vsr_compress_options *opt, vsr_compress_result *resul
     remove_candidates(&c, -1);
     if (c.stats[0])
         vsr_encoder_stats_remove(c.stats, c.encoders > 1 ? c.encoders : 1);
-    free_samples(&c);
+    compress_free_samples(&c);
     sws_freeContext(c.sws);
     res->seconds = vsr_now_s() - c.t0;
     return ret;
