@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,24 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
-#include <libavutil/pixdesc.h>
-#include <libswscale/swscale.h>
 
-#include "media/decoder.h"
-#include "media/encoder.h"
-#include "media/segment_encoder.h"
-#include "media/segment_join.h"
 #include "pipeline/clip_quality.h"
-#include "pipeline/scenes.h"
+#include "pipeline/compress_internal.h"
 #include "pipeline/segment_pool.h"
-#include "quality/quality.h"
 #include "util/clock.h"
 #include "util/cores.h"
 #include "util/output_file.h"
-
-#include "pipeline/compress_internal.h"
 
 static const codec_ladder ladders[] = {
     {"hevc",

@@ -1,31 +1,13 @@
 #include "pipeline/compress_internal.h"
 
-#include <errno.h>
-#include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libavutil/pixdesc.h>
-#include <libswscale/swscale.h>
-
-#include "media/decoder.h"
-#include "media/encoder.h"
-#include "media/segment_encoder.h"
-#include "media/segment_join.h"
 #include "pipeline/clip_quality.h"
-#include "pipeline/scenes.h"
 #include "pipeline/segment_pool.h"
-#include "quality/quality.h"
 #include "util/clock.h"
 #include "util/cores.h"
-#include "util/output_file.h"
 
 /* Decodes a sample's packets and scores them against its frames. */
 static int score_sample(const compress_ctx *c, const sample *s, int n, int threads,
