@@ -8,6 +8,15 @@ unpack_bundle() {
     . "$1/setup.sh"
 }
 
+# device_run_start BUNDLE_DIR OUT_DIR: a run script's start: BUNDLE (its
+# absolute path) and OUT set, OUT made, the bundle unpacked into $B.
+device_run_start() {
+    BUNDLE=$(cd "$1" && pwd) || exit 1
+    OUT=$2
+    mkdir -p "$OUT"
+    unpack_bundle "$BUNDLE"
+}
+
 # The system's curl, not linked against the bundle's older libcurl.
 hcurl() { env -u LD_LIBRARY_PATH curl "$@"; }
 

@@ -48,13 +48,10 @@
 set -uo pipefail
 TIMEFORMAT="user %U s, sys %S s, real %R s"
 . "$(dirname "$0")/device_lib.sh"
-BUNDLE=$(cd "$1" && pwd)
 CLIPS=$(cd "$2" && pwd)
-OUT=$3
+device_run_start "$1" "$3"
 shift 3
 MODES=${*:-yuv yuv-in tasks profiles load fault}
-mkdir -p "$OUT"
-unpack_bundle "$BUNDLE"
 nvidia-smi -L
 echo "cores: $(nproc); NVDEC library: $(ldconfig -p | grep -o 'libnvcuvid.so.1 ' || echo none)"
 NGPU=$(nvidia-smi -L | wc -l)

@@ -8,10 +8,7 @@
 #   bench/device/gpu_8bit_run.sh BUNDLE_DIR OUT_DIR
 set -uo pipefail
 . "$(dirname "$0")/device_lib.sh"
-BUNDLE=$(cd "$1" && pwd)
-OUT=$2
-mkdir -p "$OUT"
-unpack_bundle "$BUNDLE"
+device_run_start "$1" "$2"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 M2=$B/models/realesr-animevideov3-x2.param
 M4=$B/models/realesr-animevideov3-x4.param

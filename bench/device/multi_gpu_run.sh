@@ -9,10 +9,7 @@
 #   bench/device/multi_gpu_run.sh BUNDLE_DIR OUT_DIR
 set -uo pipefail
 . "$(dirname "$0")/device_lib.sh"
-BUNDLE=$(cd "$1" && pwd)
-OUT=$2
-mkdir -p "$OUT"
-unpack_bundle "$BUNDLE"
+device_run_start "$1" "$2"
 nvidia-smi -L
 nproc
 NGPU=$(nvidia-smi -L | wc -l)
