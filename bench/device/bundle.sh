@@ -125,7 +125,7 @@ fi
 system='/(ld-linux[^/]*|libc|libm|libdl|libpthread|librt|libcuda|libcudart|libcudnn[^/]*|libnvidia-[^/]*'
 ((CXX)) || system+='|libstdc\+\+|libgcc_s'
 system+=')\.so'
-closure=$(LD_LIBRARY_PATH=$S/lib ldd "${bins[@]}")
+closure=$(LD_LIBRARY_PATH=$S/lib ldd "${bins[@]}" 2>&1) || die "ldd failed on ${PROGRAMS[*]}: $(tr -s "\t\n" "  " <<<"$closure")"
 if grep -q "not found" <<<"$closure"; then
     die "unresolved libraries: $(grep "not found" <<<"$closure" | sort -u | tr -s '\t\n' '  ')"
 fi
