@@ -233,16 +233,6 @@ static int parse_request(json_t *root, compress_request *r, vsr_http_reply *repl
 
 /* ---- running it ---------------------------------------------------------- */
 
-typedef struct waiter {
-    const vsr_http_call *call;
-} waiter;
-
-static int still_wanted(void *opaque)
-{
-    const vsr_http_call *call = ((waiter *)opaque)->call;
-    return call->client_connected(call->conn);
-}
-
 static int is_url(const char *s)
 {
     return !strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8);
@@ -395,8 +385,7 @@ void vsr_compress_api_handle(vsr_api *api, const vsr_http_call *call, vsr_http_r
         free(c);
         return;
     }
-    waiter w = {call};
-    vsr_job_queue_wait(api->queue, &c->job, WAIT_POLL_S, still_wanted, &w);
+    vsr_job_queue_wait(api->queue, &c->job, WAIT_POLL_S, vsr_http_call_still_wanted, (void *)call);
     if (c->job.state == VSR_JOB_CANCELLED) {
         c->failed_at = VSR_COMPRESS_STAGE_SEARCH;
         c->status =
