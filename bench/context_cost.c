@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_frames.h"
 #include "model/model_registry.h"
 #include "pipeline/device_pool.h"
 #include "util/clock.h"
@@ -40,9 +41,7 @@ static void *work(void *opaque)
     vsr_error err;
     vsr_error_clear(&err);
     void *ctx = NULL;
-    vsr_image out = {w->in->width * w->up->scale, w->in->height * w->up->scale, VSR_PIX_RGB24,
-                     (size_t)w->in->width * w->up->scale * 3, NULL};
-    out.data = malloc(out.stride * (size_t)out.height);
+    vsr_image out = bench_output_frame(w->up, w->in);
     double t = vsr_now_s();
     int rc = out.data ? w->up->ctx_create(w->up->shared, &ctx, &err) : -1;
     w->step_s[CREATE] = vsr_now_s() - t;
@@ -102,9 +101,7 @@ int main(int argc, char **argv)
     }
     vsr_upscaler up;
     vsr_upscaler_device_pool(&up, pool);
-    vsr_image in = {w, h, VSR_PIX_RGB24, (size_t)w * 3, malloc((size_t)w * h * 3)};
-    for (size_t i = 0; in.data && i < (size_t)w * h * 3; i++)
-        ((unsigned char *)in.data)[i] = (unsigned char)(i * 2654435761u >> 24);
+    vsr_image in = bench_pattern_frame(w, h);
 
     printf("%s x%d on %s:0, %dx%d, %d workers at once, %d rounds\n", g.name, g.scale, backend, w, h,
            nw, rounds);

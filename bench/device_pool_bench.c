@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_frames.h"
 #include "model/model_registry.h"
 #include "pipeline/device_pool.h"
 #include "util/clock.h"
@@ -32,9 +33,7 @@ static void *work(void *opaque)
     vsr_error err;
     vsr_error_clear(&err);
     void *ctx = NULL;
-    vsr_image out = {w->in->width * w->up->scale, w->in->height * w->up->scale, VSR_PIX_RGB24,
-                     (size_t)w->in->width * w->up->scale * 3, NULL};
-    out.data = malloc(out.stride * (size_t)out.height);
+    vsr_image out = bench_output_frame(w->up, w->in);
     if (!out.data || w->up->ctx_create(w->up->shared, &ctx, &err) < 0) {
         fprintf(stderr, "worker: %s\n", err.msg);
         w->failed = 1;
@@ -132,10 +131,11 @@ int main(int argc, char **argv)
     vsr_engine_options_default(&eo);
     eo.backend = backend;
     eo.config.precision = VSR_PRECISION_FP16;
-    /* A frame's own content does not change the work: a fixed pattern. */
-    vsr_image in = {w, h, VSR_PIX_RGB24, (size_t)w * 3, malloc((size_t)w * h * 3)};
-    for (size_t i = 0; i < (size_t)w * h * 3; i++)
-        ((unsigned char *)in.data)[i] = (unsigned char)(i * 2654435761u >> 24);
+    vsr_image in = bench_pattern_frame(w, h);
+    if (!in.data) {
+        fprintf(stderr, "out of memory for a %dx%d frame\n", w, h);
+        return 1;
+    }
 
     printf("%s x%d on %s, %dx%d, %d worker(s) per device, %.0f s each\n", g.name, g.scale, backend,
            w, h, per_device, seconds);

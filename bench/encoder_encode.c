@@ -13,7 +13,7 @@
  *
  * With WxH, SRC may be any yuv420p clip: its frames are scaled to W x H
  * (Lanczos) as they are read, a stand-in for the network's output when
- * timing the encoder alone on a device run (bench/e2e_tasks_run.sh).
+ * timing the encoder alone on a device run (bench/device/e2e_tasks_run.sh).
  *
  * Prints one line: frames, encode seconds, fps, encoder, preset, crf, and
  * the CPU seconds the encoding took (all threads). */

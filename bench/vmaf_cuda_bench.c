@@ -1,4 +1,4 @@
-/* VMAF on CUDA against the CPU (device run: tests/gpu/run_device.sh vmaf).
+/* VMAF on CUDA against the CPU (device run: bench/device/gpu_run.sh vmaf).
  *
  *   vmaf_cuda_bench [--quick] [--threads N] [--device D]
  *
@@ -136,9 +136,8 @@ static void clip_free(clip *c)
 }
 
 /* Scores c with a session; 0 or -1. seconds: the wall time of add + finish. */
-static int score(const clip *c, int use_cuda, int device, int threads, int on_device,
-                 int subsample, int period, vsr_quality **out, vsr_quality_summary *sum,
-                 double *seconds)
+static int score(const clip *c, int use_cuda, int device, int threads, int on_device, int subsample,
+                 int period, vsr_quality **out, vsr_quality_summary *sum, double *seconds)
 {
     vsr_error err;
     vsr_error_clear(&err);
@@ -272,8 +271,7 @@ static double cuda_fps(const clip *c, int device, int batch, int frames)
             t0 = vsr_now_s();
         }
         int t = i % c->n;
-        if (vsr_vmaf_cuda_submit(v, dref + plane * t, c->w, ddis + plane * t, c->w, NULL, &err) <
-            0)
+        if (vsr_vmaf_cuda_submit(v, dref + plane * t, c->w, ddis + plane * t, c->w, NULL, &err) < 0)
             goto fail;
         int k = vsr_vmaf_cuda_collect(v, out, 64, 0, &err);
         if (k < 0)

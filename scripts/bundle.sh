@@ -25,19 +25,11 @@ OUT=${2:-vsr-bundle-$(uname -m).tar.xz}
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 D=$STAGE/vsr-bundle
-mkdir -p "$D/bin" "$D/lib"
-cp "$BIN" "$D/bin/vsr"
-
-skip='^(linux-vdso|ld-linux|libc\.so|libm\.so|libdl\.so|libpthread\.so|librt\.so|libcuda\.so|libnvidia-)'
-missing=$(ldd "$BIN" | awk '/not found/ {print $1}')
-if [ -n "$missing" ]; then
-  echo "bundle: unresolved libraries: $missing" >&2
-  exit 1
-fi
-ldd "$BIN" | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | while read -r name path; do
-  if [[ $name =~ $skip ]]; then continue; fi
-  cp -L "$path" "$D/lib/$name"
-done
+# The binary and its libraries, as for a device run (bench/device/bundle.sh),
+# with the C++ runtime: a user's machine may have an older one.
+"$(dirname "$0")/../bench/device/bundle.sh" --unpacked --no-limit --with-cxx-runtime \
+    --program "$BIN:bin/vsr" "$D" >/dev/null
+rm "$D/BUNDLE.txt"
 if [ "${VSR_BUNDLE_CUDNN:-0}" = 1 ]; then
   for f in $(ldconfig -p | awk '/libcudnn.*\.so\.9 / {print $NF}'); do cp -L "$f" "$D/lib/"; done
 fi

@@ -1,6 +1,7 @@
-"""The one Python reader of ncnn models (.param/.bin) for vsr's tools:
-tests/tools/make_onnx_models.py, bench/pytorch_baseline.py and
-bench/cuda_torch_baseline.py import it (the C reader is src/model/).
+"""The one Python module for ncnn models (.param/.bin) in vsr's tools: its
+reader serves tests/tools/make_onnx_models.py, bench/pytorch_baseline.py and
+bench/cuda_torch_baseline.py, its writing helpers the fuzzer's seeds
+(tests/fuzz/make_ncnn_seeds.py); the C reader is src/model/.
 
     sys.path.insert(0, "<repo>/scripts"); from ncnn_model import read_ncnn
 
@@ -13,9 +14,8 @@ tag (0x01306B47: fp16 data, padded to 4 bytes; 0: raw fp32), then bias
 fp32 (if param 5); PReLU: slopes fp32 (untagged)."""
 import struct
 
-import numpy as np
-
-TAG_FP16 = 0x01306B47
+MAGIC = "7767517"
+TAG_FP32, TAG_FP16 = 0, 0x01306B47
 
 
 def number(v):
@@ -28,8 +28,10 @@ def read_ncnn(param_path, bin_path):
     params {key: int or float}; Convolution adds weight (oc x ic x k x k
     float32) and bias (or None), PReLU slopes. Every byte of the .bin must
     be used."""
+    import numpy as np  # here: the writing helpers below run without it
+
     lines = open(param_path).read().split("\n")
-    assert lines[0].strip() == "7767517", param_path
+    assert lines[0].strip() == MAGIC, param_path
     blob = open(bin_path, "rb").read()
     pos = 0
 
@@ -40,7 +42,7 @@ def read_ncnn(param_path, bin_path):
         if tag == TAG_FP16:
             v = np.frombuffer(blob, "<f2", n, pos).astype(np.float32)
             pos += (2 * n + 3) // 4 * 4
-        elif tag == 0:
+        elif tag == TAG_FP32:
             v = np.frombuffer(blob, "<f4", n, pos).copy()
             pos += 4 * n
         else:
@@ -75,3 +77,23 @@ def read_ncnn(param_path, bin_path):
         layers.append(L)
     assert pos == len(blob), "%s: %d bytes left" % (bin_path, len(blob) - pos)
     return layers
+
+
+def param_text(layers, blob_count):
+    """A .param file's text: the magic, the counts, then the layer lines
+    ("type name n_in n_out inputs... outputs... key=value...")."""
+    return f"{MAGIC}\n{len(layers)} {blob_count}\n" + "\n".join(layers) + "\n"
+
+
+def tagged_weights(values, fp16=False):
+    """A Convolution weight blob as the .bin holds it: the tag, then fp16
+    values padded to 4 bytes, or fp32 values."""
+    n = len(values)
+    if fp16:
+        return struct.pack("<I", TAG_FP16) + struct.pack(f"<{n}e", *values) + b"\0\0" * ((2 * n) % 4 // 2)
+    return struct.pack("<I", TAG_FP32) + struct.pack(f"<{n}f", *values)
+
+
+def raw_floats(values):
+    """Untagged fp32 values (a bias, PReLU slopes)."""
+    return struct.pack(f"<{len(values)}f", *values)

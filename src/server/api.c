@@ -102,16 +102,6 @@ static int parse_model(vsr_api *api, json_t *root, vsr_upscale_job *j, char *why
 
 /* ---- running a job for a request -------------------------------------- */
 
-typedef struct waiter {
-    const vsr_http_call *call;
-} waiter;
-
-static int still_wanted(void *opaque)
-{
-    const vsr_http_call *call = ((waiter *)opaque)->call;
-    return call->client_connected(call->conn);
-}
-
 /* Queues j and waits for its end. Returns 0 when it ran (its clips say
  * how), or the submit's error (VSR_ERR_BUSY: queue full). */
 static int run_and_wait(vsr_api *api, const vsr_http_call *call, vsr_upscale_job *j, int *position,
@@ -123,8 +113,7 @@ static int run_and_wait(vsr_api *api, const vsr_http_call *call, vsr_upscale_job
                         st == VSR_ERR_BUSY ? VSR_OUTCOME_REJECTED : VSR_OUTCOME_CANCELLED);
         return st;
     }
-    waiter w = {call};
-    vsr_job_queue_wait(api->queue, &j->job, WAIT_POLL_S, still_wanted, &w);
+    vsr_job_queue_wait(api->queue, &j->job, WAIT_POLL_S, vsr_http_call_still_wanted, (void *)call);
     if (j->job.state == VSR_JOB_CANCELLED) {
         /* Never ran: every clip ends the same way. */
         vsr_error why;

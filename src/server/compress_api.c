@@ -81,16 +81,6 @@ json_t *vsr_compress_api_error_fields(vsr_api *api)
 
 /* ---- running it ---------------------------------------------------------- */
 
-typedef struct waiter {
-    const vsr_http_call *call;
-} waiter;
-
-static int still_wanted(void *opaque)
-{
-    const vsr_http_call *call = ((waiter *)opaque)->call;
-    return call->client_connected(call->conn);
-}
-
 /* The storage settings the service would call missing. */
 static void missing_storage(const vsr_server_config *cfg, char *out, size_t size)
 {
@@ -228,8 +218,7 @@ void vsr_compress_api_handle(vsr_api *api, const vsr_http_call *call, vsr_http_r
         free(c);
         return;
     }
-    waiter w = {call};
-    vsr_job_queue_wait(api->queue, &c->job, WAIT_POLL_S, still_wanted, &w);
+    vsr_job_queue_wait(api->queue, &c->job, WAIT_POLL_S, vsr_http_call_still_wanted, (void *)call);
     if (c->job.state == VSR_JOB_CANCELLED) {
         c->failed_at = VSR_COMPRESS_STAGE_SEARCH;
         c->status =

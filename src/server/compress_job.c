@@ -116,10 +116,7 @@ void vsr_compress_job_init(vsr_compress_job *c, const vsr_job_services *sv, cons
 {
     memset(c, 0, sizeof *c);
     c->sv = sv;
-    snprintf(c->job.id, sizeof c->job.id, "%s", id);
-    c->job.deadline = deadline;
-    c->job.run = run_job;
-    c->job.opaque = c;
+    vsr_job_set(&c->job, id, deadline, run_job, c);
     c->presign_expiry_s = sv->cfg->presign_expiry_s;
     vsr_compress_options_default(&c->opt);
 }

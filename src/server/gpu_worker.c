@@ -301,16 +301,6 @@ static int on_data(void *state, const char *buf, size_t n)
 
 /* ---- the work ---------------------------------------------------------- */
 
-typedef struct waiter {
-    const vsr_http_call *call;
-} waiter;
-
-static int still_wanted(void *opaque)
-{
-    const vsr_http_call *call = ((waiter *)opaque)->call;
-    return call->client_connected(call->conn);
-}
-
 /* Queues job and waits for its end; VSR_ERR_BUSY (queue full) or the job's
  * own cancellation as a vsr_status with its reason in err. */
 static int submit_and_wait(gpu_request *g, const vsr_http_call *call, vsr_job *job, vsr_error *err)
@@ -323,8 +313,7 @@ static int submit_and_wait(gpu_request *g, const vsr_http_call *call, vsr_job *j
                         st == VSR_ERR_BUSY ? VSR_OUTCOME_REJECTED : VSR_OUTCOME_CANCELLED);
         return st;
     }
-    waiter wt = {call};
-    vsr_job_queue_wait(g->w->queue, job, WAIT_POLL_S, still_wanted, &wt);
+    vsr_job_queue_wait(g->w->queue, job, WAIT_POLL_S, vsr_http_call_still_wanted, (void *)call);
     if (job->state == VSR_JOB_CANCELLED) {
         vsr_metrics_job(g->w->sv->metrics, VSR_OUTCOME_CANCELLED);
         if (job->cancel == VSR_JOB_CANCEL_DEADLINE)

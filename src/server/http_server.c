@@ -111,6 +111,12 @@ static int client_connected(void *conn)
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
 
+int vsr_http_call_still_wanted(void *call)
+{
+    const vsr_http_call *c = call;
+    return c->client_connected(c->conn);
+}
+
 static const char *header_value(void *conn, const char *name)
 {
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);

@@ -62,6 +62,11 @@ typedef struct vsr_http_call {
     void *conn;
 } vsr_http_call;
 
+/* The still_wanted callback of vsr_job_queue_wait for a job a request waits
+ * on: whether the client of call (a const vsr_http_call *) is still
+ * connected, so that a job nobody waits for any more is cancelled. */
+int vsr_http_call_still_wanted(void *call);
+
 #define VSR_HTTP_MAX_REPLY_HEADERS 12
 
 typedef struct vsr_http_header {

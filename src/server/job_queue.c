@@ -75,6 +75,15 @@ static void *runner_main(void *opaque)
     return NULL;
 }
 
+void vsr_job_set(vsr_job *job, const char *id, double deadline,
+                 void (*run)(vsr_job *job, void *opaque), void *opaque)
+{
+    snprintf(job->id, sizeof job->id, "%s", id);
+    job->deadline = deadline;
+    job->run = run;
+    job->opaque = opaque;
+}
+
 int vsr_job_queue_create(int max_running, int max_queued, vsr_job_queue **out, vsr_error *err)
 {
     *out = NULL;

@@ -39,6 +39,11 @@ struct vsr_job {
     vsr_job *next;
 };
 
+/* Sets what a job is (id, deadline) and what runs it; the caller has
+ * zeroed the rest. */
+void vsr_job_set(vsr_job *job, const char *id, double deadline,
+                 void (*run)(vsr_job *job, void *opaque), void *opaque);
+
 typedef struct vsr_job_queue vsr_job_queue;
 
 int vsr_job_queue_create(int max_running, int max_queued, vsr_job_queue **q, vsr_error *err);

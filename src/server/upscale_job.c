@@ -245,9 +245,6 @@ void vsr_upscale_job_init(vsr_upscale_job *j, const vsr_job_services *services, 
 {
     memset(j, 0, sizeof *j);
     j->services = services;
-    snprintf(j->job.id, sizeof j->job.id, "%s", id);
-    j->job.deadline = deadline;
-    j->job.run = run_job;
-    j->job.opaque = j;
+    vsr_job_set(&j->job, id, deadline, run_job, j);
     vsr_encoder_options_default(&j->enc);
 }

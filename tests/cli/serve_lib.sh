@@ -7,12 +7,20 @@
 #   stop_server NAME             SIGTERM; it must exit 0 (sanitizers included)
 #   req PORT METHOD PATH [BODY] [CURL ARGS...]   sets CODE and BODY
 #   expect_reply WHAT CODE JQ    the last reply had CODE and passes jq JQ
+#   PY                           the system's python3 (the payload server
+#                                and the tests' JSON checks)
+#   PIDS+=(PID)                  a helper process of the test (a payload
+#                                server, ...), stopped (SIGTERM) on exit
 need curl "apt-get install curl"
 need jq "apt-get install jq"
+PY=/usr/bin/python3
+[ -x "$PY" ] || { echo "FAIL: $PY is needed" >&2; exit 1; }
 
 SERVE_PIDS=()
+PIDS=()
 _serve_cleanup() {
     for p in "${SERVE_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 }
 trap _serve_cleanup EXIT
 

@@ -14,16 +14,6 @@
 . "$(dirname "$0")/s3rver_lib.sh"
 . "$(dirname "$0")/serve_lib.sh"
 need ffmpeg "apt-get install ffmpeg"
-PY=/usr/bin/python3
-[ -x "$PY" ] || { echo "FAIL: $PY is needed" >&2; exit 1; }
-
-PIDS=()
-cleanup() {
-    _serve_cleanup
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    s3rver_stop 2>/dev/null || true
-}
-trap cleanup EXIT
 
 ROOT=$WORK/root
 mkdir -p "$ROOT" "$WORK/payload" "$WORK/tmp_a" "$WORK/tmp_n" "$WORK/tmp_e"

@@ -17,8 +17,6 @@
 . "$(dirname "$0")/serve_lib.sh"
 need ffmpeg "apt-get install ffmpeg"
 need ffprobe "apt-get install ffmpeg"
-PY=/usr/bin/python3
-[ -x "$PY" ] || { echo "FAIL: $PY is needed" >&2; exit 1; }
 
 ROOT=$WORK/root
 mkdir -p "$ROOT/out" "$WORK/tmp_s"

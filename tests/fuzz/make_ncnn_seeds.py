@@ -8,10 +8,10 @@ Deterministic; the output is committed under tests/fuzz/corpus/ncnn_loader.
     make_ncnn_seeds.py OUT_DIR
 """
 import os
-import struct
 import sys
 
-TAG_FP32, TAG_FP16 = 0, 0x01306B47
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from ncnn_model import param_text, raw_floats, tagged_weights  # noqa: E402
 
 
 class Model:
@@ -32,18 +32,10 @@ class Model:
         self.blobs.update(tops)
 
     def weights(self, n, fp16=False):
-        vals = self.rand(n)
-        if fp16:
-            self.bin += struct.pack("<I", TAG_FP16)
-            self.bin += struct.pack(f"<{n}e", *vals)
-            if (2 * n) % 4:
-                self.bin += b"\0\0"
-        else:
-            self.bin += struct.pack("<I", TAG_FP32)
-            self.bin += struct.pack(f"<{n}f", *vals)
+        self.bin += tagged_weights(self.rand(n), fp16)
 
     def raw(self, n):
-        self.bin += struct.pack(f"<{n}f", *self.rand(n))
+        self.bin += raw_floats(self.rand(n))
 
     def conv(self, name, bottom, top, cin, cout, k=3, pad=1, act="", fp16=False, dil=1):
         n = cin * cout * k * k
@@ -54,8 +46,7 @@ class Model:
         self.raw(cout)
 
     def data(self):
-        text = f"7767517\n{len(self.layers)} {len(self.blobs)}\n" + "\n".join(self.layers) + "\n"
-        return text.encode() + b"\0" + bytes(self.bin)
+        return param_text(self.layers, len(self.blobs)).encode() + b"\0" + bytes(self.bin)
 
 
 def srvgg(fp16, shuffle):

@@ -11,7 +11,7 @@
  * refusal of an op); one it says no to names the layer. A backend that is
  * not available here (cuda on a machine without a GPU, as in CI) is not
  * run: the test says which backends it covered and why others were not,
- * and tests/gpu/run_device.sh runs it on a GPU (mode `ops`). */
+ * and bench/device/gpu_run.sh runs it on a GPU (mode `ops`). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

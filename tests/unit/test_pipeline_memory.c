@@ -12,6 +12,7 @@
 
 #include <libavutil/log.h>
 
+#include "nearest_upscaler.h"
 #include "pipeline/pipeline.h"
 #include "test_util.h"
 
@@ -23,28 +24,11 @@ const char *__asan_default_options(void)
     return "quarantine_size_mb=4";
 }
 
-static int nn_create(void *shared, void **ctx, vsr_error *err)
-{
-    (void)err;
-    *ctx = shared;
-    return VSR_OK;
-}
-
-static void nn_destroy(void *ctx)
-{
-    (void)ctx;
-}
-
 static int nn_run(void *ctx, const vsr_image *in, vsr_image *out, vsr_error *err)
 {
     (void)ctx;
     (void)err;
-    for (int y = 0; y < out->height; y++) {
-        const uint8_t *src = (const uint8_t *)in->data + (size_t)(y / 2) * in->stride;
-        uint8_t *dst = (uint8_t *)out->data + (size_t)y * out->stride;
-        for (int x = 0; x < out->width; x++)
-            memcpy(dst + 3 * x, src + 3 * (x / 2), 3);
-    }
+    nn_scale(in, out, 2);
     return VSR_OK;
 }
 

@@ -13,6 +13,7 @@
 #include <libavutil/log.h>
 
 #include "media/decoder.h"
+#include "nearest_upscaler.h"
 #include "pipeline/pipeline.h"
 #include "test_util.h"
 #include "util/file_read.h"
@@ -24,18 +25,6 @@ typedef struct nn_shared {
     pthread_mutex_t lock;
 } nn_shared;
 
-static int nn_create(void *shared, void **ctx, vsr_error *err)
-{
-    (void)err;
-    *ctx = shared;
-    return VSR_OK;
-}
-
-static void nn_destroy(void *ctx)
-{
-    (void)ctx;
-}
-
 static int nn_run(void *ctx, const vsr_image *in, vsr_image *out, vsr_error *err)
 {
     nn_shared *s = ctx;
@@ -44,12 +33,7 @@ static int nn_run(void *ctx, const vsr_image *in, vsr_image *out, vsr_error *err
     pthread_mutex_unlock(&s->lock);
     if (s->fail_at_call && call == s->fail_at_call)
         return vsr_error_set(err, VSR_ERR_BACKEND, "stand-in failure");
-    for (int y = 0; y < out->height; y++) {
-        const uint8_t *src = (const uint8_t *)in->data + (size_t)(y / s->scale) * in->stride;
-        uint8_t *dst = (uint8_t *)out->data + (size_t)y * out->stride;
-        for (int x = 0; x < out->width; x++)
-            memcpy(dst + 3 * x, src + 3 * (x / s->scale), 3);
-    }
+    nn_scale(in, out, s->scale);
     return VSR_OK;
 }
 

@@ -3,7 +3,7 @@
  * resampled to the size asked and blended with the input resampled there
  * (the detail strength), then converted to I420; only that crosses to the
  * host. The arithmetic is frame/resample.h's, on the same tables, so the
- * bytes equal vsr_resample_yuv420's on the host (tests/gpu/cuda_psnr.c
+ * bytes equal vsr_resample_yuv420's on the host (bench/device/cuda_psnr.c
  * resample checks it). */
 #include <stddef.h>
 

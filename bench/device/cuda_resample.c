@@ -371,6 +371,6 @@ int main(int argc, char **argv)
     }
     if (argc == 3 && !strcmp(argv[1], "bench"))
         return bench(argv[2]);
-    fprintf(stderr, "usage: see the top of tests/gpu/cuda_resample.c\n");
+    fprintf(stderr, "usage: see the top of bench/device/cuda_resample.c\n");
     return 2;
 }

@@ -1,9 +1,9 @@
 /* The output sizes and detail strengths the resample device check runs
- * (tests/gpu/cuda_resample.c) and the CPU path's references are made for
- * (tests/gpu/resample_ref.c, at prepare time): a 480x270 input through a
+ * (bench/device/cuda_resample.c) and the CPU path's references are made for
+ * (bench/device/resample_ref.c, at prepare time): a 480x270 input through a
  * x4 model (1920x1080 frames) to each of them. */
-#ifndef VSR_TESTS_GPU_RESAMPLE_CASES_H
-#define VSR_TESTS_GPU_RESAMPLE_CASES_H
+#ifndef VSR_BENCH_DEVICE_RESAMPLE_CASES_H
+#define VSR_BENCH_DEVICE_RESAMPLE_CASES_H
 
 #include <stdio.h>
 

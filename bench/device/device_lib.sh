@@ -1,14 +1,20 @@
 # Helpers for the GPU device-run scripts (sourced, not run): the bundle of
-# bench/multi_gpu_bundle.sh unpacked, and the validator's five-clip batch
+# bench/device/multi_gpu_bundle.sh unpacked, and the validator's five-clip batch
 # through `vsr serve` with the machine's utilisation while it runs.
 
-# unpack_bundle BUNDLE_DIR: unpacks BUNDLE_DIR/bundle.tar.xz into $B and
-# points the loader and the model lookup at it.
+# unpack_bundle BUNDLE_DIR: unpacks the bundle (bench/device/bundle.sh)
+# into $B and points the loader and the model lookup at it.
 unpack_bundle() {
-    B=/tmp/vsr-bundle
-    mkdir -p "$B"
-    tar -C "$B" -xJf "$1/bundle.tar.xz"
-    export LD_LIBRARY_PATH=$B/lib VSR_MODELS_DIR=$B/models
+    . "$1/setup.sh"
+}
+
+# device_run_start BUNDLE_DIR OUT_DIR: a run script's start: BUNDLE (its
+# absolute path) and OUT set, OUT made, the bundle unpacked into $B.
+device_run_start() {
+    BUNDLE=$(cd "$1" && pwd) || exit 1
+    OUT=$2
+    mkdir -p "$OUT"
+    unpack_bundle "$BUNDLE"
 }
 
 # The system's curl, not linked against the bundle's older libcurl.

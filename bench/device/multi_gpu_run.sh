@@ -1,18 +1,15 @@
 #!/bin/bash
 # The multi-GPU device run (issue: all the GPUs of a host), on a machine with
-# 2+ GPUs, from the bundle of bench/multi_gpu_bundle.sh:
+# 2+ GPUs, from the bundle of bench/device/multi_gpu_bundle.sh:
 #   1. inference throughput, first GPU alone vs all (device_pool_bench), at
 #      960x540 and 1920x1080 (x2);
 #   2. five clips at once (3 SD2HD + 2 HD24K) through `vsr serve`, end to
 #      end (decode, upscale, x265 encode), on 1 GPU and on all; every output
 #      checked with `vsr check`.
-#   bench/multi_gpu_run.sh BUNDLE_DIR OUT_DIR
+#   bench/device/multi_gpu_run.sh BUNDLE_DIR OUT_DIR
 set -uo pipefail
 . "$(dirname "$0")/device_lib.sh"
-BUNDLE=$(cd "$1" && pwd)
-OUT=$2
-mkdir -p "$OUT"
-unpack_bundle "$BUNDLE"
+device_run_start "$1" "$2"
 nvidia-smi -L
 nproc
 NGPU=$(nvidia-smi -L | wc -l)

@@ -1,6 +1,6 @@
 #!/bin/bash
 # End to end per Vidaio task on a GPU machine (device run), from the bundle
-# of bench/multi_gpu_bundle.sh plus 10 s, 30 fps clips (CLIPS_DIR: sd.mp4
+# of bench/device/multi_gpu_bundle.sh plus 10 s, 30 fps clips (CLIPS_DIR: sd.mp4
 # 960x540, hd.mp4 1920x1080, uhd.mp4 3840x2160, 300 frames each). Every
 # output gets `vsr check`.
 #   yuv:      the GPU's YUV output checked against the host's conversion
@@ -44,17 +44,14 @@
 #             clip completing with the frames of a fault-free run; and those
 #             frames (NVDEC's, copied to the other GPU for its contexts)
 #             identical to one GPU's.
-#   bench/e2e_tasks_run.sh BUNDLE_DIR CLIPS_DIR OUT_DIR [MODE...]   (default: all)
+#   bench/device/e2e_tasks_run.sh BUNDLE_DIR CLIPS_DIR OUT_DIR [MODE...]   (default: all)
 set -uo pipefail
 TIMEFORMAT="user %U s, sys %S s, real %R s"
 . "$(dirname "$0")/device_lib.sh"
-BUNDLE=$(cd "$1" && pwd)
 CLIPS=$(cd "$2" && pwd)
-OUT=$3
+device_run_start "$1" "$3"
 shift 3
 MODES=${*:-yuv yuv-in tasks profiles load fault}
-mkdir -p "$OUT"
-unpack_bundle "$BUNDLE"
 nvidia-smi -L
 echo "cores: $(nproc); NVDEC library: $(ldconfig -p | grep -o 'libnvcuvid.so.1 ' || echo none)"
 NGPU=$(nvidia-smi -L | wc -l)

@@ -2,13 +2,13 @@
 # vsr compress on a device machine's CPU cores (issue 16: "a 10 s 1080p clip
 # done within 60 s on the device's 16 cores"), which has no FFmpeg.
 #
-#   bench/compress_device.sh pack BUILD_DIR OUT_DIR   # here
+#   bench/device/compress_device.sh pack BUILD_DIR OUT_DIR   # here
 #   bash OUT_DIR/run.sh                               # there; writes to $OUT
 #
 # pack: BUILD_DIR is a Release build of vsr (CUDA and oneDNN may be off:
 # -DVSR_WITH_CUDA=OFF -DVSR_WITH_ONEDNN=OFF keeps the bundle at ~52 MB);
 # OUT_DIR an ignored path to carry (e.g. /work/main/build-dev-NAME). It
-# gets bundle.tar.xz (vsr and its shared libraries but the C runtime's),
+# gets bench/device/bundle.sh's bundle of vsr and its shared libraries,
 # hd10.mp4 (10 s 1080p, two scenes, pans/zoom with shake and grain, x264
 # medium CRF 20) and run.sh. run.sh unpacks into /tmp/b and runs vsr
 # compress --vmaf 89 --deadline 60 for HEVC and AV1, writing the outputs,
@@ -18,15 +18,8 @@ set -euo pipefail
 [ "${1:-}" = pack ] || { echo "usage: $0 pack BUILD_DIR OUT_DIR" >&2; exit 2; }
 BUILD=$2
 OUT=$3
-mkdir -p "$OUT"
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
-mkdir -p "$STAGE/lib"
-ldd "$BUILD/vsr" | awk '$3 ~ /^\// {print $3}' | sort -u |
-    grep -vE '/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*|libcuda|libcudart|libcudnn[^/]*)\.so' |
-    xargs -I{} cp -L {} "$STAGE/lib/"
-cp "$BUILD/vsr" "$STAGE/"
-tar -C "$STAGE" -cf - . | xz -T"$(nproc)" -6 > "$OUT/bundle.tar.xz"
 
 P=/usr/share/backgrounds/mate/nature
 ff() { ffmpeg -nostdin -v error -y "$@"; }
@@ -36,24 +29,23 @@ ff -i "$P/LadyBird.jpg" -vf "zoompan=z='1.25+0.003*on':x='(iw-iw/zoom)/2+40+on+7
     -frames:v 150 -c:v libx264 -preset ultrafast -crf 10 "$STAGE/b.mp4"
 printf "file '%s'\nfile '%s'\n" "$STAGE/a.mp4" "$STAGE/b.mp4" > "$STAGE/l.txt"
 ff -f concat -safe 0 -i "$STAGE/l.txt" -c:v libx264 -preset medium -crf 20 -g 30 -pix_fmt yuv420p \
-    -movflags +faststart -an "$OUT/hd10.mp4"
+    -movflags +faststart -an "$STAGE/hd10.mp4"
 
-cat > "$OUT/run.sh" <<'RUN'
+cat > "$STAGE/run.sh" <<'RUN'
 #!/bin/bash
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-mkdir -p /tmp/b && tar -C /tmp/b -xJf "$HERE/bundle.tar.xz"
-export LD_LIBRARY_PATH=/tmp/b/lib
+. "$HERE/setup.sh" || exit 1
 OUT=${OUT:-/tmp/out}
 {
   echo "# $(date -u +%FT%TZ) $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
   nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1
-  /tmp/b/vsr --version | head -1
+  $B/vsr --version | head -1
 } > "$OUT/times.txt" 2>&1
 run() { # NAME ARGS...
   local name=$1; shift
   local t0=$(date +%s%N)
-  /tmp/b/vsr compress -i "$HERE/hd10.mp4" -o "$OUT/$name.mp4" "$@" --json -v > "$OUT/$name.json" 2> "$OUT/$name.log"
+  $B/vsr compress -i "$HERE/hd10.mp4" -o "$OUT/$name.mp4" "$@" --json -v > "$OUT/$name.json" 2> "$OUT/$name.log"
   local rc=$?
   echo "$name rc=$rc wall=$(( ($(date +%s%N) - t0) / 1000000 )) ms: $*" >> "$OUT/times.txt"
 }
@@ -61,5 +53,6 @@ run hevc89 --vmaf 89 --codec hevc --deadline 60
 run av189 --vmaf 89 --codec av1 --deadline 60
 cat "$OUT/times.txt"
 RUN
-chmod +x "$OUT/run.sh"
-echo "packed: $(du -h "$OUT/bundle.tar.xz" | cut -f1) bundle, $(du -h "$OUT/hd10.mp4" | cut -f1) clip in $OUT"
+chmod +x "$STAGE/run.sh"
+"$(dirname "$0")/bundle.sh" --build "$BUILD" --program vsr --unpack-to /tmp/b \
+    --file "$STAGE/hd10.mp4" --file "$STAGE/run.sh" "$OUT"

@@ -355,7 +355,7 @@ int main(int argc, char **argv)
 {
     vsr_error err = {0};
     if (argc < 3) {
-        fprintf(stderr, "usage: see the top of tests/gpu/cuda_psnr.c\n");
+        fprintf(stderr, "usage: see the top of bench/device/cuda_psnr.c\n");
         return 2;
     }
     const char *mode = argv[1];
@@ -482,7 +482,7 @@ int main(int argc, char **argv)
         }
         setenv("VSR_CUDA_FUSED", "1", 1);
     } else {
-        fprintf(stderr, "bad arguments; see the top of tests/gpu/cuda_psnr.c\n");
+        fprintf(stderr, "bad arguments; see the top of bench/device/cuda_psnr.c\n");
         return 2;
     }
     vsr_image_free(&in);

@@ -1,17 +1,14 @@
 #!/bin/bash
 # The CUDA 8-bit path on one GPU (device run), from the bundle of
-# bench/multi_gpu_bundle.sh built with cuda_psnr:
+# bench/device/multi_gpu_bundle.sh built with cuda_psnr:
 #   1. accuracy: cuda (now through the 8-bit path) vs the ref oracle, >= 45 dB;
 #   2. the 8-bit path against the host's float conversion: the same bytes,
 #      and the fps of each (one context, frames in a row);
 #   3. vsr upscale end to end (SD2HD, HD24K) with vsr check.
-#   bench/gpu_8bit_run.sh BUNDLE_DIR OUT_DIR
+#   bench/device/gpu_8bit_run.sh BUNDLE_DIR OUT_DIR
 set -uo pipefail
 . "$(dirname "$0")/device_lib.sh"
-BUNDLE=$(cd "$1" && pwd)
-OUT=$2
-mkdir -p "$OUT"
-unpack_bundle "$BUNDLE"
+device_run_start "$1" "$2"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 M2=$B/models/realesr-animevideov3-x2.param
 M4=$B/models/realesr-animevideov3-x4.param

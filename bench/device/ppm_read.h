@@ -1,7 +1,7 @@
-/* Reads the binary PPM test images of tests/gpu/prepare.sh (P6, maxval
+/* Reads the binary PPM test images of bench/device/gpu_prepare.sh (P6, maxval
  * 255) into an RGB24 image; shared by the device tools. */
-#ifndef VSR_TESTS_GPU_PPM_READ_H
-#define VSR_TESTS_GPU_PPM_READ_H
+#ifndef VSR_BENCH_DEVICE_PPM_READ_H
+#define VSR_BENCH_DEVICE_PPM_READ_H
 
 #include <stdio.h>
 

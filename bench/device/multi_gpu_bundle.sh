@@ -1,0 +1,35 @@
+#!/bin/bash
+# Packs what the GPU device runs need (bench/device/multi_gpu_run.sh,
+# gpu_8bit_run.sh, e2e_tasks_run.sh) through bench/device/bundle.sh: vsr,
+# device_pool_bench, context_cost, encoder_encode and cuda_psnr from a CUDA
+# build, the libraries they load (FFmpeg, oneDNN, ...; the device has none
+# of them), the animevideov3 models and validator-shaped clips (sd.mp4,
+# hd.mp4: CLIPS_DIR is OUT_DIR). The run scripts unpack it with
+# device_lib.sh's unpack_bundle.
+#
+#   bench/device/multi_gpu_bundle.sh BUILD_DIR OUT_DIR    (OUT_DIR: an ignored path)
+set -euo pipefail
+BUILD=$(cd "$1" && pwd)
+OUT=$2
+STAGE=$(mktemp -d)
+trap 'rm -rf "$STAGE"' EXIT
+
+TOOLS=(vsr device_pool_bench context_cost encoder_encode)
+# cuda_psnr (bench/device) when the build has it: the 8-bit path's device check.
+[ -x "$BUILD/cuda_psnr" ] && TOOLS+=(cuda_psnr)
+cmake --build "$BUILD" --target "${TOOLS[@]}" -j"$(nproc)" >/dev/null
+
+# Clips: 2 s pans over a Debian photo, 30 fps, H.264, the SD2HD and HD24K sizes.
+PHOTO=$(ls -S /usr/share/backgrounds/mate/nature/*.jpg | head -n 1)
+pan() { # W H NAME
+    ffmpeg -v error -y -loop 1 -framerate 30 -i "$PHOTO" \
+        -vf "scale=$(($1 * 2)):-2,crop=$1:$2:x='t*$(($1 / 16))':y=(ih-$2)/2,format=yuv420p" \
+        -frames:v 60 -c:v libx264 -crf 23 -preset fast "$STAGE/$3"
+}
+pan 960 540 sd.mp4
+pan 1920 1080 hd.mp4
+
+args=(--build "$BUILD" --model realesr-animevideov3-x2 --model realesr-animevideov3-x4
+    --file "$STAGE/sd.mp4" --file "$STAGE/hd.mp4")
+for t in "${TOOLS[@]}"; do args+=(--program "$t"); done
+"$(dirname "$0")/bundle.sh" "${args[@]}" "$OUT"
