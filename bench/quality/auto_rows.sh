@@ -10,7 +10,9 @@
 # Environment: MODEL (default auto), DETAIL (default auto), PROFILE
 # (default balanced), UPSCALE_ARGS (more vsr upscale options, e.g.
 # --backend cuda), QUALITY_ARGS (more vsr quality options), ONLY (a regex
-# on "TASK/clip": the rows to run).
+# on "TASK/clip": the rows to run), TABULATE_ONLY=1 (only the table, from
+# the files a run left: for runs where jq is missing, as on the device
+# hosts, which then leave only the files).
 set -euo pipefail
 (($# == 2)) || {
     echo "usage: auto_rows.sh CORPUS OUT" >&2
@@ -24,22 +26,26 @@ DETAIL=${DETAIL:-auto}
 PROFILE=${PROFILE:-balanced}
 mkdir -p "$OUT"
 tsv=$OUT/auto.tsv
-[[ -s $tsv ]] || printf 'task\tscale\tclip\tmodel\tdetail\tprofile\tbytes\tvmaf\tneg\tneg_delta\tpsnr_y\tvmaf_in\tneg_in\tneg_delta_in\tprobe_s\twall_s\tprobe_candidates\n' >"$tsv"
+[[ -s $tsv ]] || ! command -v jq >/dev/null || printf 'task\tscale\tclip\tmodel\tdetail\tprofile\tbytes\tvmaf\tneg\tneg_delta\tpsnr_y\tvmaf_in\tneg_in\tneg_delta_in\tprobe_s\twall_s\tprobe_candidates\n' >"$tsv"
 while IFS=$'\t' read -r task scale clip input ref; do
     [[ -z ${ONLY:-} || "$task/$clip" =~ $ONLY ]] || continue
     name=$task-$clip-$MODEL-$DETAIL-$PROFILE
     out=$OUT/$name.mp4
-    # shellcheck disable=SC2086
-    "$VSR" upscale -i "$CORPUS/$input" -o "$out" --scale "$scale" --model "$MODEL" \
+    if [[ -z ${TABULATE_ONLY:-} ]]; then
+        # shellcheck disable=SC2086
+        "$VSR" upscale -i "$CORPUS/$input" -o "$out" --scale "$scale" --model "$MODEL" \
         --detail "$DETAIL" --profile "$PROFILE" --progress json -v ${UPSCALE_ARGS:-} \
-        >"$OUT/$name.progress.json" 2>"$OUT/$name.log"
+            >"$OUT/$name.progress.json" 2>"$OUT/$name.log"
+        # shellcheck disable=SC2086
+        "$VSR" quality "$out" --reference "$CORPUS/$ref" --json ${QUALITY_ARGS:-} >"$OUT/$name.ref.json"
+        # shellcheck disable=SC2086
+        "$VSR" quality "$out" --reference "$CORPUS/$input" --json ${QUALITY_ARGS:-} >"$OUT/$name.in.json"
+        stat -c %s "$out" >"$OUT/$name.bytes"
+    fi
+    command -v jq >/dev/null || continue
     done_line=$(grep '"event":"done"' "$OUT/$name.progress.json")
-    # shellcheck disable=SC2086
-    "$VSR" quality "$out" --reference "$CORPUS/$ref" --json ${QUALITY_ARGS:-} >"$OUT/$name.ref.json"
-    # shellcheck disable=SC2086
-    "$VSR" quality "$out" --reference "$CORPUS/$input" --json ${QUALITY_ARGS:-} >"$OUT/$name.in.json"
     jq -r --arg task "$task" --arg scale "$scale" --arg clip "$clip" --arg model "$MODEL" \
-        --arg profile "$PROFILE" --argjson done "$done_line" --arg bytes "$(stat -c %s "$out")" \
+        --arg profile "$PROFILE" --argjson done "$done_line" --arg bytes "$(cat "$OUT/$name.bytes")" \
         --slurpfile in "$OUT/$name.in.json" '
         [$task, $scale, $clip, $model, ($done.detail | tostring), $profile, $bytes,
          (.pooled.vmaf.mean | tostring), (.pooled.vmaf_neg.mean | tostring), (.neg_delta | tostring),
