@@ -216,12 +216,12 @@ static void on_progress(void *opaque, const vsr_progress *p)
              * slowest, from the run's final statistics. */
             vsr_stage_time st[VSR_MAX_STAGES];
             int slowest, n = vsr_pipeline_stages(ps->stats, st, &slowest);
+            print_detail_json(ps->stats); /* before the stages, which end the line */
             printf(",\"encoders\":%d,\"stages\":{", ps->stats->encoders);
             for (int i = 0; i < n; i++)
                 printf("%s\"%s\":{\"busy_s\":%.3f,\"fps\":%.2f}", i ? "," : "", st[i].name,
                        st[i].busy_s, st[i].fps);
             printf("},\"slowest_stage\":\"%s\"", slowest >= 0 ? st[slowest].name : "");
-            print_detail_json(ps->stats);
         }
         printf("}\n");
         fflush(stdout);
