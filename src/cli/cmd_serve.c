@@ -63,6 +63,9 @@ static void help(void)
            "  -h, --help            this help\n",
            VSR_SERVE_DEFAULT_PORT);
     vsr_cli_engine_help(stdout);
+    printf("\nThe server's default model is auto (--model sets another): the quality\n"
+           "study's model for the request's scale at a detail measured per clip (README,\n"
+           "\"Choosing the model\"); a request's \"model\" and \"detail\" override it.\n");
     printf("\nSIGTERM drains: /health and /healthz answer 503 \"draining\", new jobs are\n"
            "refused (503), queued and running ones finish (--drain-timeout), then it stops.\n"
            "SIGINT, a second SIGTERM or the drain timeout stops at once: jobs are cancelled,\n"

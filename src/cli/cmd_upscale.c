@@ -15,6 +15,7 @@
 #include "cli/engine_options.h"
 #include "cli/options.h"
 #include "media/gates.h"
+#include "model/model_auto.h"
 #include "pipeline/compress.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/policy.h"
@@ -90,9 +91,15 @@ static void help(void)
            "                        own and its output is resampled (Lanczos-3) to it\n"
            "  --size WxH            the output size instead (even sides, at most 8192 a\n"
            "                        side and 33554432 pixels), reached the same way\n"
-           "  --detail D            detail strength 0..1 (default 1): D x the model's\n"
-           "                        output + (1 - D) x the input Lanczos-scaled to the\n"
-           "                        output size; 0 = Lanczos alone (the model not run)\n\n");
+           "  --detail D|auto       detail strength 0..1 (default 1; auto with --model\n"
+           "                        auto): D x the model's output + (1 - D) x the input\n"
+           "                        Lanczos-scaled to the output size; 0 = Lanczos alone\n"
+           "                        (the model not run); auto = the highest detail whose\n"
+           "                        NEG delta against the input, measured on 18 sampled\n"
+           "                        frames before the run, stays within %.1f\n"
+           "  --model auto          the study's model for the task (realesr-general-x4v3)\n"
+           "                        with --detail auto (README: Choosing the model)\n\n",
+           VSR_DETAIL_AUTO_MARGIN);
     vsr_cli_engine_help(stdout);
     printf("\nPipeline:\n"
            "  --workers N           inference workers, each with its own context\n"
@@ -165,6 +172,33 @@ static void fmt_time(double s, char *buf, size_t n)
         snprintf(buf, n, "%02ld:%02ld", t / 60, t % 60);
 }
 
+/* The detail the run used and, chosen by `--detail auto`, what the probe
+ * measured: ,"detail":D[,"detail_auto":{...}] in the last JSON line. */
+static void print_detail_json(const vsr_pipeline_stats *st)
+{
+    printf(",\"detail\":%.4f", st->detail);
+    if (!st->detail_auto)
+        return;
+    const vsr_detail_probe_result *r = &st->probe;
+    printf(",\"detail_auto\":{\"chosen\":%.4f,\"margin\":%.3f,\"windows\":%d,"
+           "\"frames_sampled\":%lld,\"frames_scored\":%lld,\"clip_frames\":%lld,"
+           "\"seconds\":%.3f,\"model_s\":%.3f,\"score_s\":%.3f,\"candidates\":[",
+           r->detail, r->margin, r->windows, (long long)r->frames_sampled,
+           (long long)r->frames_scored, (long long)r->clip_frames, r->seconds, r->model_s,
+           r->score_s);
+    int first = 1;
+    for (int i = 0; i < r->search.n; i++) {
+        const vsr_detail_candidate *c = &r->search.cand[i];
+        if (!c->measured)
+            continue;
+        printf("%s{\"detail\":%.4f,\"vmaf\":%.4f,\"vmaf_neg\":%.4f,\"neg_delta\":%.4f,"
+               "\"pass\":%s}",
+               first ? "" : ",", c->detail, c->vmaf, c->neg, c->delta, c->pass ? "true" : "false");
+        first = 0;
+    }
+    printf("]}");
+}
+
 static void on_progress(void *opaque, const vsr_progress *p)
 {
     progress_state *ps = opaque;
@@ -182,6 +216,7 @@ static void on_progress(void *opaque, const vsr_progress *p)
              * slowest, from the run's final statistics. */
             vsr_stage_time st[VSR_MAX_STAGES];
             int slowest, n = vsr_pipeline_stages(ps->stats, st, &slowest);
+            print_detail_json(ps->stats); /* before the stages, which end the line */
             printf(",\"encoders\":%d,\"stages\":{", ps->stats->encoders);
             for (int i = 0; i < n; i++)
                 printf("%s\"%s\":{\"busy_s\":%.3f,\"fps\":%.2f}", i ? "," : "", st[i].name,
@@ -255,6 +290,21 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
                 (long long)st->frames);
     else
         fprintf(stderr, "swscale\n");
+    if (st->detail_auto) {
+        const vsr_detail_probe_result *r = &st->probe;
+        fprintf(stderr,
+                "  detail auto: %.2f, the highest whose NEG delta against the input stays within "
+                "%.2f on %lld sampled frames (%d windows) of ~%lld; %.2f s (model %.2f s, "
+                "scoring %.2f s)\n",
+                r->detail, r->margin, (long long)r->frames_sampled, r->windows,
+                (long long)r->clip_frames, r->seconds, r->model_s, r->score_s);
+        for (int i = 0; i < r->search.n; i++) {
+            const vsr_detail_candidate *c = &r->search.cand[i];
+            if (c->measured)
+                fprintf(stderr, "    detail %.2f: VMAF %.3f, NEG %.3f, delta %.3f: %s\n", c->detail,
+                        c->vmaf, c->neg, c->delta, c->pass ? "passes" : "fails");
+        }
+    }
     if (st->resampled)
         fprintf(stderr, "  output: %s resampled (Lanczos-3) to %dx%d at detail %.2f by %s\n",
                 st->model_w ? "the model's" : "the input alone (detail 0),", st->out_w, st->out_h,
@@ -383,7 +433,7 @@ static int parse_args(int argc, char **argv, upscale_args *a)
     vsr_cli_engine_default(eo);
     vsr_pipeline_config_default(cfg);
     const char *task = NULL;
-    int chunk = VSR_DEFAULT_CHUNK_FRAMES, ival;
+    int chunk = VSR_DEFAULT_CHUNK_FRAMES, ival, detail_given = 0;
     double max_pixels = (double)cfg->max_pixels;
     a->help = a->verbose = a->shared = 0;
     a->progress_mode = -1;
@@ -515,7 +565,9 @@ static int parse_args(int argc, char **argv, upscale_args *a)
                 return r;
             break;
         case OPT_DETAIL:
-            if ((r = vsr_opt_detail(CMD, "--detail", optarg, &cfg->detail)))
+            detail_given = 1;
+            cfg->detail_auto = !strcmp(optarg, "auto");
+            if (!cfg->detail_auto && (r = vsr_opt_detail(CMD, "--detail", optarg, &cfg->detail)))
                 return r;
             break;
         case OPT_SEGMENT_FRAMES:
@@ -539,6 +591,9 @@ static int parse_args(int argc, char **argv, upscale_args *a)
         return r;
     eo->scale_is_output = 1;
     cfg->out_scale = eo->scale;
+    /* the model table's outputs are only ever used at a measured detail */
+    if (!detail_given && vsr_model_is_auto(eo->model))
+        cfg->detail_auto = 1;
     cfg->max_pixels = (int64_t)max_pixels;
     cfg->chunk_frames = chunk;
     if (a->progress_mode < 0)

@@ -9,6 +9,7 @@
 struct vsr_segment_encoder {
     AVCodecContext *codec;
     char name[32];
+    enum AVCodecID codec_id;
     int64_t index, first_frame;
     int64_t frames_in;
     AVPacket **pkts;
@@ -44,6 +45,7 @@ int vsr_segment_encoder_open(const vsr_encoder_options *opt, const vsr_encoder_v
         return ret;
     }
     snprintf(se->name, sizeof se->name, "%s", se->codec->codec->name);
+    se->codec_id = se->codec->codec_id;
     *out = se;
     return VSR_OK;
 }
@@ -119,6 +121,11 @@ int vsr_segment_encoder_finish(vsr_segment_encoder *se, vsr_error *err)
     }
     avcodec_free_context(&se->codec);
     return VSR_OK;
+}
+
+enum AVCodecID vsr_segment_encoder_codec_id(const vsr_segment_encoder *se)
+{
+    return se->codec_id;
 }
 
 int64_t vsr_segment_encoder_index(const vsr_segment_encoder *se)

@@ -33,6 +33,9 @@ int vsr_segment_encoder_send(vsr_segment_encoder *se, AVFrame *frame, vsr_error 
  * packets and the parameter sets. */
 int vsr_segment_encoder_finish(vsr_segment_encoder *se, vsr_error *err);
 
+/* The codec of the packets (to decode them). */
+enum AVCodecID vsr_segment_encoder_codec_id(const vsr_segment_encoder *se);
+
 int64_t vsr_segment_encoder_index(const vsr_segment_encoder *se);
 int64_t vsr_segment_encoder_first_frame(const vsr_segment_encoder *se);
 

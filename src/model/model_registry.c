@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "model/model_auto.h"
 #include "model/ncnn_loader.h"
 #include "model/onnx_loader.h"
 
@@ -220,6 +221,11 @@ int vsr_model_load_default(const char *name_or_path, int scale, const char *mode
 {
     const char *name = name_or_path ? name_or_path : VSR_DEFAULT_MODEL;
     int use = scale;
+    if (vsr_model_is_auto(name)) {
+        /* the table's model at its own scale (model_auto.h) */
+        name = vsr_model_auto_for_scale(scale);
+        use = 0;
+    }
     if (use == 0 && !vsr_model_is_path(name)) {
         /* Not the full name of an installed model, so a family: its
          * default is x4. A failed probe is not an error here; the load
@@ -240,6 +246,8 @@ int vsr_model_load_for_scale(const char *name_or_path, int scale, const char *mo
                              vsr_graph *g, vsr_error *err)
 {
     const char *name = name_or_path ? name_or_path : VSR_DEFAULT_MODEL;
+    if (vsr_model_is_auto(name))
+        return vsr_model_load_default(name, scale, models_dir, g, err);
     char param[4096], bin[4096];
     vsr_error probe;
     vsr_error_clear(&probe);

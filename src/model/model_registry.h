@@ -43,7 +43,9 @@ int vsr_model_name_is_safe(const char *name);
 /* vsr_model_load with the rules for a name given without a scale: NULL
  * means VSR_DEFAULT_MODEL; with scale 0, a family name
  * (realesr-animevideov3) means its x4 model, while an installed model's
- * full name or a path means that model at its own scale. */
+ * full name or a path means that model at its own scale. "auto"
+ * (model_auto.h) means the model its table gives for scale, at that
+ * model's own scale. */
 int vsr_model_load_default(const char *name_or_path, int scale, const char *models_dir,
                            vsr_graph *g, vsr_error *err);
 

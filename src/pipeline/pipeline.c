@@ -112,6 +112,7 @@ void vsr_pipeline_config_default(vsr_pipeline_config *cfg)
     cfg->schedule = VSR_SCHEDULE_DYNAMIC;
     cfg->max_pixels = 8192LL * 4320;
     cfg->detail = 1.0f;
+    vsr_detail_probe_options_default(&cfg->detail_probe);
     cfg->size_gate = 1;
     cfg->encode_segments = 0; /* auto: one encoder unless the cores call for more */
     vsr_encoder_options_default(&cfg->enc);
@@ -1023,9 +1024,53 @@ static void teardown(pipeline *p, worker *workers, int failed)
     pthread_mutex_destroy(&p->lock);
 }
 
-int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, vsr_error *err)
+/* `--detail auto`: the probe's choice into a copy of the configuration
+ * (the run then goes as with that detail given). */
+static int choose_detail(const vsr_pipeline_config *cfg, vsr_pipeline_config *chosen,
+                         vsr_detail_probe_result *res, vsr_error *err)
+{
+    *chosen = *cfg;
+    if (!cfg->upscaler || cfg->upscaler->scale < 1)
+        return vsr_error_set(err, VSR_ERR_INVALID, "no upscaler given");
+    /* before the probe decodes a frame: the same checks as the run's */
+    int ret = vsr_output_file_check(cfg->input, cfg->output, err);
+    if (ret < 0)
+        return ret;
+    if ((cfg->out_width || cfg->out_height) &&
+        (ret = vsr_output_size_check(cfg->out_width, cfg->out_height, err)) < 0)
+        return ret;
+    vsr_detail_probe_options o = cfg->detail_probe;
+    o.input = cfg->input;
+    o.upscaler = cfg->upscaler;
+    o.out_width = cfg->out_width;
+    o.out_height = cfg->out_height;
+    o.out_scale = cfg->out_scale;
+    o.max_pixels = cfg->max_pixels;
+    o.enc = cfg->enc;
+    o.cancel = cfg->cancel;
+    ret = vsr_detail_probe_run(&o, res, err);
+    if (ret < 0)
+        return ret;
+    chosen->detail = res->detail;
+    chosen->detail_auto = 0;
+    return VSR_OK;
+}
+
+int vsr_pipeline_run(const vsr_pipeline_config *cfg_in, vsr_pipeline_stats *stats, vsr_error *err)
 {
     double t_start = vsr_now_s();
+    vsr_pipeline_config chosen;
+    vsr_detail_probe_result probe;
+    const vsr_pipeline_config *cfg = cfg_in;
+    if (cfg_in->detail_auto) {
+        int ret = choose_detail(cfg_in, &chosen, &probe, err);
+        if (ret < 0) {
+            if (stats)
+                memset(stats, 0, sizeof *stats);
+            return ret;
+        }
+        cfg = &chosen;
+    }
     pipeline p;
     memset(&p, 0, sizeof p);
     p.cfg = cfg;
@@ -1055,8 +1100,13 @@ int vsr_pipeline_run(const vsr_pipeline_config *cfg, vsr_pipeline_stats *stats, 
     if (ret >= 0 && p.hash_file && fflush(p.hash_file) != 0)
         ret = vsr_error_set(err, VSR_ERR_IO, "%s: cannot write", cfg->hash_path);
 
-    if (stats)
+    if (stats) {
         fill_stats(&p, t_start, stats);
+        if (cfg_in->detail_auto) {
+            stats->detail_auto = 1;
+            stats->probe = probe;
+        }
+    }
     if (ret >= 0 && cfg->on_progress) {
         vsr_progress pr;
         snapshot(&p, t_start, &pr);

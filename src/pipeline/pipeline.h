@@ -18,6 +18,7 @@
 
 #include "media/colour.h"
 #include "media/encoder.h"
+#include "pipeline/detail_probe.h"
 #include "pipeline/schedule.h"
 #include "pipeline/upscaler.h"
 #include "util/error.h"
@@ -73,6 +74,12 @@ typedef struct vsr_pipeline_config {
      * between: detail x model + (1 - detail) x input (the NEG gate
      * discounts the GAN's sharpening, issue 18). */
     float detail;
+    /* 1: `--detail auto`: detail is chosen for this clip before the run by
+     * measuring a sample of it (detail_probe.h), with these options (their
+     * input, upscaler, size and cancel are the run's); detail is then
+     * ignored. */
+    int detail_auto;
+    vsr_detail_probe_options detail_probe;
     int decoder_threads; /* 0 = libavcodec's choice */
     vsr_encoder_options enc;
     /* Segment-parallel encoding (pipeline/segment_pool.h): 1 = one encoder,
@@ -111,8 +118,10 @@ typedef struct vsr_pipeline_stats {
     int in_w, in_h, out_w, out_h;
     int model_w, model_h; /* the model's output (0 at detail 0: not run) */
     float detail;
-    int resampled; /* 0: the model's output as it is; 1: resampled or blended by
-                      swscale on the workers; 2: by the upscaler (the engine) */
+    int detail_auto;               /* the detail was chosen by the probe: */
+    vsr_detail_probe_result probe; /* what it measured */
+    int resampled;                 /* 0: the model's output as it is; 1: resampled or blended by
+                                      swscale on the workers; 2: by the upscaler (the engine) */
     int workers, queues, max_in_flight;
     int64_t chunk;
     double wall_s;

@@ -1,12 +1,14 @@
 #include "server/api.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "media/gates.h"
+#include "model/model_auto.h"
 #include "model/model_registry.h"
 #include "server/compress_api.h"
 #include "server/deleter.h"
@@ -77,7 +79,7 @@ static json_t *upscale_error_fields(vsr_api *api)
 static int parse_model(vsr_api *api, json_t *root, vsr_upscale_job *j, char *why, size_t why_len)
 {
     const vsr_server_config *cfg = api->services.cfg;
-    const char *default_model = cfg->default_model ? cfg->default_model : VSR_DEFAULT_MODEL;
+    const char *default_model = cfg->default_model ? cfg->default_model : VSR_MODEL_AUTO;
     json_t *model = json_object_get(root, "model");
     if (model && !json_is_null(model)) {
         const char *m = json_string_value(model);
@@ -88,6 +90,23 @@ static int parse_model(vsr_api *api, json_t *root, vsr_upscale_job *j, char *why
         snprintf(j->model, sizeof j->model, "%s", m);
     } else {
         snprintf(j->model, sizeof j->model, "%s", default_model);
+    }
+    /* detail: 0..1, or "auto" (measured per clip); the model "auto"
+     * always runs at a measured detail unless one is given */
+    json_t *detail = json_object_get(root, "detail");
+    j->detail_auto = vsr_model_is_auto(j->model);
+    if (detail && !json_is_null(detail)) {
+        const char *ds = json_string_value(detail);
+        double dv = json_is_number(detail) ? json_number_value(detail) : -1;
+        if (ds && !strcmp(ds, "auto")) {
+            j->detail_auto = 1;
+        } else if (!ds && dv >= 0 && dv <= 1) {
+            j->detail_auto = 0;
+            j->detail = (float)dv;
+        } else {
+            snprintf(why, why_len, "detail: expected a number 0..1 or \"auto\"");
+            return -1;
+        }
     }
     vsr_device_pool *pool;
     vsr_error merr;
@@ -213,7 +232,8 @@ static void handle_legacy(vsr_api *api, const route *rt, const vsr_http_call *ca
     }
     const vsr_server_config *cfg = api->services.cfg;
     snprintf(j->model, sizeof j->model, "%s",
-             cfg->default_model ? cfg->default_model : VSR_DEFAULT_MODEL);
+             cfg->default_model ? cfg->default_model : VSR_MODEL_AUTO);
+    j->detail_auto = vsr_model_is_auto(j->model);
     j->scale = vsr_task_scale(t);
     j->upload = 1;
     j->n_clips = 1;
@@ -301,7 +321,8 @@ static void handle_upscale(vsr_api *api, const route *rt, const vsr_http_call *c
         free(j);
         return;
     }
-    json_t *paths = json_array(), *urls = json_array(), *errors = json_array();
+    json_t *paths = json_array(), *urls = json_array(), *errors = json_array(),
+           *details = json_array();
     int ok = 1;
     for (int i = 0; i < j->n_clips; i++) {
         const vsr_clip *c = &j->clips[i];
@@ -310,6 +331,8 @@ static void handle_upscale(vsr_api *api, const route *rt, const vsr_http_call *c
         json_array_append_new(paths, string_or_null(good ? c->output_path : NULL));
         json_array_append_new(urls, string_or_null(good ? c->output_url : NULL));
         json_array_append_new(errors, string_or_null(good ? NULL : c->error));
+        json_array_append_new(details,
+                              good ? json_real(round(c->detail * 1e4) / 1e4) : json_null());
     }
     int running, waiting;
     vsr_job_queue_snapshot(api->queue, &running, &waiting, NULL, 0);
@@ -322,6 +345,8 @@ static void handle_upscale(vsr_api *api, const route *rt, const vsr_http_call *c
                              first_ok ? first->output_url : "", "output_paths", paths,
                              "output_urls", urls, "errors", errors, "success", ok, "queue_position",
                              position, "active_tasks", running, "queued_tasks", waiting);
+    /* the detail each output was made at (chosen per clip with "auto") */
+    json_object_set_new(body, "details", details);
     json_object_set_new(body, "error",
                         ok                ? json_null()
                         : j->n_clips == 1 ? vsr_json_text(first->error)

@@ -134,6 +134,11 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
     pc.max_pixels = cfg->max_pixels;
     pc.out_width = j->out_width;
     pc.out_height = j->out_height;
+    /* the request's scale is the output's: a model of another scale (the
+     * model "auto" at x2) is resampled to it */
+    pc.out_scale = j->scale;
+    pc.detail = j->detail;
+    pc.detail_auto = j->detail_auto;
     pc.enc = j->enc;
     /* operator_id: the MP4 comment `--operator-id` writes (outputs of two
      * operators differ in bytes and size; compress.h) */
@@ -164,6 +169,13 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
         clip_fail(c, &err, 0);
         goto done;
     }
+    c->detail = ps.detail;
+    if (ps.detail_auto)
+        vsr_logf(NULL, VSR_LOG_INFO, "serve",
+                 "task %s clip %d: detail %.2f chosen (NEG delta within %.2f against the input on "
+                 "%lld sampled frames, %.2f s)",
+                 j->job.id, index, ps.probe.detail, ps.probe.margin,
+                 (long long)ps.probe.frames_sampled, ps.probe.seconds);
     stages[VSR_STAGE_DECODE] = ps.decode_s;
     stages[VSR_STAGE_CONVERT] = ps.convert_s;
     stages[VSR_STAGE_INFER] = ps.infer_s;
@@ -246,5 +258,6 @@ void vsr_upscale_job_init(vsr_upscale_job *j, const vsr_job_services *services, 
     memset(j, 0, sizeof *j);
     j->services = services;
     vsr_job_set(&j->job, id, deadline, run_job, j);
+    j->detail = 1.0f;
     vsr_encoder_options_default(&j->enc);
 }

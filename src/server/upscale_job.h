@@ -40,6 +40,7 @@ typedef struct vsr_clip {
     char upload_key[1024];  /* the object's key; "" = a fresh <uuid>_upscaled.mp4 */
     /* the result */
     char output_url[2048]; /* presigned GET URL; "" = not uploaded */
+    double detail;         /* the detail the output was made at (chosen, with auto) */
     int status;            /* VSR_OK or the failure's vsr_status */
     int http_status;       /* what the failure means to the client (0 when it worked) */
     char error[VSR_ERROR_MSG_MAX];
@@ -51,6 +52,8 @@ typedef struct vsr_upscale_job {
     char model[256];
     int scale;
     int out_width, out_height; /* the output size; 0 x 0 = the input's times scale */
+    float detail;              /* detail strength 0..1 (pipeline.h); default 1 */
+    int detail_auto;           /* chosen per clip by measuring it (the model "auto"'s default) */
     vsr_encoder_options enc;   /* codec, encoder and crf from the request */
     int upload;                /* upload every output (needs storage) */
     long presign_expiry_s;     /* its URLs' lifetime; 0 = the config's presign_expiry_s */

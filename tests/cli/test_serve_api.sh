@@ -59,8 +59,19 @@ expect 0 "all 11 gates passed" "$VSR_BIN" check "$WORK/legacy.mp4" --input "$WOR
 
 # Current flow, local paths in and out (and an upload, as storage is set).
 req "$A" POST /upscale '{"video_paths": ["in.mp4"], "output_paths": ["out/in_x2.mp4"], "scale": 2, "task_id": "t-local", "model": "realesr-animevideov3", "codec": "hevc", "cq": 28}'
-expect_reply "current, local" 200 '.success == true and .task_id == "t-local" and .errors == [null] and (.output_paths[0] | endswith("/out/in_x2.mp4")) and (.output_urls[0] | startswith("http")) and .queue_position == 0 and has("active_tasks") and has("queued_tasks")'
+expect_reply "current, local" 200 '.success == true and .task_id == "t-local" and .errors == [null] and (.output_paths[0] | endswith("/out/in_x2.mp4")) and (.output_urls[0] | startswith("http")) and .queue_position == 0 and has("active_tasks") and has("queued_tasks") and .details == [1]'
 expect 0 "all 11 gates passed" "$VSR_BIN" check "$ROOT/out/in_x2.mp4" --input "$ROOT/in.mp4" --scale 2
+# The default model is auto (issue 18): realesr-general-x4v3 at a detail
+# measured on the clip, reported per output; a detail asked for is used.
+req "$A" POST /upscale '{"video_paths": ["in.mp4"], "output_paths": ["out/auto_x2.mp4"], "scale": 2}'
+expect_reply "default model auto" 200 '.success == true and (.details | length) == 1 and .details[0] >= 0 and .details[0] <= 1'
+expect 0 "all 11 gates passed" "$VSR_BIN" check "$ROOT/out/auto_x2.mp4" --input "$ROOT/in.mp4" --scale 2
+req "$A" POST /upscale '{"video_paths": ["in.mp4"], "output_paths": ["out/d05.mp4"], "scale": 2, "model": "realesr-animevideov3", "detail": 0.5}'
+expect_reply "detail 0.5" 200 '.success == true and .details == [0.5]'
+req "$A" POST /upscale '{"video_paths": ["in.mp4"], "output_paths": ["out/bad.mp4"], "scale": 2, "detail": 2}'
+expect_reply "detail out of range" 400 '.error | test("^detail: expected a number 0..1 or \"auto\"")'
+req "$A" POST /upscale '{"video_paths": ["in.mp4"], "output_paths": ["out/bad.mp4"], "scale": 2, "detail": "max"}'
+expect_reply "detail not a number" 400 '.error | test("^detail")'
 # operator_id: the output carries the operator's mark (vsr:FNV-1a 64 of
 # the id, padded with '.' to 24 + hash mod 1000 bytes), as --operator-id
 mark=$("$PY" -c '

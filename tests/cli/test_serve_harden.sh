@@ -141,7 +141,9 @@ hole_server() {
 JSON
     start_server "$name" --config "$WORK/$name.json" --root "$ROOT" "$@"
 }
-UP='{"video_paths": ["in.mp4"], "scale": 2}'
+# the light model, not the server's default (auto: a detail probe first),
+# so that the upload starts well inside the short deadlines below
+UP='{"video_paths": ["in.mp4"], "scale": 2, "model": "realesr-animevideov3"}'
 # elapsed CMD...: runs CMD, sets SECS to the whole seconds it took.
 elapsed() {
     local t0=$SECONDS

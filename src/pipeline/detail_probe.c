@@ -1,0 +1,471 @@
+/* See detail_probe.h. Everything runs on the caller's thread: the decoder,
+ * one upscaler context, the conversions, and the quality sessions (which
+ * use `threads` OpenMP threads inside). */
+#include "pipeline/detail_probe.h"
+
+#include <libavutil/imgutils.h>
+#include <libswscale/swscale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame/blend.h"
+#include "media/colour.h"
+#include "media/decoder.h"
+#include "media/segment_encoder.h"
+#include "quality/quality.h"
+#include "util/clock.h"
+#include "util/cores.h"
+#include "util/log.h"
+
+void vsr_detail_probe_options_default(vsr_detail_probe_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->margin = -1;
+}
+
+/* One sampled frame at the output size: the model's output (absent at
+ * detail 0... never here: the probe always runs the model), the input,
+ * both as the CPU pipeline makes them, and the reference the blend is
+ * scored against. */
+typedef struct sample {
+    AVFrame *model, *input, *ref;
+    int window;
+} sample;
+
+typedef struct probe {
+    const vsr_detail_probe_options *opt;
+    vsr_decoder *dec;
+    const vsr_video_info *info;
+    int out_w, out_h, model_w, model_h;
+    void *ctx; /* the upscaler's */
+    vsr_yuv_to_rgb *to_rgb;
+    vsr_rgb_to_yuv *to_yuv_model, *to_yuv_input;
+    struct SwsContext *ref_sws;
+    vsr_image rgb_in, rgb_model;
+    AVFrame *decoded, *blend;
+    vsr_encoder_options enc; /* the run's, for the sample's encode */
+    vsr_encoder_video video;
+    sample *samples;
+    int n_samples;
+} probe;
+
+static int cancelled(const probe *p, vsr_error *err)
+{
+    if (p->opt->cancel && *p->opt->cancel)
+        return vsr_error_set(err, VSR_ERR_CANCELLED, "%s: cancelled while choosing the detail",
+                             p->opt->input);
+    return VSR_OK;
+}
+
+static int alloc_rgb(vsr_image *img, int w, int h, vsr_error *err)
+{
+    return vsr_image_alloc(img, w, h, VSR_PIX_RGB24, err);
+}
+
+/* The output size the pipeline will make (pipeline.c, output_size). */
+static int sizes(probe *p, vsr_error *err)
+{
+    const vsr_detail_probe_options *o = p->opt;
+    const int in_w = p->info->width, in_h = p->info->height;
+    const int scale = o->out_scale > 0 ? o->out_scale : o->upscaler->scale;
+    p->model_w = in_w * o->upscaler->scale;
+    p->model_h = in_h * o->upscaler->scale;
+    p->out_w = o->out_width ? o->out_width : in_w * scale;
+    p->out_h = o->out_height ? o->out_height : in_h * scale;
+    if (p->out_w % 2 || p->out_h % 2 || p->out_w < 2 || p->out_h < 2)
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                             "%s: output %dx%d has an odd side; YUV 4:2:0 needs even sizes",
+                             o->input, p->out_w, p->out_h);
+    return VSR_OK;
+}
+
+static int frame_alloc(AVFrame **f, int w, int h, vsr_error *err)
+{
+    *f = av_frame_alloc();
+    if (*f) {
+        (*f)->format = AV_PIX_FMT_YUV420P;
+        (*f)->width = w;
+        (*f)->height = h;
+        if (av_frame_get_buffer(*f, 0) == 0)
+            return VSR_OK;
+    }
+    return vsr_error_set(err, VSR_ERR_NOMEM, "detail probe: out of memory for a %dx%d frame", w, h);
+}
+
+static int setup(probe *p, vsr_error *err)
+{
+    const vsr_detail_probe_options *o = p->opt;
+    const vsr_upscaler *u = o->upscaler;
+    vsr_decoder_options dopt = {.max_pixels = o->max_pixels};
+    int ret = vsr_decoder_open(o->input, &dopt, &p->dec, err);
+    if (ret < 0)
+        return ret;
+    p->info = vsr_decoder_info(p->dec);
+    if ((ret = sizes(p, err)) < 0)
+        return ret;
+    const vsr_colour out_colour =
+        vsr_colour_for_output(p->info->matrix, p->info->primaries, p->info->trc, p->out_h);
+    /* one encoder instance per window, set as the run's (the size gate's
+     * bitrate cap aside: it is half the gate and rarely binds) */
+    p->enc = o->enc;
+    p->enc.segmented = 0;
+    p->enc.max_bitrate = 0;
+    p->enc.pass = 0;
+    p->video = (vsr_encoder_video){
+        .width = p->out_w,
+        .height = p->out_h,
+        .time_base = av_inv_q(p->info->frame_rate),
+        .frame_rate = p->info->frame_rate,
+        .colour = out_colour,
+    };
+    if ((ret = u->ctx_create(u->shared, &p->ctx, err)) < 0) {
+        p->ctx = NULL;
+        vsr_error_prefix(err, "detail probe");
+        return ret;
+    }
+    if ((ret = vsr_yuv_to_rgb_create(&p->to_rgb, err)) < 0 ||
+        (ret = vsr_rgb_to_yuv_create_scaled(&p->to_yuv_model, &out_colour, NULL, p->out_w, p->out_h,
+                                            err)) < 0 ||
+        (ret = vsr_rgb_to_yuv_create_scaled(&p->to_yuv_input, &out_colour, NULL, p->out_w, p->out_h,
+                                            err)) < 0 ||
+        (ret = alloc_rgb(&p->rgb_in, p->info->width, p->info->height, err)) < 0 ||
+        (ret = alloc_rgb(&p->rgb_model, p->model_w, p->model_h, err)) < 0 ||
+        (ret = frame_alloc(&p->blend, p->out_w, p->out_h, err)) < 0)
+        return ret;
+    if (!(p->decoded = av_frame_alloc()))
+        return vsr_error_set(err, VSR_ERR_NOMEM, "detail probe: out of memory");
+    return VSR_OK;
+}
+
+/* The input scaled to the output size as clip_quality.c scales a
+ * reference (swscale Lanczos, from the decoded format to yuv420p). */
+static int make_reference(probe *p, const AVFrame *f, AVFrame **out, long no, vsr_error *err)
+{
+    if (!p->ref_sws) {
+        p->ref_sws = sws_getContext(f->width, f->height, (enum AVPixelFormat)f->format, p->out_w,
+                                    p->out_h, AV_PIX_FMT_YUV420P, SWS_LANCZOS, NULL, NULL, NULL);
+        if (!p->ref_sws)
+            return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                                 "%s, frame %ld: cannot scale %dx%d to %dx%d for the detail probe",
+                                 p->opt->input, no, f->width, f->height, p->out_w, p->out_h);
+    }
+    int ret = frame_alloc(out, p->out_w, p->out_h, err);
+    if (ret < 0)
+        return ret;
+    if (sws_scale(p->ref_sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height,
+                  (*out)->data, (*out)->linesize) != p->out_h)
+        return vsr_error_set(err, VSR_ERR_INTERNAL, "%s, frame %ld: scaling failed", p->opt->input,
+                             no);
+    return VSR_OK;
+}
+
+/* One decoded frame into sample s: the model's output and the input at
+ * the output size, and the reference. */
+static int take_sample(probe *p, const AVFrame *f, sample *s, long no, double *model_s,
+                       vsr_error *err)
+{
+    int ret = vsr_yuv_to_rgb_run(p->to_rgb, f, &p->rgb_in, no, err);
+    if (ret < 0)
+        return ret;
+    const double t0 = vsr_now_s();
+    ret = p->opt->upscaler->run(p->ctx, &p->rgb_in, &p->rgb_model, err);
+    *model_s += vsr_now_s() - t0;
+    if (ret < 0) {
+        vsr_error_prefix(err, "detail probe, frame %ld", no);
+        return ret;
+    }
+    if (!(s->model = av_frame_alloc()) || !(s->input = av_frame_alloc()))
+        return vsr_error_set(err, VSR_ERR_NOMEM, "detail probe: out of memory");
+    if ((ret = vsr_rgb_to_yuv_run(p->to_yuv_model, &p->rgb_model, s->model, no, err)) < 0 ||
+        (ret = vsr_rgb_to_yuv_run(p->to_yuv_input, &p->rgb_in, s->input, no, err)) < 0)
+        return ret;
+    return make_reference(p, f, &s->ref, no, err);
+}
+
+/* Where the windows start: spread evenly over a clip of n frames (each
+ * centred on its share), or, for a clip too short or of unknown length,
+ * one after another from the start. */
+static void window_starts(int64_t n, int windows, int k, int64_t *start)
+{
+    const int64_t need = (int64_t)windows * k;
+    for (int w = 0; w < windows; w++) {
+        if (n <= need) {
+            start[w] = (int64_t)w * k;
+            continue;
+        }
+        int64_t s = (int64_t)((w + 0.5) * (double)n / windows) - k / 2;
+        const int64_t lo = w ? start[w - 1] + k : 0, hi = n - (int64_t)(windows - w) * k;
+        start[w] = s < lo ? lo : s > hi ? hi : s;
+    }
+}
+
+/* Decodes up to the last window, keeping the windows' frames. */
+static int sample_clip(probe *p, int windows, int k, vsr_detail_probe_result *res, vsr_error *err)
+{
+    int64_t start[64];
+    window_starts(p->info->frames_estimate, windows, k, start);
+    p->samples = calloc((size_t)windows * (size_t)k, sizeof *p->samples);
+    if (!p->samples)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "detail probe: out of memory");
+    int w = 0;
+    for (int64_t i = 0; w < windows; i++) {
+        int ret = cancelled(p, err);
+        if (ret < 0)
+            return ret;
+        ret = vsr_decoder_next(p->dec, p->decoded, err);
+        if (ret < 0)
+            return ret;
+        if (ret == 0)
+            break; /* shorter than estimated: what was sampled will do */
+        if (i >= start[w]) {
+            sample *s = &p->samples[p->n_samples++];
+            s->window = w;
+            ret = take_sample(p, p->decoded, s, (long)i, &res->model_s, err);
+            if (ret < 0)
+                return ret;
+            if (i + 1 >= start[w] + k)
+                w++;
+        }
+        av_frame_unref(p->decoded);
+    }
+    av_frame_unref(p->decoded);
+    if (p->n_samples == 0)
+        return vsr_error_set(err, VSR_ERR_FORMAT, "%s: no video frame to choose the detail on",
+                             p->opt->input);
+    res->windows = p->samples[p->n_samples - 1].window + 1;
+    res->frames_sampled = p->n_samples;
+    return VSR_OK;
+}
+
+static vsr_yuv420 yuv_of(const AVFrame *f)
+{
+    return (vsr_yuv420){f->width,
+                        f->height,
+                        {f->data[0], f->data[1], f->data[2]},
+                        {(size_t)f->linesize[0], (size_t)f->linesize[1], (size_t)f->linesize[2]}};
+}
+
+/* Window [i, end)'s blends at detail d, encoded as the run will encode
+ * them (in memory, a fresh encoder instance per window) and decoded back,
+ * added to session q against the references. The encode matters: it
+ * moves the delta against the input by 0.3 to 2 on the study's clips,
+ * while the blends alone score VMAF 100 against the input. */
+static int encode_window(probe *p, int i, int end, float d, vsr_quality *q, vsr_error *err)
+{
+    const vsr_detail_probe_options *o = p->opt;
+    vsr_segment_encoder *se = NULL;
+    int ret = vsr_segment_encoder_open(&p->enc, &p->video, p->samples[i].window, i, &se, err);
+    for (int j = i; ret >= 0 && j < end; j++) {
+        const sample *s = &p->samples[j];
+        AVFrame *f = NULL;
+        if ((ret = cancelled(p, err)) < 0 || (ret = frame_alloc(&f, p->out_w, p->out_h, err)) < 0) {
+            av_frame_free(&f);
+            break;
+        }
+        av_image_copy(f->data, f->linesize, (const uint8_t **)s->model->data, s->model->linesize,
+                      AV_PIX_FMT_YUV420P, p->out_w, p->out_h);
+        vsr_yuv420 out = yuv_of(f), in = yuv_of(s->input);
+        ret = vsr_yuv420_blend(&out, &in, d, err);
+        f->pts = j - i;
+        if (ret >= 0)
+            ret = vsr_segment_encoder_send(se, f, err);
+        av_frame_free(&f);
+    }
+    if (ret >= 0)
+        ret = vsr_segment_encoder_finish(se, err);
+
+    const AVCodec *codec = NULL;
+    AVCodecContext *dc = NULL;
+    if (ret >= 0) {
+        codec = avcodec_find_decoder(vsr_segment_encoder_codec_id(se));
+        if (!codec || !(dc = avcodec_alloc_context3(codec)))
+            ret = vsr_error_set(err, VSR_ERR_UNSUPPORTED, "%s: no decoder for the probe's encode",
+                                o->input);
+    }
+    int xsize = 0;
+    const uint8_t *x = ret >= 0 ? vsr_segment_encoder_extradata(se, &xsize) : NULL;
+    if (ret >= 0 && xsize > 0) {
+        dc->extradata = av_mallocz((size_t)xsize + AV_INPUT_BUFFER_PADDING_SIZE);
+        if (!dc->extradata)
+            ret = vsr_error_set(err, VSR_ERR_NOMEM, "detail probe: out of memory");
+        else {
+            memcpy(dc->extradata, x, (size_t)xsize);
+            dc->extradata_size = xsize;
+        }
+    }
+    if (ret >= 0) {
+        int r = avcodec_open2(dc, codec, NULL);
+        if (r < 0)
+            ret = vsr_error_set(err, VSR_ERR_BACKEND, "%s decoder: %s", codec->name, av_err2str(r));
+    }
+    int npk = 0, got = 0;
+    AVPacket **pk = ret >= 0 ? vsr_segment_encoder_packets(se, &npk) : NULL;
+    for (int k = 0; ret >= 0 && k <= npk; k++) {
+        int r = avcodec_send_packet(dc, k < npk ? pk[k] : NULL);
+        if (r < 0) {
+            ret = vsr_error_set(err, VSR_ERR_BACKEND, "decoding the probe's encode: %s",
+                                av_err2str(r));
+            break;
+        }
+        while (ret >= 0 && (r = avcodec_receive_frame(dc, p->blend)) >= 0) {
+            if (i + got >= end || p->blend->format != AV_PIX_FMT_YUV420P) {
+                ret = vsr_error_set(err, VSR_ERR_INTERNAL,
+                                    "detail probe: decoded frame %d unexpected", got);
+                break;
+            }
+            const sample *s = &p->samples[i + got];
+            vsr_quality_picture ref, dis;
+            for (int c = 0; c < 3; c++) {
+                ref.data[c] = s->ref->data[c];
+                ref.stride[c] = s->ref->linesize[c];
+                dis.data[c] = p->blend->data[c];
+                dis.stride[c] = p->blend->linesize[c];
+            }
+            ret = vsr_quality_add(q, &ref, &dis, err);
+            av_frame_unref(p->blend);
+            got++;
+        }
+        if (ret >= 0 && r != AVERROR(EAGAIN) && r != AVERROR_EOF)
+            ret = vsr_error_set(err, VSR_ERR_BACKEND, "decoding the probe's encode: %s",
+                                av_err2str(r));
+    }
+    if (ret >= 0 && got != end - i)
+        ret = vsr_error_set(err, VSR_ERR_INTERNAL, "detail probe: %d of %d frames decoded", got,
+                            end - i);
+    avcodec_free_context(&dc);
+    vsr_segment_encoder_free(se);
+    return ret;
+}
+
+/* Scores the sample's blend at detail d: VMAF and NEG pooled (mean) over
+ * the scored frames. Each window is its own clip for the quality session
+ * (motion is measured within it), and its first frame, whose motion
+ * libvmaf sets to 0 as for a clip's first, is left out of the pool unless
+ * the window has only that frame. */
+static int score(probe *p, float d, double *vmaf, double *neg, int64_t *scored, vsr_error *err)
+{
+    const vsr_detail_probe_options *o = p->opt;
+    vsr_quality_options qo = {
+        .metrics = VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG,
+        .threads = o->threads > 0 ? o->threads : vsr_cores_online(),
+        .subsample = 1,
+    };
+    double sv = 0, sn = 0;
+    int64_t n = 0;
+    int ret = VSR_OK;
+    for (int i = 0; i < p->n_samples && ret >= 0;) {
+        const int w = p->samples[i].window;
+        int end = i;
+        while (end < p->n_samples && p->samples[end].window == w)
+            end++;
+        vsr_quality *q = NULL;
+        ret = vsr_quality_create(&qo, p->out_w, p->out_h, &q, err);
+        if (ret >= 0)
+            ret = encode_window(p, i, end, d, q, err);
+        vsr_quality_summary sum;
+        if (ret >= 0)
+            ret = vsr_quality_finish(q, &sum, err);
+        if (ret >= 0) {
+            int64_t count;
+            const vsr_quality_frame *f = vsr_quality_frames(q, &count);
+            for (int64_t k = count > 1 ? 1 : 0; k < count; k++) {
+                sv += f[k].vmaf;
+                sn += f[k].vmaf_neg;
+                n++;
+            }
+        }
+        vsr_quality_free(q);
+        i = end;
+    }
+    if (ret < 0) {
+        vsr_error_prefix(err, "%s: detail probe at %.2f", o->input, d);
+        return ret;
+    }
+    *vmaf = sv / (double)n;
+    *neg = sn / (double)n;
+    *scored = n;
+    return VSR_OK;
+}
+
+static void teardown(probe *p)
+{
+    for (int i = 0; i < p->n_samples; i++) {
+        av_frame_free(&p->samples[i].model);
+        av_frame_free(&p->samples[i].input);
+        av_frame_free(&p->samples[i].ref);
+    }
+    free(p->samples);
+    av_frame_free(&p->blend);
+    av_frame_free(&p->decoded);
+    vsr_image_free(&p->rgb_in);
+    vsr_image_free(&p->rgb_model);
+    sws_freeContext(p->ref_sws);
+    vsr_rgb_to_yuv_destroy(p->to_yuv_model);
+    vsr_rgb_to_yuv_destroy(p->to_yuv_input);
+    vsr_yuv_to_rgb_destroy(p->to_rgb);
+    if (p->ctx)
+        p->opt->upscaler->ctx_destroy(p->ctx);
+    vsr_decoder_close(p->dec);
+}
+
+int vsr_detail_probe_run(const vsr_detail_probe_options *opt, vsr_detail_probe_result *res,
+                         vsr_error *err)
+{
+    const double t0 = vsr_now_s();
+    memset(res, 0, sizeof *res);
+    static const float defaults[] = VSR_DETAIL_AUTO_CANDIDATES;
+    const float *details = opt->details ? opt->details : defaults;
+    const int n_details =
+        opt->details ? opt->n_details : (int)(sizeof defaults / sizeof defaults[0]);
+    const int windows = opt->windows > 0 ? opt->windows : VSR_DETAIL_AUTO_WINDOWS;
+    const int k = opt->window_frames > 0 ? opt->window_frames : VSR_DETAIL_AUTO_WINDOW_FRAMES;
+    res->margin = opt->margin >= 0 ? opt->margin : VSR_DETAIL_AUTO_MARGIN;
+    if (!opt->input || !opt->upscaler || opt->upscaler->scale < 1)
+        return vsr_error_set(err, VSR_ERR_INVALID, "detail probe: no input or upscaler");
+    if (windows > 64 || k < 2 || k > 1024)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "detail probe: %d windows of %d frames (expected 1..64 of 2..1024)",
+                             windows, k);
+    if (vsr_detail_search_init(&res->search, details, n_details, res->margin) < 0)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "detail probe: candidates must be 1..%d distinct details in (0, 1]",
+                             VSR_DETAIL_MAX_CANDIDATES);
+    probe p;
+    memset(&p, 0, sizeof p);
+    p.opt = opt;
+    int ret = setup(&p, err);
+    if (ret >= 0) {
+        res->clip_frames = p.info->frames_estimate;
+        ret = sample_clip(&p, windows, k, res, err);
+    }
+    vsr_detail_search *s = &res->search;
+    const double t_scored = vsr_now_s();
+    for (int i = 0; ret >= 0 && i < s->n; i++) {
+        /* the search's next candidate, or, measuring all, each in turn */
+        const int c = opt->measure_all ? i : vsr_detail_search_next(s);
+        if (c < 0)
+            break;
+        double vmaf, neg;
+        ret = score(&p, s->cand[c].detail, &vmaf, &neg, &res->frames_scored, err);
+        if (ret < 0)
+            break;
+        vsr_detail_search_record(s, c, vmaf, neg);
+        vsr_logf(NULL, VSR_LOG_VERBOSE, "detail",
+                 "%s: detail %.2f: VMAF %.3f, NEG %.3f, delta %.3f against the input "
+                 "Lanczos-scaled (margin %.2f): %s",
+                 opt->input, s->cand[c].detail, vmaf, neg, s->cand[c].delta, res->margin,
+                 s->cand[c].pass ? "passes" : "fails");
+    }
+    res->score_s = vsr_now_s() - t_scored;
+    teardown(&p);
+    res->seconds = vsr_now_s() - t0;
+    if (ret < 0)
+        return ret;
+    res->detail = vsr_detail_search_chosen(s);
+    vsr_logf(NULL, VSR_LOG_VERBOSE, "detail",
+             "%s: detail %.2f chosen on %lld sampled frames (%d windows) of ~%lld, in %.2f s "
+             "(model %.2f s, scoring %.2f s)",
+             opt->input, res->detail, (long long)res->frames_sampled, res->windows,
+             (long long)res->clip_frames, res->seconds, res->model_s, res->score_s);
+    return VSR_OK;
+}
