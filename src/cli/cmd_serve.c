@@ -215,6 +215,8 @@ static int apply_engine(vsr_server_config *cfg, const vsr_cli_engine_opts *eo, v
     if (cfg->workers == 0)
         cfg->workers = vsr_policy_workers(cfg->backend, cfg->n_devices);
     cfg->engine.config.precision = eo->precision;
+    /* the backends' knobs: read from the environment here, at the edge */
+    vsr_backend_settings_from_env(&cfg->engine.config.settings);
     cfg->engine.pre_pad = eo->pre_pad;
     if (eo->tile)
         cfg->engine.tile = eo->tile;

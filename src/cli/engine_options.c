@@ -122,6 +122,8 @@ void vsr_cli_engine_pool_spec(const vsr_cli_engine_opts *o, vsr_pool_spec *s)
     s->engine.backend = o->backend; /* "auto": resolved for the model once loaded */
     s->engine.config.threads = o->threads;
     s->engine.config.precision = o->precision;
+    /* the backends' knobs: read from the environment here, at the edge */
+    vsr_backend_settings_from_env(&s->engine.config.settings);
     s->engine.tile = o->tile;
     s->engine.pre_pad = o->pre_pad;
     s->engine.memory_budget = (size_t)o->memory_mib << 20;
