@@ -129,22 +129,6 @@ int vsr_opt_detail(const char *cmd, const char *opt, const char *arg, float *det
     return st;
 }
 
-void vsr_opt_join(const char *const *items, char *buf, size_t len)
-{
-    size_t n = 0;
-    while (items[n])
-        n++;
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < n && used < len; i++) {
-        const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
-        int k = snprintf(buf + used, len - used, "%s%s", sep, items[i]);
-        if (k < 0)
-            break;
-        used += (size_t)k;
-    }
-}
-
 int vsr_opt_choice(const char *cmd, const char *opt, const char *arg, const char *const *choices,
                    int *index)
 {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "engine/backend.h"
+#include "util/opt_table.h" /* vsr_opt_join */
 
 enum {
     VSR_EXIT_OK = 0,
@@ -84,8 +85,5 @@ int vsr_opt_backend(const char *cmd, const char *opt, const char *arg, const cha
 int vsr_opt_backend_names(const char **names, int max);
 
 const char *vsr_precision_name(vsr_precision p);
-
-/* Writes "a, b or c" for a NULL-terminated list into buf. */
-void vsr_opt_join(const char *const *items, char *buf, size_t len);
 
 #endif
