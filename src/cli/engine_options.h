@@ -2,9 +2,8 @@
  * upscale, serve, bench, ...), their parsing, their --help text, and the
  * steps from them to a loaded model and a ready engine.
  *
- * A command puts VSR_CLI_ENGINE_LONGOPTS in its getopt_long table, offers each
- * option it gets to vsr_cli_engine_opt() and prints
- * vsr_cli_engine_help() in its --help. */
+ * A command parses vsr_cli_engine_table beside its own options (over a
+ * vsr_cli_engine_opts) and prints vsr_cli_engine_help() in its --help. */
 #ifndef VSR_CLI_ENGINE_OPTIONS_H
 #define VSR_CLI_ENGINE_OPTIONS_H
 
@@ -15,6 +14,7 @@
 #include "engine/engine.h"
 #include "pipeline/device_pool.h"
 #include "util/error.h"
+#include "util/opt_table.h"
 
 /* getopt_long values of the shared options: above any character. */
 enum {
@@ -69,6 +69,11 @@ typedef struct vsr_cli_engine_opts {
 } vsr_cli_engine_opts;
 
 void vsr_cli_engine_default(vsr_cli_engine_opts *o);
+
+/* The shared options as an option table (util/opt_table.h) over a
+ * vsr_cli_engine_opts: a command parses it beside its own,
+ * {vsr_cli_engine_table, &opts}. */
+extern const vsr_opt vsr_cli_engine_table[];
 
 /* Values returned by vsr_cli_engine_opt besides VSR_EXIT_USAGE. */
 enum { VSR_OPT_TAKEN = 0, VSR_OPT_NOT_MINE = -1 };
