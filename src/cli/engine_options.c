@@ -16,55 +16,6 @@ void vsr_cli_engine_default(vsr_cli_engine_opts *o)
     o->fail_after = -1;
 }
 
-int vsr_cli_engine_opt(const char *cmd, vsr_cli_engine_opts *o, int c, const char *arg)
-{
-    switch (c) {
-    case VSR_OPT_MODEL:
-        if (!*arg)
-            return vsr_usage_error(
-                cmd, "--model: expected a model name, a .param or an .onnx path, got ''");
-        o->model = arg;
-        return VSR_OPT_TAKEN;
-    case VSR_OPT_MODELS_DIR:
-        if (!*arg)
-            return vsr_usage_error(cmd, "--models-dir: expected a directory, got ''");
-        o->models_dir = arg;
-        return VSR_OPT_TAKEN;
-    case VSR_OPT_SCALE: return vsr_opt_scale(cmd, "--scale", arg, &o->scale);
-    case VSR_OPT_BACKEND: return vsr_opt_backend(cmd, "--backend", arg, &o->backend);
-    case VSR_OPT_PRECISION: return vsr_opt_precision(cmd, "--precision", arg, &o->precision);
-    case VSR_OPT_TILE:
-        return vsr_opt_int(cmd, "--tile", arg, 0, VSR_CLI_MAX_TILE,
-                           "0 (automatic) or a tile edge of 1..16384 input pixels", &o->tile);
-    case VSR_OPT_THREADS:
-        return vsr_opt_int(cmd, "--threads", arg, 0, VSR_CLI_MAX_THREADS,
-                           "0 (the backend's default) or 1..1024", &o->threads);
-    case VSR_OPT_PRE_PAD:
-        return vsr_opt_int(cmd, "--pre-pad", arg, 0, 1024, "0..1024 pixels", &o->pre_pad);
-    case VSR_OPT_DEVICES:
-        if (!*arg)
-            return vsr_usage_error(cmd, "--devices: expected all or a list like 0,1, got ''");
-        o->devices = arg;
-        return VSR_OPT_TAKEN;
-    case VSR_OPT_MEMORY:
-        return vsr_opt_int(cmd, "--memory", arg, 0, 1 << 20,
-                           "0 (the default: 1 GiB on the CPU, 4 GiB on a GPU) or 1..1048576 MiB",
-                           &o->memory_mib);
-    case VSR_OPT_FAIL_DEVICE: {
-        int index;
-        long long after;
-        char end;
-        if (sscanf(arg, "%d:%lld%c", &index, &after, &end) != 2 || index < 0 ||
-            index >= VSR_MAX_DEVICES || after < 0)
-            return vsr_usage_error(cmd, "--fail-device: expected INDEX:FRAMES, got '%s'", arg);
-        o->fail_device = index;
-        o->fail_after = after;
-        return VSR_OPT_TAKEN;
-    }
-    default: return VSR_OPT_NOT_MINE;
-    }
-}
-
 /* --fail-device INDEX:FRAMES into fail_device and fail_after. */
 static int parse_fail_device(const vsr_opt *o, void *base, const char *text, vsr_error *err)
 {
