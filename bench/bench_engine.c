@@ -52,7 +52,8 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     const char *backend = "cpu", *model = "realesr-animevideov3-x4", *input = NULL, *output = NULL;
-    vsr_backend_config cfg = {0, VSR_PRECISION_FP32, 0};
+    vsr_backend_config cfg = {.precision =
+                                  VSR_PRECISION_FP32}; /* settings zeroed: the environment's */
     int batch = 1, runs = 3, n_sizes = 0, sizes[16][2];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;

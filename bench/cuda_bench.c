@@ -82,7 +82,8 @@ static int bench_model(const char *spec, const bench_opts *o)
     }
     printf("model %s: %d nodes, scale %d, %.3f MFLOP/pixel\n", g.name, g.n_nodes, g.scale,
            g.flops_per_pixel / 1e6);
-    vsr_backend_config cfg = {0, VSR_PRECISION_FP16, 0};
+    vsr_backend_config cfg = {.precision =
+                                  VSR_PRECISION_FP16}; /* settings zeroed: the environment's */
     int rc = 1;
     void *wf = NULL, *wc = NULL, *ctx = NULL;
 
@@ -233,7 +234,8 @@ static int run_one(const char *spec, int w, int h)
         fprintf(stderr, "load %s: %s\n", spec, err.msg);
         return 1;
     }
-    vsr_backend_config cfg = {0, VSR_PRECISION_FP16, 0};
+    vsr_backend_config cfg = {.precision =
+                                  VSR_PRECISION_FP16}; /* settings zeroed: the environment's */
     void *wt = NULL, *ctx = NULL;
     double ms = 0;
     int rc = 1;

@@ -289,7 +289,8 @@ static int variants(const vsr_graph *g)
     } cases[] = {{3, 960, 540}, {1, 1920, 1080}, {2, 333, 197},
                  {5, 130, 3},   {1, 1, 1},       {4, 257, 31}};
     vsr_error err = {0};
-    vsr_backend_config cfg = {0, VSR_PRECISION_FP16, 0};
+    vsr_backend_config cfg = {.precision =
+                                  VSR_PRECISION_FP16}; /* settings zeroed: the environment's */
     void *wts = NULL, *ctx = NULL;
     int fails = 0;
     setenv("VSR_CUDA_FUSED", "1", 1);

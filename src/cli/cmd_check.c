@@ -3,6 +3,7 @@
  * the exit status says whether all passed. */
 #include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -17,7 +18,33 @@
 
 static const char *const CMD = "check";
 
-enum { OPT_INPUT = 0x2000, OPT_TASK, OPT_SCALE, OPT_REFERENCE, OPT_THREADS };
+typedef struct check_args {
+    const char *input, *task, *reference;
+    int scale, threads;
+} check_args;
+
+#define F(f) offsetof(check_args, f)
+/* clang-format off */
+static const vsr_opt options[] = {
+    {.name = "input", .short_name = 'i', .type = VSR_OPT_STRING, .arg = "FILE",
+     .offset = F(input), .help = "the original clip"},
+    {.name = "task", .type = VSR_OPT_CUSTOM, .arg = "T", .offset = F(task),
+     .parse = vsr_opt_parse_task, .help = "SD2HD, HD24K, 4K28K (x2) or SD24K (x4)"},
+    {.name = "scale", .type = VSR_OPT_CHOICE, .arg = "N", .offset = F(scale),
+     .choices = vsr_opt_scale_choices, .values = vsr_opt_scale_values, .help = "2, 3 or 4"},
+    {.name = "reference", .type = VSR_OPT_STRING, .arg = "PRISTINE", .offset = F(reference),
+     .help = "also the quality gates: VMAF v0.6.1 >= 50 against the\n"
+             "pristine original, and |VMAF - VMAF NEG| <= 3 against\n"
+             "the input Lanczos-scaled to the output size (decodes\n"
+             "all three clips)"},
+    {.name = "threads", .type = VSR_OPT_INT, .arg = "N", .offset = F(threads), .min = 1,
+     .max = 1024, .accepted = "1..1024",
+     .help = "threads for the quality gates (default: every core)"},
+    {.name = "help", .short_name = 'h', .type = VSR_OPT_HELP, .help = "this help"},
+    {0},
+};
+/* clang-format on */
+#undef F
 
 static void help(void)
 {
@@ -26,16 +53,9 @@ static void help(void)
            "gates: resolution = input x scale; file size <= 8x input (x2) or 20x (x4);\n"
            "frame count within 5 (the exact counts are printed); HEVC Main/Main 10 or\n"
            "AV1 Main; yuv420p; SAR 1:1; MP4; average frame rate within 0.3; colour\n"
-           "matrix, transfer and primaries equal where both files are tagged.\n\n"
-           "  --input FILE   the original clip\n"
-           "  --task T       SD2HD, HD24K, 4K28K (x2) or SD24K (x4)\n"
-           "  --scale N      2, 3 or 4\n"
-           "  --reference PRISTINE\n"
-           "                 also the quality gates: VMAF v0.6.1 >= 50 against the pristine\n"
-           "                 original, and |VMAF - VMAF NEG| <= 3 against the input\n"
-           "                 Lanczos-scaled to the output size (decodes all three clips)\n"
-           "  --threads N    threads for the quality gates (default: every core)\n\n"
-           "Exit status: 0 every gate passed, 1 a gate failed or a file was unreadable,\n"
+           "matrix, transfer and primaries equal where both files are tagged.\n\n");
+    vsr_opt_help(stdout, options, 22);
+    printf("\nExit status: 0 every gate passed, 1 a gate failed or a file was unreadable,\n"
            "2 wrong usage.\n");
 }
 
@@ -77,39 +97,16 @@ static int quality_gates(const char *output, const char *input, const char *pris
 
 int vsr_cmd_check(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"input", required_argument, NULL, OPT_INPUT},
-        {"task", required_argument, NULL, OPT_TASK},
-        {"scale", required_argument, NULL, OPT_SCALE},
-        {"reference", required_argument, NULL, OPT_REFERENCE},
-        {"threads", required_argument, NULL, OPT_THREADS},
-        {NULL, 0, NULL, 0},
-    };
-    const char *input = NULL, *task = NULL, *reference = NULL;
-    int scale = 0, threads = vsr_cores_online(), r, c;
-    vsr_opt_begin();
-    while ((c = getopt_long(argc, argv, ":hi:", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h': help(); return VSR_EXIT_OK;
-        case 'i':
-        case OPT_INPUT: input = optarg; break;
-        case OPT_TASK:
-            if ((r = vsr_opt_task(CMD, optarg, &task)))
-                return r;
-            break;
-        case OPT_SCALE:
-            if ((r = vsr_opt_scale(CMD, "--scale", optarg, &scale)))
-                return r;
-            break;
-        case OPT_REFERENCE: reference = optarg; break;
-        case OPT_THREADS:
-            if ((r = vsr_opt_int(CMD, "--threads", optarg, 1, 1024, "1..1024", &threads)))
-                return r;
-            break;
-        default: return vsr_opt_unknown(CMD, c, argv);
-        }
+    check_args a = {.threads = vsr_cores_online()};
+    const vsr_opt_set set = {options, &a};
+    int help_asked, r = vsr_cli_parse(CMD, &set, 1, argc, argv, &help_asked);
+    if (r || help_asked) {
+        if (help_asked)
+            help();
+        return r;
     }
+    const char *input = a.input, *task = a.task, *reference = a.reference;
+    int scale = a.scale, threads = a.threads;
     if (optind != argc - 1)
         return vsr_usage_error(CMD, "expected one output file to check, got %d", argc - optind);
     const char *output = argv[optind];

@@ -1,10 +1,10 @@
 /* vsr compress: the smallest encoding of a clip that still meets a VMAF
  * target against it (the Vidaio compression track; pipeline/compress.h). */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,76 +24,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     g_cancel = 1;
-}
-
-enum {
-    OPT_VMAF = 0x2000,
-    OPT_CODEC,
-    OPT_MARGIN,
-    OPT_DEADLINE,
-    OPT_THREADS,
-    OPT_OPERATOR,
-    OPT_PRESET,
-    OPT_SAMPLES,
-    OPT_SEGMENTS,
-    OPT_JSON,
-    OPT_MODE,
-    OPT_BITRATE,
-    OPT_SIZE,
-    OPT_PARAMS,
-    OPT_OBJECTIVE,
-};
-
-static void help(void)
-{
-    printf("usage: vsr compress -i IN -o OUT --vmaf T [options]\n"
-           "       vsr compress -i IN -o OUT --mode vbr --bitrate BPS [--vmaf T] [options]\n\n"
-           "Writes the encoding of IN with the fewest bytes whose VMAF v0.6.1 (pooled mean)\n"
-           "against IN is at least T + margin and whose NEG delta (VMAF - VMAF NEG) is at\n"
-           "most 3: what the Vidaio validators score on the compression track. Samples of\n"
-           "the clip, spread over its scenes, are encoded at a few CRFs and scored to find\n"
-           "the CRF; the whole clip is then encoded, measured against IN and repaired if it\n"
-           "misses. VBR mode encodes at an average bitrate instead (two passes where the\n"
-           "encoder has them), under 1.05x it (validators: 1.1x). Frame count, timestamps\n"
-           "and colour tags are kept, the resolution too unless --size; yuv420p, MP4\n"
-           "+faststart, audio copied. Nothing is written at OUT unless it passes and is\n"
-           "under 0.8x IN's size.\n\n"
-           "  -i, --input FILE      the clip (8-bit 4:2:0)\n"
-           "  -o, --output FILE     the MP4 to write\n"
-           "  --vmaf T              the VMAF target, 0..100 (validators: 85, 89, 93); with\n"
-           "                        --mode vbr optional: the output must then reach it\n"
-           "  --mode crf|vbr        crf (default): the fewest bytes at T; vbr: the best\n"
-           "                        quality at --bitrate\n"
-           "  --objective bytes|score  CRF mode: bytes (default) keeps the fewest bytes\n"
-           "                        that pass; score the highest validator-vidaio score,\n"
-           "                        (0.7 (1 - bytes/input bytes) + 0.3 VMAF/100) / 1.12,\n"
-           "                        trying lower CRFs while the samples say it rises\n"
-           "  --bitrate BPS         VBR's average bits/s (container included), e.g.\n"
-           "                        5000000, 5000k or 5M\n"
-           "  --codec C             hevc (default, libx265), av1 (libsvtav1), h264\n"
-           "                        (libx264), vp9 (libvpx-vp9)\n"
-           "  --size WxH            output size (even sides), scaled with Lanczos; VMAF is\n"
-           "                        then against IN scaled the same way (as vsr quality)\n"
-           "  --margin M            VMAF required above T (default 0.15, 3x the largest\n"
-           "                        difference seen between vsr's VMAF and libvmaf's)\n"
-           "  --deadline S          seconds for everything; picks the slowest preset that\n"
-           "                        fits (default: none, the slowest preset)\n"
-           "  --preset P            the encoder preset, instead of the deadline's choice\n"
-           "                        (vp9: libvpx's cpu-used)\n"
-           "  --encoder-params S    encoder settings over the search's, key=value:...\n"
-           "                        (x265-params, x264-params, svtav1-params, libvpx\n"
-           "                        options); SVT-AV1 and libvpx refuse unknown keys,\n"
-           "                        x265 and x264 (FFmpeg 5.1) skip them\n"
-           "  --threads N           cores to use (default: every core)\n"
-           "  --samples N           samples of the clip, 1..5 (default: by length)\n"
-           "  --encode-segments N   encode the whole clip as N segments in parallel (auto,\n"
-           "                        the default: one encoder per 4 cores up to 1080p)\n"
-           "  --operator-id STR     mark the file with STR's hash (MP4 comment) so that two\n"
-           "                        operators' outputs differ in bytes and size\n"
-           "  -v, --verbose         print each step with its numbers\n"
-           "  --json                print the result as one JSON object\n\n"
-           "Exit status: 0 written, 1 failed (nothing passes, too large, bitrate not kept,\n"
-           "deadline, bad input), 2 wrong usage.\n");
 }
 
 static int print_json(const vsr_compress_options *o, const vsr_compress_result *r)
@@ -157,7 +87,7 @@ static int print_json(const vsr_compress_options *o, const vsr_compress_result *
 }
 
 /* Bits/s: a positive number with an optional k or M (x1000, x1000000). */
-static int parse_bitrate(const char *arg, int64_t *out)
+static int parse_bitrate_value(const char *arg, int64_t *out)
 {
     errno = 0;
     char *end;
@@ -175,7 +105,7 @@ static int parse_bitrate(const char *arg, int64_t *out)
 }
 
 /* WxH, even sides of 2..8192. */
-static int parse_size(const char *arg, int *w, int *h)
+static int parse_size_value(const char *arg, int *w, int *h)
 {
     char *end;
     errno = 0;
@@ -191,121 +121,143 @@ static int parse_size(const char *arg, int *w, int *h)
     return 0;
 }
 
+static int parse_bitrate(const vsr_opt *o, void *base, const char *text, vsr_error *err)
+{
+    if (parse_bitrate_value(text, (int64_t *)((char *)base + o->offset)))
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "expected bits/s from 1000 to 2000000000 (a number, or with k or "
+                             "M: 5000k, 5M), got '%s'",
+                             text);
+    return VSR_OK;
+}
+
+static int parse_size(const vsr_opt *o, void *base, const char *text, vsr_error *err)
+{
+    vsr_compress_options *opt = (vsr_compress_options *)((char *)base + o->offset);
+    if (parse_size_value(text, &opt->width, &opt->height))
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "expected WxH with even sides of 2..8192 (1280x720), got '%s'", text);
+    return VSR_OK;
+}
+
+typedef struct compress_args {
+    vsr_compress_options opt;
+    double vmaf; /* < 0: not given */
+    int verbose, json;
+} compress_args;
+
+static const char *const codecs[] = {"hevc", "av1", "h264", "vp9", NULL};
+static const char *const modes[] = {"crf", "vbr", NULL};
+static const int mode_values[] = {VSR_COMPRESS_CRF, VSR_COMPRESS_VBR};
+static const char *const objectives[] = {"bytes", "score", NULL};
+static const int objective_values[] = {VSR_COMPRESS_MIN_BYTES, VSR_COMPRESS_MAX_SCORE};
+
+#define F(f) offsetof(compress_args, f)
+/* clang-format off */
+static const vsr_opt options[] = {
+    {.name = "input", .short_name = 'i', .type = VSR_OPT_STRING, .arg = "FILE",
+     .offset = F(opt.input), .help = "the clip (8-bit 4:2:0)"},
+    {.name = "output", .short_name = 'o', .type = VSR_OPT_STRING, .arg = "FILE",
+     .offset = F(opt.output), .help = "the MP4 to write"},
+    {.name = "vmaf", .type = VSR_OPT_DOUBLE, .arg = "T", .offset = F(vmaf), .min = 0, .max = 100,
+     .accepted = "a VMAF score in 0..100",
+     .help = "the VMAF target, 0..100 (validators: 85, 89, 93); with\n"
+             "--mode vbr optional: the output must then reach it"},
+    {.name = "mode", .type = VSR_OPT_CHOICE, .arg = "crf|vbr", .offset = F(opt.mode),
+     .choices = modes, .values = mode_values,
+     .help = "crf (default): the fewest bytes at T; vbr: the best\n"
+             "quality at --bitrate"},
+    {.name = "objective", .type = VSR_OPT_CHOICE, .arg = "bytes|score",
+     .offset = F(opt.objective), .choices = objectives, .values = objective_values,
+     .help = "CRF mode: bytes (default) keeps the fewest bytes that\n"
+             "pass; score the highest validator-vidaio score,\n"
+             "(0.7 (1 - bytes/input bytes) + 0.3 VMAF/100) / 1.12,\n"
+             "trying lower CRFs while the samples say it rises"},
+    {.name = "bitrate", .type = VSR_OPT_CUSTOM, .arg = "BPS", .offset = F(opt.bitrate),
+     .parse = parse_bitrate,
+     .help = "VBR's average bits/s (container included), e.g.\n"
+             "5000000, 5000k or 5M"},
+    {.name = "codec", .type = VSR_OPT_CHOICE, .arg = "C", .offset = F(opt.codec),
+     .choices = codecs, .flags = VSR_OPTF_NAME,
+     .help = "hevc (default, libx265), av1 (libsvtav1), h264\n"
+             "(libx264), vp9 (libvpx-vp9)"},
+    {.name = "size", .type = VSR_OPT_CUSTOM, .arg = "WxH", .offset = F(opt), .parse = parse_size,
+     .help = "output size (even sides), scaled with Lanczos; VMAF is\n"
+             "then against IN scaled the same way (as vsr quality)"},
+    {.name = "margin", .type = VSR_OPT_DOUBLE, .arg = "M", .offset = F(opt.margin), .min = 0,
+     .max = 20, .accepted = "0..20 VMAF points",
+     .help = "VMAF required above T (default 0.15, 3x the largest\n"
+             "difference seen between vsr's VMAF and libvmaf's)"},
+    {.name = "deadline", .type = VSR_OPT_DOUBLE, .arg = "S", .offset = F(opt.deadline_s),
+     .min = 0, .max = 86400, .accepted = "seconds, 0 (none) to 86400",
+     .help = "seconds for everything; picks the slowest preset that\n"
+             "fits (default: none, the slowest preset)"},
+    {.name = "preset", .type = VSR_OPT_STRING, .arg = "P", .offset = F(opt.preset),
+     .flags = VSR_OPTF_NONEMPTY, .accepted = "a preset name",
+     .help = "the encoder preset, instead of the deadline's choice\n"
+             "(vp9: libvpx's cpu-used)"},
+    {.name = "encoder-params", .type = VSR_OPT_STRING, .arg = "S", .offset = F(opt.encoder_params),
+     .flags = VSR_OPTF_NONEMPTY, .accepted = "key=value:...",
+     .help = "encoder settings over the search's, key=value:...\n"
+             "(x265-params, x264-params, svtav1-params, libvpx\n"
+             "options); SVT-AV1 and libvpx refuse unknown keys,\n"
+             "x265 and x264 (FFmpeg 5.1) skip them"},
+    {.name = "threads", .type = VSR_OPT_INT, .arg = "N", .offset = F(opt.threads), .min = 1,
+     .max = 1024, .accepted = "1..1024", .help = "cores to use (default: every core)"},
+    {.name = "samples", .type = VSR_OPT_INT, .arg = "N", .offset = F(opt.samples), .min = 1,
+     .max = 5, .accepted = "1..5", .help = "samples of the clip, 1..5 (default: by length)"},
+    {.name = "encode-segments", .type = VSR_OPT_INT, .arg = "N", .offset = F(opt.encoders),
+     .min = 1, .max = 64, .accepted = "1..64 or auto", .special = "auto", .special_value = 0,
+     .help = "encode the whole clip as N segments in parallel (auto,\n"
+             "the default: one encoder per 4 cores up to 1080p)"},
+    {.name = "operator-id", .type = VSR_OPT_STRING, .arg = "STR", .offset = F(opt.operator_id),
+     .flags = VSR_OPTF_NONEMPTY, .accepted = "a string",
+     .help = "mark the file with STR's hash (MP4 comment) so that two\n"
+             "operators' outputs differ in bytes and size"},
+    {.name = "verbose", .short_name = 'v', .type = VSR_OPT_FLAG, .offset = F(verbose),
+     .help = "print each step with its numbers"},
+    {.name = "json", .type = VSR_OPT_FLAG, .offset = F(json),
+     .help = "print the result as one JSON object"},
+    {.name = "help", .short_name = 'h', .type = VSR_OPT_HELP, .flags = VSR_OPTF_HIDDEN},
+    {0},
+};
+/* clang-format on */
+#undef F
+
+static void help(void)
+{
+    printf("usage: vsr compress -i IN -o OUT --vmaf T [options]\n"
+           "       vsr compress -i IN -o OUT --mode vbr --bitrate BPS [--vmaf T] [options]\n\n"
+           "Writes the encoding of IN with the fewest bytes whose VMAF v0.6.1 (pooled mean)\n"
+           "against IN is at least T + margin and whose NEG delta (VMAF - VMAF NEG) is at\n"
+           "most 3: what the Vidaio validators score on the compression track. Samples of\n"
+           "the clip, spread over its scenes, are encoded at a few CRFs and scored to find\n"
+           "the CRF; the whole clip is then encoded, measured against IN and repaired if it\n"
+           "misses. VBR mode encodes at an average bitrate instead (two passes where the\n"
+           "encoder has them), under 1.05x it (validators: 1.1x). Frame count, timestamps\n"
+           "and colour tags are kept, the resolution too unless --size; yuv420p, MP4\n"
+           "+faststart, audio copied. Nothing is written at OUT unless it passes and is\n"
+           "under 0.8x IN's size.\n\n");
+    vsr_opt_help(stdout, options, 24);
+    printf("\nExit status: 0 written, 1 failed (nothing passes, too large, bitrate not kept,\n"
+           "deadline, bad input), 2 wrong usage.\n");
+}
+
 int vsr_cmd_compress(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"input", required_argument, NULL, 'i'},
-        {"output", required_argument, NULL, 'o'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"vmaf", required_argument, NULL, OPT_VMAF},
-        {"codec", required_argument, NULL, OPT_CODEC},
-        {"margin", required_argument, NULL, OPT_MARGIN},
-        {"deadline", required_argument, NULL, OPT_DEADLINE},
-        {"threads", required_argument, NULL, OPT_THREADS},
-        {"operator-id", required_argument, NULL, OPT_OPERATOR},
-        {"preset", required_argument, NULL, OPT_PRESET},
-        {"samples", required_argument, NULL, OPT_SAMPLES},
-        {"encode-segments", required_argument, NULL, OPT_SEGMENTS},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"mode", required_argument, NULL, OPT_MODE},
-        {"bitrate", required_argument, NULL, OPT_BITRATE},
-        {"size", required_argument, NULL, OPT_SIZE},
-        {"encoder-params", required_argument, NULL, OPT_PARAMS},
-        {"objective", required_argument, NULL, OPT_OBJECTIVE},
-        {NULL, 0, NULL, 0},
-    };
-    static const char *const codecs[] = {"hevc", "av1", "h264", "vp9", NULL};
-    static const char *const modes[] = {"crf", "vbr", NULL};
-    static const char *const objectives[] = {"bytes", "score", NULL};
-    vsr_compress_options opt;
-    vsr_compress_options_default(&opt);
-    int verbose = 0, json = 0, have_target = 0, r, c, ival;
-    vsr_opt_begin();
-    while ((c = getopt_long(argc, argv, ":hi:o:v", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h': help(); return VSR_EXIT_OK;
-        case 'i': opt.input = optarg; break;
-        case 'o': opt.output = optarg; break;
-        case 'v': verbose = 1; break;
-        case OPT_VMAF:
-            if ((r = vsr_opt_double(CMD, "--vmaf", optarg, 0, 100, "a VMAF score in 0..100",
-                                    &opt.vmaf_target)))
-                return r;
-            have_target = 1;
-            break;
-        case OPT_CODEC:
-            if ((r = vsr_opt_choice(CMD, "--codec", optarg, codecs, &ival)))
-                return r;
-            opt.codec = codecs[ival];
-            break;
-        case OPT_MARGIN:
-            if ((r = vsr_opt_double(CMD, "--margin", optarg, 0, 20, "0..20 VMAF points",
-                                    &opt.margin)))
-                return r;
-            break;
-        case OPT_DEADLINE:
-            if ((r = vsr_opt_double(CMD, "--deadline", optarg, 0, 86400,
-                                    "seconds, 0 (none) to 86400", &opt.deadline_s)))
-                return r;
-            break;
-        case OPT_THREADS:
-            if ((r = vsr_opt_int(CMD, "--threads", optarg, 1, 1024, "1..1024", &opt.threads)))
-                return r;
-            break;
-        case OPT_OPERATOR:
-            if (!*optarg)
-                return vsr_usage_error(CMD, "--operator-id: expected a string, got ''");
-            opt.operator_id = optarg;
-            break;
-        case OPT_PRESET:
-            if (!*optarg)
-                return vsr_usage_error(CMD, "--preset: expected a preset name, got ''");
-            opt.preset = optarg;
-            break;
-        case OPT_SAMPLES:
-            if ((r = vsr_opt_int(CMD, "--samples", optarg, 1, 5, "1..5", &opt.samples)))
-                return r;
-            break;
-        case OPT_SEGMENTS:
-            if (!strcmp(optarg, "auto"))
-                opt.encoders = 0;
-            else if ((r = vsr_opt_int(CMD, "--encode-segments", optarg, 1, 64, "1..64 or auto",
-                                      &opt.encoders)))
-                return r;
-            break;
-        case OPT_JSON: json = 1; break;
-        case OPT_MODE:
-            if ((r = vsr_opt_choice(CMD, "--mode", optarg, modes, &ival)))
-                return r;
-            opt.mode = ival ? VSR_COMPRESS_VBR : VSR_COMPRESS_CRF;
-            break;
-        case OPT_OBJECTIVE:
-            if ((r = vsr_opt_choice(CMD, "--objective", optarg, objectives, &ival)))
-                return r;
-            opt.objective = ival ? VSR_COMPRESS_MAX_SCORE : VSR_COMPRESS_MIN_BYTES;
-            break;
-        case OPT_BITRATE:
-            if (parse_bitrate(optarg, &opt.bitrate))
-                return vsr_usage_error(CMD,
-                                       "--bitrate: expected bits/s from 1000 to 2000000000 "
-                                       "(a number, or with k or M: 5000k, 5M), got '%s'",
-                                       optarg);
-            break;
-        case OPT_SIZE:
-            if (parse_size(optarg, &opt.width, &opt.height))
-                return vsr_usage_error(
-                    CMD, "--size: expected WxH with even sides of 2..8192 (1280x720), got '%s'",
-                    optarg);
-            break;
-        case OPT_PARAMS:
-            if (!*optarg)
-                return vsr_usage_error(CMD, "--encoder-params: expected key=value:..., got ''");
-            opt.encoder_params = optarg;
-            break;
-        default: return vsr_opt_unknown(CMD, c, argv);
-        }
+    compress_args a = {.vmaf = -1};
+    vsr_compress_options_default(&a.opt);
+    const vsr_opt_set set = {options, &a};
+    int help_asked, r = vsr_cli_parse(CMD, &set, 1, argc, argv, &help_asked);
+    if (r || help_asked) {
+        if (help_asked)
+            help();
+        return r;
     }
+    vsr_compress_options opt = a.opt;
+    const int verbose = a.verbose, json = a.json, have_target = a.vmaf >= 0;
+    if (have_target)
+        opt.vmaf_target = a.vmaf;
     if ((r = vsr_opt_no_operands(CMD, argc, argv)))
         return r;
     if (!opt.input || !opt.output)

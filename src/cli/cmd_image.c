@@ -1,7 +1,7 @@
 /* vsr image: upscales one image file with one model. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -17,29 +17,6 @@
 #include "util/output_file.h"
 
 static const char *const CMD = "image";
-
-enum { OPT_QUALITY = 0x2000, OPT_SIZE, OPT_DETAIL };
-
-static void help(void)
-{
-    printf("usage: vsr image -i INPUT -o OUTPUT [options]\n\n"
-           "Upscales one image. INPUT is any still image FFmpeg reads (PNG, JPEG, WebP,\n"
-           "BMP, TIFF, ...); OUTPUT's extension picks the format: .png (lossless) or\n"
-           ".jpg/.jpeg. OUTPUT is written whole or not at all.\n\n"
-           "  -i, --input FILE    image to upscale\n"
-           "  -o, --output FILE   where to write the result (.png, .jpg, .jpeg)\n"
-           "      --quality N     JPEG quality 1..100 (default %d)\n"
-           "      --size WxH      output size (any, up to %d a side): the model runs at its\n"
-           "                      own scale, its output resampled (Lanczos-3) to WxH\n"
-           "      --detail D      detail strength 0..1 (default 1): D x the model's output +\n"
-           "                      (1 - D) x the input Lanczos-scaled to the output size;\n"
-           "                      0 = Lanczos alone (the model not run)\n"
-           "  -v, --verbose       print the model, backend, tile size, times and GFLOP/s\n"
-           "  -h, --help          this help\n\n",
-           VSR_JPEG_QUALITY_DEFAULT, VSR_IMAGE_MAX_SIDE);
-    vsr_cli_engine_help(stdout);
-    printf("\nExit status: 0 done, 1 failed (input, model, engine, output), 2 wrong usage.\n");
-}
 
 /* Refuses, before any work, an output whose directory does not exist:
  * otherwise the failure would come only after the upscale. */
@@ -73,60 +50,62 @@ typedef struct image_args {
     const char *input, *output;
     vsr_image_write_options write;
     int verbose;
-    int width, height; /* --size; 0: the model's own */
+    int size[2]; /* --size WxH; 0: the model's own */
     float detail;
     vsr_cli_engine_opts engine;
 } image_args;
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define F(f) offsetof(image_args, f)
+/* clang-format off */
+static const vsr_opt options[] = {
+    {.name = "input", .short_name = 'i', .type = VSR_OPT_STRING, .arg = "FILE",
+     .offset = F(input), .help = "image to upscale"},
+    {.name = "output", .short_name = 'o', .type = VSR_OPT_STRING, .arg = "FILE",
+     .offset = F(output), .help = "where to write the result (.png, .jpg, .jpeg)"},
+    {.name = "quality", .type = VSR_OPT_INT, .arg = "N", .offset = F(write.jpeg_quality),
+     .min = 1, .max = 100, .accepted = "a JPEG quality of 1..100",
+     .help = "JPEG quality 1..100 (default " STR(VSR_JPEG_QUALITY_DEFAULT) ")"},
+    {.name = "size", .type = VSR_OPT_SIZE, .arg = "WxH", .offset = F(size), .min = 1,
+     .max = VSR_IMAGE_MAX_SIDE,
+     .help = "output size (any, up to " STR(VSR_IMAGE_MAX_SIDE) " a side): the model runs at\n"
+             "its own scale, its output resampled (Lanczos-3) to WxH"},
+    VSR_OPT_ROW_DETAIL(F(detail)),
+    {.name = "verbose", .short_name = 'v', .type = VSR_OPT_FLAG, .offset = F(verbose),
+     .help = "print the model, backend, tile size, times and GFLOP/s"},
+    {.name = "help", .short_name = 'h', .type = VSR_OPT_HELP, .help = "this help"},
+    {0},
+};
+/* clang-format on */
+#undef F
+
+static void help(void)
+{
+    printf("usage: vsr image -i INPUT -o OUTPUT [options]\n\n"
+           "Upscales one image. INPUT is any still image FFmpeg reads (PNG, JPEG, WebP,\n"
+           "BMP, TIFF, ...); OUTPUT's extension picks the format: .png (lossless) or\n"
+           ".jpg/.jpeg. OUTPUT is written whole or not at all.\n\n");
+    vsr_opt_help(stdout, options, 22);
+    printf("\n");
+    vsr_cli_engine_help(stdout);
+    printf("\nExit status: 0 done, 1 failed (input, model, engine, output), 2 wrong usage.\n");
+}
 
 /* Returns -1 to go on, else the exit status (help printed or usage
  * error). */
 static int parse_args(int argc, char **argv, image_args *a)
 {
-    static const struct option longopts[] = {
-        {"input", required_argument, NULL, 'i'},
-        {"output", required_argument, NULL, 'o'},
-        {"quality", required_argument, NULL, OPT_QUALITY},
-        {"size", required_argument, NULL, OPT_SIZE},
-        {"detail", required_argument, NULL, OPT_DETAIL},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        VSR_CLI_ENGINE_LONGOPTS,
-        {NULL, 0, NULL, 0},
-    };
     memset(a, 0, sizeof *a);
     a->detail = 1.f;
     vsr_image_write_options_default(&a->write);
     vsr_cli_engine_default(&a->engine);
-    vsr_opt_begin();
-    int c, st;
-    while ((c = getopt_long(argc, argv, ":i:o:vh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'i': a->input = optarg; break;
-        case 'o': a->output = optarg; break;
-        case OPT_QUALITY:
-            st = vsr_opt_int(CMD, "--quality", optarg, 1, 100, "a JPEG quality of 1..100",
-                             &a->write.jpeg_quality);
-            if (st)
-                return st;
-            break;
-        case OPT_SIZE:
-            st = vsr_opt_size(CMD, "--size", optarg, 0, VSR_IMAGE_MAX_SIDE, &a->width, &a->height);
-            if (st)
-                return st;
-            break;
-        case OPT_DETAIL:
-            if ((st = vsr_opt_detail(CMD, "--detail", optarg, &a->detail)))
-                return st;
-            break;
-        case 'v': a->verbose = 1; break;
-        case 'h': help(); return VSR_EXIT_OK;
-        default:
-            st = vsr_cli_engine_opt(CMD, &a->engine, c, optarg);
-            if (st == VSR_OPT_NOT_MINE)
-                return vsr_opt_unknown(CMD, c, argv);
-            if (st != VSR_OPT_TAKEN)
-                return st;
-        }
+    const vsr_opt_set sets[] = {{options, a}, {vsr_cli_engine_table, &a->engine}};
+    int help_asked, st = vsr_cli_parse(CMD, sets, 2, argc, argv, &help_asked);
+    if (st || help_asked) {
+        if (help_asked)
+            help();
+        return st;
     }
     if ((st = vsr_opt_no_operands(CMD, argc, argv)))
         return st;
@@ -181,7 +160,7 @@ int vsr_cmd_image(int argc, char **argv)
                       a.input, mw, mh, g.scale, VSR_IMAGE_MAX_SIDE);
         goto fail;
     }
-    const int ow = a.width ? a.width : (int)mw, oh = a.height ? a.height : (int)mh;
+    const int ow = a.size[0] ? a.size[0] : (int)mw, oh = a.size[1] ? a.size[1] : (int)mh;
     const int resampled = ow != mw || oh != mh || a.detail < 1.f;
     if ((with_model && vsr_image_check_size((int)mw, (int)mh, "the model's output", &err) < 0) ||
         vsr_image_check_size(ow, oh, "the output image", &err) < 0) {

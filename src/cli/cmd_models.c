@@ -1,5 +1,5 @@
 /* vsr models: lists the installed models with what each costs. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,16 +10,32 @@
 
 static const char *const CMD = "models";
 
+typedef struct models_args {
+    const char *models_dir;
+} models_args;
+
+/* --models-dir as the engine options have it */
+static const vsr_opt options[] = {
+    {.name = "models-dir",
+     .type = VSR_OPT_STRING,
+     .arg = "DIR",
+     .offset = offsetof(models_args, models_dir),
+     .flags = VSR_OPTF_NONEMPTY,
+     .accepted = "a directory",
+     .help = "where installed models are (default: $VSR_MODELS_DIR,\n"
+             "else ~/.cache/vsr/models)"},
+    {.name = "help", .short_name = 'h', .type = VSR_OPT_HELP, .help = "this help"},
+    {0},
+};
+
 static void help(void)
 {
     printf("usage: vsr models [--models-dir DIR]\n\n"
            "Lists the models installed in the models directory (NAME.param with\n"
            "NAME.bin beside it): the scale, the number of parameters and the cost in\n"
-           "MFLOP per input pixel, read from each loaded model.\n\n"
-           "  --models-dir DIR    where installed models are (default: $VSR_MODELS_DIR,\n"
-           "                      else ~/.cache/vsr/models)\n"
-           "  -h, --help          this help\n\n"
-           "A model is named with 'vsr image --model NAME': the full name\n"
+           "MFLOP per input pixel, read from each loaded model.\n\n");
+    vsr_opt_help(stdout, options, 22);
+    printf("\nA model is named with 'vsr image --model NAME': the full name\n"
            "(realesr-animevideov3-x2) or the family (" VSR_DEFAULT_MODEL ") with --scale.\n\n"
            "Exit status: 0 done, 1 a model or the directory could not be read, 2 wrong\n"
            "usage.\n");
@@ -27,28 +43,17 @@ static void help(void)
 
 int vsr_cmd_models(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"models-dir", required_argument, NULL, VSR_OPT_MODELS_DIR},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *models_dir = NULL;
-    vsr_opt_begin();
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        switch (c) {
-        case VSR_OPT_MODELS_DIR:
-            if (!*optarg)
-                return vsr_usage_error(CMD, "--models-dir: expected a directory, got ''");
-            models_dir = optarg;
-            break;
-        case 'h': help(); return VSR_EXIT_OK;
-        default: return vsr_opt_unknown(CMD, c, argv);
-        }
-    }
-    int st = vsr_opt_no_operands(CMD, argc, argv);
-    if (st)
+    models_args a = {0};
+    const vsr_opt_set set = {options, &a};
+    int help_asked, st = vsr_cli_parse(CMD, &set, 1, argc, argv, &help_asked);
+    if (st || help_asked) {
+        if (help_asked)
+            help();
         return st;
+    }
+    if ((st = vsr_opt_no_operands(CMD, argc, argv)))
+        return st;
+    const char *models_dir = a.models_dir;
 
     vsr_error err;
     vsr_error_clear(&err);

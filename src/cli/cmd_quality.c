@@ -3,6 +3,7 @@
  * optionally SSIM; per-frame and pooled, as text or JSON. */
 #include <getopt.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,19 +16,53 @@
 
 static const char *const CMD = "quality";
 
-enum {
-    OPT_REFERENCE = 0x2000,
-    OPT_MODEL,
-    OPT_REFERENCE_SCALE,
-    OPT_SUBSAMPLE,
-    OPT_THREADS,
-    OPT_JSON,
-    OPT_SSIM,
-    OPT_MODEL_FILE,
-    OPT_NEG_MODEL_FILE,
-    OPT_CUDA_DEVICE,
-    OPT_FEATURES,
+typedef struct quality_args {
+    vsr_clip_quality_options opt;
+    const char *reference;
+    int model, scale, json, ssim, cuda_device;
+} quality_args;
+
+static const char *const models[] = {"both", "vmaf", "vmaf-neg", "none", NULL};
+static const int model_metrics[] = {VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG, VSR_QUALITY_VMAF,
+                                    VSR_QUALITY_VMAF_NEG, 0};
+static const char *const scales[] = {"lanczos", "bicubic", NULL};
+static const char *const features[] = {"integer", "float", NULL};
+
+#define F(f) offsetof(quality_args, f)
+/* clang-format off */
+static const vsr_opt options[] = {
+    {.name = "reference", .type = VSR_OPT_STRING, .arg = "FILE", .offset = F(reference),
+     .help = "the clip to compare with (required)"},
+    {.name = "model", .type = VSR_OPT_CHOICE, .arg = "M", .offset = F(model), .choices = models,
+     .values = model_metrics, .help = "vmaf, vmaf-neg, both (default) or none"},
+    {.name = "reference-scale", .type = VSR_OPT_CHOICE, .arg = "S", .offset = F(scale),
+     .choices = scales, .help = "lanczos (default) or bicubic"},
+    {.name = "subsample", .type = VSR_OPT_INT, .arg = "N", .offset = F(opt.quality.subsample),
+     .min = 1, .max = 1000, .accepted = "1..1000",
+     .help = "score frames 0, N, 2N, ... (default 1: all)"},
+    {.name = "threads", .type = VSR_OPT_INT, .arg = "N", .offset = F(opt.quality.threads),
+     .min = 1, .max = 1024, .accepted = "1..1024", .help = "threads (default: every core)"},
+    {.name = "ssim", .type = VSR_OPT_FLAG, .offset = F(ssim), .help = "also SSIM"},
+    {.name = "features", .type = VSR_OPT_CHOICE, .arg = "F", .offset = F(opt.quality.float_models),
+     .choices = features,
+     .help = "integer (default: libvmaf's integer extractors, what\n"
+             "the validators run) or float (its float extractors,\n"
+             "the only ones of libvmaf 1.x); they differ in VIF"},
+    {.name = "model-file", .type = VSR_OPT_STRING, .arg = "FILE",
+     .offset = F(opt.quality.vmaf_model_path),
+     .help = "a libvmaf JSON model instead of the built-in v0.6.1"},
+    {.name = "neg-model-file", .type = VSR_OPT_STRING, .arg = "FILE",
+     .offset = F(opt.quality.vmaf_neg_model_path), .help = "the same for the NEG model"},
+    {.name = "cuda-device", .type = VSR_OPT_INT, .arg = "N", .offset = F(cuda_device), .min = 0,
+     .max = 63, .accepted = "0..63",
+     .help = "VMAF's features on CUDA device N (PSNR, SSIM on the CPU)"},
+    {.name = "json", .type = VSR_OPT_FLAG, .offset = F(json),
+     .help = "print one JSON object (per-frame scores included)"},
+    {.name = "help", .short_name = 'h', .type = VSR_OPT_HELP, .flags = VSR_OPTF_HIDDEN},
+    {0},
 };
+/* clang-format on */
+#undef F
 
 static void help(void)
 {
@@ -37,21 +72,9 @@ static void help(void)
            "request, SSIM on Y. Both clips are decoded by vsr; they must have the same\n"
            "frame count and 8-bit 4:2:0 pictures. A reference of another size is scaled\n"
            "to the distorted size first (the validators' NEG gate compares an upscaled\n"
-           "output with its input Lanczos-scaled).\n\n"
-           "  --reference FILE        the clip to compare with (required)\n"
-           "  --model M               vmaf, vmaf-neg, both (default) or none\n"
-           "  --reference-scale S     lanczos (default) or bicubic\n"
-           "  --subsample N           score frames 0, N, 2N, ... (default 1: all)\n"
-           "  --threads N             threads (default: every core)\n"
-           "  --ssim                  also SSIM\n"
-           "  --features F            integer (default: libvmaf's integer extractors, what\n"
-           "                          the validators run) or float (its float extractors,\n"
-           "                          the only ones of libvmaf 1.x); they differ in VIF\n"
-           "  --model-file FILE       a libvmaf JSON model instead of the built-in v0.6.1\n"
-           "  --neg-model-file FILE   the same for the NEG model\n"
-           "  --cuda-device N         VMAF's features on CUDA device N (PSNR, SSIM on the CPU)\n"
-           "  --json                  print one JSON object (per-frame scores included)\n\n"
-           "Exit status: 0 scored, 1 a file was unreadable or unsuitable, 2 wrong usage.\n");
+           "output with its input Lanczos-scaled).\n\n");
+    vsr_opt_help(stdout, options, 26);
+    printf("\nExit status: 0 scored, 1 a file was unreadable or unsuitable, 2 wrong usage.\n");
 }
 
 static json_t *pooled_json(const vsr_quality_pooled *p)
@@ -138,81 +161,32 @@ static void print_text(const char *dist, const char *ref, const vsr_clip_quality
 
 int vsr_cmd_quality(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"reference", required_argument, NULL, OPT_REFERENCE},
-        {"model", required_argument, NULL, OPT_MODEL},
-        {"reference-scale", required_argument, NULL, OPT_REFERENCE_SCALE},
-        {"subsample", required_argument, NULL, OPT_SUBSAMPLE},
-        {"threads", required_argument, NULL, OPT_THREADS},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"ssim", no_argument, NULL, OPT_SSIM},
-        {"model-file", required_argument, NULL, OPT_MODEL_FILE},
-        {"neg-model-file", required_argument, NULL, OPT_NEG_MODEL_FILE},
-        {"cuda-device", required_argument, NULL, OPT_CUDA_DEVICE},
-        {"features", required_argument, NULL, OPT_FEATURES},
-        {NULL, 0, NULL, 0},
+    quality_args a = {
+        .opt = {.quality = {.threads = vsr_cores_online(), .subsample = 1},
+                .reference_scale = VSR_REFERENCE_SCALE_LANCZOS},
+        .model = VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG, /* "both", the first choice */
+        .cuda_device = -1,
     };
-    static const char *const models[] = {"both", "vmaf", "vmaf-neg", "none", NULL};
-    static const unsigned model_metrics[] = {VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG,
-                                             VSR_QUALITY_VMAF, VSR_QUALITY_VMAF_NEG, 0};
-    static const char *const scales[] = {"lanczos", "bicubic", NULL};
-    static const char *const features[] = {"integer", "float", NULL};
-    const char *reference = NULL;
-    int model = 0, scale = 0, json = 0, r, c;
-    vsr_clip_quality_options opt = {
-        .quality = {.threads = vsr_cores_online(), .subsample = 1},
-        .reference_scale = VSR_REFERENCE_SCALE_LANCZOS,
-    };
-    unsigned extra = VSR_QUALITY_PSNR;
-    vsr_opt_begin();
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h': help(); return VSR_EXIT_OK;
-        case OPT_REFERENCE: reference = optarg; break;
-        case OPT_MODEL:
-            if ((r = vsr_opt_choice(CMD, "--model", optarg, models, &model)))
-                return r;
-            break;
-        case OPT_REFERENCE_SCALE:
-            if ((r = vsr_opt_choice(CMD, "--reference-scale", optarg, scales, &scale)))
-                return r;
-            break;
-        case OPT_SUBSAMPLE:
-            if ((r = vsr_opt_int(CMD, "--subsample", optarg, 1, 1000, "1..1000",
-                                 &opt.quality.subsample)))
-                return r;
-            break;
-        case OPT_THREADS:
-            if ((r = vsr_opt_int(CMD, "--threads", optarg, 1, 1024, "1..1024",
-                                 &opt.quality.threads)))
-                return r;
-            break;
-        case OPT_JSON: json = 1; break;
-        case OPT_SSIM: extra |= VSR_QUALITY_SSIM; break;
-        case OPT_MODEL_FILE: opt.quality.vmaf_model_path = optarg; break;
-        case OPT_NEG_MODEL_FILE: opt.quality.vmaf_neg_model_path = optarg; break;
-        case OPT_FEATURES:
-            if ((r = vsr_opt_choice(CMD, "--features", optarg, features,
-                                    &opt.quality.float_models)))
-                return r;
-            break;
-        case OPT_CUDA_DEVICE:
-            if ((r = vsr_opt_int(CMD, "--cuda-device", optarg, 0, 63, "0..63",
-                                 &opt.quality.cuda_device)))
-                return r;
-            opt.quality.use_cuda = 1;
-            break;
-        default: return vsr_opt_unknown(CMD, c, argv);
-        }
+    const vsr_opt_set set = {options, &a};
+    int help_asked, r = vsr_cli_parse(CMD, &set, 1, argc, argv, &help_asked);
+    if (r || help_asked) {
+        if (help_asked)
+            help();
+        return r;
+    }
+    vsr_clip_quality_options opt = a.opt;
+    const char *reference = a.reference;
+    if (a.cuda_device >= 0) {
+        opt.quality.use_cuda = 1;
+        opt.quality.cuda_device = a.cuda_device;
     }
     if (optind != argc - 1)
         return vsr_usage_error(CMD, "expected one distorted clip, got %d", argc - optind);
     if (!reference)
         return vsr_usage_error(CMD, "--reference REF (the clip to compare with) is needed");
     const char *distorted = argv[optind];
-    opt.quality.metrics = model_metrics[model] | extra;
-    opt.reference_scale = scale == 1 ? VSR_REFERENCE_SCALE_BICUBIC : VSR_REFERENCE_SCALE_LANCZOS;
+    opt.quality.metrics = (unsigned)a.model | VSR_QUALITY_PSNR | (a.ssim ? VSR_QUALITY_SSIM : 0);
+    opt.reference_scale = a.scale == 1 ? VSR_REFERENCE_SCALE_BICUBIC : VSR_REFERENCE_SCALE_LANCZOS;
 
     vsr_error err;
     vsr_error_clear(&err);
@@ -220,7 +194,7 @@ int vsr_cmd_quality(int argc, char **argv)
     if (vsr_clip_quality_measure(distorted, reference, &opt, &cq, &err) < 0)
         return vsr_cli_fail(CMD, "%s", err.msg);
     int status = VSR_EXIT_OK;
-    if (json)
+    if (a.json)
         status = print_json(distorted, reference, &cq, opt.quality.metrics);
     else
         print_text(distorted, reference, &cq, opt.quality.metrics);

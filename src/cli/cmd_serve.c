@@ -2,9 +2,9 @@
  * config file, the environment and the command line, in that order. */
 #include <curl/curl.h>
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +22,54 @@
 
 static const char *const CMD = "serve";
 
+/* The options that are not settings of the server (those are rows of
+ * vsr_server_config_table, beside their config-file keys). */
+typedef struct serve_args {
+    const char *config, *port_file;
+    int log_format; /* auto, text, json */
+} serve_args;
+
+static const char *const log_formats[] = {"auto", "text", "json", NULL};
+
+#define F(f) offsetof(serve_args, f)
+/* clang-format off */
+static const vsr_opt options[] = {
+    {.name = "config", .type = VSR_OPT_STRING, .arg = "FILE", .offset = F(config),
+     .help = "JSON settings"},
+    {.name = "port-file", .type = VSR_OPT_STRING, .arg = "FILE", .offset = F(port_file),
+     .help = "write the bound port there once listening"},
+    {.name = "log-format", .type = VSR_OPT_CHOICE, .arg = "F", .offset = F(log_format),
+     .choices = log_formats,
+     .help = "auto (default: text on a terminal, else JSON lines:\n"
+             "time, level, component, msg), text or json"},
+    {.name = "help", .short_name = 'h', .type = VSR_OPT_HELP, .help = "this help"},
+    {0},
+};
+/* clang-format on */
+#undef F
+
+/* "  key  VAR, VAR" for every setting with variables, wrapped at 79
+ * columns. */
+static void help_env(void)
+{
+    for (const vsr_opt *o = vsr_server_config_table; o->type != VSR_OPT_END; o++) {
+        if (!o->env)
+            continue;
+        int col = printf("  %-26s", o->key);
+        for (const char *p = o->env; *p;) {
+            int n = (int)strcspn(p, " ");
+            if (p != o->env && col + n + 2 > 79)
+                col = printf(",\n%28s", "") - 2;
+            else if (p != o->env)
+                col += printf(", ");
+            col += printf("%.*s", n, p);
+            p += n;
+            p += strspn(p, " ");
+        }
+        printf("\n");
+    }
+}
+
 static void help(void)
 {
     printf("usage: vsr serve [--listen ADDR:PORT] [--config FILE] [options]\n\n"
@@ -30,38 +78,14 @@ static void help(void)
            "validator-vidaio's remote GPU transform worker: POST /process, GET /healthz\n"
            "(docs/gpu-worker.md; its token: gpu_token, VSR_GPU_TOKEN).\n\n"
            "Settings come from defaults, then --config FILE (JSON; see\n"
-           "docs/vsr-serve.example.json), then the environment\n"
-           "(MINER_STORAGE_S3_BUCKET_NAME, _ENDPOINT_URL, _ACCESS_KEY_ID,\n"
-           "_SECRET_ACCESS_KEY, _REGION, _PRESIGNED_EXPIRY, or the older BUCKET_NAME,\n"
-           "BUCKET_COMPATIBLE_ENDPOINT, BUCKET_COMPATIBLE_ACCESS_KEY,\n"
-           "BUCKET_COMPATIBLE_SECRET_KEY, BUCKET_REGION; VSR_API_TOKEN; VSR_GPU_TOKEN or\n"
-           "VIDAIO_NEXT_GPU_AUTH_TOKEN), then these options.\n\n"
-           "Options:\n"
-           "  --listen ADDR:PORT    address to bind (default 127.0.0.1:%d; [::1]:PORT for\n"
-           "                        IPv6; port 0 picks a free one)\n"
-           "  --config FILE         JSON settings\n"
-           "  --tls-cert FILE       serve HTTPS with this PEM certificate (chain) ...\n"
-           "  --tls-key FILE        ... and its PEM private key; SIGHUP reads both again\n"
-           "  --root DIR            local video_paths/output_paths must lie in DIR (without\n"
-           "                        it, only URLs in and uploads out)\n"
-           "  --tmp-dir DIR         scratch files of jobs (default $TMPDIR or /tmp)\n"
-           "  --max-running N       jobs upscaling at once (default 2)\n"
-           "  --max-queued N        jobs waiting; more get 429 (default 5)\n"
-           "  --job-timeout SEC     a job's deadline from its arrival (default 600)\n"
-           "  --drain-timeout SEC   SIGTERM: let queued and running jobs end for at most\n"
-           "                        SEC (default 60; 0 = cancel them at once)\n"
-           "  --workers N           pipeline workers per job (default: 2 per GPU, 1 on\n"
-           "                        the CPU)\n"
-           "  --allow-private-urls  fetch from loopback and private addresses too (tests)\n"
-           "  --allow-cidrs LIST    fetch from these ranges despite the policy\n"
-           "                        (e.g. 10.1.0.0/16,192.168.5.7/32)\n"
-           "  --deletions-db FILE   pending deletions of uploads (default\n"
-           "                        ${XDG_STATE_HOME:-~/.local/state}/vsr/deletions.sqlite)\n"
-           "  --port-file FILE      write the bound port there once listening\n"
-           "  --log-format F        auto (default: text on a terminal, else JSON lines:\n"
-           "                        time, level, component, msg), text or json\n"
-           "  -h, --help            this help\n",
-           VSR_SERVE_DEFAULT_PORT);
+           "docs/vsr-serve.example.json), then the environment, then these options.\n"
+           "The environment's variables (the last one set wins; a bucket without an\n"
+           "endpoint is AWS's in the region):\n");
+    help_env();
+    printf("\nOptions:\n");
+    vsr_opt_help(stdout, vsr_server_config_table, 24);
+    vsr_opt_help(stdout, options, 24);
+    printf("\n");
     vsr_cli_engine_help(stdout);
     printf("\nThe server's default model is auto (--model sets another): the quality\n"
            "study's model for the request's scale at a detail measured per clip (README,\n"
@@ -71,48 +95,6 @@ static void help(void)
            "SIGINT, a second SIGTERM or the drain timeout stops at once: jobs are cancelled,\n"
            "their files removed.\n"
            "SIGHUP reloads the TLS certificate and key (the old ones stay on failure).\n");
-}
-
-enum {
-    OPT_LISTEN = 0x2000,
-    OPT_CONFIG,
-    OPT_ROOT,
-    OPT_TMP_DIR,
-    OPT_MAX_RUNNING,
-    OPT_MAX_QUEUED,
-    OPT_JOB_TIMEOUT,
-    OPT_DRAIN_TIMEOUT,
-    OPT_WORKERS,
-    OPT_ALLOW_PRIVATE,
-    OPT_ALLOW_CIDRS,
-    OPT_DELETIONS_DB,
-    OPT_PORT_FILE,
-    OPT_LOG_FORMAT,
-    OPT_TLS_CERT,
-    OPT_TLS_KEY,
-};
-
-/* "HOST:PORT" or "[V6]:PORT" into its parts. */
-static int parse_listen(const char *arg, vsr_server_config *cfg)
-{
-    const char *colon = strrchr(arg, ':');
-    if (!colon || colon == arg)
-        return vsr_usage_error(CMD, "--listen: expected ADDR:PORT, got '%s'", arg);
-    char host[256];
-    const char *h = arg;
-    size_t n = (size_t)(colon - arg);
-    if (arg[0] == '[' && colon[-1] == ']') {
-        h = arg + 1;
-        n -= 2;
-    }
-    if (n == 0 || n >= sizeof host)
-        return vsr_usage_error(CMD, "--listen: expected ADDR:PORT, got '%s'", arg);
-    memcpy(host, h, n);
-    host[n] = '\0';
-    int r = vsr_opt_int(CMD, "--listen", colon + 1, 0, 65535, "a port 0..65535", &cfg->listen_port);
-    if (r)
-        return r;
-    return vsr_server_config_set(&cfg->listen_host, host, NULL) < 0 ? VSR_EXIT_FAILURE : 0;
 }
 
 /* mkdir -p for the directory part of path. */
@@ -147,24 +129,6 @@ static int write_port_file(const char *path, int port)
         return -1;
     }
     return 0;
-}
-
-/* The command line's string options, applied after the file and the
- * environment. */
-typedef struct cli_strings {
-    const char *root, *tmp_dir, *allow_cidrs, *deletions_db, *tls_cert, *tls_key;
-} cli_strings;
-
-static int apply_strings(vsr_server_config *cfg, const cli_strings *s, vsr_error *err)
-{
-    if ((s->root && vsr_server_config_set(&cfg->root, s->root, err) < 0) ||
-        (s->tmp_dir && vsr_server_config_set(&cfg->tmp_dir, s->tmp_dir, err) < 0) ||
-        (s->allow_cidrs && vsr_server_config_set(&cfg->allow_cidrs, s->allow_cidrs, err) < 0) ||
-        (s->deletions_db && vsr_server_config_set(&cfg->deletions_db, s->deletions_db, err) < 0) ||
-        (s->tls_cert && vsr_server_config_set(&cfg->tls_cert, s->tls_cert, err) < 0) ||
-        (s->tls_key && vsr_server_config_set(&cfg->tls_key, s->tls_key, err) < 0))
-        return VSR_ERR_NOMEM;
-    return VSR_OK;
 }
 
 /* Settings the command line did not give and the file did not either. */
@@ -218,6 +182,8 @@ static int apply_engine(vsr_server_config *cfg, const vsr_cli_engine_opts *eo, v
     if (cfg->workers == 0)
         cfg->workers = vsr_policy_workers(cfg->backend, cfg->n_devices);
     cfg->engine.config.precision = eo->precision;
+    /* the backends' knobs: read from the environment here, at the edge */
+    vsr_backend_settings_from_env(&cfg->engine.config.settings);
     cfg->engine.pre_pad = eo->pre_pad;
     if (eo->tile)
         cfg->engine.tile = eo->tile;
@@ -256,124 +222,48 @@ static int drain(vsr_server *server, const sigset_t *signals, int timeout_s)
 
 int vsr_cmd_serve(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"listen", required_argument, NULL, OPT_LISTEN},
-        {"config", required_argument, NULL, OPT_CONFIG},
-        {"root", required_argument, NULL, OPT_ROOT},
-        {"tmp-dir", required_argument, NULL, OPT_TMP_DIR},
-        {"max-running", required_argument, NULL, OPT_MAX_RUNNING},
-        {"max-queued", required_argument, NULL, OPT_MAX_QUEUED},
-        {"job-timeout", required_argument, NULL, OPT_JOB_TIMEOUT},
-        {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
-        {"workers", required_argument, NULL, OPT_WORKERS},
-        {"allow-private-urls", no_argument, NULL, OPT_ALLOW_PRIVATE},
-        {"allow-cidrs", required_argument, NULL, OPT_ALLOW_CIDRS},
-        {"deletions-db", required_argument, NULL, OPT_DELETIONS_DB},
-        {"port-file", required_argument, NULL, OPT_PORT_FILE},
-        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-        {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
-        {"tls-key", required_argument, NULL, OPT_TLS_KEY},
-        VSR_CLI_ENGINE_LONGOPTS,
-        {NULL, 0, NULL, 0},
-    };
     vsr_cli_engine_opts eo;
     vsr_cli_engine_default(&eo);
-    const char *listen = NULL, *config = NULL, *port_file = NULL;
-    cli_strings strs = {0};
-    int max_running = -1, max_queued = -1, job_timeout = -1, drain_timeout = -1, workers = -1,
-        allow_private = 0;
-    int log_format = 0; /* auto, text, json */
-
-    vsr_opt_begin();
-    int c, r;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        r = vsr_cli_engine_opt(CMD, &eo, c, optarg);
-        if (r == VSR_OPT_TAKEN)
-            continue;
-        if (r != VSR_OPT_NOT_MINE)
-            return r;
-        switch (c) {
-        case 'h': help(); return VSR_EXIT_OK;
-        case OPT_LISTEN: listen = optarg; break;
-        case OPT_CONFIG: config = optarg; break;
-        case OPT_ROOT: strs.root = optarg; break;
-        case OPT_TMP_DIR: strs.tmp_dir = optarg; break;
-        case OPT_ALLOW_CIDRS: strs.allow_cidrs = optarg; break;
-        case OPT_DELETIONS_DB: strs.deletions_db = optarg; break;
-        case OPT_PORT_FILE: port_file = optarg; break;
-        case OPT_TLS_CERT: strs.tls_cert = optarg; break;
-        case OPT_TLS_KEY: strs.tls_key = optarg; break;
-        case OPT_ALLOW_PRIVATE: allow_private = 1; break;
-        case OPT_MAX_RUNNING:
-            if ((r = vsr_opt_int(CMD, "--max-running", optarg, 1, 256, "1..256", &max_running)))
-                return r;
-            break;
-        case OPT_MAX_QUEUED:
-            if ((r = vsr_opt_int(CMD, "--max-queued", optarg, 0, 4096, "0..4096", &max_queued)))
-                return r;
-            break;
-        case OPT_DRAIN_TIMEOUT:
-            if ((r = vsr_opt_int(CMD, "--drain-timeout", optarg, 0, 86400, "0..86400 seconds",
-                                 &drain_timeout)))
-                return r;
-            break;
-        case OPT_JOB_TIMEOUT:
-            if ((r = vsr_opt_int(CMD, "--job-timeout", optarg, 1, 86400, "1..86400 seconds",
-                                 &job_timeout)))
-                return r;
-            break;
-        case OPT_WORKERS:
-            if ((r = vsr_opt_int(CMD, "--workers", optarg, 1, 256, "1..256", &workers)))
-                return r;
-            break;
-        case OPT_LOG_FORMAT: {
-            static const char *const s[] = {"auto", "text", "json", NULL};
-            if ((r = vsr_opt_choice(CMD, "--log-format", optarg, s, &log_format)))
-                return r;
-            break;
-        }
-        default: return vsr_opt_unknown(CMD, c, argv);
-        }
+    serve_args a = {0};
+    vsr_server_config cfg;
+    vsr_server_config_default(&cfg);
+    /* The command line is parsed twice: first, before the file and the
+     * environment, to check it and find --config; then over them, so
+     * that its settings win. The second parse of the same line cannot
+     * fail. */
+    vsr_opt_set sets[] = {
+        {vsr_server_config_table, &cfg}, {options, &a}, {vsr_cli_engine_table, &eo}};
+    int help_asked, r = vsr_cli_parse(CMD, sets, 3, argc, argv, &help_asked);
+    vsr_server_config_free(&cfg);
+    if (r || help_asked) {
+        if (help_asked)
+            help();
+        return r;
     }
     if ((r = vsr_opt_no_operands(CMD, argc, argv)))
         return r;
     if (eo.scale)
         return vsr_usage_error(CMD, "--scale: each request gives its own scale");
 
-    vsr_server_config cfg;
     vsr_server_config_default(&cfg);
     vsr_error err;
     vsr_error_clear(&err);
     int st = VSR_OK;
-    if (config && (st = vsr_server_config_load_file(&cfg, config, &err)) < 0)
+    if (a.config && (st = vsr_server_config_load_file(&cfg, a.config, &err)) < 0)
         goto fail;
     if ((st = vsr_server_config_load_env(&cfg, &err)) < 0)
         goto fail;
-    if (listen && (r = parse_listen(listen, &cfg))) {
+    if ((r = vsr_cli_parse(CMD, sets, 3, argc, argv, &help_asked))) {
         vsr_server_config_free(&cfg);
         return r;
     }
-    if (max_running >= 0)
-        cfg.max_running = max_running;
-    if (max_queued >= 0)
-        cfg.max_queued = max_queued;
-    if (job_timeout >= 0)
-        cfg.job_timeout_s = job_timeout;
-    if (drain_timeout >= 0)
-        cfg.drain_timeout_s = drain_timeout;
-    if (workers >= 0)
-        cfg.workers = workers;
-    if (allow_private)
-        cfg.download.allow_private = 1;
-    if ((st = apply_strings(&cfg, &strs, &err)) < 0 || (st = fill_defaults(&cfg, &err)) < 0 ||
-        (st = apply_engine(&cfg, &eo, &err)) < 0 ||
+    if ((st = fill_defaults(&cfg, &err)) < 0 || (st = apply_engine(&cfg, &eo, &err)) < 0 ||
         (st = vsr_server_config_validate(&cfg, &err)) < 0)
         goto fail;
 
     /* The server's log, before any of its threads starts: JSON lines for
      * a log collector, text for a person at a terminal. */
-    if (log_format == 2 || (log_format == 0 && !isatty(STDERR_FILENO))) {
+    if (a.log_format == 2 || (a.log_format == 0 && !isatty(STDERR_FILENO))) {
         const vsr_log json = vsr_log_json(stderr, VSR_LOG_INFO);
         vsr_log_set_default(&json);
     }
@@ -407,8 +297,8 @@ int vsr_cmd_serve(int argc, char **argv)
              cfg.max_running, cfg.max_queued,
              vsr_server_config_has_storage(&cfg) ? cfg.bucket : "none", cfg.root ? "under " : "off",
              cfg.root ? cfg.root : "");
-    if (port_file && write_port_file(port_file, port) < 0)
-        vsr_logf(NULL, VSR_LOG_WARN, "serve", "cannot write the port to %s: %s", port_file,
+    if (a.port_file && write_port_file(a.port_file, port) < 0)
+        vsr_logf(NULL, VSR_LOG_WARN, "serve", "cannot write the port to %s: %s", a.port_file,
                  strerror(errno));
     int sig = 0;
     for (;;) {

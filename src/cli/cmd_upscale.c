@@ -1,7 +1,8 @@
 /* vsr upscale: a video through the pipeline (decode, per-worker engines,
  * ordered encode), into an MP4 the Vidaio validator accepts by default. */
-#include <getopt.h>
+#include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,112 +46,6 @@ static void on_signal(int sig)
         signal(sig, SIG_DFL);
         raise(sig);
     }
-}
-
-enum {
-    OPT_TASK = 0x2000,
-    OPT_WORKERS,
-    OPT_SCHEDULE,
-    OPT_CHUNK,
-    OPT_QUEUE,
-    OPT_CODEC,
-    OPT_ENCODER,
-    OPT_CRF,
-    OPT_PRESET,
-    OPT_PROGRESS,
-    OPT_MAX_PIXELS,
-    OPT_HASH,
-    OPT_DUMP,
-    OPT_SHARED,
-    OPT_NO_SIZE_CAP,
-    OPT_ENC_THREADS,
-    OPT_PROFILE,
-    OPT_SEGMENTS,
-    OPT_OPERATOR,
-    OPT_SEGMENT_FRAMES,
-    OPT_COLOUR_PATH,
-    OPT_DECODE,
-    OPT_SIZE,
-    OPT_DETAIL,
-};
-
-static void help(void)
-{
-    printf("usage: vsr upscale -i IN -o OUT.mp4 (--task T | --scale N | --size WxH) [options]\n\n"
-           "Upscales a video: one decode thread, N workers each with its own engine\n"
-           "context (weights shared), one encode thread; frames in order, none dropped.\n"
-           "The default output (HEVC Main, yuv420p, MP4 +faststart, SAR 1:1, the\n"
-           "input's frame rate and timestamps) passes the Vidaio validator's gates;\n"
-           "check it with 'vsr check'.\n\n"
-           "  -i, --input FILE      input video (anything FFmpeg reads)\n"
-           "  -o, --output FILE     output MP4; written under a temporary name and\n"
-           "                        renamed when complete\n"
-           "  --task T              SD2HD, HD24K, 4K28K (x2) or SD24K (x4): the output is\n"
-           "                        the input times that; a model of another scale (such\n"
-           "                        as realesr-general-x4v3 for an x2 task) runs at its\n"
-           "                        own and its output is resampled (Lanczos-3) to it\n"
-           "  --size WxH            the output size instead (even sides, at most 8192 a\n"
-           "                        side and 33554432 pixels), reached the same way\n"
-           "  --detail D|auto       detail strength 0..1 (default 1; auto with --model\n"
-           "                        auto): D x the model's output + (1 - D) x the input\n"
-           "                        Lanczos-scaled to the output size; 0 = Lanczos alone\n"
-           "                        (the model not run); auto = the highest detail whose\n"
-           "                        NEG delta against the input, measured on 18 sampled\n"
-           "                        frames before the run, stays within %.1f\n"
-           "  --model auto          the study's model for the task (realesr-general-x4v3)\n"
-           "                        with --detail auto (README: Choosing the model)\n\n",
-           VSR_DETAIL_AUTO_MARGIN);
-    vsr_cli_engine_help(stdout);
-    printf("\nPipeline:\n"
-           "  --workers N           inference workers, each with its own context\n"
-           "                        (default 1)\n"
-           "  --schedule S          dynamic (default: next free worker takes the next\n"
-           "                        frame) or chunked (contiguous runs per worker)\n"
-           "  --chunk-frames N      chunked: frames per run; 0 = one run per worker,\n"
-           "                        as the seed did (needs the whole clip in memory);\n"
-           "                        default %d\n"
-           "  --queue-depth N       most frames between decoder and encoder\n"
-           "                        (default: from the schedule)\n"
-           "  --max-pixels N        refuse inputs over N pixels (default 35389440 =\n"
-           "                        8192x4320)\n\n"
-           "Encoding:\n"
-           "  --codec C             hevc (default, libx265), av1 (libsvtav1) or h264\n"
-           "                        (libx264; the validator does not accept it)\n"
-           "  --encoder NAME        a libavcodec encoder (hevc_nvenc, av1_nvenc, ...)\n"
-           "  --profile P           fast, balanced (default) or quality: preset and CRF\n"
-           "                        by encoder and output size (balanced x265:\n"
-           "                        superfast up to 1080p, ultrafast above; CRF 20);\n"
-           "                        see docs/pipeline.md\n"
-           "  --crf N               quality, over the profile's (NVENC cq 35)\n"
-           "  --preset P            encoder preset, over the profile's (NVENC p4)\n"
-           "  --encoder-threads N   threads per encoder (default: the encoder's choice;\n"
-           "                        with segments, the cores shared among them)\n"
-           "  --encode-segments N   encode N segments in parallel, joined into one\n"
-           "                        track without re-encoding; auto (default): from the\n"
-           "                        cores and output size; 1 = one encoder\n"
-           "  --segment-frames N    frames per segment (default: 2 s of video)\n"
-           "  --operator-id STR     mark the file with STR's hash (MP4 comment) so that two\n"
-           "                        operators' outputs differ in bytes and size\n"
-           "  --decode D            auto (default: NVDEC with --backend cuda where it\n"
-           "                        takes the stream and frames are 1280x720 or more,\n"
-           "                        else the CPU), cpu, or nvdec\n"
-           "  --colour-path P       who converts decoded YUV to RGB and the output back:\n"
-           "                        auto (default: the engine, on the GPU, with\n"
-           "                        --backend cuda, else swscale), swscale, or engine\n"
-           "  --no-size-cap         do not cap the bitrate at half the validator's size\n"
-           "                        gate (8x input for x2, 20x for x4)\n\n"
-           "Output and diagnostics:\n"
-           "  --progress MODE       auto (default: a live line on a terminal), json\n"
-           "                        (one JSON object a line on stdout) or none\n"
-           "  --verbose             stream, colour, queue and memory details, stage times\n"
-           "  --dump-frames-hash F  write 'frame sha256' of every upscaled frame before\n"
-           "                        encoding (sha256 of raw rgb24, or of raw yuv420p\n"
-           "                        when the engine converts: see --colour-path)\n"
-           "  --dump-input-frames D write every decoded RGB frame as D/frame_NNNNNN.png\n"
-           "  --shared-context      one engine context shared by all workers, fed a frame\n"
-           "                        at a time (the seed's server; for benchmarks)\n\n"
-           "Exit status: 0 done, 1 failed, 2 wrong usage, 130 interrupted.\n",
-           VSR_DEFAULT_CHUNK_FRAMES);
 }
 
 typedef struct progress_state {
@@ -389,195 +284,209 @@ typedef struct upscale_args {
     vsr_pipeline_config cfg;
     int help; /* --help was printed: exit */
     int verbose, shared, progress_mode;
+    const char *task, *profile, *operator_id;
+    int size[2];       /* --size WxH; 0: from the scale */
+    double max_pixels; /* taken as a double: 1e6 is a valid value */
 } upscale_args;
+
+static const char *const schedules[] = {"dynamic", "chunked", NULL};
+static const int schedule_values[] = {VSR_SCHEDULE_DYNAMIC, VSR_SCHEDULE_CHUNKED};
+static const char *const codecs[] = {"hevc", "av1", "h264", NULL};
+static const char *const progress_modes[] = {"none", "tty", "json", "auto", NULL};
+static const int progress_values[] = {0, 1, 2, -1};
+static const char *const profiles[] = {"fast", "balanced", "quality", NULL};
+static const char *const colour_paths[] = {"auto", "swscale", "engine", NULL};
+static const int colour_path_values[] = {VSR_COLOUR_AUTO, VSR_COLOUR_SWSCALE, VSR_COLOUR_ENGINE};
+static const char *const decode_paths[] = {"auto", "cpu", "nvdec", NULL};
+static const int decode_path_values[] = {VSR_DECODE_AUTO, VSR_DECODE_CPU, VSR_DECODE_NVDEC};
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define F(f) offsetof(upscale_args, f)
+/* clang-format off */
+/* What to upscale and to what size (printed before the engine options). */
+static const vsr_opt io_options[] = {
+    {.name = "input", .short_name = 'i', .type = VSR_OPT_STRING, .arg = "FILE",
+     .offset = F(cfg.input), .help = "input video (anything FFmpeg reads)"},
+    {.name = "output", .short_name = 'o', .type = VSR_OPT_STRING, .arg = "FILE",
+     .offset = F(cfg.output),
+     .help = "output MP4; written under a temporary name and\n"
+             "renamed when complete"},
+    {.name = "task", .type = VSR_OPT_CUSTOM, .arg = "T", .offset = F(task),
+     .parse = vsr_opt_parse_task,
+     .help = "SD2HD, HD24K, 4K28K (x2) or SD24K (x4): the output is\n"
+             "the input times that; a model of another scale (such\n"
+             "as realesr-general-x4v3 for an x2 task) runs at its\n"
+             "own and its output is resampled (Lanczos-3) to it"},
+    {.name = "size", .type = VSR_OPT_CUSTOM, .arg = "WxH", .offset = F(size),
+     .parse = vsr_opt_parse_video_size,
+     .help = "the output size instead (even sides, at most 8192 a\n"
+             "side and 33554432 pixels), reached the same way"},
+    /* --detail as vsr image's (cli/options.h), and auto: stored as -1 */
+    {.name = "detail", .type = VSR_OPT_FLOAT, .arg = "D|auto", .offset = F(cfg.detail), .min = 0,
+     .max = 1, .special = "auto", .special_value = -1,
+     .accepted = "a detail strength of 0..1 (1 = the model alone, 0 = the input Lanczos-scaled) "
+                 "or auto",
+     .help = "detail strength 0..1 (default 1; auto with --model\n"
+             "auto): D x the model's output + (1 - D) x the input\n"
+             "Lanczos-scaled to the output size; 0 = Lanczos alone\n"
+             "(the model not run); auto = the highest detail whose\n"
+             "NEG delta against the input, measured on 18 sampled\n"
+             "frames before the run, stays within " STR(VSR_DETAIL_AUTO_MARGIN) ";\n"
+             "--model auto: the study's model for the task\n"
+             "(realesr-general-x4v3) with --detail auto (README:\n"
+             "Choosing the model)"},
+    {.name = "help", .short_name = 'h', .type = VSR_OPT_HELP, .flags = VSR_OPTF_HIDDEN},
+    {0},
+};
+
+/* The pipeline, the encoder and the diagnostics (after them). */
+static const vsr_opt run_options[] = {
+    {.type = VSR_OPT_SECTION, .help = "Pipeline:"},
+    {.name = "workers", .type = VSR_OPT_INT, .arg = "N", .offset = F(cfg.workers), .min = 1,
+     .max = 256, .accepted = "1..256",
+     .help = "inference workers, each with its own context\n"
+             "(default 1)"},
+    {.name = "schedule", .type = VSR_OPT_CHOICE, .arg = "S", .offset = F(cfg.schedule),
+     .choices = schedules, .values = schedule_values,
+     .help = "dynamic (default: next free worker takes the next\n"
+             "frame) or chunked (contiguous runs per worker)"},
+    {.name = "chunk-frames", .type = VSR_OPT_INT64, .arg = "N", .offset = F(cfg.chunk_frames),
+     .min = 0, .max = 1 << 20, .accepted = "0 (one run per worker) or 1..1048576",
+     .help = "chunked: frames per run; 0 = one run per worker,\n"
+             "as the seed did (needs the whole clip in memory);\n"
+             "default " STR(VSR_DEFAULT_CHUNK_FRAMES)},
+    {.name = "queue-depth", .type = VSR_OPT_INT, .arg = "N", .offset = F(cfg.max_in_flight),
+     .min = 0, .max = 1 << 16, .accepted = "0 (from the schedule) or 1..65536",
+     .help = "most frames between decoder and encoder\n"
+             "(default: from the schedule)"},
+    {.name = "max-pixels", .type = VSR_OPT_DOUBLE, .arg = "N", .offset = F(max_pixels), .min = 1,
+     .max = 1e12, .accepted = "1..1e12 pixels",
+     .help = "refuse inputs over N pixels (default 35389440 =\n"
+             "8192x4320)"},
+    {.type = VSR_OPT_SECTION, .help = "Encoding:"},
+    {.name = "codec", .type = VSR_OPT_CHOICE, .arg = "C", .offset = F(cfg.enc.codec),
+     .choices = codecs, .flags = VSR_OPTF_NAME,
+     .help = "hevc (default, libx265), av1 (libsvtav1) or h264\n"
+             "(libx264; the validator does not accept it)"},
+    {.name = "encoder", .type = VSR_OPT_STRING, .arg = "NAME", .offset = F(cfg.enc.encoder),
+     .flags = VSR_OPTF_NONEMPTY, .accepted = "an encoder name",
+     .help = "a libavcodec encoder (hevc_nvenc, av1_nvenc, ...)"},
+    {.name = "profile", .type = VSR_OPT_CHOICE, .arg = "P", .offset = F(profile),
+     .choices = profiles, .flags = VSR_OPTF_NAME,
+     .help = "fast, balanced (default) or quality: preset and CRF\n"
+             "by encoder and output size (balanced x265:\n"
+             "superfast up to 1080p, ultrafast above; CRF 20);\n"
+             "see docs/pipeline.md"},
+    {.name = "crf", .type = VSR_OPT_INT, .arg = "N", .offset = F(cfg.enc.crf), .min = 0,
+     .max = 63, .accepted = "0..63", .help = "quality, over the profile's (NVENC cq 35)"},
+    {.name = "preset", .type = VSR_OPT_STRING, .arg = "P", .offset = F(cfg.enc.preset),
+     .flags = VSR_OPTF_NONEMPTY, .accepted = "a preset name",
+     .help = "encoder preset, over the profile's (NVENC p4)"},
+    {.name = "encoder-threads", .type = VSR_OPT_INT, .arg = "N", .offset = F(cfg.enc.threads),
+     .min = 0, .max = 1024, .accepted = "0 (automatic) or 1..1024",
+     .help = "threads per encoder (default: the encoder's choice;\n"
+             "with segments, the cores shared among them)"},
+    {.name = "encode-segments", .type = VSR_OPT_INT, .arg = "N", .offset = F(cfg.encode_segments),
+     .min = 1, .max = 64, .accepted = "1..64 or auto", .special = "auto", .special_value = 0,
+     .help = "encode N segments in parallel, joined into one\n"
+             "track without re-encoding; auto (default): from the\n"
+             "cores and output size; 1 = one encoder"},
+    {.name = "segment-frames", .type = VSR_OPT_INT64, .arg = "N", .offset = F(cfg.segment_frames),
+     .min = 1, .max = 1 << 16, .accepted = "1..65536",
+     .help = "frames per segment (default: 2 s of video)"},
+    {.name = "operator-id", .type = VSR_OPT_STRING, .arg = "STR", .offset = F(operator_id),
+     .flags = VSR_OPTF_NONEMPTY, .accepted = "a string",
+     .help = "mark the file with STR's hash (MP4 comment) so that two\n"
+             "operators' outputs differ in bytes and size"},
+    {.name = "decode", .type = VSR_OPT_CHOICE, .arg = "D", .offset = F(cfg.decode_path),
+     .choices = decode_paths, .values = decode_path_values,
+     .help = "auto (default: NVDEC with --backend cuda where it\n"
+             "takes the stream and frames are 1280x720 or more,\n"
+             "else the CPU), cpu, or nvdec"},
+    {.name = "colour-path", .type = VSR_OPT_CHOICE, .arg = "P", .offset = F(cfg.colour_path),
+     .choices = colour_paths, .values = colour_path_values,
+     .help = "who converts decoded YUV to RGB and the output back:\n"
+             "auto (default: the engine, on the GPU, with\n"
+             "--backend cuda, else swscale), swscale, or engine"},
+    {.name = "no-size-cap", .type = VSR_OPT_FLAG_OFF, .offset = F(cfg.size_gate),
+     .help = "do not cap the bitrate at half the validator's size\n"
+             "gate (8x input for x2, 20x for x4)"},
+    {.type = VSR_OPT_SECTION, .help = "Output and diagnostics:"},
+    {.name = "progress", .type = VSR_OPT_CHOICE, .arg = "MODE", .offset = F(progress_mode),
+     .choices = progress_modes, .values = progress_values,
+     .help = "auto (default: a live line on a terminal), json\n"
+             "(one JSON object a line on stdout) or none"},
+    {.name = "verbose", .short_name = 'v', .type = VSR_OPT_FLAG, .offset = F(verbose),
+     .help = "stream, colour, queue and memory details, stage times"},
+    {.name = "dump-frames-hash", .type = VSR_OPT_STRING, .arg = "F", .offset = F(cfg.hash_path),
+     .help = "write 'frame sha256' of every upscaled frame before\n"
+             "encoding (sha256 of raw rgb24, or of raw yuv420p\n"
+             "when the engine converts: see --colour-path)"},
+    {.name = "dump-input-frames", .type = VSR_OPT_STRING, .arg = "D", .offset = F(cfg.dump_dir),
+     .help = "write every decoded RGB frame as D/frame_NNNNNN.png"},
+    {.name = "shared-context", .type = VSR_OPT_FLAG, .offset = F(shared),
+     .help = "one engine context shared by all workers, fed a frame\n"
+             "at a time (the seed's server; for benchmarks)"},
+    {0},
+};
+/* clang-format on */
+#undef F
+
+static void help(void)
+{
+    printf("usage: vsr upscale -i IN -o OUT.mp4 (--task T | --scale N | --size WxH) [options]\n\n"
+           "Upscales a video: one decode thread, N workers each with its own engine\n"
+           "context (weights shared), one encode thread; frames in order, none dropped.\n"
+           "The default output (HEVC Main, yuv420p, MP4 +faststart, SAR 1:1, the\n"
+           "input's frame rate and timestamps) passes the Vidaio validator's gates;\n"
+           "check it with 'vsr check'.\n\n");
+    vsr_opt_help(stdout, io_options, 24);
+    printf("\n");
+    vsr_cli_engine_help(stdout);
+    vsr_opt_help(stdout, run_options, 24);
+    printf("\nExit status: 0 done, 1 failed, 2 wrong usage, 130 interrupted.\n");
+}
 
 /* The command line into a; VSR_EXIT_OK, or the exit status of a usage
  * error (already reported). */
 static int parse_args(int argc, char **argv, upscale_args *a)
 {
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"input", required_argument, NULL, 'i'},
-        {"output", required_argument, NULL, 'o'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"task", required_argument, NULL, OPT_TASK},
-        {"workers", required_argument, NULL, OPT_WORKERS},
-        {"schedule", required_argument, NULL, OPT_SCHEDULE},
-        {"chunk-frames", required_argument, NULL, OPT_CHUNK},
-        {"queue-depth", required_argument, NULL, OPT_QUEUE},
-        {"codec", required_argument, NULL, OPT_CODEC},
-        {"encoder", required_argument, NULL, OPT_ENCODER},
-        {"crf", required_argument, NULL, OPT_CRF},
-        {"preset", required_argument, NULL, OPT_PRESET},
-        {"encoder-threads", required_argument, NULL, OPT_ENC_THREADS},
-        {"progress", required_argument, NULL, OPT_PROGRESS},
-        {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
-        {"dump-frames-hash", required_argument, NULL, OPT_HASH},
-        {"dump-input-frames", required_argument, NULL, OPT_DUMP},
-        {"shared-context", no_argument, NULL, OPT_SHARED},
-        {"no-size-cap", no_argument, NULL, OPT_NO_SIZE_CAP},
-        {"profile", required_argument, NULL, OPT_PROFILE},
-        {"encode-segments", required_argument, NULL, OPT_SEGMENTS},
-        {"operator-id", required_argument, NULL, OPT_OPERATOR},
-        {"segment-frames", required_argument, NULL, OPT_SEGMENT_FRAMES},
-        {"colour-path", required_argument, NULL, OPT_COLOUR_PATH},
-        {"decode", required_argument, NULL, OPT_DECODE},
-        {"size", required_argument, NULL, OPT_SIZE},
-        {"detail", required_argument, NULL, OPT_DETAIL},
-        VSR_CLI_ENGINE_LONGOPTS,
-        {NULL, 0, NULL, 0},
-    };
     static char operator_comment[VSR_COMPRESS_COMMENT_MAX];
+    memset(a, 0, sizeof *a);
     vsr_cli_engine_opts *const eo = &a->eo;
     vsr_pipeline_config *const cfg = &a->cfg;
     vsr_cli_engine_default(eo);
     vsr_pipeline_config_default(cfg);
-    const char *task = NULL;
-    int chunk = VSR_DEFAULT_CHUNK_FRAMES, ival, detail_given = 0;
-    double max_pixels = (double)cfg->max_pixels;
-    a->help = a->verbose = a->shared = 0;
+    cfg->detail = NAN; /* not given: 1, or auto with --model auto */
+    cfg->chunk_frames = VSR_DEFAULT_CHUNK_FRAMES;
+    a->max_pixels = (double)cfg->max_pixels;
     a->progress_mode = -1;
 
-    vsr_opt_begin();
-    int c, r;
-    while ((c = getopt_long(argc, argv, ":hi:o:v", longopts, NULL)) != -1) {
-        r = vsr_cli_engine_opt(CMD, eo, c, optarg);
-        if (r == VSR_OPT_TAKEN)
-            continue;
-        if (r != VSR_OPT_NOT_MINE)
-            return r;
-        switch (c) {
-        case 'h':
+    const vsr_opt_set sets[] = {{io_options, a}, {vsr_cli_engine_table, eo}, {run_options, a}};
+    int r = vsr_cli_parse(CMD, sets, 3, argc, argv, &a->help);
+    if (r || a->help) {
+        if (a->help)
             help();
-            a->help = 1;
-            return VSR_EXIT_OK;
-        case 'i': cfg->input = optarg; break;
-        case 'o': cfg->output = optarg; break;
-        case 'v': a->verbose = 1; break;
-        case OPT_TASK:
-            if ((r = vsr_opt_task(CMD, optarg, &task)))
-                return r;
-            break;
-        case OPT_WORKERS:
-            if ((r = vsr_opt_int(CMD, "--workers", optarg, 1, 256, "1..256", &cfg->workers)))
-                return r;
-            break;
-        case OPT_SCHEDULE: {
-            static const char *const s[] = {"dynamic", "chunked", NULL};
-            if ((r = vsr_opt_choice(CMD, "--schedule", optarg, s, &ival)))
-                return r;
-            cfg->schedule = ival ? VSR_SCHEDULE_CHUNKED : VSR_SCHEDULE_DYNAMIC;
-            break;
-        }
-        case OPT_CHUNK:
-            if ((r = vsr_opt_int(CMD, "--chunk-frames", optarg, 0, 1 << 20,
-                                 "0 (one run per worker) or 1..1048576", &chunk)))
-                return r;
-            break;
-        case OPT_QUEUE:
-            if ((r = vsr_opt_int(CMD, "--queue-depth", optarg, 0, 1 << 16,
-                                 "0 (from the schedule) or 1..65536", &cfg->max_in_flight)))
-                return r;
-            break;
-        case OPT_CODEC: {
-            static const char *const s[] = {"hevc", "av1", "h264", NULL};
-            if ((r = vsr_opt_choice(CMD, "--codec", optarg, s, &ival)))
-                return r;
-            cfg->enc.codec = s[ival];
-            break;
-        }
-        case OPT_ENCODER:
-            if (!*optarg)
-                return vsr_usage_error(CMD, "--encoder: expected an encoder name, got ''");
-            cfg->enc.encoder = optarg;
-            break;
-        case OPT_CRF:
-            if ((r = vsr_opt_int(CMD, "--crf", optarg, 0, 63, "0..63", &cfg->enc.crf)))
-                return r;
-            break;
-        case OPT_PRESET:
-            if (!*optarg)
-                return vsr_usage_error(CMD, "--preset: expected a preset name, got ''");
-            cfg->enc.preset = optarg;
-            break;
-        case OPT_ENC_THREADS:
-            if ((r = vsr_opt_int(CMD, "--encoder-threads", optarg, 0, 1024,
-                                 "0 (automatic) or 1..1024", &cfg->enc.threads)))
-                return r;
-            break;
-        case OPT_PROGRESS: {
-            static const char *const s[] = {"none", "tty", "json", "auto", NULL};
-            if ((r = vsr_opt_choice(CMD, "--progress", optarg, s, &ival)))
-                return r;
-            a->progress_mode = ival == 3 ? -1 : ival;
-            break;
-        }
-        case OPT_MAX_PIXELS:
-            if ((r = vsr_opt_double(CMD, "--max-pixels", optarg, 1, 1e12, "1..1e12 pixels",
-                                    &max_pixels)))
-                return r;
-            break;
-        case OPT_HASH: cfg->hash_path = optarg; break;
-        case OPT_DUMP: cfg->dump_dir = optarg; break;
-        case OPT_SHARED: a->shared = 1; break;
-        case OPT_NO_SIZE_CAP: cfg->size_gate = 0; break;
-        case OPT_PROFILE: {
-            static const char *const s[] = {"fast", "balanced", "quality", NULL};
-            if ((r = vsr_opt_choice(CMD, "--profile", optarg, s, &ival)))
-                return r;
-            vsr_encoder_profile_parse(s[ival], &cfg->enc.profile);
-            break;
-        }
-        case OPT_OPERATOR:
-            if (!*optarg)
-                return vsr_usage_error(CMD, "--operator-id: expected a string, got ''");
-            vsr_compress_operator_comment(optarg, operator_comment);
-            cfg->enc.comment = operator_comment;
-            break;
-        case OPT_SEGMENTS:
-            if (!strcmp(optarg, "auto"))
-                cfg->encode_segments = 0;
-            else if ((r = vsr_opt_int(CMD, "--encode-segments", optarg, 1, 64, "1..64 or auto",
-                                      &cfg->encode_segments)))
-                return r;
-            break;
-        case OPT_COLOUR_PATH: {
-            static const char *const s[] = {"auto", "swscale", "engine", NULL};
-            static const vsr_colour_path path[] = {VSR_COLOUR_AUTO, VSR_COLOUR_SWSCALE,
-                                                   VSR_COLOUR_ENGINE};
-            if ((r = vsr_opt_choice(CMD, "--colour-path", optarg, s, &ival)))
-                return r;
-            cfg->colour_path = path[ival];
-            break;
-        }
-        case OPT_DECODE: {
-            static const char *const s[] = {"auto", "cpu", "nvdec", NULL};
-            static const vsr_decode_path path[] = {VSR_DECODE_AUTO, VSR_DECODE_CPU,
-                                                   VSR_DECODE_NVDEC};
-            if ((r = vsr_opt_choice(CMD, "--decode", optarg, s, &ival)))
-                return r;
-            cfg->decode_path = path[ival];
-            break;
-        }
-        case OPT_SIZE:
-            if ((r = vsr_opt_size(CMD, "--size", optarg, 1, VSR_OUTPUT_MAX_SIDE, &cfg->out_width,
-                                  &cfg->out_height)))
-                return r;
-            break;
-        case OPT_DETAIL:
-            detail_given = 1;
-            cfg->detail_auto = !strcmp(optarg, "auto");
-            if (!cfg->detail_auto && (r = vsr_opt_detail(CMD, "--detail", optarg, &cfg->detail)))
-                return r;
-            break;
-        case OPT_SEGMENT_FRAMES:
-            if ((r = vsr_opt_int(CMD, "--segment-frames", optarg, 1, 1 << 16, "1..65536", &ival)))
-                return r;
-            cfg->segment_frames = ival;
-            break;
-        default: return vsr_opt_unknown(CMD, c, argv);
-        }
+        return r;
     }
+    const char *task = a->task;
+    if (a->profile)
+        vsr_encoder_profile_parse(a->profile, &cfg->enc.profile);
+    if (a->operator_id) {
+        vsr_compress_operator_comment(a->operator_id, operator_comment);
+        cfg->enc.comment = operator_comment;
+    }
+    if (isnan(cfg->detail)) {
+        /* the model table's outputs are only ever used at a measured detail */
+        cfg->detail = 1.0f;
+        cfg->detail_auto = vsr_model_is_auto(eo->model);
+    } else if (cfg->detail < 0) {
+        cfg->detail = 1.0f; /* the probe chooses */
+        cfg->detail_auto = 1;
+    }
+    cfg->out_width = a->size[0];
+    cfg->out_height = a->size[1];
     if ((r = vsr_opt_no_operands(CMD, argc, argv)))
         return r;
     if (!cfg->input || !cfg->output)
@@ -591,11 +500,7 @@ static int parse_args(int argc, char **argv, upscale_args *a)
         return r;
     eo->scale_is_output = 1;
     cfg->out_scale = eo->scale;
-    /* the model table's outputs are only ever used at a measured detail */
-    if (!detail_given && vsr_model_is_auto(eo->model))
-        cfg->detail_auto = 1;
-    cfg->max_pixels = (int64_t)max_pixels;
-    cfg->chunk_frames = chunk;
+    cfg->max_pixels = (int64_t)a->max_pixels;
     if (a->progress_mode < 0)
         a->progress_mode = isatty(STDERR_FILENO) ? 1 : 0;
 

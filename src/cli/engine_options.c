@@ -1,5 +1,6 @@
 #include "cli/engine_options.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "cli/options.h"
@@ -15,89 +16,83 @@ void vsr_cli_engine_default(vsr_cli_engine_opts *o)
     o->fail_after = -1;
 }
 
-int vsr_cli_engine_opt(const char *cmd, vsr_cli_engine_opts *o, int c, const char *arg)
+/* --fail-device INDEX:FRAMES into fail_device and fail_after. */
+static int parse_fail_device(const vsr_opt *o, void *base, const char *text, vsr_error *err)
 {
-    switch (c) {
-    case VSR_OPT_MODEL:
-        if (!*arg)
-            return vsr_usage_error(
-                cmd, "--model: expected a model name, a .param or an .onnx path, got ''");
-        o->model = arg;
-        return VSR_OPT_TAKEN;
-    case VSR_OPT_MODELS_DIR:
-        if (!*arg)
-            return vsr_usage_error(cmd, "--models-dir: expected a directory, got ''");
-        o->models_dir = arg;
-        return VSR_OPT_TAKEN;
-    case VSR_OPT_SCALE: return vsr_opt_scale(cmd, "--scale", arg, &o->scale);
-    case VSR_OPT_BACKEND: return vsr_opt_backend(cmd, "--backend", arg, &o->backend);
-    case VSR_OPT_PRECISION: return vsr_opt_precision(cmd, "--precision", arg, &o->precision);
-    case VSR_OPT_TILE:
-        return vsr_opt_int(cmd, "--tile", arg, 0, VSR_CLI_MAX_TILE,
-                           "0 (automatic) or a tile edge of 1..16384 input pixels", &o->tile);
-    case VSR_OPT_THREADS:
-        return vsr_opt_int(cmd, "--threads", arg, 0, VSR_CLI_MAX_THREADS,
-                           "0 (the backend's default) or 1..1024", &o->threads);
-    case VSR_OPT_PRE_PAD:
-        return vsr_opt_int(cmd, "--pre-pad", arg, 0, 1024, "0..1024 pixels", &o->pre_pad);
-    case VSR_OPT_DEVICES:
-        if (!*arg)
-            return vsr_usage_error(cmd, "--devices: expected all or a list like 0,1, got ''");
-        o->devices = arg;
-        return VSR_OPT_TAKEN;
-    case VSR_OPT_MEMORY:
-        return vsr_opt_int(cmd, "--memory", arg, 0, 1 << 20,
-                           "0 (the default: 1 GiB on the CPU, 4 GiB on a GPU) or 1..1048576 MiB",
-                           &o->memory_mib);
-    case VSR_OPT_FAIL_DEVICE: {
-        int index;
-        long long after;
-        char end;
-        if (sscanf(arg, "%d:%lld%c", &index, &after, &end) != 2 || index < 0 ||
-            index >= VSR_MAX_DEVICES || after < 0)
-            return vsr_usage_error(cmd, "--fail-device: expected INDEX:FRAMES, got '%s'", arg);
-        o->fail_device = index;
-        o->fail_after = after;
-        return VSR_OPT_TAKEN;
-    }
-    default: return VSR_OPT_NOT_MINE;
-    }
+    (void)o;
+    vsr_cli_engine_opts *eo = base;
+    int index;
+    long long after;
+    char end;
+    if (sscanf(text, "%d:%lld%c", &index, &after, &end) != 2 || index < 0 ||
+        index >= VSR_MAX_DEVICES || after < 0)
+        return vsr_error_set(err, VSR_ERR_INVALID, "expected INDEX:FRAMES, got '%s'", text);
+    eo->fail_device = index;
+    eo->fail_after = after;
+    return VSR_OK;
 }
+
+#define F(f) offsetof(vsr_cli_engine_opts, f)
+/* clang-format off */
+const vsr_opt vsr_cli_engine_table[] = {
+    {.type = VSR_OPT_SECTION, .help = "Model and engine:"},
+    {.name = "model", .type = VSR_OPT_STRING, .arg = "NAME|PATH", .offset = F(model),
+     .flags = VSR_OPTF_NONEMPTY, .accepted = "a model name, a .param or an .onnx path",
+     .help = "model family (" VSR_DEFAULT_MODEL ", the default),\n"
+             "an installed model (realesr-animevideov3-x2) or a\n"
+             ".param file (its .bin beside it) or an .onnx file;\n"
+             "see 'vsr models'"},
+    {.name = "models-dir", .type = VSR_OPT_STRING, .arg = "DIR", .offset = F(models_dir),
+     .flags = VSR_OPTF_NONEMPTY, .accepted = "a directory",
+     .help = "where installed models are (default: $VSR_MODELS_DIR,\n"
+             "else ~/.cache/vsr/models)"},
+    {.name = "scale", .type = VSR_OPT_CHOICE, .arg = "2|3|4", .offset = F(scale),
+     .choices = vsr_opt_scale_choices, .values = vsr_opt_scale_values,
+     .help = "upscaling factor (default: 4 for a family name, else\n"
+             "the model's own)"},
+    {.name = "backend", .type = VSR_OPT_CUSTOM, .arg = "NAME", .offset = F(backend),
+     .parse = vsr_opt_parse_backend, .help_fn = vsr_opt_backend_help},
+    {.name = "precision", .type = VSR_OPT_CHOICE, .arg = "P", .offset = F(precision),
+     .choices = vsr_precision_choices, .values = vsr_precision_values,
+     .help = "auto (default: fp32 on the CPU, fp16 on a GPU), fp32,\n"
+             "bf16 or fp16 where the backend has it"},
+    {.name = "tile", .type = VSR_OPT_INT, .arg = "N", .offset = F(tile), .min = 0,
+     .max = VSR_CLI_MAX_TILE, .accepted = "0 (automatic) or a tile edge of 1..16384 input pixels",
+     .help = "tile edge in input pixels; 0 = from the memory budget\n"
+             "(default)"},
+    {.name = "threads", .type = VSR_OPT_INT, .arg = "N", .offset = F(threads), .min = 0,
+     .max = VSR_CLI_MAX_THREADS, .accepted = "0 (the backend's default) or 1..1024",
+     .help = "CPU threads; 0 = the backend's default"},
+    {.name = "pre-pad", .type = VSR_OPT_INT, .arg = "N", .offset = F(pre_pad), .min = 0,
+     .max = 1024, .accepted = "0..1024 pixels",
+     .help = "mirror N pixels past the frame's borders before the\n"
+             "network, as realesrgan-ncnn-vulkan does (default 10;\n"
+             "0 = the network's zero padding)"},
+    {.name = "devices", .type = VSR_OPT_STRING, .arg = "all|0,1", .offset = F(devices),
+     .flags = VSR_OPTF_NONEMPTY, .accepted = "all or a list like 0,1",
+     .help = "the devices to run on (GPUs; for cpu, engines that\n"
+             "share the cores); default the first"},
+    {.name = "memory", .type = VSR_OPT_INT, .arg = "MIB", .offset = F(memory_mib), .min = 0,
+     .max = 1 << 20,
+     .accepted = "0 (the default: 1 GiB on the CPU, 4 GiB on a GPU) or 1..1048576 MiB",
+     .help = "activation memory per worker context (on each device);\n"
+             "frames beyond it are tiled (default 1 GiB on the CPU,\n"
+             "4 GiB on a GPU)"},
+    {.name = "fail-device", .type = VSR_OPT_CUSTOM, .arg = "I:N", .offset = F(fail_device),
+     .parse = parse_fail_device,
+     .help = "test only: the I-th device of --devices fails from its\n"
+             "N-th frame on (its frames are redone on the others)"},
+    {0},
+};
+/* clang-format on */
+#undef F
 
 void vsr_cli_engine_help(FILE *to)
 {
-    const char *names[32];
-    vsr_opt_backend_names(names, 32);
-    char backends[256];
-    vsr_opt_join(names, backends, sizeof backends);
-
-    fprintf(to,
-            "Model and engine:\n"
-            "  --model NAME|PATH   model family (" VSR_DEFAULT_MODEL ", the default),\n"
-            "                      an installed model (realesr-animevideov3-x2) or a\n"
-            "                      .param file (its .bin beside it) or an .onnx file;\n"
-            "                      see 'vsr models'\n"
-            "  --models-dir DIR    where installed models are (default: $VSR_MODELS_DIR,\n"
-            "                      else ~/.cache/vsr/models)\n"
-            "  --scale 2|3|4       upscaling factor (default: 4 for a family name, else\n"
-            "                      the model's own)\n"
-            "  --backend NAME      %s (default auto: the fastest available)\n"
-            "  --precision P       auto (default: fp32 on the CPU, fp16 on a GPU), fp32,\n"
-            "                      bf16 or fp16 where the backend has it\n"
-            "  --tile N            tile edge in input pixels; 0 = from the memory budget\n"
-            "                      (default)\n"
-            "  --threads N         CPU threads; 0 = the backend's default\n"
-            "  --pre-pad N         mirror N pixels past the frame's borders before the\n"
-            "                      network, as realesrgan-ncnn-vulkan does (default 10;\n"
-            "                      0 = the network's zero padding)\n"
-            "  --devices all|0,1   the devices to run on (GPUs; for cpu, engines that\n"
-            "                      share the cores); default the first\n"
-            "  --memory MIB        activation memory per worker context (on each device);\n"
-            "                      frames beyond it are tiled (default 1 GiB on the CPU,\n"
-            "                      4 GiB on a GPU)\n"
-            "  --fail-device I:N   test only: the I-th device of --devices fails from its\n"
-            "                      N-th frame on (its frames are redone on the others)\n",
-            backends);
+    /* its section heading starts with a blank line: the caller's text ends
+     * with one already */
+    fprintf(to, "%s\n", vsr_cli_engine_table[0].help);
+    vsr_opt_help(to, vsr_cli_engine_table + 1, 22);
 }
 
 int vsr_cli_engine_load_model(const vsr_cli_engine_opts *o, vsr_graph *g, vsr_error *err)
@@ -122,6 +117,8 @@ void vsr_cli_engine_pool_spec(const vsr_cli_engine_opts *o, vsr_pool_spec *s)
     s->engine.backend = o->backend; /* "auto": resolved for the model once loaded */
     s->engine.config.threads = o->threads;
     s->engine.config.precision = o->precision;
+    /* the backends' knobs: read from the environment here, at the edge */
+    vsr_backend_settings_from_env(&s->engine.config.settings);
     s->engine.tile = o->tile;
     s->engine.pre_pad = o->pre_pad;
     s->engine.memory_budget = (size_t)o->memory_mib << 20;

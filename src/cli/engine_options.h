@@ -2,50 +2,18 @@
  * upscale, serve, bench, ...), their parsing, their --help text, and the
  * steps from them to a loaded model and a ready engine.
  *
- * A command puts VSR_CLI_ENGINE_LONGOPTS in its getopt_long table, offers each
- * option it gets to vsr_cli_engine_opt() and prints
- * vsr_cli_engine_help() in its --help. */
+ * A command parses vsr_cli_engine_table beside its own options (over a
+ * vsr_cli_engine_opts) and prints vsr_cli_engine_help() in its --help. */
 #ifndef VSR_CLI_ENGINE_OPTIONS_H
 #define VSR_CLI_ENGINE_OPTIONS_H
 
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "engine/engine.h"
 #include "pipeline/device_pool.h"
 #include "util/error.h"
-
-/* getopt_long values of the shared options: above any character. */
-enum {
-    VSR_OPT_MODEL = 0x1000,
-    VSR_OPT_MODELS_DIR,
-    VSR_OPT_SCALE,
-    VSR_OPT_BACKEND,
-    VSR_OPT_PRECISION,
-    VSR_OPT_TILE,
-    VSR_OPT_THREADS,
-    VSR_OPT_PRE_PAD,
-    VSR_OPT_DEVICES,
-    VSR_OPT_FAIL_DEVICE,
-    VSR_OPT_MEMORY,
-};
-
-/* One option a line: */
-/* clang-format off */
-#define VSR_CLI_ENGINE_LONGOPTS                                  \
-    {"model", required_argument, NULL, VSR_OPT_MODEL},           \
-    {"models-dir", required_argument, NULL, VSR_OPT_MODELS_DIR}, \
-    {"scale", required_argument, NULL, VSR_OPT_SCALE},           \
-    {"backend", required_argument, NULL, VSR_OPT_BACKEND},       \
-    {"precision", required_argument, NULL, VSR_OPT_PRECISION},   \
-    {"tile", required_argument, NULL, VSR_OPT_TILE},             \
-    {"threads", required_argument, NULL, VSR_OPT_THREADS},       \
-    {"pre-pad", required_argument, NULL, VSR_OPT_PRE_PAD},       \
-    {"devices", required_argument, NULL, VSR_OPT_DEVICES},       \
-    {"fail-device", required_argument, NULL, VSR_OPT_FAIL_DEVICE}, \
-    {"memory", required_argument, NULL, VSR_OPT_MEMORY}
-/* clang-format on */
+#include "util/opt_table.h"
 
 /* Largest --tile and --threads accepted. */
 #define VSR_CLI_MAX_TILE 16384
@@ -70,13 +38,10 @@ typedef struct vsr_cli_engine_opts {
 
 void vsr_cli_engine_default(vsr_cli_engine_opts *o);
 
-/* Values returned by vsr_cli_engine_opt besides VSR_EXIT_USAGE. */
-enum { VSR_OPT_TAKEN = 0, VSR_OPT_NOT_MINE = -1 };
-
-/* Takes option c (a getopt_long return value) with its value arg if it
- * is one of VSR_CLI_ENGINE_LONGOPTS: VSR_OPT_TAKEN, VSR_EXIT_USAGE on a bad
- * value (reported), VSR_OPT_NOT_MINE for any other option. */
-int vsr_cli_engine_opt(const char *cmd, vsr_cli_engine_opts *o, int c, const char *arg);
+/* The shared options as an option table (util/opt_table.h) over a
+ * vsr_cli_engine_opts: a command parses it beside its own,
+ * {vsr_cli_engine_table, &opts}. */
+extern const vsr_opt vsr_cli_engine_table[];
 
 /* The --help lines of the shared options. */
 void vsr_cli_engine_help(FILE *to);

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "engine/backend_settings.h"
 #include "engine/graph.h"
 #include "frame/resample.h"
 #include "frame/yuv420.h"
@@ -54,6 +55,10 @@ typedef struct vsr_backend_config {
     int threads;             /* CPU threads per context; 0 = backend default */
     vsr_precision precision; /* compute precision; storage may differ */
     int device;              /* GPU ordinal for GPU backends */
+    /* The backends' knobs (backend_settings.h). Left zeroed (given 0), as
+     * by a caller that builds this struct itself, the backend takes the
+     * environment's at creation (vsr_backend_settings_of). */
+    vsr_backend_settings settings;
 } vsr_backend_config;
 
 /* A batch of images in planar float layout: N x C x H x W, contiguous,

@@ -1,8 +1,8 @@
 #include "server/server_config.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,15 +40,8 @@ void vsr_server_config_default(vsr_server_config *c)
 
 void vsr_server_config_free(vsr_server_config *c)
 {
-    char **strings[] = {&c->listen_host, &c->token,        &c->default_model, &c->models_dir,
-                        &c->backend,     &c->devices_spec, &c->root,          &c->tmp_dir,
-                        &c->allow_cidrs, &c->bucket,       &c->endpoint,      &c->access_key,
-                        &c->secret_key,  &c->region,       &c->deletions_db,  &c->tls_cert,
-                        &c->tls_key,     &c->gpu_token,    &c->operator_id};
-    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
-        free(*strings[i]);
-        *strings[i] = NULL;
-    }
+    /* every string the struct owns is a row of the table */
+    vsr_opt_free(vsr_server_config_table, c);
 }
 
 int vsr_server_config_set(char **field, const char *value, vsr_error *err)
@@ -61,100 +54,171 @@ int vsr_server_config_set(char **field, const char *value, vsr_error *err)
     return VSR_OK;
 }
 
-/* The config file's keys: one row each, pointing into the struct. */
-typedef enum { KEY_STRING, KEY_INT, KEY_INT64, KEY_LONG, KEY_BOOL } key_type;
-
-typedef struct config_key {
-    const char *name;
-    key_type type;
-    size_t offset;
-} config_key;
-
-#define KEY(name, type, field)                         \
-    {                                                  \
-        name, type, offsetof(vsr_server_config, field) \
+/* --listen "HOST:PORT" or "[V6]:PORT" into listen_host and listen_port. */
+static int parse_listen(const vsr_opt *o, void *base, const char *text, vsr_error *err)
+{
+    (void)o;
+    vsr_server_config *c = base;
+    const char *colon = strrchr(text, ':');
+    if (!colon || colon == text)
+        return vsr_error_set(err, VSR_ERR_INVALID, "expected ADDR:PORT, got '%s'", text);
+    char host[256];
+    const char *h = text;
+    size_t n = (size_t)(colon - text);
+    if (text[0] == '[' && colon[-1] == ']') {
+        h = text + 1;
+        n -= 2;
     }
-static const config_key config_keys[] = {
-    KEY("listen_host", KEY_STRING, listen_host),
-    KEY("listen_port", KEY_INT, listen_port),
-    KEY("token", KEY_STRING, token),
-    KEY("max_connections", KEY_INT, max_connections),
-    KEY("max_connections_per_ip", KEY_INT, max_connections_per_ip),
-    KEY("max_body_bytes", KEY_INT64, max_body_bytes),
-    KEY("request_timeout_s", KEY_INT, request_timeout_s),
-    KEY("header_timeout_s", KEY_INT, header_timeout_s),
-    KEY("max_running", KEY_INT, max_running),
-    KEY("max_queued", KEY_INT, max_queued),
-    KEY("job_timeout_s", KEY_INT, job_timeout_s),
-    KEY("drain_timeout_s", KEY_INT, drain_timeout_s),
-    KEY("workers", KEY_INT, workers),
-    KEY("max_pixels", KEY_INT64, max_pixels),
-    KEY("model", KEY_STRING, default_model),
-    KEY("operator_id", KEY_STRING, operator_id),
-    KEY("models_dir", KEY_STRING, models_dir),
-    KEY("backend", KEY_STRING, backend),
-    KEY("devices", KEY_STRING, devices_spec),
-    KEY("threads", KEY_INT, engine.config.threads),
-    KEY("tile", KEY_INT, engine.tile),
-    KEY("memory_mib", KEY_INT, memory_mib),
-    KEY("root", KEY_STRING, root),
-    KEY("tmp_dir", KEY_STRING, tmp_dir),
-    KEY("download_max_bytes", KEY_INT64, download.max_bytes),
-    KEY("download_connect_timeout_ms", KEY_LONG, download.connect_timeout_ms),
-    KEY("download_timeout_ms", KEY_LONG, download.total_timeout_ms),
-    KEY("download_stall_timeout_ms", KEY_LONG, download.stall_timeout_ms),
-    KEY("download_max_redirects", KEY_INT, download.max_redirects),
-    KEY("allow_private_urls", KEY_BOOL, download.allow_private),
-    KEY("allow_cidrs", KEY_STRING, allow_cidrs),
-    KEY("bucket", KEY_STRING, bucket),
-    KEY("endpoint", KEY_STRING, endpoint),
-    KEY("access_key", KEY_STRING, access_key),
-    KEY("secret_key", KEY_STRING, secret_key),
-    KEY("region", KEY_STRING, region),
-    KEY("storage_retries", KEY_INT, storage_retries),
-    KEY("storage_backoff_ms", KEY_LONG, storage_backoff_ms),
-    KEY("storage_timeout_ms", KEY_LONG, storage_timeout_ms),
-    KEY("presign_expiry_s", KEY_LONG, presign_expiry_s),
-    KEY("service_presign_expiry_s", KEY_LONG, service_presign_expiry_s),
-    KEY("delete_after_s", KEY_LONG, delete_after_s),
-    KEY("deletions_db", KEY_STRING, deletions_db),
-    KEY("tls_cert", KEY_STRING, tls_cert),
-    KEY("tls_key", KEY_STRING, tls_key),
-    KEY("gpu_token", KEY_STRING, gpu_token),
-    KEY("gpu_max_input_bytes", KEY_INT64, gpu_max_input_bytes),
-    KEY("gpu_max_output_bytes", KEY_INT64, gpu_max_output_bytes),
-};
-#undef KEY
+    if (n == 0 || n >= sizeof host)
+        return vsr_error_set(err, VSR_ERR_INVALID, "expected ADDR:PORT, got '%s'", text);
+    memcpy(host, h, n);
+    host[n] = '\0';
+    const vsr_opt port = {.type = VSR_OPT_INT,
+                          .offset = offsetof(vsr_server_config, listen_port),
+                          .min = 0,
+                          .max = 65535,
+                          .accepted = "a port 0..65535"};
+    int st = vsr_opt_set_text(&port, c, colon + 1, err);
+    if (st < 0)
+        return st;
+    return vsr_server_config_set(&c->listen_host, host, err);
+}
 
-static int apply_key(vsr_server_config *c, const config_key *k, json_t *v, const char *path,
+/* The subnet services' link lifetime from the environment (default there:
+ * 3600 s): a positive integer, at most the 7 days SigV4 allows, as they
+ * clamp it. */
+static int parse_presign_expiry(const vsr_opt *o, void *base, const char *text, vsr_error *err)
+{
+    char *end;
+    long n = strtol(text, &end, 10);
+    while (isspace((unsigned char)*end))
+        end++;
+    if (*end || n < 1 || end == text)
+        return vsr_error_set(err, VSR_ERR_INVALID, "expected seconds (a positive integer)");
+    *(long *)((char *)base + o->offset) = n < 7 * 24 * 3600 ? n : 7 * 24 * 3600;
+    return VSR_OK;
+}
+
+/* Every setting once: its config-file key (docs/vsr-serve.example.json),
+ * its environment variables (applied in order: the last one set wins; the
+ * BUCKET_* names are the older aliases of vidaio-subnet's MINER_STORAGE_S3_*
+ * ones) and its `vsr serve` option with the range the command line and the
+ * environment are held to (a file's numbers are checked by type here and
+ * by vsr_server_config_validate). */
+#define F(f) offsetof(vsr_server_config, f)
+#define KEY(k, t, f) .key = k, .type = t, .offset = F(f)
+/* clang-format off */
+const vsr_opt vsr_server_config_table[] = {
+    {.name = "listen", .type = VSR_OPT_CUSTOM, .arg = "ADDR:PORT", .parse = parse_listen,
+     .help = "address to bind (default 127.0.0.1:" VSR_SERVE_DEFAULT_PORT_STR "; [::1]:PORT\n"
+             "for IPv6; port 0 picks a free one)"},
+    {KEY("listen_host", VSR_OPT_STRDUP, listen_host)},
+    {KEY("listen_port", VSR_OPT_INT, listen_port)},
+    {KEY("token", VSR_OPT_STRDUP, token), .env = "VSR_API_TOKEN"},
+    {KEY("tls_cert", VSR_OPT_STRDUP, tls_cert), .name = "tls-cert", .arg = "FILE",
+     .help = "serve HTTPS with this PEM certificate (chain) ..."},
+    {KEY("tls_key", VSR_OPT_STRDUP, tls_key), .name = "tls-key", .arg = "FILE",
+     .help = "... and its PEM private key; SIGHUP reads both again"},
+    {KEY("root", VSR_OPT_STRDUP, root), .name = "root", .arg = "DIR",
+     .help = "local video_paths/output_paths must lie in DIR (without\n"
+             "it, only URLs in and uploads out)"},
+    {KEY("tmp_dir", VSR_OPT_STRDUP, tmp_dir), .name = "tmp-dir", .arg = "DIR",
+     .help = "scratch files of jobs (default $TMPDIR or /tmp)"},
+    {KEY("max_connections", VSR_OPT_INT, max_connections)},
+    {KEY("max_connections_per_ip", VSR_OPT_INT, max_connections_per_ip)},
+    {KEY("max_body_bytes", VSR_OPT_INT64, max_body_bytes)},
+    {KEY("request_timeout_s", VSR_OPT_INT, request_timeout_s)},
+    {KEY("header_timeout_s", VSR_OPT_INT, header_timeout_s)},
+    {KEY("max_running", VSR_OPT_INT, max_running), .name = "max-running", .arg = "N", .min = 1,
+     .max = 256, .accepted = "1..256", .help = "jobs upscaling at once (default 2)"},
+    {KEY("max_queued", VSR_OPT_INT, max_queued), .name = "max-queued", .arg = "N", .min = 0,
+     .max = 4096, .accepted = "0..4096", .help = "jobs waiting; more get 429 (default 5)"},
+    {KEY("job_timeout_s", VSR_OPT_INT, job_timeout_s), .name = "job-timeout", .arg = "SEC",
+     .min = 1, .max = 86400, .accepted = "1..86400 seconds",
+     .help = "a job's deadline from its arrival (default 600)"},
+    {KEY("drain_timeout_s", VSR_OPT_INT, drain_timeout_s), .name = "drain-timeout", .arg = "SEC",
+     .min = 0, .max = 86400, .accepted = "0..86400 seconds",
+     .help = "SIGTERM: let queued and running jobs end for at most\n"
+             "SEC (default 60; 0 = cancel them at once)"},
+    {KEY("workers", VSR_OPT_INT, workers), .name = "workers", .arg = "N", .min = 1, .max = 256,
+     .accepted = "1..256",
+     .help = "pipeline workers per job (default: 2 per GPU, 1 on\n"
+             "the CPU)"},
+    {KEY("max_pixels", VSR_OPT_INT64, max_pixels)},
+    {KEY("model", VSR_OPT_STRDUP, default_model)},
+    {KEY("operator_id", VSR_OPT_STRDUP, operator_id), .env = "VSR_OPERATOR_ID"},
+    {KEY("models_dir", VSR_OPT_STRDUP, models_dir)},
+    {KEY("backend", VSR_OPT_STRDUP, backend)},
+    {KEY("devices", VSR_OPT_STRDUP, devices_spec)},
+    {KEY("threads", VSR_OPT_INT, engine.config.threads)},
+    {KEY("tile", VSR_OPT_INT, engine.tile)},
+    {KEY("memory_mib", VSR_OPT_INT, memory_mib)},
+    {KEY("download_max_bytes", VSR_OPT_INT64, download.max_bytes)},
+    {KEY("download_connect_timeout_ms", VSR_OPT_LONG, download.connect_timeout_ms)},
+    {KEY("download_timeout_ms", VSR_OPT_LONG, download.total_timeout_ms)},
+    {KEY("download_stall_timeout_ms", VSR_OPT_LONG, download.stall_timeout_ms)},
+    {KEY("download_max_redirects", VSR_OPT_INT, download.max_redirects)},
+    {KEY("allow_private_urls", VSR_OPT_FLAG, download.allow_private),
+     .name = "allow-private-urls",
+     .help = "fetch from loopback and private addresses too (tests)"},
+    {KEY("allow_cidrs", VSR_OPT_STRDUP, allow_cidrs), .name = "allow-cidrs", .arg = "LIST",
+     .help = "fetch from these ranges despite the policy\n"
+             "(e.g. 10.1.0.0/16,192.168.5.7/32)"},
+    {KEY("bucket", VSR_OPT_STRDUP, bucket),
+     .env = "BUCKET_NAME MINER_STORAGE_S3_BUCKET_NAME"},
+    {KEY("endpoint", VSR_OPT_STRDUP, endpoint),
+     .env = "BUCKET_COMPATIBLE_ENDPOINT MINER_STORAGE_S3_ENDPOINT MINER_STORAGE_S3_ENDPOINT_URL"},
+    {KEY("access_key", VSR_OPT_STRDUP, access_key),
+     .env = "BUCKET_COMPATIBLE_ACCESS_KEY MINER_STORAGE_S3_ACCESS_KEY_ID"},
+    {KEY("secret_key", VSR_OPT_STRDUP, secret_key),
+     .env = "BUCKET_COMPATIBLE_SECRET_KEY MINER_STORAGE_S3_SECRET_ACCESS_KEY"},
+    {KEY("region", VSR_OPT_STRDUP, region), .env = "BUCKET_REGION MINER_STORAGE_S3_REGION"},
+    {KEY("storage_retries", VSR_OPT_INT, storage_retries)},
+    {KEY("storage_backoff_ms", VSR_OPT_LONG, storage_backoff_ms)},
+    {KEY("storage_timeout_ms", VSR_OPT_LONG, storage_timeout_ms), .min = 0, .max = LONG_MAX,
+     .accepted = "milliseconds", .env = "VSR_STORAGE_TIMEOUT_MS"},
+    {KEY("presign_expiry_s", VSR_OPT_LONG, presign_expiry_s)},
+    {KEY("service_presign_expiry_s", VSR_OPT_LONG, service_presign_expiry_s),
+     .parse = parse_presign_expiry,
+     .env = "S3_PRESIGNED_EXPIRY MINER_STORAGE_S3_PRESIGNED_EXPIRY"},
+    {KEY("delete_after_s", VSR_OPT_LONG, delete_after_s)},
+    {KEY("deletions_db", VSR_OPT_STRDUP, deletions_db), .name = "deletions-db", .arg = "FILE",
+     .help = "pending deletions of uploads (default\n"
+             "${XDG_STATE_HOME:-~/.local/state}/vsr/deletions.sqlite)"},
+    /* the reference worker's name first, so that vsr's own wins */
+    {KEY("gpu_token", VSR_OPT_STRDUP, gpu_token),
+     .env = "VIDAIO_NEXT_GPU_AUTH_TOKEN VSR_GPU_TOKEN"},
+    {KEY("gpu_max_input_bytes", VSR_OPT_INT64, gpu_max_input_bytes)},
+    {KEY("gpu_max_output_bytes", VSR_OPT_INT64, gpu_max_output_bytes)},
+    {0},
+};
+/* clang-format on */
+#undef KEY
+#undef F
+
+static int apply_key(vsr_server_config *c, const vsr_opt *k, json_t *v, const char *path,
                      vsr_error *err)
 {
-    void *field = (char *)c + k->offset;
-    if (k->type == KEY_STRING) {
+    if (k->type == VSR_OPT_STRDUP) {
         if (!json_is_string(v) && !json_is_null(v))
-            return vsr_error_set(err, VSR_ERR_INVALID, "%s: \"%s\" must be a string", path,
-                                 k->name);
-        return vsr_server_config_set(field, json_is_null(v) ? NULL : json_string_value(v), err);
+            return vsr_error_set(err, VSR_ERR_INVALID, "%s: \"%s\" must be a string", path, k->key);
+        return vsr_server_config_set((char **)((char *)c + k->offset),
+                                     json_is_null(v) ? NULL : json_string_value(v), err);
     }
-    if (k->type == KEY_BOOL) {
+    if (k->type == VSR_OPT_FLAG) {
         if (!json_is_boolean(v))
             return vsr_error_set(err, VSR_ERR_INVALID, "%s: \"%s\" must be true or false", path,
-                                 k->name);
-        *(int *)field = json_is_true(v);
-        return VSR_OK;
+                                 k->key);
+        return vsr_opt_set_bool(k, c, json_is_true(v), err);
     }
     if (!json_is_integer(v))
-        return vsr_error_set(err, VSR_ERR_INVALID, "%s: \"%s\" must be an integer", path, k->name);
+        return vsr_error_set(err, VSR_ERR_INVALID, "%s: \"%s\" must be an integer", path, k->key);
     json_int_t n = json_integer_value(v);
-    if (n < 0 || (k->type == KEY_INT && n > 0x7fffffff))
+    vsr_error why;
+    vsr_error_clear(&why);
+    if (vsr_opt_set_number(k, c, (long long)n, &why) < 0)
         return vsr_error_set(err, VSR_ERR_INVALID, "%s: \"%s\" = %lld is out of range", path,
-                             k->name, (long long)n);
-    if (k->type == KEY_INT)
-        *(int *)field = (int)n;
-    else if (k->type == KEY_LONG)
-        *(long *)field = (long)n;
-    else
-        *(int64_t *)field = (int64_t)n;
+                             k->key, (long long)n);
     return VSR_OK;
 }
 
@@ -174,10 +238,7 @@ int vsr_server_config_load_file(vsr_server_config *c, const char *path, vsr_erro
     json_t *v;
     json_object_foreach(root, name, v)
     {
-        const config_key *k = NULL;
-        for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0] && !k; i++)
-            if (!strcmp(config_keys[i].name, name))
-                k = &config_keys[i];
+        const vsr_opt *k = vsr_opt_find_key(vsr_server_config_table, name);
         if (!k) {
             st = vsr_error_set(err, VSR_ERR_INVALID, "config %s: unknown setting \"%s\"", path,
                                name);
@@ -191,53 +252,16 @@ done:
     return st;
 }
 
+static const char *env_get(const char *name)
+{
+    return getenv(name);
+}
+
 int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err)
 {
-    static const struct {
-        const char *var;
-        size_t offset;
-    } vars[] = {
-        {"BUCKET_NAME", offsetof(vsr_server_config, bucket)},
-        {"BUCKET_COMPATIBLE_ENDPOINT", offsetof(vsr_server_config, endpoint)},
-        {"BUCKET_COMPATIBLE_ACCESS_KEY", offsetof(vsr_server_config, access_key)},
-        {"BUCKET_COMPATIBLE_SECRET_KEY", offsetof(vsr_server_config, secret_key)},
-        {"BUCKET_REGION", offsetof(vsr_server_config, region)},
-        /* vidaio-subnet's current names (miner/compression/app.py and the
-         * upscaling service); the BUCKET_* ones above stay as aliases */
-        {"MINER_STORAGE_S3_BUCKET_NAME", offsetof(vsr_server_config, bucket)},
-        {"MINER_STORAGE_S3_ENDPOINT", offsetof(vsr_server_config, endpoint)},
-        {"MINER_STORAGE_S3_ENDPOINT_URL", offsetof(vsr_server_config, endpoint)},
-        {"MINER_STORAGE_S3_ACCESS_KEY_ID", offsetof(vsr_server_config, access_key)},
-        {"MINER_STORAGE_S3_SECRET_ACCESS_KEY", offsetof(vsr_server_config, secret_key)},
-        {"MINER_STORAGE_S3_REGION", offsetof(vsr_server_config, region)},
-        {"VSR_API_TOKEN", offsetof(vsr_server_config, token)},
-        /* the reference worker's name first, so that vsr's own wins */
-        {"VIDAIO_NEXT_GPU_AUTH_TOKEN", offsetof(vsr_server_config, gpu_token)},
-        {"VSR_GPU_TOKEN", offsetof(vsr_server_config, gpu_token)},
-        {"VSR_OPERATOR_ID", offsetof(vsr_server_config, operator_id)},
-    };
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        const char *v = getenv(vars[i].var);
-        if (v && *v && vsr_server_config_set((char **)((char *)c + vars[i].offset), v, err) < 0)
-            return err ? err->code : VSR_ERR_NOMEM;
-    }
-    /* The subnet services' link lifetime (default there: 3600 s), at most
-     * the 7 days SigV4 allows, as they clamp it; the legacy route keeps
-     * presign_expiry_s. */
-    const char *names[] = {"S3_PRESIGNED_EXPIRY", "MINER_STORAGE_S3_PRESIGNED_EXPIRY"};
-    for (int i = 0; i < 2; i++) {
-        const char *v = getenv(names[i]);
-        if (!v || !*v)
-            continue;
-        char *end;
-        long n = strtol(v, &end, 10);
-        while (isspace((unsigned char)*end))
-            end++;
-        if (*end || n < 1)
-            return vsr_error_set(err, VSR_ERR_INVALID,
-                                 "%s='%s': expected seconds (a positive integer)", names[i], v);
-        c->service_presign_expiry_s = n < 7 * 24 * 3600 ? n : 7 * 24 * 3600;
-    }
+    int st = vsr_opt_load_env(vsr_server_config_table, c, env_get, err);
+    if (st < 0)
+        return st;
     /* A bucket named without an endpoint is AWS's, in its region. */
     const char *mb = getenv("MINER_STORAGE_S3_BUCKET_NAME");
     if (mb && *mb && !c->endpoint) {
@@ -246,16 +270,6 @@ int vsr_server_config_load_env(vsr_server_config *c, vsr_error *err)
                  c->region ? c->region : "us-east-1");
         if (vsr_server_config_set(&c->endpoint, url, err) < 0)
             return VSR_ERR_NOMEM;
-    }
-    const char *t = getenv("VSR_STORAGE_TIMEOUT_MS");
-    if (t && *t) {
-        char *end;
-        errno = 0;
-        long ms = strtol(t, &end, 10);
-        if (errno || *end || ms < 0)
-            return vsr_error_set(err, VSR_ERR_INVALID,
-                                 "VSR_STORAGE_TIMEOUT_MS='%.32s': expected milliseconds", t);
-        c->storage_timeout_ms = ms;
     }
     return VSR_OK;
 }

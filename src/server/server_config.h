@@ -10,8 +10,10 @@
 #include "pipeline/device_pool.h"
 #include "server/download.h"
 #include "util/error.h"
+#include "util/opt_table.h"
 
 #define VSR_SERVE_DEFAULT_PORT 29115 /* the Vidaio miner's */
+#define VSR_SERVE_DEFAULT_PORT_STR "29115"
 
 typedef struct vsr_server_config {
     char *listen_host;        /* "127.0.0.1" unless told otherwise */
@@ -72,6 +74,13 @@ typedef struct vsr_server_config {
     int64_t gpu_max_input_bytes;  /* largest input it takes */
     int64_t gpu_max_output_bytes; /* largest output it returns */
 } vsr_server_config;
+
+/* Every setting of the struct once (util/opt_table.h): its config-file
+ * key, its environment variables, and, for those `vsr serve` takes on its
+ * command line, the option's name, range and help. The engine options
+ * (model, backend, devices, ...) are the command line's shared ones
+ * (cli/engine_options.h); their keys are here. */
+extern const vsr_opt vsr_server_config_table[];
 
 void vsr_server_config_default(vsr_server_config *c);
 void vsr_server_config_free(vsr_server_config *c);

@@ -262,7 +262,7 @@ static void fill(float *x, size_t n, unsigned seed)
 static int run(const vsr_backend_ops *be, const vsr_graph *g, vsr_precision prec,
                const vsr_tensor *in, vsr_tensor *out, vsr_error *err)
 {
-    vsr_backend_config cfg = {0, prec, 0};
+    vsr_backend_config cfg = {.threads = 0, .precision = prec, .device = 0};
     void *w = NULL, *ctx = NULL;
     *out = (vsr_tensor){in->n, g->out_channels, in->h * g->scale, in->w * g->scale, NULL};
     out->data = malloc(sizeof(float) * (size_t)out->n * out->c * out->h * out->w);
@@ -308,7 +308,7 @@ static void check_case(const vsr_backend_ops *be, const op_case *oc, int v, cove
     for (vsr_precision p = VSR_PRECISION_FP32; p < VSR_PRECISION_AUTO; p++) {
         if (!(be->precisions & VSR_PRECISION_BIT(p)))
             continue;
-        vsr_backend_config cfg = {0, p, 0};
+        vsr_backend_config cfg = {.threads = 0, .precision = p, .device = 0};
         vsr_error why = {0};
         if (!vsr_backend_supports(be, &b.g, &cfg, &why)) {
             /* a refusal says what it lacks: the layer, or the precision */
@@ -384,7 +384,7 @@ int main(int argc, char **argv)
         gb b;
         if (build_conv(&b, 0) == 0) {
             vsr_error why = {0};
-            vsr_backend_config cfg = {0, be->native_precision, 0};
+            vsr_backend_config cfg = {.threads = 0, .precision = be->native_precision, .device = 0};
             CHECK_MSG(vsr_backend_supports(be, &b.g, &cfg, &why), "%s refuses a plain conv: %s",
                       be->name, why.msg);
             vsr_graph_free(&b.g);

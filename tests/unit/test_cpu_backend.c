@@ -115,7 +115,7 @@ typedef struct result {
 static int run_backend(const vsr_backend_ops *be, const vsr_graph *g, vsr_precision prec,
                        int threads, const vsr_tensor *in, vsr_tensor *out)
 {
-    vsr_backend_config cfg = {threads, prec, 0};
+    vsr_backend_config cfg = {.threads = threads, .precision = prec, .device = 0};
     vsr_error err = {0};
     void *w = NULL, *ctx = NULL;
     out->n = in->n;
@@ -296,7 +296,7 @@ static void check_impls(void)
         vsr_precision prec = p ? VSR_PRECISION_BF16 : VSR_PRECISION_FP32;
         if (p && !vsr_cpu_bf16_supported(NULL))
             break;
-        vsr_backend_config cfg = {0, prec, 0};
+        vsr_backend_config cfg = {.threads = 0, .precision = prec, .device = 0};
         void *w = NULL, *ctx = NULL;
         rc = vsr_backend_cpu.weights_create(&g, &cfg, &w, &err);
         if (!rc)
@@ -334,7 +334,7 @@ typedef struct job {
 static void *worker(void *p)
 {
     job *j = p;
-    vsr_backend_config cfg = {1, j->prec, 0};
+    vsr_backend_config cfg = {.threads = 1, .precision = j->prec, .device = 0};
     vsr_error err = {0};
     void *ctx = NULL;
     j->rc = vsr_backend_cpu.context_create(j->g, j->w, &cfg, &ctx, &err);
@@ -351,7 +351,7 @@ static void check_sharing(void)
     if (graph_srvgg(&b, 16, 2, 2, 0))
         return;
     const vsr_graph *g = &b.g;
-    vsr_backend_config cfg = {1, VSR_PRECISION_FP32, 0};
+    vsr_backend_config cfg = {.threads = 1, .precision = VSR_PRECISION_FP32, .device = 0};
     vsr_error err = {0};
     void *w = NULL;
     int rc = vsr_backend_cpu.weights_create(g, &cfg, &w, &err);
@@ -414,7 +414,7 @@ static void check_sharing(void)
     if (ctx)
         vsr_backend_cpu.context_destroy(ctx);
     /* fp16 is not a cpu precision. */
-    vsr_backend_config c16 = {1, VSR_PRECISION_FP16, 0};
+    vsr_backend_config c16 = {.threads = 1, .precision = VSR_PRECISION_FP16, .device = 0};
     void *w16 = NULL;
     CHECK(vsr_backend_cpu.weights_create(g, &c16, &w16, &err) == VSR_ERR_UNSUPPORTED);
     vsr_backend_cpu.weights_destroy(w);

@@ -241,8 +241,9 @@ static int cpu_weights_create(const vsr_graph *g, const vsr_backend_config *cfg,
         return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
     w->g = g;
     w->precision = cfg ? cfg->precision : VSR_PRECISION_FP32;
-    const char *alg = getenv("VSR_CPU_CONV");
-    w->winograd = !(alg && strcmp(alg, "direct") == 0);
+    vsr_backend_settings knobs;
+    vsr_backend_settings_of(cfg ? &cfg->settings : NULL, &knobs);
+    w->winograd = !knobs.cpu_conv_direct;
     w->conv = calloc((size_t)g->n_nodes + 1, sizeof *w->conv);
     w->slopes = calloc((size_t)g->n_nodes + 1, sizeof *w->slopes);
     if (!w->conv || !w->slopes) {
@@ -335,10 +336,10 @@ static int cpu_context_create(const vsr_graph *g, const void *weights,
     ctx->g = g;
     ctx->w = w;
     ctx->threads = cfg ? cfg->threads : 0;
-    const char *e = getenv("VSR_CPU_PRELU");
-    ctx->prelu_onednn = e && strcmp(e, "onednn") == 0;
-    e = getenv("VSR_VERBOSE");
-    ctx->verbose = e ? atoi(e) : 0;
+    vsr_backend_settings knobs;
+    vsr_backend_settings_of(cfg ? &cfg->settings : NULL, &knobs);
+    ctx->prelu_onednn = knobs.cpu_prelu_onednn;
+    ctx->verbose = knobs.verbose;
     dnnl_status_t st = dnnl_stream_create(&ctx->stream, w->engine, dnnl_stream_default_flags);
     if (st != dnnl_success) {
         ctx->stream = NULL;

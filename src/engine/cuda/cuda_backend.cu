@@ -123,8 +123,9 @@ int cuda_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void 
     if (!W) return vsr_error_set(err, VSR_ERR_NOMEM, "cuda: out of host memory");
     W->g = g;
     W->device = cfg ? cfg->device : 0;
-    W->fused = env_flag("VSR_CUDA_FUSED", true);
-    W->first_fp32 = env_flag("VSR_CUDA_FIRST_FP32", false);
+    vsr_backend_settings_of(cfg ? &cfg->settings : nullptr, &W->knobs);
+    W->fused = W->knobs.cuda_fused;
+    W->first_fp32 = W->knobs.cuda_first_fp32;
     int rc;
     {
         cudaError_t e = cudaSetDevice(W->device);
@@ -133,7 +134,7 @@ int cuda_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void 
          * belong to the encoders. (Also the flags FFmpeg's NVDEC asks of
          * the primary context it shares with us.) VSR_CUDA_SPIN=1 keeps
          * the runtime's default, for measuring. */
-        W->spin = env_flag("VSR_CUDA_SPIN", false);
+        W->spin = W->knobs.cuda_spin;
         if (e == cudaSuccess && !W->spin) e = cudaSetDeviceFlags(cudaDeviceScheduleBlockingSync);
         if (e != cudaSuccess) {
             delete W;
@@ -199,15 +200,15 @@ void cuda_context_destroy(void *p);
 int cuda_context_create(const vsr_graph *g, const void *weights, const vsr_backend_config *cfg,
                         void **out, vsr_error *err) {
     (void)g;
-    (void)cfg;
     *out = nullptr;
     const Weights *W = (const Weights *)weights;
+    vsr_backend_settings knobs;
+    vsr_backend_settings_of(cfg ? &cfg->settings : nullptr, &knobs);
     Ctx *c = new (std::nothrow) Ctx();
     if (!c) return vsr_error_set(err, VSR_ERR_NOMEM, "cuda: out of host memory");
     c->W = W;
     c->device = W->device;
-    const char *v = getenv("VSR_CUDA_VARIANT");
-    c->variant = v && *v ? atoi(v) : conv3x3_default_variant(c->device);
+    c->variant = knobs.cuda_variant >= 0 ? knobs.cuda_variant : conv3x3_default_variant(c->device);
     if (c->variant < 0 || c->variant >= conv3x3_num_variants()) c->variant = 0;
     int rc = 0;
     cudaError_t e = cudaSetDevice(c->device);

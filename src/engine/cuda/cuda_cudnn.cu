@@ -28,11 +28,6 @@ namespace {
 std::once_flag g_cudnn_once;
 
 void cudnn_load() {
-    const char *no = getenv("VSR_CUDA_NO_CUDNN");
-    if (no && *no && strcmp(no, "0") != 0) {
-        snprintf(g_cudnn_why, sizeof g_cudnn_why, "disabled by VSR_CUDA_NO_CUDNN");
-        return;
-    }
     void *lib = dlopen("libcudnn.so.9", RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
         snprintf(g_cudnn_why, sizeof g_cudnn_why, "dlopen libcudnn.so.9: %s", dlerror());

@@ -31,12 +31,6 @@ const char *step_kind_name(StepKind k) {
     return "?";
 }
 
-bool env_flag(const char *name, bool dflt) {
-    const char *v = getenv(name);
-    if (!v || !*v) return dflt;
-    return strcmp(v, "0") != 0 && strcmp(v, "off") != 0 && strcmp(v, "no") != 0;
-}
-
 namespace {
 
 bool conv_is_3x3_same(const vsr_conv_params &c) {
@@ -190,10 +184,7 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
     for (int b = 0; b < g->n_blobs; ++b) chans[b] = chans_known ? shp[b].c : 0;
     /* VSR_CUDA_NO_RRDB=1: none of the RRDB kernels; =32 or =64: not the
      * one for that many output channels (debugging) */
-    const char *no_rrdb = getenv("VSR_CUDA_NO_RRDB");
-    const int rrdb_off = no_rrdb && (atoi(no_rrdb) == 32 || atoi(no_rrdb) == 64) ? atoi(no_rrdb)
-                         : env_flag("VSR_CUDA_NO_RRDB", false)                   ? -1
-                                                                                 : 0;
+    const int rrdb_off = W->knobs.cuda_no_rrdb;
     const bool rrdb = chans_known && W->fused && W->cc_major == 9 && W->encode_tiled &&
                       rrdb_off >= 0 && conv3x3_rrdb_available();
     std::vector<int> consumers(g->n_blobs, 0), producer(g->n_blobs, -1);
@@ -228,7 +219,7 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                 done[i + 1] = 1;
             }
             /* SRVGG tail: conv 64->48 -> PixelShuffle(4) -> add(., nearest x4 (input)) = output */
-            if (fused && !env_flag("VSR_CUDA_NO_TAIL", false) && st.act_node < 0 &&
+            if (fused && !W->knobs.cuda_no_tail && st.act_node < 0 &&
                 c.act.type == VSR_ACT_NONE && conv_is_3x3_same(c) &&
                 c.in_c == 64 && c.out_c == 48 && consumers[nd.output] == 1) {
                 int ps = -1, add = -1, interp = -1, resize = -1;
@@ -298,7 +289,7 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                 }
             }
             std::vector<float> slopes;
-            if (fused && !env_flag("VSR_CUDA_NO_FIRST", false) && conv_is_3x3_same(c) &&
+            if (fused && !W->knobs.cuda_no_first && conv_is_3x3_same(c) &&
                 c.in_c == 3 && c.out_c == 64 &&
                 nd.inputs[0] == g->input_blob && act_as_slopes(st.act, 64, slopes)) {
                 st.kind = S_CONV_FIRST;
@@ -412,7 +403,7 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
             const int cip = round_up8(c.in_c), cop = round_up8(c.out_c);
             const int kh = c.kernel_h, kw = c.kernel_w;
             const bool sym = c.pad_top == c.pad_bottom && c.pad_left == c.pad_right;
-            st.kind = (c.in_c <= 8 || !sym || !cudnn()) ? S_CONV_DIRECT : S_CONV_CUDNN;
+            st.kind = (c.in_c <= 8 || !sym || W->knobs.cuda_no_cudnn || !cudnn()) ? S_CONV_DIRECT : S_CONV_CUDNN;
             std::vector<float> bias(cop, 0.f);
             if (c.bias) memcpy(bias.data(), c.bias, c.out_c * sizeof(float));
             st.off_bias = blob.add(bias.data(), bias.size() * 4);

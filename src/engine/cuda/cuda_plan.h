@@ -123,6 +123,7 @@ struct Weights {
     bool fused = true;
     bool spin = false; /* VSR_CUDA_SPIN: waits spin (the runtime's default), for measuring */
     bool first_fp32 = false; /* VSR_CUDA_FIRST_FP32=1: first layer on fp32 FMA, not tensor cores */
+    vsr_backend_settings knobs{}; /* the settings it was made with (plan choices) */
     int cc_major = 0;        /* the device's compute capability */
     /* Concatenations planned away: blob b lives in the buffer of blob
      * alias_root[b] (itself if not aliased), at channel alias_off[b]; a
@@ -146,8 +147,6 @@ struct Blob {
         return (long long)off;
     }
 };
-
-bool env_flag(const char *name, bool dflt);
 
 /* The plan of g (fusions, a kernel per step) into W->steps, every step's
  * parameters staged into blob. */

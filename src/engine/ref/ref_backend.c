@@ -53,12 +53,12 @@ static int ref_context_create(const vsr_graph *g, const void *weights,
                               const vsr_backend_config *cfg, void **ctx, vsr_error *err)
 {
     (void)weights;
-    (void)cfg;
     ref_context *c = calloc(1, sizeof *c);
     if (c) {
         c->g = g;
-        const char *limit = getenv("VSR_REF_FAIL_ABOVE_PIXELS");
-        c->fail_above_pixels = limit ? atol(limit) : 0;
+        vsr_backend_settings knobs;
+        vsr_backend_settings_of(cfg ? &cfg->settings : NULL, &knobs);
+        c->fail_above_pixels = knobs.ref_fail_above_pixels;
         c->shapes = calloc((size_t)g->n_blobs, sizeof *c->shapes);
         c->blobs = calloc((size_t)g->n_blobs, sizeof *c->blobs);
     }
