@@ -200,9 +200,10 @@ static int apply_engine(vsr_server_config *cfg, const vsr_cli_engine_opts *eo, v
 
 /* SIGTERM (a service manager, a rolling restart): readiness goes to 503
  * and new jobs are refused, so that a load balancer moves on, while the
- * jobs queued and running finish; up to timeout_s, or until SIGINT or a
- * second SIGTERM asks to stop now. Returns the signal that ends it (SIGTERM
- * when the jobs ended or the time ran out). */
+ * jobs queued and running finish and their replies are sent; up to
+ * timeout_s, or until SIGINT or a second SIGTERM asks to stop now.
+ * Returns the signal that ends it (SIGTERM when the jobs ended or the
+ * time ran out). */
 static int drain(vsr_server *server, const sigset_t *signals, int timeout_s)
 {
     vsr_server_drain(server);
@@ -211,7 +212,8 @@ static int drain(vsr_server *server, const sigset_t *signals, int timeout_s)
              "second SIGTERM stops now)",
              vsr_server_jobs(server), timeout_s);
     double until = vsr_now_s() + timeout_s;
-    while (vsr_server_jobs(server) > 0 && vsr_now_s() < until) {
+    while ((vsr_server_jobs(server) > 0 || vsr_server_requests(server) > 0) &&
+           vsr_now_s() < until) {
         struct timespec poll = {0, 200 * 1000 * 1000};
         int sig = sigtimedwait(signals, NULL, &poll);
         if (sig == SIGINT || sig == SIGTERM)

@@ -137,6 +137,16 @@ void vsr_conn_guard_phase(vsr_conn_guard *g, vsr_conn_track *t, vsr_conn_phase p
     pthread_mutex_unlock(&g->lock);
 }
 
+int vsr_conn_guard_busy(vsr_conn_guard *g)
+{
+    int n = 0;
+    pthread_mutex_lock(&g->lock);
+    for (const vsr_conn_track *t = g->head; t; t = t->next)
+        n += t->phase != VSR_CONN_HEADERS && !t->shut;
+    pthread_mutex_unlock(&g->lock);
+    return n;
+}
+
 void vsr_conn_guard_closed(vsr_conn_guard *g, vsr_conn_track *t)
 {
     if (!t)

@@ -43,6 +43,12 @@ vsr_conn_track *vsr_conn_guard_opened(vsr_conn_guard *g, int fd, const char *pee
 /* The connection enters phase; its clock restarts. t may be NULL. */
 void vsr_conn_guard_phase(vsr_conn_guard *g, vsr_conn_track *t, vsr_conn_phase phase);
 
+/* Connections in the middle of a request: its body, or its answer until
+ * the last byte is sent (the transport's completion moves it back to
+ * HEADERS). What a draining server waits for, so that it does not stop
+ * between a job's end and its reply. */
+int vsr_conn_guard_busy(vsr_conn_guard *g);
+
 /* The connection is closing; t is freed. t may be NULL. */
 void vsr_conn_guard_closed(vsr_conn_guard *g, vsr_conn_track *t);
 

@@ -443,6 +443,11 @@ int vsr_http_port(const vsr_http *h)
     return h->port;
 }
 
+int vsr_http_requests_in_flight(vsr_http *h)
+{
+    return vsr_conn_guard_busy(h->guard);
+}
+
 void vsr_http_quiesce(vsr_http *h)
 {
     if (h && h->daemon) {

@@ -122,6 +122,10 @@ int vsr_http_port(const vsr_http *h);
  * server is plain HTTP. */
 int vsr_http_reload_tls(vsr_http *h, vsr_error *err);
 
+/* Requests being received or answered (until the answer's last byte is
+ * sent): vsr_conn_guard_busy. */
+int vsr_http_requests_in_flight(vsr_http *h);
+
 /* Stops accepting connections; requests in progress go on. */
 void vsr_http_quiesce(vsr_http *h);
 

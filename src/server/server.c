@@ -130,6 +130,11 @@ int vsr_server_jobs(vsr_server *s)
     return running + waiting + vsr_gpu_worker_uploading(s->api.gpu);
 }
 
+int vsr_server_requests(vsr_server *s)
+{
+    return vsr_http_requests_in_flight(s->http);
+}
+
 void vsr_server_stop(vsr_server *s)
 {
     if (!s)

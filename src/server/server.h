@@ -28,6 +28,10 @@ void vsr_server_drain(vsr_server *s);
 /* Jobs queued or running now. */
 int vsr_server_jobs(vsr_server *s);
 
+/* Requests being received or answered now: a drain waits for these too,
+ * or a job that has just ended would lose its reply to the stop. */
+int vsr_server_requests(vsr_server *s);
+
 /* Stops taking connections, cancels the jobs, waits for them and closes
  * everything. Pending deletions stay on disk for the next start. */
 void vsr_server_stop(vsr_server *s);
