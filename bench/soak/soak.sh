@@ -27,7 +27,8 @@ ffmpeg -v error -y -f lavfi -i testsrc2=size=64x48:rate=30 -frames:v 8 -c:v libx
 ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=30 -frames:v 600 -c:v libx264 \
     -preset ultrafast -pix_fmt yuv420p "$W/root/long.mp4"
 cat >"$W/config.json" <<JSON
-{"max_running": 2, "max_queued": 3, "tmp_dir": "$W/tmp", "job_timeout_s": 120}
+{"max_running": 2, "max_queued": 3, "tmp_dir": "$W/tmp", "job_timeout_s": 120,
+ "model": "realesr-animevideov3"}
 JSON
 export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16:detect_leaks=1}
 "$VSR" serve --listen 127.0.0.1:0 --port-file "$W/port" --config "$W/config.json" \

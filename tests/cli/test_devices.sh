@@ -96,10 +96,13 @@ if "$VSR_BIN" --version | grep -q "cuda (unavailable"; then
 fi
 
 # The server: jobs on two devices, one failing; /metrics shows it out of rotation.
+# The model is named (the server's default, auto, probes the clip first: not
+# what this test is about).
 mkdir -p "$WORK/root/out"
 cp "$WORK/in.mp4" "$WORK/root/in.mp4"
 "$VSR_BIN" serve --listen 127.0.0.1:0 --port-file "$WORK/port" --root "$WORK/root" \
-    --backend "$BACKEND" --devices 0,1 --workers 2 --fail-device 0:2 2>"$WORK/serve.log" &
+    --backend "$BACKEND" --devices 0,1 --workers 2 --fail-device 0:2 --model realesr-animevideov3 \
+    2>"$WORK/serve.log" &
 SERVE=$!
 trap 'kill $SERVE 2>/dev/null' EXIT
 for _ in $(seq 300); do [ -s "$WORK/port" ] && break; sleep 0.1; done

@@ -354,6 +354,49 @@ static void check_model(const char *name, int w, int h, int tile, double tol8)
     vsr_graph_free(&g);
 }
 
+/* The tile edge the engine picks for a w x h frame of the model under
+ * budget (0: the default); -1 if the engine could not be made. */
+static int tile_for(const vsr_graph *g, size_t budget, int w, int h)
+{
+    vsr_engine_options opt;
+    vsr_engine_options_default(&opt);
+    opt.backend = "ref";
+    opt.memory_budget = budget;
+    vsr_error err = {0};
+    vsr_engine *e = NULL;
+    vsr_engine_ctx *c = NULL;
+    int tile = -1;
+    if (vsr_engine_create(g, &opt, &e, &err) == 0 && vsr_engine_ctx_create(e, &c, &err) == 0)
+        tile = vsr_engine_tile_size(c, w, h);
+    CHECK_MSG(tile >= 0, "%s", err.msg);
+    vsr_engine_ctx_destroy(c);
+    vsr_engine_destroy(e);
+    return tile;
+}
+
+/* A deep model (realesrgan-x4plus: a halo of 350 input pixels) is not cut
+ * into tiles smaller than their halo under the default budget, which it
+ * exceeds at 960x540 (about 4 GiB of float activations): it went 16-pixel
+ * tiles and ran 2,000 times slower. An explicit budget is still obeyed. */
+static void check_deep_model_tiles(void)
+{
+    vsr_graph g;
+    vsr_error err = {0};
+    int rc = vsr_model_load("realesrgan-x4plus", 0, NULL, &g, &err);
+    CHECK_MSG(rc == 0, "%s", err.msg);
+    if (rc)
+        return;
+    const size_t frame = g.peak_bytes_per_pixel * 960 * 540;
+    CHECK_MSG(g.receptive_radius >= 300, "x4plus halo %d", g.receptive_radius);
+    CHECK_MSG(frame > (size_t)1 << 30, "x4plus at 960x540: %zu bytes, under the CPU default",
+              frame);
+    int t = tile_for(&g, 0, 960, 540);
+    CHECK_MSG(t == 960, "default budget: x4plus at 960x540 in tiles of %d, not whole", t);
+    t = tile_for(&g, (size_t)1 << 30, 960, 540);
+    CHECK_MSG(t > 0 && t < 960, "explicit 1 GiB: x4plus at 960x540 in tiles of %d, not obeyed", t);
+    vsr_graph_free(&g);
+}
+
 int main(void)
 {
     /* Mini models: radius 3 (+1 for bicubic); 70x50 frames in tiles of 16
@@ -380,5 +423,6 @@ int main(void)
     /* The real models: a middle tile with halo on both sides. */
     check_model("realesr-animevideov3-x2", 60, 14, 20, 0);
     check_model("realesr-general-x4v3", 100, 6, 30, 0);
+    check_deep_model_tiles();
     return test_report("test_engine_tiling");
 }
