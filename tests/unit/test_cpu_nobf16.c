@@ -33,7 +33,8 @@ int main(void)
     if (rc)
         return test_report("test_cpu_nobf16");
 
-    vsr_backend_config bf16 = {.precision = VSR_PRECISION_BF16}, fp32 = {.precision = VSR_PRECISION_FP32};
+    vsr_backend_config bf16 = {.precision = VSR_PRECISION_BF16},
+                       fp32 = {.precision = VSR_PRECISION_FP32};
     void *w = NULL, *ctx = NULL;
     vsr_error_clear(&err);
     CHECK(vsr_backend_cpu.weights_create(&g, &bf16, &w, &err) == VSR_ERR_UNSUPPORTED);
