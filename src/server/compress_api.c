@@ -9,7 +9,7 @@
 #include "server/compress_request.h"
 #include "server/json_text.h"
 #include "server/path_confine.h"
-#include "server/upscale_request.h"
+#include "server/request_fields.h"
 #include "server/uuid.h"
 #include "util/clock.h"
 #include "util/log.h"

@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "server/json_text.h"
-#include "server/upscale_request.h"
+#include "server/request_fields.h"
 #include "util/error.h"
 
 json_t *vsr_compress_request_invalidv(const char *type, const char *field, json_t *input,

@@ -10,16 +10,9 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "server/request_fields.h"
 #include "server/server_config.h"
 #include "server/upscale_job.h"
-
-/* Whether s is an http(s) URL (what a job downloads). */
-int vsr_request_is_url(const char *s);
-
-/* A task id becomes part of logs, of /queue and of object keys: min_len
- * to 64 letters, digits or characters of punct. POST /upscale takes 1 to
- * 64 and "._:-"; POST /compress, as its service, 0 to 64 and "._-". */
-int vsr_request_task_id_ok(const char *s, size_t min_len, const char *punct);
 
 /* Fills j's clips (sources, output paths or upload keys, which name
  * j->job.id), scale and encoder options from root. has_storage: the
