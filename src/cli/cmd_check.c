@@ -99,12 +99,9 @@ int vsr_cmd_check(int argc, char **argv)
 {
     check_args a = {.threads = vsr_cores_online()};
     const vsr_opt_set set = {options, &a};
-    int help_asked, r = vsr_cli_parse(CMD, &set, 1, argc, argv, &help_asked);
-    if (r || help_asked) {
-        if (help_asked)
-            help();
+    int help_asked, r = vsr_cli_parse(CMD, &set, 1, argc, argv, help, &help_asked);
+    if (r || help_asked)
         return r;
-    }
     const char *input = a.input, *task = a.task, *reference = a.reference;
     int scale = a.scale, threads = a.threads;
     if (optind != argc - 1)

@@ -248,12 +248,9 @@ int vsr_cmd_compress(int argc, char **argv)
     compress_args a = {.vmaf = -1};
     vsr_compress_options_default(&a.opt);
     const vsr_opt_set set = {options, &a};
-    int help_asked, r = vsr_cli_parse(CMD, &set, 1, argc, argv, &help_asked);
-    if (r || help_asked) {
-        if (help_asked)
-            help();
+    int help_asked, r = vsr_cli_parse(CMD, &set, 1, argc, argv, help, &help_asked);
+    if (r || help_asked)
         return r;
-    }
     vsr_compress_options opt = a.opt;
     const int verbose = a.verbose, json = a.json, have_target = a.vmaf >= 0;
     if (have_target)

@@ -101,12 +101,9 @@ static int parse_args(int argc, char **argv, image_args *a)
     vsr_image_write_options_default(&a->write);
     vsr_cli_engine_default(&a->engine);
     const vsr_opt_set sets[] = {{options, a}, {vsr_cli_engine_table, &a->engine}};
-    int help_asked, st = vsr_cli_parse(CMD, sets, 2, argc, argv, &help_asked);
-    if (st || help_asked) {
-        if (help_asked)
-            help();
+    int help_asked, st = vsr_cli_parse(CMD, sets, 2, argc, argv, help, &help_asked);
+    if (st || help_asked)
         return st;
-    }
     if ((st = vsr_opt_no_operands(CMD, argc, argv)))
         return st;
     if (!a->input || !*a->input)

@@ -45,12 +45,9 @@ int vsr_cmd_models(int argc, char **argv)
 {
     models_args a = {0};
     const vsr_opt_set set = {options, &a};
-    int help_asked, st = vsr_cli_parse(CMD, &set, 1, argc, argv, &help_asked);
-    if (st || help_asked) {
-        if (help_asked)
-            help();
+    int help_asked, st = vsr_cli_parse(CMD, &set, 1, argc, argv, help, &help_asked);
+    if (st || help_asked)
         return st;
-    }
     if ((st = vsr_opt_no_operands(CMD, argc, argv)))
         return st;
     const char *models_dir = a.models_dir;

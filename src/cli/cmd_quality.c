@@ -168,12 +168,9 @@ int vsr_cmd_quality(int argc, char **argv)
         .cuda_device = -1,
     };
     const vsr_opt_set set = {options, &a};
-    int help_asked, r = vsr_cli_parse(CMD, &set, 1, argc, argv, &help_asked);
-    if (r || help_asked) {
-        if (help_asked)
-            help();
+    int help_asked, r = vsr_cli_parse(CMD, &set, 1, argc, argv, help, &help_asked);
+    if (r || help_asked)
         return r;
-    }
     vsr_clip_quality_options opt = a.opt;
     const char *reference = a.reference;
     if (a.cuda_device >= 0) {

@@ -235,13 +235,10 @@ int vsr_cmd_serve(int argc, char **argv)
      * fail. */
     vsr_opt_set sets[] = {
         {vsr_server_config_table, &cfg}, {options, &a}, {vsr_cli_engine_table, &eo}};
-    int help_asked, r = vsr_cli_parse(CMD, sets, 3, argc, argv, &help_asked);
+    int help_asked, r = vsr_cli_parse(CMD, sets, 3, argc, argv, help, &help_asked);
     vsr_server_config_free(&cfg);
-    if (r || help_asked) {
-        if (help_asked)
-            help();
+    if (r || help_asked)
         return r;
-    }
     if ((r = vsr_opt_no_operands(CMD, argc, argv)))
         return r;
     if (eo.scale)
@@ -255,7 +252,7 @@ int vsr_cmd_serve(int argc, char **argv)
         goto fail;
     if ((st = vsr_server_config_load_env(&cfg, &err)) < 0)
         goto fail;
-    if ((r = vsr_cli_parse(CMD, sets, 3, argc, argv, &help_asked))) {
+    if ((r = vsr_cli_parse(CMD, sets, 3, argc, argv, NULL, &help_asked))) {
         vsr_server_config_free(&cfg);
         return r;
     }

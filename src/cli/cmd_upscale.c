@@ -464,12 +464,9 @@ static int parse_args(int argc, char **argv, upscale_args *a)
     a->progress_mode = -1;
 
     const vsr_opt_set sets[] = {{io_options, a}, {vsr_cli_engine_table, eo}, {run_options, a}};
-    int r = vsr_cli_parse(CMD, sets, 3, argc, argv, &a->help);
-    if (r || a->help) {
-        if (a->help)
-            help();
+    int r = vsr_cli_parse(CMD, sets, 3, argc, argv, help, &a->help);
+    if (r || a->help)
         return r;
-    }
     const char *task = a->task;
     if (a->profile)
         vsr_encoder_profile_parse(a->profile, &cfg->enc.profile);

@@ -34,15 +34,17 @@ int vsr_cli_fail(const char *cmd, const char *fmt, ...)
 }
 
 int vsr_cli_parse(const char *cmd, const vsr_opt_set *sets, int n_sets, int argc, char **argv,
-                  int *help)
+                  void (*print_help)(void), int *help)
 {
     vsr_error err;
     vsr_error_clear(&err);
     *help = 0;
     int st = vsr_opt_parse(sets, n_sets, argc, argv, NULL, &err);
-    if (st == VSR_OPT_HELP_ASKED)
+    if (st == VSR_OPT_HELP_ASKED) {
         *help = 1;
-    else if (st < 0)
+        if (print_help)
+            print_help();
+    } else if (st < 0)
         return vsr_usage_error(cmd, "%s", err.msg);
     return VSR_EXIT_OK;
 }

@@ -30,10 +30,11 @@ int vsr_cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(pr
 /* Parses argv (argv[0] = the command's name) with the option tables in
  * sets (util/opt_table.h); VSR_EXIT_OK, or VSR_EXIT_USAGE after printing
  * the message as vsr_usage_error does. *help: 1 when --help was given
- * (the parse stopped there). getopt's optind is left at the first operand
+ * (the parse stopped there), after print_help (may be NULL) printed the
+ * command's help. getopt's optind is left at the first operand
  * (vsr_opt_no_operands). */
 int vsr_cli_parse(const char *cmd, const vsr_opt_set *sets, int n_sets, int argc, char **argv,
-                  int *help);
+                  void (*print_help)(void), int *help);
 
 /* Option-table parsers for the values the commands share; each leaves
  * its message (without the option's name) in err. */
