@@ -305,6 +305,14 @@ AVBufferPool *vsr_yuv_frame_pool(int w, int h)
     return size > 0 ? av_buffer_pool_init((size_t)size, av_buffer_allocz) : NULL;
 }
 
+vsr_yuv420 vsr_yuv420_of_frame(const AVFrame *f)
+{
+    return (vsr_yuv420){f->width,
+                        f->height,
+                        {f->data[0], f->data[1], f->data[2]},
+                        {(size_t)f->linesize[0], (size_t)f->linesize[1], (size_t)f->linesize[2]}};
+}
+
 int vsr_yuv_frame_alloc(AVBufferPool *pool, AVFrame *out, int w, int h, const vsr_colour *colour,
                         long frame_no, vsr_error *err)
 {

@@ -77,6 +77,9 @@ AVBufferPool *vsr_yuv_frame_pool(int w, int h);
 int vsr_yuv_frame_alloc(AVBufferPool *pool, AVFrame *out, int w, int h, const vsr_colour *colour,
                         long frame_no, vsr_error *err);
 
+/* A yuv420p frame's planes (f's, not copied) as the frame layer's I420. */
+vsr_yuv420 vsr_yuv420_of_frame(const AVFrame *f);
+
 /* The engine's fixed-point RGB to YUV coefficients for colour's matrix,
  * with swscale's fallback (BT.601) for a matrix it does not know. */
 void vsr_colour_yuv_coeffs(const vsr_colour *colour, vsr_yuv_coeffs *k);

@@ -237,14 +237,6 @@ static int sample_clip(probe *p, int windows, int k, vsr_detail_probe_result *re
     return VSR_OK;
 }
 
-static vsr_yuv420 yuv_of(const AVFrame *f)
-{
-    return (vsr_yuv420){f->width,
-                        f->height,
-                        {f->data[0], f->data[1], f->data[2]},
-                        {(size_t)f->linesize[0], (size_t)f->linesize[1], (size_t)f->linesize[2]}};
-}
-
 /* Window [i, end)'s blends at detail d, encoded as the run will encode
  * them (in memory, a fresh encoder instance per window) and decoded back,
  * added to session q against the references. The encode matters: it
@@ -264,7 +256,7 @@ static int encode_window(probe *p, int i, int end, float d, vsr_quality *q, vsr_
         }
         av_image_copy(f->data, f->linesize, (const uint8_t **)s->model->data, s->model->linesize,
                       AV_PIX_FMT_YUV420P, p->out_w, p->out_h);
-        vsr_yuv420 out = yuv_of(f), in = yuv_of(s->input);
+        vsr_yuv420 out = vsr_yuv420_of_frame(f), in = vsr_yuv420_of_frame(s->input);
         ret = vsr_yuv420_blend(&out, &in, d, err);
         f->pts = j - i;
         if (ret >= 0)

@@ -278,15 +278,6 @@ static int alloc_rgb(vsr_image *img, int w, int h, vsr_error *err)
     return VSR_OK;
 }
 
-/* A yuv420p AVFrame's planes. */
-static vsr_yuv420 yuv_of(const AVFrame *f)
-{
-    return (vsr_yuv420){f->width,
-                        f->height,
-                        {f->data[0], f->data[1], f->data[2]},
-                        {(size_t)f->linesize[0], (size_t)f->linesize[1], (size_t)f->linesize[2]}};
-}
-
 /* The upscaler writes the encoder's YUV frame itself (on the GPU), from
  * rgb_in, or, when that is NULL, from the slot's decoded frame (yuv_in,
  * kin: its colour), which it converts itself. */
@@ -298,7 +289,7 @@ static int upscale_to_yuv(pipeline *p, int64_t i, void *ctx, const vsr_image *rg
         vsr_yuv_frame_alloc(p->out_pool, s->out, p->out_w, p->out_h, &p->out_colour, (long)i, err);
     if (ret < 0)
         return ret;
-    vsr_yuv420 yuv = yuv_of(s->out);
+    vsr_yuv420 yuv = vsr_yuv420_of_frame(s->out);
     ret = rgb_in ? p->cfg->upscaler->run_yuv420(ctx, rgb_in, &yuv, &p->yuv_coeffs, p->resample, err)
                  : p->cfg->upscaler->run_from_yuv(ctx, yuv_in, kin, &yuv, &p->yuv_coeffs,
                                                   p->resample, err);
@@ -332,7 +323,7 @@ static int convert_out(pipeline *p, int64_t i, worker_bufs *b, slot *s, vsr_erro
         return ret;
     ret = vsr_rgb_to_yuv_run(b->to_yuv_in, &b->rgb_in, b->blend, (long)i, err);
     if (ret >= 0) {
-        vsr_yuv420 out = yuv_of(s->out), in = yuv_of(b->blend);
+        vsr_yuv420 out = vsr_yuv420_of_frame(s->out), in = vsr_yuv420_of_frame(b->blend);
         ret = vsr_yuv420_blend(&out, &in, detail, err);
     }
     av_frame_unref(b->blend);
@@ -398,7 +389,7 @@ static int process_frame(pipeline *p, int64_t i, void *ctx, worker_bufs *b, doub
         return ret;
     double t5 = vsr_now_s();
     if (p->hash_file && p->resampling) {
-        vsr_yuv420 yuv = yuv_of(s->out);
+        vsr_yuv420 yuv = vsr_yuv420_of_frame(s->out);
         ret = vsr_yuv420_sha256(&yuv, s->hash, err);
         if (ret < 0)
             return ret;
