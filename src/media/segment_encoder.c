@@ -123,11 +123,6 @@ int vsr_segment_encoder_finish(vsr_segment_encoder *se, vsr_error *err)
     return VSR_OK;
 }
 
-enum AVCodecID vsr_segment_encoder_codec_id(const vsr_segment_encoder *se)
-{
-    return se->codec_id;
-}
-
 int64_t vsr_segment_encoder_index(const vsr_segment_encoder *se)
 {
     return se->index;
@@ -148,6 +143,36 @@ const uint8_t *vsr_segment_encoder_extradata(const vsr_segment_encoder *se, int 
 {
     *size = se->extradata_size;
     return se->extradata;
+}
+
+int vsr_segment_encoder_open_decoder(const vsr_segment_encoder *se, int threads,
+                                     AVCodecContext **out, vsr_error *err)
+{
+    *out = NULL;
+    const AVCodec *codec = avcodec_find_decoder(se->codec_id);
+    if (!codec)
+        return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "no %s decoder in this FFmpeg build",
+                             avcodec_get_name(se->codec_id));
+    AVCodecContext *d = avcodec_alloc_context3(codec);
+    if (!d)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "%s decoder: out of memory", codec->name);
+    if (se->extradata_size > 0) {
+        d->extradata = av_mallocz((size_t)se->extradata_size + AV_INPUT_BUFFER_PADDING_SIZE);
+        if (!d->extradata) {
+            avcodec_free_context(&d);
+            return vsr_error_set(err, VSR_ERR_NOMEM, "%s decoder: out of memory", codec->name);
+        }
+        memcpy(d->extradata, se->extradata, (size_t)se->extradata_size);
+        d->extradata_size = se->extradata_size;
+    }
+    d->thread_count = threads;
+    int r = avcodec_open2(d, codec, NULL);
+    if (r < 0) {
+        avcodec_free_context(&d);
+        return vsr_error_set(err, VSR_ERR_BACKEND, "%s decoder: %s", codec->name, av_err2str(r));
+    }
+    *out = d;
+    return VSR_OK;
 }
 
 void vsr_segment_encoder_free(vsr_segment_encoder *se)

@@ -33,9 +33,6 @@ int vsr_segment_encoder_send(vsr_segment_encoder *se, AVFrame *frame, vsr_error 
  * packets and the parameter sets. */
 int vsr_segment_encoder_finish(vsr_segment_encoder *se, vsr_error *err);
 
-/* The codec of the packets (to decode them). */
-enum AVCodecID vsr_segment_encoder_codec_id(const vsr_segment_encoder *se);
-
 int64_t vsr_segment_encoder_index(const vsr_segment_encoder *se);
 int64_t vsr_segment_encoder_first_frame(const vsr_segment_encoder *se);
 
@@ -44,6 +41,12 @@ int64_t vsr_segment_encoder_first_frame(const vsr_segment_encoder *se);
  * parameter sets the encoder produced. */
 AVPacket **vsr_segment_encoder_packets(vsr_segment_encoder *se, int *n);
 const uint8_t *vsr_segment_encoder_extradata(const vsr_segment_encoder *se, int *size);
+
+/* After finish: a decoder for those packets (their codec, the parameter
+ * sets), opened with threads threads (0: as many as the cores), to score an
+ * encode kept in memory. *out is the caller's (avcodec_free_context). */
+int vsr_segment_encoder_open_decoder(const vsr_segment_encoder *se, int threads,
+                                     AVCodecContext **out, vsr_error *err);
 
 void vsr_segment_encoder_free(vsr_segment_encoder *se);
 

@@ -31,7 +31,6 @@
  * validators' deadlines (180-300 s for 5-10 s clips) rarely leave. */
 typedef struct codec_ladder {
     const char *codec, *encoder;
-    enum AVCodecID id;
     int crf_min, crf_max, crf_start, crf_step;
     int n;
     const char *presets[8];

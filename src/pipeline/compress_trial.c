@@ -13,31 +13,11 @@
 static int score_sample(const compress_ctx *c, const sample *s, int n, int threads,
                         vsr_segment_encoder *se, double *vmaf, double *neg, vsr_error *err)
 {
-    const AVCodec *codec = avcodec_find_decoder(c->lad->id);
-    if (!codec)
-        return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "no %s decoder in this FFmpeg build",
-                             c->lad->codec);
-    AVCodecContext *d = avcodec_alloc_context3(codec);
+    AVCodecContext *d = NULL;
     AVFrame *f = av_frame_alloc();
     vsr_quality *q = NULL;
-    int ret = d && f ? VSR_OK : vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-    int xsize;
-    const uint8_t *x = vsr_segment_encoder_extradata(se, &xsize);
-    if (ret >= 0 && xsize > 0) {
-        d->extradata = av_mallocz((size_t)xsize + AV_INPUT_BUFFER_PADDING_SIZE);
-        if (!d->extradata)
-            ret = vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-        else {
-            memcpy(d->extradata, x, (size_t)xsize);
-            d->extradata_size = xsize;
-        }
-    }
-    if (ret >= 0) {
-        d->thread_count = threads;
-        int r = avcodec_open2(d, codec, NULL);
-        if (r < 0)
-            ret = vsr_error_set(err, VSR_ERR_BACKEND, "%s decoder: %s", codec->name, av_err2str(r));
-    }
+    int ret = f ? vsr_segment_encoder_open_decoder(se, threads, &d, err)
+                : vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
     vsr_quality_options qo = {
         .metrics = VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG, .threads = threads, .subsample = 1};
     if (ret >= 0)

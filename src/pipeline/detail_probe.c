@@ -266,30 +266,9 @@ static int encode_window(probe *p, int i, int end, float d, vsr_quality *q, vsr_
     if (ret >= 0)
         ret = vsr_segment_encoder_finish(se, err);
 
-    const AVCodec *codec = NULL;
     AVCodecContext *dc = NULL;
-    if (ret >= 0) {
-        codec = avcodec_find_decoder(vsr_segment_encoder_codec_id(se));
-        if (!codec || !(dc = avcodec_alloc_context3(codec)))
-            ret = vsr_error_set(err, VSR_ERR_UNSUPPORTED, "%s: no decoder for the probe's encode",
-                                o->input);
-    }
-    int xsize = 0;
-    const uint8_t *x = ret >= 0 ? vsr_segment_encoder_extradata(se, &xsize) : NULL;
-    if (ret >= 0 && xsize > 0) {
-        dc->extradata = av_mallocz((size_t)xsize + AV_INPUT_BUFFER_PADDING_SIZE);
-        if (!dc->extradata)
-            ret = vsr_error_set(err, VSR_ERR_NOMEM, "detail probe: out of memory");
-        else {
-            memcpy(dc->extradata, x, (size_t)xsize);
-            dc->extradata_size = xsize;
-        }
-    }
-    if (ret >= 0) {
-        int r = avcodec_open2(dc, codec, NULL);
-        if (r < 0)
-            ret = vsr_error_set(err, VSR_ERR_BACKEND, "%s decoder: %s", codec->name, av_err2str(r));
-    }
+    if (ret >= 0 && (ret = vsr_segment_encoder_open_decoder(se, 1, &dc, err)) < 0)
+        vsr_error_prefix(err, "%s: detail probe", o->input);
     int npk = 0, got = 0;
     AVPacket **pk = ret >= 0 ? vsr_segment_encoder_packets(se, &npk) : NULL;
     for (int k = 0; ret >= 0 && k <= npk; k++) {
