@@ -12,6 +12,7 @@
 #include "media/colour.h"
 #include "media/decoder.h"
 #include "media/segment_encoder.h"
+#include "pipeline/clip_quality.h"
 #include "quality/quality.h"
 #include "util/clock.h"
 #include "util/cores.h"
@@ -285,13 +286,8 @@ static int encode_window(probe *p, int i, int end, float d, vsr_quality *q, vsr_
                 break;
             }
             const sample *s = &p->samples[i + got];
-            vsr_quality_picture ref, dis;
-            for (int c = 0; c < 3; c++) {
-                ref.data[c] = s->ref->data[c];
-                ref.stride[c] = s->ref->linesize[c];
-                dis.data[c] = p->blend->data[c];
-                dis.stride[c] = p->blend->linesize[c];
-            }
+            vsr_quality_picture ref = vsr_clip_quality_picture(s->ref),
+                                dis = vsr_clip_quality_picture(p->blend);
             ret = vsr_quality_add(q, &ref, &dis, err);
             av_frame_unref(p->blend);
             got++;
