@@ -9,18 +9,12 @@
 # Clip: the 192x108 crop of the sample pan, 6 frames, scaled down by 2
 # (bicubic) and encoded as the validators do, as in test_upscale_size.
 source "$(dirname "$0")/cli_lib.sh"
+source "$(dirname "$0")/video_lib.sh"
 need ffmpeg
 need ffprobe
 need jq
 
-SAMPLE=${VSR_SAMPLES_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vsr/samples}/sample.mp4
-[ -f "$SAMPLE" ] || { echo "FAIL: $SAMPLE missing (make samples)" >&2; exit 1; }
-P=$WORK/pristine.mp4
-IN=$WORK/in.mp4
-ffmpeg -v error -y -i "$SAMPLE" -vf crop=192:108:140:80 -frames:v 6 -c:v libx264 -qp 0 \
-    -pix_fmt yuv420p "$P" || { echo "FAIL: ffmpeg pristine" >&2; exit 1; }
-ffmpeg -v error -y -i "$P" -vf scale=96:54:flags=bicubic -c:v libx264 -preset ultrafast -crf 18 \
-    -g 30 -pix_fmt yuv420p "$IN" || { echo "FAIL: ffmpeg input" >&2; exit 1; }
+pristine_and_input
 # no size cap: the probe encodes without it (detail_probe.c), so that the
 # output is encoded exactly as the probe encoded its sample
 M=(--models-dir "$VSR_MODELS_DIR" --no-size-cap --progress json)

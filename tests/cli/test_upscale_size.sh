@@ -12,14 +12,7 @@ source "$(dirname "$0")/video_lib.sh"
 need ffmpeg
 need ffprobe
 
-SAMPLE=${VSR_SAMPLES_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vsr/samples}/sample.mp4
-[ -f "$SAMPLE" ] || { echo "FAIL: $SAMPLE missing (make samples)" >&2; exit 1; }
-P=$WORK/pristine.mp4
-IN=$WORK/in.mp4
-ffmpeg -v error -y -i "$SAMPLE" -vf crop=192:108:140:80 -frames:v 6 -c:v libx264 -qp 0 \
-    -pix_fmt yuv420p "$P" || { echo "FAIL: ffmpeg pristine" >&2; exit 1; }
-ffmpeg -v error -y -i "$P" -vf scale=96:54:flags=bicubic -c:v libx264 -preset ultrafast -crf 18 \
-    -g 30 -pix_fmt yuv420p "$IN" || { echo "FAIL: ffmpeg input" >&2; exit 1; }
+pristine_and_input
 LOSSLESS=(--codec h264 --crf 0 --no-size-cap)
 M=(--models-dir "$VSR_MODELS_DIR")
 
