@@ -40,6 +40,7 @@
 #include "engine/graph.h"
 #include "model/model_registry.h"
 #include "ppm_read.h"
+#include "synthetic_frame.h"
 #include "util/clock.h"
 #include "util/error.h"
 
@@ -144,21 +145,6 @@ static int upscale(const vsr_graph *g, const char *backend, int tile, const vsr_
                    vsr_image *out, double *secs, vsr_error *err)
 {
     return upscale_n(g, backend, tile, 0, 1, in, out, secs, err);
-}
-
-/* Smooth gradients, edges and some noise, like a natural frame. */
-static void fill_synthetic(vsr_image *in)
-{
-    uint8_t *p = in->data;
-    unsigned s = 12345;
-    for (int y = 0; y < in->height; y++)
-        for (int x = 0; x < in->width; x++)
-            for (int c = 0; c < 3; c++) {
-                s = s * 1103515245u + 12345u;
-                double v = 128 + 90 * sin(x * 0.05 * (c + 1) + y * 0.031) +
-                           ((x / 16 + y / 12) % 2 ? 20 : -20) + ((s >> 16) % 17) - 8;
-                p[(size_t)(y * in->width + x) * 3 + c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-            }
 }
 
 static int load(const char *spec, vsr_graph *g, vsr_error *err)

@@ -30,6 +30,7 @@
 #include "model/model_registry.h"
 #include "ppm_read.h"
 #include "resample_cases.h"
+#include "synthetic_frame.h"
 #include "util/clock.h"
 
 #define MIN_PSNR_CPU 45.0
@@ -260,24 +261,6 @@ static int check(const vsr_graph *g, const char *in_path, const char *refdir)
     return fails ? 1 : 0;
 }
 
-/* Smooth gradients, edges and noise: content does not change the speed
- * much, but keeps nothing degenerate. */
-static void fill(vsr_image *img)
-{
-    unsigned char *p = img->data;
-    unsigned s = 12345;
-    for (int y = 0; y < img->height; y++)
-        for (int x = 0; x < img->width; x++)
-            for (int c = 0; c < 3; c++) {
-                s = s * 1103515245u + 12345u;
-                double v = 128 + 90 * sin(x * 0.05 * (c + 1) + y * 0.031) +
-                           ((x / 16 + y / 12) % 2 ? 20 : -20) + ((s >> 16) % 17) - 8;
-                p[((size_t)y * img->width + x) * 3 + c] = (unsigned char)(v < 0     ? 0
-                                                                          : v > 255 ? 255
-                                                                                    : v);
-            }
-}
-
 /* ms per frame of in to an I420 frame of w x h (rs NULL: the model's own
  * size), after a warm-up, over frames runs. */
 static double time_frames(runner *r, const vsr_image *in, int w, int h, const vsr_resample *rs,
@@ -326,7 +309,7 @@ static int bench(const char *models_dir)
             fprintf(stderr, "%s: %s\n", S[s].model, err.msg);
             return 1;
         }
-        fill(&in);
+        fill_synthetic(&in); /* content does not change the speed much; nothing degenerate */
         const int mw = S[s].in_w * g.scale, mh = S[s].in_h * g.scale, frames = 12;
         const double own = time_frames(&r, &in, mw, mh, NULL, frames);
         printf("BENCH %s %dx%d (%s): model's own %dx%d: %.2f ms/frame\n", S[s].model, S[s].in_w,
