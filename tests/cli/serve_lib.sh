@@ -73,3 +73,17 @@ expect_reply() {
         fail "$1: body fails jq '$3': $BODY"
     fi
 }
+
+# cancelled_within TRIES PORT [CURL ARGS...]: polls PORT's /metrics every
+# 0.25 s, TRIES times at most, until a job has ended as cancelled; fails
+# (status 1) if none has. $BODY holds the last /metrics.
+cancelled_within() {
+    local tries=$1 port=$2
+    shift 2
+    for _ in $(seq "$tries"); do
+        req "$port" GET /metrics "" "$@"
+        grep -Eq '^vsr_jobs_total\{outcome="cancelled"\} [1-9]' <<<"$BODY" && return 0
+        sleep 0.25
+    done
+    return 1
+}

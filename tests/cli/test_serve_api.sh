@@ -215,14 +215,8 @@ grep -Eq '^vsr_jobs_total\{outcome="succeeded"\} [1-9]' <<<"$BODY" &&
 curl -s -o /dev/null --max-time 1 -X POST -H 'Content-Type: application/json' \
     --data-binary "{\"payload_url\": \"$PAYLOAD/drip?n=1000&ms=50\", \"task_type\": \"SD2HD\"}" \
     "http://127.0.0.1:$A/upscale-video"
-cancelled=0
-for _ in $(seq 40); do
-    req "$A" GET /metrics
-    grep -Eq '^vsr_jobs_total\{outcome="cancelled"\} [1-9]' <<<"$BODY" && { cancelled=1; break; }
-    sleep 0.25
-done
 checks=$((checks + 1))
-[ "$cancelled" = 1 ] || fail "hang-up during download: job not cancelled within 10 s"
+cancelled_within 40 "$A" || fail "hang-up during download: job not cancelled within 10 s"
 
 # Scheduled deletion: the legacy upload is gone after delete_after_s (8 s).
 gone=0
@@ -278,14 +272,8 @@ checks=$((checks + 1))
 curl -s -o /dev/null --max-time 1 -X POST "${AUTH[@]}" -H 'Content-Type: application/json' \
     --data-binary '{"video_paths": ["long.mp4"], "output_paths": ["out/gone.mp4"], "scale": 4}' \
     "http://127.0.0.1:$C/upscale"
-cancelled=0
-for _ in $(seq 120); do
-    req "$C" GET /metrics "" "${AUTH[@]}"
-    grep -Eq '^vsr_jobs_total\{outcome="cancelled"\} [1-9]' <<<"$BODY" && { cancelled=1; break; }
-    sleep 0.25
-done
 checks=$((checks + 1))
-[ "$cancelled" = 1 ] || fail "hang-up: job not cancelled: $BODY"
+cancelled_within 120 "$C" "${AUTH[@]}" || fail "hang-up: job not cancelled: $BODY"
 req "$C" GET /queue "" "${AUTH[@]}"
 expect_reply "hang-up: queue empty" 200 '.active_tasks == 0 and .queued_tasks == 0'
 checks=$((checks + 1))
