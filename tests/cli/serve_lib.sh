@@ -5,8 +5,11 @@
 #                                log in $WORK/NAME.log; sets PORT_NAME and
 #                                PID_NAME, fails the test if it does not start
 #   stop_server NAME             SIGTERM; it must exit 0 (sanitizers included)
+#   signal_server SIGNAL NAME    SIGNAL, and wait; the server's exit status
 #   req PORT METHOD PATH [BODY] [CURL ARGS...]   sets CODE and BODY
 #   expect_reply WHAT CODE JQ    the last reply had CODE and passes jq JQ
+#   cancelled_within TRIES PORT [CURL ARGS...]   /metrics counts a cancelled
+#                                job within TRIES polls of 0.25 s
 #   PY                           the system's python3 (the payload server
 #                                and the tests' JSON checks)
 #   PIDS+=(PID)                  a helper process of the test (a payload
@@ -46,11 +49,17 @@ start_server() {
     eval "PORT_$name=$(cat "$WORK/$name.port")"
 }
 
-stop_server() {
+# signal_server SIGNAL NAME: sends server NAME the signal and waits for it
+# to exit; its exit status is the server's.
+signal_server() {
     local pid
-    eval "pid=\$PID_$1"
-    kill -TERM "$pid"
+    eval "pid=\$PID_$2"
+    kill "-$1" "$pid"
     wait "$pid"
+}
+
+stop_server() {
+    signal_server TERM "$1"
     local rc=$?
     checks=$((checks + 1))
     [ "$rc" = 0 ] || fail "server $1 exited with $rc:"$'\n'"$(tail -n 30 "$WORK/$1.log")"

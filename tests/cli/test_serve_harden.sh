@@ -175,14 +175,6 @@ checks=$((checks + 1))
 # An upload that hangs (deadline 300 s) does not hold the server's exit:
 # SIGINT exits at once; SIGTERM drains for --drain-timeout (3 s), then
 # cancels the job, which ends the upload.
-# stop_with SIGNAL NAME: signals server NAME and waits; SECS = its exit time.
-stop_with() {
-    local pid t0=$SECONDS
-    eval "pid=\$PID_$2"
-    kill "-$1" "$pid"
-    wait "$pid"
-    SECS=$((SECONDS - t0))
-}
 for sig in INT TERM; do
     : >"$WORK/hole.log"
     hole_server "T$sig" 300 --drain-timeout 3
@@ -190,7 +182,7 @@ for sig in INT TERM; do
     curl -s -o /dev/null --max-time 60 -X POST -H 'Content-Type: application/json' \
         --data-binary "$UP" "http://127.0.0.1:${!port_var}/upscale" &
     for _ in $(seq 200); do grep -q accept "$WORK/hole.log" && break; sleep 0.1; done
-    stop_with "$sig" "T$sig"
+    elapsed signal_server "$sig" "T$sig"
     limit=4
     [ "$sig" = TERM ] && limit=10
     checks=$((checks + 1))
