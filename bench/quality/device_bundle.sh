@@ -12,6 +12,7 @@
 #   bash OUT_DIR/setup.sh        # unpacks into /tmp/vsr-study
 #   /tmp/vsr-study/run.sh        # run_study.sh with the bundle's paths
 # Environment: MODELS (installed model names to pack; default the study's),
+# MODELS_XZ (more, their .bin xz-packed: realesrgan-x4plus's 33 MB become 30),
 # VSR_MODELS_DIR, CLIPS (a regular expression: the corpus clips to pack).
 #
 # Debian's FFmpeg libraries pull in ~170 MB of others (codecs, subtitle and
@@ -78,4 +79,5 @@ args=(--build "$BUILD" --program vsr --program detail_encode --selftest "$selfte
     --file "$HERE/device_run.sh" --file "$STAGE/corpus")
 for lib in $STUBS; do args+=(--stub "$lib"); done
 for m in $MODELS; do args+=(--model "$m"); done
+for m in ${MODELS_XZ:-}; do args+=(--model-xz "$m"); done
 VSR_MODELS_DIR=$MODELS_DIR "$HERE/../device/bundle.sh" "${args[@]}" "$OUT"

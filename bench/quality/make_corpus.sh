@@ -56,6 +56,9 @@ CLIPS=(
     "wood|nature/Wood.jpg|1920x1080|2560:1440:0:240|2|1.3-0.2*T|0.8-0.6*T|0.2+0.6*T|6|3"
     "garden|nature/Garden.jpg|1920x1080|2560:1440:0:80|2|1.02+0.3*T|0.5|0.45|3|2"
     "twowings|nature/TwoWings.jpg|1920x1080|2560:1440:0:100|2|1.25-0.2*T|0.3+0.4*T|0.4|5|0"
+    "aqua|nature/Aqua.jpg|1920x1080|2560:1440:0:80|2|1.1+0.2*T|0.7-0.5*T|0.5|4|0"
+    "yellowflower|nature/YellowFlower.jpg|1920x1080|2560:1440:0:80|2|1.3-0.25*T|0.4+0.3*T|0.5|3|2"
+    "elephantshd|abstract/Elephants_5640x3172.jpg|1920x1080|5632:3168:4:2|1|2.2+0.6*T|0.6-0.4*T|0.3+0.3*T|4|0"
     "elephants|abstract/Elephants_5640x3172.jpg|3840x2160|5632:3168:4:2|1|1.0+0.4*T|0.2+0.5*T|0.6-0.2*T|5|2"
 )
 

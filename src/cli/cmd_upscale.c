@@ -77,10 +77,15 @@ static void print_detail_json(const vsr_pipeline_stats *st)
     const vsr_detail_probe_result *r = &st->probe;
     printf(",\"detail_auto\":{\"chosen\":%.4f,\"margin\":%.3f,\"windows\":%d,"
            "\"frames_sampled\":%lld,\"frames_scored\":%lld,\"clip_frames\":%lld,"
-           "\"seconds\":%.3f,\"model_s\":%.3f,\"score_s\":%.3f,\"candidates\":[",
+           "\"seconds\":%.3f,\"model_s\":%.3f,\"score_s\":%.3f,",
            r->detail, r->margin, r->windows, (long long)r->frames_sampled,
            (long long)r->frames_scored, (long long)r->clip_frames, r->seconds, r->model_s,
            r->score_s);
+    const vsr_detail_candidate *b = &r->search.baseline;
+    if (b->measured)
+        printf("\"baseline\":{\"vmaf\":%.4f,\"vmaf_neg\":%.4f,\"neg_delta\":%.4f},", b->vmaf,
+               b->neg, b->delta);
+    printf("\"candidates\":[");
     int first = 1;
     for (int i = 0; i < r->search.n; i++) {
         const vsr_detail_candidate *c = &r->search.cand[i];
@@ -425,6 +430,9 @@ static const vsr_opt run_options[] = {
              "when the engine converts: see --colour-path)"},
     {.name = "dump-input-frames", .type = VSR_OPT_STRING, .arg = "D", .offset = F(cfg.dump_dir),
      .help = "write every decoded RGB frame as D/frame_NNNNNN.png"},
+    {.name = "probe-all", .type = VSR_OPT_FLAG, .offset = F(cfg.detail_probe.measure_all),
+     .help = "--detail auto: score every candidate detail, not only\n"
+             "those the search needs (for studies; slower)"},
     {.name = "shared-context", .type = VSR_OPT_FLAG, .offset = F(shared),
      .help = "one engine context shared by all workers, fed a frame\n"
              "at a time (the seed's server; for benchmarks)"},

@@ -27,8 +27,9 @@ typedef struct vsr_detail_search {
     vsr_detail_candidate cand[VSR_DETAIL_MAX_CANDIDATES]; /* highest detail first */
     int n;
     double margin;
-    int lo, hi; /* the candidates [lo, hi) not yet ruled in or out */
-    int best;   /* the highest measured candidate that passed; -1: none */
+    int lo, hi;                    /* the candidates [lo, hi) not yet ruled in or out */
+    int best;                      /* the highest measured candidate that passed; -1: none */
+    vsr_detail_candidate baseline; /* detail 0, the input alone, measured the same way */
 } vsr_detail_search;
 
 /* details: n (1..VSR_DETAIL_MAX_CANDIDATES) distinct values in (0, 1], in
@@ -42,6 +43,10 @@ int vsr_detail_search_next(const vsr_detail_search *s);
 
 /* Records candidate i's pooled VMAF and NEG and narrows the search. */
 void vsr_detail_search_record(vsr_detail_search *s, int i, double vmaf, double neg);
+
+/* Records detail 0's pooled VMAF and NEG: what the encode alone does to
+ * the input, which the candidates are compared with. */
+void vsr_detail_search_record_baseline(vsr_detail_search *s, double vmaf, double neg);
 
 /* The chosen detail: the highest measured candidate that passed, else 0. */
 float vsr_detail_search_chosen(const vsr_detail_search *s);

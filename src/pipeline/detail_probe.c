@@ -407,6 +407,18 @@ int vsr_detail_probe_run(const vsr_detail_probe_options *opt, vsr_detail_probe_r
     }
     vsr_detail_search *s = &res->search;
     const double t_scored = vsr_now_s();
+    if (ret >= 0) {
+        /* detail 0 first: the encode's own effect on the input */
+        double vmaf, neg;
+        ret = score(&p, 0.f, &vmaf, &neg, &res->frames_scored, err);
+        if (ret >= 0) {
+            vsr_detail_search_record_baseline(s, vmaf, neg);
+            vsr_logf(NULL, VSR_LOG_VERBOSE, "detail",
+                     "%s: detail 0 (the input alone): VMAF %.3f, NEG %.3f, delta %.3f against "
+                     "the input Lanczos-scaled",
+                     opt->input, vmaf, neg, s->baseline.delta);
+        }
+    }
     for (int i = 0; ret >= 0 && i < s->n; i++) {
         /* the search's next candidate, or, measuring all, each in turn */
         const int c = opt->measure_all ? i : vsr_detail_search_next(s);
