@@ -79,7 +79,7 @@ static json_t *upscale_error_fields(vsr_api *api)
 static int parse_model(vsr_api *api, json_t *root, vsr_upscale_job *j, char *why, size_t why_len)
 {
     const vsr_server_config *cfg = api->services.cfg;
-    const char *default_model = cfg->default_model ? cfg->default_model : VSR_MODEL_AUTO;
+    const char *default_model = vsr_server_model(cfg);
     json_t *model = json_object_get(root, "model");
     if (model && !json_is_null(model)) {
         const char *m = json_string_value(model);
@@ -231,8 +231,7 @@ static void handle_legacy(vsr_api *api, const route *rt, const vsr_http_call *ca
         return;
     }
     const vsr_server_config *cfg = api->services.cfg;
-    snprintf(j->model, sizeof j->model, "%s",
-             cfg->default_model ? cfg->default_model : VSR_MODEL_AUTO);
+    snprintf(j->model, sizeof j->model, "%s", vsr_server_model(cfg));
     j->detail_auto = vsr_model_is_auto(j->model);
     j->scale = vsr_task_scale(t);
     j->upload = 1;

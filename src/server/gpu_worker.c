@@ -15,6 +15,7 @@
 
 #include "engine/backend.h"
 #include "media/probe.h"
+#include "model/model_auto.h"
 #include "model/model_registry.h"
 #include "pipeline/compress.h"
 #include "pipeline/policy.h"
@@ -370,8 +371,8 @@ static int run_upscaling(gpu_request *g, const vsr_http_call *call, const vsr_pr
     if (!j)
         return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
     vsr_upscale_job_init(j, sv, id, g->deadline);
-    snprintf(j->model, sizeof j->model, "%s",
-             cfg->default_model ? cfg->default_model : VSR_DEFAULT_MODEL);
+    snprintf(j->model, sizeof j->model, "%s", vsr_server_model(cfg));
+    j->detail_auto = vsr_model_is_auto(j->model);
     j->scale = pick_scale(factor, in->width, in->height, out_w, out_h);
     /* 0 x 0 is the model's own size; anything else is resampled by the
      * pipeline (on the GPU where the model runs there). */

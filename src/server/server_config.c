@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/model_auto.h"
+
 void vsr_server_config_default(vsr_server_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -353,4 +355,9 @@ int vsr_server_config_validate(const vsr_server_config *c, vsr_error *err)
         return vsr_error_set(err, VSR_ERR_INVALID,
                              "storage needs deletions_db (where pending deletions are kept)");
     return VSR_OK;
+}
+
+const char *vsr_server_model(const vsr_server_config *cfg)
+{
+    return cfg->default_model ? cfg->default_model : VSR_MODEL_AUTO;
 }

@@ -36,7 +36,7 @@ typedef struct vsr_server_config {
                             (no new ones) before cancelling them; 0 = cancel at once */
     int workers;         /* pipeline workers per job; 0 = automatic (2 a GPU, else 1) */
     int64_t max_pixels;  /* input frame limit */
-    char *default_model; /* family or model name; NULL = VSR_DEFAULT_MODEL */
+    char *default_model; /* family or model name; NULL = auto (vsr_server_model) */
     char *operator_id;   /* marks every output (as --operator-id); NULL = none */
     char *models_dir;    /* NULL = the registry's default */
     vsr_engine_options engine;
@@ -109,5 +109,9 @@ int vsr_server_config_validate(const vsr_server_config *c, vsr_error *err);
 
 /* Whether uploads are configured. */
 int vsr_server_config_has_storage(const vsr_server_config *c);
+
+/* The model a job runs when its request names none: the configured one,
+ * else "auto" (issue 18: the measured choice of model and detail). */
+const char *vsr_server_model(const vsr_server_config *cfg);
 
 #endif

@@ -224,6 +224,10 @@ mark "upscaling end to end"
 gpu "$WORK/up.mp4" "$M_UP"
 binding "$WORK/up.mp4" upscaling balanced "$WORK/up_x2.mp4"
 expect 0 "all 11 gates passed" "$VSR_BIN" check "$WORK/up_x2.mp4" --input "$WORK/up.mp4" --scale 2
+# The worker runs the server's default model, auto: the detail measured per clip.
+checks=$((checks + 1))
+grep -q "task gpu-[0-9a-f-]* clip 0: detail [0-9.]* chosen" "$WORK/serve.log" ||
+    fail "the upscaling task did not choose its detail (model auto):"$'\n'"$(tail -n 20 "$WORK/serve.log")"
 gpu "$WORK/up.mp4" "$(meta upscaling quality "$WORK/up.mp4" '{"upscale_factor": "4"}')"
 binding "$WORK/up.mp4" upscaling quality "$WORK/up_x4.mp4"
 expect 0 "all 11 gates passed" "$VSR_BIN" check "$WORK/up_x4.mp4" --input "$WORK/up.mp4" --scale 4
