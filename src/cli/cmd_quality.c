@@ -48,6 +48,10 @@ static const vsr_opt options[] = {
      .help = "integer (default: libvmaf's integer extractors, what\n"
              "the validators run) or float (its float extractors,\n"
              "the only ones of libvmaf 1.x); they differ in VIF"},
+    {.name = "unclipped", .type = VSR_OPT_FLAG, .offset = F(opt.quality.unclipped),
+     .help = "VMAF and NEG as the models predict them, not clipped\n"
+             "to 0..100 (a sharper output than its reference scores\n"
+             "over 100; the validators clip)"},
     {.name = "model-file", .type = VSR_OPT_STRING, .arg = "FILE",
      .offset = F(opt.quality.vmaf_model_path),
      .help = "a libvmaf JSON model instead of the built-in v0.6.1"},

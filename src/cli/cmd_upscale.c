@@ -75,10 +75,10 @@ static void print_detail_json(const vsr_pipeline_stats *st)
     if (!st->detail_auto)
         return;
     const vsr_detail_probe_result *r = &st->probe;
-    printf(",\"detail_auto\":{\"chosen\":%.4f,\"margin\":%.3f,\"windows\":%d,"
-           "\"frames_sampled\":%lld,\"frames_scored\":%lld,\"clip_frames\":%lld,"
-           "\"seconds\":%.3f,\"model_s\":%.3f,\"score_s\":%.3f,",
-           r->detail, r->margin, r->windows, (long long)r->frames_sampled,
+    printf(",\"detail_auto\":{\"chosen\":%.4f,\"rise\":%.3f,\"vmaf_drop\":%.3f,"
+           "\"windows\":%d,\"frames_sampled\":%lld,\"frames_scored\":%lld,"
+           "\"clip_frames\":%lld,\"seconds\":%.3f,\"model_s\":%.3f,\"score_s\":%.3f,",
+           r->detail, r->rule.rise, r->rule.vmaf_drop, r->windows, (long long)r->frames_sampled,
            (long long)r->frames_scored, (long long)r->clip_frames, r->seconds, r->model_s,
            r->score_s);
     const vsr_detail_candidate *b = &r->search.baseline;
@@ -192,12 +192,16 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
         fprintf(stderr, "swscale\n");
     if (st->detail_auto) {
         const vsr_detail_probe_result *r = &st->probe;
+        const vsr_detail_candidate *b = &r->search.baseline;
         fprintf(stderr,
-                "  detail auto: %.2f, the highest whose NEG delta against the input stays within "
-                "%.2f on %lld sampled frames (%d windows) of ~%lld; %.2f s (model %.2f s, "
-                "scoring %.2f s)\n",
-                r->detail, r->margin, (long long)r->frames_sampled, r->windows,
-                (long long)r->clip_frames, r->seconds, r->model_s, r->score_s);
+                "  detail auto: %.2f, the highest whose NEG delta against the input rises at most "
+                "%.2f and VMAF falls at most %.2f over detail 0's, on %lld sampled frames (%d "
+                "windows) of ~%lld; %.2f s (model %.2f s, scoring %.2f s)\n",
+                r->detail, r->rule.rise, r->rule.vmaf_drop, (long long)r->frames_sampled,
+                r->windows, (long long)r->clip_frames, r->seconds, r->model_s, r->score_s);
+        if (b->measured)
+            fprintf(stderr, "    detail 0: VMAF %.3f, NEG %.3f, delta %.3f\n", b->vmaf, b->neg,
+                    b->delta);
         for (int i = 0; i < r->search.n; i++) {
             const vsr_detail_candidate *c = &r->search.cand[i];
             if (c->measured)
@@ -337,7 +341,8 @@ static const vsr_opt io_options[] = {
              "Lanczos-scaled to the output size; 0 = Lanczos alone\n"
              "(the model not run); auto = the highest detail whose\n"
              "NEG delta against the input, measured on 18 sampled\n"
-             "frames before the run, stays within " STR(VSR_DETAIL_AUTO_MARGIN) ";\n"
+             "frames before the run, rises at most " STR(VSR_DETAIL_AUTO_RISE) " over\n"
+             "detail 0's (and VMAF falls at most " STR(VSR_DETAIL_AUTO_VMAF_DROP) ");\n"
              "--model auto: the study's model for the task\n"
              "(realesr-general-x4v3) with --detail auto (README:\n"
              "Choosing the model)"},

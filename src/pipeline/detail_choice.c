@@ -3,10 +3,11 @@
 #include <math.h>
 #include <string.h>
 
-int vsr_detail_search_init(vsr_detail_search *s, const float *details, int n, double margin)
+int vsr_detail_search_init(vsr_detail_search *s, const float *details, int n,
+                           const vsr_detail_rule *rule)
 {
     memset(s, 0, sizeof *s);
-    if (n < 1 || n > VSR_DETAIL_MAX_CANDIDATES || !(margin >= 0))
+    if (n < 1 || n > VSR_DETAIL_MAX_CANDIDATES || !(rule->rise >= 0) || !(rule->vmaf_drop >= 0))
         return -1;
     for (int i = 0; i < n; i++) {
         const float d = details[i];
@@ -23,7 +24,7 @@ int vsr_detail_search_init(vsr_detail_search *s, const float *details, int n, do
         s->cand[k] = (vsr_detail_candidate){.detail = d};
     }
     s->n = n;
-    s->margin = margin;
+    s->rule = *rule;
     s->lo = 0;
     s->hi = n;
     s->best = -1;
@@ -48,7 +49,9 @@ void vsr_detail_search_record(vsr_detail_search *s, int i, double vmaf, double n
     c->vmaf = vmaf;
     c->neg = neg;
     c->delta = fabs(vmaf - neg);
-    c->pass = c->delta <= s->margin;
+    const vsr_detail_candidate *b = &s->baseline;
+    c->pass = b->measured && c->delta <= b->delta + s->rule.rise &&
+              c->vmaf >= b->vmaf - s->rule.vmaf_drop;
     if (c->pass) {
         /* Lower details are not needed; a higher one may pass too. */
         if (s->best < 0 || i < s->best)

@@ -21,7 +21,7 @@
 void vsr_detail_probe_options_default(vsr_detail_probe_options *o)
 {
     memset(o, 0, sizeof *o);
-    o->margin = -1;
+    o->rule = (vsr_detail_rule){-1, -1};
 }
 
 /* One sampled frame at the output size: the model's output (absent at
@@ -312,10 +312,14 @@ static int encode_window(probe *p, int i, int end, float d, vsr_quality *q, vsr_
 static int score(probe *p, float d, double *vmaf, double *neg, int64_t *scored, vsr_error *err)
 {
     const vsr_detail_probe_options *o = p->opt;
+    /* Unclipped: against the input Lanczos-scaled, a sharper blend scores
+     * over VMAF 100, where the clipped scores of both models read 100 and
+     * their delta 0 however much NEG discounts (detail_probe.h). */
     vsr_quality_options qo = {
         .metrics = VSR_QUALITY_VMAF | VSR_QUALITY_VMAF_NEG,
         .threads = o->threads > 0 ? o->threads : vsr_cores_online(),
         .subsample = 1,
+        .unclipped = 1,
     };
     double sv = 0, sn = 0;
     int64_t n = 0;
@@ -386,16 +390,19 @@ int vsr_detail_probe_run(const vsr_detail_probe_options *opt, vsr_detail_probe_r
         opt->details ? opt->n_details : (int)(sizeof defaults / sizeof defaults[0]);
     const int windows = opt->windows > 0 ? opt->windows : VSR_DETAIL_AUTO_WINDOWS;
     const int k = opt->window_frames > 0 ? opt->window_frames : VSR_DETAIL_AUTO_WINDOW_FRAMES;
-    res->margin = opt->margin >= 0 ? opt->margin : VSR_DETAIL_AUTO_MARGIN;
+    res->rule.rise = opt->rule.rise >= 0 ? opt->rule.rise : VSR_DETAIL_AUTO_RISE;
+    res->rule.vmaf_drop =
+        opt->rule.vmaf_drop >= 0 ? opt->rule.vmaf_drop : VSR_DETAIL_AUTO_VMAF_DROP;
     if (!opt->input || !opt->upscaler || opt->upscaler->scale < 1)
         return vsr_error_set(err, VSR_ERR_INVALID, "detail probe: no input or upscaler");
     if (windows > 64 || k < 2 || k > 1024)
         return vsr_error_set(err, VSR_ERR_INVALID,
                              "detail probe: %d windows of %d frames (expected 1..64 of 2..1024)",
                              windows, k);
-    if (vsr_detail_search_init(&res->search, details, n_details, res->margin) < 0)
+    if (vsr_detail_search_init(&res->search, details, n_details, &res->rule) < 0)
         return vsr_error_set(err, VSR_ERR_INVALID,
-                             "detail probe: candidates must be 1..%d distinct details in (0, 1]",
+                             "detail probe: candidates must be 1..%d distinct details in (0, 1], "
+                             "the rule's terms >= 0",
                              VSR_DETAIL_MAX_CANDIDATES);
     probe p;
     memset(&p, 0, sizeof p);
@@ -431,8 +438,8 @@ int vsr_detail_probe_run(const vsr_detail_probe_options *opt, vsr_detail_probe_r
         vsr_detail_search_record(s, c, vmaf, neg);
         vsr_logf(NULL, VSR_LOG_VERBOSE, "detail",
                  "%s: detail %.2f: VMAF %.3f, NEG %.3f, delta %.3f against the input "
-                 "Lanczos-scaled (margin %.2f): %s",
-                 opt->input, s->cand[c].detail, vmaf, neg, s->cand[c].delta, res->margin,
+                 "Lanczos-scaled: %s",
+                 opt->input, s->cand[c].detail, vmaf, neg, s->cand[c].delta,
                  s->cand[c].pass ? "passes" : "fails");
     }
     res->score_s = vsr_now_s() - t_scored;

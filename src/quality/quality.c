@@ -639,7 +639,7 @@ int vsr_quality_finish(vsr_quality *q, vsr_quality_summary *summary, vsr_error *
                 x[VSR_VMAF_MOTION2] = vsr_motion2(q->motion_scores, q->pictures, f->index);
                 for (int s = 0; s < VSR_VIF_SCALES; s++)
                     x[VSR_VMAF_VIF0 + s] = sf->vif[k][s];
-                double score = vsr_vmaf_model_predict(q->model[m], x);
+                double score = vsr_vmaf_model_predict(q->model[m], x, !q->opt.unclipped);
                 if (m == MODEL_VMAF)
                     f->vmaf = score;
                 else

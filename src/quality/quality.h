@@ -33,6 +33,9 @@ typedef struct vsr_quality_options {
     int use_cuda; /* 1: the VMAF features on CUDA device cuda_device (vmaf_cuda.h);
                      PSNR and SSIM stay on the CPU. A build without CUDA fails create */
     int cuda_device;
+    int unclipped; /* 1: VMAF and NEG as the models predict them, not clipped to their
+                      score_clip (0..100): an output sharper than its reference scores
+                      over 100, and NEG discounts that gain (the detail probe) */
 } vsr_quality_options;
 
 typedef struct vsr_quality_picture {

@@ -329,7 +329,8 @@ double vsr_vmaf_model_vif_gain_limit(const vsr_vmaf_model *m)
     return m->vif_gain_limit;
 }
 
-double vsr_vmaf_model_predict(const vsr_vmaf_model *m, const double features[VSR_VMAF_N_FEATURES])
+double vsr_vmaf_model_predict(const vsr_vmaf_model *m, const double features[VSR_VMAF_N_FEATURES],
+                              int clip)
 {
     double x[VSR_VMAF_N_FEATURES];
     for (int k = 0; k < VSR_VMAF_N_FEATURES; k++)
@@ -353,7 +354,7 @@ double vsr_vmaf_model_predict(const vsr_vmaf_model *m, const double features[VSR
             t = score;
         score = t;
     }
-    if (m->clip)
+    if (m->clip && clip)
         score = score < m->clip_min ? m->clip_min : (score > m->clip_max ? m->clip_max : score);
     return score;
 }

@@ -43,7 +43,8 @@ double vsr_vmaf_model_vif_gain_limit(const vsr_vmaf_model *m);
 int vsr_vmaf_model_integer(const vsr_vmaf_model *m);
 
 /* The score of one frame from its features (indexed by vsr_vmaf_feature). */
-double vsr_vmaf_model_predict(const vsr_vmaf_model *m, const double features[VSR_VMAF_N_FEATURES]);
+double vsr_vmaf_model_predict(const vsr_vmaf_model *m, const double features[VSR_VMAF_N_FEATURES],
+                              int clip);
 
 /* The models built into vsr (data/vmaf/): "vmaf_v0.6.1" and
  * "vmaf_v0.6.1neg" (libvmaf's defaults, integer extractors), and

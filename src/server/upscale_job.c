@@ -172,9 +172,9 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
     c->detail = ps.detail;
     if (ps.detail_auto)
         vsr_logf(NULL, VSR_LOG_INFO, "serve",
-                 "task %s clip %d: detail %.2f chosen (NEG delta within %.2f against the input on "
-                 "%lld sampled frames, %.2f s)",
-                 j->job.id, index, ps.probe.detail, ps.probe.margin,
+                 "task %s clip %d: detail %.2f chosen (NEG delta against the input +%.2f at most "
+                 "over detail 0's on %lld sampled frames, %.2f s)",
+                 j->job.id, index, ps.probe.detail, ps.probe.rule.rise,
                  (long long)ps.probe.frames_sampled, ps.probe.seconds);
     stages[VSR_STAGE_DECODE] = ps.decode_s;
     stages[VSR_STAGE_CONVERT] = ps.convert_s;

@@ -204,6 +204,32 @@ static void test_model_errors(void)
     CHECK(vsr_vmaf_model_builtin("vmaf_4k", &m, &err) < 0);
 }
 
+/* The models' score_clip (0..100) and the unclipped prediction the detail
+ * probe uses: features of an output sharper than its reference (VIF and
+ * ADM over 1, which NEG's gain limits cap) predict over 100 unclipped,
+ * exactly 100 clipped; inside the range the two are the same. */
+static void test_unclipped(void)
+{
+    vsr_error err;
+    vsr_vmaf_model *m;
+    CHECK(vsr_vmaf_model_builtin("vmaf_v0.6.1", &m, &err) == 0);
+    double sharp[VSR_VMAF_N_FEATURES], mid[VSR_VMAF_N_FEATURES];
+    sharp[VSR_VMAF_ADM2] = 1.15;
+    mid[VSR_VMAF_ADM2] = 0.9;
+    sharp[VSR_VMAF_MOTION2] = mid[VSR_VMAF_MOTION2] = 4.0;
+    for (int f = VSR_VMAF_VIF0; f <= VSR_VMAF_VIF3; f++) {
+        sharp[f] = 1.2;
+        mid[f] = 0.6;
+    }
+    const double unclipped = vsr_vmaf_model_predict(m, sharp, 0);
+    CHECK_MSG(unclipped > 100.0, "sharp features predicted %.3f unclipped", unclipped);
+    CHECK(vsr_vmaf_model_predict(m, sharp, 1) == 100.0);
+    const double inside = vsr_vmaf_model_predict(m, mid, 1);
+    CHECK_MSG(inside > 0.0 && inside < 100.0, "mid features predicted %.3f", inside);
+    CHECK(vsr_vmaf_model_predict(m, mid, 0) == inside);
+    vsr_vmaf_model_free(m);
+}
+
 static void test_bad_sizes(void)
 {
     vsr_quality_options opt = {.metrics = ALL, .threads = 1, .subsample = 1};
@@ -229,6 +255,7 @@ int main(void)
     test_threads_and_subsample();
     test_pool();
     test_model_errors();
+    test_unclipped();
     test_bad_sizes();
     return test_report("test_quality");
 }
