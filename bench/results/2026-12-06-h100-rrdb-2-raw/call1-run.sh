@@ -27,6 +27,20 @@ for off in $OFFS; do for img in ladybird elephants; do
   VSR_CUDA_RRDB_OFF=$off timeout 15 $B/cuda_psnr check $X $T/${img}_160x90.ppm $T/ref_x4plus_${img}.ppm | sed "s/^/off=$off: /"; echo "rc=${PIPESTATUS[0]}"
 done; done
 for img in ladybird elephants; do timeout 15 $B/cuda_psnr_old check $X $T/${img}_160x90.ppm $T/ref_x4plus_${img}.ppm | sed "s/^/main: /"; done
+# The 160x90 frames give one tile a CTA; what carries over between a CTA's
+# tiles (stationary weights, the next tile's prefetch) needs a larger frame.
+echo "== multi-tile: x4plus on 960x540 (1350 tiles a conv, 10-11 a CTA), main's output vs the branch's (same bytes expected: same arithmetic)"
+timeout 30 $B/cuda_psnr_old make-ref $X $T/ladybird_960x540.ppm /tmp/main540.ppm cuda; echo "rc=$?"
+for off in 0 7; do
+  VSR_CUDA_RRDB_OFF=$off timeout 30 $B/cuda_psnr make-ref $X $T/ladybird_960x540.ppm /tmp/br540-$off.ppm cuda >/dev/null; echo "rc=$?"
+  if cmp -s /tmp/main540.ppm /tmp/br540-$off.ppm; then echo "off=$off: the same bytes as main"; else
+    echo "off=$off: differs from main:"; VSR_CUDA_RRDB_OFF=$off timeout 30 $B/cuda_psnr check $X $T/ladybird_960x540.ppm /tmp/main540.ppm; fi
+done
+if [ -f $T/ref_x4plus_ladybird_480x270.ppm ]; then
+  echo "== multi-tile vs the fp32 oracle: x4plus 480x270 (340 tiles a conv, 2-3 a CTA)"
+  for off in 0 7; do VSR_CUDA_RRDB_OFF=$off timeout 30 $B/cuda_psnr check $X $T/ladybird_480x270.ppm $T/ref_x4plus_ladybird_480x270.ppm | sed "s/^/off=$off: /"; done
+  timeout 30 $B/cuda_psnr_old check $X $T/ladybird_480x270.ppm $T/ref_x4plus_ladybird_480x270.ppm | sed "s/^/main: /"
+fi
 echo "== SRVGG regression (selftest anime x4, 100x75)"
 timeout 15 $B/cuda_psnr selftest $B/models/realesr-animevideov3-x4.param 100 75 2>&1 | tail -4
 BO="--profile-classes --no-host --no-cudnn --default-variant"
