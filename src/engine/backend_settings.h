@@ -18,6 +18,10 @@
  *   VSR_CUDA_SPIN=1            cuda: waits spin (the runtime's default)
  *   VSR_CUDA_NO_RRDB=1|32|64   cuda: no RRDB kernels, or not the one for
  *                              that many output channels
+ *   VSR_CUDA_RRDB_OFF=N        cuda: the RRDB kernels' refinements in the
+ *                              bit mask N off (1 stationary weights, 2
+ *                              residual prefetch, 4 row prefetch; to
+ *                              measure what each brings)
  *   VSR_CUDA_NO_TAIL=1, VSR_CUDA_NO_FIRST=1  cuda: those fused steps off */
 #ifndef VSR_ENGINE_BACKEND_SETTINGS_H
 #define VSR_ENGINE_BACKEND_SETTINGS_H
@@ -35,7 +39,8 @@ typedef struct vsr_backend_settings {
     int cuda_fused;
     int cuda_first_fp32;
     int cuda_spin;
-    int cuda_no_rrdb; /* 0: RRDB kernels on; -1: all off; 32 or 64: that one off */
+    int cuda_no_rrdb;  /* 0: RRDB kernels on; -1: all off; 32 or 64: that one off */
+    int cuda_rrdb_off; /* bit mask of the RRDB kernels' refinements turned off */
     int cuda_no_tail;
     int cuda_no_first;
 } vsr_backend_settings;

@@ -42,11 +42,19 @@
  *
  * Epilogue (both warpgroups at once): + bias, activation, fp16, through
  * shared memory (stmatrix.trans) to 16-byte stores; the residuals are read
- * and added there, per 8 channels of a pixel, in fp32. */
+ * and added there, per 8 channels of a pixel, in fp32 (Cout 64: a row's
+ * residuals loaded all at once before its stores).
+ *
+ * Second round (bench/cuda_NOTES.md, RRDB; each can be turned off by
+ * VSR_CUDA_RRDB_OFF to compare): Cout 32 with at most two chunks keeps its
+ * weights in the ring for the whole kernel (stationary); the producer
+ * prefetches the next pass's input rows into L2 at the start of a pass,
+ * and at the start of a tile's last pass the tile's residuals. */
 #include <cuda.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <type_traits>
 
@@ -106,6 +114,24 @@ __device__ __forceinline__ void bulk_load(uint32_t dst, const void *src, uint32_
     (void)src;
     (void)bytes;
     (void)bar;
+#endif
+}
+
+/* A box of a tensor into L2 (no shared memory, no barrier): data the
+ * producer will load, or the epilogue read, some microseconds later. */
+__device__ __forceinline__ void tma_prefetch_4d(const void *map, int c0, int c1, int c2, int c3)
+{
+#ifdef VSR_HAVE_WGMMA_CODE
+    asm volatile(
+        "cp.async.bulk.prefetch.tensor.4d.L2.global.tile [%0, {%1, %2, %3, %4}];\n" ::"l"(map),
+        "r"(c0), "r"(c1), "r"(c2), "r"(c3)
+        : "memory");
+#else
+    (void)map;
+    (void)c0;
+    (void)c1;
+    (void)c2;
+    (void)c3;
 #endif
 }
 
@@ -171,14 +197,27 @@ __device__ __forceinline__ void stage_stacked(const float *acc, uint32_t st_base
     }
 }
 
-/* 8 fp16 staged values (+ the residuals, in fp32) stored at dst. */
-__device__ __forceinline__ void store8(const RrdbConvArgs &a, uint4 v, long long pix, int c8)
+/* The residuals of 8 channels of a pixel (r2 zero without one). */
+struct Res8 {
+    uint4 r1, r2;
+};
+__device__ __forceinline__ Res8 load_res8(const RrdbConvArgs &a, long long pix, int c8)
+{
+    Res8 r;
+    r.r1 = *reinterpret_cast<const uint4 *>(a.r1 + pix * a.r1_stride + c8 * 8);
+    r.r2 = make_uint4(0, 0, 0, 0);
+    if (a.r2)
+        r.r2 = *reinterpret_cast<const uint4 *>(a.r2 + pix * a.r2_stride + c8 * 8);
+    return r;
+}
+
+/* 8 fp16 staged values (+ the residuals rs, loaded before, in fp32) stored
+ * at dst. */
+__device__ __forceinline__ void store8(const RrdbConvArgs &a, uint4 v, const Res8 &rs,
+                                       long long pix, int c8)
 {
     if (a.r1) {
-        const uint4 r1 = *reinterpret_cast<const uint4 *>(a.r1 + pix * a.r1_stride + c8 * 8);
-        uint4 r2 = make_uint4(0, 0, 0, 0);
-        if (a.r2)
-            r2 = *reinterpret_cast<const uint4 *>(a.r2 + pix * a.r2_stride + c8 * 8);
+        const uint4 r1 = rs.r1, r2 = rs.r2;
         const __half2 *hv = reinterpret_cast<const __half2 *>(&v);
         const __half2 *h1 = reinterpret_cast<const __half2 *>(&r1);
         const __half2 *h2 = reinterpret_cast<const __half2 *>(&r2);
@@ -199,7 +238,9 @@ __device__ __forceinline__ void store8(const RrdbConvArgs &a, uint4 v, long long
 /* KS_LAST: 16-channel k-steps of the last chunk (cin - 64 (chunks - 1)) / 16. */
 template <bool STACK, int KS_LAST>
 __global__ void __launch_bounds__(NTHREADS, 1)
-    conv3x3_rrdb_kernel(const RrdbConvArgs a, const __grid_constant__ CUtensorMap rows)
+    conv3x3_rrdb_kernel(const RrdbConvArgs a, const __grid_constant__ CUtensorMap rows,
+                        const __grid_constant__ CUtensorMap res1,
+                        const __grid_constant__ CUtensorMap res2)
 {
 #ifdef VSR_HAVE_WGMMA_CODE
     using L = RLayout<STACK>;
@@ -240,15 +281,43 @@ __global__ void __launch_bounds__(NTHREADS, 1)
     fence_proxy_async(); /* the zero blocks, written here, are read by the tensor cores */
     __syncthreads();
 
+    /* Cout 32 with at most two chunks: the 3 or 6 weight blocks fit the
+     * ring, so they come in once and stay (slot 3c + kx) instead of once a
+     * tile: a third of the bytes a pass streams. */
+    const bool stationary = STACK && nch <= 2 && !(a.off & RRDB_OFF_STATIONARY);
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     if (warp == PRODUCER_WARP) {
         if (lane != 0)
             return;
         uint32_t rq = 0, wq = 0;
         const unsigned char *wt = reinterpret_cast<const unsigned char *>(a.wt);
+        if (stationary)
+            for (int blk = 0; blk < 3 * nch; ++blk) {
+                mbar_arrive_expect_tx(fullW + 8 * blk, L::WBLOCK);
+                bulk_load(sW + blk * L::WSLOT + 4096, wt + (size_t)blk * L::WBLOCK, L::WBLOCK,
+                          fullW + 8 * blk);
+            }
         for (int t = i0; t < i1; ++t) {
             const TileAt p = tile_at(t, tiles_x, tiles_y);
             for (int c = 0; c < nch; ++c) {
+                /* The next pass's rows into L2 now, so that its loads, which
+                 * wait for slots this pass frees late, find them there
+                 * rather than in DRAM; and the residuals of the tile's
+                 * epilogue, which its stores would otherwise wait for. */
+                if (!(a.off & RRDB_OFF_ROW_PREFETCH)) {
+                    const bool last = c == nch - 1;
+                    if (!last || t + 1 < i1) {
+                        const TileAt pn = last ? tile_at(t + 1, tiles_x, tiles_y) : p;
+                        const int cn = last ? 0 : c + 1;
+                        for (int i = 0; i < 6; ++i)
+                            tma_prefetch_4d(&rows, cn * 64, pn.x0 - 1, pn.y0 - 1 + i, pn.img);
+                    }
+                }
+                if (c == nch - 1 && a.r1 && !(a.off & RRDB_OFF_RES_PREFETCH)) {
+                    tma_prefetch_4d(&res1, 0, p.x0, p.y0, p.img);
+                    if (a.r2)
+                        tma_prefetch_4d(&res2, 0, p.x0, p.y0, p.img);
+                }
                 auto row = [&](int i) {
                     const uint32_t slot = rq % RS;
                     if (rq >= (uint32_t)RS)
@@ -269,8 +338,9 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 };
                 if (STACK) {
                     row(0), row(1), row(2);
-                    for (int kx = 0; kx < 3; ++kx)
-                        wblock(c * 3 + kx);
+                    if (!stationary)
+                        for (int kx = 0; kx < 3; ++kx)
+                            wblock(c * 3 + kx);
                     row(3), row(4), row(5);
                 } else {
                     row(0), row(1), row(2), row(3);
@@ -341,8 +411,9 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 if (s == 3) {
                     if (wg == 0)
                         release_unread(r0);
-                    for (int kx = 0; kx < 3; ++kx)
-                        release(emptyW, wq + 3 * c + kx, WS, lane);
+                    if (!stationary)
+                        for (int kx = 0; kx < 3; ++kx)
+                            release(emptyW, wq + 3 * c + kx, WS, lane);
                 }
             } else {
                 const int ky = s / 3, kx = s - 3 * ky;
@@ -371,8 +442,10 @@ __global__ void __launch_bounds__(NTHREADS, 1)
             if (wg == 1)
                 release_unread(r0);
             if (STACK) {
+                /* stationary: the blocks' slots 3c + kx, full once and for good */
+                const uint32_t w0 = (stationary ? 0 : wq) + 3 * c;
                 for (int kx = 0; kx < 3; ++kx)
-                    wait_full(fullW, wq + 3 * c + kx, WS);
+                    wait_full(fullW, w0 + kx, WS);
                 for (int s = 0; s < 4; ++s) {
                     const uint32_t q = r0 + 2 * wg + s;
                     wait_full(fullR, q, RS);
@@ -382,7 +455,7 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                     for (int kx = 0; kx < 3; ++kx) {
                         /* the window [W(ky = s) ; W(ky = s - 1)] of [0 W2 W1 W0 0] */
                         const uint32_t wa =
-                            sW + ((wq + 3 * c + kx) % WS) * L::WSLOT + (uint32_t)(3 - s) * 4096;
+                            sW + ((w0 + kx) % WS) * L::WSLOT + (uint32_t)(3 - s) * 4096;
                         const uint32_t b = brow + kx * 128;
 #pragma unroll
                         for (int k = 0; k < KS; ++k)
@@ -436,7 +509,8 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 reg_fence(acc[o][q]);
         release_step(prev_c, prev_s);
         rq += 6 * nch;
-        wq += (STACK ? 3 : 9) * nch;
+        if (!stationary)
+            wq += (STACK ? 3 : 9) * nch;
 
         /* ---- epilogue ---- */
         if (STACK) {
@@ -449,26 +523,46 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 const int row = i >> 2, c8 = i & 3; /* row = half * TW + px */
                 const int half = row / TW, px = row - half * TW;
                 const int y = p.y0 + 2 * wg + half, gx = p.x0 + px;
-                if (y < H && gx < W)
+                if (y < H && gx < W) {
+                    const long long pix = ((long long)p.img * H + y) * W + gx;
+                    Res8 rs = {};
+                    if (a.r1)
+                        rs = load_res8(a, pix, c8);
                     store8(a, *reinterpret_cast<const uint4 *>(stage + stacked_stage_off(row, c8)),
-                           ((long long)p.img * H + y) * W + gx, c8);
+                           rs, pix, c8);
+                }
             }
         } else {
+            /* The residuals of a row are loaded all at once, after its
+             * staging (which frees its accumulator's registers): loaded
+             * beside each store, the stores (which may alias them, as far
+             * as the compiler knows) kept them to one round trip at a
+             * time, 12 a tile. */
+            constexpr int NIT = TW * 8 / 128;
 #pragma unroll
             for (int o = 0; o < 2; ++o) {
+                const int y = p.y0 + 2 * wg + o;
                 named_sync(BAR_WG0 + wg, 128);
                 stage_bias_prelu<TW>(acc[o], st_base, wq4, lane, bq, sq);
-                named_sync(BAR_WG0 + wg, 128);
-                const int y = p.y0 + 2 * wg + o;
+                Res8 rs[NIT];
 #pragma unroll
-                for (int it = 0; it < TW * 8 / 128; ++it) {
+                for (int it = 0; it < NIT; ++it) {
+                    const int i = tid + 128 * it;
+                    const int px = i >> 3, c8 = i & 7, gx = p.x0 + px;
+                    rs[it] = Res8{};
+                    if (a.r1 && y < H && gx < W)
+                        rs[it] = load_res8(a, ((long long)p.img * H + y) * W + gx, c8);
+                }
+                named_sync(BAR_WG0 + wg, 128);
+#pragma unroll
+                for (int it = 0; it < NIT; ++it) {
                     const int i = tid + 128 * it;
                     const int px = i >> 3, c8 = i & 7, gx = p.x0 + px;
                     if (y < H && gx < W)
                         store8(a,
                                *reinterpret_cast<const uint4 *>(stage + px * 128 +
                                                                 ((c8 ^ (px & 7)) << 4)),
-                               ((long long)p.img * H + y) * W + gx, c8);
+                               rs[it], ((long long)p.img * H + y) * W + gx, c8);
                 }
             }
         }
@@ -476,6 +570,8 @@ __global__ void __launch_bounds__(NTHREADS, 1)
 #else
     (void)a;
     (void)rows;
+    (void)res1;
+    (void)res2;
     __trap();
 #endif
 }
@@ -523,8 +619,30 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
         CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     if (r != CUDA_SUCCESS)
         return cudaErrorInvalidValue;
+
+    /* the residuals as tensors of cout channels, a tile's box (4 rows x TW
+     * pixels) each, only to prefetch them: a map that cannot be made (an
+     * odd alignment) just turns the prefetch off */
+    RrdbConvArgs b = a;
+    CUtensorMap res[2];
+    memset(res, 0, sizeof res);
+    for (int k = 0; k < 2 && a.r1 && !(b.off & RRDB_OFF_RES_PREFETCH); ++k) {
+        const __half *rp = k ? a.r2 : a.r1;
+        if (!rp)
+            break;
+        const cuuint64_t rs = (cuuint64_t)(k ? a.r2_stride : a.r1_stride) * 2;
+        const cuuint64_t rdims[4] = {(cuuint64_t)a.cout, (cuuint64_t)a.w, (cuuint64_t)a.h,
+                                     (cuuint64_t)a.n};
+        const cuuint64_t rstrides[3] = {rs, rs * a.w, rs * a.w * a.h};
+        const cuuint32_t rbox[4] = {(cuuint32_t)a.cout, TW, TILE_ROWS, 1};
+        if (l.encode_tiled(&res[k], CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<__half *>(rp),
+                           rdims, rstrides, rbox, elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                           CU_TENSOR_MAP_SWIZZLE_NONE, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                           CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
+            b.off |= RRDB_OFF_RES_PREFETCH;
+    }
     const int grid = (int)(tiles < l.num_sms ? tiles : l.num_sms);
-    kern<<<grid, NTHREADS, L::TOTAL, l.stream>>>(a, map);
+    kern<<<grid, NTHREADS, L::TOTAL, l.stream>>>(b, map, res[0], res[1]);
     return cudaGetLastError();
 }
 

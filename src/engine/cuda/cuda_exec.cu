@@ -316,6 +316,7 @@ int run_step(Ctx *c, int s, vsr_error *err) {
         a.n = n;
         a.h = is.h;
         a.w = is.w;
+        a.off = W->knobs.cuda_rrdb_off;
         e = launch_conv3x3_rrdb(a, {W->num_sms, W->encode_tiled, stream});
         break;
     }

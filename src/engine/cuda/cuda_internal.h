@@ -185,6 +185,16 @@ struct RrdbConvArgs {
     int r1_stride, r2_stride;
     float s0, s1, s2;
     int n, h, w;
+    int off; /* RRDB_OFF_* bits: refinements turned off, for comparison */
+};
+
+/* The RRDB kernels' refinements (2026-12-06, second round), each on by
+ * default; VSR_CUDA_RRDB_OFF (a sum of these) turns them off to measure
+ * what each brings. */
+enum {
+    RRDB_OFF_STATIONARY = 1,   /* Cout 32, Cin <= 128: weights loaded once a CTA */
+    RRDB_OFF_RES_PREFETCH = 2, /* residuals prefetched into L2 before the epilogue */
+    RRDB_OFF_ROW_PREFETCH = 4, /* the next pass's input rows prefetched into L2 */
 };
 
 /* Whether this build has the kernel for the current device (sm_90a code),
