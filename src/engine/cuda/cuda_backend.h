@@ -12,8 +12,8 @@
  *                        cuDNN and copied concatenations instead); =32 or
  *                        =64: not the one with that many output channels
  *   VSR_CUDA_RRDB_OFF=N  the RRDB kernels' refinements in the bit mask N
- *                        off (1 stationary weights, 2 residual prefetch,
- *                        4 row prefetch), to measure what each brings
+ *                        off (1 stationary weights, 2 residual
+ *                        prefetch), to measure what each brings
  *   VSR_CUDA_NO_FIRST=1, VSR_CUDA_NO_TAIL=1, VSR_CUDA_FIRST_FP32=1
  *                        debugging: generic first layer / generic tail /
  *                        first layer in fp32 FMA instead of tensor cores

@@ -48,8 +48,7 @@
  * Second round (bench/cuda_NOTES.md, RRDB; each can be turned off by
  * VSR_CUDA_RRDB_OFF to compare): Cout 32 with at most two chunks keeps its
  * weights in the ring for the whole kernel (stationary); the producer
- * prefetches the next pass's input rows into L2 at the start of a pass,
- * and at the start of a tile's last pass the tile's residuals. */
+ * prefetches a tile's residuals into L2 at the start of its last pass. */
 #include <cuda.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -300,19 +299,10 @@ __global__ void __launch_bounds__(NTHREADS, 1)
         for (int t = i0; t < i1; ++t) {
             const TileAt p = tile_at(t, tiles_x, tiles_y);
             for (int c = 0; c < nch; ++c) {
-                /* The next pass's rows into L2 now, so that its loads, which
-                 * wait for slots this pass frees late, find them there
-                 * rather than in DRAM; and the residuals of the tile's
-                 * epilogue, which its stores would otherwise wait for. */
-                if (!(a.off & RRDB_OFF_ROW_PREFETCH)) {
-                    const bool last = c == nch - 1;
-                    if (!last || t + 1 < i1) {
-                        const TileAt pn = last ? tile_at(t + 1, tiles_x, tiles_y) : p;
-                        const int cn = last ? 0 : c + 1;
-                        for (int i = 0; i < 6; ++i)
-                            tma_prefetch_4d(&rows, cn * 64, pn.x0 - 1, pn.y0 - 1 + i, pn.img);
-                    }
-                }
+                /* The residuals of the tile's epilogue into L2 at the start
+                 * of its last pass, which its stores would otherwise wait
+                 * for. (Prefetching the next pass's rows as well cost 9 ms
+                 * a frame on the H100: bench/cuda_NOTES.md.) */
                 if (c == nch - 1 && a.r1 && !(a.off & RRDB_OFF_RES_PREFETCH)) {
                     tma_prefetch_4d(&res1, 0, p.x0, p.y0, p.img);
                     if (a.r2)

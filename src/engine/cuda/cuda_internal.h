@@ -194,7 +194,6 @@ struct RrdbConvArgs {
 enum {
     RRDB_OFF_STATIONARY = 1,   /* Cout 32, Cin <= 128: weights loaded once a CTA */
     RRDB_OFF_RES_PREFETCH = 2, /* residuals prefetched into L2 before the epilogue */
-    RRDB_OFF_ROW_PREFETCH = 4, /* the next pass's input rows prefetched into L2 */
 };
 
 /* Whether this build has the kernel for the current device (sm_90a code),
