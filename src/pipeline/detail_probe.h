@@ -15,8 +15,8 @@
  *
  * Cost: the model on windows x window_frames frames (3 x 6 = 18 by
  * default: 6% of a 10 s clip at 30 fps, all of a clip shorter than that)
- * and, for about log2(candidates) + 1 candidates (3 of the 6 default
- * ones), their encode and VMAF + NEG. Memory: three output-size YUV
+ * and, for detail 0 and about log2(candidates) + 1 candidates (3 of the
+ * 6 default ones), their encode and VMAF + NEG. Memory: three output-size YUV
  * frames per sampled frame (the model's, the input's, the reference). */
 #ifndef VSR_PIPELINE_DETAIL_PROBE_H
 #define VSR_PIPELINE_DETAIL_PROBE_H
