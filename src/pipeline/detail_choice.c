@@ -65,8 +65,8 @@ void vsr_detail_search_record(vsr_detail_search *s, int i, double vmaf, double n
 
 void vsr_detail_search_record_baseline(vsr_detail_search *s, double vmaf, double neg)
 {
-    s->baseline = (vsr_detail_candidate){
-        .measured = 1, .vmaf = vmaf, .neg = neg, .delta = fabs(vmaf - neg), .pass = 1};
+    s->baseline =
+        (vsr_detail_candidate){.measured = 1, .vmaf = vmaf, .neg = neg, .delta = fabs(vmaf - neg)};
 }
 
 float vsr_detail_search_chosen(const vsr_detail_search *s)
