@@ -51,6 +51,7 @@ typedef struct op_case {
     const char *name;
     int (*build)(gb *b, int variant);
     int variants;
+    const int (*sizes)[3]; /* n, h, w, ending in n 0; NULL: the default sizes */
 } op_case;
 
 /* conv 3x3 with each fused activation, then a 1x1 back to 3 channels */
@@ -236,18 +237,43 @@ static int build_rrdb(gb *b, int v)
     return gb_finish(b, conv(b, x, 64, 3, 3, 1, NONE));
 }
 
+/* 3x3 convs to a few channels from 16..64 (the RRDB models' last conv, 64 ->
+ * 3 at the output size, which the CUDA backend runs on its own kernel):
+ * v 0: 64 -> 3 with bias (x4plus's), v 1: without; v 2: 32 -> 4 and a
+ * following LeakyReLU node; v 3: 48 -> 1, ReLU; v 4: 16 -> 2, no bias,
+ * PReLU per channel. Run at sizes that cross that kernel's strips (126
+ * columns) and row segments (32 rows). */
+static int build_conv_narrow(gb *b, int v)
+{
+    static const int cin[] = {64, 64, 32, 48, 16}, cout[] = {3, 3, 4, 1, 2};
+    gb_init(b, 4, 5, 1 << 16);
+    const int x = conv(b, 0, 3, cin[v], 3, 1, (vsr_activation){VSR_ACT_LEAKY, 0.2f, 0, 0, NULL});
+    vsr_activation a = NONE;
+    if (v == 3)
+        a = (vsr_activation){VSR_ACT_RELU, 0, 0, 0, NULL};
+    if (v == 4)
+        a = prelu(b, cout[v]);
+    int y = conv(b, x, cin[v], cout[v], 3, v != 1 && v != 4, a);
+    if (v == 2)
+        y = act(b, y, (vsr_activation){VSR_ACT_LEAKY, 0.2f, 0, 0, NULL});
+    return gb_finish(b, y);
+}
+
+static const int narrow_sizes[][3] = {{2, 7, 5}, {2, 33, 17}, {1, 40, 260}, {0, 0, 0}};
+
 static const op_case cases[] = {
-    {"conv", build_conv, 6},
-    {"activation", build_activation, 6},
-    {"pixel_shuffle", build_pixel_shuffle, 2},
-    {"interp", build_interp, 4},
-    {"binary", build_binary, 7},
-    {"eltwise", build_eltwise, 4},
-    {"concat", build_concat, 1},
-    {"group_conv", build_group_conv, 2},
-    {"deconv", build_deconv, 2},
-    {"pad_slice", build_pad_slice, 3},
-    {"rrdb", build_rrdb, 2},
+    {"conv", build_conv, 6, NULL},
+    {"activation", build_activation, 6, NULL},
+    {"pixel_shuffle", build_pixel_shuffle, 2, NULL},
+    {"interp", build_interp, 4, NULL},
+    {"binary", build_binary, 7, NULL},
+    {"eltwise", build_eltwise, 4, NULL},
+    {"concat", build_concat, 1, NULL},
+    {"group_conv", build_group_conv, 2, NULL},
+    {"deconv", build_deconv, 2, NULL},
+    {"pad_slice", build_pad_slice, 3, NULL},
+    {"rrdb", build_rrdb, 2, NULL},
+    {"conv_narrow", build_conv_narrow, 5, narrow_sizes},
 };
 
 /* ---- running ---- */
@@ -298,7 +324,7 @@ typedef struct coverage {
     int refused;
 } coverage;
 
-static const int sizes[][3] = {{1, 7, 5}, {2, 12, 16}}; /* n, h, w */
+static const int default_sizes[][3] = {{1, 7, 5}, {2, 12, 16}, {0, 0, 0}}; /* n, h, w */
 
 static void check_case(const vsr_backend_ops *be, const op_case *oc, int v, coverage *cov)
 {
@@ -321,7 +347,8 @@ static void check_case(const vsr_backend_ops *be, const op_case *oc, int v, cove
             }
             continue;
         }
-        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        const int(*sizes)[3] = oc->sizes ? oc->sizes : default_sizes;
+        for (size_t s = 0; sizes[s][0]; s++) {
             int n = sizes[s][0], h = sizes[s][1], w = sizes[s][2];
             vsr_tensor in = {n, 3, h, w, malloc(sizeof(float) * (size_t)n * 3 * h * w)};
             fill(in.data, (size_t)n * 3 * h * w, (unsigned)(v * 7919 + h * 31 + w));

@@ -12,7 +12,9 @@
  * on Hopper cuda_conv3x3_tma.cu); the SRVGG tail (Conv 64->48, PixelShuffle
  * 4, + nearest x4 of the input) is one kernel writing the fp32 output, or,
  * where a resize of that sum is the output (the x2 models), an fp32 scratch
- * that one resize step reads; convolutions with
+ * that one resize step reads; a 3x3 conv from 16..64 to 1..4 channels (the
+ * RRDB models' last) runs its own kernel (cuda_conv3x3_narrow.cu); the RRDB
+ * convs on Hopper cuda_conv3x3_rrdb.cu; convolutions with
  * <= 8 input channels or asymmetric padding run a direct kernel; all others
  * go through cuDNN (legacy API, NHWC fp16, tensor-op math) plus a bias +
  * activation kernel. cuDNN is loaded at run time (dlopen libcudnn.so.9): a

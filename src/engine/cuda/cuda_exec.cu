@@ -344,6 +344,29 @@ int run_step(Ctx *c, int s, vsr_error *err) {
         }
         break;
     }
+    case S_CONV_NARROW: {
+        const vsr_conv_params &cv = nd.p.conv;
+        const vsr_shape &is = c->shapes[nd.inputs[0]];
+        /* the kernel takes dense pixels: cin channels in, 8 out (never
+         * concat slices: those are planned only where S_CONV_RRDB reads) */
+        if (stride(nd.inputs[0]) != cv.in_c || stride(st.out_blob) != 8 ||
+            c->choff[nd.inputs[0]] || c->choff[st.out_blob])
+            return vsr_error_set(err, VSR_ERR_BACKEND, "cuda: layer %s: strided channels for %s",
+                                 nd.name, step_kind_name(st.kind));
+        NarrowConvArgs a;
+        a.in = buf(nd.inputs[0]);
+        a.cin = cv.in_c;
+        a.wt = W->ptr<__half>(st.off_w16);
+        a.bias = W->ptr<float>(st.off_bias);
+        a.slopes = W->ptr<float>(st.off_slopes);
+        a.cout = cv.out_c;
+        a.out = buf(st.out_blob);
+        a.n = n;
+        a.h = is.h;
+        a.w = is.w;
+        e = launch_conv3x3_narrow(a, stream);
+        break;
+    }
     case S_CONV_DIRECT: {
         const vsr_conv_params &cv = nd.p.conv;
         const vsr_shape &is = c->shapes[nd.inputs[0]];

@@ -206,6 +206,28 @@ size_t conv3x3_rrdb_weight_bytes(int cin, int cout);
 void conv3x3_rrdb_pack_weights(const float *w, int cin, int cout, __half *out);
 cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l);
 
+/* ---- cuda_conv3x3_narrow.cu: 3x3 convs to a few channels (the RRDB's last) ---- */
+
+/* 3x3, pad 1: in (cin channels a pixel, 16..64, a multiple of 16) -> out
+ * (8 channels a pixel: cout 1..4, the rest written 0), out = act(conv +
+ * bias), act(v) = v > 0 ? v : slopes[c] * v (slopes NULL: none). wt:
+ * conv3x3_narrow_pack_weights's layout on the device. */
+struct NarrowConvArgs {
+    const __half *in;
+    int cin;
+    const __half *wt;
+    const float *bias;   /* cout floats, or NULL */
+    const float *slopes; /* cout floats, or NULL */
+    int cout;
+    __half *out;
+    int n, h, w;
+};
+bool conv3x3_narrow_supports(int cin, int cout);
+/* Bytes of the packed weights, and the packing (host): w is OIHW fp32. */
+size_t conv3x3_narrow_weight_bytes(int cin, int cout);
+void conv3x3_narrow_pack_weights(const float *w, int cin, int cout, __half *out);
+cudaError_t launch_conv3x3_narrow(const NarrowConvArgs &a, cudaStream_t s);
+
 } // namespace vsrcuda
 
 #endif

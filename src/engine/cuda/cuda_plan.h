@@ -78,6 +78,8 @@ enum StepKind {
     S_RESIZE_OUT,  /* the tail's fp32 output resized into the graph output (x2 models) */
     S_CONV_RRDB,   /* 3x3 cin 64..256 -> 32/64 on Hopper (cuda_conv3x3_rrdb.cu): channel
                       slices in and out, bias + act + up to two scaled residuals fused */
+    S_CONV_NARROW, /* 3x3 cin 16..64 -> 1..4 (the RRDB's last conv, cuda_conv3x3_narrow.cu),
+                      bias + act fused */
     S_CONV_DIRECT, /* direct kernel, bias + act fused */
     S_CONV_CUDNN,  /* cuDNN + bias/act kernel */
     S_ACT,
