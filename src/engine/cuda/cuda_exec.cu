@@ -349,8 +349,8 @@ int run_step(Ctx *c, int s, vsr_error *err) {
         const vsr_shape &is = c->shapes[nd.inputs[0]];
         /* the kernel takes dense pixels: cin channels in, 8 out (never
          * concat slices: those are planned only where S_CONV_RRDB reads) */
-        if (stride(nd.inputs[0]) != cv.in_c || stride(st.out_blob) != 8 ||
-            c->choff[nd.inputs[0]] || c->choff[st.out_blob])
+        if (stride(nd.inputs[0]) != cv.in_c || stride(st.out_blob) != 8 || c->choff[nd.inputs[0]] ||
+            c->choff[st.out_blob])
             return vsr_error_set(err, VSR_ERR_BACKEND, "cuda: layer %s: strided channels for %s",
                                  nd.name, step_kind_name(st.kind));
         NarrowConvArgs a;
