@@ -17,10 +17,10 @@
  * halo columns) for SEG_H output rows, each of its 8 warps owning 16 input
  * columns; an input row is loaded straight from global memory into the A
  * fragments (16-byte loads, 64 contiguous bytes a pixel per instruction),
- * PF rows ahead of the one being multiplied. The K order is permuted so
- * that each thread's fragment registers are the channels it loaded; the
- * weights are packed on the host in that order, per lane, and stay in
- * registers. Output: fp16 NHWC with 8 channels a pixel (the backend's
+ * two rows ahead of the one being multiplied (one for cin 64 -> 4). The K
+ * order is permuted so that each thread's fragment registers are the
+ * channels it loaded; the weights are packed on the host in that order,
+ * per lane, and stay in registers. Output: fp16 NHWC with 8 channels a pixel (the backend's
  * padding), channels >= cout written 0, one 16-byte store a pixel. */
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -42,12 +42,14 @@ constexpr int PSTRIDE = IN_PIX + 4; /* floats between partial columns: the fragm
                                        (column 2q + e, pixel r) fall in distinct banks */
 constexpr int NSLOT = 4;            /* partial rows: 3 read while the next is written */
 constexpr int SEG_H = 32;           /* output rows a block (2 halo rows more read) */
-constexpr int PF = 2;               /* input rows loaded ahead */
 constexpr int OUT_CP = 8;           /* channels a pixel of the output */
 
-template <int COUT> struct Shape {
-    static constexpr int NCOL = 9 * COUT;       /* (tap, channel) columns */
-    static constexpr int NT = (NCOL + 7) / 8;   /* n-tiles of 8 */
+template <int KC, int COUT> struct Shape {
+    static constexpr int NCOL = 9 * COUT;     /* (tap, channel) columns */
+    static constexpr int NT = (NCOL + 7) / 8; /* n-tiles of 8 */
+    /* input rows loaded ahead: two, or one where the weights' registers
+     * (2 KC NT) would make two spill under the 128 of 2 blocks an SM */
+    static constexpr int PF = KC * NT > 16 ? 1 : 2;
     static constexpr int SLOT = NCOL * PSTRIDE; /* floats of one partial row */
     static constexpr int SMEM = NSLOT * SLOT * 4;
 };
@@ -99,7 +101,8 @@ __device__ __forceinline__ void load_pixel(const __half *px, bool inside, int q,
 template <int KC, int COUT>
 __global__ void __launch_bounds__(NTHREADS, 2) conv3x3_narrow_kernel(NarrowConvArgs a)
 {
-    using S = Shape<COUT>;
+    using S = Shape<KC, COUT>;
+    constexpr int PF = S::PF;
     constexpr int CIN = 16 * KC;
     constexpr int NT = S::NT;
     extern __shared__ float part[]; /* [NSLOT][NCOL][PSTRIDE] */
@@ -220,7 +223,7 @@ __global__ void __launch_bounds__(NTHREADS, 2) conv3x3_narrow_kernel(NarrowConvA
 template <int KC, int COUT> cudaError_t launch(const NarrowConvArgs &a, cudaStream_t s)
 {
     auto kern = conv3x3_narrow_kernel<KC, COUT>;
-    constexpr int smem = Shape<COUT>::SMEM;
+    constexpr int smem = Shape<KC, COUT>::SMEM;
     /* per device and cheap: set on every launch */
     cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
     if (e != cudaSuccess)
