@@ -185,8 +185,9 @@ __global__ void __launch_bounds__(NTHREADS, 2) conv3x3_narrow_kernel(NarrowConvA
                     slot[(col + 1) * PSTRIDE + p + 8] = acc[nt][3];
                 }
             }
-            /* one barrier a row: the slot written next was last read two
-             * rows ago, before this barrier */
+            /* one barrier a row: of the four slots, the one the next row
+             * writes was last read for the previous output row, which
+             * every thread finished before arriving here */
             __syncthreads();
 
             /* output row y0 + i - 2 from input rows i - 2, i - 1, i */
