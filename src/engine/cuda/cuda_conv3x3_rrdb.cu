@@ -53,6 +53,8 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <type_traits>
@@ -97,6 +99,68 @@ template <bool STACK> struct RLayout {
     static constexpr int OFF_BAR = OFF_BIAS + 64 * 4;
     static constexpr int TOTAL = OFF_BAR + (2 * RS + 2 * WS) * 8 + 1024; /* + alignment slack */
     static_assert(WRING % 1024 == 0 && TOTAL <= SMEM_LIMIT, "shared memory");
+};
+
+/* Where a kernel's time goes, in a diagnostic build only (nvcc
+ * -DVSR_RRDB_TRACE): each warp adds up the SM cycles it spends in each
+ * phase; launch_rrdb sums them over the CTAs and prints, per conv shape,
+ * the share of each phase at exit. In other builds it compiles to nothing. */
+enum {
+    TR_TOTAL,    /* consumers: the tile loop; producer: its whole loop */
+    TR_ROWS,     /* waiting for input rows (producer: for free row slots) */
+    TR_WEIGHTS,  /* waiting for weight blocks (producer: for free weight slots) */
+    TR_MMA_WAIT, /* wgmma.wait_group 1 after each step's commit */
+    TR_DRAIN,    /* wgmma.wait_group 0 at the end of a tile */
+    TR_EPILOGUE, /* the epilogue */
+    TR_TILES,    /* tiles done (a count) */
+    TR_N = 8
+};
+struct Trace {
+#ifdef VSR_RRDB_TRACE
+    unsigned long long c[TR_N] = {};
+    long long t0 = 0, t = 0;
+    __device__ __forceinline__ void begin()
+    {
+        t0 = t = clock64();
+    }
+    __device__ __forceinline__ void mark()
+    {
+        t = clock64();
+    }
+    __device__ __forceinline__ void add(int k)
+    {
+        const long long n = clock64();
+        c[k] += (unsigned long long)(n - t);
+        t = n;
+    }
+    __device__ __forceinline__ void count(int k)
+    {
+        ++c[k];
+    }
+    __device__ __forceinline__ void flush(unsigned long long *out, int warp, int lane)
+    {
+        c[TR_TOTAL] = (unsigned long long)(clock64() - t0);
+        if (out && lane == 0)
+            for (int k = 0; k < TR_N; ++k)
+                atomicAdd(out + warp * TR_N + k, c[k]);
+    }
+#else
+    __device__ __forceinline__ void begin()
+    {
+    }
+    __device__ __forceinline__ void mark()
+    {
+    }
+    __device__ __forceinline__ void add(int)
+    {
+    }
+    __device__ __forceinline__ void count(int)
+    {
+    }
+    __device__ __forceinline__ void flush(unsigned long long *, int, int)
+    {
+    }
+#endif
 };
 
 __device__ __forceinline__ void bulk_load(uint32_t dst, const void *src, uint32_t bytes,
@@ -288,6 +352,8 @@ __global__ void __launch_bounds__(NTHREADS, 1)
     if (warp == PRODUCER_WARP) {
         if (lane != 0)
             return;
+        Trace tr;
+        tr.begin();
         uint32_t rq = 0, wq = 0;
         const unsigned char *wt = reinterpret_cast<const unsigned char *>(a.wt);
         if (stationary)
@@ -310,8 +376,10 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 }
                 auto row = [&](int i) {
                     const uint32_t slot = rq % RS;
+                    tr.mark();
                     if (rq >= (uint32_t)RS)
                         mbar_wait(emptyR + 8 * slot, ((rq / RS) - 1) & 1);
+                    tr.add(TR_ROWS);
                     mbar_arrive_expect_tx(fullR + 8 * slot, L::ROW_BYTES);
                     tma_load_4d(sRows + slot * L::ROW_SLOT, &rows, fullR + 8 * slot, c * 64,
                                 p.x0 - 1, p.y0 - 1 + i, p.img);
@@ -319,8 +387,10 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 };
                 auto wblock = [&](int blk) {
                     const uint32_t slot = wq % WS;
+                    tr.mark();
                     if (wq >= (uint32_t)WS)
                         mbar_wait(emptyW + 8 * slot, ((wq / WS) - 1) & 1);
+                    tr.add(TR_WEIGHTS);
                     mbar_arrive_expect_tx(fullW + 8 * slot, L::WBLOCK);
                     bulk_load(sW + slot * L::WSLOT + (STACK ? 4096 : 0),
                               wt + (size_t)blk * L::WBLOCK, L::WBLOCK, fullW + 8 * slot);
@@ -345,6 +415,7 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 }
             }
         }
+        tr.flush(a.trace, PRODUCER_WARP, 0);
         return;
     }
 
@@ -359,6 +430,8 @@ __global__ void __launch_bounds__(NTHREADS, 1)
     const float sq[2] = {a.slope, a.slope};
     constexpr int NACC = STACK ? 1 : 2;
     uint32_t rq = 0, wq = 0; /* the producer's sequence numbers, followed */
+    Trace tr;
+    tr.begin();
 
     for (int t = i0; t < i1; ++t) {
         const TileAt p = tile_at(t, tiles_x, tiles_y);
@@ -383,7 +456,9 @@ __global__ void __launch_bounds__(NTHREADS, 1)
         auto release_unread = [&](uint32_t r0) {
             for (int i = 0; i < 2; ++i) {
                 const uint32_t q = r0 + (wg ? i : 4 + i);
+                tr.mark();
                 wait_full(fullR, q, RS);
+                tr.add(TR_ROWS);
                 release(emptyR, q, RS, lane);
             }
         };
@@ -434,11 +509,15 @@ __global__ void __launch_bounds__(NTHREADS, 1)
             if (STACK) {
                 /* stationary: the blocks' slots 3c + kx, full once and for good */
                 const uint32_t w0 = (stationary ? 0 : wq) + 3 * c;
+                tr.mark();
                 for (int kx = 0; kx < 3; ++kx)
                     wait_full(fullW, w0 + kx, WS);
+                tr.add(TR_WEIGHTS);
                 for (int s = 0; s < 4; ++s) {
                     const uint32_t q = r0 + 2 * wg + s;
+                    tr.mark();
                     wait_full(fullR, q, RS);
+                    tr.add(TR_ROWS);
                     const uint32_t brow = sRows + (q % RS) * L::ROW_SLOT;
                     wg_fence();
 #pragma unroll
@@ -453,7 +532,9 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                                                sw128_desc(b + k * 32));
                     }
                     wg_commit();
+                    tr.mark();
                     wg_wait<1>();
+                    tr.add(TR_MMA_WAIT);
                     if (prev_c >= 0)
                         release_step(prev_c, prev_s);
                     prev_c = c;
@@ -463,11 +544,14 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 for (int s = 0; s < 9; ++s) {
                     const int ky = s / 3, kx = s - 3 * ky;
                     const uint32_t wseq = wq + 9 * c + s;
+                    tr.mark();
                     wait_full(fullW, wseq, WS);
+                    tr.add(TR_WEIGHTS);
                     const uint32_t q0 = r0 + 2 * wg + ky;
                     if (kx == 0) {
                         wait_full(fullR, q0, RS);
                         wait_full(fullR, q0 + 1, RS);
+                        tr.add(TR_ROWS);
                     }
                     const uint32_t wa = sW + (wseq % WS) * L::WSLOT;
                     wg_fence();
@@ -480,7 +564,9 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                                                sw128_desc(b + k * 32));
                     }
                     wg_commit();
+                    tr.mark();
                     wg_wait<1>();
+                    tr.add(TR_MMA_WAIT);
                     if (prev_c >= 0)
                         release_step(prev_c, prev_s);
                     prev_c = c;
@@ -491,7 +577,9 @@ __global__ void __launch_bounds__(NTHREADS, 1)
         for (int c = 0; c < nch - 1; ++c)
             pass(std::integral_constant<int, 4>(), c);
         pass(std::integral_constant<int, KS_LAST>(), nch - 1);
+        tr.mark();
         wg_wait<0>();
+        tr.add(TR_DRAIN);
 #pragma unroll
         for (int o = 0; o < NACC; ++o)
 #pragma unroll
@@ -503,6 +591,7 @@ __global__ void __launch_bounds__(NTHREADS, 1)
             wq += (STACK ? 3 : 9) * nch;
 
         /* ---- epilogue ---- */
+        tr.mark();
         if (STACK) {
             named_sync(BAR_WG0 + wg, 128); /* the last tile's stores have read the stage */
             stage_stacked(acc[0], st_base, wq4, lane, bq, a.slope);
@@ -556,7 +645,10 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 }
             }
         }
+        tr.add(TR_EPILOGUE);
+        tr.count(TR_TILES);
     }
+    tr.flush(a.trace, warp, lane);
 #else
     (void)a;
     (void)rows;
@@ -565,6 +657,77 @@ __global__ void __launch_bounds__(NTHREADS, 1)
     __trap();
 #endif
 }
+
+#ifdef VSR_RRDB_TRACE
+/* The diagnostic build's tally per conv shape, printed at exit: a process
+ * of that build is a benchmark that launches from one thread (this state
+ * exists only there). */
+struct TraceTally {
+    int cin, cout, launches;
+    double c[9][TR_N];
+};
+static TraceTally g_tally[8];
+static int g_ntally;
+static unsigned long long *g_trace_dev;
+
+static void trace_print(void)
+{
+    static const char *name[TR_N] = {"total", "rows",     "weights", "mma-wait",
+                                     "drain", "epilogue", "tiles",   ""};
+    for (int i = 0; i < g_ntally; ++i) {
+        const TraceTally &t = g_tally[i];
+        fprintf(stderr, "rrdb-trace %d->%d launches %d tiles %.0f:", t.cin, t.cout, t.launches,
+                t.c[0][TR_TILES]);
+        for (int w = 0; w <= PRODUCER_WARP; w += 4) {
+            const double tot = t.c[w][TR_TOTAL];
+            fprintf(stderr, " | %s%d cyc/tile %.0f", w == PRODUCER_WARP ? "prod" : "warp", w,
+                    tot / (t.c[0][TR_TILES] > 0 ? t.c[0][TR_TILES] : 1));
+            double rest = tot;
+            for (int k = TR_ROWS; k <= TR_EPILOGUE; ++k)
+                if (t.c[w][k] > 0) {
+                    fprintf(stderr, " %s %.1f%%", name[k], 100.0 * t.c[w][k] / tot);
+                    rest -= t.c[w][k];
+                }
+            fprintf(stderr, " other %.1f%%", 100.0 * rest / tot);
+        }
+        fprintf(stderr, "\n");
+    }
+}
+
+/* Runs the launch, waits for it and adds its counters to its shape's tally. */
+template <typename K>
+static cudaError_t traced_launch(K launch, RrdbConvArgs &b, cudaStream_t stream)
+{
+    const size_t bytes = 9 * TR_N * sizeof(unsigned long long);
+    if (!g_trace_dev) {
+        if (cudaMalloc(&g_trace_dev, bytes) != cudaSuccess)
+            return cudaErrorMemoryAllocation;
+        atexit(trace_print);
+    }
+    cudaMemsetAsync(g_trace_dev, 0, bytes, stream);
+    b.trace = g_trace_dev;
+    launch();
+    unsigned long long h[9 * TR_N];
+    cudaError_t e = cudaStreamSynchronize(stream);
+    if (e == cudaSuccess)
+        e = cudaMemcpy(h, g_trace_dev, bytes, cudaMemcpyDeviceToHost);
+    if (e != cudaSuccess)
+        return e;
+    int i = 0;
+    while (i < g_ntally && (g_tally[i].cin != b.cin || g_tally[i].cout != b.cout))
+        ++i;
+    if (i == g_ntally) {
+        if (g_ntally == 8)
+            return cudaSuccess;
+        g_tally[g_ntally++] = TraceTally{b.cin, b.cout, 0, {}};
+    }
+    ++g_tally[i].launches;
+    for (int w = 0; w < 9; ++w)
+        for (int k = 0; k < TR_N; ++k)
+            g_tally[i].c[w][k] += (double)h[w * TR_N + k];
+    return cudaGetLastError();
+}
+#endif
 
 template <bool STACK, int KS_LAST>
 cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
@@ -632,8 +795,13 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
             b.off |= RRDB_OFF_RES_PREFETCH;
     }
     const int grid = (int)(tiles < l.num_sms ? tiles : l.num_sms);
+#ifdef VSR_RRDB_TRACE
+    return traced_launch(
+        [&] { kern<<<grid, NTHREADS, L::TOTAL, l.stream>>>(b, map, res[0], res[1]); }, b, l.stream);
+#else
     kern<<<grid, NTHREADS, L::TOTAL, l.stream>>>(b, map, res[0], res[1]);
     return cudaGetLastError();
+#endif
 }
 
 } // namespace

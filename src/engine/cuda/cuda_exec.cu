@@ -317,6 +317,7 @@ int run_step(Ctx *c, int s, vsr_error *err) {
         a.h = is.h;
         a.w = is.w;
         a.off = W->knobs.cuda_rrdb_off;
+        a.trace = nullptr;
         e = launch_conv3x3_rrdb(a, {W->num_sms, W->encode_tiled, stream});
         break;
     }

@@ -186,6 +186,7 @@ struct RrdbConvArgs {
     float s0, s1, s2;
     int n, h, w;
     int off; /* RRDB_OFF_* bits: refinements turned off, for comparison */
+    unsigned long long *trace; /* diagnostic builds (VSR_RRDB_TRACE): phase cycles, or NULL */
 };
 
 /* The RRDB kernels' refinements (2026-12-06, second round), each on by
