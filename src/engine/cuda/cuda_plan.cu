@@ -34,6 +34,13 @@ const char *step_kind_name(StepKind k) {
 
 namespace {
 
+/* The conv's bias, out_c floats (zeros without one), into the blob; its offset. */
+long long add_bias(Blob &blob, const vsr_conv_params &c) {
+    std::vector<float> bias(c.out_c, 0.f);
+    if (c.bias) memcpy(bias.data(), c.bias, c.out_c * sizeof(float));
+    return blob.add(bias.data(), bias.size() * 4);
+}
+
 bool conv_is_3x3_same(const vsr_conv_params &c) {
     return c.kernel_h == 3 && c.kernel_w == 3 && c.stride_h == 1 && c.stride_w == 1 &&
            c.dilation_h == 1 && c.dilation_w == 1 && c.pad_top == 1 && c.pad_left == 1 &&
@@ -374,10 +381,7 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                     std::vector<__half> w16(conv3x3_rrdb_weight_bytes(c.in_c, c.out_c) / 2);
                     conv3x3_rrdb_pack_weights(c.weight, c.in_c, c.out_c, w16.data());
                     st.off_w16 = blob.add(w16.data(), w16.size() * 2);
-                    std::vector<float> bias(c.out_c, 0.f);
-                    if (c.bias)
-                        memcpy(bias.data(), c.bias, c.out_c * sizeof(float));
-                    st.off_bias = blob.add(bias.data(), bias.size() * 4);
+                    st.off_bias = add_bias(blob, c);
                     st.flops_per_out_pixel = 2.0 * c.out_c * c.in_c * 9;
                     W->steps.push_back(st);
                     break;
@@ -410,10 +414,7 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                 std::vector<__half> w16(conv3x3_narrow_weight_bytes(c.in_c, c.out_c) / 2);
                 conv3x3_narrow_pack_weights(c.weight, c.in_c, c.out_c, w16.data());
                 st.off_w16 = blob.add(w16.data(), w16.size() * 2);
-                std::vector<float> bias(c.out_c, 0.f);
-                if (c.bias)
-                    memcpy(bias.data(), c.bias, c.out_c * sizeof(float));
-                st.off_bias = blob.add(bias.data(), bias.size() * 4);
+                st.off_bias = add_bias(blob, c);
                 st.off_slopes = blob.add(slopes.data(), slopes.size() * 4);
                 st.flops_per_out_pixel = 2.0 * c.out_c * c.in_c * 9;
                 W->steps.push_back(st);
