@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "media/gates.h"
-#include "model/model_auto.h"
 #include "model/model_registry.h"
 #include "server/compress_api.h"
 #include "server/deleter.h"
@@ -87,14 +86,13 @@ static int parse_model(vsr_api *api, json_t *root, vsr_upscale_job *j, char *why
             snprintf(why, why_len, "model: expected an installed model's name");
             return -1;
         }
-        snprintf(j->model, sizeof j->model, "%s", m);
+        vsr_upscale_job_set_model(j, m);
     } else {
-        snprintf(j->model, sizeof j->model, "%s", default_model);
+        vsr_upscale_job_set_model(j, default_model);
     }
     /* detail: 0..1, or "auto" (measured per clip); the model "auto"
      * always runs at a measured detail unless one is given */
     json_t *detail = json_object_get(root, "detail");
-    j->detail_auto = vsr_model_is_auto(j->model);
     if (detail && !json_is_null(detail)) {
         const char *ds = json_string_value(detail);
         double dv = json_is_number(detail) ? json_number_value(detail) : -1;
@@ -231,8 +229,7 @@ static void handle_legacy(vsr_api *api, const route *rt, const vsr_http_call *ca
         return;
     }
     const vsr_server_config *cfg = api->services.cfg;
-    snprintf(j->model, sizeof j->model, "%s", vsr_server_model(cfg));
-    j->detail_auto = vsr_model_is_auto(j->model);
+    vsr_upscale_job_set_model(j, vsr_server_model(cfg));
     j->scale = vsr_task_scale(t);
     j->upload = 1;
     j->n_clips = 1;

@@ -15,7 +15,6 @@
 
 #include "engine/backend.h"
 #include "media/probe.h"
-#include "model/model_auto.h"
 #include "model/model_registry.h"
 #include "pipeline/compress.h"
 #include "pipeline/policy.h"
@@ -371,8 +370,7 @@ static int run_upscaling(gpu_request *g, const vsr_http_call *call, const vsr_pr
     if (!j)
         return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
     vsr_upscale_job_init(j, sv, id, g->deadline);
-    snprintf(j->model, sizeof j->model, "%s", vsr_server_model(cfg));
-    j->detail_auto = vsr_model_is_auto(j->model);
+    vsr_upscale_job_set_model(j, vsr_server_model(cfg));
     j->scale = pick_scale(factor, in->width, in->height, out_w, out_h);
     /* 0 x 0 is the model's own size; anything else is resampled by the
      * pipeline (on the GPU where the model runs there). */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "model/model_auto.h"
 #include "pipeline/compress.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/policy.h"
@@ -260,4 +261,10 @@ void vsr_upscale_job_init(vsr_upscale_job *j, const vsr_job_services *services, 
     vsr_job_set(&j->job, id, deadline, run_job, j);
     j->detail = 1.0f;
     vsr_encoder_options_default(&j->enc);
+}
+
+void vsr_upscale_job_set_model(vsr_upscale_job *j, const char *model)
+{
+    snprintf(j->model, sizeof j->model, "%s", model);
+    j->detail_auto = vsr_model_is_auto(j->model);
 }

@@ -65,6 +65,10 @@ typedef struct vsr_upscale_job {
 void vsr_upscale_job_init(vsr_upscale_job *j, const vsr_job_services *services, const char *id,
                           double deadline);
 
+/* Sets the job's model (a family or model name) and, with it, the default
+ * detail mode: measured per clip for the model "auto", else fixed. */
+void vsr_upscale_job_set_model(vsr_upscale_job *j, const char *model);
+
 /* The HTTP status that stands for a failure of this kind when the client
  * is not to blame and no stage said otherwise. */
 int vsr_http_status_for(vsr_status code);
