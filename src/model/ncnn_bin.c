@@ -69,8 +69,8 @@ int ncnn_bin_read_tagged(ncnn_bin_reader *r, size_t count, float *out, const cha
     if (rc)
         return rc;
     const unsigned char *t = r->data + r->pos;
-    uint32_t tag = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 |
-                   (uint32_t)t[3] << 24;
+    uint32_t tag =
+        (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
     size_t tag_pos = r->pos;
     r->pos += 4;
     if (tag == TAG_FP16) {

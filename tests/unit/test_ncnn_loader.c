@@ -12,16 +12,15 @@
 /* A tiny valid model: 3->4 conv 3x3 (fp32 raw weights) + PReLU + 4->12 conv
  * 3x3 + PixelShuffle 2, plus a nearest-upsampled input added: SRVGG in
  * miniature. */
-static const char *tiny_param =
-    "7767517\n"
-    "8 9\n"
-    "Input            in0      0 1 data\n"
-    "Split            split0   1 2 data d0 d1\n"
-    "Convolution      conv0    1 1 d0 c0 0=4 1=3 4=1 5=1 6=108\n"
-    "PReLU            prelu0   1 1 c0 p0 0=4\n"
-    "Convolution      conv1    1 1 p0 c1 0=12 1=3 4=1 5=1 6=432\n"
-    "PixelShuffle     ps       1 1 c1 s0 0=2\n"
-    "Interp           up       1 1 d1 u0 0=1 1=2.0 2=2.0\n";
+static const char *tiny_param = "7767517\n"
+                                "8 9\n"
+                                "Input            in0      0 1 data\n"
+                                "Split            split0   1 2 data d0 d1\n"
+                                "Convolution      conv0    1 1 d0 c0 0=4 1=3 4=1 5=1 6=108\n"
+                                "PReLU            prelu0   1 1 c0 p0 0=4\n"
+                                "Convolution      conv1    1 1 p0 c1 0=12 1=3 4=1 5=1 6=432\n"
+                                "PixelShuffle     ps       1 1 c1 s0 0=2\n"
+                                "Interp           up       1 1 d1 u0 0=1 1=2.0 2=2.0\n";
 /* The last line is appended by tiny_param_with() so tests can vary it. */
 
 static size_t tiny_bin(unsigned char *buf, uint32_t tag0)
@@ -62,8 +61,8 @@ static int load(const char *param, const unsigned char *bin, size_t bin_len, vsr
                                 err);
 }
 
-static void expect_refusal(const char *param, const unsigned char *bin, size_t len,
-                           vsr_status code, const char *needle1, const char *needle2)
+static void expect_refusal(const char *param, const unsigned char *bin, size_t len, vsr_status code,
+                           const char *needle1, const char *needle2)
 {
     vsr_graph g;
     vsr_error err = {0};
@@ -137,15 +136,15 @@ static void test_refusals(void)
                    NULL);
     expect_refusal("7767517\n2 2\nInput in 0 1 data\nReLU r 1 1 nothere out\n", bin, 0,
                    VSR_ERR_FORMAT, "'nothere' is not produced", "tiny.param:4");
-    expect_refusal("7767517\n3 2\nInput in 0 1 data\nReLU r 1 1 data out\n", bin, 0,
-                   VSR_ERR_FORMAT, "3 layers declared, 2 found", NULL);
+    expect_refusal("7767517\n3 2\nInput in 0 1 data\nReLU r 1 1 data out\n", bin, 0, VSR_ERR_FORMAT,
+                   "3 layers declared, 2 found", NULL);
     expect_refusal("7767517\n2 2\nInput in 0 1 data\nReLU r 1\n", bin, 0, VSR_ERR_FORMAT,
                    "tiny.param:4", "needs 'type name inputs outputs'");
     expect_refusal("7767517\n2 2\nInput in 0 1 data\nReLU r 1 1 data out -23310=3,1.0\n", bin, 0,
                    VSR_ERR_FORMAT, "array value 1 missing", "tiny.param:4");
     expect_refusal("", bin, 0, VSR_ERR_FORMAT, "empty or missing header", NULL);
-    expect_refusal("7767517\n2 2\nInput in 0 1 data\nInterp i 1 1 data out 0=3 3=100 4=100\n",
-                   bin, 0, VSR_ERR_UNSUPPORTED, "fixed or dynamic output size", NULL);
+    expect_refusal("7767517\n2 2\nInput in 0 1 data\nInterp i 1 1 data out 0=3 3=100 4=100\n", bin,
+                   0, VSR_ERR_UNSUPPORTED, "fixed or dynamic output size", NULL);
     expect_refusal("7767517\n2 2\nInput in 0 1 data\nConvolution c 1 1 data out 0=4 1=3 6=108 "
                    "9=5\n",
                    bin, len, VSR_ERR_UNSUPPORTED, "activation type 5", "layer Convolution c");
@@ -172,10 +171,8 @@ static void test_real_models(void)
     /* radius: 18 = 18 convs 3x3 at input size; x2/x3 add the bicubic taps;
      * general-x4v3 has 34 convs. */
     static const model_facts facts[] = {
-        {"realesr-animevideov3-x2", 2, 19, 1.2384},
-        {"realesr-animevideov3-x3", 3, 19, 1.2384},
-        {"realesr-animevideov3-x4", 4, 18, 1.2384},
-        {"realesr-general-x4v3", 4, 34, 2.4180},
+        {"realesr-animevideov3-x2", 2, 19, 1.2384}, {"realesr-animevideov3-x3", 3, 19, 1.2384},
+        {"realesr-animevideov3-x4", 4, 18, 1.2384}, {"realesr-general-x4v3", 4, 34, 2.4180},
         {"realesrgan-x4plus-anime", 4, 0, 11.4129},
     };
     for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++) {

@@ -10,9 +10,19 @@ static void test_conv(void)
     const float in[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
     const float w[9] = {0, 1, 0, 1, -4, 1, 0, 1, 0}; /* Laplacian */
     const float bias[1] = {0.5f};
-    vsr_conv_params p = {.out_c = 1, .in_c = 1, .kernel_h = 3, .kernel_w = 3, .stride_h = 1,
-                         .stride_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_top = 1,
-                         .pad_left = 1, .pad_bottom = 1, .pad_right = 1, .weight = w,
+    vsr_conv_params p = {.out_c = 1,
+                         .in_c = 1,
+                         .kernel_h = 3,
+                         .kernel_w = 3,
+                         .stride_h = 1,
+                         .stride_w = 1,
+                         .dilation_h = 1,
+                         .dilation_w = 1,
+                         .pad_top = 1,
+                         .pad_left = 1,
+                         .pad_bottom = 1,
+                         .pad_right = 1,
+                         .weight = w,
                          .bias = bias};
     float out[9];
     vsr_ref_conv(&p, in, (vsr_shape){1, 3, 3}, out, (vsr_shape){1, 3, 3});
@@ -31,8 +41,15 @@ static void test_conv(void)
     /* 2 input channels, 2 outputs, 1x1 kernel: a channel mix. */
     const float in2[2 * 2] = {1, 2, /* ch 1 */ 10, 20};
     const float w2[4] = {1, 1, /* oc 1 */ 2, -1};
-    vsr_conv_params q = {.out_c = 2, .in_c = 2, .kernel_h = 1, .kernel_w = 1, .stride_h = 1,
-                         .stride_w = 1, .dilation_h = 1, .dilation_w = 1, .weight = w2};
+    vsr_conv_params q = {.out_c = 2,
+                         .in_c = 2,
+                         .kernel_h = 1,
+                         .kernel_w = 1,
+                         .stride_h = 1,
+                         .stride_w = 1,
+                         .dilation_h = 1,
+                         .dilation_w = 1,
+                         .weight = w2};
     float out2[4];
     vsr_ref_conv(&q, in2, (vsr_shape){2, 1, 2}, out2, (vsr_shape){2, 1, 2});
     CHECK(out2[0] == 11 && out2[1] == 22 && out2[2] == -8 && out2[3] == -16);
@@ -42,8 +59,15 @@ static void test_conv(void)
     for (int i = 0; i < 16; i++)
         ramp[i] = (float)i;
     const float ones[4] = {1, 1, 1, 1};
-    vsr_conv_params s = {.out_c = 1, .in_c = 1, .kernel_h = 2, .kernel_w = 2, .stride_h = 2,
-                         .stride_w = 2, .dilation_h = 1, .dilation_w = 1, .weight = ones};
+    vsr_conv_params s = {.out_c = 1,
+                         .in_c = 1,
+                         .kernel_h = 2,
+                         .kernel_w = 2,
+                         .stride_h = 2,
+                         .stride_w = 2,
+                         .dilation_h = 1,
+                         .dilation_w = 1,
+                         .weight = ones};
     float out3[4];
     vsr_ref_conv(&s, ramp, (vsr_shape){1, 4, 4}, out3, (vsr_shape){1, 2, 2});
     CHECK(out3[0] == 0 + 1 + 4 + 5 && out3[1] == 2 + 3 + 6 + 7 && out3[3] == 10 + 11 + 14 + 15);

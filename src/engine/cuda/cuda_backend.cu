@@ -38,28 +38,34 @@
 #include <vector>
 
 #include "engine/cuda/cuda_plan.h" /* first: the C headers with C linkage */
+
 #include "engine/cuda/cuda_backend.h"
 
 using namespace vsrcuda;
 
-namespace {
+namespace
+{
 
 /* ------------------------------------------------------------------- table */
 
-int cuda_available(vsr_error *err) {
+int cuda_available(vsr_error *err)
+{
     int count = 0;
     cudaError_t e = cudaGetDeviceCount(&count);
     if (e != cudaSuccess) {
         cudaGetLastError();
         void *drv = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
-        if (!drv) drv = dlopen("libcuda.so.1", RTLD_NOW);
         if (!drv)
-            vsr_error_set(err, VSR_ERR_UNSUPPORTED,
-                          "cuda backend: no NVIDIA driver on this machine (libcuda.so.1 not found)");
+            drv = dlopen("libcuda.so.1", RTLD_NOW);
+        if (!drv)
+            vsr_error_set(
+                err, VSR_ERR_UNSUPPORTED,
+                "cuda backend: no NVIDIA driver on this machine (libcuda.so.1 not found)");
         else
             vsr_error_set(err, VSR_ERR_UNSUPPORTED, "cuda backend: no usable GPU: %s (%s)",
                           cudaGetErrorString(e), cudaGetErrorName(e));
-        if (drv) dlclose(drv);
+        if (drv)
+            dlclose(drv);
         return 0;
     }
     if (count == 0) {
@@ -69,7 +75,8 @@ int cuda_available(vsr_error *err) {
     cudaDeviceProp p;
     bool any = false;
     for (int d = 0; d < count; ++d)
-        if (cudaGetDeviceProperties(&p, d) == cudaSuccess && p.major >= 8) any = true;
+        if (cudaGetDeviceProperties(&p, d) == cudaSuccess && p.major >= 8)
+            any = true;
     if (!any) {
         vsr_error_set(err, VSR_ERR_UNSUPPORTED,
                       "cuda backend: needs compute capability 8.0 or newer (%s is %d.%d)", p.name,
@@ -79,8 +86,10 @@ int cuda_available(vsr_error *err) {
     return 1;
 }
 
-int cuda_device_count(vsr_error *err) {
-    if (!cuda_available(err)) return err ? err->code : VSR_ERR_UNSUPPORTED;
+int cuda_device_count(vsr_error *err)
+{
+    if (!cuda_available(err))
+        return err ? err->code : VSR_ERR_UNSUPPORTED;
     int count = 0;
     CU(cudaGetDeviceCount(&count), "counting devices");
     return count;
@@ -90,7 +99,8 @@ int cuda_device_count(vsr_error *err) {
  * device or the input's shapes tell (compute capability, memory, PReLU
  * slopes against the channels) is refused later, by weights_create or
  * run. Touches no GPU: "auto" asks it on machines without one. */
-int cuda_supports(const vsr_graph *g, const vsr_backend_config *cfg, vsr_error *err) {
+int cuda_supports(const vsr_graph *g, const vsr_backend_config *cfg, vsr_error *err)
+{
     if (cfg && cfg->precision != VSR_PRECISION_FP16) {
         vsr_error_set(err, VSR_ERR_UNSUPPORTED,
                       "the cuda backend computes in fp16 (tensor cores, fp32 "
@@ -117,12 +127,16 @@ int cuda_supports(const vsr_graph *g, const vsr_backend_config *cfg, vsr_error *
 }
 
 int cuda_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void **out,
-                        vsr_error *err) {
+                        vsr_error *err)
+{
     *out = nullptr;
-    if (!cuda_supports(g, cfg, err)) return err ? err->code : VSR_ERR_UNSUPPORTED;
-    if (!cuda_available(err)) return err ? err->code : VSR_ERR_UNSUPPORTED;
+    if (!cuda_supports(g, cfg, err))
+        return err ? err->code : VSR_ERR_UNSUPPORTED;
+    if (!cuda_available(err))
+        return err ? err->code : VSR_ERR_UNSUPPORTED;
     Weights *W = new (std::nothrow) Weights();
-    if (!W) return vsr_error_set(err, VSR_ERR_NOMEM, "cuda: out of host memory");
+    if (!W)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "cuda: out of host memory");
     W->g = g;
     W->device = cfg ? cfg->device : 0;
     vsr_backend_settings_of(cfg ? &cfg->settings : nullptr, &W->knobs);
@@ -137,7 +151,8 @@ int cuda_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void 
          * the primary context it shares with us.) VSR_CUDA_SPIN=1 keeps
          * the runtime's default, for measuring. */
         W->spin = W->knobs.cuda_spin;
-        if (e == cudaSuccess && !W->spin) e = cudaSetDeviceFlags(cudaDeviceScheduleBlockingSync);
+        if (e == cudaSuccess && !W->spin)
+            e = cudaSetDeviceFlags(cudaDeviceScheduleBlockingSync);
         if (e != cudaSuccess) {
             delete W;
             rc = cu_fail(err, e, "selecting the device", __FILE__, __LINE__);
@@ -163,8 +178,8 @@ int cuda_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void 
          * the entry point the other kernels serve */
         void *fn = nullptr;
         cudaDriverEntryPointQueryResult q;
-        if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &fn, 12000, cudaEnableDefault,
-                                             &q) == cudaSuccess &&
+        if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &fn, 12000,
+                                             cudaEnableDefault, &q) == cudaSuccess &&
             q == cudaDriverEntryPointSuccess)
             W->encode_tiled = reinterpret_cast<TensorMapEncodeTiledFn>(fn);
         else
@@ -189,9 +204,11 @@ int cuda_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void 
     return 0;
 }
 
-void cuda_weights_destroy(void *p) {
+void cuda_weights_destroy(void *p)
+{
     Weights *W = (Weights *)p;
-    if (!W) return;
+    if (!W)
+        return;
     cudaSetDevice(W->device);
     cudaFree(W->dev);
     delete W;
@@ -200,31 +217,40 @@ void cuda_weights_destroy(void *p) {
 void cuda_context_destroy(void *p);
 
 int cuda_context_create(const vsr_graph *g, const void *weights, const vsr_backend_config *cfg,
-                        void **out, vsr_error *err) {
+                        void **out, vsr_error *err)
+{
     (void)g;
     *out = nullptr;
     const Weights *W = (const Weights *)weights;
     vsr_backend_settings knobs;
     vsr_backend_settings_of(cfg ? &cfg->settings : nullptr, &knobs);
     Ctx *c = new (std::nothrow) Ctx();
-    if (!c) return vsr_error_set(err, VSR_ERR_NOMEM, "cuda: out of host memory");
+    if (!c)
+        return vsr_error_set(err, VSR_ERR_NOMEM, "cuda: out of host memory");
     c->W = W;
     c->device = W->device;
     c->variant = knobs.cuda_variant >= 0 ? knobs.cuda_variant : conv3x3_default_variant(c->device);
-    if (c->variant < 0 || c->variant >= conv3x3_num_variants()) c->variant = 0;
+    if (c->variant < 0 || c->variant >= conv3x3_num_variants())
+        c->variant = 0;
     int rc = 0;
     cudaError_t e = cudaSetDevice(c->device);
-    if (e == cudaSuccess) e = cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking);
+    if (e == cudaSuccess)
+        e = cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking);
     /* The events a worker waits on for its frame: sleeping, like the
      * device's other waits (an event spins unless made blocking). Measured
      * on HD24K against spinning and against polling with sched_yield: the
      * fastest of the three, and the least CPU. */
     const unsigned ev_flags = cudaEventDisableTiming | (W->spin ? 0 : cudaEventBlockingSync);
-    for (int k = 0; k < 2 && e == cudaSuccess; ++k) e = cudaEventCreateWithFlags(&c->ev[k], ev_flags);
-    if (e == cudaSuccess) e = cudaEventCreateWithFlags(&c->ev_frame, cudaEventDisableTiming);
-    if (e == cudaSuccess) e = cudaEventCreate(&c->t0);
-    if (e == cudaSuccess) e = cudaEventCreate(&c->t1);
-    for (int k = 0; k < 2 && e == cudaSuccess; ++k) e = cudaMallocHost(&c->pinned[k], STAGE_CHUNK);
+    for (int k = 0; k < 2 && e == cudaSuccess; ++k)
+        e = cudaEventCreateWithFlags(&c->ev[k], ev_flags);
+    if (e == cudaSuccess)
+        e = cudaEventCreateWithFlags(&c->ev_frame, cudaEventDisableTiming);
+    if (e == cudaSuccess)
+        e = cudaEventCreate(&c->t0);
+    if (e == cudaSuccess)
+        e = cudaEventCreate(&c->t1);
+    for (int k = 0; k < 2 && e == cudaSuccess; ++k)
+        e = cudaMallocHost(&c->pinned[k], STAGE_CHUNK);
     if (e != cudaSuccess) {
         rc = cu_fail(err, e, "creating an execution context (stream, events, pinned memory)",
                      __FILE__, __LINE__);
@@ -234,10 +260,12 @@ int cuda_context_create(const vsr_graph *g, const void *weights, const vsr_backe
     /* A cuDNN handle costs tens of milliseconds a context (the server
      * makes contexts per job): only for plans with a cuDNN step. */
     bool needs_dnn = false;
-    for (const Step &st : W->steps) needs_dnn |= st.kind == S_CONV_CUDNN;
+    for (const Step &st : W->steps)
+        needs_dnn |= st.kind == S_CONV_CUDNN;
     if (const CudnnApi *d = needs_dnn ? cudnn() : nullptr) {
         cudnnStatus_t s = d->cudnnCreate(&c->dnn);
-        if (s == CUDNN_STATUS_SUCCESS) s = d->cudnnSetStream(c->dnn, c->stream);
+        if (s == CUDNN_STATUS_SUCCESS)
+            s = d->cudnnSetStream(c->dnn, c->stream);
         if (s != CUDNN_STATUS_SUCCESS) {
             rc = dnn_fail(err, s, "creating a handle", "-");
             cuda_context_destroy(c);
@@ -253,43 +281,57 @@ int cuda_context_create(const vsr_graph *g, const void *weights, const vsr_backe
     return 0;
 }
 
-void cuda_context_destroy(void *p) {
+void cuda_context_destroy(void *p)
+{
     Ctx *c = (Ctx *)p;
-    if (!c) return;
+    if (!c)
+        return;
     cudaSetDevice(c->device);
-    if (c->stream) cudaStreamSynchronize(c->stream);
+    if (c->stream)
+        cudaStreamSynchronize(c->stream);
     release_plan(c);
     resample_free(c);
-    if (c->dnn) g_cudnn.cudnnDestroy(c->dnn);
+    if (c->dnn)
+        g_cudnn.cudnnDestroy(c->dnn);
     for (int k = 0; k < 2; ++k) {
-        if (c->pinned[k]) cudaFreeHost(c->pinned[k]);
-        if (c->ev[k]) cudaEventDestroy(c->ev[k]);
+        if (c->pinned[k])
+            cudaFreeHost(c->pinned[k]);
+        if (c->ev[k])
+            cudaEventDestroy(c->ev[k]);
     }
     cudaFree(c->d_u8_in);
     cudaFree(c->d_u8_out);
-    if (c->ev_frame) cudaEventDestroy(c->ev_frame);
-    if (c->t0) cudaEventDestroy(c->t0);
-    if (c->t1) cudaEventDestroy(c->t1);
-    if (c->stream) cudaStreamDestroy(c->stream);
+    if (c->ev_frame)
+        cudaEventDestroy(c->ev_frame);
+    if (c->t0)
+        cudaEventDestroy(c->t0);
+    if (c->t1)
+        cudaEventDestroy(c->t1);
+    if (c->stream)
+        cudaStreamDestroy(c->stream);
     delete c;
 }
 
-int cuda_run(void *p, const vsr_tensor *in, vsr_tensor *out, vsr_error *err) {
+int cuda_run(void *p, const vsr_tensor *in, vsr_tensor *out, vsr_error *err)
+{
     Ctx *c = (Ctx *)p;
     const vsr_graph *g = c->W->g;
     if (in->c != g->in_channels)
         return vsr_error_set(err, VSR_ERR_INVALID, "cuda: input has %d channels, model wants %d",
                              in->c, g->in_channels);
     int rc = select_and_plan(c, in->n, in->h, in->w, err);
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     const vsr_shape &os = c->shapes[g->output_blob];
     if (out->n != in->n || out->c != os.c || out->h != os.h || out->w != os.w)
         return vsr_error_set(err, VSR_ERR_INVALID,
                              "cuda: output tensor is %dx%dx%dx%d, graph gives %dx%dx%dx%d", out->n,
                              out->c, out->h, out->w, in->n, os.c, os.h, os.w);
     rc = h2d_staged(c, c->d_in, in->data, c->in_count * sizeof(float), err);
-    if (rc == 0) rc = run_graph(c, nullptr, err);
-    if (rc == 0) rc = d2h_staged(c, out->data, c->d_out, c->out_count * sizeof(float), err);
+    if (rc == 0)
+        rc = run_graph(c, nullptr, err);
+    if (rc == 0)
+        rc = d2h_staged(c, out->data, c->d_out, c->out_count * sizeof(float), err);
     if (rc < 0) {
         cudaStreamSynchronize(c->stream);
         cudaGetLastError();
@@ -299,20 +341,25 @@ int cuda_run(void *p, const vsr_tensor *in, vsr_tensor *out, vsr_error *err) {
 
 /* The plan for w x h and one run of the graph on zeros: buffers, cuDNN
  * choices and the kernels' first (lazy) loading, off the first frame. */
-int cuda_prepare(void *p, int w, int h, vsr_error *err) {
+int cuda_prepare(void *p, int w, int h, vsr_error *err)
+{
     Ctx *c = (Ctx *)p;
     /* a context kept from an earlier clip of this size has run already */
-    if (c->planned && c->n == 1 && c->h == h && c->w == w) return 0;
+    if (c->planned && c->n == 1 && c->h == h && c->w == w)
+        return 0;
     int rc = select_and_plan(c, 1, h, w, err);
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     CU(cudaMemsetAsync(c->d_in, 0, c->in_count * sizeof(float), c->stream), "clearing the input");
     rc = run_graph(c, nullptr, err);
     cudaError_t e = cudaStreamSynchronize(c->stream);
-    if (rc == 0) CU(e, "preparing the context");
+    if (rc == 0)
+        CU(e, "preparing the context");
     return rc;
 }
 
-size_t cuda_extra_bytes_per_pixel(const vsr_graph *g, const vsr_backend_config *cfg) {
+size_t cuda_extra_bytes_per_pixel(const vsr_graph *g, const vsr_backend_config *cfg)
+{
     (void)cfg;
     /* fp32 input and output copies on the device */
     return (size_t)4 * g->in_channels + (size_t)4 * g->out_channels * g->scale * g->scale;
@@ -348,22 +395,23 @@ const vsr_backend_ops vsr_backend_cuda = {
     cuda_frame_yuv420,
 };
 
-int vsr_cuda_device_info(int device, char *buf, size_t len, vsr_error *err) {
+int vsr_cuda_device_info(int device, char *buf, size_t len, vsr_error *err)
+{
     cudaDeviceProp p;
     CU(cudaGetDeviceProperties(&p, device), "reading device properties");
     int drv = 0, rtv = 0;
     cudaDriverGetVersion(&drv);
     cudaRuntimeGetVersion(&rtv);
     cudnn();
-    snprintf(buf, len,
-             "%s, cc %d.%d, %d SMs, %.1f GiB, L2 %d MiB, driver %d.%d, runtime %d.%d, %s",
+    snprintf(buf, len, "%s, cc %d.%d, %d SMs, %.1f GiB, L2 %d MiB, driver %d.%d, runtime %d.%d, %s",
              p.name, p.major, p.minor, p.multiProcessorCount,
              p.totalGlobalMem / (1024.0 * 1024 * 1024), p.l2CacheSize >> 20, drv / 1000,
              (drv % 1000) / 10, rtv / 1000, (rtv % 1000) / 10, g_cudnn_why);
     return 0;
 }
 
-int vsr_cuda_plan_describe(const void *weights, char *buf, size_t len) {
+int vsr_cuda_plan_describe(const void *weights, char *buf, size_t len)
+{
     const Weights *W = (const Weights *)weights;
     std::string s;
     for (const Step &st : W->steps) {
@@ -385,24 +433,36 @@ int vsr_cuda_plan_describe(const void *weights, char *buf, size_t len) {
     return (int)W->steps.size();
 }
 
-int vsr_cuda_num_variants(void) { return conv3x3_num_variants(); }
-const char *vsr_cuda_variant_name(int v) { return conv3x3_variant_name(v); }
-void vsr_cuda_ctx_set_variant(void *ctx, int variant) {
+int vsr_cuda_num_variants(void)
+{
+    return conv3x3_num_variants();
+}
+const char *vsr_cuda_variant_name(int v)
+{
+    return conv3x3_variant_name(v);
+}
+void vsr_cuda_ctx_set_variant(void *ctx, int variant)
+{
     Ctx *c = (Ctx *)ctx;
-    if (variant >= 0 && variant < conv3x3_num_variants()) c->variant = variant;
+    if (variant >= 0 && variant < conv3x3_num_variants())
+        c->variant = variant;
 }
 
 int vsr_cuda_bench_device(void *ctx, int n, int h, int w, int warmup, int iters, int profile,
-                          double *ms_per_batch, vsr_error *err) {
+                          double *ms_per_batch, vsr_error *err)
+{
     Ctx *c = (Ctx *)ctx;
     int rc = select_and_plan(c, n, h, w, err);
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     launch_fill_random(c->d_in, (long long)c->in_count, 12345u, c->stream);
     for (int i = 0; i < warmup; ++i)
-        if ((rc = run_graph(c, nullptr, err)) < 0) return rc;
+        if ((rc = run_graph(c, nullptr, err)) < 0)
+            return rc;
     CU(cudaEventRecord(c->t0, c->stream), "recording an event");
     for (int i = 0; i < iters; ++i)
-        if ((rc = run_graph(c, nullptr, err)) < 0) return rc;
+        if ((rc = run_graph(c, nullptr, err)) < 0)
+            return rc;
     CU(cudaEventRecord(c->t1, c->stream), "recording an event");
     CU(cudaEventSynchronize(c->t1), "running the graph");
     float ms = 0;
@@ -411,13 +471,15 @@ int vsr_cuda_bench_device(void *ctx, int n, int h, int w, int warmup, int iters,
     if (profile) {
         const int ns = (int)c->W->steps.size();
         std::vector<cudaEvent_t> marks(ns + 1);
-        for (auto &m : marks) CU(cudaEventCreate(&m), "creating an event");
+        for (auto &m : marks)
+            CU(cudaEventCreate(&m), "creating an event");
         CU(cudaEventRecord(c->t0, c->stream), "recording an event");
         rc = run_graph(c, &marks, err);
         CU(cudaEventSynchronize(marks[ns]), "profiling");
         float prev = 0;
         cudaEventElapsedTime(&prev, c->t0, marks[0]);
-        if (profile == 1) printf("    %-14s %-32s %9.3f ms\n", "(input)", "nchw->nhwc", prev);
+        if (profile == 1)
+            printf("    %-14s %-32s %9.3f ms\n", "(input)", "nchw->nhwc", prev);
         /* per class of step: kind, channels in -> out, output size */
         struct Cls {
             std::string key;
@@ -437,22 +499,26 @@ int vsr_cuda_bench_device(void *ctx, int n, int h, int w, int warmup, int iters,
                        t, fl > 0 ? fl / (t * 1e-3) / 1e12 : 0.0);
             char key[160];
             const int cin = nd.n_inputs > 0 ? c->shapes[nd.inputs[0]].c : 0;
-            snprintf(key, sizeof key, "%s %d->%d @%dx%d", step_kind_name(st.kind), cin, os.c,
-                     os.w, os.h);
+            snprintf(key, sizeof key, "%s %d->%d @%dx%d", step_kind_name(st.kind), cin, os.c, os.w,
+                     os.h);
             size_t k = 0;
-            while (k < cls.size() && cls[k].key != key) ++k;
-            if (k == cls.size()) cls.push_back({key, 0, 0.0, 0.0});
+            while (k < cls.size() && cls[k].key != key)
+                ++k;
+            if (k == cls.size())
+                cls.push_back({key, 0, 0.0, 0.0});
             cls[k].count++;
             cls[k].ms += t;
             cls[k].flop += fl;
         }
         double total = prev;
-        for (const Cls &k : cls) total += k.ms;
+        for (const Cls &k : cls)
+            total += k.ms;
         printf("    step classes (%.3f ms in all, input conversion %.3f ms):\n", total, prev);
         for (const Cls &k : cls)
             printf("    %4d x %-48s %9.3f ms %5.1f%% %8.1f TFLOP/s\n", k.count, k.key.c_str(), k.ms,
                    100.0 * k.ms / total, k.flop > 0 ? k.flop / (k.ms * 1e-3) / 1e12 : 0.0);
-        for (auto &m : marks) cudaEventDestroy(m);
+        for (auto &m : marks)
+            cudaEventDestroy(m);
     }
     return rc;
 }

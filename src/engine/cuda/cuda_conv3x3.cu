@@ -23,9 +23,11 @@
 /* the sm_90a helpers are unused in the other architectures' passes */
 #pragma nv_diag_suppress 177
 
-namespace vsrcuda {
+namespace vsrcuda
+{
 
-namespace {
+namespace
+{
 
 using namespace tc;
 
@@ -34,15 +36,16 @@ constexpr int KTOT = 9 * CIN; /* 576 */
 constexpr int TILE_W = 16;
 constexpr int IN_W = TILE_W + 2; /* 18 */
 
-
 __device__ __forceinline__ void ldsm_x4(uint32_t addr, uint32_t &r0, uint32_t &r1, uint32_t &r2,
-                                        uint32_t &r3) {
+                                        uint32_t &r3)
+{
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
                  : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3)
                  : "r"(addr));
 }
 
-__device__ __forceinline__ void mma16816(float *c, const uint32_t *a, uint32_t b0, uint32_t b1) {
+__device__ __forceinline__ void mma16816(float *c, const uint32_t *a, uint32_t b0, uint32_t b1)
+{
     asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
                  "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
                  : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
@@ -65,7 +68,8 @@ template <int COUT, int TILE_H, int NSTAGE, bool TAIL = false> struct Smem {
  * img into sIn (swizzled), zero outside the image. */
 template <int TILE_H, int NTHREADS>
 __device__ __forceinline__ void load_tile(__half *sIn, const __half *in, int img, int y0, int x0,
-                                          int H, int W) {
+                                          int H, int W)
+{
     constexpr int IN_PIX = (TILE_H + 2) * IN_W;
     const uint32_t base = smem_u32(sIn);
     for (int idx = threadIdx.x; idx < IN_PIX * 8; idx += NTHREADS) {
@@ -82,8 +86,8 @@ __device__ __forceinline__ void load_tile(__half *sIn, const __half *in, int img
 /* COUT output channels; warps arranged WARPS_M x WARPS_N; each warp owns WM
  * m16 tiles (= WM output rows of 16 pixels) and WN n8 tiles. */
 template <int COUT, int WARPS_M, int WARPS_N, int WM, int WN, int NSTAGE, int MINB, bool TAIL>
-__global__ void __launch_bounds__(WARPS_M *WARPS_N * 32, MINB)
-    conv3x3_kernel(const Conv3x3Args a) {
+__global__ void __launch_bounds__(WARPS_M *WARPS_N * 32, MINB) conv3x3_kernel(const Conv3x3Args a)
+{
     constexpr int NTHREADS = WARPS_M * WARPS_N * 32;
     constexpr int TILE_H = WARPS_M * WM;
     static_assert(WARPS_N * WN * 8 == COUT, "N split must cover COUT");
@@ -109,8 +113,8 @@ __global__ void __launch_bounds__(WARPS_M *WARPS_N * 32, MINB)
         for (int idx = threadIdx.x; idx < COUT * (KTOT / 8); idx += NTHREADS) {
             int n = idx / (KTOT / 8), c = idx - n * (KTOT / 8);
             int pc = (c & ~7) | ((c ^ n) & 7);
-            cp_async16(base + (uint32_t)(n * KTOT * 2 + pc * 16), a.wt + (long long)n * KTOT + c * 8,
-                       16);
+            cp_async16(base + (uint32_t)(n * KTOT * 2 + pc * 16),
+                       a.wt + (long long)n * KTOT + c * 8, 16);
         }
         for (int i = threadIdx.x; i < COUT; i += NTHREADS) {
             sBias[i] = a.bias ? a.bias[i] : 0.f;
@@ -174,7 +178,8 @@ __global__ void __launch_bounds__(WARPS_M *WARPS_N * 32, MINB)
 #pragma unroll
             for (int j = 0; j < WN; ++j)
 #pragma unroll
-                for (int q = 0; q < 4; ++q) acc[i][j][q] = 0.f;
+                for (int q = 0; q < 4; ++q)
+                    acc[i][j][q] = 0.f;
 
         const uint32_t sIn_base = smem_u32(sIn);
 #pragma unroll 1
@@ -202,7 +207,8 @@ __global__ void __launch_bounds__(WARPS_M *WARPS_N * 32, MINB)
 #pragma unroll
                 for (int i = 0; i < WM; ++i)
 #pragma unroll
-                    for (int j = 0; j < WN; ++j) mma16816(acc[i][j], af[i], bf[j][0], bf[j][1]);
+                    for (int j = 0; j < WN; ++j)
+                        mma16816(acc[i][j], af[i], bf[j][0], bf[j][1]);
             }
         }
 
@@ -216,7 +222,8 @@ __global__ void __launch_bounds__(WARPS_M *WARPS_N * 32, MINB)
 #pragma unroll
             for (int hh = 0; hh < 2; ++hh) {
                 const int gx = x0 + g + hh * 8;
-                if (gy >= H || gx >= W) continue;
+                if (gy >= H || gx >= W)
+                    continue;
 #pragma unroll
                 for (int j = 0; j < WN; ++j) {
                     const int ch = wn * WN * 8 + j * 8 + tq * 2;
@@ -231,8 +238,7 @@ __global__ void __launch_bounds__(WARPS_M *WARPS_N * 32, MINB)
                     } else {
                         /* PixelShuffle(4): channel ch = c*16 + dy*4 + dx; staged */
                         const int c = ch >> 4, dy = (ch >> 2) & 3, dx = ch & 3;
-                        const float r =
-                            a.resid[(((long long)img * 3 + c) * H + gy) * W + gx];
+                        const float r = a.resid[(((long long)img * 3 + c) * H + gy) * W + gx];
                         const int ly = gy - y0, lx = gx - x0;
                         *reinterpret_cast<float2 *>(
                             sOut + (c * 4 * TILE_H + 4 * ly + dy) * TAIL_ROW + 4 * lx + dx) =
@@ -251,7 +257,8 @@ __global__ void __launch_bounds__(WARPS_M *WARPS_N * 32, MINB)
                 int c = row / (4 * TILE_H), oy = row - c * 4 * TILE_H;
                 long long gyo = 4LL * y0 + oy;
                 int gxi = x0 + q;
-                if (gyo >= OH || gxi >= W) continue;
+                if (gyo >= OH || gxi >= W)
+                    continue;
                 float4 v = *reinterpret_cast<const float4 *>(sOut + row * TAIL_ROW + 4 * q);
                 *reinterpret_cast<float4 *>(a.out_f32 + (((long long)img * 3 + c) * OH + gyo) * OW +
                                             4LL * gxi) = v;
@@ -263,26 +270,33 @@ __global__ void __launch_bounds__(WARPS_M *WARPS_N * 32, MINB)
 }
 
 template <int COUT, int WARPS_M, int WARPS_N, int WM, int WN, int NSTAGE, int MINB, bool TAIL>
-cudaError_t launch_variant(const Conv3x3Args &a, const ConvLaunch &l) {
+cudaError_t launch_variant(const Conv3x3Args &a, const ConvLaunch &l)
+{
     constexpr int TILE_H = WARPS_M * WM;
     constexpr int NTHREADS = WARPS_M * WARPS_N * 32;
     using S = Smem<COUT, TILE_H, NSTAGE, TAIL>;
     auto kern = conv3x3_kernel<COUT, WARPS_M, WARPS_N, WM, WN, NSTAGE, MINB, TAIL>;
     /* per device and cheap: set on every launch */
-    cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, S::TOTAL);
-    if (e != cudaSuccess) return e;
+    cudaError_t e =
+        cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, S::TOTAL);
+    if (e != cudaSuccess)
+        return e;
     int per_sm = 0;
     e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kern, NTHREADS, S::TOTAL);
-    if (e != cudaSuccess) return e;
-    if (per_sm < 1) return cudaErrorInvalidConfiguration;
-    long long tiles = (long long)((a.w + TILE_W - 1) / TILE_W) * ((a.h + TILE_H - 1) / TILE_H) * a.n;
+    if (e != cudaSuccess)
+        return e;
+    if (per_sm < 1)
+        return cudaErrorInvalidConfiguration;
+    long long tiles =
+        (long long)((a.w + TILE_W - 1) / TILE_W) * ((a.h + TILE_H - 1) / TILE_H) * a.n;
     long long grid = (long long)l.num_sms * per_sm;
-    if (grid > tiles) grid = tiles;
-    if (grid < 1) return cudaSuccess;
+    if (grid > tiles)
+        grid = tiles;
+    if (grid < 1)
+        return cudaSuccess;
     kern<<<(int)grid, NTHREADS, S::TOTAL, l.stream>>>(a);
     return cudaGetLastError();
 }
-
 
 /* ------------------------------------------------------------------------
  * Hopper (sm_90a), roles swapped, both operands from shared memory:
@@ -296,16 +310,16 @@ cudaError_t launch_variant(const Conv3x3Args &a, const ConvLaunch &l) {
  * (BO=1); BO=0 leaves it 0. The epilogue transposes through shared memory
  * (channels of a pixel contiguous) and stores 16-byte chunks.
  * ---------------------------------------------------------------------- */
-#define VSR_TMA_VARIANT 2            /* wgmma_tma_pingpong: fastest measured on H100 */
+#define VSR_TMA_VARIANT 2 /* wgmma_tma_pingpong: fastest measured on H100 */
 
 constexpr int SS_TW = 128, SS_IN_W = SS_TW + 2, SS_ROWS = 2, SS_IN_ROWS = SS_ROWS + 2;
 constexpr int SS_IN_BYTES = SS_IN_ROWS * SS_IN_W * 128; /* 66560 = 65 KiB */
 constexpr int SS_W_BYTES = 9 * 64 * 128;
 constexpr int SS_TOTAL = SS_W_BYTES + 2 * SS_IN_BYTES + 2 * 64 * 4 + 1024;
 
-
-__device__ __forceinline__ void load_tile_ss(uint32_t base, const __half *in, int img, int y0, int x0,
-                                             int H, int W) {
+__device__ __forceinline__ void load_tile_ss(uint32_t base, const __half *in, int img, int y0,
+                                             int x0, int H, int W)
+{
     for (int idx = threadIdx.x; idx < SS_IN_ROWS * SS_IN_W * 8; idx += 256) {
         int p = idx >> 3, c = idx & 7;
         int iy = p / SS_IN_W, ix = p - iy * SS_IN_W;
@@ -322,7 +336,8 @@ constexpr int SS_TAIL_ROW = 4 * SS_TW + 4; /* staged fp32 output row (padded) */
  * tile are zero), + bias, PixelShuffle(4), + nearest-x4 residual, fp32 NCHW */
 
 template <int BO, bool TAIL>
-__global__ void __launch_bounds__(256, 1) conv3x3_ss_kernel(const Conv3x3Args a) {
+__global__ void __launch_bounds__(256, 1) conv3x3_ss_kernel(const Conv3x3Args a)
+{
 #ifdef VSR_HAVE_WGMMA_CODE
     extern __shared__ unsigned char smem_raw[];
     unsigned char *smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
@@ -385,9 +400,11 @@ __global__ void __launch_bounds__(256, 1) conv3x3_ss_kernel(const Conv3x3Args a)
 
         float acc[64];
 #pragma unroll
-        for (int q = 0; q < 64; ++q) acc[q] = 0.f;
+        for (int q = 0; q < 64; ++q)
+            acc[q] = 0.f;
 #pragma unroll
-        for (int q = 0; q < 64; ++q) reg_fence(acc[q]);
+        for (int q = 0; q < 64; ++q)
+            reg_fence(acc[q]);
         wg_fence();
 #pragma unroll
         for (int tap = 0; tap < 9; ++tap) {
@@ -397,14 +414,16 @@ __global__ void __launch_bounds__(256, 1) conv3x3_ss_kernel(const Conv3x3Args a)
             for (int kc = 0; kc < 4; ++kc) {
                 const uint64_t da = sw128_desc(sW + tap * 8192 + kc * 32);
                 uint64_t db = sw128_desc(bstart + kc * 32);
-                if (BO) db |= (uint64_t)((bstart >> 7) & 7) << 49;
+                if (BO)
+                    db |= (uint64_t)((bstart >> 7) & 7) << 49;
                 wgmma_m64n128k16_ss(acc, da, db);
             }
         }
         wg_commit();
         wg_wait<0>();
 #pragma unroll
-        for (int q = 0; q < 64; ++q) reg_fence(acc[q]);
+        for (int q = 0; q < 64; ++q)
+            reg_fence(acc[q]);
         __syncthreads(); /* both warpgroups are done reading the tile: stage into it */
 
         int img, y0, x0;
@@ -438,12 +457,14 @@ __global__ void __launch_bounds__(256, 1) conv3x3_ss_kernel(const Conv3x3Args a)
                 int r = i / (12 * SS_TW), rem = i - r * 12 * SS_TW;
                 int row = rem / SS_TW, q = rem - row * SS_TW; /* row = c*4 + dy */
                 int gyy = y0 + r, gx = x0 + q;
-                if (gyy >= H || gx >= W) continue;
+                if (gyy >= H || gx >= W)
+                    continue;
                 int c = row >> 2, dy = row & 3;
                 const float4 v = *reinterpret_cast<const float4 *>(
                     bufp + r * (12 * SS_TAIL_ROW * 4) + (row * SS_TAIL_ROW + 4 * q) * 4);
-                *reinterpret_cast<float4 *>(a.out_f32 + (((long long)img * 3 + c) * OH + 4LL * gyy + dy) * OW +
-                                            4LL * gx) = v;
+                *reinterpret_cast<float4 *>(
+                    a.out_f32 + (((long long)img * 3 + c) * OH + 4LL * gyy + dy) * OW + 4LL * gx) =
+                    v;
             }
             __syncthreads();
             continue;
@@ -457,10 +478,12 @@ __global__ void __launch_bounds__(256, 1) conv3x3_ss_kernel(const Conv3x3Args a)
             int r = i / (SS_TW * 8), rem = i - r * SS_TW * 8;
             int px = rem >> 3, c = rem & 7;
             int gy = y0 + r, gx = x0 + px;
-            if (gy >= H || gx >= W) continue;
+            if (gy >= H || gx >= W)
+                continue;
             const uint4 v = *reinterpret_cast<const uint4 *>(bufp + r * (SS_TW * 128) + px * 128 +
                                                              ((c ^ (px & 7)) << 4));
-            *reinterpret_cast<uint4 *>(a.out + (((long long)img * H + gy) * W + gx) * 64 + c * 8) = v;
+            *reinterpret_cast<uint4 *>(a.out + (((long long)img * H + gy) * W + gx) * 64 + c * 8) =
+                v;
         }
         __syncthreads();
     }
@@ -472,25 +495,33 @@ __global__ void __launch_bounds__(256, 1) conv3x3_ss_kernel(const Conv3x3Args a)
 }
 
 template <int BO, bool TAIL = false>
-cudaError_t launch_ss_variant(const Conv3x3Args &a, const ConvLaunch &l) {
+cudaError_t launch_ss_variant(const Conv3x3Args &a, const ConvLaunch &l)
+{
     auto kern = conv3x3_ss_kernel<BO, TAIL>;
     cudaFuncAttributes fa;
     cudaError_t e = cudaFuncGetAttributes(&fa, kern);
-    if (e != cudaSuccess) return e;
-    if (fa.binaryVersion != 90) return cudaErrorNoKernelImageForDevice;
+    if (e != cudaSuccess)
+        return e;
+    if (fa.binaryVersion != 90)
+        return cudaErrorNoKernelImageForDevice;
     e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, SS_TOTAL);
-    if (e != cudaSuccess) return e;
-    long long tiles = (long long)((a.w + SS_TW - 1) / SS_TW) * ((a.h + SS_ROWS - 1) / SS_ROWS) * a.n;
+    if (e != cudaSuccess)
+        return e;
+    long long tiles =
+        (long long)((a.w + SS_TW - 1) / SS_TW) * ((a.h + SS_ROWS - 1) / SS_ROWS) * a.n;
     long long grid = l.num_sms;
-    if (grid > tiles) grid = tiles;
-    if (grid < 1) return cudaSuccess;
+    if (grid > tiles)
+        grid = tiles;
+    if (grid < 1)
+        return cudaSuccess;
     kern<<<(int)grid, 256, SS_TOTAL, l.stream>>>(a);
     return cudaGetLastError();
 }
 
 /* The TMA kernel's body tile: 160 pixels (measured 4-7% faster than 128
  * on H100 at 960, 1920 and 3840 wide) unless 128 pads the width less. */
-cudaError_t launch_tma_body(const Conv3x3Args &a, const ConvLaunch &l) {
+cudaError_t launch_tma_body(const Conv3x3Args &a, const ConvLaunch &l)
+{
     const int pad160 = (a.w + 159) / 160 * 160, pad128 = (a.w + 127) / 128 * 128;
     return launch_conv3x3_tma_pingpong(a, l, pad128 < pad160 ? 128 : 160);
 }
@@ -515,27 +546,36 @@ const VariantInfo kVariants[] = {
 
 } // namespace
 
-int conv3x3_num_variants(void) { return (int)(sizeof(kVariants) / sizeof(kVariants[0])); }
-const char *conv3x3_variant_name(int v) {
+int conv3x3_num_variants(void)
+{
+    return (int)(sizeof(kVariants) / sizeof(kVariants[0]));
+}
+const char *conv3x3_variant_name(int v)
+{
     return v >= 0 && v < conv3x3_num_variants() ? kVariants[v].name : "?";
 }
 
-cudaError_t launch_conv3x3_body(int variant, const Conv3x3Args &a, const ConvLaunch &l) {
-    if (variant < 0 || variant >= conv3x3_num_variants()) variant = 0;
+cudaError_t launch_conv3x3_body(int variant, const Conv3x3Args &a, const ConvLaunch &l)
+{
+    if (variant < 0 || variant >= conv3x3_num_variants())
+        variant = 0;
     /* without sm_90a code for this GPU, or without TMA, the next older kernel */
     cudaError_t e;
     while ((e = kVariants[variant].fn(a, l)) == cudaErrorNoKernelImageForDevice ||
            e == cudaErrorNotSupported) {
-        if (variant == 0) break;
+        if (variant == 0)
+            break;
         cudaGetLastError();
         --variant;
     }
     return e;
 }
 
-int conv3x3_default_variant(int device) {
+int conv3x3_default_variant(int device)
+{
     cudaDeviceProp p;
-    if (cudaGetDeviceProperties(&p, device) != cudaSuccess) return 0;
+    if (cudaGetDeviceProperties(&p, device) != cudaSuccess)
+        return 0;
     cudaFuncAttributes fa;
     if (p.major == 9 && p.minor == 0 &&
         cudaFuncGetAttributes(&fa, conv3x3_ss_kernel<0, false>) == cudaSuccess &&
@@ -545,16 +585,19 @@ int conv3x3_default_variant(int device) {
     return 0;
 }
 
-cudaError_t launch_conv3x3_tail48(int variant, const Conv3x3Args &a, const ConvLaunch &l) {
+cudaError_t launch_conv3x3_tail48(int variant, const Conv3x3Args &a, const ConvLaunch &l)
+{
     /* with an sm_90a body kernel, the same kind of tail */
     if (variant == VSR_TMA_VARIANT) {
         cudaError_t e = launch_conv3x3_tma_pingpong_tail(a, l);
-        if (e != cudaErrorNoKernelImageForDevice && e != cudaErrorNotSupported) return e;
+        if (e != cudaErrorNoKernelImageForDevice && e != cudaErrorNotSupported)
+            return e;
         cudaGetLastError();
     }
     if (variant >= 1) {
         cudaError_t e = launch_ss_variant<0, true>(a, l);
-        if (e != cudaErrorNoKernelImageForDevice) return e;
+        if (e != cudaErrorNoKernelImageForDevice)
+            return e;
         cudaGetLastError();
     }
     /* 8 warps along M, each 2 rows x 48 channels; 16x16 tile, double-buffered */

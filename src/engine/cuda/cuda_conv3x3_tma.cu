@@ -44,9 +44,11 @@
 /* the sm_90a helpers are unused in the other architectures' passes */
 #pragma nv_diag_suppress 177
 
-namespace vsrcuda {
+namespace vsrcuda
+{
 
-namespace {
+namespace
+{
 
 using namespace tc;
 
@@ -80,7 +82,8 @@ template <int TW> struct Layout {
 };
 
 /* D (64 x TW) += A (64 x 16) x B (16 x TW), both from shared memory */
-template <int TW> __device__ __forceinline__ void wgmma_ss(float *acc, uint64_t da, uint64_t db) {
+template <int TW> __device__ __forceinline__ void wgmma_ss(float *acc, uint64_t da, uint64_t db)
+{
     if constexpr (TW == 128)
         wgmma_m64n128k16_ss(acc, da, db);
     else
@@ -99,7 +102,8 @@ constexpr int BAR_WG0 = 1, BAR_TO_WG1 = 3, BAR_TO_WG0 = 4;
 struct TilePos {
     int s, y, q, k, len;
 };
-__device__ __forceinline__ TilePos tile_pos(int i0, int i1, int H, int j) {
+__device__ __forceinline__ TilePos tile_pos(int i0, int i1, int H, int j)
+{
     TilePos t;
     const int i = i0 + j;
     t.s = i / H;
@@ -119,7 +123,8 @@ __device__ __forceinline__ TilePos tile_pos(int i0, int i1, int H, int j) {
 }
 
 /* Readers of row m (0 .. len+1) of a run of len tiles: tiles m-2 .. m. */
-__device__ __forceinline__ int row_readers(int m, int len) {
+__device__ __forceinline__ int row_readers(int m, int len)
+{
     return min(m, len - 1) - max(m - 2, 0) + 1;
 }
 
@@ -132,7 +137,8 @@ __device__ __forceinline__ int row_readers(int m, int len) {
 template <int TW>
 __device__ __forceinline__ void tail_epilogue(const Conv3x3Args &a, const float *acc, float *stage,
                                               int wg, int wq, int lane, int img, int y, int x0,
-                                              const float *bq) {
+                                              const float *bq)
+{
     constexpr int TAIL_ROW = 4 * TW + 4;
     static_assert(3 * 2 * TAIL_ROW * 4 <= Layout<TW>::STAGE_BYTES, "the tail's stage");
     const int g = lane >> 2, tq = lane & 3, tid = threadIdx.x & 127;
@@ -161,13 +167,14 @@ __device__ __forceinline__ void tail_epilogue(const Conv3x3Args &a, const float 
                 v.y += r;
                 v.z += r;
                 v.w += r;
-                *reinterpret_cast<float4 *>(a.out_f32 + (((long long)img * 3 + c) * OH + 4LL * y +
-                                                         2 * q2 + (row & 1)) *
-                                                            OW +
-                                            4LL * gx) = v;
+                *reinterpret_cast<float4 *>(
+                    a.out_f32 +
+                    (((long long)img * 3 + c) * OH + 4LL * y + 2 * q2 + (row & 1)) * OW +
+                    4LL * gx) = v;
             }
         }
-        if (q2 == 0) named_sync(BAR_WG0 + wg, 128); /* the stage is read: pass 1 may write */
+        if (q2 == 0)
+            named_sync(BAR_WG0 + wg, 128); /* the stage is read: pass 1 may write */
     }
 }
 
@@ -177,7 +184,8 @@ __device__ __forceinline__ void tail_epilogue(const Conv3x3Args &a, const float 
  * the shuffled tile (2 of the 4 output rows) at a time. */
 template <int TW, bool TAIL>
 __global__ void __launch_bounds__(NTHREADS, 1)
-    conv3x3_tma_pingpong_kernel(const Conv3x3Args a, const __grid_constant__ CUtensorMap rows) {
+    conv3x3_tma_pingpong_kernel(const Conv3x3Args a, const __grid_constant__ CUtensorMap rows)
+{
 #ifdef VSR_HAVE_WGMMA_CODE
     extern __shared__ unsigned char smem_raw[];
     unsigned char *smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
@@ -222,14 +230,16 @@ __global__ void __launch_bounds__(NTHREADS, 1)
 
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     if (warp == PRODUCER_WARP) {
-        if (lane != 0) return;
+        if (lane != 0)
+            return;
         int q = 0;
         for (int s = i0 / H; s * H < i1; ++s) {
             const int img = s / tiles_x, x0 = (s - img * tiles_x) * TW;
             const int ya = max(i0 - s * H, 0), yb = min(i1 - s * H, H);
             for (int r = ya - 1; r <= yb; ++r, ++q) {
                 const int slot = q % RING, use = q / RING;
-                if (use > 0) mbar_wait(sEmpty + 8 * slot, (use - 1) & 1);
+                if (use > 0)
+                    mbar_wait(sEmpty + 8 * slot, (use - 1) & 1);
                 mbar_arrive_expect_tx(sFull + 8 * slot, L::ROW_BYTES);
                 tma_load_4d(sRing + slot * ROW_SLOT, &rows, sFull + 8 * slot, 0, x0 - 1, r, img);
             }
@@ -252,14 +262,18 @@ __global__ void __launch_bounds__(NTHREADS, 1)
     for (int j = wg; j < count; j += 2) {
         const TilePos t = tile_pos(i0, i1, H, j);
 #pragma unroll
-        for (int r = 0; r < 3; ++r) mbar_wait(sFull + 8 * ((t.q + r) % RING), ((t.q + r) / RING) & 1);
-        if (j > 0) named_sync(wg ? BAR_TO_WG1 : BAR_TO_WG0, 256); /* the tensor cores are ours */
+        for (int r = 0; r < 3; ++r)
+            mbar_wait(sFull + 8 * ((t.q + r) % RING), ((t.q + r) / RING) & 1);
+        if (j > 0)
+            named_sync(wg ? BAR_TO_WG1 : BAR_TO_WG0, 256); /* the tensor cores are ours */
 
         float acc[TW / 2];
 #pragma unroll
-        for (int q = 0; q < TW / 2; ++q) acc[q] = 0.f;
+        for (int q = 0; q < TW / 2; ++q)
+            acc[q] = 0.f;
 #pragma unroll
-        for (int q = 0; q < TW / 2; ++q) reg_fence(acc[q]);
+        for (int q = 0; q < TW / 2; ++q)
+            reg_fence(acc[q]);
         wg_fence();
 #pragma unroll
         for (int tap = 0; tap < 9; ++tap) {
@@ -269,15 +283,18 @@ __global__ void __launch_bounds__(NTHREADS, 1)
             for (int kc = 0; kc < 4; ++kc)
                 wgmma_ss<TW>(acc, sw128_desc(sW + tap * 8192 + kc * 32),
                              sw128_desc(bstart + kc * 32));
-            if (tap == 7) wg_commit(); /* the last tap's 4 in a group of their own */
+            if (tap == 7)
+                wg_commit(); /* the last tap's 4 in a group of their own */
         }
         wg_commit();
         wg_wait<1>();
         /* all but the last 4 MMAs done: the other warpgroup may queue its own */
-        if (j + 1 < count) named_arrive(wg ? BAR_TO_WG0 : BAR_TO_WG1, 256);
+        if (j + 1 < count)
+            named_arrive(wg ? BAR_TO_WG0 : BAR_TO_WG1, 256);
         wg_wait<0>();
 #pragma unroll
-        for (int q = 0; q < TW / 2; ++q) reg_fence(acc[q]);
+        for (int q = 0; q < TW / 2; ++q)
+            reg_fence(acc[q]);
 
         /* every warp of the warpgroup is past its MMAs (the rows are free)
          * and past the last tile's stores (the stage is free) */
@@ -297,7 +314,7 @@ __global__ void __launch_bounds__(NTHREADS, 1)
          * (+1 for odd q) */
         if (TAIL) {
             tail_epilogue<TW>(a, acc, reinterpret_cast<float *>(stage), wg, wq, lane, img, t.y, x0,
-                          bq);
+                              bq);
             continue;
         }
         stage_bias_prelu<TW>(acc, st_base, wq, lane, bq, sq);
@@ -320,19 +337,26 @@ __global__ void __launch_bounds__(NTHREADS, 1)
 }
 
 template <int TW, bool TAIL>
-cudaError_t launch_tma_pingpong(const Conv3x3Args &a, const ConvLaunch &l) {
+cudaError_t launch_tma_pingpong(const Conv3x3Args &a, const ConvLaunch &l)
+{
     using L = Layout<TW>;
     auto kern = conv3x3_tma_pingpong_kernel<TW, TAIL>;
     cudaFuncAttributes fa;
     cudaError_t e = cudaFuncGetAttributes(&fa, kern);
-    if (e != cudaSuccess) return e;
-    if (fa.binaryVersion != 90) return cudaErrorNoKernelImageForDevice;
-    if (!l.encode_tiled) return cudaErrorNotSupported;
+    if (e != cudaSuccess)
+        return e;
+    if (fa.binaryVersion != 90)
+        return cudaErrorNoKernelImageForDevice;
+    if (!l.encode_tiled)
+        return cudaErrorNotSupported;
     const long long tiles = (long long)((a.w + TW - 1) / TW) * a.h * a.n;
-    if (tiles < 1) return cudaSuccess;
-    if (tiles > INT32_MAX) return cudaErrorInvalidValue;
+    if (tiles < 1)
+        return cudaSuccess;
+    if (tiles > INT32_MAX)
+        return cudaErrorInvalidValue;
     e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, L::TOTAL);
-    if (e != cudaSuccess) return e;
+    if (e != cudaSuccess)
+        return e;
 
     /* the input as a 4-D tensor (channels, x, y, image), boxes of one row */
     CUtensorMap map;
@@ -340,11 +364,12 @@ cudaError_t launch_tma_pingpong(const Conv3x3Args &a, const ConvLaunch &l) {
     const cuuint64_t strides[3] = {64 * 2, (cuuint64_t)a.w * 128, (cuuint64_t)a.w * a.h * 128};
     const cuuint32_t box[4] = {64, L::ROW_PIX, 1, 1};
     const cuuint32_t elem_strides[4] = {1, 1, 1, 1};
-    CUresult r = l.encode_tiled(&map, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4,
-                                const_cast<__half *>(a.in), dims, strides, box, elem_strides,
-                                CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
-                                CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-    if (r != CUDA_SUCCESS) return cudaErrorInvalidValue;
+    CUresult r = l.encode_tiled(
+        &map, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<__half *>(a.in), dims, strides, box,
+        elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+        CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (r != CUDA_SUCCESS)
+        return cudaErrorInvalidValue;
 
     const int grid = (int)(tiles < l.num_sms ? tiles : l.num_sms);
     kern<<<grid, NTHREADS, L::TOTAL, l.stream>>>(a, map);
@@ -353,10 +378,13 @@ cudaError_t launch_tma_pingpong(const Conv3x3Args &a, const ConvLaunch &l) {
 
 } // namespace
 
-cudaError_t launch_conv3x3_tma_pingpong(const Conv3x3Args &a, const ConvLaunch &l, int tile_w) {
-    return tile_w == 160 ? launch_tma_pingpong<160, false>(a, l) : launch_tma_pingpong<128, false>(a, l);
+cudaError_t launch_conv3x3_tma_pingpong(const Conv3x3Args &a, const ConvLaunch &l, int tile_w)
+{
+    return tile_w == 160 ? launch_tma_pingpong<160, false>(a, l)
+                         : launch_tma_pingpong<128, false>(a, l);
 }
-cudaError_t launch_conv3x3_tma_pingpong_tail(const Conv3x3Args &a, const ConvLaunch &l) {
+cudaError_t launch_conv3x3_tma_pingpong_tail(const Conv3x3Args &a, const ConvLaunch &l)
+{
     /* 128-px tiles: at 1080p on H100 the tail took 0.31 ms so, 0.46 ms at 160 */
     return launch_tma_pingpong<128, true>(a, l);
 }

@@ -10,9 +10,11 @@
 
 #include "engine/cuda/cuda_plan.h"
 
-namespace vsrcuda {
+namespace vsrcuda
+{
 
-int cu_fail(vsr_error *err, cudaError_t e, const char *what, const char *file, int line) {
+int cu_fail(vsr_error *err, cudaError_t e, const char *what, const char *file, int line)
+{
     const char *base = strrchr(file, '/');
     cudaGetLastError(); /* clear a non-sticky error so the process stays usable */
     return vsr_error_set(err, e == cudaErrorMemoryAllocation ? VSR_ERR_NOMEM : VSR_ERR_BACKEND,
@@ -23,11 +25,13 @@ int cu_fail(vsr_error *err, cudaError_t e, const char *what, const char *file, i
 CudnnApi g_cudnn;
 char g_cudnn_why[256] = "not loaded";
 
-namespace {
+namespace
+{
 
 std::once_flag g_cudnn_once;
 
-void cudnn_load() {
+void cudnn_load()
+{
     void *lib = dlopen("libcudnn.so.9", RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
         snprintf(g_cudnn_why, sizeof g_cudnn_why, "dlopen libcudnn.so.9: %s", dlerror());
@@ -36,11 +40,11 @@ void cudnn_load() {
     CudnnApi a;
     a.lib = lib;
     bool ok = true;
-#define VSR_CUDNN_SYM(name)                                                                  \
-    a.name = reinterpret_cast<decltype(&::name)>(dlsym(lib, #name));                        \
-    if (!a.name) {                                                                           \
-        snprintf(g_cudnn_why, sizeof g_cudnn_why, "libcudnn.so.9 lacks %s", #name);          \
-        ok = false;                                                                          \
+#define VSR_CUDNN_SYM(name)                                                         \
+    a.name = reinterpret_cast<decltype(&::name)>(dlsym(lib, #name));                \
+    if (!a.name) {                                                                  \
+        snprintf(g_cudnn_why, sizeof g_cudnn_why, "libcudnn.so.9 lacks %s", #name); \
+        ok = false;                                                                 \
     }
     VSR_CUDNN_SYM(cudnnGetVersion)
     VSR_CUDNN_SYM(cudnnGetErrorString)
@@ -79,12 +83,14 @@ void cudnn_load() {
 
 } // namespace
 
-const CudnnApi *cudnn() {
+const CudnnApi *cudnn()
+{
     std::call_once(g_cudnn_once, cudnn_load);
     return g_cudnn.lib ? &g_cudnn : nullptr;
 }
 
-int dnn_fail(vsr_error *err, cudnnStatus_t st, const char *what, const char *node) {
+int dnn_fail(vsr_error *err, cudnnStatus_t st, const char *what, const char *node)
+{
     return vsr_error_set(err, VSR_ERR_BACKEND, "cudnn: %s (layer %s): %s", what, node,
                          g_cudnn.cudnnGetErrorString ? g_cudnn.cudnnGetErrorString(st) : "?");
 }

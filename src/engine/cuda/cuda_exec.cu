@@ -9,21 +9,29 @@
 
 #include "engine/cuda/cuda_plan.h"
 
-namespace vsrcuda {
+namespace vsrcuda
+{
 
-void release_plan(Ctx *c) {
+void release_plan(Ctx *c)
+{
     const CudnnApi *d = g_cudnn.lib ? &g_cudnn : nullptr;
     for (StepRT &r : c->rt) {
         if (d) {
-            if (r.dnn.x) d->cudnnDestroyTensorDescriptor(r.dnn.x);
-            if (r.dnn.y) d->cudnnDestroyTensorDescriptor(r.dnn.y);
-            if (r.dnn.w) d->cudnnDestroyFilterDescriptor(r.dnn.w);
-            if (r.dnn.conv) d->cudnnDestroyConvolutionDescriptor(r.dnn.conv);
+            if (r.dnn.x)
+                d->cudnnDestroyTensorDescriptor(r.dnn.x);
+            if (r.dnn.y)
+                d->cudnnDestroyTensorDescriptor(r.dnn.y);
+            if (r.dnn.w)
+                d->cudnnDestroyFilterDescriptor(r.dnn.w);
+            if (r.dnn.conv)
+                d->cudnnDestroyConvolutionDescriptor(r.dnn.conv);
         }
-        if (r.tables) cudaFree(r.tables);
+        if (r.tables)
+            cudaFree(r.tables);
     }
     c->rt.clear();
-    for (void *b : c->bufs) cudaFree(b);
+    for (void *b : c->bufs)
+        cudaFree(b);
     c->bufs.clear();
     cudaFree(c->d_in);
     cudaFree(c->d_out);
@@ -35,19 +43,22 @@ void release_plan(Ctx *c) {
     c->planned = false;
 }
 
-namespace {
+namespace
+{
 
 /* Resize coefficient tables, exactly as the ref backend (ref_ops.c) builds
  * them from ncnn's linear_coeffs() / cubic_coeffs(); ofs already includes
  * the first tap's offset (-1 for bicubic); the kernel clamps indices. */
 void interp_tables(int mode, float scale_param, int in, int out, int align, std::vector<int> &ofs,
-                   std::vector<float> &alpha, int &taps) {
+                   std::vector<float> &alpha, int &taps)
+{
     ofs.resize(out);
     if (mode == VSR_INTERP_NEAREST) {
         taps = 1;
         alpha.assign(out, 1.f);
         const float hs = 1.f / scale_param; /* ncnn uses 1/scale, not the size ratio */
-        for (int d = 0; d < out; ++d) ofs[d] = std::min(std::max((int)(d * hs), 0), in - 1);
+        for (int d = 0; d < out; ++d)
+            ofs[d] = std::min(std::max((int)(d * hs), 0), in - 1);
         return;
     }
     double scale = align && out > 1 ? (double)(in - 1) / (out - 1) : (double)in / out;
@@ -58,8 +69,14 @@ void interp_tables(int mode, float scale_param, int in, int out, int align, std:
             float f = align ? (float)(d * scale) : (float)((d + 0.5) * scale - 0.5);
             int sx = (int)floorf(f);
             f -= (float)sx;
-            if (sx < 0) { sx = 0; f = 0.f; }
-            if (sx >= in - 1) { sx = in > 1 ? in - 2 : 0; f = in > 1 ? 1.f : 0.f; }
+            if (sx < 0) {
+                sx = 0;
+                f = 0.f;
+            }
+            if (sx >= in - 1) {
+                sx = in > 1 ? in - 2 : 0;
+                f = in > 1 ? 1.f : 0.f;
+            }
             ofs[d] = sx;
             alpha[d * 2] = 1.f - f;
             alpha[d * 2 + 1] = f;
@@ -79,36 +96,65 @@ void interp_tables(int mode, float scale_param, int in, int out, int align, std:
         a[1] = (A + 2) * f1 * f1 * f1 - (A + 3) * f1 * f1 + 1;
         a[2] = (A + 2) * f2 * f2 * f2 - (A + 3) * f2 * f2 + 1;
         a[3] = 1.f - a[0] - a[1] - a[2];
-        if (sx <= -1) { sx = 1; a[0] = 1.f - a[3]; a[1] = a[3]; a[2] = a[3] = 0.f; }
-        if (sx == 0) { sx = 1; a[0] = a[0] + a[1]; a[1] = a[2]; a[2] = a[3]; a[3] = 0.f; }
-        if (sx == in - 2) { sx = in - 3; a[3] = a[2] + a[3]; a[2] = a[1]; a[1] = a[0]; a[0] = 0.f; }
-        if (sx >= in - 1) { sx = in - 3; a[3] = 1.f - a[0]; a[2] = a[0]; a[1] = a[0] = 0.f; }
+        if (sx <= -1) {
+            sx = 1;
+            a[0] = 1.f - a[3];
+            a[1] = a[3];
+            a[2] = a[3] = 0.f;
+        }
+        if (sx == 0) {
+            sx = 1;
+            a[0] = a[0] + a[1];
+            a[1] = a[2];
+            a[2] = a[3];
+            a[3] = 0.f;
+        }
+        if (sx == in - 2) {
+            sx = in - 3;
+            a[3] = a[2] + a[3];
+            a[2] = a[1];
+            a[1] = a[0];
+            a[0] = 0.f;
+        }
+        if (sx >= in - 1) {
+            sx = in - 3;
+            a[3] = 1.f - a[0];
+            a[2] = a[0];
+            a[1] = a[0] = 0.f;
+        }
         ofs[d] = sx - 1;
     }
 }
 
-int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
-    if (c->planned && c->n == n && c->h == h && c->w == w) return 0;
+int plan_for(Ctx *c, int n, int h, int w, vsr_error *err)
+{
+    if (c->planned && c->n == n && c->h == h && c->w == w)
+        return 0;
     release_plan(c);
     const Weights *W = c->W;
     const vsr_graph *g = W->g;
     c->shapes.resize(g->n_blobs);
     int rc = vsr_graph_infer_shapes(g, h, w, c->shapes.data(), err);
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     c->cp.resize(g->n_blobs);
-    for (int b = 0; b < g->n_blobs; ++b) c->cp[b] = round_up8(c->shapes[b].c);
+    for (int b = 0; b < g->n_blobs; ++b)
+        c->cp[b] = round_up8(c->shapes[b].c);
 
     /* blobs planned as channel slices share their root's buffer, which
      * lives from the first write of any of them to the last read */
     auto root = [&](int b) { return W->alias_root.empty() ? b : W->alias_root[b]; };
     c->choff.assign(g->n_blobs, 0);
-    for (int b = 0; b < g->n_blobs && !W->alias_off.empty(); ++b) c->choff[b] = W->alias_off[b];
+    for (int b = 0; b < g->n_blobs && !W->alias_off.empty(); ++b)
+        c->choff[b] = W->alias_off[b];
     /* last step reading each blob (each root) */
     const int ns = (int)W->steps.size();
     std::vector<int> last(g->n_blobs, -1);
     for (int s = 0; s < ns; ++s)
-        for (int b : W->steps[s].in_blobs) last[root(b)] = std::max(last[root(b)], s);
-    if (!W->tail_writes_output) last[root(g->output_blob)] = ns;
+        for (int b : W->steps[s].in_blobs)
+            last[root(b)] = std::max(last[root(b)], s);
+    if (!W->tail_writes_output)
+        last[root(g->output_blob)] = ns;
     /* greedy buffer assignment: slot sizes */
     std::vector<size_t> slot_bytes;
     std::vector<char> slot_free;
@@ -117,16 +163,21 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
         return (size_t)n * c->shapes[b].h * c->shapes[b].w * c->cp[b] * sizeof(__half);
     };
     auto take = [&](int b) {
-        if (c->buf_of_blob[b] >= 0) return; /* a root, taken at an earlier slice's write */
+        if (c->buf_of_blob[b] >= 0)
+            return; /* a root, taken at an earlier slice's write */
         size_t need = bytes_of(b);
         /* the smallest free slot that fits, else the largest free one (grown) */
         int best = -1, big = -1;
         for (int k = 0; k < (int)slot_bytes.size(); ++k) {
-            if (!slot_free[k]) continue;
-            if (slot_bytes[k] >= need && (best < 0 || slot_bytes[k] < slot_bytes[best])) best = k;
-            if (big < 0 || slot_bytes[k] > slot_bytes[big]) big = k;
+            if (!slot_free[k])
+                continue;
+            if (slot_bytes[k] >= need && (best < 0 || slot_bytes[k] < slot_bytes[best]))
+                best = k;
+            if (big < 0 || slot_bytes[k] > slot_bytes[big])
+                big = k;
         }
-        if (best < 0) best = big;
+        if (best < 0)
+            best = big;
         if (best < 0) {
             slot_bytes.push_back(need);
             slot_free.push_back(0);
@@ -138,17 +189,20 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
     };
     if (W->input_f16_needed) {
         take(g->input_blob);
-        if (last[g->input_blob] < 0) slot_free[c->buf_of_blob[g->input_blob]] = 1;
+        if (last[g->input_blob] < 0)
+            slot_free[c->buf_of_blob[g->input_blob]] = 1;
     }
     for (int s = 0; s < ns; ++s) {
         const Step &st = W->steps[s];
-        if (st.kind != S_CONV_TAIL && st.kind != S_RESIZE_OUT) take(root(st.out_blob));
+        if (st.kind != S_CONV_TAIL && st.kind != S_RESIZE_OUT)
+            take(root(st.out_blob));
         for (int b : st.in_blobs)
             if (last[root(b)] == s && c->buf_of_blob[root(b)] >= 0)
                 slot_free[c->buf_of_blob[root(b)]] = 1;
     }
     for (int b = 0; b < g->n_blobs; ++b)
-        if (root(b) != b) c->buf_of_blob[b] = c->buf_of_blob[root(b)];
+        if (root(b) != b)
+            c->buf_of_blob[b] = c->buf_of_blob[root(b)];
     c->bufs.assign(slot_bytes.size(), nullptr);
     for (size_t k = 0; k < slot_bytes.size(); ++k)
         CU(cudaMalloc(&c->bufs[k], std::max<size_t>(slot_bytes[k], 256)), "allocating activations");
@@ -171,8 +225,9 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
             const vsr_shape &is = c->shapes[nd.inputs[0]], &ys = c->shapes[nd.output];
             int cip = c->cp[nd.inputs[0]], cop = c->cp[nd.output];
             cudnnStatus_t e;
-#define DNN(call, what)                                                                      \
-    if ((e = (call)) != CUDNN_STATUS_SUCCESS) return dnn_fail(err, e, what, nd.name);
+#define DNN(call, what)                       \
+    if ((e = (call)) != CUDNN_STATUS_SUCCESS) \
+        return dnn_fail(err, e, what, nd.name);
             DNN(d->cudnnCreateTensorDescriptor(&r.dnn.x), "create tensor descriptor");
             DNN(d->cudnnCreateTensorDescriptor(&r.dnn.y), "create tensor descriptor");
             DNN(d->cudnnCreateFilterDescriptor(&r.dnn.w), "create filter descriptor");
@@ -198,20 +253,23 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
                 "choose algorithm");
             bool found = false;
             for (int k = 0; k < got && !found; ++k) {
-                if (perf[k].status != CUDNN_STATUS_SUCCESS) continue;
+                if (perf[k].status != CUDNN_STATUS_SUCCESS)
+                    continue;
                 size_t ws = 0;
                 if (d->cudnnGetConvolutionForwardWorkspaceSize(c->dnn, r.dnn.x, r.dnn.w, r.dnn.conv,
                                                                r.dnn.y, perf[k].algo,
                                                                &ws) != CUDNN_STATUS_SUCCESS)
                     continue;
-                if (ws > ((size_t)1 << 30)) continue;
+                if (ws > ((size_t)1 << 30))
+                    continue;
                 r.dnn.algo = perf[k].algo;
                 r.dnn.ws = ws;
                 found = true;
             }
             if (!found)
                 return vsr_error_set(err, VSR_ERR_BACKEND,
-                                     "cudnn: layer %s: no forward algorithm for this shape", nd.name);
+                                     "cudnn: layer %s: no forward algorithm for this shape",
+                                     nd.name);
             ws_need = std::max(ws_need, r.dnn.ws);
 #undef DNN
         } else if (st.kind == S_INTERP || st.kind == S_RESIZE_OUT) {
@@ -231,7 +289,8 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
             CU(cudaMalloc(&r.tables, b1 + b2 + b3 + b4), "allocating resize tables");
             char *p = (char *)r.tables;
             CU(cudaMemcpy(p, yo.data(), b1, cudaMemcpyHostToDevice), "uploading resize tables");
-            CU(cudaMemcpy(p + b1, ya.data(), b2, cudaMemcpyHostToDevice), "uploading resize tables");
+            CU(cudaMemcpy(p + b1, ya.data(), b2, cudaMemcpyHostToDevice),
+               "uploading resize tables");
             CU(cudaMemcpy(p + b1 + b2, xo.data(), b3, cudaMemcpyHostToDevice),
                "uploading resize tables");
             CU(cudaMemcpy(p + b1 + b2 + b3, xa.data(), b4, cudaMemcpyHostToDevice),
@@ -242,7 +301,8 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
             r.ax = (float *)(p + b1 + b2 + b3);
         } else if (st.kind == S_ELTWISE) {
             std::vector<const void *> ptrs;
-            for (int b : st.in_blobs) ptrs.push_back(c->bufs[c->buf_of_blob[b]]);
+            for (int b : st.in_blobs)
+                ptrs.push_back(c->bufs[c->buf_of_blob[b]]);
             CU(cudaMalloc(&r.tables, ptrs.size() * sizeof(void *)), "allocating eltwise table");
             CU(cudaMemcpy(r.tables, ptrs.data(), ptrs.size() * sizeof(void *),
                           cudaMemcpyHostToDevice),
@@ -260,7 +320,8 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err) {
     return 0;
 }
 
-DevAct dev_act(const Weights *W, const Step &st) {
+DevAct dev_act(const Weights *W, const Step &st)
+{
     DevAct a;
     a.type = st.act.type;
     a.alpha = st.act.alpha;
@@ -270,7 +331,8 @@ DevAct dev_act(const Weights *W, const Step &st) {
 }
 
 /* Enqueues step s on the context's stream. */
-int run_step(Ctx *c, int s, vsr_error *err) {
+int run_step(Ctx *c, int s, vsr_error *err)
+{
     const Weights *W = c->W;
     const vsr_graph *g = W->g;
     const Step &st = W->steps[s];
@@ -404,7 +466,8 @@ int run_step(Ctx *c, int s, vsr_error *err) {
         cudnnStatus_t ds = d->cudnnConvolutionForward(
             c->dnn, &one, r.dnn.x, buf(nd.inputs[0]), r.dnn.w, W->ptr<__half>(st.off_w16),
             r.dnn.conv, r.dnn.algo, c->ws, r.dnn.ws, &zero, r.dnn.y, buf(st.out_blob));
-        if (ds != CUDNN_STATUS_SUCCESS) return dnn_fail(err, ds, "convolution forward", nd.name);
+        if (ds != CUDNN_STATUS_SUCCESS)
+            return dnn_fail(err, ds, "convolution forward", nd.name);
         __half *y = buf(st.out_blob);
         launch_bias_act(y, y, opix, os.c, c->cp[st.out_blob], W->ptr<float>(st.off_bias),
                         dev_act(W, st), stream);
@@ -413,10 +476,11 @@ int run_step(Ctx *c, int s, vsr_error *err) {
     case S_ACT: {
         DevAct a = dev_act(W, st);
         if (a.type == VSR_ACT_PRELU && st.act.n_slopes != 1 && st.act.n_slopes != os.c)
-            return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "cuda: layer %s: %d PReLU slopes for %d channels",
-                                 nd.name, st.act.n_slopes, os.c);
-        launch_bias_act(buf(nd.inputs[0]), buf(st.out_blob), opix, os.c, c->cp[st.out_blob], nullptr,
-                        a, stream);
+            return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                                 "cuda: layer %s: %d PReLU slopes for %d channels", nd.name,
+                                 st.act.n_slopes, os.c);
+        launch_bias_act(buf(nd.inputs[0]), buf(st.out_blob), opix, os.c, c->cp[st.out_blob],
+                        nullptr, a, stream);
         break;
     }
     case S_SHUFFLE: {
@@ -455,8 +519,9 @@ int run_step(Ctx *c, int s, vsr_error *err) {
                                      "cuda: layer %s: binary op on shapes %dx%dx%d and %dx%dx%d",
                                      nd.name, s0.c, s0.h, s0.w, s1.c, s1.h, s1.w);
         }
-        launch_binary(buf(nd.inputs[0]), b.with_scalar ? nullptr : buf(nd.inputs[1]), buf(st.out_blob),
-                      opix, os.c, c->cp[st.out_blob], (int)b.op, b.with_scalar, b.scalar, stream);
+        launch_binary(buf(nd.inputs[0]), b.with_scalar ? nullptr : buf(nd.inputs[1]),
+                      buf(st.out_blob), opix, os.c, c->cp[st.out_blob], (int)b.op, b.with_scalar,
+                      b.scalar, stream);
         break;
     }
     case S_ELTWISE: {
@@ -466,19 +531,21 @@ int run_step(Ctx *c, int s, vsr_error *err) {
         break;
     }
     case S_CONCAT: {
-        if (st.concat_alias) break; /* its inputs were written in place */
+        if (st.concat_alias)
+            break; /* its inputs were written in place */
         int off = 0;
         for (int k = 0; k < nd.n_inputs; ++k) {
             int b = nd.inputs[k];
-            launch_concat_part(buf(b), c->shapes[b].c, c->cp[b], buf(st.out_blob), c->cp[st.out_blob],
-                               off, opix, stream);
+            launch_concat_part(buf(b), c->shapes[b].c, c->cp[b], buf(st.out_blob),
+                               c->cp[st.out_blob], off, opix, stream);
             off += c->shapes[b].c;
         }
         launch_zero_pad_channels(buf(st.out_blob), opix, os.c, c->cp[st.out_blob], stream);
         break;
     }
     }
-    if (e == cudaSuccess) e = cudaGetLastError();
+    if (e == cudaSuccess)
+        e = cudaGetLastError();
     if (e != cudaSuccess) {
         cu_fail(err, e, "launching a kernel", __FILE__, __LINE__);
         vsr_error_prefix(err, "layer %s (%s)", nd.name, step_kind_name(st.kind));
@@ -490,17 +557,21 @@ int run_step(Ctx *c, int s, vsr_error *err) {
 } // namespace
 
 /* Input (fp32 NCHW in d_in) -> graph -> fp32 NCHW in d_out, all enqueued. */
-int run_graph(Ctx *c, std::vector<cudaEvent_t> *marks, vsr_error *err) {
+int run_graph(Ctx *c, std::vector<cudaEvent_t> *marks, vsr_error *err)
+{
     const vsr_graph *g = c->W->g;
     const int ib = g->input_blob;
     if (c->W->input_f16_needed)
         launch_nchw_f32_to_nhwc_f16(c->d_in, (__half *)c->bufs[c->buf_of_blob[ib]], c->n,
                                     g->in_channels, c->h, c->w, c->cp[ib], c->stream);
-    if (marks) cudaEventRecord((*marks)[0], c->stream);
+    if (marks)
+        cudaEventRecord((*marks)[0], c->stream);
     for (int s = 0; s < (int)c->W->steps.size(); ++s) {
         int rc = run_step(c, s, err);
-        if (rc < 0) return rc;
-        if (marks) cudaEventRecord((*marks)[s + 1], c->stream);
+        if (rc < 0)
+            return rc;
+        if (marks)
+            cudaEventRecord((*marks)[s + 1], c->stream);
     }
     if (!c->W->tail_writes_output) {
         const int ob = g->output_blob;
@@ -512,7 +583,8 @@ int run_graph(Ctx *c, std::vector<cudaEvent_t> *marks, vsr_error *err) {
     return 0;
 }
 
-int h2d_staged(Ctx *c, void *dst, const void *src, size_t bytes, vsr_error *err) {
+int h2d_staged(Ctx *c, void *dst, const void *src, size_t bytes, vsr_error *err)
+{
     size_t off = 0;
     for (int k = 0; off < bytes; ++k, off += STAGE_CHUNK) {
         size_t len = std::min(STAGE_CHUNK, bytes - off);
@@ -526,7 +598,8 @@ int h2d_staged(Ctx *c, void *dst, const void *src, size_t bytes, vsr_error *err)
     return 0;
 }
 
-int d2h_staged(Ctx *c, void *dst, const void *src, size_t bytes, vsr_error *err) {
+int d2h_staged(Ctx *c, void *dst, const void *src, size_t bytes, vsr_error *err)
+{
     size_t nchunks = (bytes + STAGE_CHUNK - 1) / STAGE_CHUNK;
     auto enqueue = [&](size_t k) -> int {
         size_t off = k * STAGE_CHUNK, len = std::min(STAGE_CHUNK, bytes - off);
@@ -536,11 +609,14 @@ int d2h_staged(Ctx *c, void *dst, const void *src, size_t bytes, vsr_error *err)
         CU(cudaEventRecord(c->ev[k & 1], c->stream), "recording an event");
         return 0;
     };
-    if (nchunks == 0) return 0;
+    if (nchunks == 0)
+        return 0;
     int rc = enqueue(0);
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     for (size_t k = 0; k < nchunks; ++k) {
-        if (k + 1 < nchunks && (rc = enqueue(k + 1)) < 0) return rc;
+        if (k + 1 < nchunks && (rc = enqueue(k + 1)) < 0)
+            return rc;
         CU(cudaEventSynchronize(c->ev[k & 1]), "waiting for the device (frame computation)");
         size_t off = k * STAGE_CHUNK, len = std::min(STAGE_CHUNK, bytes - off);
         memcpy((char *)dst + off, c->pinned[k & 1], len);
@@ -550,7 +626,8 @@ int d2h_staged(Ctx *c, void *dst, const void *src, size_t bytes, vsr_error *err)
 
 /* Selects the context's device and plans for n x h x w; a failed plan is
  * released, leaving the context usable (e.g. for smaller tiles). */
-int select_and_plan(Ctx *c, int n, int h, int w, vsr_error *err) {
+int select_and_plan(Ctx *c, int n, int h, int w, vsr_error *err)
+{
     CU(cudaSetDevice(c->device), "selecting the device");
     int rc = plan_for(c, n, h, w, err);
     if (rc < 0) {

@@ -11,7 +11,8 @@
 #include "frame/yuv420.h"
 #include "frame/yuv_to_rgb.h"
 
-namespace vsrcuda {
+namespace vsrcuda
+{
 
 /* Activation as the kernels see it (slopes: device pointer, cp entries). */
 struct DevAct {
@@ -20,7 +21,10 @@ struct DevAct {
     const float *slopes; /* PReLU: per padded channel (n_slopes==1 expanded) */
 };
 
-static inline int round_up8(int c) { return (c + 7) & ~7; }
+static inline int round_up8(int c)
+{
+    return (c + 7) & ~7;
+}
 
 /* ---- cuda_kernels.cu ---- */
 
@@ -63,8 +67,8 @@ void launch_concat_part(const __half *in, int c, int cpi, __half *out, int cpo, 
                         long long pixels, cudaStream_t s);
 void launch_zero_pad_channels(__half *out, long long pixels, int c, int cp, cudaStream_t s);
 
-void launch_pixel_shuffle(const __half *in, int cpi, __half *out, int c_out, int cpo, int n,
-                          int h, int w, int r, cudaStream_t s);
+void launch_pixel_shuffle(const __half *in, int cpi, __half *out, int c_out, int cpo, int n, int h,
+                          int w, int r, cudaStream_t s);
 
 /* Separable resize through per-axis tables: out(y,x) = sum_i sum_j
  * ay[y][i] * ax[x][j] * in(yofs[y]+i, xofs[x]+j) with taps 1 (nearest),
@@ -185,7 +189,7 @@ struct RrdbConvArgs {
     int r1_stride, r2_stride;
     float s0, s1, s2;
     int n, h, w;
-    int off; /* RRDB_OFF_* bits: refinements turned off, for comparison */
+    int off;                   /* RRDB_OFF_* bits: refinements turned off, for comparison */
     unsigned long long *trace; /* diagnostic builds (VSR_RRDB_TRACE): phase cycles, or NULL */
 };
 

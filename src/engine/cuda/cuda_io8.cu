@@ -5,13 +5,17 @@
 
 #include "engine/cuda/cuda_plan.h"
 
-namespace vsrcuda {
+namespace vsrcuda
+{
 
-namespace {
+namespace
+{
 
 /* Grows a device byte buffer to at least bytes. */
-int ensure_device_bytes(unsigned char **buf, size_t *cap, size_t bytes, vsr_error *err) {
-    if (bytes <= *cap) return 0;
+int ensure_device_bytes(unsigned char **buf, size_t *cap, size_t bytes, vsr_error *err)
+{
+    if (bytes <= *cap)
+        return 0;
     cudaFree(*buf);
     *buf = nullptr;
     *cap = 0;
@@ -25,25 +29,32 @@ int ensure_device_bytes(unsigned char **buf, size_t *cap, size_t bytes, vsr_erro
  * oy, ow, oh) into d_u8_out, out_bytes); all enqueued, nothing waited for. */
 template <class Load, class Convert>
 int enqueue_8bit(Ctx *c, int w, int h, int ox, int oy, int ow, int oh, size_t out_bytes, Load load,
-                 Convert convert, vsr_error *err) {
+                 Convert convert, vsr_error *err)
+{
     const vsr_graph *g = c->W->g;
     if (g->in_channels != 3 || g->out_channels != 3)
         return vsr_error_set(err, VSR_ERR_INVALID, "cuda: the 8-bit path needs an RGB model");
     int rc = select_and_plan(c, 1, h, w, err);
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     const vsr_shape &os = c->shapes[g->output_blob];
     if (ox < 0 || oy < 0 || ow < 1 || oh < 1 || ox + ow > os.w || oy + oh > os.h)
-        return vsr_error_set(err, VSR_ERR_INVALID, "cuda: output region %dx%d at %d,%d outside %dx%d",
-                             ow, oh, ox, oy, os.w, os.h);
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "cuda: output region %dx%d at %d,%d outside %dx%d", ow, oh, ox, oy,
+                             os.w, os.h);
     rc = ensure_device_bytes(&c->d_u8_out, &c->u8_out_cap, out_bytes, err);
-    if (rc == 0) rc = load(err);
-    if (rc == 0) rc = run_graph(c, nullptr, err);
-    if (rc == 0) convert(c->d_out, os.h, os.w, c->d_u8_out, c->stream);
+    if (rc == 0)
+        rc = load(err);
+    if (rc == 0)
+        rc = run_graph(c, nullptr, err);
+    if (rc == 0)
+        convert(c->d_out, os.h, os.w, c->d_u8_out, c->stream);
     return rc;
 }
 
 /* A failed run leaves the stream drained and no sticky error behind. */
-int drain_after(Ctx *c, int rc) {
+int drain_after(Ctx *c, int rc)
+{
     if (rc < 0) {
         cudaStreamSynchronize(c->stream);
         cudaGetLastError();
@@ -54,25 +65,31 @@ int drain_after(Ctx *c, int rc) {
 /* enqueue_8bit, then out_bytes of d_u8_out copied back to out. */
 template <class Load, class Convert>
 int run_8bit(Ctx *c, int w, int h, int ox, int oy, int ow, int oh, size_t out_bytes,
-             unsigned char *out, Load load, Convert convert, vsr_error *err) {
+             unsigned char *out, Load load, Convert convert, vsr_error *err)
+{
     int rc = enqueue_8bit(c, w, h, ox, oy, ow, oh, out_bytes, load, convert, err);
-    if (rc == 0) rc = d2h_staged(c, out, c->d_u8_out, out_bytes, err);
+    if (rc == 0)
+        rc = d2h_staged(c, out, c->d_u8_out, out_bytes, err);
     return drain_after(c, rc);
 }
 
 /* Packed RGB24 from the host, through pinned staging. */
-int load_rgb24(Ctx *c, const unsigned char *in, int w, int h, vsr_error *err) {
+int load_rgb24(Ctx *c, const unsigned char *in, int w, int h, vsr_error *err)
+{
     const size_t bytes = (size_t)w * h * 3;
     int rc = ensure_device_bytes(&c->d_u8_in, &c->u8_in_cap, bytes, err);
-    if (rc == 0) rc = h2d_staged(c, c->d_u8_in, in, bytes, err);
-    if (rc == 0) launch_rgb24_to_nchw_f32(c->d_u8_in, c->d_in, h, w, c->stream);
+    if (rc == 0)
+        rc = h2d_staged(c, c->d_u8_in, in, bytes, err);
+    if (rc == 0)
+        launch_rgb24_to_nchw_f32(c->d_u8_in, c->d_in, h, w, c->stream);
     return rc;
 }
 
 /* Copies plane (cols x rows bytes, rows stride apart) from wherever it is
  * (host, this or another GPU) to dst, compact. */
 int copy_plane(Ctx *c, unsigned char *dst, const unsigned char *src, size_t stride, size_t cols,
-               size_t rows, vsr_error *err) {
+               size_t rows, vsr_error *err)
+{
     CU(cudaMemcpy2DAsync(dst, cols, src, stride, cols, rows, cudaMemcpyDefault, c->stream),
        "copying a decoded frame to the device");
     return 0;
@@ -85,7 +102,8 @@ int copy_plane(Ctx *c, unsigned char *dst, const unsigned char *src, size_t stri
  * default stream) before handing it over: our stream waits for that on
  * the GPU. A frame on another GPU is waited for there, and its planes (or
  * a frame's in host memory, device -1) are copied here first. */
-int stage_yuv(Ctx *c, const vsr_yuv_in *in, vsr_yuv_in *out, vsr_error *err) {
+int stage_yuv(Ctx *c, const vsr_yuv_in *in, vsr_yuv_in *out, vsr_error *err)
+{
     cudaStream_t ready = in->ready_stream ? (cudaStream_t)in->ready_stream : cudaStreamLegacy;
     vsr_yuv_in f = *in;
     if (in->device == c->device) {
@@ -111,7 +129,8 @@ int stage_yuv(Ctx *c, const vsr_yuv_in *in, vsr_yuv_in *out, vsr_error *err) {
         if (rc == 0 && in->chroma_step != 2)
             rc = copy_plane(c, c->d_u8_in + luma + row * ch, in->cr, in->chroma_stride, row, ch,
                             err);
-        if (rc < 0) return rc;
+        if (rc < 0)
+            return rc;
         f.luma = c->d_u8_in;
         f.luma_stride = in->width;
         f.cb = c->d_u8_in + luma;
@@ -123,21 +142,25 @@ int stage_yuv(Ctx *c, const vsr_yuv_in *in, vsr_yuv_in *out, vsr_error *err) {
     return 0;
 }
 
-namespace {
+namespace
+{
 
 /* A region of a decoded 4:2:0 frame into the graph's input. */
 int load_yuv(Ctx *c, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, int x0, int y0, int w, int h,
-             vsr_error *err) {
+             vsr_error *err)
+{
     vsr_yuv_in f;
     int rc = stage_yuv(c, in, &f, err);
-    if (rc == 0) launch_yuv_in_to_nchw_f32(f, *kin, x0, y0, w, h, c->d_in, c->stream);
+    if (rc == 0)
+        launch_yuv_in_to_nchw_f32(f, *kin, x0, y0, w, h, c->d_in, c->stream);
     return rc;
 }
 
 /* Only the encoder's YUV frame (half of RGB24's bytes) comes back. */
 template <class Load>
 int run_to_yuv420(Ctx *c, int w, int h, int ox, int oy, int ow, int oh, const vsr_yuv_coeffs *k,
-                  unsigned char *out, Load load, vsr_error *err) {
+                  unsigned char *out, Load load, vsr_error *err)
+{
     if (ow % 2 || oh % 2)
         return vsr_error_set(err, VSR_ERR_INVALID, "cuda: YUV 4:2:0 region %dx%d is odd", ow, oh);
     return run_8bit(
@@ -151,7 +174,8 @@ int run_to_yuv420(Ctx *c, int w, int h, int ox, int oy, int ow, int oh, const vs
 } // namespace
 
 int cuda_run_rgb24(void *p, const unsigned char *in, int w, int h, int ox, int oy, int ow, int oh,
-                   unsigned char *out, vsr_error *err) {
+                   unsigned char *out, vsr_error *err)
+{
     Ctx *c = (Ctx *)p;
     return run_8bit(
         c, w, h, ox, oy, ow, oh, (size_t)ow * oh * 3, out,
@@ -163,26 +187,30 @@ int cuda_run_rgb24(void *p, const unsigned char *in, int w, int h, int ox, int o
 }
 
 int cuda_run_yuv420(void *p, const unsigned char *in, int w, int h, int ox, int oy, int ow, int oh,
-                    const vsr_yuv_coeffs *k, unsigned char *out, vsr_error *err) {
+                    const vsr_yuv_coeffs *k, unsigned char *out, vsr_error *err)
+{
     Ctx *c = (Ctx *)p;
     return run_to_yuv420(
-        c, w, h, ox, oy, ow, oh, k, out,
-        [&](vsr_error *e) { return load_rgb24(c, in, w, h, e); }, err);
+        c, w, h, ox, oy, ow, oh, k, out, [&](vsr_error *e) { return load_rgb24(c, in, w, h, e); },
+        err);
 }
 
 /* The output region as RGB24 into the context's frame on the device
  * (resample_frame), not back to the host: output at any size (issue 18). */
 int cuda_frame_tile(void *p, const unsigned char *in, const vsr_yuv_in *yuv,
                     const vsr_rgb_coeffs *kin, int x0, int y0, int w, int h, int ox, int oy, int ow,
-                    int oh, int fw, int fh, int dx, int dy, vsr_error *err) {
+                    int oh, int fw, int fh, int dx, int dy, vsr_error *err)
+{
     Ctx *c = (Ctx *)p;
     if (dx < 0 || dy < 0 || dx + ow > fw || dy + oh > fh)
-        return vsr_error_set(err, VSR_ERR_INVALID, "cuda: tile %dx%d at %d,%d outside the %dx%d frame",
-                             ow, oh, dx, dy, fw, fh);
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "cuda: tile %dx%d at %d,%d outside the %dx%d frame", ow, oh, dx, dy,
+                             fw, fh);
     CU(cudaSetDevice(c->device), "selecting the device");
     unsigned char *frame = nullptr;
     int rc = resample_frame(c, fw, fh, &frame, err);
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     auto load = [&](vsr_error *e) {
         return yuv ? load_yuv(c, yuv, kin, x0, y0, w, h, e) : load_rgb24(c, in, w, h, e);
     };
@@ -196,7 +224,8 @@ int cuda_frame_tile(void *p, const unsigned char *in, const vsr_yuv_in *yuv,
         cudaError_t e = cudaMemcpy2DAsync(frame + ((size_t)dy * fw + dx) * 3, (size_t)fw * 3,
                                           c->d_u8_out, (size_t)ow * 3, (size_t)ow * 3, oh,
                                           cudaMemcpyDeviceToDevice, c->stream);
-        if (e != cudaSuccess) rc = cu_fail(err, e, "placing a tile in the frame", __FILE__, __LINE__);
+        if (e != cudaSuccess)
+            rc = cu_fail(err, e, "placing a tile in the frame", __FILE__, __LINE__);
     }
     return drain_after(c, rc);
 }
@@ -205,7 +234,8 @@ int cuda_frame_tile(void *p, const unsigned char *in, const vsr_yuv_in *yuv,
  * the host. */
 int cuda_run_from_yuv(void *p, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, int x0, int y0,
                       int w, int h, int ox, int oy, int ow, int oh, const vsr_yuv_coeffs *k,
-                      unsigned char *out, vsr_error *err) {
+                      unsigned char *out, vsr_error *err)
+{
     Ctx *c = (Ctx *)p;
     return run_to_yuv420(
         c, w, h, ox, oy, ow, oh, k, out,

@@ -10,9 +10,11 @@
 
 #include "engine/cuda/cuda_plan.h"
 
-namespace vsrcuda {
+namespace vsrcuda
+{
 
-const char *step_kind_name(StepKind k) {
+const char *step_kind_name(StepKind k)
+{
     switch (k) {
     case S_CONV_FIRST: return "conv3x3-first(fp32 in)";
     case S_CONV_MMA: return "conv3x3-mma";
@@ -32,16 +34,20 @@ const char *step_kind_name(StepKind k) {
     return "?";
 }
 
-namespace {
+namespace
+{
 
 /* The conv's bias, out_c floats (zeros without one), into the blob; its offset. */
-long long add_bias(Blob &blob, const vsr_conv_params &c) {
+long long add_bias(Blob &blob, const vsr_conv_params &c)
+{
     std::vector<float> bias(c.out_c, 0.f);
-    if (c.bias) memcpy(bias.data(), c.bias, c.out_c * sizeof(float));
+    if (c.bias)
+        memcpy(bias.data(), c.bias, c.out_c * sizeof(float));
     return blob.add(bias.data(), bias.size() * 4);
 }
 
-bool conv_is_3x3_same(const vsr_conv_params &c) {
+bool conv_is_3x3_same(const vsr_conv_params &c)
+{
     return c.kernel_h == 3 && c.kernel_w == 3 && c.stride_h == 1 && c.stride_w == 1 &&
            c.dilation_h == 1 && c.dilation_w == 1 && c.pad_top == 1 && c.pad_left == 1 &&
            c.pad_bottom == 1 && c.pad_right == 1;
@@ -49,21 +55,24 @@ bool conv_is_3x3_same(const vsr_conv_params &c) {
 
 /* Per-channel slope table (length n) that expresses act for the fused
  * kernels: PReLU slopes, 0 for ReLU, alpha for leaky, 1 for none. */
-bool act_as_slopes(const vsr_activation &a, int n, std::vector<float> &s) {
+bool act_as_slopes(const vsr_activation &a, int n, std::vector<float> &s)
+{
     s.assign(n, 1.f);
     switch (a.type) {
     case VSR_ACT_NONE: return true;
     case VSR_ACT_RELU: std::fill(s.begin(), s.end(), 0.f); return true;
     case VSR_ACT_LEAKY: std::fill(s.begin(), s.end(), a.alpha); return true;
     case VSR_ACT_PRELU:
-        for (int i = 0; i < n; ++i) s[i] = a.n_slopes == 1 ? a.slopes[0] : a.slopes[i];
+        for (int i = 0; i < n; ++i)
+            s[i] = a.n_slopes == 1 ? a.slopes[0] : a.slopes[i];
         return a.n_slopes == 1 || a.n_slopes == n;
     default: return false;
     }
 }
 
 /* The slope for x < 0 that expresses act, if one does (S_CONV_RRDB). */
-bool act_as_slope(const vsr_activation &a, float *slope) {
+bool act_as_slope(const vsr_activation &a, float *slope)
+{
     switch (a.type) {
     case VSR_ACT_NONE: *slope = 1.f; return true;
     case VSR_ACT_RELU: *slope = 0.f; return true;
@@ -85,7 +94,8 @@ bool act_as_slope(const vsr_activation &a, float *slope) {
  * group is kept only where every step writing or reading one of its blobs
  * takes strided channels (S_CONV_RRDB; S_CONV_FIRST writing); otherwise
  * its concats run as copies, as before. */
-void alias_concats(const vsr_graph *g, const std::vector<int> &chans, Weights *W) {
+void alias_concats(const vsr_graph *g, const std::vector<int> &chans, Weights *W)
+{
     const int nb = g->n_blobs;
     std::vector<int> &root = W->alias_root, &off = W->alias_off;
     root.resize(nb);
@@ -170,17 +180,21 @@ void alias_concats(const vsr_graph *g, const std::vector<int> &chans, Weights *W
 }
 
 /* Slopes table for a standalone / cuDNN / direct activation: padded length. */
-long long add_act_slopes(Blob &b, const vsr_activation &a, int cp) {
-    if (a.type != VSR_ACT_PRELU) return -1;
+long long add_act_slopes(Blob &b, const vsr_activation &a, int cp)
+{
+    if (a.type != VSR_ACT_PRELU)
+        return -1;
     std::vector<float> s(cp, 0.f);
     int n = a.n_slopes;
-    for (int i = 0; i < cp; ++i) s[i] = n == 1 ? a.slopes[0] : (i < n ? a.slopes[i] : 0.f);
+    for (int i = 0; i < cp; ++i)
+        s[i] = n == 1 ? a.slopes[0] : (i < n ? a.slopes[i] : 0.f);
     return b.add(s.data(), s.size() * sizeof(float));
 }
 
 } // namespace
 
-int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
+int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err)
+{
     const int nn = g->n_nodes;
     /* channel counts (independent of the frame size); a graph whose shapes
      * do not work out at 16 x 16 gets no RRDB planning, the rest as before */
@@ -189,7 +203,8 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
     vsr_error_clear(&shape_err);
     const bool chans_known = vsr_graph_infer_shapes(g, 16, 16, shp.data(), &shape_err) >= 0;
     std::vector<int> chans(g->n_blobs);
-    for (int b = 0; b < g->n_blobs; ++b) chans[b] = chans_known ? shp[b].c : 0;
+    for (int b = 0; b < g->n_blobs; ++b)
+        chans[b] = chans_known ? shp[b].c : 0;
     /* VSR_CUDA_NO_RRDB=1: none of the RRDB kernels; =32 or =64: not the
      * one for that many output channels (debugging) */
     const int rrdb_off = W->knobs.cuda_no_rrdb;
@@ -197,7 +212,8 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                       rrdb_off >= 0 && conv3x3_rrdb_available();
     std::vector<int> consumers(g->n_blobs, 0), producer(g->n_blobs, -1);
     for (int i = 0; i < nn; ++i) {
-        for (int k = 0; k < g->nodes[i].n_inputs; ++k) consumers[g->nodes[i].inputs[k]]++;
+        for (int k = 0; k < g->nodes[i].n_inputs; ++k)
+            consumers[g->nodes[i].inputs[k]]++;
         producer[g->nodes[i].output] = i;
     }
     consumers[g->output_blob]++;
@@ -205,7 +221,8 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
     const bool fused = W->fused;
 
     for (int i = 0; i < nn; ++i) {
-        if (done[i]) continue;
+        if (done[i])
+            continue;
         const vsr_node &nd = g->nodes[i];
         Step st;
         st.node = i;
@@ -227,18 +244,19 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                 done[i + 1] = 1;
             }
             /* SRVGG tail: conv 64->48 -> PixelShuffle(4) -> add(., nearest x4 (input)) = output */
-            if (fused && !W->knobs.cuda_no_tail && st.act_node < 0 &&
-                c.act.type == VSR_ACT_NONE && conv_is_3x3_same(c) &&
-                c.in_c == 64 && c.out_c == 48 && consumers[nd.output] == 1) {
+            if (fused && !W->knobs.cuda_no_tail && st.act_node < 0 && c.act.type == VSR_ACT_NONE &&
+                conv_is_3x3_same(c) && c.in_c == 64 && c.out_c == 48 && consumers[nd.output] == 1) {
                 int ps = -1, add = -1, interp = -1, resize = -1;
                 for (int j = i + 1; j < nn; ++j)
-                    if (g->nodes[j].n_inputs >= 1 && g->nodes[j].inputs[0] == nd.output) ps = j;
+                    if (g->nodes[j].n_inputs >= 1 && g->nodes[j].inputs[0] == nd.output)
+                        ps = j;
                 if (ps >= 0 && g->nodes[ps].type == VSR_OP_PIXEL_SHUFFLE &&
                     g->nodes[ps].p.shuffle_factor == 4 && consumers[g->nodes[ps].output] == 1) {
                     int pso = g->nodes[ps].output;
                     for (int j = ps + 1; j < nn; ++j)
                         for (int k = 0; k < g->nodes[j].n_inputs; ++k)
-                            if (g->nodes[j].inputs[k] == pso) add = j;
+                            if (g->nodes[j].inputs[k] == pso)
+                                add = j;
                     if (add >= 0) {
                         const vsr_node &ad = g->nodes[add];
                         /* the sum is the output, or is resized into it (the x2
@@ -246,8 +264,7 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                         for (int j = add + 1; j < nn && ad.output != g->output_blob; ++j)
                             if (g->nodes[j].type == VSR_OP_INTERP && g->nodes[j].n_inputs == 1 &&
                                 g->nodes[j].inputs[0] == ad.output &&
-                                g->nodes[j].output == g->output_blob &&
-                                consumers[ad.output] == 1)
+                                g->nodes[j].output == g->output_blob && consumers[ad.output] == 1)
                                 resize = j;
                         if (ad.type == VSR_OP_BINARY && ad.p.binary.op == VSR_BIN_ADD &&
                             !ad.p.binary.with_scalar && ad.n_inputs == 2 &&
@@ -269,7 +286,8 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                     st.to_scratch = resize >= 0;
                     done[ps] = done[add] = 1;
                     /* the interp node runs only if something else reads it */
-                    if (consumers[g->nodes[interp].output] == 1) done[interp] = 1;
+                    if (consumers[g->nodes[interp].output] == 1)
+                        done[interp] = 1;
                     std::vector<__half> w16((size_t)48 * 576);
                     for (int o = 0; o < 48; ++o)
                         for (int t = 0; t < 9; ++t)
@@ -278,7 +296,8 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                                     __float2half_rn(c.weight[((size_t)o * 64 + ci) * 9 + t]);
                     st.off_w16 = blob.add(w16.data(), w16.size() * 2);
                     std::vector<float> bias(48, 0.f);
-                    if (c.bias) memcpy(bias.data(), c.bias, 48 * sizeof(float));
+                    if (c.bias)
+                        memcpy(bias.data(), c.bias, 48 * sizeof(float));
                     st.off_bias = blob.add(bias.data(), bias.size() * 4);
                     st.flops_per_out_pixel = 2.0 * 48 * 576;
                     W->tail_writes_output = true;
@@ -297,9 +316,9 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                 }
             }
             std::vector<float> slopes;
-            if (fused && !W->knobs.cuda_no_first && conv_is_3x3_same(c) &&
-                c.in_c == 3 && c.out_c == 64 &&
-                nd.inputs[0] == g->input_blob && act_as_slopes(st.act, 64, slopes)) {
+            if (fused && !W->knobs.cuda_no_first && conv_is_3x3_same(c) && c.in_c == 3 &&
+                c.out_c == 64 && nd.inputs[0] == g->input_blob &&
+                act_as_slopes(st.act, 64, slopes)) {
                 st.kind = S_CONV_FIRST;
                 st.first = std::make_shared<FirstConvParams>();
                 memcpy(st.first->w, c.weight, sizeof st.first->w); /* OIHW = [oc][ci*9+tap] */
@@ -309,7 +328,8 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                 }
                 std::vector<__half> w16(64 * 32, __float2half_rn(0.f));
                 for (int o = 0; o < 64; ++o)
-                    for (int k = 0; k < 27; ++k) w16[o * 32 + k] = __float2half_rn(c.weight[o * 27 + k]);
+                    for (int k = 0; k < 27; ++k)
+                        w16[o * 32 + k] = __float2half_rn(c.weight[o * 27 + k]);
                 st.off_w16 = blob.add(w16.data(), w16.size() * 2);
                 st.off_bias = blob.add(st.first->bias, sizeof st.first->bias);
                 st.off_slopes = blob.add(st.first->slope, sizeof st.first->slope);
@@ -398,7 +418,8 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
                                 __float2half_rn(c.weight[((size_t)o * 64 + ci) * 9 + t]);
                 st.off_w16 = blob.add(w16.data(), w16.size() * 2);
                 std::vector<float> bias(64, 0.f);
-                if (c.bias) memcpy(bias.data(), c.bias, 64 * sizeof(float));
+                if (c.bias)
+                    memcpy(bias.data(), c.bias, 64 * sizeof(float));
                 st.off_bias = blob.add(bias.data(), bias.size() * 4);
                 st.off_slopes = blob.add(slopes.data(), slopes.size() * 4);
                 st.flops_per_out_pixel = 2.0 * 64 * 576;
@@ -423,11 +444,14 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
             const int cip = round_up8(c.in_c), cop = round_up8(c.out_c);
             const int kh = c.kernel_h, kw = c.kernel_w;
             const bool sym = c.pad_top == c.pad_bottom && c.pad_left == c.pad_right;
-            st.kind = (c.in_c <= 8 || !sym || W->knobs.cuda_no_cudnn || !cudnn()) ? S_CONV_DIRECT : S_CONV_CUDNN;
+            st.kind = (c.in_c <= 8 || !sym || W->knobs.cuda_no_cudnn || !cudnn()) ? S_CONV_DIRECT
+                                                                                  : S_CONV_CUDNN;
             std::vector<float> bias(cop, 0.f);
-            if (c.bias) memcpy(bias.data(), c.bias, c.out_c * sizeof(float));
+            if (c.bias)
+                memcpy(bias.data(), c.bias, c.out_c * sizeof(float));
             st.off_bias = blob.add(bias.data(), bias.size() * 4);
-            if (st.act.type == VSR_ACT_PRELU && !(st.act.n_slopes == 1 || st.act.n_slopes == c.out_c))
+            if (st.act.type == VSR_ACT_PRELU &&
+                !(st.act.n_slopes == 1 || st.act.n_slopes == c.out_c))
                 return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
                                      "cuda: layer %s: PReLU with %d slopes for %d channels",
                                      nd.name, st.act.n_slopes, c.out_c);
@@ -468,28 +492,43 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err) {
             W->steps.push_back(st);
             break;
         }
-        case VSR_OP_PIXEL_SHUFFLE: st.kind = S_SHUFFLE; W->steps.push_back(st); break;
-        case VSR_OP_INTERP: st.kind = S_INTERP; W->steps.push_back(st); break;
-        case VSR_OP_BINARY: st.kind = S_BINARY; W->steps.push_back(st); break;
+        case VSR_OP_PIXEL_SHUFFLE:
+            st.kind = S_SHUFFLE;
+            W->steps.push_back(st);
+            break;
+        case VSR_OP_INTERP:
+            st.kind = S_INTERP;
+            W->steps.push_back(st);
+            break;
+        case VSR_OP_BINARY:
+            st.kind = S_BINARY;
+            W->steps.push_back(st);
+            break;
         case VSR_OP_ELTWISE: {
             st.kind = S_ELTWISE;
             if (nd.p.eltwise.n_coeffs > 0)
-                st.off_coeffs = blob.add(nd.p.eltwise.coeffs, nd.p.eltwise.n_coeffs * sizeof(float));
+                st.off_coeffs =
+                    blob.add(nd.p.eltwise.coeffs, nd.p.eltwise.n_coeffs * sizeof(float));
             W->steps.push_back(st);
             break;
         }
-        case VSR_OP_CONCAT: st.kind = S_CONCAT; W->steps.push_back(st); break;
+        case VSR_OP_CONCAT:
+            st.kind = S_CONCAT;
+            W->steps.push_back(st);
+            break;
         default:
             return vsr_error_set(err, VSR_ERR_UNSUPPORTED, "cuda: layer %s: op %s not supported",
                                  nd.name, vsr_op_name(nd.type));
         }
         done[i] = 1;
     }
-    if (rrdb) alias_concats(g, chans, W);
+    if (rrdb)
+        alias_concats(g, chans, W);
     W->input_f16_needed = false;
     for (const Step &st : W->steps)
         if (st.kind != S_CONV_FIRST && st.kind != S_CONV_TAIL)
-            for (int b : st.in_blobs) W->input_f16_needed |= b == g->input_blob;
+            for (int b : st.in_blobs)
+                W->input_f16_needed |= b == g->input_blob;
     return 0;
 }
 

@@ -22,17 +22,19 @@ extern "C" {
 }
 #include "engine/cuda/cuda_internal.h"
 
-namespace vsrcuda {
+namespace vsrcuda
+{
 
 /* ------------------------------------------------------------------ errors */
 
 /* Sets err from a CUDA error (clearing a non-sticky one); file and line
  * name the call site in the message. */
 int cu_fail(vsr_error *err, cudaError_t e, const char *what, const char *file, int line);
-#define CU(call, what)                                                                       \
-    do {                                                                                     \
-        cudaError_t e_ = (call);                                                             \
-        if (e_ != cudaSuccess) return cu_fail(err, e_, what, __FILE__, __LINE__);           \
+#define CU(call, what)                                         \
+    do {                                                       \
+        cudaError_t e_ = (call);                               \
+        if (e_ != cudaSuccess)                                 \
+            return cu_fail(err, e_, what, __FILE__, __LINE__); \
     } while (0)
 
 /* ------------------------------------------------------- cuDNN (cuda_cudnn.cu) */
@@ -94,16 +96,16 @@ const char *step_kind_name(StepKind k);
 
 struct Step {
     StepKind kind;
-    int node;      /* the main node */
-    int act_node;  /* fused activation node, or -1 */
-    int out_blob;  /* blob written (graph output for the tail) */
+    int node;                /* the main node */
+    int act_node;            /* fused activation node, or -1 */
+    int out_blob;            /* blob written (graph output for the tail) */
     bool to_scratch = false; /* the tail: into Ctx::d_tail, for an S_RESIZE_OUT step */
     std::vector<int> in_blobs;
     vsr_activation act; /* effective activation */
     /* offsets into the weights' device block (-1: none) */
     long long off_w16 = -1, off_w32 = -1, off_bias = -1, off_slopes = -1, off_coeffs = -1;
     int slopes_len = 0;
-    double flops_per_out_pixel = 0; /* for profiling */
+    double flops_per_out_pixel = 0;         /* for profiling */
     std::shared_ptr<FirstConvParams> first; /* S_CONV_FIRST: launch parameters */
     /* S_CONV_RRDB: out = s0 * act(conv + bias) + s1 * r1 + s2 * r2, act a
      * slope for x < 0 (the residual blobs are in in_blobs too) */
@@ -123,10 +125,10 @@ struct Weights {
     bool tail_writes_output = false;
     bool input_f16_needed = true; /* some step reads the input blob as fp16 NHWC */
     bool fused = true;
-    bool spin = false; /* VSR_CUDA_SPIN: waits spin (the runtime's default), for measuring */
+    bool spin = false;       /* VSR_CUDA_SPIN: waits spin (the runtime's default), for measuring */
     bool first_fp32 = false; /* VSR_CUDA_FIRST_FP32=1: first layer on fp32 FMA, not tensor cores */
     vsr_backend_settings knobs{}; /* the settings it was made with (plan choices) */
-    int cc_major = 0;        /* the device's compute capability */
+    int cc_major = 0;             /* the device's compute capability */
     /* Concatenations planned away: blob b lives in the buffer of blob
      * alias_root[b] (itself if not aliased), at channel alias_off[b]; a
      * pixel of it is then alias_root's channel count apart. Only steps that
@@ -134,7 +136,8 @@ struct Weights {
     std::vector<int> alias_root, alias_off;
     unsigned char *dev = nullptr;
     size_t dev_bytes = 0;
-    template <class T> T *ptr(long long off) const {
+    template <class T> T *ptr(long long off) const
+    {
         return off < 0 ? nullptr : reinterpret_cast<T *>(dev + off);
     }
 };
@@ -142,7 +145,8 @@ struct Weights {
 /* Host staging of the weight block. */
 struct Blob {
     std::vector<unsigned char> bytes;
-    long long add(const void *p, size_t n) {
+    long long add(const void *p, size_t n)
+    {
         size_t off = (bytes.size() + 255) & ~(size_t)255;
         bytes.resize(off + n);
         memcpy(bytes.data() + off, p, n);

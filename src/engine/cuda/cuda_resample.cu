@@ -11,7 +11,8 @@
 
 #include "engine/cuda/cuda_plan.h"
 
-namespace vsrcuda {
+namespace vsrcuda
+{
 
 /* One axis's table: built on the host (vsr_resample_table_make), copied
  * to the device when it changes. */
@@ -34,10 +35,13 @@ struct ResampleState {
     DevTable mx, my, ix, iy;
 };
 
-namespace {
+namespace
+{
 
-template <class T> int grow(T **buf, size_t *cap, size_t count, const char *what, vsr_error *err) {
-    if (count <= *cap) return 0;
+template <class T> int grow(T **buf, size_t *cap, size_t count, const char *what, vsr_error *err)
+{
+    if (count <= *cap)
+        return 0;
     cudaFree(*buf);
     *buf = nullptr;
     *cap = 0;
@@ -46,16 +50,19 @@ template <class T> int grow(T **buf, size_t *cap, size_t count, const char *what
     return 0;
 }
 
-int state(Ctx *c, ResampleState **s, vsr_error *err) {
+int state(Ctx *c, ResampleState **s, vsr_error *err)
+{
     if (!c->resample) {
         c->resample = new (std::nothrow) ResampleState();
-        if (!c->resample) return vsr_error_set(err, VSR_ERR_NOMEM, "cuda: out of host memory");
+        if (!c->resample)
+            return vsr_error_set(err, VSR_ERR_NOMEM, "cuda: out of host memory");
     }
     *s = c->resample;
     return 0;
 }
 
-void free_table(DevTable &t) {
+void free_table(DevTable &t)
+{
     vsr_resample_table_free(&t.host);
     cudaFree(t.first);
     cudaFree(t.weight);
@@ -67,10 +74,13 @@ void free_table(DevTable &t) {
 /* t for in -> out, on the device; unchanged tables are not copied again.
  * The copies are ordered on the stream before the kernels that read them;
  * the host table is kept until then (a pageable copy is staged at once). */
-int table(Ctx *c, DevTable &t, int in, int out, vsr_resample_filter f, vsr_error *err) {
-    if (t.first && t.host.in == in && t.host.out == out && t.host.filter == f) return 0;
+int table(Ctx *c, DevTable &t, int in, int out, vsr_resample_filter f, vsr_error *err)
+{
+    if (t.first && t.host.in == in && t.host.out == out && t.host.filter == f)
+        return 0;
     int rc = vsr_resample_table_make(&t.host, in, out, f, err);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     const size_t nw = (size_t)out * t.host.taps;
     if ((rc = grow(&t.first, &t.first_cap, (size_t)out, "allocating a resample table", err)) ||
         (rc = grow(&t.weight, &t.weight_cap, nw, "allocating a resample table", err))) {
@@ -89,15 +99,18 @@ int table(Ctx *c, DevTable &t, int in, int out, vsr_resample_filter f, vsr_error
     return 0;
 }
 
-inline int blocks_for(long long n, int threads) {
+inline int blocks_for(long long n, int threads)
+{
     long long b = (n + threads - 1) / threads;
-    if (b > 2147483647LL) b = 2147483647LL;
+    if (b > 2147483647LL)
+        b = 2147483647LL;
     return (int)(b < 1 ? 1 : b);
 }
 
 /* The x pass: rows (h x out_w x 3 floats) from src (w x h RGB24). */
 __global__ void k_resample_x(const unsigned char *src, int w, int h, const int *first,
-                             const float *weight, int taps, int out_w, float *rows) {
+                             const float *weight, int taps, int out_w, float *rows)
+{
     long long total = (long long)out_w * h;
     for (long long p = blockIdx.x * (long long)blockDim.x + threadIdx.x; p < total;
          p += (long long)gridDim.x * blockDim.x) {
@@ -118,7 +131,8 @@ struct YPass {
 /* The y pass, the blend and the I420 conversion: one thread per 2x2
  * block of the output. */
 __global__ void k_resample_y_i420(YPass m, YPass in, float detail, int out_w, int out_h,
-                                  const vsr_yuv_coeffs k, unsigned char *out) {
+                                  const vsr_yuv_coeffs k, unsigned char *out)
+{
     const int cw = out_w / 2;
     const long long blocks = (long long)cw * (out_h / 2);
     const size_t len = (size_t)out_w * 3;
@@ -148,7 +162,8 @@ __global__ void k_resample_y_i420(YPass m, YPass in, float detail, int out_w, in
 }
 
 /* A whole 4:2:0 frame on this device to compact RGB24 (vsr_yuv_in_pixel). */
-__global__ void k_yuv_in_to_rgb24(const vsr_yuv_in f, const vsr_rgb_coeffs k, unsigned char *out) {
+__global__ void k_yuv_in_to_rgb24(const vsr_yuv_in f, const vsr_rgb_coeffs k, unsigned char *out)
+{
     long long total = (long long)f.width * f.height;
     for (long long p = blockIdx.x * (long long)blockDim.x + threadIdx.x; p < total;
          p += (long long)gridDim.x * blockDim.x) {
@@ -159,19 +174,23 @@ __global__ void k_yuv_in_to_rgb24(const vsr_yuv_in f, const vsr_rgb_coeffs k, un
 
 /* The input, RGB24 on the device, for the blend. */
 int input_rgb(Ctx *c, ResampleState *s, const unsigned char *in, size_t in_stride,
-              const vsr_yuv_in *yuv, const vsr_rgb_coeffs *kin, int w, int h, vsr_error *err) {
+              const vsr_yuv_in *yuv, const vsr_rgb_coeffs *kin, int w, int h, vsr_error *err)
+{
     const size_t bytes = (size_t)w * h * 3;
     int rc = grow(&s->in_rgb, &s->in_rgb_cap, bytes, "allocating the input frame", err);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     if (in) {
-        if (in_stride == (size_t)w * 3) return h2d_staged(c, s->in_rgb, in, bytes, err);
+        if (in_stride == (size_t)w * 3)
+            return h2d_staged(c, s->in_rgb, in, bytes, err);
         CU(cudaMemcpy2DAsync(s->in_rgb, (size_t)w * 3, in, in_stride, (size_t)w * 3, h,
                              cudaMemcpyHostToDevice, c->stream),
            "copying the input to the device");
         return 0;
     }
     vsr_yuv_in f;
-    if ((rc = stage_yuv(c, yuv, &f, err))) return rc;
+    if ((rc = stage_yuv(c, yuv, &f, err)))
+        return rc;
     k_yuv_in_to_rgb24<<<blocks_for((long long)w * h, 256), 256, 0, c->stream>>>(f, *kin, s->in_rgb);
     CU(cudaGetLastError(), "converting the input to RGB");
     return 0;
@@ -179,12 +198,15 @@ int input_rgb(Ctx *c, ResampleState *s, const unsigned char *in, size_t in_strid
 
 /* The x pass of src (w x h) through tables tx, ty into rows. */
 int pass_x(Ctx *c, const unsigned char *src, int w, int h, DevTable &tx, DevTable &ty, int out_w,
-           int out_h, vsr_resample_filter f, float **rows, size_t *cap, YPass *y, vsr_error *err) {
+           int out_h, vsr_resample_filter f, float **rows, size_t *cap, YPass *y, vsr_error *err)
+{
     int rc = table(c, tx, w, out_w, f, err);
-    if (rc == 0) rc = table(c, ty, h, out_h, f, err);
+    if (rc == 0)
+        rc = table(c, ty, h, out_h, f, err);
     if (rc == 0)
         rc = grow(rows, cap, (size_t)h * out_w * 3, "allocating the resample rows", err);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     k_resample_x<<<blocks_for((long long)out_w * h, 256), 256, 0, c->stream>>>(
         src, w, h, tx.first, tx.weight, tx.host.taps, out_w, *rows);
     CU(cudaGetLastError(), "resampling along x");
@@ -194,7 +216,8 @@ int pass_x(Ctx *c, const unsigned char *src, int w, int h, DevTable &tx, DevTabl
 
 } // namespace
 
-int resample_frame(Ctx *c, int fw, int fh, unsigned char **frame, vsr_error *err) {
+int resample_frame(Ctx *c, int fw, int fh, unsigned char **frame, vsr_error *err)
+{
     ResampleState *s = nullptr;
     int rc = state(c, &s, err);
     if (rc == 0)
@@ -207,7 +230,8 @@ int resample_frame(Ctx *c, int fw, int fh, unsigned char **frame, vsr_error *err
 int cuda_frame_yuv420(void *p, const unsigned char *in, size_t in_stride, const vsr_yuv_in *yuv,
                       const vsr_rgb_coeffs *kin, int in_w, int in_h, int fw, int fh,
                       const vsr_resample *rs, int out_w, int out_h, const vsr_yuv_coeffs *k,
-                      unsigned char *out, vsr_error *err) {
+                      unsigned char *out, vsr_error *err)
+{
     Ctx *c = (Ctx *)p;
     const bool with_m = rs->detail > 0.f, with_i = rs->detail < 1.f;
     if (out_w < 2 || out_h < 2 || out_w % 2 || out_h % 2)
@@ -218,10 +242,11 @@ int cuda_frame_yuv420(void *p, const unsigned char *in, size_t in_stride, const 
     CU(cudaSetDevice(c->device), "selecting the device");
     ResampleState *s = nullptr;
     int rc = state(c, &s, err);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     if (with_m && (!s->frame || s->frame_cap < (size_t)fw * fh * 3 || fw < 1 || fh < 1))
-        return vsr_error_set(err, VSR_ERR_INVALID, "cuda: no model frame of %dx%d to resample",
-                             fw, fh);
+        return vsr_error_set(err, VSR_ERR_INVALID, "cuda: no model frame of %dx%d to resample", fw,
+                             fh);
     YPass m = {}, i = {};
     if (with_m)
         rc = pass_x(c, s->frame, fw, fh, s->mx, s->my, out_w, out_h, rs->filter, &s->rows_m,
@@ -233,7 +258,8 @@ int cuda_frame_yuv420(void *p, const unsigned char *in, size_t in_stride, const 
                         &s->rows_i, &s->rows_i_cap, &i, err);
     }
     const size_t bytes = (size_t)out_w * out_h * 3 / 2;
-    if (rc == 0) rc = grow(&s->i420, &s->i420_cap, bytes, "allocating the output frame", err);
+    if (rc == 0)
+        rc = grow(&s->i420, &s->i420_cap, bytes, "allocating the output frame", err);
     if (rc == 0) {
         k_resample_y_i420<<<blocks_for((long long)(out_w / 2) * (out_h / 2), 256), 256, 0,
                             c->stream>>>(m, i, rs->detail, out_w, out_h, *k, s->i420);
@@ -248,9 +274,11 @@ int cuda_frame_yuv420(void *p, const unsigned char *in, size_t in_stride, const 
     return rc;
 }
 
-void resample_free(Ctx *c) {
+void resample_free(Ctx *c)
+{
     ResampleState *s = c->resample;
-    if (!s) return;
+    if (!s)
+        return;
     cudaFree(s->frame);
     cudaFree(s->in_rgb);
     cudaFree(s->rows_m);

@@ -9,19 +9,27 @@
 #include <cuda_fp16.h>
 #include <stdint.h>
 
-namespace vsrcuda {
-namespace tc {
+namespace vsrcuda
+{
+namespace tc
+{
 
-__device__ __forceinline__ uint32_t smem_u32(const void *p) {
+__device__ __forceinline__ uint32_t smem_u32(const void *p)
+{
     return (uint32_t)__cvta_generic_to_shared(p);
 }
 
-__device__ __forceinline__ void cp_async16(uint32_t dst, const void *src, int src_bytes) {
+__device__ __forceinline__ void cp_async16(uint32_t dst, const void *src, int src_bytes)
+{
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src),
                  "r"(src_bytes));
 }
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
-template <int N> __device__ __forceinline__ void cp_async_wait() {
+__device__ __forceinline__ void cp_async_commit()
+{
+    asm volatile("cp.async.commit_group;\n" ::);
+}
+template <int N> __device__ __forceinline__ void cp_async_wait()
+{
     asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
 }
 
@@ -34,100 +42,123 @@ template <int N> __device__ __forceinline__ void cp_async_wait() {
 #define VSR_HAVE_WGMMA_CODE 1
 #endif
 
-__device__ __forceinline__ void wg_fence() {
+__device__ __forceinline__ void wg_fence()
+{
 #ifdef VSR_HAVE_WGMMA_CODE
     asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
 #endif
 }
-__device__ __forceinline__ void wg_commit() {
+__device__ __forceinline__ void wg_commit()
+{
 #ifdef VSR_HAVE_WGMMA_CODE
     asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
 #endif
 }
-template <int N> __device__ __forceinline__ void wg_wait() {
+template <int N> __device__ __forceinline__ void wg_wait()
+{
 #ifdef VSR_HAVE_WGMMA_CODE
     asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
 #endif
 }
-__device__ __forceinline__ void fence_proxy_async() {
+__device__ __forceinline__ void fence_proxy_async()
+{
 #ifdef VSR_HAVE_WGMMA_CODE
     asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
 #endif
 }
-__device__ __forceinline__ void reg_fence(float &r) { asm volatile("" : "+f"(r)::"memory"); }
-
-__device__ __forceinline__ uint64_t sw128_desc(uint32_t saddr) {
-    return (uint64_t)((saddr & 0x3FFFF) >> 4) | ((uint64_t)1 << 16) | ((uint64_t)(1024 >> 4) << 32) |
-           ((uint64_t)1 << 62);
+__device__ __forceinline__ void reg_fence(float &r)
+{
+    asm volatile("" : "+f"(r)::"memory");
 }
 
-__device__ __forceinline__ void wgmma_m64n128k16_ss(float *d, uint64_t da, uint64_t db) {
+__device__ __forceinline__ uint64_t sw128_desc(uint32_t saddr)
+{
+    return (uint64_t)((saddr & 0x3FFFF) >> 4) | ((uint64_t)1 << 16) |
+           ((uint64_t)(1024 >> 4) << 32) | ((uint64_t)1 << 62);
+}
+
+__device__ __forceinline__ void wgmma_m64n128k16_ss(float *d, uint64_t da, uint64_t db)
+{
 #ifdef VSR_HAVE_WGMMA_CODE
-    asm volatile(
-        "{\n"
-        "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 "
-        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
-        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
-        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
-        "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
-        "%64, %65, 1, 1, 1, 0, 0;\n"
-        "}\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]),
-          "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]),
-          "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]),
-          "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]),
-          "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
-          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]),
-          "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]),
-          "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]),
-          "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
-          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]),
-          "+f"(d[62]), "+f"(d[63])
-        : "l"(da), "l"(db));
+    asm volatile("{\n"
+                 "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 "
+                 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+                 "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
+                 "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
+                 "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
+                 "%64, %65, 1, 1, 1, 0, 0;\n"
+                 "}\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]),
+                   "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]),
+                   "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]),
+                   "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+                   "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]),
+                   "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]),
+                   "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]),
+                   "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+                   "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]),
+                   "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]),
+                   "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+                 : "l"(da), "l"(db));
 #else
-    (void)d; (void)da; (void)db;
+    (void)d;
+    (void)da;
+    (void)db;
 #endif
 }
 
 /* The same with N = 160 (80 accumulators a thread). */
-__device__ __forceinline__ void wgmma_m64n160k16_ss(float *d, uint64_t da, uint64_t db) {
+__device__ __forceinline__ void wgmma_m64n160k16_ss(float *d, uint64_t da, uint64_t db)
+{
 #ifdef VSR_HAVE_WGMMA_CODE
-    asm volatile("{\n"
-                 "wgmma.mma_async.sync.aligned.m64n160k16.f32.f16.f16 "
-                 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
-                 "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
-                 "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
-                 "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63, "
-                 "%64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79}, "
-                 "%80, %81, 1, 1, 1, 0, 0;\n"
-                 "}\n"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
-                   "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
-                   "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
-                   "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
-                   "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
-                   "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
-                   "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
-                   "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63]),
-                   "+f"(d[64]), "+f"(d[65]), "+f"(d[66]), "+f"(d[67]), "+f"(d[68]), "+f"(d[69]), "+f"(d[70]), "+f"(d[71]),
-                   "+f"(d[72]), "+f"(d[73]), "+f"(d[74]), "+f"(d[75]), "+f"(d[76]), "+f"(d[77]), "+f"(d[78]), "+f"(d[79])
-                 : "l"(da), "l"(db));
+    asm volatile(
+        "{\n"
+        "wgmma.mma_async.sync.aligned.m64n160k16.f32.f16.f16 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
+        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
+        "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63, "
+        "%64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79}, "
+        "%80, %81, 1, 1, 1, 0, 0;\n"
+        "}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]),
+          "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]),
+          "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]),
+          "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]),
+          "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]),
+          "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]),
+          "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]),
+          "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]),
+          "+f"(d[63]), "+f"(d[64]), "+f"(d[65]), "+f"(d[66]), "+f"(d[67]), "+f"(d[68]), "+f"(d[69]),
+          "+f"(d[70]), "+f"(d[71]), "+f"(d[72]), "+f"(d[73]), "+f"(d[74]), "+f"(d[75]), "+f"(d[76]),
+          "+f"(d[77]), "+f"(d[78]), "+f"(d[79])
+        : "l"(da), "l"(db));
 #else
-    (void)d; (void)da; (void)db;
+    (void)d;
+    (void)da;
+    (void)db;
 #endif
 }
 
 __device__ __forceinline__ void stsm_x4_trans(uint32_t addr, uint32_t r0, uint32_t r1, uint32_t r2,
-                                             uint32_t r3) {
+                                              uint32_t r3)
+{
 #ifdef VSR_HAVE_WGMMA_CODE
-    asm volatile("stmatrix.sync.aligned.m8n8.x4.trans.shared.b16 [%0], {%1, %2, %3, %4};\n" ::"r"(addr),
-                 "r"(r0), "r"(r1), "r"(r2), "r"(r3)
-                 : "memory");
+    asm volatile(
+        "stmatrix.sync.aligned.m8n8.x4.trans.shared.b16 [%0], {%1, %2, %3, %4};\n" ::"r"(addr),
+        "r"(r0), "r"(r1), "r"(r2), "r"(r3)
+        : "memory");
 #else
-    (void)addr; (void)r0; (void)r1; (void)r2; (void)r3;
+    (void)addr;
+    (void)r0;
+    (void)r1;
+    (void)r2;
+    (void)r3;
 #endif
 }
-__device__ __forceinline__ uint32_t pack_half2(float a, float b) {
+__device__ __forceinline__ uint32_t pack_half2(float a, float b)
+{
     __half2 h = __floats2half2_rn(a, b);
     return *reinterpret_cast<uint32_t *>(&h);
 }
@@ -141,7 +172,8 @@ __device__ __forceinline__ uint32_t pack_half2(float a, float b) {
  * ((c ^ (px & 7)) << 4). */
 template <int N>
 __device__ __forceinline__ void stage_bias_prelu(const float *acc, uint32_t st_base, int wq,
-                                                 int lane, const float *bq, const float *sq) {
+                                                 int lane, const float *bq, const float *sq)
+{
     const int m8 = lane >> 3, i8 = lane & 7;
 #pragma unroll
     for (int jn = 0; jn < N / 8; jn += 2) {
@@ -168,39 +200,48 @@ __device__ __forceinline__ void stage_bias_prelu(const float *acc, uint32_t st_b
  * slot: the producer arms "full" with the bytes it expects and the copy
  * completes them; consumers arrive on "empty" when done reading.
  * ---------------------------------------------------------------------- */
-__device__ __forceinline__ void mbar_init(uint32_t bar, uint32_t count) {
+__device__ __forceinline__ void mbar_init(uint32_t bar, uint32_t count)
+{
 #ifdef VSR_HAVE_WGMMA_CODE
     asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(bar), "r"(count) : "memory");
 #else
-    (void)bar; (void)count;
+    (void)bar;
+    (void)count;
 #endif
 }
 /* Makes initialised mbarriers visible to the copy engine. */
-__device__ __forceinline__ void mbar_init_fence() {
+__device__ __forceinline__ void mbar_init_fence()
+{
 #ifdef VSR_HAVE_WGMMA_CODE
     asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
 #endif
 }
-__device__ __forceinline__ void mbar_arrive_expect_tx(uint32_t bar, uint32_t bytes) {
+__device__ __forceinline__ void mbar_arrive_expect_tx(uint32_t bar, uint32_t bytes)
+{
 #ifdef VSR_HAVE_WGMMA_CODE
-    asm volatile("{\n.reg .b64 st;\nmbarrier.arrive.expect_tx.shared::cta.b64 st, [%0], %1;\n}\n" ::"r"(bar),
-                 "r"(bytes)
-                 : "memory");
+    asm volatile(
+        "{\n.reg .b64 st;\nmbarrier.arrive.expect_tx.shared::cta.b64 st, [%0], %1;\n}\n" ::"r"(bar),
+        "r"(bytes)
+        : "memory");
 #else
-    (void)bar; (void)bytes;
+    (void)bar;
+    (void)bytes;
 #endif
 }
-__device__ __forceinline__ void mbar_arrive(uint32_t bar, uint32_t count) {
+__device__ __forceinline__ void mbar_arrive(uint32_t bar, uint32_t count)
+{
 #ifdef VSR_HAVE_WGMMA_CODE
     asm volatile("{\n.reg .b64 st;\nmbarrier.arrive.shared::cta.b64 st, [%0], %1;\n}\n" ::"r"(bar),
                  "r"(count)
                  : "memory");
 #else
-    (void)bar; (void)count;
+    (void)bar;
+    (void)count;
 #endif
 }
 /* Waits until the phase of parity `parity` of the barrier has completed. */
-__device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
+__device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity)
+{
 #ifdef VSR_HAVE_WGMMA_CODE
     asm volatile("{\n"
                  ".reg .pred done;\n"
@@ -211,27 +252,37 @@ __device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
                  "r"(parity)
                  : "memory");
 #else
-    (void)bar; (void)parity;
+    (void)bar;
+    (void)parity;
 #endif
 }
 /* 4-D tiled tensor copy global -> shared, completing on mbarrier bar;
  * coordinates innermost first, out-of-bounds elements read as zero. */
-__device__ __forceinline__ void tma_load_4d(uint32_t dst, const void *tensor_map, uint32_t bar, int c0,
-                                            int c1, int c2, int c3) {
+__device__ __forceinline__ void tma_load_4d(uint32_t dst, const void *tensor_map, uint32_t bar,
+                                            int c0, int c1, int c2, int c3)
+{
 #ifdef VSR_HAVE_WGMMA_CODE
     asm volatile("cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes "
                  "[%0], [%1, {%2, %3, %4, %5}], [%6];\n" ::"r"(dst),
                  "l"(tensor_map), "r"(c0), "r"(c1), "r"(c2), "r"(c3), "r"(bar)
                  : "memory");
 #else
-    (void)dst; (void)tensor_map; (void)bar; (void)c0; (void)c1; (void)c2; (void)c3;
+    (void)dst;
+    (void)tensor_map;
+    (void)bar;
+    (void)c0;
+    (void)c1;
+    (void)c2;
+    (void)c3;
 #endif
 }
 /* Named barriers (ids 1..15; 0 is __syncthreads) for groups of warps. */
-__device__ __forceinline__ void named_sync(int id, int threads) {
+__device__ __forceinline__ void named_sync(int id, int threads)
+{
     asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
 }
-__device__ __forceinline__ void named_arrive(int id, int threads) {
+__device__ __forceinline__ void named_arrive(int id, int threads)
+{
     asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
 }
 
