@@ -260,6 +260,10 @@ static int build_conv_narrow(gb *b, int v)
 }
 
 static const int narrow_sizes[][3] = {{2, 7, 5}, {2, 33, 17}, {1, 40, 260}, {0, 0, 0}};
+/* 10 x 200: 3 x 3 tiles of the CUDA RRDB kernel (96 pixels x 4 rows, the
+ * last ones partial), so that an overlapped conv waits for the tiles
+ * around each of its own, at every kind of edge */
+static const int rrdb_sizes[][3] = {{1, 7, 5}, {2, 12, 16}, {1, 10, 200}, {0, 0, 0}};
 
 static const op_case cases[] = {
     {"conv", build_conv, 6, NULL},
@@ -272,7 +276,7 @@ static const op_case cases[] = {
     {"group_conv", build_group_conv, 2, NULL},
     {"deconv", build_deconv, 2, NULL},
     {"pad_slice", build_pad_slice, 3, NULL},
-    {"rrdb", build_rrdb, 2, NULL},
+    {"rrdb", build_rrdb, 2, rrdb_sizes},
     {"conv_narrow", build_conv_narrow, 5, narrow_sizes},
 };
 
