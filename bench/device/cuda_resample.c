@@ -210,7 +210,7 @@ static int check(const vsr_graph *g, const char *in_path, const char *refdir)
     int fails = 0;
     for (int i = 0; i < N_RESAMPLE_CASES; i++) {
         const resample_case *rc = &RESAMPLE_CASES[i];
-        const vsr_resample rs = {rc->detail, rc->filter};
+        const vsr_resample rs = {rc->detail, rc->filter, rc->filter};
         char what[160], path[4200];
         vsr_yuv420 a = i420(rc->w, rc->h), b = i420(rc->w, rc->h);
         snprintf(what, sizeof what, "%dx%d %.2f %s (%s)", rc->w, rc->h, rc->detail,
@@ -320,8 +320,8 @@ static int bench(const char *models_dir)
                 const char *what;
             } D[] = {{1.f, "resampled"}, {0.5f, "resampled + blend 0.5"}, {0.f, "input alone"}};
             for (int d = 0; d < 3; d++) {
-                const vsr_resample rs = {D[d].detail,
-                                         f ? VSR_RESAMPLE_BICUBIC : VSR_RESAMPLE_LANCZOS3};
+                const vsr_resample_filter rf = f ? VSR_RESAMPLE_BICUBIC : VSR_RESAMPLE_LANCZOS3;
+                const vsr_resample rs = {D[d].detail, rf, rf};
                 const double ms = time_frames(&r, &in, 3840, 2160, &rs, frames);
                 fails += ms < 0;
                 printf("BENCH   -> 3840x2160 %-22s %-8s %8.2f ms/frame  (%+.2f ms vs the model's "

@@ -210,9 +210,13 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
         }
     }
     if (st->resampled)
-        fprintf(stderr, "  output: %s resampled (Lanczos-3) to %dx%d at detail %.2f by %s\n",
-                st->model_w ? "the model's" : "the input alone (detail 0),", st->out_w, st->out_h,
-                st->detail, st->resampled == 2 ? "the engine" : "swscale");
+        fprintf(stderr, "  output: %s resampled (%s) to %dx%d at detail %.2f by %s\n",
+                st->model_w ? "the model's" : "the input alone (detail 0),",
+                st->model_w ? "Lanczos-3" : vsr_resample_filter_name(cfg->input_filter), st->out_w,
+                st->out_h, st->detail, st->resampled == 2 ? "the engine" : "swscale");
+    if (st->resampled && st->model_w && st->detail < 1.f)
+        fprintf(stderr, "  blended with the input resampled (%s)\n",
+                vsr_resample_filter_name(cfg->input_filter));
     if (st->resampled && st->model_w)
         fprintf(stderr, "  model output %dx%d\n", st->model_w, st->model_h);
     fprintf(stderr, "  encode colour: %s, converted by %s\n",
@@ -300,6 +304,10 @@ typedef struct upscale_args {
 
 static const char *const schedules[] = {"dynamic", "chunked", NULL};
 static const int schedule_values[] = {VSR_SCHEDULE_DYNAMIC, VSR_SCHEDULE_CHUNKED};
+/* as vsr_resample_filter_name gives them */
+static const char *const input_filters[] = {"lanczos3", "bicubic", "mitchell", "bilinear", NULL};
+static const int input_filter_values[] = {VSR_RESAMPLE_LANCZOS3, VSR_RESAMPLE_BICUBIC,
+                                          VSR_RESAMPLE_MITCHELL, VSR_RESAMPLE_BILINEAR};
 static const char *const codecs[] = {"hevc", "av1", "h264", NULL};
 static const char *const progress_modes[] = {"none", "tty", "json", "auto", NULL};
 static const int progress_values[] = {0, 1, 2, -1};
@@ -346,6 +354,12 @@ static const vsr_opt io_options[] = {
              "--model auto: the study's model for the task\n"
              "(realesr-general-x4v3) with --detail auto (README:\n"
              "Choosing the model)"},
+    {.name = "input-filter", .type = VSR_OPT_CHOICE, .arg = "F", .offset = F(cfg.input_filter),
+     .choices = input_filters, .values = input_filter_values,
+     .help = "the filter that scales the input for the blend (and\n"
+             "is the output at detail 0): lanczos3 (default),\n"
+             "bicubic (Catmull-Rom), mitchell or bilinear (softer:\n"
+             "less ringing for VMAF NEG to discount)"},
     {.name = "help", .short_name = 'h', .type = VSR_OPT_HELP, .flags = VSR_OPTF_HIDDEN},
     {0},
 };

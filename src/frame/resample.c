@@ -4,9 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const filter_names[] = {"lanczos3", "bicubic", "mitchell", "bilinear"};
+
 const char *vsr_resample_filter_name(vsr_resample_filter f)
 {
-    return f == VSR_RESAMPLE_BICUBIC ? "bicubic" : "lanczos3";
+    return (unsigned)f < sizeof filter_names / sizeof *filter_names ? filter_names[f] : "?";
+}
+
+int vsr_resample_filter_parse(const char *name, vsr_resample_filter *f)
+{
+    for (size_t i = 0; i < sizeof filter_names / sizeof *filter_names; i++)
+        if (strcmp(name, filter_names[i]) == 0) {
+            *f = (vsr_resample_filter)i;
+            return 0;
+        }
+    return -1;
 }
 
 static double sinc(double x)
@@ -21,6 +33,21 @@ static double sinc(double x)
 static double kernel(vsr_resample_filter f, double x)
 {
     x = fabs(x);
+    if (f == VSR_RESAMPLE_BILINEAR)
+        return x < 1.0 ? 1.0 - x : 0.0;
+    if (f == VSR_RESAMPLE_MITCHELL) {
+        /* Mitchell and Netravali's cubic, B = C = 1/3 */
+        const double B = 1.0 / 3.0, C = 1.0 / 3.0;
+        if (x < 1.0)
+            return ((12.0 - 9.0 * B - 6.0 * C) * x * x * x + (-18.0 + 12.0 * B + 6.0 * C) * x * x +
+                    (6.0 - 2.0 * B)) /
+                   6.0;
+        if (x < 2.0)
+            return ((-B - 6.0 * C) * x * x * x + (6.0 * B + 30.0 * C) * x * x +
+                    (-12.0 * B - 48.0 * C) * x + (8.0 * B + 24.0 * C)) /
+                   6.0;
+        return 0.0;
+    }
     if (f == VSR_RESAMPLE_BICUBIC) {
         const double a = -0.5;
         if (x < 1.0)
@@ -34,7 +61,9 @@ static double kernel(vsr_resample_filter f, double x)
 
 static double radius(vsr_resample_filter f)
 {
-    return f == VSR_RESAMPLE_BICUBIC ? 2.0 : 3.0;
+    return f == VSR_RESAMPLE_BILINEAR                                ? 1.0
+           : f == VSR_RESAMPLE_BICUBIC || f == VSR_RESAMPLE_MITCHELL ? 2.0
+                                                                     : 3.0;
 }
 
 void vsr_resample_table_free(vsr_resample_table *t)
@@ -151,8 +180,8 @@ int vsr_resample_yuv420(vsr_resampler *r, const vsr_image *model, const vsr_imag
         !(rc = vsr_resample_table_make(&r->my, model->height, h, rs->filter, err)))
         rc = pass_x(model, &r->mx, &r->rows_m, &r->cap_m, err);
     if (!rc && use_i && !(rc = check_image(input, "input", err)) &&
-        !(rc = vsr_resample_table_make(&r->ix, input->width, w, rs->filter, err)) &&
-        !(rc = vsr_resample_table_make(&r->iy, input->height, h, rs->filter, err)))
+        !(rc = vsr_resample_table_make(&r->ix, input->width, w, rs->input_filter, err)) &&
+        !(rc = vsr_resample_table_make(&r->iy, input->height, h, rs->input_filter, err)))
         rc = pass_x(input, &r->ix, &r->rows_i, &r->cap_i, err);
     if (rc)
         return rc;

@@ -8,7 +8,10 @@
  * edge repeated) with weights summing to 1; stretched by the ratio when
  * shrinking, so that a x4 model's output brought to x2 is filtered, not
  * aliased. Lanczos-3 by default (what swscale's SWS_LANCZOS, the CPU
- * path's resampler, computes), bicubic (Catmull-Rom) as the cheaper one.
+ * path's resampler, computes), bicubic (Catmull-Rom) as the cheaper one;
+ * Mitchell-Netravali and bilinear are softer (no or less overshoot at
+ * edges, which VMAF NEG does not count as detail): the input's filter, for
+ * the floor of the detail blend, may be any of them.
  *
  * As with yuv420.h, the arithmetic is written once, here: the C code below
  * and the CUDA backend's kernels call the same inline functions on the
@@ -33,14 +36,20 @@ extern "C" {
 typedef enum vsr_resample_filter {
     VSR_RESAMPLE_LANCZOS3, /* 6 taps up, 6 x ratio down */
     VSR_RESAMPLE_BICUBIC,  /* Catmull-Rom (a = -0.5): 4 taps up, 4 x ratio down */
+    VSR_RESAMPLE_MITCHELL, /* Mitchell-Netravali (B = C = 1/3): 4 taps up */
+    VSR_RESAMPLE_BILINEAR, /* the triangle: 2 taps up */
 } vsr_resample_filter;
 
+/* "lanczos3", "bicubic", "mitchell", "bilinear" */
 const char *vsr_resample_filter_name(vsr_resample_filter f);
+/* The filter named name (as vsr_resample_filter_name gives it); -1 if none. */
+int vsr_resample_filter_parse(const char *name, vsr_resample_filter *f);
 
 /* What to make of the model's output and the input at the output size. */
 typedef struct vsr_resample {
-    float detail;               /* in [0, 1]: 1 the model alone, 0 the input alone */
-    vsr_resample_filter filter; /* for both */
+    float detail;                     /* in [0, 1]: 1 the model alone, 0 the input alone */
+    vsr_resample_filter filter;       /* for the model's frame */
+    vsr_resample_filter input_filter; /* for the input's (the blend's floor) */
 } vsr_resample;
 
 /* One axis: in source pixels to out output pixels. */
@@ -148,8 +157,8 @@ void vsr_resampler_free(vsr_resampler *r);
 
 /* out (even sizes) = YUV 4:2:0 (vsr_yuv_block, coefficients k) of
  * rs->detail x model + (1 - rs->detail) x input, each resampled to out's
- * size with rs->filter. model (RGB24, any size) is not read at detail 0
- * and may then be NULL; input likewise at detail 1. */
+ * size with rs->filter (the model's) and rs->input_filter. model (RGB24, any size) is not read at
+ * detail 0 and may then be NULL; input likewise at detail 1. */
 int vsr_resample_yuv420(vsr_resampler *r, const vsr_image *model, const vsr_image *input,
                         const vsr_resample *rs, const vsr_yuv_coeffs *k, vsr_yuv420 *out,
                         vsr_error *err);

@@ -16,9 +16,9 @@
 #define VSR_SWS_TO_YUV (SWS_AREA | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP)
 /* Converting and resampling in one call (issue 18: the model's output at
  * its own scale, or the input for the detail blend, to the size asked):
- * Lanczos-3, the validators' reference scaler for the NEG gate. */
-#define VSR_SWS_RESAMPLE_TO_YUV \
-    (SWS_LANCZOS | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP)
+ * Lanczos-3 by default, the validators' reference scaler for the NEG gate;
+ * the filter's own flag is or'ed in (sws_flags_of). */
+#define VSR_SWS_RESAMPLE_TO_YUV (SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP)
 
 static int is_sd(int height)
 {
@@ -230,9 +230,38 @@ struct vsr_rgb_to_yuv {
     struct SwsContext *sws;
     int w, h;         /* the input size sws was made for */
     int out_w, out_h; /* 0: the input's */
+    vsr_resample_filter filter;
     vsr_colour colour;
     AVBufferPool *pool;
 };
+
+/* swscale's flag and parameters for f: its bicubic is B = 0, C = 0.6
+ * unless told, frame/resample.h's Catmull-Rom is C = 0.5; SWS_BILINEAR
+ * enlarging is the triangle, shrinking it is stretched as ours is. */
+static int sws_flags_of(vsr_resample_filter f, double param[2])
+{
+    param[0] = param[1] = SWS_PARAM_DEFAULT;
+    switch (f) {
+    case VSR_RESAMPLE_BICUBIC: param[0] = 0.0, param[1] = 0.5; return SWS_BICUBIC;
+    case VSR_RESAMPLE_MITCHELL: param[0] = param[1] = 1.0 / 3.0; return SWS_BICUBIC;
+    case VSR_RESAMPLE_BILINEAR: return SWS_BILINEAR;
+    case VSR_RESAMPLE_LANCZOS3: break;
+    }
+    return SWS_LANCZOS;
+}
+
+int vsr_rgb_to_yuv_set_filter(vsr_rgb_to_yuv *c, vsr_resample_filter f, vsr_error *err)
+{
+    if (f != VSR_RESAMPLE_LANCZOS3 && f != VSR_RESAMPLE_BICUBIC && f != VSR_RESAMPLE_MITCHELL &&
+        f != VSR_RESAMPLE_BILINEAR)
+        return vsr_error_set(err, VSR_ERR_INVALID, "RGB to YUV converter: no filter %d", (int)f);
+    if (c->filter != f) {
+        sws_freeContext(c->sws); /* made again on the next frame */
+        c->sws = NULL;
+        c->filter = f;
+    }
+    return VSR_OK;
+}
 
 int vsr_rgb_to_yuv_create_scaled(vsr_rgb_to_yuv **c, const vsr_colour *colour, AVBufferPool *pool,
                                  int out_w, int out_h, vsr_error *err)
@@ -271,8 +300,11 @@ int vsr_rgb_to_yuv_run(vsr_rgb_to_yuv *c, const vsr_image *in, AVFrame *out, lon
     if (!c->sws || c->w != in->width || c->h != in->height) {
         sws_freeContext(c->sws);
         const int same = ow == in->width && oh == in->height;
+        double param[2];
+        const int filter = sws_flags_of(c->filter, param);
         c->sws = sws_getContext(in->width, in->height, AV_PIX_FMT_RGB24, ow, oh, AV_PIX_FMT_YUV420P,
-                                same ? VSR_SWS_TO_YUV : VSR_SWS_RESAMPLE_TO_YUV, NULL, NULL, NULL);
+                                same ? VSR_SWS_TO_YUV : filter | VSR_SWS_RESAMPLE_TO_YUV, NULL,
+                                NULL, same ? NULL : param);
         if (!c->sws)
             return vsr_error_set(err, VSR_ERR_NOMEM,
                                  "frame %ld: RGB to YUV converter for %dx%d to %dx%d", frame_no,

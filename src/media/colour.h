@@ -13,6 +13,7 @@
 #include <libavutil/pixfmt.h>
 
 #include "frame/image.h"
+#include "frame/resample.h"
 #include "frame/yuv420.h"
 #include "frame/yuv_to_rgb.h"
 #include "util/error.h"
@@ -61,6 +62,9 @@ int vsr_rgb_to_yuv_create(vsr_rgb_to_yuv **c, const vsr_colour *colour, AVBuffer
  * must be of that size. */
 int vsr_rgb_to_yuv_create_scaled(vsr_rgb_to_yuv **c, const vsr_colour *colour, AVBufferPool *pool,
                                  int out_w, int out_h, vsr_error *err);
+/* The filter of that resampling (default VSR_RESAMPLE_LANCZOS3): swscale's
+ * of the same kernel (its bicubic with frame/resample.h's B and C). */
+int vsr_rgb_to_yuv_set_filter(vsr_rgb_to_yuv *c, vsr_resample_filter f, vsr_error *err);
 int vsr_rgb_to_yuv_run(vsr_rgb_to_yuv *c, const vsr_image *in, AVFrame *out, long frame_no,
                        vsr_error *err);
 void vsr_rgb_to_yuv_destroy(vsr_rgb_to_yuv *c);

@@ -129,6 +129,7 @@ static int setup(probe *p, vsr_error *err)
                                             err)) < 0 ||
         (ret = vsr_rgb_to_yuv_create_scaled(&p->to_yuv_input, &out_colour, NULL, p->out_w, p->out_h,
                                             err)) < 0 ||
+        (ret = vsr_rgb_to_yuv_set_filter(p->to_yuv_input, p->opt->input_filter, err)) < 0 ||
         (ret = alloc_rgb(&p->rgb_in, p->info->width, p->info->height, err)) < 0 ||
         (ret = alloc_rgb(&p->rgb_model, p->model_w, p->model_h, err)) < 0 ||
         (ret = frame_alloc(&p->blend, p->out_w, p->out_h, err)) < 0)

@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "frame/resample.h"
 #include "media/encoder.h"
 #include "pipeline/detail_choice.h"
 #include "pipeline/upscaler.h"
@@ -64,11 +65,12 @@ typedef struct vsr_detail_probe_options {
     const vsr_upscaler *upscaler;
     /* the output size as vsr_pipeline_config gives it */
     int out_width, out_height, out_scale;
-    int64_t max_pixels;      /* input frame limit; 0 = none */
-    vsr_encoder_options enc; /* the run's: the sample is encoded as the output will be */
-    int windows;             /* 0: VSR_DETAIL_AUTO_WINDOWS */
-    int window_frames;       /* 0: VSR_DETAIL_AUTO_WINDOW_FRAMES (>= 2) */
-    const float *details;    /* NULL: VSR_DETAIL_AUTO_CANDIDATES */
+    int64_t max_pixels;               /* input frame limit; 0 = none */
+    vsr_encoder_options enc;          /* the run's: the sample is encoded as the output will be */
+    vsr_resample_filter input_filter; /* the run's: the input's filter in the blend */
+    int windows;                      /* 0: VSR_DETAIL_AUTO_WINDOWS */
+    int window_frames;                /* 0: VSR_DETAIL_AUTO_WINDOW_FRAMES (>= 2) */
+    const float *details;             /* NULL: VSR_DETAIL_AUTO_CANDIDATES */
     int n_details;
     vsr_detail_rule rule; /* a term < 0: VSR_DETAIL_AUTO_RISE, _VMAF_DROP */
     int measure_all;      /* 1: score every candidate (for studies), not only the search's */

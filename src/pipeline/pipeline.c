@@ -428,6 +428,8 @@ static void *worker_main(void *arg)
     if (ret >= 0 && swscale_out && with_input)
         ret = vsr_rgb_to_yuv_create_scaled(&b.to_yuv_in, &p->out_colour, p->out_pool, p->out_w,
                                            p->out_h, &err);
+    if (ret >= 0 && swscale_out && with_input)
+        ret = vsr_rgb_to_yuv_set_filter(b.to_yuv_in, p->cfg->input_filter, &err);
     if (ret >= 0 && swscale_out && with_input && !(b.blend = av_frame_alloc()))
         ret = vsr_error_set(&err, VSR_ERR_NOMEM, "worker %d: out of memory", w->id);
     if (ret < 0)
@@ -720,7 +722,8 @@ static int output_size(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *e
                              "way to %dx%d; use a model of a smaller scale",
                              cfg->input, u->scale, p->model_w, p->model_h, VSR_MODEL_FRAME_MAX_SIDE,
                              p->out_w, p->out_h);
-    p->resample_spec = (vsr_resample){.detail = cfg->detail, .filter = VSR_RESAMPLE_LANCZOS3};
+    p->resample_spec = (vsr_resample){
+        .detail = cfg->detail, .filter = VSR_RESAMPLE_LANCZOS3, .input_filter = cfg->input_filter};
     p->resample = &p->resample_spec;
     return VSR_OK;
 }
@@ -1038,6 +1041,7 @@ static int choose_detail(const vsr_pipeline_config *cfg, vsr_pipeline_config *ch
     o.out_scale = cfg->out_scale;
     o.max_pixels = cfg->max_pixels;
     o.enc = cfg->enc;
+    o.input_filter = cfg->input_filter;
     o.cancel = cfg->cancel;
     ret = vsr_detail_probe_run(&o, res, err);
     if (ret < 0)

@@ -74,6 +74,11 @@ typedef struct vsr_pipeline_config {
      * between: detail x model + (1 - detail) x input (the NEG gate
      * discounts the GAN's sharpening, issue 18). */
     float detail;
+    /* The filter that brings the input to the output size for the blend
+     * (below detail 1; at 0 it is the output): Lanczos-3 by default; a
+     * softer one (Mitchell, bilinear) rings less at edges, which VMAF NEG
+     * discounts (issue 18, the soft floor study). */
+    vsr_resample_filter input_filter;
     /* 1: `--detail auto`: detail is chosen for this clip before the run by
      * measuring a sample of it (detail_probe.h), with these options (their
      * input, upscaler, size and cancel are the run's); detail is then

@@ -47,6 +47,26 @@ db=$(psnr_y "$WORK/d0.mp4" "$WORK/lanczos.mp4")
 echo "detail 0 against ffmpeg's Lanczos: PSNR Y $db dB"
 check "detail 0 = Lanczos (PSNR Y $db > 45 dB)" gt "$db" 45
 
+# 2b. --input-filter: the floor's filter (test_resample checks each
+# kernel against the C resampler's). Another filter gives another floor,
+# and the engine's resampler and swscale's apply the same one in a blend.
+expect 0 "" up "${M[@]}" "${LOSSLESS[@]}" -i "$IN" -o "$WORK/d0-bic.mp4" --scale 2 --detail 0 \
+    --input-filter bicubic -v
+check "-v names the floor's filter" grep -q "input alone (detail 0), resampled (bicubic)" <<<"$OUT"
+differ() { ! cmp -s "$1" "$2"; }
+check "--input-filter bicubic: another floor than Lanczos" differ "$WORK/d0-bic.mp4" "$WORK/d0.mp4"
+for path in swscale engine; do
+    expect 0 "" up "${M[@]}" "${LOSSLESS[@]}" -i "$IN" -o "$WORK/m-$path.mp4" --size 250x142 \
+        --detail 0.3 --model realesr-general-x4v3 --input-filter mitchell --colour-path $path -v
+    check "-v names the blend's filter ($path)" grep -q "input resampled (mitchell)" <<<"$OUT"
+done
+m=$(psnr_y "$WORK/m-engine.mp4" "$WORK/m-swscale.mp4")
+echo "mitchell blend, engine against swscale: $m dB"
+check "mitchell blend: engine = swscale (PSNR Y $m > 45 dB)" gt "$m" 45
+expect 0 "" up "${M[@]}" "${LOSSLESS[@]}" -i "$IN" -o "$WORK/l-engine.mp4" --size 250x142 \
+    --detail 0.3 --model realesr-general-x4v3 --colour-path engine
+check "the engine's blend takes the filter" differ "$WORK/m-engine.mp4" "$WORK/l-engine.mp4"
+
 # 3. --detail 1 at the model's own size: the plain run's frames, exactly
 # (hashes of the frames before encoding), on both colour paths.
 for path in swscale engine; do
@@ -113,6 +133,7 @@ bad "expected a detail strength of 0..1" --scale 2 --detail 1.5
 bad "expected a detail strength of 0..1" --scale 2 --detail nan
 bad "expected a detail strength of 0..1" --scale 2 --detail -0.1
 bad "give --task .*--size WxH" --detail 0.5
+bad "lanczos3, bicubic, mitchell" --scale 2 --input-filter gauss
 
 # vsr image: the same options on one picture (any size: PNG has no 4:2:0)
 ffmpeg -v error -y -i "$P" -frames:v 1 "$WORK/frame.png" || fail "ffmpeg frame"

@@ -254,7 +254,7 @@ int cuda_frame_yuv420(void *p, const unsigned char *in, size_t in_stride, const 
     if (rc == 0 && with_i) {
         rc = input_rgb(c, s, in, in_stride, yuv, kin, in_w, in_h, err);
         if (rc == 0)
-            rc = pass_x(c, s->in_rgb, in_w, in_h, s->ix, s->iy, out_w, out_h, rs->filter,
+            rc = pass_x(c, s->in_rgb, in_w, in_h, s->ix, s->iy, out_w, out_h, rs->input_filter,
                         &s->rows_i, &s->rows_i_cap, &i, err);
     }
     const size_t bytes = (size_t)out_w * out_h * 3 / 2;
