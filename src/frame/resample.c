@@ -11,16 +11,6 @@ const char *vsr_resample_filter_name(vsr_resample_filter f)
     return (unsigned)f < sizeof filter_names / sizeof *filter_names ? filter_names[f] : "?";
 }
 
-int vsr_resample_filter_parse(const char *name, vsr_resample_filter *f)
-{
-    for (size_t i = 0; i < sizeof filter_names / sizeof *filter_names; i++)
-        if (strcmp(name, filter_names[i]) == 0) {
-            *f = (vsr_resample_filter)i;
-            return 0;
-        }
-    return -1;
-}
-
 static double sinc(double x)
 {
     if (fabs(x) < 1e-9)

@@ -42,8 +42,6 @@ typedef enum vsr_resample_filter {
 
 /* "lanczos3", "bicubic", "mitchell", "bilinear" */
 const char *vsr_resample_filter_name(vsr_resample_filter f);
-/* The filter named name (as vsr_resample_filter_name gives it); -1 if none. */
-int vsr_resample_filter_parse(const char *name, vsr_resample_filter *f);
 
 /* What to make of the model's output and the input at the output size. */
 typedef struct vsr_resample {
@@ -157,8 +155,9 @@ void vsr_resampler_free(vsr_resampler *r);
 
 /* out (even sizes) = YUV 4:2:0 (vsr_yuv_block, coefficients k) of
  * rs->detail x model + (1 - rs->detail) x input, each resampled to out's
- * size with rs->filter (the model's) and rs->input_filter. model (RGB24, any size) is not read at
- * detail 0 and may then be NULL; input likewise at detail 1. */
+ * size with rs->filter (the model's) and rs->input_filter. model (RGB24,
+ * any size) is not read at detail 0 and may then be NULL; input likewise
+ * at detail 1. */
 int vsr_resample_yuv420(vsr_resampler *r, const vsr_image *model, const vsr_image *input,
                         const vsr_resample *rs, const vsr_yuv_coeffs *k, vsr_yuv420 *out,
                         vsr_error *err);

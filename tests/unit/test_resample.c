@@ -310,9 +310,6 @@ static void test_input_filters(const vsr_image *model)
     CHECK(vsr_rgb_to_yuv_create_scaled(&c, &BT709, NULL, w, h, &err) == 0);
     CHECK(vsr_rgb_to_yuv_set_filter(c, (vsr_resample_filter)9, &err) == VSR_ERR_INVALID);
     vsr_rgb_to_yuv_destroy(c);
-    vsr_resample_filter parsed;
-    CHECK(vsr_resample_filter_parse("mitchell", &parsed) == 0 && parsed == VSR_RESAMPLE_MITCHELL);
-    CHECK(vsr_resample_filter_parse("gauss", &parsed) < 0);
     av_frame_free(&lanczos);
     vsr_image_free(&blocks);
 }
