@@ -20,8 +20,8 @@
  *                              that many output channels
  *   VSR_CUDA_RRDB_OFF=N        cuda: the RRDB kernels' refinements in the
  *                              bit mask N off (1 stationary weights, 2
- *                              residual prefetch, 4 consecutive convs
- *                              overlapped; to measure what each brings)
+ *                              residual prefetch; to measure what each
+ *                              brings)
  *   VSR_CUDA_NO_TAIL=1, VSR_CUDA_NO_FIRST=1  cuda: those fused steps off */
 #ifndef VSR_ENGINE_BACKEND_SETTINGS_H
 #define VSR_ENGINE_BACKEND_SETTINGS_H

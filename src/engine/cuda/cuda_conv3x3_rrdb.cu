@@ -11,8 +11,7 @@
  * Cin, the k-steps wholly past Cin skipped).
  *
  * Work: a tile is 4 output rows x 96 pixels; tiles are numbered down the
- * columns and each CTA (one per SM) claims them one at a time (a counter
- * of the launch's own), so that the CTAs end together. Two consumer
+ * columns and each CTA (one per SM) takes a contiguous range. Two consumer
  * warpgroups work in step on the same tile, warpgroup w on output rows
  * 2w and 2w + 1, so every weight block brought in serves 384 pixels.
  * Per 64-channel chunk of the input (a "pass") the tile reads 6 input
@@ -28,13 +27,10 @@
  *    32 ran at 57-63% of the m64n128 rate in bench/cuda_bench --probe
  *    (shared-memory reads per flop), this at 75% of it.
  *
- * Roles (320 threads): warp 9 schedules (claims the CTA's next tile, waits
- * for its inputs when the launch overlaps the one before, sets the flag
- * of each tile stored: RrdbConvArgs); warp 8 (one thread) brings input
- * rows by TMA into a ring of row slots and weight blocks by bulk copy into
- * a ring of weight slots (full/empty mbarrier pairs; an empty barrier
- * completes when the 8 consumer warps have each arrived); the consumers
- * wait, issue their MMAs
+ * Roles (288 threads): warp 8 (one thread) brings input rows by TMA into a
+ * ring of row slots and weight blocks by bulk copy into a ring of weight
+ * slots (full/empty mbarrier pairs; an empty barrier completes when the 8
+ * consumer warps have each arrived); the consumers wait, issue their MMAs
  * one commit group a step, and free what the group before read once it
  * completes (wgmma.wait_group 1), so a step's MMAs are queued behind the
  * last one's. Rows are freed as soon as the warpgroup's last MMA on them
@@ -78,9 +74,8 @@ namespace
 
 using namespace tc;
 
-constexpr int NTHREADS = 320;
+constexpr int NTHREADS = 288;
 constexpr int PRODUCER_WARP = 8;
-constexpr int SCHED_WARP = 9;
 constexpr int SMEM_LIMIT = 227 * 1024;
 constexpr int TW = 96;            /* pixels of a tile row (N of the MMA) */
 constexpr int TILE_ROWS = 4;      /* output rows of a tile */
@@ -101,13 +96,8 @@ template <bool STACK> struct RLayout {
     static constexpr int OFF_ROWS = WRING;
     static constexpr int OFF_STAGE = OFF_ROWS + RS * ROW_SLOT;
     static constexpr int OFF_BIAS = OFF_STAGE + 2 * STAGE;
-    /* the tiles: the ring the producer leaves for the consumers (4), the
-     * scheduler's next one for the producer (1) */
-    static constexpr int OFF_TILE = OFF_BIAS + 64 * 4;
-    static constexpr int OFF_BAR = OFF_TILE + 8 * 4;
-    /* mbarriers: rows and weights full/empty, the scheduler's tile full/empty,
-     * two tiles done; + alignment slack */
-    static constexpr int TOTAL = OFF_BAR + (2 * RS + 2 * WS + 4) * 8 + 1024;
+    static constexpr int OFF_BAR = OFF_BIAS + 64 * 4;
+    static constexpr int TOTAL = OFF_BAR + (2 * RS + 2 * WS) * 8 + 1024; /* + alignment slack */
     static_assert(WRING % 1024 == 0 && TOTAL <= SMEM_LIMIT, "shared memory");
 };
 
@@ -277,12 +267,10 @@ struct Res8 {
 __device__ __forceinline__ Res8 load_res8(const RrdbConvArgs &a, long long pix, int c8)
 {
     Res8 r;
-    /* through L2 only (ld.global.cg): another SM wrote them, maybe while
-     * this kernel ran (an overlapped launch), and L1 is not coherent */
-    r.r1 = __ldcg(reinterpret_cast<const uint4 *>(a.r1 + pix * a.r1_stride + c8 * 8));
+    r.r1 = *reinterpret_cast<const uint4 *>(a.r1 + pix * a.r1_stride + c8 * 8);
     r.r2 = make_uint4(0, 0, 0, 0);
     if (a.r2)
-        r.r2 = __ldcg(reinterpret_cast<const uint4 *>(a.r2 + pix * a.r2_stride + c8 * 8));
+        r.r2 = *reinterpret_cast<const uint4 *>(a.r2 + pix * a.r2_stride + c8 * 8);
     return r;
 }
 
@@ -310,41 +298,6 @@ __device__ __forceinline__ void store8(const RrdbConvArgs &a, uint4 v, const Res
     *reinterpret_cast<uint4 *>(a.out + pix * a.out_stride + c8 * 8) = v;
 }
 
-/* Overlapped launches (RrdbConvArgs' scheduling): a tile's flag is
- * released by the scheduler warp once the consumers' stores are done, and
- * acquired by the next launch's scheduler before its producer loads rows
- * that the tile wrote. */
-__device__ __forceinline__ unsigned int load_acquire(const unsigned int *p)
-{
-    unsigned int v;
-    asm volatile("ld.acquire.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p) : "memory");
-    return v;
-}
-__device__ __forceinline__ void store_release(unsigned int *p, unsigned int v)
-{
-    asm volatile("st.release.gpu.global.u32 [%0], %1;\n" ::"l"(p), "r"(v) : "memory");
-}
-
-/* The scheduler warp (all 32 lanes) waits until the tiles of the launch
- * before whose outputs tile t reads (the 3 x 3 around it: the rows above
- * and below, the pixels left and right) are written. A wait of more than
- * ~10 s means a broken chain: the kernel traps (the stream reports a
- * launch failure) instead of hanging. */
-__device__ __forceinline__ void wait_inputs(const RrdbConvArgs &a, int t, int tiles_x, int tiles_y,
-                                            int lane)
-{
-    const int per_img = tiles_x * tiles_y, img = t / per_img, r = t - img * per_img;
-    const int sx = r / tiles_y + lane % 3 - 1, sy = r - (r / tiles_y) * tiles_y + lane / 3 - 1;
-    if (lane < 9 && sx >= 0 && sx < tiles_x && sy >= 0 && sy < tiles_y) {
-        const unsigned int *f = a.flags + (size_t)img * per_img + (size_t)sx * tiles_y + sy;
-        const long long t0 = clock64();
-        while (load_acquire(f) < a.wait_epoch)
-            if (clock64() - t0 > 20000000000LL)
-                __trap();
-    }
-    __syncwarp();
-}
-
 /* KS_LAST: 16-channel k-steps of the last chunk (cin - 64 (chunks - 1)) / 16. */
 template <bool STACK, int KS_LAST>
 __global__ void __launch_bounds__(NTHREADS, 1)
@@ -361,20 +314,14 @@ __global__ void __launch_bounds__(NTHREADS, 1)
     const uint32_t sW = base, sRows = base + L::OFF_ROWS;
     const uint32_t fullR = base + L::OFF_BAR, emptyR = fullR + RS * 8;
     const uint32_t fullW = emptyR + RS * 8, emptyW = fullW + WS * 8;
-    const uint32_t fullQ = emptyW + WS * 8, emptyQ = fullQ + 8, doneT = emptyQ + 8;
     float *sBias = reinterpret_cast<float *>(smem + L::OFF_BIAS);
 
     const int H = a.h, W = a.w;
     const int tiles_x = (W + TW - 1) / TW, tiles_y = (H + TILE_ROWS - 1) / TILE_ROWS;
-    const int total = a.n * tiles_x * tiles_y; /* launch_rrdb checked the range */
+    const long long total = (long long)a.n * tiles_x * tiles_y;
+    const int i0 = (int)(total * blockIdx.x / gridDim.x);
+    const int i1 = (int)(total * (blockIdx.x + 1) / gridDim.x);
     const int nch = (a.cin + 63) / 64;
-    volatile int *tile_ring = reinterpret_cast<volatile int *>(smem + L::OFF_TILE);
-    volatile int *tile_next = tile_ring + 4;
-
-    /* The next launch on the stream may start its CTAs (on SMs this one
-     * leaves) once all of this one's have started: with wait_epoch set it
-     * waits for the tiles it needs, flag by flag. */
-    asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
 
     if (STACK) /* the zero blocks: 4 KiB before each slot's block and after the last */
         for (int i = threadIdx.x; i < (WS + 1) * 256; i += NTHREADS) {
@@ -392,10 +339,6 @@ __global__ void __launch_bounds__(NTHREADS, 1)
             mbar_init(fullW + 8 * r, 1);
             mbar_init(emptyW + 8 * r, EMPTY_ARRIVALS);
         }
-        mbar_init(fullQ, 1);
-        mbar_init(emptyQ, 1);
-        mbar_init(doneT, EMPTY_ARRIVALS);
-        mbar_init(doneT + 8, EMPTY_ARRIVALS);
         mbar_init_fence();
     }
     fence_proxy_async(); /* the zero blocks, written here, are read by the tensor cores */
@@ -406,38 +349,6 @@ __global__ void __launch_bounds__(NTHREADS, 1)
      * tile: a third of the bytes a pass streams. */
     const bool stationary = STACK && nch <= 2 && !(a.off & RRDB_OFF_STATIONARY);
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    if (warp == SCHED_WARP) {
-        /* The scheduler: claims this CTA's next tile once the producer has
-         * taken the last one (one tile ahead: the CTAs end together), waits
-         * for its inputs, and sets each tile's flag once the consumers have
-         * stored it. It does the global round trips (~1 us each) and the
-         * fences that would otherwise hold up the producer or a consumer. */
-        int t_prev = -1;
-        for (int kt = 0;; ++kt) {
-            if (kt > 0)
-                mbar_wait(emptyQ, (kt - 1) & 1);
-            int t = 0;
-            if (lane == 0)
-                t = (int)min(atomicAdd(a.claim, 1ULL), (unsigned long long)total);
-            t = __shfl_sync(0xffffffffu, t, 0);
-            if (t < total && a.wait_epoch)
-                wait_inputs(a, t, tiles_x, tiles_y, lane);
-            if (lane == 0) {
-                *tile_next = t < total ? t : -1;
-                mbar_arrive(fullQ, 1);
-            }
-            if (t_prev >= 0) {
-                mbar_wait(doneT + 8 * ((kt - 1) & 1), ((kt - 1) >> 1) & 1);
-                if (lane == 0) {
-                    __threadfence();
-                    store_release(a.flags + t_prev, a.epoch);
-                }
-            }
-            if (t >= total)
-                return;
-            t_prev = t;
-        }
-    }
     if (warp == PRODUCER_WARP) {
         if (lane != 0)
             return;
@@ -451,21 +362,8 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 bulk_load(sW + blk * L::WSLOT + 4096, wt + (size_t)blk * L::WBLOCK, L::WBLOCK,
                           fullW + 8 * blk);
             }
-        /* Tile kt of this CTA, from the scheduler (-1: none left); its
-         * number goes in the ring for the consumers before its first row. */
-        int kt = 0;
-        for (;; ++kt) {
-            mbar_wait(fullQ, kt & 1);
-            const int t = *tile_next;
-            mbar_arrive(emptyQ, 1);
-            if (t < 0)
-                break;
-            /* its inputs, which the scheduler saw written, are read by the
-             * copy engine (the async proxy) */
-            if (a.wait_epoch)
-                asm volatile("fence.proxy.async.global;\n" ::: "memory");
+        for (int t = i0; t < i1; ++t) {
             const TileAt p = tile_at(t, tiles_x, tiles_y);
-            tile_ring[kt & 3] = t;
             for (int c = 0; c < nch; ++c) {
                 /* The residuals of the tile's epilogue into L2 at the start
                  * of its last pass, which its stores would otherwise wait
@@ -517,17 +415,6 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 }
             }
         }
-        /* the end: the next row slot completes with no row, tile -1 */
-        const uint32_t slot = rq % RS;
-        if (rq >= (uint32_t)RS)
-            mbar_wait(emptyR + 8 * slot, ((rq / RS) - 1) & 1);
-        tile_ring[kt & 3] = -1;
-        mbar_arrive(fullR + 8 * slot, 1);
-        /* a CTA that got no tile must not exit with its stationary weights
-         * still coming into its shared memory */
-        if (stationary && kt == 0)
-            for (int blk = 0; blk < 3 * nch; ++blk)
-                mbar_wait(fullW + 8 * blk, 0);
         tr.flush(a.trace, PRODUCER_WARP, 0);
         return;
     }
@@ -546,14 +433,7 @@ __global__ void __launch_bounds__(NTHREADS, 1)
     Trace tr;
     tr.begin();
 
-    for (int kt = 0;; ++kt) {
-        /* the tile's number, left by the producer before its first row */
-        tr.mark();
-        wait_full(fullR, rq, RS);
-        tr.add(TR_ROWS);
-        const int t = tile_ring[kt & 3];
-        if (t < 0)
-            break;
+    for (int t = i0; t < i1; ++t) {
         const TileAt p = tile_at(t, tiles_x, tiles_y);
         float acc[NACC][TW / 2];
 #pragma unroll
@@ -765,10 +645,6 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 }
             }
         }
-        /* the tile is stored: the scheduler sets its flag */
-        __syncwarp();
-        if (lane == 0)
-            mbar_arrive(doneT + 8 * (kt & 1), 1);
         tr.add(TR_EPILOGUE);
         tr.count(TR_TILES);
     }
@@ -866,11 +742,12 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
         return cudaErrorNoKernelImageForDevice;
     if (!l.encode_tiled)
         return cudaErrorNotSupported;
-    if (!a.claim || !a.flags || a.cin < 64 || a.cin > 256 || (a.cin - 1) % 64 + 1 != 16 * KS_LAST ||
-        a.in_stride < a.cin || a.in_stride % 8 || a.out_stride % 8 || (a.r1 && a.r1_stride % 8) ||
+    if (a.cin < 64 || a.cin > 256 || (a.cin - 1) % 64 + 1 != 16 * KS_LAST || a.in_stride < a.cin ||
+        a.in_stride % 8 || a.out_stride % 8 || (a.r1 && a.r1_stride % 8) ||
         (a.r2 && a.r2_stride % 8))
         return cudaErrorInvalidValue;
-    const long long tiles = (long long)conv3x3_rrdb_tiles(a.n, a.h, a.w);
+    const long long tiles =
+        (long long)((a.w + TW - 1) / TW) * ((a.h + TILE_ROWS - 1) / TILE_ROWS) * a.n;
     if (tiles < 1)
         return cudaSuccess;
     if (tiles > INT32_MAX)
@@ -917,25 +794,13 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
                            CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
             b.off |= RRDB_OFF_RES_PREFETCH;
     }
-    /* one CTA an SM (the shared memory allows no more), each claiming
-     * tiles until none is left; a launch that waits for the one before by
-     * its flags may start beside it */
-    cudaLaunchConfig_t cfg = {};
-    cfg.gridDim = dim3((unsigned)(tiles < l.num_sms ? tiles : l.num_sms));
-    cfg.blockDim = dim3(NTHREADS);
-    cfg.dynamicSmemBytes = L::TOTAL;
-    cfg.stream = l.stream;
-    cudaLaunchAttribute overlap;
-    overlap.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    overlap.val.programmaticStreamSerializationAllowed = 1;
-    cfg.attrs = &overlap;
-    cfg.numAttrs = a.wait_epoch ? 1 : 0;
+    const int grid = (int)(tiles < l.num_sms ? tiles : l.num_sms);
 #ifdef VSR_RRDB_TRACE
-    return traced_launch([&] { cudaLaunchKernelEx(&cfg, kern, b, map, res[0], res[1]); }, b,
-                         l.stream);
+    return traced_launch(
+        [&] { kern<<<grid, NTHREADS, L::TOTAL, l.stream>>>(b, map, res[0], res[1]); }, b, l.stream);
 #else
-    e = cudaLaunchKernelEx(&cfg, kern, b, map, res[0], res[1]);
-    return e != cudaSuccess ? e : cudaGetLastError();
+    kern<<<grid, NTHREADS, L::TOTAL, l.stream>>>(b, map, res[0], res[1]);
+    return cudaGetLastError();
 #endif
 }
 
@@ -981,11 +846,6 @@ void conv3x3_rrdb_pack_weights(const float *w, int cin, int cout, __half *out)
                             blk[at(o, k)] = __float2half_rn(v);
                         }
                     }
-}
-
-size_t conv3x3_rrdb_tiles(int n, int h, int w)
-{
-    return (size_t)((w + TW - 1) / TW) * ((h + TILE_ROWS - 1) / TILE_ROWS) * n;
 }
 
 bool conv3x3_rrdb_supports(int cin, int cout)

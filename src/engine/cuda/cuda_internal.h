@@ -191,16 +191,6 @@ struct RrdbConvArgs {
     int n, h, w;
     int off;                   /* RRDB_OFF_* bits: refinements turned off, for comparison */
     unsigned long long *trace; /* diagnostic builds (VSR_RRDB_TRACE): phase cycles, or NULL */
-    /* Scheduling (run_graph's): the CTAs claim tiles one at a time from
-     * *claim (a counter of this launch's own, zero before it), so that they
-     * end together; each tile's flag is set to epoch once its outputs are
-     * written. wait_epoch > 0: the launch follows an RRDB conv of the same
-     * size (epoch wait_epoch) at once on the stream and may overlap it (a
-     * programmatic dependent launch): a tile's rows are loaded only once
-     * the 3 x 3 tiles around it hold wait_epoch or more. */
-    unsigned long long *claim;
-    unsigned int *flags; /* conv3x3_rrdb_tiles(n, h, w) of them */
-    unsigned int epoch, wait_epoch;
 };
 
 /* The RRDB kernels' refinements (2026-12-06, second round), each on by
@@ -209,7 +199,6 @@ struct RrdbConvArgs {
 enum {
     RRDB_OFF_STATIONARY = 1,   /* Cout 32, Cin <= 128: weights loaded once a CTA */
     RRDB_OFF_RES_PREFETCH = 2, /* residuals prefetched into L2 before the epilogue */
-    RRDB_OFF_STREAM = 4,       /* consecutive RRDB convs overlapped, tile by tile */
 };
 
 /* Whether this build has the kernel for the current device (sm_90a code),
@@ -219,8 +208,6 @@ bool conv3x3_rrdb_available(void);
 bool conv3x3_rrdb_supports(int cin, int cout);
 /* Bytes of the packed weights, and the packing (host): w is OIHW fp32. */
 size_t conv3x3_rrdb_weight_bytes(int cin, int cout);
-/* Tiles of a launch on n x h x w: the flags it sets. */
-size_t conv3x3_rrdb_tiles(int n, int h, int w);
 void conv3x3_rrdb_pack_weights(const float *w, int cin, int cout, __half *out);
 cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l);
 
