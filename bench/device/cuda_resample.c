@@ -210,11 +210,12 @@ static int check(const vsr_graph *g, const char *in_path, const char *refdir)
     int fails = 0;
     for (int i = 0; i < N_RESAMPLE_CASES; i++) {
         const resample_case *rc = &RESAMPLE_CASES[i];
-        const vsr_resample rs = {rc->detail, rc->filter, rc->filter};
+        const vsr_resample rs = {rc->detail, rc->filter, rc->input_filter};
         char what[160], path[4200];
         vsr_yuv420 a = i420(rc->w, rc->h), b = i420(rc->w, rc->h);
-        snprintf(what, sizeof what, "%dx%d %.2f %s (%s)", rc->w, rc->h, rc->detail,
-                 vsr_resample_filter_name(rc->filter), rc->what);
+        snprintf(what, sizeof what, "%dx%d %.2f %s/%s (%s)", rc->w, rc->h, rc->detail,
+                 vsr_resample_filter_name(rc->filter), vsr_resample_filter_name(rc->input_filter),
+                 rc->what);
         double t0 = vsr_now_s();
         int st = vsr_engine_upscale_yuv420_to(gpu.c, &in, &a, &k, &rs, &err);
         double t1 = vsr_now_s();

@@ -35,6 +35,8 @@ static int one(const vsr_image *model, const vsr_image *input, const resample_ca
         rc = vsr_rgb_to_yuv_create_scaled(&m, &bt709, NULL, c->w, c->h, err);
     if (!rc)
         rc = vsr_rgb_to_yuv_create_scaled(&in, &bt709, NULL, c->w, c->h, err);
+    if (!rc && c->input_filter != c->filter) /* --input-filter's floor, as the pipeline sets it */
+        rc = vsr_rgb_to_yuv_set_filter(in, c->input_filter, err);
     if (!rc)
         rc = vsr_rgb_to_yuv_run(c->detail > 0.f ? m : in, c->detail > 0.f ? model : input, out, 0,
                                 err);
