@@ -5,18 +5,22 @@
  * engine interface pays today.
  *
  *   vsr_cuda_bench [--quick] [--profile|--profile-classes] [--no-host]
- *                  [--no-cudnn] [--default-variant] [--size WxHxN]...
- *                  [--probe] MODEL.param...
+ *                  [--no-cudnn] [--default-variant] [--contexts K]
+ *                  [--size WxHxN]... [--probe] MODEL.param...
  *
  * --size (repeatable) replaces the default sizes (960x540 batch 8, 1080p,
  * 2160p); the per-step profile runs on the second size, or the only one;
  * --profile-classes prints only the sums per class of step. --probe runs
  * the wgmma throughput probe (vsr_cuda_wgmma_probe). --default-variant
  * times only the default body-conv variant, --no-cudnn skips the cuDNN-only
- * path.
+ * path. --contexts K (K >= 2) also times K contexts of the default variant
+ * running at once, each on its own stream and host thread, as the
+ * pipeline's workers do (two per GPU): the aggregate frames/s, where one
+ * context's kernels fill the SMs the other's leave idle at their ends.
  *
  * MODEL is a path to an ncnn .param with its .bin beside it, or a model
  * name that the model registry resolves. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +46,7 @@ static const size_case k_default_sizes[] = {
 /* What the command line asked for. */
 typedef struct bench_opts {
     int quick, profile, host, cudnn, default_variant;
+    int contexts; /* > 1: also K contexts at once */
     size_case sizes[8];
     char labels[8][48];
     size_t n_sizes;
@@ -65,6 +70,83 @@ static void report(const char *model, const char *path, const size_case *s, cons
     printf("RESULT model=%s path=%s size=%dx%d batch=%d ms_per_batch=%.3f fps=%.1f tflops=%.1f\n",
            model, path, s->w, s->h, s->n, ms, fps, tflops);
     fflush(stdout);
+}
+
+/* One of --contexts' threads: its context's frames, timed on its stream. */
+typedef struct ctx_run {
+    void *ctx;
+    const size_case *s;
+    int iters;
+    double ms;
+    vsr_error err;
+    int rc;
+} ctx_run;
+
+static void *ctx_run_main(void *arg)
+{
+    ctx_run *r = arg;
+    r->rc =
+        vsr_cuda_bench_device(r->ctx, r->s->n, r->s->h, r->s->w, 2, r->iters, 0, &r->ms, &r->err);
+    return NULL;
+}
+
+/* k contexts on weights w, each running iters batches of s at once. The
+ * aggregate is counted on the wall clock from the first start to the last
+ * end (warm-ups included, so it errs low), and printed beside the sum of
+ * the contexts' own rates (each timed on its stream, which errs high where
+ * the streams' timed spans do not coincide). */
+static int bench_contexts(const vsr_graph *g, void *w, const vsr_backend_config *cfg,
+                          const size_case *s, int k, int iters)
+{
+    ctx_run runs[16];
+    pthread_t th[16];
+    int made = 0, started = 0, rc = 0;
+    vsr_error err = {0};
+    memset(runs, 0, sizeof runs);
+    for (; made < k; made++) {
+        runs[made].s = s;
+        runs[made].iters = iters;
+        double ms;
+        /* planned (buffers, algorithms) and warm before the clock starts */
+        if (vsr_backend_cuda.context_create(g, w, cfg, &runs[made].ctx, &err) < 0 ||
+            vsr_cuda_bench_device(runs[made].ctx, s->n, s->h, s->w, 1, 1, 0, &ms, &err) < 0) {
+            fprintf(stderr, "context %d of %d: %s\n", made + 1, k, err.msg);
+            if (runs[made].ctx)
+                made++; /* destroyed below */
+            rc = 1;
+            break;
+        }
+    }
+    const double t0 = vsr_now_s();
+    for (; rc == 0 && started < made; started++)
+        if (pthread_create(&th[started], NULL, ctx_run_main, &runs[started]) != 0) {
+            fprintf(stderr, "cannot start thread %d of %d\n", started + 1, k);
+            rc = 1;
+            break;
+        }
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    const double wall = vsr_now_s() - t0;
+    double sum_fps = 0;
+    for (int i = 0; i < started; i++) {
+        if (runs[i].rc < 0) {
+            fprintf(stderr, "context %d of %d: %s\n", i + 1, k, runs[i].err.msg);
+            rc = 1;
+        } else
+            sum_fps += s->n * 1000.0 / runs[i].ms;
+    }
+    if (rc == 0) {
+        const double frames = (double)k * s->n * (iters + 2);
+        const double ms = wall * 1000.0 * s->n / frames; /* a batch's share of the wall */
+        char path[48];
+        snprintf(path, sizeof path, "fused/default-x%d-contexts", k);
+        report(g->name, path, s, g, ms);
+        printf("  %d contexts: %.1f fps on the wall clock, %.1f fps summed over the streams\n", k,
+               frames / wall, sum_fps);
+    }
+    for (int i = 0; i < made; i++)
+        vsr_backend_cuda.context_destroy(runs[i].ctx);
+    return rc;
 }
 
 static int bench_model(const char *spec, const bench_opts *o)
@@ -112,6 +194,8 @@ static int bench_model(const char *spec, const bench_opts *o)
             }
             report(g.name, "fused/default", s, &g, best_ms);
             best = -1;
+            if (o->contexts > 1 && bench_contexts(&g, wf, &cfg, s, o->contexts, 4 * it) != 0)
+                goto done;
         }
         for (int v = 0; best >= 0 && v < vsr_cuda_num_variants(); v++) {
             double ms = 0;
@@ -282,7 +366,13 @@ int main(int argc, char **argv)
             o.cudnn = 0;
         else if (!strcmp(argv[i], "--default-variant"))
             o.default_variant = 1;
-        else if (!strcmp(argv[i], "--probe")) {
+        else if (!strcmp(argv[i], "--contexts") && i + 1 < argc) {
+            o.contexts = atoi(argv[++i]);
+            if (o.contexts < 2 || o.contexts > 16) {
+                fprintf(stderr, "--contexts %s: expected 2 to 16\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--probe")) {
             rc |= vsr_cuda_wgmma_probe() != 0;
             any = 1;
         } else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
@@ -309,10 +399,11 @@ int main(int argc, char **argv)
         }
     }
     if (!any) {
-        fprintf(stderr,
-                "usage: %s [--quick] [--profile|--profile-classes] [--no-host] [--no-cudnn] "
-                "[--default-variant] [--size WxHxN]... [--probe] [--one WxH] MODEL...\n",
-                argv[0]);
+        fprintf(
+            stderr,
+            "usage: %s [--quick] [--profile|--profile-classes] [--no-host] [--no-cudnn] "
+            "[--default-variant] [--contexts K] [--size WxHxN]... [--probe] [--one WxH] MODEL...\n",
+            argv[0]);
         return 2;
     }
     return rc;
