@@ -3,21 +3,8 @@
 #include <libavcodec/avcodec.h>
 #include <libavutil/pixdesc.h>
 
+#include "media/colour.h"
 #include "media/segment_encoder.h"
-
-static int alloc_frame(AVFrame **f, int w, int h, vsr_error *err)
-{
-    *f = av_frame_alloc();
-    if (*f) {
-        (*f)->format = AV_PIX_FMT_YUV420P;
-        (*f)->width = w;
-        (*f)->height = h;
-        if (av_frame_get_buffer(*f, 0) == 0)
-            return VSR_OK;
-    }
-    return vsr_error_set(err, VSR_ERR_NOMEM, "encode round trip: out of memory for a %dx%d frame",
-                         w, h);
-}
 
 /* Decodes the packets, handing each frame to take. */
 static int decode_back(vsr_segment_encoder *se, const vsr_encoder_video *v, int n,
@@ -68,9 +55,12 @@ int vsr_encode_roundtrip(const vsr_encoder_options *opt, const vsr_encoder_video
     vsr_segment_encoder *se = NULL;
     int ret = vsr_segment_encoder_open(opt, v, index, first_frame, &se, err);
     for (int k = 0; ret >= 0 && k < n; k++) {
-        AVFrame *f = NULL;
-        if ((ret = alloc_frame(&f, v->width, v->height, err)) >= 0 &&
-            (ret = fill(opaque, k, f, err)) >= 0) {
+        AVFrame *f = av_frame_alloc();
+        if (!f)
+            ret = vsr_error_set(err, VSR_ERR_NOMEM, "encode round trip: out of memory");
+        else if ((ret = vsr_yuv_frame_alloc(NULL, f, v->width, v->height, &v->colour,
+                                            (long)(first_frame + k), err)) >= 0 &&
+                 (ret = fill(opaque, k, f, err)) >= 0) {
             f->pts = k;
             ret = vsr_segment_encoder_send(se, f, err);
         }

@@ -28,16 +28,25 @@
  * separates the passes from the failures there (study, section 4); x4
  * and other sizes keep the search alone.
  *
- * Thresholds: calibrated on the probe's windowed s (3 windows x 6 frames,
- * a fresh encoder per window), which reads higher than the study's
- * clip-wide s; bench/quality/results/2026-12-06-selfsim-guard-2core.md. */
+ * Thresholds: calibrated on the probe's own s (3 windows x 6 frames, a
+ * fresh encoder per window; bench/quality/results/
+ * 2026-12-06-selfsim-guard-2core.md), which came within -0.27..+0.11 of
+ * the study's clip-wide s on its 10 SD2HD clips. The study's T1 = 2.5,
+ * T2 = 2.8 would have decided the same, by 0.04 (16-frame twowings, s
+ * 2.456, whose search output is 2.39 against the original) and 0.08
+ * (16-frame aqua, 2.876); set instead halfway between the nearest clips
+ * that need different actions: T1 = 2.55 between twowings (2.456:
+ * search) and the 10 s aqua (2.635: its search output is 2.66 against
+ * the original, its Lanczos floor 2.47), T2 = 2.75 between that aqua
+ * and the 16-frame aqua (2.876: its Lanczos floor is itself 2.59, its
+ * bicubic floor 2.35). 10 clips: thresholds to check on new ones. */
 #ifndef VSR_PIPELINE_DETAIL_GUARD_H
 #define VSR_PIPELINE_DETAIL_GUARD_H
 
 #include "frame/resample.h"
 
-#define VSR_DETAIL_GUARD_T1 2.5
-#define VSR_DETAIL_GUARD_T2 2.8
+#define VSR_DETAIL_GUARD_T1 2.55
+#define VSR_DETAIL_GUARD_T2 2.75
 
 typedef struct vsr_detail_guard {
     int off;       /* 1: the guard never runs (the search alone) */
@@ -58,7 +67,8 @@ const char *vsr_detail_guard_action_name(vsr_detail_guard_action a);
 vsr_detail_guard vsr_detail_guard_resolved(const vsr_detail_guard *g);
 
 /* 1 when the guard runs for an input of in_w x in_h made out_w x out_h:
- * not off, and the output exactly twice the input on both sides. */
+ * not off, the output exactly twice the input on both sides, and the
+ * input's sides even (4:2:0 at the input's size). */
 int vsr_detail_guard_applies(const vsr_detail_guard *g, int in_w, int in_h, int out_w, int out_h);
 
 /* The action for self-similar delta s under g's (resolved) thresholds. An

@@ -173,7 +173,7 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
     c->detail = ps.detail;
     if (ps.detail_auto && ps.probe.guard != VSR_DETAIL_GUARD_NOT_RUN)
         vsr_logf(NULL, VSR_LOG_INFO, "serve",
-                 "task %s clip %d: detail %.2f over %s chosen (self-similar delta %.3f: %s; NEG "
+                 "task %s clip %d: detail %.2f chosen (floor %s; self-similar delta %.3f: %s; NEG "
                  "delta against the input +%.2f at most over detail 0's on %lld sampled frames, "
                  "%.2f s)",
                  j->job.id, index, ps.probe.detail, vsr_resample_filter_name(ps.input_filter),
