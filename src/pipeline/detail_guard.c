@@ -28,8 +28,8 @@ vsr_detail_guard vsr_detail_guard_resolved(const vsr_detail_guard *g)
 int vsr_detail_guard_applies(const vsr_detail_guard *g, int in_w, int in_h, int out_w, int out_h)
 {
     /* even sides: the self-similar picture is encoded at the input's size */
-    return !g->off && in_w > 0 && in_h > 0 && in_w % 2 == 0 && in_h % 2 == 0 &&
-           out_w == 2 * in_w && out_h == 2 * in_h;
+    return !g->off && in_w > 0 && in_h > 0 && in_w % 2 == 0 && in_h % 2 == 0 && out_w == 2 * in_w &&
+           out_h == 2 * in_h;
 }
 
 vsr_detail_guard_action vsr_detail_guard_decide(const vsr_detail_guard *g, double s)
