@@ -30,7 +30,7 @@
  *
  * Thresholds: calibrated on the probe's own s (3 windows x 6 frames, a
  * fresh encoder per window; bench/quality/results/
- * 2026-12-06-selfsim-guard-2core.md), which came within -0.27..+0.11 of
+ * 2026-12-06-selfsim-guard-2core.md), which came within -0.27..+0.13 of
  * the study's clip-wide s on its 10 SD2HD clips. The study's T1 = 2.5,
  * T2 = 2.8 would have decided the same, by 0.04 (16-frame twowings, s
  * 2.456, whose search output is 2.39 against the original) and 0.08
