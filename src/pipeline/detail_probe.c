@@ -434,7 +434,7 @@ static int guard(probe *p, vsr_detail_probe_result *res, vsr_error *err)
     vsr_logf(
         NULL, VSR_LOG_VERBOSE, "detail",
         "%s: self-similar delta %.3f (VMAF %.3f, NEG %.3f; x2 down and back up with %s, on "
-        "%lld frames, %.2f s): %s (%.2f, %.2f]%s%s",
+        "%lld frames, %.2f s): %s (search up to %.2f, detail 0 up to %.2f)%s%s",
         o->input, res->self_similar.delta, res->self_similar.vmaf, res->self_similar.neg,
         vsr_resample_filter_name(o->input_filter), (long long)res->self_similar.frames_scored,
         res->self_similar.seconds, vsr_detail_guard_action_name(res->guard), res->guard_rule.t1,

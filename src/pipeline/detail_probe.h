@@ -93,7 +93,7 @@ typedef struct vsr_detail_probe_result {
     vsr_detail_rule rule;     /* applied */
     vsr_detail_search search; /* every candidate, measured or not */
     int windows;              /* sampled */
-    int64_t frames_sampled;   /* run through the model */
+    int64_t frames_sampled;   /* decoded; run through the model unless the guard settled */
     int64_t frames_scored;    /* of them, scored (each window's first has no motion) */
     int64_t clip_frames;      /* the clip's, as estimated; -1 unknown */
     double seconds;           /* wall time of the whole probe */
