@@ -81,6 +81,15 @@ static void print_detail_json(const vsr_pipeline_stats *st)
            r->detail, r->rule.rise, r->rule.vmaf_drop, r->windows, (long long)r->frames_sampled,
            (long long)r->frames_scored, (long long)r->clip_frames, r->seconds, r->model_s,
            r->score_s);
+    printf("\"guard\":{\"action\":\"%s\",\"t1\":%.3f,\"t2\":%.3f,\"input_filter\":\"%s\"",
+           vsr_detail_guard_action_name(r->guard), r->guard_rule.t1, r->guard_rule.t2,
+           vsr_resample_filter_name(r->input_filter));
+    if (r->guard != VSR_DETAIL_GUARD_NOT_RUN)
+        printf(",\"self_similar\":%.4f,\"vmaf\":%.4f,\"vmaf_neg\":%.4f,\"frames_scored\":%lld,"
+               "\"seconds\":%.3f",
+               r->self_similar.delta, r->self_similar.vmaf, r->self_similar.neg,
+               (long long)r->self_similar.frames_scored, r->self_similar.seconds);
+    printf("},");
     const vsr_detail_candidate *b = &r->search.baseline;
     if (b->measured)
         printf("\"baseline\":{\"vmaf\":%.4f,\"vmaf_neg\":%.4f,\"neg_delta\":%.4f},", b->vmaf,
@@ -199,6 +208,17 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
                 "windows) of ~%lld; %.2f s (model %.2f s, scoring %.2f s)\n",
                 r->detail, r->rule.rise, r->rule.vmaf_drop, (long long)r->frames_sampled,
                 r->windows, (long long)r->clip_frames, r->seconds, r->model_s, r->score_s);
+        if (r->guard != VSR_DETAIL_GUARD_NOT_RUN)
+            fprintf(stderr,
+                    "    self-similar guard: s %.3f (VMAF %.3f, NEG %.3f of the input scaled down "
+                    "x2 and back, on %lld frames, %.2f s): %s (search up to %.2f, detail 0 up to "
+                    "%.2f, then detail 0 over bicubic)\n",
+                    r->self_similar.delta, r->self_similar.vmaf, r->self_similar.neg,
+                    (long long)r->self_similar.frames_scored, r->self_similar.seconds,
+                    vsr_detail_guard_action_name(r->guard), r->guard_rule.t1, r->guard_rule.t2);
+        else
+            fprintf(stderr, "    self-similar guard: not run (%s)\n",
+                    r->guard_rule.off ? "off" : "not an x2 task");
         if (b->measured)
             fprintf(stderr, "    detail 0: VMAF %.3f, NEG %.3f, delta %.3f\n", b->vmaf, b->neg,
                     b->delta);
@@ -212,11 +232,11 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
     if (st->resampled)
         fprintf(stderr, "  output: %s resampled (%s) to %dx%d at detail %.2f by %s\n",
                 st->model_w ? "the model's" : "the input alone (detail 0),",
-                st->model_w ? "Lanczos-3" : vsr_resample_filter_name(cfg->input_filter), st->out_w,
+                st->model_w ? "Lanczos-3" : vsr_resample_filter_name(st->input_filter), st->out_w,
                 st->out_h, st->detail, st->resampled == 2 ? "the engine" : "swscale");
     if (st->resampled && st->model_w && st->detail < 1.f)
         fprintf(stderr, "  blended with the input resampled (%s)\n",
-                vsr_resample_filter_name(cfg->input_filter));
+                vsr_resample_filter_name(st->input_filter));
     if (st->resampled && st->model_w)
         fprintf(stderr, "  model output %dx%d\n", st->model_w, st->model_h);
     fprintf(stderr, "  encode colour: %s, converted by %s\n",
@@ -302,6 +322,18 @@ typedef struct upscale_args {
     double max_pixels; /* taken as a double: 1e6 is a valid value */
 } upscale_args;
 
+/* --detail-guard: "off" or "T1,T2" (pipeline/detail_guard.h) */
+static int parse_detail_guard(const vsr_opt *o, void *base, const char *text, vsr_error *err)
+{
+    vsr_detail_guard *g = (vsr_detail_guard *)((char *)base + o->offset);
+    if (vsr_detail_guard_parse(text, g) < 0)
+        return vsr_error_set(err, VSR_ERR_INVALID,
+                             "expected off or T1,T2 (self-similar NEG deltas, 0 <= T1 <= T2 <= "
+                             "100), got '%s'",
+                             text);
+    return VSR_OK;
+}
+
 static const char *const schedules[] = {"dynamic", "chunked", NULL};
 static const int schedule_values[] = {VSR_SCHEDULE_DYNAMIC, VSR_SCHEDULE_CHUNKED};
 /* as vsr_resample_filter_name gives them */
@@ -354,6 +386,14 @@ static const vsr_opt io_options[] = {
              "--model auto: the study's model for the task\n"
              "(realesr-general-x4v3) with --detail auto (README:\n"
              "Choosing the model)"},
+    {.name = "detail-guard", .type = VSR_OPT_CUSTOM, .arg = "T1,T2|off",
+     .offset = F(cfg.detail_probe.guard), .parse = parse_detail_guard,
+     .help = "--detail auto on x2 tasks: the self-similar guard's\n"
+             "thresholds (default " STR(VSR_DETAIL_GUARD_T1) "," STR(VSR_DETAIL_GUARD_T2) "). s, the NEG delta of the\n"
+             "input scaled down x2 and back as the validators\n"
+             "degrade (measured on the sample), over T1: detail 0;\n"
+             "over T2: detail 0 with the bicubic floor; off: the\n"
+             "search alone (README: Detail strength)"},
     {.name = "input-filter", .type = VSR_OPT_CHOICE, .arg = "F", .offset = F(cfg.input_filter),
      .choices = input_filters, .values = input_filter_values,
      .help = "the filter that scales the input for the blend (and\n"

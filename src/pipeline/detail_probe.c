@@ -11,8 +11,9 @@
 #include "frame/blend.h"
 #include "media/colour.h"
 #include "media/decoder.h"
-#include "media/segment_encoder.h"
+#include "media/encode_roundtrip.h"
 #include "pipeline/clip_quality.h"
+#include "pipeline/self_similar.h"
 #include "quality/quality.h"
 #include "util/clock.h"
 #include "util/cores.h"
@@ -22,15 +23,19 @@ void vsr_detail_probe_options_default(vsr_detail_probe_options *o)
 {
     memset(o, 0, sizeof *o);
     o->rule = (vsr_detail_rule){-1, -1};
+    o->guard = (vsr_detail_guard){.off = 0, .t1 = -1, .t2 = -1};
 }
 
-/* One sampled frame at the output size: the model's output (absent at
- * detail 0... never here: the probe always runs the model), the input,
- * both as the CPU pipeline makes them, and the reference the blend is
- * scored against. */
+/* One sampled frame: as decoded (orig, a reference), as 8-bit 4:2:0 at the
+ * input's size for the self-similar guard (yuv; orig itself where it is
+ * that), and, once the model has run on it, at the output size: the
+ * model's output and the input as the CPU pipeline makes them, and the
+ * reference the blend is scored against. */
 typedef struct sample {
+    AVFrame *orig, *yuv;
     AVFrame *model, *input, *ref;
     int window;
+    long no; /* the clip's frame number */
 } sample;
 
 typedef struct probe {
@@ -41,9 +46,9 @@ typedef struct probe {
     void *ctx; /* the upscaler's */
     vsr_yuv_to_rgb *to_rgb;
     vsr_rgb_to_yuv *to_yuv_model, *to_yuv_input;
-    struct SwsContext *ref_sws;
+    struct SwsContext *ref_sws, *yuv_sws;
     vsr_image rgb_in, rgb_model;
-    AVFrame *decoded, *blend;
+    AVFrame *decoded;
     vsr_encoder_options enc; /* the run's, for the sample's encode */
     vsr_encoder_video video;
     sample *samples;
@@ -131,8 +136,7 @@ static int setup(probe *p, vsr_error *err)
                                             err)) < 0 ||
         (ret = vsr_rgb_to_yuv_set_filter(p->to_yuv_input, p->opt->input_filter, err)) < 0 ||
         (ret = alloc_rgb(&p->rgb_in, p->info->width, p->info->height, err)) < 0 ||
-        (ret = alloc_rgb(&p->rgb_model, p->model_w, p->model_h, err)) < 0 ||
-        (ret = frame_alloc(&p->blend, p->out_w, p->out_h, err)) < 0)
+        (ret = alloc_rgb(&p->rgb_model, p->model_w, p->model_h, err)) < 0)
         return ret;
     if (!(p->decoded = av_frame_alloc()))
         return vsr_error_set(err, VSR_ERR_NOMEM, "detail probe: out of memory");
@@ -161,11 +165,11 @@ static int make_reference(probe *p, const AVFrame *f, AVFrame **out, long no, vs
     return VSR_OK;
 }
 
-/* One decoded frame into sample s: the model's output and the input at
- * the output size, and the reference. */
-static int take_sample(probe *p, const AVFrame *f, sample *s, long no, double *model_s,
-                       vsr_error *err)
+/* The model on sample s (decoded frame no): the model's output and the
+ * input at the output size, and the reference. */
+static int run_model(probe *p, sample *s, long no, double *model_s, vsr_error *err)
 {
+    const AVFrame *f = s->orig;
     int ret = vsr_yuv_to_rgb_run(p->to_rgb, f, &p->rgb_in, no, err);
     if (ret < 0)
         return ret;
@@ -201,6 +205,35 @@ static void window_starts(int64_t n, int windows, int k, int64_t *start)
     }
 }
 
+/* Keeps decoded frame f (number no) in sample s: a reference, and an 8-bit
+ * 4:2:0 one for the self-similar guard (swscale converts other formats). */
+static int keep_frame(probe *p, const AVFrame *f, sample *s, long no, vsr_error *err)
+{
+    if (!(s->orig = av_frame_clone(f)))
+        return vsr_error_set(err, VSR_ERR_NOMEM, "detail probe: out of memory");
+    if (f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P) {
+        if (!(s->yuv = av_frame_clone(f)))
+            return vsr_error_set(err, VSR_ERR_NOMEM, "detail probe: out of memory");
+        return VSR_OK;
+    }
+    if (!p->yuv_sws) {
+        p->yuv_sws = sws_getContext(f->width, f->height, (enum AVPixelFormat)f->format, f->width,
+                                    f->height, AV_PIX_FMT_YUV420P, SWS_BICUBIC, NULL, NULL, NULL);
+        if (!p->yuv_sws)
+            return vsr_error_set(err, VSR_ERR_UNSUPPORTED,
+                                 "%s, frame %ld: cannot convert %s to yuv420p", p->opt->input, no,
+                                 av_get_pix_fmt_name((enum AVPixelFormat)f->format));
+    }
+    int ret = frame_alloc(&s->yuv, f->width, f->height, err);
+    if (ret < 0)
+        return ret;
+    if (sws_scale(p->yuv_sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height,
+                  s->yuv->data, s->yuv->linesize) != f->height)
+        return vsr_error_set(err, VSR_ERR_INTERNAL, "%s, frame %ld: conversion failed",
+                             p->opt->input, no);
+    return VSR_OK;
+}
+
 /* Decodes up to the last window, keeping the windows' frames. */
 static int sample_clip(probe *p, int windows, int k, vsr_detail_probe_result *res, vsr_error *err)
 {
@@ -222,7 +255,8 @@ static int sample_clip(probe *p, int windows, int k, vsr_detail_probe_result *re
         if (i >= start[w]) {
             sample *s = &p->samples[p->n_samples++];
             s->window = w;
-            ret = take_sample(p, p->decoded, s, (long)i, &res->model_s, err);
+            s->no = (long)i;
+            ret = keep_frame(p, p->decoded, s, (long)i, err);
             if (ret < 0)
                 return ret;
             if (i + 1 >= start[w] + k)
@@ -244,65 +278,39 @@ static int sample_clip(probe *p, int windows, int k, vsr_detail_probe_result *re
  * added to session q against the references. The encode matters: it
  * moves the delta against the input by 0.3 to 2 on the study's clips,
  * while the blends alone score VMAF 100 against the input. */
+typedef struct blend_window {
+    probe *p;
+    int i;
+    float d;
+    vsr_quality *q;
+} blend_window;
+
+static int fill_blend(void *opaque, int k, AVFrame *f, vsr_error *err)
+{
+    const blend_window *b = opaque;
+    const sample *s = &b->p->samples[b->i + k];
+    int ret = cancelled(b->p, err);
+    if (ret < 0)
+        return ret;
+    av_image_copy(f->data, f->linesize, (const uint8_t **)s->model->data, s->model->linesize,
+                  AV_PIX_FMT_YUV420P, b->p->out_w, b->p->out_h);
+    vsr_yuv420 out = vsr_yuv420_of_frame(f), in = vsr_yuv420_of_frame(s->input);
+    return vsr_yuv420_blend(&out, &in, b->d, err);
+}
+
+static int take_blend(void *opaque, int k, const AVFrame *decoded, vsr_error *err)
+{
+    const blend_window *b = opaque;
+    vsr_quality_picture ref = vsr_clip_quality_picture(b->p->samples[b->i + k].ref),
+                        dis = vsr_clip_quality_picture(decoded);
+    return vsr_quality_add(b->q, &ref, &dis, err);
+}
+
 static int encode_window(probe *p, int i, int end, float d, vsr_quality *q, vsr_error *err)
 {
-    const vsr_detail_probe_options *o = p->opt;
-    vsr_segment_encoder *se = NULL;
-    int ret = vsr_segment_encoder_open(&p->enc, &p->video, p->samples[i].window, i, &se, err);
-    for (int j = i; ret >= 0 && j < end; j++) {
-        const sample *s = &p->samples[j];
-        AVFrame *f = NULL;
-        if ((ret = cancelled(p, err)) < 0 || (ret = frame_alloc(&f, p->out_w, p->out_h, err)) < 0) {
-            av_frame_free(&f);
-            break;
-        }
-        av_image_copy(f->data, f->linesize, (const uint8_t **)s->model->data, s->model->linesize,
-                      AV_PIX_FMT_YUV420P, p->out_w, p->out_h);
-        vsr_yuv420 out = vsr_yuv420_of_frame(f), in = vsr_yuv420_of_frame(s->input);
-        ret = vsr_yuv420_blend(&out, &in, d, err);
-        f->pts = j - i;
-        if (ret >= 0)
-            ret = vsr_segment_encoder_send(se, f, err);
-        av_frame_free(&f);
-    }
-    if (ret >= 0)
-        ret = vsr_segment_encoder_finish(se, err);
-
-    AVCodecContext *dc = NULL;
-    if (ret >= 0 && (ret = vsr_segment_encoder_open_decoder(se, 1, &dc, err)) < 0)
-        vsr_error_prefix(err, "%s: detail probe", o->input);
-    int npk = 0, got = 0;
-    AVPacket **pk = ret >= 0 ? vsr_segment_encoder_packets(se, &npk) : NULL;
-    for (int k = 0; ret >= 0 && k <= npk; k++) {
-        int r = avcodec_send_packet(dc, k < npk ? pk[k] : NULL);
-        if (r < 0) {
-            ret = vsr_error_set(err, VSR_ERR_BACKEND, "decoding the probe's encode: %s",
-                                av_err2str(r));
-            break;
-        }
-        while (ret >= 0 && (r = avcodec_receive_frame(dc, p->blend)) >= 0) {
-            if (i + got >= end || p->blend->format != AV_PIX_FMT_YUV420P) {
-                ret = vsr_error_set(err, VSR_ERR_INTERNAL,
-                                    "detail probe: decoded frame %d unexpected", got);
-                break;
-            }
-            const sample *s = &p->samples[i + got];
-            vsr_quality_picture ref = vsr_clip_quality_picture(s->ref),
-                                dis = vsr_clip_quality_picture(p->blend);
-            ret = vsr_quality_add(q, &ref, &dis, err);
-            av_frame_unref(p->blend);
-            got++;
-        }
-        if (ret >= 0 && r != AVERROR(EAGAIN) && r != AVERROR_EOF)
-            ret = vsr_error_set(err, VSR_ERR_BACKEND, "decoding the probe's encode: %s",
-                                av_err2str(r));
-    }
-    if (ret >= 0 && got != end - i)
-        ret = vsr_error_set(err, VSR_ERR_INTERNAL, "detail probe: %d of %d frames decoded", got,
-                            end - i);
-    avcodec_free_context(&dc);
-    vsr_segment_encoder_free(se);
-    return ret;
+    blend_window b = {.p = p, .i = i, .d = d, .q = q};
+    return vsr_encode_roundtrip(&p->enc, &p->video, p->samples[i].window, i, end - i, fill_blend,
+                                take_blend, &b, err);
 }
 
 /* Scores the sample's blend at detail d: VMAF and NEG pooled (mean) over
@@ -362,22 +370,77 @@ static int score(probe *p, float d, double *vmaf, double *neg, int64_t *scored, 
 static void teardown(probe *p)
 {
     for (int i = 0; i < p->n_samples; i++) {
+        av_frame_free(&p->samples[i].orig);
+        av_frame_free(&p->samples[i].yuv);
         av_frame_free(&p->samples[i].model);
         av_frame_free(&p->samples[i].input);
         av_frame_free(&p->samples[i].ref);
     }
     free(p->samples);
-    av_frame_free(&p->blend);
     av_frame_free(&p->decoded);
     vsr_image_free(&p->rgb_in);
     vsr_image_free(&p->rgb_model);
     sws_freeContext(p->ref_sws);
+    sws_freeContext(p->yuv_sws);
     vsr_rgb_to_yuv_destroy(p->to_yuv_model);
     vsr_rgb_to_yuv_destroy(p->to_yuv_input);
     vsr_yuv_to_rgb_destroy(p->to_rgb);
     if (p->ctx)
         p->opt->upscaler->ctx_destroy(p->ctx);
     vsr_decoder_close(p->dec);
+}
+
+/* The self-similar guard (detail_guard.h) on the sampled frames: at x2,
+ * s measured with the run's floor, the action and the floor it leaves. */
+static int guard(probe *p, vsr_detail_probe_result *res, vsr_error *err)
+{
+    const vsr_detail_probe_options *o = p->opt;
+    res->guard_rule = vsr_detail_guard_resolved(&o->guard);
+    res->input_filter = o->input_filter;
+    res->guard = VSR_DETAIL_GUARD_NOT_RUN;
+    if (!vsr_detail_guard_applies(&o->guard, p->info->width, p->info->height, p->out_w, p->out_h))
+        return VSR_OK;
+    AVFrame **frames = calloc((size_t)p->n_samples, sizeof *frames);
+    int *window = calloc((size_t)p->n_samples, sizeof *window);
+    int ret = VSR_OK;
+    if (!frames || !window)
+        ret = vsr_error_set(err, VSR_ERR_NOMEM, "detail probe: out of memory");
+    for (int i = 0; ret >= 0 && i < p->n_samples; i++) {
+        frames[i] = p->samples[i].yuv;
+        window[i] = p->samples[i].window;
+    }
+    const vsr_self_similar_options so = {
+        .input = o->input,
+        .factor = 2,
+        .floor = o->input_filter,
+        .enc = &p->enc,
+        .time_base = p->video.time_base,
+        .frame_rate = p->video.frame_rate,
+        .colour = vsr_colour_for_input(p->info->matrix, p->info->range, p->info->primaries,
+                                       p->info->trc, p->info->height),
+        .out_colour = vsr_colour_for_output(p->info->matrix, p->info->primaries, p->info->trc,
+                                            p->info->height),
+        .threads = o->threads > 0 ? o->threads : vsr_cores_online(),
+        .cancel = o->cancel,
+    };
+    if (ret >= 0)
+        ret = vsr_self_similar_measure(&so, frames, window, p->n_samples, &res->self_similar, err);
+    free(frames);
+    free(window);
+    if (ret < 0)
+        return ret;
+    res->guard = vsr_detail_guard_decide(&res->guard_rule, res->self_similar.delta);
+    res->input_filter = vsr_detail_guard_floor(res->guard, o->input_filter);
+    vsr_logf(
+        NULL, VSR_LOG_VERBOSE, "detail",
+        "%s: self-similar delta %.3f (VMAF %.3f, NEG %.3f; x2 down and back up with %s, on "
+        "%lld frames, %.2f s): %s (search up to %.2f, detail 0 up to %.2f)%s%s",
+        o->input, res->self_similar.delta, res->self_similar.vmaf, res->self_similar.neg,
+        vsr_resample_filter_name(o->input_filter), (long long)res->self_similar.frames_scored,
+        res->self_similar.seconds, vsr_detail_guard_action_name(res->guard), res->guard_rule.t1,
+        res->guard_rule.t2, res->guard == VSR_DETAIL_GUARD_SEARCH ? "" : ": detail 0 over ",
+        res->guard == VSR_DETAIL_GUARD_SEARCH ? "" : vsr_resample_filter_name(res->input_filter));
+    return VSR_OK;
 }
 
 int vsr_detail_probe_run(const vsr_detail_probe_options *opt, vsr_detail_probe_result *res,
@@ -413,9 +476,18 @@ int vsr_detail_probe_run(const vsr_detail_probe_options *opt, vsr_detail_probe_r
         res->clip_frames = p.info->frames_estimate;
         ret = sample_clip(&p, windows, k, res, err);
     }
+    if (ret >= 0)
+        ret = guard(&p, res, err);
+    const int search =
+        res->guard == VSR_DETAIL_GUARD_NOT_RUN || res->guard == VSR_DETAIL_GUARD_SEARCH;
+    for (int i = 0; ret >= 0 && search && i < p.n_samples; i++) {
+        sample *sm = &p.samples[i];
+        if ((ret = cancelled(&p, err)) >= 0)
+            ret = run_model(&p, sm, sm->no, &res->model_s, err);
+    }
     vsr_detail_search *s = &res->search;
     const double t_scored = vsr_now_s();
-    if (ret >= 0) {
+    if (ret >= 0 && search) {
         /* detail 0 first: the encode's own effect on the input */
         double vmaf, neg;
         ret = score(&p, 0.f, &vmaf, &neg, &res->frames_scored, err);
@@ -427,7 +499,7 @@ int vsr_detail_probe_run(const vsr_detail_probe_options *opt, vsr_detail_probe_r
                      opt->input, vmaf, neg, s->baseline.delta);
         }
     }
-    for (int i = 0; ret >= 0 && i < s->n; i++) {
+    for (int i = 0; ret >= 0 && search && i < s->n; i++) {
         /* the search's next candidate, or, measuring all, each in turn */
         const int c = opt->measure_all ? i : vsr_detail_search_next(s);
         if (c < 0)

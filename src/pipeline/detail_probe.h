@@ -17,7 +17,12 @@
  * default: 6% of a 10 s clip at 30 fps, all of a clip shorter than that)
  * and, for detail 0 and about log2(candidates) + 1 candidates (3 of the
  * 6 default ones), their encode and VMAF + NEG. Memory: three output-size YUV
- * frames per sampled frame (the model's, the input's, the reference). */
+ * frames per sampled frame (the model's, the input's, the reference).
+ *
+ * At x2, before the model runs, the self-similar guard (detail_guard.h,
+ * self_similar.h) measures s on the sampled frames and may settle the
+ * choice at detail 0 (over the run's floor or a softer one) without the
+ * model or the search. */
 #ifndef VSR_PIPELINE_DETAIL_PROBE_H
 #define VSR_PIPELINE_DETAIL_PROBE_H
 
@@ -27,6 +32,8 @@
 #include "frame/resample.h"
 #include "media/encoder.h"
 #include "pipeline/detail_choice.h"
+#include "pipeline/detail_guard.h"
+#include "pipeline/self_similar.h"
 #include "pipeline/upscaler.h"
 #include "util/error.h"
 
@@ -72,9 +79,10 @@ typedef struct vsr_detail_probe_options {
     int window_frames;                /* 0: VSR_DETAIL_AUTO_WINDOW_FRAMES (>= 2) */
     const float *details;             /* NULL: VSR_DETAIL_AUTO_CANDIDATES */
     int n_details;
-    vsr_detail_rule rule; /* a term < 0: VSR_DETAIL_AUTO_RISE, _VMAF_DROP */
-    int measure_all;      /* 1: score every candidate (for studies), not only the search's */
-    int threads;          /* quality threads; 0: the machine's cores */
+    vsr_detail_rule rule;   /* a term < 0: VSR_DETAIL_AUTO_RISE, _VMAF_DROP */
+    int measure_all;        /* 1: score every candidate (for studies), not only the search's */
+    vsr_detail_guard guard; /* the self-similar guard's (x2 only); a term < 0: the default */
+    int threads;            /* quality threads; 0: the machine's cores */
     volatile sig_atomic_t *cancel; /* may be NULL */
 } vsr_detail_probe_options;
 
@@ -85,11 +93,18 @@ typedef struct vsr_detail_probe_result {
     vsr_detail_rule rule;     /* applied */
     vsr_detail_search search; /* every candidate, measured or not */
     int windows;              /* sampled */
-    int64_t frames_sampled;   /* run through the model */
+    int64_t frames_sampled;   /* decoded; run through the model unless the guard settled */
     int64_t frames_scored;    /* of them, scored (each window's first has no motion) */
     int64_t clip_frames;      /* the clip's, as estimated; -1 unknown */
     double seconds;           /* wall time of the whole probe */
     double model_s, score_s;  /* of which the model, the scoring */
+    /* The self-similar guard: its action (NOT_RUN: off or not x2), its
+     * thresholds, what it measured (where it ran), and the floor filter
+     * the run is left with (the run's, or softer under SOFT_FLOOR). */
+    vsr_detail_guard_action guard;
+    vsr_detail_guard guard_rule;
+    vsr_self_similar_result self_similar;
+    vsr_resample_filter input_filter;
 } vsr_detail_probe_result;
 
 int vsr_detail_probe_run(const vsr_detail_probe_options *opt, vsr_detail_probe_result *res,

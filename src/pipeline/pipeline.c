@@ -957,6 +957,7 @@ static void fill_stats(const pipeline *p, double t_start, vsr_pipeline_stats *st
         stats->model_w = with_model ? p->model_w : 0;
         stats->model_h = with_model ? p->model_h : 0;
         stats->detail = cfg->detail;
+        stats->input_filter = cfg->input_filter;
         stats->resampled = !p->resampling ? 0 : p->yuv_from_upscaler ? 2 : 1;
         const char *pf = av_get_pix_fmt_name(p->info->pix_fmt);
         snprintf(stats->in_pix_fmt, sizeof stats->in_pix_fmt, "%s", pf ? pf : "?");
@@ -1047,6 +1048,7 @@ static int choose_detail(const vsr_pipeline_config *cfg, vsr_pipeline_config *ch
     if (ret < 0)
         return ret;
     chosen->detail = res->detail;
+    chosen->input_filter = res->input_filter; /* the guard's softer floor, or the run's */
     chosen->detail_auto = 0;
     return VSR_OK;
 }

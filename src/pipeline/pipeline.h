@@ -123,10 +123,11 @@ typedef struct vsr_pipeline_stats {
     int in_w, in_h, out_w, out_h;
     int model_w, model_h; /* the model's output (0 at detail 0: not run) */
     float detail;
-    int detail_auto;               /* the detail was chosen by the probe: */
-    vsr_detail_probe_result probe; /* what it measured */
-    int resampled;                 /* 0: the model's output as it is; 1: resampled or blended by
-                                      swscale on the workers; 2: by the upscaler (the engine) */
+    vsr_resample_filter input_filter; /* the input's in the blend (at detail 0: the output) */
+    int detail_auto;                  /* the detail was chosen by the probe: */
+    vsr_detail_probe_result probe;    /* what it measured */
+    int resampled;                    /* 0: the model's output as it is; 1: resampled or blended by
+                                         swscale on the workers; 2: by the upscaler (the engine) */
     int workers, queues, max_in_flight;
     int64_t chunk;
     double wall_s;

@@ -171,7 +171,15 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
         goto done;
     }
     c->detail = ps.detail;
-    if (ps.detail_auto)
+    if (ps.detail_auto && ps.probe.guard != VSR_DETAIL_GUARD_NOT_RUN)
+        vsr_logf(NULL, VSR_LOG_INFO, "serve",
+                 "task %s clip %d: detail %.2f chosen (floor %s; self-similar delta %.3f: %s; NEG "
+                 "delta against the input +%.2f at most over detail 0's on %lld sampled frames, "
+                 "%.2f s)",
+                 j->job.id, index, ps.probe.detail, vsr_resample_filter_name(ps.input_filter),
+                 ps.probe.self_similar.delta, vsr_detail_guard_action_name(ps.probe.guard),
+                 ps.probe.rule.rise, (long long)ps.probe.frames_sampled, ps.probe.seconds);
+    else if (ps.detail_auto)
         vsr_logf(NULL, VSR_LOG_INFO, "serve",
                  "task %s clip %d: detail %.2f chosen (NEG delta against the input +%.2f at most "
                  "over detail 0's on %lld sampled frames, %.2f s)",

@@ -1,0 +1,100 @@
+#include "pipeline/detail_guard.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *vsr_detail_guard_action_name(vsr_detail_guard_action a)
+{
+    switch (a) {
+    case VSR_DETAIL_GUARD_SEARCH: return "search";
+    case VSR_DETAIL_GUARD_FLOOR: return "floor";
+    case VSR_DETAIL_GUARD_SOFT_FLOOR: return "soft_floor";
+    case VSR_DETAIL_GUARD_NOT_RUN: break;
+    }
+    return "not_run";
+}
+
+vsr_detail_guard vsr_detail_guard_resolved(const vsr_detail_guard *g)
+{
+    vsr_detail_guard r = *g;
+    if (r.t1 < 0)
+        r.t1 = VSR_DETAIL_GUARD_T1;
+    if (r.t2 < 0)
+        r.t2 = VSR_DETAIL_GUARD_T2;
+    return r;
+}
+
+int vsr_detail_guard_applies(const vsr_detail_guard *g, int in_w, int in_h, int out_w, int out_h)
+{
+    /* even sides: the self-similar picture is encoded at the input's size */
+    return !g->off && in_w > 0 && in_h > 0 && in_w % 2 == 0 && in_h % 2 == 0 && out_w == 2 * in_w &&
+           out_h == 2 * in_h;
+}
+
+vsr_detail_guard_action vsr_detail_guard_decide(const vsr_detail_guard *g, double s)
+{
+    const vsr_detail_guard r = vsr_detail_guard_resolved(g);
+    if (r.off)
+        return VSR_DETAIL_GUARD_NOT_RUN;
+    if (!isfinite(s) || s < 0 || s <= r.t1)
+        return VSR_DETAIL_GUARD_SEARCH;
+    return s <= r.t2 ? VSR_DETAIL_GUARD_FLOOR : VSR_DETAIL_GUARD_SOFT_FLOOR;
+}
+
+/* Sharpest first: what the soft branch compares (not the enum's order,
+ * which is the option table's). */
+static int softness(vsr_resample_filter f)
+{
+    switch (f) {
+    case VSR_RESAMPLE_LANCZOS3: return 0;
+    case VSR_RESAMPLE_BICUBIC: return 1;
+    case VSR_RESAMPLE_MITCHELL: return 2;
+    case VSR_RESAMPLE_BILINEAR: return 3;
+    }
+    return 0;
+}
+
+vsr_resample_filter vsr_detail_guard_floor(vsr_detail_guard_action a, vsr_resample_filter run)
+{
+    if (a == VSR_DETAIL_GUARD_SOFT_FLOOR && softness(run) < softness(VSR_RESAMPLE_BICUBIC))
+        return VSR_RESAMPLE_BICUBIC;
+    return run;
+}
+
+/* One threshold: a plain decimal in [0, 100], up to `end` */
+static int parse_term(const char *s, const char *end, double *v)
+{
+    if (s == end || end - s > 31)
+        return -1;
+    char buf[32];
+    memcpy(buf, s, (size_t)(end - s));
+    buf[end - s] = 0;
+    char *e;
+    const double x = strtod(buf, &e);
+    if (*e || e == buf || !isfinite(x) || x < 0 || x > 100)
+        return -1;
+    /* strtod takes "inf", hex and leading blanks; only digits, '.' here */
+    for (const char *c = buf; *c; c++)
+        if (!((*c >= '0' && *c <= '9') || *c == '.'))
+            return -1;
+    *v = x;
+    return 0;
+}
+
+int vsr_detail_guard_parse(const char *text, vsr_detail_guard *g)
+{
+    if (!text)
+        return -1;
+    if (!strcmp(text, "off")) {
+        *g = (vsr_detail_guard){.off = 1, .t1 = -1, .t2 = -1};
+        return 0;
+    }
+    const char *comma = strchr(text, ',');
+    double t1, t2;
+    if (!comma || parse_term(text, comma, &t1) < 0 ||
+        parse_term(comma + 1, comma + 1 + strlen(comma + 1), &t2) < 0 || t1 > t2)
+        return -1;
+    *g = (vsr_detail_guard){.off = 0, .t1 = t1, .t2 = t2};
+    return 0;
+}

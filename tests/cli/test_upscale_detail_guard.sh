@@ -1,0 +1,95 @@
+#!/bin/bash
+# The self-similar guard of --detail auto (issue 18, item 5;
+# pipeline/detail_guard.h), end to end on the CPU: --detail-guard forces
+# each branch on a small x2 clip and the output is byte-identical to the
+# run the branch stands for (the search: the guard off; the floor:
+# --detail 0; the soft floor: --detail 0 --input-filter bicubic, or the
+# caller's softer filter kept); s is reported, the same whatever the
+# branch, and plausible; an x4 task and `off` do not run the guard; bad
+# values are refused.
+#
+# Clip: the 96x54 input of test_upscale_detail_auto (6 frames, one window).
+source "$(dirname "$0")/cli_lib.sh"
+source "$(dirname "$0")/video_lib.sh"
+need ffmpeg
+need ffprobe
+need jq
+
+pristine_and_input
+M=(--models-dir "$VSR_MODELS_DIR" --progress json)
+done_line() { grep '"event":"done"' <<<"$OUT" | head -n 1; }
+# run NAME ARGS...: vsr upscale x2 into $WORK/NAME.mp4; its done line in $DONE
+run() {
+    local name=$1
+    shift
+    expect 0 "" "$VSR_BIN" upscale "${M[@]}" -i "$IN" -o "$WORK/$name.mp4" --task SD2HD "$@"
+    DONE=$(done_line)
+}
+not() { ! "$@"; }
+same() { cmp -s "$WORK/$1.mp4" "$WORK/$2.mp4"; }
+
+# 1. The search (s <= T1 = 100): as with the guard off, which reports it
+# did not run.
+run search --model auto --detail-guard 100,100
+SEARCH=$DONE
+echo "guard: $(jq -c '.detail_auto.guard' <<<"$SEARCH"); detail $(jq '.detail' <<<"$SEARCH")"
+check "search: the action, the thresholds" \
+    jq -e '.detail_auto.guard | .action == "search" and .t1 == 100 and .t2 == 100 and
+           .input_filter == "lanczos3"' <<<"$SEARCH"
+check "s is reported: finite, > 0, < 100, from the 5 scored frames (6 sampled, the first out)" \
+    jq -e '.detail_auto.guard | (.self_similar | isinfinite | not) and
+           (.self_similar | isnan | not) and .self_similar > 0 and .self_similar < 100 and
+           .frames_scored == 5 and
+           ((((.vmaf - .vmaf_neg) | fabs) - .self_similar | fabs) < 0.001)' <<<"$SEARCH"
+check "search: candidates measured" jq -e '(.detail_auto.candidates | length) >= 1' <<<"$SEARCH"
+S=$(jq '.detail_auto.guard.self_similar' <<<"$SEARCH")
+run off --model auto --detail-guard off
+check "off: not run, no s" \
+    jq -e '.detail_auto.guard | .action == "not_run" and (has("self_similar") | not)' <<<"$DONE"
+check "search: the same detail as the guard off" \
+    test "$(jq '.detail' <<<"$SEARCH")" = "$(jq '.detail' <<<"$DONE")"
+check "search: byte-identical to the guard off" same search off
+
+# 2. The floor (T1 < s <= T2): detail 0 over Lanczos-3, the model not run.
+run floor --model auto --detail-guard 0,100
+check "floor: detail 0 over lanczos3, no candidate, s as before" jq -e --argjson s "$S" '
+    .detail == 0 and .detail_auto.guard.action == "floor" and
+    .detail_auto.guard.input_filter == "lanczos3" and .detail_auto.guard.self_similar == $s and
+    (.detail_auto.candidates | length) == 0 and .detail_auto.model_s == 0' <<<"$DONE"
+run d0 --model realesr-general-x4v3 --detail 0
+check "floor: byte-identical to --detail 0" same floor d0
+
+# 3. The soft floor (s > T2): detail 0 over bicubic.
+run soft --model auto --detail-guard 0,0 -v
+check "soft floor: reported with -v" grep -q "self-similar guard: s [0-9.]* .*: soft_floor" <<<"$OUT"
+check "soft floor: the output line names bicubic" grep -q "resampled (bicubic)" <<<"$OUT"
+SOFT=$(done_line)
+check "soft floor: detail 0 over bicubic, s as before" jq -e --argjson s "$S" '
+    .detail == 0 and .detail_auto.guard.action == "soft_floor" and
+    .detail_auto.guard.input_filter == "bicubic" and .detail_auto.guard.self_similar == $s' \
+    <<<"$SOFT"
+run d0b --model realesr-general-x4v3 --detail 0 --input-filter bicubic
+check "soft floor: byte-identical to --detail 0 --input-filter bicubic" same soft d0b
+check "soft floor: not the Lanczos floor's bytes" not same soft d0
+# only ever softer: a softer floor given is kept (and s measured over it)
+run softm --model auto --detail-guard 0,0 --input-filter mitchell
+check "soft floor over --input-filter mitchell: mitchell kept" \
+    jq -e '.detail == 0 and .detail_auto.guard.input_filter == "mitchell"' <<<"$DONE"
+run d0m --model realesr-general-x4v3 --detail 0 --input-filter mitchell
+check "soft floor over mitchell: byte-identical to --detail 0 --input-filter mitchell" same softm d0m
+
+# 4. x4: the guard does not run, whatever the thresholds.
+expect 0 "" "$VSR_BIN" upscale "${M[@]}" -i "$IN" -o "$WORK/x4.mp4" --scale 4 --model auto \
+    --detail auto --detail-guard 0,0
+check "x4: the guard not run, the search as before" jq -e '
+    .detail_auto.guard.action == "not_run" and (.detail_auto.guard | has("self_similar") | not) and
+    .detail_auto.guard.input_filter == "lanczos3" and (.detail_auto.candidates | length) >= 1' \
+    <<<"$(done_line)"
+
+# 5. Refused, with the option named and nothing written.
+for bad in 3,2 abc 2.5 -1,2 1,101 "" "2.5, 2.8" nan,nan; do
+    expect 2 "detail-guard.*expected off or T1,T2" "$VSR_BIN" upscale -i "$IN" \
+        -o "$WORK/bad.mp4" --scale 2 --detail auto --detail-guard "$bad"
+done
+check "no output after a bad value" test ! -e "$WORK/bad.mp4"
+finish

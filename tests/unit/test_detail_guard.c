@@ -1,0 +1,94 @@
+/* The self-similar guard's rule (pipeline/detail_guard.h) on made-up s:
+ * each branch at and around its thresholds, the defaults, s that is no
+ * measurement, the x2-only gate, the floor it leaves (only ever softer),
+ * and the option's text, refused where malformed. */
+#include <math.h>
+#include <string.h>
+
+#include "pipeline/detail_guard.h"
+#include "test_util.h"
+
+int main(void)
+{
+    /* the defaults */
+    const vsr_detail_guard def = {.off = 0, .t1 = -1, .t2 = -1};
+    const vsr_detail_guard r = vsr_detail_guard_resolved(&def);
+    CHECK_NEAR(r.t1, VSR_DETAIL_GUARD_T1, 1e-12);
+    CHECK_NEAR(r.t2, VSR_DETAIL_GUARD_T2, 1e-12);
+    CHECK(vsr_detail_guard_decide(&def, 0.0) == VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&def, VSR_DETAIL_GUARD_T1) == VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&def, VSR_DETAIL_GUARD_T1 + 1e-9) == VSR_DETAIL_GUARD_FLOOR);
+    CHECK(vsr_detail_guard_decide(&def, VSR_DETAIL_GUARD_T2) == VSR_DETAIL_GUARD_FLOOR);
+    CHECK(vsr_detail_guard_decide(&def, VSR_DETAIL_GUARD_T2 + 1e-9) == VSR_DETAIL_GUARD_SOFT_FLOOR);
+    CHECK(vsr_detail_guard_decide(&def, 40.0) == VSR_DETAIL_GUARD_SOFT_FLOOR);
+
+    /* given thresholds; t1 == t2 leaves no floor branch */
+    const vsr_detail_guard g = {.off = 0, .t1 = 1.0, .t2 = 2.0};
+    CHECK(vsr_detail_guard_decide(&g, 0.99) == VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&g, 1.5) == VSR_DETAIL_GUARD_FLOOR);
+    CHECK(vsr_detail_guard_decide(&g, 2.01) == VSR_DETAIL_GUARD_SOFT_FLOOR);
+    const vsr_detail_guard same = {.off = 0, .t1 = 1.0, .t2 = 1.0};
+    CHECK(vsr_detail_guard_decide(&same, 1.0) == VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&same, 1.01) == VSR_DETAIL_GUARD_SOFT_FLOOR);
+    /* 0,0: every measured s > 0 takes the soft floor; 100,100: none */
+    const vsr_detail_guard zero = {.off = 0, .t1 = 0, .t2 = 0},
+                           hundred = {.off = 0, .t1 = 100, .t2 = 100};
+    CHECK(vsr_detail_guard_decide(&zero, 0.01) == VSR_DETAIL_GUARD_SOFT_FLOOR);
+    CHECK(vsr_detail_guard_decide(&hundred, 99.0) == VSR_DETAIL_GUARD_SEARCH);
+
+    /* no measurement: the search, never a floor */
+    CHECK(vsr_detail_guard_decide(&zero, NAN) == VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&zero, INFINITY) == VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&zero, -1.0) == VSR_DETAIL_GUARD_SEARCH);
+    /* off: not run, whatever s */
+    const vsr_detail_guard off = {.off = 1, .t1 = 0, .t2 = 0};
+    CHECK(vsr_detail_guard_decide(&off, 10.0) == VSR_DETAIL_GUARD_NOT_RUN);
+
+    /* x2 only, as the pipeline computes the output: both sides twice,
+     * even input sides; x4, x3, 2x on one side only, --size elsewhere: no */
+    CHECK(vsr_detail_guard_applies(&def, 960, 540, 1920, 1080));
+    CHECK(vsr_detail_guard_applies(&def, 96, 54, 192, 108));
+    CHECK(!vsr_detail_guard_applies(&def, 480, 270, 1920, 1080));
+    CHECK(!vsr_detail_guard_applies(&def, 640, 360, 1920, 1080));
+    CHECK(!vsr_detail_guard_applies(&def, 960, 540, 1920, 1088));
+    CHECK(!vsr_detail_guard_applies(&def, 97, 54, 194, 108));
+    CHECK(!vsr_detail_guard_applies(&def, 0, 0, 0, 0));
+    CHECK(!vsr_detail_guard_applies(&off, 960, 540, 1920, 1080));
+
+    /* the floor: the run's, except the soft branch over a filter sharper
+     * than bicubic; a softer one the caller gave is kept */
+    CHECK(vsr_detail_guard_floor(VSR_DETAIL_GUARD_SEARCH, VSR_RESAMPLE_LANCZOS3) ==
+          VSR_RESAMPLE_LANCZOS3);
+    CHECK(vsr_detail_guard_floor(VSR_DETAIL_GUARD_FLOOR, VSR_RESAMPLE_LANCZOS3) ==
+          VSR_RESAMPLE_LANCZOS3);
+    CHECK(vsr_detail_guard_floor(VSR_DETAIL_GUARD_NOT_RUN, VSR_RESAMPLE_LANCZOS3) ==
+          VSR_RESAMPLE_LANCZOS3);
+    CHECK(vsr_detail_guard_floor(VSR_DETAIL_GUARD_SOFT_FLOOR, VSR_RESAMPLE_LANCZOS3) ==
+          VSR_RESAMPLE_BICUBIC);
+    CHECK(vsr_detail_guard_floor(VSR_DETAIL_GUARD_SOFT_FLOOR, VSR_RESAMPLE_BICUBIC) ==
+          VSR_RESAMPLE_BICUBIC);
+    CHECK(vsr_detail_guard_floor(VSR_DETAIL_GUARD_SOFT_FLOOR, VSR_RESAMPLE_MITCHELL) ==
+          VSR_RESAMPLE_MITCHELL);
+    CHECK(vsr_detail_guard_floor(VSR_DETAIL_GUARD_SOFT_FLOOR, VSR_RESAMPLE_BILINEAR) ==
+          VSR_RESAMPLE_BILINEAR);
+
+    /* the option's text */
+    vsr_detail_guard p = def;
+    CHECK(vsr_detail_guard_parse("off", &p) == 0 && p.off == 1);
+    CHECK(vsr_detail_guard_parse("2.6,3", &p) == 0 && !p.off);
+    CHECK_NEAR(p.t1, 2.6, 1e-12);
+    CHECK_NEAR(p.t2, 3.0, 1e-12);
+    CHECK(vsr_detail_guard_parse("0,100", &p) == 0 && p.t1 == 0 && p.t2 == 100);
+    const char *bad[] = {"",      "on",      "2.5",   "2.5,", ",2.8", "3,2",   "-1,2",  "1,101",
+                         "nan,1", "inf,inf", "1,2,3", " 1,2", "1, 2", "0x1,2", "1e0,2", "OFF"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        vsr_detail_guard q = g;
+        CHECK_MSG(vsr_detail_guard_parse(bad[i], &q) < 0, "'%s' accepted", bad[i]);
+        CHECK_MSG(q.t1 == 1.0 && q.t2 == 2.0 && !q.off, "'%s' changed the guard", bad[i]);
+    }
+    CHECK(vsr_detail_guard_parse(NULL, &p) < 0);
+
+    CHECK(!strcmp(vsr_detail_guard_action_name(VSR_DETAIL_GUARD_SOFT_FLOOR), "soft_floor"));
+    CHECK(!strcmp(vsr_detail_guard_action_name(VSR_DETAIL_GUARD_NOT_RUN), "not_run"));
+    return test_report("test_detail_guard");
+}
