@@ -72,6 +72,17 @@ vsr_quality_picture vsr_clip_quality_picture(const AVFrame *f)
     return p;
 }
 
+void vsr_clip_quality_pool_window(const vsr_quality *q, double *vmaf, double *neg, int64_t *n)
+{
+    int64_t count;
+    const vsr_quality_frame *f = vsr_quality_frames(q, &count);
+    for (int64_t k = count > 1 ? 1 : 0; k < count; k++) {
+        *vmaf += f[k].vmaf;
+        *neg += f[k].vmaf_neg;
+        (*n)++;
+    }
+}
+
 /* Counts the frames left in r, for the error message of a count mismatch
  * (decoding errors on the way only stop the count). */
 static int64_t count_rest(clip_reader *r)

@@ -45,4 +45,10 @@ void vsr_clip_quality_free(vsr_clip_quality *cq);
 /* A decoded 8-bit 4:2:0 frame as a quality session takes it (no copy). */
 vsr_quality_picture vsr_clip_quality_picture(const AVFrame *f);
 
+/* Adds finished session q's per-frame VMAF and NEG to *vmaf and *neg and
+ * their count to *n, leaving out its first frame (whose motion libvmaf
+ * sets to 0, as for a clip's first) unless it is the only one: how a probe
+ * that scores short windows, each a session of its own, pools them. */
+void vsr_clip_quality_pool_window(const vsr_quality *q, double *vmaf, double *neg, int64_t *n);
+
 #endif

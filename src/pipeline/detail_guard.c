@@ -42,8 +42,8 @@ vsr_detail_guard_action vsr_detail_guard_decide(const vsr_detail_guard *g, doubl
     return s <= r.t2 ? VSR_DETAIL_GUARD_FLOOR : VSR_DETAIL_GUARD_SOFT_FLOOR;
 }
 
-/* Sharpest first: what the soft branch compares (not the enum's order,
- * which is the option table's). */
+/* Sharpest first: what the soft branch compares, spelled out rather than
+ * read from the enum's order (the option table's). */
 static int softness(vsr_resample_filter f)
 {
     switch (f) {

@@ -345,15 +345,8 @@ static int score(probe *p, float d, double *vmaf, double *neg, int64_t *scored, 
         vsr_quality_summary sum;
         if (ret >= 0)
             ret = vsr_quality_finish(q, &sum, err);
-        if (ret >= 0) {
-            int64_t count;
-            const vsr_quality_frame *f = vsr_quality_frames(q, &count);
-            for (int64_t k = count > 1 ? 1 : 0; k < count; k++) {
-                sv += f[k].vmaf;
-                sn += f[k].vmaf_neg;
-                n++;
-            }
-        }
+        if (ret >= 0)
+            vsr_clip_quality_pool_window(q, &sv, &sn, &n);
         vsr_quality_free(q);
         i = end;
     }

@@ -129,15 +129,8 @@ static int measure_window(selfsim *c, int n, int64_t index, double *sv, double *
     vsr_quality_summary sum;
     if (ret >= 0)
         ret = vsr_quality_finish(c->q, &sum, err);
-    if (ret >= 0) {
-        int64_t count;
-        const vsr_quality_frame *f = vsr_quality_frames(c->q, &count);
-        for (int64_t k = count > 1 ? 1 : 0; k < count; k++) {
-            *sv += f[k].vmaf;
-            *sn += f[k].vmaf_neg;
-            (*cnt)++;
-        }
-    }
+    if (ret >= 0)
+        vsr_clip_quality_pool_window(c->q, sv, sn, cnt);
     vsr_quality_free(c->q);
     c->q = NULL;
     for (int k = 0; c->back && k < n; k++)
