@@ -171,20 +171,18 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
         goto done;
     }
     c->detail = ps.detail;
-    if (ps.detail_auto && ps.probe.guard != VSR_DETAIL_GUARD_NOT_RUN)
+    if (ps.detail_auto) {
+        char guard[160] = ""; /* the self-similar guard's reading, where it ran (x2) */
+        if (ps.probe.guard != VSR_DETAIL_GUARD_NOT_RUN)
+            snprintf(guard, sizeof guard, "floor %s; self-similar delta %.3f: %s; ",
+                     vsr_resample_filter_name(ps.input_filter), ps.probe.self_similar.delta,
+                     vsr_detail_guard_action_name(ps.probe.guard));
         vsr_logf(NULL, VSR_LOG_INFO, "serve",
-                 "task %s clip %d: detail %.2f chosen (floor %s; self-similar delta %.3f: %s; NEG "
-                 "delta against the input +%.2f at most over detail 0's on %lld sampled frames, "
-                 "%.2f s)",
-                 j->job.id, index, ps.probe.detail, vsr_resample_filter_name(ps.input_filter),
-                 ps.probe.self_similar.delta, vsr_detail_guard_action_name(ps.probe.guard),
-                 ps.probe.rule.rise, (long long)ps.probe.frames_sampled, ps.probe.seconds);
-    else if (ps.detail_auto)
-        vsr_logf(NULL, VSR_LOG_INFO, "serve",
-                 "task %s clip %d: detail %.2f chosen (NEG delta against the input +%.2f at most "
-                 "over detail 0's on %lld sampled frames, %.2f s)",
-                 j->job.id, index, ps.probe.detail, ps.probe.rule.rise,
+                 "task %s clip %d: detail %.2f chosen (%sNEG delta against the input +%.2f at "
+                 "most over detail 0's on %lld sampled frames, %.2f s)",
+                 j->job.id, index, ps.probe.detail, guard, ps.probe.rule.rise,
                  (long long)ps.probe.frames_sampled, ps.probe.seconds);
+    }
     stages[VSR_STAGE_DECODE] = ps.decode_s;
     stages[VSR_STAGE_CONVERT] = ps.convert_s;
     stages[VSR_STAGE_INFER] = ps.infer_s;
