@@ -399,14 +399,18 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
 
     /* The next launch on the stream may start its CTAs (on SMs this one
      * leaves) once every CTA of this one has let it (or ended); it then
-     * waits for the tiles it needs, flag by flag. A launch with none
-     * before it to overlap lets it at once; one that overlaps the launch
-     * before lets it only once that launch is all stored (the scheduler
-     * below), so that at most two launches work at once: with three (a
-     * grid smaller than the GPU, or SMs taken by another stream) the
-     * output differed from one conv at a time in calls 7-9
-     * (bench/results/2026-12-06-h100-rrdb-4.md), by a cause not found,
-     * and with two it never has. */
+     * waits for the tiles it needs, flag by flag. Launches overlap only
+     * where a grid fills the GPU (launch_rrdb), so that at most two are
+     * resident at once: a CTA an SM, the next launch's last CTA starts
+     * only once the launch before has left every SM. With three resident
+     * (a grid smaller than a third of the GPU) the output differed from
+     * one conv at a time, by a cause not found (calls 7-11:
+     * bench/results/2026-12-06-h100-rrdb-4.md, -5.md). A launch with none
+     * before it to overlap lets the next one in at once; one that
+     * overlaps the launch before, only once that launch is all stored
+     * (the scheduler below): with grids under the GPU's size that alone
+     * did not suffice at 44 CTAs (three resident), but it is cheap and
+     * kept. */
     if (!a.wait_epoch)
         asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
 
@@ -1133,7 +1137,10 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
     CUtensorMap &map = maps[0], *res = maps + 1;
     /* one CTA an SM (the shared memory allows no more), each claiming
      * tiles until none is left; a launch that waits for the one before by
-     * its flags may start beside it */
+     * its flags may start beside it, where both fill the GPU (the kernel
+     * says why): smaller ones run one at a time */
+    if (tiles < l.num_sms)
+        b.wait_epoch = 0;
     cudaLaunchConfig_t cfg = {};
     cfg.gridDim = dim3((unsigned)(tiles < l.num_sms ? tiles : l.num_sms));
     cfg.blockDim = dim3(L::NTHREADS);
@@ -1143,7 +1150,7 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
     overlap.id = cudaLaunchAttributeProgrammaticStreamSerialization;
     overlap.val.programmaticStreamSerializationAllowed = 1;
     cfg.attrs = &overlap;
-    cfg.numAttrs = a.wait_epoch ? 1 : 0;
+    cfg.numAttrs = b.wait_epoch ? 1 : 0;
 #ifdef VSR_RRDB_TRACE
     return traced_launch([&] { cudaLaunchKernelEx(&cfg, kern, b, map, res[0], res[1], maps[3]); },
                          b, l.stream);

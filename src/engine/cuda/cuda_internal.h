@@ -202,11 +202,11 @@ struct RrdbConvArgs {
      * written, and *stored (this launch's, zero before it) counts the
      * tiles so flagged. wait_epoch > 0: the launch follows an RRDB conv of
      * the same size (epoch wait_epoch, its count *wait_stored) at once on
-     * the stream and may overlap it (a programmatic dependent launch): a
-     * tile's rows are loaded only once the 3 x 3 tiles around it hold
-     * wait_epoch or more, and the launch after this one is let in only
-     * once *wait_stored counts every tile (at most two launches work at
-     * once: the kernel says why). */
+     * the stream and may overlap it (a programmatic dependent launch,
+     * where the launches fill the GPU: launch_rrdb): a tile's rows are
+     * loaded only once the 3 x 3 tiles around it hold wait_epoch or more,
+     * and the launch after this one is let in only once *wait_stored
+     * counts every tile (the kernel says why). */
     unsigned long long *claim;
     unsigned int *flags; /* conv3x3_rrdb_tiles(n, h, w) of them */
     unsigned int *stored;
