@@ -19,6 +19,13 @@
  *                                                      memory) vs from its C
  *                                                      conversion to RGB24: same
  *                                                      bytes (whole, tiled)
+ *   cuda_psnr overlap MODEL IN.ppm RUNS                the RRDB convs overlapped
+ *                                                      (the default) against one
+ *                                                      at a time
+ *                                                      (VSR_CUDA_RRDB_OFF=4,
+ *                                                      or VSR_PSNR_REF_OFF),
+ *                                                      RUNS frames on one
+ *                                                      context: same bytes
  *   cuda_psnr variants MODEL                           every body-conv kernel
  *                                                      variant vs variant 0
  *                                                      (mma.sync, checked vs
@@ -145,6 +152,80 @@ static int upscale(const vsr_graph *g, const char *backend, int tile, const vsr_
                    vsr_image *out, double *secs, vsr_error *err)
 {
     return upscale_n(g, backend, tile, 0, 1, in, out, secs, err);
+}
+
+/* Overlapped launches (RrdbConvArgs) change when a tile runs, never what
+ * it computes: every frame of runs on one context (flags and claim
+ * counters reused) must give the bytes of the convs run one at a time.
+ * A tile that read its inputs before they were written, or wrote over
+ * ones still to be read, shows here. Returns the number of failures. */
+static int overlap_check(const vsr_graph *g, const vsr_image *in, int runs)
+{
+    vsr_error err = {0};
+    vsr_image one = {0}, got = {0};
+    double secs = 0;
+    /* the knobs are read when the engine is made: the reference with the
+     * environment's VSR_CUDA_RRDB_OFF bits and the overlap's (4), or with
+     * VSR_PSNR_REF_OFF's (other refinements that must not change a byte
+     * either, e.g. 16: the stores by the copy engine) */
+    const char *env = getenv("VSR_CUDA_RRDB_OFF"), *ref_env = getenv("VSR_PSNR_REF_OFF");
+    const int bits = env ? atoi(env) : 0, ref_bits = ref_env ? atoi(ref_env) : bits | 4;
+    char knob[2][16];
+    snprintf(knob[0], sizeof knob[0], "%d", ref_bits);
+    snprintf(knob[1], sizeof knob[1], "%d", bits);
+    setenv("VSR_CUDA_RRDB_OFF", knob[0], 1);
+    int rc = upscale(g, "cuda", 0, in, &one, &secs, &err);
+    setenv("VSR_CUDA_RRDB_OFF", knob[1], 1);
+    vsr_engine_options opt;
+    vsr_engine_options_default(&opt);
+    opt.backend = "cuda";
+    opt.memory_budget = (size_t)16 << 30;
+    vsr_engine *e = NULL;
+    vsr_engine_ctx *c = NULL;
+    if (rc == 0)
+        rc = vsr_engine_create(g, &opt, &e, &err);
+    if (rc == 0)
+        rc = vsr_engine_ctx_create(e, &c, &err);
+    if (rc == 0)
+        rc = vsr_image_alloc(&got, one.width, one.height, VSR_PIX_RGB24, &err);
+    int fails = 0;
+    for (int k = 0; k < runs && rc == 0; k++) {
+        memset(got.data, 0, (size_t)got.width * got.height * 3);
+        rc = run_once(c, in, NULL, &got, NULL, &err);
+        int md = 0;
+        if (rc == 0)
+            psnr(&got, &one, &md);
+        fails += md != 0;
+        if (rc == 0 && md) {
+            /* where: the box of the differing output pixels, in input pixels */
+            const uint8_t *pg = got.data, *po = one.data;
+            int x0 = got.width, y0 = got.height, x1 = -1, y1 = -1;
+            for (int y = 0; y < got.height; y++)
+                for (int x = 0; x < got.width * 3; x++)
+                    if (pg[(size_t)y * got.width * 3 + x] != po[(size_t)y * got.width * 3 + x]) {
+                        x0 = x / 3 < x0 ? x / 3 : x0;
+                        x1 = x / 3 > x1 ? x / 3 : x1;
+                        y0 = y < y0 ? y : y0;
+                        y1 = y > y1 ? y : y1;
+                    }
+            printf("OVERLAP %s %dx%d run %d: max|diff| %d against one conv at a time FAIL "
+                   "(input x %d..%d, y %d..%d)\n",
+                   g->name, in->width, in->height, k, md, x0 / g->scale, x1 / g->scale,
+                   y0 / g->scale, y1 / g->scale);
+        }
+    }
+    printf("OVERLAP %s %dx%d (VSR_CUDA_RRDB_OFF=%d): %d of %d runs differ from one conv at a "
+           "time (OFF=%d) %s\n",
+           g->name, in->width, in->height, bits, fails, runs, ref_bits, fails ? "FAIL" : "ok");
+    if (rc < 0) {
+        fprintf(stderr, "overlap: %s\n", err.msg);
+        fails++;
+    }
+    vsr_engine_ctx_destroy(c);
+    vsr_engine_destroy(e);
+    vsr_image_free(&one);
+    vsr_image_free(&got);
+    return fails;
 }
 
 static int load(const char *spec, vsr_graph *g, vsr_error *err)
@@ -386,6 +467,12 @@ int main(int argc, char **argv)
                 write_ppm(dump, &out, &err);
             vsr_image_free(&out);
         }
+    } else if (!strcmp(mode, "overlap") && argc >= 5) {
+        if (read_ppm(argv[3], &in, &err) < 0) {
+            fprintf(stderr, "%s\n", err.msg);
+            return 2;
+        }
+        fails += overlap_check(&g, &in, atoi(argv[4]));
     } else if (!strcmp(mode, "paths") && argc >= 6) {
         int w = atoi(argv[3]), h = atoi(argv[4]), frames = atoi(argv[5]);
         if (vsr_image_alloc(&in, w, h, VSR_PIX_RGB24, &err) < 0) {

@@ -20,8 +20,12 @@
  *                              that many output channels
  *   VSR_CUDA_RRDB_OFF=N        cuda: the RRDB kernels' refinements in the
  *                              bit mask N off (1 stationary weights, 2
- *                              residual prefetch; to measure what each
- *                              brings)
+ *                              residual prefetch, 4 consecutive convs
+ *                              overlapped, 8 the residual folded into the
+ *                              MMAs, 16 stores by the copy engine; to
+ *                              measure what each brings;
+ *                              128 adds stalls before the tiles, to test
+ *                              the overlap)
  *   VSR_CUDA_NO_TAIL=1, VSR_CUDA_NO_FIRST=1  cuda: those fused steps off */
 #ifndef VSR_ENGINE_BACKEND_SETTINGS_H
 #define VSR_ENGINE_BACKEND_SETTINGS_H

@@ -13,7 +13,11 @@
  *                        =64: not the one with that many output channels
  *   VSR_CUDA_RRDB_OFF=N  the RRDB kernels' refinements in the bit mask N
  *                        off (1 stationary weights, 2 residual
- *                        prefetch), to measure what each brings
+ *                        prefetch, 4 consecutive convs overlapped, 8
+ *                        the residual folded into the MMAs, 16 stores
+ *                        by the copy engine), to
+ *                        measure what each brings; 128 adds stalls before
+ *                        the tiles (cuda_psnr overlap's race check)
  *   VSR_CUDA_NO_FIRST=1, VSR_CUDA_NO_TAIL=1, VSR_CUDA_FIRST_FP32=1
  *                        debugging: generic first layer / generic tail /
  *                        first layer in fp32 FMA instead of tensor cores

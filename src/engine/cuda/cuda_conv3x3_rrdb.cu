@@ -11,7 +11,8 @@
  * Cin, the k-steps wholly past Cin skipped).
  *
  * Work: a tile is 4 output rows x 96 pixels; tiles are numbered down the
- * columns and each CTA (one per SM) takes a contiguous range. Two consumer
+ * columns and each CTA (one per SM) claims them one at a time (a counter
+ * of the launch's own), so that the CTAs end together. Two consumer
  * warpgroups work in step on the same tile, warpgroup w on output rows
  * 2w and 2w + 1, so every weight block brought in serves 384 pixels.
  * Per 64-channel chunk of the input (a "pass") the tile reads 6 input
@@ -27,10 +28,13 @@
  *    32 ran at 57-63% of the m64n128 rate in bench/cuda_bench --probe
  *    (shared-memory reads per flop), this at 75% of it.
  *
- * Roles (288 threads): warp 8 (one thread) brings input rows by TMA into a
- * ring of row slots and weight blocks by bulk copy into a ring of weight
- * slots (full/empty mbarrier pairs; an empty barrier completes when the 8
- * consumer warps have each arrived); the consumers wait, issue their MMAs
+ * Roles (320 threads): warp 9 schedules (claims the CTA's next tile, waits
+ * for its inputs when the launch overlaps the one before, sets the flag
+ * of each tile stored: RrdbConvArgs); warp 8 (one thread) brings input
+ * rows by TMA into a ring of row slots and weight blocks by bulk copy into
+ * a ring of weight slots (full/empty mbarrier pairs; an empty barrier
+ * completes when the 8 consumer warps have each arrived); the consumers
+ * wait, issue their MMAs
  * one commit group a step, and free what the group before read once it
  * completes (wgmma.wait_group 1), so a step's MMAs are queued behind the
  * last one's. Rows are freed as soon as the warpgroup's last MMA on them
@@ -74,14 +78,18 @@ namespace
 
 using namespace tc;
 
-constexpr int NTHREADS = 288;
 constexpr int PRODUCER_WARP = 8;
+constexpr int SCHED_WARP = 9;
+constexpr int STORE_WARP = 10;
 constexpr int SMEM_LIMIT = 227 * 1024;
 constexpr int TW = 96;            /* pixels of a tile row (N of the MMA) */
 constexpr int TILE_ROWS = 4;      /* output rows of a tile */
 constexpr int EMPTY_ARRIVALS = 8; /* the consumer warps */
 
 template <bool STACK> struct RLayout {
+    /* Cout 32 has an eleventh warp: the storer (the epilogue's stores by
+     * the copy engine, RRDB_OFF_TMA_STORE) */
+    static constexpr int NTHREADS = STACK ? 352 : 320;
     static constexpr int ROW_BYTES = (TW + 2) * 128; /* one chunk of an input row, halo included */
     static constexpr int ROW_SLOT = (ROW_BYTES + 1023) / 1024 * 1024;
     static constexpr int RS = STACK ? 7 : 8; /* row slots */
@@ -96,8 +104,16 @@ template <bool STACK> struct RLayout {
     static constexpr int OFF_ROWS = WRING;
     static constexpr int OFF_STAGE = OFF_ROWS + RS * ROW_SLOT;
     static constexpr int OFF_BIAS = OFF_STAGE + 2 * STAGE;
-    static constexpr int OFF_BAR = OFF_BIAS + 64 * 4;
-    static constexpr int TOTAL = OFF_BAR + (2 * RS + 2 * WS) * 8 + 1024; /* + alignment slack */
+    /* the tiles: the ring the producer leaves for the consumers (4), the
+     * scheduler's next one for the producer (1) */
+    static constexpr int OFF_TILE = OFF_BIAS + 64 * 4;
+    static constexpr int OFF_BAR = OFF_TILE + 8 * 4;
+    /* mbarriers: rows and weights full/empty, the scheduler's tile full/empty,
+     * two tiles done, the two stages' staged/free (the storer's) */
+    static constexpr int NBAR = 2 * RS + 2 * WS + 4 + 4;
+    /* plain: the fold's identity, a weight block; + alignment slack */
+    static constexpr int OFF_ID = (OFF_BAR + NBAR * 8 + 1023) / 1024 * 1024;
+    static constexpr int TOTAL = OFF_ID + (STACK ? 0 : 8192) + 1024;
     static_assert(WRING % 1024 == 0 && TOTAL <= SMEM_LIMIT, "shared memory");
 };
 
@@ -203,6 +219,10 @@ constexpr int BAR_WG0 = 1; /* named barriers 1, 2: a consumer warpgroup's own */
 struct TileAt {
     int img, x0, y0;
 };
+__device__ __forceinline__ int tile_number(int img, int sx, int sy, int tiles_x, int tiles_y)
+{
+    return (img * tiles_x + sx) * tiles_y + sy;
+}
 __device__ __forceinline__ TileAt tile_at(int t, int tiles_x, int tiles_y)
 {
     TileAt p;
@@ -267,10 +287,12 @@ struct Res8 {
 __device__ __forceinline__ Res8 load_res8(const RrdbConvArgs &a, long long pix, int c8)
 {
     Res8 r;
-    r.r1 = *reinterpret_cast<const uint4 *>(a.r1 + pix * a.r1_stride + c8 * 8);
+    /* through L2 only (ld.global.cg): another SM wrote them, maybe while
+     * this kernel ran (an overlapped launch), and L1 is not coherent */
+    r.r1 = __ldcg(reinterpret_cast<const uint4 *>(a.r1 + pix * a.r1_stride + c8 * 8));
     r.r2 = make_uint4(0, 0, 0, 0);
     if (a.r2)
-        r.r2 = *reinterpret_cast<const uint4 *>(a.r2 + pix * a.r2_stride + c8 * 8);
+        r.r2 = __ldcg(reinterpret_cast<const uint4 *>(a.r2 + pix * a.r2_stride + c8 * 8));
     return r;
 }
 
@@ -298,35 +320,113 @@ __device__ __forceinline__ void store8(const RrdbConvArgs &a, uint4 v, const Res
     *reinterpret_cast<uint4 *>(a.out + pix * a.out_stride + c8 * 8) = v;
 }
 
-/* KS_LAST: 16-channel k-steps of the last chunk (cin - 64 (chunks - 1)) / 16. */
-template <bool STACK, int KS_LAST>
-__global__ void __launch_bounds__(NTHREADS, 1)
+/* Overlapped launches (RrdbConvArgs' scheduling): a tile's flag is
+ * released by the scheduler warp once the consumers' stores are done, and
+ * acquired by the next launch's scheduler before its producer loads rows
+ * that the tile wrote. */
+__device__ __forceinline__ unsigned int load_acquire(const unsigned int *p)
+{
+    unsigned int v;
+    asm volatile("ld.acquire.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p) : "memory");
+    return v;
+}
+__device__ __forceinline__ void store_release(unsigned int *p, unsigned int v)
+{
+    asm volatile("st.release.gpu.global.u32 [%0], %1;\n" ::"l"(p), "r"(v) : "memory");
+}
+__device__ __forceinline__ void red_release_add(unsigned int *p, unsigned int v)
+{
+    asm volatile("red.release.gpu.global.add.u32 [%0], %1;\n" ::"l"(p), "r"(v) : "memory");
+}
+
+/* The scheduler warp (all 32 lanes) waits until the tiles of the launch
+ * before whose outputs tile t reads (the 3 x 3 around it: the rows above
+ * and below, the pixels left and right) are written. A wait of more than
+ * ~10 s means a broken chain: the kernel traps (the stream reports a
+ * launch failure) instead of hanging. */
+__device__ __forceinline__ void wait_inputs(const RrdbConvArgs &a, int t, int tiles_x, int tiles_y,
+                                            int lane)
+{
+    const int rad = 1, span = 2 * rad + 1;
+    const TileAt p = tile_at(t, tiles_x, tiles_y);
+    const int sx = p.x0 / TW + lane % span - rad, sy = p.y0 / TILE_ROWS + lane / span - rad;
+    if (lane < span * span && sx >= 0 && sx < tiles_x && sy >= 0 && sy < tiles_y) {
+        const unsigned int *f = a.flags + tile_number(p.img, sx, sy, tiles_x, tiles_y);
+        const long long t0 = clock64();
+        while (load_acquire(f) < a.wait_epoch)
+            if (clock64() - t0 > 20000000000LL)
+                __trap();
+    }
+    __syncwarp();
+}
+
+/* KS_LAST: 16-channel k-steps of the last chunk (cin - 64 (chunks - 1)) / 16.
+ * FOLD (plain, two chunks or more): a.fold times the input's first 64
+ * channels added to the accumulators by an MMA with a scaled identity
+ * (at the centre tap of the first pass), in place of a residual read in
+ * the epilogue (the dense block's x, which is also the conv's input). */
+template <bool STACK, int KS_LAST, bool FOLD>
+__global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
     conv3x3_rrdb_kernel(const RrdbConvArgs a, const __grid_constant__ CUtensorMap rows,
                         const __grid_constant__ CUtensorMap res1,
-                        const __grid_constant__ CUtensorMap res2)
+                        const __grid_constant__ CUtensorMap res2,
+                        const __grid_constant__ CUtensorMap outm)
 {
 #ifdef VSR_HAVE_WGMMA_CODE
     using L = RLayout<STACK>;
-    constexpr int RS = L::RS, WS = L::WS;
+    constexpr int RS = L::RS, WS = L::WS, NTHREADS = L::NTHREADS;
     extern __shared__ unsigned char smem_raw[];
     unsigned char *smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
     const uint32_t base = smem_u32(smem);
     const uint32_t sW = base, sRows = base + L::OFF_ROWS;
     const uint32_t fullR = base + L::OFF_BAR, emptyR = fullR + RS * 8;
     const uint32_t fullW = emptyR + RS * 8, emptyW = fullW + WS * 8;
+    const uint32_t fullQ = emptyW + WS * 8, emptyQ = fullQ + 8, doneT = emptyQ + 8;
+    const uint32_t staged = doneT + 16, stageFree = staged + 16, sId = base + L::OFF_ID;
     float *sBias = reinterpret_cast<float *>(smem + L::OFF_BIAS);
+    /* Cout 32 without residuals: a warpgroup's stage goes out by one TMA
+     * store, issued by the storer warp, and the consumers go on to their
+     * next tile's MMAs meanwhile (the outputs are plain values). */
+    const bool tma_store = STACK && !a.r1 && !(a.off & RRDB_OFF_TMA_STORE);
 
     const int H = a.h, W = a.w;
     const int tiles_x = (W + TW - 1) / TW, tiles_y = (H + TILE_ROWS - 1) / TILE_ROWS;
-    const long long total = (long long)a.n * tiles_x * tiles_y;
-    const int i0 = (int)(total * blockIdx.x / gridDim.x);
-    const int i1 = (int)(total * (blockIdx.x + 1) / gridDim.x);
+    const int total = a.n * tiles_x * tiles_y; /* launch_rrdb checked the range */
     const int nch = (a.cin + 63) / 64;
+    volatile int *tile_ring = reinterpret_cast<volatile int *>(smem + L::OFF_TILE);
+    volatile int *tile_next = tile_ring + 4;
+    volatile int *store_tile = tile_ring + 6; /* a warpgroup's staged tile, for the storer */
+
+    /* The next launch on the stream may start its CTAs (on SMs this one
+     * leaves) once every CTA of this one has let it (or ended); it then
+     * waits for the tiles it needs, flag by flag. Launches overlap only
+     * where a grid fills the GPU (launch_rrdb), so that at most two are
+     * resident at once: a CTA an SM, the next launch's last CTA starts
+     * only once the launch before has left every SM. With three resident
+     * (a grid smaller than a third of the GPU) the output differed from
+     * one conv at a time, by a cause not found (calls 7-11:
+     * bench/results/2026-12-06-h100-rrdb-4.md, -5.md). A launch with none
+     * before it to overlap lets the next one in at once; one that
+     * overlaps the launch before, only once that launch is all stored
+     * (the scheduler below): with grids under the GPU's size that alone
+     * did not suffice at 44 CTAs (three resident), but it is cheap and
+     * kept. */
+    if (!a.wait_epoch)
+        asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
 
     if (STACK) /* the zero blocks: 4 KiB before each slot's block and after the last */
         for (int i = threadIdx.x; i < (WS + 1) * 256; i += NTHREADS) {
             const int blk = i >> 8, k = i & 255;
             *reinterpret_cast<uint4 *>(smem + blk * L::WSLOT + k * 16) = make_uint4(0, 0, 0, 0);
+        }
+    if (FOLD) /* the identity times fold, as a 64 x 64 weight block (128-byte swizzle) */
+        for (int i = threadIdx.x; i < 512; i += NTHREADS) {
+            const int r = i >> 3, k8 = (i & 7) ^ (r & 7); /* row, logical 8-channel chunk */
+            __half h[8];
+            for (int j = 0; j < 8; ++j)
+                h[j] = __float2half_rn(k8 * 8 + j == r ? a.fold : 0.f);
+            *reinterpret_cast<uint4 *>(smem + L::OFF_ID + i * 16) =
+                *reinterpret_cast<const uint4 *>(h);
         }
     for (int i = threadIdx.x; i < 64; i += NTHREADS)
         sBias[i] = a.bias && i < a.cout ? a.bias[i] : 0.f;
@@ -339,9 +439,17 @@ __global__ void __launch_bounds__(NTHREADS, 1)
             mbar_init(fullW + 8 * r, 1);
             mbar_init(emptyW + 8 * r, EMPTY_ARRIVALS);
         }
+        mbar_init(fullQ, 1);
+        mbar_init(emptyQ, 1);
+        mbar_init(doneT, EMPTY_ARRIVALS);
+        mbar_init(doneT + 8, EMPTY_ARRIVALS);
+        for (int w = 0; w < 2; ++w) {
+            mbar_init(staged + 8 * w, 4); /* the warpgroup's warps */
+            mbar_init(stageFree + 8 * w, 1);
+        }
         mbar_init_fence();
     }
-    fence_proxy_async(); /* the zero blocks, written here, are read by the tensor cores */
+    fence_proxy_async(); /* the zero and identity blocks are read by the tensor cores */
     __syncthreads();
 
     /* Cout 32 with at most two chunks: the 3 or 6 weight blocks fit the
@@ -349,6 +457,88 @@ __global__ void __launch_bounds__(NTHREADS, 1)
      * tile: a third of the bytes a pass streams. */
     const bool stationary = STACK && nch <= 2 && !(a.off & RRDB_OFF_STATIONARY);
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    if (warp == SCHED_WARP) {
+        /* The scheduler: claims this CTA's next tile once the producer has
+         * taken the last one (one tile ahead: the CTAs end together), waits
+         * for its inputs, sets each tile's flag once the consumers have
+         * stored it and counts it stored, and lets the next launch in once
+         * the launch before is all stored (checked once a tile, never
+         * waited for). It does the global round trips (~1 us each) and the
+         * fences that would otherwise hold up the producer or a consumer. */
+        int t_prev = -1;
+        bool let_in = !a.wait_epoch;
+        for (int kt = 0;; ++kt) {
+            if (kt > 0)
+                mbar_wait(emptyQ, (kt - 1) & 1);
+            int t = 0;
+            if (lane == 0)
+                t = (int)min(atomicAdd(a.claim, 1ULL), (unsigned long long)total);
+            t = __shfl_sync(0xffffffffu, t, 0);
+            if (t < total && a.wait_epoch)
+                wait_inputs(a, t, tiles_x, tiles_y, lane);
+            if ((a.off & RRDB_TEST_STALLS) && lane == 0) { /* 0..32k cycles, by the tile */
+                const long long d =
+                    (long long)(((unsigned)(t + 1) * 2654435761u) >> 20 & 0xfff) * 8;
+                const long long c0 = clock64();
+                while (clock64() - c0 < d)
+                    ;
+            }
+            if (lane == 0) {
+                *tile_next = t < total ? t : -1;
+                mbar_arrive(fullQ, 1);
+            }
+            if (!let_in && lane == 0 && load_acquire(a.wait_stored) >= (unsigned)total) {
+                asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+                let_in = true;
+            }
+            if (t_prev >= 0) {
+                mbar_wait(doneT + 8 * ((kt - 1) & 1), ((kt - 1) >> 1) & 1);
+                if (lane == 0) {
+                    __threadfence();
+                    store_release(a.flags + t_prev, a.epoch);
+                    red_release_add(a.stored, 1);
+                }
+            }
+            if (t >= total)
+                return;
+            t_prev = t;
+        }
+    }
+    if constexpr (STACK) {
+        if (warp == STORE_WARP) {
+            /* The storer: per tile, each warpgroup's stage (its two output rows)
+             * by one TMA store once staged; the stage is free again once read,
+             * and the tile counts as stored (the scheduler sets its flag) once
+             * both stores are complete. A staged tile of -1 is the end. */
+            if (!tma_store || lane != 0)
+                return;
+            for (int kt = 0;; ++kt) {
+                int t = -1;
+                for (int w = 0; w < 2; ++w) {
+                    mbar_wait(staged + 8 * w, kt & 1);
+                    t = store_tile[w];
+                    if (t >= 0) {
+                        const TileAt p = tile_at(t, tiles_x, tiles_y);
+                        tma_store_4d(&outm, base + L::OFF_STAGE + w * L::STAGE, 0, p.x0,
+                                     p.y0 + 2 * w, p.img);
+                        bulk_commit();
+                    }
+                }
+                if (t < 0)
+                    break;
+                bulk_wait_read<1>();
+                mbar_arrive(stageFree, 1);
+                bulk_wait_read<0>();
+                mbar_arrive(stageFree + 8, 1);
+                bulk_wait<0>();
+                /* the copy engine's writes before the flag, which the next
+                 * launch acquires before its copy engine reads them */
+                asm volatile("fence.proxy.async.global;\n" ::: "memory");
+                mbar_arrive(doneT + 8 * (kt & 1), EMPTY_ARRIVALS);
+            }
+            return;
+        }
+    }
     if (warp == PRODUCER_WARP) {
         if (lane != 0)
             return;
@@ -362,8 +552,21 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 bulk_load(sW + blk * L::WSLOT + 4096, wt + (size_t)blk * L::WBLOCK, L::WBLOCK,
                           fullW + 8 * blk);
             }
-        for (int t = i0; t < i1; ++t) {
+        /* Tile kt of this CTA, from the scheduler (-1: none left); its
+         * number goes in the ring for the consumers before its first row. */
+        int kt = 0;
+        for (;; ++kt) {
+            mbar_wait(fullQ, kt & 1);
+            const int t = *tile_next;
+            mbar_arrive(emptyQ, 1);
+            if (t < 0)
+                break;
+            /* its inputs, which the scheduler saw written, are read by the
+             * copy engine (the async proxy) */
+            if (a.wait_epoch)
+                asm volatile("fence.proxy.async.global;\n" ::: "memory");
             const TileAt p = tile_at(t, tiles_x, tiles_y);
+            tile_ring[kt & 3] = t;
             for (int c = 0; c < nch; ++c) {
                 /* The residuals of the tile's epilogue into L2 at the start
                  * of its last pass, which its stores would otherwise wait
@@ -415,6 +618,17 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 }
             }
         }
+        /* the end: the next row slot completes with no row, tile -1 */
+        const uint32_t slot = rq % RS;
+        if (rq >= (uint32_t)RS)
+            mbar_wait(emptyR + 8 * slot, ((rq / RS) - 1) & 1);
+        tile_ring[kt & 3] = -1;
+        mbar_arrive(fullR + 8 * slot, 1);
+        /* a CTA that got no tile must not exit with its stationary weights
+         * still coming into its shared memory */
+        if (stationary && kt == 0)
+            for (int blk = 0; blk < 3 * nch; ++blk)
+                mbar_wait(fullW + 8 * blk, 0);
         tr.flush(a.trace, PRODUCER_WARP, 0);
         return;
     }
@@ -433,7 +647,25 @@ __global__ void __launch_bounds__(NTHREADS, 1)
     Trace tr;
     tr.begin();
 
-    for (int t = i0; t < i1; ++t) {
+    for (int kt = 0;; ++kt) {
+        /* the tile's number, left by the producer before its first row */
+        tr.mark();
+        wait_full(fullR, rq, RS);
+        tr.add(TR_ROWS);
+        const int t = tile_ring[kt & 3];
+        if (t < 0) {
+            if (tma_store) { /* the end, to the storer, once it has this stage's last tile */
+                if (kt > 0)
+                    mbar_wait(stageFree + 8 * wg, (kt - 1) & 1);
+                __syncwarp();
+                if (lane == 0) {
+                    if (wq4 == 0)
+                        store_tile[wg] = -1;
+                    mbar_arrive(staged + 8 * wg, 1);
+                }
+            }
+            break;
+        }
         const TileAt p = tile_at(t, tiles_x, tiles_y);
         float acc[NACC][TW / 2];
 #pragma unroll
@@ -501,8 +733,9 @@ __global__ void __launch_bounds__(NTHREADS, 1)
          * fewer for the last chunk; a compile-time count, since a branch
          * around the MMAs between the barrier waits makes ptxas serialize
          * every wgmma, C7520). */
-        auto pass = [&](auto ks_const, int c) {
+        auto pass = [&](auto ks_const, auto first_const, int c) {
             constexpr int KS = decltype(ks_const)::value;
+            constexpr bool FIRST = decltype(first_const)::value; /* FOLD's pass */
             const uint32_t r0 = rq + 6 * c;
             if (wg == 1)
                 release_unread(r0);
@@ -541,7 +774,10 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                     prev_s = s;
                 }
             } else {
-                for (int s = 0; s < 9; ++s) {
+                /* step s = tap (ky, kx); ID: the fold's MMAs too (the centre
+                 * tap: the input rows of the two output rows, one pixel in) */
+                auto step = [&](int s, auto id_const) {
+                    constexpr bool ID = decltype(id_const)::value;
                     const int ky = s / 3, kx = s - 3 * ky;
                     const uint32_t wseq = wq + 9 * c + s;
                     tr.mark();
@@ -562,6 +798,11 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                         for (int k = 0; k < KS; ++k)
                             wgmma_m64n96k16_ss(acc[STACK ? 0 : o], sw128_desc(wa + k * 32),
                                                sw128_desc(b + k * 32));
+                        if constexpr (ID)
+#pragma unroll
+                            for (int k = 0; k < 4; ++k)
+                                wgmma_m64n96k16_ss(acc[STACK ? 0 : o], sw128_desc(sId + k * 32),
+                                                   sw128_desc(b + k * 32));
                     }
                     wg_commit();
                     tr.mark();
@@ -571,12 +812,28 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                         release_step(prev_c, prev_s);
                     prev_c = c;
                     prev_s = s;
+                };
+                /* no branch around the MMAs: the fold's step is peeled */
+                if constexpr (FIRST) {
+                    for (int s = 0; s < 4; ++s)
+                        step(s, std::false_type());
+                    step(4, std::true_type());
+                    for (int s = 5; s < 9; ++s)
+                        step(s, std::false_type());
+                } else {
+                    for (int s = 0; s < 9; ++s)
+                        step(s, std::false_type());
                 }
             }
         };
-        for (int c = 0; c < nch - 1; ++c)
-            pass(std::integral_constant<int, 4>(), c);
-        pass(std::integral_constant<int, KS_LAST>(), nch - 1);
+        int c_next = 0;
+        if constexpr (FOLD && !STACK) { /* launch_rrdb: two chunks or more */
+            pass(std::integral_constant<int, 4>(), std::true_type(), 0);
+            c_next = 1;
+        }
+        for (int c = c_next; c < nch - 1; ++c)
+            pass(std::integral_constant<int, 4>(), std::false_type(), c);
+        pass(std::integral_constant<int, KS_LAST>(), std::false_type(), nch - 1);
         tr.mark();
         wg_wait<0>();
         tr.add(TR_DRAIN);
@@ -592,7 +849,20 @@ __global__ void __launch_bounds__(NTHREADS, 1)
 
         /* ---- epilogue ---- */
         tr.mark();
-        if (STACK) {
+        if (STACK && tma_store) {
+            /* staged for the storer, once its store of the last tile has
+             * read the stage */
+            if (kt > 0)
+                mbar_wait(stageFree + 8 * wg, (kt - 1) & 1);
+            stage_stacked(acc[0], st_base, wq4, lane, bq, a.slope);
+            fence_proxy_async();
+            __syncwarp();
+            if (lane == 0) {
+                if (wq4 == 0)
+                    store_tile[wg] = t;
+                mbar_arrive(staged + 8 * wg, 1);
+            }
+        } else if (STACK) {
             named_sync(BAR_WG0 + wg, 128); /* the last tile's stores have read the stage */
             stage_stacked(acc[0], st_base, wq4, lane, bq, a.slope);
             named_sync(BAR_WG0 + wg, 128);
@@ -622,7 +892,7 @@ __global__ void __launch_bounds__(NTHREADS, 1)
             for (int o = 0; o < 2; ++o) {
                 const int y = p.y0 + 2 * wg + o;
                 named_sync(BAR_WG0 + wg, 128);
-                stage_bias_prelu<TW>(acc[o], st_base, wq4, lane, bq, sq);
+                stage_bias_prelu<TW>(acc[o], st_base, wq4, lane, bq, sq, a.stage_scale);
                 Res8 rs[NIT];
 #pragma unroll
                 for (int it = 0; it < NIT; ++it) {
@@ -645,6 +915,11 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 }
             }
         }
+        /* the tile is stored: the scheduler sets its flag (or, for the
+         * copy engine's stores, the storer says so) */
+        __syncwarp();
+        if (lane == 0 && !tma_store)
+            mbar_arrive(doneT + 8 * (kt & 1), 1);
         tr.add(TR_EPILOGUE);
         tr.count(TR_TILES);
     }
@@ -654,6 +929,7 @@ __global__ void __launch_bounds__(NTHREADS, 1)
     (void)rows;
     (void)res1;
     (void)res2;
+    (void)outm;
     __trap();
 #endif
 }
@@ -729,37 +1005,18 @@ static cudaError_t traced_launch(K launch, RrdbConvArgs &b, cudaStream_t stream)
 }
 #endif
 
-template <bool STACK, int KS_LAST>
-cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
+/* The launch's tensor maps: the input rows (maps[0]), to prefetch them,
+ * the residuals (maps[1], maps[2]; zeroed where absent or where one cannot
+ * be made, *off_bits then gets RRDB_OFF_RES_PREFETCH), and for the copy
+ * engine's stores the output (maps[3]; zeroed where they are off or where
+ * it cannot be made, *off_bits then gets RRDB_OFF_TMA_STORE). */
+cudaError_t encode_maps(const RrdbConvArgs &a, const ConvLaunch &l, CUtensorMap maps[4],
+                        int *off_bits)
 {
-    using L = RLayout<STACK>;
-    auto kern = conv3x3_rrdb_kernel<STACK, KS_LAST>;
-    cudaFuncAttributes fa;
-    cudaError_t e = cudaFuncGetAttributes(&fa, kern);
-    if (e != cudaSuccess)
-        return e;
-    if (fa.binaryVersion != 90)
-        return cudaErrorNoKernelImageForDevice;
-    if (!l.encode_tiled)
-        return cudaErrorNotSupported;
-    if (a.cin < 64 || a.cin > 256 || (a.cin - 1) % 64 + 1 != 16 * KS_LAST || a.in_stride < a.cin ||
-        a.in_stride % 8 || a.out_stride % 8 || (a.r1 && a.r1_stride % 8) ||
-        (a.r2 && a.r2_stride % 8))
-        return cudaErrorInvalidValue;
-    const long long tiles =
-        (long long)((a.w + TW - 1) / TW) * ((a.h + TILE_ROWS - 1) / TILE_ROWS) * a.n;
-    if (tiles < 1)
-        return cudaSuccess;
-    if (tiles > INT32_MAX)
-        return cudaErrorInvalidValue;
-    e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, L::TOTAL);
-    if (e != cudaSuccess)
-        return e;
-
     /* the input as a 4-D tensor (channels [0, cin) of each pixel, x, y,
      * image), boxes of one row chunk: 64 channels x (TW + 2) pixels, zero
      * past cin and outside the image */
-    CUtensorMap map;
+    CUtensorMap &map = maps[0];
     const cuuint64_t ps = (cuuint64_t)a.in_stride * 2;
     const cuuint64_t dims[4] = {(cuuint64_t)a.cin, (cuuint64_t)a.w, (cuuint64_t)a.h,
                                 (cuuint64_t)a.n};
@@ -776,10 +1033,9 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
     /* the residuals as tensors of cout channels, a tile's box (4 rows x TW
      * pixels) each, only to prefetch them: a map that cannot be made (an
      * odd alignment) just turns the prefetch off */
-    RrdbConvArgs b = a;
-    CUtensorMap res[2];
-    memset(res, 0, sizeof res);
-    for (int k = 0; k < 2 && a.r1 && !(b.off & RRDB_OFF_RES_PREFETCH); ++k) {
+    CUtensorMap *res = maps + 1;
+    memset(res, 0, 2 * sizeof *res);
+    for (int k = 0; k < 2 && a.r1 && !(*off_bits & RRDB_OFF_RES_PREFETCH); ++k) {
         const __half *rp = k ? a.r2 : a.r1;
         if (!rp)
             break;
@@ -792,15 +1048,115 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
                            rdims, rstrides, rbox, elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE,
                            CU_TENSOR_MAP_SWIZZLE_NONE, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
                            CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
-            b.off |= RRDB_OFF_RES_PREFETCH;
+            *off_bits |= RRDB_OFF_RES_PREFETCH;
     }
-    const int grid = (int)(tiles < l.num_sms ? tiles : l.num_sms);
+
+    /* the output (cout 32, no residual) as the storer writes it: a
+     * warpgroup's stage, 2 rows x TW pixels x 32 channels, 64-byte rows
+     * in the 64-byte swizzle that stage_stacked writes */
+    CUtensorMap &out = maps[3];
+    memset(&out, 0, sizeof out);
+    if (a.cout == 32 && !a.r1 && !(*off_bits & RRDB_OFF_TMA_STORE)) {
+        const cuuint64_t os = (cuuint64_t)a.out_stride * 2;
+        const cuuint64_t odims[4] = {32, (cuuint64_t)a.w, (cuuint64_t)a.h, (cuuint64_t)a.n};
+        const cuuint64_t ostrides[3] = {os, os * a.w, os * a.w * a.h};
+        const cuuint32_t obox[4] = {32, TW, 2, 1};
+        if (l.encode_tiled(&out, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, a.out, odims, ostrides, obox,
+                           elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_64B,
+                           CU_TENSOR_MAP_L2_PROMOTION_NONE,
+                           CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
+            *off_bits |= RRDB_OFF_TMA_STORE;
+    } else {
+        *off_bits |= RRDB_OFF_TMA_STORE;
+    }
+    return cudaSuccess;
+}
+
+/* The fold (RrdbConvArgs::fold): whether r1 is the input's first 64
+ * channels, added to the plain value (no activation) of a conv of two
+ * chunks or more, with s1 / s0 (the identity's entries) in fp16 to
+ * fp32's precision.
+ * Then b's residuals move down one (r2 into r1's place) and s0 scales
+ * the value before its rounding, which then happens once as before
+ * when no residual is left. */
+void plan_fold(const RrdbConvArgs &a, RrdbConvArgs &b)
+{
+    b.fold = 0.f;
+    b.stage_scale = 1.f;
+    if (a.cout != 64 || a.cin <= 64 || !a.r1 || a.r1 != a.in || a.r1_stride != a.in_stride ||
+        a.slope != 1.f || a.s0 == 0.f || (a.off & RRDB_OFF_FOLD))
+        return;
+    const float f = a.s1 / a.s0, fh = __half2float(__float2half_rn(f));
+    if (!(f > 0.f) || fabsf(fh - f) > 1e-6f * f)
+        return;
+    b.fold = fh;
+    b.stage_scale = a.s0;
+    b.s0 = 1.f;
+    b.r1 = a.r2;
+    b.r1_stride = a.r2_stride;
+    b.s1 = a.s2;
+    b.r2 = nullptr;
+    b.r2_stride = 0;
+    b.s2 = 0.f;
+}
+
+template <bool STACK, int KS_LAST>
+cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
+{
+    using L = RLayout<STACK>;
+    RrdbConvArgs b = a;
+    plan_fold(a, b);
+    auto kern = b.fold > 0.f ? conv3x3_rrdb_kernel<STACK, KS_LAST, !STACK>
+                             : conv3x3_rrdb_kernel<STACK, KS_LAST, false>;
+    cudaFuncAttributes fa;
+    cudaError_t e = cudaFuncGetAttributes(&fa, kern);
+    if (e != cudaSuccess)
+        return e;
+    if (fa.binaryVersion != 90)
+        return cudaErrorNoKernelImageForDevice;
+    if (!l.encode_tiled)
+        return cudaErrorNotSupported;
+    if (!a.claim || !a.flags || !a.stored || (a.wait_epoch && !a.wait_stored) || a.cin < 64 ||
+        a.cin > 256 || (a.cin - 1) % 64 + 1 != 16 * KS_LAST || a.in_stride < a.cin ||
+        a.in_stride % 8 || a.out_stride % 8 || (a.r1 && a.r1_stride % 8) ||
+        (a.r2 && a.r2_stride % 8))
+        return cudaErrorInvalidValue;
+    const long long tiles = (long long)conv3x3_rrdb_tiles(a.n, a.h, a.w);
+    if (tiles < 1)
+        return cudaSuccess;
+    if (tiles > INT32_MAX)
+        return cudaErrorInvalidValue;
+    e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, L::TOTAL);
+    if (e != cudaSuccess)
+        return e;
+
+    CUtensorMap maps[4];
+    e = encode_maps(b, l, maps, &b.off);
+    if (e != cudaSuccess)
+        return e;
+    CUtensorMap &map = maps[0], *res = maps + 1;
+    /* one CTA an SM (the shared memory allows no more), each claiming
+     * tiles until none is left; a launch that waits for the one before by
+     * its flags may start beside it, where both fill the GPU (the kernel
+     * says why): smaller ones run one at a time */
+    if (tiles < l.num_sms)
+        b.wait_epoch = 0;
+    cudaLaunchConfig_t cfg = {};
+    cfg.gridDim = dim3((unsigned)(tiles < l.num_sms ? tiles : l.num_sms));
+    cfg.blockDim = dim3(L::NTHREADS);
+    cfg.dynamicSmemBytes = L::TOTAL;
+    cfg.stream = l.stream;
+    cudaLaunchAttribute overlap;
+    overlap.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    overlap.val.programmaticStreamSerializationAllowed = 1;
+    cfg.attrs = &overlap;
+    cfg.numAttrs = b.wait_epoch ? 1 : 0;
 #ifdef VSR_RRDB_TRACE
-    return traced_launch(
-        [&] { kern<<<grid, NTHREADS, L::TOTAL, l.stream>>>(b, map, res[0], res[1]); }, b, l.stream);
+    return traced_launch([&] { cudaLaunchKernelEx(&cfg, kern, b, map, res[0], res[1], maps[3]); },
+                         b, l.stream);
 #else
-    kern<<<grid, NTHREADS, L::TOTAL, l.stream>>>(b, map, res[0], res[1]);
-    return cudaGetLastError();
+    e = cudaLaunchKernelEx(&cfg, kern, b, map, res[0], res[1], maps[3]);
+    return e != cudaSuccess ? e : cudaGetLastError();
 #endif
 }
 
@@ -809,7 +1165,7 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
 bool conv3x3_rrdb_available(void)
 {
     cudaFuncAttributes fa;
-    if (cudaFuncGetAttributes(&fa, conv3x3_rrdb_kernel<true, 4>) != cudaSuccess) {
+    if (cudaFuncGetAttributes(&fa, conv3x3_rrdb_kernel<true, 4, false>) != cudaSuccess) {
         cudaGetLastError();
         return false;
     }
@@ -846,6 +1202,11 @@ void conv3x3_rrdb_pack_weights(const float *w, int cin, int cout, __half *out)
                             blk[at(o, k)] = __float2half_rn(v);
                         }
                     }
+}
+
+size_t conv3x3_rrdb_tiles(int n, int h, int w)
+{
+    return (size_t)((w + TW - 1) / TW) * ((h + TILE_ROWS - 1) / TILE_ROWS) * n;
 }
 
 bool conv3x3_rrdb_supports(int cin, int cout)

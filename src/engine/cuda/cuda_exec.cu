@@ -37,9 +37,13 @@ void release_plan(Ctx *c)
     cudaFree(c->d_out);
     cudaFree(c->d_tail);
     cudaFree(c->ws);
+    cudaFree(c->d_sched);
     c->d_in = c->d_out = c->d_tail = nullptr;
     c->ws = nullptr;
     c->ws_bytes = 0;
+    c->d_sched = nullptr;
+    c->d_tile_flags = c->d_tile_stored = nullptr;
+    c->sched_bytes = 0;
     c->planned = false;
 }
 
@@ -313,6 +317,34 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err)
         CU(cudaMalloc(&c->ws, ws_need), "allocating cuDNN workspace");
         c->ws_bytes = ws_need;
     }
+    /* the RRDB steps in order: which follow one of the same size at once
+     * (steps that launch nothing, the concatenations planned away, sit
+     * between them), and the tiles of the largest */
+    int n_rrdb = 0, prev_h = -1, prev_w = -1;
+    size_t max_tiles = 0;
+    for (int s = 0; s < ns; ++s) {
+        const Step &st = W->steps[s];
+        if (st.kind == S_CONCAT && st.concat_alias)
+            continue;
+        if (st.kind != S_CONV_RRDB) {
+            prev_h = prev_w = -1;
+            continue;
+        }
+        const vsr_shape &is = c->shapes[g->nodes[st.node].inputs[0]];
+        c->rt[s].rrdb_ord = n_rrdb++;
+        c->rt[s].rrdb_follows = is.h == prev_h && is.w == prev_w;
+        prev_h = is.h;
+        prev_w = is.w;
+        max_tiles = std::max(max_tiles, conv3x3_rrdb_tiles(n, is.h, is.w));
+    }
+    if (n_rrdb) {
+        /* a claim counter and a stored count per step, then the flags */
+        c->sched_bytes = n_rrdb * (sizeof(unsigned long long) + sizeof(unsigned int)) +
+                         max_tiles * sizeof(unsigned int);
+        CU(cudaMalloc(&c->d_sched, c->sched_bytes), "allocating the RRDB steps' tile flags");
+        c->d_tile_stored = (unsigned int *)(c->d_sched + n_rrdb);
+        c->d_tile_flags = c->d_tile_stored + n_rrdb;
+    }
     c->n = n;
     c->h = h;
     c->w = w;
@@ -330,8 +362,52 @@ DevAct dev_act(const Weights *W, const Step &st)
     return a;
 }
 
-/* Enqueues step s on the context's stream. */
-int run_step(Ctx *c, int s, vsr_error *err)
+/* The arguments of RRDB step s; overlap: it may overlap the RRDB step
+ * before it (RrdbConvArgs). */
+RrdbConvArgs rrdb_args(Ctx *c, int s, bool overlap)
+{
+    const Weights *W = c->W;
+    const Step &st = W->steps[s];
+    const vsr_node &nd = W->g->nodes[st.node];
+    auto buf = [&](int b) { return (__half *)c->bufs[c->buf_of_blob[b]] + c->choff[b]; };
+    auto stride = [&](int b) { return c->cp[W->alias_root.empty() ? b : W->alias_root[b]]; };
+    const vsr_conv_params &cv = nd.p.conv;
+    const vsr_shape &is = c->shapes[nd.inputs[0]];
+    RrdbConvArgs a;
+    a.in = buf(nd.inputs[0]);
+    a.in_stride = stride(nd.inputs[0]);
+    a.cin = cv.in_c;
+    a.wt = W->ptr<__half>(st.off_w16);
+    a.bias = W->ptr<float>(st.off_bias);
+    a.slope = st.slope;
+    a.cout = cv.out_c;
+    a.out = buf(st.out_blob);
+    a.out_stride = stride(st.out_blob);
+    a.r1 = st.r1_blob >= 0 ? buf(st.r1_blob) : nullptr;
+    a.r1_stride = st.r1_blob >= 0 ? stride(st.r1_blob) : 0;
+    a.r2 = st.r2_blob >= 0 ? buf(st.r2_blob) : nullptr;
+    a.r2_stride = st.r2_blob >= 0 ? stride(st.r2_blob) : 0;
+    a.s0 = st.s0;
+    a.s1 = st.s1;
+    a.s2 = st.s2;
+    a.n = c->n;
+    a.h = is.h;
+    a.w = is.w;
+    const StepRT &r = c->rt[s];
+    a.off = W->knobs.cuda_rrdb_off;
+    a.trace = nullptr;
+    a.claim = c->d_sched + r.rrdb_ord;
+    a.flags = c->d_tile_flags;
+    a.stored = c->d_tile_stored + r.rrdb_ord;
+    a.wait_stored = r.rrdb_ord > 0 ? a.stored - 1 : nullptr;
+    a.epoch = (unsigned)r.rrdb_ord + 1;
+    a.wait_epoch = overlap && r.rrdb_follows ? (unsigned)r.rrdb_ord : 0;
+    return a;
+}
+
+/* Enqueues step s on the context's stream; overlap: an RRDB conv may
+ * overlap the one before (RrdbConvArgs). */
+int run_step(Ctx *c, int s, bool overlap, vsr_error *err)
 {
     const Weights *W = c->W;
     const vsr_graph *g = W->g;
@@ -356,30 +432,7 @@ int run_step(Ctx *c, int s, vsr_error *err)
                                  W->ptr<float>(st.off_slopes), stream);
         break;
     case S_CONV_RRDB: {
-        const vsr_conv_params &cv = nd.p.conv;
-        const vsr_shape &is = c->shapes[nd.inputs[0]];
-        RrdbConvArgs a;
-        a.in = buf(nd.inputs[0]);
-        a.in_stride = stride(nd.inputs[0]);
-        a.cin = cv.in_c;
-        a.wt = W->ptr<__half>(st.off_w16);
-        a.bias = W->ptr<float>(st.off_bias);
-        a.slope = st.slope;
-        a.cout = cv.out_c;
-        a.out = buf(st.out_blob);
-        a.out_stride = stride(st.out_blob);
-        a.r1 = st.r1_blob >= 0 ? buf(st.r1_blob) : nullptr;
-        a.r1_stride = st.r1_blob >= 0 ? stride(st.r1_blob) : 0;
-        a.r2 = st.r2_blob >= 0 ? buf(st.r2_blob) : nullptr;
-        a.r2_stride = st.r2_blob >= 0 ? stride(st.r2_blob) : 0;
-        a.s0 = st.s0;
-        a.s1 = st.s1;
-        a.s2 = st.s2;
-        a.n = n;
-        a.h = is.h;
-        a.w = is.w;
-        a.off = W->knobs.cuda_rrdb_off;
-        a.trace = nullptr;
+        RrdbConvArgs a = rrdb_args(c, s, overlap);
         e = launch_conv3x3_rrdb(a, {W->num_sms, W->encode_tiled, stream});
         break;
     }
@@ -564,10 +617,15 @@ int run_graph(Ctx *c, std::vector<cudaEvent_t> *marks, vsr_error *err)
     if (c->W->input_f16_needed)
         launch_nchw_f32_to_nhwc_f16(c->d_in, (__half *)c->bufs[c->buf_of_blob[ib]], c->n,
                                     g->in_channels, c->h, c->w, c->cp[ib], c->stream);
+    /* fresh claim counters and tile flags for this run; a profile (marks
+     * between the steps) times each step alone */
+    if (c->d_sched)
+        CU(cudaMemsetAsync(c->d_sched, 0, c->sched_bytes, c->stream), "clearing the tile flags");
+    const bool overlap = !marks && !(c->W->knobs.cuda_rrdb_off & RRDB_OFF_STREAM);
     if (marks)
         cudaEventRecord((*marks)[0], c->stream);
     for (int s = 0; s < (int)c->W->steps.size(); ++s) {
-        int rc = run_step(c, s, err);
+        int rc = run_step(c, s, overlap, err);
         if (rc < 0)
             return rc;
         if (marks)

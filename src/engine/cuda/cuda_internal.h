@@ -189,8 +189,29 @@ struct RrdbConvArgs {
     int r1_stride, r2_stride;
     float s0, s1, s2;
     int n, h, w;
+    /* launch_rrdb's, not the caller's: fold > 0 adds fold * (the input's
+     * first 64 channels) to the conv by an MMA (r1 being those channels),
+     * and stage_scale scales the conv's value before its rounding to fp16
+     * (s0, when fold has taken r1's place) */
+    float fold, stage_scale;
     int off;                   /* RRDB_OFF_* bits: refinements turned off, for comparison */
     unsigned long long *trace; /* diagnostic builds (VSR_RRDB_TRACE): phase cycles, or NULL */
+    /* Scheduling (run_graph's): the CTAs claim tiles one at a time from
+     * *claim (a counter of this launch's own, zero before it), so that they
+     * end together; each tile's flag is set to epoch once its outputs are
+     * written, and *stored (this launch's, zero before it) counts the
+     * tiles so flagged. wait_epoch > 0: the launch follows an RRDB conv of
+     * the same size (epoch wait_epoch, its count *wait_stored) at once on
+     * the stream and may overlap it (a programmatic dependent launch,
+     * where the launches fill the GPU: launch_rrdb): a tile's rows are
+     * loaded only once the 3 x 3 tiles around it hold wait_epoch or more,
+     * and the launch after this one is let in only once *wait_stored
+     * counts every tile (the kernel says why). */
+    unsigned long long *claim;
+    unsigned int *flags; /* conv3x3_rrdb_tiles(n, h, w) of them */
+    unsigned int *stored;
+    const unsigned int *wait_stored;
+    unsigned int epoch, wait_epoch;
 };
 
 /* The RRDB kernels' refinements (2026-12-06, second round), each on by
@@ -199,6 +220,12 @@ struct RrdbConvArgs {
 enum {
     RRDB_OFF_STATIONARY = 1,   /* Cout 32, Cin <= 128: weights loaded once a CTA */
     RRDB_OFF_RES_PREFETCH = 2, /* residuals prefetched into L2 before the epilogue */
+    RRDB_OFF_STREAM = 4,       /* consecutive RRDB convs overlapped, tile by tile */
+    RRDB_OFF_FOLD = 8,         /* a residual that is the input's first 64 channels as an MMA */
+    RRDB_OFF_TMA_STORE = 16,   /* Cout 32, no residual: the outputs stored by the copy engine */
+    /* not a refinement: stalls of 0..32k cycles before the tiles, to test
+     * the overlap's waits (cuda_psnr overlap) */
+    RRDB_TEST_STALLS = 128,
 };
 
 /* Whether this build has the kernel for the current device (sm_90a code),
@@ -208,6 +235,8 @@ bool conv3x3_rrdb_available(void);
 bool conv3x3_rrdb_supports(int cin, int cout);
 /* Bytes of the packed weights, and the packing (host): w is OIHW fp32. */
 size_t conv3x3_rrdb_weight_bytes(int cin, int cout);
+/* Tiles of a launch on n x h x w: the flags it sets. */
+size_t conv3x3_rrdb_tiles(int n, int h, int w);
 void conv3x3_rrdb_pack_weights(const float *w, int cin, int cout, __half *out);
 cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l);
 

@@ -176,6 +176,11 @@ struct StepRT {
     int taps = 0;
     int *yofs = nullptr, *xofs = nullptr;
     float *ay = nullptr, *ax = nullptr;
+    /* S_CONV_RRDB: its place among the plan's RRDB steps (its claim
+     * counter; its epoch is rrdb_ord + 1), and whether the step launched
+     * before it is an RRDB conv of the same size, which it may overlap */
+    int rrdb_ord = -1;
+    bool rrdb_follows = false;
 };
 
 /* Each context pins two chunks when it is made, before its clip's first
@@ -210,6 +215,11 @@ struct Ctx {
     size_t u8_in_cap = 0, u8_out_cap = 0;
     void *ws = nullptr;
     size_t ws_bytes = 0;
+    /* the RRDB steps' scheduling, zeroed before each run: a claim counter
+     * and a stored-tile count per step, then a flag per tile (RrdbConvArgs) */
+    unsigned long long *d_sched = nullptr;
+    unsigned int *d_tile_flags = nullptr, *d_tile_stored = nullptr;
+    size_t sched_bytes = 0;
     std::vector<StepRT> rt;
     ResampleState *resample = nullptr; /* made on first use; resample_free */
 };

@@ -167,12 +167,13 @@ __device__ __forceinline__ uint32_t pack_half2(float a, float b)
  * 64 channels x N pixels; thread (warp wq of the group, lane): acc[jn*4 +
  * q] is channel 16 wq + lane/4 (+8 for q >= 2), pixel 8 jn + 2 (lane % 4)
  * (+1 for odd q)): + bias, PReLU (bq, sq: this thread's two channels'),
- * fp16, written through stmatrix.trans as pixel rows of 128 bytes (64
- * channels) at st_base, 16-byte chunk c of pixel px at px * 128 +
- * ((c ^ (px & 7)) << 4). */
+ * times scale, fp16, written through stmatrix.trans as pixel rows of 128
+ * bytes (64 channels) at st_base, 16-byte chunk c of pixel px at px * 128
+ * + ((c ^ (px & 7)) << 4). */
 template <int N>
 __device__ __forceinline__ void stage_bias_prelu(const float *acc, uint32_t st_base, int wq,
-                                                 int lane, const float *bq, const float *sq)
+                                                 int lane, const float *bq, const float *sq,
+                                                 float scale = 1.f)
 {
     const int m8 = lane >> 3, i8 = lane & 7;
 #pragma unroll
@@ -185,7 +186,7 @@ __device__ __forceinline__ void stage_bias_prelu(const float *acc, uint32_t st_b
             float v1 = acc[jj * 4 + q2 * 2 + 1] + bq[q2];
             v0 = v0 > 0.f ? v0 : v0 * sq[q2];
             v1 = v1 > 0.f ? v1 : v1 * sq[q2];
-            r[mm] = pack_half2(v0, v1);
+            r[mm] = pack_half2(v0 * scale, v1 * scale);
         }
         const int px = 8 * (jn + (m8 >> 1)) + i8;
         const int chunk = 2 * wq + (m8 & 1);
@@ -274,6 +275,49 @@ __device__ __forceinline__ void tma_load_4d(uint32_t dst, const void *tensor_map
     (void)c1;
     (void)c2;
     (void)c3;
+#endif
+}
+/* 4-D tiled tensor copy shared -> global (the TMA store), in the calling
+ * thread's bulk async-group; elements outside the tensor are not written.
+ * The shared memory it reads must have been written before, and made
+ * visible to the copy engine by fence_proxy_async() in each writer. */
+__device__ __forceinline__ void tma_store_4d(const void *tensor_map, uint32_t src, int c0, int c1,
+                                             int c2, int c3)
+{
+#ifdef VSR_HAVE_WGMMA_CODE
+    asm volatile("cp.async.bulk.tensor.4d.global.shared::cta.tile.bulk_group "
+                 "[%0, {%2, %3, %4, %5}], [%1];\n" ::"l"(tensor_map),
+                 "r"(src), "r"(c0), "r"(c1), "r"(c2), "r"(c3)
+                 : "memory");
+#else
+    (void)tensor_map;
+    (void)src;
+    (void)c0;
+    (void)c1;
+    (void)c2;
+    (void)c3;
+#endif
+}
+__device__ __forceinline__ void bulk_commit()
+{
+#ifdef VSR_HAVE_WGMMA_CODE
+    asm volatile("cp.async.bulk.commit_group;\n" ::: "memory");
+#endif
+}
+/* Waits until at most N of this thread's bulk groups still read their
+ * shared memory (which may then be written again). */
+template <int N> __device__ __forceinline__ void bulk_wait_read()
+{
+#ifdef VSR_HAVE_WGMMA_CODE
+    asm volatile("cp.async.bulk.wait_group.read %0;\n" ::"n"(N) : "memory");
+#endif
+}
+/* Waits until at most N of this thread's bulk groups are incomplete (the
+ * others' writes done and visible to this thread). */
+template <int N> __device__ __forceinline__ void bulk_wait()
+{
+#ifdef VSR_HAVE_WGMMA_CODE
+    asm volatile("cp.async.bulk.wait_group %0;\n" ::"n"(N) : "memory");
 #endif
 }
 /* Named barriers (ids 1..15; 0 is __syncthreads) for groups of warps. */
