@@ -28,26 +28,31 @@
  *    32 ran at 57-63% of the m64n128 rate in bench/cuda_bench --probe
  *    (shared-memory reads per flop), this at 75% of it.
  *
- * Roles (320 threads): warp 9 schedules (claims the CTA's next tile, waits
- * for its inputs when the launch overlaps the one before, sets the flag
- * of each tile stored: RrdbConvArgs); warp 8 (one thread) brings input
- * rows by TMA into a ring of row slots and weight blocks by bulk copy into
- * a ring of weight slots (full/empty mbarrier pairs; an empty barrier
- * completes when the 8 consumer warps have each arrived); the consumers
- * wait, issue their MMAs
- * one commit group a step, and free what the group before read once it
- * completes (wgmma.wait_group 1), so a step's MMAs are queued behind the
- * last one's. Rows are freed as soon as the warpgroup's last MMA on them
- * completes, so the next pass's rows come in during this one.
- * Order of a pass, the producer's as the consumers': plain: rows 0-3,
- * taps (0, 0..2), row 4, taps (1, 0..2), row 5, taps (2, 0..2); stacked:
- * rows 0-2, its 3 weight blocks (kx 0..2), rows 3-5; the stacked blocks
- * stay until the pass ends (every input row uses all three).
+ * Roles (320 threads; Cout 32: 352): warp 9 schedules (claims the CTA's
+ * next tile, waits for its inputs when the launch overlaps the one before,
+ * sets the flag of each tile stored: RrdbConvArgs); warp 8 (one thread)
+ * brings input rows by TMA into a ring of row slots and weight blocks by
+ * bulk copy into a ring of weight slots (full/empty mbarrier pairs; an
+ * empty barrier completes when the 8 consumer warps have each arrived);
+ * warp 10 (Cout 32, one thread) stores staged outputs by TMA (below); the
+ * consumers wait, issue their MMAs one commit group a step, and free what
+ * the group before read once it completes (wgmma.wait_group 1), so a
+ * step's MMAs are queued behind the last one's. Rows are freed as soon as the warpgroup's last MMA
+ * on them completes, so the next pass's rows come in during this one. Order of a pass, the
+ * producer's as the consumers': plain: rows 0-3, taps (0, 0..2), row 4, taps (1, 0..2), row 5, taps
+ * (2, 0..2); stacked: rows 0-2, its 3 weight blocks (kx 0..2), rows 3-5; the stacked blocks stay
+ * until the pass ends (every input row uses all three).
  *
  * Epilogue (both warpgroups at once): + bias, activation, fp16, through
- * shared memory (stmatrix.trans) to 16-byte stores; the residuals are read
- * and added there, per 8 channels of a pixel, in fp32 (Cout 64: a row's
- * residuals loaded all at once before its stores).
+ * shared memory (stmatrix.trans, a warpgroup's stage). Cout 32 without
+ * residuals: the storer takes the stage to global memory by a TMA store
+ * (its layout is the copy engine's 64-byte swizzle) while the consumers
+ * go on. Otherwise the consumers read the stage back and store it by
+ * 16-byte stores, the residuals read and added per 8 channels of a pixel
+ * in fp32 (Cout 64: a row's residuals loaded all at once before its
+ * stores). A residual that is the input's own first 64 channels (the
+ * dense block's x, added by its last conv) is folded into the MMAs
+ * instead (FOLD).
  *
  * Second round (bench/cuda_NOTES.md, RRDB; each can be turned off by
  * VSR_CUDA_RRDB_OFF to compare): Cout 32 with at most two chunks keeps its
