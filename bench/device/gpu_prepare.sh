@@ -49,6 +49,14 @@ if [ "$SET" = rrdb ]; then
     [ -f $R/ref_x4plus_${img}.ppm ] || $B/cuda_psnr make-ref "$MODELS/realesrgan-x4plus.param" \
       $R/${img}_160x90.ppm $R/ref_x4plus_${img}.ppm
   done
+  # frames whose convs fill an H100 (132 tiles or more: they overlap), one
+  # with a partial tile across (500 = 5 x 96 + 20), for gpu_run.sh's check
+  # against one conv at a time
+  [ -f $R/ladybird_960x540.ppm ] || ffmpeg -loglevel error -y \
+    -i /usr/share/backgrounds/mate/nature/LadyBird.jpg -vf scale=960:540 \
+    -frames:v 1 -vcodec ppm $R/ladybird_960x540.ppm
+  [ -f $R/ladybird_500x270.ppm ] || ffmpeg -loglevel error -y -i $R/ladybird_960x540.ppm \
+    -vf crop=500:270:0:0 -frames:v 1 -vcodec ppm $R/ladybird_500x270.ppm
   for t in vsr_cuda_bench cuda_psnr backend_ops_device; do args+=(--program $t); done
   bench/device/bundle.sh "${args[@]}" --model realesr-animevideov3-x4 --model-xz realesrgan-x4plus \
     --file $R:testdata "$D"

@@ -23,6 +23,7 @@
 #                            # realesrgan-x4plus (gpu_prepare.sh with VSR_GPU_SET=rrdb):
 #                            # conformance, accuracy vs the fp32 oracle with and
 #                            # without the Hopper RRDB kernels, SRVGG selftest,
+#                            # overlapped convs and TMA stores vs one conv at a time,
 #                            # fps at 960x540 (batch 1, 2; per-class profile; the
 #                            # path without them), PyTorch eager / torch.compile
 # Run from the repository (bench/device/gpu_run.sh MODE), it takes the bundle
@@ -100,6 +101,11 @@ if [ "$MODE" = rrdb ]; then
       VSR_CUDA_NO_RRDB=1 $B/cuda_psnr check "$X" "$T/${img}_160x90.ppm" "$T/ref_x4plus_${img}.ppm" | sed "s/^/no-rrdb: /" || fail=1
     done
     $B/cuda_psnr selftest "$ANIME" 100 75 || fail=1
+    echo "== the overlapped convs and the TMA stores: the bytes of one conv at a time with"
+    echo "   thread stores (VSR_PSNR_REF_OFF=20), with stalls before the tiles (128) and without"
+    VSR_PSNR_REF_OFF=20 VSR_CUDA_RRDB_OFF=128 $B/cuda_psnr overlap "$X" "$T/ladybird_500x270.ppm" 150 |
+      tail -1 || fail=1
+    VSR_PSNR_REF_OFF=20 $B/cuda_psnr overlap "$X" "$T/ladybird_960x540.ppm" 20 | tail -1 || fail=1
     echo "rrdb accuracy: $([ $fail = 0 ] && echo ALL OK || echo FAILURES)"
   } 2>&1 | tee "$OUT/rrdb-accuracy.txt"
   grep -q "ALL OK" "$OUT/rrdb-accuracy.txt" || fail=1
