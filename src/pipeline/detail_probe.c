@@ -19,6 +19,28 @@
 #include "util/cores.h"
 #include "util/log.h"
 
+int64_t vsr_detail_probe_frame_bytes(int in_w, int in_h, int out_w, int out_h)
+{
+    /* 4:2:0, 8 bits: 1.5 bytes a pixel (chroma rounded up) */
+    const int64_t in = (int64_t)in_w * in_h + 2 * (int64_t)((in_w + 1) / 2) * ((in_h + 1) / 2);
+    const int64_t out = (int64_t)out_w * out_h + 2 * (int64_t)((out_w + 1) / 2) * ((out_h + 1) / 2);
+    return 3 * out + 2 * in;
+}
+
+int vsr_detail_probe_fit(int64_t max_bytes, int64_t frame_bytes, int *windows, int *k)
+{
+    const int64_t fit = frame_bytes > 0 ? max_bytes / frame_bytes : INT64_MAX;
+    if ((int64_t)*windows * *k <= fit)
+        return 0;
+    if (fit >= *k) {
+        *windows = (int)(fit / *k);
+        return 1;
+    }
+    *windows = 1;
+    *k = fit > 2 ? (int)fit : 2;
+    return 1;
+}
+
 void vsr_detail_probe_options_default(vsr_detail_probe_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -445,8 +467,8 @@ int vsr_detail_probe_run(const vsr_detail_probe_options *opt, vsr_detail_probe_r
     const float *details = opt->details ? opt->details : defaults;
     const int n_details =
         opt->details ? opt->n_details : (int)(sizeof defaults / sizeof defaults[0]);
-    const int windows = opt->windows > 0 ? opt->windows : VSR_DETAIL_AUTO_WINDOWS;
-    const int k = opt->window_frames > 0 ? opt->window_frames : VSR_DETAIL_AUTO_WINDOW_FRAMES;
+    int windows = opt->windows > 0 ? opt->windows : VSR_DETAIL_AUTO_WINDOWS;
+    int k = opt->window_frames > 0 ? opt->window_frames : VSR_DETAIL_AUTO_WINDOW_FRAMES;
     res->rule.rise = opt->rule.rise >= 0 ? opt->rule.rise : VSR_DETAIL_AUTO_RISE;
     res->rule.vmaf_drop =
         opt->rule.vmaf_drop >= 0 ? opt->rule.vmaf_drop : VSR_DETAIL_AUTO_VMAF_DROP;
@@ -467,6 +489,19 @@ int vsr_detail_probe_run(const vsr_detail_probe_options *opt, vsr_detail_probe_r
     int ret = setup(&p, err);
     if (ret >= 0) {
         res->clip_frames = p.info->frames_estimate;
+        /* what the samples hold, within the budget (a 4K28K clip's 18
+         * would take ~3.1 GB) */
+        const int64_t max_bytes = opt->max_bytes > 0 ? opt->max_bytes : VSR_DETAIL_AUTO_MAX_BYTES;
+        const int64_t frame_bytes =
+            vsr_detail_probe_frame_bytes(p.info->width, p.info->height, p.out_w, p.out_h);
+        const int asked_windows = windows, asked_k = k;
+        if (vsr_detail_probe_fit(max_bytes, frame_bytes, &windows, &k))
+            vsr_logf(NULL, VSR_LOG_INFO, "detail",
+                     "%s: %d windows of %d frames would hold %.2f GiB at %dx%d; sampling %d of %d "
+                     "(the probe's budget: %.2f GiB)",
+                     opt->input, asked_windows, asked_k,
+                     (double)frame_bytes * asked_windows * asked_k / (1 << 30), p.out_w, p.out_h,
+                     windows, k, (double)max_bytes / (1 << 30));
         ret = sample_clip(&p, windows, k, res, err);
     }
     if (ret >= 0)

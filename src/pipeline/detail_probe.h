@@ -66,6 +66,12 @@
     }
 #define VSR_DETAIL_AUTO_WINDOWS 3
 #define VSR_DETAIL_AUTO_WINDOW_FRAMES 6
+/* The sampled frames the probe holds at most: each keeps three frames at
+ * the output size (the model's, the input's, the reference) and two at
+ * the input's, all 8-bit 4:2:0. 1 GiB holds the default 18 up to 4K
+ * output (~44 MB each); at 8K (4K28K, ~174 MB each) 6, where 18 would
+ * take 3.1 GB. */
+#define VSR_DETAIL_AUTO_MAX_BYTES ((int64_t)1 << 30)
 
 typedef struct vsr_detail_probe_options {
     const char *input;
@@ -77,6 +83,7 @@ typedef struct vsr_detail_probe_options {
     vsr_resample_filter input_filter; /* the run's: the input's filter in the blend */
     int windows;                      /* 0: VSR_DETAIL_AUTO_WINDOWS */
     int window_frames;                /* 0: VSR_DETAIL_AUTO_WINDOW_FRAMES (>= 2) */
+    int64_t max_bytes;                /* 0: VSR_DETAIL_AUTO_MAX_BYTES */
     const float *details;             /* NULL: VSR_DETAIL_AUTO_CANDIDATES */
     int n_details;
     vsr_detail_rule rule;   /* a term < 0: VSR_DETAIL_AUTO_RISE, _VMAF_DROP */
@@ -109,5 +116,14 @@ typedef struct vsr_detail_probe_result {
 
 int vsr_detail_probe_run(const vsr_detail_probe_options *opt, vsr_detail_probe_result *res,
                          vsr_error *err);
+
+/* The bytes a sampled frame holds (see VSR_DETAIL_AUTO_MAX_BYTES) for an
+ * input of in_w x in_h upscaled to out_w x out_h. */
+int64_t vsr_detail_probe_frame_bytes(int in_w, int in_h, int out_w, int out_h);
+/* Fits *windows x *k sampled frames of frame_bytes each into max_bytes:
+ * fewer windows first (their frames stay consecutive, for VMAF's motion),
+ * then fewer frames in the one window left, never under one window of
+ * two. Returns 1 if it cut, 0 if they fitted. */
+int vsr_detail_probe_fit(int64_t max_bytes, int64_t frame_bytes, int *windows, int *k);
 
 #endif
