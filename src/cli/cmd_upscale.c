@@ -492,6 +492,11 @@ static const vsr_opt run_options[] = {
     {.name = "probe-all", .type = VSR_OPT_FLAG, .offset = F(cfg.detail_probe.measure_all),
      .help = "--detail auto: score every candidate detail, not only\n"
              "those the search needs (for studies; slower)"},
+    {.name = "probe-memory", .type = VSR_OPT_INT64, .arg = "BYTES",
+     .offset = F(cfg.detail_probe.max_bytes), .min = 1, .max = (int64_t)1 << 40,
+     .accepted = "1..2^40",
+     .help = "--detail auto: the probe's sampled frames hold at most\n"
+             "BYTES (default 1 GiB: fewer windows where more)"},
     {.name = "shared-context", .type = VSR_OPT_FLAG, .offset = F(shared),
      .help = "one engine context shared by all workers, fed a frame\n"
              "at a time (the seed's server; for benchmarks)"},

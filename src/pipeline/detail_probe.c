@@ -497,11 +497,11 @@ int vsr_detail_probe_run(const vsr_detail_probe_options *opt, vsr_detail_probe_r
         const int asked_windows = windows, asked_k = k;
         if (vsr_detail_probe_fit(max_bytes, frame_bytes, &windows, &k))
             vsr_logf(NULL, VSR_LOG_INFO, "detail",
-                     "%s: %d windows of %d frames would hold %.2f GiB at %dx%d; sampling %d of %d "
-                     "(the probe's budget: %.2f GiB)",
+                     "%s: %d windows of %d frames would hold %.1f MiB at %dx%d; sampling %d of %d "
+                     "(the probe's budget: %.1f MiB)",
                      opt->input, asked_windows, asked_k,
-                     (double)frame_bytes * asked_windows * asked_k / (1 << 30), p.out_w, p.out_h,
-                     windows, k, (double)max_bytes / (1 << 30));
+                     (double)frame_bytes * asked_windows * asked_k / (1 << 20), p.out_w, p.out_h,
+                     windows, k, (double)max_bytes / (1 << 20));
         ret = sample_clip(&p, windows, k, res, err);
     }
     if (ret >= 0)

@@ -4,7 +4,8 @@
 # JSON line and with -v; what the probe measured for a detail is what `vsr
 # quality` then measures on the output made at that detail (the clip is
 # shorter than the sample, so the probe sees all of it); explicit models
-# keep detail 1; bad values refused.
+# keep detail 1; bad values refused; the probe's memory budget cuts its
+# sample.
 #
 # Clip: the 192x108 crop of the sample pan, 6 frames, scaled down by 2
 # (bicubic) and encoded as the validators do, as in test_upscale_size.
@@ -90,4 +91,14 @@ check "--model auto --detail 1: that detail, no probe" \
 expect 2 "expected a detail strength" "$VSR_BIN" upscale -i "$IN" -o "$WORK/bad.mp4" --scale 2 \
     --detail automatic
 check "no output after a bad value" test ! -e "$WORK/bad.mp4"
+
+# 5. The probe's memory (--probe-memory): room for 3 sampled frames of
+# this clip (4:2:0, three at 192x108 and two at 96x54: 108,864 bytes
+# each) cuts its sample to one window of 3, said in the log; 0 refused.
+expect 0 "sampling 1 of 3" "$VSR_BIN" upscale "${M[@]}" -i "$IN" -o "$WORK/budget.mp4" \
+    --task SD2HD --model auto --probe-memory 326592 -v
+check "a budget of 3 frames: 3 sampled, 2 scored" \
+    jq -e '.detail_auto.frames_sampled == 3 and .detail_auto.frames_scored == 2' <<<"$(done_line)"
+expect 2 "probe-memory" "$VSR_BIN" upscale "${M[@]}" -i "$IN" -o "$WORK/budget0.mp4" \
+    --task SD2HD --model auto --probe-memory 0
 finish
