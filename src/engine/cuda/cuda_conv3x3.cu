@@ -498,12 +498,9 @@ template <int BO, bool TAIL = false>
 cudaError_t launch_ss_variant(const Conv3x3Args &a, const ConvLaunch &l)
 {
     auto kern = conv3x3_ss_kernel<BO, TAIL>;
-    cudaFuncAttributes fa;
-    cudaError_t e = cudaFuncGetAttributes(&fa, kern);
+    cudaError_t e = sm90a_code(kern);
     if (e != cudaSuccess)
         return e;
-    if (fa.binaryVersion != 90)
-        return cudaErrorNoKernelImageForDevice;
     e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, SS_TOTAL);
     if (e != cudaSuccess)
         return e;
@@ -576,10 +573,7 @@ int conv3x3_default_variant(int device)
     cudaDeviceProp p;
     if (cudaGetDeviceProperties(&p, device) != cudaSuccess)
         return 0;
-    cudaFuncAttributes fa;
-    if (p.major == 9 && p.minor == 0 &&
-        cudaFuncGetAttributes(&fa, conv3x3_ss_kernel<0, false>) == cudaSuccess &&
-        fa.binaryVersion == 90)
+    if (p.major == 9 && p.minor == 0 && sm90a_code(conv3x3_ss_kernel<0, false>) == cudaSuccess)
         return VSR_TMA_VARIANT;
     cudaGetLastError();
     return 0;

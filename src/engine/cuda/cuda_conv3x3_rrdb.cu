@@ -36,11 +36,13 @@
  * empty barrier completes when the 8 consumer warps have each arrived);
  * warp 10 (Cout 32, one thread) stores staged outputs by TMA (below); the
  * consumers wait, issue their MMAs one commit group a step, and free what
- * the group before read once it completes (wgmma.wait_group 1), so a
- * step's MMAs are queued behind the last one's. Rows are freed as soon as the warpgroup's last MMA
- * on them completes, so the next pass's rows come in during this one. Order of a pass, the
- * producer's as the consumers': plain: rows 0-3, taps (0, 0..2), row 4, taps (1, 0..2), row 5, taps
- * (2, 0..2); stacked: rows 0-2, its 3 weight blocks (kx 0..2), rows 3-5; the stacked blocks stay
+ * the group before read once it completes (wgmma.wait_group 1), so a step's
+ * MMAs are queued behind the last one's. Rows are freed as soon as the
+ * warpgroup's last MMA on them completes, so the next pass's rows come in
+ * during this one.
+ * Order of a pass, the producer's as the consumers': plain: rows 0-3, taps
+ * (0, 0..2), row 4, taps (1, 0..2), row 5, taps (2, 0..2); stacked: rows
+ * 0-2, its 3 weight blocks (kx 0..2), rows 3-5; the stacked blocks stay
  * until the pass ends (every input row uses all three).
  *
  * Epilogue (both warpgroups at once): + bias, activation, fp16, through
@@ -344,6 +346,19 @@ __device__ __forceinline__ void red_release_add(unsigned int *p, unsigned int v)
     asm volatile("red.release.gpu.global.add.u32 [%0], %1;\n" ::"l"(p), "r"(v) : "memory");
 }
 
+/* Lets the next launch on the stream start (a programmatic dependent
+ * launch) once every CTA of this one has, or has ended. */
+__device__ __forceinline__ void launch_dependents()
+{
+    asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+}
+/* Orders global memory between the generic proxy (flags, other threads)
+ * and the copy engine's (TMA loads and stores). */
+__device__ __forceinline__ void fence_proxy_async_global()
+{
+    asm volatile("fence.proxy.async.global;\n" ::: "memory");
+}
+
 /* The scheduler warp (all 32 lanes) waits until the tiles of the launch
  * before whose outputs tile t reads (the 3 x 3 around it: the rows above
  * and below, the pixels left and right) are written. A wait of more than
@@ -417,7 +432,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
      * did not suffice at 44 CTAs (three resident), but it is cheap and
      * kept. */
     if (!a.wait_epoch)
-        asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+        launch_dependents();
 
     if (STACK) /* the zero blocks: 4 KiB before each slot's block and after the last */
         for (int i = threadIdx.x; i < (WS + 1) * 256; i += NTHREADS) {
@@ -493,7 +508,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 mbar_arrive(fullQ, 1);
             }
             if (!let_in && lane == 0 && load_acquire(a.wait_stored) >= (unsigned)total) {
-                asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+                launch_dependents();
                 let_in = true;
             }
             if (t_prev >= 0) {
@@ -538,7 +553,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 bulk_wait<0>();
                 /* the copy engine's writes before the flag, which the next
                  * launch acquires before its copy engine reads them */
-                asm volatile("fence.proxy.async.global;\n" ::: "memory");
+                fence_proxy_async_global();
                 mbar_arrive(doneT + 8 * (kt & 1), EMPTY_ARRIVALS);
             }
             return;
@@ -569,7 +584,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             /* its inputs, which the scheduler saw written, are read by the
              * copy engine (the async proxy) */
             if (a.wait_epoch)
-                asm volatile("fence.proxy.async.global;\n" ::: "memory");
+                fence_proxy_async_global();
             const TileAt p = tile_at(t, tiles_x, tiles_y);
             tile_ring[kt & 3] = t;
             for (int c = 0; c < nch; ++c) {
@@ -651,6 +666,21 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
     uint32_t rq = 0, wq = 0; /* the producer's sequence numbers, followed */
     Trace tr;
     tr.begin();
+    /* With TMA stores: the stage, once the storer has read its last tile,
+     * handed to it staged with tile t's rows (or t = -1: the end) */
+    auto wait_stage_free = [&](int kt) {
+        if (kt > 0)
+            mbar_wait(stageFree + 8 * wg, (kt - 1) & 1);
+    };
+    auto hand_to_storer = [&](int t) {
+        fence_proxy_async(); /* this thread's staging, to the copy engine */
+        __syncwarp();
+        if (lane == 0) {
+            if (wq4 == 0)
+                store_tile[wg] = t;
+            mbar_arrive(staged + 8 * wg, 1);
+        }
+    };
 
     for (int kt = 0;; ++kt) {
         /* the tile's number, left by the producer before its first row */
@@ -659,15 +689,9 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         tr.add(TR_ROWS);
         const int t = tile_ring[kt & 3];
         if (t < 0) {
-            if (tma_store) { /* the end, to the storer, once it has this stage's last tile */
-                if (kt > 0)
-                    mbar_wait(stageFree + 8 * wg, (kt - 1) & 1);
-                __syncwarp();
-                if (lane == 0) {
-                    if (wq4 == 0)
-                        store_tile[wg] = -1;
-                    mbar_arrive(staged + 8 * wg, 1);
-                }
+            if (tma_store) { /* the end, to the storer */
+                wait_stage_free(kt);
+                hand_to_storer(-1);
             }
             break;
         }
@@ -855,18 +879,9 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         /* ---- epilogue ---- */
         tr.mark();
         if (STACK && tma_store) {
-            /* staged for the storer, once its store of the last tile has
-             * read the stage */
-            if (kt > 0)
-                mbar_wait(stageFree + 8 * wg, (kt - 1) & 1);
+            wait_stage_free(kt);
             stage_stacked(acc[0], st_base, wq4, lane, bq, a.slope);
-            fence_proxy_async();
-            __syncwarp();
-            if (lane == 0) {
-                if (wq4 == 0)
-                    store_tile[wg] = t;
-                mbar_arrive(staged + 8 * wg, 1);
-            }
+            hand_to_storer(t);
         } else if (STACK) {
             named_sync(BAR_WG0 + wg, 128); /* the last tile's stores have read the stage */
             stage_stacked(acc[0], st_base, wq4, lane, bq, a.slope);
@@ -1113,12 +1128,9 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
     plan_fold(a, b);
     auto kern = b.fold > 0.f ? conv3x3_rrdb_kernel<STACK, KS_LAST, !STACK>
                              : conv3x3_rrdb_kernel<STACK, KS_LAST, false>;
-    cudaFuncAttributes fa;
-    cudaError_t e = cudaFuncGetAttributes(&fa, kern);
+    cudaError_t e = sm90a_code(kern);
     if (e != cudaSuccess)
         return e;
-    if (fa.binaryVersion != 90)
-        return cudaErrorNoKernelImageForDevice;
     if (!l.encode_tiled)
         return cudaErrorNotSupported;
     if (!a.claim || !a.flags || !a.stored || (a.wait_epoch && !a.wait_stored) || a.cin < 64 ||
@@ -1169,12 +1181,11 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
 
 bool conv3x3_rrdb_available(void)
 {
-    cudaFuncAttributes fa;
-    if (cudaFuncGetAttributes(&fa, conv3x3_rrdb_kernel<true, 4, false>) != cudaSuccess) {
+    if (sm90a_code(conv3x3_rrdb_kernel<true, 4, false>) != cudaSuccess) {
         cudaGetLastError();
         return false;
     }
-    return fa.binaryVersion == 90;
+    return true;
 }
 
 size_t conv3x3_rrdb_weight_bytes(int cin, int cout)

@@ -341,12 +341,9 @@ cudaError_t launch_tma_pingpong(const Conv3x3Args &a, const ConvLaunch &l)
 {
     using L = Layout<TW>;
     auto kern = conv3x3_tma_pingpong_kernel<TW, TAIL>;
-    cudaFuncAttributes fa;
-    cudaError_t e = cudaFuncGetAttributes(&fa, kern);
+    cudaError_t e = sm90a_code(kern);
     if (e != cudaSuccess)
         return e;
-    if (fa.binaryVersion != 90)
-        return cudaErrorNoKernelImageForDevice;
     if (!l.encode_tiled)
         return cudaErrorNotSupported;
     const long long tiles = (long long)((a.w + TW - 1) / TW) * a.h * a.n;

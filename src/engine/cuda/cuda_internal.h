@@ -141,6 +141,17 @@ typedef CUresult (*TensorMapEncodeTiledFn)(CUtensorMap *, CUtensorMapDataType, c
                                            CUtensorMapInterleave, CUtensorMapSwizzle,
                                            CUtensorMapL2promotion, CUtensorMapFloatOOBfill);
 
+/* Whether kern has sm_90a code this device runs (the Hopper kernels):
+ * cudaSuccess, cudaErrorNoKernelImageForDevice, or the runtime's error. */
+template <typename K> cudaError_t sm90a_code(K kern)
+{
+    cudaFuncAttributes fa;
+    const cudaError_t e = cudaFuncGetAttributes(&fa, kern);
+    if (e != cudaSuccess)
+        return e;
+    return fa.binaryVersion == 90 ? cudaSuccess : cudaErrorNoKernelImageForDevice;
+}
+
 /* What a convolution launch needs of its device and worker. */
 struct ConvLaunch {
     int num_sms;
