@@ -96,12 +96,10 @@ static int run_once(vsr_engine_ctx *c, const vsr_image *in, const vsr_yuv_in *yu
                   : vsr_engine_upscale(c, in, out, err);
 }
 
-/* Upscales in (or yuv_in when not NULL) with backend (tile 0: whole frame)
- * into out (allocated), or into yuv when not NULL, frames times (host:
- * 8-bit frames converted on the host). */
-static int upscale_any(const vsr_graph *g, const char *backend, int tile, int host, int frames,
-                       const vsr_image *in, const vsr_yuv_in *yuv_in, vsr_image *out,
-                       vsr_yuv420 *yuv, double *secs, vsr_error *err)
+/* An engine of g on backend (tile 0: whole frame; host: 8-bit frames
+ * converted on the host) and a context of it (*e, *c NULL unless made). */
+static int open_engine(const vsr_graph *g, const char *backend, int tile, int host, vsr_engine **e,
+                       vsr_engine_ctx **c, vsr_error *err)
 {
     vsr_engine_options opt;
     vsr_engine_options_default(&opt);
@@ -109,11 +107,24 @@ static int upscale_any(const vsr_graph *g, const char *backend, int tile, int ho
     opt.tile = tile;
     opt.host_conversion = host;
     opt.memory_budget = (size_t)16 << 30;
-    vsr_engine *e = NULL;
-    vsr_engine_ctx *c = NULL;
-    int rc = vsr_engine_create(g, &opt, &e, err);
+    *e = NULL;
+    *c = NULL;
+    int rc = vsr_engine_create(g, &opt, e, err);
     if (rc == 0)
-        rc = vsr_engine_ctx_create(e, &c, err);
+        rc = vsr_engine_ctx_create(*e, c, err);
+    return rc;
+}
+
+/* Upscales in (or yuv_in when not NULL) with backend (tile 0: whole frame)
+ * into out (allocated), or into yuv when not NULL, frames times (host:
+ * 8-bit frames converted on the host). */
+static int upscale_any(const vsr_graph *g, const char *backend, int tile, int host, int frames,
+                       const vsr_image *in, const vsr_yuv_in *yuv_in, vsr_image *out,
+                       vsr_yuv420 *yuv, double *secs, vsr_error *err)
+{
+    vsr_engine *e;
+    vsr_engine_ctx *c;
+    int rc = open_engine(g, backend, tile, host, &e, &c, err);
     if (rc == 0 && !yuv)
         rc = vsr_image_alloc(out, in->width * g->scale, in->height * g->scale, VSR_PIX_RGB24, err);
     if (rc == 0 && frames > 1)
@@ -176,16 +187,10 @@ static int overlap_check(const vsr_graph *g, const vsr_image *in, int runs)
     setenv("VSR_CUDA_RRDB_OFF", knob[0], 1);
     int rc = upscale(g, "cuda", 0, in, &one, &secs, &err);
     setenv("VSR_CUDA_RRDB_OFF", knob[1], 1);
-    vsr_engine_options opt;
-    vsr_engine_options_default(&opt);
-    opt.backend = "cuda";
-    opt.memory_budget = (size_t)16 << 30;
     vsr_engine *e = NULL;
     vsr_engine_ctx *c = NULL;
     if (rc == 0)
-        rc = vsr_engine_create(g, &opt, &e, &err);
-    if (rc == 0)
-        rc = vsr_engine_ctx_create(e, &c, &err);
+        rc = open_engine(g, "cuda", 0, 0, &e, &c, &err);
     if (rc == 0)
         rc = vsr_image_alloc(&got, one.width, one.height, VSR_PIX_RGB24, &err);
     int fails = 0;
