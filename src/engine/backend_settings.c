@@ -1,5 +1,7 @@
 #include "engine/backend_settings.h"
 
+#include "engine/ref/ref_round.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +33,10 @@ void vsr_backend_settings_from_env(vsr_backend_settings *s)
     s->verbose = v ? atoi(v) : 0;
     v = getenv("VSR_REF_FAIL_ABOVE_PIXELS");
     s->ref_fail_above_pixels = v ? atol(v) : 0;
+    v = getenv("VSR_REF_STORE");
+    s->ref_store = v ? vsr_ref_format_named(v) : VSR_REF_FP32;
+    const char *colon = v ? strchr(v, ':') : NULL;
+    s->ref_store_channels = colon ? atoi(colon + 1) : 0;
 
     /* VSR_CUDA_NO_CUDNN: any value but empty and "0" */
     v = getenv("VSR_CUDA_NO_CUDNN");

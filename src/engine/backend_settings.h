@@ -11,6 +11,11 @@
  *   VSR_REF_FAIL_ABOVE_PIXELS  ref: a run over this many input pixels fails
  *                              as out of memory (tests of the tiling's
  *                              fallback); 0 = never
+ *   VSR_REF_STORE=F[:C]        ref: every layer's output (but the
+ *                              model's; with :C only those of C channels)
+ *                              rounded to format F (fp16, e5m2, e4m3), as a
+ *                              backend that stored activations in it would
+ *                              (a study of what 8-bit storage would cost)
  *   VSR_CUDA_NO_CUDNN=1        cuda: no cuDNN (its own kernels only)
  *   VSR_CUDA_VARIANT=N         cuda: body-convolution kernel variant N
  *   VSR_CUDA_FUSED=0           cuda: no fused kernels
@@ -37,6 +42,8 @@ typedef struct vsr_backend_settings {
     int cpu_prelu_onednn;
     int verbose;
     long ref_fail_above_pixels;
+    int ref_store;          /* a vsr_ref_format: activations rounded to it; 0: fp32 */
+    int ref_store_channels; /* only outputs of this many channels; 0: all */
 
     int cuda_no_cudnn;
     int cuda_variant; /* -1: the device's default */

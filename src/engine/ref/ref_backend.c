@@ -6,6 +6,7 @@
 
 #include "engine/backend.h"
 #include "engine/ref/ref_ops.h"
+#include "engine/ref/ref_round.h"
 
 typedef struct ref_context {
     const vsr_graph *g;
@@ -15,6 +16,10 @@ typedef struct ref_context {
      * as out of memory, as a GPU's do, so that the engine's fallback to
      * smaller tiles runs in CI. 0 = no limit. */
     long fail_above_pixels;
+    /* Study only (VSR_REF_STORE): every layer's output but the model's
+     * (of store_channels channels, if not 0) rounded to this format
+     * (vsr_ref_format) */
+    int store, store_channels;
 } ref_context;
 
 static int ref_available(vsr_error *err)
@@ -59,6 +64,8 @@ static int ref_context_create(const vsr_graph *g, const void *weights,
         vsr_backend_settings knobs;
         vsr_backend_settings_of(cfg ? &cfg->settings : NULL, &knobs);
         c->fail_above_pixels = knobs.ref_fail_above_pixels;
+        c->store = knobs.ref_store;
+        c->store_channels = knobs.ref_store_channels;
         c->shapes = calloc((size_t)g->n_blobs, sizeof *c->shapes);
         c->blobs = calloc((size_t)g->n_blobs, sizeof *c->blobs);
     }
@@ -103,7 +110,11 @@ static int run_node(ref_context *c, const vsr_node *n, vsr_error *err)
         ins[k] = c->blobs[n->inputs[k]];
         shapes[k] = c->shapes[n->inputs[k]];
     }
-    return vsr_ref_node(n, ins, shapes, out, os, err);
+    int rc = vsr_ref_node(n, ins, shapes, out, os, err);
+    if (rc == 0 && c->store != VSR_REF_FP32 && n->output != c->g->output_blob &&
+        (!c->store_channels || os.c == c->store_channels))
+        vsr_ref_round(out, elems(os), (vsr_ref_format)c->store);
+    return rc;
 }
 
 static void release_inputs(ref_context *c, int node_index)
