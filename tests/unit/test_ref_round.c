@@ -18,6 +18,7 @@ static void test_e4m3(void)
     CHECK(vsr_ref_round_one(460.f, f) == 448.f);  /* steps of 32 in [256, 512) */
     CHECK(vsr_ref_round_one(470.f, f) == 448.f);  /* 480 is past the largest: saturates */
     CHECK(vsr_ref_round_one(1e6f, f) == 448.f);
+    CHECK(vsr_ref_round_one(-INFINITY, f) == -448.f);
     CHECK(vsr_ref_round_one(0.003f, f) == 0.00390625f); /* subnormal: steps of 2^-9 */
     CHECK(vsr_ref_round_one(0.0009f, f) == 0.f);
     CHECK(signbit(vsr_ref_round_one(-0.0009f, f)));

@@ -28,6 +28,8 @@ float vsr_ref_round_one(float x, vsr_ref_format f)
     if (f == VSR_REF_FP32 || x == 0.f || isnan(x))
         return x;
     const float a = fabsf(x);
+    if (a >= fmt[f].max) /* and infinities */
+        return x < 0.f ? -fmt[f].max : fmt[f].max;
     int e;
     frexpf(a, &e); /* a = m 2^e, m in [0.5, 1): its leading bit is 2^(e - 1) */
     const int lead = e - 1 > fmt[f].emin ? e - 1 : fmt[f].emin; /* subnormals: a fixed step */

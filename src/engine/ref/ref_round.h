@@ -19,7 +19,8 @@ typedef enum vsr_ref_format {
 vsr_ref_format vsr_ref_format_named(const char *name);
 
 /* x rounded to nearest (ties to even) in format f, subnormals kept,
- * saturating at the format's largest finite value; NaN stays NaN. */
+ * saturating (infinities too) at the format's largest finite value; NaN
+ * stays NaN. */
 float vsr_ref_round_one(float x, vsr_ref_format f);
 
 void vsr_ref_round(float *v, size_t n, vsr_ref_format f);
