@@ -1,11 +1,17 @@
 /* The ref backend's storage rounding (VSR_REF_STORE) against values worked
- * out by hand, and fp16 against the compiler's own _Float16 conversion. */
+ * out by hand, fp16 against the compiler's own _Float16 conversion, and the
+ * backend's use of it against the layers run and rounded by hand. */
 #include <math.h>
 #include <stdlib.h>
 
+#include "engine/backend.h"
 #include "engine/backend_settings.h"
+#include "engine/ref/ref_ops.h"
 #include "engine/ref/ref_round.h"
+#include "graph_builder.h"
 #include "test_util.h"
+
+extern const vsr_backend_ops vsr_backend_ref;
 
 static void test_e4m3(void)
 {
@@ -79,11 +85,77 @@ static void test_setting(void)
     CHECK(vsr_ref_format_named("e4m3:64") == VSR_REF_E4M3);
 }
 
+/* g (conv 3 -> 4, conv 4 -> 3) on the ref backend with these settings */
+static int run_ref(const vsr_graph *g, const vsr_backend_settings *s, const vsr_tensor *in,
+                   float *out)
+{
+    vsr_backend_config cfg = {.precision = VSR_PRECISION_FP32, .settings = *s};
+    vsr_tensor o = {1, 3, in->h, in->w, out};
+    vsr_error err = {0};
+    void *w = NULL, *ctx = NULL;
+    int rc = vsr_backend_ref.weights_create(g, &cfg, &w, &err);
+    if (!rc)
+        rc = vsr_backend_ref.context_create(g, w, &cfg, &ctx, &err);
+    if (!rc)
+        rc = vsr_backend_ref.run(ctx, in, &o, &err);
+    CHECK_MSG(rc == 0, "ref run: %s", err.msg);
+    if (ctx)
+        vsr_backend_ref.context_destroy(ctx);
+    if (w)
+        vsr_backend_ref.weights_destroy(w);
+    return rc;
+}
+
+static void test_backend(void)
+{
+    enum { H = 6, W = 7, N3 = 3 * H * W, N4 = 4 * H * W };
+    gb b;
+    gb_init(&b, 4, 4, 1024);
+    const int mid = conv(&b, 0, 3, 4, 3, 1, NONE);
+    if (gb_finish(&b, conv(&b, mid, 4, 3, 3, 1, NONE)))
+        return;
+    float in[N3], hidden[N4], want[N3], got[N3], plain[N3];
+    unsigned seed = 7;
+    for (int i = 0; i < N3; i++)
+        in[i] = frand(&seed) * 40.f; /* past E4M3's steps of 1 and more */
+    const vsr_tensor t = {1, 3, H, W, in};
+    const vsr_shape s3 = {3, H, W}, s4 = {4, H, W};
+    /* by hand: the first layer's output rounded, the model's not */
+    vsr_ref_conv(&b.g.nodes[0].p.conv, in, s3, hidden, s4);
+    vsr_ref_round(hidden, N4, VSR_REF_E4M3);
+    vsr_ref_conv(&b.g.nodes[1].p.conv, hidden, s4, want, s3);
+
+    vsr_backend_settings st;
+    vsr_backend_settings_default(&st);
+    if (run_ref(&b.g, &st, &t, plain))
+        return;
+    st.ref_store = VSR_REF_E4M3;
+    if (run_ref(&b.g, &st, &t, got))
+        return;
+    int same = 0, differ = 0;
+    for (int i = 0; i < N3; i++) {
+        same += got[i] == want[i];
+        differ += got[i] != plain[i];
+    }
+    CHECK_MSG(same == N3, "%d of %d values as run by hand", same, N3);
+    CHECK_MSG(differ > N3 / 2, "only %d of %d values changed by the rounding", differ, N3);
+    /* only outputs of 5 channels: none here, so nothing is rounded */
+    st.ref_store_channels = 5;
+    if (run_ref(&b.g, &st, &t, got))
+        return;
+    same = 0;
+    for (int i = 0; i < N3; i++)
+        same += got[i] == plain[i];
+    CHECK_MSG(same == N3, "%d of %d values unrounded with :5", same, N3);
+    vsr_graph_free(&b.g);
+}
+
 int main(void)
 {
     test_e4m3();
     test_e5m2();
     test_fp16();
     test_setting();
+    test_backend();
     return test_report("test_ref_round");
 }
