@@ -131,7 +131,9 @@ tail -n 1 "$T/p.jsonl" | grep -Eq '"stages":\{"demux\+decode":\{"busy_s":[0-9.]+
 # exit 130, no output, no temporary file.
 ffmpeg -v error -y -f lavfi -i testsrc2=size=16x16:rate=30 -frames:v 600 -c:v libx264 "$T/long.mp4"
 start=$(date +%s)
-timeout --preserve-status -s INT 2 "$VSR_BIN" upscale --progress none --backend ref -i "$T/long.mp4" \
+# (-k 30: a run that does not stop on SIGINT is killed 30 s later and fails
+# below, instead of hanging the test)
+timeout -k 30 --preserve-status -s INT 2 "$VSR_BIN" upscale --progress none --backend ref -i "$T/long.mp4" \
     -o "$T/int.mp4" --scale 2 --workers 2 --encode-segments 3 --segment-frames 4 2> "$T/int.txt"
 rc=$?
 took=$(( $(date +%s) - start ))
