@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_run.h"
 #include "engine/backend.h"
 #include "graph_builder.h"
 #include "test_util.h"
@@ -295,21 +296,11 @@ static int run(const vsr_backend_ops *be, const vsr_graph *g, vsr_precision prec
                const vsr_tensor *in, vsr_tensor *out, vsr_error *err)
 {
     vsr_backend_config cfg = {.threads = 0, .precision = prec, .device = 0};
-    void *w = NULL, *ctx = NULL;
     *out = (vsr_tensor){in->n, g->out_channels, in->h * g->scale, in->w * g->scale, NULL};
     out->data = malloc(sizeof(float) * (size_t)out->n * out->c * out->h * out->w);
     if (!out->data)
         return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
-    int rc = be->weights_create(g, &cfg, &w, err);
-    if (!rc)
-        rc = be->context_create(g, w, &cfg, &ctx, err);
-    if (!rc)
-        rc = be->run(ctx, in, out, err);
-    if (ctx)
-        be->context_destroy(ctx);
-    if (w)
-        be->weights_destroy(w);
-    return rc;
+    return backend_run(be, g, &cfg, in, out, err);
 }
 
 static double max_abs_diff(const vsr_tensor *a, const vsr_tensor *b)

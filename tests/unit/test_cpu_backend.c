@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_run.h"
 #include "engine/backend.h"
 #include "engine/cpu/cpu_backend.h"
 #include "graph_builder.h"
@@ -117,22 +118,13 @@ static int run_backend(const vsr_backend_ops *be, const vsr_graph *g, vsr_precis
 {
     vsr_backend_config cfg = {.threads = threads, .precision = prec, .device = 0};
     vsr_error err = {0};
-    void *w = NULL, *ctx = NULL;
     out->n = in->n;
     out->c = g->out_channels;
     out->h = in->h * g->scale;
     out->w = in->w * g->scale;
     out->data = malloc(sizeof(float) * (size_t)out->n * out->c * out->h * out->w);
-    int rc = be->weights_create(g, &cfg, &w, &err);
-    if (!rc)
-        rc = be->context_create(g, w, &cfg, &ctx, &err);
-    if (!rc)
-        rc = be->run(ctx, in, out, &err);
+    int rc = backend_run(be, g, &cfg, in, out, &err);
     CHECK_MSG(rc == 0, "%s run: %s", be->name, err.msg);
-    if (ctx)
-        be->context_destroy(ctx);
-    if (w)
-        be->weights_destroy(w);
     return rc;
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "backend_run.h"
 #include "engine/backend.h"
 #include "engine/engine.h"
 #include "model/model_registry.h"
@@ -88,17 +89,7 @@ static int run_backend(const char *backend, const vsr_graph *g, const vsr_tensor
     if (!ops)
         return -1;
     vsr_backend_config cfg = {.threads = 2, .precision = VSR_PRECISION_FP32};
-    void *weights = NULL, *ctx = NULL;
-    int rc = ops->weights_create(g, &cfg, &weights, err);
-    if (!rc)
-        rc = ops->context_create(g, weights, &cfg, &ctx, err);
-    if (!rc)
-        rc = ops->run(ctx, in, out, err);
-    if (ctx)
-        ops->context_destroy(ctx);
-    if (weights)
-        ops->weights_destroy(weights);
-    return rc;
+    return backend_run(ops, g, &cfg, in, out, err);
 }
 
 static void test_op_graph(const char *name)

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "engine/backend.h"
+#include "backend_run.h"
 #include "engine/backend_settings.h"
 #include "engine/ref/ref_ops.h"
 #include "engine/ref/ref_round.h"
@@ -92,17 +92,8 @@ static int run_ref(const vsr_graph *g, const vsr_backend_settings *s, const vsr_
     vsr_backend_config cfg = {.precision = VSR_PRECISION_FP32, .settings = *s};
     vsr_tensor o = {1, 3, in->h, in->w, out};
     vsr_error err = {0};
-    void *w = NULL, *ctx = NULL;
-    int rc = vsr_backend_ref.weights_create(g, &cfg, &w, &err);
-    if (!rc)
-        rc = vsr_backend_ref.context_create(g, w, &cfg, &ctx, &err);
-    if (!rc)
-        rc = vsr_backend_ref.run(ctx, in, &o, &err);
+    int rc = backend_run(&vsr_backend_ref, g, &cfg, in, &o, &err);
     CHECK_MSG(rc == 0, "ref run: %s", err.msg);
-    if (ctx)
-        vsr_backend_ref.context_destroy(ctx);
-    if (w)
-        vsr_backend_ref.weights_destroy(w);
     return rc;
 }
 
