@@ -19,12 +19,15 @@
 #include "util/cores.h"
 #include "util/log.h"
 
+/* a w x h frame in 4:2:0, 8 bits: 1.5 bytes a pixel (chroma rounded up) */
+static int64_t yuv420_bytes(int w, int h)
+{
+    return (int64_t)w * h + 2 * (int64_t)((w + 1) / 2) * ((h + 1) / 2);
+}
+
 int64_t vsr_detail_probe_frame_bytes(int in_w, int in_h, int out_w, int out_h)
 {
-    /* 4:2:0, 8 bits: 1.5 bytes a pixel (chroma rounded up) */
-    const int64_t in = (int64_t)in_w * in_h + 2 * (int64_t)((in_w + 1) / 2) * ((in_h + 1) / 2);
-    const int64_t out = (int64_t)out_w * out_h + 2 * (int64_t)((out_w + 1) / 2) * ((out_h + 1) / 2);
-    return 3 * out + 2 * in;
+    return 3 * yuv420_bytes(out_w, out_h) + 2 * yuv420_bytes(in_w, in_h);
 }
 
 int vsr_detail_probe_fit(int64_t max_bytes, int64_t frame_bytes, int *windows, int *k)
