@@ -3,9 +3,10 @@
 # pixel row x 32 channels (6 KiB); tiles are 96 x 4; a conv reads its
 # tile's rows +-1 of every input channel group and writes its 4 rows.
 # Accesses come in claim order, one tile after another (no overlap, no
-# concurrency). Counts the reads that miss (from HBM) for three schedules:
+# concurrency). Counts the reads that miss (from HBM) for four schedules:
 # main (down the columns), serpent (even convs right to left), a wavefront
-# of the five convs a few tile rows apart, and bands (run_band_group).
+# of the five convs a few tile rows apart, and bands (run_band_group's
+# skew, without its larger first and last bands).
 from collections import OrderedDict
 
 TX, TY, H = 10, 135, 540
@@ -68,7 +69,8 @@ def wave(cap_mb, lag_rows):
 
 
 def band(cap_mb, K, group):
-    """run_band_group's schedule: band b of step k is tile rows [bK - k, (b+1)K - k)"""
+    """bands: band b of step k is tile rows [bK - k, (b+1)K - k), clipped to the frame
+    (run_band_group shifts them down by the group's size, so that its first band is larger)"""
     l2, launches = L2(cap_mb), 0
     steps = [(db, c) for db in range(6) for c in range(5)]
     for g0 in range(0, len(steps), group):
