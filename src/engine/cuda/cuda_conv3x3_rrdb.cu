@@ -411,7 +411,9 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
 
     const int H = a.h, W = a.w;
     const int tiles_x = (W + TW - 1) / TW, tiles_y = (H + TILE_ROWS - 1) / TILE_ROWS;
-    const int total = a.n * tiles_x * tiles_y; /* launch_rrdb checked the range */
+    /* the launch's tiles: its band's rows of every column (launch_rrdb
+     * checked the range) */
+    const int total = a.n * tiles_x * a.rows;
     const int nch = (a.cin + 63) / 64;
     volatile int *tile_ring = reinterpret_cast<volatile int *>(smem + L::OFF_TILE);
     volatile int *tile_next = tile_ring + 4;
@@ -490,11 +492,18 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         for (int kt = 0;; ++kt) {
             if (kt > 0)
                 mbar_wait(emptyQ, (kt - 1) & 1);
-            int t = 0;
-            if (lane == 0)
-                t = (int)min(atomicAdd(a.claim, 1ULL), (unsigned long long)total);
+            /* claim c of the band, as a tile of the frame (-1: none left) */
+            int t = -1;
+            if (lane == 0) {
+                const int c = (int)min(atomicAdd(a.claim, 1ULL), (unsigned long long)total);
+                if (c < total) {
+                    const int img = c / (tiles_x * a.rows), r = c - img * tiles_x * a.rows;
+                    const int sx = r / a.rows;
+                    t = tile_number(img, sx, a.row0 + r - sx * a.rows, tiles_x, tiles_y);
+                }
+            }
             t = __shfl_sync(0xffffffffu, t, 0);
-            if (t < total && a.wait_epoch)
+            if (t >= 0 && a.wait_epoch)
                 wait_inputs(a, t, tiles_x, tiles_y, lane);
             if ((a.off & RRDB_TEST_STALLS) && lane == 0) { /* 0..32k cycles, by the tile */
                 const long long d =
@@ -504,10 +513,10 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     ;
             }
             if (lane == 0) {
-                *tile_next = t < total ? t : -1;
+                *tile_next = t;
                 mbar_arrive(fullQ, 1);
             }
-            if (!let_in && lane == 0 && load_acquire(a.wait_stored) >= (unsigned)total) {
+            if (!let_in && lane == 0 && load_acquire(a.wait_stored) >= a.wait_total) {
                 launch_dependents();
                 let_in = true;
             }
@@ -519,7 +528,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     red_release_add(a.stored, 1);
                 }
             }
-            if (t >= total)
+            if (t < 0)
                 return;
             t_prev = t;
         }
@@ -1138,7 +1147,10 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
         a.in_stride % 8 || a.out_stride % 8 || (a.r1 && a.r1_stride % 8) ||
         (a.r2 && a.r2_stride % 8))
         return cudaErrorInvalidValue;
-    const long long tiles = (long long)conv3x3_rrdb_tiles(a.n, a.h, a.w);
+    const int tiles_y = (a.h + TILE_ROWS - 1) / TILE_ROWS;
+    if (a.row0 < 0 || a.rows < 0 || a.row0 + a.rows > tiles_y)
+        return cudaErrorInvalidValue;
+    const long long tiles = (long long)((a.w + TW - 1) / TW) * a.rows * a.n;
     if (tiles < 1)
         return cudaSuccess;
     if (tiles > INT32_MAX)

@@ -217,12 +217,17 @@ struct RrdbConvArgs {
      * where the launches fill the GPU: launch_rrdb): a tile's rows are
      * loaded only once the 3 x 3 tiles around it hold wait_epoch or more,
      * and the launch after this one is let in only once *wait_stored
-     * counts every tile (the kernel says why). */
+     * counts every tile (the kernel says why). A launch may cover a band
+     * of the frame, tile rows [row0, row0 + rows) of every column, and the
+     * launch before it another (run_band_group): *wait_stored then counts
+     * to wait_total, that launch's tiles. */
     unsigned long long *claim;
     unsigned int *flags; /* conv3x3_rrdb_tiles(n, h, w) of them */
     unsigned int *stored;
     const unsigned int *wait_stored;
     unsigned int epoch, wait_epoch;
+    int row0, rows;
+    unsigned int wait_total;
 };
 
 /* The RRDB kernels' refinements (2026-12-06, second round), each on by
