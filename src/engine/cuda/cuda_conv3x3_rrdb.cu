@@ -1130,16 +1130,13 @@ void plan_fold(const RrdbConvArgs &a, RrdbConvArgs &b)
 }
 
 template <bool STACK, int KS_LAST>
-cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
+cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l, RrdbPrepared *prep)
 {
     using L = RLayout<STACK>;
     RrdbConvArgs b = a;
     plan_fold(a, b);
     auto kern = b.fold > 0.f ? conv3x3_rrdb_kernel<STACK, KS_LAST, !STACK>
                              : conv3x3_rrdb_kernel<STACK, KS_LAST, false>;
-    cudaError_t e = sm90a_code(kern);
-    if (e != cudaSuccess)
-        return e;
     if (!l.encode_tiled)
         return cudaErrorNotSupported;
     if (!a.claim || !a.flags || !a.stored || (a.wait_epoch && !a.wait_stored) || a.cin < 64 ||
@@ -1155,15 +1152,23 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
         return cudaSuccess;
     if (tiles > INT32_MAX)
         return cudaErrorInvalidValue;
-    e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, L::TOTAL);
-    if (e != cudaSuccess)
-        return e;
-
-    CUtensorMap maps[4];
-    e = encode_maps(b, l, maps, &b.off);
-    if (e != cudaSuccess)
-        return e;
-    CUtensorMap &map = maps[0], *res = maps + 1;
+    /* the kernel's checks and attributes and the tensor maps, once a step
+     * where the caller keeps them (the bands of a step, its frames) */
+    RrdbPrepared local;
+    RrdbPrepared &p = prep ? *prep : local;
+    if (!p.valid) {
+        cudaError_t e = sm90a_code(kern);
+        if (e == cudaSuccess)
+            e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, L::TOTAL);
+        p.off = b.off;
+        if (e == cudaSuccess)
+            e = encode_maps(b, l, p.maps, &p.off);
+        if (e != cudaSuccess)
+            return e;
+        p.valid = true;
+    }
+    b.off = p.off;
+    const CUtensorMap &map = p.maps[0], *res = p.maps + 1, &outm = p.maps[3];
     /* one CTA an SM (the shared memory allows no more), each claiming
      * tiles until none is left; a launch that waits for the one before by
      * its flags may start beside it, where both fill the GPU (the kernel
@@ -1181,10 +1186,10 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
     cfg.attrs = &overlap;
     cfg.numAttrs = b.wait_epoch ? 1 : 0;
 #ifdef VSR_RRDB_TRACE
-    return traced_launch([&] { cudaLaunchKernelEx(&cfg, kern, b, map, res[0], res[1], maps[3]); },
-                         b, l.stream);
+    return traced_launch([&] { cudaLaunchKernelEx(&cfg, kern, b, map, res[0], res[1], outm); }, b,
+                         l.stream);
 #else
-    e = cudaLaunchKernelEx(&cfg, kern, b, map, res[0], res[1], maps[3]);
+    const cudaError_t e = cudaLaunchKernelEx(&cfg, kern, b, map, res[0], res[1], outm);
     return e != cudaSuccess ? e : cudaGetLastError();
 #endif
 }
@@ -1242,14 +1247,14 @@ bool conv3x3_rrdb_supports(int cin, int cout)
     return (cout == 32 || cout == 64) && cin >= 64 && cin <= 256 && cin % 32 == 0;
 }
 
-cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
+cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l, RrdbPrepared *prep)
 {
     if (!conv3x3_rrdb_supports(a.cin, a.cout))
         return cudaErrorInvalidValue;
     const bool half = a.cin % 64 != 0; /* the last chunk has 32 channels */
     if (a.cout == 32)
-        return half ? launch_rrdb<true, 2>(a, l) : launch_rrdb<true, 4>(a, l);
-    return half ? launch_rrdb<false, 2>(a, l) : launch_rrdb<false, 4>(a, l);
+        return half ? launch_rrdb<true, 2>(a, l, prep) : launch_rrdb<true, 4>(a, l, prep);
+    return half ? launch_rrdb<false, 2>(a, l, prep) : launch_rrdb<false, 4>(a, l, prep);
 }
 
 } // namespace vsrcuda

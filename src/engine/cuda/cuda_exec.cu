@@ -516,7 +516,7 @@ int run_step(Ctx *c, int s, bool overlap, const Band *band, vsr_error *err)
     case S_CONV_RRDB: {
         const Band whole = {c->rt[s].rrdb_slot, 0, rrdb_tile_rows(c, s)};
         RrdbConvArgs a = rrdb_args(c, s, overlap, band ? *band : whole);
-        e = launch_conv3x3_rrdb(a, {W->num_sms, W->encode_tiled, stream});
+        e = launch_conv3x3_rrdb(a, {W->num_sms, W->encode_tiled, stream}, &c->rt[s].rrdb_prep);
         c->last_stored = a.stored;
         c->last_total = (unsigned)(conv3x3_rrdb_tiles(n, 1, a.w) * a.rows);
         break;

@@ -254,7 +254,18 @@ size_t conv3x3_rrdb_weight_bytes(int cin, int cout);
 /* Tiles of a launch on n x h x w: the flags it sets. */
 size_t conv3x3_rrdb_tiles(int n, int h, int w);
 void conv3x3_rrdb_pack_weights(const float *w, int cin, int cout, __half *out);
-cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l);
+/* What a launch prepares for the launches of the same step after it (its
+ * bands, its frames): the kernel's attributes set, its tensor maps and the
+ * refinements they leave off. Valid once filled; the step's buffers and
+ * arguments but the scheduling ones must not change while it is (a new
+ * plan starts a new one). */
+struct RrdbPrepared {
+    bool valid = false;
+    int off = 0;
+    CUtensorMap maps[4];
+};
+/* prep: NULL, or the step's RrdbPrepared (filled by its first launch). */
+cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l, RrdbPrepared *prep);
 
 /* ---- cuda_conv3x3_narrow.cu: 3x3 convs to a few channels (the RRDB's last) ---- */
 

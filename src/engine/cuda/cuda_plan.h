@@ -188,6 +188,7 @@ struct StepRT {
      * group (-1: none), the group's size and the tile rows a band */
     int rrdb_slot = 0;
     int band_k = -1, band_group = 0, band_rows = 0;
+    RrdbPrepared rrdb_prep; /* its launches' tensor maps, made by the first */
 };
 
 /* Each context pins two chunks when it is made, before its clip's first
