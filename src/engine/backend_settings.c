@@ -54,7 +54,8 @@ void vsr_backend_settings_from_env(vsr_backend_settings *s)
     v = getenv("VSR_CUDA_RRDB_OFF");
     s->cuda_rrdb_off = v && atoi(v) > 0 ? atoi(v) & 159 : 0;
     v = getenv("VSR_CUDA_RRDB_BAND");
-    s->cuda_rrdb_band = v && *v ? (atoi(v) > 0 ? atoi(v) : 0) : -1;
+    if (v && *v)
+        s->cuda_rrdb_band = strcmp(v, "auto") == 0 ? -1 : atoi(v) > 0 ? atoi(v) : 0;
     v = getenv("VSR_CUDA_RRDB_GROUP");
     s->cuda_rrdb_group = v && atoi(v) > 0 ? atoi(v) : 15;
     s->cuda_no_tail = env_flag("VSR_CUDA_NO_TAIL", 0);

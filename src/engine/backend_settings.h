@@ -33,7 +33,7 @@
  *                              the overlap)
  *   VSR_CUDA_RRDB_BAND=K       cuda: consecutive RRDB convs run in bands of K
  *                              tile rows (0: each conv over the whole frame;
- *                              unset: K from the L2 cache's size)
+ *                              auto, the default: K from the L2 cache's size)
  *   VSR_CUDA_RRDB_GROUP=G      cuda: that many consecutive convs a band
  *                              group (default 15, one RRDB)
  *   VSR_CUDA_NO_TAIL=1, VSR_CUDA_NO_FIRST=1  cuda: those fused steps off */
