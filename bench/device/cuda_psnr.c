@@ -165,10 +165,9 @@ static int upscale(const vsr_graph *g, const char *backend, int tile, const vsr_
     return upscale_n(g, backend, tile, 0, 1, in, out, secs, err);
 }
 
-/* Overlapped launches (RrdbConvArgs) and bands (run_band_group) change
- * when a tile runs, never what it computes: every frame of runs on one
- * context (flags and claim counters reused) must give the bytes of the
- * convs run one at a time, each over the whole frame.
+/* Overlapped launches (RrdbConvArgs) change when a tile runs, never what
+ * it computes: every frame of runs on one context (flags and claim
+ * counters reused) must give the bytes of the convs run one at a time.
  * A tile that read its inputs before they were written, or wrote over
  * ones still to be read, shows here. Returns the number of failures. */
 static int overlap_check(const vsr_graph *g, const vsr_image *in, int runs)
@@ -185,19 +184,9 @@ static int overlap_check(const vsr_graph *g, const vsr_image *in, int runs)
     char knob[2][16];
     snprintf(knob[0], sizeof knob[0], "%d", ref_bits);
     snprintf(knob[1], sizeof knob[1], "%d", bits);
-    /* and each conv over the whole frame (no bands: run_band_group) */
-    const char *band_env = getenv("VSR_CUDA_RRDB_BAND");
-    char band[16] = "";
-    if (band_env)
-        snprintf(band, sizeof band, "%s", band_env);
     setenv("VSR_CUDA_RRDB_OFF", knob[0], 1);
-    setenv("VSR_CUDA_RRDB_BAND", "0", 1);
     int rc = upscale(g, "cuda", 0, in, &one, &secs, &err);
     setenv("VSR_CUDA_RRDB_OFF", knob[1], 1);
-    if (band_env)
-        setenv("VSR_CUDA_RRDB_BAND", band, 1);
-    else
-        unsetenv("VSR_CUDA_RRDB_BAND");
     vsr_engine *e = NULL;
     vsr_engine_ctx *c = NULL;
     if (rc == 0)

@@ -11,8 +11,6 @@ void vsr_backend_settings_default(vsr_backend_settings *s)
     s->given = 1;
     s->cuda_variant = -1;
     s->cuda_fused = 1;
-    s->cuda_rrdb_band = -1;
-    s->cuda_rrdb_group = 15;
 }
 
 /* A flag: set, not empty and not "0", "off" or "no". */
@@ -53,11 +51,6 @@ void vsr_backend_settings_from_env(vsr_backend_settings *s)
     s->cuda_no_rrdb = n == 32 || n == 64 ? n : env_flag("VSR_CUDA_NO_RRDB", 0) ? -1 : 0;
     v = getenv("VSR_CUDA_RRDB_OFF");
     s->cuda_rrdb_off = v && atoi(v) > 0 ? atoi(v) & 159 : 0;
-    v = getenv("VSR_CUDA_RRDB_BAND");
-    if (v && *v)
-        s->cuda_rrdb_band = strcmp(v, "auto") == 0 ? -1 : atoi(v) > 0 ? atoi(v) : 0;
-    v = getenv("VSR_CUDA_RRDB_GROUP");
-    s->cuda_rrdb_group = v && atoi(v) > 0 ? atoi(v) : 15;
     s->cuda_no_tail = env_flag("VSR_CUDA_NO_TAIL", 0);
     s->cuda_no_first = env_flag("VSR_CUDA_NO_FIRST", 0);
 }

@@ -31,11 +31,6 @@
  *                              measure what each brings;
  *                              128 adds stalls before the tiles, to test
  *                              the overlap)
- *   VSR_CUDA_RRDB_BAND=K       cuda: consecutive RRDB convs run in bands of K
- *                              tile rows (0: each conv over the whole frame;
- *                              auto, the default: K from the L2 cache's size)
- *   VSR_CUDA_RRDB_GROUP=G      cuda: that many consecutive convs a band
- *                              group (default 15, one RRDB)
  *   VSR_CUDA_NO_TAIL=1, VSR_CUDA_NO_FIRST=1  cuda: those fused steps off */
 #ifndef VSR_ENGINE_BACKEND_SETTINGS_H
 #define VSR_ENGINE_BACKEND_SETTINGS_H
@@ -56,9 +51,7 @@ typedef struct vsr_backend_settings {
     int cuda_first_fp32;
     int cuda_spin;
     int cuda_no_rrdb;  /* 0: RRDB kernels on; -1: all off; 32 or 64: that one off */
-    int cuda_rrdb_off;   /* bit mask of the RRDB kernels' refinements turned off */
-    int cuda_rrdb_band;  /* tile rows a band; 0: no bands; -1: from the L2 size */
-    int cuda_rrdb_group; /* consecutive RRDB convs run band by band */
+    int cuda_rrdb_off; /* bit mask of the RRDB kernels' refinements turned off */
     int cuda_no_tail;
     int cuda_no_first;
 } vsr_backend_settings;

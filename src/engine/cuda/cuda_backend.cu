@@ -173,7 +173,6 @@ int cuda_weights_create(const vsr_graph *g, const vsr_backend_config *cfg, void 
             return rc;
         }
         W->num_sms = p.multiProcessorCount;
-        W->l2_bytes = p.l2CacheSize;
         W->cc_major = p.major;
         /* the TMA kernel's tensor maps are encoded by the driver; without
          * the entry point the other kernels serve */

@@ -18,10 +18,6 @@
  *                        by the copy engine), to
  *                        measure what each brings; 128 adds stalls before
  *                        the tiles (cuda_psnr overlap's race check)
- *   VSR_CUDA_RRDB_BAND=K, VSR_CUDA_RRDB_GROUP=G  groups of G consecutive
- *                        RRDB convs (default 15) run band by band, K tile
- *                        rows a band (auto, the default: from the L2
- *                        size; 0: every conv over the whole frame at once)
  *   VSR_CUDA_NO_FIRST=1, VSR_CUDA_NO_TAIL=1, VSR_CUDA_FIRST_FP32=1
  *                        debugging: generic first layer / generic tail /
  *                        first layer in fp32 FMA instead of tensor cores

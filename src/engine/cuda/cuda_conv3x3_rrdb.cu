@@ -411,9 +411,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
 
     const int H = a.h, W = a.w;
     const int tiles_x = (W + TW - 1) / TW, tiles_y = (H + TILE_ROWS - 1) / TILE_ROWS;
-    /* the launch's tiles: its band's rows of every column (launch_rrdb
-     * checked the range) */
-    const int total = a.n * tiles_x * a.rows;
+    const int total = a.n * tiles_x * tiles_y; /* launch_rrdb checked the range */
     const int nch = (a.cin + 63) / 64;
     volatile int *tile_ring = reinterpret_cast<volatile int *>(smem + L::OFF_TILE);
     volatile int *tile_next = tile_ring + 4;
@@ -492,18 +490,11 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         for (int kt = 0;; ++kt) {
             if (kt > 0)
                 mbar_wait(emptyQ, (kt - 1) & 1);
-            /* claim c of the band, as a tile of the frame (-1: none left) */
-            int t = -1;
-            if (lane == 0) {
-                const int c = (int)min(atomicAdd(a.claim, 1ULL), (unsigned long long)total);
-                if (c < total) {
-                    const int img = c / (tiles_x * a.rows), r = c - img * tiles_x * a.rows;
-                    const int sx = r / a.rows;
-                    t = tile_number(img, sx, a.row0 + r - sx * a.rows, tiles_x, tiles_y);
-                }
-            }
+            int t = 0;
+            if (lane == 0)
+                t = (int)min(atomicAdd(a.claim, 1ULL), (unsigned long long)total);
             t = __shfl_sync(0xffffffffu, t, 0);
-            if (t >= 0 && a.wait_epoch)
+            if (t < total && a.wait_epoch)
                 wait_inputs(a, t, tiles_x, tiles_y, lane);
             if ((a.off & RRDB_TEST_STALLS) && lane == 0) { /* 0..32k cycles, by the tile */
                 const long long d =
@@ -513,10 +504,10 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     ;
             }
             if (lane == 0) {
-                *tile_next = t;
+                *tile_next = t < total ? t : -1;
                 mbar_arrive(fullQ, 1);
             }
-            if (!let_in && lane == 0 && load_acquire(a.wait_stored) >= a.wait_total) {
+            if (!let_in && lane == 0 && load_acquire(a.wait_stored) >= (unsigned)total) {
                 launch_dependents();
                 let_in = true;
             }
@@ -528,7 +519,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     red_release_add(a.stored, 1);
                 }
             }
-            if (t < 0)
+            if (t >= total)
                 return;
             t_prev = t;
         }
@@ -1130,13 +1121,16 @@ void plan_fold(const RrdbConvArgs &a, RrdbConvArgs &b)
 }
 
 template <bool STACK, int KS_LAST>
-cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l, RrdbPrepared *prep)
+cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
 {
     using L = RLayout<STACK>;
     RrdbConvArgs b = a;
     plan_fold(a, b);
     auto kern = b.fold > 0.f ? conv3x3_rrdb_kernel<STACK, KS_LAST, !STACK>
                              : conv3x3_rrdb_kernel<STACK, KS_LAST, false>;
+    cudaError_t e = sm90a_code(kern);
+    if (e != cudaSuccess)
+        return e;
     if (!l.encode_tiled)
         return cudaErrorNotSupported;
     if (!a.claim || !a.flags || !a.stored || (a.wait_epoch && !a.wait_stored) || a.cin < 64 ||
@@ -1144,31 +1138,20 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l, RrdbPrepared
         a.in_stride % 8 || a.out_stride % 8 || (a.r1 && a.r1_stride % 8) ||
         (a.r2 && a.r2_stride % 8))
         return cudaErrorInvalidValue;
-    const int tiles_y = (a.h + TILE_ROWS - 1) / TILE_ROWS;
-    if (a.row0 < 0 || a.rows < 0 || a.row0 + a.rows > tiles_y)
-        return cudaErrorInvalidValue;
-    const long long tiles = (long long)((a.w + TW - 1) / TW) * a.rows * a.n;
+    const long long tiles = (long long)conv3x3_rrdb_tiles(a.n, a.h, a.w);
     if (tiles < 1)
         return cudaSuccess;
     if (tiles > INT32_MAX)
         return cudaErrorInvalidValue;
-    /* the kernel's checks and attributes and the tensor maps, once a step
-     * where the caller keeps them (the bands of a step, its frames) */
-    RrdbPrepared local;
-    RrdbPrepared &p = prep ? *prep : local;
-    if (!p.valid) {
-        cudaError_t e = sm90a_code(kern);
-        if (e == cudaSuccess)
-            e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, L::TOTAL);
-        p.off = b.off;
-        if (e == cudaSuccess)
-            e = encode_maps(b, l, p.maps, &p.off);
-        if (e != cudaSuccess)
-            return e;
-        p.valid = true;
-    }
-    b.off = p.off;
-    const CUtensorMap &map = p.maps[0], *res = p.maps + 1, &outm = p.maps[3];
+    e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, L::TOTAL);
+    if (e != cudaSuccess)
+        return e;
+
+    CUtensorMap maps[4];
+    e = encode_maps(b, l, maps, &b.off);
+    if (e != cudaSuccess)
+        return e;
+    CUtensorMap &map = maps[0], *res = maps + 1;
     /* one CTA an SM (the shared memory allows no more), each claiming
      * tiles until none is left; a launch that waits for the one before by
      * its flags may start beside it, where both fill the GPU (the kernel
@@ -1186,10 +1169,10 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l, RrdbPrepared
     cfg.attrs = &overlap;
     cfg.numAttrs = b.wait_epoch ? 1 : 0;
 #ifdef VSR_RRDB_TRACE
-    return traced_launch([&] { cudaLaunchKernelEx(&cfg, kern, b, map, res[0], res[1], outm); }, b,
-                         l.stream);
+    return traced_launch([&] { cudaLaunchKernelEx(&cfg, kern, b, map, res[0], res[1], maps[3]); },
+                         b, l.stream);
 #else
-    const cudaError_t e = cudaLaunchKernelEx(&cfg, kern, b, map, res[0], res[1], outm);
+    e = cudaLaunchKernelEx(&cfg, kern, b, map, res[0], res[1], maps[3]);
     return e != cudaSuccess ? e : cudaGetLastError();
 #endif
 }
@@ -1247,14 +1230,14 @@ bool conv3x3_rrdb_supports(int cin, int cout)
     return (cout == 32 || cout == 64) && cin >= 64 && cin <= 256 && cin % 32 == 0;
 }
 
-cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l, RrdbPrepared *prep)
+cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
 {
     if (!conv3x3_rrdb_supports(a.cin, a.cout))
         return cudaErrorInvalidValue;
     const bool half = a.cin % 64 != 0; /* the last chunk has 32 channels */
     if (a.cout == 32)
-        return half ? launch_rrdb<true, 2>(a, l, prep) : launch_rrdb<true, 4>(a, l, prep);
-    return half ? launch_rrdb<false, 2>(a, l, prep) : launch_rrdb<false, 4>(a, l, prep);
+        return half ? launch_rrdb<true, 2>(a, l) : launch_rrdb<true, 4>(a, l);
+    return half ? launch_rrdb<false, 2>(a, l) : launch_rrdb<false, 4>(a, l);
 }
 
 } // namespace vsrcuda

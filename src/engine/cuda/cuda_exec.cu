@@ -130,73 +130,6 @@ void interp_tables(int mode, float scale_param, int in, int out, int align, std:
     }
 }
 
-/* The tile rows of RRDB step s's frame. */
-int rrdb_tile_rows(const Ctx *c, int s)
-{
-    const vsr_node &nd = c->W->g->nodes[c->W->steps[s].node];
-    return (int)conv3x3_rrdb_tiles(1, c->shapes[nd.inputs[0]].h, 1);
-}
-
-/* Tile rows a band for RRDB convs of n images w wide (0: no bands). A band's
- * rows of the buffers a group of convs reads and writes (a dense block's
- * 192 channels and the 64 it writes for the next, the RRDB's input: ~320
- * fp16 channels a pixel, 4 pixel rows a tile row) stay within ~80% of the
- * L2 cache, so that a conv reads what the conv before wrote from L2, not
- * from memory; and a band has a GPU's worth of tiles or more, so that its
- * launch overlaps its neighbours (launch_rrdb). */
-int band_rows_for(const Weights *W, int n, int w)
-{
-    if (W->knobs.cuda_rrdb_band >= 0)
-        return W->knobs.cuda_rrdb_band;
-    if (W->l2_bytes <= 0)
-        return 0;
-    const long long row_bytes = (long long)n * w * 4 * 320 * (long long)sizeof(__half);
-    const long long tiles_x = (long long)conv3x3_rrdb_tiles(n, 1, w);
-    const long long fit = row_bytes > 0 ? W->l2_bytes * 4 / 5 / row_bytes : 0;
-    const long long fill = tiles_x > 0 ? (W->num_sms + tiles_x - 1) / tiles_x : 0;
-    return (int)std::min<long long>(std::max(fit, fill), INT32_MAX);
-}
-
-/* Groups the runs of RRDB steps of one size (rrdb_follows) into groups of
- * knobs.cuda_rrdb_group to run band by band (run_band_group), where a
- * group's frame holds two bands or more; gives each step its first claim
- * slot (one a launch) and returns the slots. */
-int plan_bands(Ctx *c, int n)
-{
-    const Weights *W = c->W;
-    const size_t group = (size_t)std::max(W->knobs.cuda_rrdb_group, 1);
-    std::vector<int> run; /* the current run's steps */
-    int slots = 0;
-    auto close_run = [&] {
-        for (size_t g0 = 0; g0 < run.size(); g0 += group) {
-            const int G = (int)std::min(run.size() - g0, group);
-            const int w = c->shapes[W->g->nodes[W->steps[run[g0]].node].inputs[0]].w;
-            const int K = G >= 2 ? band_rows_for(W, n, w) : 0;
-            const int nb = vsr_conv_band_count(rrdb_tile_rows(c, run[g0]), G, K);
-            for (int k = 0; k < G; ++k) {
-                StepRT &r = c->rt[run[g0 + k]];
-                r.rrdb_slot = slots;
-                slots += nb ? nb : 1;
-                if (nb) {
-                    r.band_k = k;
-                    r.band_group = G;
-                    r.band_rows = K;
-                }
-            }
-        }
-        run.clear();
-    };
-    for (int s = 0; s < (int)W->steps.size(); ++s) {
-        if (W->steps[s].kind != S_CONV_RRDB)
-            continue;
-        if (!c->rt[s].rrdb_follows)
-            close_run();
-        run.push_back(s);
-    }
-    close_run();
-    return slots;
-}
-
 int plan_for(Ctx *c, int n, int h, int w, vsr_error *err)
 {
     if (c->planned && c->n == n && c->h == h && c->w == w)
@@ -404,14 +337,13 @@ int plan_for(Ctx *c, int n, int h, int w, vsr_error *err)
         prev_w = is.w;
         max_tiles = std::max(max_tiles, conv3x3_rrdb_tiles(n, is.h, is.w));
     }
-    const int n_slots = plan_bands(c, n);
     if (n_rrdb) {
-        /* a claim counter and a stored count per launch, then the flags */
-        c->sched_bytes = n_slots * (sizeof(unsigned long long) + sizeof(unsigned int)) +
+        /* a claim counter and a stored count per step, then the flags */
+        c->sched_bytes = n_rrdb * (sizeof(unsigned long long) + sizeof(unsigned int)) +
                          max_tiles * sizeof(unsigned int);
         CU(cudaMalloc(&c->d_sched, c->sched_bytes), "allocating the RRDB steps' tile flags");
-        c->d_tile_stored = (unsigned int *)(c->d_sched + n_slots);
-        c->d_tile_flags = c->d_tile_stored + n_slots;
+        c->d_tile_stored = (unsigned int *)(c->d_sched + n_rrdb);
+        c->d_tile_flags = c->d_tile_stored + n_rrdb;
     }
     c->n = n;
     c->h = h;
@@ -430,15 +362,9 @@ DevAct dev_act(const Weights *W, const Step &st)
     return a;
 }
 
-/* A launch of an RRDB step over tile rows [row0, row0 + rows) of its
- * frame, counting its tiles in claim slot slot. */
-struct Band {
-    int slot, row0, rows;
-};
-
-/* The arguments of RRDB step s over band; overlap: it may overlap the
- * RRDB launch before it (RrdbConvArgs). */
-RrdbConvArgs rrdb_args(Ctx *c, int s, bool overlap, const Band &band)
+/* The arguments of RRDB step s; overlap: it may overlap the RRDB step
+ * before it (RrdbConvArgs). */
+RrdbConvArgs rrdb_args(Ctx *c, int s, bool overlap)
 {
     const Weights *W = c->W;
     const Step &st = W->steps[s];
@@ -470,24 +396,18 @@ RrdbConvArgs rrdb_args(Ctx *c, int s, bool overlap, const Band &band)
     const StepRT &r = c->rt[s];
     a.off = W->knobs.cuda_rrdb_off;
     a.trace = nullptr;
-    a.claim = c->d_sched + band.slot;
+    a.claim = c->d_sched + r.rrdb_ord;
     a.flags = c->d_tile_flags;
-    a.stored = c->d_tile_stored + band.slot;
-    a.wait_stored = c->last_stored;
-    a.wait_total = c->last_total;
+    a.stored = c->d_tile_stored + r.rrdb_ord;
+    a.wait_stored = r.rrdb_ord > 0 ? a.stored - 1 : nullptr;
     a.epoch = (unsigned)r.rrdb_ord + 1;
-    /* the epochs are the steps' order: a band of step k waits for step k
-     * - 1's tiles (run_band_group launches those it reads before it) */
-    a.wait_epoch = overlap && r.rrdb_follows && c->last_stored ? (unsigned)r.rrdb_ord : 0;
-    a.row0 = band.row0;
-    a.rows = band.rows;
+    a.wait_epoch = overlap && r.rrdb_follows ? (unsigned)r.rrdb_ord : 0;
     return a;
 }
 
-/* Enqueues step s on the context's stream, an RRDB conv over band (NULL:
- * the whole frame); overlap: an RRDB conv may overlap the RRDB launch
- * before it (RrdbConvArgs). */
-int run_step(Ctx *c, int s, bool overlap, const Band *band, vsr_error *err)
+/* Enqueues step s on the context's stream; overlap: an RRDB conv may
+ * overlap the one before (RrdbConvArgs). */
+int run_step(Ctx *c, int s, bool overlap, vsr_error *err)
 {
     const Weights *W = c->W;
     const vsr_graph *g = W->g;
@@ -501,8 +421,6 @@ int run_step(Ctx *c, int s, bool overlap, const Band *band, vsr_error *err)
     const vsr_shape &os = c->shapes[st.kind == S_CONV_TAIL ? nd.output : st.out_blob];
     const long long opix = (long long)n * os.h * os.w;
     cudaError_t e = cudaSuccess;
-    if (st.kind != S_CONV_RRDB && !(st.kind == S_CONCAT && st.concat_alias))
-        c->last_stored = nullptr; /* the next RRDB launch follows another kernel */
     switch (st.kind) {
     case S_CONV_FIRST:
         if (W->first_fp32)
@@ -514,11 +432,8 @@ int run_step(Ctx *c, int s, bool overlap, const Band *band, vsr_error *err)
                                  W->ptr<float>(st.off_slopes), stream);
         break;
     case S_CONV_RRDB: {
-        const Band whole = {c->rt[s].rrdb_slot, 0, rrdb_tile_rows(c, s)};
-        RrdbConvArgs a = rrdb_args(c, s, overlap, band ? *band : whole);
-        e = launch_conv3x3_rrdb(a, {W->num_sms, W->encode_tiled, stream}, &c->rt[s].rrdb_prep);
-        c->last_stored = a.stored;
-        c->last_total = (unsigned)(conv3x3_rrdb_tiles(n, 1, a.w) * a.rows);
+        RrdbConvArgs a = rrdb_args(c, s, overlap);
+        e = launch_conv3x3_rrdb(a, {W->num_sms, W->encode_tiled, stream});
         break;
     }
     case S_CONV_MMA:
@@ -692,31 +607,6 @@ int run_step(Ctx *c, int s, bool overlap, const Band *band, vsr_error *err)
     return 0;
 }
 
-/* Enqueues the group of RRDB convs from step *s band by band
- * (engine/conv_bands.h: band 0 of each conv, then band 1 of each, ...), so
- * that a conv reads the rows the conv before wrote while they are in L2.
- * *s becomes the group's last step. */
-int run_band_group(Ctx *c, int *s, bool overlap, vsr_error *err)
-{
-    const StepRT &first = c->rt[*s];
-    std::vector<int> steps; /* the group's convs (planned-away concatenations lie between) */
-    for (int t = *s; (int)steps.size() < first.band_group; ++t)
-        if (c->W->steps[t].kind == S_CONV_RRDB)
-            steps.push_back(t);
-    const int G = (int)steps.size(), K = first.band_rows, ty = rrdb_tile_rows(c, *s);
-    const int nb = vsr_conv_band_count(ty, G, K);
-    for (int b = 0; b < nb; ++b)
-        for (int k = 0; k < G; ++k) {
-            Band band = {c->rt[steps[k]].rrdb_slot + b, 0, 0};
-            vsr_conv_band(ty, G, K, b, k, &band.row0, &band.rows);
-            int rc = run_step(c, steps[k], overlap, &band, err);
-            if (rc < 0)
-                return rc;
-        }
-    *s = steps.back();
-    return 0;
-}
-
 } // namespace
 
 /* Input (fp32 NCHW in d_in) -> graph -> fp32 NCHW in d_out, all enqueued. */
@@ -734,11 +624,8 @@ int run_graph(Ctx *c, std::vector<cudaEvent_t> *marks, vsr_error *err)
     const bool overlap = !marks && !(c->W->knobs.cuda_rrdb_off & RRDB_OFF_STREAM);
     if (marks)
         cudaEventRecord((*marks)[0], c->stream);
-    c->last_stored = nullptr;
     for (int s = 0; s < (int)c->W->steps.size(); ++s) {
-        /* bands need the steps in their order: a profile runs none */
-        int rc = c->rt[s].band_k == 0 && !marks ? run_band_group(c, &s, overlap, err)
-                                                : run_step(c, s, overlap, nullptr, err);
+        int rc = run_step(c, s, overlap, err);
         if (rc < 0)
             return rc;
         if (marks)

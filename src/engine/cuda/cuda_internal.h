@@ -217,17 +217,12 @@ struct RrdbConvArgs {
      * where the launches fill the GPU: launch_rrdb): a tile's rows are
      * loaded only once the 3 x 3 tiles around it hold wait_epoch or more,
      * and the launch after this one is let in only once *wait_stored
-     * counts every tile (the kernel says why). A launch may cover a band
-     * of the frame, tile rows [row0, row0 + rows) of every column, and the
-     * launch before it another (run_band_group): *wait_stored then counts
-     * to wait_total, that launch's tiles. */
+     * counts every tile (the kernel says why). */
     unsigned long long *claim;
     unsigned int *flags; /* conv3x3_rrdb_tiles(n, h, w) of them */
     unsigned int *stored;
     const unsigned int *wait_stored;
     unsigned int epoch, wait_epoch;
-    int row0, rows;
-    unsigned int wait_total;
 };
 
 /* The RRDB kernels' refinements (2026-12-06, second round), each on by
@@ -254,18 +249,7 @@ size_t conv3x3_rrdb_weight_bytes(int cin, int cout);
 /* Tiles of a launch on n x h x w: the flags it sets. */
 size_t conv3x3_rrdb_tiles(int n, int h, int w);
 void conv3x3_rrdb_pack_weights(const float *w, int cin, int cout, __half *out);
-/* What a launch prepares for the launches of the same step after it (its
- * bands, its frames): the kernel's attributes set, its tensor maps and the
- * refinements they leave off. Valid once filled; the step's buffers and
- * arguments but the scheduling ones must not change while it is (a new
- * plan starts a new one). */
-struct RrdbPrepared {
-    bool valid = false;
-    int off = 0;
-    CUtensorMap maps[4];
-};
-/* prep: NULL, or the step's RrdbPrepared (filled by its first launch). */
-cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l, RrdbPrepared *prep);
+cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l);
 
 /* ---- cuda_conv3x3_narrow.cu: 3x3 convs to a few channels (the RRDB's last) ---- */
 

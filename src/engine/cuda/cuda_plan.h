@@ -17,7 +17,6 @@
 
 extern "C" {
 #include "engine/backend.h"
-#include "engine/conv_bands.h"
 #include "engine/graph.h"
 #include "util/error.h"
 }
@@ -121,7 +120,6 @@ struct Weights {
     const vsr_graph *g = nullptr;
     int device = 0;
     int num_sms = 0;
-    long long l2_bytes = 0;
     TensorMapEncodeTiledFn encode_tiled = nullptr; /* from the driver; NULL: no TMA kernel */
     std::vector<Step> steps;
     bool tail_writes_output = false;
@@ -183,12 +181,6 @@ struct StepRT {
      * before it is an RRDB conv of the same size, which it may overlap */
     int rrdb_ord = -1;
     bool rrdb_follows = false;
-    /* its launches' claim counters and stored counts, from slot rrdb_slot;
-     * in a group run band by band (run_band_group): its place in the
-     * group (-1: none), the group's size and the tile rows a band */
-    int rrdb_slot = 0;
-    int band_k = -1, band_group = 0, band_rows = 0;
-    RrdbPrepared rrdb_prep; /* its launches' tensor maps, made by the first */
 };
 
 /* Each context pins two chunks when it is made, before its clip's first
@@ -228,10 +220,6 @@ struct Ctx {
     unsigned long long *d_sched = nullptr;
     unsigned int *d_tile_flags = nullptr, *d_tile_stored = nullptr;
     size_t sched_bytes = 0;
-    /* the last RRDB launch enqueued: its stored count and tiles, which the
-     * next one waits for before it lets its own successor in */
-    const unsigned int *last_stored = nullptr;
-    unsigned int last_total = 0;
     std::vector<StepRT> rt;
     ResampleState *resample = nullptr; /* made on first use; resample_free */
 };
