@@ -28,17 +28,18 @@
  *    32 ran at 57-63% of the m64n128 rate in bench/cuda_bench --probe
  *    (shared-memory reads per flop), this at 75% of it.
  *
- * Roles (352 threads): warp 9 schedules (claims the CTA's next tile and
- * waits for its inputs when the launch overlaps the one before); warp 8
- * (one thread) brings input rows by TMA into a ring of row slots and
- * weight blocks by bulk copy into a ring of weight slots (full/empty
- * mbarrier pairs; an empty barrier completes when the 8 consumer warps
- * have each arrived); warp 10 (one thread) finishes tiles: it sets the
- * flag of each tile stored (RrdbConvArgs), and for Cout 32 stores the
- * staged outputs by TMA first (below). Setting a flag takes ~2 us of
- * fences; done by the scheduler between claims, it held up the next
- * claim, and the producer waited for tiles 2/3 of the 64 -> 32 conv
- * (call 19's stall sampling, bench/cuda_NOTES.md, ninth round).
+ * Roles (Cout 64: 352 threads; Cout 32: 384): warp 9 schedules (claims
+ * the CTA's next tile and waits for its inputs when the launch overlaps
+ * the one before); warp 8 (one thread) brings input rows by TMA into a
+ * ring of row slots and weight blocks by bulk copy into a ring of weight
+ * slots (full/empty mbarrier pairs; an empty barrier completes when the 8
+ * consumer warps have each arrived); Cout 32: warp 10 (one thread) stores
+ * staged outputs by TMA (below); the last warp (one thread) finishes
+ * tiles: it sets the flag of each tile stored (RrdbConvArgs). A flag takes
+ * ~2 us of fences: done by the scheduler between claims, it held up the
+ * next claim (the producer of the 64 -> 32 conv waited for tiles 2/3 of
+ * its time), by the storer, the next stores (call 19, 20: bench/
+ * cuda_NOTES.md, ninth round).
  * The consumers wait, issue their MMAs one commit group a step, and free
  * what the group before read once it completes (wgmma.wait_group 1), so a
  * step's MMAs are queued behind the last one's. Rows are freed as soon as
@@ -51,7 +52,7 @@
  *
  * Epilogue (both warpgroups at once): + bias, activation, fp16, through
  * shared memory (stmatrix.trans, a warpgroup's stage). Cout 32 without
- * residuals: the finisher takes the stage to global memory by a TMA store
+ * residuals: the storer takes the stage to global memory by a TMA store
  * (its layout is the copy engine's 64-byte swizzle) while the consumers
  * go on. Otherwise the consumers read the stage back and store it by
  * 16-byte stores, the residuals read and added per 8 channels of a pixel
@@ -91,14 +92,15 @@ using namespace tc;
 
 constexpr int PRODUCER_WARP = 8;
 constexpr int SCHED_WARP = 9;
-constexpr int FINISH_WARP = 10;
+constexpr int STORE_WARP = 10;
 constexpr int SMEM_LIMIT = 227 * 1024;
 constexpr int TW = 96;            /* pixels of a tile row (N of the MMA) */
 constexpr int TILE_ROWS = 4;      /* output rows of a tile */
 constexpr int EMPTY_ARRIVALS = 8; /* the consumer warps */
 
 template <bool STACK> struct RLayout {
-    static constexpr int NTHREADS = 352;
+    static constexpr int NTHREADS = STACK ? 384 : 352;
+    static constexpr int FINISH_WARP = NTHREADS / 32 - 1;
     static constexpr int ROW_BYTES = (TW + 2) * 128; /* one chunk of an input row, halo included */
     static constexpr int ROW_SLOT = (ROW_BYTES + 1023) / 1024 * 1024;
     static constexpr int RS = STACK ? 7 : 8; /* row slots */
@@ -115,11 +117,11 @@ template <bool STACK> struct RLayout {
     static constexpr int OFF_BIAS = OFF_STAGE + 2 * STAGE;
     /* the tiles: the ring the producer leaves for the consumers (4), the
      * scheduler's next one for the producer (1), the finisher's count of
-     * tiles finished (1), a warpgroup's staged tile for the finisher (2) */
+     * tiles finished (1), a warpgroup's staged tile for the storer (2) */
     static constexpr int OFF_TILE = OFF_BIAS + 64 * 4;
     static constexpr int OFF_BAR = OFF_TILE + 8 * 4;
     /* mbarriers: rows and weights full/empty, the scheduler's tile full/empty,
-     * a ring of 4 tiles done, the two stages' staged/free (the finisher's stores) */
+     * a ring of 4 tiles done, the two stages' staged/free (the storer's) */
     static constexpr int DONE_RING = 4;
     static constexpr int NBAR = 2 * RS + 2 * WS + 2 + DONE_RING + 4;
     /* plain: the fold's identity, a weight block; + alignment slack */
@@ -410,7 +412,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                    sId = base + L::OFF_ID;
     float *sBias = reinterpret_cast<float *>(smem + L::OFF_BIAS);
     /* Cout 32 without residuals: a warpgroup's stage goes out by one TMA
-     * store, issued by the finisher warp, and the consumers go on to their
+     * store, issued by the storer warp, and the consumers go on to their
      * next tile's MMAs meanwhile (the outputs are plain values). */
     const bool tma_store = STACK && !a.r1 && !(a.off & RRDB_OFF_TMA_STORE);
 
@@ -421,7 +423,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
     volatile int *tile_ring = reinterpret_cast<volatile int *>(smem + L::OFF_TILE);
     volatile int *tile_next = tile_ring + 4;
     volatile int *finished = tile_ring + 5;   /* tiles the finisher is done with */
-    volatile int *store_tile = tile_ring + 6; /* a warpgroup's staged tile, for the finisher */
+    volatile int *store_tile = tile_ring + 6; /* a warpgroup's staged tile, for the storer */
 
     /* The next launch on the stream may start its CTAs (on SMs this one
      * leaves) once every CTA of this one has let it (or ended); it then
@@ -527,36 +529,27 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 return;
         }
     }
-    if (warp == FINISH_WARP) {
-        /* The finisher: per tile, once stored, its flag for the next launch
-         * and the count of tiles stored. Cout 32 without residuals: it
-         * stores first, each warpgroup's stage (its two output rows) by one
-         * TMA store once staged; the stage is free again once read. A tile
-         * of -1 (staged or done) is the end. */
-        if (lane != 0)
-            return;
-        auto publish = [&](int kt, int t) {
-            __threadfence();
-            store_release(a.flags + t, a.epoch);
-            red_release_add(a.stored, 1);
-            *finished = kt + 1;
-        };
-        if constexpr (STACK) {
-            if (tma_store) {
-                for (int kt = 0;; ++kt) {
-                    int t = -1;
-                    for (int w = 0; w < 2; ++w) {
-                        mbar_wait(staged + 8 * w, kt & 1);
-                        t = store_tile[w];
-                        if (t >= 0) {
-                            const TileAt p = tile_at(t, tiles_x, tiles_y);
-                            tma_store_4d(&outm, base + L::OFF_STAGE + w * L::STAGE, 0, p.x0,
-                                         p.y0 + 2 * w, p.img);
-                            bulk_commit();
-                        }
+    if constexpr (STACK) {
+        if (warp == STORE_WARP) {
+            /* The storer: per tile, each warpgroup's stage (its two output
+             * rows) by one TMA store once staged; the stage is free again
+             * once read, and the tile is done (for the finisher) once both
+             * stores are complete. A staged tile of -1 is the end. */
+            if (!tma_store || lane != 0)
+                return;
+            for (int kt = 0;; ++kt) {
+                int t = -1;
+                for (int w = 0; w < 2; ++w) {
+                    mbar_wait(staged + 8 * w, kt & 1);
+                    t = store_tile[w];
+                    if (t >= 0) {
+                        const TileAt p = tile_at(t, tiles_x, tiles_y);
+                        tma_store_4d(&outm, base + L::OFF_STAGE + w * L::STAGE, 0, p.x0,
+                                     p.y0 + 2 * w, p.img);
+                        bulk_commit();
                     }
-                    if (t < 0)
-                        return;
+                }
+                if (t >= 0) {
                     bulk_wait_read<1>();
                     mbar_arrive(stageFree, 1);
                     bulk_wait_read<0>();
@@ -565,16 +558,27 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     /* the copy engine's writes before the flag, which the
                      * next launch acquires before its copy engine reads them */
                     fence_proxy_async_global();
-                    publish(kt, t);
                 }
+                mbar_arrive(doneT + 8 * (kt % L::DONE_RING), EMPTY_ARRIVALS);
+                if (t < 0)
+                    return;
             }
         }
+    }
+    if (warp == L::FINISH_WARP) {
+        /* The finisher: per tile, once stored, its flag for the next launch
+         * and the count of tiles stored. A tile of -1 is the end. */
+        if (lane != 0)
+            return;
         for (int kt = 0;; ++kt) {
             mbar_wait(doneT + 8 * (kt % L::DONE_RING), (kt / L::DONE_RING) & 1);
             const int t = tile_ring[kt & 3];
             if (t < 0)
                 return;
-            publish(kt, t);
+            __threadfence();
+            store_release(a.flags + t, a.epoch);
+            red_release_add(a.stored, 1);
+            *finished = kt + 1;
         }
     }
     if (warp == PRODUCER_WARP) {
@@ -684,13 +688,13 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
     uint32_t rq = 0, wq = 0; /* the producer's sequence numbers, followed */
     Trace tr;
     tr.begin();
-    /* With TMA stores: the stage, once the finisher has read its last tile,
+    /* With TMA stores: the stage, once the storer has read its last tile,
      * handed to it staged with tile t's rows (or t = -1: the end) */
     auto wait_stage_free = [&](int kt) {
         if (kt > 0)
             mbar_wait(stageFree + 8 * wg, (kt - 1) & 1);
     };
-    auto hand_to_finisher = [&](int t) {
+    auto hand_to_storer = [&](int t) {
         fence_proxy_async(); /* this thread's staging, to the copy engine */
         __syncwarp();
         if (lane == 0) {
@@ -706,10 +710,10 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         wait_full(fullR, rq, RS);
         tr.add(TR_ROWS);
         const int t = tile_ring[kt & 3];
-        if (t < 0) { /* the end, to the finisher */
+        if (t < 0) { /* the end, to the finisher (through the storer) */
             if (tma_store) {
                 wait_stage_free(kt);
-                hand_to_finisher(-1);
+                hand_to_storer(-1);
             } else {
                 __syncwarp();
                 if (lane == 0)
@@ -903,7 +907,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         if (STACK && tma_store) {
             wait_stage_free(kt);
             stage_stacked(acc[0], st_base, wq4, lane, bq, a.slope);
-            hand_to_finisher(t);
+            hand_to_storer(t);
         } else if (STACK) {
             named_sync(BAR_WG0 + wg, 128); /* the last tile's stores have read the stage */
             stage_stacked(acc[0], st_base, wq4, lane, bq, a.slope);
@@ -957,8 +961,8 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 }
             }
         }
-        /* the tile is stored: the finisher sets its flag (the copy
-         * engine's stores it waits for itself) */
+        /* the tile is stored: the finisher sets its flag (for the copy
+         * engine's stores, once the storer says so) */
         __syncwarp();
         if (lane == 0 && !tma_store)
             mbar_arrive(doneT + 8 * (kt % L::DONE_RING), 1);
@@ -1093,7 +1097,7 @@ cudaError_t encode_maps(const RrdbConvArgs &a, const ConvLaunch &l, CUtensorMap 
             *off_bits |= RRDB_OFF_RES_PREFETCH;
     }
 
-    /* the output (cout 32, no residual) as the finisher writes it: a
+    /* the output (cout 32, no residual) as the storer writes it: a
      * warpgroup's stage, 2 rows x TW pixels x 32 channels, 64-byte rows
      * in the 64-byte swizzle that stage_stacked writes */
     CUtensorMap &out = maps[3];
