@@ -806,18 +806,17 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     tr.mark();
                     wait_full(fullR, q, RS);
                     tr.add(TR_ROWS);
-                    const uint32_t brow = sRows + (q % RS) * L::ROW_SLOT;
+                    const uint64_t drow = sw128_desc(sRows + (q % RS) * L::ROW_SLOT);
                     wg_fence();
 #pragma unroll
                     for (int kx = 0; kx < 3; ++kx) {
                         /* the window [W(ky = s) ; W(ky = s - 1)] of [0 W2 W1 W0 0] */
-                        const uint32_t wa =
-                            sW + ((w0 + kx) % WS) * L::WSLOT + (uint32_t)(3 - s) * 4096;
-                        const uint32_t b = brow + kx * 128;
+                        const uint64_t da =
+                            sw128_desc(sW + ((w0 + kx) % WS) * L::WSLOT + (uint32_t)(3 - s) * 4096);
+                        const uint64_t db = desc_add(drow, kx * 128);
 #pragma unroll
                         for (int k = 0; k < KS; ++k)
-                            wgmma_m64n96k16_ss(acc[0], sw128_desc(wa + k * 32),
-                                               sw128_desc(b + k * 32));
+                            wgmma_m64n96k16_ss(acc[0], desc_add(da, k * 32), desc_add(db, k * 32));
                     }
                     wg_commit();
                     tr.mark();
@@ -844,20 +843,22 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                         wait_full(fullR, q0 + 1, RS);
                         tr.add(TR_ROWS);
                     }
-                    const uint32_t wa = sW + (wseq % WS) * L::WSLOT;
+                    const uint64_t da = sw128_desc(sW + (wseq % WS) * L::WSLOT);
                     wg_fence();
 #pragma unroll
                     for (int o = 0; o < 2; ++o) {
-                        const uint32_t b = sRows + ((q0 + o) % RS) * L::ROW_SLOT + kx * 128;
+                        const uint64_t db =
+                            sw128_desc(sRows + ((q0 + o) % RS) * L::ROW_SLOT + kx * 128);
 #pragma unroll
                         for (int k = 0; k < KS; ++k)
-                            wgmma_m64n96k16_ss(acc[STACK ? 0 : o], sw128_desc(wa + k * 32),
-                                               sw128_desc(b + k * 32));
+                            wgmma_m64n96k16_ss(acc[STACK ? 0 : o], desc_add(da, k * 32),
+                                               desc_add(db, k * 32));
                         if constexpr (ID)
 #pragma unroll
                             for (int k = 0; k < 4; ++k)
-                                wgmma_m64n96k16_ss(acc[STACK ? 0 : o], sw128_desc(sId + k * 32),
-                                                   sw128_desc(b + k * 32));
+                                wgmma_m64n96k16_ss(acc[STACK ? 0 : o],
+                                                   desc_add(sw128_desc(sId), k * 32),
+                                                   desc_add(db, k * 32));
                     }
                     wg_commit();
                     tr.mark();
