@@ -28,27 +28,26 @@
  *    32 ran at 57-63% of the m64n128 rate in bench/cuda_bench --probe
  *    (shared-memory reads per flop), this at 75% of it.
  *
- * Roles (Cout 64: 352 threads; Cout 32: 384): warp 9 schedules (claims
+ * Roles (Cout 64: 384 threads; Cout 32: 416): warp 9 schedules (claims
  * the CTA's next tile and waits for its inputs when the launch overlaps
  * the one before); warp 8 (one thread) brings input rows by TMA into a
- * ring of row slots and weight blocks by bulk copy into a ring of weight
- * slots (full/empty mbarrier pairs; an empty barrier completes when the 8
- * consumer warps have each arrived); Cout 32: warp 10 (one thread) stores
- * staged outputs by TMA (below); the last warp (one thread) finishes
- * tiles: it sets the flag of each tile stored (RrdbConvArgs). A flag takes
- * ~2 us of fences: done by the scheduler between claims, it held up the
- * next claim (the producer of the 64 -> 32 conv waited for tiles 2/3 of
- * its time), by the storer, the next stores (call 19, 20: bench/
- * cuda_NOTES.md, ninth round).
+ * ring of row slots, warp 10 (one thread) weight blocks by bulk copy into
+ * a ring of weight slots (full/empty mbarrier pairs; an empty barrier
+ * completes when the 8 consumer warps have each arrived); Cout 32: warp 11
+ * (one thread) stores staged outputs by TMA (below); the last warp (one
+ * thread) finishes tiles: it sets the flag of each tile stored
+ * (RrdbConvArgs). A flag takes ~2 us of fences: done by the scheduler
+ * between claims, it held up the next claim (the producer of the 64 -> 32
+ * conv waited for tiles 2/3 of its time), by the storer, the next stores
+ * (calls 19, 20: bench/cuda_NOTES.md, ninth round).
  * The consumers wait, issue their MMAs one commit group a step, and free
  * what the group before read once it completes (wgmma.wait_group 1), so a
  * step's MMAs are queued behind the last one's. Rows are freed as soon as
  * the warpgroup's last MMA on them completes, so the next pass's rows come
  * in during this one.
- * Order of a pass, the producer's as the consumers': plain: rows 0-3, taps
- * (0, 0..2), row 4, taps (1, 0..2), row 5, taps (2, 0..2); stacked: rows
- * 0-2, its 3 weight blocks (kx 0..2), rows 3-5; the stacked blocks stay
- * until the pass ends (every input row uses all three).
+ * Order of a pass: rows 0-5; plain: taps (0, 0..2), (1, 0..2), (2, 0..2);
+ * stacked: its 3 weight blocks (kx 0..2), which stay until the pass ends
+ * (every input row uses all three).
  *
  * Epilogue (both warpgroups at once): + bias, activation, fp16, through
  * shared memory (stmatrix.trans, a warpgroup's stage). Cout 32 without
@@ -90,16 +89,17 @@ namespace
 
 using namespace tc;
 
-constexpr int PRODUCER_WARP = 8;
+constexpr int PRODUCER_WARP = 8; /* the rows */
 constexpr int SCHED_WARP = 9;
-constexpr int STORE_WARP = 10;
+constexpr int WEIGHT_WARP = 10;
+constexpr int STORE_WARP = 11; /* Cout 32 */
 constexpr int SMEM_LIMIT = 227 * 1024;
 constexpr int TW = 96;            /* pixels of a tile row (N of the MMA) */
 constexpr int TILE_ROWS = 4;      /* output rows of a tile */
 constexpr int EMPTY_ARRIVALS = 8; /* the consumer warps */
 
 template <bool STACK> struct RLayout {
-    static constexpr int NTHREADS = STACK ? 384 : 352;
+    static constexpr int NTHREADS = STACK ? 416 : 384;
     static constexpr int FINISH_WARP = NTHREADS / 32 - 1;
     static constexpr int ROW_BYTES = (TW + 2) * 128; /* one chunk of an input row, halo included */
     static constexpr int ROW_SLOT = (ROW_BYTES + 1023) / 1024 * 1024;
@@ -468,7 +468,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             mbar_init(emptyW + 8 * r, EMPTY_ARRIVALS);
         }
         mbar_init(fullQ, 1);
-        mbar_init(emptyQ, 1);
+        mbar_init(emptyQ, 2); /* the two producers */
         for (int d = 0; d < L::DONE_RING; ++d)
             mbar_init(doneT + 8 * d, EMPTY_ARRIVALS);
         *finished = 0;
@@ -581,12 +581,14 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             *finished = kt + 1;
         }
     }
-    if (warp == PRODUCER_WARP) {
+    if (warp == WEIGHT_WARP) {
+        /* The weight producer: each tile's weight blocks into the ring, in
+         * the consumers' order (plain: per pass the 9 taps; stacked: per
+         * pass its 3 blocks, none when stationary). Apart from the rows,
+         * so that neither ring's wait for a free slot holds up the other's
+         * loads (call 21: bench/cuda_NOTES.md, ninth round). */
         if (lane != 0)
             return;
-        Trace tr;
-        tr.begin();
-        uint32_t rq = 0, wq = 0;
         const unsigned char *wt = reinterpret_cast<const unsigned char *>(a.wt);
         if (stationary)
             for (int blk = 0; blk < 3 * nch; ++blk) {
@@ -594,6 +596,42 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 bulk_load(sW + blk * L::WSLOT + 4096, wt + (size_t)blk * L::WBLOCK, L::WBLOCK,
                           fullW + 8 * blk);
             }
+        uint32_t wq = 0;
+        int kt = 0;
+        for (;; ++kt) {
+            mbar_wait(fullQ, kt & 1);
+            const int t = *tile_next;
+            mbar_arrive(emptyQ, 1);
+            if (t < 0)
+                break;
+            if (stationary)
+                continue;
+            for (int blk = 0; blk < (STACK ? 3 : 9) * nch; ++blk) {
+                const uint32_t slot = wq % WS;
+                if (wq >= (uint32_t)WS)
+                    mbar_wait(emptyW + 8 * slot, ((wq / WS) - 1) & 1);
+                mbar_arrive_expect_tx(fullW + 8 * slot, L::WBLOCK);
+                bulk_load(sW + slot * L::WSLOT + (STACK ? 4096 : 0), wt + (size_t)blk * L::WBLOCK,
+                          L::WBLOCK, fullW + 8 * slot);
+                ++wq;
+            }
+        }
+        /* a CTA that got no tile must not exit with its stationary weights
+         * still coming into its shared memory (the consumers of one that
+         * did wait for them) */
+        if (stationary && kt == 0)
+            for (int blk = 0; blk < 3 * nch; ++blk)
+                mbar_wait(fullW + 8 * blk, 0);
+        return;
+    }
+    if (warp == PRODUCER_WARP) {
+        /* The row producer: each tile's input rows, per pass 6 rows of one
+         * 64-channel chunk, into the row ring. */
+        if (lane != 0)
+            return;
+        Trace tr;
+        tr.begin();
+        uint32_t rq = 0;
         /* Tile kt of this CTA, from the scheduler (-1: none left); its
          * number goes in the ring for the consumers before its first row. */
         int kt = 0;
@@ -619,7 +657,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     if (a.r2)
                         tma_prefetch_4d(&res2, 0, p.x0, p.y0, p.img);
                 }
-                auto row = [&](int i) {
+                for (int i = 0; i < 6; ++i) {
                     const uint32_t slot = rq % RS;
                     tr.mark();
                     if (rq >= (uint32_t)RS)
@@ -629,34 +667,6 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     tma_load_4d(sRows + slot * L::ROW_SLOT, &rows, fullR + 8 * slot, c * 64,
                                 p.x0 - 1, p.y0 - 1 + i, p.img);
                     ++rq;
-                };
-                auto wblock = [&](int blk) {
-                    const uint32_t slot = wq % WS;
-                    tr.mark();
-                    if (wq >= (uint32_t)WS)
-                        mbar_wait(emptyW + 8 * slot, ((wq / WS) - 1) & 1);
-                    tr.add(TR_WEIGHTS);
-                    mbar_arrive_expect_tx(fullW + 8 * slot, L::WBLOCK);
-                    bulk_load(sW + slot * L::WSLOT + (STACK ? 4096 : 0),
-                              wt + (size_t)blk * L::WBLOCK, L::WBLOCK, fullW + 8 * slot);
-                    ++wq;
-                };
-                if (STACK) {
-                    row(0), row(1), row(2);
-                    if (!stationary)
-                        for (int kx = 0; kx < 3; ++kx)
-                            wblock(c * 3 + kx);
-                    row(3), row(4), row(5);
-                } else {
-                    row(0), row(1), row(2), row(3);
-                    for (int k = 0; k < 3; ++k)
-                        wblock(c * 9 + k);
-                    row(4);
-                    for (int k = 3; k < 6; ++k)
-                        wblock(c * 9 + k);
-                    row(5);
-                    for (int k = 6; k < 9; ++k)
-                        wblock(c * 9 + k);
                 }
             }
         }
@@ -666,11 +676,6 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             mbar_wait(emptyR + 8 * slot, ((rq / RS) - 1) & 1);
         tile_ring[kt & 3] = -1;
         mbar_arrive(fullR + 8 * slot, 1);
-        /* a CTA that got no tile must not exit with its stationary weights
-         * still coming into its shared memory */
-        if (stationary && kt == 0)
-            for (int blk = 0; blk < 3 * nch; ++blk)
-                mbar_wait(fullW + 8 * blk, 0);
         tr.flush(a.trace, PRODUCER_WARP, 0);
         return;
     }

@@ -1,9 +1,11 @@
 #!/bin/bash
-# Call 21 (2026-12-07, seventeenth session): the storer and the finisher
-# apart (vsr_cuda_bench_v21). Call 20's binary (vsr_cuda_bench_v20) had the
-# storer set the flags, and the consumers of the 64 -> 32 conv waited for
-# free stages 17% of their time. New: v21 + MMA descriptors by one add.
-#  1. frame time: main (vsr_cuda_bench_main), v20, v21, new; twice each
+# Call 21 (2026-12-07, seventeenth session), three steps on call 20's
+# binary (which had the storer set the flags, and the consumers of the
+# 64 -> 32 conv waited for free stages 17% of their time):
+#   v21: the storer and the finisher apart;
+#   v22: v21 + the MMA descriptors by one add;
+#   new: v22 + rows and weights by two producers.
+#  1. frame time: main (vsr_cuda_bench_main), v21, v22, new; twice each
 #  2. correctness: the fp32 oracle (160x90, 480x270), overlapped launches
 #     against one conv at a time (stalled and not), the ops' conformance
 #  3. ncu: per-kernel times of one RRDB (new, main); stall sampling per
@@ -17,7 +19,7 @@ echo "== $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 nvidia-smi --query-gpu=name,clocks.max.sm,power.limit --format=csv,noheader
 BO="--no-host --no-cudnn --default-variant"
 bn() { local name=$1 bin=$2; shift 2; timeout 40 $B/$bin --quick $BO "$@" $X 2>&1 | grep -o "RESULT.*" | sed "s/^/$name /"; }
-for i in 1 2; do for v in main v20 v21 new; do bn $v vsr_cuda_bench_$v --size 960x540x1; done; done
+for i in 1 2; do for v in main v21 v22 new; do bn $v vsr_cuda_bench_$v --size 960x540x1; done; done
 ov() { local runs=$1 f=$2; shift 2; env "$@" VSR_PSNR_REF_OFF=20 timeout 90 $B/cuda_psnr overlap $X $f $runs 2>&1 | tail -1 | sed "s/^/[$*] /"; }
 timeout 30 $B/cuda_psnr check $X $T/elephants_160x90.ppm $T/ref_x4plus_elephants.ppm
 timeout 30 $B/cuda_psnr check $X $T/ladybird_480x270.ppm $T/ref_x4plus_ladybird_480x270.ppm
@@ -27,7 +29,7 @@ ov 150 $T/ladybird_500x270.ppm VSR_CUDA_RRDB_OFF=128
 ov 50 $T/ladybird_500x270.ppm
 timeout 100 $B/backend_ops_device cuda > $OUT/ops.txt 2>&1; echo "ops rc=$?"; tail -1 $OUT/ops.txt
 NCU=/usr/local/cuda/bin/ncu
-for v in new v21 main; do
+for v in new v22 main; do
   timeout 60 $NCU --clock-control none -k regex:conv3x3_rrdb --launch-skip 376 --launch-count 15 \
     --metrics gpu__time_duration.sum --csv $B/vsr_cuda_bench_$v --quick $BO --size 960x540x1 $X > "$OUT/ncu-times-$v.csv" 2>/dev/null
   echo "times $v rc=$? $(grep -o '"gpu__time_duration.sum","ns","[0-9.,]*"' "$OUT/ncu-times-$v.csv" | sed 's/.*"ns","//; s/[",]//g' | tr '\n' ' ')"
