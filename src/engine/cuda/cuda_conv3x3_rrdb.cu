@@ -334,22 +334,27 @@ __device__ __forceinline__ void store8(const RrdbConvArgs &a, uint4 v, const Res
 }
 
 /* Overlapped launches (RrdbConvArgs' scheduling): a tile's flag is
- * released by the scheduler warp once the consumers' stores are done, and
- * acquired by the next launch's scheduler before its producer loads rows
- * that the tile wrote. */
+ * released by the finisher warp once the tile's stores are done (a fence,
+ * then plain stores: the PTX model's release pattern), and acquired by the
+ * next launch's scheduler before its producer loads rows that the tile
+ * wrote. */
 __device__ __forceinline__ unsigned int load_acquire(const unsigned int *p)
 {
     unsigned int v;
     asm volatile("ld.acquire.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p) : "memory");
     return v;
 }
-__device__ __forceinline__ void store_release(unsigned int *p, unsigned int v)
+__device__ __forceinline__ void fence_acq_rel_gpu()
 {
-    asm volatile("st.release.gpu.global.u32 [%0], %1;\n" ::"l"(p), "r"(v) : "memory");
+    asm volatile("fence.acq_rel.gpu;\n" ::: "memory");
 }
-__device__ __forceinline__ void red_release_add(unsigned int *p, unsigned int v)
+__device__ __forceinline__ void store_relaxed(unsigned int *p, unsigned int v)
 {
-    asm volatile("red.release.gpu.global.add.u32 [%0], %1;\n" ::"l"(p), "r"(v) : "memory");
+    asm volatile("st.relaxed.gpu.global.u32 [%0], %1;\n" ::"l"(p), "r"(v) : "memory");
+}
+__device__ __forceinline__ void red_relaxed_add(unsigned int *p, unsigned int v)
+{
+    asm volatile("red.relaxed.gpu.global.add.u32 [%0], %1;\n" ::"l"(p), "r"(v) : "memory");
 }
 
 /* Lets the next launch on the stream start (a programmatic dependent
@@ -566,19 +571,28 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         }
     }
     if (warp == L::FINISH_WARP) {
-        /* The finisher: per tile, once stored, its flag for the next launch
-         * and the count of tiles stored. A tile of -1 is the end. */
+        /* The finisher: once tiles are stored, their flags for the next
+         * launch and the count of tiles stored, the tiles done by then
+         * behind one fence (a fence took ~1 us a tile, call 21). A tile of
+         * -1 is the end. */
         if (lane != 0)
             return;
-        for (int kt = 0;; ++kt) {
-            mbar_wait(doneT + 8 * (kt % L::DONE_RING), (kt / L::DONE_RING) & 1);
-            const int t = tile_ring[kt & 3];
-            if (t < 0)
+        auto done = [&](int kt) { return doneT + 8 * (kt % L::DONE_RING); };
+        for (int kt = 0;;) {
+            mbar_wait(done(kt), (kt / L::DONE_RING) & 1);
+            int n = 1;
+            while (n < L::DONE_RING && mbar_test(done(kt + n), ((kt + n) / L::DONE_RING) & 1))
+                ++n;
+            fence_acq_rel_gpu();
+            int stored = 0;
+            for (; stored < n && tile_ring[(kt + stored) & 3] >= 0; ++stored)
+                store_relaxed(a.flags + tile_ring[(kt + stored) & 3], a.epoch);
+            if (stored)
+                red_relaxed_add(a.stored, stored);
+            if (stored < n)
                 return;
-            __threadfence();
-            store_release(a.flags + t, a.epoch);
-            red_release_add(a.stored, 1);
-            *finished = kt + 1;
+            kt += n;
+            *finished = kt;
         }
     }
     if (warp == WEIGHT_WARP) {

@@ -265,6 +265,26 @@ __device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity)
     (void)parity;
 #endif
 }
+/* Whether the phase of the given parity has completed, without waiting. */
+__device__ __forceinline__ bool mbar_test(uint32_t bar, uint32_t parity)
+{
+#ifdef VSR_HAVE_WGMMA_CODE
+    uint32_t done;
+    asm volatile("{\n"
+                 ".reg .pred p;\n"
+                 "mbarrier.test_wait.parity.shared::cta.b64 p, [%1], %2;\n"
+                 "selp.u32 %0, 1, 0, p;\n"
+                 "}\n"
+                 : "=r"(done)
+                 : "r"(bar), "r"(parity)
+                 : "memory");
+    return done != 0;
+#else
+    (void)bar;
+    (void)parity;
+    return false;
+#endif
+}
 /* 4-D tiled tensor copy global -> shared, completing on mbarrier bar;
  * coordinates innermost first, out-of-bounds elements read as zero. */
 __device__ __forceinline__ void tma_load_4d(uint32_t dst, const void *tensor_map, uint32_t bar,
