@@ -820,6 +820,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 for (int kx = 0; kx < 3; ++kx)
                     wait_full(fullW, w0 + kx, WS);
                 tr.add(TR_WEIGHTS);
+#pragma unroll
                 for (int s = 0; s < 4; ++s) {
                     const uint32_t q = r0 + 2 * wg + s;
                     tr.mark();
@@ -890,12 +891,15 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 };
                 /* no branch around the MMAs: the fold's step is peeled */
                 if constexpr (FIRST) {
+#pragma unroll
                     for (int s = 0; s < 4; ++s)
                         step(s, std::false_type());
                     step(4, std::true_type());
+#pragma unroll
                     for (int s = 5; s < 9; ++s)
                         step(s, std::false_type());
                 } else {
+#pragma unroll
                     for (int s = 0; s < 9; ++s)
                         step(s, std::false_type());
                 }

@@ -78,11 +78,12 @@ __device__ __forceinline__ uint64_t sw128_desc(uint32_t saddr)
 }
 /* The descriptor of saddr + bytes from saddr's: the address field is the
  * low 14 bits of saddr >> 4, and shared addresses stay under 2^18 (228
- * KiB), so it never carries. One add instead of the mask, shift and or
- * per MMA (call 19: ~14 integer instructions before each wgmma). */
+ * KiB), so it never carries, not even out of the low word: one 32-bit add
+ * instead of the mask, shift and or per MMA (call 19: ~14 integer
+ * instructions before each wgmma), and the high word stays a constant. */
 __device__ __forceinline__ uint64_t desc_add(uint64_t desc, uint32_t bytes)
 {
-    return desc + (bytes >> 4);
+    return (desc & 0xFFFFFFFF00000000ull) | (uint32_t)((uint32_t)desc + (bytes >> 4));
 }
 
 __device__ __forceinline__ void wgmma_m64n128k16_ss(float *d, uint64_t da, uint64_t db)
