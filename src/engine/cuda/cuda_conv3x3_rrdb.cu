@@ -344,9 +344,9 @@ __device__ __forceinline__ unsigned int load_acquire(const unsigned int *p)
     asm volatile("ld.acquire.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p) : "memory");
     return v;
 }
-__device__ __forceinline__ void fence_release_gpu()
+__device__ __forceinline__ void fence_acq_rel_gpu()
 {
-    asm volatile("fence.release.gpu;\n" ::: "memory");
+    asm volatile("fence.acq_rel.gpu;\n" ::: "memory");
 }
 __device__ __forceinline__ void store_relaxed(unsigned int *p, unsigned int v)
 {
@@ -492,17 +492,21 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
     const bool stationary = STACK && nch <= 2 && !(a.off & RRDB_OFF_STATIONARY);
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     if (warp == SCHED_WARP) {
-        /* The scheduler: claims this CTA's tiles one ahead of the
-         * producers (the next one as soon as they have been given the last:
-         * its claim and the wait for its inputs, global round trips of ~1
-         * us each, overlap their work, call 22; the CTAs still end
-         * together), and lets the next launch in once the launch before is
-         * all stored (checked once a tile, never waited for). */
+        /* The scheduler: claims this CTA's next tile once the producer has
+         * taken the last one (one tile ahead: the CTAs end together), waits
+         * for its inputs, and lets the next launch in once the launch
+         * before is all stored (checked once a tile, never waited for). It
+         * does the global round trips (~1 us each) that would otherwise
+         * hold up the producer. */
         bool let_in = !a.wait_epoch;
-        auto claim = [&](int kt) {
+        for (int kt = 0;; ++kt) {
+            if (kt > 0)
+                mbar_wait(emptyQ, (kt - 1) & 1);
             /* Tile kt completes done barrier kt % DONE_RING: the finisher
              * must have seen tile kt - DONE_RING's completion first (else
-             * the barrier's phase would come round twice unseen). */
+             * the barrier's phase would come round twice unseen). Tiles
+             * take microseconds and the finisher ~2 us, so this rarely
+             * waits. */
             while (*finished < kt - (L::DONE_RING - 1))
                 ;
             int t = 0;
@@ -518,23 +522,16 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 while (clock64() - c0 < d)
                     ;
             }
-            return t;
-        };
-        int t = claim(0);
-        for (int kt = 0;; ++kt) {
-            if (kt > 0) /* the producers have taken tile kt - 1 */
-                mbar_wait(emptyQ, (kt - 1) & 1);
             if (lane == 0) {
                 *tile_next = t < total ? t : -1;
                 mbar_arrive(fullQ, 1);
             }
-            if (t >= total)
-                return;
-            t = claim(kt + 1);
             if (!let_in && lane == 0 && load_acquire(a.wait_stored) >= (unsigned)total) {
                 launch_dependents();
                 let_in = true;
             }
+            if (t >= total)
+                return;
         }
     }
     if constexpr (STACK) {
@@ -576,9 +573,8 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
     if (warp == L::FINISH_WARP) {
         /* The finisher: once tiles are stored, their flags for the next
          * launch and the count of tiles stored, the tiles done by then
-         * behind one release fence (three fences a tile made it the 64 ->
-         * 32 conv's bottleneck in call 21, an acq_rel one, still ~2 us,
-         * the scheduler's in call 22). A tile of -1 is the end. */
+         * behind one fence (a fence took ~1 us a tile, call 21). A tile of
+         * -1 is the end. */
         if (lane != 0)
             return;
         auto done = [&](int kt) { return doneT + 8 * (kt % L::DONE_RING); };
@@ -587,7 +583,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             int n = 1;
             while (n < L::DONE_RING && mbar_test(done(kt + n), ((kt + n) / L::DONE_RING) & 1))
                 ++n;
-            fence_release_gpu();
+            fence_acq_rel_gpu();
             int stored = 0;
             for (; stored < n && tile_ring[(kt + stored) & 3] >= 0; ++stored)
                 store_relaxed(a.flags + tile_ring[(kt + stored) & 3], a.epoch);
