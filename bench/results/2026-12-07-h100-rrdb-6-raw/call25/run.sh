@@ -11,8 +11,6 @@
 #  2. correctness of new: the fp32 oracle, overlapped launches against one
 #     conv at a time (stalled and not, twice as many stalled runs), the ops
 #  3. ncu: per-kernel times of one RRDB; stall sampling of the 64 -> 32 conv
-#     conv at a time (stalled and not), the ops' conformance
-#  3. ncu: per-kernel times of one RRDB; stall sampling of the 64 -> 32 conv
 D=$(cd "$(dirname "$0")" && pwd)
 . bench/device/device_lib.sh
 device_run_start "$D" "${OUT:-/tmp/out}"
