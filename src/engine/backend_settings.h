@@ -27,8 +27,7 @@
  *                              bit mask N off (1 stationary weights, 2
  *                              residual prefetch, 4 consecutive convs
  *                              overlapped, 8 the residual folded into the
- *                              MMAs, 16 stores by the copy engine, 32
- *                              the deeper row ring of 64 -> 32; to
+ *                              MMAs, 16 stores by the copy engine; to
  *                              measure what each brings;
  *                              128 adds stalls before the tiles, to test
  *                              the overlap)

@@ -104,11 +104,6 @@ template <bool STACK> struct RLayout {
     static constexpr int ROW_BYTES = (TW + 2) * 128; /* one chunk of an input row, halo included */
     static constexpr int ROW_SLOT = (ROW_BYTES + 1023) / 1024 * 1024;
     static constexpr int RS = STACK ? 7 : 8; /* row slots */
-    /* Cout 32 with one chunk (64 -> 32, DEEP): its 3 stationary weight
-     * blocks leave the ring's slots 3-5 idle, room for 3 more row slots
-     * after slot 3's zero block (which closes slot 2's window) */
-    static constexpr int RS_EXTRA = STACK ? 3 : 0;
-    static constexpr int OFF_EXTRA_ROWS = 3 * (STACK ? 16384 : 0) + 4096;
     /* a weight block as copied: plain 64 x 64, stacked [W2 W1 W0] 3 x 32 x 64 */
     static constexpr int WBLOCK = STACK ? 3 * 4096 : 8192;
     /* a slot: stacked, a zero block then the block (the next slot's zero
@@ -120,24 +115,19 @@ template <bool STACK> struct RLayout {
     static constexpr int OFF_ROWS = WRING;
     static constexpr int OFF_STAGE = OFF_ROWS + RS * ROW_SLOT;
     static constexpr int OFF_BIAS = OFF_STAGE + 2 * STAGE;
-    /* tiles in flight in a CTA, from the scheduler's claim to the
-     * finisher's flag (a ring of done barriers, and of tile numbers) */
-    static constexpr int DONE_RING = 8;
-    /* the tiles: the ring the producer leaves for the consumers and the
-     * finisher (DONE_RING), the scheduler's next one for the producers
-     * (1), the finisher's count of tiles finished (1), a warpgroup's
-     * staged tile for the storer (2) */
+    /* the tiles: the ring the producer leaves for the consumers (4), the
+     * scheduler's next one for the producer (1), the finisher's count of
+     * tiles finished (1), a warpgroup's staged tile for the storer (2) */
     static constexpr int OFF_TILE = OFF_BIAS + 64 * 4;
-    static constexpr int OFF_BAR = OFF_TILE + 16 * 4;
+    static constexpr int OFF_BAR = OFF_TILE + 8 * 4;
     /* mbarriers: rows and weights full/empty, the scheduler's tile full/empty,
-     * a ring of tiles done, the two stages' staged/free (the storer's) */
-    static constexpr int NBAR = 2 * (RS + RS_EXTRA) + 2 * WS + 2 + DONE_RING + 4;
+     * a ring of 4 tiles done, the two stages' staged/free (the storer's) */
+    static constexpr int DONE_RING = 4;
+    static constexpr int NBAR = 2 * RS + 2 * WS + 2 + DONE_RING + 4;
     /* plain: the fold's identity, a weight block; + alignment slack */
     static constexpr int OFF_ID = (OFF_BAR + NBAR * 8 + 1023) / 1024 * 1024;
     static constexpr int TOTAL = OFF_ID + (STACK ? 0 : 8192) + 1024;
     static_assert(WRING % 1024 == 0 && TOTAL <= SMEM_LIMIT, "shared memory");
-    static_assert(OFF_EXTRA_ROWS % 1024 == 0 && OFF_EXTRA_ROWS + RS_EXTRA * ROW_SLOT <= WRING,
-                  "the extra row slots");
 };
 
 /* Where a kernel's time goes, in a diagnostic build only (nvcc
@@ -405,13 +395,8 @@ __device__ __forceinline__ void wait_inputs(const RrdbConvArgs &a, int t, int ti
  * FOLD (plain, two chunks or more): a.fold times the input's first 64
  * channels added to the accumulators by an MMA with a scaled identity
  * (at the centre tap of the first pass), in place of a residual read in
- * the epilogue (the dense block's x, which is also the conv's input).
- * DEEP (stacked, one chunk, stationary weights): a row ring of RS +
- * RS_EXTRA slots, so that the next tile's rows come in during this one
- * (call 22: with 7 slots for a tile's 6 rows, the 64 -> 32 conv's
- * consumers waited for rows ~40% of their time, half of it at a tile's
- * start). */
-template <bool STACK, int KS_LAST, bool FOLD, bool DEEP>
+ * the epilogue (the dense block's x, which is also the conv's input). */
+template <bool STACK, int KS_LAST, bool FOLD>
 __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
     conv3x3_rrdb_kernel(const RrdbConvArgs a, const __grid_constant__ CUtensorMap rows,
                         const __grid_constant__ CUtensorMap res1,
@@ -420,17 +405,13 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
 {
 #ifdef VSR_HAVE_WGMMA_CODE
     using L = RLayout<STACK>;
-    constexpr int RS = DEEP ? L::RS + L::RS_EXTRA : L::RS, WS = L::WS, NTHREADS = L::NTHREADS;
+    constexpr int RS = L::RS, WS = L::WS, NTHREADS = L::NTHREADS;
     extern __shared__ unsigned char smem_raw[];
     unsigned char *smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
     const uint32_t base = smem_u32(smem);
     const uint32_t sW = base, sRows = base + L::OFF_ROWS;
-    const uint32_t fullR = base + L::OFF_BAR, emptyR = fullR + (L::RS + L::RS_EXTRA) * 8;
-    const uint32_t fullW = emptyR + (L::RS + L::RS_EXTRA) * 8, emptyW = fullW + WS * 8;
-    auto row_slot = [&](uint32_t slot) {
-        return slot < (uint32_t)L::RS ? sRows + slot * L::ROW_SLOT
-                                      : sW + L::OFF_EXTRA_ROWS + (slot - L::RS) * L::ROW_SLOT;
-    };
+    const uint32_t fullR = base + L::OFF_BAR, emptyR = fullR + RS * 8;
+    const uint32_t fullW = emptyR + RS * 8, emptyW = fullW + WS * 8;
     const uint32_t fullQ = emptyW + WS * 8, emptyQ = fullQ + 8, doneT = emptyQ + 8;
     const uint32_t staged = doneT + 8 * L::DONE_RING, stageFree = staged + 16,
                    sId = base + L::OFF_ID;
@@ -445,9 +426,9 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
     const int total = a.n * tiles_x * tiles_y; /* launch_rrdb checked the range */
     const int nch = (a.cin + 63) / 64;
     volatile int *tile_ring = reinterpret_cast<volatile int *>(smem + L::OFF_TILE);
-    volatile int *tile_next = tile_ring + L::DONE_RING;
-    volatile int *finished = tile_next + 1;  /* tiles the finisher is done with */
-    volatile int *store_tile = finished + 1; /* a warpgroup's staged tile, for the storer */
+    volatile int *tile_next = tile_ring + 4;
+    volatile int *finished = tile_ring + 5;   /* tiles the finisher is done with */
+    volatile int *store_tile = tile_ring + 6; /* a warpgroup's staged tile, for the storer */
 
     /* The next launch on the stream may start its CTAs (on SMs this one
      * leaves) once every CTA of this one has let it (or ended); it then
@@ -509,23 +490,23 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
      * ring, so they come in once and stay (slot 3c + kx) instead of once a
      * tile: a third of the bytes a pass streams. */
     const bool stationary = STACK && nch <= 2 && !(a.off & RRDB_OFF_STATIONARY);
-    if (DEEP && !(stationary && nch == 1))
-        __trap(); /* its extra row slots are weight slots (launch_rrdb) */
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     if (warp == SCHED_WARP) {
-        /* The scheduler: claims this CTA's tiles one ahead of the
-         * producers (the next one as soon as they have been given the last:
-         * its claim and the wait for its inputs, global round trips of ~1
-         * us each, overlap their work; the CTAs still end together), and
-         * lets the next launch in once the launch before is all stored
-         * (checked once a tile, never waited for). Claimed once the
-         * producers had taken the last tile, the 64 -> 32 conv's row
-         * producer waited for tiles ~30% of its time (call 24). */
+        /* The scheduler: claims this CTA's next tile once the producer has
+         * taken the last one (one tile ahead: the CTAs end together), waits
+         * for its inputs, and lets the next launch in once the launch
+         * before is all stored (checked once a tile, never waited for). It
+         * does the global round trips (~1 us each) that would otherwise
+         * hold up the producer. */
         bool let_in = !a.wait_epoch;
-        auto claim = [&](int kt) {
+        for (int kt = 0;; ++kt) {
+            if (kt > 0)
+                mbar_wait(emptyQ, (kt - 1) & 1);
             /* Tile kt completes done barrier kt % DONE_RING: the finisher
              * must have seen tile kt - DONE_RING's completion first (else
-             * the barrier's phase would come round twice unseen). */
+             * the barrier's phase would come round twice unseen). Tiles
+             * take microseconds and the finisher ~2 us, so this rarely
+             * waits. */
             while (*finished < kt - (L::DONE_RING - 1))
                 ;
             int t = 0;
@@ -541,23 +522,16 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 while (clock64() - c0 < d)
                     ;
             }
-            return t;
-        };
-        int t = claim(0);
-        for (int kt = 0;; ++kt) {
-            if (kt > 0) /* the producers have taken tile kt - 1 */
-                mbar_wait(emptyQ, (kt - 1) & 1);
             if (lane == 0) {
                 *tile_next = t < total ? t : -1;
                 mbar_arrive(fullQ, 1);
             }
-            if (t >= total)
-                return;
-            t = claim(kt + 1);
             if (!let_in && lane == 0 && load_acquire(a.wait_stored) >= (unsigned)total) {
                 launch_dependents();
                 let_in = true;
             }
+            if (t >= total)
+                return;
         }
     }
     if constexpr (STACK) {
@@ -611,8 +585,8 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 ++n;
             fence_acq_rel_gpu();
             int stored = 0;
-            for (; stored < n && tile_ring[(kt + stored) % L::DONE_RING] >= 0; ++stored)
-                store_relaxed(a.flags + tile_ring[(kt + stored) % L::DONE_RING], a.epoch);
+            for (; stored < n && tile_ring[(kt + stored) & 3] >= 0; ++stored)
+                store_relaxed(a.flags + tile_ring[(kt + stored) & 3], a.epoch);
             if (stored)
                 red_relaxed_add(a.stored, stored);
             if (stored < n)
@@ -686,7 +660,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             if (a.wait_epoch)
                 fence_proxy_async_global();
             const TileAt p = tile_at(t, tiles_x, tiles_y);
-            tile_ring[kt % L::DONE_RING] = t;
+            tile_ring[kt & 3] = t;
             for (int c = 0; c < nch; ++c) {
                 /* The residuals of the tile's epilogue into L2 at the start
                  * of its last pass, which its stores would otherwise wait
@@ -704,8 +678,8 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                         mbar_wait(emptyR + 8 * slot, ((rq / RS) - 1) & 1);
                     tr.add(TR_ROWS);
                     mbar_arrive_expect_tx(fullR + 8 * slot, L::ROW_BYTES);
-                    tma_load_4d(row_slot(slot), &rows, fullR + 8 * slot, c * 64, p.x0 - 1,
-                                p.y0 - 1 + i, p.img);
+                    tma_load_4d(sRows + slot * L::ROW_SLOT, &rows, fullR + 8 * slot, c * 64,
+                                p.x0 - 1, p.y0 - 1 + i, p.img);
                     ++rq;
                 }
             }
@@ -714,7 +688,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         const uint32_t slot = rq % RS;
         if (rq >= (uint32_t)RS)
             mbar_wait(emptyR + 8 * slot, ((rq / RS) - 1) & 1);
-        tile_ring[kt % L::DONE_RING] = -1;
+        tile_ring[kt & 3] = -1;
         mbar_arrive(fullR + 8 * slot, 1);
         tr.flush(a.trace, PRODUCER_WARP, 0);
         return;
@@ -754,7 +728,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         tr.mark();
         wait_full(fullR, rq, RS);
         tr.add(TR_ROWS);
-        const int t = tile_ring[kt % L::DONE_RING];
+        const int t = tile_ring[kt & 3];
         if (t < 0) { /* the end, to the finisher (through the storer) */
             if (tma_store) {
                 wait_stage_free(kt);
@@ -852,7 +826,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     tr.mark();
                     wait_full(fullR, q, RS);
                     tr.add(TR_ROWS);
-                    const uint64_t drow = sw128_desc(row_slot(q % RS));
+                    const uint64_t drow = sw128_desc(sRows + (q % RS) * L::ROW_SLOT);
                     wg_fence();
 #pragma unroll
                     for (int kx = 0; kx < 3; ++kx) {
@@ -893,7 +867,8 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     wg_fence();
 #pragma unroll
                     for (int o = 0; o < 2; ++o) {
-                        const uint64_t db = sw128_desc(row_slot((q0 + o) % RS) + kx * 128);
+                        const uint64_t db =
+                            sw128_desc(sRows + ((q0 + o) % RS) * L::ROW_SLOT + kx * 128);
 #pragma unroll
                         for (int k = 0; k < KS; ++k)
                             wgmma_m64n96k16_ss(acc[STACK ? 0 : o], desc_add(da, k * 32),
@@ -1201,12 +1176,8 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
     using L = RLayout<STACK>;
     RrdbConvArgs b = a;
     plan_fold(a, b);
-    auto kern = b.fold > 0.f ? conv3x3_rrdb_kernel<STACK, KS_LAST, !STACK, false>
-                             : conv3x3_rrdb_kernel<STACK, KS_LAST, false, false>;
-    /* one chunk (cin 64) with stationary weights: the deeper row ring */
-    if constexpr (STACK && KS_LAST == 4)
-        if (a.cin == 64 && !(a.off & (RRDB_OFF_STATIONARY | RRDB_OFF_DEEP)))
-            kern = conv3x3_rrdb_kernel<true, 4, false, true>;
+    auto kern = b.fold > 0.f ? conv3x3_rrdb_kernel<STACK, KS_LAST, !STACK>
+                             : conv3x3_rrdb_kernel<STACK, KS_LAST, false>;
     cudaError_t e = sm90a_code(kern);
     if (e != cudaSuccess)
         return e;
@@ -1260,7 +1231,7 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
 
 bool conv3x3_rrdb_available(void)
 {
-    if (sm90a_code(conv3x3_rrdb_kernel<true, 4, false, false>) != cudaSuccess) {
+    if (sm90a_code(conv3x3_rrdb_kernel<true, 4, false>) != cudaSuccess) {
         cudaGetLastError();
         return false;
     }

@@ -234,7 +234,6 @@ enum {
     RRDB_OFF_STREAM = 4,       /* consecutive RRDB convs overlapped, tile by tile */
     RRDB_OFF_FOLD = 8,         /* a residual that is the input's first 64 channels as an MMA */
     RRDB_OFF_TMA_STORE = 16,   /* Cout 32, no residual: the outputs stored by the copy engine */
-    RRDB_OFF_DEEP = 32,        /* Cout 32, Cin 64: a deeper row ring in idle weight slots */
     /* not a refinement: stalls of 0..32k cycles before the tiles, to test
      * the overlap's waits (cuda_psnr overlap) */
     RRDB_TEST_STALLS = 128,
