@@ -497,12 +497,8 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
          * for its inputs, and lets the next launch in once the launch
          * before is all stored (checked once a tile, never waited for). It
          * does the global round trips (~1 us each) that would otherwise
-         * hold up the producer. Once the launch before is all stored (its
-         * count acquired: every tile's writes are then visible, as its
-         * flags would make them), the wait for a tile's inputs is skipped:
-         * the flags' ~1.4 us a tile were a third of the scheduler's time
-         * (call 22). */
-        bool before_stored = !a.wait_epoch; /* the launch before all stored */
+         * hold up the producer. */
+        bool let_in = !a.wait_epoch;
         for (int kt = 0;; ++kt) {
             if (kt > 0)
                 mbar_wait(emptyQ, (kt - 1) & 1);
@@ -517,7 +513,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             if (lane == 0)
                 t = (int)min(atomicAdd(a.claim, 1ULL), (unsigned long long)total);
             t = __shfl_sync(0xffffffffu, t, 0);
-            if (t < total && !before_stored)
+            if (t < total && a.wait_epoch)
                 wait_inputs(a, t, tiles_x, tiles_y, lane);
             if ((a.off & RRDB_TEST_STALLS) && lane == 0) { /* 0..32k cycles, by the tile */
                 const long long d =
@@ -530,17 +526,9 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 *tile_next = t < total ? t : -1;
                 mbar_arrive(fullQ, 1);
             }
-            if (!before_stored) {
-                unsigned stored = 0;
-                if (lane == 0)
-                    stored = load_acquire(a.wait_stored) >= (unsigned)total;
-                /* the other lanes see the launch before's writes through
-                 * lane 0's acquire and the warp's synchronization */
-                if (__shfl_sync(0xffffffffu, stored, 0)) {
-                    if (lane == 0)
-                        launch_dependents();
-                    before_stored = true;
-                }
+            if (!let_in && lane == 0 && load_acquire(a.wait_stored) >= (unsigned)total) {
+                launch_dependents();
+                let_in = true;
             }
             if (t >= total)
                 return;
