@@ -595,6 +595,14 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             *finished = kt;
         }
     }
+    /* A producer's tile kt from the scheduler (-1: none left): both
+     * producers take each one before the scheduler claims the next. */
+    auto take_tile = [&](int kt) {
+        mbar_wait(fullQ, kt & 1);
+        const int t = *tile_next;
+        mbar_arrive(emptyQ, 1);
+        return t;
+    };
     if (warp == WEIGHT_WARP) {
         /* The weight producer: each tile's weight blocks into the ring, in
          * the consumers' order (plain: per pass the 9 taps; stacked: per
@@ -613,10 +621,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         uint32_t wq = 0;
         int kt = 0;
         for (;; ++kt) {
-            mbar_wait(fullQ, kt & 1);
-            const int t = *tile_next;
-            mbar_arrive(emptyQ, 1);
-            if (t < 0)
+            if (take_tile(kt) < 0)
                 break;
             if (stationary)
                 continue;
@@ -650,9 +655,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
          * number goes in the ring for the consumers before its first row. */
         int kt = 0;
         for (;; ++kt) {
-            mbar_wait(fullQ, kt & 1);
-            const int t = *tile_next;
-            mbar_arrive(emptyQ, 1);
+            const int t = take_tile(kt);
             if (t < 0)
                 break;
             /* its inputs, which the scheduler saw written, are read by the

@@ -1,3 +1,5 @@
+# (bundled beside a run script as smi_sum.py: calls 19 and 26 of
+# bench/results/2026-12-07-h100-rrdb-6.md)
 # Summarises an nvidia-smi log (timestamp, SM MHz, W, throttle reasons):
 # the busy samples' clock and power, and how often each reason was set.
 import collections
