@@ -504,9 +504,9 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 mbar_wait(emptyQ, (kt - 1) & 1);
             /* Tile kt completes done barrier kt % DONE_RING: the finisher
              * must have seen tile kt - DONE_RING's completion first (else
-             * the barrier's phase would come round twice unseen). Tiles
-             * take microseconds and the finisher ~2 us, so this rarely
-             * waits. */
+             * the barrier's phase would come round twice unseen). The
+             * finisher's fence (~2 us) can make it wait: ~1/4 of the
+             * scheduler's time in the 64 -> 32 conv (call 22). */
             while (*finished < kt - (L::DONE_RING - 1))
                 ;
             int t = 0;
@@ -573,8 +573,8 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
     if (warp == L::FINISH_WARP) {
         /* The finisher: once tiles are stored, their flags for the next
          * launch and the count of tiles stored, the tiles done by then
-         * behind one fence (a fence took ~1 us a tile, call 21). A tile of
-         * -1 is the end. */
+         * behind one fence (with three fences a tile it was busy the whole
+         * 64 -> 32 conv, call 21). A tile of -1 is the end. */
         if (lane != 0)
             return;
         auto done = [&](int kt) { return doneT + 8 * (kt % L::DONE_RING); };
