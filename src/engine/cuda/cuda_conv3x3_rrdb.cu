@@ -123,6 +123,8 @@ template <bool STACK> struct RLayout {
     /* mbarriers: rows and weights full/empty, the scheduler's tile full/empty,
      * a ring of 4 tiles done, the two stages' staged/free (the storer's) */
     static constexpr int DONE_RING = 4;
+    /* the finisher reads tile_ring[kt & 3] of up to DONE_RING tiles not yet done */
+    static_assert(DONE_RING <= 4, "the tile ring (OFF_TILE) holds 4 tiles");
     static constexpr int NBAR = 2 * RS + 2 * WS + 2 + DONE_RING + 4;
     /* plain: the fold's identity, a weight block; + alignment slack */
     static constexpr int OFF_ID = (OFF_BAR + NBAR * 8 + 1023) / 1024 * 1024;
@@ -248,10 +250,15 @@ __device__ __forceinline__ TileAt tile_at(int t, int tiles_x, int tiles_y)
     return p;
 }
 
-/* One slot's phase: waits until use q of the ring's slot q % n is full. */
+/* One slot's phase: waits until use q of the ring's slot q % n is full
+ * (test_full: whether it is, without waiting). */
 __device__ __forceinline__ void wait_full(uint32_t bars, uint32_t q, int n)
 {
     mbar_wait(bars + 8 * (q % n), (q / n) & 1);
+}
+__device__ __forceinline__ bool test_full(uint32_t bars, uint32_t q, int n)
+{
+    return mbar_test(bars + 8 * (q % n), (q / n) & 1);
 }
 /* A consumer warp's release of use q (after waiting for it to be full). */
 __device__ __forceinline__ void release(uint32_t bars, uint32_t q, int n, int lane)
@@ -577,11 +584,10 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
          * 64 -> 32 conv, call 21). A tile of -1 is the end. */
         if (lane != 0)
             return;
-        auto done = [&](int kt) { return doneT + 8 * (kt % L::DONE_RING); };
         for (int kt = 0;;) {
-            mbar_wait(done(kt), (kt / L::DONE_RING) & 1);
+            wait_full(doneT, kt, L::DONE_RING);
             int n = 1;
-            while (n < L::DONE_RING && mbar_test(done(kt + n), ((kt + n) / L::DONE_RING) & 1))
+            while (n < L::DONE_RING && test_full(doneT, kt + n, L::DONE_RING))
                 ++n;
             fence_acq_rel_gpu();
             int stored = 0;
@@ -738,8 +744,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 hand_to_storer(-1);
             } else {
                 __syncwarp();
-                if (lane == 0)
-                    mbar_arrive(doneT + 8 * (kt % L::DONE_RING), 1);
+                release(doneT, kt, L::DONE_RING, lane);
             }
             break;
         }
@@ -991,8 +996,8 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         /* the tile is stored: the finisher sets its flag (for the copy
          * engine's stores, once the storer says so) */
         __syncwarp();
-        if (lane == 0 && !tma_store)
-            mbar_arrive(doneT + 8 * (kt % L::DONE_RING), 1);
+        if (!tma_store)
+            release(doneT, kt, L::DONE_RING, lane);
         tr.add(TR_EPILOGUE);
         tr.count(TR_TILES);
     }

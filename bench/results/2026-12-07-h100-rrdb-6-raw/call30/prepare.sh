@@ -4,7 +4,8 @@
 # (70dd073, in a worktree) beside this tree's, makes the test images and
 # bundles them with run.sh into build-dev-c30.
 #   bench/results/2026-12-07-h100-rrdb-6-raw/call30/prepare.sh
-# then run(command="bash build-dev-c30/run.sh", carry=["build-dev-c30"]).
+# MAIN_BENCH: main's vsr_cuda_bench (the eighteenth session built it from
+# 1c3dde5), then run(command="bash build-dev-c30/run.sh", carry=["build-dev-c30"]).
 # Needs build-cuda (Release CUDA) and the rrdb test set
 # (VSR_GPU_SET=rrdb bench/device/gpu_prepare.sh).
 set -euo pipefail
@@ -28,5 +29,6 @@ for s in 500x270:0:0 480x270:0:0 576x272:0:0 500x272:0:0 576x270:0:0; do
     -vf crop=${size%x*}:${size#*x}:$x:$y -frames:v 1 -vcodec ppm $f
 done
 bench/device/bundle.sh --build build-cuda --program cuda_psnr \
-  --program $W/build/cuda_psnr:cuda_psnr_early --model-xz realesrgan-x4plus \
+  --program $W/build/cuda_psnr:cuda_psnr_early --program vsr_cuda_bench:vsr_cuda_bench_new \
+  --program ${MAIN_BENCH:-/tmp/vsr_cuda_bench_main}:vsr_cuda_bench_main --model-xz realesrgan-x4plus \
   --file $R:testdata --file $C/run.sh:run.sh build-dev-c30
