@@ -274,11 +274,13 @@ __device__ __forceinline__ bool test_full(uint32_t bars, uint32_t q, int n)
 {
     return mbar_test(bars + 8 * (q % n), (q / n) & 1);
 }
-/* A consumer warp's release of use q (after waiting for it to be full). */
-__device__ __forceinline__ void release(uint32_t bars, uint32_t q, int n, int lane)
+/* A consumer warp's release of use q (after waiting for it to be full);
+ * arrivals 2: for the other warpgroup's warp too, which never reads it. */
+__device__ __forceinline__ void release(uint32_t bars, uint32_t q, int n, int lane,
+                                        uint32_t arrivals = 1)
 {
     if (lane == 0)
-        mbar_arrive(bars + 8 * (q % n), 1);
+        mbar_arrive(bars + 8 * (q % n), arrivals);
 }
 
 /* The stacked epilogue's staging: rows [half][px] of 32 fp16 channels (64
@@ -817,15 +819,16 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
                 reg_fence(acc[o][q]);
         wg_fence();
 
-        /* Rows of a pass a warpgroup never reads (TR / 2 of them) are freed
-         * once they are in: warpgroup 1's (0 .. TR / 2 - 1: the first
-         * loaded) when its pass starts, warpgroup 0's (the last) when its
-         * pass ends. (Freeing warpgroup 1's at the pass end could deadlock:
-         * the next pass's row TR / 2, which it waits for first, may go into
-         * one of their slots.) */
+        /* Plain: the rows of a pass a warpgroup never reads are freed
+         * once they are in: warpgroup 1's (0, 1: the first loaded) when its
+         * pass starts, warpgroup 0's (4, 5: the last) when its pass ends.
+         * (Freeing warpgroup 1's at the pass end could deadlock: the next
+         * pass's row 2, which it waits for first, goes into row 1's slot.)
+         * Stacked: the reader of a row only one warpgroup reads arrives for
+         * both (release_step). */
         auto release_unread = [&](uint32_t r0) {
-            for (int i = 0; i < TR / 2; ++i) {
-                const uint32_t q = r0 + (wg ? i : TR / 2 + 2 + i);
+            for (int i = 0; i < 2; ++i) {
+                const uint32_t q = r0 + (wg ? i : 4 + i);
                 tr.mark();
                 wait_full(fullR, q, RS);
                 tr.add(TR_ROWS);
@@ -840,13 +843,15 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
         auto release_step = [&](int c, int s) {
             const uint32_t r0 = rq + PASS_ROWS * c; /* row 0 of pass c */
             if (STACK) {
-                /* step s read input row TR / 2 wg + s; at the pass end the
-                 * rows this warpgroup never reads and the pass's weights go
-                 * too */
-                release(emptyR, r0 + TR / 2 * wg + s, RS, lane);
+                /* step s read input row TR / 2 wg + s, which the other
+                 * warpgroup reads too only if it is row TR / 2 or TR / 2 + 1
+                 * (freed for both by its reader, the rows one warpgroup
+                 * reads go as soon as it is done with them: freed unread at
+                 * the pass end, warpgroup 0's held up the next pass's
+                 * loads); at the pass end the pass's weights go too */
+                const bool shared_row = wg == 0 ? s >= TR / 2 : s < 2;
+                release(emptyR, r0 + TR / 2 * wg + s, RS, lane, shared_row ? 1 : 2);
                 if (s == NSTEP - 1) {
-                    if (wg == 0)
-                        release_unread(r0);
                     if (!stationary)
                         for (int kx = 0; kx < 3; ++kx)
                             release(emptyW, wq + 3 * c + kx, WS, lane);
@@ -908,7 +913,7 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
             constexpr bool FIRST = decltype(first_const)::value; /* FOLD's pass */
             constexpr bool LAST = decltype(last_const)::value;
             const uint32_t r0 = rq + PASS_ROWS * c;
-            if (wg == 1)
+            if (!STACK && wg == 1)
                 release_unread(r0);
             if (STACK) {
                 /* stationary: the blocks' slots 3c + kx, full once and for good */
@@ -930,7 +935,8 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
                      * step: with two accumulators the windows recur, and
                      * their descriptors, kept from step to step, spilled */
                     uint32_t sWs = sW;
-                    asm volatile("" : "+r"(sWs));
+                    if constexpr (TALL)
+                        asm volatile("" : "+r"(sWs));
                     wg_fence();
 #pragma unroll
                     for (int j = 0; j < NACC; ++j) {
