@@ -795,6 +795,11 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
         wait_full(fullR, rq, RS);
         tr.add(TR_ROWS);
         const int t = tile_ring[kt & 3];
+        /* stacked: warpgroup 1 never reads the tile's first row, and once
+         * warpgroup 0 had freed it alone, its slot could come round again
+         * before warpgroup 1 had seen it (a hang, call 32) */
+        if (STACK && wg == 1 && t >= 0)
+            release(emptyR, rq, RS, lane);
         if (t < 0) { /* the end, to the finisher (through the storer) */
             if (tma_store) {
                 wait_stage_free(kt * NACC);
@@ -848,8 +853,10 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
                  * (freed for both by its reader, the rows one warpgroup
                  * reads go as soon as it is done with them: freed unread at
                  * the pass end, warpgroup 0's held up the next pass's
-                 * loads); at the pass end the pass's weights go too */
-                const bool shared_row = wg == 0 ? s >= TR / 2 : s < 2;
+                 * loads). The tile's first row, which warpgroup 1 waits for
+                 * too (the tile's number), it frees itself. At the pass end
+                 * the pass's weights go too. */
+                const bool shared_row = wg == 0 ? s >= TR / 2 || (c == 0 && s == 0) : s < 2;
                 release(emptyR, r0 + TR / 2 * wg + s, RS, lane, shared_row ? 1 : 2);
                 if (s == NSTEP - 1) {
                     if (!stationary)
