@@ -274,13 +274,11 @@ __device__ __forceinline__ bool test_full(uint32_t bars, uint32_t q, int n)
 {
     return mbar_test(bars + 8 * (q % n), (q / n) & 1);
 }
-/* A consumer warp's release of use q (after waiting for it to be full);
- * arrivals 2: for the other warpgroup's warp too, which never reads it. */
-__device__ __forceinline__ void release(uint32_t bars, uint32_t q, int n, int lane,
-                                        uint32_t arrivals = 1)
+/* A consumer warp's release of use q (after waiting for it to be full). */
+__device__ __forceinline__ void release(uint32_t bars, uint32_t q, int n, int lane)
 {
     if (lane == 0)
-        mbar_arrive(bars + 8 * (q % n), arrivals);
+        mbar_arrive(bars + 8 * (q % n), 1);
 }
 
 /* The stacked epilogue's staging: rows [half][px] of 32 fp16 channels (64
@@ -795,11 +793,6 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
         wait_full(fullR, rq, RS);
         tr.add(TR_ROWS);
         const int t = tile_ring[kt & 3];
-        /* stacked: warpgroup 1 never reads the tile's first row, and once
-         * warpgroup 0 had freed it alone, its slot could come round again
-         * before warpgroup 1 had seen it (a hang, call 32) */
-        if (STACK && wg == 1 && t >= 0)
-            release(emptyR, rq, RS, lane);
         if (t < 0) { /* the end, to the finisher (through the storer) */
             if (tma_store) {
                 wait_stage_free(kt * NACC);
@@ -824,21 +817,27 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
                 reg_fence(acc[o][q]);
         wg_fence();
 
-        /* Plain: the rows of a pass a warpgroup never reads are freed
-         * once they are in: warpgroup 1's (0, 1: the first loaded) when its
-         * pass starts, warpgroup 0's (4, 5: the last) when its pass ends.
+        /* The rows of a pass a warpgroup never reads (TR / 2 of them) are
+         * freed by it once they are in: warpgroup 1's (0 .. TR / 2 - 1:
+         * the first loaded) when its pass starts; warpgroup 0's (the last),
+         * plain, when its pass ends, stacked, one a step as warpgroup 1
+         * takes them (release_step; at the pass end they held up the next
+         * pass's loads). Every warp sees every row's slot full, in order:
+         * a parity wait on a slot whose use before it the warp did not see
+         * can pass while that use is still loading (calls 32-34: freed for
+         * both by their readers, tall tiles read a stale row at times).
          * (Freeing warpgroup 1's at the pass end could deadlock: the next
-         * pass's row 2, which it waits for first, goes into row 1's slot.)
-         * Stacked: the reader of a row only one warpgroup reads arrives for
-         * both (release_step). */
+         * pass's row TR / 2, which it waits for first, may go into one of
+         * their slots.) */
+        auto release_unread_row = [&](uint32_t q) {
+            tr.mark();
+            wait_full(fullR, q, RS);
+            tr.add(TR_ROWS);
+            release(emptyR, q, RS, lane);
+        };
         auto release_unread = [&](uint32_t r0) {
-            for (int i = 0; i < 2; ++i) {
-                const uint32_t q = r0 + (wg ? i : 4 + i);
-                tr.mark();
-                wait_full(fullR, q, RS);
-                tr.add(TR_ROWS);
-                release(emptyR, q, RS, lane);
-            }
+            for (int i = 0; i < TR / 2; ++i)
+                release_unread_row(r0 + (wg ? i : TR / 2 + 2 + i));
         };
         /* the step whose group is still in flight: its pass and position
          * (after each commit the kernel waits for all but the newest group;
@@ -848,16 +847,9 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
         auto release_step = [&](int c, int s) {
             const uint32_t r0 = rq + PASS_ROWS * c; /* row 0 of pass c */
             if (STACK) {
-                /* step s read input row TR / 2 wg + s, which the other
-                 * warpgroup reads too only if it is row TR / 2 or TR / 2 + 1
-                 * (freed for both by its reader, the rows one warpgroup
-                 * reads go as soon as it is done with them: freed unread at
-                 * the pass end, warpgroup 0's held up the next pass's
-                 * loads). The tile's first row, which warpgroup 1 waits for
-                 * too (the tile's number), it frees itself. At the pass end
-                 * the pass's weights go too. */
-                const bool shared_row = wg == 0 ? s >= TR / 2 || (c == 0 && s == 0) : s < 2;
-                release(emptyR, r0 + TR / 2 * wg + s, RS, lane, shared_row ? 1 : 2);
+                /* step s read input row TR / 2 wg + s; at the pass end the
+                 * pass's weights go */
+                release(emptyR, r0 + TR / 2 * wg + s, RS, lane);
                 if (s == NSTEP - 1) {
                     if (!stationary)
                         for (int kx = 0; kx < 3; ++kx)
@@ -920,7 +912,7 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
             constexpr bool FIRST = decltype(first_const)::value; /* FOLD's pass */
             constexpr bool LAST = decltype(last_const)::value;
             const uint32_t r0 = rq + PASS_ROWS * c;
-            if (!STACK && wg == 1)
+            if (wg == 1)
                 release_unread(r0);
             if (STACK) {
                 /* stationary: the blocks' slots 3c + kx, full once and for good */
@@ -963,6 +955,11 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
                         }
                     }
                     wg_commit();
+                    /* warpgroup 0: from step 2 on, the row warpgroup 1 takes
+                     * now, which it never reads, freed once in (waited for
+                     * while this step's MMAs run) */
+                    if (wg == 0 && s >= 2)
+                        release_unread_row(q + TR / 2);
                     tr.mark();
                     wg_wait<1>();
                     tr.add(TR_MMA_WAIT);
