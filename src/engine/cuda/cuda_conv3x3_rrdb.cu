@@ -91,28 +91,16 @@ using namespace tc;
 
 constexpr int PRODUCER_WARP = 8; /* the rows */
 constexpr int SCHED_WARP = 9;
-constexpr int WEIGHT_WARP = 10; /* streamed weights; tall tiles have none (below) */
-/* Cout 32: the storer, warp 11; with tall tiles warp 10 (their weights are
- * stationary and come with the row producer's first loads), so that they
- * run 12 warps: at 13, 4 of them share an SM sub-partition's 16K
- * registers, 128 a thread, and the tall tiles' two accumulators spill. */
-template <bool TALL> __host__ __device__ constexpr int store_warp()
-{
-    return TALL ? 10 : 11;
-}
-template <bool STACK, bool TALL> __host__ __device__ constexpr int rrdb_threads()
-{
-    return STACK && !TALL ? 416 : 384;
-}
+constexpr int WEIGHT_WARP = 10;
+constexpr int STORE_WARP = 11; /* Cout 32 */
 constexpr int SMEM_LIMIT = 227 * 1024;
-constexpr int TW = 96; /* pixels of a tile row (N of the MMA) */
-/* A flag tile: 4 output rows x TW pixels, a Cout-64 tile; a Cout-32
- * ("tall") tile is two of them. Flags, and the counts of tiles stored,
- * are per flag tile, so that launches of either height chain. */
-constexpr int FLAG_ROWS = 4;
+constexpr int TW = 96;            /* pixels of a tile row (N of the MMA) */
+constexpr int TILE_ROWS = 4;      /* output rows of a tile */
 constexpr int EMPTY_ARRIVALS = 8; /* the consumer warps */
 
 template <bool STACK> struct RLayout {
+    static constexpr int NTHREADS = STACK ? 416 : 384;
+    static constexpr int FINISH_WARP = NTHREADS / 32 - 1;
     static constexpr int ROW_BYTES = (TW + 2) * 128; /* one chunk of an input row, halo included */
     static constexpr int ROW_SLOT = (ROW_BYTES + 1023) / 1024 * 1024;
     static constexpr int RS = STACK ? 7 : 8; /* row slots */
@@ -250,9 +238,7 @@ __device__ __forceinline__ int tile_number(int img, int sx, int sy, int tiles_x,
 {
     return (img * tiles_x + sx) * tiles_y + sy;
 }
-/* Tile t of a launch whose tiles are rows x TW pixels, tiles_x x tiles_y
- * of them an image. */
-__device__ __forceinline__ TileAt tile_at(int t, int tiles_x, int tiles_y, int rows)
+__device__ __forceinline__ TileAt tile_at(int t, int tiles_x, int tiles_y)
 {
     TileAt p;
     const int per_img = tiles_x * tiles_y;
@@ -260,7 +246,7 @@ __device__ __forceinline__ TileAt tile_at(int t, int tiles_x, int tiles_y, int r
     const int r = t - p.img * per_img;
     const int sx = r / tiles_y;
     p.x0 = sx * TW;
-    p.y0 = (r - sx * tiles_y) * rows;
+    p.y0 = (r - sx * tiles_y) * TILE_ROWS;
     return p;
 }
 
@@ -391,21 +377,19 @@ __device__ __forceinline__ void fence_proxy_async_global()
     asm volatile("fence.proxy.async.global;\n" ::: "memory");
 }
 
-/* The scheduler warp (all 32 lanes) waits until the flag tiles of the
- * launch before whose outputs tile t (TR rows) reads are written: the
- * columns left, on and right of it, from the flag row above its first row
- * to the one below its last (3 x 3 for a flag tile, 3 x 4 for a tall
- * one). A wait of more than ~10 s means a broken chain: the kernel traps
- * (the stream reports a launch failure) instead of hanging. */
-template <int TR>
+/* The scheduler warp (all 32 lanes) waits until the tiles of the launch
+ * before whose outputs tile t reads (the 3 x 3 around it: the rows above
+ * and below, the pixels left and right) are written. A wait of more than
+ * ~10 s means a broken chain: the kernel traps (the stream reports a
+ * launch failure) instead of hanging. */
 __device__ __forceinline__ void wait_inputs(const RrdbConvArgs &a, int t, int tiles_x, int tiles_y,
-                                            int flags_y, int lane)
+                                            int lane)
 {
-    constexpr int span_y = TR / FLAG_ROWS + 2;
-    const TileAt p = tile_at(t, tiles_x, tiles_y, TR);
-    const int sx = p.x0 / TW + lane % 3 - 1, sy = p.y0 / FLAG_ROWS + lane / 3 - 1;
-    if (lane < 3 * span_y && sx >= 0 && sx < tiles_x && sy >= 0 && sy < flags_y) {
-        const unsigned int *f = a.flags + tile_number(p.img, sx, sy, tiles_x, flags_y);
+    const int rad = 1, span = 2 * rad + 1;
+    const TileAt p = tile_at(t, tiles_x, tiles_y);
+    const int sx = p.x0 / TW + lane % span - rad, sy = p.y0 / TILE_ROWS + lane / span - rad;
+    if (lane < span * span && sx >= 0 && sx < tiles_x && sy >= 0 && sy < tiles_y) {
+        const unsigned int *f = a.flags + tile_number(p.img, sx, sy, tiles_x, tiles_y);
         const long long t0 = clock64();
         while (load_acquire(f) < a.wait_epoch)
             if (clock64() - t0 > 20000000000LL)
@@ -418,15 +402,9 @@ __device__ __forceinline__ void wait_inputs(const RrdbConvArgs &a, int t, int ti
  * FOLD (plain, two chunks or more): a.fold times the input's first 64
  * channels added to the accumulators by an MMA with a scaled identity
  * (at the centre tap of the first pass), in place of a residual read in
- * the epilogue (the dense block's x, which is also the conv's input).
- * TALL (stacked): tiles of 8 output rows, warpgroup w on rows 4w .. 4w + 3
- * in two accumulators (rows 4w, 4w + 1 and 4w + 2, 4w + 3), from input
- * rows 4w .. 4w + 5 of the pass's 10: per output row 1.25 input rows read
- * instead of 1.5, and half the tiles, so half the tile starts, drains and
- * round trips, which cost the short 32-output convs most (bench/
- * cuda_NOTES.md, tenth round). */
-template <bool STACK, int KS_LAST, bool FOLD, bool TALL>
-__global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
+ * the epilogue (the dense block's x, which is also the conv's input). */
+template <bool STACK, int KS_LAST, bool FOLD>
+__global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
     conv3x3_rrdb_kernel(const RrdbConvArgs a, const __grid_constant__ CUtensorMap rows,
                         const __grid_constant__ CUtensorMap res1,
                         const __grid_constant__ CUtensorMap res2,
@@ -434,13 +412,7 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
 {
 #ifdef VSR_HAVE_WGMMA_CODE
     using L = RLayout<STACK>;
-    constexpr int RS = L::RS, WS = L::WS, NTHREADS = rrdb_threads<STACK, TALL>();
-    constexpr int FINISH_WARP = NTHREADS / 32 - 1, STORE_WARP = store_warp<TALL>();
-    static_assert(STACK || !TALL, "tall tiles are stacked");
-    /* output rows of a tile, input rows of a pass, accumulators of a
-     * warpgroup, steps of a pass (input rows a warpgroup reads) */
-    constexpr int TR = TALL ? 8 : FLAG_ROWS, PASS_ROWS = TR + 2;
-    constexpr int NACC = STACK ? TR / 4 : 2, NSTEP = TR / 2 + 2;
+    constexpr int RS = L::RS, WS = L::WS, NTHREADS = L::NTHREADS;
     extern __shared__ unsigned char smem_raw[];
     unsigned char *smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
     const uint32_t base = smem_u32(smem);
@@ -457,10 +429,8 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
     const bool tma_store = STACK && !a.r1 && !(a.off & RRDB_OFF_TMA_STORE);
 
     const int H = a.h, W = a.w;
-    const int tiles_x = (W + TW - 1) / TW, tiles_y = (H + TR - 1) / TR;
-    const int flags_y = (H + FLAG_ROWS - 1) / FLAG_ROWS;
+    const int tiles_x = (W + TW - 1) / TW, tiles_y = (H + TILE_ROWS - 1) / TILE_ROWS;
     const int total = a.n * tiles_x * tiles_y; /* launch_rrdb checked the range */
-    const int flag_total = a.n * tiles_x * flags_y;
     const int nch = (a.cin + 63) / 64;
     volatile int *tile_ring = reinterpret_cast<volatile int *>(smem + L::OFF_TILE);
     volatile int *tile_next = tile_ring + 4;
@@ -510,7 +480,7 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
             mbar_init(emptyW + 8 * r, EMPTY_ARRIVALS);
         }
         mbar_init(fullQ, 1);
-        mbar_init(emptyQ, TALL ? 1 : 2); /* the producers */
+        mbar_init(emptyQ, 2); /* the two producers */
         for (int d = 0; d < L::DONE_RING; ++d)
             mbar_init(doneT + 8 * d, EMPTY_ARRIVALS);
         *finished = 0;
@@ -527,26 +497,7 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
      * ring, so they come in once and stay (slot 3c + kx) instead of once a
      * tile: a third of the bytes a pass streams. */
     const bool stationary = STACK && nch <= 2 && !(a.off & RRDB_OFF_STATIONARY);
-    if (TALL && !stationary)
-        __trap(); /* no weight producer (launch_rrdb) */
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    /* The stationary weights (3 nch blocks, slot 3c + kx), by the weight
-     * producer or with tall tiles the row producer; a CTA that got no
-     * tile waits for them before it exits (the copies write its shared
-     * memory). */
-    auto load_stationary = [&]() {
-        const unsigned char *wt = reinterpret_cast<const unsigned char *>(a.wt);
-        for (int blk = 0; blk < 3 * nch; ++blk) {
-            mbar_arrive_expect_tx(fullW + 8 * blk, L::WBLOCK);
-            bulk_load(sW + blk * L::WSLOT + 4096, wt + (size_t)blk * L::WBLOCK, L::WBLOCK,
-                      fullW + 8 * blk);
-        }
-    };
-    auto drain_stationary = [&](int tiles_taken) {
-        if (tiles_taken == 0)
-            for (int blk = 0; blk < 3 * nch; ++blk)
-                mbar_wait(fullW + 8 * blk, 0);
-    };
     if (warp == SCHED_WARP) {
         /* The scheduler: claims this CTA's next tile once the producer has
          * taken the last one (one tile ahead: the CTAs end together), waits
@@ -570,7 +521,7 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
                 t = (int)min(atomicAdd(a.claim, 1ULL), (unsigned long long)total);
             t = __shfl_sync(0xffffffffu, t, 0);
             if (t < total && a.wait_epoch)
-                wait_inputs<TR>(a, t, tiles_x, tiles_y, flags_y, lane);
+                wait_inputs(a, t, tiles_x, tiles_y, lane);
             if ((a.off & RRDB_TEST_STALLS) && lane == 0) { /* 0..32k cycles, by the tile */
                 const long long d =
                     (long long)(((unsigned)(t + 1) * 2654435761u) >> 20 & 0xfff) * 8;
@@ -582,7 +533,7 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
                 *tile_next = t < total ? t : -1;
                 mbar_arrive(fullQ, 1);
             }
-            if (!let_in && lane == 0 && load_acquire(a.wait_stored) >= (unsigned)flag_total) {
+            if (!let_in && lane == 0 && load_acquire(a.wait_stored) >= (unsigned)total) {
                 launch_dependents();
                 let_in = true;
             }
@@ -592,49 +543,45 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
     }
     if constexpr (STACK) {
         if (warp == STORE_WARP) {
-            /* The storer: per tile and accumulator j, each warpgroup's
-             * stage (the accumulator's two output rows) by one TMA store
-             * once staged (the stage's use kt NACC + j); the stage is free
-             * again once read, and the tile is done (for the finisher) once
-             * all its stores are complete. A staged tile of -1 is the end. */
+            /* The storer: per tile, each warpgroup's stage (its two output
+             * rows) by one TMA store once staged; the stage is free again
+             * once read, and the tile is done (for the finisher) once both
+             * stores are complete. A staged tile of -1 is the end. */
             if (!tma_store || lane != 0)
                 return;
             for (int kt = 0;; ++kt) {
-                for (int j = 0; j < NACC; ++j) {
-                    int t = -1;
-                    for (int w = 0; w < 2; ++w) {
-                        mbar_wait(staged + 8 * w, (kt * NACC + j) & 1);
-                        t = store_tile[w];
-                        if (t >= 0) {
-                            const TileAt p = tile_at(t, tiles_x, tiles_y, TR);
-                            tma_store_4d(&outm, base + L::OFF_STAGE + w * L::STAGE, 0, p.x0,
-                                         p.y0 + TR / 2 * w + 2 * j, p.img);
-                            bulk_commit();
-                        }
+                int t = -1;
+                for (int w = 0; w < 2; ++w) {
+                    mbar_wait(staged + 8 * w, kt & 1);
+                    t = store_tile[w];
+                    if (t >= 0) {
+                        const TileAt p = tile_at(t, tiles_x, tiles_y);
+                        tma_store_4d(&outm, base + L::OFF_STAGE + w * L::STAGE, 0, p.x0,
+                                     p.y0 + 2 * w, p.img);
+                        bulk_commit();
                     }
-                    if (t < 0) {
-                        mbar_arrive(doneT + 8 * (kt % L::DONE_RING), EMPTY_ARRIVALS);
-                        return;
-                    }
+                }
+                if (t >= 0) {
                     bulk_wait_read<1>();
                     mbar_arrive(stageFree, 1);
                     bulk_wait_read<0>();
                     mbar_arrive(stageFree + 8, 1);
+                    bulk_wait<0>();
+                    /* the copy engine's writes before the flag, which the
+                     * next launch acquires before its copy engine reads them */
+                    fence_proxy_async_global();
                 }
-                bulk_wait<0>();
-                /* the copy engine's writes before the flag, which the next
-                 * launch acquires before its copy engine reads them */
-                fence_proxy_async_global();
                 mbar_arrive(doneT + 8 * (kt % L::DONE_RING), EMPTY_ARRIVALS);
+                if (t < 0)
+                    return;
             }
         }
     }
-    if (warp == FINISH_WARP) {
-        /* The finisher: once tiles are stored, the flags of their flag
-         * tiles for the next launch and the count of flag tiles stored, the
-         * tiles done by then behind one fence (with three fences a tile it
-         * was busy the whole 64 -> 32 conv, call 21). A tile of -1 is the
-         * end. */
+    if (warp == L::FINISH_WARP) {
+        /* The finisher: once tiles are stored, their flags for the next
+         * launch and the count of tiles stored, the tiles done by then
+         * behind one fence (with three fences a tile it was busy the whole
+         * 64 -> 32 conv, call 21). A tile of -1 is the end. */
         if (lane != 0)
             return;
         for (int kt = 0;;) {
@@ -643,16 +590,11 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
             while (n < L::DONE_RING && test_full(doneT, kt + n, L::DONE_RING))
                 ++n;
             fence_acq_rel_gpu();
-            int stored = 0, flagged = 0;
-            for (; stored < n && tile_ring[(kt + stored) & 3] >= 0; ++stored) {
-                const TileAt p = tile_at(tile_ring[(kt + stored) & 3], tiles_x, tiles_y, TR);
-                for (int fy = p.y0 / FLAG_ROWS; fy < flags_y && fy < (p.y0 + TR) / FLAG_ROWS;
-                     ++fy, ++flagged)
-                    store_relaxed(a.flags + tile_number(p.img, p.x0 / TW, fy, tiles_x, flags_y),
-                                  a.epoch);
-            }
-            if (flagged)
-                red_relaxed_add(a.stored, flagged);
+            int stored = 0;
+            for (; stored < n && tile_ring[(kt + stored) & 3] >= 0; ++stored)
+                store_relaxed(a.flags + tile_ring[(kt + stored) & 3], a.epoch);
+            if (stored)
+                red_relaxed_add(a.stored, stored);
             if (stored < n)
                 return;
             kt += n;
@@ -667,7 +609,7 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
         mbar_arrive(emptyQ, 1);
         return t;
     };
-    if (!TALL && warp == WEIGHT_WARP) {
+    if (warp == WEIGHT_WARP) {
         /* The weight producer: each tile's weight blocks into the ring, in
          * the consumers' order (plain: per pass the 9 taps; stacked: per
          * pass its 3 blocks, none when stationary). Apart from the rows,
@@ -677,7 +619,11 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
             return;
         const unsigned char *wt = reinterpret_cast<const unsigned char *>(a.wt);
         if (stationary)
-            load_stationary();
+            for (int blk = 0; blk < 3 * nch; ++blk) {
+                mbar_arrive_expect_tx(fullW + 8 * blk, L::WBLOCK);
+                bulk_load(sW + blk * L::WSLOT + 4096, wt + (size_t)blk * L::WBLOCK, L::WBLOCK,
+                          fullW + 8 * blk);
+            }
         uint32_t wq = 0;
         int kt = 0;
         for (;; ++kt) {
@@ -695,19 +641,21 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
                 ++wq;
             }
         }
-        if (stationary)
-            drain_stationary(kt);
+        /* a CTA that got no tile must not exit with its stationary weights
+         * still coming into its shared memory (the consumers of one that
+         * did wait for them) */
+        if (stationary && kt == 0)
+            for (int blk = 0; blk < 3 * nch; ++blk)
+                mbar_wait(fullW + 8 * blk, 0);
         return;
     }
     if (warp == PRODUCER_WARP) {
-        /* The row producer: each tile's input rows, per pass TR + 2 rows
-         * of one 64-channel chunk, into the row ring. */
+        /* The row producer: each tile's input rows, per pass 6 rows of one
+         * 64-channel chunk, into the row ring. */
         if (lane != 0)
             return;
         Trace tr;
         tr.begin();
-        if (TALL)
-            load_stationary();
         uint32_t rq = 0;
         /* Tile kt of this CTA, from the scheduler (-1: none left); its
          * number goes in the ring for the consumers before its first row. */
@@ -720,20 +668,19 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
              * copy engine (the async proxy) */
             if (a.wait_epoch)
                 fence_proxy_async_global();
-            const TileAt p = tile_at(t, tiles_x, tiles_y, TR);
+            const TileAt p = tile_at(t, tiles_x, tiles_y);
             tile_ring[kt & 3] = t;
             for (int c = 0; c < nch; ++c) {
                 /* The residuals of the tile's epilogue into L2 at the start
                  * of its last pass, which its stores would otherwise wait
                  * for. (Prefetching the next pass's rows as well cost 9 ms
                  * a frame on the H100: bench/cuda_NOTES.md.) */
-                if (c == nch - 1 && a.r1 && !(a.off & RRDB_OFF_RES_PREFETCH))
-                    for (int y = p.y0; y < p.y0 + TR; y += FLAG_ROWS) { /* the maps' boxes */
-                        tma_prefetch_4d(&res1, 0, p.x0, y, p.img);
-                        if (a.r2)
-                            tma_prefetch_4d(&res2, 0, p.x0, y, p.img);
-                    }
-                for (int i = 0; i < PASS_ROWS; ++i) {
+                if (c == nch - 1 && a.r1 && !(a.off & RRDB_OFF_RES_PREFETCH)) {
+                    tma_prefetch_4d(&res1, 0, p.x0, p.y0, p.img);
+                    if (a.r2)
+                        tma_prefetch_4d(&res2, 0, p.x0, p.y0, p.img);
+                }
+                for (int i = 0; i < 6; ++i) {
                     const uint32_t slot = rq % RS;
                     tr.mark();
                     if (rq >= (uint32_t)RS)
@@ -752,8 +699,6 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
             mbar_wait(emptyR + 8 * slot, ((rq / RS) - 1) & 1);
         tile_ring[kt & 3] = -1;
         mbar_arrive(fullR + 8 * slot, 1);
-        if (TALL)
-            drain_stationary(kt);
         tr.flush(a.trace, PRODUCER_WARP, 0);
         return;
     }
@@ -767,15 +712,15 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
     for (int q2 = 0; q2 < 2; ++q2)
         bq[q2] = sBias[(16 * wq4 + g + 8 * q2) & (STACK ? 31 : 63)];
     const float sq[2] = {a.slope, a.slope};
+    constexpr int NACC = STACK ? 1 : 2;
     uint32_t rq = 0, wq = 0; /* the producer's sequence numbers, followed */
     Trace tr;
     tr.begin();
-    /* With TMA stores: the stage, once the storer has read its last use
-     * (use kt NACC + j: tile kt's accumulator j), handed to it staged with
-     * tile t's rows (or t = -1: the end) */
-    auto wait_stage_free = [&](int use) {
-        if (use > 0)
-            mbar_wait(stageFree + 8 * wg, (use - 1) & 1);
+    /* With TMA stores: the stage, once the storer has read its last tile,
+     * handed to it staged with tile t's rows (or t = -1: the end) */
+    auto wait_stage_free = [&](int kt) {
+        if (kt > 0)
+            mbar_wait(stageFree + 8 * wg, (kt - 1) & 1);
     };
     auto hand_to_storer = [&](int t) {
         fence_proxy_async(); /* this thread's staging, to the copy engine */
@@ -795,7 +740,7 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
         const int t = tile_ring[kt & 3];
         if (t < 0) { /* the end, to the finisher (through the storer) */
             if (tma_store) {
-                wait_stage_free(kt * NACC);
+                wait_stage_free(kt);
                 hand_to_storer(-1);
             } else {
                 __syncwarp();
@@ -803,7 +748,7 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
             }
             break;
         }
-        const TileAt p = tile_at(t, tiles_x, tiles_y, TR);
+        const TileAt p = tile_at(t, tiles_x, tiles_y);
         float acc[NACC][TW / 2];
 #pragma unroll
         for (int o = 0; o < NACC; ++o)
@@ -817,27 +762,19 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
                 reg_fence(acc[o][q]);
         wg_fence();
 
-        /* The rows of a pass a warpgroup never reads (TR / 2 of them) are
-         * freed by it once they are in: warpgroup 1's (0 .. TR / 2 - 1:
-         * the first loaded) when its pass starts; warpgroup 0's (the last),
-         * plain, when its pass ends, stacked, one a step as warpgroup 1
-         * takes them (release_step; at the pass end they held up the next
-         * pass's loads). Every warp sees every row's slot full, in order:
-         * a parity wait on a slot whose use before it the warp did not see
-         * can pass while that use is still loading (calls 32-34: freed for
-         * both by their readers, tall tiles read a stale row at times).
-         * (Freeing warpgroup 1's at the pass end could deadlock: the next
-         * pass's row TR / 2, which it waits for first, may go into one of
-         * their slots.) */
-        auto release_unread_row = [&](uint32_t q) {
-            tr.mark();
-            wait_full(fullR, q, RS);
-            tr.add(TR_ROWS);
-            release(emptyR, q, RS, lane);
-        };
+        /* Rows of a pass a warpgroup never reads are freed once they are in:
+         * warpgroup 1's (0, 1: the first loaded) when its pass starts,
+         * warpgroup 0's (4, 5: the last) when its pass ends. (Freeing
+         * warpgroup 1's at the pass end could deadlock: the next pass's
+         * row 2, which it waits for first, goes into row 1's slot.) */
         auto release_unread = [&](uint32_t r0) {
-            for (int i = 0; i < TR / 2; ++i)
-                release_unread_row(r0 + (wg ? i : TR / 2 + 2 + i));
+            for (int i = 0; i < 2; ++i) {
+                const uint32_t q = r0 + (wg ? i : 4 + i);
+                tr.mark();
+                wait_full(fullR, q, RS);
+                tr.add(TR_ROWS);
+                release(emptyR, q, RS, lane);
+            }
         };
         /* the step whose group is still in flight: its pass and position
          * (after each commit the kernel waits for all but the newest group;
@@ -845,12 +782,14 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
          * slower on the H100, bench/results/2026-12-06-h100-rrdb.md) */
         int prev_c = -1, prev_s = 0;
         auto release_step = [&](int c, int s) {
-            const uint32_t r0 = rq + PASS_ROWS * c; /* row 0 of pass c */
+            const uint32_t r0 = rq + 6 * c; /* row 0 of pass c */
             if (STACK) {
-                /* step s read input row TR / 2 wg + s; at the pass end the
-                 * pass's weights go */
-                release(emptyR, r0 + TR / 2 * wg + s, RS, lane);
-                if (s == NSTEP - 1) {
+                /* step s read input row 2 wg + s; at the pass end the rows
+                 * this warpgroup never reads and the pass's weights go too */
+                release(emptyR, r0 + 2 * wg + s, RS, lane);
+                if (s == 3) {
+                    if (wg == 0)
+                        release_unread(r0);
                     if (!stationary)
                         for (int kx = 0; kx < 3; ++kx)
                             release(emptyW, wq + 3 * c + kx, WS, lane);
@@ -872,46 +811,14 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
             }
         };
 
-        /* The stacked epilogue of accumulator J (output rows TR / 2 wg + 2 J
-         * and the next): through the storer (the stage's use kt NACC + J) or
-         * by this warpgroup's stores. */
-        auto stacked_epilogue = [&](auto j_const) {
-            constexpr int J = decltype(j_const)::value;
-            if (tma_store) {
-                wait_stage_free(kt * NACC + J);
-                stage_stacked(acc[J], st_base, wq4, lane, bq, a.slope);
-                hand_to_storer(t);
-                return;
-            }
-            named_sync(BAR_WG0 + wg, 128); /* the last stores have read the stage */
-            stage_stacked(acc[J], st_base, wq4, lane, bq, a.slope);
-            named_sync(BAR_WG0 + wg, 128);
-#pragma unroll
-            for (int it = 0; it < 2 * TW * 4 / 128; ++it) {
-                const int i = tid + 128 * it;
-                const int row = i >> 2, c8 = i & 3; /* row = half * TW + px */
-                const int half = row / TW, px = row - half * TW;
-                const int y = p.y0 + TR / 2 * wg + 2 * J + half, gx = p.x0 + px;
-                if (y < H && gx < W) {
-                    const long long pix = ((long long)p.img * H + y) * W + gx;
-                    Res8 rs = {};
-                    if (a.r1)
-                        rs = load_res8(a, pix, c8);
-                    store8(a, *reinterpret_cast<const uint4 *>(stage + stacked_stage_off(row, c8)),
-                           rs, pix, c8);
-                }
-            }
-        };
-
         /* One pass: chunk c of the input, KS k-steps of 16 channels (4, or
          * fewer for the last chunk; a compile-time count, since a branch
          * around the MMAs between the barrier waits makes ptxas serialize
-         * every wgmma, C7520). LAST: the tile's last pass. */
-        auto pass = [&](auto ks_const, auto first_const, auto last_const, int c) {
+         * every wgmma, C7520). */
+        auto pass = [&](auto ks_const, auto first_const, int c) {
             constexpr int KS = decltype(ks_const)::value;
             constexpr bool FIRST = decltype(first_const)::value; /* FOLD's pass */
-            constexpr bool LAST = decltype(last_const)::value;
-            const uint32_t r0 = rq + PASS_ROWS * c;
+            const uint32_t r0 = rq + 6 * c;
             if (wg == 1)
                 release_unread(r0);
             if (STACK) {
@@ -921,45 +828,25 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
                 for (int kx = 0; kx < 3; ++kx)
                     wait_full(fullW, w0 + kx, WS);
                 tr.add(TR_WEIGHTS);
-                /* step s: input row TR / 2 wg + s, which accumulator j
-                 * takes through the window of its own row s - 2 j */
 #pragma unroll
-                for (int s = 0; s < NSTEP; ++s) {
-                    const uint32_t q = r0 + TR / 2 * wg + s;
+                for (int s = 0; s < 4; ++s) {
+                    const uint32_t q = r0 + 2 * wg + s;
                     tr.mark();
                     wait_full(fullR, q, RS);
                     tr.add(TR_ROWS);
                     const uint64_t drow = sw128_desc(sRows + (q % RS) * L::ROW_SLOT);
-                    /* the weights' address, opaque to the compiler at each
-                     * step: with two accumulators the windows recur, and
-                     * their descriptors, kept from step to step, spilled */
-                    uint32_t sWs = sW;
-                    if constexpr (TALL)
-                        asm volatile("" : "+r"(sWs));
                     wg_fence();
 #pragma unroll
-                    for (int j = 0; j < NACC; ++j) {
-                        const int win = s - 2 * j; /* known once unrolled: no branch */
-                        if (win < 0 || win > 3)
-                            continue;
+                    for (int kx = 0; kx < 3; ++kx) {
+                        /* the window [W(ky = s) ; W(ky = s - 1)] of [0 W2 W1 W0 0] */
+                        const uint64_t da =
+                            sw128_desc(sW + ((w0 + kx) % WS) * L::WSLOT + (uint32_t)(3 - s) * 4096);
+                        const uint64_t db = desc_add(drow, kx * 128);
 #pragma unroll
-                        for (int kx = 0; kx < 3; ++kx) {
-                            /* the window [W(ky = win) ; W(ky = win - 1)] of [0 W2 W1 W0 0] */
-                            const uint64_t da = sw128_desc(sWs + ((w0 + kx) % WS) * L::WSLOT +
-                                                           (uint32_t)(3 - win) * 4096);
-                            const uint64_t db = desc_add(drow, kx * 128);
-#pragma unroll
-                            for (int k = 0; k < KS; ++k)
-                                wgmma_m64n96k16_ss(acc[j], desc_add(da, k * 32),
-                                                   desc_add(db, k * 32));
-                        }
+                        for (int k = 0; k < KS; ++k)
+                            wgmma_m64n96k16_ss(acc[0], desc_add(da, k * 32), desc_add(db, k * 32));
                     }
                     wg_commit();
-                    /* warpgroup 0: from step 2 on, the row warpgroup 1 takes
-                     * now, which it never reads, freed once in (waited for
-                     * while this step's MMAs run) */
-                    if (wg == 0 && s >= 2)
-                        release_unread_row(q + TR / 2);
                     tr.mark();
                     wg_wait<1>();
                     tr.add(TR_MMA_WAIT);
@@ -967,16 +854,6 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
                         release_step(prev_c, prev_s);
                     prev_c = c;
                     prev_s = s;
-                    /* tall, the last pass: accumulator 0's last MMAs (step
-                     * 3's) are complete once step 4's are the ones in
-                     * flight; its epilogue runs under them */
-                    if constexpr (STACK && LAST && NACC == 2)
-                        if (s == 4) {
-#pragma unroll
-                            for (int q2 = 0; q2 < TW / 2; ++q2)
-                                reg_fence(acc[0][q2]);
-                            stacked_epilogue(std::integral_constant<int, 0>());
-                        }
                 }
             } else {
                 /* step s = tap (ky, kx); ID: the fold's MMAs too (the centre
@@ -1038,12 +915,12 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
         };
         int c_next = 0;
         if constexpr (FOLD && !STACK) { /* launch_rrdb: two chunks or more */
-            pass(std::integral_constant<int, 4>(), std::true_type(), std::false_type(), 0);
+            pass(std::integral_constant<int, 4>(), std::true_type(), 0);
             c_next = 1;
         }
         for (int c = c_next; c < nch - 1; ++c)
-            pass(std::integral_constant<int, 4>(), std::false_type(), std::false_type(), c);
-        pass(std::integral_constant<int, KS_LAST>(), std::false_type(), std::true_type(), nch - 1);
+            pass(std::integral_constant<int, 4>(), std::false_type(), c);
+        pass(std::integral_constant<int, KS_LAST>(), std::false_type(), nch - 1);
         tr.mark();
         wg_wait<0>();
         tr.add(TR_DRAIN);
@@ -1053,14 +930,35 @@ __global__ void __launch_bounds__(rrdb_threads<STACK, TALL>(), 1)
             for (int q = 0; q < TW / 2; ++q)
                 reg_fence(acc[o][q]);
         release_step(prev_c, prev_s);
-        rq += PASS_ROWS * nch;
+        rq += 6 * nch;
         if (!stationary)
             wq += (STACK ? 3 : 9) * nch;
 
         /* ---- epilogue ---- */
         tr.mark();
-        if constexpr (STACK) {
-            stacked_epilogue(std::integral_constant<int, NACC - 1>());
+        if (STACK && tma_store) {
+            wait_stage_free(kt);
+            stage_stacked(acc[0], st_base, wq4, lane, bq, a.slope);
+            hand_to_storer(t);
+        } else if (STACK) {
+            named_sync(BAR_WG0 + wg, 128); /* the last tile's stores have read the stage */
+            stage_stacked(acc[0], st_base, wq4, lane, bq, a.slope);
+            named_sync(BAR_WG0 + wg, 128);
+#pragma unroll
+            for (int it = 0; it < 2 * TW * 4 / 128; ++it) {
+                const int i = tid + 128 * it;
+                const int row = i >> 2, c8 = i & 3; /* row = half * TW + px */
+                const int half = row / TW, px = row - half * TW;
+                const int y = p.y0 + 2 * wg + half, gx = p.x0 + px;
+                if (y < H && gx < W) {
+                    const long long pix = ((long long)p.img * H + y) * W + gx;
+                    Res8 rs = {};
+                    if (a.r1)
+                        rs = load_res8(a, pix, c8);
+                    store8(a, *reinterpret_cast<const uint4 *>(stage + stacked_stage_off(row, c8)),
+                           rs, pix, c8);
+                }
+            }
         } else {
             /* The residuals of a row are loaded all at once, after its
              * staging (which frees its accumulator's registers): loaded
@@ -1223,7 +1121,7 @@ cudaError_t encode_maps(const RrdbConvArgs &a, const ConvLaunch &l, CUtensorMap 
         const cuuint64_t rdims[4] = {(cuuint64_t)a.cout, (cuuint64_t)a.w, (cuuint64_t)a.h,
                                      (cuuint64_t)a.n};
         const cuuint64_t rstrides[3] = {rs, rs * a.w, rs * a.w * a.h};
-        const cuuint32_t rbox[4] = {(cuuint32_t)a.cout, TW, FLAG_ROWS, 1};
+        const cuuint32_t rbox[4] = {(cuuint32_t)a.cout, TW, TILE_ROWS, 1};
         if (l.encode_tiled(&res[k], CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<__half *>(rp),
                            rdims, rstrides, rbox, elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE,
                            CU_TENSOR_MAP_SWIZZLE_NONE, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
@@ -1280,25 +1178,14 @@ void plan_fold(const RrdbConvArgs &a, RrdbConvArgs &b)
     b.s2 = 0.f;
 }
 
-/* Tiles of rows x TW pixels on n images of h x w. */
-size_t claim_tiles(int n, int h, int w, int rows)
-{
-    return (size_t)((w + TW - 1) / TW) * ((h + rows - 1) / rows) * n;
-}
-
 template <bool STACK, int KS_LAST>
 cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
 {
     using L = RLayout<STACK>;
     RrdbConvArgs b = a;
     plan_fold(a, b);
-    auto kern = b.fold > 0.f ? conv3x3_rrdb_kernel<STACK, KS_LAST, !STACK, false>
-                             : conv3x3_rrdb_kernel<STACK, KS_LAST, false, false>;
-    /* tall tiles where the weights are stationary (the kernel's rule) */
-    const bool tall = STACK && a.cin <= 128 && !(a.off & (RRDB_OFF_TALL | RRDB_OFF_STATIONARY));
-    if constexpr (STACK)
-        if (tall)
-            kern = conv3x3_rrdb_kernel<true, KS_LAST, false, true>;
+    auto kern = b.fold > 0.f ? conv3x3_rrdb_kernel<STACK, KS_LAST, !STACK>
+                             : conv3x3_rrdb_kernel<STACK, KS_LAST, false>;
     cudaError_t e = sm90a_code(kern);
     if (e != cudaSuccess)
         return e;
@@ -1309,12 +1196,11 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
         a.in_stride % 8 || a.out_stride % 8 || (a.r1 && a.r1_stride % 8) ||
         (a.r2 && a.r2_stride % 8))
         return cudaErrorInvalidValue;
-    /* the flag tiles (as many as the tiles claimed, or more) count in int */
-    if (conv3x3_rrdb_tiles(a.n, a.h, a.w) > INT32_MAX)
-        return cudaErrorInvalidValue;
-    const long long tiles = (long long)claim_tiles(a.n, a.h, a.w, tall ? 8 : FLAG_ROWS);
+    const long long tiles = (long long)conv3x3_rrdb_tiles(a.n, a.h, a.w);
     if (tiles < 1)
         return cudaSuccess;
+    if (tiles > INT32_MAX)
+        return cudaErrorInvalidValue;
     e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, L::TOTAL);
     if (e != cudaSuccess)
         return e;
@@ -1332,7 +1218,7 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
         b.wait_epoch = 0;
     cudaLaunchConfig_t cfg = {};
     cfg.gridDim = dim3((unsigned)(tiles < l.num_sms ? tiles : l.num_sms));
-    cfg.blockDim = dim3(tall ? rrdb_threads<STACK, true>() : rrdb_threads<STACK, false>());
+    cfg.blockDim = dim3(L::NTHREADS);
     cfg.dynamicSmemBytes = L::TOTAL;
     cfg.stream = l.stream;
     cudaLaunchAttribute overlap;
@@ -1353,7 +1239,7 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
 
 bool conv3x3_rrdb_available(void)
 {
-    if (sm90a_code(conv3x3_rrdb_kernel<true, 4, false, true>) != cudaSuccess) {
+    if (sm90a_code(conv3x3_rrdb_kernel<true, 4, false>) != cudaSuccess) {
         cudaGetLastError();
         return false;
     }
@@ -1394,7 +1280,7 @@ void conv3x3_rrdb_pack_weights(const float *w, int cin, int cout, __half *out)
 
 size_t conv3x3_rrdb_tiles(int n, int h, int w)
 {
-    return claim_tiles(n, h, w, FLAG_ROWS);
+    return (size_t)((w + TW - 1) / TW) * ((h + TILE_ROWS - 1) / TILE_ROWS) * n;
 }
 
 bool conv3x3_rrdb_supports(int cin, int cout)

@@ -234,7 +234,6 @@ enum {
     RRDB_OFF_STREAM = 4,       /* consecutive RRDB convs overlapped, tile by tile */
     RRDB_OFF_FOLD = 8,         /* a residual that is the input's first 64 channels as an MMA */
     RRDB_OFF_TMA_STORE = 16,   /* Cout 32, no residual: the outputs stored by the copy engine */
-    RRDB_OFF_TALL = 32,        /* Cout 32: tiles of 8 output rows (else 4) */
     /* not a refinement: stalls of 0..32k cycles before the tiles, to test
      * the overlap's waits (cuda_psnr overlap) */
     RRDB_TEST_STALLS = 128,
@@ -247,8 +246,7 @@ bool conv3x3_rrdb_available(void);
 bool conv3x3_rrdb_supports(int cin, int cout);
 /* Bytes of the packed weights, and the packing (host): w is OIHW fp32. */
 size_t conv3x3_rrdb_weight_bytes(int cin, int cout);
-/* Flag tiles (4 rows x 96 pixels) of a launch on n x h x w: the flags it
- * sets, whatever the height of the tiles it claims. */
+/* Tiles of a launch on n x h x w: the flags it sets. */
 size_t conv3x3_rrdb_tiles(int n, int h, int w);
 void conv3x3_rrdb_pack_weights(const float *w, int cin, int cout, __half *out);
 cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l);
