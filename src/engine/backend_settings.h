@@ -27,9 +27,8 @@
  *                              bit mask N off (1 stationary weights, 2
  *                              residual prefetch, 4 consecutive convs
  *                              overlapped, 8 the residual folded into the
- *                              MMAs, 16 stores by the copy engine, 32
- *                              the 64-output convs' unread rows freed
- *                              early; to measure what each brings;
+ *                              MMAs, 16 stores by the copy engine; to
+ *                              measure what each brings;
  *                              128 adds stalls before the tiles, to test
  *                              the overlap)
  *   VSR_CUDA_NO_TAIL=1, VSR_CUDA_NO_FIRST=1  cuda: those fused steps off */

@@ -15,8 +15,7 @@
  *                        off (1 stationary weights, 2 residual
  *                        prefetch, 4 consecutive convs overlapped, 8
  *                        the residual folded into the MMAs, 16 stores
- *                        by the copy engine, 32 the 64-output convs'
- *                        unread rows freed early), to
+ *                        by the copy engine), to
  *                        measure what each brings; 128 adds stalls before
  *                        the tiles (cuda_psnr overlap's race check)
  *   VSR_CUDA_NO_FIRST=1, VSR_CUDA_NO_TAIL=1, VSR_CUDA_FIRST_FP32=1

@@ -764,24 +764,17 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
 
         /* Rows of a pass a warpgroup never reads are freed once they are in:
          * warpgroup 1's (0, 1: the first loaded) when its pass starts,
-         * warpgroup 0's (4, 5: the last) when its pass ends, or, plain, in
-         * its taps 4 and 7 (the next pass's rows 0 and 1, warpgroup 0's
-         * first, go into their slots: freed at its pass end, they came in
-         * only after it, every pass). Every warp sees every row's slot
-         * full, in order: a parity wait on a slot whose use before it the
-         * warp did not see can pass while that use is still loading
-         * (2026-12-07-h100-rrdb-7.md, calls 32-34). (Freeing warpgroup 1's
-         * at the pass end could deadlock: the next pass's row 2, which it
-         * waits for first, goes into row 1's slot.) */
-        auto release_unread_row = [&](uint32_t q) {
-            tr.mark();
-            wait_full(fullR, q, RS);
-            tr.add(TR_ROWS);
-            release(emptyR, q, RS, lane);
-        };
+         * warpgroup 0's (4, 5: the last) when its pass ends. (Freeing
+         * warpgroup 1's at the pass end could deadlock: the next pass's
+         * row 2, which it waits for first, goes into row 1's slot.) */
         auto release_unread = [&](uint32_t r0) {
-            for (int i = 0; i < 2; ++i)
-                release_unread_row(r0 + (wg ? i : 4 + i));
+            for (int i = 0; i < 2; ++i) {
+                const uint32_t q = r0 + (wg ? i : 4 + i);
+                tr.mark();
+                wait_full(fullR, q, RS);
+                tr.add(TR_ROWS);
+                release(emptyR, q, RS, lane);
+            }
         };
         /* the step whose group is still in flight: its pass and position
          * (after each commit the kernel waits for all but the newest group;
@@ -811,7 +804,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     else {
                         release(emptyR, r0 + 2 * wg + 2, RS, lane);
                         release(emptyR, r0 + 2 * wg + 3, RS, lane);
-                        if (wg == 0 && (a.off & RRDB_OFF_EARLY_UNREAD))
+                        if (wg == 0)
                             release_unread(r0);
                     }
                 }
@@ -896,10 +889,6 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                                                    desc_add(db, k * 32));
                     }
                     wg_commit();
-                    /* warpgroup 0's unread rows, waited for while the
-                     * step's MMAs run */
-                    if (wg == 0 && (s == 4 || s == 7) && !(a.off & RRDB_OFF_EARLY_UNREAD))
-                        release_unread_row(r0 + (s == 4 ? 4 : 5));
                     tr.mark();
                     wg_wait<1>();
                     tr.add(TR_MMA_WAIT);

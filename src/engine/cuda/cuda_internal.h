@@ -229,12 +229,11 @@ struct RrdbConvArgs {
  * default; VSR_CUDA_RRDB_OFF (a sum of these) turns them off to measure
  * what each brings. */
 enum {
-    RRDB_OFF_STATIONARY = 1,    /* Cout 32, Cin <= 128: weights loaded once a CTA */
-    RRDB_OFF_RES_PREFETCH = 2,  /* residuals prefetched into L2 before the epilogue */
-    RRDB_OFF_STREAM = 4,        /* consecutive RRDB convs overlapped, tile by tile */
-    RRDB_OFF_FOLD = 8,          /* a residual that is the input's first 64 channels as an MMA */
-    RRDB_OFF_TMA_STORE = 16,    /* Cout 32, no residual: the outputs stored by the copy engine */
-    RRDB_OFF_EARLY_UNREAD = 32, /* Cout 64: warpgroup 0's unread rows freed in the pass */
+    RRDB_OFF_STATIONARY = 1,   /* Cout 32, Cin <= 128: weights loaded once a CTA */
+    RRDB_OFF_RES_PREFETCH = 2, /* residuals prefetched into L2 before the epilogue */
+    RRDB_OFF_STREAM = 4,       /* consecutive RRDB convs overlapped, tile by tile */
+    RRDB_OFF_FOLD = 8,         /* a residual that is the input's first 64 channels as an MMA */
+    RRDB_OFF_TMA_STORE = 16,   /* Cout 32, no residual: the outputs stored by the copy engine */
     /* not a refinement: stalls of 0..32k cycles before the tiles, to test
      * the overlap's waits (cuda_psnr overlap) */
     RRDB_TEST_STALLS = 128,
