@@ -30,7 +30,9 @@
  *                              MMAs, 16 stores by the copy engine; to
  *                              measure what each brings;
  *                              128 adds stalls before the tiles, to test
- *                              the overlap)
+ *                              the overlap; 32 and 64 drop the 64-output
+ *                              convs' epilogue or its stores, to time
+ *                              them: wrong outputs)
  *   VSR_CUDA_NO_TAIL=1, VSR_CUDA_NO_FIRST=1  cuda: those fused steps off */
 #ifndef VSR_ENGINE_BACKEND_SETTINGS_H
 #define VSR_ENGINE_BACKEND_SETTINGS_H

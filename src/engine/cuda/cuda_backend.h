@@ -17,7 +17,9 @@
  *                        the residual folded into the MMAs, 16 stores
  *                        by the copy engine), to
  *                        measure what each brings; 128 adds stalls before
- *                        the tiles (cuda_psnr overlap's race check)
+ *                        the tiles (cuda_psnr overlap's race check); 32
+ *                        and 64 drop the 64-output convs' epilogue or
+ *                        its stores, to time them (wrong outputs)
  *   VSR_CUDA_NO_FIRST=1, VSR_CUDA_NO_TAIL=1, VSR_CUDA_FIRST_FP32=1
  *                        debugging: generic first layer / generic tail /
  *                        first layer in fp32 FMA instead of tensor cores

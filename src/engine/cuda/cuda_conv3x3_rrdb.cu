@@ -966,8 +966,11 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
              * as the compiler knows) kept them to one round trip at a
              * time, 12 a tile. */
             constexpr int NIT = TW * 8 / 128;
+            /* diagnostics (cost of the epilogue): none of it, or no stores */
+            const bool no_epilogue = a.off & RRDB_TEST_NO_EPILOGUE;
+            const bool no_stores = a.off & (RRDB_TEST_NO_EPILOGUE | RRDB_TEST_NO_STORES);
 #pragma unroll
-            for (int o = 0; o < 2; ++o) {
+            for (int o = 0; o < 2 && !no_epilogue; ++o) {
                 const int y = p.y0 + 2 * wg + o;
                 named_sync(BAR_WG0 + wg, 128);
                 stage_bias_prelu<TW>(acc[o], st_base, wq4, lane, bq, sq, a.stage_scale);
@@ -985,7 +988,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 for (int it = 0; it < NIT; ++it) {
                     const int i = tid + 128 * it;
                     const int px = i >> 3, c8 = i & 7, gx = p.x0 + px;
-                    if (y < H && gx < W)
+                    if (y < H && gx < W && !no_stores)
                         store8(a,
                                *reinterpret_cast<const uint4 *>(stage + px * 128 +
                                                                 ((c8 ^ (px & 7)) << 4)),

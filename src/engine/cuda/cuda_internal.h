@@ -234,6 +234,10 @@ enum {
     RRDB_OFF_STREAM = 4,       /* consecutive RRDB convs overlapped, tile by tile */
     RRDB_OFF_FOLD = 8,         /* a residual that is the input's first 64 channels as an MMA */
     RRDB_OFF_TMA_STORE = 16,   /* Cout 32, no residual: the outputs stored by the copy engine */
+    /* not refinements: Cout 64 without its epilogue's stores, or without
+     * its epilogue (outputs left as they were: wrong, to time them) */
+    RRDB_TEST_NO_EPILOGUE = 32,
+    RRDB_TEST_NO_STORES = 64,
     /* not a refinement: stalls of 0..32k cycles before the tiles, to test
      * the overlap's waits (cuda_psnr overlap) */
     RRDB_TEST_STALLS = 128,
