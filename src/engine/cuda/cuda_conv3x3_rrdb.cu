@@ -968,7 +968,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             constexpr int NIT = TW * 8 / 128;
             /* diagnostics (cost of the epilogue): none of it, or no stores */
             const bool no_epilogue = a.off & RRDB_TEST_NO_EPILOGUE;
-            const bool no_stores = a.off & (RRDB_TEST_NO_EPILOGUE | RRDB_TEST_NO_STORES);
+            const bool no_stores = a.off & RRDB_TEST_NO_STORES;
 #pragma unroll
             for (int o = 0; o < 2 && !no_epilogue; ++o) {
                 const int y = p.y0 + 2 * wg + o;
