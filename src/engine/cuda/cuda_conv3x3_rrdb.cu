@@ -53,12 +53,15 @@
  * shared memory (stmatrix.trans, a warpgroup's stage). Cout 32 without
  * residuals: the storer takes the stage to global memory by a TMA store
  * (its layout is the copy engine's 64-byte swizzle) while the consumers
- * go on. Otherwise the consumers read the stage back and store it by
- * 16-byte stores, the residuals read and added per 8 channels of a pixel
- * in fp32 (Cout 64: a row's residuals loaded all at once before its
- * stores). A residual that is the input's own first 64 channels (the
- * dense block's x, added by its last conv) is folded into the MMAs
- * instead (FOLD).
+ * go on; Cout 64 without residuals (after the fold), a row's stage goes
+ * out by a TMA store that the warpgroup's first thread issues, and that
+ * thread's warp reports the tile done once the stores are complete, at
+ * the next tile's epilogue. Otherwise the consumers read the stage back
+ * and store it by 16-byte stores, the residuals read and added per 8
+ * channels of a pixel in fp32 (Cout 64: a row's residuals loaded all at
+ * once before its stores). A residual that is the input's own first 64
+ * channels (the dense block's x, added by its last conv) is folded into
+ * the MMAs instead (FOLD).
  *
  * Second round (bench/cuda_NOTES.md, RRDB; each can be turned off by
  * VSR_CUDA_RRDB_OFF to compare): Cout 32 with at most two chunks keeps its
@@ -427,6 +430,13 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
      * store, issued by the storer warp, and the consumers go on to their
      * next tile's MMAs meanwhile (the outputs are plain values). */
     const bool tma_store = STACK && !a.r1 && !(a.off & RRDB_OFF_TMA_STORE);
+    /* Cout 64 without residuals (after the fold): each row's stage goes
+     * out by a TMA store that the warpgroup's first thread issues, the
+     * warpgroup going on meanwhile; that thread's warp says the tile is
+     * done only once its stores are complete, at the next tile's
+     * epilogue (call 37: without their stores the 64-output convs took
+     * 3.3 ms less a frame) */
+    const bool tma_store64 = !STACK && !a.r1 && !(a.off & RRDB_OFF_TMA_STORE);
 
     const int H = a.h, W = a.w;
     const int tiles_x = (W + TW - 1) / TW, tiles_y = (H + TILE_ROWS - 1) / TILE_ROWS;
@@ -732,6 +742,20 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         }
     };
 
+    /* Cout 64 with TMA stores: the issuing warp's part of tile kt done,
+     * once its stores are complete (and ordered before the flag, which
+     * the next launch acquires before its copy engine reads them) */
+    auto stores_done = [&](int kt_done) {
+        if (wq4 != 0)
+            return;
+        if (tid == 0) {
+            bulk_wait<0>();
+            fence_proxy_async_global();
+        }
+        __syncwarp();
+        release(doneT, kt_done, L::DONE_RING, lane);
+    };
+
     for (int kt = 0;; ++kt) {
         /* the tile's number, left by the producer before its first row */
         tr.mark();
@@ -743,6 +767,8 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 wait_stage_free(kt);
                 hand_to_storer(-1);
             } else {
+                if (tma_store64 && kt > 0)
+                    stores_done(kt - 1);
                 __syncwarp();
                 release(doneT, kt, L::DONE_RING, lane);
             }
@@ -968,12 +994,25 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             constexpr int NIT = TW * 8 / 128;
             /* diagnostics (cost of the epilogue): none of it, or no stores */
             const bool no_epilogue = a.off & RRDB_TEST_NO_EPILOGUE;
-            const bool no_stores = a.off & RRDB_TEST_NO_STORES;
+            const bool no_stores = a.off & (RRDB_TEST_NO_EPILOGUE | RRDB_TEST_NO_STORES);
+            if (tma_store64 && kt > 0)
+                stores_done(kt - 1);
 #pragma unroll
             for (int o = 0; o < 2 && !no_epilogue; ++o) {
                 const int y = p.y0 + 2 * wg + o;
+                if (tma_store64 && tid == 0)
+                    bulk_wait_read<0>(); /* the copy engine has read the stage */
                 named_sync(BAR_WG0 + wg, 128);
                 stage_bias_prelu<TW>(acc[o], st_base, wq4, lane, bq, sq, a.stage_scale);
+                if (tma_store64) {
+                    fence_proxy_async(); /* this thread's staging, to the copy engine */
+                    named_sync(BAR_WG0 + wg, 128);
+                    if (tid == 0 && !no_stores) {
+                        tma_store_4d(&outm, st_base, 0, p.x0, y, p.img);
+                        bulk_commit();
+                    }
+                    continue;
+                }
                 Res8 rs[NIT];
 #pragma unroll
                 for (int it = 0; it < NIT; ++it) {
@@ -997,9 +1036,10 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             }
         }
         /* the tile is stored: the finisher sets its flag (for the copy
-         * engine's stores, once the storer says so) */
+         * engine's stores, once the storer, or Cout 64 the issuing warp,
+         * says so) */
         __syncwarp();
-        if (!tma_store)
+        if (!tma_store && !(tma_store64 && wq4 == 0))
             release(doneT, kt, L::DONE_RING, lane);
         tr.add(TR_EPILOGUE);
         tr.count(TR_TILES);
@@ -1144,6 +1184,18 @@ cudaError_t encode_maps(const RrdbConvArgs &a, const ConvLaunch &l, CUtensorMap 
         const cuuint32_t obox[4] = {32, TW, 2, 1};
         if (l.encode_tiled(&out, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, a.out, odims, ostrides, obox,
                            elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_64B,
+                           CU_TENSOR_MAP_L2_PROMOTION_NONE,
+                           CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
+            *off_bits |= RRDB_OFF_TMA_STORE;
+    } else if (a.cout == 64 && !a.r1 && !(*off_bits & RRDB_OFF_TMA_STORE)) {
+        /* Cout 64: a row's stage, TW pixels x 64 channels, 128-byte rows
+         * in the 128-byte swizzle that stage_bias_prelu writes */
+        const cuuint64_t os = (cuuint64_t)a.out_stride * 2;
+        const cuuint64_t odims[4] = {64, (cuuint64_t)a.w, (cuuint64_t)a.h, (cuuint64_t)a.n};
+        const cuuint64_t ostrides[3] = {os, os * a.w, os * a.w * a.h};
+        const cuuint32_t obox[4] = {64, TW, 1, 1};
+        if (l.encode_tiled(&out, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, a.out, odims, ostrides, obox,
+                           elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
                            CU_TENSOR_MAP_L2_PROMOTION_NONE,
                            CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
             *off_bits |= RRDB_OFF_TMA_STORE;

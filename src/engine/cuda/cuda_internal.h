@@ -233,7 +233,7 @@ enum {
     RRDB_OFF_RES_PREFETCH = 2, /* residuals prefetched into L2 before the epilogue */
     RRDB_OFF_STREAM = 4,       /* consecutive RRDB convs overlapped, tile by tile */
     RRDB_OFF_FOLD = 8,         /* a residual that is the input's first 64 channels as an MMA */
-    RRDB_OFF_TMA_STORE = 16,   /* Cout 32, no residual: the outputs stored by the copy engine */
+    RRDB_OFF_TMA_STORE = 16,   /* no residual (after the fold): stored by the copy engine */
     /* not refinements: Cout 64 without its epilogue's stores, or without
      * its epilogue (outputs left as they were: wrong, to time them) */
     RRDB_TEST_NO_EPILOGUE = 32,
