@@ -53,6 +53,7 @@ void vsr_backend_settings_from_env(vsr_backend_settings *s)
     s->cuda_rrdb_off = v && atoi(v) > 0 ? atoi(v) & 255 : 0;
     s->cuda_no_tail = env_flag("VSR_CUDA_NO_TAIL", 0);
     s->cuda_no_first = env_flag("VSR_CUDA_NO_FIRST", 0);
+    s->cuda_no_upconv = env_flag("VSR_CUDA_NO_UPCONV", 0);
 }
 
 void vsr_backend_settings_of(const vsr_backend_settings *given, vsr_backend_settings *s)

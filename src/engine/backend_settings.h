@@ -33,7 +33,9 @@
  *                              the overlap; 32 and 64 drop the 64-output
  *                              convs' epilogue or its stores, to time
  *                              them: wrong outputs)
- *   VSR_CUDA_NO_TAIL=1, VSR_CUDA_NO_FIRST=1  cuda: those fused steps off */
+ *   VSR_CUDA_NO_TAIL=1, VSR_CUDA_NO_FIRST=1  cuda: those fused steps off
+ *   VSR_CUDA_NO_UPCONV=1       cuda: nearest x2 and the 3x3 conv after it
+ *                              as two steps, not one */
 #ifndef VSR_ENGINE_BACKEND_SETTINGS_H
 #define VSR_ENGINE_BACKEND_SETTINGS_H
 
@@ -56,6 +58,7 @@ typedef struct vsr_backend_settings {
     int cuda_rrdb_off; /* bit mask of the RRDB kernels' refinements turned off */
     int cuda_no_tail;
     int cuda_no_first;
+    int cuda_no_upconv;
 } vsr_backend_settings;
 
 /* The defaults: every knob off, fused kernels on, the default variant. */

@@ -1,6 +1,8 @@
-/* The SRVGG body convolution (3x3, 64 -> 64, + bias, PReLU, fp16 NHWC) and
- * its tail (3x3, 64 -> 48, + bias, PixelShuffle(4), + the upsampled input,
- * fp32 NCHW) on Hopper: a warp-specialized implicit GEMM.
+/* The SRVGG body convolution (3x3, 64 -> 64, + bias, PReLU, fp16 NHWC), its
+ * tail (3x3, 64 -> 48, + bias, PixelShuffle(4), + the upsampled input, fp32
+ * NCHW), and the RRDB models' upsampling (nearest x2, then 3x3 64 -> 64, +
+ * bias, PReLU, as one step: UP2 below) on Hopper: a warp-specialized
+ * implicit GEMM.
  *
  * Work: an output tile is TW pixels of one row (160, or 128 where that
  * pads the width less; the tail always 128). Tiles are numbered down the
@@ -32,7 +34,19 @@
  * tiles above, on and below it, and each of them arrives once after its
  * MMAs; rows at the ends of a range have fewer readers, and the first of
  * their readers arrives for the missing ones (an early arrival cannot
- * complete the phase before the real readers' arrivals). */
+ * complete the phase before the real readers' arrivals).
+ *
+ * UP2: a 3x3 conv of the nearest-x2 upsampled input is, per output parity
+ * (py, px), a 2x2 conv of the input itself: output row 2y + py reads
+ * input rows y - 1 + py + ty (ty = 0, 1) with the kernel rows summed as
+ * {0}, {1, 2} (py 0) or {0, 1}, {2} (py 1), and the same across. So a
+ * tile (input row y, TW input pixels) reads the same three rows as the
+ * body's, and gives output rows 2y and 2y + 1 (two accumulators) at
+ * pixels of one parity px, which the CTA keeps for all its tiles (its 8
+ * summed weight blocks resident; the grid's two halves take px 0 and 1):
+ * 4 taps an output pixel instead of 9, and the upsampled activations
+ * (4x the input's bytes) never written or read (0.9 ms of a
+ * realesrgan-x4plus frame at 960x540 on an H100 went to them). */
 #include <cuda.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -52,7 +66,7 @@ namespace
 
 using namespace tc;
 
-constexpr int W_BYTES = 9 * 64 * 128; /* weights: 9 taps x 64 out x 64 in, fp16 */
+constexpr int W_BYTES = 9 * 64 * 128; /* weights: 9 taps x 64 out x 64 in, fp16 (UP2: 8) */
 constexpr int NTHREADS = 288;
 constexpr int PRODUCER_WARP = 8;
 constexpr int SMEM_LIMIT = 227 * 1024; /* shared memory of a block on sm_90 */
@@ -178,15 +192,28 @@ __device__ __forceinline__ void tail_epilogue(const Conv3x3Args &a, const float 
     }
 }
 
-/* TAIL: the SRVGG tail instead of a body layer: 48 output channels (rows
- * 48..63 of the weights are zero), + bias, PixelShuffle(4), + the
- * nearest-x4 upsampled fp32 input, fp32 NCHW out. Its epilogue stages half
- * the shuffled tile (2 of the 4 output rows) at a time. */
-template <int TW, bool TAIL>
+/* What a kernel makes of its tiles. TAIL: the SRVGG tail instead of a body
+ * layer: 48 output channels (rows 48..63 of the weights are zero), + bias,
+ * PixelShuffle(4), + the nearest-x4 upsampled fp32 input, fp32 NCHW out;
+ * its epilogue stages half the shuffled tile (2 of the 4 output rows) at a
+ * time. UP2: the nearest-x2 upsampling and a body layer (above). */
+enum Mode { BODY, TAIL, UP2 };
+
+/* UP2's weight block for output parity (py, px) and tap (ty, tx): the
+ * kernel's taps ky, kx with ky in rows_of(py, ty), kx in rows_of(px, tx)
+ * summed, a bit set per kernel row */
+__host__ __device__ constexpr int up2_rows_of(int p, int t)
+{
+    return p == 0 ? (t == 0 ? 1 : 6) : (t == 0 ? 3 : 4);
+}
+
+template <int TW, int MODE>
 __global__ void __launch_bounds__(NTHREADS, 1)
     conv3x3_tma_pingpong_kernel(const Conv3x3Args a, const __grid_constant__ CUtensorMap rows)
 {
 #ifdef VSR_HAVE_WGMMA_CODE
+    constexpr bool IS_TAIL = MODE == TAIL, IS_UP2 = MODE == UP2;
+    constexpr int NACC = IS_UP2 ? 2 : 1; /* UP2: output rows 2y and 2y + 1 */
     extern __shared__ unsigned char smem_raw[];
     unsigned char *smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
     const uint32_t base = smem_u32(smem);
@@ -200,17 +227,23 @@ __global__ void __launch_bounds__(NTHREADS, 1)
     const int H = a.h, W = a.w;
     const int tiles_x = (W + TW - 1) / TW;
     const long long total = (long long)a.n * tiles_x * H;
-    const int i0 = (int)(total * blockIdx.x / gridDim.x);
-    const int i1 = (int)(total * (blockIdx.x + 1) / gridDim.x);
+    /* UP2: the grid's first half makes the even output columns, the
+     * second the odd ones, each half all the tiles */
+    const int ctas = IS_UP2 ? (int)gridDim.x / 2 : (int)gridDim.x;
+    const int px = IS_UP2 ? (int)blockIdx.x / ctas : 0, cta = (int)blockIdx.x - px * ctas;
+    const int i0 = (int)(total * cta / ctas);
+    const int i1 = (int)(total * (cta + 1) / ctas);
 
-    /* weights: tap-major, 64 rows (output channels) of 128 bytes, swizzled */
-    constexpr int NREAL = TAIL ? 48 : 64;
-    for (int idx = threadIdx.x; idx < 64 * 72; idx += NTHREADS) {
-        const int n = idx / 72, c = idx - n * 72;
+    /* weights: tap-major, 64 rows (output channels) of 128 bytes, swizzled
+     * (UP2: the 8 blocks of this CTA's parity px) */
+    constexpr int NREAL = IS_TAIL ? 48 : 64, TAPS = IS_UP2 ? 8 : 9;
+    const __half *wt = a.wt + (long long)px * 64 * TAPS * 64;
+    for (int idx = threadIdx.x; idx < 64 * TAPS * 8; idx += NTHREADS) {
+        const int n = idx / (TAPS * 8), c = idx - n * (TAPS * 8);
         const int tap = c >> 3, cc = c & 7;
         const bool real = n < NREAL;
         cp_async16(sW + (uint32_t)(tap * 8192 + n * 128 + ((cc ^ (n & 7)) << 4)),
-                   real ? a.wt + (long long)n * 576 + c * 8 : a.wt, real ? 16 : 0);
+                   real ? wt + (long long)n * TAPS * 64 + c * 8 : wt, real ? 16 : 0);
     }
     cp_async_commit();
     for (int i = threadIdx.x; i < 64; i += NTHREADS) {
@@ -267,23 +300,31 @@ __global__ void __launch_bounds__(NTHREADS, 1)
         if (j > 0)
             named_sync(wg ? BAR_TO_WG1 : BAR_TO_WG0, 256); /* the tensor cores are ours */
 
-        float acc[TW / 2];
+        float acc[NACC][TW / 2];
 #pragma unroll
-        for (int q = 0; q < TW / 2; ++q)
-            acc[q] = 0.f;
+        for (int h = 0; h < NACC; ++h)
 #pragma unroll
-        for (int q = 0; q < TW / 2; ++q)
-            reg_fence(acc[q]);
+            for (int q = 0; q < TW / 2; ++q)
+                acc[h][q] = 0.f;
+#pragma unroll
+        for (int h = 0; h < NACC; ++h)
+#pragma unroll
+            for (int q = 0; q < TW / 2; ++q)
+                reg_fence(acc[h][q]);
         wg_fence();
+        /* per tap: its weight block, the input row (0..2 from row y - 1)
+         * and the column (0..2 from pixel x0 - 1) it reads, the accumulator */
 #pragma unroll
-        for (int tap = 0; tap < 9; ++tap) {
-            const int ky = tap / 3, kx = tap - ky * 3;
+        for (int tap = 0; tap < TAPS; ++tap) {
+            const int py = IS_UP2 ? tap >> 2 : 0;
+            const int ky = IS_UP2 ? py + ((tap >> 1) & 1) : tap / 3;
+            const int kx = IS_UP2 ? px + (tap & 1) : tap - ky * 3;
             const uint32_t bstart = sRing + (uint32_t)(((t.q + ky) % RING) * ROW_SLOT + kx * 128);
 #pragma unroll
             for (int kc = 0; kc < 4; ++kc)
-                wgmma_ss<TW>(acc, sw128_desc(sW + tap * 8192 + kc * 32),
+                wgmma_ss<TW>(acc[py], sw128_desc(sW + tap * 8192 + kc * 32),
                              sw128_desc(bstart + kc * 32));
-            if (tap == 7)
+            if (tap == TAPS - 2)
                 wg_commit(); /* the last tap's 4 in a group of their own */
         }
         wg_commit();
@@ -293,8 +334,10 @@ __global__ void __launch_bounds__(NTHREADS, 1)
             named_arrive(wg ? BAR_TO_WG0 : BAR_TO_WG1, 256);
         wg_wait<0>();
 #pragma unroll
-        for (int q = 0; q < TW / 2; ++q)
-            reg_fence(acc[q]);
+        for (int h = 0; h < NACC; ++h)
+#pragma unroll
+            for (int q = 0; q < TW / 2; ++q)
+                reg_fence(acc[h][q]);
 
         /* every warp of the warpgroup is past its MMAs (the rows are free)
          * and past the last tile's stores (the stage is free) */
@@ -312,21 +355,29 @@ __global__ void __launch_bounds__(NTHREADS, 1)
         const int img = t.s / tiles_x, x0 = (t.s - img * tiles_x) * TW;
         /* acc[jn*4 + q]: channel 16 wq + g (+8 for q >= 2), pixel 8 jn + 2 tq
          * (+1 for odd q) */
-        if (TAIL) {
-            tail_epilogue<TW>(a, acc, reinterpret_cast<float *>(stage), wg, wq, lane, img, t.y, x0,
-                              bq);
+        if (IS_TAIL) {
+            tail_epilogue<TW>(a, acc[0], reinterpret_cast<float *>(stage), wg, wq, lane, img, t.y,
+                              x0, bq);
             continue;
         }
-        stage_bias_prelu<TW>(acc, st_base, wq, lane, bq, sq);
-        named_sync(BAR_WG0 + wg, 128);
-        __half *orow = a.out + (((long long)img * H + t.y) * W + x0) * 64;
+        /* UP2: output row 2y + py, pixels 2 (x0 + p) + px */
+        const int OS = IS_UP2 ? 2 : 1;
 #pragma unroll
-        for (int it = 0; it < TW * 8 / 128; ++it) {
-            const int i = tid + 128 * it;
-            const int px = i >> 3, c = i & 7;
-            if (x0 + px < W)
-                *reinterpret_cast<uint4 *>(orow + px * 64 + c * 8) =
-                    *reinterpret_cast<const uint4 *>(stage + px * 128 + ((c ^ (px & 7)) << 4));
+        for (int h = 0; h < NACC; ++h) {
+            if (h > 0)
+                named_sync(BAR_WG0 + wg, 128); /* the stage is read: the next row may go in */
+            stage_bias_prelu<TW>(acc[h], st_base, wq, lane, bq, sq);
+            named_sync(BAR_WG0 + wg, 128);
+            __half *orow =
+                a.out + (((long long)img * OS * H + OS * t.y + h) * OS * W + OS * x0 + px) * 64;
+#pragma unroll
+            for (int it = 0; it < TW * 8 / 128; ++it) {
+                const int i = tid + 128 * it;
+                const int p = i >> 3, c = i & 7;
+                if (x0 + p < W)
+                    *reinterpret_cast<uint4 *>(orow + OS * p * 64 + c * 8) =
+                        *reinterpret_cast<const uint4 *>(stage + p * 128 + ((c ^ (p & 7)) << 4));
+            }
         }
     }
 #else
@@ -336,11 +387,11 @@ __global__ void __launch_bounds__(NTHREADS, 1)
 #endif
 }
 
-template <int TW, bool TAIL>
+template <int TW, int MODE>
 cudaError_t launch_tma_pingpong(const Conv3x3Args &a, const ConvLaunch &l)
 {
     using L = Layout<TW>;
-    auto kern = conv3x3_tma_pingpong_kernel<TW, TAIL>;
+    auto kern = conv3x3_tma_pingpong_kernel<TW, MODE>;
     cudaError_t e = sm90a_code(kern);
     if (e != cudaSuccess)
         return e;
@@ -368,7 +419,11 @@ cudaError_t launch_tma_pingpong(const Conv3x3Args &a, const ConvLaunch &l)
     if (r != CUDA_SUCCESS)
         return cudaErrorInvalidValue;
 
-    const int grid = (int)(tiles < l.num_sms ? tiles : l.num_sms);
+    /* UP2: an even grid, half of it for each output column parity */
+    const long long work = MODE == UP2 ? 2 * tiles : tiles;
+    int grid = (int)(work < l.num_sms ? work : l.num_sms);
+    if (MODE == UP2)
+        grid = grid < 2 ? 2 : grid & ~1;
     kern<<<grid, NTHREADS, L::TOTAL, l.stream>>>(a, map);
     return cudaGetLastError();
 }
@@ -377,13 +432,45 @@ cudaError_t launch_tma_pingpong(const Conv3x3Args &a, const ConvLaunch &l)
 
 cudaError_t launch_conv3x3_tma_pingpong(const Conv3x3Args &a, const ConvLaunch &l, int tile_w)
 {
-    return tile_w == 160 ? launch_tma_pingpong<160, false>(a, l)
-                         : launch_tma_pingpong<128, false>(a, l);
+    return tile_w == 160 ? launch_tma_pingpong<160, BODY>(a, l)
+                         : launch_tma_pingpong<128, BODY>(a, l);
 }
 cudaError_t launch_conv3x3_tma_pingpong_tail(const Conv3x3Args &a, const ConvLaunch &l)
 {
     /* 128-px tiles: at 1080p on H100 the tail took 0.31 ms so, 0.46 ms at 160 */
-    return launch_tma_pingpong<128, true>(a, l);
+    return launch_tma_pingpong<128, TAIL>(a, l);
+}
+cudaError_t launch_conv3x3_up2(const Conv3x3Args &a, const ConvLaunch &l)
+{
+    /* 128-px tiles: two accumulators of 64 x 128 (at 160, 160 registers) */
+    return launch_tma_pingpong<128, UP2>(a, l);
+}
+
+bool conv3x3_up2_available(void)
+{
+    const cudaError_t e = sm90a_code(conv3x3_tma_pingpong_kernel<128, UP2>);
+    cudaGetLastError();
+    return e == cudaSuccess;
+}
+
+void conv3x3_up2_pack_weights(const float *w, __half *out)
+{
+    /* [px][o][tap (py, ty, tx)][ci], each the sum of its kernel taps in
+     * fp32, rounded once */
+    for (int px = 0; px < 2; ++px)
+        for (int o = 0; o < 64; ++o)
+            for (int tap = 0; tap < 8; ++tap) {
+                const int py = tap >> 2, ty = (tap >> 1) & 1, tx = tap & 1;
+                const int rows = up2_rows_of(py, ty), cols = up2_rows_of(px, tx);
+                for (int ci = 0; ci < 64; ++ci) {
+                    float v = 0.f;
+                    for (int ky = 0; ky < 3; ++ky)
+                        for (int kx = 0; kx < 3; ++kx)
+                            if ((rows >> ky & 1) && (cols >> kx & 1))
+                                v += w[((o * 64 + ci) * 3 + ky) * 3 + kx];
+                    out[((px * 64 + o) * 8 + tap) * 64 + ci] = __float2half_rn(v);
+                }
+            }
 }
 
 } // namespace vsrcuda

@@ -460,6 +460,27 @@ int run_step(Ctx *c, int s, bool overlap, vsr_error *err)
         }
         break;
     }
+    case S_CONV_UP2: {
+        const vsr_shape &is = c->shapes[st.in_blobs[0]];
+        if (os.h != 2 * is.h || os.w != 2 * is.w || c->cp[st.in_blobs[0]] != 64 ||
+            c->cp[st.out_blob] != 64 || c->choff[st.in_blobs[0]] || c->choff[st.out_blob])
+            return vsr_error_set(err, VSR_ERR_BACKEND,
+                                 "cuda: layer %s: %s from %dx%d to %dx%d, or strided channels",
+                                 nd.name, step_kind_name(st.kind), is.w, is.h, os.w, os.h);
+        Conv3x3Args a;
+        a.in = buf(st.in_blobs[0]);
+        a.wt = W->ptr<__half>(st.off_w16);
+        a.bias = W->ptr<float>(st.off_bias);
+        a.slopes = W->ptr<float>(st.off_slopes);
+        a.out = buf(st.out_blob);
+        a.resid = nullptr;
+        a.out_f32 = nullptr;
+        a.n = n;
+        a.h = is.h;
+        a.w = is.w;
+        e = launch_conv3x3_up2(a, {W->num_sms, W->encode_tiled, stream});
+        break;
+    }
     case S_CONV_NARROW: {
         const vsr_conv_params &cv = nd.p.conv;
         const vsr_shape &is = c->shapes[nd.inputs[0]];

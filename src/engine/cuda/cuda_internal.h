@@ -177,6 +177,17 @@ cudaError_t launch_conv3x3_tail48(int variant, const Conv3x3Args &a, const ConvL
 cudaError_t launch_conv3x3_tma_pingpong(const Conv3x3Args &a, const ConvLaunch &l, int tile_w);
 /* The same kernel as the SRVGG tail (launch_conv3x3_tail48's work). */
 cudaError_t launch_conv3x3_tma_pingpong_tail(const Conv3x3Args &a, const ConvLaunch &l);
+/* The same kernel as nearest x2 then the body conv (+ bias, PReLU): a.in,
+ * a.n, a.h, a.w the input before the upsampling, a.out 2h x 2w; a.wt
+ * conv3x3_up2_pack_weights's layout (2 x 64 x 8 x 64 fp16) on the device.
+ * conv3x3_up2_available: whether this build has its code for the current
+ * device. */
+cudaError_t launch_conv3x3_up2(const Conv3x3Args &a, const ConvLaunch &l);
+bool conv3x3_up2_available(void);
+/* Packs a 3x3 64 -> 64 conv's weights (OIHW fp32) for launch_conv3x3_up2:
+ * per output column parity, 8 blocks of taps summed as the upsampling
+ * repeats pixels (cuda_conv3x3_tma.cu). */
+void conv3x3_up2_pack_weights(const float *w, __half *out);
 
 /* ---- cuda_conv3x3_rrdb.cu: the RRDB (ESRGAN) convolutions on Hopper ---- */
 

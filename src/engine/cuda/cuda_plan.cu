@@ -18,6 +18,7 @@ const char *step_kind_name(StepKind k)
     switch (k) {
     case S_CONV_FIRST: return "conv3x3-first(fp32 in)";
     case S_CONV_MMA: return "conv3x3-mma";
+    case S_CONV_UP2: return "conv3x3-up2 (nearest x2 + conv3x3-mma)";
     case S_CONV_TAIL: return "conv3x3-tail(shuffle+residual)";
     case S_RESIZE_OUT: return "interp(fp32, to output)";
     case S_CONV_RRDB: return "conv3x3-rrdb";
@@ -406,6 +407,32 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err)
                     W->steps.push_back(st);
                     break;
                 }
+            }
+            /* Nearest x2 and then this conv (the RRDB models' upsampling)
+             * as one step: the conv on the input before the upsampling,
+             * 4 taps an output pixel (cuda_conv3x3_tma.cu, UP2). */
+            const Step *prev = W->steps.empty() ? nullptr : &W->steps.back();
+            const vsr_node *up = prev ? &g->nodes[prev->node] : nullptr;
+            if (fused && !W->knobs.cuda_no_upconv && W->cc_major == 9 && W->encode_tiled && prev &&
+                prev->kind == S_INTERP && prev->out_blob == nd.inputs[0] &&
+                consumers[nd.inputs[0]] == 1 && up->p.interp.mode == VSR_INTERP_NEAREST &&
+                up->p.interp.scale_h == 2.f && up->p.interp.scale_w == 2.f &&
+                chans[up->inputs[0]] == 64 && conv_is_3x3_same(c) && c.in_c == 64 &&
+                c.out_c == 64 && act_as_slopes(st.act, 64, slopes) && conv3x3_up2_available()) {
+                st.kind = S_CONV_UP2;
+                st.in_blobs.assign(1, up->inputs[0]);
+                W->steps.pop_back();
+                std::vector<__half> w16((size_t)2 * 64 * 8 * 64);
+                conv3x3_up2_pack_weights(c.weight, w16.data());
+                st.off_w16 = blob.add(w16.data(), w16.size() * 2);
+                std::vector<float> bias(64, 0.f);
+                if (c.bias)
+                    memcpy(bias.data(), c.bias, 64 * sizeof(float));
+                st.off_bias = blob.add(bias.data(), bias.size() * 4);
+                st.off_slopes = blob.add(slopes.data(), slopes.size() * 4);
+                st.flops_per_out_pixel = 2.0 * 64 * 64 * 4; /* the MMAs it runs */
+                W->steps.push_back(st);
+                break;
             }
             if (fused && conv_is_3x3_same(c) && c.in_c == 64 && c.out_c == 64 &&
                 act_as_slopes(st.act, 64, slopes)) {

@@ -76,6 +76,8 @@ int dnn_fail(vsr_error *err, cudnnStatus_t st, const char *what, const char *nod
 enum StepKind {
     S_CONV_FIRST,  /* 3x3 3->64 from the fp32 graph input, bias + PReLU fused */
     S_CONV_MMA,    /* 3x3 64->64 hand kernel, bias + PReLU fused */
+    S_CONV_UP2,    /* nearest x2, then S_CONV_MMA's conv, in one kernel (Hopper);
+                      in_blobs[0]: the input before the upsampling */
     S_CONV_TAIL,   /* 3x3 64->48 + shuffle 4 + nearest-x4 residual, fp32 output */
     S_RESIZE_OUT,  /* the tail's fp32 output resized into the graph output (x2 models) */
     S_CONV_RRDB,   /* 3x3 cin 64..256 -> 32/64 on Hopper (cuda_conv3x3_rrdb.cu): channel
