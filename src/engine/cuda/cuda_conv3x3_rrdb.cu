@@ -53,13 +53,13 @@
  * shared memory (stmatrix.trans, a warpgroup's stage). Cout 32 without
  * residuals: the storer takes the stage to global memory by a TMA store
  * (its layout is the copy engine's 64-byte swizzle) while the consumers
- * go on; Cout 64: a row's stage goes out by a TMA store that the
- * warpgroup's first thread issues, and that thread's warp reports the
- * tile done once the stores are complete, at the next tile's epilogue.
- * Residuals are read and added per 8 channels of a pixel in fp32 (Cout
- * 64: a row's residuals loaded all at once, the sums put back into the
- * stage; Cout 32: the consumers read the stage back and store the sums
- * by 16-byte stores). A residual that is the input's own first 64
+ * go on; Cout 64 without residuals (after the fold), a row's stage goes
+ * out by a TMA store that the warpgroup's first thread issues, and that
+ * thread's warp reports the tile done once the stores are complete, at
+ * the next tile's epilogue. Otherwise the consumers read the stage back
+ * and store it by 16-byte stores, the residuals read and added per 8
+ * channels of a pixel in fp32 (Cout 64: a row's residuals loaded all at
+ * once before its stores). A residual that is the input's own first 64
  * channels (the dense block's x, added by its last conv) is folded into
  * the MMAs instead (FOLD).
  *
@@ -319,31 +319,28 @@ __device__ __forceinline__ Res8 load_res8(const RrdbConvArgs &a, long long pix, 
     return r;
 }
 
-/* 8 fp16 staged values with the residuals rs (loaded before) added in
- * fp32, as stored: s0 v + s1 r1 + s2 r2 (v alone without residuals). */
-__device__ __forceinline__ uint4 with_res8(const RrdbConvArgs &a, uint4 v, const Res8 &rs)
-{
-    if (!a.r1)
-        return v;
-    const uint4 r1 = rs.r1, r2 = rs.r2;
-    const __half2 *hv = reinterpret_cast<const __half2 *>(&v);
-    const __half2 *h1 = reinterpret_cast<const __half2 *>(&r1);
-    const __half2 *h2 = reinterpret_cast<const __half2 *>(&r2);
-    uint4 o;
-    __half2 *ho = reinterpret_cast<__half2 *>(&o);
-#pragma unroll
-    for (int k = 0; k < 4; ++k) {
-        const float2 f = __half22float2(hv[k]), f1 = __half22float2(h1[k]),
-                     f2 = __half22float2(h2[k]);
-        ho[k] = __floats2half2_rn(a.s0 * f.x + a.s1 * f1.x + a.s2 * f2.x,
-                                  a.s0 * f.y + a.s1 * f1.y + a.s2 * f2.y);
-    }
-    return o;
-}
+/* 8 fp16 staged values (+ the residuals rs, loaded before, in fp32) stored
+ * at dst. */
 __device__ __forceinline__ void store8(const RrdbConvArgs &a, uint4 v, const Res8 &rs,
                                        long long pix, int c8)
 {
-    *reinterpret_cast<uint4 *>(a.out + pix * a.out_stride + c8 * 8) = with_res8(a, v, rs);
+    if (a.r1) {
+        const uint4 r1 = rs.r1, r2 = rs.r2;
+        const __half2 *hv = reinterpret_cast<const __half2 *>(&v);
+        const __half2 *h1 = reinterpret_cast<const __half2 *>(&r1);
+        const __half2 *h2 = reinterpret_cast<const __half2 *>(&r2);
+        uint4 o;
+        __half2 *ho = reinterpret_cast<__half2 *>(&o);
+#pragma unroll
+        for (int k = 0; k < 4; ++k) {
+            const float2 f = __half22float2(hv[k]), f1 = __half22float2(h1[k]),
+                         f2 = __half22float2(h2[k]);
+            ho[k] = __floats2half2_rn(a.s0 * f.x + a.s1 * f1.x + a.s2 * f2.x,
+                                      a.s0 * f.y + a.s1 * f1.y + a.s2 * f2.y);
+        }
+        v = o;
+    }
+    *reinterpret_cast<uint4 *>(a.out + pix * a.out_stride + c8 * 8) = v;
 }
 
 /* Overlapped launches (RrdbConvArgs' scheduling): a tile's flag is
@@ -433,13 +430,13 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
      * store, issued by the storer warp, and the consumers go on to their
      * next tile's MMAs meanwhile (the outputs are plain values). */
     const bool tma_store = STACK && !a.r1 && !(a.off & RRDB_OFF_TMA_STORE);
-    /* Cout 64: each row's stage (with the residuals added back into it,
-     * where there are any after the fold) goes out by a TMA store that
-     * the warpgroup's first thread issues, the warpgroup going on
-     * meanwhile; that thread's warp says the tile is done only once its
-     * stores are complete, at the next tile's epilogue (call 37: without
-     * their stores the 64-output convs took 3.3 ms less a frame) */
-    const bool tma_store64 = !STACK && !(a.off & RRDB_OFF_TMA_STORE);
+    /* Cout 64 without residuals (after the fold): each row's stage goes
+     * out by a TMA store that the warpgroup's first thread issues, the
+     * warpgroup going on meanwhile; that thread's warp says the tile is
+     * done only once its stores are complete, at the next tile's
+     * epilogue (call 37: without their stores the 64-output convs took
+     * 3.3 ms less a frame) */
+    const bool tma_store64 = !STACK && !a.r1 && !(a.off & RRDB_OFF_TMA_STORE);
 
     const int H = a.h, W = a.w;
     const int tiles_x = (W + TW - 1) / TW, tiles_y = (H + TILE_ROWS - 1) / TILE_ROWS;
@@ -1007,30 +1004,6 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     bulk_wait_read<0>(); /* the copy engine has read the stage */
                 named_sync(BAR_WG0 + wg, 128);
                 stage_bias_prelu<TW>(acc[o], st_base, wq4, lane, bq, sq, a.stage_scale);
-                if (a.r1) {
-                    Res8 rs[NIT];
-#pragma unroll
-                    for (int it = 0; it < NIT; ++it) {
-                        const int i = tid + 128 * it;
-                        const int px = i >> 3, c8 = i & 7, gx = p.x0 + px;
-                        rs[it] = Res8{};
-                        if (y < H && gx < W)
-                            rs[it] = load_res8(a, ((long long)p.img * H + y) * W + gx, c8);
-                    }
-                    named_sync(BAR_WG0 + wg, 128);
-                    /* each thread puts back what it read (TMA stores), or stores it */
-#pragma unroll
-                    for (int it = 0; it < NIT; ++it) {
-                        const int i = tid + 128 * it;
-                        const int px = i >> 3, c8 = i & 7, gx = p.x0 + px;
-                        uint4 *v =
-                            reinterpret_cast<uint4 *>(stage + px * 128 + ((c8 ^ (px & 7)) << 4));
-                        if (tma_store64)
-                            *v = with_res8(a, *v, rs[it]);
-                        else if (y < H && gx < W && !no_stores)
-                            store8(a, *v, rs[it], ((long long)p.img * H + y) * W + gx, c8);
-                    }
-                }
                 if (tma_store64) {
                     fence_proxy_async(); /* this thread's staging, to the copy engine */
                     named_sync(BAR_WG0 + wg, 128);
@@ -1040,8 +1013,15 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     }
                     continue;
                 }
-                if (a.r1)
-                    continue;
+                Res8 rs[NIT];
+#pragma unroll
+                for (int it = 0; it < NIT; ++it) {
+                    const int i = tid + 128 * it;
+                    const int px = i >> 3, c8 = i & 7, gx = p.x0 + px;
+                    rs[it] = Res8{};
+                    if (a.r1 && y < H && gx < W)
+                        rs[it] = load_res8(a, ((long long)p.img * H + y) * W + gx, c8);
+                }
                 named_sync(BAR_WG0 + wg, 128);
 #pragma unroll
                 for (int it = 0; it < NIT; ++it) {
@@ -1051,7 +1031,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                         store8(a,
                                *reinterpret_cast<const uint4 *>(stage + px * 128 +
                                                                 ((c8 ^ (px & 7)) << 4)),
-                               Res8{}, ((long long)p.img * H + y) * W + gx, c8);
+                               rs[it], ((long long)p.img * H + y) * W + gx, c8);
                 }
             }
         }
@@ -1207,7 +1187,7 @@ cudaError_t encode_maps(const RrdbConvArgs &a, const ConvLaunch &l, CUtensorMap 
                            CU_TENSOR_MAP_L2_PROMOTION_NONE,
                            CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
             *off_bits |= RRDB_OFF_TMA_STORE;
-    } else if (a.cout == 64 && !(*off_bits & RRDB_OFF_TMA_STORE)) {
+    } else if (a.cout == 64 && !a.r1 && !(*off_bits & RRDB_OFF_TMA_STORE)) {
         /* Cout 64: a row's stage, TW pixels x 64 channels, 128-byte rows
          * in the 128-byte swizzle that stage_bias_prelu writes */
         const cuuint64_t os = (cuuint64_t)a.out_stride * 2;
