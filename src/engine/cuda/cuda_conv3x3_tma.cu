@@ -51,6 +51,7 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "engine/cuda/cuda_internal.h"
 #include "engine/cuda/cuda_tensorcore.cuh"
@@ -209,7 +210,8 @@ __host__ __device__ constexpr int up2_rows_of(int p, int t)
 
 template <int TW, int MODE>
 __global__ void __launch_bounds__(NTHREADS, 1)
-    conv3x3_tma_pingpong_kernel(const Conv3x3Args a, const __grid_constant__ CUtensorMap rows)
+    conv3x3_tma_pingpong_kernel(const Conv3x3Args a, const __grid_constant__ CUtensorMap rows,
+                                const __grid_constant__ CUtensorMap outm)
 {
 #ifdef VSR_HAVE_WGMMA_CODE
     constexpr bool IS_TAIL = MODE == TAIL, IS_UP2 = MODE == UP2;
@@ -340,7 +342,10 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                 reg_fence(acc[h][q]);
 
         /* every warp of the warpgroup is past its MMAs (the rows are free)
-         * and past the last tile's stores (the stage is free) */
+         * and past the last tile's stores (the stage is free: the copy
+         * engine has read it) */
+        if (!IS_TAIL && tid == 0)
+            bulk_wait_read<0>();
         named_sync(BAR_WG0 + wg, 128);
         if (tid == 0) {
 #pragma unroll
@@ -360,29 +365,31 @@ __global__ void __launch_bounds__(NTHREADS, 1)
                               x0, bq);
             continue;
         }
-        /* UP2: output row 2y + py, pixels 2 (x0 + p) + px */
-        const int OS = IS_UP2 ? 2 : 1;
+        /* the stage out by one TMA store, issued by the warpgroup's first
+         * thread (UP2: output row 2y + h, pixels 2 (x0 + p) + px) */
 #pragma unroll
         for (int h = 0; h < NACC; ++h) {
-            if (h > 0)
-                named_sync(BAR_WG0 + wg, 128); /* the stage is read: the next row may go in */
+            if (h > 0) { /* the copy engine has read the stage: the next row may go in */
+                if (tid == 0)
+                    bulk_wait_read<0>();
+                named_sync(BAR_WG0 + wg, 128);
+            }
             stage_bias_prelu<TW>(acc[h], st_base, wq, lane, bq, sq);
+            fence_proxy_async(); /* this thread's staging, to the copy engine */
             named_sync(BAR_WG0 + wg, 128);
-            __half *orow =
-                a.out + (((long long)img * OS * H + OS * t.y + h) * OS * W + OS * x0 + px) * 64;
-#pragma unroll
-            for (int it = 0; it < TW * 8 / 128; ++it) {
-                const int i = tid + 128 * it;
-                const int p = i >> 3, c = i & 7;
-                if (x0 + p < W)
-                    *reinterpret_cast<uint4 *>(orow + OS * p * 64 + c * 8) =
-                        *reinterpret_cast<const uint4 *>(stage + p * 128 + ((c ^ (p & 7)) << 4));
+            if (tid == 0) {
+                tma_store_4d(&outm, st_base, 64 * px, x0, (IS_UP2 ? 2 * t.y + h : t.y), img);
+                bulk_commit();
             }
         }
     }
+    /* the shared memory stays until the copy engine has read it */
+    if (!IS_TAIL && tid == 0)
+        bulk_wait<0>();
 #else
     (void)a;
     (void)rows;
+    (void)outm;
     __trap();
 #endif
 }
@@ -418,13 +425,32 @@ cudaError_t launch_tma_pingpong(const Conv3x3Args &a, const ConvLaunch &l)
         CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     if (r != CUDA_SUCCESS)
         return cudaErrorInvalidValue;
+    /* the output as the consumers store it: a row of TW pixels x 64
+     * channels, 128-byte rows in the 128-byte swizzle of the stage. UP2:
+     * 2h rows of w pixel pairs, the channels of a pair (128) the innermost
+     * dimension, a CTA's column parity px its channels 64 px .. */
+    CUtensorMap omap;
+    memset(&omap, 0, sizeof omap);
+    if (MODE != TAIL) {
+        const int os = MODE == UP2 ? 2 : 1;
+        const cuuint64_t odims[4] = {(cuuint64_t)os * 64, (cuuint64_t)a.w, (cuuint64_t)os * a.h,
+                                     (cuuint64_t)a.n};
+        const cuuint64_t ostrides[3] = {(cuuint64_t)os * 128, (cuuint64_t)os * a.w * 128,
+                                        (cuuint64_t)os * a.w * os * a.h * 128};
+        const cuuint32_t obox[4] = {64, TW, 1, 1};
+        r = l.encode_tiled(&omap, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, a.out, odims, ostrides, obox,
+                           elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                           CU_TENSOR_MAP_L2_PROMOTION_NONE, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+        if (r != CUDA_SUCCESS)
+            return cudaErrorInvalidValue;
+    }
 
     /* UP2: an even grid, half of it for each output column parity */
     const long long work = MODE == UP2 ? 2 * tiles : tiles;
     int grid = (int)(work < l.num_sms ? work : l.num_sms);
     if (MODE == UP2)
         grid = grid < 2 ? 2 : grid & ~1;
-    kern<<<grid, NTHREADS, L::TOTAL, l.stream>>>(a, map);
+    kern<<<grid, NTHREADS, L::TOTAL, l.stream>>>(a, map, omap);
     return cudaGetLastError();
 }
 
