@@ -437,10 +437,6 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
      * epilogue (call 37: without their stores the 64-output convs took
      * 3.3 ms less a frame) */
     const bool tma_store64 = !STACK && !a.r1 && !(a.off & RRDB_OFF_TMA_STORE);
-    /* Cout 64 with one residual (after the fold): its 4 rows of the tile
-     * come into the row ring by TMA after the last pass's rows (res2's
-     * map), so that the epilogue reads them from shared memory */
-    const bool res_ring = !STACK && a.r1 && !a.r2 && !(a.off & RRDB_OFF_RES_RING);
 
     const int H = a.h, W = a.w;
     const int tiles_x = (W + TW - 1) / TW, tiles_y = (H + TILE_ROWS - 1) / TILE_ROWS;
@@ -689,7 +685,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                  * of its last pass, which its stores would otherwise wait
                  * for. (Prefetching the next pass's rows as well cost 9 ms
                  * a frame on the H100: bench/cuda_NOTES.md.) */
-                if (c == nch - 1 && a.r1 && !res_ring && !(a.off & RRDB_OFF_RES_PREFETCH)) {
+                if (c == nch - 1 && a.r1 && !(a.off & RRDB_OFF_RES_PREFETCH)) {
                     tma_prefetch_4d(&res1, 0, p.x0, p.y0, p.img);
                     if (a.r2)
                         tma_prefetch_4d(&res2, 0, p.x0, p.y0, p.img);
@@ -705,15 +701,6 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                                 p.x0 - 1, p.y0 - 1 + i, p.img);
                     ++rq;
                 }
-            }
-            for (int i = 0; i < (res_ring ? TILE_ROWS : 0); ++i) {
-                const uint32_t slot = rq % RS;
-                if (rq >= (uint32_t)RS)
-                    mbar_wait(emptyR + 8 * slot, ((rq / RS) - 1) & 1);
-                mbar_arrive_expect_tx(fullR + 8 * slot, TW * 128);
-                tma_load_4d(sRows + slot * L::ROW_SLOT, &res2, fullR + 8 * slot, 0, p.x0, p.y0 + i,
-                            p.img);
-                ++rq;
             }
         }
         /* the end: the next row slot completes with no row, tile -1 */
@@ -969,8 +956,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             for (int q = 0; q < TW / 2; ++q)
                 reg_fence(acc[o][q]);
         release_step(prev_c, prev_s);
-        const uint32_t rres = rq + 6 * nch; /* res_ring: the residual's rows */
-        rq = rres + (res_ring ? TILE_ROWS : 0);
+        rq += 6 * nch;
         if (!stationary)
             wq += (STACK ? 3 : 9) * nch;
 
@@ -1011,9 +997,6 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             const bool no_stores = a.off & (RRDB_TEST_NO_EPILOGUE | RRDB_TEST_NO_STORES);
             if (tma_store64 && kt > 0)
                 stores_done(kt - 1);
-            if (res_ring) /* every warp waits for every use of a slot, in order */
-                for (int i = 0; i < TILE_ROWS; ++i)
-                    wait_full(fullR, rres + i, RS);
 #pragma unroll
             for (int o = 0; o < 2 && !no_epilogue; ++o) {
                 const int y = p.y0 + 2 * wg + o;
@@ -1031,18 +1014,12 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     continue;
                 }
                 Res8 rs[NIT];
-                /* the residual's row, as staged (the same 128-byte swizzle) */
-                const unsigned char *rrow =
-                    smem + L::OFF_ROWS + ((rres + 2 * wg + o) % RS) * L::ROW_SLOT;
 #pragma unroll
                 for (int it = 0; it < NIT; ++it) {
                     const int i = tid + 128 * it;
                     const int px = i >> 3, c8 = i & 7, gx = p.x0 + px;
                     rs[it] = Res8{};
-                    if (res_ring)
-                        rs[it].r1 = *reinterpret_cast<const uint4 *>(rrow + px * 128 +
-                                                                     ((c8 ^ (px & 7)) << 4));
-                    else if (a.r1 && y < H && gx < W)
+                    if (a.r1 && y < H && gx < W)
                         rs[it] = load_res8(a, ((long long)p.img * H + y) * W + gx, c8);
                 }
                 named_sync(BAR_WG0 + wg, 128);
@@ -1060,10 +1037,8 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         }
         /* the tile is stored: the finisher sets its flag (for the copy
          * engine's stores, once the storer, or Cout 64 the issuing warp,
-         * says so); the residual's rows are read */
+         * says so) */
         __syncwarp();
-        for (int i = 0; i < (res_ring ? TILE_ROWS : 0); ++i)
-            release(emptyR, rres + i, RS, lane);
         if (!tma_store && !(tma_store64 && wq4 == 0))
             release(doneT, kt, L::DONE_RING, lane);
         tr.add(TR_EPILOGUE);
@@ -1195,22 +1170,6 @@ cudaError_t encode_maps(const RrdbConvArgs &a, const ConvLaunch &l, CUtensorMap 
                            CU_TENSOR_MAP_SWIZZLE_NONE, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
                            CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
             *off_bits |= RRDB_OFF_RES_PREFETCH;
-    }
-
-    /* Cout 64 with one residual: its rows as the row ring takes them (in
-     * res2's place), TW pixels x 64 channels, 128-byte swizzle */
-    if (a.cout == 64 && a.r1 && !a.r2 && !(*off_bits & RRDB_OFF_RES_RING)) {
-        const cuuint64_t rs = (cuuint64_t)a.r1_stride * 2;
-        const cuuint64_t rdims[4] = {64, (cuuint64_t)a.w, (cuuint64_t)a.h, (cuuint64_t)a.n};
-        const cuuint64_t rstrides[3] = {rs, rs * a.w, rs * a.w * a.h};
-        const cuuint32_t rbox[4] = {64, TW, 1, 1};
-        if (l.encode_tiled(&res[1], CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<__half *>(a.r1),
-                           rdims, rstrides, rbox, elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE,
-                           CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
-                           CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
-            *off_bits |= RRDB_OFF_RES_RING;
-    } else {
-        *off_bits |= RRDB_OFF_RES_RING;
     }
 
     /* the output (cout 32, no residual) as the storer writes it: a

@@ -252,8 +252,6 @@ enum {
     /* not a refinement: stalls of 0..32k cycles before the tiles, to test
      * the overlap's waits (cuda_psnr overlap) */
     RRDB_TEST_STALLS = 128,
-    /* Cout 64, one residual: its rows through the row ring (2026-12-07) */
-    RRDB_OFF_RES_RING = 256,
 };
 
 /* Whether this build has the kernel for the current device (sm_90a code),
