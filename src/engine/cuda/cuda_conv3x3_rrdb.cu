@@ -253,21 +253,26 @@ __device__ __forceinline__ TileAt tile_at(int t, int tiles_x, int tiles_y)
     return p;
 }
 
+/* The mbarrier of use q of a ring of n slots (bars: the first slot's). */
+__device__ __forceinline__ uint32_t ring_bar(uint32_t bars, uint32_t q, int n)
+{
+    return bars + 8 * (q % n);
+}
 /* One slot's phase: waits until use q of the ring's slot q % n is full
  * (test_full: whether it is, without waiting). */
 __device__ __forceinline__ void wait_full(uint32_t bars, uint32_t q, int n)
 {
-    mbar_wait(bars + 8 * (q % n), (q / n) & 1);
+    mbar_wait(ring_bar(bars, q, n), (q / n) & 1);
 }
 __device__ __forceinline__ bool test_full(uint32_t bars, uint32_t q, int n)
 {
-    return mbar_test(bars + 8 * (q % n), (q / n) & 1);
+    return mbar_test(ring_bar(bars, q, n), (q / n) & 1);
 }
 /* A consumer warp's release of use q (after waiting for it to be full). */
 __device__ __forceinline__ void release(uint32_t bars, uint32_t q, int n, int lane)
 {
     if (lane == 0)
-        mbar_arrive(bars + 8 * (q % n), 1);
+        mbar_arrive(ring_bar(bars, q, n), 1);
 }
 
 /* The stacked epilogue's staging: rows [half][px] of 32 fp16 channels (64
@@ -581,7 +586,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                      * next launch acquires before its copy engine reads them */
                     fence_proxy_async_global();
                 }
-                mbar_arrive(doneT + 8 * (kt % L::DONE_RING), EMPTY_ARRIVALS);
+                mbar_arrive(ring_bar(doneT, kt, L::DONE_RING), EMPTY_ARRIVALS);
                 if (t < 0)
                     return;
             }
