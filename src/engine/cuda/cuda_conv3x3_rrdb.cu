@@ -1177,30 +1177,23 @@ cudaError_t encode_maps(const RrdbConvArgs &a, const ConvLaunch &l, CUtensorMap 
             *off_bits |= RRDB_OFF_RES_PREFETCH;
     }
 
-    /* the output (cout 32, no residual) as the storer writes it: a
-     * warpgroup's stage, 2 rows x TW pixels x 32 channels, 64-byte rows
-     * in the 64-byte swizzle that stage_stacked writes */
+    /* the output (no residual) as the copy engine stores it: Cout 32, the
+     * storer's stage of a warpgroup, 2 rows x TW pixels x 32 channels,
+     * 64-byte rows in the 64-byte swizzle that stage_stacked writes; Cout
+     * 64, a row's stage, TW pixels x 64 channels, 128-byte rows in the
+     * 128-byte swizzle that stage_bias_prelu writes */
     CUtensorMap &out = maps[3];
     memset(&out, 0, sizeof out);
-    if (a.cout == 32 && !a.r1 && !(*off_bits & RRDB_OFF_TMA_STORE)) {
+    if ((a.cout == 32 || a.cout == 64) && !a.r1 && !(*off_bits & RRDB_OFF_TMA_STORE)) {
+        const bool stacked = a.cout == 32;
         const cuuint64_t os = (cuuint64_t)a.out_stride * 2;
-        const cuuint64_t odims[4] = {32, (cuuint64_t)a.w, (cuuint64_t)a.h, (cuuint64_t)a.n};
+        const cuuint64_t odims[4] = {(cuuint64_t)a.cout, (cuuint64_t)a.w, (cuuint64_t)a.h,
+                                     (cuuint64_t)a.n};
         const cuuint64_t ostrides[3] = {os, os * a.w, os * a.w * a.h};
-        const cuuint32_t obox[4] = {32, TW, 2, 1};
+        const cuuint32_t obox[4] = {(cuuint32_t)a.cout, TW, stacked ? 2u : 1u, 1};
         if (l.encode_tiled(&out, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, a.out, odims, ostrides, obox,
-                           elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_64B,
-                           CU_TENSOR_MAP_L2_PROMOTION_NONE,
-                           CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
-            *off_bits |= RRDB_OFF_TMA_STORE;
-    } else if (a.cout == 64 && !a.r1 && !(*off_bits & RRDB_OFF_TMA_STORE)) {
-        /* Cout 64: a row's stage, TW pixels x 64 channels, 128-byte rows
-         * in the 128-byte swizzle that stage_bias_prelu writes */
-        const cuuint64_t os = (cuuint64_t)a.out_stride * 2;
-        const cuuint64_t odims[4] = {64, (cuuint64_t)a.w, (cuuint64_t)a.h, (cuuint64_t)a.n};
-        const cuuint64_t ostrides[3] = {os, os * a.w, os * a.w * a.h};
-        const cuuint32_t obox[4] = {64, TW, 1, 1};
-        if (l.encode_tiled(&out, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, a.out, odims, ostrides, obox,
-                           elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                           elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                           stacked ? CU_TENSOR_MAP_SWIZZLE_64B : CU_TENSOR_MAP_SWIZZLE_128B,
                            CU_TENSOR_MAP_L2_PROMOTION_NONE,
                            CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
             *off_bits |= RRDB_OFF_TMA_STORE;

@@ -425,10 +425,7 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err)
                 std::vector<__half> w16((size_t)2 * 64 * 8 * 64);
                 conv3x3_up2_pack_weights(c.weight, w16.data());
                 st.off_w16 = blob.add(w16.data(), w16.size() * 2);
-                std::vector<float> bias(64, 0.f);
-                if (c.bias)
-                    memcpy(bias.data(), c.bias, 64 * sizeof(float));
-                st.off_bias = blob.add(bias.data(), bias.size() * 4);
+                st.off_bias = add_bias(blob, c);
                 st.off_slopes = blob.add(slopes.data(), slopes.size() * 4);
                 st.flops_per_out_pixel = 2.0 * 64 * 64 * 4; /* the MMAs it runs */
                 W->steps.push_back(st);
@@ -444,10 +441,7 @@ int build_plan(const vsr_graph *g, Weights *W, Blob &blob, vsr_error *err)
                             w16[(size_t)o * 576 + t * 64 + ci] =
                                 __float2half_rn(c.weight[((size_t)o * 64 + ci) * 9 + t]);
                 st.off_w16 = blob.add(w16.data(), w16.size() * 2);
-                std::vector<float> bias(64, 0.f);
-                if (c.bias)
-                    memcpy(bias.data(), c.bias, 64 * sizeof(float));
-                st.off_bias = blob.add(bias.data(), bias.size() * 4);
+                st.off_bias = add_bias(blob, c);
                 st.off_slopes = blob.add(slopes.data(), slopes.size() * 4);
                 st.flops_per_out_pixel = 2.0 * 64 * 576;
                 W->steps.push_back(st);
