@@ -1,7 +1,7 @@
 #!/bin/bash
 # Call 43 (2026-12-07, nineteenth session): the session's record, on one
 # H100: this session's kernels (main with ring_bar, "new") against main
-# before it (057a698) for bytes and the overlap, then the issue's
+# before it (057a698: without ring_bar and the merged output map) for bytes and the overlap, then the issue's
 # comparison in one run: frame time (--quick, and sustained: the full
 # loop five times, SM clock and power logged), the per-class profile,
 # the fp32 oracle, and PyTorch (the fp16 GEMM in a burst and held, x4plus
