@@ -32,8 +32,7 @@
  *                              128 adds stalls before the tiles, to test
  *                              the overlap; 32 and 64 drop the 64-output
  *                              convs' epilogue or its stores, to time
- *                              them: wrong outputs; 256 the 64 -> 32
- *                              conv's warpgroups in ping-pong)
+ *                              them: wrong outputs)
  *   VSR_CUDA_NO_TAIL=1, VSR_CUDA_NO_FIRST=1  cuda: those fused steps off
  *   VSR_CUDA_NO_UPCONV=1       cuda: nearest x2 and the 3x3 conv after it
  *                              as two steps, not one */

@@ -233,8 +233,6 @@ __device__ __forceinline__ void tma_prefetch_4d(const void *map, int c0, int c1,
 }
 
 constexpr int BAR_WG0 = 1; /* named barriers 1, 2: a consumer warpgroup's own */
-/* 3, 4: the ping-pong hand-over of the tensor cores to warpgroup 1, 0 */
-constexpr int BAR_TO_WG1 = 3, BAR_TO_WG0 = 4;
 
 struct TileAt {
     int img, x0, y0;
@@ -514,12 +512,6 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
      * ring, so they come in once and stay (slot 3c + kx) instead of once a
      * tile: a third of the bytes a pass streams. */
     const bool stationary = STACK && nch <= 2 && !(a.off & RRDB_OFF_STATIONARY);
-    /* 64 -> 32 (one pass, its weights resident): warpgroup 1 issues a
-     * tile's MMAs after warpgroup 0's (a named barrier hands the tensor
-     * cores over once all but the last step's are done), so that each
-     * one's drain, epilogue and wait for the next tile's rows run under
-     * the other's MMAs instead of both at once */
-    const bool pingpong = stationary && nch == 1 && !(a.off & RRDB_OFF_PINGPONG);
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     if (warp == SCHED_WARP) {
         /* The scheduler: claims this CTA's next tile once the producer has
@@ -776,8 +768,6 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         tr.add(TR_ROWS);
         const int t = tile_ring[kt & 3];
         if (t < 0) { /* the end, to the finisher (through the storer) */
-            if (pingpong && wg == 0 && kt > 0)
-                named_sync(BAR_TO_WG0, 256); /* warpgroup 1's hand-over after the last tile */
             if (tma_store) {
                 wait_stage_free(kt);
                 hand_to_storer(-1);
@@ -875,8 +865,6 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     tr.mark();
                     wait_full(fullR, q, RS);
                     tr.add(TR_ROWS);
-                    if (pingpong && s == 0 && (wg == 1 || kt > 0))
-                        named_sync(wg ? BAR_TO_WG1 : BAR_TO_WG0, 256); /* the tensor cores */
                     const uint64_t drow = sw128_desc(sRows + (q % RS) * L::ROW_SLOT);
                     wg_fence();
 #pragma unroll
@@ -893,8 +881,6 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     tr.mark();
                     wg_wait<1>();
                     tr.add(TR_MMA_WAIT);
-                    if (pingpong && s == 3) /* all but the last step's done: over to the other */
-                        named_arrive(wg ? BAR_TO_WG0 : BAR_TO_WG1, 256);
                     if (prev_c >= 0)
                         release_step(prev_c, prev_s);
                     prev_c = c;

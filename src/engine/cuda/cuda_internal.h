@@ -252,8 +252,6 @@ enum {
     /* not a refinement: stalls of 0..32k cycles before the tiles, to test
      * the overlap's waits (cuda_psnr overlap) */
     RRDB_TEST_STALLS = 128,
-    /* 64 -> 32: the two warpgroups in ping-pong, not in step (2026-12-07) */
-    RRDB_OFF_PINGPONG = 256,
 };
 
 /* Whether this build has the kernel for the current device (sm_90a code),
