@@ -999,7 +999,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             constexpr int NIT = TW * 8 / 128;
             /* diagnostics (cost of the epilogue): none of it, or no stores */
             const bool no_epilogue = a.off & RRDB_TEST_NO_EPILOGUE;
-            const bool no_stores = a.off & (RRDB_TEST_NO_EPILOGUE | RRDB_TEST_NO_STORES);
+            const bool no_stores = a.off & RRDB_TEST_NO_STORES;
             if (tma_store64 && kt > 0)
                 stores_done(kt - 1);
 #pragma unroll
