@@ -23,6 +23,8 @@
  *   VSR_CUDA_NO_FIRST=1, VSR_CUDA_NO_TAIL=1, VSR_CUDA_FIRST_FP32=1
  *                        debugging: generic first layer / generic tail /
  *                        first layer in fp32 FMA instead of tensor cores
+ *   VSR_CUDA_NO_UPCONV=1 nearest x2 and the 3x3 conv after it (the RRDB
+ *                        models' upsampling) as two steps, not one kernel
  *   VSR_CUDA_SPIN=1      spin while waiting for the GPU (default: block,
  *                        leaving the cores to the encoders)
  * Compute is fp16 storage with fp32 accumulation: --precision auto or fp16;
