@@ -360,26 +360,26 @@ __global__ void __launch_bounds__(NTHREADS, 1)
         const int img = t.s / tiles_x, x0 = (t.s - img * tiles_x) * TW;
         /* acc[jn*4 + q]: channel 16 wq + g (+8 for q >= 2), pixel 8 jn + 2 tq
          * (+1 for odd q) */
-        if (IS_TAIL) {
+        if constexpr (IS_TAIL) {
             tail_epilogue<TW>(a, acc[0], reinterpret_cast<float *>(stage), wg, wq, lane, img, t.y,
                               x0, bq);
-            continue;
-        }
-        /* the stage out by one TMA store, issued by the warpgroup's first
-         * thread (UP2: output row 2y + h, pixels 2 (x0 + p) + px) */
+        } else {
+            /* the stage out by one TMA store, issued by the warpgroup's
+             * first thread (UP2: output row 2y + h, pixels 2 (x0 + p) + px) */
 #pragma unroll
-        for (int h = 0; h < NACC; ++h) {
-            if (h > 0) { /* the copy engine has read the stage: the next row may go in */
-                if (tid == 0)
-                    bulk_wait_read<0>();
+            for (int h = 0; h < NACC; ++h) {
+                if (h > 0) { /* the copy engine has read the stage: the next row may go in */
+                    if (tid == 0)
+                        bulk_wait_read<0>();
+                    named_sync(BAR_WG0 + wg, 128);
+                }
+                stage_bias_prelu<TW>(acc[h], st_base, wq, lane, bq, sq);
+                fence_proxy_async(); /* this thread's staging, to the copy engine */
                 named_sync(BAR_WG0 + wg, 128);
-            }
-            stage_bias_prelu<TW>(acc[h], st_base, wq, lane, bq, sq);
-            fence_proxy_async(); /* this thread's staging, to the copy engine */
-            named_sync(BAR_WG0 + wg, 128);
-            if (tid == 0) {
-                tma_store_4d(&outm, st_base, 64 * px, x0, (IS_UP2 ? 2 * t.y + h : t.y), img);
-                bulk_commit();
+                if (tid == 0) {
+                    tma_store_4d(&outm, st_base, 64 * px, x0, (IS_UP2 ? 2 * t.y + h : t.y), img);
+                    bulk_commit();
+                }
             }
         }
     }
