@@ -101,19 +101,30 @@ constexpr int TW = 96;            /* pixels of a tile row (N of the MMA) */
 constexpr int TILE_ROWS = 4;      /* output rows of a tile */
 constexpr int EMPTY_ARRIVALS = 8; /* the consumer warps */
 
-template <bool STACK> struct RLayout {
+template <bool STACK, bool WIDE = false> struct RLayout {
+    static_assert(STACK || !WIDE, "wide rows are the stacked kernel's");
     static constexpr int NTHREADS = STACK ? 416 : 384;
     static constexpr int FINISH_WARP = NTHREADS / 32 - 1;
     static constexpr int ROW_BYTES = (TW + 2) * 128; /* one chunk of an input row, halo included */
-    static constexpr int ROW_SLOT = (ROW_BYTES + 1023) / 1024 * 1024;
-    static constexpr int RS = STACK ? 7 : 8; /* row slots */
+    /* WIDE: a row of 96 channels in one slot, the last 32 as a second box
+     * of 64-byte rows (64-byte swizzle, on a 512-byte boundary) */
+    static constexpr int ROW_HI_OFF = (ROW_BYTES + 511) / 512 * 512;
+    static constexpr int ROW_HI = WIDE ? (TW + 2) * 64 : 0;
+    static constexpr int ROW_SLOT = ((WIDE ? ROW_HI_OFF + ROW_HI : ROW_BYTES) + 1023) / 1024 * 1024;
+    static constexpr int RS = WIDE ? 6 : STACK ? 7 : 8; /* row slots (WIDE: 7 do not fit) */
     /* a weight block as copied: plain 64 x 64, stacked [W2 W1 W0] 3 x 32 x 64 */
     static constexpr int WBLOCK = STACK ? 3 * 4096 : 8192;
     /* a slot: stacked, a zero block then the block (the next slot's zero
      * block, or the one after the last slot, closes the window) */
     static constexpr int WSLOT = STACK ? 16384 : 8192;
     static constexpr int WS = STACK ? 6 : 10; /* weight slots: stacked two passes */
-    static constexpr int WRING = WS * WSLOT + (STACK ? 4096 : 0);
+    /* WIDE (stationary): 3 slots of the first 64 channels' blocks, then at
+     * OFF_WHI 3 of the last 32 channels' ([W2 W1 W0] 3 x 32 x 32, 64-byte
+     * rows), each after a zero block of 32 such rows and one closing them */
+    static constexpr int WBLOCK_HI = 3 * 2048, WSLOT_HI = 8192;
+    static constexpr int OFF_WHI = 3 * WSLOT + 4096;
+    static constexpr int WRING =
+        WIDE ? OFF_WHI + 3 * WSLOT_HI + 2048 : WS * WSLOT + (STACK ? 4096 : 0);
     static constexpr int STAGE = STACK ? 2 * TW * 64 : TW * 128; /* a warpgroup's staged output */
     static constexpr int OFF_ROWS = WRING;
     static constexpr int OFF_STAGE = OFF_ROWS + RS * ROW_SLOT;
@@ -132,7 +143,8 @@ template <bool STACK> struct RLayout {
     /* plain: the fold's identity, a weight block; + alignment slack */
     static constexpr int OFF_ID = (OFF_BAR + NBAR * 8 + 1023) / 1024 * 1024;
     static constexpr int TOTAL = OFF_ID + (STACK ? 0 : 8192) + 1024;
-    static_assert(WRING % 1024 == 0 && TOTAL <= SMEM_LIMIT, "shared memory");
+    static_assert(WRING % 1024 == 0 && OFF_WHI % 512 == 0 && TOTAL <= SMEM_LIMIT,
+                  "shared memory");
 };
 
 /* Where a kernel's time goes, in a diagnostic build only (nvcc
@@ -410,16 +422,21 @@ __device__ __forceinline__ void wait_inputs(const RrdbConvArgs &a, int t, int ti
  * FOLD (plain, two chunks or more): a.fold times the input's first 64
  * channels added to the accumulators by an MMA with a scaled identity
  * (at the centre tap of the first pass), in place of a residual read in
- * the epilogue (the dense block's x, which is also the conv's input). */
-template <bool STACK, int KS_LAST, bool FOLD>
-__global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
+ * the epilogue (the dense block's x, which is also the conv's input).
+ * WIDE (stacked, Cin 96, stationary weights): one pass of 96-channel rows
+ * (rows_hi: the map of their last 32 channels) instead of two passes of
+ * 64, the second half empty: a pass costs ~2 us a tile whatever its
+ * MMAs (bench/cuda_NOTES.md, eleventh round). */
+template <bool STACK, int KS_LAST, bool FOLD, bool WIDE>
+__global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
     conv3x3_rrdb_kernel(const RrdbConvArgs a, const __grid_constant__ CUtensorMap rows,
+                        const __grid_constant__ CUtensorMap rows_hi,
                         const __grid_constant__ CUtensorMap res1,
                         const __grid_constant__ CUtensorMap res2,
                         const __grid_constant__ CUtensorMap outm)
 {
 #ifdef VSR_HAVE_WGMMA_CODE
-    using L = RLayout<STACK>;
+    using L = RLayout<STACK, WIDE>;
     constexpr int RS = L::RS, WS = L::WS, NTHREADS = L::NTHREADS;
     extern __shared__ unsigned char smem_raw[];
     unsigned char *smem = smem_raw + ((1024 - (smem_u32(smem_raw) & 1023)) & 1023);
@@ -447,6 +464,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
     const int tiles_x = (W + TW - 1) / TW, tiles_y = (H + TILE_ROWS - 1) / TILE_ROWS;
     const int total = a.n * tiles_x * tiles_y; /* launch_rrdb checked the range */
     const int nch = (a.cin + 63) / 64;
+    const int npass = WIDE ? 1 : nch; /* passes of 6 rows a tile */
     volatile int *tile_ring = reinterpret_cast<volatile int *>(smem + L::OFF_TILE);
     volatile int *tile_next = tile_ring + 4;
     volatile int *finished = tile_ring + 5;   /* tiles the finisher is done with */
@@ -470,9 +488,15 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         launch_dependents();
 
     if (STACK) /* the zero blocks: 4 KiB before each slot's block and after the last */
-        for (int i = threadIdx.x; i < (WS + 1) * 256; i += NTHREADS) {
+        for (int i = threadIdx.x; i < ((WIDE ? 3 : WS) + 1) * 256; i += NTHREADS) {
             const int blk = i >> 8, k = i & 255;
             *reinterpret_cast<uint4 *>(smem + blk * L::WSLOT + k * 16) = make_uint4(0, 0, 0, 0);
+        }
+    if (WIDE) /* and the last 32 channels' (2 KiB) */
+        for (int i = threadIdx.x; i < 4 * 128; i += NTHREADS) {
+            const int blk = i >> 7, k = i & 127;
+            *reinterpret_cast<uint4 *>(smem + L::OFF_WHI + blk * L::WSLOT_HI + k * 16) =
+                make_uint4(0, 0, 0, 0);
         }
     if (FOLD) /* the identity times fold, as a 64 x 64 weight block (128-byte swizzle) */
         for (int i = threadIdx.x; i < 512; i += NTHREADS) {
@@ -511,7 +535,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
     /* Cout 32 with at most two chunks: the 3 or 6 weight blocks fit the
      * ring, so they come in once and stay (slot 3c + kx) instead of once a
      * tile: a third of the bytes a pass streams. */
-    const bool stationary = STACK && nch <= 2 && !(a.off & RRDB_OFF_STATIONARY);
+    const bool stationary = STACK && (WIDE || (nch <= 2 && !(a.off & RRDB_OFF_STATIONARY)));
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     if (warp == SCHED_WARP) {
         /* The scheduler: claims this CTA's next tile once the producer has
@@ -635,9 +659,16 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
         const unsigned char *wt = reinterpret_cast<const unsigned char *>(a.wt);
         if (stationary)
             for (int blk = 0; blk < 3 * nch; ++blk) {
-                mbar_arrive_expect_tx(fullW + 8 * blk, L::WBLOCK);
-                bulk_load(sW + blk * L::WSLOT + 4096, wt + (size_t)blk * L::WBLOCK, L::WBLOCK,
-                          fullW + 8 * blk);
+                /* WIDE: blocks 3-5 are the last 32 channels', packed after
+                 * the 6 blocks of two chunks (conv3x3_rrdb_pack_weights) */
+                const bool hi = WIDE && blk >= 3;
+                const uint32_t bytes = hi ? L::WBLOCK_HI : L::WBLOCK;
+                mbar_arrive_expect_tx(fullW + 8 * blk, bytes);
+                bulk_load(hi ? sW + L::OFF_WHI + (blk - 3) * L::WSLOT_HI + 2048
+                             : sW + blk * L::WSLOT + 4096,
+                          wt + (hi ? 6 * (size_t)L::WBLOCK + (blk - 3) * (size_t)L::WBLOCK_HI
+                                   : (size_t)blk * L::WBLOCK),
+                          bytes, fullW + 8 * blk);
             }
         uint32_t wq = 0;
         int kt = 0;
@@ -646,15 +677,16 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 break;
             if (stationary)
                 continue;
-            for (int blk = 0; blk < (STACK ? 3 : 9) * nch; ++blk) {
-                const uint32_t slot = wq % WS;
-                if (wq >= (uint32_t)WS)
-                    mbar_wait(emptyW + 8 * slot, ((wq / WS) - 1) & 1);
-                mbar_arrive_expect_tx(fullW + 8 * slot, L::WBLOCK);
-                bulk_load(sW + slot * L::WSLOT + (STACK ? 4096 : 0), wt + (size_t)blk * L::WBLOCK,
-                          L::WBLOCK, fullW + 8 * slot);
-                ++wq;
-            }
+            if constexpr (!WIDE) /* WIDE is always stationary */
+                for (int blk = 0; blk < (STACK ? 3 : 9) * nch; ++blk) {
+                    const uint32_t slot = wq % WS;
+                    if (wq >= (uint32_t)WS)
+                        mbar_wait(emptyW + 8 * slot, ((wq / WS) - 1) & 1);
+                    mbar_arrive_expect_tx(fullW + 8 * slot, L::WBLOCK);
+                    bulk_load(sW + slot * L::WSLOT + (STACK ? 4096 : 0),
+                              wt + (size_t)blk * L::WBLOCK, L::WBLOCK, fullW + 8 * slot);
+                    ++wq;
+                }
         }
         /* a CTA that got no tile must not exit with its stationary weights
          * still coming into its shared memory (the consumers of one that
@@ -685,12 +717,12 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 fence_proxy_async_global();
             const TileAt p = tile_at(t, tiles_x, tiles_y);
             tile_ring[kt & 3] = t;
-            for (int c = 0; c < nch; ++c) {
+            for (int c = 0; c < npass; ++c) {
                 /* The residuals of the tile's epilogue into L2 at the start
                  * of its last pass, which its stores would otherwise wait
                  * for. (Prefetching the next pass's rows as well cost 9 ms
                  * a frame on the H100: bench/cuda_NOTES.md.) */
-                if (c == nch - 1 && a.r1 && !(a.off & RRDB_OFF_RES_PREFETCH)) {
+                if (c == npass - 1 && a.r1 && !(a.off & RRDB_OFF_RES_PREFETCH)) {
                     tma_prefetch_4d(&res1, 0, p.x0, p.y0, p.img);
                     if (a.r2)
                         tma_prefetch_4d(&res2, 0, p.x0, p.y0, p.img);
@@ -701,9 +733,12 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                     if (rq >= (uint32_t)RS)
                         mbar_wait(emptyR + 8 * slot, ((rq / RS) - 1) & 1);
                     tr.add(TR_ROWS);
-                    mbar_arrive_expect_tx(fullR + 8 * slot, L::ROW_BYTES);
+                    mbar_arrive_expect_tx(fullR + 8 * slot, L::ROW_BYTES + L::ROW_HI);
                     tma_load_4d(sRows + slot * L::ROW_SLOT, &rows, fullR + 8 * slot, c * 64,
                                 p.x0 - 1, p.y0 - 1 + i, p.img);
+                    if (WIDE)
+                        tma_load_4d(sRows + slot * L::ROW_SLOT + L::ROW_HI_OFF, &rows_hi,
+                                    fullR + 8 * slot, 64, p.x0 - 1, p.y0 - 1 + i, p.img);
                     ++rq;
                 }
             }
@@ -856,8 +891,11 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
                 /* stationary: the blocks' slots 3c + kx, full once and for good */
                 const uint32_t w0 = (stationary ? 0 : wq) + 3 * c;
                 tr.mark();
-                for (int kx = 0; kx < 3; ++kx)
+                for (int kx = 0; kx < 3; ++kx) {
                     wait_full(fullW, w0 + kx, WS);
+                    if (WIDE)
+                        wait_full(fullW, 3 + kx, WS);
+                }
                 tr.add(TR_WEIGHTS);
 #pragma unroll
                 for (int s = 0; s < 4; ++s) {
@@ -876,6 +914,20 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
 #pragma unroll
                         for (int k = 0; k < KS; ++k)
                             wgmma_m64n96k16_ss(acc[0], desc_add(da, k * 32), desc_add(db, k * 32));
+                    }
+                    if constexpr (WIDE) { /* the row's last 32 channels, the same windows */
+                        const uint64_t dhi =
+                            sw64_desc(sRows + (q % RS) * L::ROW_SLOT + L::ROW_HI_OFF);
+#pragma unroll
+                        for (int kx = 0; kx < 3; ++kx) {
+                            const uint64_t da = sw64_desc(sW + L::OFF_WHI + kx * L::WSLOT_HI +
+                                                          (uint32_t)(3 - s) * 2048);
+                            const uint64_t db = desc_add(dhi, kx * 64);
+#pragma unroll
+                            for (int k = 0; k < KS_LAST; ++k)
+                                wgmma_m64n96k16_ss(acc[0], desc_add(da, k * 32),
+                                                   desc_add(db, k * 32));
+                        }
                     }
                     wg_commit();
                     tr.mark();
@@ -949,9 +1001,10 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             pass(std::integral_constant<int, 4>(), std::true_type(), 0);
             c_next = 1;
         }
-        for (int c = c_next; c < nch - 1; ++c)
+        for (int c = c_next; c < npass - 1; ++c)
             pass(std::integral_constant<int, 4>(), std::false_type(), c);
-        pass(std::integral_constant<int, KS_LAST>(), std::false_type(), nch - 1);
+        /* WIDE: the one pass's first 64 channels (its last 32 in the pass) */
+        pass(std::integral_constant<int, WIDE ? 4 : KS_LAST>(), std::false_type(), npass - 1);
         tr.mark();
         wg_wait<0>();
         tr.add(TR_DRAIN);
@@ -961,7 +1014,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
             for (int q = 0; q < TW / 2; ++q)
                 reg_fence(acc[o][q]);
         release_step(prev_c, prev_s);
-        rq += 6 * nch;
+        rq += 6 * npass;
         if (!stationary)
             wq += (STACK ? 3 : 9) * nch;
 
@@ -1053,6 +1106,7 @@ __global__ void __launch_bounds__(RLayout<STACK>::NTHREADS, 1)
 #else
     (void)a;
     (void)rows;
+    (void)rows_hi;
     (void)res1;
     (void)res2;
     (void)outm;
@@ -1131,12 +1185,13 @@ static cudaError_t traced_launch(K launch, RrdbConvArgs &b, cudaStream_t stream)
 }
 #endif
 
-/* The launch's tensor maps: the input rows (maps[0]), to prefetch them,
- * the residuals (maps[1], maps[2]; zeroed where absent or where one cannot
- * be made, *off_bits then gets RRDB_OFF_RES_PREFETCH), and for the copy
- * engine's stores the output (maps[3]; zeroed where they are off or where
- * it cannot be made, *off_bits then gets RRDB_OFF_TMA_STORE). */
-cudaError_t encode_maps(const RrdbConvArgs &a, const ConvLaunch &l, CUtensorMap maps[4],
+/* The launch's tensor maps: the input rows (maps[0]; with wide, maps[4]
+ * their channels 64-95), to prefetch them, the residuals (maps[1],
+ * maps[2]; zeroed where absent or where one cannot be made, *off_bits then
+ * gets RRDB_OFF_RES_PREFETCH), and for the copy engine's stores the output
+ * (maps[3]; zeroed where they are off or where it cannot be made,
+ * *off_bits then gets RRDB_OFF_TMA_STORE). */
+cudaError_t encode_maps(const RrdbConvArgs &a, const ConvLaunch &l, bool wide, CUtensorMap maps[5],
                         int *off_bits)
 {
     /* the input as a 4-D tensor (channels [0, cin) of each pixel, x, y,
@@ -1154,6 +1209,15 @@ cudaError_t encode_maps(const RrdbConvArgs &a, const ConvLaunch &l, CUtensorMap 
         elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
         CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     if (r != CUDA_SUCCESS)
+        return cudaErrorInvalidValue;
+    /* wide: the same tensor in boxes of 32 channels, 64-byte rows */
+    memset(&maps[4], 0, sizeof maps[4]);
+    const cuuint32_t box_hi[4] = {32, TW + 2, 1, 1};
+    if (wide && l.encode_tiled(&maps[4], CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4,
+                               const_cast<__half *>(a.in), dims, strides, box_hi, elem_strides,
+                               CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_64B,
+                               CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                               CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
         return cudaErrorInvalidValue;
 
     /* the residuals as tensors of cout channels, a tile's box (4 rows x TW
@@ -1231,14 +1295,14 @@ void plan_fold(const RrdbConvArgs &a, RrdbConvArgs &b)
     b.s2 = 0.f;
 }
 
-template <bool STACK, int KS_LAST>
+template <bool STACK, int KS_LAST, bool WIDE = false>
 cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
 {
-    using L = RLayout<STACK>;
+    using L = RLayout<STACK, WIDE>;
     RrdbConvArgs b = a;
     plan_fold(a, b);
-    auto kern = b.fold > 0.f ? conv3x3_rrdb_kernel<STACK, KS_LAST, !STACK>
-                             : conv3x3_rrdb_kernel<STACK, KS_LAST, false>;
+    auto kern = b.fold > 0.f ? conv3x3_rrdb_kernel<STACK, KS_LAST, !STACK, WIDE>
+                             : conv3x3_rrdb_kernel<STACK, KS_LAST, false, WIDE>;
     cudaError_t e = sm90a_code(kern);
     if (e != cudaSuccess)
         return e;
@@ -1258,8 +1322,8 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
     if (e != cudaSuccess)
         return e;
 
-    CUtensorMap maps[4];
-    e = encode_maps(b, l, maps, &b.off);
+    CUtensorMap maps[5];
+    e = encode_maps(b, l, WIDE, maps, &b.off);
     if (e != cudaSuccess)
         return e;
     CUtensorMap &map = maps[0], *res = maps + 1;
@@ -1280,10 +1344,11 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
     cfg.attrs = &overlap;
     cfg.numAttrs = b.wait_epoch ? 1 : 0;
 #ifdef VSR_RRDB_TRACE
-    return traced_launch([&] { cudaLaunchKernelEx(&cfg, kern, b, map, res[0], res[1], maps[3]); },
-                         b, l.stream);
+    return traced_launch(
+        [&] { cudaLaunchKernelEx(&cfg, kern, b, map, maps[4], res[0], res[1], maps[3]); }, b,
+        l.stream);
 #else
-    e = cudaLaunchKernelEx(&cfg, kern, b, map, res[0], res[1], maps[3]);
+    e = cudaLaunchKernelEx(&cfg, kern, b, map, maps[4], res[0], res[1], maps[3]);
     return e != cudaSuccess ? e : cudaGetLastError();
 #endif
 }
@@ -1292,17 +1357,26 @@ cudaError_t launch_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
 
 bool conv3x3_rrdb_available(void)
 {
-    if (sm90a_code(conv3x3_rrdb_kernel<true, 4, false>) != cudaSuccess) {
+    if (sm90a_code(conv3x3_rrdb_kernel<true, 4, false, false>) != cudaSuccess) {
         cudaGetLastError();
         return false;
     }
     return true;
 }
 
+/* Cout 32, Cin 96: besides the two chunks' blocks, the last 32 channels'
+ * for the wide kernel (RLayout::WBLOCK_HI), which can be turned off at
+ * run time (RRDB_OFF_WIDE). */
+static bool wide_shape(int cin, int cout)
+{
+    return cout == 32 && cin == 96;
+}
+
 size_t conv3x3_rrdb_weight_bytes(int cin, int cout)
 {
     const int nch = (cin + 63) / 64;
-    return cout == 32 ? (size_t)nch * 3 * RLayout<true>::WBLOCK
+    return cout == 32 ? (size_t)nch * 3 * RLayout<true>::WBLOCK +
+                            (wide_shape(cin, cout) ? 3 * RLayout<true, true>::WBLOCK_HI : 0)
                       : (size_t)nch * 9 * RLayout<false>::WBLOCK;
 }
 
@@ -1310,6 +1384,10 @@ void conv3x3_rrdb_pack_weights(const float *w, int cin, int cout, __half *out)
 {
     /* element (row r, channel k) of a 128-byte-row block, 128-byte swizzle */
     auto at = [](int r, int k) { return (size_t)r * 64 + (((k >> 3) ^ (r & 7)) << 3) + (k & 7); };
+    /* the same for 64-byte rows (32 channels), 64-byte swizzle */
+    auto at64 = [](int r, int k) {
+        return (size_t)r * 32 + (((k >> 3) ^ ((r >> 1) & 3)) << 3) + (k & 7);
+    };
     const int nch = (cin + 63) / 64;
     const size_t bytes = conv3x3_rrdb_weight_bytes(cin, cout);
     for (size_t i = 0; i < bytes / 2; ++i)
@@ -1324,6 +1402,12 @@ void conv3x3_rrdb_pack_weights(const float *w, int cin, int cout, __half *out)
                             /* block (c, kx): rows [W2 W1 W0], 32 each */
                             __half *blk = out + (size_t)(c * 3 + kx) * (3 * 32 * 64);
                             blk[at((2 - ky) * 32 + o, k)] = __float2half_rn(v);
+                            /* wide: channels 64-95 again, per kx [W2 W1 W0]
+                             * of 64-byte rows, 64-byte swizzle */
+                            if (c == 1 && wide_shape(cin, cout)) {
+                                __half *hi = out + (size_t)6 * (3 * 32 * 64) + kx * (3 * 32 * 32);
+                                hi[at64((2 - ky) * 32 + o, k)] = __float2half_rn(v);
+                            }
                         } else {
                             __half *blk = out + (size_t)(c * 9 + ky * 3 + kx) * (64 * 64);
                             blk[at(o, k)] = __float2half_rn(v);
@@ -1346,6 +1430,8 @@ cudaError_t launch_conv3x3_rrdb(const RrdbConvArgs &a, const ConvLaunch &l)
     if (!conv3x3_rrdb_supports(a.cin, a.cout))
         return cudaErrorInvalidValue;
     const bool half = a.cin % 64 != 0; /* the last chunk has 32 channels */
+    if (wide_shape(a.cin, a.cout) && !(a.off & (RRDB_OFF_WIDE | RRDB_OFF_STATIONARY)))
+        return launch_rrdb<true, 2, true>(a, l);
     if (a.cout == 32)
         return half ? launch_rrdb<true, 2>(a, l) : launch_rrdb<true, 4>(a, l);
     return half ? launch_rrdb<false, 2>(a, l) : launch_rrdb<false, 4>(a, l);

@@ -71,10 +71,19 @@ __device__ __forceinline__ void reg_fence(float &r)
     asm volatile("" : "+f"(r)::"memory");
 }
 
+/* A wgmma operand's descriptor: K-major, 128-byte rows in the 128-byte
+ * swizzle (8-row groups 1024 bytes apart), starting at shared address saddr. */
 __device__ __forceinline__ uint64_t sw128_desc(uint32_t saddr)
 {
     return (uint64_t)((saddr & 0x3FFFF) >> 4) | ((uint64_t)1 << 16) |
            ((uint64_t)(1024 >> 4) << 32) | ((uint64_t)1 << 62);
+}
+/* The same for 64-byte rows in the 64-byte swizzle (8-row groups 512
+ * bytes apart). */
+__device__ __forceinline__ uint64_t sw64_desc(uint32_t saddr)
+{
+    return (uint64_t)((saddr & 0x3FFFF) >> 4) | ((uint64_t)1 << 16) |
+           ((uint64_t)(512 >> 4) << 32) | ((uint64_t)2 << 62);
 }
 /* The descriptor of saddr + bytes from saddr's: the address field is the
  * low 14 bits of saddr >> 4, and shared addresses stay under 2^18 (228
