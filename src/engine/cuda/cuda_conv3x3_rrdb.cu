@@ -280,6 +280,13 @@ __device__ __forceinline__ bool test_full(uint32_t bars, uint32_t q, int n)
 {
     return mbar_test(ring_bar(bars, q, n), (q / n) & 1);
 }
+/* A producer's wait until the slot of use q is free: use q - n released
+ * (none to wait for in the first round). */
+__device__ __forceinline__ void wait_empty(uint32_t bars, uint32_t q, int n)
+{
+    if (q >= (uint32_t)n)
+        mbar_wait(ring_bar(bars, q, n), (q / n - 1) & 1);
+}
 /* A consumer warp's release of use q (after waiting for it to be full). */
 __device__ __forceinline__ void release(uint32_t bars, uint32_t q, int n, int lane)
 {
@@ -680,8 +687,7 @@ __global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
             if constexpr (!WIDE) /* WIDE is always stationary */
                 for (int blk = 0; blk < (STACK ? 3 : 9) * nch; ++blk) {
                     const uint32_t slot = wq % WS;
-                    if (wq >= (uint32_t)WS)
-                        mbar_wait(emptyW + 8 * slot, ((wq / WS) - 1) & 1);
+                    wait_empty(emptyW, wq, WS);
                     mbar_arrive_expect_tx(fullW + 8 * slot, L::WBLOCK);
                     bulk_load(sW + slot * L::WSLOT + (STACK ? 4096 : 0),
                               wt + (size_t)blk * L::WBLOCK, L::WBLOCK, fullW + 8 * slot);
@@ -730,8 +736,7 @@ __global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
                 for (int i = 0; i < 6; ++i) {
                     const uint32_t slot = rq % RS;
                     tr.mark();
-                    if (rq >= (uint32_t)RS)
-                        mbar_wait(emptyR + 8 * slot, ((rq / RS) - 1) & 1);
+                    wait_empty(emptyR, rq, RS);
                     tr.add(TR_ROWS);
                     mbar_arrive_expect_tx(fullR + 8 * slot, L::ROW_BYTES + L::ROW_HI);
                     tma_load_4d(sRows + slot * L::ROW_SLOT, &rows, fullR + 8 * slot, c * 64,
@@ -744,11 +749,9 @@ __global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
             }
         }
         /* the end: the next row slot completes with no row, tile -1 */
-        const uint32_t slot = rq % RS;
-        if (rq >= (uint32_t)RS)
-            mbar_wait(emptyR + 8 * slot, ((rq / RS) - 1) & 1);
+        wait_empty(emptyR, rq, RS);
         tile_ring[kt & 3] = -1;
-        mbar_arrive(fullR + 8 * slot, 1);
+        mbar_arrive(ring_bar(fullR, rq, RS), 1);
         tr.flush(a.trace, PRODUCER_WARP, 0);
         return;
     }

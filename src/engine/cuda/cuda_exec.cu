@@ -420,6 +420,23 @@ int run_step(Ctx *c, int s, bool overlap, vsr_error *err)
     const int n = c->n;
     const vsr_shape &os = c->shapes[st.kind == S_CONV_TAIL ? nd.output : st.out_blob];
     const long long opix = (long long)n * os.h * os.w;
+    /* a 3x3 conv of blob b on the tensor cores: the step's weights, no
+     * output yet */
+    auto conv_args = [&](int b) {
+        const vsr_shape &is = c->shapes[b];
+        Conv3x3Args a;
+        a.in = buf(b);
+        a.wt = W->ptr<__half>(st.off_w16);
+        a.bias = W->ptr<float>(st.off_bias);
+        a.slopes = W->ptr<float>(st.off_slopes);
+        a.out = nullptr;
+        a.resid = nullptr;
+        a.out_f32 = nullptr;
+        a.n = n;
+        a.h = is.h;
+        a.w = is.w;
+        return a;
+    };
     cudaError_t e = cudaSuccess;
     switch (st.kind) {
     case S_CONV_FIRST:
@@ -438,22 +455,11 @@ int run_step(Ctx *c, int s, bool overlap, vsr_error *err)
     }
     case S_CONV_MMA:
     case S_CONV_TAIL: {
-        const vsr_shape &is = c->shapes[nd.inputs[0]];
-        Conv3x3Args a;
-        a.in = buf(nd.inputs[0]);
-        a.wt = W->ptr<__half>(st.off_w16);
-        a.bias = W->ptr<float>(st.off_bias);
-        a.slopes = W->ptr<float>(st.off_slopes);
-        a.n = n;
-        a.h = is.h;
-        a.w = is.w;
+        Conv3x3Args a = conv_args(nd.inputs[0]);
         if (st.kind == S_CONV_MMA) {
             a.out = buf(st.out_blob);
-            a.resid = nullptr;
-            a.out_f32 = nullptr;
             e = launch_conv3x3_body(c->variant, a, {W->num_sms, W->encode_tiled, stream});
         } else {
-            a.out = nullptr;
             a.resid = c->d_in;
             a.out_f32 = st.to_scratch ? c->d_tail : c->d_out;
             e = launch_conv3x3_tail48(c->variant, a, {W->num_sms, W->encode_tiled, stream});
@@ -467,17 +473,8 @@ int run_step(Ctx *c, int s, bool overlap, vsr_error *err)
             return vsr_error_set(err, VSR_ERR_BACKEND,
                                  "cuda: layer %s: %s from %dx%d to %dx%d, or strided channels",
                                  nd.name, step_kind_name(st.kind), is.w, is.h, os.w, os.h);
-        Conv3x3Args a;
-        a.in = buf(st.in_blobs[0]);
-        a.wt = W->ptr<__half>(st.off_w16);
-        a.bias = W->ptr<float>(st.off_bias);
-        a.slopes = W->ptr<float>(st.off_slopes);
+        Conv3x3Args a = conv_args(st.in_blobs[0]);
         a.out = buf(st.out_blob);
-        a.resid = nullptr;
-        a.out_f32 = nullptr;
-        a.n = n;
-        a.h = is.h;
-        a.w = is.w;
         e = launch_conv3x3_up2(a, {W->num_sms, W->encode_tiled, stream});
         break;
     }

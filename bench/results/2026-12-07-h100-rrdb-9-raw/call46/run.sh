@@ -6,7 +6,8 @@
 #    failures are the measurement);
 # 2. the 96 -> 32 conv as one pass of 96-channel rows ("new"; off:
 #    VSR_CUDA_RRDB_OFF=256, which must give main's bytes) against main
-#    (b7d968c): conformance, oracle, PSNR against main, stalled overlap,
+#    (b7d968c), with last session's two review items (wait_empty for the
+#    producers' slot waits; run_step's Conv3x3Args filled once): conformance, oracle, PSNR against main, stalled overlap,
 #    frame time (--quick), per-class profile. Stops at the first failed
 #    check of part 2.
 D=$(cd "$(dirname "$0")" && pwd)
