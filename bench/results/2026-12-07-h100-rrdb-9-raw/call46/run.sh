@@ -8,8 +8,11 @@
 #    VSR_CUDA_RRDB_OFF=256, which must give main's bytes) against main
 #    (b7d968c), with last session's two review items (wait_empty for the
 #    producers' slot waits; run_step's Conv3x3Args filled once): conformance, oracle, PSNR against main, stalled overlap,
-#    frame time (--quick), per-class profile. Stops at the first failed
-#    check of part 2.
+#    frame time (--quick), per-class profile;
+# 3. the record, as call 43: sustained (the full loop five times, SM clock
+#    and power logged) and PyTorch in the same run (the fp16 GEMM in a
+#    burst and held, x4plus eager and torch.compile).
+# Stops at the first failed check of parts 2 and 3.
 D=$(cd "$(dirname "$0")" && pwd)
 . bench/device/device_lib.sh
 device_run_start "$D" "${OUT:-/tmp/out}"
@@ -47,12 +50,27 @@ timeout 60 $B/cuda_psnr selftest $ANIME 100 75 | tail -2
 ov() { local runs=$1 f=$2 ref=$3; shift 3; env "$@" VSR_PSNR_REF_OFF=$ref timeout 60 $B/cuda_psnr overlap $X $f $runs 2>&1 | grep OVERLAP | tail -4 | sed "s/^/[$* ref=$ref] /" | tee /dev/stderr | grep -q " ok$" || stop "overlap $f $*"; }
 ov 20 $T/ladybird_960x540.ppm 20 VSR_CUDA_RRDB_OFF=128
 ov 150 $T/ladybird_500x270.ppm 20 VSR_CUDA_RRDB_OFF=128
+ov 100 $T/ladybird_480x270.ppm 20 VSR_CUDA_RRDB_OFF=128
 bn() { local name=$1 bin=$2; shift 2; timeout 40 $B/$bin $BO "$@" --size 960x540x1 $X 2>&1 | grep -o "RESULT.*" | sed "s/^/$name /"; }
 for i in 1 2 3; do
   bn main vsr_cuda_bench_main --quick; bn new vsr_cuda_bench_new --quick
   VSR_CUDA_RRDB_OFF=256 bn new-off vsr_cuda_bench_new --quick
 done
-bn main-full vsr_cuda_bench_main; bn new-full vsr_cuda_bench_new
 timeout 60 $B/vsr_cuda_bench_new --quick --profile-classes $BO --size 960x540x1 $X > $OUT/classes.txt 2>&1
 grep -v "^Conv\|^Concat" $OUT/classes.txt | tail -18
+echo "-- part 3: the record"
+Q=timestamp,clocks.sm,power.draw,clocks_throttle_reasons.active
+logged() { # name command...: runs the command with the GPU's clock and power logged
+    local name=$1; shift
+    nvidia-smi --query-gpu=$Q --format=csv,noheader,nounits -lms 100 > "$OUT/smi-$name.csv" &
+    local smi=$!
+    sleep 0.5
+    "$@"
+    kill $smi; wait $smi 2>/dev/null
+    python3 bench/device/smi_sum.py "$name" "$OUT/smi-$name.csv"
+}
+five() { for i in 1 2 3 4 5; do bn "$1" "$2"; done; }
+bn main-full vsr_cuda_bench_main
+logged new-sustained five new vsr_cuda_bench_new
+logged torch env PYTHONUNBUFFERED=1 timeout 240 python3 bench/cuda_torch_baseline.py --compile --quick --size 960x540x1 $X
 echo "== end $(date -u '+%H:%M:%S')"
