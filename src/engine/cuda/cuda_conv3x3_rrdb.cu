@@ -143,8 +143,7 @@ template <bool STACK, bool WIDE = false> struct RLayout {
     /* plain: the fold's identity, a weight block; + alignment slack */
     static constexpr int OFF_ID = (OFF_BAR + NBAR * 8 + 1023) / 1024 * 1024;
     static constexpr int TOTAL = OFF_ID + (STACK ? 0 : 8192) + 1024;
-    static_assert(WRING % 1024 == 0 && OFF_WHI % 512 == 0 && TOTAL <= SMEM_LIMIT,
-                  "shared memory");
+    static_assert(WRING % 1024 == 0 && OFF_WHI % 512 == 0 && TOTAL <= SMEM_LIMIT, "shared memory");
 };
 
 /* Where a kernel's time goes, in a diagnostic build only (nvcc
@@ -1019,7 +1018,8 @@ __global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
         for (int c = c_next; c < npass - 1; ++c)
             pass(std::integral_constant<int, 4>(), no, no, c);
         /* WIDE: the one pass's first 64 channels (its last 32 in the pass) */
-        pass(std::integral_constant<int, WIDE ? 4 : KS_LAST>(), no, std::true_type(), npass - 1);
+        constexpr int KS_FINAL = WIDE ? 4 : KS_LAST;
+        pass(std::integral_constant<int, KS_FINAL>(), no, std::true_type(), npass - 1);
         /* The accumulators, once their MMAs are complete (then the last
          * step's rows and weights are free); plain: row 0's first (the
          * last step's groups apart), row 1's in its epilogue. */
@@ -1077,13 +1077,9 @@ __global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
             const bool no_stores = a.off & RRDB_TEST_NO_STORES;
             if (tma_store64 && kt > 0)
                 stores_done(kt - 1);
-            if (no_epilogue)
-                finish_mmas();
-#pragma unroll
-            for (int o = 0; o < 2 && !no_epilogue; ++o) {
+            /* row o's epilogue (its accumulator complete) */
+            auto row_epilogue = [&](int o) {
                 const int y = p.y0 + 2 * wg + o;
-                if (o == 1)
-                    finish_mmas();
                 if (tma_store64 && tid == 0)
                     bulk_wait_read<0>(); /* the copy engine has read the stage */
                 named_sync(BAR_WG0 + wg, 128);
@@ -1095,7 +1091,7 @@ __global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
                         tma_store_4d(&outm, st_base, 0, p.x0, y, p.img);
                         bulk_commit();
                     }
-                    continue;
+                    return;
                 }
                 Res8 rs[NIT];
 #pragma unroll
@@ -1117,7 +1113,14 @@ __global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
                                                                 ((c8 ^ (px & 7)) << 4)),
                                rs[it], ((long long)p.img * H + y) * W + gx, c8);
                 }
-            }
+            };
+            /* the wait for row 1's MMAs outside any branch: ptxas serializes
+             * every wgmma of a kernel that waits in a divergent path (C7518) */
+            if (!no_epilogue)
+                row_epilogue(0);
+            finish_mmas();
+            if (!no_epilogue)
+                row_epilogue(1);
         }
         /* the tile is stored: the finisher sets its flag (for the copy
          * engine's stores, once the storer, or Cout 64 the issuing warp,
@@ -1242,11 +1245,11 @@ cudaError_t encode_maps(const RrdbConvArgs &a, const ConvLaunch &l, bool wide, C
     /* wide: the same tensor in boxes of 32 channels, 64-byte rows */
     memset(&maps[4], 0, sizeof maps[4]);
     const cuuint32_t box_hi[4] = {32, TW + 2, 1, 1};
-    if (wide && l.encode_tiled(&maps[4], CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4,
-                               const_cast<__half *>(a.in), dims, strides, box_hi, elem_strides,
-                               CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_64B,
-                               CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
-                               CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
+    if (wide &&
+        l.encode_tiled(&maps[4], CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, const_cast<__half *>(a.in),
+                       dims, strides, box_hi, elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                       CU_TENSOR_MAP_SWIZZLE_64B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                       CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
         return cudaErrorInvalidValue;
 
     /* the residuals as tensors of cout channels, a tile's box (4 rows x TW

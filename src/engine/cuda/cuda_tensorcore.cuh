@@ -82,8 +82,8 @@ __device__ __forceinline__ uint64_t sw128_desc(uint32_t saddr)
  * bytes apart). */
 __device__ __forceinline__ uint64_t sw64_desc(uint32_t saddr)
 {
-    return (uint64_t)((saddr & 0x3FFFF) >> 4) | ((uint64_t)1 << 16) |
-           ((uint64_t)(512 >> 4) << 32) | ((uint64_t)2 << 62);
+    return (uint64_t)((saddr & 0x3FFFF) >> 4) | ((uint64_t)1 << 16) | ((uint64_t)(512 >> 4) << 32) |
+           ((uint64_t)2 << 62);
 }
 /* The descriptor of saddr + bytes from saddr's: the address field is the
  * low 14 bits of saddr >> 4, and shared addresses stay under 2^18 (228

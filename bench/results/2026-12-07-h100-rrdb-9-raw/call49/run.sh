@@ -4,8 +4,9 @@
 # epilogue runs while row 1's last MMAs do ("new", with the wide 96 -> 32
 # pass; "new-off": VSR_CUDA_RRDB_OFF=256, the split alone, which must give
 # main's bytes), against main (b7d968c): checks, interleaved --quick
-# rounds, per-class profiles, batch 2, the trace build's phase shares,
-# and the record (sustained, PyTorch). Stops at the first failed check.
+# rounds, per-class profiles, batch 2 and the trace build's phase shares
+# (the record, sustained and PyTorch, left out: the session's device time
+# went to refused starts). Stops at the first failed check.
 D=$(cd "$(dirname "$0")" && pwd)
 . bench/device/device_lib.sh
 device_run_start "$D" "${OUT:-/tmp/out}"
@@ -37,30 +38,13 @@ ov 150 $T/ladybird_500x270.ppm 20 VSR_CUDA_RRDB_OFF=128
 ov 100 $T/ladybird_480x270.ppm 20 VSR_CUDA_RRDB_OFF=128
 bn() { local name=$1 bin=$2; shift 2; timeout 40 $B/$bin $BO "$@" $X 2>&1 | grep -o "RESULT.*" | sed "s/^/$name /"; }
 S1="--size 960x540x1"
-for i in 1 2 3 4 5 6; do
+for i in 1 2 3 4; do
   bn main vsr_cuda_bench_main --quick $S1; bn new vsr_cuda_bench_new --quick $S1
   VSR_CUDA_RRDB_OFF=256 bn new-off vsr_cuda_bench_new --quick $S1
 done
-for i in 1 2; do bn main-b2 vsr_cuda_bench_main --quick --size 960x540x2; bn new-b2 vsr_cuda_bench_new --quick --size 960x540x2; done
+bn main-b2 vsr_cuda_bench_main --quick --size 960x540x2; bn new-b2 vsr_cuda_bench_new --quick --size 960x540x2
 cls() { local name=$1 bin=$2; timeout 60 $B/$bin --quick --profile-classes $BO $S1 $X 2>&1 | grep "rrdb .*@\|in all" | sed "s/^/$name /"; }
-for i in 1 2; do
-  cls main vsr_cuda_bench_main; VSR_CUDA_RRDB_OFF=256 cls new-off vsr_cuda_bench_new; cls new vsr_cuda_bench_new
-done
+cls main vsr_cuda_bench_main; VSR_CUDA_RRDB_OFF=256 cls new-off vsr_cuda_bench_new; cls new vsr_cuda_bench_new
 echo "-- the trace build (phase shares; it synchronizes after each RRDB conv)"
 timeout 120 $B/vsr_cuda_bench_trace --quick $BO $S1 $X 2>&1 | grep "rrdb-trace"
-echo "-- the record"
-Q=timestamp,clocks.sm,power.draw,clocks_throttle_reasons.active
-logged() { # name command...: runs the command with the GPU's clock and power logged
-    local name=$1; shift
-    nvidia-smi --query-gpu=$Q --format=csv,noheader,nounits -lms 100 > "$OUT/smi-$name.csv" &
-    local smi=$!
-    sleep 0.5
-    "$@"
-    kill $smi; wait $smi 2>/dev/null
-    python3 bench/device/smi_sum.py "$name" "$OUT/smi-$name.csv"
-}
-five() { for i in 1 2 3 4 5; do bn "$1" "$2" $S1; done; }
-bn main-full vsr_cuda_bench_main $S1
-logged new-sustained five new vsr_cuda_bench_new
-logged torch env PYTHONUNBUFFERED=1 timeout 240 python3 bench/cuda_torch_baseline.py --compile --quick --size 960x540x1 $X
 echo "== end $(date -u '+%H:%M:%S')"
