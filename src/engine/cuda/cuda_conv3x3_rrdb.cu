@@ -883,10 +883,9 @@ __global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
          * fewer for the last chunk; a compile-time count, since a branch
          * around the MMAs between the barrier waits makes ptxas serialize
          * every wgmma, C7520). */
-        auto pass = [&](auto ks_const, auto first_const, auto last_const, int c) {
+        auto pass = [&](auto ks_const, auto first_const, int c) {
             constexpr int KS = decltype(ks_const)::value;
             constexpr bool FIRST = decltype(first_const)::value; /* FOLD's pass */
-            constexpr bool LAST = decltype(last_const)::value;
             const uint32_t r0 = rq + 6 * c;
             if (wg == 1)
                 release_unread(r0);
@@ -943,13 +942,9 @@ __global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
                 }
             } else {
                 /* step s = tap (ky, kx); ID: the fold's MMAs too (the centre
-                 * tap: the input rows of the two output rows, one pixel in);
-                 * SPLIT (the tile's last step): each output row's MMAs a
-                 * commit group of its own, so that row 0's epilogue can
-                 * start while row 1's last MMAs run */
-                auto step = [&](int s, auto id_const, auto split_const) {
+                 * tap: the input rows of the two output rows, one pixel in) */
+                auto step = [&](int s, auto id_const) {
                     constexpr bool ID = decltype(id_const)::value;
-                    constexpr bool SPLIT = decltype(split_const)::value;
                     const int ky = s / 3, kx = s - 3 * ky;
                     const uint32_t wseq = wq + 9 * c + s;
                     tr.mark();
@@ -977,68 +972,54 @@ __global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
                                 wgmma_m64n96k16_ss(acc[STACK ? 0 : o],
                                                    desc_add(sw128_desc(sId), k * 32),
                                                    desc_add(db, k * 32));
-                        if constexpr (SPLIT)
-                            if (o == 0)
-                                wg_commit();
                     }
                     wg_commit();
                     tr.mark();
-                    wg_wait<SPLIT ? 2 : 1>(); /* the step before's group */
+                    wg_wait<1>();
                     tr.add(TR_MMA_WAIT);
                     if (prev_c >= 0)
                         release_step(prev_c, prev_s);
                     prev_c = c;
                     prev_s = s;
                 };
-                /* no branch around the MMAs: the fold's step and the tile's
-                 * last are peeled */
-                constexpr std::false_type no;
+                /* no branch around the MMAs: the fold's step is peeled */
                 if constexpr (FIRST) {
 #pragma unroll
                     for (int s = 0; s < 4; ++s)
-                        step(s, no, no);
-                    step(4, std::true_type(), no);
+                        step(s, std::false_type());
+                    step(4, std::true_type());
 #pragma unroll
                     for (int s = 5; s < 9; ++s)
-                        step(s, no, no);
+                        step(s, std::false_type());
                 } else {
 #pragma unroll
-                    for (int s = 0; s < 8; ++s)
-                        step(s, no, no);
-                    step(8, no, std::integral_constant<bool, LAST>());
+                    for (int s = 0; s < 9; ++s)
+                        step(s, std::false_type());
                 }
             }
         };
         int c_next = 0;
-        constexpr std::false_type no;
         if constexpr (FOLD && !STACK) { /* launch_rrdb: two chunks or more */
-            pass(std::integral_constant<int, 4>(), std::true_type(), no, 0);
+            pass(std::integral_constant<int, 4>(), std::true_type(), 0);
             c_next = 1;
         }
         for (int c = c_next; c < npass - 1; ++c)
-            pass(std::integral_constant<int, 4>(), no, no, c);
+            pass(std::integral_constant<int, 4>(), std::false_type(), c);
         /* WIDE: the one pass's first 64 channels (its last 32 in the pass) */
         constexpr int KS_FINAL = WIDE ? 4 : KS_LAST;
-        pass(std::integral_constant<int, KS_FINAL>(), no, std::true_type(), npass - 1);
-        /* The accumulators, once their MMAs are complete (then the last
-         * step's rows and weights are free); plain: row 0's first (the
-         * last step's groups apart), row 1's in its epilogue. */
-        auto drain = [&](auto n_const, int o) {
-            tr.mark();
-            wg_wait<decltype(n_const)::value>();
-            tr.add(TR_DRAIN);
+        pass(std::integral_constant<int, KS_FINAL>(), std::false_type(), npass - 1);
+        tr.mark();
+        wg_wait<0>();
+        tr.add(TR_DRAIN);
+#pragma unroll
+        for (int o = 0; o < NACC; ++o)
 #pragma unroll
             for (int q = 0; q < TW / 2; ++q)
                 reg_fence(acc[o][q]);
-        };
-        auto finish_mmas = [&] {
-            drain(std::integral_constant<int, 0>(), NACC - 1);
-            release_step(prev_c, prev_s);
-        };
-        if constexpr (STACK)
-            finish_mmas();
-        else
-            drain(std::integral_constant<int, 1>(), 0);
+        release_step(prev_c, prev_s);
+        rq += 6 * npass;
+        if (!stationary)
+            wq += (STACK ? 3 : 9) * nch;
 
         /* ---- epilogue ---- */
         tr.mark();
@@ -1077,8 +1058,8 @@ __global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
             const bool no_stores = a.off & RRDB_TEST_NO_STORES;
             if (tma_store64 && kt > 0)
                 stores_done(kt - 1);
-            /* row o's epilogue (its accumulator complete) */
-            auto row_epilogue = [&](int o) {
+#pragma unroll
+            for (int o = 0; o < 2 && !no_epilogue; ++o) {
                 const int y = p.y0 + 2 * wg + o;
                 if (tma_store64 && tid == 0)
                     bulk_wait_read<0>(); /* the copy engine has read the stage */
@@ -1091,7 +1072,7 @@ __global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
                         tma_store_4d(&outm, st_base, 0, p.x0, y, p.img);
                         bulk_commit();
                     }
-                    return;
+                    continue;
                 }
                 Res8 rs[NIT];
 #pragma unroll
@@ -1113,14 +1094,7 @@ __global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
                                                                 ((c8 ^ (px & 7)) << 4)),
                                rs[it], ((long long)p.img * H + y) * W + gx, c8);
                 }
-            };
-            /* the wait for row 1's MMAs outside any branch: ptxas serializes
-             * every wgmma of a kernel that waits in a divergent path (C7518) */
-            if (!no_epilogue)
-                row_epilogue(0);
-            finish_mmas();
-            if (!no_epilogue)
-                row_epilogue(1);
+            }
         }
         /* the tile is stored: the finisher sets its flag (for the copy
          * engine's stores, once the storer, or Cout 64 the issuing warp,
@@ -1130,9 +1104,6 @@ __global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
             release(doneT, kt, L::DONE_RING, lane);
         tr.add(TR_EPILOGUE);
         tr.count(TR_TILES);
-        rq += 6 * npass;
-        if (!stationary)
-            wq += (STACK ? 3 : 9) * nch;
     }
     tr.flush(a.trace, warp, lane);
 #else
