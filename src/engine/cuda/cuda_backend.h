@@ -15,7 +15,8 @@
  *                        off (1 stationary weights, 2 residual
  *                        prefetch, 4 consecutive convs overlapped, 8
  *                        the residual folded into the MMAs, 16 stores
- *                        by the copy engine), to
+ *                        by the copy engine, 256 96 -> 32 in one
+ *                        pass of 96 channels), to
  *                        measure what each brings; 128 adds stalls before
  *                        the tiles (cuda_psnr overlap's race check); 32
  *                        and 64 drop the 64-output convs' epilogue or

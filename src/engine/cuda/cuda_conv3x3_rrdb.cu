@@ -15,8 +15,9 @@
  * of the launch's own), so that the CTAs end together. Two consumer
  * warpgroups work in step on the same tile, warpgroup w on output rows
  * 2w and 2w + 1, so every weight block brought in serves 384 pixels.
- * Per 64-channel chunk of the input (a "pass") the tile reads 6 input
- * rows; warpgroup w reads rows 2w .. 2w + 3 of them.
+ * Per 64-channel chunk of the input (a "pass"; Cin 96 in one pass of
+ * 96-channel rows, WIDE below) the tile reads 6 input rows; warpgroup w
+ * reads rows 2w .. 2w + 3 of them.
  *  - Cout 64 ("plain"): per tap (ky, kx) one 64 x 64 weight block; each
  *    warpgroup accumulates its two rows in two 64 x 96 accumulators.
  *  - Cout 32 ("stacked"): one accumulator of M = 64 rows holds both output
