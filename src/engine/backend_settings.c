@@ -50,7 +50,7 @@ void vsr_backend_settings_from_env(vsr_backend_settings *s)
     const int n = v ? atoi(v) : 0;
     s->cuda_no_rrdb = n == 32 || n == 64 ? n : env_flag("VSR_CUDA_NO_RRDB", 0) ? -1 : 0;
     v = getenv("VSR_CUDA_RRDB_OFF");
-    s->cuda_rrdb_off = v && atoi(v) > 0 ? atoi(v) & 1023 : 0;
+    s->cuda_rrdb_off = v && atoi(v) > 0 ? atoi(v) & 511 : 0;
     s->cuda_no_tail = env_flag("VSR_CUDA_NO_TAIL", 0);
     s->cuda_no_first = env_flag("VSR_CUDA_NO_FIRST", 0);
     s->cuda_no_upconv = env_flag("VSR_CUDA_NO_UPCONV", 0);

@@ -723,17 +723,6 @@ __global__ void __launch_bounds__(RLayout<STACK, WIDE>::NTHREADS, 1)
                 fence_proxy_async_global();
             const TileAt p = tile_at(t, tiles_x, tiles_y);
             tile_ring[kt & 3] = t;
-            /* A one-pass conv's rows into L2 as soon as its tile is known:
-             * its loads go out only as the tile before frees their slots,
-             * and then wait for HBM (call 49's trace: the consumers of 64
-             * and 96 -> 32 wait for rows 42-50% of a tile, their producer
-             * for slots only half its time). */
-            if (npass == 1 && !(a.off & RRDB_OFF_ROW_PREFETCH))
-                for (int i = 0; i < 6; ++i) {
-                    tma_prefetch_4d(&rows, 0, p.x0 - 1, p.y0 - 1 + i, p.img);
-                    if (WIDE)
-                        tma_prefetch_4d(&rows_hi, 64, p.x0 - 1, p.y0 - 1 + i, p.img);
-                }
             for (int c = 0; c < npass; ++c) {
                 /* The residuals of the tile's epilogue into L2 at the start
                  * of its last pass, which its stores would otherwise wait

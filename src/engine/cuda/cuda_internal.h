@@ -252,8 +252,7 @@ enum {
     /* not a refinement: stalls of 0..32k cycles before the tiles, to test
      * the overlap's waits (cuda_psnr overlap) */
     RRDB_TEST_STALLS = 128,
-    RRDB_OFF_WIDE = 256,         /* Cout 32, Cin 96: one pass of 96-channel rows, not two of 64 */
-    RRDB_OFF_ROW_PREFETCH = 512, /* one pass: a tile's rows into L2 once it is claimed */
+    RRDB_OFF_WIDE = 256, /* Cout 32, Cin 96: one pass of 96-channel rows, not two of 64 */
 };
 
 /* Whether this build has the kernel for the current device (sm_90a code),

@@ -2,8 +2,8 @@
 # Call 50 (2026-12-07, twentieth session), on one H100: the one-pass
 # convs' rows (64 -> 32, the wide 96 -> 32, the trunk) prefetched into L2
 # as soon as the row producer has their tile ("new"; "new-off":
-# VSR_CUDA_RRDB_OFF=512, main's kernels as of fef0133, which must give
-# call 46's bytes) against main before the session (b7d968c): checks,
+# VSR_CUDA_RRDB_OFF=512, main's kernels without it, which must give
+# the same bytes) against main before the session (b7d968c): checks,
 # interleaved --quick rounds, per-class profiles. Stops at the first
 # failed check. (Prepared by prepare.sh beside this file.)
 D=$(cd "$(dirname "$0")" && pwd)
