@@ -1,6 +1,8 @@
 # Helpers for the GPU device-run scripts (sourced, not run): the bundle of
-# bench/device/multi_gpu_bundle.sh unpacked, and the validator's five-clip batch
-# through `vsr serve` with the machine's utilisation while it runs.
+# bench/device/multi_gpu_bundle.sh unpacked, the validator's five-clip batch
+# through `vsr serve` with the machine's utilisation while it runs, and the
+# RRDB kernel's call steps (a benchmark line, the per-class profile, the
+# overlap check, a run with the GPU's clock logged).
 
 # unpack_bundle BUNDLE_DIR: unpacks the bundle (bench/device/bundle.sh)
 # into $B and points the loader and the model lookup at it.
@@ -139,4 +141,58 @@ serve_one_at_a_time() {
         set -- $r
         "$B/vsr" check "$root/out/o$1.mp4" --input "$root/$2" --scale "$3" | tail -n 1
     done
+}
+
+# ---- the RRDB kernel's call scripts (bench/results/*-rrdb-*-raw/callNN/run.sh) ----
+# Each step is bounded by a timeout. The scripts set X (the model's .param)
+# and BO (vsr_cuda_bench's options) first.
+
+# rrdb_stop WHAT: a failed check ends the call.
+rrdb_stop() {
+    echo "FAILED: $*; stopping"
+    exit 1
+}
+
+# rrdb_bench NAME PROGRAM ARGS...: one vsr_cuda_bench run of $X (ARGS:
+# --size, --quick, ...), its RESULT line tagged NAME.
+rrdb_bench() {
+    local name=$1 bin=$2
+    shift 2
+    timeout 40 "$B/$bin" $BO "$@" "$X" 2>&1 | grep -o "RESULT.*" | sed "s/^/$name /"
+}
+
+# rrdb_classes NAME PROGRAM ARGS...: the per-class profile (the convs one
+# at a time): the RRDB classes and the total, tagged NAME.
+rrdb_classes() {
+    local name=$1 bin=$2
+    shift 2
+    timeout 60 "$B/$bin" --quick --profile-classes $BO "$@" "$X" 2>&1 |
+        grep "rrdb .*@\|in all" | sed "s/^/$name /"
+}
+
+# rrdb_overlap RUNS IMAGE REF_OFF [VAR=VALUE...]: cuda_psnr overlap, RUNS
+# runs of $X on IMAGE against one conv at a time (VSR_PSNR_REF_OFF=REF_OFF)
+# in the environment VAR=VALUE...; the call stops unless it passes.
+rrdb_overlap() {
+    local runs=$1 image=$2 ref=$3
+    shift 3
+    env "$@" VSR_PSNR_REF_OFF="$ref" timeout 60 "$B/cuda_psnr" overlap "$X" "$image" "$runs" 2>&1 |
+        grep OVERLAP | tail -4 | sed "s/^/[$* ref=$ref] /" | tee /dev/stderr | grep -q " ok$" ||
+        rrdb_stop "overlap $image $*"
+}
+
+# clock_logged NAME COMMAND...: runs COMMAND with the GPU's SM clock,
+# power and throttle reasons logged every 100 ms into $OUT/smi-NAME.csv,
+# then their summary (bench/device/smi_sum.py, from the checkout's root).
+clock_logged() {
+    local name=$1 smi
+    shift
+    nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,clocks_throttle_reasons.active \
+        --format=csv,noheader,nounits -lms 100 >"$OUT/smi-$name.csv" &
+    smi=$!
+    sleep 0.5
+    "$@"
+    kill $smi
+    wait $smi 2>/dev/null
+    python3 bench/device/smi_sum.py "$name" "$OUT/smi-$name.csv"
 }

@@ -14,22 +14,19 @@ exec > >(tee "$OUT/log.txt") 2>&1
 echo "== $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 nvidia-smi --query-gpu=name,clocks.max.sm,power.limit --format=csv,noheader
 BO="--no-host --no-cudnn --default-variant"
-stop() { echo "FAILED: $*; stopping"; exit 1; }
 timeout 100 $B/backend_ops_device cuda > $OUT/ops.txt 2>&1; rc=$?; echo "ops rc=$rc"; tail -1 $OUT/ops.txt
-[ $rc = 0 ] || stop "backend_ops"
+[ $rc = 0 ] || rrdb_stop "backend_ops"
 img=ladybird_960x540
-timeout 20 $B/cuda_psnr make-ref $X $T/$img.ppm $OUT/new.ppm cuda > /dev/null 2>&1 || stop "new make-ref"
-VSR_CUDA_RRDB_OFF=512 timeout 20 $B/cuda_psnr make-ref $X $T/$img.ppm $OUT/new-off.ppm cuda > /dev/null 2>&1 || stop "off make-ref"
+timeout 20 $B/cuda_psnr make-ref $X $T/$img.ppm $OUT/new.ppm cuda > /dev/null 2>&1 || rrdb_stop "new make-ref"
+VSR_CUDA_RRDB_OFF=512 timeout 20 $B/cuda_psnr make-ref $X $T/$img.ppm $OUT/new-off.ppm cuda > /dev/null 2>&1 || rrdb_stop "off make-ref"
 n=$(cmp -l $OUT/new.ppm $OUT/new-off.ppm | wc -l); echo "$img: new against new-off: $n bytes differ"
-[ "$n" = 0 ] || stop "the prefetch changed the output"
+[ "$n" = 0 ] || rrdb_stop "the prefetch changed the output"
 rm -f $OUT/*.ppm
-ov() { local runs=$1 f=$2 ref=$3; shift 3; env "$@" VSR_PSNR_REF_OFF=$ref timeout 60 $B/cuda_psnr overlap $X $f $runs 2>&1 | grep OVERLAP | tail -4 | sed "s/^/[$* ref=$ref] /" | tee /dev/stderr | grep -q " ok$" || stop "overlap $f $*"; }
-ov 100 $T/ladybird_500x270.ppm 20 VSR_CUDA_RRDB_OFF=128
-bn() { local name=$1 bin=$2; shift 2; timeout 40 $B/$bin $BO "$@" --size 960x540x1 $X 2>&1 | grep -o "RESULT.*" | sed "s/^/$name /"; }
+rrdb_overlap 100 $T/ladybird_500x270.ppm 20 VSR_CUDA_RRDB_OFF=128
+S1="--size 960x540x1"
 for i in 1 2 3 4; do
-  bn main vsr_cuda_bench_main --quick; bn new vsr_cuda_bench_new --quick
-  VSR_CUDA_RRDB_OFF=512 bn new-off vsr_cuda_bench_new --quick
+  rrdb_bench main vsr_cuda_bench_main --quick $S1; rrdb_bench new vsr_cuda_bench_new --quick $S1
+  VSR_CUDA_RRDB_OFF=512 rrdb_bench new-off vsr_cuda_bench_new --quick $S1
 done
-cls() { local name=$1 bin=$2; timeout 60 $B/$bin --quick --profile-classes $BO --size 960x540x1 $X 2>&1 | grep "rrdb .*@\|in all" | sed "s/^/$name /"; }
-cls new vsr_cuda_bench_new; VSR_CUDA_RRDB_OFF=512 cls new-off vsr_cuda_bench_new
+rrdb_classes new vsr_cuda_bench_new $S1; VSR_CUDA_RRDB_OFF=512 rrdb_classes new-off vsr_cuda_bench_new $S1
 echo "== end $(date -u '+%H:%M:%S')"
