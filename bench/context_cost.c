@@ -47,7 +47,7 @@ static void *work(void *opaque)
     w->step_s[CREATE] = vsr_now_s() - t;
     if (rc >= 0 && w->up->prepare) {
         t = vsr_now_s();
-        rc = w->up->prepare(ctx, w->in->width, w->in->height, &err);
+        rc = w->up->prepare(ctx, 1, w->in->width, w->in->height, &err);
         w->step_s[PREPARE] = vsr_now_s() - t;
     }
     for (int k = FIRST; rc >= 0 && k <= SECOND; k++) {

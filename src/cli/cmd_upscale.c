@@ -182,6 +182,8 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
     fprintf(stderr, "; %d worker(s), schedule %s", st->workers, vsr_schedule_name(cfg->schedule));
     if (cfg->schedule == VSR_SCHEDULE_CHUNKED)
         fprintf(stderr, " (runs of %lld frames)", (long long)st->chunk);
+    if (st->batch > 1)
+        fprintf(stderr, ", batches of %d frames", st->batch);
     if (st->nvdec_device >= 0)
         fprintf(stderr,
                 "\n  decode: NVDEC on cuda:%d (%s context), %lld of %lld frames, %lld of them "

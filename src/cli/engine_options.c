@@ -78,6 +78,12 @@ const vsr_opt vsr_cli_engine_table[] = {
      .help = "activation memory per worker context (on each device);\n"
              "frames beyond it are tiled (default 1 GiB on the CPU,\n"
              "4 GiB on a GPU)"},
+    {.name = "batch", .type = VSR_OPT_INT, .arg = "N", .offset = F(batch), .min = 0,
+     .max = VSR_MAX_BATCH, .accepted = "0 (the backend's choice) or 1..8 frames",
+     .help = "frames a worker runs through the model at once, where\n"
+             "the output is the model's own (default 0: 2 for the\n"
+             "RRDB models on a GPU, whose launches the frames' tiles\n"
+             "then fill; 1 elsewhere)"},
     {.name = "fail-device", .type = VSR_OPT_CUSTOM, .arg = "I:N", .offset = F(fail_device),
      .parse = parse_fail_device,
      .help = "test only: the I-th device of --devices fails from its\n"
@@ -122,6 +128,7 @@ void vsr_cli_engine_pool_spec(const vsr_cli_engine_opts *o, vsr_pool_spec *s)
     s->engine.tile = o->tile;
     s->engine.pre_pad = o->pre_pad;
     s->engine.memory_budget = (size_t)o->memory_mib << 20;
+    s->engine.batch = o->batch;
     s->devices = o->devices;
     s->fail_device = o->fail_device;
     s->fail_after = o->fail_after;

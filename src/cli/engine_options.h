@@ -31,6 +31,7 @@ typedef struct vsr_cli_engine_opts {
     int threads;         /* 0 = the backend's default */
     int pre_pad;         /* mirrored border, VSR_DEFAULT_PRE_PAD unless set */
     int memory_mib;      /* activation memory per worker context; 0 = the engine's default */
+    int batch;           /* frames a context runs at once; 0 = the engine's choice */
     const char *devices; /* "all" or "0,1,..."; NULL = device 0 */
     int fail_device;     /* test only: this device index fails ... */
     int64_t fail_after;  /* ... after this many frames; -1 = never */

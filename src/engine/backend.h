@@ -44,9 +44,14 @@ enum {
      * memory of the backend's device: the pipeline may decode there. */
     VSR_BACKEND_CAP_DECODER_SURFACES = 1u << 0,
     /* run on N > 1 images costs less per image than N runs (a GPU's
-     * batched launches); every backend accepts N > 1. */
+     * batched launches: more tiles for the SMs of each launch); every
+     * backend accepts N > 1 in run, and one with this bit also has
+     * run_batch_yuv420. */
     VSR_BACKEND_CAP_BATCH = 1u << 1,
 };
+
+/* The most frames one run_batch_yuv420 takes. */
+#define VSR_MAX_BATCH 8
 
 /* The bit of precision p in vsr_backend_ops.precisions. */
 #define VSR_PRECISION_BIT(p) (1u << (p))
@@ -127,10 +132,10 @@ typedef struct vsr_backend_ops {
     int (*run_from_yuv)(void *ctx, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, int x0, int y0,
                         int w, int h, int ox, int oy, int ow, int oh, const vsr_yuv_coeffs *k,
                         unsigned char *out, vsr_error *err);
-    /* Optional: readies ctx for inputs of w x h (plans, buffers, the first
-     * launches), so that the first frame does not wait for it; a worker
-     * calls it while the decoder starts. */
-    int (*prepare)(void *ctx, int w, int h, vsr_error *err);
+    /* Optional: readies ctx for batches of n inputs of w x h (plans,
+     * buffers, the first launches), so that the first frame does not wait
+     * for it; a worker calls it while the decoder starts. */
+    int (*prepare)(void *ctx, int n, int w, int h, vsr_error *err);
     /* How many devices the backend has here (GPUs); NULL for a CPU
      * backend (device_type VSR_DEVICE_CPU: its devices are virtual). */
     int (*device_count)(vsr_error *err);
@@ -160,6 +165,16 @@ typedef struct vsr_backend_ops {
                         const vsr_rgb_coeffs *kin, int in_w, int in_h, int fw, int fh,
                         const vsr_resample *rs, int out_w, int out_h, const vsr_yuv_coeffs *k,
                         unsigned char *out, vsr_error *err);
+
+    /* Optional (VSR_BACKEND_CAP_BATCH): run_yuv420 or run_from_yuv on n
+     * inputs of one size in one run: input i is rgb[i] (compact RGB24 of
+     * w x h) or, rgb NULL, region (x0, y0, w, h) of yuv[i] (colour kin);
+     * output i, the same region of each, goes to out[i] (compact I420).
+     * The same bytes as n single runs. */
+    int (*run_batch_yuv420)(void *ctx, int n, const unsigned char *const *rgb,
+                            const vsr_yuv_in *yuv, const vsr_rgb_coeffs *kin, int x0, int y0, int w,
+                            int h, int ox, int oy, int ow, int oh, const vsr_yuv_coeffs *k,
+                            unsigned char *const *out, vsr_error *err);
 } vsr_backend_ops;
 
 /* The backends compiled into this build, NULL-terminated. */

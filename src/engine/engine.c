@@ -20,6 +20,15 @@
  * card. */
 #define DEFAULT_GPU_MEMORY_BUDGET ((size_t)4 << 30)
 #define MIN_TILE 16
+/* The models batched by default (the options' batch 0) where the backend
+ * says batches cost it less: those whose frame keeps a GPU busy for tens
+ * of ms (realesrgan-x4plus: 36 MFLOP an input pixel), whose convolution
+ * launches leave part of their last wave of tiles idle; two frames a
+ * launch gave it 3% on an H100. The compact models (1-3 MFLOP) gained 0-8%
+ * in the engine and measured -11% to +13% through `vsr upscale`, whose
+ * encoder sets their pace (bench/results/2026-12-07-h100-rrdb-10.md). */
+#define BATCH_MIN_FLOPS_PER_PIXEL 10e6
+
 /* How far past the default budget (a guess, not a limit the caller set)
  * a frame may go rather than be cut into tiles smaller than their halo. */
 #define DEFAULT_BUDGET_OVERSHOOT 8
@@ -34,6 +43,7 @@ struct vsr_engine {
     int budget_given; /* by the caller (a limit to obey), not the default (a guess) */
     int pre_pad;
     int host_conversion;
+    int batch; /* frames a context runs at once (resolved: 1..VSR_MAX_BATCH) */
 };
 
 struct vsr_engine_ctx {
@@ -44,6 +54,8 @@ struct vsr_engine_ctx {
     unsigned char *in8, *out8; /* one tile, packed RGB24 (the 8-bit path) */
     size_t in8_cap, out8_cap;
     int tile_cap;        /* the largest tile edge that fit in memory so far; 0 = no cap */
+    int single;          /* a batch did not fit in memory: frames one at a time */
+    int64_t batched;     /* frames run in batches */
     vsr_image frame_rgb; /* a YUV frame converted here, for a backend that takes RGB only */
     /* Output at another size on the host (no frame operations in the
      * backend): the model's whole frame, and the resampler's state. */
@@ -81,6 +93,9 @@ int vsr_engine_create(const vsr_graph *graph, const vsr_engine_options *opt, vsr
     if (opt->pre_pad < 0 || opt->pre_pad > 1024)
         return vsr_error_set(err, VSR_ERR_INVALID, "pre-padding must be 0..1024, got %d",
                              opt->pre_pad);
+    if (opt->batch < 0 || opt->batch > VSR_MAX_BATCH)
+        return vsr_error_set(err, VSR_ERR_INVALID, "batch must be 0..%d, got %d", VSR_MAX_BATCH,
+                             opt->batch);
     vsr_engine *e = calloc(1, sizeof *e);
     if (!e)
         return vsr_error_set(err, VSR_ERR_NOMEM, "out of memory");
@@ -92,6 +107,12 @@ int vsr_engine_create(const vsr_graph *graph, const vsr_engine_options *opt, vsr
     e->tile = opt->tile;
     e->pre_pad = opt->pre_pad;
     e->host_conversion = opt->host_conversion;
+    e->batch =
+        !be->run_batch_yuv420 || opt->host_conversion ? 1
+        : opt->batch                                  ? opt->batch
+        : (be->caps & VSR_BACKEND_CAP_BATCH) && graph->flops_per_pixel >= BATCH_MIN_FLOPS_PER_PIXEL
+            ? 2
+            : 1;
     e->budget_given = opt->memory_budget != 0;
     e->memory_budget = opt->memory_budget                  ? opt->memory_budget
                        : be->device_type == VSR_DEVICE_GPU ? DEFAULT_GPU_MEMORY_BUDGET
@@ -131,6 +152,11 @@ const vsr_backend_ops *vsr_engine_backend(const vsr_engine *e)
 int vsr_engine_device(const vsr_engine *e)
 {
     return e->config.device;
+}
+
+int vsr_engine_batch(const vsr_engine *e)
+{
+    return e->batch;
 }
 
 int vsr_engine_prefers_yuv420(const vsr_engine *e)
@@ -176,9 +202,31 @@ static int capped(const vsr_engine_ctx *c, int tile)
     return c->tile_cap > 0 && tile > c->tile_cap ? c->tile_cap : tile;
 }
 
+int64_t vsr_engine_ctx_batched_frames(const vsr_engine_ctx *c)
+{
+    return c->batched;
+}
+
 int vsr_engine_ctx_tiles_capped(const vsr_engine_ctx *c)
 {
-    return c->tile_cap > 0;
+    return c->tile_cap > 0 || c->single;
+}
+
+/* The input pixels the memory budget holds at once. */
+static double budget_pixels(const vsr_engine *e)
+{
+    size_t per_pixel = e->graph->peak_bytes_per_pixel;
+    if (e->backend->extra_bytes_per_pixel)
+        per_pixel += e->backend->extra_bytes_per_pixel(e->graph, &e->config);
+    if (per_pixel == 0)
+        per_pixel = 1;
+    return (double)e->memory_budget / (double)per_pixel;
+}
+
+/* The frame's input pixels with the pre-padding. */
+static double padded_pixels(const vsr_engine *e, int w, int h)
+{
+    return (double)(w + 2 * e->pre_pad) * (h + 2 * e->pre_pad);
 }
 
 int vsr_engine_tile_size(const vsr_engine_ctx *c, int w, int h)
@@ -187,13 +235,8 @@ int vsr_engine_tile_size(const vsr_engine_ctx *c, int w, int h)
     int whole = w > h ? w : h;
     if (e->tile > 0)
         return capped(c, e->tile < whole ? e->tile : whole);
-    size_t per_pixel = e->graph->peak_bytes_per_pixel;
-    if (e->backend->extra_bytes_per_pixel)
-        per_pixel += e->backend->extra_bytes_per_pixel(e->graph, &e->config);
-    if (per_pixel == 0)
-        per_pixel = 1;
-    double pixels = (double)e->memory_budget / (double)per_pixel;
-    double frame = (double)(w + 2 * e->pre_pad) * (h + 2 * e->pre_pad);
+    double pixels = budget_pixels(e);
+    double frame = padded_pixels(e, w, h);
     if (frame <= pixels)
         return capped(c, whole);
     const int halo = e->graph->receptive_radius;
@@ -217,6 +260,17 @@ int vsr_engine_tile_size(const vsr_engine_ctx *c, int w, int h)
     if (tile < MIN_TILE)
         tile = MIN_TILE;
     return capped(c, tile < whole ? tile : whole);
+}
+
+int vsr_engine_batch_fits(const vsr_engine_ctx *c, int w, int h)
+{
+    const vsr_engine *e = c->engine;
+    if (e->batch < 2 || c->single || c->tile_cap > 0 ||
+        vsr_engine_tile_size(c, w, h) < (w > h ? w : h))
+        return 0;
+    /* as a whole frame may, the batch may overshoot a default budget */
+    const double room = budget_pixels(e) * (e->budget_given ? 1 : DEFAULT_BUDGET_OVERSHOOT);
+    return e->batch * padded_pixels(e, w, h) <= room;
 }
 
 /* A tile the device had no memory for (its memory is shared with other
@@ -468,12 +522,13 @@ static int upscale_rgb_tiles(vsr_engine_ctx *c, const vsr_image *in, vsr_image *
     return VSR_OK;
 }
 
-int vsr_engine_ctx_prepare(vsr_engine_ctx *c, int w, int h, vsr_error *err)
+int vsr_engine_ctx_prepare(vsr_engine_ctx *c, int n, int w, int h, vsr_error *err)
 {
     if (!c->engine->backend->prepare || w <= 0 || h <= 0)
         return VSR_OK;
     const tile t = tile_at(c, w, h, 0, 0, vsr_engine_tile_size(c, w, h));
-    return c->engine->backend->prepare(c->backend_ctx, t.hx1 - t.hx0, t.hy1 - t.hy0, err);
+    const int batch = n > 1 && vsr_engine_batch_fits(c, w, h) ? c->engine->batch : 1;
+    return c->engine->backend->prepare(c->backend_ctx, batch, t.hx1 - t.hx0, t.hy1 - t.hy0, err);
 }
 
 int vsr_engine_upscale(vsr_engine_ctx *c, const vsr_image *in, vsr_image *out, vsr_error *err)
@@ -801,4 +856,122 @@ int vsr_engine_upscale_from_yuv_to(vsr_engine_ctx *c, const vsr_yuv_in *in,
         return vsr_engine_upscale_from_yuv(c, in, kin, out, k, err);
     const yuv_source src = {in->width, in->height, NULL, in, kin};
     return upscale_resampled(c, &src, out, k, rs, err);
+}
+
+/* ---- batches ---- */
+
+static void frame_size(const vsr_engine_frame *f, int *w, int *h)
+{
+    *w = f->yuv ? f->yuv->width : f->rgb->width;
+    *h = f->yuv ? f->yuv->height : f->rgb->height;
+}
+
+/* Whether f[0..n) go to the backend as one batch: at most a batch of
+ * frames of one size and kind (RGB24, or 4:2:0 of one colour) that the
+ * backend's batch reads as its single runs would, each to the model's own
+ * output (the checks of the single path's upscale_yuv). */
+static int batchable(const vsr_engine_ctx *c, int n, const vsr_engine_frame *f,
+                     const vsr_resample *rs)
+{
+    const vsr_engine *e = c->engine;
+    int w, h;
+    frame_size(&f[0], &w, &h);
+    if (n < 1 || n > e->batch || !vsr_engine_batch_fits(c, w, h) ||
+        (f[0].yuv ? !e->backend->run_from_yuv : !e->backend->run_yuv420))
+        return 0;
+    for (int i = 0; i < n; i++) {
+        int wi, hi;
+        frame_size(&f[i], &wi, &hi);
+        if (wi != w || hi != h || !f[i].yuv != !f[0].yuv || resampling(c, w, h, f[i].out, rs) ||
+            check_frame(c, w, h, f[i].out->width, f[i].out->height, NULL) || f[i].out->width % 2 ||
+            f[i].out->height % 2)
+            return 0;
+        if (f[i].yuv ? memcmp(f[i].kin, f[0].kin, sizeof *f[0].kin)
+                     : f[i].rgb->format != VSR_PIX_RGB24)
+            return 0;
+    }
+    return 1;
+}
+
+/* One backend run of a whole batch; frames n..batch-1 repeat frame n-1
+ * into scratch outputs. */
+static int run_batch(vsr_engine_ctx *c, int n, const vsr_engine_frame *f, const vsr_yuv_coeffs *k,
+                     vsr_error *err)
+{
+    const vsr_engine *e = c->engine;
+    const int s = e->graph->scale, b = e->batch;
+    int w, h;
+    frame_size(&f[0], &w, &h);
+    const tile t = tile_at(c, w, h, 0, 0, w > h ? w : h);
+    const int hw = t.hx1 - t.hx0, hh = t.hy1 - t.hy0, ow = w * s, oh = h * s;
+    const size_t in_bytes = (size_t)hw * hh * 3, out_bytes = (size_t)ow * oh * 3 / 2;
+    int rc = ensure_bytes(&c->out8, &c->out8_cap, out_bytes * b, err);
+    if (!rc && !f[0].yuv)
+        rc = ensure_bytes(&c->in8, &c->in8_cap, in_bytes * n, err);
+    if (rc)
+        return rc;
+    const unsigned char *rgb[VSR_MAX_BATCH];
+    vsr_yuv_in yuv[VSR_MAX_BATCH];
+    unsigned char *out[VSR_MAX_BATCH];
+    for (int i = 0; i < b; i++) {
+        const int src = i < n ? i : n - 1;
+        out[i] = i < n ? compact_i420(f[i].out) : NULL;
+        if (!out[i])
+            out[i] = c->out8 + out_bytes * i;
+        if (f[0].yuv) {
+            yuv[i] = *f[src].yuv;
+        } else {
+            rgb[i] = c->in8 + in_bytes * src;
+            if (i < n)
+                load_region_rgb24(f[i].rgb, t.hx0, t.hy0, t.hx1, t.hy1, c->in8 + in_bytes * i);
+        }
+    }
+    rc = e->backend->run_batch_yuv420(c->backend_ctx, b, f[0].yuv ? NULL : rgb,
+                                      f[0].yuv ? yuv : NULL, f[0].kin, t.hx0, t.hy0, hw, hh,
+                                      (t.tx - t.hx0) * s, (t.ty - t.hy0) * s, ow, oh, k, out, err);
+    if (rc) {
+        vsr_error_prefix(err, "%s: a batch of %d frames (%d repeated)", e->backend->name, b, b - n);
+        return rc;
+    }
+    for (int i = 0; i < n; i++)
+        if (out[i] == c->out8 + out_bytes * i)
+            store_i420(out[i], ow, oh, f[i].out, 0, 0);
+    c->batched += n;
+    return VSR_OK;
+}
+
+static int upscale_one(vsr_engine_ctx *c, const vsr_engine_frame *f, const vsr_yuv_coeffs *k,
+                       const vsr_resample *rs, vsr_error *err)
+{
+    return f->yuv ? vsr_engine_upscale_from_yuv_to(c, f->yuv, f->kin, f->out, k, rs, err)
+                  : vsr_engine_upscale_yuv420_to(c, f->rgb, f->out, k, rs, err);
+}
+
+int vsr_engine_upscale_batch(vsr_engine_ctx *c, int n, const vsr_engine_frame *f,
+                             const vsr_yuv_coeffs *k, const vsr_resample *rs, vsr_error *err)
+{
+    if (n < 0)
+        return vsr_error_set(err, VSR_ERR_INVALID, "a batch of %d frames", n);
+    const int b = c->engine->batch;
+    for (int at = 0; at < n; at += b) {
+        const int m = n - at < b ? n - at : b;
+        if (batchable(c, m, f + at, rs)) {
+            int rc = run_batch(c, m, f + at, k, err);
+            if (rc == VSR_OK)
+                continue;
+            if (rc != VSR_ERR_NOMEM)
+                return rc;
+            /* No memory for the batch (the GPU is shared): this context
+             * runs frames one at a time from now on, in smaller tiles
+             * where they must. */
+            c->single = 1;
+            vsr_error_clear(err);
+        }
+        for (int i = 0; i < m; i++) {
+            int rc = upscale_one(c, &f[at + i], k, rs, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return VSR_OK;
 }

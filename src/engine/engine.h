@@ -40,6 +40,10 @@ typedef struct vsr_engine_options {
                              0 = the network's own zero padding at the borders */
     int host_conversion;  /* 1: convert 8-bit frames to float on the host even where the
                              backend takes bytes (tests compare the two paths) */
+    int batch;            /* frames a context runs at once (vsr_engine_upscale_batch),
+                             1..VSR_MAX_BATCH; 0 = 2 for a heavy model (the RRDB
+                             family) where batches cost the backend less
+                             (VSR_BACKEND_CAP_BATCH: a GPU), else 1 */
 } vsr_engine_options;
 
 /* The pre-padding of the reference engine (realesrgan-ncnn-vulkan). */
@@ -59,8 +63,8 @@ int vsr_engine_device(const vsr_engine *engine); /* the config's device ordinal 
 int vsr_engine_ctx_create(vsr_engine *engine, vsr_engine_ctx **ctx, vsr_error *err);
 void vsr_engine_ctx_destroy(vsr_engine_ctx *ctx);
 
-/* Whether ctx ran out of device memory and now keeps to smaller tiles
- * (its own tiles, for as long as it lives). */
+/* Whether ctx ran out of device memory and now keeps to smaller tiles or
+ * single frames (for as long as it lives). */
 int vsr_engine_ctx_tiles_capped(const vsr_engine_ctx *ctx);
 
 /* The tile edge (input pixels, halo excluded) this context uses for a
@@ -69,9 +73,10 @@ int vsr_engine_ctx_tiles_capped(const vsr_engine_ctx *ctx);
 int vsr_engine_tile_size(const vsr_engine_ctx *ctx, int w, int h);
 
 /* Readies ctx for w x h frames where the backend can (plans and buffers
- * for the tile size the frame gets), so that the first frame is not
- * slower than the rest. Optional: frames work without it. */
-int vsr_engine_ctx_prepare(vsr_engine_ctx *ctx, int w, int h, vsr_error *err);
+ * for the tile size the frame gets, for batches of n frames where
+ * vsr_engine_batch_fits), so that the first frame is not slower than the
+ * rest. Optional: frames work without it. */
+int vsr_engine_ctx_prepare(vsr_engine_ctx *ctx, int n, int w, int h, vsr_error *err);
 
 /* Upscales in into out. out must have width and height = in's x scale and
  * its own format: RGB24 output is clamp(round(x * 255)), RGBF32 output is
@@ -112,6 +117,37 @@ int vsr_engine_upscale_yuv420_to(vsr_engine_ctx *ctx, const vsr_image *in, vsr_y
 int vsr_engine_upscale_from_yuv_to(vsr_engine_ctx *ctx, const vsr_yuv_in *in,
                                    const vsr_rgb_coeffs *kin, vsr_yuv420 *out,
                                    const vsr_yuv_coeffs *k, const vsr_resample *rs, vsr_error *err);
+
+/* One frame of a batch: RGB24 in (rgb) or a decoded 4:2:0 frame (yuv,
+ * its colour kin); YUV 4:2:0 out. */
+typedef struct vsr_engine_frame {
+    const vsr_image *rgb;
+    const vsr_yuv_in *yuv;
+    const vsr_rgb_coeffs *kin;
+    vsr_yuv420 *out;
+} vsr_engine_frame;
+
+/* How many frames the engine's contexts run at once (its options' batch,
+ * resolved): 1 where the backend has no run_batch_yuv420. */
+int vsr_engine_batch(const vsr_engine *engine);
+
+/* Whether frames of w x h go to the backend vsr_engine_batch at a time:
+ * the batch is over 1 and its frames fit in memory whole (no tiles). */
+int vsr_engine_batch_fits(const vsr_engine_ctx *ctx, int w, int h);
+
+/* Frames f[0..n) as n calls of vsr_engine_upscale_yuv420_to (f->rgb) or
+ * vsr_engine_upscale_from_yuv_to (f->yuv) would do them, to the same
+ * bytes. Where vsr_engine_batch_fits and the output is the model's own
+ * (no resample, detail 1), frames of one size and kind go to the backend
+ * in one run of vsr_engine_batch frames: the GPU's launches get the tiles
+ * of all of them, and a short batch is filled with repeats of its last
+ * frame, so that the context keeps one plan. */
+int vsr_engine_upscale_batch(vsr_engine_ctx *ctx, int n, const vsr_engine_frame *f,
+                             const vsr_yuv_coeffs *k, const vsr_resample *rs, vsr_error *err);
+
+/* The frames ctx ran in batches (vsr_engine_upscale_batch's one run) so
+ * far. */
+int64_t vsr_engine_ctx_batched_frames(const vsr_engine_ctx *ctx);
 
 /* Whether the resample of vsr_engine_upscale_yuv420_to runs on the
  * backend's device (its frame operations) rather than here. */

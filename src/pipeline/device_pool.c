@@ -201,7 +201,8 @@ static int is_device_fault(int code)
 }
 
 /* One frame's work: RGB24 in and out, RGB24 in and YUV out, or YUV (a
- * decoded frame, maybe in a GPU's memory) in and YUV out. */
+ * decoded frame, maybe in a GPU's memory) in and YUV out; or a batch's
+ * (n frames, YUV out). */
 typedef struct frame_job {
     const vsr_image *rgb_in;
     const vsr_yuv_in *yuv_in;
@@ -210,10 +211,14 @@ typedef struct frame_job {
     vsr_yuv420 *yuv_out;
     const vsr_yuv_coeffs *yuv_colour;
     const vsr_resample *resample; /* YUV out: NULL = the model's own size */
+    int n;                        /* a batch: frames[0..n) */
+    const vsr_engine_frame *frames;
 } frame_job;
 
 static int run_job(vsr_engine_ctx *ctx, const frame_job *j, vsr_error *err)
 {
+    if (j->frames)
+        return vsr_engine_upscale_batch(ctx, j->n, j->frames, j->yuv_colour, j->resample, err);
     if (j->yuv_in)
         return vsr_engine_upscale_from_yuv_to(ctx, j->yuv_in, j->yuv_colour_in, j->yuv_out,
                                               j->yuv_colour, j->resample, err);
@@ -223,8 +228,8 @@ static int run_job(vsr_engine_ctx *ctx, const frame_job *j, vsr_error *err)
     return vsr_engine_upscale(ctx, j->rgb_in, j->rgb_out, err);
 }
 
-/* Runs one frame on c's device, moving to another device while the one
- * it is on fails. */
+/* Runs one frame (or batch) on c's device, moving to another device
+ * while the one it is on fails. */
 static int pool_run_frame(placed_ctx *c, const frame_job *job, vsr_error *err)
 {
     vsr_device_pool *p = c->pool;
@@ -246,7 +251,7 @@ static int pool_run_frame(placed_ctx *c, const frame_job *job, vsr_error *err)
         pthread_mutex_lock(&p->lock);
         d->busy_s += dt;
         if (st == VSR_OK)
-            d->frames++;
+            d->frames += job->frames ? job->n : 1;
         else if (is_device_fault(st) && d->up) {
             d->up = 0;
             snprintf(d->fault, sizeof d->fault, "%s", err->msg);
@@ -288,10 +293,17 @@ static int pool_run_from_yuv(void *opaque, const vsr_yuv_in *in, const vsr_rgb_c
     return pool_run_frame(opaque, &job, err);
 }
 
-static int pool_prepare(void *opaque, int w, int h, vsr_error *err)
+static int pool_run_batch(void *opaque, int n, const vsr_engine_frame *f, const vsr_yuv_coeffs *k,
+                          const vsr_resample *rs, vsr_error *err)
+{
+    const frame_job job = {.yuv_colour = k, .resample = rs, .n = n, .frames = f};
+    return pool_run_frame(opaque, &job, err);
+}
+
+static int pool_prepare(void *opaque, int n, int w, int h, vsr_error *err)
 {
     placed_ctx *c = opaque;
-    return c->index >= 0 ? vsr_engine_ctx_prepare(c->ctx, w, h, err) : VSR_OK;
+    return c->index >= 0 ? vsr_engine_ctx_prepare(c->ctx, n, w, h, err) : VSR_OK;
 }
 
 void vsr_upscaler_device_pool(vsr_upscaler *u, vsr_device_pool *p)
@@ -304,6 +316,8 @@ void vsr_upscaler_device_pool(vsr_upscaler *u, vsr_device_pool *p)
     u->run_yuv420 = pool_run_yuv420;
     u->run_from_yuv = pool_run_from_yuv;
     u->reads_device_yuv = vsr_engine_reads_device_yuv(p->dev[0].engine);
+    u->run_batch = pool_run_batch;
+    u->batch = vsr_engine_batch(p->dev[0].engine);
     u->prepare = pool_prepare;
     u->prefers_yuv420 = vsr_engine_prefers_yuv420(p->dev[0].engine);
     u->resamples_on_device = vsr_engine_resamples_on_device(p->dev[0].engine);

@@ -39,3 +39,8 @@ int vsr_index_queue_empty(const vsr_index_queue *q)
 {
     return q->count == 0;
 }
+
+int vsr_index_queue_count(const vsr_index_queue *q)
+{
+    return q->count;
+}

@@ -19,5 +19,6 @@ int vsr_index_queue_push(vsr_index_queue *q, int64_t v);
 /* The caller checks emptiness first. */
 int64_t vsr_index_queue_pop(vsr_index_queue *q);
 int vsr_index_queue_empty(const vsr_index_queue *q);
+int vsr_index_queue_count(const vsr_index_queue *q);
 
 #endif

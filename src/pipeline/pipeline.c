@@ -62,6 +62,7 @@ typedef struct pipeline {
     vsr_colour out_colour;
     int yuv_from_upscaler; /* the upscaler writes the YUV frame (colour_path) */
     int yuv_to_upscaler;   /* ...and converts the decoded YUV frame itself where it can */
+    int batch;             /* frames a worker takes at once (the upscaler's run_batch) */
     int64_t yuv_in_frames; /* frames it did (under lock) */
     /* the timeline (vsr_now_s(); under lock): threads started, workers'
      * contexts ready (earliest, latest), the first frame decoded, the first
@@ -399,6 +400,50 @@ static int process_frame(pipeline *p, int64_t i, void *ctx, worker_bufs *b, doub
     return VSR_OK;
 }
 
+/* Frames idx[0..n) through a worker in one batch of the upscaler
+ * (run_batch): decoded 4:2:0 frames that it reads itself, as
+ * process_frame's first case; a frame it cannot read so goes alone
+ * (process_frame). *yuv_in counts the frames it read. */
+static int process_batch(pipeline *p, const int64_t *idx, int n, void *ctx, worker_bufs *b,
+                         double *convert_s, double *infer_s, int *yuv_in, vsr_error *err)
+{
+    vsr_yuv_in frames[VSR_MAX_BATCH];
+    vsr_rgb_coeffs kin[VSR_MAX_BATCH];
+    vsr_yuv420 out[VSR_MAX_BATCH];
+    vsr_engine_frame f[VSR_MAX_BATCH];
+    slot *batched[VSR_MAX_BATCH];
+    int m = 0, ret = VSR_OK;
+    *yuv_in = 0;
+    for (int k = 0; k < n && ret >= 0; k++) {
+        slot *s = &p->slots[idx[k] % p->sched.max_in_flight];
+        if (!vsr_colour_yuv_in(s->in, p->info->hw_device, &frames[m], &kin[m])) {
+            int alone = 0;
+            ret = process_frame(p, idx[k], ctx, b, convert_s, infer_s, &alone, err);
+            *yuv_in += alone;
+            continue;
+        }
+        ret = vsr_yuv_frame_alloc(p->out_pool, s->out, p->out_w, p->out_h, &p->out_colour,
+                                  (long)idx[k], err);
+        out[m] = vsr_yuv420_of_frame(s->out);
+        f[m] = (vsr_engine_frame){.yuv = &frames[m], .kin = &kin[m], .out = &out[m]};
+        batched[m++] = s;
+    }
+    if (ret < 0 || m == 0)
+        return ret;
+    const double t0 = vsr_now_s();
+    ret = p->cfg->upscaler->run_batch(ctx, m, f, &p->yuv_coeffs, p->resample, err);
+    if (ret < 0)
+        vsr_error_prefix(err, "frames %lld..%lld", (long long)idx[0], (long long)idx[n - 1]);
+    for (int k = 0; k < m; k++) {
+        av_frame_unref(batched[k]->in);
+        if (ret >= 0 && p->hash_file)
+            ret = vsr_yuv420_sha256(&out[k], batched[k]->hash, err);
+    }
+    *infer_s += vsr_now_s() - t0;
+    *yuv_in += m;
+    return ret;
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -437,7 +482,8 @@ static void *worker_main(void *arg)
     /* Plans and buffers while the decoder starts. Best effort: a context
      * that cannot get ready meets the same trouble on its first frame,
      * which reports it (or, out of memory, retries in smaller tiles). */
-    if (ret >= 0 && u->prepare && u->prepare(ctx, p->info->width, p->info->height, &err) < 0)
+    if (ret >= 0 && u->prepare &&
+        u->prepare(ctx, p->batch, p->info->width, p->info->height, &err) < 0)
         vsr_error_clear(&err);
     pthread_mutex_lock(&p->lock);
     const double ready = vsr_now_s();
@@ -447,27 +493,36 @@ static void *worker_main(void *arg)
     pthread_mutex_unlock(&p->lock);
 
     while (ret >= 0) {
+        /* A batch waits for its frames while more are coming (the queue
+         * holds the latest decoded frames, so the encoder is never held
+         * up by a frame waiting here: setup's room in flight). */
         pthread_mutex_lock(&p->lock);
-        while (!p->stop && vsr_index_queue_empty(q) && p->total < 0)
+        while (!p->stop && vsr_index_queue_count(q) < p->batch && p->total < 0)
             pthread_cond_wait(&p->cond_work, &p->lock);
         if (p->stop || vsr_index_queue_empty(q)) {
             pthread_mutex_unlock(&p->lock);
             break; /* stopped, or the input ended and this queue is drained */
         }
-        int64_t i = vsr_index_queue_pop(q);
+        int64_t idx[VSR_MAX_BATCH];
+        int n = 0;
+        while (n < p->batch && !vsr_index_queue_empty(q))
+            idx[n++] = vsr_index_queue_pop(q);
         pthread_mutex_unlock(&p->lock);
 
         double convert_s = 0, infer_s = 0;
         int yuv_in = 0;
-        ret = process_frame(p, i, ctx, &b, &convert_s, &infer_s, &yuv_in, &err);
+        ret = n > 1 ? process_batch(p, idx, n, ctx, &b, &convert_s, &infer_s, &yuv_in, &err)
+                    : process_frame(p, idx[0], ctx, &b, &convert_s, &infer_s, &yuv_in, &err);
         if (ret < 0) {
             fail(p, &err);
             break;
         }
         pthread_mutex_lock(&p->lock);
-        p->slots[i % p->sched.max_in_flight].ready = 1;
-        if (p->processed++ == 0)
+        for (int k = 0; k < n; k++)
+            p->slots[idx[k] % p->sched.max_in_flight].ready = 1;
+        if (p->processed == 0)
             p->t_first_upscaled = vsr_now_s();
+        p->processed += n;
         p->yuv_in_frames += yuv_in;
         p->convert_s += convert_s;
         p->infer_s += infer_s;
@@ -782,6 +837,18 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
         return ret;
     if ((ret = output_size(p, cfg, err)) < 0)
         return ret;
+    /* Batches: decoded frames the upscaler reads itself, at the model's
+     * own size, from the one queue; room in flight for every worker's
+     * batch and the next (a worker waits for a batch's frames, which only
+     * the decoder, held back by that room, brings). */
+    p->batch = u->run_batch && p->yuv_to_upscaler && !p->resampling &&
+                       p->sched.kind == VSR_SCHEDULE_DYNAMIC
+                   ? u->batch
+                   : 1;
+    if (p->batch > 1 && !cfg->max_in_flight)
+        p->sched.max_in_flight = 2 * p->sched.workers * p->batch + 2;
+    if (p->batch > p->sched.max_in_flight)
+        p->batch = p->sched.max_in_flight;
     p->out_colour =
         vsr_colour_for_output(p->info->matrix, p->info->primaries, p->info->trc, p->out_h);
     if (p->yuv_from_upscaler && (p->out_w % 2 || p->out_h % 2))
@@ -907,6 +974,7 @@ static void fill_stats(const pipeline *p, double t_start, vsr_pipeline_stats *st
     memset(stats, 0, sizeof *stats);
     stats->frames = p->encoded;
     stats->workers = cfg->workers;
+    stats->batch = p->batch;
     stats->queues = p->sched.queues;
     stats->max_in_flight = p->sched.max_in_flight;
     stats->chunk = p->sched.chunk;

@@ -129,6 +129,7 @@ typedef struct vsr_pipeline_stats {
     int resampled;                    /* 0: the model's output as it is; 1: resampled or blended by
                                          swscale on the workers; 2: by the upscaler (the engine) */
     int workers, queues, max_in_flight;
+    int batch; /* frames a worker took at once (1: one at a time) */
     int64_t chunk;
     double wall_s;
     /* The timeline, seconds from the start (0: did not happen): set up

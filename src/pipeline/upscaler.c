@@ -30,9 +30,15 @@ static int per_worker_run_from_yuv(void *ctx, const vsr_yuv_in *in, const vsr_rg
     return vsr_engine_upscale_from_yuv_to(ctx, in, kin, out, k, rs, err);
 }
 
-static int per_worker_prepare(void *ctx, int w, int h, vsr_error *err)
+static int per_worker_run_batch(void *ctx, int n, const vsr_engine_frame *f,
+                                const vsr_yuv_coeffs *k, const vsr_resample *rs, vsr_error *err)
 {
-    return vsr_engine_ctx_prepare(ctx, w, h, err);
+    return vsr_engine_upscale_batch(ctx, n, f, k, rs, err);
+}
+
+static int per_worker_prepare(void *ctx, int n, int w, int h, vsr_error *err)
+{
+    return vsr_engine_ctx_prepare(ctx, n, w, h, err);
 }
 
 void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine)
@@ -45,6 +51,8 @@ void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine)
     u->run_yuv420 = per_worker_run_yuv420;
     u->run_from_yuv = per_worker_run_from_yuv;
     u->reads_device_yuv = vsr_engine_reads_device_yuv(engine);
+    u->run_batch = per_worker_run_batch;
+    u->batch = vsr_engine_batch(engine);
     u->prepare = per_worker_prepare;
     u->prefers_yuv420 = vsr_engine_prefers_yuv420(engine);
     u->resamples_on_device = vsr_engine_resamples_on_device(engine);
@@ -87,6 +95,8 @@ int vsr_upscaler_shared(vsr_upscaler *u, vsr_engine *engine, vsr_shared_engine_c
     u->run_yuv420 = NULL; /* the seed's path: RGB24 and swscale */
     u->run_from_yuv = NULL;
     u->reads_device_yuv = 0;
+    u->run_batch = NULL;
+    u->batch = 1;
     u->prepare = NULL;
     u->prefers_yuv420 = 0;
     u->resamples_on_device = 0;

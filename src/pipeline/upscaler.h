@@ -30,8 +30,15 @@ typedef struct vsr_upscaler {
     int (*run_from_yuv)(void *ctx, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, vsr_yuv420 *out,
                         const vsr_yuv_coeffs *k, const vsr_resample *rs, vsr_error *err);
     int reads_device_yuv; /* run_from_yuv takes frames in GPU memory (NVDEC's) */
-    /* Optional: readies a context for frames of w x h (vsr_engine_ctx_prepare). */
-    int (*prepare)(void *ctx, int w, int h, vsr_error *err);
+    /* Optional: as run_yuv420 or run_from_yuv on frames f[0..n)
+     * (vsr_engine_upscale_batch), batch of them in one run where the
+     * engine can. */
+    int (*run_batch)(void *ctx, int n, const vsr_engine_frame *f, const vsr_yuv_coeffs *k,
+                     const vsr_resample *rs, vsr_error *err);
+    int batch; /* the frames run_batch runs at once (vsr_engine_batch); 1 = none */
+    /* Optional: readies a context for frames of w x h, n at a time
+     * (vsr_engine_ctx_prepare). */
+    int (*prepare)(void *ctx, int n, int w, int h, vsr_error *err);
     int prefers_yuv420;      /* run_yuv420 converts on a GPU: cheaper than run + swscale */
     int resamples_on_device; /* run_yuv420 resamples to other sizes on a GPU (issue 18) */
     int decoder_device;      /* the device a hardware decoder (NVDEC) may decode on, its frames

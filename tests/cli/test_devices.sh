@@ -67,6 +67,33 @@ awk -v p="$psnr" 'BEGIN { exit !(p == "inf" || p + 0 >= 35) }' ||
 expect 0 "converted by swscale" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --colour-path swscale -v
 expect 2 "--colour-path" up -i "$WORK/in.mp4" -o "$WORK/x.mp4" --colour-path gpu
 
+# Batches (--batch): a worker takes two decoded frames at once and the
+# engine runs them through the backend in one run (ref runs its two-image
+# tensor as the GPU does); 7 frames leave a short batch at the end. The
+# frames are those of one at a time, with two workers and on three
+# devices with one failing. (Small and unpadded: ref is slow.)
+ffmpeg -v error -y -f lavfi -i testsrc2=size=32x16:rate=30 -frames:v 7 -c:v libx264 \
+    -pix_fmt yuv420p "$WORK/odd.mp4"
+ref() {
+    "$VSR_BIN" upscale --backend ref --progress none --colour-path engine --pre-pad 0 \
+        -i "$WORK/odd.mp4" "$@"
+}
+expect 0 "" ref -o "$WORK/b1.mp4" --scale 2 --batch 1 --dump-frames-hash "$WORK/b1.txt"
+expect 0 "batches of 2 frames" ref -o "$WORK/b2.mp4" --scale 2 --batch 2 --workers 2 -v \
+    --dump-frames-hash "$WORK/b2.txt"
+checks=$((checks + 1))
+grep -q "converted by the engine (7 of 7 frames)" <<<"$OUT" || fail "batches: decoded frames not all read by the engine:"$'\n'"$OUT"
+check "batches of 2: the frames of one at a time" cmp -s "$WORK/b1.txt" "$WORK/b2.txt"
+expect 0 "batches of 3 frames" ref -o "$WORK/b3.mp4" --scale 2 --batch 3 --devices 0,1,2 --workers 3 \
+    --fail-device 1:2 -v --dump-frames-hash "$WORK/b3.txt"
+check "batches of 3, a device failing: the frames of one at a time" cmp -s "$WORK/b1.txt" "$WORK/b3.txt"
+expect 0 "all 11 gates passed" "$VSR_BIN" check "$WORK/b3.mp4" --input "$WORK/odd.mp4" --scale 2
+# where the output is resampled, frames go one at a time
+expect 0 "" ref -o "$WORK/bs.mp4" --batch 2 --size 62x30 -v
+checks=$((checks + 1))
+grep -q "batches of" <<<"$OUT" && fail "batches while resampling:"$'\n'"$OUT"
+expect 2 "--batch" ref -o "$WORK/x.mp4" --scale 2 --batch 9
+
 # Decoding: on the CPU unless NVDEC is asked for; asked for without a
 # driver, it fails saying why and leaves nothing (the device run covers
 # NVDEC itself).

@@ -88,7 +88,7 @@ static void check_reuse(void)
     vsr_image fresh = {0}, fresh_other = {0}, again = {0}, other = {0};
     int idle[2];
     CHECK(u.ctx_create(u.shared, &a, &err) == 0 && u.ctx_create(u.shared, &b, &err) == 0);
-    if (a && b && u.prepare(a, 30, 20, &err) == 0 && frame_through(&u, a, 30, 20, &fresh) == 0 &&
+    if (a && b && u.prepare(a, 1, 30, 20, &err) == 0 && frame_through(&u, a, 30, 20, &fresh) == 0 &&
         frame_through(&u, b, 17, 9, &fresh_other) == 0) {
         u.ctx_destroy(a);
         u.ctx_destroy(b);

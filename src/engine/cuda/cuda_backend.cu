@@ -341,13 +341,13 @@ int cuda_run(void *p, const vsr_tensor *in, vsr_tensor *out, vsr_error *err)
 
 /* The plan for w x h and one run of the graph on zeros: buffers, cuDNN
  * choices and the kernels' first (lazy) loading, off the first frame. */
-int cuda_prepare(void *p, int w, int h, vsr_error *err)
+int cuda_prepare(void *p, int n, int w, int h, vsr_error *err)
 {
     Ctx *c = (Ctx *)p;
     /* a context kept from an earlier clip of this size has run already */
-    if (c->planned && c->n == 1 && c->h == h && c->w == w)
+    if (c->planned && c->n == n && c->h == h && c->w == w)
         return 0;
-    int rc = select_and_plan(c, 1, h, w, err);
+    int rc = select_and_plan(c, n, h, w, err);
     if (rc < 0)
         return rc;
     CU(cudaMemsetAsync(c->d_in, 0, c->in_count * sizeof(float), c->stream), "clearing the input");
@@ -393,6 +393,7 @@ const vsr_backend_ops vsr_backend_cuda = {
     /* output at any size on the device (cuda_resample.cu) */
     cuda_frame_tile,
     cuda_frame_yuv420,
+    cuda_run_batch_yuv420,
 };
 
 int vsr_cuda_device_info(int device, char *buf, size_t len, vsr_error *err)

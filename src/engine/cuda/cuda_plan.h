@@ -244,9 +244,14 @@ int cuda_run_yuv420(void *p, const unsigned char *in, int w, int h, int ox, int 
 int cuda_run_from_yuv(void *p, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, int x0, int y0,
                       int w, int h, int ox, int oy, int ow, int oh, const vsr_yuv_coeffs *k,
                       unsigned char *out, vsr_error *err);
+int cuda_run_batch_yuv420(void *p, int n, const unsigned char *const *rgb, const vsr_yuv_in *yuv,
+                          const vsr_rgb_coeffs *kin, int x0, int y0, int w, int h, int ox, int oy,
+                          int ow, int oh, const vsr_yuv_coeffs *k, unsigned char *const *out,
+                          vsr_error *err);
 /* A decoded 4:2:0 frame as one readable on this device (copied here from
- * the host or another GPU; waited for on its decoder's stream). */
-int stage_yuv(Ctx *c, const vsr_yuv_in *in, vsr_yuv_in *out, vsr_error *err);
+ * the host or another GPU, into place slot of slots in d_u8_in; waited
+ * for on its decoder's stream). */
+int stage_yuv(Ctx *c, const vsr_yuv_in *in, int slot, int slots, vsr_yuv_in *out, vsr_error *err);
 int cuda_frame_tile(void *p, const unsigned char *in, const vsr_yuv_in *yuv,
                     const vsr_rgb_coeffs *kin, int x0, int y0, int w, int h, int ox, int oy, int ow,
                     int oh, int fw, int fh, int dx, int dy, vsr_error *err);

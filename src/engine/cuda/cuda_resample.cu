@@ -189,7 +189,7 @@ int input_rgb(Ctx *c, ResampleState *s, const unsigned char *in, size_t in_strid
         return 0;
     }
     vsr_yuv_in f;
-    if ((rc = stage_yuv(c, yuv, &f, err)))
+    if ((rc = stage_yuv(c, yuv, 0, 1, &f, err)))
         return rc;
     k_yuv_in_to_rgb24<<<blocks_for((long long)w * h, 256), 256, 0, c->stream>>>(f, *kin, s->in_rgb);
     CU(cudaGetLastError(), "converting the input to RGB");

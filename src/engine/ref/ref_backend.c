@@ -173,11 +173,12 @@ static int ref_run(void *ctx, const vsr_tensor *in, vsr_tensor *out, vsr_error *
 
 /* The 8-bit path, on the host: the same conversions as the engine's own,
  * so that the engine's tiling and cropping of that path are tested in CI
- * against its float path (a GPU backend is where the path pays). */
-static int ref_run_rgb24(void *ctx, const unsigned char *in, int w, int h, int ox, int oy, int ow,
-                         int oh, unsigned char *out, vsr_error *err)
+ * against its float path (a GPU backend is where the path pays). n inputs
+ * of w x h go through the graph as one n-image tensor, as a batching
+ * backend's do. */
+static int rgb24_batch(ref_context *c, int n, const unsigned char *const *in, int w, int h, int ox,
+                       int oy, int ow, int oh, unsigned char *const *out, vsr_error *err)
 {
-    ref_context *c = ctx;
     const vsr_graph *g = c->g;
     const int s = g->scale;
     if (g->in_channels != 3 || g->out_channels != 3 || ox < 0 || oy < 0 || ox + ow > w * s ||
@@ -185,63 +186,87 @@ static int ref_run_rgb24(void *ctx, const unsigned char *in, int w, int h, int o
         return vsr_error_set(err, VSR_ERR_INVALID, "ref: 8-bit region %dx%d at %d,%d of %dx%d", ow,
                              oh, ox, oy, w * s, h * s);
     const size_t plane = (size_t)w * h, oplane = plane * s * s;
-    vsr_tensor ti = {1, 3, h, w, malloc(plane * 3 * sizeof(float))};
-    vsr_tensor to = {1, 3, h * s, w * s, malloc(oplane * 3 * sizeof(float))};
+    vsr_tensor ti = {n, 3, h, w, malloc(plane * 3 * n * sizeof(float))};
+    vsr_tensor to = {n, 3, h * s, w * s, malloc(oplane * 3 * n * sizeof(float))};
     int rc = ti.data && to.data ? VSR_OK : vsr_error_set(err, VSR_ERR_NOMEM, "ref: out of memory");
-    for (size_t i = 0; !rc && i < plane; i++)
-        for (int ch = 0; ch < 3; ch++)
-            ti.data[ch * plane + i] = in[i * 3 + ch] * (1.f / 255.f);
+    for (int f = 0; !rc && f < n; f++)
+        for (size_t i = 0; i < plane; i++)
+            for (int ch = 0; ch < 3; ch++)
+                ti.data[(f * 3 + ch) * plane + i] = in[f][i * 3 + ch] * (1.f / 255.f);
     if (!rc)
-        rc = ref_run(ctx, &ti, &to, err);
-    for (int y = 0; !rc && y < oh; y++)
-        for (int x = 0; x < ow; x++)
-            for (int ch = 0; ch < 3; ch++) {
-                float v = to.data[ch * oplane + (size_t)(oy + y) * w * s + ox + x];
-                v = v < 0.f ? 0.f : v > 1.f ? 1.f : v;
-                out[((size_t)y * ow + x) * 3 + ch] = (unsigned char)(v * 255.f + 0.5f);
-            }
+        rc = ref_run(c, &ti, &to, err);
+    for (int f = 0; !rc && f < n; f++)
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++)
+                for (int ch = 0; ch < 3; ch++) {
+                    float v = to.data[(f * 3 + ch) * oplane + (size_t)(oy + y) * w * s + ox + x];
+                    v = v < 0.f ? 0.f : v > 1.f ? 1.f : v;
+                    out[f][((size_t)y * ow + x) * 3 + ch] = (unsigned char)(v * 255.f + 0.5f);
+                }
     free(ti.data);
     free(to.data);
     return rc;
 }
 
-/* The YUV output on the host, for the same reason: the engine's handling
- * of a backend's compact I420 tiles is tested in CI. */
-static int ref_run_yuv420(void *ctx, const unsigned char *in, int w, int h, int ox, int oy, int ow,
-                          int oh, const vsr_yuv_coeffs *k, unsigned char *out, vsr_error *err)
+static int ref_run_rgb24(void *ctx, const unsigned char *in, int w, int h, int ox, int oy, int ow,
+                         int oh, unsigned char *out, vsr_error *err)
 {
+    return rgb24_batch(ctx, 1, &in, w, h, ox, oy, ow, oh, &out, err);
+}
+
+/* The YUV output and input on the host (the ref backend's "device"
+ * memory), with the same inline arithmetic a GPU backend uses: the
+ * engine's handling of a backend's compact I420 tiles, its tiling and
+ * mirroring of YUV frames and its batches are tested in CI. */
+static int ref_run_batch_yuv420(void *ctx, int n, const unsigned char *const *rgb,
+                                const vsr_yuv_in *yuv, const vsr_rgb_coeffs *kin, int x0, int y0,
+                                int w, int h, int ox, int oy, int ow, int oh,
+                                const vsr_yuv_coeffs *k, unsigned char *const *out, vsr_error *err)
+{
+    if (n < 1 || n > VSR_MAX_BATCH)
+        return vsr_error_set(err, VSR_ERR_INVALID, "ref: a batch of %d frames (1..%d)", n,
+                             VSR_MAX_BATCH);
     if (ow % 2 || oh % 2)
         return vsr_error_set(err, VSR_ERR_INVALID, "ref: YUV 4:2:0 region %dx%d is odd", ow, oh);
-    unsigned char *rgb = malloc((size_t)ow * oh * 3);
-    if (!rgb)
-        return vsr_error_set(err, VSR_ERR_NOMEM, "ref: out of memory");
-    int rc = ref_run_rgb24(ctx, in, w, h, ox, oy, ow, oh, rgb, err);
-    if (!rc) {
-        const size_t luma = (size_t)ow * oh;
+    const size_t in_bytes = (size_t)w * h * 3, out_bytes = (size_t)ow * oh * 3;
+    unsigned char *converted = yuv ? malloc(in_bytes * n) : NULL, *rgb_out = malloc(out_bytes * n);
+    const unsigned char *ins[VSR_MAX_BATCH];
+    unsigned char *outs[VSR_MAX_BATCH];
+    int rc = (!yuv || converted) && rgb_out
+                 ? VSR_OK
+                 : vsr_error_set(err, VSR_ERR_NOMEM, "ref: out of memory");
+    for (int f = 0; !rc && f < n; f++) {
+        outs[f] = rgb_out + out_bytes * f;
+        ins[f] = yuv ? converted + in_bytes * f : rgb[f];
+        if (yuv)
+            vsr_yuv_in_to_rgb24(&yuv[f], kin, x0, y0, w, h, converted + in_bytes * f);
+    }
+    if (!rc)
+        rc = rgb24_batch(ctx, n, ins, w, h, ox, oy, ow, oh, outs, err);
+    const size_t luma = (size_t)ow * oh;
+    for (int f = 0; !rc && f < n; f++) {
         vsr_yuv420 i420 = {ow,
                            oh,
-                           {out, out + luma, out + luma + luma / 4},
+                           {out[f], out[f] + luma, out[f] + luma + luma / 4},
                            {(size_t)ow, (size_t)ow / 2, (size_t)ow / 2}};
-        vsr_rgb24_to_yuv420(rgb, (size_t)ow * 3, ow, oh, k, &i420, 0, 0);
+        vsr_rgb24_to_yuv420(outs[f], (size_t)ow * 3, ow, oh, k, &i420, 0, 0);
     }
-    free(rgb);
+    free(converted);
+    free(rgb_out);
     return rc;
 }
 
-/* YUV input on the host (the ref backend's "device" memory), converted
- * with the same inline arithmetic a GPU backend uses: the engine's tiling
- * and mirroring of YUV frames are tested in CI. */
+static int ref_run_yuv420(void *ctx, const unsigned char *in, int w, int h, int ox, int oy, int ow,
+                          int oh, const vsr_yuv_coeffs *k, unsigned char *out, vsr_error *err)
+{
+    return ref_run_batch_yuv420(ctx, 1, &in, NULL, NULL, 0, 0, w, h, ox, oy, ow, oh, k, &out, err);
+}
+
 static int ref_run_from_yuv(void *ctx, const vsr_yuv_in *in, const vsr_rgb_coeffs *kin, int x0,
                             int y0, int w, int h, int ox, int oy, int ow, int oh,
                             const vsr_yuv_coeffs *k, unsigned char *out, vsr_error *err)
 {
-    unsigned char *rgb = malloc((size_t)w * h * 3);
-    if (!rgb)
-        return vsr_error_set(err, VSR_ERR_NOMEM, "ref: out of memory");
-    vsr_yuv_in_to_rgb24(in, kin, x0, y0, w, h, rgb);
-    int rc = ref_run_yuv420(ctx, rgb, w, h, ox, oy, ow, oh, k, out, err);
-    free(rgb);
-    return rc;
+    return ref_run_batch_yuv420(ctx, 1, NULL, in, kin, x0, y0, w, h, ox, oy, ow, oh, k, &out, err);
 }
 
 const vsr_backend_ops vsr_backend_ref = {
@@ -258,6 +283,7 @@ const vsr_backend_ops vsr_backend_ref = {
     .run_rgb24 = ref_run_rgb24,
     .run_yuv420 = ref_run_yuv420,
     .run_from_yuv = ref_run_from_yuv,
+    .run_batch_yuv420 = ref_run_batch_yuv420,
     .native_precision = VSR_PRECISION_FP32,
     .device_type = VSR_DEVICE_CPU,
     .caps = 0,
