@@ -20,6 +20,11 @@
 #   --stub SONAME       replace an installed library the programs load but the
 #                       run never calls by a stub of the same soname and
 #                       symbols (see stub_lib.py): what it loads stays behind
+#   --stub-ffmpeg-extras  --stub each library of FFMPEG_EXTRAS below: what
+#                       Debian's FFmpeg pulls in that decoding H.264 and
+#                       HEVC and encoding x264, x265 never call (~170 MB,
+#                       ~50 MB xz-packed, which leaves no room for a large
+#                       model); vsr's runs must still pass a --selftest
 #   --selftest CMD      run CMD (bash) with the staged programs before packing,
 #                       B and LD_LIBRARY_PATH set to them: a missing library or
 #                       a stub that was needed fails here, not on the device
@@ -61,6 +66,12 @@ CXX=0
 UNPACKED=0
 LIMIT=1
 PROGRAMS=() MODELS=() MODELS_XZ=() FILES=() STUBS=() SELFTESTS=()
+# (libgme and libopenmpt stay real: libavformat's probes call them on
+# every file it opens.)
+FFMPEG_EXTRAS=(libcodec2.so.1.0 librsvg-2.so.2 libaom.so.3 libSvtAv1Enc.so.1 librav1e.so.0
+    libvpx.so.7 libjxl.so.0.7 libicudata.so.72 libdav1d.so.6 libzvbi.so.0 libbluray.so.2
+    libchromaprint.so.1 libssh-gcrypt.so.4 librabbitmq.so.4 libzmq.so.5 libsrt-gnutls.so.1.5
+    libcairo.so.2 libxml2.so.2 libglib-2.0.so.0 libgobject-2.0.so.0 libX11.so.6)
 while (($#)); do
     case $1 in
     --build) BUILD=$2 && shift ;;
@@ -69,6 +80,7 @@ while (($#)); do
     --model-xz) MODELS_XZ+=("$2") && shift ;;
     --file) FILES+=("$2") && shift ;;
     --stub) STUBS+=("$2") && shift ;;
+    --stub-ffmpeg-extras) STUBS+=("${FFMPEG_EXTRAS[@]}") ;;
     --selftest) SELFTESTS+=("$2") && shift ;;
     --unpack-to) UNPACK_TO=$2 && shift ;;
     --xz-level) XZ_LEVEL=$2 && shift ;;

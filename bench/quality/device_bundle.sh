@@ -18,14 +18,13 @@
 # Debian's FFmpeg libraries pull in ~170 MB of others (codecs, subtitle and
 # network libraries, ICU's data), ~50 MB xz-packed, which leaves no room for
 # a 33 MB model. The study decodes H.264 and HEVC and encodes x264 and x265,
-# none of which touches the libraries listed in STUBS: each is replaced by a
-# stub of the same soname and symbols (bench/device/stub_lib.py), and what
-# those libraries load in turn stays behind. The bundle's vsr is run here
-# with the stubs before packing (vsr --version, a decode and an encode), so
-# a stub that was needed fails here, not on the device. The packing and the
-# carry-size check are bench/device/bundle.sh's.
-# (libgme and libopenmpt stay real: libavformat's probes call them on every
-# file it opens.)
+# none of which touches bench/device/bundle.sh's FFMPEG_EXTRAS: each is
+# replaced by a stub of the same soname and symbols (--stub-ffmpeg-extras,
+# bench/device/stub_lib.py), and what those libraries load in turn stays
+# behind. The bundle's vsr is run here with the stubs before packing (vsr
+# --version, a decode and an encode), so a stub that was needed fails here,
+# not on the device. The packing and the carry-size check are
+# bench/device/bundle.sh's.
 set -euo pipefail
 (($# == 3)) || {
     echo "usage: device_bundle.sh BUILD_DIR CORPUS_DIR OUT_DIR" >&2
@@ -39,10 +38,6 @@ MODELS_DIR=${VSR_MODELS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vsr/models}
 # realesrgan-x4plus (33 MB of weights) fits only with a small corpus (e.g.
 # CLIPS of one task): the bundle is ~18 MB, the 1080p clips ~5 MB each.
 MODELS=${MODELS:-realesr-animevideov3-x2 realesr-animevideov3-x4 realesr-general-x4v3}
-STUBS="libcodec2.so.1.0 librsvg-2.so.2 libaom.so.3 libSvtAv1Enc.so.1 librav1e.so.0 libvpx.so.7
-libjxl.so.0.7 libicudata.so.72 libdav1d.so.6 libzvbi.so.0 libbluray.so.2
-libchromaprint.so.1 libssh-gcrypt.so.4 librabbitmq.so.4 libzmq.so.5 libsrt-gnutls.so.1.5
-libcairo.so.2 libxml2.so.2 libglib-2.0.so.0 libgobject-2.0.so.0 libX11.so.6"
 
 cmake --build "$BUILD" --target vsr detail_encode -j"$(nproc)" >/dev/null
 STAGE=$(mktemp -d)
@@ -74,10 +69,9 @@ selftest="\"\$B/vsr\" --version >/dev/null &&
 # unpacks into /tmp/vsr-study and links them and the scripts there, as
 # device_run.sh and run.sh expect.
 args=(--build "$BUILD" --program vsr --program detail_encode --selftest "$selftest"
-    --unpack-to /tmp/vsr-study --xz-level 9
+    --unpack-to /tmp/vsr-study --xz-level 9 --stub-ffmpeg-extras
     --file "$HERE/run_study.sh" --file "$HERE/summarize.py" --file "$STAGE/run.sh"
     --file "$HERE/device_run.sh" --file "$STAGE/corpus")
-for lib in $STUBS; do args+=(--stub "$lib"); done
 for m in $MODELS; do args+=(--model "$m"); done
 for m in ${MODELS_XZ:-}; do args+=(--model-xz "$m"); done
 VSR_MODELS_DIR=$MODELS_DIR "$HERE/../device/bundle.sh" "${args[@]}" "$OUT"
