@@ -1,25 +1,28 @@
 #include "media/frame_dump.h"
 
 #include <libavcodec/avcodec.h>
-#include <libavutil/mem.h>
-#include <libavutil/sha.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 
-/* SHA-256 of n planes of rows. */
+/* SHA-256 of n planes of rows. OpenSSL's, not FFmpeg's plain C one: a
+ * worker hashing 3840x2160 frames spent ~95 ms a frame in av_sha on the
+ * H100 host (bench/results/2026-12-07-h100-rrdb-10.md, call 51), twice the
+ * network's time. */
 static int planes_sha256(int n, const uint8_t *const *plane, const size_t *stride,
                          const size_t *row_bytes, const int *rows, char hex[VSR_SHA256_HEX],
                          vsr_error *err)
 {
-    struct AVSHA *sha = av_sha_alloc();
-    if (!sha)
-        return vsr_error_set(err, VSR_ERR_NOMEM, "frame hash: out of memory");
-    av_sha_init(sha, 256);
-    for (int p = 0; p < n; p++)
-        for (int y = 0; y < rows[p]; y++)
-            av_sha_update(sha, plane[p] + (size_t)y * stride[p], row_bytes[p]);
-    uint8_t digest[32];
-    av_sha_final(sha, digest);
-    av_free(sha);
+    EVP_MD_CTX *sha = EVP_MD_CTX_new();
+    int ok = sha && EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
+    for (int p = 0; ok && p < n; p++)
+        for (int y = 0; ok && y < rows[p]; y++)
+            ok = EVP_DigestUpdate(sha, plane[p] + (size_t)y * stride[p], row_bytes[p]);
+    unsigned char digest[32];
+    unsigned int len = 0;
+    ok = ok && EVP_DigestFinal_ex(sha, digest, &len) && len == sizeof digest;
+    EVP_MD_CTX_free(sha);
+    if (!ok)
+        return vsr_error_set(err, VSR_ERR_INTERNAL, "frame hash: OpenSSL's SHA-256 failed");
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", digest[i]);
     return VSR_OK;
