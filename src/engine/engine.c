@@ -229,16 +229,17 @@ static double padded_pixels(const vsr_engine *e, int w, int h)
     return (double)(w + 2 * e->pre_pad) * (h + 2 * e->pre_pad);
 }
 
-int vsr_engine_tile_size(const vsr_engine_ctx *c, int w, int h)
+/* The tile edge for a w x h frame from the options and the memory budget,
+ * before any context's cap. */
+static int budget_tile(const vsr_engine *e, int w, int h)
 {
-    const vsr_engine *e = c->engine;
     int whole = w > h ? w : h;
     if (e->tile > 0)
-        return capped(c, e->tile < whole ? e->tile : whole);
+        return e->tile < whole ? e->tile : whole;
     double pixels = budget_pixels(e);
     double frame = padded_pixels(e, w, h);
     if (frame <= pixels)
-        return capped(c, whole);
+        return whole;
     const int halo = e->graph->receptive_radius;
     int tile = (int)sqrt(pixels) - 2 * halo;
     /* A tile smaller than twice its halo does the frame's work more than
@@ -253,24 +254,34 @@ int vsr_engine_tile_size(const vsr_engine_ctx *c, int w, int h)
     if (!e->budget_given && tile < 2 * halo) {
         double room = DEFAULT_BUDGET_OVERSHOOT * pixels;
         if (frame <= room)
-            return capped(c, whole);
+            return whole;
         if ((double)(4 * halo) * (4 * halo) <= room)
             tile = 2 * halo;
     }
     if (tile < MIN_TILE)
         tile = MIN_TILE;
-    return capped(c, tile < whole ? tile : whole);
+    return tile < whole ? tile : whole;
+}
+
+int vsr_engine_tile_size(const vsr_engine_ctx *c, int w, int h)
+{
+    return capped(c, budget_tile(c->engine, w, h));
+}
+
+int vsr_engine_batch_for(const vsr_engine *e, int w, int h)
+{
+    /* whole frames only; as a whole frame may, the batch may overshoot a
+     * default budget */
+    const double room = budget_pixels(e) * (e->budget_given ? 1 : DEFAULT_BUDGET_OVERSHOOT);
+    return e->batch > 1 && budget_tile(e, w, h) >= (w > h ? w : h) &&
+                   e->batch * padded_pixels(e, w, h) <= room
+               ? e->batch
+               : 1;
 }
 
 int vsr_engine_batch_fits(const vsr_engine_ctx *c, int w, int h)
 {
-    const vsr_engine *e = c->engine;
-    if (e->batch < 2 || c->single || c->tile_cap > 0 ||
-        vsr_engine_tile_size(c, w, h) < (w > h ? w : h))
-        return 0;
-    /* as a whole frame may, the batch may overshoot a default budget */
-    const double room = budget_pixels(e) * (e->budget_given ? 1 : DEFAULT_BUDGET_OVERSHOOT);
-    return e->batch * padded_pixels(e, w, h) <= room;
+    return !c->single && c->tile_cap == 0 && vsr_engine_batch_for(c->engine, w, h) > 1;
 }
 
 /* A tile the device had no memory for (its memory is shared with other

@@ -131,8 +131,13 @@ typedef struct vsr_engine_frame {
  * resolved): 1 where the backend has no run_batch_yuv420. */
 int vsr_engine_batch(const vsr_engine *engine);
 
-/* Whether frames of w x h go to the backend vsr_engine_batch at a time:
- * the batch is over 1 and its frames fit in memory whole (no tiles). */
+/* How many frames of w x h the engine's contexts take at once:
+ * vsr_engine_batch where that many fit the memory budget whole (no
+ * tiles), else 1. */
+int vsr_engine_batch_for(const vsr_engine *engine, int w, int h);
+
+/* Whether ctx runs frames of w x h vsr_engine_batch at a time
+ * (vsr_engine_batch_for, unless ctx ran out of memory before). */
 int vsr_engine_batch_fits(const vsr_engine_ctx *ctx, int w, int h);
 
 /* Frames f[0..n) as n calls of vsr_engine_upscale_yuv420_to (f->rgb) or

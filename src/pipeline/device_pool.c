@@ -300,6 +300,12 @@ static int pool_run_batch(void *opaque, int n, const vsr_engine_frame *f, const 
     return pool_run_frame(opaque, &job, err);
 }
 
+static int pool_batch_for(const void *shared, int w, int h)
+{
+    const vsr_device_pool *p = shared;
+    return vsr_engine_batch_for(p->dev[0].engine, w, h);
+}
+
 static int pool_prepare(void *opaque, int n, int w, int h, vsr_error *err)
 {
     placed_ctx *c = opaque;
@@ -317,7 +323,7 @@ void vsr_upscaler_device_pool(vsr_upscaler *u, vsr_device_pool *p)
     u->run_from_yuv = pool_run_from_yuv;
     u->reads_device_yuv = vsr_engine_reads_device_yuv(p->dev[0].engine);
     u->run_batch = pool_run_batch;
-    u->batch = vsr_engine_batch(p->dev[0].engine);
+    u->batch_for = pool_batch_for;
     u->prepare = pool_prepare;
     u->prefers_yuv420 = vsr_engine_prefers_yuv420(p->dev[0].engine);
     u->resamples_on_device = vsr_engine_resamples_on_device(p->dev[0].engine);

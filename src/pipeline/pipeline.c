@@ -841,9 +841,9 @@ static int setup(pipeline *p, const vsr_pipeline_config *cfg, vsr_error *err)
      * own size, from the one queue; room in flight for every worker's
      * batch and the next (a worker waits for a batch's frames, which only
      * the decoder, held back by that room, brings). */
-    p->batch = u->run_batch && p->yuv_to_upscaler && !p->resampling &&
+    p->batch = u->run_batch && u->batch_for && p->yuv_to_upscaler && !p->resampling &&
                        p->sched.kind == VSR_SCHEDULE_DYNAMIC
-                   ? u->batch
+                   ? u->batch_for(u->shared, p->info->width, p->info->height)
                    : 1;
     if (p->batch > 1 && !cfg->max_in_flight)
         p->sched.max_in_flight = 2 * p->sched.workers * p->batch + 2;

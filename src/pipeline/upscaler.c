@@ -36,6 +36,11 @@ static int per_worker_run_batch(void *ctx, int n, const vsr_engine_frame *f,
     return vsr_engine_upscale_batch(ctx, n, f, k, rs, err);
 }
 
+static int per_worker_batch_for(const void *shared, int w, int h)
+{
+    return vsr_engine_batch_for(shared, w, h);
+}
+
 static int per_worker_prepare(void *ctx, int n, int w, int h, vsr_error *err)
 {
     return vsr_engine_ctx_prepare(ctx, n, w, h, err);
@@ -52,7 +57,7 @@ void vsr_upscaler_per_worker(vsr_upscaler *u, vsr_engine *engine)
     u->run_from_yuv = per_worker_run_from_yuv;
     u->reads_device_yuv = vsr_engine_reads_device_yuv(engine);
     u->run_batch = per_worker_run_batch;
-    u->batch = vsr_engine_batch(engine);
+    u->batch_for = per_worker_batch_for;
     u->prepare = per_worker_prepare;
     u->prefers_yuv420 = vsr_engine_prefers_yuv420(engine);
     u->resamples_on_device = vsr_engine_resamples_on_device(engine);
@@ -96,7 +101,7 @@ int vsr_upscaler_shared(vsr_upscaler *u, vsr_engine *engine, vsr_shared_engine_c
     u->run_from_yuv = NULL;
     u->reads_device_yuv = 0;
     u->run_batch = NULL;
-    u->batch = 1;
+    u->batch_for = NULL;
     u->prepare = NULL;
     u->prefers_yuv420 = 0;
     u->resamples_on_device = 0;

@@ -35,7 +35,8 @@ typedef struct vsr_upscaler {
      * engine can. */
     int (*run_batch)(void *ctx, int n, const vsr_engine_frame *f, const vsr_yuv_coeffs *k,
                      const vsr_resample *rs, vsr_error *err);
-    int batch; /* the frames run_batch runs at once (vsr_engine_batch); 1 = none */
+    /* The frames of w x h run_batch takes at once (vsr_engine_batch_for); 1 = one at a time */
+    int (*batch_for)(const void *shared, int w, int h);
     /* Optional: readies a context for frames of w x h, n at a time
      * (vsr_engine_ctx_prepare). */
     int (*prepare)(void *ctx, int n, int w, int h, vsr_error *err);

@@ -169,8 +169,15 @@ static void check_batch_option(const vsr_graph *g)
     }
     if (!engine_open(g, 3, 0, 0, &ep)) {
         CHECK(vsr_engine_batch(ep.e) == 3);
-        CHECK(vsr_engine_batch_fits(ep.c, 40, 30));
-        CHECK(!vsr_engine_batch_fits(ep.c, 4000, 3000)); /* beyond even the overshoot */
+        CHECK(vsr_engine_batch_for(ep.e, 40, 30) == 3 && vsr_engine_batch_fits(ep.c, 40, 30));
+        /* beyond even the overshoot */
+        CHECK(vsr_engine_batch_for(ep.e, 4000, 3000) == 1 &&
+              !vsr_engine_batch_fits(ep.c, 4000, 3000));
+        engine_close(&ep);
+    }
+    /* a budget that holds one 40x30 frame (pre-padded: 60x50) whole */
+    if (!engine_open(g, 2, g->peak_bytes_per_pixel * 60 * 50, 0, &ep)) {
+        CHECK(vsr_engine_batch_for(ep.e, 40, 30) == 1 && vsr_engine_tile_size(ep.c, 40, 30) == 40);
         engine_close(&ep);
     }
     if (!engine_open(g, 2, 0, 1, &ep)) { /* host conversion: no 8-bit batches */
