@@ -166,11 +166,12 @@ typedef struct vsr_backend_ops {
                         const vsr_resample *rs, int out_w, int out_h, const vsr_yuv_coeffs *k,
                         unsigned char *out, vsr_error *err);
 
-    /* Optional (VSR_BACKEND_CAP_BATCH): run_yuv420 or run_from_yuv on n
+    /* Optional: run_yuv420 or run_from_yuv on n (1..VSR_MAX_BATCH)
      * inputs of one size in one run: input i is rgb[i] (compact RGB24 of
      * w x h) or, rgb NULL, region (x0, y0, w, h) of yuv[i] (colour kin);
      * output i, the same region of each, goes to out[i] (compact I420).
-     * The same bytes as n single runs. */
+     * The same bytes as n single runs. Worth it where caps has
+     * VSR_BACKEND_CAP_BATCH (ref has it too, so that CI tests batches). */
     int (*run_batch_yuv420)(void *ctx, int n, const unsigned char *const *rgb,
                             const vsr_yuv_in *yuv, const vsr_rgb_coeffs *kin, int x0, int y0, int w,
                             int h, int ox, int oy, int ow, int oh, const vsr_yuv_coeffs *k,
