@@ -154,11 +154,6 @@ int vsr_engine_device(const vsr_engine *e)
     return e->config.device;
 }
 
-int vsr_engine_batch(const vsr_engine *e)
-{
-    return e->batch;
-}
-
 int vsr_engine_prefers_yuv420(const vsr_engine *e)
 {
     return e->backend->run_yuv420 && e->backend->device_type == VSR_DEVICE_GPU &&
@@ -648,14 +643,22 @@ static int upscale_yuv_tiles(vsr_engine_ctx *c, const yuv_source *src, vsr_yuv42
     return VSR_OK;
 }
 
-static int upscale_yuv(vsr_engine_ctx *c, const yuv_source *src, vsr_yuv420 *out,
-                       const vsr_yuv_coeffs *k, vsr_error *err)
+/* check_frame for a YUV 4:2:0 output, whose sides must be even. */
+static int check_yuv_frame(const vsr_engine_ctx *c, int w, int h, const vsr_yuv420 *out,
+                           vsr_error *err)
 {
-    const int w = src->width, h = src->height;
     int rc = check_frame(c, w, h, out->width, out->height, err);
     if (!rc && (out->width % 2 || out->height % 2))
         rc = vsr_error_set(err, VSR_ERR_INVALID, "YUV 4:2:0 output needs even sizes (%dx%d)",
                            out->width, out->height);
+    return rc;
+}
+
+static int upscale_yuv(vsr_engine_ctx *c, const yuv_source *src, vsr_yuv420 *out,
+                       const vsr_yuv_coeffs *k, vsr_error *err)
+{
+    const int w = src->width, h = src->height;
+    int rc = check_yuv_frame(c, w, h, out, err);
     for (int again = !rc; again;) {
         int size = vsr_engine_tile_size(c, w, h);
         /* Chroma blocks must not straddle tiles: tiles start at even output
@@ -894,8 +897,7 @@ static int batchable(const vsr_engine_ctx *c, int n, const vsr_engine_frame *f,
         int wi, hi;
         frame_size(&f[i], &wi, &hi);
         if (wi != w || hi != h || !f[i].yuv != !f[0].yuv || resampling(c, w, h, f[i].out, rs) ||
-            check_frame(c, w, h, f[i].out->width, f[i].out->height, NULL) || f[i].out->width % 2 ||
-            f[i].out->height % 2)
+            check_yuv_frame(c, w, h, f[i].out, NULL))
             return 0;
         if (f[i].yuv ? memcmp(f[i].kin, f[0].kin, sizeof *f[0].kin)
                      : f[i].rgb->format != VSR_PIX_RGB24)

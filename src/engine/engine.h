@@ -127,24 +127,21 @@ typedef struct vsr_engine_frame {
     vsr_yuv420 *out;
 } vsr_engine_frame;
 
-/* How many frames the engine's contexts run at once (its options' batch,
- * resolved): 1 where the backend has no run_batch_yuv420. */
-int vsr_engine_batch(const vsr_engine *engine);
-
-/* How many frames of w x h the engine's contexts take at once:
- * vsr_engine_batch where that many fit the memory budget whole (no
+/* How many frames of w x h the engine's contexts take at once: the
+ * options' batch, resolved (1 where the backend has no
+ * run_batch_yuv420), where that many fit the memory budget whole (no
  * tiles), else 1. */
 int vsr_engine_batch_for(const vsr_engine *engine, int w, int h);
 
-/* Whether ctx runs frames of w x h vsr_engine_batch at a time
- * (vsr_engine_batch_for, unless ctx ran out of memory before). */
+/* Whether ctx runs frames of w x h in batches (vsr_engine_batch_for over
+ * 1, unless ctx ran out of memory before). */
 int vsr_engine_batch_fits(const vsr_engine_ctx *ctx, int w, int h);
 
 /* Frames f[0..n) as n calls of vsr_engine_upscale_yuv420_to (f->rgb) or
  * vsr_engine_upscale_from_yuv_to (f->yuv) would do them, to the same
  * bytes. Where vsr_engine_batch_fits and the output is the model's own
  * (no resample, detail 1), frames of one size and kind go to the backend
- * in one run of vsr_engine_batch frames: the GPU's launches get the tiles
+ * in one run of vsr_engine_batch_for frames: the GPU's launches get the tiles
  * of all of them, and a short batch is filled with repeats of its last
  * frame, so that the context keeps one plan. */
 int vsr_engine_upscale_batch(vsr_engine_ctx *ctx, int n, const vsr_engine_frame *f,
