@@ -81,9 +81,10 @@ static void print_detail_json(const vsr_pipeline_stats *st)
            r->detail, r->rule.rise, r->rule.vmaf_drop, r->windows, (long long)r->frames_sampled,
            (long long)r->frames_scored, (long long)r->clip_frames, r->seconds, r->model_s,
            r->score_s);
-    printf("\"guard\":{\"action\":\"%s\",\"t1\":%.3f,\"t2\":%.3f,\"input_filter\":\"%s\"",
-           vsr_detail_guard_action_name(r->guard), r->guard_rule.t1, r->guard_rule.t2,
-           vsr_resample_filter_name(r->input_filter));
+    printf("\"guard\":{\"action\":\"%s\",\"factor\":%d,\"t1\":%.3f,\"t2\":%.3f,"
+           "\"input_filter\":\"%s\"",
+           vsr_detail_guard_action_name(r->guard), r->guard_factor, r->guard_rule.t1,
+           r->guard_rule.t2, vsr_resample_filter_name(r->input_filter));
     if (r->guard != VSR_DETAIL_GUARD_NOT_RUN)
         printf(",\"self_similar\":%.4f,\"vmaf\":%.4f,\"vmaf_neg\":%.4f,\"frames_scored\":%lld,"
                "\"seconds\":%.3f",
@@ -213,14 +214,15 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
         if (r->guard != VSR_DETAIL_GUARD_NOT_RUN)
             fprintf(stderr,
                     "    self-similar guard: s %.3f (VMAF %.3f, NEG %.3f of the input scaled down "
-                    "x2 and back, on %lld frames, %.2f s): %s (search up to %.2f, detail 0 up to "
+                    "x%d and back, on %lld frames, %.2f s): %s (search up to %.2f, detail 0 up to "
                     "%.2f, then detail 0 over bicubic)\n",
                     r->self_similar.delta, r->self_similar.vmaf, r->self_similar.neg,
-                    (long long)r->self_similar.frames_scored, r->self_similar.seconds,
-                    vsr_detail_guard_action_name(r->guard), r->guard_rule.t1, r->guard_rule.t2);
+                    r->guard_factor, (long long)r->self_similar.frames_scored,
+                    r->self_similar.seconds, vsr_detail_guard_action_name(r->guard),
+                    r->guard_rule.t1, r->guard_rule.t2);
         else
             fprintf(stderr, "    self-similar guard: not run (%s)\n",
-                    r->guard_rule.off ? "off" : "not an x2 task");
+                    r->guard_rule.off ? "off" : "neither an x2 nor an x4 task");
         if (b->measured)
             fprintf(stderr, "    detail 0: VMAF %.3f, NEG %.3f, delta %.3f\n", b->vmaf, b->neg,
                     b->delta);
@@ -396,6 +398,10 @@ static const vsr_opt io_options[] = {
              "degrade (measured on the sample), over T1: detail 0;\n"
              "over T2: detail 0 with the bicubic floor; off: the\n"
              "search alone (README: Detail strength)"},
+    {.name = "detail-guard-x4", .type = VSR_OPT_CUSTOM, .arg = "T1,T2|off",
+     .offset = F(cfg.detail_probe.guard_x4), .parse = parse_detail_guard,
+     .help = "the same on x4 tasks, the input scaled down x4\n"
+             "(default " STR(VSR_DETAIL_GUARD_X4_T1) "," STR(VSR_DETAIL_GUARD_X4_T2) ")"},
     {.name = "input-filter", .type = VSR_OPT_CHOICE, .arg = "F", .offset = F(cfg.input_filter),
      .choices = input_filters, .values = input_filter_values,
      .help = "the filter that scales the input for the blend (and\n"

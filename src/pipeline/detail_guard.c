@@ -15,26 +15,30 @@ const char *vsr_detail_guard_action_name(vsr_detail_guard_action a)
     return "not_run";
 }
 
-vsr_detail_guard vsr_detail_guard_resolved(const vsr_detail_guard *g)
+vsr_detail_guard vsr_detail_guard_resolved(const vsr_detail_guard *g, int factor)
 {
     vsr_detail_guard r = *g;
     if (r.t1 < 0)
-        r.t1 = VSR_DETAIL_GUARD_T1;
+        r.t1 = factor == 4 ? VSR_DETAIL_GUARD_X4_T1 : VSR_DETAIL_GUARD_T1;
     if (r.t2 < 0)
-        r.t2 = VSR_DETAIL_GUARD_T2;
+        r.t2 = factor == 4 ? VSR_DETAIL_GUARD_X4_T2 : VSR_DETAIL_GUARD_T2;
     return r;
 }
 
-int vsr_detail_guard_applies(const vsr_detail_guard *g, int in_w, int in_h, int out_w, int out_h)
+int vsr_detail_guard_factor(int in_w, int in_h, int out_w, int out_h)
 {
     /* even sides: the self-similar picture is encoded at the input's size */
-    return !g->off && in_w > 0 && in_h > 0 && in_w % 2 == 0 && in_h % 2 == 0 && out_w == 2 * in_w &&
-           out_h == 2 * in_h;
+    if (in_w <= 0 || in_h <= 0 || in_w % 2 || in_h % 2)
+        return 0;
+    for (int f = 2; f <= 4; f += 2)
+        if (out_w == f * in_w && out_h == f * in_h)
+            return f;
+    return 0;
 }
 
-vsr_detail_guard_action vsr_detail_guard_decide(const vsr_detail_guard *g, double s)
+vsr_detail_guard_action vsr_detail_guard_decide(const vsr_detail_guard *g, int factor, double s)
 {
-    const vsr_detail_guard r = vsr_detail_guard_resolved(g);
+    const vsr_detail_guard r = vsr_detail_guard_resolved(g, factor);
     if (r.off)
         return VSR_DETAIL_GUARD_NOT_RUN;
     if (!isfinite(s) || s < 0 || s <= r.t1)

@@ -22,11 +22,11 @@
  * floor the caller gave that is already softer than bicubic (Mitchell,
  * bilinear).
  *
- * Only x2 tasks (the output twice the input on both sides): at x4 the
- * self-similar picture (a 120x68 one brought to 480x270 on the study's
- * clips) runs 0.2 to 1.2 under the truth, clip by clip, so no threshold
- * separates the passes from the failures there (study, section 4); x4
- * and other sizes keep the search alone.
+ * x2 and x4 tasks (the output twice or four times the input on both
+ * sides), each with its own thresholds: the x4 self-similar picture (a
+ * 120x68 one brought to 480x270 on the study's X4HD clips) reads 0.2 to
+ * 1.2 under the truth, clip by clip, so the x2 thresholds do not carry
+ * over; other sizes keep the search alone.
  *
  * Thresholds: calibrated on the probe's own s (3 windows x 6 frames, a
  * fresh encoder per window; bench/quality/results/
@@ -39,7 +39,19 @@
  * search) and the 10 s aqua (2.635: its search output is 2.66 against
  * the original, its Lanczos floor 2.47), T2 = 2.75 between that aqua
  * and the 16-frame aqua (2.876: its Lanczos floor is itself 2.59, its
- * bicubic floor 2.35). 10 clips: thresholds to check on new ones. */
+ * bicubic floor 2.35). 10 clips: thresholds to check on new ones.
+ *
+ * x4, on the study's 10 X4HD clips (480x270 -> 1920x1080, standing in
+ * for SD24K; bench/quality/results/2026-12-07-x4-guard-2core.md): the
+ * probe's s ranks them as the truth does at the top, with an offset (s
+ * 1.07-2.21 where the Lanczos floor's delta against the original is
+ * 1.04-2.77). Only two clips need anything, and both need the soft floor
+ * (their Lanczos floors are themselves over 2.5): the 16-frame ladybird
+ * (s 1.951, floor 2.69, bicubic 2.40) and aqua (2.208: 2.77, 2.33). The
+ * highest s below them is the 10 s aqua (1.898), whose Lanczos floor
+ * (2.49) is what the search gives it; no clip needs the floor band, so
+ * T1 = T2 = 1.92, halfway between that aqua and the 16-frame ladybird: a
+ * margin of 0.03 either side, thinner than x2's. */
 #ifndef VSR_PIPELINE_DETAIL_GUARD_H
 #define VSR_PIPELINE_DETAIL_GUARD_H
 
@@ -47,6 +59,9 @@
 
 #define VSR_DETAIL_GUARD_T1 2.55
 #define VSR_DETAIL_GUARD_T2 2.75
+/* x4 (calibrated above, after x2) */
+#define VSR_DETAIL_GUARD_X4_T1 1.92
+#define VSR_DETAIL_GUARD_X4_T2 1.92
 
 typedef struct vsr_detail_guard {
     int off;       /* 1: the guard never runs (the search alone) */
@@ -54,7 +69,7 @@ typedef struct vsr_detail_guard {
 } vsr_detail_guard;
 
 typedef enum vsr_detail_guard_action {
-    VSR_DETAIL_GUARD_NOT_RUN,    /* off, or not an x2 task */
+    VSR_DETAIL_GUARD_NOT_RUN,    /* off, or neither an x2 nor an x4 task */
     VSR_DETAIL_GUARD_SEARCH,     /* s <= t1: the detail search */
     VSR_DETAIL_GUARD_FLOOR,      /* t1 < s <= t2: detail 0, the run's floor */
     VSR_DETAIL_GUARD_SOFT_FLOOR, /* s > t2: detail 0, a floor at least as soft as bicubic */
@@ -63,17 +78,19 @@ typedef enum vsr_detail_guard_action {
 /* "not_run", "search", "floor", "soft_floor" */
 const char *vsr_detail_guard_action_name(vsr_detail_guard_action a);
 
-/* g with its defaults filled in. */
-vsr_detail_guard vsr_detail_guard_resolved(const vsr_detail_guard *g);
+/* g, the rule for factor (2 or 4), with that factor's defaults filled in. */
+vsr_detail_guard vsr_detail_guard_resolved(const vsr_detail_guard *g, int factor);
 
-/* 1 when the guard runs for an input of in_w x in_h made out_w x out_h:
- * not off, the output exactly twice the input on both sides, and the
- * input's sides even (4:2:0 at the input's size). */
-int vsr_detail_guard_applies(const vsr_detail_guard *g, int in_w, int in_h, int out_w, int out_h);
+/* The factor the guard measures an input of in_w x in_h made out_w x out_h
+ * at: 2 or 4 when the output is exactly that many times the input on both
+ * sides and the input's sides are even (4:2:0 at the input's size); 0
+ * (the guard does not run) otherwise. */
+int vsr_detail_guard_factor(int in_w, int in_h, int out_w, int out_h);
 
-/* The action for self-similar delta s under g's (resolved) thresholds. An
- * s that is not a finite number >= 0 is no measurement: the search. */
-vsr_detail_guard_action vsr_detail_guard_decide(const vsr_detail_guard *g, double s);
+/* The action for self-similar delta s under g's thresholds for factor
+ * (resolved as vsr_detail_guard_resolved). An s that is not a finite
+ * number >= 0 is no measurement: the search. */
+vsr_detail_guard_action vsr_detail_guard_decide(const vsr_detail_guard *g, int factor, double s);
 
 /* The floor filter the action leaves the run with, given the run's. */
 vsr_resample_filter vsr_detail_guard_floor(vsr_detail_guard_action a, vsr_resample_filter run);

@@ -49,6 +49,7 @@ void vsr_detail_probe_options_default(vsr_detail_probe_options *o)
     memset(o, 0, sizeof *o);
     o->rule = (vsr_detail_rule){-1, -1};
     o->guard = (vsr_detail_guard){.off = 0, .t1 = -1, .t2 = -1};
+    o->guard_x4 = o->guard;
 }
 
 /* One sampled frame: as decoded (orig, a reference), as 8-bit 4:2:0 at the
@@ -408,16 +409,20 @@ static void teardown(probe *p)
     vsr_decoder_close(p->dec);
 }
 
-/* The self-similar guard (detail_guard.h) on the sampled frames: at x2,
- * s measured with the run's floor, the action and the floor it leaves. */
+/* The self-similar guard (detail_guard.h) on the sampled frames: at x2
+ * and x4, s measured with the run's floor, the action and the floor it
+ * leaves. */
 static int guard(probe *p, vsr_detail_probe_result *res, vsr_error *err)
 {
     const vsr_detail_probe_options *o = p->opt;
-    res->guard_rule = vsr_detail_guard_resolved(&o->guard);
+    const int factor = vsr_detail_guard_factor(p->info->width, p->info->height, p->out_w, p->out_h);
+    const vsr_detail_guard *g = factor == 4 ? &o->guard_x4 : &o->guard;
+    res->guard_rule = vsr_detail_guard_resolved(g, factor);
     res->input_filter = o->input_filter;
     res->guard = VSR_DETAIL_GUARD_NOT_RUN;
-    if (!vsr_detail_guard_applies(&o->guard, p->info->width, p->info->height, p->out_w, p->out_h))
+    if (!factor || g->off)
         return VSR_OK;
+    res->guard_factor = factor;
     AVFrame **frames = calloc((size_t)p->n_samples, sizeof *frames);
     int *window = calloc((size_t)p->n_samples, sizeof *window);
     int ret = VSR_OK;
@@ -429,7 +434,7 @@ static int guard(probe *p, vsr_detail_probe_result *res, vsr_error *err)
     }
     const vsr_self_similar_options so = {
         .input = o->input,
-        .factor = 2,
+        .factor = factor,
         .floor = o->input_filter,
         .enc = &p->enc,
         .time_base = p->video.time_base,
@@ -447,13 +452,13 @@ static int guard(probe *p, vsr_detail_probe_result *res, vsr_error *err)
     free(window);
     if (ret < 0)
         return ret;
-    res->guard = vsr_detail_guard_decide(&res->guard_rule, res->self_similar.delta);
+    res->guard = vsr_detail_guard_decide(&res->guard_rule, factor, res->self_similar.delta);
     res->input_filter = vsr_detail_guard_floor(res->guard, o->input_filter);
     vsr_logf(
         NULL, VSR_LOG_VERBOSE, "detail",
-        "%s: self-similar delta %.3f (VMAF %.3f, NEG %.3f; x2 down and back up with %s, on "
+        "%s: self-similar delta %.3f (VMAF %.3f, NEG %.3f; x%d down and back up with %s, on "
         "%lld frames, %.2f s): %s (search up to %.2f, detail 0 up to %.2f)%s%s",
-        o->input, res->self_similar.delta, res->self_similar.vmaf, res->self_similar.neg,
+        o->input, res->self_similar.delta, res->self_similar.vmaf, res->self_similar.neg, factor,
         vsr_resample_filter_name(o->input_filter), (long long)res->self_similar.frames_scored,
         res->self_similar.seconds, vsr_detail_guard_action_name(res->guard), res->guard_rule.t1,
         res->guard_rule.t2, res->guard == VSR_DETAIL_GUARD_SEARCH ? "" : ": detail 0 over ",

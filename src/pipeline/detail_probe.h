@@ -19,7 +19,7 @@
  * 6 default ones), their encode and VMAF + NEG. Memory: three output-size YUV
  * frames per sampled frame (the model's, the input's, the reference).
  *
- * At x2, before the model runs, the self-similar guard (detail_guard.h,
+ * At x2 and x4, before the model runs, the self-similar guard (detail_guard.h,
  * self_similar.h) measures s on the sampled frames and may settle the
  * choice at detail 0 (over the run's floor or a softer one) without the
  * model or the search. */
@@ -86,10 +86,11 @@ typedef struct vsr_detail_probe_options {
     int64_t max_bytes;                /* 0: VSR_DETAIL_AUTO_MAX_BYTES */
     const float *details;             /* NULL: VSR_DETAIL_AUTO_CANDIDATES */
     int n_details;
-    vsr_detail_rule rule;   /* a term < 0: VSR_DETAIL_AUTO_RISE, _VMAF_DROP */
-    int measure_all;        /* 1: score every candidate (for studies), not only the search's */
-    vsr_detail_guard guard; /* the self-similar guard's (x2 only); a term < 0: the default */
-    int threads;            /* quality threads; 0: the machine's cores */
+    vsr_detail_rule rule;      /* a term < 0: VSR_DETAIL_AUTO_RISE, _VMAF_DROP */
+    int measure_all;           /* 1: score every candidate (for studies), not only the search's */
+    vsr_detail_guard guard;    /* the self-similar guard's at x2; a term < 0: the default */
+    vsr_detail_guard guard_x4; /* at x4 */
+    int threads;               /* quality threads; 0: the machine's cores */
     volatile sig_atomic_t *cancel; /* may be NULL */
 } vsr_detail_probe_options;
 
@@ -105,10 +106,12 @@ typedef struct vsr_detail_probe_result {
     int64_t clip_frames;      /* the clip's, as estimated; -1 unknown */
     double seconds;           /* wall time of the whole probe */
     double model_s, score_s;  /* of which the model, the scoring */
-    /* The self-similar guard: its action (NOT_RUN: off or not x2), its
-     * thresholds, what it measured (where it ran), and the floor filter
-     * the run is left with (the run's, or softer under SOFT_FLOOR). */
+    /* The self-similar guard: its action (NOT_RUN: off, or neither x2 nor
+     * x4), the factor it measured at (0: none), its thresholds, what it
+     * measured (where it ran), and the floor filter the run is left with
+     * (the run's, or softer under SOFT_FLOOR). */
     vsr_detail_guard_action guard;
+    int guard_factor;
     vsr_detail_guard guard_rule;
     vsr_self_similar_result self_similar;
     vsr_resample_filter input_filter;

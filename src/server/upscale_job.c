@@ -172,11 +172,11 @@ static void run_clip(vsr_upscale_job *j, int index, const char *workdir)
     }
     c->detail = ps.detail;
     if (ps.detail_auto) {
-        char guard[160] = ""; /* the self-similar guard's reading, where it ran (x2) */
+        char guard[160] = ""; /* the self-similar guard's reading, where it ran (x2, x4) */
         if (ps.probe.guard != VSR_DETAIL_GUARD_NOT_RUN)
-            snprintf(guard, sizeof guard, "floor %s; self-similar delta %.3f: %s; ",
+            snprintf(guard, sizeof guard, "floor %s; self-similar delta %.3f at x%d: %s; ",
                      vsr_resample_filter_name(ps.input_filter), ps.probe.self_similar.delta,
-                     vsr_detail_guard_action_name(ps.probe.guard));
+                     ps.probe.guard_factor, vsr_detail_guard_action_name(ps.probe.guard));
         vsr_logf(NULL, VSR_LOG_INFO, "serve",
                  "task %s clip %d: detail %.2f chosen (%sNEG delta against the input +%.2f at "
                  "most over detail 0's on %lld sampled frames, %.2f s)",

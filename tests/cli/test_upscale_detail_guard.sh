@@ -5,8 +5,9 @@
 # run the branch stands for (the search: the guard off; the floor:
 # --detail 0; the soft floor: --detail 0 --input-filter bicubic, or the
 # caller's softer filter kept); s is reported, the same whatever the
-# branch, and plausible; an x4 task and `off` do not run the guard; bad
-# values are refused.
+# branch, and plausible; at x4 the guard measures its own s under
+# --detail-guard-x4's thresholds; an x3 output and `off` do not run the
+# guard; bad values are refused.
 #
 # Clip: the 96x54 input of test_upscale_detail_auto (6 frames, one window).
 source "$(dirname "$0")/cli_lib.sh"
@@ -78,10 +79,34 @@ check "soft floor over --input-filter mitchell: mitchell kept" \
 run d0m --model realesr-general-x4v3 --detail 0 --input-filter mitchell
 check "soft floor over mitchell: byte-identical to --detail 0 --input-filter mitchell" same softm d0m
 
-# 4. x4: the guard does not run, whatever the thresholds.
-expect 0 "" "$VSR_BIN" upscale "${M[@]}" -i "$IN" -o "$WORK/x4.mp4" --scale 4 --model auto \
-    --detail auto --detail-guard 0,0
-check "x4: the guard not run, the search as before" jq -e '
+# 4. x4: the guard runs at x4 (the input scaled down x4 and back), under
+# --detail-guard-x4's thresholds, not --detail-guard's.
+x4() { # NAME ARGS...: vsr upscale x4 into $WORK/NAME.mp4; its done line in $DONE
+    local name=$1
+    shift
+    expect 0 "" "$VSR_BIN" upscale "${M[@]}" -i "$IN" -o "$WORK/$name.mp4" --scale 4 "$@"
+    DONE=$(done_line)
+}
+x4 x4search --model auto --detail-guard 0,0 --detail-guard-x4 100,100
+check "x4: its own thresholds, the search, s measured at x4" jq -e '.detail_auto.guard |
+    .action == "search" and .factor == 4 and .t1 == 100 and .t2 == 100 and
+    .self_similar > 0 and .self_similar < 100 and .frames_scored == 5' <<<"$DONE"
+check "x4: s is not x2's" test "$(jq '.detail_auto.guard.self_similar' <<<"$DONE")" != "$S"
+x4 x4off --model auto --detail-guard-x4 off
+check "x4 off: not run" jq -e '.detail_auto.guard.action == "not_run"' <<<"$DONE"
+check "x4: the search byte-identical to the guard off" same x4search x4off
+x4 x4soft --model auto --detail-guard-x4 0,0 -v
+check "x4 soft floor: reported with -v, at x4" \
+    grep -q "self-similar guard: s [0-9.]* .*scaled down x4 .*: soft_floor" <<<"$OUT"
+check "x4 soft floor: detail 0 over bicubic" jq -e '.detail == 0 and
+    .detail_auto.guard.action == "soft_floor" and .detail_auto.guard.input_filter == "bicubic"' \
+    <<<"$DONE"
+x4 x4d0b --model realesr-general-x4v3 --detail 0 --input-filter bicubic
+check "x4 soft floor: byte-identical to --detail 0 --input-filter bicubic" same x4soft x4d0b
+# neither x2 nor x4 (an output of 3x the input): not run
+expect 0 "" "$VSR_BIN" upscale "${M[@]}" -i "$IN" -o "$WORK/x3.mp4" --size 288x162 \
+    --model auto --detail auto --detail-guard 0,0 --detail-guard-x4 0,0
+check "x3: the guard not run, the search as before" jq -e '
     .detail_auto.guard.action == "not_run" and (.detail_auto.guard | has("self_similar") | not) and
     .detail_auto.guard.input_filter == "lanczos3" and (.detail_auto.candidates | length) >= 1' \
     <<<"$(done_line)"
@@ -90,6 +115,8 @@ check "x4: the guard not run, the search as before" jq -e '
 for bad in 3,2 abc 2.5 -1,2 1,101 "" "2.5, 2.8" nan,nan; do
     expect 2 "detail-guard.*expected off or T1,T2" "$VSR_BIN" upscale -i "$IN" \
         -o "$WORK/bad.mp4" --scale 2 --detail auto --detail-guard "$bad"
+    expect 2 "detail-guard-x4.*expected off or T1,T2" "$VSR_BIN" upscale -i "$IN" \
+        -o "$WORK/bad.mp4" --scale 4 --detail auto --detail-guard-x4 "$bad"
 done
 check "no output after a bad value" test ! -e "$WORK/bad.mp4"
 finish

@@ -1,6 +1,6 @@
 /* The self-similar guard's rule (pipeline/detail_guard.h) on made-up s:
  * each branch at and around its thresholds, the defaults, s that is no
- * measurement, the x2-only gate, the floor it leaves (only ever softer),
+ * measurement, the x2 and x4 thresholds and gate, the floor it leaves (only ever softer),
  * and the option's text, refused where malformed. */
 #include <math.h>
 #include <string.h>
@@ -12,48 +12,66 @@ int main(void)
 {
     /* the defaults */
     const vsr_detail_guard def = {.off = 0, .t1 = -1, .t2 = -1};
-    const vsr_detail_guard r = vsr_detail_guard_resolved(&def);
+    const vsr_detail_guard r = vsr_detail_guard_resolved(&def, 2);
     CHECK_NEAR(r.t1, VSR_DETAIL_GUARD_T1, 1e-12);
     CHECK_NEAR(r.t2, VSR_DETAIL_GUARD_T2, 1e-12);
-    CHECK(vsr_detail_guard_decide(&def, 0.0) == VSR_DETAIL_GUARD_SEARCH);
-    CHECK(vsr_detail_guard_decide(&def, VSR_DETAIL_GUARD_T1) == VSR_DETAIL_GUARD_SEARCH);
-    CHECK(vsr_detail_guard_decide(&def, VSR_DETAIL_GUARD_T1 + 1e-9) == VSR_DETAIL_GUARD_FLOOR);
-    CHECK(vsr_detail_guard_decide(&def, VSR_DETAIL_GUARD_T2) == VSR_DETAIL_GUARD_FLOOR);
-    CHECK(vsr_detail_guard_decide(&def, VSR_DETAIL_GUARD_T2 + 1e-9) == VSR_DETAIL_GUARD_SOFT_FLOOR);
-    CHECK(vsr_detail_guard_decide(&def, 40.0) == VSR_DETAIL_GUARD_SOFT_FLOOR);
+    CHECK(vsr_detail_guard_decide(&def, 2, 0.0) == VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&def, 2, VSR_DETAIL_GUARD_T1) == VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&def, 2, VSR_DETAIL_GUARD_T1 + 1e-9) == VSR_DETAIL_GUARD_FLOOR);
+    CHECK(vsr_detail_guard_decide(&def, 2, VSR_DETAIL_GUARD_T2) == VSR_DETAIL_GUARD_FLOOR);
+    CHECK(vsr_detail_guard_decide(&def, 2, VSR_DETAIL_GUARD_T2 + 1e-9) ==
+          VSR_DETAIL_GUARD_SOFT_FLOOR);
+    CHECK(vsr_detail_guard_decide(&def, 2, 40.0) == VSR_DETAIL_GUARD_SOFT_FLOOR);
 
     /* given thresholds; t1 == t2 leaves no floor branch */
     const vsr_detail_guard g = {.off = 0, .t1 = 1.0, .t2 = 2.0};
-    CHECK(vsr_detail_guard_decide(&g, 0.99) == VSR_DETAIL_GUARD_SEARCH);
-    CHECK(vsr_detail_guard_decide(&g, 1.5) == VSR_DETAIL_GUARD_FLOOR);
-    CHECK(vsr_detail_guard_decide(&g, 2.01) == VSR_DETAIL_GUARD_SOFT_FLOOR);
+    CHECK(vsr_detail_guard_decide(&g, 2, 0.99) == VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&g, 2, 1.5) == VSR_DETAIL_GUARD_FLOOR);
+    CHECK(vsr_detail_guard_decide(&g, 2, 2.01) == VSR_DETAIL_GUARD_SOFT_FLOOR);
     const vsr_detail_guard same = {.off = 0, .t1 = 1.0, .t2 = 1.0};
-    CHECK(vsr_detail_guard_decide(&same, 1.0) == VSR_DETAIL_GUARD_SEARCH);
-    CHECK(vsr_detail_guard_decide(&same, 1.01) == VSR_DETAIL_GUARD_SOFT_FLOOR);
+    CHECK(vsr_detail_guard_decide(&same, 2, 1.0) == VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&same, 2, 1.01) == VSR_DETAIL_GUARD_SOFT_FLOOR);
     /* 0,0: every measured s > 0 takes the soft floor; 100,100: none */
     const vsr_detail_guard zero = {.off = 0, .t1 = 0, .t2 = 0},
                            hundred = {.off = 0, .t1 = 100, .t2 = 100};
-    CHECK(vsr_detail_guard_decide(&zero, 0.01) == VSR_DETAIL_GUARD_SOFT_FLOOR);
-    CHECK(vsr_detail_guard_decide(&hundred, 99.0) == VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&zero, 2, 0.01) == VSR_DETAIL_GUARD_SOFT_FLOOR);
+    CHECK(vsr_detail_guard_decide(&hundred, 2, 99.0) == VSR_DETAIL_GUARD_SEARCH);
 
     /* no measurement: the search, never a floor */
-    CHECK(vsr_detail_guard_decide(&zero, NAN) == VSR_DETAIL_GUARD_SEARCH);
-    CHECK(vsr_detail_guard_decide(&zero, INFINITY) == VSR_DETAIL_GUARD_SEARCH);
-    CHECK(vsr_detail_guard_decide(&zero, -1.0) == VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&zero, 2, NAN) == VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&zero, 2, INFINITY) == VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&zero, 2, -1.0) == VSR_DETAIL_GUARD_SEARCH);
     /* off: not run, whatever s */
     const vsr_detail_guard off = {.off = 1, .t1 = 0, .t2 = 0};
-    CHECK(vsr_detail_guard_decide(&off, 10.0) == VSR_DETAIL_GUARD_NOT_RUN);
+    CHECK(vsr_detail_guard_decide(&off, 2, 10.0) == VSR_DETAIL_GUARD_NOT_RUN);
 
-    /* x2 only, as the pipeline computes the output: both sides twice,
-     * even input sides; x4, x3, 2x on one side only, --size elsewhere: no */
-    CHECK(vsr_detail_guard_applies(&def, 960, 540, 1920, 1080));
-    CHECK(vsr_detail_guard_applies(&def, 96, 54, 192, 108));
-    CHECK(!vsr_detail_guard_applies(&def, 480, 270, 1920, 1080));
-    CHECK(!vsr_detail_guard_applies(&def, 640, 360, 1920, 1080));
-    CHECK(!vsr_detail_guard_applies(&def, 960, 540, 1920, 1088));
-    CHECK(!vsr_detail_guard_applies(&def, 97, 54, 194, 108));
-    CHECK(!vsr_detail_guard_applies(&def, 0, 0, 0, 0));
-    CHECK(!vsr_detail_guard_applies(&off, 960, 540, 1920, 1080));
+    /* x4: its own defaults; a given threshold is taken at either factor */
+    const vsr_detail_guard r4 = vsr_detail_guard_resolved(&def, 4);
+    CHECK_NEAR(r4.t1, VSR_DETAIL_GUARD_X4_T1, 1e-12);
+    CHECK_NEAR(r4.t2, VSR_DETAIL_GUARD_X4_T2, 1e-12);
+    CHECK(VSR_DETAIL_GUARD_X4_T2 < VSR_DETAIL_GUARD_T1);
+    CHECK(vsr_detail_guard_decide(&def, 4, VSR_DETAIL_GUARD_X4_T1) == VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&def, 4, VSR_DETAIL_GUARD_X4_T2 + 1e-9) ==
+          VSR_DETAIL_GUARD_SOFT_FLOOR);
+    /* an s that takes x4's soft floor is the search at x2 */
+    CHECK(vsr_detail_guard_decide(&def, 2, VSR_DETAIL_GUARD_X4_T2 + 0.05) ==
+          VSR_DETAIL_GUARD_SEARCH);
+    CHECK(vsr_detail_guard_decide(&g, 4, 1.5) == VSR_DETAIL_GUARD_FLOOR);
+    CHECK(vsr_detail_guard_decide(&off, 4, 10.0) == VSR_DETAIL_GUARD_NOT_RUN);
+
+    /* the factor, as the pipeline computes the output: both sides twice
+     * or four times, even input sides; x3, 2x on one side only, --size
+     * elsewhere: none */
+    CHECK(vsr_detail_guard_factor(960, 540, 1920, 1080) == 2);
+    CHECK(vsr_detail_guard_factor(96, 54, 192, 108) == 2);
+    CHECK(vsr_detail_guard_factor(480, 270, 1920, 1080) == 4);
+    CHECK(vsr_detail_guard_factor(960, 540, 3840, 2160) == 4);
+    CHECK(vsr_detail_guard_factor(640, 360, 1920, 1080) == 0);
+    CHECK(vsr_detail_guard_factor(960, 540, 1920, 1088) == 0);
+    CHECK(vsr_detail_guard_factor(960, 540, 3840, 1080) == 0);
+    CHECK(vsr_detail_guard_factor(97, 54, 194, 108) == 0);
+    CHECK(vsr_detail_guard_factor(97, 54, 388, 216) == 0);
+    CHECK(vsr_detail_guard_factor(0, 0, 0, 0) == 0);
 
     /* the floor: the run's, except the soft branch over a filter sharper
      * than bicubic; a softer one the caller gave is kept */
