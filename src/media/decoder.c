@@ -107,6 +107,15 @@ static int open_failed(vsr_decoder *d, int code, vsr_error *err)
     return code ? code : (err ? err->code : VSR_ERR_INTERNAL);
 }
 
+/* Whether the caller's interrupt fired: a read it cut short can come back
+ * as a short packet flagged corrupt, an I/O error or invalid data (while
+ * opening), not only as AVERROR_EXIT, and must be reported as the cancellation it is (a job
+ * past its deadline, not a corrupt input). */
+static int interrupted(const vsr_decoder *d)
+{
+    return d->opt.interrupted && d->opt.interrupted(d->opt.opaque);
+}
+
 int vsr_decoder_open(const char *path, const vsr_decoder_options *opt, vsr_decoder **out,
                      vsr_error *err)
 {
@@ -126,7 +135,7 @@ int vsr_decoder_open(const char *path, const vsr_decoder_options *opt, vsr_decod
         d->fmt->interrupt_callback.opaque = d->opt.opaque;
     }
     int ret = avformat_open_input(&d->fmt, path, NULL, NULL);
-    if (ret == AVERROR_EXIT)
+    if (ret == AVERROR_EXIT || (ret < 0 && interrupted(d)))
         return open_failed(d, vsr_error_set(err, VSR_ERR_CANCELLED, "%s: opening cancelled", path),
                            err);
     if (ret < 0) {
@@ -135,6 +144,9 @@ int vsr_decoder_open(const char *path, const vsr_decoder_options *opt, vsr_decod
             d, vsr_error_set(err, code, "%s: cannot open: %s", path, av_err2str(ret)), err);
     }
     ret = avformat_find_stream_info(d->fmt, NULL);
+    if (ret < 0 && (ret == AVERROR_EXIT || interrupted(d)))
+        return open_failed(d, vsr_error_set(err, VSR_ERR_CANCELLED, "%s: opening cancelled", path),
+                           err);
     if (ret < 0)
         return open_failed(d,
                            vsr_error_set(err, VSR_ERR_FORMAT, "%s: cannot read stream info: %s",
@@ -364,6 +376,8 @@ static int feed(vsr_decoder *d, vsr_error *err)
 {
     for (;;) {
         int ret = av_read_frame(d->fmt, d->pkt);
+        if (ret < 0 && ret != AVERROR_EOF && interrupted(d))
+            ret = AVERROR_EXIT;
         if (ret == AVERROR_EOF) {
             ret = avcodec_send_packet(d->codec, NULL);
             d->eof_sent = 1;
@@ -391,6 +405,8 @@ static int feed(vsr_decoder *d, vsr_error *err)
         d->packets++;
         if (d->pkt->flags & AV_PKT_FLAG_CORRUPT) {
             av_packet_unref(d->pkt);
+            if (interrupted(d))
+                return vsr_error_set(err, VSR_ERR_CANCELLED, "%s: reading cancelled", d->path);
             return vsr_error_set(err, VSR_ERR_FORMAT,
                                  "%s: video packet %lld is corrupt or cut short (truncated file?)",
                                  d->path, (long long)d->packets);
