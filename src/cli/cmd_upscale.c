@@ -222,7 +222,9 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
                     r->guard_rule.t1, r->guard_rule.t2);
         else
             fprintf(stderr, "    self-similar guard: not run (%s)\n",
-                    r->guard_rule.off ? "off" : "neither an x2 nor an x4 task");
+                    r->guard_rule.off     ? "off"
+                    : r->guard_unmeasured ? "the check could not take the input"
+                                          : "neither an x2 nor an x4 task");
         if (b->measured)
             fprintf(stderr, "    detail 0: VMAF %.3f, NEG %.3f, delta %.3f\n", b->vmaf, b->neg,
                     b->delta);

@@ -450,6 +450,19 @@ static int guard(probe *p, vsr_detail_probe_result *res, vsr_error *err)
         ret = vsr_self_similar_measure(&so, frames, window, p->n_samples, &res->self_similar, err);
     free(frames);
     free(window);
+    if (ret == VSR_ERR_UNSUPPORTED) {
+        /* a picture the run's encoder or the check cannot take (SVT-AV1
+         * refuses frames under 64 rows: a 64x48 input at x4): no
+         * measurement, so the search decides, as with the guard off; the
+         * run itself encodes at the output's size */
+        vsr_logf(NULL, VSR_LOG_WARN, "detail", "self-similar guard not run: %s",
+                 err ? err->msg : "unsupported");
+        vsr_error_clear(err);
+        memset(&res->self_similar, 0, sizeof res->self_similar);
+        res->guard_factor = 0;
+        res->guard_unmeasured = 1;
+        return VSR_OK;
+    }
     if (ret < 0)
         return ret;
     res->guard = vsr_detail_guard_decide(&res->guard_rule, factor, res->self_similar.delta);

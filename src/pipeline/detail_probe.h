@@ -112,6 +112,7 @@ typedef struct vsr_detail_probe_result {
      * (the run's, or softer under SOFT_FLOOR). */
     vsr_detail_guard_action guard;
     int guard_factor;
+    int guard_unmeasured; /* NOT_RUN because the check could not take the input (logged) */
     vsr_detail_guard guard_rule;
     vsr_self_similar_result self_similar;
     vsr_resample_filter input_filter;

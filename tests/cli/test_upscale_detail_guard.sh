@@ -7,7 +7,8 @@
 # caller's softer filter kept); s is reported, the same whatever the
 # branch, and plausible; at x4 the guard measures its own s under
 # --detail-guard-x4's thresholds; an x3 output and `off` do not run the
-# guard; bad values are refused.
+# guard, nor does a check the run's encoder cannot take (the search then
+# decides, with a warning); bad values are refused.
 #
 # Clip: the 96x54 input of test_upscale_detail_auto (6 frames, one window).
 source "$(dirname "$0")/cli_lib.sh"
@@ -103,6 +104,14 @@ check "x4 soft floor: detail 0 over bicubic" jq -e '.detail == 0 and
     <<<"$DONE"
 x4 x4d0b --model realesr-general-x4v3 --detail 0 --input-filter bicubic
 check "x4 soft floor: byte-identical to --detail 0 --input-filter bicubic" same x4soft x4d0b
+# a check the run's encoder cannot take (SVT-AV1 refuses the 54-row input
+# the check encodes): a warning, the search, the run done
+x4 x4av1 --model auto --detail-guard-x4 0,0 --codec av1 -v
+check "x4, AV1 at 96x54: the guard not run, with a warning" \
+    grep -q "warning: self-similar guard not run: .*libsvtav1 for 96x54" <<<"$OUT"
+check "x4, AV1: the search decided" jq -e '.detail_auto.guard.action == "not_run" and
+    .detail_auto.guard.factor == 0 and (.detail_auto.candidates | length) >= 1' <<<"$DONE"
+check "x4, AV1: -v says why" grep -q "self-similar guard: not run (the check could not" <<<"$OUT"
 # neither x2 nor x4 (an output of 3x the input): not run
 expect 0 "" "$VSR_BIN" upscale "${M[@]}" -i "$IN" -o "$WORK/x3.mp4" --size 288x162 \
     --model auto --detail auto --detail-guard 0,0 --detail-guard-x4 0,0
