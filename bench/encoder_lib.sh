@@ -1,5 +1,6 @@
 # Helpers for the encoder benchmarks (sourced, not run): bench/encoder_profiles.sh
 # and bench/segment_cost.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/pan_clip.sh"
 
 # encoder_bench_setup BUILD: a scratch directory $OUT (removed on exit),
 # encoder_encode built in BUILD, $PHOTO (the largest mate-backgrounds
@@ -8,17 +9,15 @@ encoder_bench_setup() {
     OUT=$(mktemp -d)
     trap 'rm -rf "$OUT"' EXIT
     cmake --build "$1" --target encoder_encode -j"$(nproc)" >/dev/null
-    PHOTO=$(ls -S /usr/share/backgrounds/mate/nature/*.jpg 2>/dev/null | head -n 1 || true)
-    [ -n "$PHOTO" ] || { echo "no photo in /usr/share/backgrounds/mate/nature (apt-get install mate-backgrounds)" >&2; exit 1; }
+    pan_photo
     echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%F)"
 }
 
-# pan_clip W H FRAMES FILE: a task's input, a slow pan over $PHOTO at W x H,
-# 30 fps, H.264 CRF 23 (a typical clip; it sets the size gate).
-pan_clip() {
-    ffmpeg -v error -y -loop 1 -framerate 30 -i "$PHOTO" \
-        -vf "scale=$(($1 * 13 / 10)):-2,crop=$1:$2:x='t*$(($1 / 16))':y=(ih-$2)/2,format=yuv420p" \
-        -frames:v "$3" -c:v libx264 -crf 23 "$4"
+# encoder_pan_clip W H FRAMES FILE: a task's input (pan_clip.sh's), a slow pan over
+# $PHOTO at W x H, 30 fps, H.264 CRF 23 (a typical clip; it sets the size
+# gate), the photo 1.3 times W wide.
+encoder_pan_clip() {
+    pan_clip "$1" "$2" "$3" "$4" 23 13/10
 }
 
 # lanczos_ref IN W H FILE: IN upscaled to W x H with Lanczos, lossless

@@ -52,7 +52,7 @@ for size in $SIZES; do
     # before encoding: that input upscaled x2 with Lanczos, a stand-in for
     # the network's output (which is as smooth or smoother: these numbers
     # are, if anything, pessimistic), kept lossless (FFV1).
-    pan_clip $((W / 2)) $((H / 2)) "$n" "$OUT/in_$size.mp4"
+    encoder_pan_clip $((W / 2)) $((H / 2)) "$n" "$OUT/in_$size.mp4"
     lanczos_ref "$OUT/in_$size.mp4" "$W" "$H" "$OUT/ref_$size.mkv"
     in_bytes=$(stat -c %s "$OUT/in_$size.mp4")
     gate=$((in_bytes * 8))

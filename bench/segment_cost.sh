@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 encoder_bench_setup "$BUILD"
-pan_clip 960 540 "$N" "$OUT/in.mp4"
+encoder_pan_clip 960 540 "$N" "$OUT/in.mp4"
 lanczos_ref "$OUT/in.mp4" 1920 1080 "$OUT/ref.mkv"
 echo "| configuration | encode fps | size KiB | PSNR dB | SSIM |"
 echo "|---|---|---|---|---|"
