@@ -26,6 +26,7 @@
 #   1080p clips: SD2HD (960x540 -> 1920x1080) and X4HD (480x270 -> 1920x1080,
 #                the x4 case at a size the study can afford)
 #   2160p clips: HD24K (1920x1080 -> 3840x2160) and SD24K (960x540 -> 3840x2160)
+#   720p clips:  X2720 (640x360 -> 1280x720) and X4720 (320x180 -> 1280x720)
 #
 # Environment: FRAMES (default 150: 5 s), REF_PRESET / REF_CRF (the
 # reference's x264 preset and CRF, default ultrafast / 23; e.g. REF_CRF=0 for
@@ -60,6 +61,13 @@ CLIPS=(
     "yellowflower|nature/YellowFlower.jpg|1920x1080|2560:1440:0:80|2|1.3-0.25*T|0.4+0.3*T|0.5|3|2"
     "elephantshd|abstract/Elephants_5640x3172.jpg|1920x1080|5632:3168:4:2|1|2.2+0.6*T|0.6-0.4*T|0.3+0.3*T|4|0"
     "elephants|abstract/Elephants_5640x3172.jpg|3840x2160|5632:3168:4:2|1|1.0+0.4*T|0.2+0.5*T|0.6-0.2*T|5|2"
+    # 720p, from the photos too small for 1080p without magnifying them: the
+    # held-out clips the guard's thresholds were not fit on
+    "blinds|nature/Blinds.jpg|1280x720|1920:1080:0:60|2|1.1+0.3*T|0.2+0.6*T|0.5|4|0"
+    "dune|nature/Dune.jpg|1280x720|1680:945:0:52|2|1.05+0.2*T|0.8-0.6*T|0.4+0.2*T|3|2"
+    "freshflower|nature/FreshFlower.jpg|1280x720|1600:900:0:150|2|1.2-0.15*T|0.3+0.4*T|0.5|4|0"
+    "raindrops|nature/RainDrops.jpg|1280x720|1920:1080:0:60|2|1.3-0.2*T|0.6-0.4*T|0.5|5|0"
+    "storm|nature/Storm.jpg|1280x720|1920:1080:0:100|2|1.02+0.4*T|0.5|0.3+0.4*T|4|3"
 )
 
 enc() { # the validators' x264 settings: OUT PRESET CRF, then ffmpeg options before them
@@ -110,6 +118,9 @@ for spec in "${CLIPS[@]}"; do
     if ((h == 1080)); then
         printf 'SD2HD\t2\t%s\t%s\t%s\n' "$name" "$name/in_x2.mp4" "$name/ref.mp4" >>"$manifest.tmp"
         printf 'X4HD\t4\t%s\t%s\t%s\n' "$name" "$name/in_x4.mp4" "$name/ref.mp4" >>"$manifest.tmp"
+    elif ((h == 720)); then
+        printf 'X2720\t2\t%s\t%s\t%s\n' "$name" "$name/in_x2.mp4" "$name/ref.mp4" >>"$manifest.tmp"
+        printf 'X4720\t4\t%s\t%s\t%s\n' "$name" "$name/in_x4.mp4" "$name/ref.mp4" >>"$manifest.tmp"
     else
         printf 'HD24K\t2\t%s\t%s\t%s\n' "$name" "$name/in_x2.mp4" "$name/ref.mp4" >>"$manifest.tmp"
         printf 'SD24K\t4\t%s\t%s\t%s\n' "$name" "$name/in_x4.mp4" "$name/ref.mp4" >>"$manifest.tmp"

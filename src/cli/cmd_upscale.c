@@ -81,10 +81,10 @@ static void print_detail_json(const vsr_pipeline_stats *st)
            r->detail, r->rule.rise, r->rule.vmaf_drop, r->windows, (long long)r->frames_sampled,
            (long long)r->frames_scored, (long long)r->clip_frames, r->seconds, r->model_s,
            r->score_s);
-    printf("\"guard\":{\"action\":\"%s\",\"factor\":%d,\"t1\":%.3f,\"t2\":%.3f,"
+    printf("\"guard\":{\"action\":\"%s\",\"factor\":%d,\"t1\":%.3f,\"t2\":%.3f,\"t3\":%.3f,"
            "\"input_filter\":\"%s\"",
            vsr_detail_guard_action_name(r->guard), r->guard_factor, r->guard_rule.t1,
-           r->guard_rule.t2, vsr_resample_filter_name(r->input_filter));
+           r->guard_rule.t2, r->guard_rule.t3, vsr_resample_filter_name(r->input_filter));
     if (r->guard != VSR_DETAIL_GUARD_NOT_RUN)
         printf(",\"self_similar\":%.4f,\"vmaf\":%.4f,\"vmaf_neg\":%.4f,\"frames_scored\":%lld,"
                "\"seconds\":%.3f",
@@ -215,11 +215,11 @@ static void print_verbose(const vsr_pipeline_config *cfg, const vsr_pipeline_sta
             fprintf(stderr,
                     "    self-similar guard: s %.3f (VMAF %.3f, NEG %.3f of the input scaled down "
                     "x%d and back, on %lld frames, %.2f s): %s (search up to %.2f, detail 0 up to "
-                    "%.2f, then detail 0 over bicubic)\n",
+                    "%.2f, over bicubic up to %.2f, then over Mitchell)\n",
                     r->self_similar.delta, r->self_similar.vmaf, r->self_similar.neg,
                     r->guard_factor, (long long)r->self_similar.frames_scored,
                     r->self_similar.seconds, vsr_detail_guard_action_name(r->guard),
-                    r->guard_rule.t1, r->guard_rule.t2);
+                    r->guard_rule.t1, r->guard_rule.t2, r->guard_rule.t3);
         else
             fprintf(stderr, "    self-similar guard: not run (%s)\n",
                     r->guard_rule.off     ? "off"
@@ -328,14 +328,14 @@ typedef struct upscale_args {
     double max_pixels; /* taken as a double: 1e6 is a valid value */
 } upscale_args;
 
-/* --detail-guard: "off" or "T1,T2" (pipeline/detail_guard.h) */
+/* --detail-guard: "off", "T1,T2" or "T1,T2,T3" (pipeline/detail_guard.h) */
 static int parse_detail_guard(const vsr_opt *o, void *base, const char *text, vsr_error *err)
 {
     vsr_detail_guard *g = (vsr_detail_guard *)((char *)base + o->offset);
     if (vsr_detail_guard_parse(text, g) < 0)
         return vsr_error_set(err, VSR_ERR_INVALID,
-                             "expected off or T1,T2 (self-similar NEG deltas, 0 <= T1 <= T2 <= "
-                             "100), got '%s'",
+                             "expected off, T1,T2 or T1,T2,T3 (self-similar NEG deltas, 0 <= T1 "
+                             "<= T2 <= T3 <= 100), got '%s'",
                              text);
     return VSR_OK;
 }
@@ -392,18 +392,19 @@ static const vsr_opt io_options[] = {
              "--model auto: the study's model for the task\n"
              "(realesr-general-x4v3) with --detail auto (README:\n"
              "Choosing the model)"},
-    {.name = "detail-guard", .type = VSR_OPT_CUSTOM, .arg = "T1,T2|off",
+    {.name = "detail-guard", .type = VSR_OPT_CUSTOM, .arg = "T1,T2[,T3]|off",
      .offset = F(cfg.detail_probe.guard), .parse = parse_detail_guard,
      .help = "--detail auto on x2 tasks: the self-similar guard's\n"
-             "thresholds (default " STR(VSR_DETAIL_GUARD_T1) "," STR(VSR_DETAIL_GUARD_T2) "). s, the NEG delta of the\n"
-             "input scaled down x2 and back as the validators\n"
-             "degrade (measured on the sample), over T1: detail 0;\n"
-             "over T2: detail 0 with the bicubic floor; off: the\n"
+             "thresholds (default " STR(VSR_DETAIL_GUARD_T1) "," STR(VSR_DETAIL_GUARD_T2) "," STR(VSR_DETAIL_GUARD_T3) "). s, the NEG delta\n"
+             "of the input scaled down x2 and back as the\n"
+             "validators degrade (measured on the sample), over\n"
+             "T1: detail 0; over T2: detail 0 with the bicubic\n"
+             "floor; over T3: with the Mitchell floor; off: the\n"
              "search alone (README: Detail strength)"},
-    {.name = "detail-guard-x4", .type = VSR_OPT_CUSTOM, .arg = "T1,T2|off",
+    {.name = "detail-guard-x4", .type = VSR_OPT_CUSTOM, .arg = "T1,T2[,T3]|off",
      .offset = F(cfg.detail_probe.guard_x4), .parse = parse_detail_guard,
      .help = "the same on x4 tasks, the input scaled down x4\n"
-             "(default " STR(VSR_DETAIL_GUARD_X4_T1) "," STR(VSR_DETAIL_GUARD_X4_T2) ")"},
+             "(default " STR(VSR_DETAIL_GUARD_X4_T1) "," STR(VSR_DETAIL_GUARD_X4_T2) "," STR(VSR_DETAIL_GUARD_X4_T3) ")"},
     {.name = "input-filter", .type = VSR_OPT_CHOICE, .arg = "F", .offset = F(cfg.input_filter),
      .choices = input_filters, .values = input_filter_values,
      .help = "the filter that scales the input for the blend (and\n"

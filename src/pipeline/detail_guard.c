@@ -10,6 +10,7 @@ const char *vsr_detail_guard_action_name(vsr_detail_guard_action a)
     case VSR_DETAIL_GUARD_SEARCH: return "search";
     case VSR_DETAIL_GUARD_FLOOR: return "floor";
     case VSR_DETAIL_GUARD_SOFT_FLOOR: return "soft_floor";
+    case VSR_DETAIL_GUARD_SOFTER_FLOOR: return "softer_floor";
     case VSR_DETAIL_GUARD_NOT_RUN: break;
     }
     return "not_run";
@@ -22,6 +23,11 @@ vsr_detail_guard vsr_detail_guard_resolved(const vsr_detail_guard *g, int factor
         r.t1 = factor == 4 ? VSR_DETAIL_GUARD_X4_T1 : VSR_DETAIL_GUARD_T1;
     if (r.t2 < 0)
         r.t2 = factor == 4 ? VSR_DETAIL_GUARD_X4_T2 : VSR_DETAIL_GUARD_T2;
+    if (r.t3 < 0) {
+        r.t3 = factor == 4 ? VSR_DETAIL_GUARD_X4_T3 : VSR_DETAIL_GUARD_T3;
+        if (r.t3 < r.t2)
+            r.t3 = r.t2;
+    }
     return r;
 }
 
@@ -43,10 +49,12 @@ vsr_detail_guard_action vsr_detail_guard_decide(const vsr_detail_guard *g, int f
         return VSR_DETAIL_GUARD_NOT_RUN;
     if (!isfinite(s) || s < 0 || s <= r.t1)
         return VSR_DETAIL_GUARD_SEARCH;
-    return s <= r.t2 ? VSR_DETAIL_GUARD_FLOOR : VSR_DETAIL_GUARD_SOFT_FLOOR;
+    if (s <= r.t2)
+        return VSR_DETAIL_GUARD_FLOOR;
+    return s <= r.t3 ? VSR_DETAIL_GUARD_SOFT_FLOOR : VSR_DETAIL_GUARD_SOFTER_FLOOR;
 }
 
-/* Sharpest first: what the soft branch compares, spelled out rather than
+/* Sharpest first: what the soft branches compare, spelled out rather than
  * read from the enum's order (the option table's). */
 static int softness(vsr_resample_filter f)
 {
@@ -61,9 +69,10 @@ static int softness(vsr_resample_filter f)
 
 vsr_resample_filter vsr_detail_guard_floor(vsr_detail_guard_action a, vsr_resample_filter run)
 {
-    if (a == VSR_DETAIL_GUARD_SOFT_FLOOR && softness(run) < softness(VSR_RESAMPLE_BICUBIC))
-        return VSR_RESAMPLE_BICUBIC;
-    return run;
+    const vsr_resample_filter want = a == VSR_DETAIL_GUARD_SOFT_FLOOR     ? VSR_RESAMPLE_BICUBIC
+                                     : a == VSR_DETAIL_GUARD_SOFTER_FLOOR ? VSR_RESAMPLE_MITCHELL
+                                                                          : run;
+    return softness(run) < softness(want) ? want : run;
 }
 
 /* One threshold: a plain decimal in [0, 100], up to `end` */
@@ -91,14 +100,22 @@ int vsr_detail_guard_parse(const char *text, vsr_detail_guard *g)
     if (!text)
         return -1;
     if (!strcmp(text, "off")) {
-        *g = (vsr_detail_guard){.off = 1, .t1 = -1, .t2 = -1};
+        *g = (vsr_detail_guard){.off = 1, .t1 = -1, .t2 = -1, .t3 = -1};
         return 0;
     }
-    const char *comma = strchr(text, ',');
-    double t1, t2;
-    if (!comma || parse_term(text, comma, &t1) < 0 ||
-        parse_term(comma + 1, comma + 1 + strlen(comma + 1), &t2) < 0 || t1 > t2)
+    double t[3] = {-1, -1, -1};
+    int n = 0;
+    for (const char *p = text;; n++) {
+        const char *comma = strchr(p, ',');
+        const char *end = comma ? comma : p + strlen(p);
+        if (n == 3 || parse_term(p, end, &t[n]) < 0 || (n > 0 && t[n - 1] > t[n]))
+            return -1;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (n < 1) /* one term */
         return -1;
-    *g = (vsr_detail_guard){.off = 0, .t1 = t1, .t2 = t2};
+    *g = (vsr_detail_guard){.off = 0, .t1 = t[0], .t2 = t[1], .t3 = t[2]};
     return 0;
 }

@@ -14,13 +14,15 @@
  *   s <= t1:      the detail search as before (detail_choice.h);
  *   t1 < s <= t2: detail 0 over the run's floor (the model's detail
  *                 would take the delta over; the floor alone stays under);
- *   s > t2:       detail 0 over a softer floor: bicubic (Catmull-Rom) in
- *                 place of Lanczos-3, whose ringing NEG discounts.
+ *   t2 < s <= t3: detail 0 over a softer floor: bicubic (Catmull-Rom) in
+ *                 place of Lanczos-3, whose ringing NEG discounts;
+ *   s > t3:       detail 0 over Mitchell-Netravali, softer still (a clip
+ *                 whose bicubic floor is itself over 2.5).
  *
  * The guard only ever softens: the floor it measures s on is the run's
- * (--input-filter, Lanczos-3 by default), and its soft branch keeps a
- * floor the caller gave that is already softer than bicubic (Mitchell,
- * bilinear).
+ * (--input-filter, Lanczos-3 by default), and its soft branches keep a
+ * floor the caller gave that is already softer than theirs (Mitchell or
+ * bilinear against bicubic, bilinear against Mitchell).
  *
  * x2 and x4 tasks (the output twice or four times the input on both
  * sides), each with its own thresholds: the x4 self-similar picture (a
@@ -51,7 +53,16 @@
  * highest s below them is the 10 s aqua (1.898), whose Lanczos floor
  * (2.49) is what the search gives it; no clip needs the floor band, so
  * T1 = T2 = 1.92, halfway between that aqua and the 16-frame ladybird: a
- * margin of 0.03 either side, thinner than x2's. */
+ * margin of 0.03 either side, thinner than x2's.
+ *
+ * T3, from the first clip whose bicubic floor stays over 2.5: the 720p
+ * storm of bench/quality/results/2026-12-07-x4-guard-2core.md (grain over
+ * a cloudy sky; s 3.543 at x2, 3.169 at x4; Lanczos floor 2.83 and 3.76,
+ * the latter over the validators' 3; bicubic 2.57 and 2.94; Mitchell 1.91
+ * and 1.95). x2: T3 = 3.21, halfway between the 16-frame aqua (2.876,
+ * whose bicubic floor passes) and storm; x4: 2.69, between the 16-frame
+ * aqua (2.208) and storm. One clip above each: fitted, not yet checked on
+ * another. */
 #ifndef VSR_PIPELINE_DETAIL_GUARD_H
 #define VSR_PIPELINE_DETAIL_GUARD_H
 
@@ -59,23 +70,28 @@
 
 #define VSR_DETAIL_GUARD_T1 2.55
 #define VSR_DETAIL_GUARD_T2 2.75
+#define VSR_DETAIL_GUARD_T3 3.21
 /* x4 (calibrated above, after x2) */
 #define VSR_DETAIL_GUARD_X4_T1 1.92
 #define VSR_DETAIL_GUARD_X4_T2 1.92
+#define VSR_DETAIL_GUARD_X4_T3 2.69
 
 typedef struct vsr_detail_guard {
-    int off;       /* 1: the guard never runs (the search alone) */
-    double t1, t2; /* a term < 0: VSR_DETAIL_GUARD_T1, _T2 */
+    int off; /* 1: the guard never runs (the search alone) */
+    /* a term < 0: the factor's default (VSR_DETAIL_GUARD_T1.., _X4_T1..);
+     * t3's default is raised to t2 where t2 is above it */
+    double t1, t2, t3;
 } vsr_detail_guard;
 
 typedef enum vsr_detail_guard_action {
-    VSR_DETAIL_GUARD_NOT_RUN,    /* off, or neither an x2 nor an x4 task */
-    VSR_DETAIL_GUARD_SEARCH,     /* s <= t1: the detail search */
-    VSR_DETAIL_GUARD_FLOOR,      /* t1 < s <= t2: detail 0, the run's floor */
-    VSR_DETAIL_GUARD_SOFT_FLOOR, /* s > t2: detail 0, a floor at least as soft as bicubic */
+    VSR_DETAIL_GUARD_NOT_RUN,      /* off, or neither an x2 nor an x4 task */
+    VSR_DETAIL_GUARD_SEARCH,       /* s <= t1: the detail search */
+    VSR_DETAIL_GUARD_FLOOR,        /* t1 < s <= t2: detail 0, the run's floor */
+    VSR_DETAIL_GUARD_SOFT_FLOOR,   /* t2 < s <= t3: detail 0, a floor as soft as bicubic */
+    VSR_DETAIL_GUARD_SOFTER_FLOOR, /* s > t3: detail 0, a floor as soft as Mitchell */
 } vsr_detail_guard_action;
 
-/* "not_run", "search", "floor", "soft_floor" */
+/* "not_run", "search", "floor", "soft_floor", "softer_floor" */
 const char *vsr_detail_guard_action_name(vsr_detail_guard_action a);
 
 /* g, the rule for factor (2 or 4), with that factor's defaults filled in. */
@@ -95,8 +111,9 @@ vsr_detail_guard_action vsr_detail_guard_decide(const vsr_detail_guard *g, int f
 /* The floor filter the action leaves the run with, given the run's. */
 vsr_resample_filter vsr_detail_guard_floor(vsr_detail_guard_action a, vsr_resample_filter run);
 
-/* Parses "off" or "T1,T2" (0 <= T1 <= T2 <= 100) into *g; 0, or -1 for
- * anything else (*g unchanged). */
+/* Parses "off", "T1,T2" or "T1,T2,T3" (0 <= T1 <= T2 <= T3 <= 100; T3
+ * left out: the factor's default) into *g; 0, or -1 for anything else
+ * (*g unchanged). */
 int vsr_detail_guard_parse(const char *text, vsr_detail_guard *g);
 
 #endif

@@ -48,7 +48,7 @@ void vsr_detail_probe_options_default(vsr_detail_probe_options *o)
 {
     memset(o, 0, sizeof *o);
     o->rule = (vsr_detail_rule){-1, -1};
-    o->guard = (vsr_detail_guard){.off = 0, .t1 = -1, .t2 = -1};
+    o->guard = (vsr_detail_guard){.off = 0, .t1 = -1, .t2 = -1, .t3 = -1};
     o->guard_x4 = o->guard;
 }
 
@@ -467,15 +467,17 @@ static int guard(probe *p, vsr_detail_probe_result *res, vsr_error *err)
         return ret;
     res->guard = vsr_detail_guard_decide(&res->guard_rule, factor, res->self_similar.delta);
     res->input_filter = vsr_detail_guard_floor(res->guard, o->input_filter);
-    vsr_logf(
-        NULL, VSR_LOG_VERBOSE, "detail",
-        "%s: self-similar delta %.3f (VMAF %.3f, NEG %.3f; x%d down and back up with %s, on "
-        "%lld frames, %.2f s): %s (search up to %.2f, detail 0 up to %.2f)%s%s",
-        o->input, res->self_similar.delta, res->self_similar.vmaf, res->self_similar.neg, factor,
-        vsr_resample_filter_name(o->input_filter), (long long)res->self_similar.frames_scored,
-        res->self_similar.seconds, vsr_detail_guard_action_name(res->guard), res->guard_rule.t1,
-        res->guard_rule.t2, res->guard == VSR_DETAIL_GUARD_SEARCH ? "" : ": detail 0 over ",
-        res->guard == VSR_DETAIL_GUARD_SEARCH ? "" : vsr_resample_filter_name(res->input_filter));
+    vsr_logf(NULL, VSR_LOG_VERBOSE, "detail",
+             "%s: self-similar delta %.3f (VMAF %.3f, NEG %.3f; x%d down and back up with %s, on "
+             "%lld frames, %.2f s): %s (search up to %.2f, detail 0 up to %.2f, bicubic up to "
+             "%.2f)%s%s",
+             o->input, res->self_similar.delta, res->self_similar.vmaf, res->self_similar.neg,
+             factor, vsr_resample_filter_name(o->input_filter),
+             (long long)res->self_similar.frames_scored, res->self_similar.seconds,
+             vsr_detail_guard_action_name(res->guard), res->guard_rule.t1, res->guard_rule.t2,
+             res->guard_rule.t3, res->guard == VSR_DETAIL_GUARD_SEARCH ? "" : ": detail 0 over ",
+             res->guard == VSR_DETAIL_GUARD_SEARCH ? ""
+                                                   : vsr_resample_filter_name(res->input_filter));
     return VSR_OK;
 }
 
