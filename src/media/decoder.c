@@ -109,8 +109,8 @@ static int open_failed(vsr_decoder *d, int code, vsr_error *err)
 
 /* Whether the caller's interrupt fired: a read it cut short can come back
  * as a short packet flagged corrupt, an I/O error or invalid data (while
- * opening), not only as AVERROR_EXIT, and must be reported as the cancellation it is (a job
- * past its deadline, not a corrupt input). */
+ * opening), not only as AVERROR_EXIT, and must be reported as the
+ * cancellation it is (a job past its deadline, not a corrupt input). */
 static int interrupted(const vsr_decoder *d)
 {
     return d->opt.interrupted && d->opt.interrupted(d->opt.opaque);
